@@ -1,0 +1,146 @@
+import { EventEmitter } from 'node:events'
+import { mkdirSync } from 'node:fs'
+import { methodDef, type EventName, type EventPayload, type MethodName, type MethodOutput, type ServiceName } from '../../src-shared/contract'
+import { OrchardError } from '../../src-shared/errors'
+import { backupsHandlers, runDueBackup } from './backups/handlers'
+import { systemClock, type Clock } from './clock'
+import type { AllHandlers, CoreContext, HostKind } from './context'
+import { customersHandlers } from './customers/handlers'
+import { dashboardHandlers } from './dashboard/handlers'
+import { openDatabase, type Db } from './db/connection'
+import { demoHandlers, prepareFirstStart } from './demo/handlers'
+import { exportsHandlers } from './exports/handlers'
+import { groupsHandlers } from './groups/handlers'
+import { importsHandlers } from './imports/handlers'
+import { membersHandlers } from './members/handlers'
+import { ordersHandlers } from './orders/handlers'
+import { dataPaths, type DataPaths } from './paths'
+import { productsHandlers } from './products/handlers'
+import { readSettings, settingsHandlers } from './settings/settings'
+import { systemHandlers } from './system/handlers'
+
+const handlers: AllHandlers = {
+  system: systemHandlers,
+  settings: settingsHandlers,
+  dashboard: dashboardHandlers,
+  customers: customersHandlers,
+  groups: groupsHandlers,
+  products: productsHandlers,
+  members: membersHandlers,
+  orders: ordersHandlers,
+  imports: importsHandlers,
+  exports: exportsHandlers,
+  backups: backupsHandlers,
+  demo: demoHandlers,
+}
+
+export interface CreateCoreOptions {
+  dataDir: string
+  host: HostKind
+  version?: string
+  clock?: Clock
+  /** better_sqlite3.node for the running runtime (the Electron shell passes its own build). */
+  nativeBinding?: string
+  /** What a brand-new data folder starts with; default: the demo studio. */
+  firstStart?: 'demo' | 'empty'
+}
+
+export interface OrchardCore {
+  readonly paths: DataPaths
+  readonly context: CoreContext
+  /** Validates `input` against the contract, runs the handler, returns its output. Throws OrchardError. */
+  call(name: string, input?: unknown): Promise<unknown>
+  invoke<S extends ServiceName, M extends MethodName<S>>(service: S, method: M, input?: unknown): Promise<MethodOutput<S, M>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+  onAny(listener: (event: EventName, payload: unknown) => void): () => void
+  /** Periodic upkeep the hosts call (hourly): the daily automatic backup and its pruning. */
+  maintenance(): Promise<void>
+  close(): void
+}
+
+/**
+ * Opens (creating and seeding when new) the studio in `dataDir` and returns the
+ * one API every host serves. Throws OrchardError (db_newer, db_corrupt, db_locked …)
+ * when the database cannot be used; hosts then offer the recovery path.
+ */
+export function createCore(options: CreateCoreOptions): OrchardCore {
+  const paths = dataPaths(options.dataDir)
+  mkdirSync(paths.dataDir, { recursive: true })
+  const bus = new EventEmitter()
+  bus.setMaxListeners(100)
+  const open = (): Db => openDatabase(paths.database, { nativeBinding: options.nativeBinding })
+
+  const context: CoreContext = {
+    db: open(),
+    paths,
+    clock: options.clock ?? systemClock,
+    host: options.host,
+    version: options.version ?? '0.0.0-dev',
+    emit: (event, payload) => {
+      bus.emit(event, payload)
+      bus.emit('*', event, payload)
+    },
+    timezone: () => readSettings(context.db).timezone,
+    reopen: () => {
+      try {
+        context.db.close()
+      } catch {
+        /* already closed */
+      }
+      context.db = open()
+    },
+  }
+  prepareFirstStart(context, options.firstStart ?? 'demo')
+
+  // Writes run one at a time so a long import never interleaves with an edit.
+  let writeQueue: Promise<unknown> = Promise.resolve()
+  const validateOutput = process.env.NODE_ENV === 'test' || process.env.ORCHARD_VALIDATE_OUTPUT === '1'
+
+  async function call(name: string, rawInput?: unknown): Promise<unknown> {
+    const def = methodDef(name)
+    if (!def) throw new OrchardError('unknown_method', `未知方法 ${name} / unknown method`, { method: name })
+    const parsed = def.input.safeParse(rawInput ?? undefined)
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+      throw new OrchardError('invalid_input', `输入不合法：${issues.map((i) => `${i.path || '(input)'} ${i.message}`).join('；')}`, {
+        method: name,
+        issues,
+      })
+    }
+    const [service, method] = name.split('.') as [ServiceName, string]
+    const handler = (handlers[service] as Record<string, (input: unknown, ctx: CoreContext) => unknown>)[method]
+    const run = async () => {
+      const output = await handler(parsed.data, context)
+      if (validateOutput) {
+        const checked = def.output.safeParse(output)
+        if (!checked.success) throw new OrchardError('invalid_output', `${name} returned a value outside its contract`, checked.error.issues)
+      }
+      return output
+    }
+    if (!def.write) return run()
+    const result = writeQueue.then(run, run)
+    writeQueue = result.catch(() => undefined)
+    return result
+  }
+
+  return {
+    paths,
+    context,
+    call: (name, input) => call(name, input).catch((err) => Promise.reject(OrchardError.from(err))),
+    invoke: (service, method, input) => call(`${service}.${method}`, input) as Promise<never>,
+    on(event, listener) {
+      bus.on(event, listener)
+      return () => bus.off(event, listener)
+    },
+    onAny(listener) {
+      bus.on('*', listener)
+      return () => bus.off('*', listener)
+    },
+    async maintenance() {
+      await runDueBackup(context)
+    },
+    close() {
+      context.db.close()
+    },
+  }
+}

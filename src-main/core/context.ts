@@ -1,0 +1,30 @@
+import type { EventName, EventPayload, MethodName, MethodOutput, MethodParsedInput, ServiceName } from '../../src-shared/contract'
+import type { Clock } from './clock'
+import type { Db } from './db/connection'
+import type { DataPaths } from './paths'
+
+export type HostKind = 'electron' | 'browser' | 'cli' | 'test'
+
+/** What every handler may touch: the database, the data folder, the clock, and the event bus. */
+export interface CoreContext {
+  db: Db
+  paths: DataPaths
+  clock: Clock
+  host: HostKind
+  version: string
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void
+  /** The studio's time zone (a setting; Asia/Shanghai by default). */
+  timezone(): string
+  /** Re-open the database after its file was replaced (restore). */
+  reopen(): void
+}
+
+export type Handler<S extends ServiceName, M extends MethodName<S>> = (
+  input: MethodParsedInput<S, M>,
+  ctx: CoreContext,
+) => MethodOutput<S, M> | Promise<MethodOutput<S, M>>
+
+/** One domain's handlers: exactly the methods its contract entry declares. */
+export type ServiceHandlers<S extends ServiceName> = { [M in MethodName<S>]: Handler<S, M> }
+
+export type AllHandlers = { [S in ServiceName]: ServiceHandlers<S> }

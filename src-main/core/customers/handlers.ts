@@ -1,0 +1,108 @@
+import { OrchardError } from '../../../src-shared/errors'
+import type { OrderDetail } from '../../../src-shared/schemas'
+import { zoneOffset } from '../clock'
+import type { ServiceHandlers } from '../context'
+import { createCustomer, getCustomerRow, listCustomers, updateCustomer } from './repository'
+
+interface OrderRowWithLines {
+  id: string
+  order_no: string
+  source: OrderDetail['source']
+  status: OrderDetail['status']
+  placed_at: string
+  customer_id: string | null
+  customer_name: string | null
+  member_id: string | null
+  member_name: string | null
+  attribution_code: string | null
+  total_fen: number
+  refunded_fen: number
+  buyer_name: string | null
+  buyer_phone: string | null
+  created_at: string
+  lines: string
+}
+
+export const customersHandlers: ServiceHandlers<'customers'> = {
+  list: (q, ctx) => listCustomers(ctx.db, q, zoneOffset(ctx.timezone(), ctx.clock.now())),
+
+  get: ({ id }, ctx) => {
+    const customer = getCustomerRow(ctx.db, id)
+    const rows = ctx.db
+      .prepare(
+        `SELECT o.*, c.name AS customer_name, m.name AS member_name,
+           (SELECT json_group_array(json_object('id', l.id, 'lineNo', l.line_no, 'productId', l.product_id, 'sku', l.sku,
+              'name', l.name, 'category', p.category, 'quantity', l.quantity, 'unitPriceFen', l.unit_price_fen, 'amountFen', l.amount_fen))
+            FROM order_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = o.id ORDER BY l.line_no) AS lines
+         FROM orders o LEFT JOIN customers c ON c.id = o.customer_id LEFT JOIN members m ON m.id = o.member_id
+         WHERE o.customer_id = ? ORDER BY o.placed_at DESC LIMIT 200`,
+      )
+      .all(id) as OrderRowWithLines[]
+    const orders: OrderDetail[] = rows.map((r) => {
+      const lines = JSON.parse(r.lines) as OrderDetail['lines']
+      return {
+        id: r.id,
+        orderNo: r.order_no,
+        source: r.source,
+        status: r.status,
+        placedAt: r.placed_at,
+        customerId: r.customer_id,
+        customerName: r.customer_name,
+        memberId: r.member_id,
+        memberName: r.member_name,
+        attributionCode: r.attribution_code,
+        totalFen: r.total_fen,
+        refundedFen: r.refunded_fen,
+        lineCount: lines.length,
+        createdAt: r.created_at,
+        buyerName: r.buyer_name,
+        buyerPhone: r.buyer_phone,
+        lines,
+      }
+    })
+    const categories = ctx.db
+      .prepare(
+        `SELECT COALESCE(NULLIF(p.category, ''), '未分类') AS category, SUM(l.amount_fen) AS amountFen, SUM(l.quantity) AS quantity
+         FROM orders o JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id
+         WHERE o.customer_id = ? AND o.status NOT IN ('cancelled','pending')
+         GROUP BY 1 ORDER BY amountFen DESC LIMIT 8`,
+      )
+      .all(id) as { category: string; amountFen: number; quantity: number }[]
+    const groups = ctx.db
+      .prepare('SELECT g.id, g.name FROM group_customers gc JOIN groups g ON g.id = gc.group_id WHERE gc.customer_id = ? ORDER BY g.name')
+      .all(id) as { id: string; name: string }[]
+    return { customer, orders, categories, groups }
+  },
+
+  facets: (_input, ctx) => ({
+    tags: ctx.db.prepare('SELECT tag, COUNT(*) AS count FROM customer_tags GROUP BY tag ORDER BY count DESC, tag LIMIT 200').all() as {
+      tag: string
+      count: number
+    }[],
+    owners: ctx.db
+      .prepare(
+        `SELECT m.id, m.name, COUNT(c.id) AS count FROM members m LEFT JOIN customers c ON c.owner_member_id = m.id
+         GROUP BY m.id ORDER BY count DESC, m.name`,
+      )
+      .all() as { id: string; name: string; count: number }[],
+  }),
+
+  create: (input, ctx) => {
+    const customer = createCustomer(ctx.db, input, ctx.clock.now())
+    ctx.emit('data.changed', { entities: ['customers'] })
+    return customer
+  },
+
+  update: ({ id, patch }, ctx) => {
+    const customer = updateCustomer(ctx.db, id, patch, ctx.clock.now())
+    ctx.emit('data.changed', { entities: ['customers'] })
+    return customer
+  },
+
+  remove: ({ id }, ctx) => {
+    const result = ctx.db.prepare('DELETE FROM customers WHERE id = ?').run(id)
+    if (result.changes === 0) throw new OrchardError('not_found', `客户不存在 / customer not found: ${id}`, { id })
+    ctx.emit('data.changed', { entities: ['customers'] })
+    return { ok: true as const }
+  },
+}

@@ -1,0 +1,104 @@
+import Database from 'better-sqlite3'
+import { OrchardError } from '../../../src-shared/errors'
+import { LATEST_SCHEMA_VERSION, migrations } from './migrations'
+import { charTokens, searchText } from './searchText'
+
+export type Db = Database.Database
+
+export interface OpenOptions {
+  /** Path to a better_sqlite3.node built for the running runtime (Electron uses its own ABI). */
+  nativeBinding?: string
+  readonly?: boolean
+  /** Skip migrations (used to inspect a file, e.g. a backup). */
+  migrate?: boolean
+}
+
+/** SQL functions the schema's triggers call; every connection that writes must have them. */
+export function registerFunctions(db: Db): void {
+  db.function('orchard_search_text', { deterministic: true }, (name, wechat, phones, notes) => searchText(name, wechat, phones, notes))
+  db.function('orchard_chars', { deterministic: true }, (text) => charTokens(text))
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  let db: Db
+  try {
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+      nativeBinding: options.nativeBinding,
+      timeout: 5000,
+    })
+  } catch (err) {
+    throw new OrchardError('db_open_failed', `无法打开数据库 ${file}：${(err as Error).message} / cannot open the database`, {
+      file,
+      cause: (err as Error).message,
+    })
+  }
+  try {
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+    }
+    db.pragma('foreign_keys = ON')
+    db.pragma('cache_size = -65536')
+    db.pragma('temp_store = MEMORY')
+    registerFunctions(db)
+    // A file that is not a database fails here, not at the first query.
+    const check = db.pragma('quick_check(1)', { simple: true })
+    if (check !== 'ok') {
+      throw new OrchardError('db_corrupt', `数据库已损坏（${String(check)}）/ the database is damaged`, { file, check })
+    }
+    if (options.migrate !== false && !options.readonly) migrate(db, file)
+    return db
+  } catch (err) {
+    db.close()
+    if (err instanceof OrchardError) throw err
+    const message = (err as Error).message
+    const code = /not a database|malformed|corrupt/i.test(message) ? 'db_corrupt' : /locked|busy/i.test(message) ? 'db_locked' : 'db_open_failed'
+    throw new OrchardError(code, `无法打开数据库：${message} / cannot open the database`, { file, cause: message })
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'").get()
+  if (!hasTable) return 0
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }
+  return row.v ?? 0
+}
+
+/**
+ * Applies the migrations this build knows and the file lacks, each in its own
+ * transaction. A database written by a newer Orchard is refused, never touched.
+ */
+export function migrate(db: Db, file = db.name): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
+  const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[]
+  const newest = applied.at(-1)?.version ?? 0
+  if (newest > LATEST_SCHEMA_VERSION) {
+    throw new OrchardError(
+      'db_newer',
+      `这个数据库由更新版本的果园创建（结构版本 ${newest}，本程序支持到 ${LATEST_SCHEMA_VERSION}）。请升级果园，或从备份恢复。 / ` +
+        `This database was written by a newer Orchard (schema ${newest}, this build knows up to ${LATEST_SCHEMA_VERSION}). Update Orchard or restore a backup.`,
+      { file, schemaVersion: newest, supported: LATEST_SCHEMA_VERSION },
+    )
+  }
+  for (const row of applied) {
+    const known = migrations.find((m) => m.version === row.version)
+    if (!known || known.name !== row.name) {
+      throw new OrchardError('db_migrations_differ', `数据库的迁移记录与本程序不一致（${row.version} ${row.name}）/ the database's migrations differ from this build's`, {
+        file,
+        version: row.version,
+        name: row.name,
+      })
+    }
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+  for (const m of migrations) {
+    if (m.version <= newest) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      record.run(m.version, m.name, new Date().toISOString())
+    })()
+  }
+}

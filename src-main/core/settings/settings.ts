@@ -1,0 +1,42 @@
+import type { Settings } from '../../../src-shared/schemas'
+import type { ServiceHandlers } from '../context'
+import type { Db } from '../db/connection'
+
+export const DEFAULT_SETTINGS: Settings = {
+  language: 'zh-CN',
+  theme: 'light',
+  autoBackup: true,
+  backupKeepDays: 14,
+  timezone: 'Asia/Shanghai',
+  studioName: '果园工作室',
+  updateFeedUrl: '',
+}
+
+export function readSettings(db: Db): Settings {
+  const rows = db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]
+  const stored: Record<string, unknown> = {}
+  for (const row of rows) if (!row.key.startsWith('_')) stored[row.key] = JSON.parse(row.value)
+  return { ...DEFAULT_SETTINGS, ...stored } as Settings
+}
+
+export function writeSettings(db: Db, patch: Partial<Settings>): Settings {
+  const put = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+  db.transaction(() => {
+    for (const [key, value] of Object.entries(patch)) if (value !== undefined) put.run(key, JSON.stringify(value))
+  })()
+  return readSettings(db)
+}
+
+/** A private setting the core keeps for itself (not part of the Settings schema). */
+export function readInternal<T>(db: Db, key: string): T | undefined {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(`_${key}`) as { value: string } | undefined
+  return row ? (JSON.parse(row.value) as T) : undefined
+}
+export function writeInternal(db: Db, key: string, value: unknown): void {
+  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(`_${key}`, JSON.stringify(value))
+}
+
+export const settingsHandlers: ServiceHandlers<'settings'> = {
+  get: (_input, ctx) => readSettings(ctx.db),
+  update: (patch, ctx) => writeSettings(ctx.db, patch),
+}

@@ -1,0 +1,16 @@
+import { statSync } from 'node:fs'
+import type { ServiceHandlers } from '../context'
+import { schemaVersion } from '../db/connection'
+import { readInternal } from '../settings/settings'
+
+export const systemHandlers: ServiceHandlers<'system'> = {
+  info: (_input, ctx) => ({
+    version: ctx.version,
+    schemaVersion: schemaVersion(ctx.db),
+    dataDir: ctx.paths.dataDir,
+    databasePath: ctx.paths.database,
+    databaseSizeBytes: statSync(ctx.paths.database).size,
+    host: ctx.host,
+    demo: readInternal<boolean>(ctx.db, 'demo') ?? false,
+  }),
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod'
+import * as S from './schemas'
+
+/**
+ * The one contract: every method the console, the CLI and the browser host may call.
+ * The core validates inputs against it, the preload bridge and the browser host
+ * are generated from it, and the renderer takes its types from it.
+ */
+interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I
+  output: O
+  /** Writes run one at a time, in arrival order. */
+  write: boolean
+}
+const query = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodDef<I, O> => ({ input, output, write: false })
+const command = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodDef<I, O> => ({ input, output, write: true })
+
+const ById = z.object({ id: S.Id })
+
+export const contract = {
+  system: {
+    info: query(S.Empty, S.SystemInfo),
+  },
+  settings: {
+    get: query(S.Empty, S.Settings),
+    update: command(S.Settings.partial(), S.Settings),
+  },
+  dashboard: {
+    summary: query(S.Empty, S.DashboardSummary),
+  },
+  customers: {
+    list: query(S.CustomerListQuery, S.Page(S.Customer)),
+    get: query(ById, S.CustomerDetail),
+    facets: query(S.Empty, S.CustomerFacets),
+    create: command(S.CustomerInput, S.Customer),
+    update: command(z.object({ id: S.Id, patch: S.CustomerPatch }), S.Customer),
+    remove: command(ById, S.Ok),
+  },
+  groups: {
+    list: query(z.object({ search: z.string().max(100).optional() }).default({}), z.array(S.Group)),
+    get: query(ById, S.GroupDetail),
+    create: command(S.GroupInput, S.Group),
+    update: command(z.object({ id: S.Id, patch: S.GroupPatch }), S.Group),
+  },
+  products: {
+    list: query(S.ProductListQuery, S.Page(S.Product)),
+    get: query(ById, S.Product),
+    categories: query(S.Empty, z.array(z.object({ category: z.string(), count: z.number().int() }))),
+    create: command(S.ProductInput, S.Product),
+    update: command(z.object({ id: S.Id, patch: S.ProductPatch }), S.Product),
+  },
+  members: {
+    /** The whole team, flat with mentorId: the console builds the mentor tree. */
+    all: query(S.Empty, z.array(S.Member)),
+    get: query(ById, S.Member),
+    create: command(S.MemberInput, S.Member),
+    update: command(z.object({ id: S.Id, patch: S.MemberPatch }), S.Member),
+  },
+  orders: {
+    list: query(S.OrderListQuery, S.Page(S.Order)),
+    get: query(ById, S.OrderDetail),
+    /** Attribute orders that carried no (or an unknown) invite code to a member. */
+    assign: command(z.object({ orderIds: z.array(S.Id).min(1).max(1000), memberId: S.Id }), z.object({ updated: z.number().int() })),
+  },
+  imports: {
+    preview: query(S.ImportPreviewInput, S.ImportPreview),
+    run: command(S.ImportRunInput, S.ImportResult),
+    history: query(S.Empty, z.array(S.ImportRun)),
+    /** The full rejected-rows report of one run as CSV text (UTF-8 with BOM, opens in Excel/WPS). */
+    reportCsv: query(z.object({ importId: S.Id }), z.object({ fileName: z.string(), csv: z.string() })),
+  },
+  exports: {
+    run: command(S.ExportInput, S.ExportResult),
+  },
+  backups: {
+    list: query(S.Empty, z.array(S.Backup)),
+    create: command(S.Empty, S.Backup),
+    restore: command(z.object({ fileName: z.string().min(1) }), z.object({ restored: z.string(), safetyBackup: z.string() })),
+  },
+  demo: {
+    /** Replace the studio's data with the generated demo studio (a safety backup is taken first). */
+    seed: command(z.object({ seed: z.number().int().optional() }).default({}), z.object({ customers: z.number().int(), orders: z.number().int() })),
+    /** Start an empty studio (a safety backup is taken first). */
+    clear: command(S.Empty, S.Ok),
+  },
+} as const
+
+export const events = {
+  'job.progress': S.JobProgress,
+  /** Tables changed by a write (an import, a restore): the console refreshes what shows them. */
+  'data.changed': z.object({ entities: z.array(z.string()) }),
+} as const
+
+export type Contract = typeof contract
+export type ServiceName = keyof Contract
+export type MethodName<S extends ServiceName> = keyof Contract[S] & string
+export type EventName = keyof typeof events
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>
+
+type Def<S extends ServiceName, M extends MethodName<S>> = Contract[S][M] extends MethodDef<infer I, infer O> ? { I: I; O: O } : never
+export type MethodInput<S extends ServiceName, M extends MethodName<S>> = z.input<Def<S, M>['I']>
+/** What a handler receives: the input after defaults and coercion. */
+export type MethodParsedInput<S extends ServiceName, M extends MethodName<S>> = z.output<Def<S, M>['I']>
+export type MethodOutput<S extends ServiceName, M extends MethodName<S>> = z.output<Def<S, M>['O']>
+
+/** What the renderer sees as window.orchard / the HTTP client. */
+export type OrchardApi = {
+  [S in ServiceName]: {
+    [M in MethodName<S>]: (...input: undefined extends MethodInput<S, M> ? [MethodInput<S, M>?] : [MethodInput<S, M>]) => Promise<MethodOutput<S, M>>
+  }
+}
+
+/** Every "service.method" name, derived from the table (the preload and hosts use this, never a hand list). */
+export const methodNames: string[] = Object.entries(contract).flatMap(([service, methods]) =>
+  Object.keys(methods).map((m) => `${service}.${m}`),
+)
+export const eventNames = Object.keys(events) as EventName[]
+
+export function methodDef(name: string): MethodDef | undefined {
+  const [service, method] = name.split('.')
+  const defs = (contract as Record<string, Record<string, MethodDef>>)[service]
+  return defs && Object.hasOwn(defs, method) ? defs[method] : undefined
+}
+
+/** The transport's envelope: errors travel as values so code and details survive IPC and HTTP. */
+export const IPC_CALL = 'orchard:call'
+export const IPC_EVENT = 'orchard:event'

@@ -1,0 +1,428 @@
+import { z } from 'zod'
+import {
+  IMPORT_ENTITIES,
+  MEMBER_LEVELS,
+  MEMBER_STATUSES,
+  ORDER_SOURCES,
+  ORDER_STATUSES,
+  REL_CLASSES,
+  RFM_SEGMENTS,
+  SEGMENTS,
+} from './vocabulary'
+
+/** Ids are UUIDv7 generated where the record is born, so offline records never collide. */
+export const Id = z.string().min(1).max(64)
+export const IsoTime = z.string()
+/** A calendar day in the studio's time zone, YYYY-MM-DD. */
+export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+export const Fen = z.number().int()
+export const Empty = z.object({}).strict().optional().default({})
+export const Ok = z.object({ ok: z.literal(true) })
+
+export const RelClass = z.enum(REL_CLASSES)
+export const Segment = z.enum(SEGMENTS)
+export const RfmSegment = z.enum(RFM_SEGMENTS)
+export const MemberLevel = z.union(MEMBER_LEVELS.map((l) => z.literal(l)) as [z.ZodLiteral<1>, z.ZodLiteral<2>, z.ZodLiteral<3>])
+export const MemberStatus = z.enum(MEMBER_STATUSES)
+export const OrderStatus = z.enum(ORDER_STATUSES)
+export const OrderSource = z.enum(ORDER_SOURCES)
+export const ImportEntity = z.enum(IMPORT_ENTITIES)
+export const SortDir = z.enum(['asc', 'desc'])
+
+/**
+ * A patch of an input schema: every field optional and without its default, so a
+ * partial update never resets the fields it does not mention.
+ */
+type Unwrapped<T> = T extends z.ZodDefault<infer U> ? U : T
+export function patchOf<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
+  const shape: Record<string, z.ZodType> = {}
+  for (const [key, value] of Object.entries(schema.shape)) {
+    const inner = value instanceof z.ZodDefault ? (value.unwrap() as z.ZodType) : (value as z.ZodType)
+    shape[key] = inner.optional()
+  }
+  return z.object(shape) as unknown as z.ZodObject<{ [K in keyof T]: z.ZodOptional<Unwrapped<T[K]>> }>
+}
+
+export const Page = <T extends z.ZodType>(row: T) => z.object({ rows: z.array(row), total: z.number().int() })
+export const Paging = {
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(500).default(50),
+}
+
+// ---------------------------------------------------------------- customers
+export const Customer = z.object({
+  id: Id,
+  name: z.string(),
+  wechatId: z.string().nullable(),
+  /** E.164, +86 when no country code was given. */
+  phones: z.array(z.string()),
+  addresses: z.array(z.string()),
+  tags: z.array(z.string()),
+  relClass: RelClass,
+  segment: Segment.nullable(),
+  ownerMemberId: Id.nullable(),
+  ownerName: z.string().nullable(),
+  notes: z.string(),
+  orderCount: z.number().int(),
+  totalSpentFen: Fen,
+  lastPurchaseAt: IsoTime.nullable(),
+  rfmSegment: RfmSegment.nullable(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+})
+export type Customer = z.infer<typeof Customer>
+
+export const CustomerSortField = z.enum(['name', 'createdAt', 'updatedAt', 'lastPurchaseAt', 'totalSpentFen', 'orderCount'])
+export const CustomerListQuery = z.object({
+  search: z.string().max(100).optional(),
+  relClass: z.array(RelClass).optional(),
+  tags: z.array(z.string()).optional(),
+  segment: z.array(Segment).optional(),
+  rfm: z.array(RfmSegment).optional(),
+  /** A member id, or 'none' for customers no member owns yet. */
+  owner: z.string().optional(),
+  /** Last purchase window; `never` lists customers who have not bought yet. */
+  lastPurchase: z
+    .object({ from: Day.optional(), to: Day.optional(), never: z.boolean().optional() })
+    .optional(),
+  sort: z.object({ field: CustomerSortField, dir: SortDir }).default({ field: 'createdAt', dir: 'desc' }),
+  ...Paging,
+})
+export type CustomerListQuery = z.input<typeof CustomerListQuery>
+
+export const CustomerInput = z.object({
+  name: z.string().trim().min(1, '姓名不能为空 / name is required').max(60),
+  wechatId: z.string().trim().max(64).nullable().optional(),
+  /** Raw phone numbers; the core normalises to E.164 (+86 default) or reports which one is bad. */
+  phones: z.array(z.string().trim().min(1)).max(5).default([]),
+  addresses: z.array(z.string().trim().min(1).max(200)).max(10).default([]),
+  tags: z.array(z.string().trim().min(1).max(20)).max(30).default([]),
+  relClass: RelClass.default('C'),
+  segment: Segment.nullable().optional(),
+  ownerMemberId: Id.nullable().optional(),
+  notes: z.string().max(2000).default(''),
+})
+export type CustomerInput = z.input<typeof CustomerInput>
+export const CustomerPatch = patchOf(CustomerInput)
+
+export const OrderLine = z.object({
+  id: Id,
+  lineNo: z.number().int(),
+  productId: Id.nullable(),
+  sku: z.string(),
+  name: z.string(),
+  category: z.string().nullable(),
+  quantity: z.number().int(),
+  unitPriceFen: Fen,
+  amountFen: Fen,
+})
+
+export const Order = z.object({
+  id: Id,
+  orderNo: z.string(),
+  source: OrderSource,
+  status: OrderStatus,
+  placedAt: IsoTime,
+  customerId: Id.nullable(),
+  customerName: z.string().nullable(),
+  memberId: Id.nullable(),
+  memberName: z.string().nullable(),
+  /** The invite code the order carried, even when no member matched it. */
+  attributionCode: z.string().nullable(),
+  totalFen: Fen,
+  refundedFen: Fen,
+  lineCount: z.number().int(),
+  createdAt: IsoTime,
+})
+export type Order = z.infer<typeof Order>
+export const OrderDetail = Order.extend({ lines: z.array(OrderLine), buyerName: z.string().nullable(), buyerPhone: z.string().nullable() })
+export type OrderDetail = z.infer<typeof OrderDetail>
+
+export const CustomerDetail = z.object({
+  customer: Customer,
+  orders: z.array(OrderDetail),
+  /** Categories this customer buys, most spent first. */
+  categories: z.array(z.object({ category: z.string(), amountFen: Fen, quantity: z.number().int() })),
+  groups: z.array(z.object({ id: Id, name: z.string() })),
+})
+
+export const CustomerFacets = z.object({
+  tags: z.array(z.object({ tag: z.string(), count: z.number().int() })),
+  owners: z.array(z.object({ id: Id, name: z.string(), count: z.number().int() })),
+})
+
+// ---------------------------------------------------------------- groups
+export const Group = z.object({
+  id: Id,
+  name: z.string(),
+  ownerMemberId: Id.nullable(),
+  ownerName: z.string().nullable(),
+  theme: z.string(),
+  memberCount: z.number().int(),
+  customerCount: z.number().int(),
+  notes: z.string(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+})
+export type Group = z.infer<typeof Group>
+export const GroupInput = z.object({
+  name: z.string().trim().min(1).max(60),
+  ownerMemberId: Id.nullable().optional(),
+  theme: z.string().trim().max(60).default(''),
+  notes: z.string().max(2000).default(''),
+})
+export const GroupPatch = patchOf(GroupInput)
+export const GroupDetail = z.object({
+  group: Group,
+  members: z.array(z.object({ id: Id, name: z.string(), level: MemberLevel, joinedAt: IsoTime })),
+  customers: z.array(z.object({ id: Id, name: z.string(), relClass: RelClass })),
+})
+
+// ---------------------------------------------------------------- products
+export const Product = z.object({
+  id: Id,
+  sku: z.string(),
+  name: z.string(),
+  brand: z.string(),
+  category: z.string(),
+  images: z.array(z.string()),
+  listPriceFen: Fen,
+  salePriceFen: Fen,
+  /** 控价: the lowest price members may sell at. */
+  priceFloorFen: Fen,
+  stock: z.number().int(),
+  /** Commission rates in basis points (1% = 100): the seller's and their mentor's. */
+  commissionBp: z.number().int(),
+  mentorCommissionBp: z.number().int(),
+  facts: z.string(),
+  active: z.boolean(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+})
+export type Product = z.infer<typeof Product>
+const ProductFields = z.object({
+    sku: z.string().trim().min(1).max(64),
+    name: z.string().trim().min(1).max(120),
+    brand: z.string().trim().max(60).default(''),
+    category: z.string().trim().max(60).default(''),
+    images: z.array(z.string()).max(20).default([]),
+    listPriceFen: Fen.min(0),
+    salePriceFen: Fen.min(0),
+    priceFloorFen: Fen.min(0),
+    stock: z.number().int().min(0).default(0),
+    commissionBp: z.number().int().min(0).max(5000).default(1000),
+    mentorCommissionBp: z.number().int().min(0).max(5000).default(0),
+    facts: z.string().max(4000).default(''),
+    active: z.boolean().default(true),
+})
+export const ProductPatch = patchOf(ProductFields)
+export const ProductInput = ProductFields.refine((p) => p.salePriceFen >= p.priceFloorFen, {
+    message: '售价低于控价 / sale price is below the price floor',
+    path: ['salePriceFen'],
+  })
+export const ProductListQuery = z.object({
+  search: z.string().max(100).optional(),
+  category: z.string().optional(),
+  brand: z.string().optional(),
+  active: z.boolean().optional(),
+  sort: z
+    .object({ field: z.enum(['name', 'sku', 'salePriceFen', 'stock', 'updatedAt']), dir: SortDir })
+    .default({ field: 'updatedAt', dir: 'desc' }),
+  ...Paging,
+})
+
+// ---------------------------------------------------------------- members
+export const Member = z.object({
+  id: Id,
+  name: z.string(),
+  inviteCode: z.string(),
+  wechatId: z.string().nullable(),
+  phone: z.string().nullable(),
+  mentorId: Id.nullable(),
+  mentorName: z.string().nullable(),
+  level: MemberLevel,
+  joinDate: Day,
+  status: MemberStatus,
+  feePaidFen: Fen,
+  apprenticeCount: z.number().int(),
+  customerCount: z.number().int(),
+  /** Paid sales attributed to the member over the last 30 days. */
+  sales30dFen: Fen,
+  orders30d: z.number().int(),
+})
+export type Member = z.infer<typeof Member>
+export const MemberInput = z.object({
+  name: z.string().trim().min(1).max(60),
+  inviteCode: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{4,16}$/, '邀请码为 4–16 位字母或数字 / invite code: 4–16 letters or digits')
+    .optional(),
+  wechatId: z.string().trim().max(64).nullable().optional(),
+  phone: z.string().trim().nullable().optional(),
+  mentorId: Id.nullable().optional(),
+  level: MemberLevel.default(1),
+  joinDate: Day.optional(),
+  status: MemberStatus.default('active'),
+  feePaidFen: Fen.min(0).default(0),
+})
+
+export const MemberPatch = patchOf(MemberInput)
+
+// ---------------------------------------------------------------- orders
+export const OrderListQuery = z.object({
+  search: z.string().max(100).optional(),
+  status: z.array(OrderStatus).optional(),
+  memberId: Id.optional(),
+  customerId: Id.optional(),
+  unattributed: z.boolean().optional(),
+  from: Day.optional(),
+  to: Day.optional(),
+  sort: z
+    .object({ field: z.enum(['placedAt', 'totalFen', 'orderNo']), dir: SortDir })
+    .default({ field: 'placedAt', dir: 'desc' }),
+  ...Paging,
+})
+
+// ---------------------------------------------------------------- dashboard
+export const DashboardSummary = z.object({
+  counts: z.object({
+    customers: z.number().int(),
+    groups: z.number().int(),
+    products: z.number().int(),
+    members: z.number().int(),
+    orders: z.number().int(),
+    unattributedOrders: z.number().int(),
+  }),
+  sales30d: z.array(z.object({ day: Day, amountFen: Fen, orders: z.number().int() })),
+  salesTotal30dFen: Fen,
+  newestCustomers: z.array(Customer),
+  topGroups: z.array(Group),
+})
+
+// ---------------------------------------------------------------- imports / exports
+export const ImportFormat = z.enum(['auto', 'orchard', 'shopify'])
+export const ImportMode = z.enum(['all-or-nothing', 'valid-rows'])
+/** field -> source column header (null = not imported) */
+export const ColumnMapping = z.record(z.string(), z.string().nullable())
+
+export const ImportField = z.object({
+  field: z.string(),
+  label: z.string(),
+  labelEn: z.string(),
+  required: z.boolean(),
+  hint: z.string().optional(),
+})
+
+export const ImportPreviewInput = z.object({
+  entity: ImportEntity,
+  /** A file on this machine (Electron dialog / CLI) or a staged upload (browser mode). */
+  path: z.string().min(1),
+  format: ImportFormat.default('auto'),
+  /** Sheet name for XLSX; first sheet when omitted. */
+  sheet: z.string().optional(),
+})
+export const ImportPreview = z.object({
+  fileName: z.string(),
+  encoding: z.string(),
+  detectedFormat: z.enum(['orchard', 'shopify']),
+  sheets: z.array(z.string()),
+  headers: z.array(z.string()),
+  sampleRows: z.array(z.array(z.string())),
+  totalRows: z.number().int(),
+  fields: z.array(ImportField),
+  mapping: ColumnMapping,
+  /** The key mappings are saved under: entity + format + the file's header set. */
+  sourceKey: z.string(),
+  mappingSaved: z.boolean(),
+})
+export type ImportPreview = z.infer<typeof ImportPreview>
+
+export const RowError = z.object({
+  /** Row number as a spreadsheet shows it (the header is row 1). */
+  row: z.number().int(),
+  column: z.string(),
+  value: z.string(),
+  reason: z.string(),
+  code: z.string(),
+})
+export type RowError = z.infer<typeof RowError>
+
+export const ImportRunInput = ImportPreviewInput.extend({
+  mode: ImportMode.default('all-or-nothing'),
+  /** When omitted, the saved (or suggested) mapping for this source is used. */
+  mapping: ColumnMapping.optional(),
+  saveMapping: z.boolean().default(true),
+  /** Lets the console follow progress events of this run. */
+  jobId: z.string().optional(),
+})
+export const ImportResult = z.object({
+  importId: Id,
+  entity: ImportEntity,
+  fileName: z.string(),
+  mode: ImportMode,
+  /** false when all-or-nothing refused the file because of rejected rows. */
+  committed: z.boolean(),
+  totalRows: z.number().int(),
+  inserted: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  rejectedRows: z.number().int(),
+  /** At most the first 500 errors; the full list is in the CSV report. */
+  errors: z.array(RowError),
+  errorCount: z.number().int(),
+  unattributedOrders: z.number().int(),
+  durationMs: z.number(),
+})
+export type ImportResult = z.infer<typeof ImportResult>
+export const ImportRun = ImportResult.omit({ errors: true }).extend({ createdAt: IsoTime })
+
+export const ExportInput = z.object({
+  entity: ImportEntity,
+  format: z.enum(['csv', 'xlsx']),
+  /** Where to write; when omitted the file goes to the data folder's exports/ (browser mode downloads it). */
+  path: z.string().optional(),
+})
+export const ExportResult = z.object({ path: z.string(), fileName: z.string(), rows: z.number().int() })
+
+// ---------------------------------------------------------------- backups, settings, system
+export const Backup = z.object({
+  fileName: z.string(),
+  path: z.string(),
+  kind: z.enum(['auto', 'manual', 'pre-restore']),
+  createdAt: IsoTime,
+  sizeBytes: z.number().int(),
+})
+export type Backup = z.infer<typeof Backup>
+
+export const Settings = z.object({
+  language: z.enum(['zh-CN', 'en-US']),
+  theme: z.enum(['light', 'dark', 'system']),
+  autoBackup: z.boolean(),
+  backupKeepDays: z.number().int().min(1).max(365),
+  timezone: z.string(),
+  studioName: z.string(),
+  updateFeedUrl: z.string(),
+})
+export type Settings = z.infer<typeof Settings>
+
+export const SystemInfo = z.object({
+  version: z.string(),
+  schemaVersion: z.number().int(),
+  dataDir: z.string(),
+  databasePath: z.string(),
+  databaseSizeBytes: z.number().int(),
+  host: z.enum(['electron', 'browser', 'cli', 'test']),
+  /** true while the database holds the generated demo studio. */
+  demo: z.boolean(),
+})
+
+export const JobProgress = z.object({
+  jobId: z.string(),
+  kind: z.string(),
+  phase: z.string(),
+  done: z.number(),
+  total: z.number(),
+  message: z.string().optional(),
+})
+export type JobProgress = z.infer<typeof JobProgress>

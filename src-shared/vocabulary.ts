@@ -1,0 +1,91 @@
+/**
+ * The studio's words (see DOMAIN.md): codes stored in the database and their
+ * zh-CN / English labels, shared by the core (exports, CLI) and the console.
+ */
+export const REL_CLASSES = ['A', 'B', 'C'] as const
+export type RelClass = (typeof REL_CLASSES)[number]
+export const REL_CLASS_LABELS: Record<RelClass, { zh: string; en: string }> = {
+  A: { zh: 'A 类·亲友同学', en: 'A · family & close friends' },
+  B: { zh: 'B 类·普通朋友', en: 'B · ordinary friends' },
+  C: { zh: 'C 类·陌生人', en: 'C · strangers' },
+}
+
+/** Consumer segments seen in industry research, each with its own tone and channel. */
+export const SEGMENTS = ['trend', 'bargain', 'family', 'casual', 'digital', 'county', 'fan'] as const
+export type Segment = (typeof SEGMENTS)[number]
+export const SEGMENT_LABELS: Record<Segment, { zh: string; en: string }> = {
+  trend: { zh: '都市追潮族', en: 'Urban trend-chasers' },
+  bargain: { zh: '务实羊毛党', en: 'Bargain hunters' },
+  family: { zh: '顾家品质控', en: 'Family quality seekers' },
+  casual: { zh: '随心海草团', en: 'Easy-going browsers' },
+  digital: { zh: '数字发烧友', en: 'Digital enthusiasts' },
+  county: { zh: '县城国货派', en: 'County-town domestic-brand fans' },
+  fan: { zh: '追星少年队', en: 'Young idol fans' },
+}
+
+/**
+ * RFM segments, the eight-cell model Chinese CRM tools use: recency, frequency and
+ * monetary value each high or low against the studio's own averages.
+ */
+export const RFM_SEGMENTS = [
+  'important_value',
+  'important_develop',
+  'important_keep',
+  'important_retain',
+  'general_value',
+  'general_develop',
+  'general_keep',
+  'general_retain',
+] as const
+export type RfmSegment = (typeof RFM_SEGMENTS)[number]
+export const RFM_LABELS: Record<RfmSegment, { zh: string; en: string }> = {
+  important_value: { zh: '重要价值客户', en: 'Champions' },
+  important_develop: { zh: '重要发展客户', en: 'Promising big spenders' },
+  important_keep: { zh: '重要保持客户', en: 'Loyal, slipping away' },
+  important_retain: { zh: '重要挽留客户', en: 'Big spenders at risk' },
+  general_value: { zh: '一般价值客户', en: 'Regulars' },
+  general_develop: { zh: '一般发展客户', en: 'New or occasional' },
+  general_keep: { zh: '一般保持客户', en: 'Frequent, low spend, fading' },
+  general_retain: { zh: '一般挽留客户', en: 'Dormant' },
+}
+
+export const MEMBER_LEVELS = [1, 2, 3] as const
+export type MemberLevel = (typeof MEMBER_LEVELS)[number]
+export const MEMBER_LEVEL_LABELS: Record<MemberLevel, { zh: string; en: string }> = {
+  1: { zh: '会员', en: 'Member' },
+  2: { zh: '店主', en: 'Shopkeeper' },
+  3: { zh: '金牌店主', en: 'Gold shopkeeper' },
+}
+
+export const MEMBER_STATUSES = ['active', 'paused', 'left'] as const
+export type MemberStatus = (typeof MEMBER_STATUSES)[number]
+export const MEMBER_STATUS_LABELS: Record<MemberStatus, { zh: string; en: string }> = {
+  active: { zh: '活跃', en: 'Active' },
+  paused: { zh: '暂停', en: 'Paused' },
+  left: { zh: '已离开', en: 'Left' },
+}
+
+export const ORDER_STATUSES = ['pending', 'paid', 'partially_refunded', 'refunded', 'cancelled'] as const
+export type OrderStatus = (typeof ORDER_STATUSES)[number]
+export const ORDER_STATUS_LABELS: Record<OrderStatus, { zh: string; en: string }> = {
+  pending: { zh: '待付款', en: 'Pending' },
+  paid: { zh: '已付款', en: 'Paid' },
+  partially_refunded: { zh: '部分退款', en: 'Partially refunded' },
+  refunded: { zh: '已退款', en: 'Refunded' },
+  cancelled: { zh: '已取消', en: 'Cancelled' },
+}
+
+export const ORDER_SOURCES = ['manual', 'orchard', 'shopify', 'demo'] as const
+export type OrderSource = (typeof ORDER_SOURCES)[number]
+
+export const IMPORT_ENTITIES = ['customers', 'products', 'orders'] as const
+export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
+
+/** Money is integer fen. Formatting lives here so exports, CLI and console agree. */
+export function formatFen(fen: number): string {
+  const sign = fen < 0 ? '-' : ''
+  const abs = Math.abs(fen)
+  const yuan = Math.floor(abs / 100)
+  const rest = String(abs % 100).padStart(2, '0')
+  return `${sign}${yuan.toLocaleString('en-US')}.${rest}`
+}
