@@ -1,8 +1,11 @@
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const root = dirname(fileURLToPath(import.meta.url))
+
 export default defineConfig({
-  resolve: { alias: { '@shared': resolve(__dirname, 'src-shared') } },
+  resolve: { alias: { '@shared': resolve(root, 'src-shared') } },
   test: {
     include: ['src-main/**/*.test.ts', 'src-shared/**/*.test.ts', 'src-server/**/*.test.ts', 'tests/unit/**/*.test.ts'],
     environment: 'node',

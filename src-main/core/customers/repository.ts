@@ -55,74 +55,133 @@ export function toCustomer(row: CustomerRow): Customer {
   }
 }
 
-const SORT_COLUMNS: Record<ListQuery['sort']['field'], string> = {
-  name: 'c.name',
-  createdAt: 'c.created_at',
-  updatedAt: 'c.updated_at',
-  lastPurchaseAt: 'c.last_purchase_at',
-  totalSpentFen: 'c.total_spent_fen',
-  orderCount: 'c.order_count',
+/** Each sortable field and the index whose order it is (ties broken by rowid, as the index does). */
+const SORTS: Record<ListQuery['sort']['field'], { column: string; index: string }> = {
+  name: { column: 'c.name', index: 'customers_name' },
+  createdAt: { column: 'c.created_at', index: 'customers_created' },
+  updatedAt: { column: 'c.updated_at', index: 'customers_updated' },
+  lastPurchaseAt: { column: 'c.last_purchase_at', index: 'customers_last_purchase' },
+  totalSpentFen: { column: 'c.total_spent_fen', index: 'customers_total_spent' },
+  orderCount: { column: 'c.order_count', index: 'customers_order_count' },
 }
 
 /**
- * The customer list: filters, sort and a page, all in SQL so it stays fast on a
- * million rows. Search goes through the FTS indexes (see searchText.ts).
+ * A page is read by walking the sort column's index and skipping non-matches when
+ * matches are dense enough that a page is found within this many index steps;
+ * otherwise the matches are collected first and sorted.
  */
-export function listCustomers(db: Db, q: ListQuery, timezoneOffset = '+08:00'): { rows: Customer[]; total: number } {
-  const where: string[] = []
+const MAX_SCAN_STEPS = 150_000
+
+interface Condition {
+  /** SQL over `c`; `probe` is the same test written so SQLite will not drive the query from it. */
+  sql: string
+  probe: string
+}
+
+/**
+ * The customer list: filters, sort and a page, planned for a million rows.
+ * Counting and paging are planned separately, because the fastest way to count
+ * (an index or the search index alone) is rarely the fastest way to find the
+ * first 50 rows in the chosen order (walking the sort index while matches are
+ * dense). Search goes through the FTS indexes (see searchText.ts).
+ */
+export function listCustomers(
+  db: Db,
+  q: ListQuery,
+  timezoneOffset = '+08:00',
+  maxScanSteps = MAX_SCAN_STEPS,
+): { rows: Customer[]; total: number } {
+  const conditions: Condition[] = []
   const params: Record<string, unknown> = {}
+  const inList = (name: string, values: readonly string[]) =>
+    values.map((v, i) => {
+      params[`${name}${i}`] = v
+      return `@${name}${i}`
+    }).join(', ')
+
+  let search: ReturnType<typeof buildSearchQuery> = null
   if (q.search) {
-    const sq = buildSearchQuery(q.search)
-    if (sq) {
-      where.push(`c.rowid IN (SELECT rowid FROM ${sq.table} WHERE ${sq.table} MATCH @match)`)
-      params.match = sq.match
+    search = buildSearchQuery(q.search)
+    if (search) {
+      params.match = search.match
+      const sql = `c.rowid IN (SELECT rowid FROM ${search.table} WHERE ${search.table} MATCH @match)`
+      conditions.push({ sql, probe: sql })
     }
   }
   if (q.relClass?.length) {
-    where.push(`c.rel_class IN (SELECT value FROM json_each(@relClass))`)
-    params.relClass = JSON.stringify(q.relClass)
+    const list = inList('cls', q.relClass)
+    conditions.push({ sql: `c.rel_class IN (${list})`, probe: `+c.rel_class IN (${list})` })
   }
   if (q.segment?.length) {
-    where.push(`c.segment IN (SELECT value FROM json_each(@segment))`)
-    params.segment = JSON.stringify(q.segment)
+    const list = inList('seg', q.segment)
+    conditions.push({ sql: `c.segment IN (${list})`, probe: `+c.segment IN (${list})` })
   }
   if (q.rfm?.length) {
-    where.push(`c.rfm_segment IN (SELECT value FROM json_each(@rfm))`)
-    params.rfm = JSON.stringify(q.rfm)
+    const list = inList('rfm', q.rfm)
+    conditions.push({ sql: `c.rfm_segment IN (${list})`, probe: `+c.rfm_segment IN (${list})` })
   }
-  if (q.tags?.length) {
+  q.tags?.forEach((tag, i) => {
     // Every chosen tag must be present.
-    q.tags.forEach((tag, i) => {
-      where.push(`c.id IN (SELECT customer_id FROM customer_tags WHERE tag = @tag${i})`)
-      params[`tag${i}`] = tag
+    params[`tag${i}`] = tag
+    conditions.push({
+      sql: `c.id IN (SELECT customer_id FROM customer_tags WHERE tag = @tag${i})`,
+      probe: `EXISTS (SELECT 1 FROM customer_tags t WHERE t.tag = @tag${i} AND t.customer_id = c.id)`,
     })
-  }
-  if (q.owner === 'none') where.push('c.owner_member_id IS NULL')
+  })
+  if (q.owner === 'none') conditions.push({ sql: 'c.owner_member_id IS NULL', probe: '+c.owner_member_id IS NULL' })
   else if (q.owner) {
-    where.push('c.owner_member_id = @owner')
     params.owner = q.owner
+    conditions.push({ sql: 'c.owner_member_id = @owner', probe: '+c.owner_member_id = @owner' })
   }
-  if (q.lastPurchase?.never) where.push('c.last_purchase_at IS NULL')
+  if (q.lastPurchase?.never) conditions.push({ sql: 'c.last_purchase_at IS NULL', probe: '+c.last_purchase_at IS NULL' })
   if (q.lastPurchase?.from) {
-    where.push('c.last_purchase_at >= @lpFrom')
     params.lpFrom = new Date(`${q.lastPurchase.from}T00:00:00${timezoneOffset}`).toISOString()
+    conditions.push({ sql: 'c.last_purchase_at >= @lpFrom', probe: '+c.last_purchase_at >= @lpFrom' })
   }
   if (q.lastPurchase?.to) {
-    where.push('c.last_purchase_at < @lpTo')
     params.lpTo = new Date(new Date(`${q.lastPurchase.to}T00:00:00${timezoneOffset}`).getTime() + 86_400_000).toISOString()
+    conditions.push({ sql: 'c.last_purchase_at < @lpTo', probe: '+c.last_purchase_at < @lpTo' })
   }
-  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
+
+  const total = countCustomers(db, conditions, params, search, q)
+  const sort = SORTS[q.sort.field]
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC'
-  const nulls = q.sort.field === 'lastPurchaseAt' ? (dir === 'DESC' ? ' NULLS LAST' : ' NULLS FIRST') : ''
-  const order = `${SORT_COLUMNS[q.sort.field]} ${dir}${nulls}, c.rowid ${dir}`
-  const rows = db
-    .prepare(
-      `SELECT ${CUSTOMER_COLUMNS} FROM customers c LEFT JOIN members m ON m.id = c.owner_member_id
-       ${whereSql} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-    )
-    .all({ ...params, limit: q.limit, offset: q.offset }) as CustomerRow[]
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM customers c ${whereSql}`).get(params) as { n: number }).n
+  const order = `ORDER BY ${sort.column} ${dir}, c.rowid ${dir}`
+  const all = conditions.length ? (db.prepare('SELECT MAX(rowid) AS n FROM customers').get() as { n: number | null }).n ?? 0 : total
+  const density = all > 0 ? total / all : 0
+  const stepsToFill = density > 0 ? (q.offset + q.limit) / density : Infinity
+  const walkSortIndex = conditions.length === 0 || stepsToFill <= maxScanSteps
+  const where = conditions.length ? `WHERE ${conditions.map((c) => (walkSortIndex ? c.probe : c.sql)).join(' AND ')}` : ''
+  const from = walkSortIndex ? `customers c INDEXED BY ${sort.index}` : 'customers c'
+  const rows =
+    total === 0
+      ? []
+      : (db
+          .prepare(
+            `SELECT ${CUSTOMER_COLUMNS} FROM ${from} LEFT JOIN members m ON m.id = c.owner_member_id
+             ${where} ${order} LIMIT @limit OFFSET @offset`,
+          )
+          .all({ ...params, limit: q.limit, offset: q.offset }) as CustomerRow[])
   return { rows: rows.map(toCustomer), total }
+}
+
+function countCustomers(
+  db: Db,
+  conditions: Condition[],
+  params: Record<string, unknown>,
+  search: ReturnType<typeof buildSearchQuery>,
+  q: ListQuery,
+): number {
+  const one = (sql: string, p: Record<string, unknown> = params) => (db.prepare(sql).get(p) as { n: number }).n
+  if (conditions.length === 0) return one('SELECT COUNT(*) AS n FROM customers')
+  // A lone search or a lone tag is counted in its own index, without touching customer rows.
+  if (conditions.length === 1 && search) {
+    return one(`SELECT COUNT(*) AS n FROM ${search.table} WHERE ${search.table} MATCH @match`, { match: params.match })
+  }
+  if (conditions.length === 1 && q.tags?.length === 1) {
+    return one('SELECT COUNT(*) AS n FROM customer_tags WHERE tag = @tag0', { tag0: params.tag0 })
+  }
+  return one(`SELECT COUNT(*) AS n FROM customers c WHERE ${conditions.map((c) => c.sql).join(' AND ')}`)
 }
 
 export function getCustomerRow(db: Db, id: string): Customer {

@@ -49,7 +49,7 @@ CREATE INDEX customers_last_purchase ON customers(last_purchase_at);
 CREATE INDEX customers_total_spent ON customers(total_spent_fen);
 CREATE INDEX customers_order_count ON customers(order_count);
 CREATE INDEX customers_owner ON customers(owner_member_id);
-CREATE INDEX customers_class ON customers(rel_class, created_at);
+CREATE INDEX customers_class ON customers(rel_class, segment);
 CREATE INDEX customers_segment ON customers(segment);
 CREATE INDEX customers_rfm ON customers(rfm_segment);
 CREATE UNIQUE INDEX customers_wechat ON customers(wechat_id) WHERE wechat_id IS NOT NULL;
