@@ -6,6 +6,7 @@ import { backupsHandlers, runDueBackup } from './backups/handlers'
 import { systemClock, type Clock } from './clock'
 import type { AllHandlers, CoreContext, HostKind } from './context'
 import { customersHandlers } from './customers/handlers'
+import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
 import { openDatabase, type Db } from './db/connection'
 import { demoHandlers, prepareFirstStart } from './demo/handlers'
@@ -92,6 +93,38 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
   }
   prepareFirstStart(context, options.firstStart ?? 'demo')
 
+  let closed = false
+  let indexing = false
+  /**
+   * Brings the customer search index up to date after writes, in small batches
+   * between other work so the console stays responsive (searches stay correct
+   * meanwhile: rows not indexed yet are read directly).
+   */
+  function catchUpSearch(): void {
+    if (indexing || closed) return
+    const { pending } = searchIndexLag(context.db)
+    if (pending === 0) return
+    if (pending <= 500) {
+      catchUpSearchIndex(context.db, 500)
+      return
+    }
+    indexing = true
+    const step = () => {
+      if (closed) return
+      try {
+        const remaining = catchUpSearchIndex(context.db, 1000)
+        context.emit('job.progress', { jobId: 'search-index', kind: 'search-index', phase: 'index', done: pending - remaining, total: pending })
+        if (remaining > 0) setImmediate(step)
+        else indexing = false
+      } catch {
+        // A closed or replaced database (restore) stops this round; the next write starts another.
+        indexing = false
+      }
+    }
+    setImmediate(step)
+  }
+  catchUpSearch()
+
   // Writes run one at a time so a long import never interleaves with an edit.
   let writeQueue: Promise<unknown> = Promise.resolve()
   const validateOutput = process.env.NODE_ENV === 'test' || process.env.ORCHARD_VALIDATE_OUTPUT === '1'
@@ -111,6 +144,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     const handler = (handlers[service] as Record<string, (input: unknown, ctx: CoreContext) => unknown>)[method]
     const run = async () => {
       const output = await handler(parsed.data, context)
+      if (def.write) catchUpSearch()
       if (validateOutput) {
         const checked = def.output.safeParse(output)
         if (!checked.success) throw new OrchardError('invalid_output', `${name} returned a value outside its contract`, checked.error.issues)
@@ -140,6 +174,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       await runDueBackup(context)
     },
     close() {
+      closed = true
       context.db.close()
     },
   }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CustomerInput, CustomerListQuery } from '../../../src-shared/schemas'
 import { openDatabase, type Db } from '../db/connection'
 import { normalizePhone } from './phone'
+import { catchUpSearchIndex, completeSearchIndex, searchIndexLag } from './searchIndex'
 import { createCustomer, listCustomers, updateCustomer } from './repository'
 
 let dir: string
@@ -66,6 +67,7 @@ describe('customers', () => {
     add({ name: '李芳', phones: ['13700137000'] })
     add({ name: '陈晓', wechatId: 'chenxiao2024', notes: '芳邻推荐' })
     const names = (search: string) => list({ search, sort: { field: 'name', dir: 'asc' } }).rows.map((r) => r.name).sort()
+    const check = () => {
     expect(names('王')).toEqual(['王建国', '王芳'])
     expect(names('芳')).toEqual(['李芳', '王芳', '陈晓'])
     expect(names('王芳')).toEqual(['王芳'])
@@ -76,10 +78,33 @@ describe('customers', () => {
     expect(names('139 0013')).toEqual(['王建国'])
     expect(names('+86137')).toEqual(['李芳'])
     expect(names('赵')).toEqual([])
+    expect(list({ search: '芳' }).total).toBe(3)
+    }
+    // before the index catches up, part-way, and after: the same answers
+    check()
+    catchUpSearchIndex(db, 2)
+    expect(searchIndexLag(db).pending).toBe(2)
+    check()
+    completeSearchIndex(db)
+    expect(searchIndexLag(db).pending).toBe(0)
+    check()
+  })
+
+  it('never mistakes a reused rowid for an indexed row', () => {
+    add({ name: '孙丽' })
+    const last = add({ name: '钱多多' })
+    completeSearchIndex(db)
+    db.prepare('DELETE FROM customers WHERE id = ?').run(last.id)
+    add({ name: '吴静' }) // takes the freed rowid
+    expect(list({ search: '吴' }).rows.map((r) => r.name)).toEqual(['吴静'])
+    expect(list({ search: '钱' }).total).toBe(0)
+    completeSearchIndex(db)
+    expect(list({ search: '吴静' }).rows.map((r) => r.name)).toEqual(['吴静'])
   })
 
   it('keeps the search index in step with edits and deletes', () => {
     const c = add({ name: '赵敏' })
+    completeSearchIndex(db)
     expect(list({ search: '赵' }).total).toBe(1)
     updateCustomer(db, c.id, { name: '周敏' }, now)
     expect(list({ search: '赵' }).total).toBe(0)
@@ -133,6 +158,7 @@ describe('list planning', () => {
       { tags: ['宝妈', '学生党'], search: '李', sort: { field: 'createdAt', dir: 'desc' } },
       { relClass: ['B', 'C'], sort: { field: 'name', dir: 'desc' }, offset: 40 },
     ]
+    const compare = () => {
     for (const raw of queries) {
       const q = CustomerListQuery.parse(raw)
       const walked = listCustomers(db, q, '+08:00', Number.POSITIVE_INFINITY)
@@ -150,5 +176,9 @@ describe('list planning', () => {
       )
       expect(walked.total).toBe(expected.length)
     }
+    }
+    compare()
+    completeSearchIndex(db)
+    compare()
   })
 })

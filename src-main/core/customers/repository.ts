@@ -4,6 +4,7 @@ import type { Customer, CustomerInput, CustomerListQuery } from '../../../src-sh
 import type { Db } from '../db/connection'
 import { buildSearchQuery } from '../db/searchText'
 import { newId } from '../ids'
+import { searchIndexLag, type SearchIndexLag } from './searchIndex'
 import { normalizePhone } from './phone'
 
 type ListQuery = z.output<typeof CustomerListQuery>
@@ -72,6 +73,9 @@ const SORTS: Record<ListQuery['sort']['field'], { column: string; index: string 
  */
 const MAX_SCAN_STEPS = 150_000
 
+/** What a search matches in a row the search index has not caught up with (see searchIndex.ts). */
+const TAIL_MATCH = `(c.name LIKE @like ESCAPE '\\' OR c.wechat_id LIKE @like ESCAPE '\\' OR c.phones LIKE @like ESCAPE '\\' OR c.notes LIKE @like ESCAPE '\\')`
+
 interface Condition {
   /** SQL over `c`; `probe` is the same test written so SQLite will not drive the query from it. */
   sql: string
@@ -100,11 +104,19 @@ export function listCustomers(
     }).join(', ')
 
   let search: ReturnType<typeof buildSearchQuery> = null
+  let lag: SearchIndexLag | null = null
   if (q.search) {
     search = buildSearchQuery(q.search)
     if (search) {
       params.match = search.match
-      const sql = `c.rowid IN (SELECT rowid FROM ${search.table} WHERE ${search.table} MATCH @match)`
+      let sql = `c.rowid IN (SELECT rowid FROM ${search.table} WHERE ${search.table} MATCH @match)`
+      lag = searchIndexLag(db)
+      if (lag.pending > 0) {
+        // Rows the index has not reached yet are read directly.
+        params.like = search.like
+        params.watermark = lag.watermark
+        sql = `(${sql} OR (c.rowid > @watermark AND ${TAIL_MATCH}))`
+      }
       conditions.push({ sql, probe: sql })
     }
   }
@@ -143,7 +155,7 @@ export function listCustomers(
     conditions.push({ sql: 'c.last_purchase_at < @lpTo', probe: '+c.last_purchase_at < @lpTo' })
   }
 
-  const total = countCustomers(db, conditions, params, search, q)
+  const total = countCustomers(db, conditions, params, search, lag, q)
   const sort = SORTS[q.sort.field]
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC'
   const order = `ORDER BY ${sort.column} ${dir}, c.rowid ${dir}`
@@ -170,13 +182,16 @@ function countCustomers(
   conditions: Condition[],
   params: Record<string, unknown>,
   search: ReturnType<typeof buildSearchQuery>,
+  lag: SearchIndexLag | null,
   q: ListQuery,
 ): number {
   const one = (sql: string, p: Record<string, unknown> = params) => (db.prepare(sql).get(p) as { n: number }).n
   if (conditions.length === 0) return one('SELECT COUNT(*) AS n FROM customers')
   // A lone search or a lone tag is counted in its own index, without touching customer rows.
   if (conditions.length === 1 && search) {
-    return one(`SELECT COUNT(*) AS n FROM ${search.table} WHERE ${search.table} MATCH @match`, { match: params.match })
+    const indexed = one(`SELECT COUNT(*) AS n FROM ${search.table} WHERE ${search.table} MATCH @match`, { match: params.match })
+    if (!lag?.pending) return indexed
+    return indexed + one(`SELECT COUNT(*) AS n FROM customers c WHERE c.rowid > @watermark AND ${TAIL_MATCH}`, { watermark: lag.watermark, like: params.like })
   }
   if (conditions.length === 1 && q.tags?.length === 1) {
     return one('SELECT COUNT(*) AS n FROM customer_tags WHERE tag = @tag0', { tag0: params.tag0 })

@@ -40,6 +40,8 @@ export function charTokens(text: unknown): string {
 export interface SearchQuery {
   table: 'customer_search_tri' | 'customer_search_uni'
   match: string
+  /** LIKE pattern for rows the index has not caught up with yet (escape character backslash). */
+  like: string
 }
 
 /**
@@ -53,11 +55,12 @@ export function buildSearchQuery(raw: string): SearchQuery | null {
   if (/^[+\d\s-]+$/.test(q)) q = q.replace(/[\s-]/g, '')
   const chars = [...q].filter((c) => c !== '"')
   if (chars.length === 0) return null
+  const like = `%${chars.join('').replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   if (chars.length >= 3) {
-    return { table: 'customer_search_tri', match: `"${chars.join('')}"` }
+    return { table: 'customer_search_tri', match: `"${chars.join('')}"`, like }
   }
   // unicode61 drops separators (punctuation, spaces); keep only what it would index.
   const tokens = chars.filter((c) => /[\p{L}\p{N}_\-+@.]/u.test(c))
   if (tokens.length === 0) return null
-  return { table: 'customer_search_uni', match: `"${tokens.join(' ')}"` }
+  return { table: 'customer_search_uni', match: `"${tokens.join(' ')}"`, like }
 }

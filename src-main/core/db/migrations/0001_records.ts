@@ -73,22 +73,33 @@ CREATE INDEX customer_tags_customer ON customer_tags(customer_id);
 --  * trigram answers queries of 3+ characters;
 --  * "unigram" holds every character as its own token, so a 1–2 character query
 --    (王, 王芳) is a phrase query over consecutive characters.
+-- New rows are indexed in batches after their write commits (indexing costs far
+-- more than the insert itself, and a 100,000-row import must not wait for it):
+-- rows with rowid above search_index_state.watermark are not indexed yet, and
+-- searches read them directly until the catch-up reaches them (see search.ts).
 CREATE VIRTUAL TABLE customer_search_tri USING fts5(body, content='', contentless_delete=1, tokenize='trigram');
 CREATE VIRTUAL TABLE customer_search_uni USING fts5(body, content='', contentless_delete=1, tokenize="unicode61 remove_diacritics 0 tokenchars '_-+@.'");
+CREATE TABLE search_index_state (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  watermark INTEGER NOT NULL
+);
+INSERT INTO search_index_state (id, watermark) VALUES (1, 0);
 
-CREATE TRIGGER customers_search_ai AFTER INSERT ON customers BEGIN
-  INSERT INTO customer_search_tri(rowid, body) VALUES (new.rowid, orchard_search_text(new.name, new.wechat_id, new.phones, new.notes));
-  INSERT INTO customer_search_uni(rowid, body) VALUES (new.rowid, orchard_chars(orchard_search_text(new.name, new.wechat_id, new.phones, new.notes)));
-END;
-CREATE TRIGGER customers_search_au AFTER UPDATE OF name, wechat_id, phones, notes ON customers BEGIN
+CREATE TRIGGER customers_search_au AFTER UPDATE OF name, wechat_id, phones, notes ON customers
+WHEN old.rowid <= (SELECT watermark FROM search_index_state) BEGIN
   DELETE FROM customer_search_tri WHERE rowid = old.rowid;
   DELETE FROM customer_search_uni WHERE rowid = old.rowid;
   INSERT INTO customer_search_tri(rowid, body) VALUES (new.rowid, orchard_search_text(new.name, new.wechat_id, new.phones, new.notes));
   INSERT INTO customer_search_uni(rowid, body) VALUES (new.rowid, orchard_chars(orchard_search_text(new.name, new.wechat_id, new.phones, new.notes)));
 END;
-CREATE TRIGGER customers_search_ad AFTER DELETE ON customers BEGIN
+CREATE TRIGGER customers_search_ad AFTER DELETE ON customers
+WHEN old.rowid <= (SELECT watermark FROM search_index_state) BEGIN
   DELETE FROM customer_search_tri WHERE rowid = old.rowid;
   DELETE FROM customer_search_uni WHERE rowid = old.rowid;
+  -- SQLite gives a new row MAX(rowid)+1: when the newest rows go, lower the
+  -- watermark so a reused rowid is never taken for an indexed one.
+  UPDATE search_index_state SET watermark = COALESCE((SELECT MAX(rowid) FROM customers), 0)
+  WHERE watermark > COALESCE((SELECT MAX(rowid) FROM customers), 0);
 END;
 
 CREATE TABLE groups (
