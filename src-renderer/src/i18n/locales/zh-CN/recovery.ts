@@ -1,0 +1,23 @@
+export default {
+  title: '数据库暂时无法打开',
+  reasons: {
+    db_corrupt: '数据库文件已损坏，可能是断电或磁盘故障造成的。',
+    db_locked: '数据库正被另一个果园窗口或程序占用。请关闭其他果园窗口后重新打开。',
+    db_newer: '这个数据库由更新版本的果园写入，当前版本无法安全读取。请升级果园，或从备份恢复。',
+    db_migrations_differ: '数据库的结构记录与当前版本不一致。请从备份恢复，或升级果园。',
+    other: '打开数据库时出错。',
+  },
+  technical: '技术信息',
+  folder: '数据文件夹',
+  backups: '可用的备份',
+  noBackups: '没有找到备份。可以先新建空白工作室，损坏的文件会被保留。',
+  restore: '从此备份恢复',
+  restoreTitle: '从备份恢复？',
+  restoreBody: '将用 {file} 的数据重新打开果园。当前无法打开的数据库会被保留，不会删除。',
+  empty: '新建空白工作室',
+  emptyTitle: '新建空白工作室？',
+  emptyBody: '无法打开的数据库会被改名保留在数据文件夹中（orchard.db.broken-时间），果园将以空白工作室重新启动。',
+  working: '正在处理，果园将自动重新启动…',
+  kind: { auto: '自动', manual: '手动', 'pre-restore': '恢复前' },
+  cancel: '取消',
+}

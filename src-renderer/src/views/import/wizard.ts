@@ -1,0 +1,212 @@
+import { computed, inject, provide, reactive, ref, type InjectionKey } from 'vue'
+import type { ImportPreview, ImportResult } from '@shared/schemas'
+import type { ImportEntity } from '@shared/vocabulary'
+import { api, onEvent, OrchardClientError } from '@/api/client'
+import { host } from '@/api/host'
+
+export type ImportFormat = 'auto' | 'orchard' | 'shopify'
+export type ImportMode = 'all-or-nothing' | 'valid-rows'
+export type Mapping = Record<string, string | null>
+
+/** Steps of the wizard, in order. */
+export const STEPS = ['what', 'file', 'mapping', 'mode', 'result'] as const
+export type Step = (typeof STEPS)[number]
+
+/** A problem the core located in the file (unreadable, a missing header…), kept with its code and where it is. */
+export interface LocatedError {
+  code: string
+  message: string
+  details: Record<string, unknown>
+}
+
+function located(err: unknown): LocatedError {
+  if (err instanceof OrchardClientError) {
+    const details = err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? (err.details as Record<string, unknown>) : {}
+    return { code: err.code, message: err.message, details }
+  }
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err), details: {} }
+}
+
+function newJobId(): string {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID()
+  return `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+}
+
+/**
+ * The import wizard's state and steps, shared by the step components through
+ * provide/inject. One object so a step never has to reconcile copies of the file,
+ * the preview or the mapping.
+ */
+export function createImportWizard() {
+  const state = reactive({
+    step: 'what' as Step,
+    entity: null as ImportEntity | null,
+    format: 'auto' as ImportFormat,
+    file: null as { path: string; name: string } | null,
+    sheet: null as string | null,
+    preview: null as ImportPreview | null,
+    previewing: false,
+    previewError: null as LocatedError | null,
+    mapping: {} as Mapping,
+    mode: 'all-or-nothing' as ImportMode,
+    saveMapping: true,
+    running: false,
+    runError: null as LocatedError | null,
+    progress: null as { phase: string; done: number; total: number; message?: string } | null,
+    result: null as ImportResult | null,
+    /** Bumped after every run so the history below refreshes. */
+    runs: 0,
+  })
+
+  const missingRequired = computed(() => (state.preview?.fields ?? []).filter((f) => f.required && !state.mapping[f.field]))
+  const stepIndex = computed(() => STEPS.indexOf(state.step))
+
+  function chooseEntity(entity: ImportEntity) {
+    if (state.entity === entity) return
+    state.entity = entity
+    // Shopify's layout exists for orders only.
+    if (entity !== 'orders' && state.format === 'shopify') state.format = 'auto'
+    clearFile()
+  }
+
+  function chooseFormat(format: ImportFormat) {
+    if (state.format === format) return
+    state.format = format
+    if (state.file) void preview()
+  }
+
+  function clearFile() {
+    state.file = null
+    state.sheet = null
+    state.preview = null
+    state.previewError = null
+    state.mapping = {}
+    state.result = null
+    state.runError = null
+  }
+
+  async function pickFile(): Promise<boolean> {
+    if (!state.entity) return false
+    state.previewError = null
+    let picked: { path: string; name: string } | null
+    try {
+      picked = await host.pickImportFile()
+    } catch (err) {
+      state.previewError = located(err)
+      state.step = 'file'
+      return false
+    }
+    if (!picked) return false
+    clearFile()
+    state.file = picked
+    state.step = 'file'
+    await preview()
+    return true
+  }
+
+  async function preview(sheet?: string) {
+    if (!state.entity || !state.file) return
+    state.previewing = true
+    state.previewError = null
+    const wanted = sheet ?? state.sheet
+    try {
+      const p = await api.imports.preview({
+        entity: state.entity,
+        path: state.file.path,
+        format: state.format,
+        ...(wanted ? { sheet: wanted } : {}),
+      })
+      state.preview = p
+      state.sheet = wanted ?? p.sheets[0] ?? null
+      state.mapping = Object.fromEntries(p.fields.map((f) => [f.field, p.mapping[f.field] ?? null]))
+    } catch (err) {
+      state.preview = null
+      state.previewError = located(err)
+    } finally {
+      state.previewing = false
+    }
+  }
+
+  function resetMapping() {
+    const p = state.preview
+    if (p) state.mapping = Object.fromEntries(p.fields.map((f) => [f.field, p.mapping[f.field] ?? null]))
+  }
+
+  async function run(mode: ImportMode = state.mode) {
+    if (!state.entity || !state.file || state.running) return
+    const jobId = newJobId()
+    state.mode = mode
+    state.running = true
+    state.runError = null
+    state.progress = { phase: 'starting', done: 0, total: state.preview?.totalRows ?? 0 }
+    state.step = 'mode'
+    const off = onEvent('job.progress', (p) => {
+      if (p.jobId === jobId) state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }
+    })
+    try {
+      state.result = await api.imports.run({
+        entity: state.entity,
+        path: state.file.path,
+        format: state.format,
+        ...(state.sheet ? { sheet: state.sheet } : {}),
+        mode,
+        mapping: state.mapping,
+        saveMapping: state.saveMapping,
+        jobId,
+      })
+      state.step = 'result'
+    } catch (err) {
+      state.runError = located(err)
+    } finally {
+      off()
+      state.running = false
+      state.progress = null
+      state.runs++
+    }
+  }
+
+  /** Back to the start, keeping what is being imported: the common next move is another file of the same kind. */
+  function startOver() {
+    clearFile()
+    state.mode = 'all-or-nothing'
+    state.step = 'what'
+  }
+
+  function goTo(step: Step) {
+    if (state.running) return
+    state.step = step
+  }
+
+  const wizard = { state, missingRequired, stepIndex, chooseEntity, chooseFormat, pickFile, preview, resetMapping, run, startOver, goTo }
+  return wizard
+}
+
+export type ImportWizard = ReturnType<typeof createImportWizard>
+const KEY: InjectionKey<ImportWizard> = Symbol('import-wizard')
+
+export function provideImportWizard(): ImportWizard {
+  const wizard = createImportWizard()
+  provide(KEY, wizard)
+  return wizard
+}
+
+export function useImportWizard(): ImportWizard {
+  const wizard = inject(KEY)
+  if (!wizard) throw new Error('useImportWizard() outside the import view')
+  return wizard
+}
+
+/** Whether a report download is in flight, per import id (the result panel and the history share it). */
+export const downloading = ref(new Set<string>())
+
+export async function downloadReport(importId: string): Promise<void> {
+  downloading.value = new Set(downloading.value).add(importId)
+  try {
+    const { fileName, csv } = await api.imports.reportCsv({ importId })
+    host.downloadText(fileName, csv)
+  } finally {
+    const next = new Set(downloading.value)
+    next.delete(importId)
+    downloading.value = next
+  }
+}
