@@ -77,6 +77,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     clock: options.clock ?? systemClock,
     host: options.host,
     version: options.version ?? '0.0.0-dev',
+    nativeBinding: options.nativeBinding,
     emit: (event, payload) => {
       bus.emit(event, payload)
       bus.emit('*', event, payload)

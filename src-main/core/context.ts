@@ -15,6 +15,8 @@ export interface CoreContext {
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void
   /** The studio's time zone (a setting; Asia/Shanghai by default). */
   timezone(): string
+  /** better_sqlite3.node for the running runtime, for second connections (restore). */
+  nativeBinding?: string
   /** Re-open the database after its file was replaced (restore). */
   reopen(): void
 }

@@ -1,0 +1,219 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Clock } from '../clock'
+import type { CoreContext } from '../context'
+import { openDatabase, type Db } from '../db/connection'
+import { LATEST_SCHEMA_VERSION } from '../db/migrations'
+import { dataPaths, type DataPaths } from '../paths'
+import { writeSettings } from '../settings/settings'
+import {
+  backupsHandlers,
+  createBackup,
+  listBackups,
+  parseBackupName,
+  resolveBackupSource,
+  restoreBackupFile,
+  runDueBackup,
+} from './handlers'
+
+let dir: string
+let paths: DataPaths
+let ctx: CoreContext
+let events: { event: string; payload: unknown }[]
+let now: Date
+
+const customerNames = (db: Db) => db.prepare('SELECT name FROM customers ORDER BY name').pluck().all() as string[]
+let seq = 0
+function addCustomer(db: Db, name: string): void {
+  const at = new Date().toISOString()
+  db.prepare('INSERT INTO customers (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(`c-${++seq}`, name, at, at)
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'orchard-backups-'))
+  paths = dataPaths(dir)
+  now = new Date('2026-11-23T07:15:00Z')
+  events = []
+  const clock: Clock = { now: () => now }
+  ctx = {
+    db: openDatabase(paths.database),
+    paths,
+    clock,
+    host: 'test',
+    version: 'test',
+    emit: (event, payload) => events.push({ event, payload }),
+    timezone: () => 'Asia/Shanghai',
+    reopen: () => {
+      if (ctx.db.open) ctx.db.close()
+      ctx.db = openDatabase(paths.database)
+    },
+  }
+})
+afterEach(() => {
+  if (ctx.db.open) ctx.db.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('backup files', () => {
+  it('are named by kind and UTC time, listed newest first, and never left half-written', async () => {
+    addCustomer(ctx.db, '王芳')
+    const first = await createBackup(ctx.db, paths, 'manual', undefined, new Date('2026-11-20T01:02:03Z'))
+    const second = await createBackup(ctx.db, paths, 'auto', undefined, new Date('2026-11-23T07:15:00Z'))
+    const third = await createBackup(ctx.db, paths, 'auto', undefined, new Date('2026-11-23T07:15:00Z'))
+    expect(first.fileName).toBe('orchard-manual-20261120-010203.db')
+    expect(second.fileName).toBe('orchard-auto-20261123-071500.db')
+    expect(third.fileName).toBe('orchard-auto-20261123-071500-2.db')
+    expect(first).toMatchObject({ kind: 'manual', createdAt: '2026-11-20T01:02:03.000Z' })
+    expect(first.sizeBytes).toBeGreaterThan(0)
+    // Only finished backups are in the folder: no temporary files, no -wal/-shm beside them.
+    writeFileSync(join(paths.backups, 'notes.txt'), 'not a backup')
+    expect(readdirSync(paths.backups).sort()).toEqual([
+      'notes.txt',
+      'orchard-auto-20261123-071500-2.db',
+      'orchard-auto-20261123-071500.db',
+      'orchard-manual-20261120-010203.db',
+    ])
+    expect(listBackups(paths).map((b) => b.fileName)).toEqual([
+      'orchard-auto-20261123-071500-2.db',
+      'orchard-auto-20261123-071500.db',
+      'orchard-manual-20261120-010203.db',
+    ])
+    expect(parseBackupName('orchard-pre-restore-20261123-071500.db')).toEqual({ kind: 'pre-restore', createdAt: '2026-11-23T07:15:00.000Z' })
+    expect(parseBackupName('orchard.db')).toBeNull()
+
+    // A backup is a complete, self-contained database.
+    const copy = new Database(first.path, { readonly: true })
+    expect(copy.prepare('SELECT name FROM customers').pluck().all()).toEqual(['王芳'])
+    expect(copy.pragma('journal_mode', { simple: true })).toBe('delete')
+    copy.close()
+  })
+
+  it('can be written to any file the CLI names', async () => {
+    addCustomer(ctx.db, '李娜')
+    const target = join(dir, 'elsewhere', 'studio-copy.db')
+    const backup = await createBackup(ctx.db, paths, 'manual', target)
+    expect(backup.path).toBe(target)
+    expect(readdirSync(join(dir, 'elsewhere'))).toEqual(['studio-copy.db'])
+    expect(resolveBackupSource(paths, 'orchard-manual-20261120-010203.db')).toBe(join(paths.backups, 'orchard-manual-20261120-010203.db'))
+    expect(resolveBackupSource(paths, target)).toBe(target)
+  })
+})
+
+describe('restore', () => {
+  it('brings back the backed-up data, keeping the replaced data as a pre-restore backup', async () => {
+    addCustomer(ctx.db, '王芳')
+    const backup = await backupsHandlers.create({}, ctx)
+    addCustomer(ctx.db, '写在备份之后')
+    expect(customerNames(ctx.db)).toEqual(['写在备份之后', '王芳'])
+
+    now = new Date('2026-11-23T08:00:00Z')
+    const result = await backupsHandlers.restore({ fileName: backup.fileName }, ctx)
+    expect(customerNames(ctx.db)).toEqual(['王芳'])
+    expect(result.restored).toBe(backup.fileName)
+    expect(result.safetyBackup).toBe('orchard-pre-restore-20261123-080000.db')
+    const safety = new Database(join(paths.backups, result.safetyBackup), { readonly: true })
+    expect(safety.prepare('SELECT name FROM customers ORDER BY name').pluck().all()).toEqual(['写在备份之后', '王芳'])
+    safety.close()
+    expect(events.at(-1)).toMatchObject({ event: 'data.changed', payload: { entities: expect.arrayContaining(['customers', 'orders']) } })
+    // The console keeps working on the restored database.
+    addCustomer(ctx.db, '恢复后新增')
+    expect(customerNames(ctx.db)).toEqual(['恢复后新增', '王芳'])
+  })
+
+  it('works without an open core, from a file anywhere (the CLI and the recovery screen)', async () => {
+    addCustomer(ctx.db, '陈晓')
+    const target = join(dir, 'export', 'before.db')
+    await createBackup(ctx.db, paths, 'manual', target)
+    addCustomer(ctx.db, '之后')
+    ctx.db.close()
+
+    const result = await restoreBackupFile(paths, resolveBackupSource(paths, target))
+    expect(result.restored).toBe(target)
+    expect(result.safetyBackup).toMatch(/orchard-pre-restore-\d{8}-\d{6}(-\d+)?\.db$/)
+    const db = openDatabase(paths.database)
+    expect(customerNames(db)).toEqual(['陈晓'])
+    db.close()
+  })
+
+  it('replaces a damaged live database that cannot be opened any more', async () => {
+    addCustomer(ctx.db, '赵敏')
+    const backup = await createBackup(ctx.db, paths, 'manual')
+    ctx.db.close()
+    writeFileSync(paths.database, Buffer.alloc(8192, 0x5a))
+    const result = await restoreBackupFile(paths, backup.path)
+    expect(result.safetyBackup).toBeNull()
+    const db = openDatabase(paths.database)
+    expect(customerNames(db)).toEqual(['赵敏'])
+    db.close()
+  })
+
+  it('refuses a damaged file and leaves the live database untouched', async () => {
+    addCustomer(ctx.db, '王芳')
+    mkdirSync(paths.backups, { recursive: true })
+    const junk = join(paths.backups, 'orchard-manual-20261101-000000.db')
+    writeFileSync(junk, 'this is not a database '.repeat(400))
+    await expect(backupsHandlers.restore({ fileName: 'orchard-manual-20261101-000000.db' }, ctx)).rejects.toMatchObject({
+      code: 'backup_invalid',
+      details: { file: junk },
+    })
+    ctx.db.close()
+    await expect(restoreBackupFile(paths, junk)).rejects.toMatchObject({ code: 'backup_invalid' })
+    const db = openDatabase(paths.database)
+    expect(customerNames(db)).toEqual(['王芳'])
+    db.close()
+    // Nothing was taken as a safety backup for a restore that never started.
+    expect(listBackups(paths).filter((b) => b.kind === 'pre-restore')).toEqual([])
+  })
+
+  it('refuses a backup written by a newer Orchard, and files that are not Orchard databases', async () => {
+    addCustomer(ctx.db, '王芳')
+    const newer = await createBackup(ctx.db, paths, 'manual', join(dir, 'newer.db'))
+    const raw = new Database(newer.path)
+    raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(LATEST_SCHEMA_VERSION + 1, 'from_the_future', now.toISOString())
+    raw.close()
+    await expect(restoreBackupFile(paths, newer.path)).rejects.toMatchObject({
+      code: 'db_newer',
+      details: { file: newer.path, schemaVersion: LATEST_SCHEMA_VERSION + 1, supported: LATEST_SCHEMA_VERSION },
+    })
+
+    const other = join(dir, 'other.db')
+    const foreign = new Database(other)
+    foreign.exec('CREATE TABLE notes (text TEXT)')
+    foreign.close()
+    await expect(restoreBackupFile(paths, other)).rejects.toMatchObject({ code: 'backup_invalid' })
+    await expect(restoreBackupFile(paths, join(dir, 'missing.db'))).rejects.toMatchObject({ code: 'backup_not_found' })
+    // The console can only restore from its own backups folder.
+    await expect(backupsHandlers.restore({ fileName: '../orchard.db' }, ctx)).rejects.toMatchObject({ code: 'backup_not_found' })
+
+    expect(customerNames(ctx.db)).toEqual(['王芳'])
+    expect(existsSync(paths.database)).toBe(true)
+  })
+})
+
+describe('automatic backups', () => {
+  it('take one a day and prune those older than the kept days, leaving manual ones alone', async () => {
+    writeSettings(ctx.db, { autoBackup: true, backupKeepDays: 3 })
+    const day = (d: number) => new Date(Date.parse('2026-11-10T02:00:00Z') + d * 86_400_000)
+    await createBackup(ctx.db, paths, 'manual', undefined, day(0))
+
+    for (let d = 0; d < 8; d++) {
+      now = day(d)
+      await runDueBackup(ctx)
+      // A second run the same day takes nothing new.
+      now = new Date(day(d).getTime() + 5 * 3_600_000)
+      await runDueBackup(ctx)
+    }
+    const autos = listBackups(paths).filter((b) => b.kind === 'auto')
+    expect(autos.map((b) => b.createdAt)).toEqual([day(7), day(6), day(5)].map((d) => d.toISOString()))
+    expect(listBackups(paths).filter((b) => b.kind === 'manual')).toHaveLength(1)
+  })
+
+  it('takes nothing when automatic backups are off', async () => {
+    writeSettings(ctx.db, { autoBackup: false })
+    await runDueBackup(ctx)
+    expect(listBackups(paths)).toEqual([])
+  })
+})

@@ -1,0 +1,158 @@
+import type { z } from 'zod'
+import { OrchardError } from '../../../src-shared/errors'
+import type { Group, GroupDetail, GroupInput as GroupInputSchema } from '../../../src-shared/schemas'
+import type { ServiceHandlers } from '../context'
+import type { Db } from '../db/connection'
+import { newId } from '../ids'
+
+export interface GroupRow {
+  id: string
+  name: string
+  owner_member_id: string | null
+  owner_name: string | null
+  theme: string
+  notes: string
+  member_count: number
+  customer_count: number
+  created_at: string
+  updated_at: string
+}
+
+/**
+ * Columns of a group over `groups g LEFT JOIN members m` (the owner). Counts come from
+ * the join tables' primary keys (group_id first), so no table is scanned.
+ */
+export const GROUP_COLUMNS = `g.id, g.name, g.owner_member_id, m.name AS owner_name, g.theme, g.notes,
+  (SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = g.id) AS member_count,
+  (SELECT COUNT(*) FROM group_customers gc WHERE gc.group_id = g.id) AS customer_count,
+  g.created_at, g.updated_at`
+const GROUP_SELECT = `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN members m ON m.id = g.owner_member_id`
+
+export function toGroup(row: GroupRow): Group {
+  return {
+    id: row.id,
+    name: row.name,
+    ownerMemberId: row.owner_member_id,
+    ownerName: row.owner_name,
+    theme: row.theme,
+    memberCount: row.member_count,
+    customerCount: row.customer_count,
+    notes: row.notes,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** A group page lists this many of its customers, the newest joiners first (the count is on the group). */
+const DETAIL_CUSTOMERS = 1000
+
+type GroupInput = z.output<typeof GroupInputSchema>
+
+export function getGroup(db: Db, id: string): Group {
+  const row = db.prepare(`${GROUP_SELECT} WHERE g.id = ?`).get(id) as GroupRow | undefined
+  if (!row) throw new OrchardError('not_found', `社群不存在 / group not found: ${id}`, { id })
+  return toGroup(row)
+}
+
+function assertOwner(db: Db, ownerMemberId: string | null | undefined): void {
+  if (ownerMemberId && !db.prepare('SELECT 1 FROM members WHERE id = ?').get(ownerMemberId)) {
+    throw new OrchardError('unknown_member', `群主不是团队里的会员 / the group owner is not a member of the team`, {
+      field: 'ownerMemberId',
+      value: ownerMemberId,
+    })
+  }
+}
+
+/** The owner is a member of their own group; adding them keeps the member list honest. */
+function ensureOwnerInGroup(db: Db, groupId: string, ownerMemberId: string | null | undefined, at: string): void {
+  if (!ownerMemberId) return
+  db.prepare('INSERT OR IGNORE INTO group_members (group_id, member_id, joined_at) VALUES (?, ?, ?)').run(groupId, ownerMemberId, at)
+}
+
+
+export function createGroup(db: Db, input: GroupInput, now: Date): Group {
+  return db.transaction(() => {
+    assertOwner(db, input.ownerMemberId)
+    const id = newId()
+    const at = now.toISOString()
+    db.prepare('INSERT INTO groups (id, name, owner_member_id, theme, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      id,
+      input.name,
+      input.ownerMemberId ?? null,
+      input.theme,
+      input.notes,
+      at,
+      at,
+    )
+    ensureOwnerInGroup(db, id, input.ownerMemberId, at)
+    return getGroup(db, id)
+  })()
+}
+
+export function updateGroup(db: Db, id: string, patch: Partial<GroupInput>, now: Date): Group {
+  return db.transaction(() => {
+    const current = getGroup(db, id)
+    if (patch.ownerMemberId !== undefined) assertOwner(db, patch.ownerMemberId)
+    const next = {
+      name: patch.name ?? current.name,
+      owner: patch.ownerMemberId !== undefined ? patch.ownerMemberId : current.ownerMemberId,
+      theme: patch.theme ?? current.theme,
+      notes: patch.notes ?? current.notes,
+    }
+    const at = now.toISOString()
+    db.prepare('UPDATE groups SET name = ?, owner_member_id = ?, theme = ?, notes = ?, updated_at = ? WHERE id = ?').run(
+      next.name,
+      next.owner ?? null,
+      next.theme,
+      next.notes,
+      at,
+      id,
+    )
+    if (next.owner !== current.ownerMemberId) ensureOwnerInGroup(db, id, next.owner, at)
+    return getGroup(db, id)
+  })()
+}
+
+/** Every group, by name; `search` matches the name, the theme or the owner's name. */
+export function listGroups(db: Db, search?: string): Group[] {
+  const q = search?.trim()
+  const rows = q
+    ? (db
+        .prepare(`${GROUP_SELECT} WHERE g.name LIKE @like ESCAPE '\\' OR g.theme LIKE @like ESCAPE '\\' OR m.name LIKE @like ESCAPE '\\' ORDER BY g.name, g.id`)
+        .all({ like: `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` }) as GroupRow[])
+    : (db.prepare(`${GROUP_SELECT} ORDER BY g.name, g.id`).all() as GroupRow[])
+  return rows.map(toGroup)
+}
+
+export const groupsHandlers: ServiceHandlers<'groups'> = {
+  list: ({ search }, ctx) => listGroups(ctx.db, search),
+
+  get: ({ id }, ctx): z.output<typeof GroupDetail> => {
+    const group = getGroup(ctx.db, id)
+    const members = ctx.db
+      .prepare(
+        `SELECT m.id, m.name, m.level, gm.joined_at AS joinedAt FROM group_members gm JOIN members m ON m.id = gm.member_id
+         WHERE gm.group_id = ? ORDER BY (m.id = ?) DESC, m.level DESC, gm.joined_at`,
+      )
+      .all(id, group.ownerMemberId ?? '') as { id: string; name: string; level: 1 | 2 | 3; joinedAt: string }[]
+    const customers = ctx.db
+      .prepare(
+        `SELECT c.id, c.name, c.rel_class AS relClass FROM group_customers gc JOIN customers c ON c.id = gc.customer_id
+         WHERE gc.group_id = ? ORDER BY gc.joined_at DESC LIMIT ${DETAIL_CUSTOMERS}`,
+      )
+      .all(id) as { id: string; name: string; relClass: 'A' | 'B' | 'C' }[]
+    return { group, members, customers }
+  },
+
+  create: (input, ctx) => {
+    const group = createGroup(ctx.db, input, ctx.clock.now())
+    ctx.emit('data.changed', { entities: ['groups'] })
+    return group
+  },
+
+  update: ({ id, patch }, ctx) => {
+    const group = updateGroup(ctx.db, id, patch, ctx.clock.now())
+    ctx.emit('data.changed', { entities: ['groups'] })
+    return group
+  },
+}

@@ -1,0 +1,152 @@
+import type { z } from 'zod'
+import { OrchardError } from '../../../src-shared/errors'
+import type { Order, OrderDetail, OrderListQuery } from '../../../src-shared/schemas'
+import { zoneOffset } from '../clock'
+import type { ServiceHandlers } from '../context'
+import type { Db } from '../db/connection'
+
+type ListQuery = z.output<typeof OrderListQuery>
+
+interface OrderRow {
+  id: string
+  order_no: string
+  source: Order['source']
+  status: Order['status']
+  placed_at: string
+  customer_id: string | null
+  customer_name: string | null
+  member_id: string | null
+  member_name: string | null
+  attribution_code: string | null
+  total_fen: number
+  refunded_fen: number
+  line_count: number
+  buyer_name: string | null
+  buyer_phone: string | null
+  created_at: string
+}
+
+const ORDER_COLUMNS = `o.id, o.order_no, o.source, o.status, o.placed_at, o.customer_id, c.name AS customer_name,
+  o.member_id, m.name AS member_name, o.attribution_code, o.total_fen, o.refunded_fen, o.buyer_name, o.buyer_phone, o.created_at,
+  (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count`
+const ORDER_FROM = 'orders o LEFT JOIN customers c ON c.id = o.customer_id LEFT JOIN members m ON m.id = o.member_id'
+
+function toOrder(r: OrderRow): Order {
+  return {
+    id: r.id,
+    orderNo: r.order_no,
+    source: r.source,
+    status: r.status,
+    placedAt: r.placed_at,
+    customerId: r.customer_id,
+    customerName: r.customer_name,
+    memberId: r.member_id,
+    memberName: r.member_name,
+    attributionCode: r.attribution_code,
+    totalFen: r.total_fen,
+    refundedFen: r.refunded_fen,
+    lineCount: r.line_count,
+    createdAt: r.created_at,
+  }
+}
+
+/** The UTC instant a studio-local day starts, as the ISO string placed_at is compared with. */
+export function dayStartUtc(day: string, timezone: string): string {
+  // The offset at local noon is the day's offset for every zone without a midnight switch.
+  const offset = zoneOffset(timezone, new Date(`${day}T12:00:00Z`))
+  return new Date(`${day}T00:00:00${offset}`).toISOString()
+}
+
+export function nextDay(day: string): string {
+  const [y, m, d] = day.split('-').map(Number)
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10)
+}
+
+const SORT_COLUMNS: Record<ListQuery['sort']['field'], string> = {
+  placedAt: 'o.placed_at',
+  totalFen: 'o.total_fen',
+  orderNo: 'o.order_no',
+}
+
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+export function listOrders(db: Db, q: ListQuery, timezone: string): { rows: Order[]; total: number } {
+  const where: string[] = []
+  const params: Record<string, unknown> = {}
+  const term = q.search?.trim()
+  if (term) {
+    params.like = likePattern(term)
+    // Customer names are matched in a subquery so the count needs no join.
+    where.push(`(o.order_no LIKE @like ESCAPE '\\' OR o.buyer_name LIKE @like ESCAPE '\\'
+      OR o.customer_id IN (SELECT id FROM customers WHERE name LIKE @like ESCAPE '\\'))`)
+  }
+  if (q.status?.length) {
+    where.push(`o.status IN (${q.status.map((s, i) => ((params[`status${i}`] = s), `@status${i}`)).join(', ')})`)
+  }
+  if (q.memberId) {
+    where.push('o.member_id = @memberId')
+    params.memberId = q.memberId
+  }
+  if (q.customerId) {
+    where.push('o.customer_id = @customerId')
+    params.customerId = q.customerId
+  }
+  if (q.unattributed) where.push('o.member_id IS NULL')
+  if (q.from) {
+    where.push('o.placed_at >= @from')
+    params.from = dayStartUtc(q.from, timezone)
+  }
+  if (q.to) {
+    where.push('o.placed_at < @to')
+    params.to = dayStartUtc(nextDay(q.to), timezone)
+  }
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC'
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM orders o ${whereSql}`).get(params) as { n: number }).n
+  const rows = db
+    .prepare(`SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM} ${whereSql} ORDER BY ${SORT_COLUMNS[q.sort.field]} ${dir}, o.id ${dir} LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: q.limit, offset: q.offset }) as OrderRow[]
+  return { rows: rows.map(toOrder), total }
+}
+
+export function getOrder(db: Db, id: string): OrderDetail {
+  const row = db.prepare(`SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM} WHERE o.id = ?`).get(id) as OrderRow | undefined
+  if (!row) throw new OrchardError('not_found', `订单不存在 / order not found: ${id}`, { field: 'id', value: id })
+  const lines = db
+    .prepare(
+      `SELECT l.id, l.line_no AS lineNo, l.product_id AS productId, l.sku, l.name, p.category, l.quantity,
+              l.unit_price_fen AS unitPriceFen, l.amount_fen AS amountFen
+       FROM order_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = ? ORDER BY l.line_no`,
+    )
+    .all(id) as OrderDetail['lines']
+  return { ...toOrder(row), buyerName: row.buyer_name, buyerPhone: row.buyer_phone, lines }
+}
+
+/**
+ * Attributes orders to a member by hand: the orders that came in without a code, or
+ * with one no member has. The code the order carried stays as evidence.
+ */
+export function assignOrders(db: Db, orderIds: string[], memberId: string, now: Date): { updated: number } {
+  return db.transaction(() => {
+    if (!db.prepare('SELECT 1 FROM members WHERE id = ?').get(memberId)) {
+      throw new OrchardError('unknown_member', `会员不存在 / member not found: ${memberId}`, { field: 'memberId', value: memberId })
+    }
+    const result = db
+      .prepare(
+        `UPDATE orders SET member_id = @memberId, updated_at = @now
+         WHERE id IN (SELECT value FROM json_each(@ids)) AND member_id IS NOT @memberId`,
+      )
+      .run({ memberId, now: now.toISOString(), ids: JSON.stringify(orderIds) })
+    return { updated: result.changes }
+  })()
+}
+
+export const ordersHandlers: ServiceHandlers<'orders'> = {
+  list: (q, ctx) => listOrders(ctx.db, q, ctx.timezone()),
+  get: ({ id }, ctx) => getOrder(ctx.db, id),
+  assign: ({ orderIds, memberId }, ctx) => {
+    const result = assignOrders(ctx.db, orderIds, memberId, ctx.clock.now())
+    ctx.emit('data.changed', { entities: ['orders', 'members'] })
+    return result
+  },
+}

@@ -1,0 +1,202 @@
+import type { z } from 'zod'
+import { OrchardError } from '../../../src-shared/errors'
+import type { Product, ProductInput, ProductListQuery, ProductPatch } from '../../../src-shared/schemas'
+import type { CoreContext, ServiceHandlers } from '../context'
+import type { Db } from '../db/connection'
+import { newId } from '../ids'
+
+type Input = z.output<typeof ProductInput>
+type Patch = z.output<typeof ProductPatch>
+type ListQuery = z.output<typeof ProductListQuery>
+
+interface ProductRow {
+  id: string
+  sku: string
+  name: string
+  brand: string
+  category: string
+  images: string
+  list_price_fen: number
+  sale_price_fen: number
+  price_floor_fen: number
+  stock: number
+  commission_bp: number
+  mentor_commission_bp: number
+  facts: string
+  active: number
+  created_at: string
+  updated_at: string
+}
+
+export function toProduct(r: ProductRow): Product {
+  return {
+    id: r.id,
+    sku: r.sku,
+    name: r.name,
+    brand: r.brand,
+    category: r.category,
+    images: JSON.parse(r.images),
+    listPriceFen: r.list_price_fen,
+    salePriceFen: r.sale_price_fen,
+    priceFloorFen: r.price_floor_fen,
+    stock: r.stock,
+    commissionBp: r.commission_bp,
+    mentorCommissionBp: r.mentor_commission_bp,
+    facts: r.facts,
+    active: r.active === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+const SORT_COLUMNS: Record<ListQuery['sort']['field'], string> = {
+  name: 'name',
+  sku: 'sku',
+  salePriceFen: 'sale_price_fen',
+  stock: 'stock',
+  updatedAt: 'updated_at',
+}
+
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+export function listProducts(db: Db, q: ListQuery): { rows: Product[]; total: number } {
+  const where: string[] = []
+  const params: Record<string, unknown> = {}
+  const term = q.search?.trim()
+  if (term) {
+    where.push(`(sku LIKE @like ESCAPE '\\' OR name LIKE @like ESCAPE '\\' OR brand LIKE @like ESCAPE '\\')`)
+    params.like = likePattern(term)
+  }
+  if (q.category !== undefined) {
+    where.push('category = @category')
+    params.category = q.category
+  }
+  if (q.brand !== undefined) {
+    where.push('brand = @brand')
+    params.brand = q.brand
+  }
+  if (q.active !== undefined) {
+    where.push('active = @active')
+    params.active = q.active ? 1 : 0
+  }
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC'
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM products ${whereSql}`).get(params) as { n: number }).n
+  const rows = db
+    .prepare(`SELECT * FROM products ${whereSql} ORDER BY ${SORT_COLUMNS[q.sort.field]} ${dir}, id ${dir} LIMIT @limit OFFSET @offset`)
+    .all({ ...params, limit: q.limit, offset: q.offset }) as ProductRow[]
+  return { rows: rows.map(toProduct), total }
+}
+
+export function getProduct(db: Db, id: string): Product {
+  const row = db.prepare('SELECT * FROM products WHERE id = ?').get(id) as ProductRow | undefined
+  if (!row) throw new OrchardError('not_found', `商品不存在 / product not found: ${id}`, { field: 'id', value: id })
+  return toProduct(row)
+}
+
+/** 控价: members must never be shown a sale price below the floor the brand set. */
+function assertPriceFloor(salePriceFen: number, priceFloorFen: number): void {
+  if (salePriceFen < priceFloorFen) {
+    throw new OrchardError(
+      'below_price_floor',
+      `售价 ${(salePriceFen / 100).toFixed(2)} 元低于控价 ${(priceFloorFen / 100).toFixed(2)} 元 / sale price is below the price floor`,
+      { field: 'salePriceFen', value: salePriceFen, floor: priceFloorFen },
+    )
+  }
+}
+
+function assertSkuFree(db: Db, sku: string, selfId: string | null): void {
+  const hit = db.prepare('SELECT id, name FROM products WHERE sku = ?').get(sku) as { id: string; name: string } | undefined
+  if (hit && hit.id !== selfId) {
+    throw new OrchardError('duplicate_sku', `SKU ${sku} 已属于商品「${hit.name}」/ SKU already in use`, { field: 'sku', value: sku, productId: hit.id })
+  }
+}
+
+export function createProduct(db: Db, input: Input, now: Date): Product {
+  return db.transaction(() => {
+    assertPriceFloor(input.salePriceFen, input.priceFloorFen)
+    assertSkuFree(db, input.sku, null)
+    const id = newId()
+    const at = now.toISOString()
+    db.prepare(
+      `INSERT INTO products (id, sku, name, brand, category, images, list_price_fen, sale_price_fen, price_floor_fen, stock,
+         commission_bp, mentor_commission_bp, facts, active, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      id,
+      input.sku,
+      input.name,
+      input.brand,
+      input.category,
+      JSON.stringify(input.images),
+      input.listPriceFen,
+      input.salePriceFen,
+      input.priceFloorFen,
+      input.stock,
+      input.commissionBp,
+      input.mentorCommissionBp,
+      input.facts,
+      input.active ? 1 : 0,
+      at,
+      at,
+    )
+    return getProduct(db, id)
+  })()
+}
+
+/** The floor is checked on the merged record: lowering the price or raising the floor alone can break it. */
+export function updateProduct(db: Db, id: string, patch: Patch, now: Date): Product {
+  return db.transaction(() => {
+    const current = getProduct(db, id)
+    const merged = { ...current }
+    for (const [key, value] of Object.entries(patch)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value
+    assertPriceFloor(merged.salePriceFen, merged.priceFloorFen)
+    if (patch.sku !== undefined) assertSkuFree(db, merged.sku, id)
+    db.prepare(
+      `UPDATE products SET sku = @sku, name = @name, brand = @brand, category = @category, images = @images,
+         list_price_fen = @listPriceFen, sale_price_fen = @salePriceFen, price_floor_fen = @priceFloorFen, stock = @stock,
+         commission_bp = @commissionBp, mentor_commission_bp = @mentorCommissionBp, facts = @facts, active = @active, updated_at = @updatedAt
+       WHERE id = @id`,
+    ).run({
+      id,
+      sku: merged.sku,
+      name: merged.name,
+      brand: merged.brand,
+      category: merged.category,
+      images: JSON.stringify(merged.images),
+      listPriceFen: merged.listPriceFen,
+      salePriceFen: merged.salePriceFen,
+      priceFloorFen: merged.priceFloorFen,
+      stock: merged.stock,
+      commissionBp: merged.commissionBp,
+      mentorCommissionBp: merged.mentorCommissionBp,
+      facts: merged.facts,
+      active: merged.active ? 1 : 0,
+      updatedAt: now.toISOString(),
+    })
+    return getProduct(db, id)
+  })()
+}
+
+function changed(ctx: CoreContext): void {
+  ctx.emit('data.changed', { entities: ['products'] })
+}
+
+export const productsHandlers: ServiceHandlers<'products'> = {
+  list: (q, ctx) => listProducts(ctx.db, q),
+  get: ({ id }, ctx) => getProduct(ctx.db, id),
+  categories: (_input, ctx) =>
+    ctx.db
+      .prepare(`SELECT category, COUNT(*) AS count FROM products WHERE category <> '' GROUP BY category ORDER BY count DESC, category`)
+      .all() as { category: string; count: number }[],
+  create: (input, ctx) => {
+    const product = createProduct(ctx.db, input, ctx.clock.now())
+    changed(ctx)
+    return product
+  },
+  update: ({ id, patch }, ctx) => {
+    const product = updateProduct(ctx.db, id, patch, ctx.clock.now())
+    changed(ctx)
+    return product
+  },
+}
