@@ -48,8 +48,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const { core } = options
   const token = options.token ?? randomBytes(24).toString('base64url')
   const tokenBytes = Buffer.from(token)
-  const app = Fastify({ bodyLimit: 50 * 1024 * 1024, logger: false })
+  // Open event streams must not keep a closing host alive.
+  const app = Fastify({ bodyLimit: 50 * 1024 * 1024, logger: false, forceCloseConnections: true })
   let port = 0
+  const streams = new Set<import('node:http').ServerResponse>()
 
   const tokenMatches = (candidate: string | undefined): boolean => {
     if (!candidate) return false
@@ -95,6 +97,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (!tokenMatches(queryToken(req))) return refuse(reply, 401, 'unauthorized', '访问令牌无效 / invalid access token')
     reply.hijack()
     const res = reply.raw
+    streams.add(res)
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -108,6 +111,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
     ping.unref()
     req.raw.on('close', () => {
+      streams.delete(res)
       off()
       clearInterval(ping)
     })
@@ -172,6 +176,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     port,
     async close() {
       clearInterval(timer)
+      for (const res of streams) res.end()
       await app.close()
     },
   }
