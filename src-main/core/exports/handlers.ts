@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import ExcelJS from 'exceljs'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { ORDER_STATUS_LABELS, REL_CLASS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type RelClass, type Segment } from '../../../src-shared/vocabulary'
+import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type RelClass, type Segment } from '../../../src-shared/vocabulary'
 import { neutralizeCell } from './cells'
 
 type Row = (string | number)[]

@@ -106,7 +106,8 @@ function cellReader(c: Ctx, rowIndex: number) {
 
 function phonesOf(value: string): string[] {
   const out: string[] = []
-  for (const part of value.split(/[,，;；/、\s]+/).filter(Boolean)) {
+  // Spaces belong to a number (138 0013 8000); numbers are separated by commas, semicolons, slashes or 、.
+  for (const part of value.split(/[,，;；/、\n]+/).map((p) => p.trim()).filter(Boolean)) {
     const r = normalizePhone(part)
     if (!r.ok) throw new CellError('invalid_phone', `${r.reason}：${part}`)
     if (!out.includes(r.e164)) out.push(r.e164)
