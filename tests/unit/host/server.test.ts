@@ -58,7 +58,7 @@ describe('browser host', () => {
         let text = ''
         res.on('data', (d) => {
           text += d
-          if (/event: data\.changed\ndata: .*\n\n/.test(text)) {
+          if (text.includes('data: {"entities":["customers"]}\n\n')) {
             resolve(text)
             req.destroy()
           }
