@@ -1,13 +1,22 @@
 // Lint rules that matter here are the layering ones: the core runs in plain Node
 // and must never reach for electron or the console (in plain Node `import 'electron'`
 // returns a path string instead of failing, so only this rule catches it).
+// Style is left to the authors: no formatting rules.
+import { builtinModules } from 'node:module'
 import js from '@eslint/js'
 import pluginVue from 'eslint-plugin-vue'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
-const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] })
-const layer = (message, group) => ({ group, message })
+/** One no-restricted-imports rule from [regex, message] pairs; regexes are matched against the import specifier. */
+const restrict = (...layers) => ({
+  'no-restricted-imports': ['error', { patterns: layers.map(([regex, message]) => ({ regex, message, caseSensitive: true })) }],
+})
+/** A folder of src-main, reached by a relative path (../electron/app) or through the tree (src-main/host/server). */
+const mainFolder = (...names) => `(^\\.{1,2}/(.+/)?|(^|/)src-main/)(${names.join('|')})(/|$)`
+const ELECTRON = '^electron(/.*)?$'
+const CONSOLE_LIBRARIES = '^(vue|vue-router|vue-i18n|naive-ui|pinia|@vueuse/.+|echarts|vue-echarts)(/.*)?$'
+const NODE_BUILTINS = `^(node:.*|(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?)$`
 
 export default tseslint.config(
   {
@@ -40,26 +49,37 @@ export default tseslint.config(
   },
   {
     files: ['src-main/core/**'],
-    rules: restrict([
-      layer('The core runs in plain Node: no electron.', ['electron', 'electron/*']),
-      layer('The core never imports the console.', ['vue', 'naive-ui', 'pinia', 'vue-router', '**/src-renderer/**']),
-      layer('The core never imports its hosts.', ['**/electron/**', '**/host/**', '**/cli/**']),
-    ]),
+    rules: restrict(
+      [ELECTRON, 'The core runs in plain Node: no electron (src-main/core 不得引用 electron).'],
+      [CONSOLE_LIBRARIES, 'The core never imports the console’s libraries.'],
+      ['(^|/)src-renderer(/|$)', 'The core never imports the console.'],
+      [mainFolder('electron', 'host', 'cli'), 'The core never imports its hosts: they import it.'],
+    ),
   },
   {
     files: ['src-main/electron/**'],
-    rules: restrict([layer('The desktop shell and the browser host do not import each other.', ['**/host/**', '**/cli/**'])]),
+    rules: restrict([mainFolder('host', 'cli'), 'The desktop shell does not import the browser host or the CLI; both stand on the core.']),
   },
   {
     files: ['src-main/host/**'],
-    rules: restrict([layer('The browser host never imports electron or the desktop shell.', ['electron', '**/electron/**'])]),
+    rules: restrict(
+      [ELECTRON, 'The browser host runs in plain Node: no electron.'],
+      [mainFolder('electron'), 'The browser host does not import the desktop shell; both stand on the core.'],
+    ),
   },
   {
     files: ['src-renderer/**'],
-    rules: restrict([layer('The console reaches the core only through the contract.', ['**/src-main/**', '**/src-server/**', 'electron'])]),
+    rules: restrict(
+      ['(^|/)src-main(/|$)', 'The console reaches the core only through the contract (src-shared) and its api client.'],
+      ['(^|/)src-server(/|$)', 'The console never imports the sync server.'],
+      [ELECTRON, 'The console runs sandboxed: no electron (the preload bridge is its only door).'],
+    ),
   },
   {
     files: ['src-shared/**'],
-    rules: restrict([layer('The contract is shared with the browser: no Node or electron imports.', ['node:*', 'electron'])]),
+    rules: restrict(
+      [NODE_BUILTINS, 'The contract is shared with the browser: no Node modules.'],
+      [ELECTRON, 'The contract is shared with the browser: no electron.'],
+    ),
   },
 )

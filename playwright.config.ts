@@ -1,6 +1,10 @@
 import { defineConfig } from '@playwright/test'
+import { CHROMIUM, CHROMIUM_ARGS } from './tests/e2e/browser'
 
-/** End-to-end tests of the console in headless Chromium through the browser mode. */
+/**
+ * End-to-end tests of the console in headless Chromium through the browser mode.
+ * Each test opens its own studio in a fresh data folder (tests/e2e/fixtures.ts).
+ */
 export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: '*.spec.ts',
@@ -10,14 +14,12 @@ export default defineConfig({
   retries: 0,
   reporter: 'list',
   use: {
+    headless: true,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     viewport: { width: 1440, height: 900 },
     screenshot: 'only-on-failure',
     acceptDownloads: true,
-    launchOptions: {
-      executablePath: process.env.ORCHARD_CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    },
+    launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
   },
 })

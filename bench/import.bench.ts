@@ -1,61 +1,101 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createCore } from '../src-main/core/api'
 
-/** Importing 100,000 customers from CSV, against the sqlite3 shell's `.import` of the same file. */
+/**
+ * Importing 100,000 customers from CSV, against the sqlite3 shell's `.import` of
+ * the same file into a plain table. Orchard's time includes everything an operator
+ * waits for: decoding, parsing, the column mapping, validation and normalisation
+ * (phones to E.164, classes, segments, tags), duplicate checks against the studio
+ * and within the file, and the write with its phone and tag indexes.
+ *
+ *   node --import tsx bench/import.bench.ts
+ */
 const ROWS = 100_000
+const RUNS = 3
 const work = join(import.meta.dirname, '.work', 'import')
 mkdirSync(work, { recursive: true })
-const csv = join(work, 'customers-100k.csv')
+const csv = join(work, `customers-${ROWS}.csv`)
 
-if (!existsSync(csv)) {
-  let seed = 42
+/** A deterministic customer book the way studios keep it in WPS: mixed phone spellings, Chinese labels, quoted addresses. */
+function writeCustomersCsv(path: string): void {
+  let seed = 20261120
   const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]
-  const surnames = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈'
-  const given = '芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玲晓燕婷雪慧颖佳欣悦琳'
-  const tags = ['宝妈', '上班族', '学生党', '爱美妆', '母婴', '团购达人', '老客户', '国货控']
-  const lines = ['姓名,手机,微信号,标签,客户分类,消费群体,地址,备注']
+  const surnames = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈']
+  const given = [...'芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玲晓燕婷雪慧颖佳欣悦琳']
+  const tags = ['宝妈', '上班族', '学生党', '爱美妆', '母婴', '团购达人', '老客户', '国货控', '晒单达人', '夜猫子']
+  const classes = ['A', 'B', 'B', 'C', 'C', 'C', 'A类', '普通朋友', '陌生人']
+  const segments = ['务实羊毛党', '都市追潮族', '顾家品质控', '县城国货派', 'bargain', '', '']
+  const cities = ['浙江省杭州市西湖区文三路', '广东省深圳市南山区科技园', '江苏省苏州市工业园区星湖街', '四川省成都市武侯区天府大道', '湖北省武汉市洪山区珞喻路']
+  const notes = ['', '', '', '喜欢国货，周末有空', '只在晚上回消息', '孩子两岁，关注奶粉和纸尿裤', '"老客户"，介绍过三位朋友']
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
+  const lines = ['姓名,手机,微信号,标签,客户分类,消费群体,收货地址,备注']
   for (let i = 0; i < ROWS; i++) {
-    const name = pick([...surnames]) + pick([...given]) + (rnd() < 0.6 ? pick([...given]) : '')
-    const phone = `1${pick(['3', '5', '7', '8', '9'])}${String(100_000_000 + i * 7919 % 900_000_000).padStart(9, '0')}`
-    lines.push(
-      [name, phone, `wx_${i.toString(36)}_${Math.floor(rnd() * 1000)}`, `${pick(tags)}|${pick(tags)}`, pick(['A', 'B', 'B', 'C', 'C']), pick(['务实羊毛党', '都市追潮族', '顾家品质控', '']), `浙江省杭州市西湖区文三路${i % 500}号`, rnd() < 0.3 ? '喜欢国货，周末有空' : ''].join(','),
-    )
+    const name = pick(surnames) + pick(given) + (rnd() < 0.6 ? pick(given) : '')
+    // Unique mainland mobiles, spelled the ways people type them.
+    const digits = `1${pick(['3', '5', '7', '8', '9'])}${String((i * 7919) % 1_000_000_000).padStart(9, '0')}`
+    const style = rnd()
+    let phone = style < 0.7 ? digits : style < 0.8 ? `${digits.slice(0, 3)} ${digits.slice(3, 7)} ${digits.slice(7)}` : style < 0.9 ? `+86 ${digits}` : `${digits.slice(0, 3)}-${digits.slice(3, 7)}-${digits.slice(7)}`
+    if (rnd() < 0.05) phone += `、0571-8${String(i % 10_000_000).padStart(7, '0')}`
+    const wechat = rnd() < 0.8 ? `wx_${i.toString(36)}_${Math.floor(rnd() * 1000)}` : ''
+    const tagCell = rnd() < 0.5 ? `${pick(tags)}、${pick(tags)}` : pick(tags)
+    const address = rnd() < 0.9 ? `${pick(cities)}${i % 500}号，${(i % 30) + 1}栋${(i % 20) + 1}01` : ''
+    lines.push([name, phone, wechat, tagCell, pick(classes), pick(segments), address, pick(notes)].map(quote).join(','))
   }
-  writeFileSync(csv, lines.join('\n') + '\n')
+  const temp = `${path}.tmp`
+  writeFileSync(temp, lines.join('\r\n') + '\r\n')
+  renameSync(temp, path)
 }
 
-function bestOf<T>(n: number, fn: () => Promise<T> | T): Promise<number> {
-  return (async () => {
-    let best = Infinity
-    for (let i = 0; i < n; i++) {
-      const t = performance.now()
-      await fn()
-      best = Math.min(best, performance.now() - t)
-    }
-    return best / 1000
-  })()
+async function bestOf(n: number, label: string, fn: () => Promise<void> | void): Promise<number> {
+  let best = Infinity
+  for (let i = 0; i < n; i++) {
+    const t = performance.now()
+    await fn()
+    const s = (performance.now() - t) / 1000
+    console.log(`  ${label} run ${i + 1}: ${s.toFixed(3)} s`)
+    best = Math.min(best, s)
+  }
+  return best
 }
 
-const peer = await bestOf(3, () => {
-  const db = join(work, 'peer.db')
-  rmSync(db, { force: true })
-  execFileSync('sqlite3', [db, '-cmd', '.mode csv', `.import ${csv} customers`])
+if (!existsSync(csv)) writeCustomersCsv(csv)
+console.log(`customers CSV: ${ROWS} rows, ${(statSync(csv).size / 1024 / 1024).toFixed(1)} MB (${csv})`)
+
+const peerDb = join(work, 'peer.db')
+const peer = await bestOf(RUNS, 'sqlite3 .import', () => {
+  rmSync(peerDb, { force: true })
+  execFileSync('sqlite3', [peerDb, '-cmd', '.mode csv', `.import ${csv} customers`])
 })
+const peerRows = Number(execFileSync('sqlite3', [peerDb, 'SELECT COUNT(*) FROM customers']).toString().trim())
+if (peerRows !== ROWS) throw new Error(`sqlite3 imported ${peerRows} rows, expected ${ROWS}`)
 
 let run = 0
-const orchard = await bestOf(3, async () => {
-  const dataDir = join(work, `orchard-${run++}`)
+const orchard = await bestOf(RUNS, 'orchard imports.run', async () => {
+  const dataDir = join(work, `orchard-${run++ % 2}`)
   rmSync(dataDir, { recursive: true, force: true })
   const core = createCore({ dataDir, host: 'test', firstStart: 'empty' })
-  const result = await core.invoke('imports', 'run', { entity: 'customers', path: csv, mode: 'all-or-nothing' })
-  if (!result.committed || result.inserted !== ROWS) throw new Error(`import did not commit all rows: ${JSON.stringify({ ...result, errors: result.errors.slice(0, 3) })}`)
-  core.close()
+  try {
+    const result = (await core.call('imports.run', { entity: 'customers', path: csv, mode: 'all-or-nothing' })) as {
+      committed: boolean
+      inserted: number
+      errorCount: number
+      errors: unknown[]
+    }
+    if (!result.committed || result.inserted !== ROWS) {
+      throw new Error(`import did not commit all rows: ${JSON.stringify({ ...result, errors: result.errors.slice(0, 3) })}`)
+    }
+  } finally {
+    core.close()
+  }
 })
+rmSync(join(work, 'orchard-0'), { recursive: true, force: true })
+rmSync(join(work, 'orchard-1'), { recursive: true, force: true })
 
 const ratio = Number((orchard / peer).toFixed(2))
-console.log(`sqlite3 .import of ${ROWS} rows: ${peer.toFixed(3)} s`)
-console.log(`orchard import (parse, validate, normalise phones, dedupe, write): ${orchard.toFixed(3)} s`)
+console.log(`sqlite3 .import of ${ROWS} rows into a plain table: ${peer.toFixed(3)} s (best of ${RUNS})`)
+console.log(`orchard import (decode, parse, validate, normalise, dedupe, write with indexes): ${orchard.toFixed(3)} s (best of ${RUNS}, including opening a fresh studio)`)
+console.log(`ratio ${ratio} (goal ≤ 3)`)
 console.log(JSON.stringify({ bench: 'import', unit: 's', orchard: Number(orchard.toFixed(3)), peer: Number(peer.toFixed(3)), ratio, goal: 3, met: ratio <= 3 }))

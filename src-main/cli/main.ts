@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../core/api'
@@ -9,9 +9,15 @@ import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/ba
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
 import { startBrowserHost } from '../host/server'
+import { renderTable } from './table'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version
+
+/** The built console `orchard web` serves; ORCHARD_RENDERER_DIR points at one built elsewhere. */
+function rendererDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ORCHARD_RENDERER_DIR ? resolve(env.ORCHARD_RENDERER_DIR) : join(repoRoot, 'out', 'renderer')
+}
 
 interface GlobalOptions {
   dataDir: string
@@ -29,18 +35,46 @@ const ENTITIES = ['customers', 'products', 'orders'] as const
 type Entity = (typeof ENTITIES)[number]
 function entityOf(value: string): Entity {
   if (!(ENTITIES as readonly string[]).includes(value)) {
-    throw new UsageError(`未知的数据类型 ${value}（可选 customers、products、orders）/ unknown entity ${value} (customers, products, orders)`, { value })
+    throw new UsageError(`未知的数据类型 ${value}（可选 customers、products、orders）/ unknown entity ${value} (customers, products, orders)`, {
+      field: 'entity',
+      value,
+    })
   }
   return value as Entity
+}
+
+function integerOption(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`应为 ${min}–${max} 之间的整数 / must be an integer from ${min} to ${max}`)
+    }
+    return n
+  }
+}
+
+/** The file to import: it must exist, be a file and be readable — said up front, not as a parser error. */
+function readableFile(file: string): string {
+  const path = resolve(file)
+  if (!existsSync(path)) throw new UsageError(`文件不存在 / file not found: ${path}`, { file: path })
+  if (!statSync(path).isFile()) throw new UsageError(`不是文件 / not a file: ${path}`, { file: path })
+  try {
+    accessSync(path, constants.R_OK)
+  } catch {
+    throw new UsageError(`文件无法读取 / file not readable: ${path}`, { file: path })
+  }
+  return path
 }
 
 /**
  * Runs one `orchard` command; returns the exit status: 0 done, 1 rows were
  * rejected, 2 bad usage or an error (the message says what and where).
+ * With --json, stdout carries only JSON (results, or {"error": …}).
  */
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = 0
   let core: OrchardCore | null = null
+  const wantsJson = argv.includes('--json')
   const out = (text: string): void => {
     process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
@@ -48,7 +82,8 @@ export async function runCli(argv: string[]): Promise<number> {
     const o = cmd.optsWithGlobals() as { dataDir?: string; json?: boolean }
     return { dataDir: resolve(o.dataDir ?? defaultDataDir()), json: Boolean(o.json) }
   }
-  const open = (g: GlobalOptions, firstStart: 'demo' | 'empty' = 'empty') => {
+  // The CLI never seeds a demo into a folder it was pointed at: scripts expect what they put there.
+  const open = (g: GlobalOptions, firstStart: 'demo' | 'empty' = 'empty'): OrchardCore => {
     core = createCore({ dataDir: g.dataDir, host: 'cli', version, firstStart })
     return core
   }
@@ -58,13 +93,14 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('果园 Orchard — 社交电商工作室运营台的命令行 / the command line of the studio console')
     .version(version)
     .addOption(new Option('--data-dir <dir>', '数据文件夹 / data folder').env('ORCHARD_DATA_DIR'))
-    .option('--json', '以 JSON 输出 / machine-readable output')
+    .option('--json', '只输出 JSON / machine-readable output only')
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  // Subcommands inherit exitOverride and the output settings, so every failure comes back here.
+  const command = (name: string) => program.command(name)
 
-  program
-    .command('info')
+  command('info')
     .description('数据文件夹与工作室概况 / data folder and studio overview')
     .action(async (_o, cmd: Command) => {
       const g = globals(cmd)
@@ -77,14 +113,14 @@ export async function runCli(argv: string[]): Promise<number> {
       out(`数据库 / database: ${info.databasePath} (${(info.databaseSizeBytes / 1024 / 1024).toFixed(1)} MB)${info.demo ? '  [演示数据 / demo]' : ''}`)
       const n = summary.counts
       out(`客户 ${n.customers} · 社群 ${n.groups} · 商品 ${n.products} · 会员 ${n.members} · 订单 ${n.orders}（未归属 ${n.unattributedOrders}）`)
+      out(`customers ${n.customers} · groups ${n.groups} · products ${n.products} · members ${n.members} · orders ${n.orders} (unattributed ${n.unattributedOrders})`)
     })
 
-  program
-    .command('demo')
-    .description('演示工作室 / the demo studio')
+  const demo = command('demo').description('演示工作室 / the demo studio')
+  demo
     .command('seed')
     .description('用生成的演示工作室替换数据（先自动备份）/ replace the data with the demo studio (a backup is taken first)')
-    .option('--seed <n>', '随机种子 / seed', (v) => Number.parseInt(v, 10))
+    .option('--seed <n>', '随机种子，同一种子生成同样的数据 / seed: the same seed gives the same studio', integerOption(0, 2 ** 31 - 1))
     .action(async (o: { seed?: number }, cmd: Command) => {
       const g = globals(cmd)
       const result = await open(g).invoke('demo', 'seed', o.seed === undefined ? {} : { seed: o.seed })
@@ -92,26 +128,23 @@ export async function runCli(argv: string[]): Promise<number> {
       out(`已生成演示工作室：${result.customers} 位客户，${result.orders} 笔订单 / demo studio ready: ${result.customers} customers, ${result.orders} orders`)
     })
 
-  program
-    .command('import')
+  command('import')
     .description('导入 CSV / XLSX / import a CSV or XLSX file')
     .argument('<entity>', 'customers | products | orders')
     .argument('<file>', '文件 / file')
     .addOption(new Option('--format <format>', '格式 / format').choices(['auto', 'shopify', 'orchard']).default('auto'))
-    .addOption(new Option('--mode <mode>', '模式 / mode').choices(['all-or-nothing', 'valid-rows']).default('all-or-nothing'))
+    .addOption(new Option('--mode <mode>', '模式：全部成功才写入，或只写入有效行 / mode').choices(['all-or-nothing', 'valid-rows']).default('all-or-nothing'))
     .action(async (entityArg: string, file: string, o: { format: 'auto' | 'shopify' | 'orchard'; mode: 'all-or-nothing' | 'valid-rows' }, cmd: Command) => {
       const g = globals(cmd)
       const entity = entityOf(entityArg)
-      const path = resolve(file)
-      if (!existsSync(path)) throw new UsageError(`文件不存在 / file not found: ${path}`, { file: path })
+      const path = readableFile(file)
       const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode })
       if (result.rejectedRows > 0) exitCode = 1
       if (g.json) return out(JSON.stringify(result))
       printImport(out, result)
     })
 
-  program
-    .command('export')
+  command('export')
     .description('导出为 CSV / XLSX / export to CSV or XLSX')
     .argument('<entity>', 'customers | products | orders')
     .argument('<file>', '目标文件（.csv 或 .xlsx）/ target file (.csv or .xlsx)')
@@ -120,15 +153,14 @@ export async function runCli(argv: string[]): Promise<number> {
       const entity = entityOf(entityArg)
       const ext = extname(file).toLowerCase()
       if (ext !== '.csv' && ext !== '.xlsx') {
-        throw new UsageError(`只支持 .csv 或 .xlsx 文件 / only .csv or .xlsx files: ${file}`, { file, value: ext })
+        throw new UsageError(`只能导出为 .csv 或 .xlsx 文件 / only .csv or .xlsx files can be written: ${file}`, { file, value: ext || '(none)' })
       }
       const result = await open(g).invoke('exports', 'run', { entity, format: ext === '.csv' ? 'csv' : 'xlsx', path: resolve(file) })
       if (g.json) return out(JSON.stringify(result))
-      out(`已导出 ${result.rows} 行到 ${result.path} / exported ${result.rows} rows`)
+      out(`已导出 ${result.rows} 行到 ${result.path} / exported ${result.rows} rows to ${result.path}`)
     })
 
-  program
-    .command('backup')
+  command('backup')
     .description('通过 SQLite 在线备份写一份备份 / write a backup through SQLite’s online backup')
     .argument('[file]', '目标文件（默认为数据文件夹的 backups/）/ target file (default: the backups folder)')
     .action(async (file: string | undefined, _o, cmd: Command) => {
@@ -136,36 +168,35 @@ export async function runCli(argv: string[]): Promise<number> {
       const c = open(g)
       const backup = await createBackup(c.context.db, c.paths, 'manual', file ? resolve(file) : undefined)
       if (g.json) return out(JSON.stringify(backup))
-      out(`已备份到 / backed up to: ${backup.path}`)
+      out(`已备份到 / backed up to: ${backup.path} (${(backup.sizeBytes / 1024 / 1024).toFixed(1)} MB)`)
     })
 
-  program
-    .command('restore')
+  command('restore')
     .description('从备份恢复（先为当前数据做安全备份）/ restore a backup (a safety backup of the current data is taken first)')
     .argument('<file>', '备份文件，或 backups/ 中的文件名 / backup file, or a name in backups/')
     .action(async (file: string, _o, cmd: Command) => {
       const g = globals(cmd)
+      // No core here: the restore replaces the database file, which must not be open.
       const paths = dataPaths(g.dataDir)
-      const source = resolveBackupSource(paths, file)
-      const result = await restoreBackupFile(paths, source)
+      const result = await restoreBackupFile(paths, resolveBackupSource(paths, file))
       if (g.json) return out(JSON.stringify(result))
       out(`已恢复 / restored: ${result.restored}`)
       if (result.safetyBackup) out(`恢复前的数据已另存 / the previous data was saved to: ${result.safetyBackup}`)
     })
 
-  program
-    .command('web')
+  command('web')
     .description('以浏览器模式运行控制台 / run the console in browser mode')
-    .option('--port <n>', '端口（默认随机）/ port (default: a free one)', (v) => Number.parseInt(v, 10))
+    .option('--port <n>', '端口（默认随机空闲端口）/ port (default: a free one)', integerOption(0, 65535))
     .option('--empty', '新数据文件夹以空白工作室开始 / start a new data folder empty')
     .action(async (o: { port?: number; empty?: boolean }, cmd: Command) => {
       const g = globals(cmd)
-      const staticDir = join(repoRoot, 'out', 'renderer')
+      const staticDir = rendererDir()
       if (!existsSync(join(staticDir, 'index.html'))) {
-        throw new UsageError('请先运行 npm run build:web / run npm run build:web first', { missing: join(staticDir, 'index.html') })
+        throw new UsageError('请先运行 npm run build:web / run npm run build:web first', { file: join(staticDir, 'index.html'), why: 'missing' })
       }
       const firstStart = o.empty ? 'empty' : readPreferences(dataPaths(g.dataDir)).firstStart
       const c = createCore({ dataDir: g.dataDir, host: 'browser', version, firstStart })
+      core = c
       const host = await startBrowserHost({ core: c, port: o.port ?? 0, staticDir })
       if (g.json) out(JSON.stringify({ url: host.url, port: host.port, dataDir: g.dataDir }))
       else {
@@ -177,10 +208,8 @@ export async function runCli(argv: string[]): Promise<number> {
         const stop = () => {
           process.off('SIGINT', stop)
           process.off('SIGTERM', stop)
-          void host.close().finally(() => {
-            c.close()
-            done()
-          })
+          // The host first (no request may reach a closed database), then the core in `finally` below.
+          void host.close().finally(done)
         }
         process.on('SIGINT', stop)
         process.on('SIGTERM', stop)
@@ -191,15 +220,17 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv)
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version exit 0; everything else commander reports is bad usage
-      return err.exitCode === 0 ? 0 : 2
+      // help and version exit 0; everything else commander reports is bad usage (already explained on stderr)
+      if (err.exitCode === 0) return 0
+      if (wantsJson) out(JSON.stringify({ error: { code: 'usage', message: err.message, details: { commander: err.code } } }))
+      return 2
     }
     const e = OrchardError.from(err)
-    const json = argv.includes('--json')
-    if (json) out(JSON.stringify({ error: e.toJSON() }))
+    if (wantsJson) out(JSON.stringify({ error: e.toJSON() }))
     else {
       process.stderr.write(`错误 / error [${e.code}]: ${e.message}\n`)
-      if (e.details !== undefined) process.stderr.write(`${JSON.stringify(e.details, null, 2)}\n`)
+      const located = describeDetails(e.details)
+      if (located) process.stderr.write(`${located}\n`)
     }
     exitCode = 2
   } finally {
@@ -208,16 +239,33 @@ export async function runCli(argv: string[]): Promise<number> {
   return exitCode
 }
 
+/** Where the problem is (file, row, column, value, why) as `key: value` lines; anything else as JSON. */
+function describeDetails(details: unknown): string {
+  if (details === undefined || details === null) return ''
+  if (typeof details !== 'object' || Array.isArray(details)) return JSON.stringify(details, null, 2)
+  return Object.entries(details as Record<string, unknown>)
+    .map(([key, value]) => `  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join('\n')
+}
+
+const SHOWN_ERRORS = 50
+
 function printImport(out: (s: string) => void, r: ImportResult): void {
-  const state = r.committed ? '已写入 / written' : '未写入任何数据 / nothing was written'
-  out(`${r.fileName}: ${state}`)
-  out(`共 ${r.totalRows} 行：新增 ${r.inserted}，更新 ${r.updated}，未变 ${r.unchanged}，拒绝 ${r.rejectedRows} / ` +
-    `${r.totalRows} rows: ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejectedRows} rejected`)
-  if (r.unattributedOrders) out(`未归属订单 / unattributed orders: ${r.unattributedOrders}`)
-  if (r.errors.length) {
-    out('')
-    out('行号 Row | 列 Column | 值 Value | 原因 Reason')
-    for (const e of r.errors.slice(0, 50)) out(`${e.row} | ${e.column} | ${e.value} | ${e.reason}`)
-    if (r.errorCount > 50) out(`…… 还有 ${r.errorCount - 50} 条 / and ${r.errorCount - 50} more (orchard import … --json)`)
+  const written = r.inserted + r.updated
+  if (r.committed) {
+    out(`${r.fileName}：已导入 ${written} 条（新增 ${r.inserted}，更新 ${r.updated}，未变 ${r.unchanged}），拒绝 ${r.rejectedRows} 行`)
+    out(`${r.fileName}: imported ${written} (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged), rejected ${r.rejectedRows} rows`)
+  } else {
+    out(`${r.fileName}：共 ${r.totalRows} 行，拒绝 ${r.rejectedRows} 行，未写入任何数据（全部成功才写入）`)
+    out(`${r.fileName}: ${r.totalRows} rows, rejected ${r.rejectedRows} rows, nothing was written (all-or-nothing)`)
+    out('修正这些行后重新导入，或用 --mode valid-rows 只导入有效行 / fix these rows and import again, or use --mode valid-rows')
+  }
+  if (r.unattributedOrders) out(`未归属订单 ${r.unattributedOrders} 笔，可在订单页指定会员 / ${r.unattributedOrders} unattributed orders: assign them on the orders screen`)
+  if (!r.errors.length) return
+  out('')
+  const rows = r.errors.slice(0, SHOWN_ERRORS).map((e) => [String(e.row), e.column, e.value, e.reason])
+  out(renderTable(['行 Row', '列 Column', '值 Value', '原因 Reason'], rows))
+  if (r.errorCount > rows.length) {
+    out(`…… 另有 ${r.errorCount - rows.length} 条，完整列表用 --json / and ${r.errorCount - rows.length} more: use --json for the full list`)
   }
 }

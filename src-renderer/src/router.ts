@@ -1,6 +1,10 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 import AppLayout from './layout/AppLayout.vue'
 
+/** The screens of the sidebar, in its order; their titles are `common.nav.<name>`. */
+export const SCREENS = ['dashboard', 'customers', 'groups', 'products', 'members', 'orders', 'import', 'settings'] as const
+export type ScreenName = (typeof SCREENS)[number]
+
 /** Hash history: works under file:// in the desktop shell and behind the browser host alike. */
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -25,12 +29,26 @@ export const router = createRouter({
   ],
 })
 
-let checkedStartup = false
+/**
+ * Asked once, before the first screen: when the desktop shell could not open the
+ * database (corrupt, locked, newer than this version), only the recovery screen
+ * makes sense, and nothing may call the core. Browser mode has no such question:
+ * its host refuses to start instead.
+ */
+let startupFailure: Promise<boolean> | null = null
+function startupFailed(): Promise<boolean> {
+  startupFailure ??= (async () => {
+    try {
+      return Boolean(await window.orchardHost?.startupError())
+    } catch {
+      return false
+    }
+  })()
+  return startupFailure
+}
+
 router.beforeEach(async (to) => {
-  if (checkedStartup) return true
-  checkedStartup = true
-  // The desktop shell could not open the database: only the recovery screen makes sense.
-  const failure = await window.orchardHost?.startupError()
-  if (failure && to.name !== 'recovery') return { name: 'recovery' }
+  const failed = await startupFailed()
+  if (failed && to.name !== 'recovery') return { name: 'recovery' }
   return true
 })

@@ -1,55 +1,38 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test as base, expect } from '@playwright/test'
+import { openStudio, type Studio } from './studio'
 
-const root = join(import.meta.dirname, '..', '..')
+export type { Studio }
 
-interface Console {
-  url: string
-  dataDir: string
+interface StudioFixtures {
+  /** What the studio starts with: the generated demo studio (default) or nothing — `test.use({ firstStart: 'empty' })`. */
+  firstStart: 'demo' | 'empty'
+  /** A fresh data folder, core and browser host for this test, with the console open on it. */
+  studio: Studio
 }
 
-/** Starts `orchard web` on a fresh data folder for one test, like a studio opening the console. */
-async function startConsole(options: { empty?: boolean }): Promise<{ console: Console; stop: () => Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'orchard-e2e-'))
-  const args = [join(root, 'bin', 'orchard.mjs'), 'web', '--data-dir', dataDir, '--port', '0', '--json', ...(options.empty ? ['--empty'] : [])]
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (d) => (stderr += d))
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d) => {
-      out += d
-      const line = out.split('\n').find((l) => l.startsWith('{'))
-      if (line) resolve((JSON.parse(line) as { url: string }).url)
-    })
-    child.on('exit', (code) => reject(new Error(`orchard web exited (${code}): ${stderr}`)))
-  })
-  return {
-    console: { url, dataDir },
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-      rmSync(dataDir, { recursive: true, force: true })
+/**
+ * The studio runs inside the test worker rather than as a separate `orchard web`,
+ * so a test can also look into the core (did the import write nothing?).
+ */
+export const test = base.extend<StudioFixtures>({
+  firstStart: ['demo', { option: true }],
+  studio: [
+    async ({ page, firstStart }, use) => {
+      const studio = await openStudio(firstStart)
+      // An exception the console did not handle is a bug even when the screen looks right.
+      const uncaught: string[] = []
+      page.on('pageerror', (err) => uncaught.push(err.stack ?? err.message))
+      try {
+        await page.goto(studio.url)
+        await expect(page.getByTestId('nav-dashboard')).toBeVisible()
+        await use(studio)
+        expect(uncaught, 'uncaught errors in the console').toEqual([])
+      } finally {
+        await studio.close()
+      }
     },
-  }
-}
-
-export const test = base.extend<{ studio: Console; emptyStudio: Console }>({
-  studio: async ({ page }, use) => {
-    const { console, stop } = await startConsole({})
-    await page.goto(console.url)
-    await use(console)
-    await stop()
-  },
-  emptyStudio: async ({ page }, use) => {
-    const { console, stop } = await startConsole({ empty: true })
-    await page.goto(console.url)
-    await use(console)
-    await stop()
-  },
+    // Every test gets its studio and an open console, whether it names the fixture or not.
+    { auto: true },
+  ],
 })
 export { expect }

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { expect, test } from './fixtures'
+import { CustomersPage } from './page-models/customers'
+import { ImportPage } from './page-models/import'
+
+test.use({ firstStart: 'empty' })
 
 const CSV = [
   '姓名,手机,微信号,标签,客户分类,备注',
@@ -8,49 +11,49 @@ const CSV = [
   ',13900139002,,,C,没有名字',
   '郑丽君,13700137003,zlj_03,爱美妆,B,',
 ].join('\n')
+const FILE = { name: '客户名单.csv', content: CSV }
 
-test('importing a CSV with bad rows: nothing is written, every bad row is located, then the valid rows go in', async ({ page, emptyStudio }) => {
-  void emptyStudio
-  await page.getByTestId('nav-import').click()
-  await page.getByTestId('import-entity-customers').click()
-  const chooser = page.waitForEvent('filechooser')
-  await page.getByTestId('import-pick-file').first().click()
-  await (await chooser).setFiles({ name: '客户名单.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV, 'utf8') })
-  await expect(page.getByTestId('import-preview')).toContainText('周晓梅')
-  await page.getByTestId('import-next').click()
-  await page.getByTestId('import-next').click()
-  await page.getByTestId('import-run').click()
+test('importing a CSV with bad rows: nothing is written, every bad row is located, then the valid rows go in', async ({ page, studio }) => {
+  const wizard = new ImportPage(page)
+  const customers = new CustomersPage(page)
 
-  const result = page.getByTestId('import-result')
-  await expect(result).toHaveAttribute('data-committed', 'false')
-  const errors = page.getByTestId('import-errors')
+  await wizard.open()
+  await wizard.chooseFile('customers', FILE)
+  await expect(wizard.preview()).toContainText('周晓梅')
+  await wizard.continueToMode()
+  await wizard.run('all-or-nothing')
+
+  await expect(wizard.result()).toHaveAttribute('data-committed', 'false')
+  const errors = wizard.errors()
+  // row 3: the phone; row 4: the missing name — each with its column, value and reason
   await expect(errors).toContainText('12345')
   await expect(errors).toContainText('不是有效的电话号码')
+  await expect(errors).toContainText('手机')
   await expect(errors).toContainText('姓名')
+  await expect(errors).toContainText('3')
+  await expect(errors).toContainText('4')
 
-  const download = page.waitForEvent('download')
-  await page.getByTestId('import-download-report').click()
-  const report = readFileSync(await (await download).path(), 'utf8')
-  expect(report).toContain('行号 Row,列 Column,值 Value,原因 Reason')
-  expect(report).toMatch(/3,手机,12345,/)
-  expect(report).toMatch(/4,姓名,,/)
+  const report = await wizard.downloadReport()
+  expect(report.fileName).toMatch(/\.csv$/)
+  expect(report.text).toContain('行号 Row,列 Column,值 Value,原因 Reason')
+  expect(report.text).toMatch(/^3,手机,12345,.*不是有效的电话号码/m)
+  expect(report.text).toMatch(/^4,姓名,,/m)
 
-  await page.getByTestId('nav-customers').click()
-  await expect(page.getByTestId('customers-table')).toHaveAttribute('data-total', '0')
+  await customers.open()
+  await customers.expectTotal(0)
+  expect((await studio.core.invoke('dashboard', 'summary', {})).counts.customers).toBe(0)
 
-  await page.getByTestId('nav-import').click()
-  await page.getByTestId('import-entity-customers').click()
-  const again = page.waitForEvent('filechooser')
-  await page.getByTestId('import-pick-file').first().click()
-  await (await again).setFiles({ name: '客户名单.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV, 'utf8') })
-  await expect(page.getByTestId('import-preview')).toContainText('周晓梅')
-  await page.getByTestId('import-next').click()
-  await page.getByTestId('import-next').click()
-  await page.getByTestId('import-mode-valid-rows').click()
-  await page.getByTestId('import-run').click()
-  await expect(page.getByTestId('import-result')).toHaveAttribute('data-committed', 'true')
+  await wizard.open()
+  await wizard.chooseFile('customers', FILE)
+  await expect(wizard.preview()).toContainText('周晓梅')
+  await wizard.continueToMode()
+  await wizard.run('valid-rows')
+  await expect(wizard.result()).toHaveAttribute('data-committed', 'true')
   await expect(page.getByTestId('import-inserted')).toContainText('2')
 
-  await page.getByTestId('nav-customers').click()
-  await expect(page.getByTestId('customers-table')).toHaveAttribute('data-total', '2')
+  await customers.open()
+  await customers.expectTotal(2)
+  await expect(customers.row('周晓梅')).toHaveCount(1)
+  await expect(customers.row('郑丽君')).toHaveCount(1)
+  await expect(customers.row('吴海燕')).toHaveCount(0)
 })

@@ -1,18 +1,38 @@
-import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
 import { once } from 'node:events'
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
 import ExcelJS from 'exceljs'
+import { OrchardError } from '../../../src-shared/errors'
+import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
+import { zoneOffset } from '../clock'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type RelClass, type Segment } from '../../../src-shared/vocabulary'
-import { neutralizeCell } from './cells'
+import { CSV_BOM, csvLine, neutralizeCell } from './cells'
 
-type Row = (string | number)[]
+type Cell = string | number
+type Row = Cell[]
+
 const yuan = (fen: number) => formatFen(fen).replace(/,/g, '')
 const percent = (bp: number) => String(bp / 100)
+const list = (json: string) => JSON.parse(json) as string[]
+/**
+ * Tags are read back split on commas — or on spaces when a cell has no comma — so a
+ * lone tag that contains a space keeps a trailing comma to stay one tag.
+ */
+const tagCell = (tags: string[]) => tags.join(',') + (tags.length === 1 && /\s/.test(tags[0]) ? ',' : '')
 
-/** Column headers are the ones the importer's own layout reads, so an export imports back unchanged. */
-function source(db: Db, entity: ImportEntity): { headers: string[]; rows: Iterable<Row> } {
+interface Source {
+  headers: string[]
+  rows: () => Iterable<Row>
+}
+
+/**
+ * Each entity's columns are the importer's own layout (src-main/core/imports/fields.ts),
+ * so an export imports back into an empty studio as the same records. Derived
+ * figures follow for reading; the importer ignores them.
+ */
+function sourceOf(db: Db, entity: ImportEntity): Source {
   if (entity === 'customers') {
     const stmt = db.prepare(
       `SELECT c.name, c.wechat_id, c.phones, c.addresses, c.tags, c.rel_class, c.segment, m.invite_code, c.notes,
@@ -21,133 +41,118 @@ function source(db: Db, entity: ImportEntity): { headers: string[]; rows: Iterab
     )
     return {
       headers: ['姓名', '微信号', '手机', '地址', '标签', '客户分类', '消费群体', '归属会员邀请码', '备注', '订单数', '消费总额', '最近购买', '建档时间'],
-      rows: (function* () {
-        for (const r of stmt.iterate() as Iterable<Record<string, string | number | null>>) {
-          yield [
-            r.name as string,
-            (r.wechat_id as string) ?? '',
-            (JSON.parse(r.phones as string) as string[]).join(','),
-            (JSON.parse(r.addresses as string) as string[]).join(' | '),
-            (JSON.parse(r.tags as string) as string[]).join(','),
-            r.rel_class as RelClass,
-            r.segment ? SEGMENT_LABELS[r.segment as Segment].zh : '',
-            (r.invite_code as string) ?? '',
-            r.notes as string,
-            r.order_count as number,
-            yuan(r.total_spent_fen as number),
-            (r.last_purchase_at as string) ?? '',
-            r.created_at as string,
-          ]
+      *rows() {
+        for (const r of stmt.raw().iterate() as Iterable<[string, string | null, string, string, string, string, Segment | null, string | null, string, number, number, string | null, string]>) {
+          yield [r[0], r[1] ?? '', list(r[2]).join(','), list(r[3]).join(' | '), tagCell(list(r[4])), r[5], r[6] ? SEGMENT_LABELS[r[6]].zh : '', r[7] ?? '', r[8], r[9], yuan(r[10]), r[11] ?? '', r[12]]
         }
-      })(),
+      },
     }
   }
   if (entity === 'products') {
-    const stmt = db.prepare('SELECT * FROM products ORDER BY rowid')
+    const stmt = db.prepare(
+      `SELECT sku, name, brand, category, images, list_price_fen, sale_price_fen, price_floor_fen, stock, commission_bp, mentor_commission_bp, facts
+       FROM products ORDER BY rowid`,
+    )
     return {
       headers: ['商品编码', '商品名称', '品牌', '类目', '图片', '原价', '售价', '控价', '库存', '佣金比例', '上级佣金比例', '卖点'],
-      rows: (function* () {
-        for (const p of stmt.iterate() as Iterable<Record<string, string | number>>) {
-          yield [
-            p.sku,
-            p.name,
-            p.brand,
-            p.category,
-            (JSON.parse(p.images as string) as string[]).join(','),
-            yuan(p.list_price_fen as number),
-            yuan(p.sale_price_fen as number),
-            yuan(p.price_floor_fen as number),
-            p.stock,
-            percent(p.commission_bp as number),
-            percent(p.mentor_commission_bp as number),
-            p.facts,
-          ]
+      *rows() {
+        for (const p of stmt.raw().iterate() as Iterable<[string, string, string, string, string, number, number, number, number, number, number, string]>) {
+          yield [p[0], p[1], p[2], p[3], list(p[4]).join(','), yuan(p[5]), yuan(p[6]), yuan(p[7]), p[8], percent(p[9]), percent(p[10]), p[11]]
         }
-      })(),
+      },
     }
   }
+  // One row per line, the order's columns repeated on each; the refund is the order's, so it sits on its first line.
+  // The code the buyer used and the member the order belongs to are separate columns: a manual attribution survives.
   const stmt = db.prepare(
-    `SELECT o.order_no, o.placed_at, o.status, COALESCE(c.name, o.buyer_name) AS buyer, o.buyer_phone, o.refunded_fen, o.attribution_code,
-            m.invite_code, l.sku, l.name, l.quantity, l.unit_price_fen, l.line_no
+    `SELECT o.order_no, o.placed_at, o.status, COALESCE(o.buyer_name, c.name),
+            COALESCE(o.buyer_phone, (SELECT p.phone FROM customer_phones p WHERE p.customer_id = o.customer_id LIMIT 1)),
+            l.sku, l.name, l.quantity, l.unit_price_fen, l.amount_fen, o.refunded_fen, o.attribution_code, m.invite_code, l.line_no
      FROM orders o JOIN order_lines l ON l.order_id = o.id
      LEFT JOIN customers c ON c.id = o.customer_id LEFT JOIN members m ON m.id = o.member_id
      ORDER BY o.placed_at, o.order_no, l.line_no`,
   )
   return {
-    headers: ['订单号', '下单时间', '状态', '客户', '手机', '商品编码', '商品名称', '数量', '单价', '退款金额', '邀请码'],
-    rows: (function* () {
-      for (const o of stmt.iterate() as Iterable<Record<string, string | number | null>>) {
-        yield [
-          o.order_no as string,
-          o.placed_at as string,
-          ORDER_STATUS_LABELS[o.status as OrderStatus].zh,
-          (o.buyer as string) ?? '',
-          (o.buyer_phone as string) ?? '',
-          o.sku as string,
-          o.name as string,
-          o.quantity as number,
-          yuan(o.unit_price_fen as number),
-          o.line_no === 1 ? yuan(o.refunded_fen as number) : '',
-          ((o.invite_code ?? o.attribution_code) as string) ?? '',
-        ]
+    headers: ['订单号', '下单时间', '状态', '客户', '手机', '商品编码', '商品名称', '数量', '单价', '金额', '退款金额', '邀请码', '归属会员邀请码'],
+    *rows() {
+      for (const o of stmt.raw().iterate() as Iterable<[string, string, OrderStatus, string | null, string | null, string, string, number, number, number, number, string | null, string | null, number]>) {
+        const first = o[13] === 1
+        yield [o[0], o[1], ORDER_STATUS_LABELS[o[2]].zh, o[3] ?? '', o[4] ?? '', o[5], o[6], o[7], yuan(o[8]), yuan(o[9]), first ? yuan(o[10]) : '', o[11] ?? '', o[12] ?? '']
       }
-    })(),
+    },
   }
 }
 
-const csvCell = (v: string | number) => {
-  const s = typeof v === 'number' ? String(v) : neutralizeCell(v)
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
-async function writeCsv(path: string, headers: string[], rows: Iterable<Row>): Promise<number> {
+async function writeCsv(path: string, source: Source): Promise<number> {
   const out = createWriteStream(path)
+  const failed = new Promise<never>((_, reject) => out.once('error', reject))
+  failed.catch(() => undefined)
   let n = 0
-  let buffer = '\uFEFF' + headers.map(csvCell).join(',') + '\r\n'
-  for (const row of rows) {
-    buffer += row.map(csvCell).join(',') + '\r\n'
+  let buffer = CSV_BOM + csvLine(source.headers)
+  for (const row of source.rows()) {
+    buffer += csvLine(row)
     n++
     if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await once(out, 'drain')
+      if (!out.write(buffer)) await Promise.race([once(out, 'drain'), failed])
       buffer = ''
     }
   }
   out.end(buffer)
-  await once(out, 'finish')
+  await Promise.race([once(out, 'finish'), failed])
   return n
 }
 
-async function writeXlsx(path: string, headers: string[], rows: Iterable<Row>, sheet: string): Promise<number> {
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true })
+async function writeXlsx(path: string, source: Source, sheet: string): Promise<number> {
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false })
   const ws = book.addWorksheet(sheet, { views: [{ state: 'frozen', ySplit: 1 }] })
-  ws.columns = headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }))
+  ws.columns = source.headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }))
   ws.getRow(1).font = { bold: true }
+  ws.getRow(1).commit()
   let n = 0
-  for (const row of rows) {
+  for (const row of source.rows()) {
     ws.addRow(row.map((v) => (typeof v === 'number' ? v : neutralizeCell(v)))).commit()
-    n++
+    // Let the zip stream drain so a million rows never pile up in memory.
+    if (++n % 5000 === 0) await new Promise<void>((r) => setImmediate(r))
   }
+  ws.commit()
   await book.commit()
   return n
 }
 
 const SHEET_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
 
+/** 20261120-153000 in the studio's time zone. */
+function stamp(now: Date, timezone: string): string {
+  const offset = zoneOffset(timezone, now)
+  const sign = offset.startsWith('-') ? -1 : 1
+  const [h, m] = offset.slice(1).split(':').map(Number)
+  const local = new Date(now.getTime() + sign * (h * 60 + m) * 60_000).toISOString()
+  return `${local.slice(0, 10).replace(/-/g, '')}-${local.slice(11, 19).replace(/:/g, '')}`
+}
+
 export const exportsHandlers: ServiceHandlers<'exports'> = {
   run: async ({ entity, format, path }, ctx) => {
-    const stamp = ctx.clock.now().toISOString().replace(/[-:]/g, '').slice(0, 15)
-    const target = path ?? join(ctx.paths.exports, `${entity}-${stamp}.${format}`)
-    mkdirSync(dirname(target), { recursive: true })
-    // Written under a temporary name and renamed, so a failed export never leaves half a file.
-    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
-    const { headers, rows } = source(ctx.db, entity)
+    const target = path ? resolve(path) : join(ctx.paths.exports, `${entity}-${stamp(ctx.clock.now(), ctx.timezone())}.${format}`)
     try {
-      const n = format === 'csv' ? await writeCsv(temp, headers, rows) : await writeXlsx(temp, headers, rows, SHEET_NAMES[entity])
+      mkdirSync(dirname(target), { recursive: true })
+    } catch (err) {
+      throw new OrchardError('export_failed', `无法创建导出文件夹 ${dirname(target)} / cannot create the export folder`, { file: target, why: (err as Error).message })
+    }
+    // Written under a temporary name and renamed, so a failed export never leaves half a file.
+    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`)
+    // A reader of its own: the export streams from one consistent snapshot while the console keeps working.
+    const reader = new Database(ctx.paths.database, { readonly: true, fileMustExist: true, nativeBinding: ctx.nativeBinding })
+    try {
+      const source = sourceOf(reader, entity)
+      const rows = format === 'csv' ? await writeCsv(temp, source) : await writeXlsx(temp, source, SHEET_NAMES[entity])
       renameSync(temp, target)
-      return { path: target, fileName: basename(target), rows: n }
+      return { path: target, fileName: basename(target), rows }
     } catch (err) {
       rmSync(temp, { force: true })
-      throw err
+      if (err instanceof OrchardError) throw err
+      throw new OrchardError('export_failed', `导出失败：${(err as Error).message} / export failed`, { file: target, why: (err as Error).message })
+    } finally {
+      reader.close()
     }
   },
 }

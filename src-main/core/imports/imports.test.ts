@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { fixedClock } from '../clock'
+import type { JobProgress } from '../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../api'
+import { fixedClock } from '../clock'
+
+const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'imports')
+const fixture = (name: string) => join(FIXTURES, name)
 
 let dir: string
 let core: OrchardCore
@@ -22,159 +26,391 @@ const file = (name: string, content: string | Buffer) => {
   writeFileSync(path, content)
   return path
 }
-const run = (entity: 'customers' | 'products' | 'orders', path: string, extra: Record<string, unknown> = {}) =>
-  core.invoke('imports', 'run', { entity, path, ...extra })
-const count = (table: string) => (core.context.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
-
-const CUSTOMERS = '姓名,手机,微信号,标签,客户分类,消费群体,备注\n王芳,138 0013 8000,wangfang,宝妈、上班族,A,务实羊毛党,老客户\n李娜,13900139000,lina88,学生党,B,,\n'
+type Entity = 'customers' | 'products' | 'orders'
+const run = (entity: Entity, path: string, extra: Record<string, unknown> = {}) => core.invoke('imports', 'run', { entity, path, ...extra })
+const db = () => core.context.db
+const count = (table: string) => (db().prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+const customerByName = (name: string) =>
+  db().prepare('SELECT name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, updated_at FROM customers WHERE name = ?').get(name) as
+    | Record<string, string | null>
+    | undefined
+const member = (name: string, inviteCode: string) => core.invoke('members', 'create', { name, inviteCode })
 
 describe('reading files', () => {
-  it('reads UTF-8, UTF-8 with BOM and GBK the same', async () => {
-    // saved by a Chinese spreadsheet program as GBK
-    const gbk = readFileSync(join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'imports', 'customers-gbk.csv'))
-    expect(gbk.toString('utf8')).not.toContain('王芳')
+  const CUSTOMERS = '姓名,手机,微信号,标签,客户分类,消费群体,备注\n王芳,138 0013 8000,wangfang,宝妈、上班族,A,务实羊毛党,老客户\n李娜,13900139000,lina88,学生党,B,,\n'
+
+  it('reads UTF-8, UTF-8 with a BOM and GBK alike', async () => {
+    // Saved by a Chinese spreadsheet program as GBK: not valid UTF-8.
+    const gbk = readFileSync(fixture('customers-gbk.csv'))
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(gbk)).toThrow()
     for (const [name, bytes, encoding] of [
       ['utf8.csv', Buffer.from(CUSTOMERS, 'utf8'), 'UTF-8'],
       ['bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CUSTOMERS, 'utf8')]), 'UTF-8 (BOM)'],
       ['gbk.csv', gbk, 'GB18030 (GBK)'],
     ] as const) {
       const preview = await core.invoke('imports', 'preview', { entity: 'customers', path: file(name, bytes) })
-      expect(preview.encoding).toBe(encoding)
+      expect(preview).toMatchObject({ encoding, totalRows: 2, detectedFormat: 'orchard', mappingSaved: false })
       expect(preview.headers).toEqual(['姓名', '手机', '微信号', '标签', '客户分类', '消费群体', '备注'])
-      expect(preview.sampleRows[0][0]).toBe('王芳')
-      expect(preview.mapping).toMatchObject({ name: '姓名', phones: '手机', wechatId: '微信号', tags: '标签', relClass: '客户分类' })
+      expect(preview.sampleRows[0]).toEqual(['王芳', '138 0013 8000', 'wangfang', '宝妈、上班族', 'A', '务实羊毛党', '老客户'])
+      expect(preview.mapping).toMatchObject({ name: '姓名', phones: '手机', wechatId: '微信号', tags: '标签', relClass: '客户分类', segment: '消费群体', notes: '备注' })
+      expect(preview.fields.find((f) => f.field === 'name')).toMatchObject({ label: '姓名', labelEn: 'Name', required: true })
     }
+    const result = await run('customers', fixture('customers-gbk.csv'))
+    expect(result).toMatchObject({ committed: true, inserted: 2 })
+    expect(customerByName('王芳')).toMatchObject({ phones: '["+8613800138000"]', tags: '["宝妈","上班族"]', segment: 'bargain' })
   })
 
-  it('reads the first sheet of an Excel file', async () => {
+  it('reads quoted commas, line breaks and CRLF, counting rows as the spreadsheet does', async () => {
+    const owner = await member('王店主', 'WANG01')
+    const result = await run('customers', fixture('customers-utf8.csv'))
+    expect(result).toMatchObject({ committed: true, totalRows: 4, inserted: 4, rejectedRows: 0, errorCount: 0 })
+    expect(customerByName('王芳')).toMatchObject({
+      wechat_id: 'wangfang_88',
+      phones: '["+8613800138000"]',
+      addresses: '["浙江省杭州市西湖区文三路 18 号，3 栋 201"]',
+      tags: '["宝妈","上班族"]',
+      rel_class: 'A',
+      segment: 'bargain',
+      owner_member_id: owner.id,
+      notes: '老客户，每周团购',
+    })
+    expect(customerByName('李娜')).toMatchObject({
+      phones: '["+8613900139000","+8613700137001"]',
+      tags: '["学生党","国货控"]',
+      rel_class: 'B',
+      segment: 'trend',
+      owner_member_id: null,
+      notes: '喜欢口红\n只在晚上回消息',
+    })
+    expect(customerByName('陈晓')).toMatchObject({
+      rel_class: 'A',
+      segment: 'family',
+      owner_member_id: owner.id,
+      addresses: JSON.stringify(['广东省深圳市南山区科技园南区 R2 栋', '广东省广州市天河区体育西路 103 号']),
+    })
+    expect(customerByName('赵敏')).toMatchObject({ phones: '["+8657188886666"]', rel_class: 'C', notes: '-先付后发' })
+
+    // The same layout with a bad phone on the row after the blank one: row 6, as WPS shows it.
+    const text = readFileSync(fixture('customers-utf8.csv'), 'utf8').replace('0571-88886666', '0571-888')
+    const bad = await run('customers', file('bad.csv', text))
+    expect(bad.errors).toEqual([{ row: 6, column: '手机', value: '0571-888', code: 'invalid_phone', reason: expect.stringContaining('不是有效的电话号码') }])
+  })
+
+  it('reads the first or a named sheet of a workbook: dates, numbers, rich text, percentages', async () => {
     const book = new ExcelJS.Workbook()
-    const ws = book.addWorksheet('客户')
-    ws.addRow(['姓名', '手机'])
-    ws.addRow(['陈晓', 13700137000])
-    const path = join(dir, 'c.xlsx')
+    book.addWorksheet('说明').addRow(['这张表是说明'])
+    const ws = book.addWorksheet('商品')
+    ws.addRow(['商品编码', '商品名称', '原价', '售价', '控价', '佣金比例', '库存'])
+    ws.addRow(['MZ-001', { richText: [{ text: '玻尿酸' }, { text: '面膜', font: { bold: true } }] }, 129, 1099.9 * 1, 89.9, 0.125, 10])
+    ws.getCell('F2').numFmt = '0.0%'
+    ws.addRow([])
+    ws.addRow(['LP-003', '口红', 199, 79, 89, 0.15, 5])
+    ws.getCell('F4').numFmt = '0%'
+    const orders = book.addWorksheet('订单')
+    orders.addRow(['订单号', '下单时间', '商品编码', '商品名称', '数量', '单价'])
+    orders.addRow(['X1', new Date(Date.UTC(2026, 10, 3, 14, 5)), 'MZ-001', '面膜', 1, 0.1 + 0.2])
+    const path = join(dir, 'book.xlsx')
     await book.xlsx.writeFile(path)
-    const result = await run('customers', path)
-    expect(result).toMatchObject({ committed: true, inserted: 1 })
-    const list = await core.invoke('customers', 'list', { search: '陈晓' })
-    expect(list.rows[0].phones).toEqual(['+8613700137000'])
+
+    const first = await core.invoke('imports', 'preview', { entity: 'products', path })
+    expect(first).toMatchObject({ encoding: 'XLSX', sheets: ['说明', '商品', '订单'], headers: ['这张表是说明'] })
+
+    const preview = await core.invoke('imports', 'preview', { entity: 'products', path, sheet: '商品' })
+    expect(preview.sampleRows).toEqual([
+      ['MZ-001', '玻尿酸面膜', '129', '1099.9', '89.9', '12.5%', '10'],
+      ['LP-003', '口红', '199', '79', '89', '15%', '5'],
+    ])
+    const result = await run('products', path, { sheet: '商品', mode: 'valid-rows' })
+    expect(result.errors).toEqual([expect.objectContaining({ row: 4, column: '售价', code: 'below_price_floor' })])
+    expect(db().prepare('SELECT name, sale_price_fen, commission_bp FROM products').all()).toEqual([{ name: '玻尿酸面膜', sale_price_fen: 109990, commission_bp: 1250 }])
+
+    expect(await run('orders', path, { sheet: '订单' })).toMatchObject({ committed: true, inserted: 1 })
+    // A workbook time has no zone: it is the studio's clock.
+    expect(db().prepare('SELECT placed_at, total_fen FROM orders').get()).toEqual({ placed_at: '2026-11-03T06:05:00.000Z', total_fen: 30 })
+
+    await expect(core.invoke('imports', 'preview', { entity: 'products', path, sheet: '客户' })).rejects.toMatchObject({
+      code: 'import_no_sheet',
+      details: { file: 'book.xlsx', sheets: ['说明', '商品', '订单'] },
+    })
   })
 
-  it('refuses an empty file with a located error', async () => {
+  it('refuses unreadable files with a located error', async () => {
     await expect(run('customers', file('empty.csv', ''))).rejects.toMatchObject({ code: 'import_empty', details: { file: 'empty.csv' } })
+    await expect(run('customers', file('blank.csv', '\n\n,,\n'))).rejects.toMatchObject({ code: 'import_no_header', details: { file: 'blank.csv' } })
+    await expect(run('customers', join(dir, 'nope.csv'))).rejects.toMatchObject({ code: 'import_file_missing' })
+    await expect(run('customers', file('fake.xlsx', 'not a workbook'))).rejects.toMatchObject({ code: 'import_unreadable', details: { file: 'fake.xlsx' } })
+    await expect(run('customers', file('old.xls', 'x'))).rejects.toMatchObject({ code: 'import_unsupported' })
+    await expect(run('customers', file('quote.csv', '姓名,备注\n王芳,"没有闭合\n'))).rejects.toMatchObject({ code: 'import_unreadable', details: { file: 'quote.csv' } })
+    // Data where the header should be: the required columns cannot be found.
+    await expect(run('customers', file('noheader.csv', '王芳,13800138000\n李娜,13900139000\n'))).rejects.toMatchObject({
+      code: 'import_mapping',
+      details: { file: 'noheader.csv', row: 1, missing: ['name'] },
+    })
+    expect(count('import_runs')).toBe(0)
+  })
+})
+
+describe('column mapping', () => {
+  it('suggests by header synonyms, runs with an explicit mapping, and remembers it for the same source', async () => {
+    const path = file('wps.csv', '客户名称,联系电话,收货地址,关系等级,所属群体,内部编号\n王芳,13800138000,杭州,亲友,羊毛党,K-9\n')
+    const preview = await core.invoke('imports', 'preview', { entity: 'customers', path })
+    expect(preview.mapping).toMatchObject({ name: '客户名称', phones: '联系电话', addresses: '收货地址', relClass: '关系等级', segment: null })
+
+    const mapping = { ...preview.mapping, segment: '所属群体' }
+    expect(await run('customers', path, { mapping })).toMatchObject({ committed: true, inserted: 1 })
+    expect(customerByName('王芳')).toMatchObject({ segment: 'bargain', rel_class: 'A' })
+
+    // Another file from the same source (same headers, other order) opens with the saved mapping.
+    const next = file('wps-2.csv', '内部编号,客户名称,联系电话,收货地址,关系等级,所属群体\nK-10,李娜,13900139000,苏州,陌生人,追潮族\n')
+    const again = await core.invoke('imports', 'preview', { entity: 'customers', path: next })
+    expect(again).toMatchObject({ mappingSaved: true, sourceKey: preview.sourceKey })
+    expect(again.mapping.segment).toBe('所属群体')
+    expect(await run('customers', next)).toMatchObject({ committed: true, inserted: 1 })
+    expect(customerByName('李娜')).toMatchObject({ segment: 'trend', rel_class: 'C' })
+  })
+
+  it('refuses a mapping that names a column the file lacks or leaves a required field out', async () => {
+    const path = file('c.csv', '姓名,手机\n王芳,13800138000\n')
+    await expect(run('customers', path, { mapping: { name: '名字' } })).rejects.toMatchObject({ code: 'import_mapping', details: { column: '名字' } })
+    await expect(run('customers', path, { mapping: { name: null, phones: '手机' } })).rejects.toMatchObject({ code: 'import_mapping', details: { missing: ['name'] } })
   })
 })
 
 describe('customers', () => {
-  it('imports, normalises, and changes nothing when the same file comes again', async () => {
-    const path = file('c.csv', CUSTOMERS)
-    expect(await run('customers', path)).toMatchObject({ committed: true, inserted: 2, updated: 0, rejectedRows: 0 })
-    const wang = (await core.invoke('customers', 'list', { search: '王芳' })).rows[0]
-    expect(wang).toMatchObject({ phones: ['+8613800138000'], tags: ['宝妈', '上班族'], relClass: 'A', segment: 'bargain' })
-    const before = core.context.db.prepare('SELECT updated_at FROM customers ORDER BY id').all()
-    expect(await run('customers', path)).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 })
-    expect(core.context.db.prepare('SELECT updated_at FROM customers ORDER BY id').all()).toEqual(before)
-    expect(count('customers')).toBe(2)
+  it('re-importing the same file changes nothing, not even updated_at', async () => {
+    const path = fixture('customers-utf8.csv')
+    await member('王店主', 'WANG01')
+    expect(await run('customers', path)).toMatchObject({ inserted: 4 })
+    const snapshot = () => db().prepare('SELECT * FROM customers ORDER BY id').all()
+    const before = snapshot()
+    const phones = db().prepare('SELECT * FROM customer_phones ORDER BY phone').all()
+    expect(await run('customers', path)).toMatchObject({ committed: true, inserted: 0, updated: 0, unchanged: 4 })
+    expect(snapshot()).toEqual(before)
+    expect(db().prepare('SELECT * FROM customer_phones ORDER BY phone').all()).toEqual(phones)
   })
 
-  it('reports every bad row with row, column, value and reason, and writes nothing by default', async () => {
-    const path = file('bad.csv', '姓名,手机,客户分类\n周一,13800000001,A\n吴二,12345,B\n,13800000003,C\n郑四,13800000001,D\n')
-    const result = await run('customers', path)
-    expect(result.committed).toBe(false)
-    expect(result.rejectedRows).toBe(3)
-    expect(result.errors).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ row: 3, column: '手机', value: '12345', code: 'invalid_phone' }),
-        expect.objectContaining({ row: 4, column: '姓名', value: '', code: 'required' }),
-        expect.objectContaining({ row: 5, column: '客户分类', value: 'D', code: 'invalid_class' }),
-        expect.objectContaining({ row: 5, column: '手机', code: 'duplicate_in_file', reason: expect.stringContaining('第 2 行') }),
-      ]),
-    )
-    expect(count('customers')).toBe(0)
-    const report = await core.invoke('imports', 'reportCsv', { importId: result.importId })
-    expect(report.csv.startsWith('\uFEFF行号 Row,列 Column,值 Value,原因 Reason')).toBe(true)
-    expect(report.csv).toContain('3,手机,12345,')
+  it('updates a known customer — found by any phone or the WeChat id — only where the file says something new', async () => {
+    const wang = await core.invoke('customers', 'create', { name: '王芳', phones: ['13800138000', '13900139000'], tags: ['宝妈'], relClass: 'A', notes: '老客户' })
+    const li = await core.invoke('customers', 'create', { name: '李娜', wechatId: 'lina88', relClass: 'B' })
+    const later = createCore({ dataDir: join(dir, 'data'), host: 'test', firstStart: 'empty', clock: fixedClock('2026-11-21T04:00:00Z') })
+    try {
+      const path = file('c.csv', '姓名,手机,微信号,标签,客户分类,备注\n王芳,13900139000,,上班族,,\n李娜,13700137000,lina88,,B,\n')
+      const result = await later.invoke('imports', 'run', { entity: 'customers', path })
+      expect(result).toMatchObject({ committed: true, inserted: 0, updated: 2, unchanged: 0 })
+      // Lists grow; empty cells keep what the studio has.
+      expect(await later.invoke('customers', 'get', { id: wang.id })).toMatchObject({
+        customer: { phones: ['+8613800138000', '+8613900139000'], tags: ['宝妈', '上班族'], relClass: 'A', notes: '老客户', updatedAt: '2026-11-21T04:00:00.000Z' },
+      })
+      expect(await later.invoke('customers', 'get', { id: li.id })).toMatchObject({ customer: { phones: ['+8613700137000'], wechatId: 'lina88' } })
+      expect((await later.invoke('customers', 'list', { tags: ['上班族'] })).total).toBe(1)
+      expect((await later.invoke('customers', 'list', { search: '13700137000' })).rows.map((c) => c.name)).toEqual(['李娜'])
+    } finally {
+      later.close()
+    }
+  })
 
-    const valid = await run('customers', path, { mode: 'valid-rows' })
-    expect(valid).toMatchObject({ committed: true, inserted: 1, rejectedRows: 3 })
-    expect(count('customers')).toBe(1)
+  it('reports every bad row with row, column, value and reason; all-or-nothing writes nothing', async () => {
+    const path = fixture('customers-bad.csv')
+    const result = await run('customers', path)
+    expect(result).toMatchObject({ committed: false, totalRows: 5, rejectedRows: 4, errorCount: 6, inserted: 1 })
+    expect(result.errors).toEqual([
+      { row: 3, column: '手机', value: '12345', code: 'invalid_phone', reason: expect.stringContaining('/ not a valid phone number') },
+      { row: 4, column: '姓名', value: '', code: 'required', reason: '必填项为空 / required value is empty' },
+      { row: 5, column: '客户分类', value: 'D', code: 'invalid_class', reason: expect.stringContaining('A') },
+      { row: 5, column: '手机', value: '13800000001', code: 'duplicate_in_file', reason: '与第 2 行的手机号重复 / same phone as row 2' },
+      { row: 6, column: '消费群体', value: '不存在的群体', code: 'invalid_segment', reason: expect.stringContaining('未知的消费群体') },
+      { row: 6, column: '微信号', value: 'zhouyi', code: 'duplicate_in_file', reason: '与第 2 行的微信号重复 / same WeChat id as row 2' },
+    ])
+    expect(count('customers')).toBe(0)
+    expect(count('customer_phones')).toBe(0)
+
     const history = await core.invoke('imports', 'history', {})
-    expect(history.map((h) => h.committed)).toEqual([true, false])
+    expect(history).toEqual([expect.objectContaining({ importId: result.importId, committed: false, rejectedRows: 4, errorCount: 6, fileName: 'customers-bad.csv' })])
+    const report = await core.invoke('imports', 'reportCsv', { importId: result.importId })
+    expect(report.fileName).toBe('customers-bad-错误报告.csv')
+    const lines = report.csv.split('\r\n')
+    expect(lines[0]).toBe('\uFEFF行号 Row,列 Column,值 Value,原因 Reason')
+    expect(lines[1]).toMatch(/^3,手机,12345,/)
+    expect(lines[2]).toBe('4,姓名,,必填项为空 / required value is empty')
+    expect(lines).toHaveLength(8)
+  })
+
+  it('valid-rows writes the valid rows and reports the rest', async () => {
+    const result = await run('customers', fixture('customers-bad.csv'), { mode: 'valid-rows' })
+    expect(result).toMatchObject({ committed: true, inserted: 1, rejectedRows: 4, errorCount: 6 })
+    expect(db().prepare('SELECT name, phones FROM customers').all()).toEqual([{ name: '周一', phones: '["+8613800000001"]' }])
+    const history = await core.invoke('imports', 'history', {})
+    expect(history[0]).toMatchObject({ committed: true, mode: 'valid-rows', inserted: 1 })
+  })
+
+  it('refuses an unknown owner code, a row that would merge two customers, and a customer twice in one file', async () => {
+    await core.invoke('customers', 'create', { name: '王芳', phones: ['13800138000'] })
+    await core.invoke('customers', 'create', { name: '李娜', wechatId: 'lina88' })
+    const path = file('c.csv', '姓名,手机,微信号,归属会员\n王芳,13800138000,lina88,\n孙丽,13500135000,,NOBODY\n王芳,13800138000,,\n王芳,+86 138 0013 8000,,\n')
+    const result = await run('customers', path)
+    expect(result.errors).toEqual([
+      expect.objectContaining({ row: 2, column: '手机', code: 'conflicting_customers' }),
+      expect.objectContaining({ row: 3, column: '归属会员', value: 'NOBODY', code: 'unknown_member' }),
+      expect.objectContaining({ row: 5, column: '手机', code: 'duplicate_in_file', reason: '与第 4 行的手机号重复 / same phone as row 4' }),
+    ])
+  })
+
+  it('neutralises formula cells in the error report', async () => {
+    const result = await run('customers', file('evil.csv', '姓名,手机\n=HYPERLINK("http://x"),+1 555\n'))
+    const report = await core.invoke('imports', 'reportCsv', { importId: result.importId })
+    expect(report.csv).toContain(`2,手机,'+1 555,`)
+    expect(report.csv).not.toMatch(/(^|,)[=+\-@]/m)
+  })
+
+  it('reports progress of validation and writing for the console to follow', async () => {
+    const lines = ['姓名,手机']
+    for (let i = 0; i < 9000; i++) lines.push(`客户${i},13${String(100000000 + i)}`)
+    const events: JobProgress[] = []
+    const off = core.on('job.progress', (p) => p.jobId === 'job-1' && events.push(p))
+    const changed: string[][] = []
+    core.on('data.changed', (p) => changed.push(p.entities))
+    const result = await run('customers', file('big.csv', lines.join('\n')), { jobId: 'job-1' })
+    off()
+    expect(result).toMatchObject({ committed: true, inserted: 9000 })
+    const phases = events.map((e) => `${e.phase}:${e.done}/${e.total}`)
+    expect(phases).toEqual(['read:0/0', 'validate:0/9000', 'validate:4000/9000', 'validate:8000/9000', 'validate:9000/9000', 'write:0/9000', 'write:9000/9000'])
+    expect(changed).toContainEqual(['customers', 'imports'])
+    expect((await core.invoke('customers', 'list', { search: '客户8999' })).total).toBe(1)
   })
 })
 
 describe('products', () => {
-  it('reads money exactly and refuses three decimals or a sale price under the floor', async () => {
-    const path = file('p.csv', '商品编码,商品名称,原价,售价,控价,佣金比例\nSKU-1,面霜,"¥1,299.00",1099.9,899,12.5%\nSKU-2,精华,199,99.999,80,10\nSKU-3,口红,199,79,89,10\n')
-    const result = await run('products', path, { mode: 'valid-rows' })
+  it('reads money exactly and reports 3 decimals, a price under the floor, negative stock and a repeated SKU', async () => {
+    const result = await run('products', fixture('products-bad.csv'), { mode: 'valid-rows' })
     expect(result.errors).toEqual([
       expect.objectContaining({ row: 3, column: '售价', value: '99.999', code: 'invalid_money' }),
-      expect.objectContaining({ row: 4, column: '售价', code: 'below_price_floor' }),
+      expect.objectContaining({ row: 4, column: '售价', value: '79', code: 'below_price_floor', reason: expect.stringContaining('89.00') }),
+      expect.objectContaining({ row: 5, column: '库存', value: '-5', code: 'out_of_range' }),
+      expect.objectContaining({ row: 6, column: '商品编码', value: 'MZ-001', code: 'duplicate_in_file', reason: '与第 2 行的商品编码重复 / same SKU as row 2' }),
     ])
-    const p = core.context.db.prepare('SELECT list_price_fen, sale_price_fen, price_floor_fen, commission_bp FROM products').get()
-    expect(p).toEqual({ list_price_fen: 129900, sale_price_fen: 109990, price_floor_fen: 89900, commission_bp: 1250 })
+    expect(result).toMatchObject({ inserted: 1, rejectedRows: 4 })
+    expect(db().prepare('SELECT sku, brand, category, list_price_fen, sale_price_fen, price_floor_fen, stock, commission_bp, mentor_commission_bp FROM products').all()).toEqual([
+      { sku: 'MZ-001', brand: '水之源', category: '美妆护肤', list_price_fen: 129900, sale_price_fen: 109990, price_floor_fen: 89900, stock: 120, commission_bp: 1250, mentor_commission_bp: 300 },
+    ])
+  })
+
+  it('updates a product by SKU only when something differs', async () => {
+    const path = file('p.csv', '商品编码,商品名称,原价,售价,控价,库存\nA1,洗衣液,59,39.9,35,10\nA2,纸巾,39,29.9,25,100\n')
+    expect(await run('products', path)).toMatchObject({ inserted: 2 })
+    expect(await run('products', path)).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 })
+    const changed = file('p2.csv', '商品编码,商品名称,原价,售价,控价,库存\nA1,洗衣液,59,39.9,35,8\nA2,纸巾,39,29.9,25,100\n')
+    expect(await run('products', changed)).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 })
+    expect(db().prepare("SELECT stock FROM products WHERE sku = 'A1'").get()).toEqual({ stock: 8 })
   })
 })
 
 describe('orders', () => {
-  const SHOPIFY = [
-    'Name,Email,Financial Status,Paid at,Created at,Cancelled at,Refunded Amount,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Billing Name,Billing Phone,Tags,Note Attributes',
-    '#1001,a@example.com,paid,2026-11-18 10:00:00 +0800,2026-11-18 10:00:00 +0800,,0.00,2,洗衣液,39.90,SKU-A,王芳,13800138000,ref:GOLD01,',
-    '#1001,,,,,,,1,面膜,59.00,SKU-B,,,,',
-    '#1002,b@example.com,partially_refunded,,2026-11-19 20:30:00 +0800,,20.00,1,奶粉,268.00,SKU-C,李娜,13900139000,,ref: NOBODY',
-    '#1003,c@example.com,voided,,2026-11-19 21:00:00 +0800,2026-11-19 22:00:00 +0800,,1,纸巾,29.90,SKU-D,陈晓,13700137000,,',
-  ].join('\n')
-
-  it('reads Shopify exports: lines grouped per order, refunds, cancellations and ref: attribution', async () => {
-    const member = await core.invoke('members', 'create', { name: '张店主', inviteCode: 'GOLD01' })
-    const path = file('orders_export.csv', SHOPIFY)
+  it('reads a Shopify export: lines per order, refunds, cancellations, and ref: attribution', async () => {
+    const gold = await member('金牌店主', 'GOLD01')
+    await core.invoke('products', 'create', { sku: 'MZ-001', name: '玻尿酸补水面膜', listPriceFen: 12900, salePriceFen: 5900, priceFloorFen: 5000 })
+    const path = fixture('shopify-orders.csv')
     const preview = await core.invoke('imports', 'preview', { entity: 'orders', path })
     expect(preview.detectedFormat).toBe('shopify')
+    expect(preview.mapping).toMatchObject({ orderNo: 'Name', placedAt: 'Created at', status: 'Financial Status', buyerPhone: 'Billing Phone', sku: 'Lineitem sku' })
+
     const result = await run('orders', path)
-    expect(result).toMatchObject({ committed: true, inserted: 3, unattributedOrders: 2 })
-    const orders = core.context.db.prepare('SELECT order_no, status, total_fen, refunded_fen, member_id, attribution_code FROM orders ORDER BY order_no').all()
-    expect(orders).toEqual([
-      { order_no: '#1001', status: 'paid', total_fen: 2 * 3990 + 5900, refunded_fen: 0, member_id: member.id, attribution_code: 'GOLD01' },
-      { order_no: '#1002', status: 'partially_refunded', total_fen: 26800, refunded_fen: 2000, member_id: null, attribution_code: 'NOBODY' },
-      { order_no: '#1003', status: 'cancelled', total_fen: 2990, refunded_fen: 0, member_id: null, attribution_code: null },
+    expect(result).toMatchObject({ committed: true, totalRows: 6, inserted: 5, unattributedOrders: 3, errorCount: 0 })
+    expect(db().prepare('SELECT order_no, source, status, placed_at, total_fen, refunded_fen, member_id, attribution_code, buyer_phone FROM orders ORDER BY order_no').all()).toEqual([
+      { order_no: '#1001', source: 'shopify', status: 'paid', placed_at: '2026-11-18T02:00:05.000Z', total_fen: 2 * 3990 + 5900, refunded_fen: 0, member_id: gold.id, attribution_code: 'GOLD01', buyer_phone: '+8613800138000' },
+      { order_no: '#1002', source: 'shopify', status: 'partially_refunded', placed_at: '2026-11-19T12:30:00.000Z', total_fen: 26800, refunded_fen: 2000, member_id: null, attribution_code: 'NOBODY', buyer_phone: '+8613900139000' },
+      { order_no: '#1003', source: 'shopify', status: 'cancelled', placed_at: '2026-11-19T13:00:00.000Z', total_fen: 2990, refunded_fen: 0, member_id: null, attribution_code: null, buyer_phone: '+8613700137000' },
+      { order_no: '#1004', source: 'shopify', status: 'refunded', placed_at: '2026-11-20T00:10:00.000Z', total_fen: 7900, refunded_fen: 7900, member_id: gold.id, attribution_code: 'gold01', buyer_phone: '+8613600136000' },
+      { order_no: '#1005', source: 'shopify', status: 'paid', placed_at: '2026-11-20T01:00:00.000Z', total_fen: 4900, refunded_fen: 0, member_id: null, attribution_code: null, buyer_phone: '+8613500135000' },
     ])
-    expect(count('order_lines')).toBe(4)
+    expect(db().prepare("SELECT l.line_no, l.sku, l.quantity, l.unit_price_fen, l.product_id IS NOT NULL AS linked FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.order_no = '#1001' ORDER BY l.line_no").all()).toEqual([
+      { line_no: 1, sku: 'XY-001', quantity: 2, unit_price_fen: 3990, linked: 0 },
+      { line_no: 2, sku: 'MZ-001', quantity: 1, unit_price_fen: 5900, linked: 1 },
+    ])
+    // Unattributed orders are kept and listed for manual assignment.
     const unattributed = await core.invoke('orders', 'list', { unattributed: true })
-    expect(unattributed.total).toBe(2)
-    const wang = (await core.invoke('customers', 'list', { search: '王芳' })).rows[0]
-    expect(wang).toMatchObject({ orderCount: 1, totalSpentFen: 13880 })
-    expect(await run('orders', path)).toMatchObject({ inserted: 0, updated: 0, unchanged: 3 })
+    expect(unattributed.rows.map((o) => o.orderNo).sort()).toEqual(['#1002', '#1003', '#1005'])
+
+    // Buyers became customers (class C, owned by the attributed member) with their figures derived.
+    expect(await core.invoke('customers', 'list', { search: '王芳' })).toMatchObject({
+      rows: [{ relClass: 'C', ownerMemberId: gold.id, orderCount: 1, totalSpentFen: 13880, lastPurchaseAt: '2026-11-18T02:00:05.000Z', rfmSegment: expect.any(String) }],
+    })
+    expect((await core.invoke('customers', 'list', { search: '陈晓' })).rows[0]).toMatchObject({ orderCount: 0, totalSpentFen: 0 })
+
+    // The same export again changes nothing.
+    expect(await run('orders', path)).toMatchObject({ inserted: 0, updated: 0, unchanged: 5 })
+    expect(count('orders')).toBe(5)
+    expect(count('customers')).toBe(5)
+
+    // A later export where #1001 was partly refunded updates that order and its buyer's total.
+    const later = readFileSync(path, 'utf8').replace('#1001,wangfang@example.com,paid,', '#1001,wangfang@example.com,partially_refunded,').replace('138.80,138.80,0.00,', '138.80,138.80,10.00,')
+    expect(await run('orders', file('later.csv', later))).toMatchObject({ inserted: 0, updated: 1, unchanged: 4 })
+    expect((await core.invoke('customers', 'list', { search: '王芳' })).rows[0].totalSpentFen).toBe(13880 - 1000)
   })
 
-  it('rejects an order whose line has a bad quantity, naming the line', async () => {
-    const path = file('o.csv', '订单号,下单时间,商品编码,商品名称,数量,单价\nA1,2026-11-18 10:00,S1,洗衣液,2,39.9\nA1,2026-11-18 10:00,S2,面膜,0,59\nA2,2026/11/19 9:05,S1,洗衣液,1,39.9\n')
+  it('reads our own layout with the order columns on the first line only', async () => {
+    const wang = await member('王店主', 'WANG01')
+    await core.invoke('products', 'create', { sku: 'NF-004', name: '有机婴幼儿奶粉', listPriceFen: 36800, salePriceFen: 29800, priceFloorFen: 26800 })
+    await core.invoke('customers', 'create', { name: '王芳', phones: ['138 0013 8000'] })
+    const result = await run('orders', fixture('orders-orchard.csv'))
+    expect(result).toMatchObject({ committed: true, totalRows: 4, inserted: 3, unattributedOrders: 2 })
+    const orders = db().prepare('SELECT order_no, status, placed_at, total_fen, refunded_fen, member_id, attribution_code FROM orders ORDER BY order_no').all()
+    expect(orders).toEqual([
+      { order_no: 'DD20261118001', status: 'paid', placed_at: '2026-11-18T02:05:00.000Z', total_fen: 2 * 9900 + 29800, refunded_fen: 0, member_id: wang.id, attribution_code: 'WANG01' },
+      { order_no: 'DD20261118002', status: 'partially_refunded', placed_at: '2026-11-18T13:30:00.000Z', total_fen: 3 * 7900, refunded_fen: 7900, member_id: null, attribution_code: 'NOBODY' },
+      { order_no: 'DD20261119003', status: 'cancelled', placed_at: '2026-11-19T01:00:00.000Z', total_fen: 9900, refunded_fen: 0, member_id: null, attribution_code: null },
+    ])
+    expect(count('order_lines')).toBe(4)
+    expect(db().prepare("SELECT COUNT(*) AS n FROM order_lines WHERE sku = 'NF-004' AND product_id IS NOT NULL").get()).toEqual({ n: 1 })
+    // 王芳 was matched by phone, not created again.
+    expect((await core.invoke('customers', 'list', { search: '王芳' })).rows).toEqual([expect.objectContaining({ orderCount: 1, totalSpentFen: 49600 })])
+  })
+
+  it('rejects the whole order when one of its lines is bad, naming that line', async () => {
+    const path = file('o.csv', '订单号,下单时间,商品编码,商品名称,数量,单价\nA1,2026-11-18 10:00,S1,洗衣液,2,39.9\nA1,2026-11-18 10:00,S2,面膜,-1,59\nA2,2026/11/19 9:05,S1,洗衣液,1,39.9\nA3,2026-11-19,S3,纸巾,1,9.9\nA1,2026-11-18 10:00,S1,洗衣液,2,39.9\n')
+    const strict = await run('orders', path)
+    expect(strict).toMatchObject({ committed: false, inserted: 2, rejectedRows: 3 })
+    expect(count('orders')).toBe(0)
     const result = await run('orders', path, { mode: 'valid-rows' })
-    expect(result.errors).toEqual([expect.objectContaining({ row: 3, column: '数量', value: '0', code: 'out_of_range' })])
-    expect(result).toMatchObject({ inserted: 1, rejectedRows: 2 })
-    expect(core.context.db.prepare('SELECT placed_at FROM orders').get()).toEqual({ placed_at: '2026-11-19T01:05:00.000Z' })
+    expect(result.errors).toEqual([
+      { row: 3, column: '数量', value: '-1', code: 'out_of_range', reason: '不能小于 1 / must be at least 1' },
+      { row: 6, column: '订单号', value: 'A1', code: 'duplicate_in_file', reason: '与第 2 行的订单号重复 / same order number as row 2' },
+    ])
+    expect(result).toMatchObject({ committed: true, inserted: 2, rejectedRows: 3 })
+    expect(db().prepare('SELECT order_no, placed_at FROM orders ORDER BY order_no').all()).toEqual([
+      { order_no: 'A2', placed_at: '2026-11-19T01:05:00.000Z' },
+      { order_no: 'A3', placed_at: '2026-11-18T16:00:00.000Z' },
+    ])
+  })
+
+  it('takes the unit price from the line amount when only the amount is given', async () => {
+    const path = file('o.csv', '订单号,下单时间,商品编码,商品名称,数量,金额\nB1,2026-11-18 10:00,S1,洗衣液,3,119.70\nB2,2026-11-18 11:00,S1,洗衣液,3,100\n')
+    const result = await run('orders', path, { mode: 'valid-rows' })
+    expect(result.errors).toEqual([expect.objectContaining({ row: 3, column: '金额', value: '100', code: 'invalid_money' })])
+    expect(db().prepare('SELECT quantity, unit_price_fen, amount_fen FROM order_lines').all()).toEqual([{ quantity: 3, unit_price_fen: 3990, amount_fen: 11970 }])
+  })
+
+  it('keeps a manual attribution when the same order is imported again', async () => {
+    const a = await member('甲', 'AAAA01')
+    const path = file('o.csv', '订单号,下单时间,商品编码,商品名称,数量,单价,邀请码\nC1,2026-11-18 10:00,S1,洗衣液,1,39.9,ZZZZ99\n')
+    await run('orders', path)
+    const order = (await core.invoke('orders', 'list', { unattributed: true })).rows[0]
+    await core.invoke('orders', 'assign', { orderIds: [order.id], memberId: a.id })
+    expect(await run('orders', path)).toMatchObject({ unchanged: 1, updated: 0 })
+    expect(db().prepare('SELECT member_id, attribution_code FROM orders').get()).toEqual({ member_id: a.id, attribution_code: 'ZZZZ99' })
   })
 })
 
-describe('exports', () => {
-  it('round-trips customers through CSV and XLSX, with formula cells neutralised', async () => {
-    await core.invoke('customers', 'create', { name: '=HYPERLINK("x")', phones: ['13800138000'], tags: ['宝妈'], notes: '-先付后发', relClass: 'A', segment: 'family' })
-    for (const format of ['csv', 'xlsx'] as const) {
-      const out = await core.invoke('exports', 'run', { entity: 'customers', format, path: join(dir, `out.${format}`) })
-      expect(out.rows).toBe(1)
-      if (format === 'csv') {
-        const text = readFileSync(out.path, 'utf8')
-        expect(text).toContain(`"'=HYPERLINK(""x"")"`)
-        expect(text).toContain("'+8613800138000")
-        expect(text).not.toMatch(/(^|,)=HYPERLINK/m)
-      }
-      const other = createCore({ dataDir: join(dir, `copy-${format}`), host: 'test', firstStart: 'empty' })
-      try {
-        const result = await other.invoke('imports', 'run', { entity: 'customers', path: out.path })
-        expect(result).toMatchObject({ committed: true, inserted: 1 })
-        const c = (await other.invoke('customers', 'list', {})).rows[0]
-        expect(c).toMatchObject({ name: '=HYPERLINK("x")', phones: ['+8613800138000'], tags: ['宝妈'], notes: '-先付后发', relClass: 'A', segment: 'family' })
-      } finally {
-        other.close()
-      }
-    }
+describe('bulk', () => {
+  it('imports thousands of customers into a studio that already has some, keeping every index consistent', async () => {
+    await core.invoke('customers', 'create', { name: '老客户', phones: ['13000000000'], tags: ['宝妈'] })
+    const lines = ['姓名,手机,微信号,标签']
+    for (let i = 1; i <= 6000; i++) lines.push(`客户${i},13${String(i).padStart(9, '0')},wx${i},${i % 2 ? '宝妈' : '上班族'}`)
+    const path = file('bulk.csv', lines.join('\n'))
+    expect(await run('customers', path)).toMatchObject({ committed: true, inserted: 6000 })
+    expect(count('customer_phones')).toBe(6001)
+    expect(count('customer_tags')).toBe(6001)
+    expect(db().pragma('integrity_check', { simple: true })).toBe('ok')
+    expect((await core.invoke('customers', 'list', { tags: ['宝妈'] })).total).toBe(3001)
+    expect(await run('customers', path)).toMatchObject({ inserted: 0, updated: 0, unchanged: 6000 })
   })
 })

@@ -1,27 +1,59 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watchEffect } from 'vue'
 import type { Settings } from '@shared/schemas'
 import { api } from '@/api/client'
+import { studioTimeZone } from '@/components/money'
 import { i18n, type Locale } from '@/i18n'
 
-/** The studio's settings as the console uses them: language and theme apply at once. */
+type Look = Pick<Settings, 'language' | 'theme'>
+const LOOK_KEY = 'orchard.look'
+
+/**
+ * The last language and theme, kept in the browser too: the settings live in the
+ * studio's database, but the first frame is painted before the core answers, and
+ * an English, dark console should not flash Chinese and white on every start.
+ */
+function cachedLook(): Look {
+  try {
+    const raw = JSON.parse(localStorage.getItem(LOOK_KEY) ?? 'null') as Partial<Look> | null
+    return {
+      language: raw?.language === 'en-US' ? 'en-US' : 'zh-CN',
+      theme: raw?.theme === 'dark' || raw?.theme === 'system' ? raw.theme : 'light',
+    }
+  } catch {
+    return { language: 'zh-CN', theme: 'light' }
+  }
+}
+
+/** The studio's settings as the console uses them: language, theme and time zone apply at once. */
 export const useSettingsStore = defineStore('settings', () => {
   const settings = ref<Settings | null>(null)
-  const prefersDark = ref(window.matchMedia?.('(prefers-color-scheme: dark)').matches ?? false)
-  window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', (e) => (prefersDark.value = e.matches))
+  const look = ref<Look>(cachedLook())
+  const media = window.matchMedia?.('(prefers-color-scheme: dark)')
+  const prefersDark = ref(media?.matches ?? false)
+  media?.addEventListener('change', (e) => (prefersDark.value = e.matches))
 
-  const language = computed<Locale>(() => settings.value?.language ?? 'zh-CN')
-  const dark = computed(() => {
-    const theme = settings.value?.theme ?? 'light'
-    return theme === 'dark' || (theme === 'system' && prefersDark.value)
+  const language = computed<Locale>(() => settings.value?.language ?? look.value.language)
+  const theme = computed(() => settings.value?.theme ?? look.value.theme)
+  const dark = computed(() => theme.value === 'dark' || (theme.value === 'system' && prefersDark.value))
+
+  watchEffect(() => {
+    // composition-mode i18n: the global locale is a ref
+    ;(i18n.global.locale as unknown as { value: Locale }).value = language.value
+    document.documentElement.lang = language.value
+    document.documentElement.classList.toggle('dark', dark.value)
+    document.documentElement.classList.toggle('light', !dark.value)
   })
 
   function apply(next: Settings) {
     settings.value = next
-    // composition-mode i18n: the locale is a ref
-    ;(i18n.global.locale as unknown as { value: Locale }).value = next.language
-    document.documentElement.lang = next.language
-    document.documentElement.classList.toggle('dark', dark.value)
+    look.value = { language: next.language, theme: next.theme }
+    studioTimeZone.value = next.timezone || 'Asia/Shanghai'
+    try {
+      localStorage.setItem(LOOK_KEY, JSON.stringify(look.value))
+    } catch {
+      // private windows may refuse storage; the database still holds the choice
+    }
   }
 
   async function load() {
@@ -32,5 +64,5 @@ export const useSettingsStore = defineStore('settings', () => {
     apply(await api.settings.update(patch))
   }
 
-  return { settings, language, dark, load, update }
+  return { settings, language, theme, dark, load, update }
 })

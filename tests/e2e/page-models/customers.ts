@@ -1,12 +1,22 @@
-import type { Page } from '@playwright/test'
+import { expect, type Page } from '@playwright/test'
 
-/** The customers screen as an operator uses it. */
+export interface CustomerFields {
+  name?: string
+  phone?: string
+  wechat?: string
+}
+
+/** The customers screen as an operator uses it: search, the table, the drawer, the form. */
 export class CustomersPage {
-  constructor(private readonly page: Page) {}
+  constructor(readonly page: Page) {}
 
   async open() {
     await this.page.getByTestId('nav-customers').click()
-    await this.page.getByTestId('customers-table').waitFor()
+    await this.table().waitFor()
+  }
+
+  table() {
+    return this.page.getByTestId('customers-table')
   }
 
   async search(text: string) {
@@ -14,19 +24,43 @@ export class CustomersPage {
   }
 
   rows() {
-    return this.page.getByTestId('customers-table').locator('tbody tr')
+    return this.table().locator('tbody tr')
   }
 
-  total() {
-    return this.page.getByTestId('customers-table').getAttribute('data-total')
+  row(text: string) {
+    return this.rows().filter({ hasText: text })
   }
 
-  async create(fields: { name: string; phone?: string; wechat?: string }) {
+  /** How many customers match the current filters (all pages), as the table reports it. */
+  async total(): Promise<number> {
+    return Number(await this.table().getAttribute('data-total'))
+  }
+
+  async expectTotal(total: number) {
+    await expect(this.table()).toHaveAttribute('data-total', String(total))
+  }
+
+  drawer() {
+    return this.page.getByTestId('customer-drawer')
+  }
+
+  async openCustomer(text: string) {
+    await this.row(text).first().click()
+    await expect(this.drawer()).toBeVisible()
+  }
+
+  async create(fields: CustomerFields) {
     await this.page.getByTestId('customers-new').click()
     await this.fill(fields)
   }
 
-  async fill(fields: { name?: string; phone?: string; wechat?: string }) {
+  async edit(fields: CustomerFields) {
+    await this.page.getByTestId('customer-edit').click()
+    await this.fill(fields)
+  }
+
+  /** Fills the open customer form and saves it. */
+  async fill(fields: CustomerFields) {
     if (fields.name !== undefined) await this.page.getByTestId('customer-form-name').fill(fields.name)
     if (fields.phone !== undefined) await this.page.getByTestId('customer-form-phone').fill(fields.phone)
     if (fields.wechat !== undefined) await this.page.getByTestId('customer-form-wechat').fill(fields.wechat)

@@ -1,13 +1,14 @@
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..', '..')
+const bin = join(root, 'bin', 'orchard.mjs')
 let dir: string
-const orchard = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'orchard.mjs'), ...args, '--data-dir', join(dir, 'data')], { encoding: 'utf8' })
+const orchard = (args: string[], env: NodeJS.ProcessEnv = {}, dataDir = join(dir, 'data')) => {
+  const r = spawnSync(process.execPath, [bin, ...args, '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, ...env } })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
@@ -17,47 +18,107 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('orchard', () => {
-  it('seeds the demo studio and reports it', () => {
-    expect(orchard('demo', 'seed', '--json').code).toBe(0)
-    const info = orchard('info', '--json')
+  it('seeds the demo studio and reports it, as JSON only', () => {
+    const seeded = orchard(['demo', 'seed', '--json'])
+    expect(seeded.code).toBe(0)
+    expect(JSON.parse(seeded.out)).toMatchObject({ customers: 2000, orders: 10000 })
+    const info = orchard(['info', '--json'])
     expect(info.code).toBe(0)
-    expect(JSON.parse(info.out)).toMatchObject({ demo: true, counts: { customers: 2000, members: 200, orders: 10000 } })
+    expect(JSON.parse(info.out)).toMatchObject({ demo: true, counts: { customers: 2000, groups: 30, products: 120, members: 200, orders: 10000 } })
+    expect(orchard(['info']).out).toContain('客户 2000')
   })
 
   it('exits 1 and prints located rows when an import rejects any', () => {
     const csv = join(dir, 'bad.csv')
     writeFileSync(csv, '姓名,手机\n冯一,13811112222\n卫二,12345\n')
-    const r = orchard('import', 'customers', csv, '--json')
+    const before = JSON.parse(orchard(['info', '--json']).out).counts.customers as number
+
+    const r = orchard(['import', 'customers', csv, '--json'])
     expect(r.code).toBe(1)
     const result = JSON.parse(r.out)
     expect(result).toMatchObject({ committed: false, rejectedRows: 1 })
     expect(result.errors[0]).toMatchObject({ row: 3, column: '手机', value: '12345' })
-    const human = orchard('import', 'customers', csv, '--mode', 'valid-rows')
+    expect(JSON.parse(orchard(['info', '--json']).out).counts.customers).toBe(before)
+
+    const human = orchard(['import', 'customers', csv, '--mode', 'valid-rows'])
     expect(human.code).toBe(1)
-    expect(human.out).toContain('3 | 手机 | 12345')
+    expect(human.out).toContain('已导入 1 条')
+    expect(human.out).toContain('rejected 1 rows')
+    expect(human.out).toMatch(/^3\s+手机\s+12345\s+\S/m)
+    expect(JSON.parse(orchard(['info', '--json']).out).counts.customers).toBe(before + 1)
   })
 
   it('exports to CSV, backs up and restores', () => {
     const out = join(dir, 'customers.csv')
-    expect(orchard('export', 'customers', out).code).toBe(0)
+    expect(orchard(['export', 'customers', out]).code).toBe(0)
     expect(readFileSync(out, 'utf8').startsWith('\uFEFF姓名')).toBe(true)
-    expect(orchard('export', 'customers', join(dir, 'x.pdf')).code).toBe(2)
+    const pdf = orchard(['export', 'customers', join(dir, 'x.pdf')])
+    expect(pdf.code).toBe(2)
+    expect(pdf.err).toContain('.csv')
+    expect(existsSync(join(dir, 'x.pdf'))).toBe(false)
 
     const backup = join(dir, 'before.db')
-    expect(orchard('backup', backup).code).toBe(0)
+    expect(orchard(['backup', backup]).code).toBe(0)
     expect(existsSync(backup)).toBe(true)
+    const intoFolder = JSON.parse(orchard(['backup', '--json']).out) as { path: string; kind: string }
+    expect(intoFolder).toMatchObject({ kind: 'manual' })
+    expect(intoFolder.path.startsWith(join(dir, 'data', 'backups'))).toBe(true)
+
     const csv = join(dir, 'one.csv')
     writeFileSync(csv, '姓名,手机\n蒋三,13822223333\n')
-    expect(orchard('import', 'customers', csv).code).toBe(0)
-    const count = () => JSON.parse(orchard('info', '--json').out).counts.customers as number
+    expect(orchard(['import', 'customers', csv]).code).toBe(0)
+    const count = () => JSON.parse(orchard(['info', '--json']).out).counts.customers as number
     const after = count()
-    expect(orchard('restore', backup).code).toBe(0)
+    expect(orchard(['restore', backup]).code).toBe(0)
     expect(count()).toBe(after - 1)
   })
 
-  it('explains bad usage with exit status 2', () => {
-    const r = orchard('import', 'customers', join(dir, 'missing.csv'))
+  it('explains bad usage and unreadable files with exit status 2', () => {
+    const missing = orchard(['import', 'customers', join(dir, 'missing.csv')])
+    expect(missing.code).toBe(2)
+    expect(missing.err).toContain('file not found')
+    const entity = orchard(['import', 'clients', join(dir, 'bad.csv')])
+    expect(entity.code).toBe(2)
+    expect(entity.err).toContain('unknown entity clients')
+    const asJson = orchard(['import', 'customers', join(dir, 'missing.csv'), '--json'])
+    expect(asJson.code).toBe(2)
+    expect(JSON.parse(asJson.out)).toMatchObject({ error: { code: 'usage', details: { file: join(dir, 'missing.csv') } } })
+    expect(orchard(['import', 'customers', join(dir, 'bad.csv'), '--mode', 'some']).code).toBe(2)
+  })
+
+  it('serves the console in browser mode until stopped', async () => {
+    const renderer = join(dir, 'renderer')
+    mkdirSync(renderer, { recursive: true })
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>果园</title>')
+    const child = spawn(process.execPath, [bin, 'web', '--json', '--data-dir', join(dir, 'web-data')], {
+      env: { ...process.env, ORCHARD_RENDERER_DIR: renderer, ORCHARD_FIRST_START: 'empty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const started = await new Promise<{ url: string; port: number }>((resolve, reject) => {
+      let text = ''
+      child.stdout.on('data', (d) => {
+        text += d
+        if (text.includes('\n')) resolve(JSON.parse(text.split('\n')[0]))
+      })
+      child.once('exit', (code) => reject(new Error(`orchard web exited early (${code})`)))
+    })
+    expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/)
+    expect(await (await fetch(started.url)).text()).toContain('果园')
+    const token = new URL(started.url).searchParams.get('token')
+    const info = await fetch(`http://127.0.0.1:${started.port}/api/call/system.info`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(await info.json()).toMatchObject({ ok: true, value: { dataDir: join(dir, 'web-data') } })
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+
+  it('asks for the console to be built before browser mode can serve it', () => {
+    const r = orchard(['web'], { ORCHARD_RENDERER_DIR: join(dir, 'nowhere') })
     expect(r.code).toBe(2)
-    expect(r.err).toContain('file not found')
+    expect(r.err).toContain('npm run build:web')
   })
 })

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createCore, type OrchardCore } from '../../../src-main/core/api'
-import { startBrowserHost, type BrowserHost } from '../../../src-main/host/server'
+import { attachmentHeader, startBrowserHost, stagedFileName, type BrowserHost } from '../../../src-main/host/server'
 
 let dir: string
 let core: OrchardCore
@@ -26,77 +26,165 @@ afterEach(async () => {
 
 const base = () => `http://127.0.0.1:${host.port}`
 const call = (name: string, body: unknown, token = host.token) =>
-  fetch(`${base()}/api/call/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+  fetch(`${base()}/api/call/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  })
+const upload = (name: string, body: string | Buffer, contentType = 'application/octet-stream') =>
+  fetch(`${base()}/api/upload?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${host.token}`, 'content-type': contentType },
+    body,
+  })
+const download = (path: string) => fetch(`${base()}/api/download?path=${encodeURIComponent(path)}&token=${host.token}`)
+
+/** Opens the event stream; `opened` settles once the host has subscribed it, `received` once `until` arrived. */
+function openEvents(until: string): { opened: Promise<void>; received: Promise<string> } {
+  let opened!: () => void
+  const openedPromise = new Promise<void>((resolve) => (opened = resolve))
+  const received = new Promise<string>((resolve, reject) => {
+    const req = request(`${base()}/api/events?token=${host.token}`, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        text += d
+        if (text.includes(': connected')) opened()
+        if (text.includes(until)) {
+          resolve(text)
+          req.destroy()
+        }
+      })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  return { opened: openedPromise, received }
+}
 
 describe('browser host', () => {
   it('prints a token URL on 127.0.0.1 and serves the console with a strict CSP', async () => {
     expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`)
+    expect(host.token).toMatch(/^[A-Za-z0-9_-]{32}$/)
     const res = await fetch(base() + '/')
     expect(await res.text()).toContain('果园')
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
+    const csp = res.headers.get('content-security-policy')
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).toContain("script-src 'self';")
+    expect(csp).toContain("frame-ancestors 'none'")
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer')
   })
 
-  it('refuses calls without the token', async () => {
+  it('refuses calls, events, uploads and downloads without the token', async () => {
     const res = await call('customers.list', {}, 'wrong')
     expect(res.status).toBe(401)
     expect(await res.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    expect((await fetch(`${base()}/api/call/customers.list`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401)
+    expect((await fetch(`${base()}/api/events?token=nope`)).status).toBe(401)
+    expect((await fetch(`${base()}/api/upload?name=a.csv`, { method: 'POST', body: 'x' })).status).toBe(401)
+    expect((await fetch(`${base()}/api/download?path=x.csv`)).status).toBe(401)
   })
 
   it('answers with Result envelopes that keep the located error', async () => {
-    const ok = await (await call('customers.create', { name: '王芳', phones: ['13800138000'] })).json()
-    expect(ok).toMatchObject({ ok: true, value: { name: '王芳', phones: ['+8613800138000'] } })
+    const ok = await call('customers.create', { name: '王芳', phones: ['13800138000'] })
+    expect(ok.headers.get('cache-control')).toBe('no-store')
+    expect(await ok.json()).toMatchObject({ ok: true, value: { name: '王芳', phones: ['+8613800138000'] } })
     const bad = await (await call('customers.create', { name: '李娜', phones: ['12345'] })).json()
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_phone', details: { field: 'phones.0', value: '12345' } } })
+    const invalid = await (await call('customers.create', { phones: [] })).json()
+    expect(invalid).toMatchObject({ ok: false, error: { code: 'invalid_input', details: { method: 'customers.create' } } })
     const unknown = await (await call('customers.explode', {})).json()
-    expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown_method', details: { method: 'customers.explode' } } })
   })
 
-  it('streams core events to the console', async () => {
-    const received = new Promise<string>((resolve) => {
-      const req = request(`${base()}/api/events?token=${host.token}`, (res) => {
-        let text = ''
-        res.on('data', (d) => {
-          text += d
-          if (text.includes('data: {"entities":["customers"]}\n\n')) {
-            resolve(text)
-            req.destroy()
-          }
-        })
-      })
-      req.end()
-    })
-    await new Promise((r) => setTimeout(r, 100))
-    await call('customers.create', { name: '陈晓' })
-    expect(await received).toContain('data: {"entities":["customers"]}')
-  })
-
-  it('stages uploads for import and only lets exports be downloaded', async () => {
-    const csv = '姓名,手机\n周一,13800000001\n'
-    const up = await fetch(`${base()}/api/upload?name=${encodeURIComponent('../客户.csv')}`, {
+  it('answers malformed requests with a Result the console can show', async () => {
+    const broken = await fetch(`${base()}/api/call/customers.list`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/octet-stream' },
-      body: csv,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
+      body: '{"search": ',
     })
+    expect(broken.status).toBe(400)
+    expect(await broken.json()).toMatchObject({ ok: false, error: { code: 'bad_request' } })
+    const nowhere = await fetch(`${base()}/api/nowhere`)
+    expect(nowhere.status).toBe(404)
+    expect(await nowhere.json()).toMatchObject({ ok: false, error: { code: 'not_found' } })
+  })
+
+  it('streams a data.changed event to the console after a write', async () => {
+    const events = openEvents('event: data.changed\ndata: {"entities":["customers"]}\n\n')
+    await events.opened
+    await call('customers.create', { name: '陈晓' })
+    expect(await events.received).toContain('event: data.changed')
+  })
+
+  it('stages an upload under a safe name that the importer previews', async () => {
+    const csv = '姓名,手机\n周一,13800000001\n'
+    // A browser sends a CSV as text/csv; the name tries to climb out of staging/.
+    const up = await upload('../../客户 名单.csv', csv, 'text/csv')
+    expect(up.status).toBe(200)
     const { path } = (await up.json()) as { path: string }
     expect(path.startsWith(core.paths.staging)).toBe(true)
+    expect(basename(path)).toMatch(/-客户_名单\.csv$/)
     expect(readFileSync(path, 'utf8')).toBe(csv)
     const preview = await (await call('imports.preview', { entity: 'customers', path })).json()
     expect(preview).toMatchObject({ ok: true, value: { totalRows: 1 } })
+    const run = await (await call('imports.run', { entity: 'customers', path })).json()
+    expect(run).toMatchObject({ ok: true, value: { committed: true, inserted: 1 } })
 
+    const empty = await upload('empty.csv', '')
+    expect(await empty.json()).toMatchObject({ ok: false, error: { code: 'upload_empty' } })
+  })
+
+  it('downloads exports with their Chinese file name and refuses anything outside exports/', async () => {
+    await call('customers.create', { name: '赵敏' })
     const exported = (await (await call('exports.run', { entity: 'customers', format: 'csv' })).json()) as { value: { path: string } }
-    const download = await fetch(`${base()}/api/download?path=${encodeURIComponent(exported.value.path)}&token=${host.token}`)
-    expect(download.status).toBe(200)
-    expect(download.headers.get('content-disposition')).toContain('attachment')
-    const escape = await fetch(`${base()}/api/download?path=${encodeURIComponent(join(core.paths.exports, '..', 'orchard.db'))}&token=${host.token}`)
-    expect(escape.status).toBe(403)
+    const res = await download(exported.value.path)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-disposition')).toContain('attachment')
+    expect(await res.text()).toContain('赵敏')
+
+    mkdirSync(core.paths.exports, { recursive: true })
+    writeFileSync(join(core.paths.exports, '客户 报表.csv'), 'a,b\n')
+    const named = await download(join(core.paths.exports, '客户 报表.csv'))
+    expect(named.headers.get('content-disposition')).toBe(
+      `attachment; filename="__ __.csv"; filename*=UTF-8''${encodeURIComponent('客户 报表.csv')}`,
+    )
+
+    expect((await download(join(core.paths.exports, '..', 'orchard.db'))).status).toBe(403)
+    expect((await download('../orchard.db')).status).toBe(403)
+    expect((await download(core.paths.database)).status).toBe(403)
+    symlinkSync(core.paths.database, join(core.paths.exports, 'sneaky.csv'))
+    expect((await download(join(core.paths.exports, 'sneaky.csv'))).status).toBe(403)
   })
 
   it('refuses requests addressed to another host name', async () => {
-    const status = await new Promise<number>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: host.port, path: '/', headers: { host: `evil.example:${host.port}` } }, (res) => resolve(res.statusCode ?? 0))
-      req.end()
-    })
-    expect(status).toBe(403)
+    const statusFor = (hostHeader: string) =>
+      new Promise<number>((resolve) => {
+        const req = request({ host: '127.0.0.1', port: host.port, path: '/', headers: { host: hostHeader } }, (res) => resolve(res.statusCode ?? 0))
+        req.end()
+      })
+    expect(await statusFor(`evil.example:${host.port}`)).toBe(403)
+    expect(await statusFor('127.0.0.1')).toBe(403)
+    expect(await statusFor(`localhost:${host.port}`)).toBe(200)
+  })
+})
+
+describe('file names', () => {
+  it('keeps the extension and drops folders and odd characters from uploaded names', () => {
+    expect(stagedFileName('C:\\Users\\王\\订单 导出.XLSX')).toMatch(/^[0-9a-f-]{36}-订单_导出\.xlsx$/)
+    expect(stagedFileName('../../etc/passwd')).toMatch(/^[0-9a-f-]{36}-passwd$/)
+    expect(stagedFileName('...')).toMatch(/^[0-9a-f-]{36}-upload/)
+  })
+
+  it('writes an RFC 5987 attachment header', () => {
+    expect(attachmentHeader("客户(1)'s.csv")).toBe(`attachment; filename="__(1)'s.csv"; filename*=UTF-8''%E5%AE%A2%E6%88%B7%281%29%27s.csv`)
+  })
+})
+
+describe('start-up', () => {
+  it('says when the requested port is taken', async () => {
+    const staticDir = join(dir, 'renderer')
+    await expect(startBrowserHost({ core, staticDir, port: host.port })).rejects.toMatchObject({ code: 'port_unavailable', details: { port: host.port } })
   })
 })

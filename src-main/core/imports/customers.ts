@@ -1,0 +1,249 @@
+import type { RelClass, Segment } from '../../../src-shared/vocabulary'
+import { normalizePhone } from '../customers/phone'
+import type { Db } from '../db/connection'
+import { newId } from '../ids'
+import { duplicateReason, memberCodes, remembered, withIndexesRebuilt, YIELD_EVERY, type ImportJob, type ImportPlan } from './job'
+import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags } from './values'
+
+// The limits the console's customer form keeps (src-shared/schemas.ts CustomerInput).
+const MAX = { name: 60, wechatId: 64, notes: 2000, phones: 5, addresses: 10, address: 200, tags: 30, tag: 20 }
+
+function readPhones(value: string): string[] {
+  const out: string[] = []
+  for (const part of splitPhones(value)) {
+    const r = normalizePhone(part)
+    if (!r.ok) throw new CellError('invalid_phone', `${r.reason}：${part}`)
+    if (!out.includes(r.e164)) out.push(r.e164)
+  }
+  if (out.length > MAX.phones) throw new CellError('too_many', `最多 ${MAX.phones} 个号码 / at most ${MAX.phones} phone numbers`)
+  return out
+}
+
+function readAddresses(value: string): string[] {
+  const list = splitAddresses(value)
+  if (list.length > MAX.addresses) throw new CellError('too_many', `最多 ${MAX.addresses} 个地址 / at most ${MAX.addresses} addresses`)
+  if (list.some((a) => a.length > MAX.address)) throw new CellError('too_long', `单个地址最多 ${MAX.address} 个字 / an address is at most ${MAX.address} characters`)
+  return list
+}
+
+function readTags(value: string): string[] {
+  const list = splitTags(value)
+  if (list.length > MAX.tags) throw new CellError('too_many', `最多 ${MAX.tags} 个标签 / at most ${MAX.tags} tags`)
+  const long = list.find((t) => t.length > MAX.tag)
+  if (long) throw new CellError('too_long', `标签「${long}」超过 ${MAX.tag} 个字 / a tag is at most ${MAX.tag} characters`)
+  return list
+}
+
+interface ExistingCustomer {
+  id: string
+  name: string
+  wechat_id: string | null
+  phones: string
+  addresses: string
+  tags: string
+  rel_class: RelClass
+  segment: Segment | null
+  owner_member_id: string | null
+  notes: string
+}
+
+/**
+ * Finds the studio's customers by phone or WeChat id. A file that is a sizeable
+ * part of the book loads every phone and WeChat id into memory once; a few rows
+ * against a large book ask the indexes row by row instead.
+ */
+function customerLookup(db: Db, fileRows: number): { byPhone(phone: string): string | undefined; byWechat(id: string): string | undefined } {
+  const size = (db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM customers').get() as { n: number }).n
+  if (size === 0) return { byPhone: () => undefined, byWechat: () => undefined }
+  if (fileRows * 20 >= size) {
+    const phones = new Map<string, string>()
+    for (const r of db.prepare('SELECT phone, customer_id FROM customer_phones').raw().iterate() as Iterable<[string, string]>) phones.set(r[0], r[1])
+    const wechats = new Map<string, string>()
+    for (const r of db.prepare('SELECT wechat_id, id FROM customers WHERE wechat_id IS NOT NULL').raw().iterate() as Iterable<[string, string]>) wechats.set(r[0], r[1])
+    return { byPhone: (p) => phones.get(p), byWechat: (w) => wechats.get(w) }
+  }
+  const phone = db.prepare('SELECT customer_id FROM customer_phones WHERE phone = ?').pluck()
+  const wechat = db.prepare('SELECT id FROM customers WHERE wechat_id = ?').pluck()
+  return { byPhone: (p) => phone.get(p) as string | undefined, byWechat: (w) => wechat.get(w) as string | undefined }
+}
+
+const identity = (s: string) => s
+const union = (a: string[], b: string[]) => {
+  if (b.every((x) => a.includes(x))) return a
+  const out = [...a]
+  for (const x of b) if (!out.includes(x)) out.push(x)
+  return out
+}
+
+/**
+ * Customers: validated and normalised row by row, matched to the studio's
+ * customers by any of their phones or their WeChat id. A match is updated only
+ * where the file says something new (lists grow, an empty cell never clears
+ * what the studio already has); an identical row counts as unchanged and is not
+ * touched, so importing the same file twice changes nothing.
+ */
+export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
+  const { db, table } = job
+  const lookup = customerLookup(db, table.rows.length)
+  const codes = job.mapped('owner') ? memberCodes(db) : new Map<string, string>()
+  const readOwner = remembered((s: string) => {
+    const id = codes.get(s.toUpperCase())
+    if (!id) throw new CellError('unknown_member', '没有会员使用这个邀请码 / no member has this invite code')
+    return id
+  })
+  const readClass = remembered(parseRelClass)
+  const readSegment = remembered(parseSegment)
+  const getRow = db.prepare('SELECT id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes FROM customers WHERE id = ?')
+
+  const firstRowOfPhone = new Map<string, number>()
+  const firstRowOfWechat = new Map<string, number>()
+  const firstRowOfCustomer = new Map<string, number>()
+  // New customers as their INSERT parameters (phones and tags are indexed from the JSON columns in SQL).
+  const inserts: unknown[][] = []
+  const updates: { values: unknown[]; id: string; phones: string[] | null; tags: string[] | null }[] = []
+  let unchanged = 0
+  let rejected = 0
+
+  const rows = table.rows
+  for (let i = 0; i < rows.length; i++) {
+    if (i % YIELD_EVERY === 0 && i > 0) await job.progress(i)
+    const row = rows[i]
+    const errorsBefore = job.errors.length
+    const name = job.text(row, i, 'name', MAX.name, true)
+    const wechatId = job.text(row, i, 'wechatId', MAX.wechatId)
+    const phones = job.read(row, i, 'phones', readPhones) ?? []
+    const addresses = job.read(row, i, 'addresses', readAddresses) ?? []
+    const tags = job.read(row, i, 'tags', readTags) ?? []
+    const relClass = job.read(row, i, 'relClass', readClass)
+    const segment = job.read(row, i, 'segment', readSegment)
+    const owner = job.read(row, i, 'owner', readOwner)
+    const notes = job.read(row, i, 'notes', identity)
+    if (notes !== undefined && notes.length > MAX.notes) job.reject(i, 'notes', notes, 'too_long', `备注最多 ${MAX.notes} 个字 / notes are at most ${MAX.notes} characters`)
+
+    // Duplicates within the file name the row that came first.
+    let duplicate = false
+    for (const p of phones) {
+      const first = firstRowOfPhone.get(p)
+      if (first === undefined || duplicate) continue
+      job.reject(i, 'phones', job.cell(row, 'phones'), 'duplicate_in_file', duplicateReason('手机号', first))
+      duplicate = true
+    }
+    if (wechatId) {
+      const first = firstRowOfWechat.get(wechatId)
+      if (first !== undefined) {
+        job.reject(i, 'wechatId', wechatId, 'duplicate_in_file', duplicateReason('微信号', first))
+        duplicate = true
+      }
+    }
+
+    // Which of the studio's customers this row is: every phone and the WeChat id must agree.
+    let existingId: string | undefined
+    let conflict = false
+    for (const p of phones) {
+      const id = lookup.byPhone(p)
+      if (id === undefined) continue
+      if (existingId !== undefined && existingId !== id) conflict = true
+      existingId = id
+    }
+    if (wechatId) {
+      const id = lookup.byWechat(wechatId)
+      if (id !== undefined && existingId !== undefined && id !== existingId) conflict = true
+      existingId ??= id
+    }
+    const keyField = phones.length ? 'phones' : 'wechatId'
+    if (conflict) {
+      job.reject(i, keyField, job.cell(row, keyField), 'conflicting_customers',
+        '这些手机号和微信号分属不同的客户，请先在客户页核对 / the phones and WeChat id belong to different customers')
+    } else if (existingId !== undefined && !duplicate) {
+      const first = firstRowOfCustomer.get(existingId)
+      if (first !== undefined) job.reject(i, keyField, job.cell(row, keyField), 'duplicate_in_file', duplicateReason('客户', first))
+    }
+
+    if (job.errors.length > errorsBefore) {
+      rejected++
+      continue
+    }
+    const rowNo = table.rowNumbers[i]
+    for (const p of phones) firstRowOfPhone.set(p, rowNo)
+    if (wechatId) firstRowOfWechat.set(wechatId, rowNo)
+
+    if (existingId === undefined) {
+      inserts.push([newId(), name, wechatId ?? null, JSON.stringify(phones), JSON.stringify(addresses), JSON.stringify(tags), relClass ?? 'C', segment ?? null, owner ?? null, notes ?? ''])
+      continue
+    }
+    firstRowOfCustomer.set(existingId, rowNo)
+    const cur = getRow.get(existingId) as ExistingCustomer
+    const curPhones = JSON.parse(cur.phones) as string[]
+    const curTags = JSON.parse(cur.tags) as string[]
+    const nextPhones = union(curPhones, phones)
+    const nextTags = union(curTags, tags)
+    const next = {
+      name: name!,
+      wechat_id: wechatId ?? cur.wechat_id,
+      phones: nextPhones === curPhones ? cur.phones : JSON.stringify(nextPhones),
+      addresses: JSON.stringify(union(JSON.parse(cur.addresses) as string[], addresses)),
+      tags: nextTags === curTags ? cur.tags : JSON.stringify(nextTags),
+      rel_class: relClass ?? cur.rel_class,
+      segment: segment ?? cur.segment,
+      owner_member_id: owner ?? cur.owner_member_id,
+      notes: notes ?? cur.notes,
+    }
+    if (
+      next.name === cur.name && next.wechat_id === cur.wechat_id && next.phones === cur.phones && next.addresses === cur.addresses &&
+      next.tags === cur.tags && next.rel_class === cur.rel_class && next.segment === cur.segment &&
+      next.owner_member_id === cur.owner_member_id && next.notes === cur.notes
+    ) {
+      unchanged++
+      continue
+    }
+    updates.push({
+      id: existingId,
+      values: [next.name, next.wechat_id, next.phones, next.addresses, next.tags, next.rel_class, next.segment, next.owner_member_id, next.notes, job.now, existingId],
+      phones: next.phones === cur.phones ? null : nextPhones,
+      tags: next.tags === cur.tags ? null : nextTags,
+    })
+  }
+
+  return {
+    inserted: inserts.length,
+    updated: updates.length,
+    unchanged,
+    rejectedRows: rejected,
+    unattributedOrders: 0,
+    entities: ['customers'],
+    write: () => {
+      if (updates.length) {
+        const update = db.prepare(
+          `UPDATE customers SET name = ?, wechat_id = ?, phones = ?, addresses = ?, tags = ?, rel_class = ?, segment = ?, owner_member_id = ?, notes = ?, updated_at = ? WHERE id = ?`,
+        )
+        const addPhone = db.prepare('INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES (?, ?)')
+        const addTag = db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) VALUES (?, ?)')
+        for (const u of updates) {
+          update.run(u.values)
+          // Lists only grow on import, so the index rows only need adding.
+          if (u.phones) for (const p of u.phones) addPhone.run(p, u.id)
+          if (u.tags) for (const t of u.tags) addTag.run(t, u.id)
+        }
+      }
+      if (!inserts.length) return
+      const before = (db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM customers').get() as { n: number }).n
+      const insertAll = () => {
+        const insert = db.prepare(
+          `INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '${job.now}', '${job.now}')`,
+        )
+        for (const r of inserts) insert.run(r)
+        // The phone and tag indexes of the new rows are filled from their JSON columns in one statement each,
+        // in key order so the b-trees grow at their ends.
+        db.prepare(
+          `INSERT INTO customer_phones (phone, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.rowid > ? ORDER BY 1`,
+        ).run(before)
+        db.prepare(
+          `INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.rowid > ? ORDER BY 1, 2`,
+        ).run(before)
+      }
+      if (inserts.length >= 5000 && inserts.length * 2 >= before) withIndexesRebuilt(db, ['customers', 'customer_phones', 'customer_tags'], insertAll)
+      else insertAll()
+    },
+  }
+}

@@ -1,0 +1,145 @@
+import type { RowError } from '../../../src-shared/schemas'
+import type { Db } from '../db/connection'
+import type { Mapping, SourceFormat } from './fields'
+import type { Table } from './read'
+import { CellError, unquote, type DateReader } from './values'
+
+/** How often validation gives the event loop a turn (and reports progress). */
+export const YIELD_EVERY = 4000
+
+/** One import run while it validates: the file, the mapping, and the errors found so far. */
+export class ImportJob {
+  readonly errors: RowError[] = []
+  /** Column index of each mapped field (-1 when the field is not imported). */
+  private readonly columns: Record<string, number> = {}
+
+  constructor(
+    readonly db: Db,
+    readonly table: Table,
+    readonly mapping: Mapping,
+    readonly format: SourceFormat,
+    readonly dates: DateReader,
+    /** The run's timestamp for created_at / updated_at. */
+    readonly now: string,
+    /** Reports validation progress and yields to the event loop. */
+    readonly progress: (done: number) => Promise<void>,
+  ) {
+    for (const [field, header] of Object.entries(mapping)) this.columns[field] = header ? table.headers.indexOf(header) : -1
+  }
+
+  mapped(field: string): boolean {
+    return (this.columns[field] ?? -1) >= 0
+  }
+
+  /** The trimmed text of a mapped cell ('' when the field is not mapped), with an export's formula guard removed. */
+  cell(row: string[], field: string): string {
+    const i = this.columns[field] ?? -1
+    return i < 0 ? '' : unquote(row[i])
+  }
+
+  /** The raw text of a column by header name (columns the mapping does not cover, such as Shopify's Tags). */
+  column(row: string[], header: string): string {
+    const i = this.table.headers.indexOf(header)
+    return i < 0 ? '' : row[i]
+  }
+
+  rowNumber(rowIndex: number): number {
+    return this.table.rowNumbers[rowIndex]
+  }
+
+  /** Records a located error: the column is named as the file names it. */
+  reject(rowIndex: number, field: string, value: string, code: string, reason: string): void {
+    this.errors.push({ row: this.table.rowNumbers[rowIndex], column: this.mapping[field] ?? field, value, reason, code })
+  }
+
+  /**
+   * Reads a mapped cell through a parser. Empty cells give undefined (or a
+   * "required" error); a CellError becomes a located row error.
+   */
+  read<T>(row: string[], rowIndex: number, field: string, parse: (s: string) => T, required = false): T | undefined {
+    const value = this.cell(row, field)
+    if (value === '') {
+      if (required) this.reject(rowIndex, field, '', 'required', '必填项为空 / required value is empty')
+      return undefined
+    }
+    try {
+      return parse(value)
+    } catch (err) {
+      if (!(err instanceof CellError)) throw err
+      this.reject(rowIndex, field, value, err.code, err.reason)
+      return undefined
+    }
+  }
+
+  /** A text cell with a length limit (the same limits the console's forms keep). */
+  text(row: string[], rowIndex: number, field: string, max: number, required = false): string | undefined {
+    const value = this.read(row, rowIndex, field, (s) => s, required)
+    if (value !== undefined && value.length > max) {
+      this.reject(rowIndex, field, value, 'too_long', `内容过长（最多 ${max} 个字）/ longer than ${max} characters`)
+      return undefined
+    }
+    return value
+  }
+}
+
+/**
+ * A parser remembered per distinct cell text: columns such as class, segment, status or
+ * an invite code hold a handful of values over thousands of rows.
+ */
+export function remembered<T>(parse: (s: string) => T, limit = 1000): (s: string) => T {
+  const seen = new Map<string, T | CellError>()
+  return (s) => {
+    let hit = seen.get(s)
+    if (hit === undefined) {
+      try {
+        hit = parse(s)
+      } catch (err) {
+        if (!(err instanceof CellError)) throw err
+        hit = err
+      }
+      if (seen.size < limit) seen.set(s, hit)
+    }
+    if (hit instanceof CellError) throw hit
+    return hit
+  }
+}
+
+/** What validation decided; `write` runs inside the run's one transaction. */
+export interface ImportPlan {
+  inserted: number
+  updated: number
+  unchanged: number
+  rejectedRows: number
+  unattributedOrders: number
+  /** Tables the write changes, for data.changed. */
+  entities: string[]
+  write(importId: string): void
+}
+
+export const duplicateReason = (what: string, firstRow: number) => `与第 ${firstRow} 行的${what}重复 / same ${whatEn[what] ?? what} as row ${firstRow}`
+const whatEn: Record<string, string> = { 手机号: 'phone', 微信号: 'WeChat id', 商品编码: 'SKU', 订单号: 'order number', 客户: 'customer' }
+
+/** Invite codes of the studio's members (matched regardless of case, as findMemberByInviteCode does), loaded once per run. */
+export function memberCodes(db: Db): Map<string, string> {
+  const codes = new Map<string, string>()
+  for (const r of db.prepare('SELECT id, invite_code FROM members').iterate() as Iterable<{ id: string; invite_code: string }>) {
+    codes.set(r.invite_code.toUpperCase(), r.id)
+  }
+  return codes
+}
+
+/**
+ * Secondary indexes of the given tables, dropped before a bulk insert much larger
+ * than the table and rebuilt after it: building an index from sorted rows is several
+ * times faster than growing it one row at a time. The index definitions are read
+ * from the schema itself, and it all happens inside the run's transaction, so a
+ * failure rolls the indexes back with the rows.
+ */
+export function withIndexesRebuilt(db: Db, tables: string[], work: () => void): void {
+  const indexes = db
+    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (SELECT value FROM json_each(?))`)
+    .all(JSON.stringify(tables)) as { name: string; sql: string }[]
+  for (const i of indexes) db.exec(`DROP INDEX "${i.name.replace(/"/g, '""')}"`)
+  work()
+  for (const i of indexes) db.exec(i.sql)
+}

@@ -1,0 +1,112 @@
+import { formatFen } from '../../../src-shared/vocabulary'
+import { newId } from '../ids'
+import { duplicateReason, YIELD_EVERY, type ImportJob, type ImportPlan } from './job'
+import { CellError, parseFen, parseInteger, parsePercentBp, splitList } from './values'
+
+interface ProductRow {
+  id: string
+  name: string
+  brand: string
+  category: string
+  images: string
+  list_price_fen: number
+  sale_price_fen: number
+  price_floor_fen: number
+  stock: number
+  commission_bp: number
+  mentor_commission_bp: number
+  facts: string
+}
+type ProductValues = Omit<ProductRow, 'id'>
+const COLUMNS = ['name', 'brand', 'category', 'images', 'list_price_fen', 'sale_price_fen', 'price_floor_fen', 'stock', 'commission_bp', 'mentor_commission_bp', 'facts'] as const
+
+// The limits of the console's product form (src-shared/schemas.ts ProductFields).
+const MAX = { sku: 64, name: 120, brand: 60, category: 60, images: 20, facts: 4000 }
+const money = (s: string) => parseFen(s)
+const stockOf = (s: string) => parseInteger(s, { min: 0 })
+const imagesOf = (s: string) => {
+  const list = splitList(s)
+  if (list.length > MAX.images) throw new CellError('too_many', `最多 ${MAX.images} 张图片 / at most ${MAX.images} images`)
+  return list
+}
+const identity = (s: string) => s
+
+/**
+ * Products, matched by SKU. Prices are yuan in the file and integer fen here; the
+ * sale price may not be below the price floor (控价) members must keep.
+ */
+export async function planProducts(job: ImportJob): Promise<ImportPlan> {
+  const { db, table } = job
+  const bySku = new Map<string, ProductRow>()
+  for (const r of db.prepare(`SELECT sku, id, ${COLUMNS.join(', ')} FROM products`).iterate() as Iterable<ProductRow & { sku: string }>) bySku.set(r.sku, r)
+  const firstRowOfSku = new Map<string, number>()
+  const inserts: unknown[][] = []
+  const updates: unknown[][] = []
+  let unchanged = 0
+  let rejected = 0
+
+  for (let i = 0; i < table.rows.length; i++) {
+    if (i % YIELD_EVERY === 0 && i > 0) await job.progress(i)
+    const row = table.rows[i]
+    const errorsBefore = job.errors.length
+    const sku = job.text(row, i, 'sku', MAX.sku, true)
+    const name = job.text(row, i, 'name', MAX.name, true)
+    const brand = job.text(row, i, 'brand', MAX.brand)
+    const category = job.text(row, i, 'category', MAX.category)
+    const images = job.read(row, i, 'images', imagesOf)
+    const list = job.read(row, i, 'listPrice', money, true)
+    const sale = job.read(row, i, 'salePrice', money, true)
+    const floor = job.read(row, i, 'priceFloor', money, true)
+    const stock = job.read(row, i, 'stock', stockOf)
+    const commission = job.read(row, i, 'commission', parsePercentBp)
+    const mentorCommission = job.read(row, i, 'mentorCommission', parsePercentBp)
+    const facts = job.read(row, i, 'facts', identity)
+    if (facts !== undefined && facts.length > MAX.facts) job.reject(i, 'facts', facts, 'too_long', `卖点最多 ${MAX.facts} 个字 / at most ${MAX.facts} characters`)
+    if (sale !== undefined && floor !== undefined && sale < floor) {
+      job.reject(i, 'salePrice', job.cell(row, 'salePrice'), 'below_price_floor', `售价低于控价 ${formatFen(floor)} 元 / sale price is below the price floor`)
+    }
+    if (sku) {
+      const first = firstRowOfSku.get(sku)
+      if (first !== undefined) job.reject(i, 'sku', sku, 'duplicate_in_file', duplicateReason('商品编码', first))
+    }
+    if (job.errors.length > errorsBefore) {
+      rejected++
+      continue
+    }
+    firstRowOfSku.set(sku!, job.rowNumber(i))
+    const cur = bySku.get(sku!)
+    // An empty or unmapped cell keeps what the studio has (or the form's default for a new product).
+    const next: ProductValues = {
+      name: name!,
+      brand: brand ?? cur?.brand ?? '',
+      category: category ?? cur?.category ?? '',
+      images: images ? JSON.stringify(images) : (cur?.images ?? '[]'),
+      list_price_fen: list!,
+      sale_price_fen: sale!,
+      price_floor_fen: floor!,
+      stock: stock ?? cur?.stock ?? 0,
+      commission_bp: commission ?? cur?.commission_bp ?? 1000,
+      mentor_commission_bp: mentorCommission ?? cur?.mentor_commission_bp ?? 0,
+      facts: facts ?? cur?.facts ?? '',
+    }
+    const values = COLUMNS.map((c) => next[c])
+    if (!cur) inserts.push([newId(), sku, ...values, job.now, job.now])
+    else if (COLUMNS.every((c) => cur[c] === next[c])) unchanged++
+    else updates.push([...values, job.now, cur.id])
+  }
+
+  return {
+    inserted: inserts.length,
+    updated: updates.length,
+    unchanged,
+    rejectedRows: rejected,
+    unattributedOrders: 0,
+    entities: ['products'],
+    write: () => {
+      const insert = db.prepare(`INSERT INTO products (id, sku, ${COLUMNS.join(', ')}, created_at, updated_at) VALUES (${Array(COLUMNS.length + 4).fill('?').join(', ')})`)
+      const update = db.prepare(`UPDATE products SET ${COLUMNS.map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE id = ?`)
+      for (const r of inserts) insert.run(r)
+      for (const r of updates) update.run(r)
+    },
+  }
+}
