@@ -88,7 +88,7 @@ const orchard = await bestOf(RUNS, 'orchard imports.run', async () => {
       throw new Error(`import did not commit all rows: ${JSON.stringify({ ...result, errors: result.errors.slice(0, 3) })}`)
     }
   } finally {
-    core.close()
+    await core.close()
   }
 })
 rmSync(join(work, 'orchard-0'), { recursive: true, force: true })

@@ -105,7 +105,7 @@ for (const { label, query, search } of cases) {
   console.log(`  ${label}: ${r.p95.toFixed(2)} ms`)
 }
 console.log('\n' + renderTable(['query', 'p95 ms', 'matches', "LIKE '%q%' p95 ms"], rows, 60))
-core.close()
+await core.close()
 
 const orchard = Number(worst.toFixed(2))
 const peerP95 = Number(peer.toFixed(2))

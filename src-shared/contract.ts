@@ -1,23 +1,21 @@
 import { z } from 'zod'
 import * as S from './schemas'
 
+import { ById, command, query, type MethodDef } from './contractKit'
+import { ledgerContract, ledgerEvents } from './contracts/ledger'
+import { lifecycleContract, lifecycleEvents } from './contracts/lifecycle'
+import { materialsContract, materialsEvents } from './contracts/materials'
+
+export type { MethodDef } from './contractKit'
+
 /**
  * The one contract: every method the console, the CLI and the browser host may call.
  * The core validates inputs against it, the preload bridge and the browser host
- * are generated from it, and the renderer takes its types from it.
+ * are generated from it, and the renderer takes its types from it. The records
+ * (foundation) are declared here; each later area declares its own part in
+ * contracts/<area>.ts and is spread in below.
  */
-interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
-  input: I
-  output: O
-  /** Writes run one at a time, in arrival order. */
-  write: boolean
-}
-const query = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodDef<I, O> => ({ input, output, write: false })
-const command = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodDef<I, O> => ({ input, output, write: true })
-
-const ById = z.object({ id: S.Id })
-
-export const contract = {
+const recordsContract = {
   system: {
     info: query(S.Empty, S.SystemInfo),
   },
@@ -85,10 +83,15 @@ export const contract = {
   },
 } as const
 
+export const contract = { ...recordsContract, ...materialsContract, ...lifecycleContract, ...ledgerContract } as const
+
 export const events = {
   'job.progress': S.JobProgress,
   /** Tables changed by a write (an import, a restore): the console refreshes what shows them. */
   'data.changed': z.object({ entities: z.array(z.string()) }),
+  ...materialsEvents,
+  ...lifecycleEvents,
+  ...ledgerEvents,
 } as const
 
 export type Contract = typeof contract

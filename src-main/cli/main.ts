@@ -1,7 +1,7 @@
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../core/api'
@@ -9,6 +9,11 @@ import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/ba
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
 import { startBrowserHost } from '../host/server'
+import { entityOf, integerOption, readableFile, UsageError, type CliKit, type GlobalOptions } from './kit'
+import { registerLedgerCommands } from './ledger'
+import { registerLifecycleCommands } from './lifecycle'
+import { registerPacksCommands } from './packs'
+import { registerSyncCommands } from './sync'
 import { renderTable } from './table'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -17,53 +22,6 @@ const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')
 /** The built console `orchard web` serves; ORCHARD_RENDERER_DIR points at one built elsewhere. */
 function rendererDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.ORCHARD_RENDERER_DIR ? resolve(env.ORCHARD_RENDERER_DIR) : join(repoRoot, 'out', 'renderer')
-}
-
-interface GlobalOptions {
-  dataDir: string
-  json: boolean
-}
-
-/** A usage problem (exit 2), as opposed to rejected rows (exit 1). */
-class UsageError extends OrchardError {
-  constructor(message: string, details?: unknown) {
-    super('usage', message, details)
-  }
-}
-
-const ENTITIES = ['customers', 'products', 'orders'] as const
-type Entity = (typeof ENTITIES)[number]
-function entityOf(value: string): Entity {
-  if (!(ENTITIES as readonly string[]).includes(value)) {
-    throw new UsageError(`未知的数据类型 ${value}（可选 customers、products、orders）/ unknown entity ${value} (customers, products, orders)`, {
-      field: 'entity',
-      value,
-    })
-  }
-  return value as Entity
-}
-
-function integerOption(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value)
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`应为 ${min}–${max} 之间的整数 / must be an integer from ${min} to ${max}`)
-    }
-    return n
-  }
-}
-
-/** The file to import: it must exist, be a file and be readable — said up front, not as a parser error. */
-function readableFile(file: string): string {
-  const path = resolve(file)
-  if (!existsSync(path)) throw new UsageError(`文件不存在 / file not found: ${path}`, { file: path })
-  if (!statSync(path).isFile()) throw new UsageError(`不是文件 / not a file: ${path}`, { file: path })
-  try {
-    accessSync(path, constants.R_OK)
-  } catch {
-    throw new UsageError(`文件无法读取 / file not readable: ${path}`, { file: path })
-  }
-  return path
 }
 
 /**
@@ -216,6 +174,21 @@ export async function runCli(argv: string[]): Promise<number> {
       })
     })
 
+  const kit: CliKit = {
+    command,
+    globals,
+    open,
+    out,
+    setExitCode: (code) => {
+      exitCode = Math.max(exitCode, code)
+    },
+    version,
+  }
+  registerPacksCommands(kit)
+  registerLifecycleCommands(kit)
+  registerLedgerCommands(kit)
+  registerSyncCommands(kit)
+
   try {
     await program.parseAsync(argv)
   } catch (err) {
@@ -234,7 +207,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     exitCode = 2
   } finally {
-    ;(core as OrchardCore | null)?.close()
+    await (core as OrchardCore | null)?.close()
   }
   return exitCode
 }

@@ -13,6 +13,10 @@ import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
 import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
+import type { CoreArea } from './area'
+import { ledgerArea, ledgerHandlers } from './ledger'
+import { lifecycleArea, lifecycleHandlers } from './lifecycle'
+import { materialsArea, materialsHandlers } from './materials'
 import { membersHandlers } from './members/handlers'
 import { ordersHandlers } from './orders/handlers'
 import { dataPaths, type DataPaths } from './paths'
@@ -33,7 +37,13 @@ const handlers: AllHandlers = {
   exports: exportsHandlers,
   backups: backupsHandlers,
   demo: demoHandlers,
+  ...materialsHandlers,
+  ...lifecycleHandlers,
+  ...ledgerHandlers,
 }
+
+/** The areas with background work, in start order (stopped in reverse). */
+const areas: CoreArea[] = [materialsArea, lifecycleArea, ledgerArea]
 
 export interface CreateCoreOptions {
   dataDir: string
@@ -56,7 +66,8 @@ export interface OrchardCore {
   onAny(listener: (event: EventName, payload: unknown) => void): () => void
   /** Periodic upkeep the hosts call (hourly): the daily automatic backup and its pruning. */
   maintenance(): Promise<void>
-  close(): void
+  /** Stops the areas' background work, lets queued writes finish, closes the database. */
+  close(): Promise<void>
 }
 
 /**
@@ -78,6 +89,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     host: options.host,
     version: options.version ?? '0.0.0-dev',
     nativeBinding: options.nativeBinding,
+    session: { profileId: null, role: null, name: null },
     emit: (event, payload) => {
       bus.emit(event, payload)
       bus.emit('*', event, payload)
@@ -125,6 +137,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     setImmediate(step)
   }
   catchUpSearch()
+  for (const area of areas) area.start?.(context)
 
   // Writes run one at a time so a long import never interleaves with an edit.
   let writeQueue: Promise<unknown> = Promise.resolve()
@@ -173,9 +186,19 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     },
     async maintenance() {
       await runDueBackup(context)
+      for (const area of areas) await area.maintenance?.(context)
     },
-    close() {
+    async close() {
+      if (closed) return
       closed = true
+      for (const area of [...areas].reverse()) {
+        try {
+          await area.stop?.(context)
+        } catch {
+          /* an area that cannot stop cleanly must not keep the database open */
+        }
+      }
+      await writeQueue
       context.db.close()
     },
   }

@@ -1,3 +1,4 @@
+import type { Session } from '../../src-shared/roles'
 import type { EventName, EventPayload, MethodName, MethodOutput, MethodParsedInput, ServiceName } from '../../src-shared/contract'
 import type { Clock } from './clock'
 import type { Db } from './db/connection'
@@ -17,6 +18,8 @@ export interface CoreContext {
   timezone(): string
   /** better_sqlite3.node for the running runtime, for second connections (restore). */
   nativeBinding?: string
+  /** Who the core acts for (the signed-in profile); permissions are checked against it. */
+  session: Session
   /** Re-open the database after its file was replaced (restore). */
   reopen(): void
 }

@@ -160,7 +160,7 @@ export function startDesktopApp(paths: DesktopPaths): { ready: Promise<void> } |
       // Only a backup the recovery screen listed: never a path the page made up.
       const backup = fileName === null ? null : listBackups(dataFolder).find((b) => b.fileName === fileName)
       if (fileName !== null && !backup) throw new Error(`找不到这个备份 / no such backup: ${String(fileName)}`)
-      core?.close()
+      await core?.close()
       core = null
       if (backup) {
         await restoreBackupFile(dataFolder, backup.path, { nativeBinding })
@@ -221,9 +221,9 @@ export function startDesktopApp(paths: DesktopPaths): { ready: Promise<void> } |
   })
 
   app.on('window-all-closed', () => {
-    core?.close()
+    const closing = core?.close()
     core = null
-    app.quit()
+    void Promise.resolve(closing).finally(() => app.quit())
   })
 
   return { ready }

@@ -1,9 +1,45 @@
+import {
+  BagHandleOutline,
+  CloudUploadOutline,
+  GitNetworkOutline,
+  GridOutline,
+  PeopleCircleOutline,
+  PeopleOutline,
+  ReceiptOutline,
+  SettingsOutline,
+} from '@vicons/ionicons5'
 import { createRouter, createWebHashHistory } from 'vue-router'
 import AppLayout from './layout/AppLayout.vue'
+import type { ScreenDef } from './screens'
+import { ledgerScreens } from './views/ledger/screens'
+import { lifecycleScreens } from './views/lifecycle/screens'
+import { materialsScreens } from './views/materials/screens'
 
-/** The screens of the sidebar, in its order; their titles are `common.nav.<name>`. */
-export const SCREENS = ['dashboard', 'customers', 'groups', 'products', 'members', 'orders', 'import', 'settings'] as const
-export type ScreenName = (typeof SCREENS)[number]
+const records = (name: string, icon: ScreenDef['icon'], component: ScreenDef['component']): ScreenDef => ({
+  name,
+  titleKey: `common.nav.${name}`,
+  icon,
+  component,
+})
+
+/** The sidebar, in sections: the records, then each area's screens, then settings. */
+export const SECTIONS: ScreenDef[][] = [
+  [
+    records('dashboard', GridOutline, () => import('./views/DashboardView.vue')),
+    records('customers', PeopleOutline, () => import('./views/CustomersView.vue')),
+    records('groups', PeopleCircleOutline, () => import('./views/GroupsView.vue')),
+    records('products', BagHandleOutline, () => import('./views/ProductsView.vue')),
+    records('members', GitNetworkOutline, () => import('./views/MembersView.vue')),
+    records('orders', ReceiptOutline, () => import('./views/OrdersView.vue')),
+    records('import', CloudUploadOutline, () => import('./views/ImportView.vue')),
+  ],
+  materialsScreens,
+  lifecycleScreens,
+  ledgerScreens,
+  [records('settings', SettingsOutline, () => import('./views/SettingsView.vue'))],
+].filter((section) => section.length > 0)
+
+export const SCREENS: ScreenDef[] = SECTIONS.flat()
 
 /** Hash history: works under file:// in the desktop shell and behind the browser host alike. */
 export const router = createRouter({
@@ -13,16 +49,7 @@ export const router = createRouter({
       path: '/',
       component: AppLayout,
       redirect: '/dashboard',
-      children: [
-        { path: 'dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
-        { path: 'customers', name: 'customers', component: () => import('./views/CustomersView.vue') },
-        { path: 'groups', name: 'groups', component: () => import('./views/GroupsView.vue') },
-        { path: 'products', name: 'products', component: () => import('./views/ProductsView.vue') },
-        { path: 'members', name: 'members', component: () => import('./views/MembersView.vue') },
-        { path: 'orders', name: 'orders', component: () => import('./views/OrdersView.vue') },
-        { path: 'import', name: 'import', component: () => import('./views/ImportView.vue') },
-        { path: 'settings', name: 'settings', component: () => import('./views/SettingsView.vue') },
-      ],
+      children: SCREENS.map((screen) => ({ path: screen.name, name: screen.name, component: screen.component })),
     },
     { path: '/recovery', name: 'recovery', component: () => import('./views/RecoveryView.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/dashboard' },

@@ -24,7 +24,7 @@ export async function openStudio(firstStart: 'demo' | 'empty'): Promise<Studio> 
   try {
     host = await startBrowserHost({ core, staticDir: RENDERER_DIR })
   } catch (err) {
-    core.close()
+    await core.close()
     rmSync(dataDir, { recursive: true, force: true })
     throw err
   }
@@ -35,7 +35,7 @@ export async function openStudio(firstStart: 'demo' | 'empty'): Promise<Studio> 
     host,
     async close() {
       await host.close()
-      core.close()
+      await core.close()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

@@ -43,6 +43,7 @@ beforeEach(() => {
     paths,
     clock,
     host: 'test',
+    session: { profileId: null, role: null, name: null },
     version: 'test',
     emit: (event, payload) => events.push({ event, payload }),
     timezone: () => 'Asia/Shanghai',

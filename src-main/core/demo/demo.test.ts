@@ -37,6 +37,7 @@ function contextFor(db: Db, events: { event: string; payload: unknown }[] = []):
     paths: dataPaths(dir),
     clock: fixedClock(NOW.toISOString()),
     host: 'test',
+    session: { profileId: null, role: null, name: null },
     version: 'test',
     emit: (event, payload) => {
       events.push({ event, payload })

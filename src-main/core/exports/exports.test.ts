@@ -21,8 +21,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'orchard-export-'))
   studio = open('studio')
 })
-afterEach(() => {
-  for (const core of opened.splice(0)) core.close()
+afterEach(async () => {
+  for (const core of opened.splice(0)) await core.close()
   rmSync(dir, { recursive: true, force: true })
 })
 

@@ -25,6 +25,7 @@ beforeEach(() => {
     paths: dataPaths(dir),
     clock: fixedClock(now.toISOString()),
     host: 'test',
+    session: { profileId: null, role: null, name: null },
     version: 'test',
     emit: (_event, payload) => changed.push(payload),
     timezone: () => 'Asia/Shanghai',

@@ -16,8 +16,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'orchard-import-'))
   core = createCore({ dataDir: join(dir, 'data'), host: 'test', firstStart: 'empty', clock: fixedClock('2026-11-20T04:00:00Z') })
 })
-afterEach(() => {
-  core.close()
+afterEach(async () => {
+  await core.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -205,7 +205,7 @@ describe('customers', () => {
       expect((await later.invoke('customers', 'list', { tags: ['上班族'] })).total).toBe(1)
       expect((await later.invoke('customers', 'list', { search: '13700137000' })).rows.map((c) => c.name)).toEqual(['李娜'])
     } finally {
-      later.close()
+      await later.close()
     }
   })
 

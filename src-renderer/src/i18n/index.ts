@@ -4,6 +4,9 @@ import enCustomers from './locales/en-US/customers'
 import enDashboard from './locales/en-US/dashboard'
 import enGroups from './locales/en-US/groups'
 import enImport from './locales/en-US/import'
+import enLedger from './locales/en-US/ledger'
+import enLifecycle from './locales/en-US/lifecycle'
+import enMaterials from './locales/en-US/materials'
 import enMembers from './locales/en-US/members'
 import enOrders from './locales/en-US/orders'
 import enProducts from './locales/en-US/products'
@@ -14,6 +17,9 @@ import zhCustomers from './locales/zh-CN/customers'
 import zhDashboard from './locales/zh-CN/dashboard'
 import zhGroups from './locales/zh-CN/groups'
 import zhImport from './locales/zh-CN/import'
+import zhLedger from './locales/zh-CN/ledger'
+import zhLifecycle from './locales/zh-CN/lifecycle'
+import zhMaterials from './locales/zh-CN/materials'
 import zhMembers from './locales/zh-CN/members'
 import zhOrders from './locales/zh-CN/orders'
 import zhProducts from './locales/zh-CN/products'
@@ -33,6 +39,9 @@ const zhCN = {
   members: zhMembers,
   orders: zhOrders,
   import: zhImport,
+  materials: zhMaterials,
+  lifecycle: zhLifecycle,
+  ledger: zhLedger,
   settings: zhSettings,
   recovery: zhRecovery,
 }
@@ -47,6 +56,9 @@ const enUS: Messages = {
   members: enMembers,
   orders: enOrders,
   import: enImport,
+  materials: enMaterials,
+  lifecycle: enLifecycle,
+  ledger: enLedger,
   settings: enSettings,
   recovery: enRecovery,
 }

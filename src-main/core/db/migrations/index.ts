@@ -1,4 +1,7 @@
 import m0001 from './0001_records'
+import m0002 from './0002_materials'
+import m0003 from './0003_lifecycle'
+import m0004 from './0004_ledger'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -6,6 +9,9 @@ import m0001 from './0001_records'
  */
 export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: '0001_records', sql: m0001 },
+  { version: 2, name: '0002_materials', sql: m0002 },
+  { version: 3, name: '0003_lifecycle', sql: m0003 },
+  { version: 4, name: '0004_ledger', sql: m0004 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version

@@ -1,0 +1,3 @@
+import type zh from '../zh-CN/ledger'
+
+export default {} satisfies typeof zh
