@@ -13,10 +13,10 @@ import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
 import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
-import type { CoreArea } from './area'
-import { ledgerArea, ledgerHandlers } from './ledger'
-import { lifecycleArea, lifecycleHandlers } from './lifecycle'
-import { materialsArea, materialsHandlers } from './materials'
+import { AREAS } from './areas'
+import { ledgerHandlers } from './ledger'
+import { lifecycleHandlers } from './lifecycle'
+import { materialsHandlers } from './materials'
 import { membersHandlers } from './members/handlers'
 import { ordersHandlers } from './orders/handlers'
 import { dataPaths, type DataPaths } from './paths'
@@ -41,9 +41,6 @@ const handlers: AllHandlers = {
   ...lifecycleHandlers,
   ...ledgerHandlers,
 }
-
-/** The areas with background work, in start order (stopped in reverse). */
-const areas: CoreArea[] = [materialsArea, lifecycleArea, ledgerArea]
 
 export interface CreateCoreOptions {
   dataDir: string
@@ -137,7 +134,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     setImmediate(step)
   }
   catchUpSearch()
-  for (const area of areas) area.start?.(context)
+  for (const area of AREAS) area.start?.(context)
 
   // Writes run one at a time so a long import never interleaves with an edit.
   let writeQueue: Promise<unknown> = Promise.resolve()
@@ -186,12 +183,12 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     },
     async maintenance() {
       await runDueBackup(context)
-      for (const area of areas) await area.maintenance?.(context)
+      for (const area of AREAS) await area.maintenance?.(context)
     },
     async close() {
       if (closed) return
       closed = true
-      for (const area of [...areas].reverse()) {
+      for (const area of [...AREAS].reverse()) {
         try {
           await area.stop?.(context)
         } catch {

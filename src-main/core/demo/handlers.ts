@@ -1,7 +1,8 @@
+import { AREAS } from '../areas'
 import { ALL_ENTITIES, createBackup } from '../backups/handlers'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { readInternal, writeInternal } from '../settings/settings'
-import { clearStudio, seedDemoStudio } from './seed'
+import { clearStudio, DEFAULT_DEMO_SEED, seedDemoStudio } from './seed'
 
 export { clearStudio, DEFAULT_DEMO_SEED, seedDemoStudio, type SeedOptions } from './seed'
 
@@ -15,15 +16,35 @@ export function prepareFirstStart(ctx: CoreContext, firstStart: 'demo' | 'empty'
   if (readInternal<boolean>(db, 'initialized')) return
   const hasRecords = db.prepare('SELECT EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM members) AS n').get() as { n: number }
   const seed = firstStart === 'demo' && !hasRecords.n
-  if (seed) seedDemoStudio(db, { now: ctx.clock.now(), timezone: ctx.timezone() })
+  if (seed) seedWholeDemo(ctx)
   writeInternal(db, 'demo', seed)
   writeInternal(db, 'initialized', true)
+}
+
+/** Empties every area's data (areas first: their rows point at the records), then the records. */
+function clearWholeStudio(ctx: CoreContext): void {
+  ctx.db.transaction(() => {
+    for (const area of [...AREAS].reverse()) area.clearStudio?.(ctx)
+    clearStudio(ctx.db)
+  })()
+}
+
+/** The demo studio: the records, then each area's part, from one seed. */
+function seedWholeDemo(ctx: CoreContext, seed = DEFAULT_DEMO_SEED): { customers: number; orders: number } {
+  const now = ctx.clock.now()
+  const timezone = ctx.timezone()
+  return ctx.db.transaction(() => {
+    for (const area of [...AREAS].reverse()) area.clearStudio?.(ctx)
+    const result = seedDemoStudio(ctx.db, { seed, now, timezone })
+    for (const area of AREAS) area.seedDemo?.(ctx, { seed, now, timezone })
+    return result
+  })()
 }
 
 export const demoHandlers: ServiceHandlers<'demo'> = {
   seed: async ({ seed }, ctx) => {
     await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now())
-    const result = seedDemoStudio(ctx.db, { seed, now: ctx.clock.now(), timezone: ctx.timezone() })
+    const result = seedWholeDemo(ctx, seed)
     writeInternal(ctx.db, 'demo', true)
     writeInternal(ctx.db, 'initialized', true)
     ctx.emit('data.changed', { entities: ALL_ENTITIES })
@@ -32,7 +53,7 @@ export const demoHandlers: ServiceHandlers<'demo'> = {
 
   clear: async (_input, ctx) => {
     await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now())
-    clearStudio(ctx.db)
+    clearWholeStudio(ctx)
     writeInternal(ctx.db, 'demo', false)
     writeInternal(ctx.db, 'initialized', true)
     ctx.emit('data.changed', { entities: ALL_ENTITIES })
