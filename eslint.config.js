@@ -54,6 +54,7 @@ export default tseslint.config(
       [CONSOLE_LIBRARIES, 'The core never imports the console’s libraries.'],
       ['(^|/)src-renderer(/|$)', 'The core never imports the console.'],
       [mainFolder('electron', 'host', 'cli'), 'The core never imports its hosts: they import it.'],
+      ['(^|/)src-server(/|$)', 'The workstation core talks to the sync server over HTTP only.'],
     ),
   },
   {
@@ -73,6 +74,13 @@ export default tseslint.config(
       ['(^|/)src-main(/|$)', 'The console reaches the core only through the contract (src-shared) and its api client.'],
       ['(^|/)src-server(/|$)', 'The console never imports the sync server.'],
       [ELECTRON, 'The console runs sandboxed: no electron (the preload bridge is its only door).'],
+    ),
+  },
+  {
+    files: ['src-server/**'],
+    rules: restrict(
+      [ELECTRON, 'The sync server runs on the team’s machine: no electron.'],
+      ['(^|/)src-(main|renderer)(/|$)', 'The sync server has its own small core; it shares only the wire contract in src-shared.'],
     ),
   },
   {

@@ -5,6 +5,7 @@ import { ById, command, query, type MethodDef } from './contractKit'
 import { ledgerContract, ledgerEvents } from './contracts/ledger'
 import { lifecycleContract, lifecycleEvents } from './contracts/lifecycle'
 import { materialsContract, materialsEvents } from './contracts/materials'
+import { syncContract, syncEvents } from './contracts/sync'
 
 export type { MethodDef } from './contractKit'
 
@@ -83,7 +84,7 @@ const recordsContract = {
   },
 } as const
 
-export const contract = { ...recordsContract, ...materialsContract, ...lifecycleContract, ...ledgerContract } as const
+export const contract = { ...recordsContract, ...materialsContract, ...lifecycleContract, ...ledgerContract, ...syncContract } as const
 
 export const events = {
   'job.progress': S.JobProgress,
@@ -92,6 +93,7 @@ export const events = {
   ...materialsEvents,
   ...lifecycleEvents,
   ...ledgerEvents,
+  ...syncEvents,
 } as const
 
 export type Contract = typeof contract

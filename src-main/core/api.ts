@@ -17,6 +17,7 @@ import { AREAS } from './areas'
 import { ledgerHandlers } from './ledger'
 import { lifecycleHandlers } from './lifecycle'
 import { materialsHandlers } from './materials'
+import { syncHandlers } from './sync'
 import { membersHandlers } from './members/handlers'
 import { ordersHandlers } from './orders/handlers'
 import { dataPaths, type DataPaths } from './paths'
@@ -40,6 +41,7 @@ const handlers: AllHandlers = {
   ...materialsHandlers,
   ...lifecycleHandlers,
   ...ledgerHandlers,
+  ...syncHandlers,
 }
 
 export interface CreateCoreOptions {

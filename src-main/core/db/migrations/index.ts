@@ -2,6 +2,7 @@ import m0001 from './0001_records'
 import m0002 from './0002_materials'
 import m0003 from './0003_lifecycle'
 import m0004 from './0004_ledger'
+import m0005 from './0005_sync'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -12,6 +13,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 2, name: '0002_materials', sql: m0002 },
   { version: 3, name: '0003_lifecycle', sql: m0003 },
   { version: 4, name: '0004_ledger', sql: m0004 },
+  { version: 5, name: '0005_sync', sql: m0005 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version
