@@ -6,6 +6,9 @@ import { duplicateReason, memberCodes, remembered, withIndexesRebuilt, YIELD_EVE
 import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags } from './values'
 
 // The limits the console's customer form keeps (src-shared/schemas.ts CustomerInput).
+/** 10 parameters a row keeps a statement well under SQLite's 32,766-parameter limit. */
+const ROWS_PER_INSERT = 100
+
 const MAX = { name: 60, wechatId: 64, notes: 2000, phones: 5, addresses: 10, address: 200, tags: 30, tag: 20 }
 
 function readPhones(value: string): string[] {
@@ -228,11 +231,13 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
       if (!inserts.length) return
       const before = (db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM customers').get() as { n: number }).n
       const insertAll = () => {
-        const insert = db.prepare(
-          `INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '${job.now}', '${job.now}')`,
-        )
-        for (const r of inserts) insert.run(r)
+        // Many rows per statement: each run() crosses into SQLite once, whatever its row count.
+        const head = 'INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at) VALUES '
+        const tuple = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '${job.now}', '${job.now}')`
+        const insertMany = db.prepare(head + Array(ROWS_PER_INSERT).fill(tuple).join(', '))
+        const whole = inserts.length - (inserts.length % ROWS_PER_INSERT)
+        for (let i = 0; i < whole; i += ROWS_PER_INSERT) insertMany.run(inserts.slice(i, i + ROWS_PER_INSERT).flat())
+        if (whole < inserts.length) db.prepare(head + Array(inserts.length - whole).fill(tuple).join(', ')).run(inserts.slice(whole).flat())
         // The phone and tag indexes of the new rows are filled from their JSON columns in one statement each,
         // in key order so the b-trees grow at their ends.
         db.prepare(

@@ -189,6 +189,18 @@ describe('customers', () => {
     expect(db().prepare('SELECT * FROM customer_phones ORDER BY phone').all()).toEqual(phones)
   })
 
+  it('writes every row of a large file, each with its own values, phones and tags', async () => {
+    // 10,250 rows: full multi-row statements, a partial one, and the bulk path that rebuilds indexes.
+    const rows = Array.from({ length: 10_250 }, (_, i) => `客户${i},139${String(i).padStart(8, '0')},wx_big_${i},标签${i % 7},${'ABC'[i % 3]}`)
+    const path = file('big.csv', ['姓名,手机,微信号,标签,客户分类', ...rows].join('\n'))
+    expect(await run('customers', path)).toMatchObject({ committed: true, inserted: 10_250, rejectedRows: 0 })
+    expect(count('customers')).toBe(10_250)
+    expect(count('customer_phones')).toBe(10_250)
+    expect(customerByName('客户10249')).toMatchObject({ wechat_id: 'wx_big_10249', phones: '["+8613900010249"]', tags: '["标签1"]', rel_class: 'B' })
+    expect(customerByName('客户0')).toMatchObject({ wechat_id: 'wx_big_0', phones: '["+8613900000000"]', rel_class: 'A' })
+    expect((await core.invoke('customers', 'list', { search: '13900010249' })).rows.map((c) => c.name)).toEqual(['客户10249'])
+  })
+
   it('updates a known customer — found by any phone or the WeChat id — only where the file says something new', async () => {
     const wang = await core.invoke('customers', 'create', { name: '王芳', phones: ['13800138000', '13900139000'], tags: ['宝妈'], relClass: 'A', notes: '老客户' })
     const li = await core.invoke('customers', 'create', { name: '李娜', wechatId: 'lina88', relClass: 'B' })
