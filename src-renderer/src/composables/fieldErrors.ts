@@ -8,9 +8,15 @@ import { OrchardClientError } from '@/api/client'
  * Update calls wrap the fields in `patch`, so that prefix is dropped; list
  * indexes are kept ('phones.0') because each list item has its own input.
  *
- * `byCode` names the field for errors that arrive without one.
+ * `byCode` names the field for errors that arrive without one. Forms whose
+ * inputs are whole fields (a product's commission rates edited as one group)
+ * pass `{ topLevel: true }` to key every problem by its first path segment.
  */
-export function fieldErrorsOf(err: unknown, byCode: Record<string, string> = {}): Record<string, string> {
+export function fieldErrorsOf(err: unknown, byCode: Record<string, string> = {}, { topLevel = false } = {}): Record<string, string> {
+  const fieldKey = (path: string) => {
+    const key = path.replace(/^patch\./, '')
+    return topLevel ? key.split('.')[0] : key
+  }
   if (!(err instanceof OrchardClientError)) return {}
   const out: Record<string, string> = {}
   const details = (err.details ?? {}) as { field?: unknown; issues?: unknown }
@@ -25,10 +31,6 @@ export function fieldErrorsOf(err: unknown, byCode: Record<string, string> = {})
   const named = byCode[err.code]
   if (named && !Object.keys(out).some((k) => k === named || k.startsWith(`${named}.`))) out[named] = err.message
   return out
-}
-
-function fieldKey(path: string): string {
-  return path.replace(/^patch\./, '')
 }
 
 /** The value a located error was raised for (a duplicate phone as the core normalised it). */

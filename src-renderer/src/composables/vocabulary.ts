@@ -1,4 +1,6 @@
+import type { SelectOption } from 'naive-ui'
 import { useI18n } from 'vue-i18n'
+import type { Member } from '@shared/schemas'
 import {
   MEMBER_LEVEL_LABELS,
   MEMBER_STATUS_LABELS,
@@ -18,6 +20,9 @@ export type TagType = 'default' | 'success' | 'info' | 'warning' | 'error' | 'pr
 
 /** Colours carry meaning the same way on every screen: A is the warmest relationship. */
 export const REL_CLASS_TAG: Record<RelClass, TagType> = { A: 'success', B: 'info', C: 'default' }
+
+export const LEVEL_TAG: Record<MemberLevel, TagType> = { 1: 'default', 2: 'info', 3: 'warning' }
+export const MEMBER_STATUS_TAG: Record<MemberStatus, TagType> = { active: 'success', paused: 'warning', left: 'default' }
 
 export const ORDER_STATUS_TAG: Record<OrderStatus, TagType> = {
   pending: 'default',
@@ -56,4 +61,15 @@ export function useVocabulary() {
     memberLevel: (l: MemberLevel) => pick(MEMBER_LEVEL_LABELS[l]),
     memberStatus: (s: MemberStatus) => pick(MEMBER_STATUS_LABELS[s]),
   }
+}
+
+/**
+ * Options for picking a member: the name with the invite code, because studios often
+ * have two members with the same name and everyone knows each other's codes.
+ */
+export function memberOptions(members: Member[], exclude: Set<string> = new Set()): SelectOption[] {
+  return members
+    .filter((m) => !exclude.has(m.id))
+    .map((m) => ({ label: `${m.name} · ${m.inviteCode}`, value: m.id }))
+    .sort((a, b) => String(a.label).localeCompare(String(b.label), 'zh-CN'))
 }
