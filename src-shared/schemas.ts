@@ -424,5 +424,8 @@ export const JobProgress = z.object({
   done: z.number(),
   total: z.number(),
   message: z.string().optional(),
+  /** Items per second so far, and the time left at that rate (long batches). */
+  rate: z.number().optional(),
+  etaSeconds: z.number().optional(),
 })
 export type JobProgress = z.infer<typeof JobProgress>

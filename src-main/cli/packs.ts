@@ -1,6 +1,106 @@
-import type { CliKit } from './kit'
+import type { Command } from 'commander'
+import type { Finding } from '../../src-shared/contracts/materials'
+import { OrchardError } from '../../src-shared/errors'
+import type { OrchardCore } from '../core/api'
+import { UsageError, type CliKit } from './kit'
+import { renderTable } from './table'
+
+interface GenerateOptions {
+  date: string
+  members?: string
+  groups?: string
+  templates?: string
+  products?: string
+  out?: string
+  zip?: boolean
+}
+
+const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean))
+
+/** Members named directly (ids or invite codes), or everyone in the named groups; `all` or nothing: every active member. */
+async function membersOf(core: OrchardCore, o: GenerateOptions): Promise<string[] | undefined> {
+  const named = o.members && o.members !== 'all' ? list(o.members) : undefined
+  if (!o.groups) return named
+  const groups = await core.invoke('groups', 'list', {})
+  const ids = new Set(named ?? [])
+  for (const ref of list(o.groups) ?? []) {
+    const g = groups.find((x) => x.id === ref || x.name === ref)
+    if (!g) throw new UsageError(`没有这个社群 / no such group: ${ref}`, { field: '--groups', value: ref })
+    const detail = await core.invoke('groups', 'get', { id: g.id })
+    for (const m of detail.members) ids.add(m.id)
+  }
+  return [...ids]
+}
+
+function printFindings(out: (s: string) => void, findings: Finding[]): void {
+  out(renderTable(['位置 Where', '内容 Text', '原因 Why'], findings.map((f) => [f.where, f.text, f.why.split(' / ')[0]])))
+}
 
 /** Commands for material packs (orchard packs …). */
 export function registerPacksCommands(kit: CliKit): void {
-  void kit
+  const { command, globals, open, out, setExitCode } = kit
+  const packs = command('packs').description('素材包 / material packs')
+
+  packs
+    .command('generate')
+    .description('批量生成素材包：海报（含会员邀请码二维码）、文案、发布清单和日程；中断后再次运行会接着做 / generate packs (a rerun resumes an interrupted batch)')
+    .requiredOption('--date <YYYY-MM-DD>', '素材包的日期 / the day the packs are for')
+    .option('--members <all|ID,…>', '会员编号或邀请码，默认全部在职会员 / member ids or invite codes (default: all active)')
+    .option('--groups <ID,…>', '这些社群里的会员 / the members of these groups')
+    .option('--templates <ID,…>', '海报模板 / poster templates')
+    .option('--products <SKU,…>', '商品（默认近 30 天热销的 6 款）/ products (default: the 6 best sellers of the last 30 days)')
+    .option('--out <dir>', '输出文件夹（默认数据文件夹的 packs/日期）/ output folder')
+    .option('--zip', '每位会员再打一个 zip 包 / also zip each member’s pack')
+    .action(async (o: GenerateOptions, cmd: Command) => {
+      const g = globals(cmd)
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(o.date) || Number.isNaN(Date.parse(o.date))) {
+        throw new UsageError(`日期格式应为 YYYY-MM-DD / the date must be YYYY-MM-DD: ${o.date}`, { field: '--date', value: o.date })
+      }
+      const core = open(g)
+      const tty = !g.json && process.stderr.isTTY
+      const stop = core.on('job.progress', (p) => {
+        if (!tty || p.kind !== 'packs') return
+        const eta = p.etaSeconds !== undefined ? ` · 剩余约 ${Math.ceil(p.etaSeconds / 60)} 分钟` : ''
+        process.stderr.write(`\r生成中 ${p.done}/${p.total} · ${(p.rate ?? 0).toFixed(1)} 个/秒${eta}   `)
+      })
+      try {
+        const job = await core.invoke('packs', 'generate', {
+          date: o.date,
+          members: await membersOf(core, o),
+          templates: list(o.templates),
+          products: list(o.products),
+          out: o.out,
+          zip: Boolean(o.zip),
+        })
+        if (tty) process.stderr.write('\n')
+        if (g.json) return out(JSON.stringify(job))
+        out(`${job.resumed ? '已续做并完成' : '已完成'}：${job.members} 位会员，${job.files} 个文件，${(job.bytes / 1024 / 1024).toFixed(1)} MB，用时 ${(job.durationMs / 1000).toFixed(1)} 秒`)
+        out(`${job.resumed ? 'resumed and finished' : 'done'}: ${job.members} members, ${job.files} files in ${job.out}`)
+        if (job.warnings.length) printFindings(out, job.warnings)
+      } catch (err) {
+        const e = OrchardError.from(err)
+        const findings = (e.details as { findings?: Finding[] } | undefined)?.findings
+        if (e.code !== 'pack_blocked' || !findings) throw e
+        setExitCode(1)
+        if (g.json) return out(JSON.stringify({ error: e.toJSON() }))
+        out(e.message)
+        printFindings(out, findings)
+      } finally {
+        stop()
+      }
+    })
+
+  packs
+    .command('check')
+    .description('只运行检查：广告法禁用词、低于控价、不真实的紧迫用语 / run the checker only')
+    .requiredOption('--date <YYYY-MM-DD>', '日期 / the day')
+    .option('--products <SKU,…>', '商品 / products')
+    .action(async (o: { date: string; products?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const findings = await open(g).invoke('packs', 'check', { date: o.date, products: list(o.products) })
+      if (findings.some((f) => f.severity === 'error')) setExitCode(1)
+      if (g.json) return out(JSON.stringify(findings))
+      if (!findings.length) return out('没有发现问题 / no findings')
+      printFindings(out, findings)
+    })
 }

@@ -1,0 +1,84 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..', '..', '..')
+const bin = join(root, 'bin', 'orchard.mjs')
+let dir: string
+let members: string[]
+const dataDir = () => join(dir, 'data')
+const orchard = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args, '--data-dir', dataDir()], { encoding: 'utf8' })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+const ARGS = () => ['packs', 'generate', '--date', '2026-11-24', '--members', members.join(','), '--templates', 'clean-white,red-promo', '--products', 'MZ-1001,SP-1001,MY-1001', '--out', join(dir, 'out'), '--json']
+
+/** Items the database says are done, and the files on disk. */
+function state() {
+  const db = new Database(join(dataDir(), 'orchard.db'), { readonly: true })
+  try {
+    return db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT job_id) AS jobs FROM material_job_items WHERE done_at IS NOT NULL').get() as { n: number; jobs: number }
+  } finally {
+    db.close()
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'orchard-cli-packs-'))
+  expect(orchard('demo', 'seed', '--json').code).toBe(0)
+  const db = new Database(join(dataDir(), 'orchard.db'), { readonly: true })
+  members = db.prepare(`SELECT invite_code FROM members WHERE status = 'active' ORDER BY join_date LIMIT 3`).pluck().all() as string[]
+  db.close()
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('orchard packs generate', () => {
+  it('survives kill -9 at random points: resumed, it finishes with every file whole, none twice, no temporary left', async () => {
+    let kills = 0
+    for (let round = 0; round < 3; round++) {
+      const before = existsSync(join(dataDir(), 'orchard.db')) ? state().n : 0
+      const child = spawn(process.execPath, [bin, ...ARGS(), '--data-dir', dataDir()], { stdio: 'ignore' })
+      const exited = once(child, 'exit')
+      // Wait until this run has finished something, then kill it a random moment later.
+      while (child.exitCode === null && state().n <= before) await sleep(40)
+      await sleep(Math.floor(Math.random() * 250))
+      if (child.exitCode === null && child.kill('SIGKILL')) kills++
+      await exited
+      // A run that got to the end before the kill leaves nothing to resume.
+      if (child.exitCode === 0) break
+    }
+    expect(kills).toBeGreaterThan(0)
+    const r = orchard(...ARGS())
+    expect(r.code, r.err).toBe(0)
+    const job = JSON.parse(r.out)
+    expect(job).toMatchObject({ status: 'done', members: 3 })
+    expect(job.done).toBe(job.total)
+    expect(job.resumed).toBe(true)
+    // 3 products × 2 templates + copy, checklist, calendar, manifest per member
+    expect(job.total).toBe(3 * (6 + 4))
+    for (const code of members) {
+      const folder = join(dir, 'out', code)
+      const files = readdirSync(folder)
+      expect(files.filter((f) => f.includes('.tmp-'))).toEqual([])
+      expect(files).toHaveLength(10)
+      const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { files: { file: string; sha256: string }[] }
+      expect(manifest.files).toHaveLength(9)
+      for (const f of manifest.files) expect(createHash('sha256').update(readFileSync(join(folder, f.file))).digest('hex')).toBe(f.sha256)
+    }
+    // One job, each item produced once.
+    expect(state()).toEqual({ n: job.total, jobs: 1 })
+  }, 120_000)
+
+  it('blocks a pack whose product is missing with a located error, and prints nothing but JSON', () => {
+    const r = orchard('packs', 'generate', '--date', '2026-11-24', '--products', 'NOPE', '--json')
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.out).error).toMatchObject({ code: 'not_found', details: { field: 'products.0', value: 'NOPE' } })
+    expect(existsSync(join(dir, 'out', 'NOPE'))).toBe(false)
+  })
+})
