@@ -2,9 +2,33 @@
 export const ROLES = ['operator', 'trainer', 'manager'] as const
 export type Role = (typeof ROLES)[number]
 
-/** The profile the core acts for; `role: null` before anyone has signed in on this core. */
+/**
+ * Who acted: a profile's role, or `system` for the core's own scheduled work and the
+ * `orchard` command (which reads and evaluates, and never approves anything).
+ */
+export type ActorRole = Role | 'system'
+
+export const ROLE_LABELS: Record<ActorRole, { zh: string; en: string }> = {
+  operator: { zh: '运营', en: 'Operator' },
+  trainer: { zh: '培训师', en: 'Trainer' },
+  manager: { zh: '管理者', en: 'Manager' },
+  system: { zh: '系统', en: 'System' },
+}
+
+/** The profile the core acts for; `role: null` while no profile exists on this workstation yet. */
 export interface Session {
   profileId: string | null
-  role: Role | null
+  role: ActorRole | null
   name: string | null
+}
+
+/**
+ * Roles that see customers' phones and addresses in full. Operators keep the records
+ * up to date and contact customers; managers audit them. Trainers prepare onboarding
+ * material and never need a customer's contact details (PIPL: keep only what the work needs).
+ */
+export const ROLES_SEEING_CONTACTS: readonly (ActorRole | null)[] = ['operator', 'manager', 'system', null]
+
+export function seesContacts(role: ActorRole | null): boolean {
+  return ROLES_SEEING_CONTACTS.includes(role)
 }

@@ -1,6 +1,7 @@
 import { OrchardError } from '../../../src-shared/errors'
 import type { OrderDetail } from '../../../src-shared/schemas'
 import { zoneOffset } from '../clock'
+import { maskBuyerPhone, maskContacts } from '../permissions'
 import type { ServiceHandlers } from '../context'
 import { createCustomer, getCustomerRow, listCustomers, updateCustomer } from './repository'
 
@@ -24,7 +25,11 @@ interface OrderRowWithLines {
 }
 
 export const customersHandlers: ServiceHandlers<'customers'> = {
-  list: (q, ctx) => listCustomers(ctx.db, q, zoneOffset(ctx.timezone(), ctx.clock.now())),
+  list: (q, ctx) => {
+    // Phones and addresses are masked for roles that do not need them (PIPL); see core/permissions.ts.
+    const page = listCustomers(ctx.db, q, zoneOffset(ctx.timezone(), ctx.clock.now()))
+    return { ...page, rows: page.rows.map((c) => maskContacts(ctx, c)) }
+  },
 
   get: ({ id }, ctx) => {
     const customer = getCustomerRow(ctx.db, id)
@@ -71,7 +76,7 @@ export const customersHandlers: ServiceHandlers<'customers'> = {
     const groups = ctx.db
       .prepare('SELECT g.id, g.name FROM group_customers gc JOIN groups g ON g.id = gc.group_id WHERE gc.customer_id = ? ORDER BY g.name')
       .all(id) as { id: string; name: string }[]
-    return { customer, orders, categories, groups }
+    return { customer: maskContacts(ctx, customer), orders: orders.map((o) => maskBuyerPhone(ctx, o)), categories, groups }
   },
 
   facets: (_input, ctx) => ({
@@ -90,13 +95,13 @@ export const customersHandlers: ServiceHandlers<'customers'> = {
   create: (input, ctx) => {
     const customer = createCustomer(ctx.db, input, ctx.clock.now())
     ctx.emit('data.changed', { entities: ['customers'] })
-    return customer
+    return maskContacts(ctx, customer)
   },
 
   update: ({ id, patch }, ctx) => {
     const customer = updateCustomer(ctx.db, id, patch, ctx.clock.now())
     ctx.emit('data.changed', { entities: ['customers'] })
-    return customer
+    return maskContacts(ctx, customer)
   },
 
   remove: ({ id }, ctx) => {

@@ -9,6 +9,7 @@ import { zoneOffset } from '../clock'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { CSV_BOM, csvLine, neutralizeCell } from './cells'
+import { requireContacts } from '../permissions'
 
 type Cell = string | number
 type Row = Cell[]
@@ -132,6 +133,8 @@ function stamp(now: Date, timezone: string): string {
 
 export const exportsHandlers: ServiceHandlers<'exports'> = {
   run: async ({ entity, format, path }, ctx) => {
+    // Exports carry phones and addresses in full: only for roles that may see them.
+    if (entity !== 'products') requireContacts(ctx, 'exports.run')
     const target = path ? resolve(path) : join(ctx.paths.exports, `${entity}-${stamp(ctx.clock.now(), ctx.timezone())}.${format}`)
     try {
       mkdirSync(dirname(target), { recursive: true })

@@ -4,6 +4,7 @@ import type { Order, OrderDetail, OrderListQuery } from '../../../src-shared/sch
 import { zoneOffset } from '../clock'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
+import { maskBuyerPhone } from '../permissions'
 
 type ListQuery = z.output<typeof OrderListQuery>
 
@@ -143,7 +144,7 @@ export function assignOrders(db: Db, orderIds: string[], memberId: string, now: 
 
 export const ordersHandlers: ServiceHandlers<'orders'> = {
   list: (q, ctx) => listOrders(ctx.db, q, ctx.timezone()),
-  get: ({ id }, ctx) => getOrder(ctx.db, id),
+  get: ({ id }, ctx) => maskBuyerPhone(ctx, getOrder(ctx.db, id)),
   assign: ({ orderIds, memberId }, ctx) => {
     const result = assignOrders(ctx.db, orderIds, memberId, ctx.clock.now())
     ctx.emit('data.changed', { entities: ['orders', 'members'] })

@@ -1,4 +1,4 @@
-import { methodNames, type EventName, type EventPayload, type OrchardApi } from '@shared/contract'
+import { eventNames, methodNames, type EventName, type EventPayload, type OrchardApi } from '@shared/contract'
 import type { OrchardErrorShape, Result } from '@shared/errors'
 import { HTTP_CALL_PREFIX, HTTP_EVENTS, type OrchardBridge } from '@shared/transport'
 
@@ -55,7 +55,7 @@ function httpTransport(): { call: RawCall; subscribe: (l: Listener) => () => voi
   let source: EventSource | null = null
   const connect = () => {
     source = new EventSource(`${HTTP_EVENTS}?token=${encodeURIComponent(token)}`)
-    for (const name of ['job.progress', 'data.changed'] as EventName[]) {
+    for (const name of eventNames) {
       source.addEventListener(name, (e) => {
         const payload = JSON.parse((e as MessageEvent).data)
         for (const l of listeners) l(name, payload)

@@ -1,0 +1,336 @@
+import type { Appeal, MemberEvent, ProposedAction, RuleActionSpec } from '../../../src-shared/contracts/lifecycle'
+import { OrchardError } from '../../../src-shared/errors'
+import type { Db } from '../db/connection'
+import { newId } from '../ids'
+import { appendAudit, type Actor } from './audit'
+import { toMemberEvent, type MemberEventRow } from './events'
+import { describeAction } from './rules'
+import { DAY_MS } from './studioTime'
+
+interface ActionRow {
+  id: string
+  rule_id: string
+  rule_name: string
+  rule_version: number
+  member_id: string
+  member_name: string
+  kind: RuleActionSpec['kind']
+  points: number
+  amount_fen: number
+  days: number
+  reason: string
+  event_count: number
+  window_from: string
+  window_to: string
+  status: ProposedAction['status']
+  proposed_at: string
+  decided_at: string | null
+  decided_by: string | null
+  decided_by_name: string | null
+  decision_reason: string | null
+  overturned_at: string | null
+  effect_until: string | null
+  effect_state: string | null
+  open_appeal: number
+}
+
+const SELECT_ACTION = `SELECT a.*, EXISTS (SELECT 1 FROM appeals p WHERE p.action_id = a.id AND p.status = 'open') AS open_appeal FROM rule_actions a`
+
+function toAction(r: ActionRow): ProposedAction {
+  return {
+    id: r.id,
+    ruleId: r.rule_id,
+    ruleName: r.rule_name,
+    ruleVersion: r.rule_version,
+    memberId: r.member_id,
+    memberName: r.member_name,
+    action: { kind: r.kind, points: r.points, amountFen: r.amount_fen, days: r.days },
+    reason: r.reason,
+    eventCount: r.event_count,
+    windowFrom: r.window_from,
+    windowTo: r.window_to,
+    status: r.status,
+    proposedAt: r.proposed_at,
+    decidedAt: r.decided_at,
+    decidedBy: r.decided_by_name ?? r.decided_by,
+    decisionReason: r.decision_reason,
+    overturnedAt: r.overturned_at,
+    openAppeal: r.open_appeal === 1,
+  }
+}
+
+function actionRow(db: Db, id: string): ActionRow {
+  const row = db.prepare(`${SELECT_ACTION} WHERE a.id = ?`).get(id) as ActionRow | undefined
+  if (!row) throw new OrchardError('not_found', `处理提议不存在 / proposed action not found: ${id}`, { id })
+  return row
+}
+
+export function getAction(db: Db, id: string): ProposedAction {
+  return toAction(actionRow(db, id))
+}
+
+export function listActions(
+  db: Db,
+  q: { status?: string[]; memberId?: string; ruleId?: string; offset: number; limit: number },
+): { rows: ProposedAction[]; total: number } {
+  const clauses: string[] = []
+  const params: unknown[] = []
+  if (q.status?.length) {
+    clauses.push(`a.status IN (${q.status.map(() => '?').join(',')})`)
+    params.push(...q.status)
+  }
+  if (q.memberId) {
+    clauses.push('a.member_id = ?')
+    params.push(q.memberId)
+  }
+  if (q.ruleId) {
+    clauses.push('a.rule_id = ?')
+    params.push(q.ruleId)
+  }
+  const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM rule_actions a ${where}`).get(...params) as { n: number }).n
+  // Awaiting approval first (oldest first: fairness), then the decided, newest first.
+  const rows = db
+    .prepare(
+      `${SELECT_ACTION} ${where}
+        ORDER BY a.status = 'proposed' DESC, CASE WHEN a.status = 'proposed' THEN a.proposed_at END ASC, COALESCE(a.decided_at, a.proposed_at) DESC, a.id
+        LIMIT ? OFFSET ?`,
+    )
+    .all(...params, q.limit, q.offset) as ActionRow[]
+  return { rows: rows.map(toAction), total }
+}
+
+export function actionEvents(db: Db, actionId: string): MemberEvent[] {
+  return (
+    db
+      .prepare(
+        `SELECT e.*, m.name AS member_name FROM rule_action_events x JOIN member_events e ON e.id = x.event_id JOIN members m ON m.id = e.member_id
+          WHERE x.action_id = ? ORDER BY e.occurred_at`,
+      )
+      .all(actionId) as MemberEventRow[]
+  ).map(toMemberEvent)
+}
+
+function auditView(a: ProposedAction): Record<string, unknown> {
+  return { status: a.status, memberId: a.memberId, ruleId: a.ruleId, action: a.action, decidedBy: a.decidedBy, decisionReason: a.decisionReason, overturnedAt: a.overturnedAt }
+}
+
+/**
+ * Approves or rejects proposals. All or none: when any of them was already decided the
+ * whole batch is refused, so a manager never approves something twice by accident.
+ * An approved suspension pauses an active member until it ends (maintenance restores them).
+ */
+export function decideActions(db: Db, ids: string[], decision: 'approved' | 'rejected', reason: string, actor: Actor, now: Date): ProposedAction[] {
+  const rows = ids.map((id) => actionRow(db, id))
+  const decided = rows.filter((r) => r.status !== 'proposed')
+  if (decided.length) {
+    throw new OrchardError(
+      'already_decided',
+      `${decided.length} 条提议已经处理过，不能再次${decision === 'approved' ? '批准' : '驳回'} / ${decided.length} of these were already decided`,
+      { ids: decided.map((r) => r.id), statuses: decided.map((r) => r.status) },
+    )
+  }
+  const at = now.toISOString()
+  return db.transaction(() =>
+    rows.map((row) => {
+      const before = toAction(row)
+      let effectUntil: string | null = null
+      let effectState: string | null = null
+      if (decision === 'approved' && row.kind === 'suspension') {
+        effectUntil = new Date(now.getTime() + row.days * DAY_MS).toISOString()
+        const paused = db.prepare("UPDATE members SET status = 'paused', updated_at = ? WHERE id = ? AND status = 'active'").run(at, row.member_id)
+        effectState = paused.changes > 0 ? 'paused' : null
+      }
+      db.prepare('UPDATE rule_actions SET status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, decision_reason = ?, effect_until = ?, effect_state = ? WHERE id = ?').run(
+        decision,
+        at,
+        actor.id,
+        actor.name,
+        reason,
+        effectUntil,
+        effectState,
+        row.id,
+      )
+      const after = getAction(db, row.id)
+      appendAudit(
+        db,
+        actor,
+        {
+          kind: decision === 'approved' ? 'action.approved' : 'action.rejected',
+          entity: 'action',
+          entityId: row.id,
+          summary: `${decision === 'approved' ? '批准' : '驳回'}：${row.member_name} · ${describeAction(after.action)}（${row.rule_name}）—— ${reason} / ${decision}: ${row.member_name}`,
+          before: auditView(before),
+          after: auditView(after),
+        },
+        now,
+      )
+      return after
+    }),
+  )()
+}
+
+/** Members paused by a suspension that has ended become active again (unless someone changed them since). */
+export function endSuspensions(db: Db, now: Date): number {
+  const at = now.toISOString()
+  const due = db
+    .prepare("SELECT id, member_id FROM rule_actions WHERE kind = 'suspension' AND status = 'approved' AND effect_state = 'paused' AND (effect_until <= ? OR overturned_at IS NOT NULL)")
+    .all(at) as { id: string; member_id: string }[]
+  let restored = 0
+  for (const d of due) {
+    // Another suspension still running keeps the member paused.
+    const other = db
+      .prepare("SELECT 1 FROM rule_actions WHERE member_id = ? AND id <> ? AND kind = 'suspension' AND status = 'approved' AND effect_state = 'paused' AND effect_until > ? AND overturned_at IS NULL")
+      .get(d.member_id, d.id, at)
+    if (!other) restored += db.prepare("UPDATE members SET status = 'active', updated_at = ? WHERE id = ? AND status = 'paused'").run(at, d.member_id).changes
+    db.prepare("UPDATE rule_actions SET effect_state = 'restored' WHERE id = ?").run(d.id)
+  }
+  return restored
+}
+
+// ---------------------------------------------------------------- appeals
+
+interface AppealRow {
+  id: string
+  action_id: string
+  reason: string
+  filed_at: string
+  filed_by: string | null
+  filed_by_name: string | null
+  status: Appeal['status']
+  decided_at: string | null
+  decided_by: string | null
+  decided_by_name: string | null
+  decision_reason: string | null
+  member_id: string
+  member_name: string
+  rule_name: string
+  kind: RuleActionSpec['kind']
+  points: number
+  amount_fen: number
+  days: number
+}
+
+const SELECT_APPEAL = `SELECT p.*, a.member_id, a.member_name, a.rule_name, a.kind, a.points, a.amount_fen, a.days
+  FROM appeals p JOIN rule_actions a ON a.id = p.action_id`
+
+function toAppeal(r: AppealRow): Appeal {
+  return {
+    id: r.id,
+    actionId: r.action_id,
+    memberId: r.member_id,
+    memberName: r.member_name,
+    ruleName: r.rule_name,
+    action: { kind: r.kind, points: r.points, amountFen: r.amount_fen, days: r.days },
+    reason: r.reason,
+    filedAt: r.filed_at,
+    filedBy: r.filed_by_name ?? r.filed_by,
+    status: r.status,
+    decidedAt: r.decided_at,
+    decidedBy: r.decided_by_name ?? r.decided_by,
+    decisionReason: r.decision_reason,
+  }
+}
+
+export function listAppeals(db: Db, q: { status?: string[]; memberId?: string; actionId?: string }): Appeal[] {
+  const clauses: string[] = []
+  const params: unknown[] = []
+  if (q.status?.length) {
+    clauses.push(`p.status IN (${q.status.map(() => '?').join(',')})`)
+    params.push(...q.status)
+  }
+  if (q.memberId) {
+    clauses.push('a.member_id = ?')
+    params.push(q.memberId)
+  }
+  if (q.actionId) {
+    clauses.push('p.action_id = ?')
+    params.push(q.actionId)
+  }
+  const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''
+  return (db.prepare(`${SELECT_APPEAL} ${where} ORDER BY p.status = 'open' DESC, p.filed_at DESC`).all(...params) as AppealRow[]).map(toAppeal)
+}
+
+function appealRow(db: Db, id: string): AppealRow {
+  const row = db.prepare(`${SELECT_APPEAL} WHERE p.id = ?`).get(id) as AppealRow | undefined
+  if (!row) throw new OrchardError('not_found', `申诉不存在 / appeal not found: ${id}`, { id })
+  return row
+}
+
+/** A member's appeal against an approved action, recorded by whoever took it. One open appeal per action. */
+export function fileAppeal(db: Db, actionId: string, reason: string, actor: Actor, now: Date): Appeal {
+  const action = actionRow(db, actionId)
+  if (action.status !== 'approved') {
+    throw new OrchardError('not_appealable', '只能对已批准的处理提出申诉 / only an approved action can be appealed', { actionId, status: action.status })
+  }
+  if (action.overturned_at) throw new OrchardError('not_appealable', '该处理已被撤销 / this action was already overturned', { actionId })
+  if (action.open_appeal) throw new OrchardError('appeal_open', '该处理已有待裁决的申诉 / this action already has an open appeal', { actionId })
+  const id = newId()
+  return db.transaction(() => {
+    db.prepare("INSERT INTO appeals (id, action_id, reason, filed_at, filed_by, filed_by_name, status) VALUES (?, ?, ?, ?, ?, ?, 'open')").run(
+      id,
+      actionId,
+      reason,
+      now.toISOString(),
+      actor.id,
+      actor.name,
+    )
+    const appeal = toAppeal(appealRow(db, id))
+    appendAudit(
+      db,
+      actor,
+      {
+        kind: 'appeal.filed',
+        entity: 'appeal',
+        entityId: id,
+        summary: `${action.member_name} 对「${action.rule_name}」的处理提出申诉：${reason} / ${action.member_name} appealed`,
+        after: { actionId, reason, status: 'open' },
+      },
+      now,
+    )
+    return appeal
+  })()
+}
+
+/** Upheld: the action stands. Overturned: the action is reversed (money actions then reach the ledger's reversals). */
+export function decideAppeal(db: Db, appealId: string, decision: 'upheld' | 'overturned', reason: string, actor: Actor, now: Date): Appeal {
+  const row = appealRow(db, appealId)
+  if (row.status !== 'open') throw new OrchardError('already_decided', '该申诉已经裁决 / this appeal was already decided', { appealId, status: row.status })
+  const at = now.toISOString()
+  return db.transaction(() => {
+    db.prepare('UPDATE appeals SET status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, decision_reason = ? WHERE id = ?').run(
+      decision,
+      at,
+      actor.id,
+      actor.name,
+      reason,
+      appealId,
+    )
+    if (decision === 'overturned') {
+      db.prepare('UPDATE rule_actions SET overturned_at = ? WHERE id = ?').run(at, row.action_id)
+      endSuspensions(db, now)
+    }
+    const after = toAppeal(appealRow(db, appealId))
+    appendAudit(
+      db,
+      actor,
+      {
+        kind: decision === 'upheld' ? 'appeal.upheld' : 'appeal.overturned',
+        entity: 'appeal',
+        entityId: appealId,
+        summary: `${decision === 'upheld' ? '维持' : '撤销'}对 ${row.member_name} 的处理（${row.rule_name}）—— ${reason} / appeal ${decision}`,
+        before: { status: 'open', actionId: row.action_id },
+        after: { status: decision, actionId: row.action_id, reason },
+      },
+      now,
+    )
+    return after
+  })()
+}
+
+export function pendingCounts(db: Db): { actions: number; appeals: number } {
+  return {
+    actions: (db.prepare("SELECT COUNT(*) AS n FROM rule_actions WHERE status = 'proposed'").get() as { n: number }).n,
+    appeals: (db.prepare("SELECT COUNT(*) AS n FROM appeals WHERE status = 'open'").get() as { n: number }).n,
+  }
+}

@@ -1,0 +1,36 @@
+import type Database from 'better-sqlite3'
+import type { CareTriggerSettings } from '../../../src-shared/contracts/lifecycle'
+import type { Db } from '../db/connection'
+
+export function readLifecycleSetting<T>(db: Db, key: string): T | undefined {
+  const row = db.prepare('SELECT value FROM lifecycle_settings WHERE key = ?').get(key) as { value: string } | undefined
+  return row ? (JSON.parse(row.value) as T) : undefined
+}
+
+const upserts = new WeakMap<Db, Database.Statement<unknown[]>>()
+
+export function writeLifecycleSetting(db: Db, key: string, value: unknown): void {
+  let upsert = upserts.get(db)
+  if (!upsert) {
+    upsert = db.prepare('INSERT INTO lifecycle_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+    upserts.set(db, upsert)
+  }
+  upsert.run(key, JSON.stringify(value))
+}
+
+/** The thresholds a studio starts with (DOMAIN: care does not stop after a month). */
+export const DEFAULT_TRIGGER_SETTINGS: CareTriggerSettings = {
+  notInGroupMinutes: 60,
+  quietSaleDays: 14,
+  quietShareDays: 14,
+  groupAverageDays: 3,
+  groupDropPoints: 20,
+  groupFloorScore: 25,
+  apprenticesMin: 2,
+  lookbackDays: 7,
+  horizonDays: 7,
+}
+
+export function triggerSettings(db: Db): CareTriggerSettings {
+  return { ...DEFAULT_TRIGGER_SETTINGS, ...(readLifecycleSetting<Partial<CareTriggerSettings>>(db, 'care_triggers') ?? {}) }
+}
