@@ -89,3 +89,20 @@ export function formatFen(fen: number): string {
   const rest = String(abs % 100).padStart(2, '0')
   return `${sign}${yuan.toLocaleString('en-US')}.${rest}`
 }
+
+/** The ledger's words (kinds and statuses are defined with the wire shape in ledgerWire.ts). */
+export const LEDGER_KIND_LABELS = {
+  sale_commission: { zh: '销售佣金', en: 'Sale commission' },
+  mentor_commission: { zh: '师傅佣金', en: 'Mentor commission' },
+  membership_fee: { zh: '会员费', en: 'Membership fee' },
+  penalty: { zh: '扣罚', en: 'Penalty' },
+  bonus: { zh: '奖励', en: 'Bonus' },
+  reversal: { zh: '冲回', en: 'Reversal' },
+} as const
+
+export const LEDGER_STATUS_LABELS = {
+  pending: { zh: '待审', en: 'Pending' },
+  approved: { zh: '已批准', en: 'Approved' },
+  paid: { zh: '已支付', en: 'Paid' },
+  rejected: { zh: '已驳回', en: 'Rejected' },
+} as const

@@ -15,6 +15,7 @@ import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
 import { AREAS } from './areas'
 import { ledgerHandlers } from './ledger'
+import { fileKeyStore, type KeyStore } from './ledger/keystore'
 import { lifecycleHandlers } from './lifecycle'
 import { materialsHandlers } from './materials'
 import { syncHandlers } from './sync'
@@ -53,6 +54,8 @@ export interface CreateCoreOptions {
   nativeBinding?: string
   /** What a brand-new data folder starts with; default: the demo studio. */
   firstStart?: 'demo' | 'empty'
+  /** Where the payout-account key lives; default: a 0600 key file in the data folder. */
+  keyStore?: KeyStore
 }
 
 export interface OrchardCore {
@@ -89,6 +92,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     version: options.version ?? '0.0.0-dev',
     nativeBinding: options.nativeBinding,
     session: { profileId: null, role: null, name: null },
+    keyStore: options.keyStore ?? fileKeyStore(paths.dataDir),
     emit: (event, payload) => {
       bus.emit(event, payload)
       bus.emit('*', event, payload)

@@ -2,6 +2,7 @@ import type { Session } from '../../src-shared/roles'
 import type { EventName, EventPayload, MethodName, MethodOutput, MethodParsedInput, ServiceName } from '../../src-shared/contract'
 import type { Clock } from './clock'
 import type { Db } from './db/connection'
+import type { KeyStore } from './ledger/keystore'
 import type { DataPaths } from './paths'
 
 export type HostKind = 'electron' | 'browser' | 'cli' | 'test'
@@ -18,6 +19,8 @@ export interface CoreContext {
   timezone(): string
   /** better_sqlite3.node for the running runtime, for second connections (restore). */
   nativeBinding?: string
+  /** The key that encrypts members' payout accounts (OS keychain in the desktop shell, a 0600 key file elsewhere). */
+  keyStore: KeyStore
   /** Who the core acts for (the signed-in profile); permissions are checked against it. */
   session: Session
   /** Re-open the database after its file was replaced (restore). */

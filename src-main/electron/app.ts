@@ -9,6 +9,7 @@ import { listBackups, restoreBackupFile } from '../core/backups/handlers'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
 import { HOST_CHANNELS, MENU_CHANNEL } from './channels'
+import { keychainKeyStore } from './keystore'
 import { installMenu } from './menu'
 import { electronNativeBinding } from './native'
 import { buildCsp, isTrustedSender, secureSession, secureWebContents, type SecurityOptions } from './security'
@@ -66,7 +67,14 @@ export function startDesktopApp(paths: DesktopPaths): { ready: Promise<void> } |
         { expected: join(paths.appRoot, '.cache', 'electron-native', process.versions.electron, 'better_sqlite3.node') },
       )
     }
-    core = createCore({ dataDir, host: 'electron', version: app.getVersion(), nativeBinding, firstStart: readPreferences(dataFolder).firstStart })
+    core = createCore({
+      dataDir,
+      host: 'electron',
+      version: app.getVersion(),
+      nativeBinding,
+      firstStart: readPreferences(dataFolder).firstStart,
+      keyStore: keychainKeyStore(dataDir),
+    })
   } catch (err) {
     const e = OrchardError.from(err)
     startupError = { code: e.code, message: e.message, dataDir }

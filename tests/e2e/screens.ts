@@ -21,6 +21,8 @@ const SCREENS: [route: string, ready: string][] = [
   ['members', 'members-tree'],
   ['orders', 'orders-table'],
   ['import', 'import-view'],
+  ['ledger', 'ledger-members'],
+  ['schemes', 'scheme-compliance'],
   ['settings', 'settings-data-folder'],
 ]
 const THEMES = ['light', 'dark'] as const

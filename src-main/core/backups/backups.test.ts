@@ -44,6 +44,7 @@ beforeEach(() => {
     clock,
     host: 'test',
     session: { profileId: null, role: null, name: null },
+    keyStore: { dataKey: () => Buffer.alloc(32) },
     version: 'test',
     emit: (event, payload) => events.push({ event, payload }),
     timezone: () => 'Asia/Shanghai',

@@ -38,6 +38,7 @@ function contextFor(db: Db, events: { event: string; payload: unknown }[] = []):
     clock: fixedClock(NOW.toISOString()),
     host: 'test',
     session: { profileId: null, role: null, name: null },
+    keyStore: { dataKey: () => Buffer.alloc(32) },
     version: 'test',
     emit: (event, payload) => {
       events.push({ event, payload })

@@ -26,6 +26,7 @@ beforeEach(() => {
     clock: fixedClock(now.toISOString()),
     host: 'test',
     session: { profileId: null, role: null, name: null },
+    keyStore: { dataKey: () => Buffer.alloc(32) },
     version: 'test',
     emit: (_event, payload) => changed.push(payload),
     timezone: () => 'Asia/Shanghai',

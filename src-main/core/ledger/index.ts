@@ -1,10 +1,32 @@
 import { ledgerContract } from '../../../src-shared/contracts/ledger'
 import type { CoreArea } from '../area'
 import type { ServiceHandlers } from '../context'
+import { seedLedgerDemo } from './demo'
+import { feesHandlers, groupBuysHandlers, ledgerServiceHandlers, payoutsHandlers, schemesHandlers } from './handlers'
 
 type Services = keyof typeof ledgerContract
 
 /** The ledger services, one handler per contract method. */
-export const ledgerHandlers: { [S in Services]: ServiceHandlers<S> } = {}
+export const ledgerHandlers: { [S in Services]: ServiceHandlers<S> } = {
+  ledger: ledgerServiceHandlers,
+  schemes: schemesHandlers,
+  fees: feesHandlers,
+  groupBuys: groupBuysHandlers,
+  payouts: payoutsHandlers,
+}
 
-export const ledgerArea: CoreArea = {}
+export const ledgerArea: CoreArea = {
+  /**
+   * Emptying the studio is the one time ledger rows are deleted (a safety backup was
+   * taken first); the marker lets the append-only trigger through inside this transaction.
+   */
+  clearStudio(ctx) {
+    const db = ctx.db
+    db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('ledger.clearing', 'true')").run()
+    for (const table of ['ledger_entries', 'ledger_posted_orders', 'payout_accounts', 'group_buy_orders', 'group_buys', 'membership_fees', 'commission_scheme_versions', 'commission_schemes']) {
+      db.prepare(`DELETE FROM ${table}`).run()
+    }
+    db.prepare("DELETE FROM settings WHERE key = 'ledger.clearing'").run()
+  },
+  seedDemo: (ctx, options) => seedLedgerDemo(ctx, options),
+}

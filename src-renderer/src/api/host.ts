@@ -47,6 +47,22 @@ export const host = {
     return { fileName: result.fileName, rows: result.rows }
   },
 
+  /**
+   * Gives the user a file the core writes (a statement, a report): the desktop asks
+   * where to save it, the browser downloads what the core wrote into exports/.
+   */
+  async saveGenerated(defaultName: string, produce: (path?: string) => Promise<{ path: string; fileName: string }>): Promise<string | null> {
+    const ext = defaultName.split('.').pop() ?? ''
+    if (window.orchardHost) {
+      const path = await window.orchardHost.pickSavePath({ title: '导出 / Export', defaultName, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] })
+      if (!path) return null
+      return (await produce(path)).fileName
+    }
+    const result = await produce()
+    triggerDownload(`${HTTP_DOWNLOAD}?path=${encodeURIComponent(result.path)}&token=${encodeURIComponent(browserToken())}`, result.fileName)
+    return result.fileName
+  },
+
   /** Hands text the console produced (an error report) to the user as a file. */
   downloadText(fileName: string, text: string, mime = 'text/csv;charset=utf-8'): void {
     const url = URL.createObjectURL(new Blob([text], { type: mime }))

@@ -35,7 +35,7 @@ const upload = (name: string, body: string | Buffer, contentType = 'application/
   fetch(`${base()}/api/upload?name=${encodeURIComponent(name)}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${host.token}`, 'content-type': contentType },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   })
 const download = (path: string) => fetch(`${base()}/api/download?path=${encodeURIComponent(path)}&token=${host.token}`)
 

@@ -1,0 +1,72 @@
+import type { CoreContext, ServiceHandlers } from '../context'
+import { requirePermission } from '../permissions'
+import { createGroupBuy, decideGroupBuy, listFees, listGroupBuys, listPayouts, recordFee, removePayout, savePayout } from './accounts'
+import { postLedger } from './posting'
+import { entryDetail, listEntries, statement, summary } from './queries'
+import { exportReport } from './reports'
+import { checkScheme, listSchemes, saveScheme, schemeVersions } from './schemes'
+
+const changed = (ctx: CoreContext, ...entities: string[]) => ctx.emit('data.changed', { entities: ['ledger', ...entities] })
+
+export const ledgerServiceHandlers: ServiceHandlers<'ledger'> = {
+  post: (_input, ctx) => {
+    requirePermission(ctx, 'ledger.post', 'ledger.post')
+    const result = postLedger(ctx)
+    if (result.entries) changed(ctx)
+    return result
+  },
+  summary: ({ period }, ctx) => summary(ctx.db, period),
+  statement: ({ memberId, period }, ctx) => statement(ctx.db, memberId, period),
+  entries: (q, ctx) => listEntries(ctx.db, q),
+  entry: ({ id }, ctx) => entryDetail(ctx.db, id),
+  export: (input, ctx) => exportReport(ctx, input),
+}
+
+export const schemesHandlers: ServiceHandlers<'schemes'> = {
+  list: (_input, ctx) => listSchemes(ctx.db),
+  versions: ({ id }, ctx) => schemeVersions(ctx.db, id),
+  check: ({ rules }) => checkScheme(rules),
+  save: (input, ctx) => {
+    requirePermission(ctx, 'schemes.edit', 'schemes.save')
+    const scheme = saveScheme(ctx.db, input, ctx.session.name ?? ctx.session.role ?? 'system', ctx.clock.now().toISOString())
+    changed(ctx, 'schemes')
+    return scheme
+  },
+}
+
+export const feesHandlers: ServiceHandlers<'fees'> = {
+  list: ({ memberId }, ctx) => listFees(ctx.db, memberId),
+  record: (input, ctx) => {
+    requirePermission(ctx, 'ledger.money', 'fees.record')
+    const fee = recordFee(ctx, input)
+    changed(ctx, 'fees')
+    return fee
+  },
+}
+
+export const groupBuysHandlers: ServiceHandlers<'groupBuys'> = {
+  list: (_input, ctx) => listGroupBuys(ctx.db),
+  create: (input, ctx) => {
+    requirePermission(ctx, 'ledger.money', 'groupBuys.create')
+    return createGroupBuy(ctx, input)
+  },
+  decide: ({ id, outcome }, ctx) => {
+    requirePermission(ctx, 'ledger.money', 'groupBuys.decide')
+    const buy = decideGroupBuy(ctx, id, outcome)
+    changed(ctx, 'orders')
+    return buy
+  },
+}
+
+export const payoutsHandlers: ServiceHandlers<'payouts'> = {
+  list: ({ memberId }, ctx) => listPayouts(ctx.db, memberId),
+  save: (input, ctx) => {
+    requirePermission(ctx, 'payouts.manage', 'payouts.save')
+    return savePayout(ctx, input)
+  },
+  remove: ({ id }, ctx) => {
+    requirePermission(ctx, 'payouts.manage', 'payouts.remove')
+    removePayout(ctx.db, id)
+    return { ok: true as const }
+  },
+}

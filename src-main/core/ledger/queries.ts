@@ -1,0 +1,128 @@
+import type { LedgerEntry, Statement, StatusTotals, Summary } from '../../../src-shared/contracts/ledger'
+import { OrchardError } from '../../../src-shared/errors'
+import type { Db } from '../db/connection'
+
+/**
+ * Money by status. `earned` is everything but rejected entries and membership fees
+ * (fees are paid in by members, never commission); `owed` is earned and not paid.
+ */
+const TOTALS = `COUNT(*) AS entries,
+  COALESCE(SUM(CASE WHEN e.status <> 'rejected' THEN e.amount_fen END), 0) AS earnedFen,
+  COALESCE(SUM(CASE WHEN e.status = 'pending' THEN e.amount_fen END), 0) AS pendingFen,
+  COALESCE(SUM(CASE WHEN e.status = 'approved' THEN e.amount_fen END), 0) AS approvedFen,
+  COALESCE(SUM(CASE WHEN e.status = 'paid' THEN e.amount_fen END), 0) AS paidFen,
+  COALESCE(SUM(CASE WHEN e.status = 'rejected' THEN e.amount_fen END), 0) AS rejectedFen,
+  COALESCE(SUM(CASE WHEN e.status IN ('pending', 'approved') THEN e.amount_fen END), 0) AS owedFen`
+
+const ENTRY_COLUMNS = `e.id, m.id AS memberId, e.member_code AS memberCode, m.name AS memberName, e.kind, e.amount_fen AS amountFen,
+  e.source_type AS sourceType, e.source_key AS sourceKey, e.reverses_id AS reversesId, e.scheme_id AS schemeId,
+  e.scheme_version AS schemeVersion, e.base_fen AS baseFen, e.rate_bp AS rateBp, e.period, e.occurred_at AS occurredAt,
+  e.memo, e.status, e.origin, e.order_id AS orderId, o.order_no AS orderNo, e.pending_sync = 0 AS synced, e.created_at AS createdAt`
+const ENTRY_FROM = `ledger_entries e LEFT JOIN members m ON m.invite_code = e.member_code LEFT JOIN orders o ON o.id = e.order_id`
+
+type EntryRow = Omit<LedgerEntry, 'synced'> & { synced: number }
+const toEntry = (r: EntryRow): LedgerEntry => ({ ...r, synced: r.synced === 1 })
+
+export function summary(db: Db, period: string | undefined): Summary {
+  const where = period ? `e.period = ? AND e.kind <> 'membership_fee'` : `e.kind <> 'membership_fee'`
+  const args = period ? [period] : []
+  const totals = db.prepare(`SELECT ${TOTALS} FROM ledger_entries e WHERE ${where}`).get(...args) as StatusTotals
+  const members = db
+    .prepare(
+      `SELECT m.id AS memberId, t.code AS memberCode, m.name AS memberName, m.level, t.* FROM (
+         SELECT e.member_code AS code, ${TOTALS} FROM ledger_entries e WHERE ${where} GROUP BY e.member_code COLLATE NOCASE
+       ) t LEFT JOIN members m ON m.invite_code = t.code
+       ORDER BY t.owedFen DESC, t.code`,
+    )
+    .all(...args) as (StatusTotals & { memberId: string | null; memberCode: string; memberName: string | null; level: number | null; code?: string })[]
+  const fees = db
+    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries e WHERE e.kind = 'membership_fee' AND e.status <> 'rejected'${period ? ' AND e.period = ?' : ''}`)
+    .get(...args) as { n: number }
+  return {
+    period: period ?? null,
+    totals,
+    feesFen: fees.n,
+    members: members.map(({ code: _code, ...m }) => m),
+  }
+}
+
+function memberById(db: Db, id: string) {
+  const m = db.prepare('SELECT id, invite_code AS code, name, level FROM members WHERE id = ? OR invite_code = ?').get(id, id) as
+    | { id: string; code: string; name: string; level: number }
+    | undefined
+  if (!m) throw new OrchardError('not_found', `没有这位会员 / no such member: ${id}`, { field: 'memberId', value: id })
+  return m
+}
+
+/** A member's statement for a month: what was earned before it, each entry in it, and where it closes. */
+export function statement(db: Db, memberIdOrCode: string, period: string): Statement {
+  const m = memberById(db, memberIdOrCode)
+  const opening = db
+    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries WHERE member_code = ? AND period < ? AND status <> 'rejected' AND kind <> 'membership_fee'`)
+    .get(m.code, period) as { n: number }
+  const entries = (
+    db
+      .prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.member_code = ? AND e.period = ? AND e.kind <> 'membership_fee' ORDER BY e.occurred_at, e.rowid`)
+      .all(m.code, period) as EntryRow[]
+  ).map(toEntry)
+  const totals = db.prepare(`SELECT ${TOTALS} FROM ledger_entries e WHERE e.member_code = ? AND e.period = ? AND e.kind <> 'membership_fee'`).get(m.code, period) as StatusTotals
+  const fees = db
+    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries WHERE member_code = ? AND period = ? AND kind = 'membership_fee' AND status <> 'rejected'`)
+    .get(m.code, period) as { n: number }
+  return {
+    member: { id: m.id, code: m.code, name: m.name, level: m.level },
+    period,
+    openingFen: opening.n,
+    entries,
+    closingFen: opening.n + totals.earnedFen,
+    totals,
+    feesFen: fees.n,
+  }
+}
+
+export function listEntries(
+  db: Db,
+  q: { memberId?: string; period?: string; status?: string; kind?: string; orderId?: string; offset: number; limit: number },
+): { rows: LedgerEntry[]; total: number } {
+  const where: string[] = []
+  const args: unknown[] = []
+  if (q.memberId) {
+    where.push('e.member_code = ?')
+    args.push(memberById(db, q.memberId).code)
+  }
+  const filters: [string, unknown][] = [
+    ['e.period = ?', q.period],
+    ['e.status = ?', q.status],
+    ['e.kind = ?', q.kind],
+    ['e.order_id = ?', q.orderId],
+  ]
+  for (const [sql, value] of filters) {
+    if (value === undefined) continue
+    where.push(sql)
+    args.push(value)
+  }
+  const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM ledger_entries e ${clause}`).get(...args) as { n: number }).n
+  const rows = (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} ${clause} ORDER BY e.occurred_at DESC, e.rowid DESC LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as EntryRow[]).map(toEntry)
+  return { rows, total }
+}
+
+/** One entry, what reverses it, and the order (with its lines) it came from. */
+export function entryDetail(db: Db, id: string) {
+  const row = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.id = ?`).get(id) as EntryRow | undefined
+  if (!row) throw new OrchardError('not_found', `没有这条账目 / no such ledger entry: ${id}`, { field: 'id', value: id })
+  const reversals = (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.reverses_id = ? ORDER BY e.rowid`).all(id) as EntryRow[]).map(toEntry)
+  let order = null
+  if (row.orderId) {
+    const o = db.prepare('SELECT id, order_no AS orderNo, status, placed_at AS placedAt, total_fen AS totalFen, refunded_fen AS refundedFen FROM orders WHERE id = ?').get(row.orderId) as
+      | { id: string; orderNo: string; status: string; placedAt: string; totalFen: number; refundedFen: number }
+      | undefined
+    if (o) {
+      const lines = db
+        .prepare('SELECT line_no AS lineNo, sku, name, quantity, amount_fen AS amountFen FROM order_lines WHERE order_id = ? ORDER BY line_no')
+        .all(o.id) as { lineNo: number; sku: string; name: string; quantity: number; amountFen: number }[]
+      order = { ...o, lines }
+    }
+  }
+  return { entry: toEntry(row), reversals, order }
+}

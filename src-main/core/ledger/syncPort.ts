@@ -1,0 +1,101 @@
+import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
+import type { Db } from '../db/connection'
+import { deviceId } from './entries'
+
+export { deviceId } from './entries'
+
+interface WireRow {
+  id: string
+  memberCode: string
+  kind: LedgerEntryWire['kind']
+  amountFen: number
+  sourceType: LedgerEntryWire['sourceType']
+  sourceKey: string
+  reversesId: string | null
+  schemeId: string | null
+  schemeVersion: number | null
+  period: string
+  occurredAt: string
+  memo: string
+  deviceId: string
+}
+
+const WIRE_COLUMNS = `id, member_code AS memberCode, kind, amount_fen AS amountFen, source_type AS sourceType, source_key AS sourceKey,
+  reverses_id AS reversesId, scheme_id AS schemeId, scheme_version AS schemeVersion, period, occurred_at AS occurredAt, memo, device_id AS deviceId`
+
+/** Entries the team's server does not have yet, oldest first (the outbox is their pending_sync mark). */
+export function outboxBatch(db: Db, limit: number): LedgerEntryWire[] {
+  return db.prepare(`SELECT ${WIRE_COLUMNS} FROM ledger_entries INDEXED BY ledger_outbox WHERE pending_sync = 1 ORDER BY rowid LIMIT ?`).all(limit) as WireRow[]
+}
+
+/** The server holds these ids (stored now or before): they leave the outbox. */
+export function markAccepted(db: Db, ids: string[]): void {
+  const mark = db.prepare('UPDATE ledger_entries SET pending_sync = 0 WHERE id = ? AND pending_sync = 1')
+  db.transaction(() => {
+    for (const id of ids) mark.run(id)
+  })()
+}
+
+export function outboxCount(db: Db): number {
+  return (db.prepare('SELECT COUNT(*) AS n FROM ledger_entries INDEXED BY ledger_outbox WHERE pending_sync = 1').get() as { n: number }).n
+}
+
+/**
+ * Entries other workstations of the team posted, as the server passed them on: each
+ * stored once (an id already here — the same sale imported here too — is skipped),
+ * never put into the outbox. Order-line and refund entries are linked to this
+ * workstation's copy of the order by its number, so a later refund seen here
+ * undoes the right reversal. A member unknown here is kept by code and reported.
+ */
+export function applyRemoteEntries(db: Db, entries: LedgerEntryWire[]): { inserted: number; unknownMembers: string[] } {
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO ledger_entries (id, member_code, kind, amount_fen, source_type, source_key, reverses_id, scheme_id, scheme_version,
+       period, occurred_at, memo, device_id, origin, order_id, pending_sync, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote', ?, 0, ?)`,
+  )
+  const orderByNo = db.prepare('SELECT id FROM orders WHERE order_no = ?').pluck()
+  const known = db.prepare('SELECT 1 FROM members WHERE invite_code = ?').pluck()
+  const unknown = new Set<string>()
+  const now = new Date().toISOString()
+  let inserted = 0
+  db.transaction(() => {
+    for (const e of entries) {
+      const orderNo = e.sourceType === 'order_line' || e.sourceType === 'refund' ? e.sourceKey.slice(0, e.sourceKey.lastIndexOf('#')) : null
+      const orderId = orderNo ? ((orderByNo.get(orderNo) as string | undefined) ?? null) : null
+      const r = insert.run(e.id, e.memberCode, e.kind, e.amountFen, e.sourceType, e.sourceKey, e.reversesId, e.schemeId, e.schemeVersion, e.period, e.occurredAt, e.memo, e.deviceId, orderId, now)
+      if (r.changes) {
+        inserted++
+        if (!known.get(e.memberCode)) unknown.add(e.memberCode)
+      }
+    }
+  })()
+  return { inserted, unknownMembers: [...unknown] }
+}
+
+/**
+ * The server's decisions (approved, paid, rejected), applied in the server's own
+ * order: a change older than the one already applied is ignored, and a paid entry
+ * never moves again. Entries not here yet are skipped (they arrive with a pull).
+ */
+export function applyStatusChanges(db: Db, changes: LedgerStatusChange[]): { applied: number } {
+  const update = db.prepare(
+    `UPDATE ledger_entries SET status = ?, status_seq = ?, status_note = ? WHERE id = ? AND status_seq < ? AND (status <> 'paid' OR ? = 'paid')`,
+  )
+  let applied = 0
+  db.transaction(() => {
+    for (const c of changes) applied += update.run(c.status, c.seq, c.note, c.entryId, c.seq, c.status).changes
+  })()
+  return { applied }
+}
+
+/**
+ * The server lost data (a reset): every entry goes back into the outbox — those
+ * pulled from other workstations too (they carry their own device id), so the
+ * team's books come back even if that workstation is gone.
+ */
+export function requeueAll(db: Db): number {
+  return db.prepare('UPDATE ledger_entries SET pending_sync = 1 WHERE pending_sync = 0').run().changes
+}
+
+/** The port the sync works through (src-main/core/sync/port.ts). */
+export const ledgerSyncPort = { outboxBatch, markAccepted, outboxCount, applyRemoteEntries, applyStatusChanges, deviceId, requeueAll }
