@@ -23,8 +23,11 @@ test('a statement closes at its opening plus the month’s entries', async ({ pa
   await page.getByTestId('statement-member').click()
   await page.keyboard.type(top.memberCode)
   await page.keyboard.press('Enter')
+  // The sheet shows the chosen member before its figures are read.
+  await expect(page.getByTestId('ledger-statement').locator('h3')).toContainText(top.memberCode)
   const fen = async (id: string) => Number(await page.getByTestId(id).getAttribute('data-fen'))
-  await expect(page.getByTestId('statement-closing')).toBeVisible()
+  const expected = await studio.core.invoke('ledger', 'statement', { memberId: top.memberId!, period: (await page.getByTestId('statement-period').innerText()).trim() })
+  await expect(page.getByTestId('statement-closing')).toHaveAttribute('data-fen', String(expected.closingFen))
   expect(await fen('statement-closing')).toBe((await fen('statement-opening')) + (await fen('statement-earned')))
   await expect(page.getByTestId('payout-accounts')).toBeVisible()
 })

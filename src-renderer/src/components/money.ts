@@ -1,8 +1,8 @@
 import { ref } from 'vue'
 import { formatFen } from '@shared/vocabulary'
 
-/** ¥1,234.50 from integer fen. */
-export const yuan = (fen: number): string => `¥${formatFen(fen)}`
+/** ¥1,234.50 from integer fen; −¥2.10 for a reversal. */
+export const yuan = (fen: number): string => (fen < 0 ? `-¥${formatFen(-fen)}` : `¥${formatFen(fen)}`)
 
 /**
  * The studio's time zone (Settings → 工作室). A ref, so tables and drawers that
