@@ -7,7 +7,7 @@ const root = dirname(fileURLToPath(import.meta.url))
 export default defineConfig({
   resolve: { alias: { '@shared': resolve(root, 'src-shared') } },
   test: {
-    include: ['src-main/**/*.test.ts', 'src-shared/**/*.test.ts', 'src-server/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+    include: ['src-main/**/*.test.ts', 'src-shared/**/*.test.ts', 'src-server/**/*.test.ts', 'tests/unit/**/*.test.ts', 'tests/chaos/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

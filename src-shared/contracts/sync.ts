@@ -1,7 +1,159 @@
 /**
  * The workstation's sync with the team's server: its part of the contract.
  * contract.ts spreads these into the one table every host serves.
+ *
+ * Stable for the console: names are added, never renamed.
  */
-export const syncContract = {} as const
+import { z } from 'zod'
+import { command, query } from '../contractKit'
+import { Empty, IsoTime } from '../schemas'
 
-export const syncEvents = {} as const
+/**
+ * Where the workstation's sync stands:
+ *  - unenrolled: no team server configured (nothing leaves the workstation);
+ *  - idle: enrolled, the last round reached the server, nothing under way;
+ *  - syncing: a round is under way (pushing or pulling);
+ *  - offline: the server could not be reached; the next attempt is scheduled;
+ *  - revoked: the server refused this device's token (a manager revoked it): enrol again;
+ *  - error: the server answered with an error; retried with back-off.
+ */
+export const SYNC_PHASES = ['unenrolled', 'idle', 'syncing', 'offline', 'revoked', 'error'] as const
+export const SyncPhase = z.enum(SYNC_PHASES)
+export type SyncPhase = z.infer<typeof SyncPhase>
+export const SYNC_PHASE_LABELS: Record<SyncPhase, { zh: string; en: string }> = {
+  unenrolled: { zh: '未连接团队服务器', en: 'Not connected to a team server' },
+  idle: { zh: '已同步', en: 'In sync' },
+  syncing: { zh: '同步中', en: 'Syncing' },
+  offline: { zh: '离线', en: 'Offline' },
+  revoked: { zh: '设备已被撤销', en: 'Device revoked' },
+  error: { zh: '同步出错', en: 'Sync error' },
+}
+
+/** Error codes a failed round (and `lastError`) carries. */
+export const SYNC_ERROR_CODES = [
+  'sync_not_enrolled',
+  'sync_unreachable',
+  'sync_timeout',
+  'sync_revoked',
+  'sync_enrol_refused',
+  'sync_rejected',
+  'sync_server_error',
+  'sync_protocol',
+] as const
+export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number]
+
+/** What one round did: push until the outbox is empty, then pull until the server has nothing newer. */
+export const SyncRound = z.object({
+  startedAt: IsoTime,
+  finishedAt: IsoTime,
+  /** Entries sent to the server (repeats after a lost reply count again). */
+  pushed: z.number().int(),
+  /** Entries the server confirmed (new, or already stored identically): dropped from the outbox. */
+  accepted: z.number().int(),
+  /** Entries whose id the server already holds with different money (member, kind, amount, source, period): kept locally, listed in `conflicts`. */
+  conflicts: z.number().int(),
+  /** Entries from the team's other workstations received. */
+  pulled: z.number().int(),
+  /** Status changes (approved, paid, rejected) received. */
+  statusChanges: z.number().int(),
+  /** Entries still waiting in the outbox after the round. */
+  pending: z.number().int(),
+  /** True when the server's instance changed (it was reset or restored): every local entry was offered again. */
+  serverReset: z.boolean(),
+})
+export type SyncRound = z.infer<typeof SyncRound>
+
+export const SyncErrorInfo = z.object({
+  code: z.string(),
+  /** Bilingual "中文 / English", ready to show. */
+  message: z.string(),
+  at: IsoTime,
+})
+
+/** The sync state the console's header shows; also sent as the `sync.state` event whenever it changes. */
+export const SyncStatus = z.object({
+  enrolled: z.boolean(),
+  phase: SyncPhase,
+  /** The last contact with the server succeeded (false while unenrolled). */
+  online: z.boolean(),
+  /** The team server's base URL, e.g. http://192.168.1.20:7430 */
+  serverUrl: z.string().nullable(),
+  /** The team this workstation belongs to on the server. */
+  team: z.string().nullable(),
+  /** The id the server gave this device at enrolment. */
+  deviceId: z.string().nullable(),
+  deviceName: z.string().nullable(),
+  /** Ledger entries written here and not yet confirmed by the server. */
+  pending: z.number().int(),
+  /**
+   * Members that entries from the team's other workstations name but this workstation
+   * does not know yet (by invite code). Their entries are kept; add the members so
+   * statements can show them.
+   */
+  waiting: z.number().int(),
+  /** Their invite codes (the first 20). */
+  unknownMembers: z.array(z.string()),
+  /** Entries the server holds with a different content than this workstation (never overwritten either way). */
+  conflicts: z.number().int(),
+  lastSuccessAt: IsoTime.nullable(),
+  lastAttemptAt: IsoTime.nullable(),
+  lastError: SyncErrorInfo.nullable(),
+  /** When the background loop tries next (null while a round runs or when unenrolled). */
+  nextAttemptAt: IsoTime.nullable(),
+  /** Failed rounds in a row; the back-off grows with it. */
+  failures: z.number().int(),
+  lastRound: SyncRound.nullable(),
+})
+export type SyncStatus = z.infer<typeof SyncStatus>
+
+/** One entry the server holds with a different content; the workstation keeps its own and shows both. */
+export const SyncConflict = z.object({
+  entryId: z.string(),
+  /** Fields that differ, e.g. ["amountFen", "memo"]. */
+  fields: z.array(z.string()),
+  localAmountFen: z.number().int().nullable(),
+  serverAmountFen: z.number().int().nullable(),
+  detectedAt: IsoTime,
+})
+export type SyncConflict = z.infer<typeof SyncConflict>
+
+export const SyncEnrolInput = z.object({
+  /** The team server's base URL (http or https). */
+  server: z
+    .string()
+    .trim()
+    .url('应为服务器地址，例如 http://192.168.1.20:7430 / expected a server URL, e.g. http://192.168.1.20:7430')
+    .refine((s) => /^https?:\/\//i.test(s), '只支持 http 或 https / only http or https'),
+  /** The one-time enrolment code a manager got from `orchard server enrol`. */
+  code: z.string().trim().min(6).max(64),
+  /** How the server lists this workstation; defaults to the machine's host name. */
+  deviceName: z.string().trim().min(1).max(80).optional(),
+})
+
+export const syncContract = {
+  sync: {
+    status: query(Empty, SyncStatus),
+    /** Registers this workstation with the team's server using a one-time code; the background sync starts at once. */
+    enrol: command(SyncEnrolInput, SyncStatus),
+    /**
+     * Pushes and pulls until nothing is left; resolves with what the round did, or
+     * rejects with the round's error (code from SYNC_ERROR_CODES). Declared a query
+     * on purpose: it waits on the network and must not hold up the studio's other
+     * writes; its own writes are short transactions of their own.
+     */
+    syncNow: query(Empty, SyncRound),
+    /** Conflicting entries (same id, different content on the server), newest first. */
+    conflicts: query(Empty, z.array(SyncConflict)),
+    /**
+     * Disconnects this workstation from the team server: the token is forgotten, the
+     * loop stops. Nothing is deleted: the ledger and its outbox stay; a later
+     * enrolment offers every entry again.
+     */
+    forget: command(Empty, SyncStatus),
+  },
+} as const
+
+export const syncEvents = {
+  /** The sync state changed (a round started or ended, the outbox grew, enrolment changed). */
+  'sync.state': SyncStatus,
+} as const

@@ -1,0 +1,256 @@
+import type { SyncPhase, SyncRound, SyncStatus } from '../../../src-shared/contracts/sync'
+import { OrchardError } from '../../../src-shared/errors'
+import type { CoreContext } from '../context'
+import { SyncFailure, SyncHttp } from './http'
+import type { LedgerSyncPort } from './port'
+import { runRound, type SyncStep } from './round'
+import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, unknownMembers } from './state'
+
+export interface SyncLoopOptions {
+  /** Between rounds while all is well (status changes are pulled on this rhythm). */
+  idleMs?: number
+  /** How often the outbox is looked at for new entries while idle. */
+  watchMs?: number
+  /** The first retry after a failure; doubled per failure, with jitter, up to maxBackoffMs. */
+  backoffMs?: number
+  maxBackoffMs?: number
+  random?: () => number
+  fetch?: typeof fetch
+  timeoutMs?: number
+  onStep?(step: SyncStep): void | Promise<void>
+  pushBatch?: number
+  pullPage?: number
+}
+
+const DEFAULTS = { idleMs: 60_000, watchMs: 3_000, backoffMs: 2_000, maxBackoffMs: 5 * 60_000 }
+
+/**
+ * Exponential back-off with "full jitter": a random wait between half and all of
+ * base·2^(failures-1), capped — so a team's workstations coming back after an
+ * outage do not knock on the server in step.
+ */
+export function backoffDelay(failures: number, base: number, max: number, random: () => number): number {
+  const ceiling = Math.min(max, base * 2 ** Math.max(0, failures - 1))
+  return Math.round(ceiling / 2 + (ceiling / 2) * random())
+}
+
+/**
+ * The background sync of one open studio: one round at a time, a timer between
+ * rounds, back-off after failures, and the state the console shows — emitted as
+ * `sync.state` whenever it changes. Stopping aborts the request in flight and
+ * waits for the round to let go of the database.
+ */
+export class SyncLoop {
+  private phase: Exclude<SyncPhase, 'unenrolled'> = 'idle'
+  private online = false
+  private nextAttemptAt: Date | null = null
+  private timer: NodeJS.Timeout | null = null
+  private watcher: NodeJS.Timeout | null = null
+  private current: Promise<SyncRound> | null = null
+  private stopped = false
+  private readonly abort = new AbortController()
+  private lastEmit = 0
+  private readonly o: Required<Pick<SyncLoopOptions, 'idleMs' | 'watchMs' | 'backoffMs' | 'maxBackoffMs' | 'random'>> & SyncLoopOptions
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly port: LedgerSyncPort,
+    options: SyncLoopOptions = {},
+  ) {
+    this.o = { ...DEFAULTS, random: Math.random, ...options }
+    const state = readSyncState(ctx.db)
+    if (state.revokedAt) this.phase = 'revoked'
+    else if (state.lastError) this.phase = state.lastError.code === 'sync_unreachable' || state.lastError.code === 'sync_timeout' ? 'offline' : 'error'
+    this.online = Boolean(state.lastSuccessAt) && !state.lastError
+  }
+
+  /** Begins the background rounds (the first one at once). */
+  start(): void {
+    if (this.stopped) return
+    if (this.phase !== 'revoked') this.schedule(0)
+    this.watcher = setInterval(() => this.watchOutbox(), this.o.watchMs)
+    this.watcher.unref()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.abort.abort()
+    if (this.timer) clearTimeout(this.timer)
+    if (this.watcher) clearInterval(this.watcher)
+    if (this.trailing) clearTimeout(this.trailing)
+    this.timer = this.watcher = this.trailing = null
+    this.nextAttemptAt = null
+    await this.current?.catch(() => undefined)
+  }
+
+  get isStopped(): boolean {
+    return this.stopped
+  }
+
+  /**
+   * One round now (after the one in flight, if any): push until the outbox is
+   * empty, pull until the server has nothing newer. Resolves with what it did, or
+   * rejects with the round's error; either way the next round is scheduled.
+   */
+  async syncNow(): Promise<SyncRound> {
+    while (this.current) await this.current.catch(() => undefined)
+    if (this.stopped) throw new SyncFailure('sync_unreachable', '同步已停止 / sync stopped', false)
+    return this.round()
+  }
+
+  /** The state for the console (see SyncStatus in the contract). */
+  status(): SyncStatus {
+    return syncStatus(this.ctx, this.port, this)
+  }
+
+  runtime(): { phase: SyncStatus['phase']; online: boolean; nextAttemptAt: string | null } {
+    return { phase: this.phase, online: this.online, nextAttemptAt: this.nextAttemptAt?.toISOString() ?? null }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return
+    if (this.timer) clearTimeout(this.timer)
+    this.nextAttemptAt = new Date(this.ctx.clock.now().getTime() + delayMs)
+    this.timer = setTimeout(() => {
+      this.timer = null
+      if (!this.current) this.round().catch(() => undefined)
+    }, delayMs)
+    this.timer.unref()
+  }
+
+  private watchOutbox(): void {
+    if (this.stopped || this.current || this.phase !== 'idle') return
+    try {
+      if (this.port.outboxCount(this.ctx.db) > 0) this.schedule(0)
+    } catch {
+      // The database is being replaced (restore); the next look will do.
+    }
+  }
+
+  private round(): Promise<SyncRound> {
+    const run = (async () => {
+      if (this.timer) clearTimeout(this.timer)
+      this.timer = null
+      this.nextAttemptAt = null
+      this.phase = 'syncing'
+      recordAttempt(this.ctx.db, this.ctx.clock.now().toISOString())
+      this.emit(true)
+      const state = readSyncState(this.ctx.db)
+      const http = new SyncHttp({ baseUrl: state.serverUrl ?? '', token: state.token, signal: this.abort.signal, fetch: this.o.fetch, timeoutMs: this.o.timeoutMs })
+      try {
+        const result = await runRound({
+          ctx: this.ctx,
+          port: this.port,
+          http,
+          stopped: () => this.stopped,
+          onStep: this.o.onStep,
+          onProgress: () => this.emit(false),
+          onLedgerChanged: () => this.ledgerChanged(),
+          pushBatch: this.o.pushBatch,
+          pullPage: this.o.pullPage,
+        })
+        if (this.stopped) return result
+        recordSuccess(this.ctx.db, result)
+        this.phase = 'idle'
+        this.online = true
+        this.schedule(this.o.idleMs)
+        return result
+      } catch (err) {
+        if (this.stopped) throw err
+        const e = err instanceof OrchardError ? err : OrchardError.from(err)
+        const reachable = err instanceof SyncFailure ? err.reachable : false
+        const revoked = e.code === 'sync_revoked'
+        try {
+          recordFailure(this.ctx.db, { code: e.code, message: e.message }, this.ctx.clock.now().toISOString(), revoked)
+        } catch {
+          // The database went away under the round (closing, restore): nothing to record.
+        }
+        this.online = reachable
+        if (revoked) this.phase = 'revoked'
+        else if (e.code === 'sync_not_enrolled') this.phase = 'idle'
+        else {
+          this.phase = reachable ? 'error' : 'offline'
+          const failures = readSyncState(this.ctx.db).failures
+          this.schedule(backoffDelay(failures, this.o.backoffMs, this.o.maxBackoffMs, this.o.random))
+        }
+        throw e
+      } finally {
+        if (!this.stopped) this.emit(true)
+      }
+    })()
+    this.current = run
+    run.then(
+      () => this.current === run && (this.current = null),
+      () => this.current === run && (this.current = null),
+    )
+    return run
+  }
+
+  private lastChanged = 0
+  private trailing: NodeJS.Timeout | null = null
+  /** Tells the console the ledger moved: at most twice a second during a long pull, and always once after the last page. */
+  private ledgerChanged(): void {
+    const wait = this.lastChanged + 500 - Date.now()
+    if (wait > 0) {
+      this.trailing ??= setTimeout(() => {
+        this.trailing = null
+        if (!this.stopped) this.ledgerChanged()
+      }, wait)
+      return
+    }
+    this.lastChanged = Date.now()
+    try {
+      this.ctx.emit('data.changed', { entities: ['ledger'] })
+    } catch {
+      // a listener's failure is the listener's
+    }
+  }
+
+  /** Emits `sync.state`; progress during a round at most four times a second. */
+  private emit(always: boolean): void {
+    const now = Date.now()
+    if (!always && now - this.lastEmit < 250) return
+    this.lastEmit = now
+    try {
+      this.ctx.emit('sync.state', this.status())
+    } catch {
+      // Listeners' failures are theirs; a closed database means the core is going away.
+    }
+  }
+}
+
+/** The state from the database, with the live loop's phase and timer when one runs. */
+export function syncStatus(ctx: CoreContext, port: LedgerSyncPort, loop: SyncLoop | null): SyncStatus {
+  const s = readSyncState(ctx.db)
+  const unknown = unknownMembers(ctx.db)
+  const enrolled = isEnrolled(s)
+  let phase: SyncPhase = 'unenrolled'
+  let online = false
+  let nextAttemptAt: string | null = null
+  if (enrolled) {
+    if (loop && !loop.isStopped) ({ phase, online, nextAttemptAt } = loop.runtime())
+    else {
+      phase = s.revokedAt ? 'revoked' : s.lastError ? (/unreachable|timeout/.test(s.lastError.code) ? 'offline' : 'error') : 'idle'
+      online = Boolean(s.lastSuccessAt) && !s.lastError
+    }
+  }
+  return {
+    enrolled,
+    phase,
+    online,
+    serverUrl: s.serverUrl,
+    team: s.team,
+    deviceId: s.deviceId,
+    deviceName: s.deviceName,
+    pending: port.outboxCount(ctx.db),
+    waiting: unknown.count,
+    unknownMembers: unknown.codes,
+    conflicts: conflictCount(ctx.db),
+    lastSuccessAt: s.lastSuccessAt,
+    lastAttemptAt: s.lastAttemptAt,
+    lastError: s.lastError,
+    nextAttemptAt,
+    failures: s.failures,
+    lastRound: s.lastRound,
+  }
+}

@@ -1,0 +1,196 @@
+import type { SyncRound } from '../../../src-shared/contracts/sync'
+import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
+import type { PulledEntry } from '../../../src-shared/syncProtocol'
+import type { CoreContext } from '../context'
+import type { Db } from '../db/connection'
+import { SyncFailure, type SyncHttp } from './http'
+import type { LedgerSyncPort } from './port'
+import { adoptServer, isEnrolled, readSyncState, recordConflicts, recordUnknownMembers, saveCursor } from './state'
+
+/**
+ * The steps of a round, in order. Each network step is safe to repeat and each
+ * local step is one SQLite transaction, so a workstation killed between any two of
+ * them loses nothing and duplicates nothing: at worst the next round repeats a
+ * request the server already answered, and the server answers it the same way.
+ */
+export const SYNC_STEPS = ['hello', 'push.request', 'push.answered', 'push.marked', 'pull.request', 'pull.received', 'pull.applied'] as const
+export type SyncStep = (typeof SYNC_STEPS)[number]
+
+export const PUSH_BATCH = 500
+export const PULL_PAGE = 500
+/** Push-then-pull passes in one round at most (entries posted while a round runs are taken along). */
+const MAX_PASSES = 5
+
+export interface RoundEnv {
+  ctx: CoreContext
+  port: LedgerSyncPort
+  http: SyncHttp
+  /** True once the core is closing: no more writes to its database. */
+  stopped(): boolean
+  /** Test seam: called at each step; throwing here is a crash at that step. */
+  onStep?(step: SyncStep): void | Promise<void>
+  /** After each batch or page, so the console's pending count moves during a long round. */
+  onProgress?(): void
+  /** The ledger changed here (entries or statuses from the server): screens showing it refresh. */
+  onLedgerChanged?(): void
+  pushBatch?: number
+  pullPage?: number
+}
+
+/** The server was reset or restored while the round ran: start over against the new instance. */
+class ServerChanged extends Error {}
+
+export async function runRound(env: RoundEnv): Promise<SyncRound> {
+  const { ctx, port, http } = env
+  const db = (): Db => {
+    if (env.stopped()) throw new SyncFailure('sync_unreachable', '同步已停止 / sync stopped', false)
+    return ctx.db
+  }
+  const step = async (s: SyncStep) => {
+    if (env.onStep) await env.onStep(s)
+  }
+  const round: SyncRound = {
+    startedAt: ctx.clock.now().toISOString(),
+    finishedAt: '',
+    pushed: 0,
+    accepted: 0,
+    conflicts: 0,
+    pulled: 0,
+    statusChanges: 0,
+    pending: 0,
+    serverReset: false,
+  }
+  if (!isEnrolled(readSyncState(db()))) {
+    throw new SyncFailure('sync_not_enrolled', '此工作站尚未连接团队服务器 / this workstation is not enrolled with a team server', false)
+  }
+
+  /** Every local entry goes back into the outbox and the cursors restart: nothing is deleted here. */
+  const adopt = (serverId: string) => {
+    const d = db()
+    d.transaction(() => {
+      port.requeueAll(d)
+      adoptServer(d, serverId)
+      d.prepare('DELETE FROM sync_conflicts').run()
+    })()
+    round.serverReset = true
+  }
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const hello = await http.hello()
+      await step('hello')
+      const known = readSyncState(db()).serverId
+      if (known !== hello.serverId) adopt(hello.serverId)
+      const serverId = hello.serverId
+      for (let pass = 0; pass < MAX_PASSES; pass++) {
+        await pushAll(env, db, step, round, serverId)
+        await pullAll(env, db, step, round, serverId)
+        if (port.outboxCount(db()) === 0) break
+      }
+      break
+    } catch (err) {
+      if (!(err instanceof ServerChanged) || attempt >= 2) throw err
+    }
+  }
+  round.pending = port.outboxCount(db())
+  round.finishedAt = ctx.clock.now().toISOString()
+  return round
+}
+
+async function pushAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promise<void>, round: SyncRound, serverId: string): Promise<void> {
+  const { port, http, ctx } = env
+  const size = env.pushBatch ?? PUSH_BATCH
+  for (;;) {
+    const batch = port.outboxBatch(db(), size)
+    if (!batch.length) return
+    await step('push.request')
+    const answer = await http.push(batch)
+    round.pushed += batch.length
+    if (answer.serverId !== serverId) throw new ServerChanged()
+    await step('push.answered')
+    const settled = new Set([...answer.accepted, ...answer.conflicts.map((c) => c.id)])
+    const missing = batch.filter((e) => !settled.has(e.id))
+    if (missing.length) {
+      throw new SyncFailure('sync_protocol', `团队服务器没有答复 ${missing.length} 条分录 / the team server left ${missing.length} entries unanswered`, true, {
+        ids: missing.slice(0, 5).map((e) => e.id),
+      })
+    }
+    const d = db()
+    d.transaction(() => {
+      // A conflicting entry will never be accepted as it is: it leaves the outbox and waits in sync_conflicts for a person.
+      port.markAccepted(d, [...settled])
+      if (answer.conflicts.length) recordConflicts(d, answer.conflicts, new Map(batch.map((e) => [e.id, e])), ctx.clock.now().toISOString())
+    })()
+    round.accepted += answer.accepted.length
+    round.conflicts += answer.conflicts.length
+    await step('push.marked')
+    env.onProgress?.()
+  }
+}
+
+async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promise<void>, round: SyncRound, serverId: string): Promise<void> {
+  const { http, ctx } = env
+  const size = env.pullPage ?? PULL_PAGE
+  for (;;) {
+    const state = readSyncState(db())
+    const cursor = { entries: state.entriesCursor, statuses: state.statusesCursor }
+    await step('pull.request')
+    const page = await http.pull(cursor, size)
+    if (page.serverId !== serverId) throw new ServerChanged()
+    if (page.high.entries < cursor.entries || page.high.statuses < cursor.statuses) {
+      // The server went back in time (restored from an older backup): it lost what came after.
+      const d = db()
+      d.transaction(() => {
+        env.port.requeueAll(d)
+        saveCursor(d, { entries: 0, statuses: 0 })
+      })()
+      round.serverReset = true
+      throw new ServerChanged()
+    }
+    await step('pull.received')
+    const d = db()
+    const at = ctx.clock.now().toISOString()
+    d.transaction(() => {
+      applyPulled(env.port, d, page.entries, at)
+      if (page.statusChanges.length) env.port.applyStatusChanges(d, page.statusChanges)
+      saveCursor(d, page.cursor)
+    })()
+    round.pulled += page.entries.length
+    round.statusChanges += page.statusChanges.length
+    if (page.entries.length || page.statusChanges.length) env.onLedgerChanged?.()
+    await step('pull.applied')
+    env.onProgress?.()
+    if (!page.more) return
+  }
+}
+
+const wireOf = (e: PulledEntry): LedgerEntryWire => ({
+  id: e.id,
+  memberCode: e.memberCode,
+  kind: e.kind,
+  amountFen: e.amountFen,
+  sourceType: e.sourceType,
+  sourceKey: e.sourceKey,
+  reversesId: e.reversesId,
+  schemeId: e.schemeId,
+  schemeVersion: e.schemeVersion,
+  period: e.period,
+  occurredAt: e.occurredAt,
+  memo: e.memo,
+  deviceId: e.deviceId,
+})
+
+/**
+ * Hands pulled entries to the ledger with the status the server holds for each (a
+ * status change the entry received before this workstation saw it). Entries of
+ * members unknown here are kept all the same; their codes are noted for the console.
+ */
+function applyPulled(port: LedgerSyncPort, db: Db, entries: PulledEntry[], at: string): void {
+  if (!entries.length) return
+  const result = port.applyRemoteEntries(db, entries.map(wireOf))
+  if (result.unknownMembers.length) recordUnknownMembers(db, result.unknownMembers, at)
+  const statuses: LedgerStatusChange[] = entries
+    .filter((e) => e.statusSeq > 0)
+    .map((e) => ({ entryId: e.id, status: e.status, seq: e.statusSeq, changedAt: e.statusChangedAt ?? at, note: null }))
+  if (statuses.length) port.applyStatusChanges(db, statuses)
+}

@@ -1,0 +1,168 @@
+import type { SyncConflict, SyncRound } from '../../../src-shared/contracts/sync'
+import type { LedgerEntryWire } from '../../../src-shared/ledgerWire'
+import type { PushConflict } from '../../../src-shared/syncProtocol'
+import type { Db } from '../db/connection'
+
+/** The sync's own row (0005 sync_state), as the code reads it. */
+export interface SyncStateRow {
+  serverUrl: string | null
+  team: string | null
+  deviceId: string | null
+  deviceName: string | null
+  token: string | null
+  serverId: string | null
+  entriesCursor: number
+  statusesCursor: number
+  enrolledAt: string | null
+  revokedAt: string | null
+  lastSuccessAt: string | null
+  lastAttemptAt: string | null
+  lastError: { code: string; message: string; at: string } | null
+  failures: number
+  lastRound: SyncRound | null
+}
+
+interface Raw {
+  server_url: string | null
+  team: string | null
+  device_id: string | null
+  device_name: string | null
+  token: string | null
+  server_id: string | null
+  entries_cursor: number
+  statuses_cursor: number
+  enrolled_at: string | null
+  revoked_at: string | null
+  last_success_at: string | null
+  last_attempt_at: string | null
+  last_error_code: string | null
+  last_error_message: string | null
+  last_error_at: string | null
+  failures: number
+  last_round: string | null
+}
+
+export function readSyncState(db: Db): SyncStateRow {
+  const r = db.prepare('SELECT * FROM sync_state WHERE id = 1').get() as Raw
+  return {
+    serverUrl: r.server_url,
+    team: r.team,
+    deviceId: r.device_id,
+    deviceName: r.device_name,
+    token: r.token,
+    serverId: r.server_id,
+    entriesCursor: r.entries_cursor,
+    statusesCursor: r.statuses_cursor,
+    enrolledAt: r.enrolled_at,
+    revokedAt: r.revoked_at,
+    lastSuccessAt: r.last_success_at,
+    lastAttemptAt: r.last_attempt_at,
+    lastError: r.last_error_code ? { code: r.last_error_code, message: r.last_error_message ?? '', at: r.last_error_at ?? '' } : null,
+    failures: r.failures,
+    lastRound: r.last_round ? (JSON.parse(r.last_round) as SyncRound) : null,
+  }
+}
+
+export const isEnrolled = (s: SyncStateRow): boolean => Boolean(s.serverUrl && s.token)
+
+export function saveEnrolment(
+  db: Db,
+  e: { serverUrl: string; team: string; deviceId: string; deviceName: string; token: string; serverId: string; at: string },
+): void {
+  db.prepare(
+    `UPDATE sync_state SET server_url = ?, team = ?, device_id = ?, device_name = ?, token = ?, server_id = ?,
+       entries_cursor = 0, statuses_cursor = 0, enrolled_at = ?, revoked_at = NULL, last_error_code = NULL,
+       last_error_message = NULL, last_error_at = NULL, failures = 0 WHERE id = 1`,
+  ).run(e.serverUrl, e.team, e.deviceId, e.deviceName, e.token, e.serverId, e.at)
+}
+
+/** Forgets the server and the token; the ledger, its outbox and the history stay. */
+export function clearEnrolment(db: Db): void {
+  db.prepare(
+    `UPDATE sync_state SET server_url = NULL, team = NULL, device_id = NULL, device_name = NULL, token = NULL,
+       entries_cursor = 0, statuses_cursor = 0, enrolled_at = NULL, revoked_at = NULL, failures = 0,
+       last_error_code = NULL, last_error_message = NULL, last_error_at = NULL WHERE id = 1`,
+  ).run()
+}
+
+export function saveCursor(db: Db, cursor: { entries: number; statuses: number }): void {
+  db.prepare('UPDATE sync_state SET entries_cursor = ?, statuses_cursor = ? WHERE id = 1').run(cursor.entries, cursor.statuses)
+}
+
+/** A new server instance (reset or restored): its cursors start from zero. */
+export function adoptServer(db: Db, serverId: string): void {
+  db.prepare('UPDATE sync_state SET server_id = ?, entries_cursor = 0, statuses_cursor = 0 WHERE id = 1').run(serverId)
+}
+
+export function recordAttempt(db: Db, at: string): void {
+  db.prepare('UPDATE sync_state SET last_attempt_at = ? WHERE id = 1').run(at)
+}
+
+export function recordSuccess(db: Db, round: SyncRound): void {
+  db.prepare(
+    `UPDATE sync_state SET last_success_at = ?, failures = 0, last_error_code = NULL, last_error_message = NULL,
+       last_error_at = NULL, last_round = ? WHERE id = 1`,
+  ).run(round.finishedAt, JSON.stringify(round))
+}
+
+export function recordFailure(db: Db, error: { code: string; message: string }, at: string, revoked: boolean): void {
+  db.prepare(
+    `UPDATE sync_state SET failures = failures + 1, last_error_code = ?, last_error_message = ?, last_error_at = ?,
+       revoked_at = CASE WHEN ? THEN COALESCE(revoked_at, ?) ELSE revoked_at END WHERE id = 1`,
+  ).run(error.code, error.message, at, revoked ? 1 : 0, at)
+}
+
+// ---------------------------------------------------------------- conflicts
+export function recordConflicts(db: Db, conflicts: PushConflict[], local: Map<string, LedgerEntryWire>, at: string): void {
+  const insert = db.prepare(
+    `INSERT INTO sync_conflicts (entry_id, fields, local_json, server_json, detected_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (entry_id) DO UPDATE SET fields = excluded.fields, local_json = excluded.local_json, server_json = excluded.server_json`,
+  )
+  for (const c of conflicts) {
+    const mine = local.get(c.id)
+    insert.run(c.id, JSON.stringify(c.fields), mine ? JSON.stringify(mine) : null, JSON.stringify(c.server), at)
+  }
+}
+
+export function listConflicts(db: Db): SyncConflict[] {
+  const rows = db.prepare('SELECT * FROM sync_conflicts ORDER BY detected_at DESC, entry_id').all() as {
+    entry_id: string
+    fields: string
+    local_json: string | null
+    server_json: string
+    detected_at: string
+  }[]
+  return rows.map((r) => ({
+    entryId: r.entry_id,
+    fields: JSON.parse(r.fields) as string[],
+    localAmountFen: r.local_json ? (JSON.parse(r.local_json) as LedgerEntryWire).amountFen : null,
+    serverAmountFen: (JSON.parse(r.server_json) as LedgerEntryWire).amountFen,
+    detectedAt: r.detected_at,
+  }))
+}
+
+export const conflictCount = (db: Db): number => (db.prepare('SELECT count(*) AS n FROM sync_conflicts').get() as { n: number }).n
+
+// ---------------------------------------------------------------- members named by the team, unknown here
+export function recordUnknownMembers(db: Db, codes: string[], at: string): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO sync_unknown_members (member_code, first_seen_at) VALUES (?, ?)')
+  for (const code of codes) insert.run(code, at)
+}
+
+/** Codes still unknown: a member created since (an import, by hand) drops out by itself. */
+export function unknownMembers(db: Db): { count: number; codes: string[] } {
+  const where = 'WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.invite_code = u.member_code)'
+  const count = (db.prepare(`SELECT count(*) AS n FROM sync_unknown_members u ${where}`).get() as { n: number }).n
+  const codes = (db.prepare(`SELECT member_code FROM sync_unknown_members u ${where} ORDER BY first_seen_at, member_code LIMIT 20`).all() as { member_code: string }[]).map(
+    (r) => r.member_code,
+  )
+  return { count, codes }
+}
+
+/** A cleared studio (demo, empty) must never sync into the team's ledger by accident: it starts unenrolled. */
+export function clearSyncStudio(db: Db): void {
+  clearEnrolment(db)
+  db.prepare('UPDATE sync_state SET server_id = NULL, last_success_at = NULL, last_attempt_at = NULL, last_round = NULL WHERE id = 1').run()
+  db.prepare('DELETE FROM sync_conflicts').run()
+  db.prepare('DELETE FROM sync_unknown_members').run()
+}

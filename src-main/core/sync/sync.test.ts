@@ -1,0 +1,349 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { SyncStatus } from '../../../src-shared/contracts/sync'
+import { createCore, type OrchardCore } from '../api'
+import { fixedClock, type Clock } from '../clock'
+import { backoffDelay, startSyncLoop, SYNC_STEPS, syncLoopOf, type SyncStep } from './index'
+import { importAndPost, ledgerTotals, seedTeam, type TeamMember, type TeamOrder } from './ledgerStudio.testkit'
+import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
+
+const MEMBERS: TeamMember[] = [{ code: 'MENTOR01', level: 2 }, { code: 'ALICE001', mentor: 'MENTOR01' }, { code: 'BOB00002', mentor: 'MENTOR01' }, { code: 'CAROL003' }]
+const SELLERS = ['ALICE001', 'BOB00002', 'CAROL003']
+let root: string
+let server: ServerProcess
+let teamNo = 0
+const cores: OrchardCore[] = []
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'orchard-sync-'))
+  server = await spawnSyncServer(join(root, 'server'))
+})
+afterAll(async () => {
+  await server.stop()
+  rmSync(root, { recursive: true, force: true })
+})
+afterEach(async () => {
+  while (cores.length) await cores.pop()!.close()
+})
+
+let wsNo = 0
+async function workstation(options: { clock?: Clock; members?: TeamMember[] } = {}): Promise<{ core: OrchardCore; dir: string }> {
+  const dir = join(root, `ws-${++wsNo}`)
+  const core = createCore({ dataDir: dir, host: 'test', firstStart: 'empty', clock: options.clock })
+  cores.push(core)
+  await seedTeam(core, options.members ?? MEMBERS)
+  return { core, dir }
+}
+async function reopen(ws: { core: OrchardCore; dir: string }, clock?: Clock): Promise<OrchardCore> {
+  cores.splice(cores.indexOf(ws.core), 1)
+  await ws.core.close()
+  ws.core = createCore({ dataDir: ws.dir, host: 'test', firstStart: 'empty', clock })
+  cores.push(ws.core)
+  return ws.core
+}
+
+/** n orders of one line each, numbered `prefix-i`; a seller with a mentor earns the mentor an entry too. */
+function orders(prefix: string, n: number, seller = (i: number) => SELLERS[i % SELLERS.length], placedAt = '2026-11-20 10:00'): TeamOrder[] {
+  return Array.from({ length: n }, (_, i) => ({ orderNo: `${prefix}-${i}`, placedAt, member: seller(i), amountYuan: (50 + ((i * 37) % 900) / 10).toFixed(2) }))
+}
+const post = (ws: { core: OrchardCore; dir: string }, list: TeamOrder[]) => importAndPost(ws.core, ws.dir, list)
+
+const enrol = async (core: OrchardCore, team: string, name = 'ws') => core.invoke('sync', 'enrol', { server: server.url, code: await server.code(team), deviceName: name })
+const totals = (core: OrchardCore) => ledgerTotals(core)
+
+describe('workstation sync', () => {
+  it('enrols, pushes the outbox, and the team’s other workstation pulls it with the server’s statuses', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    const b = await workstation()
+    const posted = await post(a, orders('A', 900))
+    expect(posted).toBe(900 + 600)
+    const enrolled = await enrol(a.core, team, '前台')
+    expect(enrolled).toMatchObject({ enrolled: true, team, deviceName: '前台', pending: posted })
+    const round = await a.core.invoke('sync', 'syncNow', {})
+    expect(round).toMatchObject({ accepted: posted, conflicts: 0, pending: 0 })
+    expect((await server.summary(team)).entries).toBe(posted)
+
+    const ids = totals(a.core).ids
+    await server.setStatus(team, [
+      { entryId: ids[0], status: 'approved' },
+      { entryId: ids[1], status: 'approved' },
+      { entryId: ids[1], status: 'paid' },
+      { entryId: ids[2], status: 'rejected' },
+    ])
+    await enrol(b.core, team, '仓库')
+    const pulled = await b.core.invoke('sync', 'syncNow', {})
+    expect(pulled).toMatchObject({ pulled: posted, pending: 0 })
+    await a.core.invoke('sync', 'syncNow', {})
+    const summary = await server.summary(team)
+    for (const ws of [a, b]) {
+      const t = totals(ws.core)
+      expect(t.entries).toBe(summary.entries)
+      expect(t.totalFen).toBe(summary.totalFen)
+      for (const s of ['pending', 'approved', 'paid', 'rejected'] as const) expect(t.byStatus[s]).toEqual(summary.byStatus[s])
+    }
+    expect(summary.byStatus.paid.entries).toBe(1)
+    const status = await a.core.invoke('sync', 'status', {})
+    expect(status).toMatchObject({ online: true, pending: 0, lastError: null, failures: 0 })
+    expect(status.lastSuccessAt).not.toBeNull()
+  })
+
+  it('the same orders imported on two workstations are paid once', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    const b = await workstation()
+    const shared = orders('SHARED', 60)
+    const onA = await post(a, [...shared, ...orders('ONLY-A', 30)])
+    const onB = await post(b, [...shared, ...orders('ONLY-B', 30)])
+    await enrol(a.core, team)
+    await enrol(b.core, team)
+    for (const ws of [a, b, a]) await ws.core.invoke('sync', 'syncNow', {})
+    const summary = await server.summary(team)
+    const sharedEntries = 60 + 40
+    expect(summary.entries).toBe(onA + onB - sharedEntries)
+    for (const ws of [a, b]) {
+      const t = totals(ws.core)
+      expect(t.entries).toBe(summary.entries)
+      expect(t.totalFen).toBe(summary.totalFen)
+    }
+  })
+
+  it('refuses a used code with the server’s reason and stays unenrolled', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    const b = await workstation()
+    const code = await server.code(team)
+    await a.core.invoke('sync', 'enrol', { server: server.url, code })
+    await expect(b.core.invoke('sync', 'enrol', { server: server.url, code })).rejects.toMatchObject({ code: 'sync_enrol_refused', message: /already used/ })
+    expect((await b.core.invoke('sync', 'status', {})).phase).toBe('unenrolled')
+    await expect(b.core.invoke('sync', 'syncNow', {})).rejects.toMatchObject({ code: 'sync_not_enrolled' })
+  })
+
+  it('shows a revoked device as revoked and stops trying', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    const s = await enrol(a.core, team)
+    await a.core.invoke('sync', 'syncNow', {})
+    await server.admin('POST', `/v1/admin/devices/${s.deviceId}/revoke`, {})
+    const posted = await post(a, orders('R', 3))
+    await expect(a.core.invoke('sync', 'syncNow', {})).rejects.toMatchObject({ code: 'sync_revoked' })
+    const status = await a.core.invoke('sync', 'status', {})
+    expect(status).toMatchObject({ phase: 'revoked', pending: posted, nextAttemptAt: null, lastError: { code: 'sync_revoked' } })
+    // Reopened later: still revoked, and the entries are all still here, waiting.
+    const core = await reopen(a)
+    expect(await core.invoke('sync', 'status', {})).toMatchObject({ phase: 'revoked', pending: posted })
+  })
+
+  it('goes offline with growing, jittered back-off and recovers on its own when the server is back', async () => {
+    const team = `t${++teamNo}`
+    const dir = join(root, 'flaky-server')
+    let flaky = await spawnSyncServer(dir)
+    try {
+      const a = await workstation()
+      await a.core.invoke('sync', 'enrol', { server: flaky.url, code: await flaky.code(team) })
+      const posted = await post(a, orders('O', 50))
+      await flaky.stop()
+      const states: SyncStatus[] = []
+      a.core.on('sync.state', (s) => states.push(s))
+      const loop = await startSyncLoop(a.core.context, { backoffMs: 200, maxBackoffMs: 800, idleMs: 60_000, watchMs: 100 })
+      await waitFor(() => states.filter((s) => s.phase === 'offline').length >= 3, 10_000)
+      const offline = states.filter((s) => s.phase === 'offline')
+      expect(offline[0]).toMatchObject({ online: false, pending: posted, lastError: { code: 'sync_unreachable' } })
+      const [f1, f2, f3] = offline.map((s) => s.failures)
+      expect([f2 - f1, f3 - f2]).toEqual([1, 1])
+      for (const s of offline) expect(s.nextAttemptAt).not.toBeNull()
+      flaky = await spawnSyncServer(dir, flaky.port)
+      await waitFor(() => states.some((s) => s.phase === 'idle' && s.pending === 0), 15_000)
+      expect((await flaky.summary(team)).entries).toBe(posted)
+      expect(syncLoopOf(a.core.context)).toBe(loop)
+      expect(await a.core.invoke('sync', 'status', {})).toMatchObject({ phase: 'idle', online: true, failures: 0, lastError: null })
+    } finally {
+      await flaky.stop()
+    }
+  })
+
+  it('back-off doubles up to its cap and never waits less than half', () => {
+    const delays = [1, 2, 3, 4, 5, 10, 30].map((n) => backoffDelay(n, 2000, 300_000, () => 0))
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 150_000, 150_000])
+    expect(backoffDelay(3, 2000, 300_000, () => 0.999999)).toBe(8000)
+  })
+
+  it('survives being killed at every step of a round: nothing lost, nothing twice', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    const b = await workstation()
+    await enrol(a.core, team, 'A')
+    await enrol(b.core, team, 'B')
+    let expected = await post(b, orders('B', 300))
+    await b.core.invoke('sync', 'syncNow', {})
+    let batch = 0
+    for (const step of SYNC_STEPS) {
+      expected += await post(a, orders(`K${batch++}`, 60))
+      // Dies at `step`: the core is closed mid-round, exactly as a crash leaves the data folder.
+      const crash = crashAt(step)
+      await startSyncLoop(a.core.context, { onStep: crash, pushBatch: 25, pullPage: 50, idleMs: 60_000 })
+      await syncLoopOf(a.core.context)!.syncNow().catch(() => undefined)
+      expect(crash.fired).toBe(true)
+      const core = await reopen(a)
+      await startSyncLoop(core.context, { idleMs: 60_000 })
+    }
+    await a.core.invoke('sync', 'syncNow', {})
+    await b.core.invoke('sync', 'syncNow', {})
+    const summary = await server.summary(team)
+    expect(summary.entries).toBe(expected)
+    for (const ws of [a, b]) {
+      const t = totals(ws.core)
+      expect(t.entries).toBe(summary.entries)
+      expect(t.totalFen).toBe(summary.totalFen)
+      expect(new Set(t.ids).size).toBe(t.ids.length)
+    }
+  })
+
+  it('a reset server gets every entry again; nothing is deleted on the workstation', async () => {
+    const team = `t${++teamNo}`
+    const dir = join(root, 'reset-1')
+    let first = await spawnSyncServer(dir)
+    try {
+      const a = await workstation()
+      await a.core.invoke('sync', 'enrol', { server: first.url, code: await first.code(team) })
+      const posted = await post(a, orders('S', 200))
+      await a.core.invoke('sync', 'syncNow', {})
+      await first.setStatus(team, [{ entryId: totals(a.core).ids[0], status: 'approved' }])
+      await a.core.invoke('sync', 'syncNow', {})
+      const before = totals(a.core)
+      // The server's disk is lost: a new, empty server answers at the same address.
+      const port = first.port
+      await first.stop()
+      rmSync(dir, { recursive: true, force: true })
+      first = await spawnSyncServer(join(root, 'reset-2'), port)
+      // Its devices are gone too: the manager enrols the workstation again, which offers everything it has.
+      await a.core.invoke('sync', 'enrol', { server: first.url, code: await first.code(team) })
+      const round = await a.core.invoke('sync', 'syncNow', {})
+      expect(round).toMatchObject({ accepted: posted, pending: 0 })
+      expect((await first.summary(team)).entries).toBe(posted)
+      const after = totals(a.core)
+      expect(after.entries).toBe(before.entries)
+      expect(after.totalFen).toBe(before.totalFen)
+      expect(after.byStatus.approved.entries).toBe(1)
+    } finally {
+      await first.stop()
+    }
+  })
+
+  it('a new server instance at the same address (reset, or `orchard server restored`) makes it offer everything again', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    await enrol(a.core, team)
+    const posted = await post(a, orders('E', 30))
+    await a.core.invoke('sync', 'syncNow', {})
+    a.core.context.db.prepare(`UPDATE sync_state SET server_id = 'srv_an_earlier_instance'`).run()
+    const round = await a.core.invoke('sync', 'syncNow', {})
+    expect(round).toMatchObject({ serverReset: true, accepted: posted, pending: 0 })
+  })
+
+  it('notices a server restored from an older backup (its sequence went back) and offers everything again', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    await enrol(a.core, team)
+    const posted = await post(a, orders('Q', 40))
+    await a.core.invoke('sync', 'syncNow', {})
+    // The workstation has seen further than the server now goes: the server lost what came after.
+    a.core.context.db.prepare('UPDATE sync_state SET entries_cursor = entries_cursor + 1000000').run()
+    const round = await a.core.invoke('sync', 'syncNow', {})
+    expect(round).toMatchObject({ serverReset: true, pending: 0 })
+    expect(round.accepted).toBeGreaterThanOrEqual(posted)
+    expect((await server.summary(team)).entries).toBe(posted)
+  })
+
+  it('clock skew of days on the workstations changes nothing', async () => {
+    const team = `t${++teamNo}`
+    const fast = await workstation({ clock: fixedClock('2026-12-05T08:00:00Z') })
+    const slow = await workstation({ clock: fixedClock('2026-11-02T08:00:00Z') })
+    await enrol(fast.core, team)
+    await enrol(slow.core, team)
+    const f = await post(fast, orders('F', 100, undefined, '2026-12-05 16:00'))
+    await fast.core.invoke('sync', 'syncNow', {})
+    await slow.core.invoke('sync', 'syncNow', {})
+    const l = await post(slow, orders('L', 100, undefined, '2026-11-02 16:00'))
+    await slow.core.invoke('sync', 'syncNow', {})
+    // The fast workstation's "last success" is weeks after anything the slow one wrote: it still gets all of it.
+    const r = await fast.core.invoke('sync', 'syncNow', {})
+    expect(r.pulled).toBe(l)
+    expect(totals(fast.core).entries).toBe(f + l)
+    expect(totals(slow.core).entries).toBe(f + l)
+  })
+
+  it('keeps entries of a member it does not know yet and names the member until it is added', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation({ members: [...MEMBERS, { code: 'NEWBIE09' }] })
+    const b = await workstation()
+    await enrol(a.core, team)
+    await enrol(b.core, team)
+    const posted = await post(a, orders('N', 10, (i) => (i < 4 ? 'NEWBIE09' : 'CAROL003')))
+    await a.core.invoke('sync', 'syncNow', {})
+    await b.core.invoke('sync', 'syncNow', {})
+    expect(await b.core.invoke('sync', 'status', {})).toMatchObject({ waiting: 1, unknownMembers: ['NEWBIE09'] })
+    expect(totals(b.core).entries).toBe(posted)
+    await b.core.invoke('members', 'create', { name: '新会员', inviteCode: 'NEWBIE09' })
+    expect(await b.core.invoke('sync', 'status', {})).toMatchObject({ waiting: 0, unknownMembers: [] })
+  })
+
+  it('a conflicting entry is listed, leaves the outbox, and overwrites nothing', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    const b = await workstation()
+    await enrol(a.core, team)
+    const [order] = orders('C', 1, () => 'CAROL003')
+    await post(a, [order])
+    await a.core.invoke('sync', 'syncNow', {})
+    const onServer = await server.summary(team)
+    // B imported the same order with a different amount before it joined: the same entry id, different money.
+    await post(b, [{ ...order, amountYuan: '999.00' }])
+    await enrol(b.core, team)
+    const r = await b.core.invoke('sync', 'syncNow', {})
+    expect(r).toMatchObject({ conflicts: 1, pending: 0 })
+    const conflicts = await b.core.invoke('sync', 'conflicts', {})
+    expect(conflicts).toEqual([expect.objectContaining({ fields: ['amountFen'], localAmountFen: 9990, serverAmountFen: onServer.totalFen })])
+    expect((await server.summary(team)).totalFen).toBe(onServer.totalFen)
+    expect(await b.core.invoke('sync', 'status', {})).toMatchObject({ conflicts: 1 })
+  })
+
+  it('forget disconnects and keeps every entry; a new enrolment offers them all again', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    await enrol(a.core, team)
+    const posted = await post(a, orders('G', 20))
+    await a.core.invoke('sync', 'syncNow', {})
+    const forgotten = await a.core.invoke('sync', 'forget', {})
+    expect(forgotten).toMatchObject({ enrolled: false, phase: 'unenrolled', serverUrl: null })
+    expect(totals(a.core).entries).toBe(posted)
+    const other = `t${++teamNo}`
+    await enrol(a.core, other)
+    expect((await a.core.invoke('sync', 'status', {})).pending).toBe(posted)
+    expect(await a.core.invoke('sync', 'syncNow', {})).toMatchObject({ accepted: posted, pending: 0 })
+    expect((await server.summary(other)).entries).toBe(posted)
+  })
+})
+
+function crashAt(step: SyncStep): ((s: SyncStep) => void) & { fired: boolean } {
+  const hook = Object.assign(
+    (s: SyncStep) => {
+      if (s === step && !hook.fired) {
+        hook.fired = true
+        throw new Error(`killed at ${step}`)
+      }
+    },
+    { fired: false },
+  )
+  return hook
+}
+
+async function waitFor(check: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}

@@ -1,0 +1,152 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { OrchardError } from '../src-shared/errors'
+import {
+  CreateCodeRequest,
+  EnrolRequest,
+  MAX_PULL_PAGE,
+  PullQuery,
+  PushRequest,
+  StatusChangeRequest,
+  SYNC_PROTOCOL_VERSION,
+  TeamName,
+} from '../src-shared/syncProtocol'
+import { authenticateDevice, createEnrolmentCode, enrolDevice, listDevices, revokeDevice, type DeviceIdentity } from './devices'
+import { HttpError, unauthorized } from './errors'
+import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
+import { hashSecret, sameHash } from './secrets'
+import type { Storage } from './storage'
+
+export interface SyncAppOptions {
+  storage: Storage
+  /** The server's current instance id (it changes when the database is marked as restored). */
+  serverId: () => string
+  /** SHA-256 of the admin token; null disables the admin endpoints. */
+  adminTokenHash: string | null
+  logger?: boolean
+}
+
+/** 2,000 entries of ~500 bytes each, with room to spare. */
+const BODY_LIMIT = 16 * 1024 * 1024
+/** Wrong enrolment codes one address may try in ENROL_WINDOW_MS before it must wait. */
+const ENROL_FAILURES_ALLOWED = 20
+const ENROL_WINDOW_MS = 10 * 60 * 1000
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  const issues = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message }))
+  throw new HttpError(400, 'invalid_request', `请求不合法（${where}）：${issues.map((i) => `${i.path || '(body)'} ${i.message}`).join('；')} / invalid request`, {
+    issues,
+  })
+}
+
+const bearer = (req: FastifyRequest): string | undefined => {
+  const h = req.headers.authorization
+  return h && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : undefined
+}
+
+/** The sync server's HTTP API (protocol v1, see src-shared/syncProtocol.ts). */
+export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
+  const { storage } = options
+  const serverId = options.serverId
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT })
+  const enrolFailures = new Map<string, number[]>()
+
+  app.setErrorHandler((err: FastifyError | Error, _req, reply) => {
+    if (err instanceof HttpError) return reply.status(err.status).send({ error: err.toJSON() })
+    const status = (err as FastifyError).statusCode
+    if (status && status >= 400 && status < 500) {
+      return reply.status(status).send({ error: { code: (err as FastifyError).code ?? 'invalid_request', message: err.message } })
+    }
+    app.log.error(err)
+    const e = OrchardError.from(err)
+    return reply.status(500).send({ error: { code: 'server_error', message: `服务器内部错误 / internal server error: ${e.message}` } })
+  })
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `没有这个接口 / no such endpoint: ${req.method} ${req.url}` } }))
+
+  const device = (req: FastifyRequest): Promise<DeviceIdentity> => authenticateDevice(storage, bearer(req))
+  const admin = (req: FastifyRequest): void => {
+    const token = bearer(req)
+    if (!options.adminTokenHash) throw unauthorized('admin_disabled', '此服务器未设置管理令牌 / this server has no admin token')
+    if (!token || !sameHash(hashSecret(token), options.adminTokenHash)) throw unauthorized('unauthorized', '管理令牌无效 / wrong admin token')
+  }
+
+  app.get('/v1/health', async () => ({ ok: true, serverId: serverId(), protocol: SYNC_PROTOCOL_VERSION }))
+
+  app.post('/v1/enrol', async (req) => {
+    const ip = req.ip
+    const now = Date.now()
+    const recent = (enrolFailures.get(ip) ?? []).filter((t) => now - t < ENROL_WINDOW_MS)
+    if (recent.length >= ENROL_FAILURES_ALLOWED) {
+      throw new HttpError(429, 'enrol_throttled', '注册码错误次数过多，请 10 分钟后再试 / too many wrong enrolment codes; try again in 10 minutes')
+    }
+    const body = parse(EnrolRequest, req.body, 'enrol')
+    try {
+      return await enrolDevice(storage, serverId(), body)
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 403) enrolFailures.set(ip, [...recent, now])
+      throw err
+    }
+  })
+
+  app.get('/v1/hello', async (req) => {
+    const d = await device(req)
+    return { protocol: SYNC_PROTOCOL_VERSION, serverId: serverId(), team: d.team, deviceId: d.id, deviceName: d.name }
+  })
+
+  app.post('/v1/push', async (req) => {
+    const d = await device(req)
+    const body = parse(PushRequest, req.body, 'push')
+    return { serverId: serverId(), ...(await pushEntries(storage, d, body.entries)) }
+  })
+
+  app.get('/v1/pull', async (req) => {
+    const d = await device(req)
+    const q = parse(PullQuery, req.query, 'pull')
+    return { serverId: serverId(), ...(await pullPage(storage, d, q)) }
+  })
+
+  // ---------------------------------------------------------------- the team manager's endpoints
+  app.post('/v1/admin/enrolment-codes', async (req) => {
+    admin(req)
+    const body = parse(CreateCodeRequest, req.body ?? {}, 'enrolment code')
+    return createEnrolmentCode(storage, body.team, body.ttlMinutes)
+  })
+
+  app.get('/v1/admin/devices', async (req) => {
+    admin(req)
+    const q = parse(z.object({ team: TeamName.optional() }), req.query, 'devices')
+    return { devices: await listDevices(storage, q.team) }
+  })
+
+  app.post('/v1/admin/devices/:id/revoke', async (req) => {
+    admin(req)
+    const { id } = parse(z.object({ id: z.string().min(1).max(64) }), req.params, 'revoke')
+    return revokeDevice(storage, id)
+  })
+
+  app.post('/v1/admin/status', async (req) => {
+    admin(req)
+    const body = parse(StatusChangeRequest, req.body, 'status')
+    return changeStatuses(storage, body.team, body.changes)
+  })
+
+  app.get('/v1/admin/summary', async (req) => {
+    admin(req)
+    const q = parse(z.object({ team: TeamName }), req.query, 'summary')
+    return teamSummary(storage, q.team)
+  })
+
+  app.get('/v1/admin/entries', async (req) => {
+    admin(req)
+    const q = parse(
+      z.object({ team: TeamName, after: z.coerce.number().int().nonnegative().default(0), limit: z.coerce.number().int().min(1).max(MAX_PULL_PAGE).default(500) }),
+      req.query,
+      'entries',
+    )
+    return listEntries(storage, q.team, q.after, q.limit)
+  })
+
+  return app
+}

@@ -1,0 +1,123 @@
+import type { Storage } from './storage'
+
+/**
+ * The server's schema, forward-only like the workstation's: append a migration,
+ * never edit an applied one. Plain PostgreSQL that PGlite runs unchanged.
+ *
+ * The ledger's rules live in the keys:
+ *  - entries are keyed by (team, id) forever — not a 24-hour idempotency cache: an
+ *    entry pushed again a year later is recognised. The team is part of the key so
+ *    one team's ids can never block, or reveal anything about, another's;
+ *  - `seq` is the server's own order (an identity column), the only cursor a
+ *    workstation pulls by; pushes of one team are serialised on the team's row so
+ *    seq order is commit order within a team and a pull never skips a late commit;
+ *  - status lives on the server only; every move is a row of `status_changes`
+ *    with its own sequence, and the entry keeps the latest (status, status_seq).
+ */
+export const SERVER_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'ledger',
+    sql: `
+CREATE TABLE server_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE teams (
+  name       TEXT PRIMARY KEY,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE devices (
+  id             TEXT PRIMARY KEY,
+  team           TEXT NOT NULL REFERENCES teams(name),
+  name           TEXT NOT NULL,
+  workstation_id TEXT,
+  token_hash     TEXT NOT NULL UNIQUE,
+  created_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+  last_seen_at   TIMESTAMPTZ,
+  revoked_at     TIMESTAMPTZ
+);
+CREATE INDEX devices_team ON devices(team);
+
+CREATE TABLE enrolment_codes (
+  code_hash  TEXT PRIMARY KEY,
+  team       TEXT NOT NULL REFERENCES teams(name),
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  expires_at TIMESTAMPTZ NOT NULL,
+  used_at    TIMESTAMPTZ,
+  device_id  TEXT REFERENCES devices(id)
+);
+
+CREATE TABLE entries (
+  team              TEXT NOT NULL REFERENCES teams(name),
+  id                UUID NOT NULL,
+  seq               BIGINT GENERATED ALWAYS AS IDENTITY,
+  member_code       TEXT NOT NULL,
+  kind              TEXT NOT NULL,
+  amount_fen        BIGINT NOT NULL,
+  source_type       TEXT NOT NULL,
+  source_key        TEXT NOT NULL,
+  reverses_id       UUID,
+  scheme_id         TEXT,
+  scheme_version    INTEGER,
+  period            TEXT NOT NULL,
+  occurred_at       TEXT NOT NULL,
+  memo              TEXT NOT NULL,
+  origin_device     TEXT NOT NULL,
+  pushed_by         TEXT NOT NULL,
+  received_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+  status            TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'paid', 'rejected')),
+  status_seq        BIGINT NOT NULL DEFAULT 0,
+  status_changed_at TIMESTAMPTZ,
+  PRIMARY KEY (team, id)
+);
+CREATE UNIQUE INDEX entries_team_seq ON entries(team, seq);
+
+CREATE TABLE status_changes (
+  seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  team       TEXT NOT NULL,
+  entry_id   UUID NOT NULL,
+  status     TEXT NOT NULL,
+  changed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  note       TEXT,
+  FOREIGN KEY (team, entry_id) REFERENCES entries(team, id)
+);
+CREATE INDEX status_changes_team_seq ON status_changes(team, seq);
+`,
+  },
+]
+
+/**
+ * Applies what the database lacks. Several servers may share one PostgreSQL
+ * database: an advisory lock lets exactly one of them migrate while the others wait.
+ */
+export async function migrateServer(storage: Storage): Promise<void> {
+  await storage.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(74300001)')
+    await tx.query(`CREATE TABLE IF NOT EXISTS server_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`)
+    const applied = await tx.query<{ version: number }>('SELECT version FROM server_migrations ORDER BY version')
+    const newest = applied.length ? Number(applied[applied.length - 1].version) : 0
+    const known = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1].version
+    if (newest > known) {
+      throw new Error(`数据库由更新版本的果园服务器写入（${newest} > ${known}）/ the database was written by a newer Orchard server (schema ${newest} > ${known})`)
+    }
+    for (const m of SERVER_MIGRATIONS) {
+      if (m.version <= newest) continue
+      // One statement at a time: node-postgres' extended protocol takes a single statement per query.
+      for (const statement of splitStatements(m.sql)) await tx.query(statement)
+      await tx.query('INSERT INTO server_migrations (version, name) VALUES ($1, $2)', [m.version, m.name])
+    }
+  })
+}
+
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*\n/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
