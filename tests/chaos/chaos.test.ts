@@ -94,7 +94,8 @@ for (const backend of testBackends()) {
       const started = Date.now()
       const dirs = [1, 2, 3].map((n) => join(root, `ws${n}`))
       const cores: OrchardCore[] = []
-      const open = (i: number) => (cores[i] = createCore({ dataDir: dirs[i], host: 'test', firstStart: 'empty' }))
+      // As the command line opens them: no background sync of their own, so every round here is one the test drives.
+      const open = (i: number) => (cores[i] = createCore({ dataDir: dirs[i], host: 'cli', firstStart: 'empty' }))
       for (let i = 0; i < 3; i++) await seedTeam(open(i), MEMBERS)
       // Orders 0–1599 on the first, 1200–2799 on the second, 2400–3999 on the third: 800 orders imported twice.
       // The third imports its last 800 later, just before its process is killed in the middle of pushing them.

@@ -7,7 +7,7 @@ import { createCore } from '../../src-main/core/api'
 import { startSyncLoop } from '../../src-main/core/sync'
 
 const dataDir = process.argv[2]
-const core = createCore({ dataDir, host: 'test', firstStart: 'empty' })
+const core = createCore({ dataDir, host: 'cli', firstStart: 'empty' })
 const loop = await startSyncLoop(core.context, {
   backoffMs: 10,
   maxBackoffMs: 100,
