@@ -12,7 +12,13 @@ export default defineConfig({
     resolve: { alias: { '@shared': shared } },
     build: {
       // better-sqlite3 and other native/heavy deps stay in node_modules (externalizeDeps default).
-      rollupOptions: { input: { index: resolve(root, 'src-main/electron/main.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'src-main/electron/main.ts'),
+          // The material packs' render threads load this file by name (workers/posterPool.ts).
+          posterWorker: resolve(root, 'src-main/core/materials/workers/posterWorker.ts'),
+        },
+      },
     },
   },
   preload: {

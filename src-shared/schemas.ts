@@ -161,6 +161,8 @@ export const Group = z.object({
   memberCount: z.number().int(),
   customerCount: z.number().int(),
   notes: z.string(),
+  /** Mass sends (群发) the group may receive in a month; packs say when a day's plan would exceed it. */
+  massSendAllowance: z.number().int(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
 })
@@ -170,6 +172,7 @@ export const GroupInput = z.object({
   ownerMemberId: Id.nullable().optional(),
   theme: z.string().trim().max(60).default(''),
   notes: z.string().max(2000).default(''),
+  massSendAllowance: z.number().int().min(0).max(1000).default(30),
 })
 export const GroupPatch = patchOf(GroupInput)
 export const GroupDetail = z.object({

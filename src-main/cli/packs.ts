@@ -13,23 +13,20 @@ interface GenerateOptions {
   products?: string
   out?: string
   zip?: boolean
+  video?: boolean
 }
 
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean))
 
-/** Members named directly (ids or invite codes), or everyone in the named groups; `all` or nothing: every active member. */
+/**
+ * Members named directly (ids or invite codes); `all`: every active member. Without
+ * --members: every active member, unless group packs were asked for alone.
+ */
 async function membersOf(core: OrchardCore, o: GenerateOptions): Promise<string[] | undefined> {
-  const named = o.members && o.members !== 'all' ? list(o.members) : undefined
-  if (!o.groups) return named
-  const groups = await core.invoke('groups', 'list', {})
-  const ids = new Set(named ?? [])
-  for (const ref of list(o.groups) ?? []) {
-    const g = groups.find((x) => x.id === ref || x.name === ref)
-    if (!g) throw new UsageError(`没有这个社群 / no such group: ${ref}`, { field: '--groups', value: ref })
-    const detail = await core.invoke('groups', 'get', { id: g.id })
-    for (const m of detail.members) ids.add(m.id)
-  }
-  return [...ids]
+  if (o.members && o.members !== 'all') return list(o.members)
+  if (!o.groups) return undefined
+  if (o.members !== 'all') return []
+  return (await core.invoke('members', 'all', {})).filter((m) => m.status === 'active').map((m) => m.id)
 }
 
 function printFindings(out: (s: string) => void, findings: Finding[]): void {
@@ -46,11 +43,12 @@ export function registerPacksCommands(kit: CliKit): void {
     .description('批量生成素材包：海报（含会员邀请码二维码）、文案、发布清单和日程；中断后再次运行会接着做 / generate packs (a rerun resumes an interrupted batch)')
     .requiredOption('--date <YYYY-MM-DD>', '素材包的日期 / the day the packs are for')
     .option('--members <all|ID,…>', '会员编号或邀请码，默认全部在职会员 / member ids or invite codes (default: all active)')
-    .option('--groups <ID,…>', '这些社群里的会员 / the members of these groups')
+    .option('--groups <ID|名称,…>', '为这些社群各做一份群素材包（群主的邀请码、群二维码、群文案和群发额度）/ a pack for each of these groups')
     .option('--templates <ID,…>', '海报模板 / poster templates')
     .option('--products <SKU,…>', '商品（默认近 30 天热销的 6 款）/ products (default: the 6 best sellers of the last 30 days)')
     .option('--out <dir>', '输出文件夹（默认数据文件夹的 packs/日期）/ output folder')
     .option('--zip', '每位会员再打一个 zip 包 / also zip each member’s pack')
+    .option('--video', '为每个商品做一段 15 秒竖版视频（所有素材包共用）/ a 15 s vertical video per product, shared by every pack')
     .action(async (o: GenerateOptions, cmd: Command) => {
       const g = globals(cmd)
       if (!/^\d{4}-\d{2}-\d{2}$/.test(o.date) || Number.isNaN(Date.parse(o.date))) {
@@ -67,10 +65,12 @@ export function registerPacksCommands(kit: CliKit): void {
         const job = await core.invoke('packs', 'generate', {
           date: o.date,
           members: await membersOf(core, o),
+          groups: list(o.groups),
           templates: list(o.templates),
           products: list(o.products),
           out: o.out,
           zip: Boolean(o.zip),
+          video: Boolean(o.video),
         })
         if (tty) process.stderr.write('\n')
         if (g.json) return out(JSON.stringify(job))
@@ -95,9 +95,10 @@ export function registerPacksCommands(kit: CliKit): void {
     .description('只运行检查：广告法禁用词、低于控价、不真实的紧迫用语 / run the checker only')
     .requiredOption('--date <YYYY-MM-DD>', '日期 / the day')
     .option('--products <SKU,…>', '商品 / products')
-    .action(async (o: { date: string; products?: string }, cmd: Command) => {
+    .option('--groups <ID|名称,…>', '也检查这些社群的群二维码和群发额度 / also check these groups’ QR codes and mass-send allowance')
+    .action(async (o: { date: string; products?: string; groups?: string }, cmd: Command) => {
       const g = globals(cmd)
-      const findings = await open(g).invoke('packs', 'check', { date: o.date, products: list(o.products) })
+      const findings = await open(g).invoke('packs', 'check', { date: o.date, products: list(o.products), ...(o.groups ? { groups: list(o.groups), members: [] } : {}) })
       if (findings.some((f) => f.severity === 'error')) setExitCode(1)
       if (g.json) return out(JSON.stringify(findings))
       if (!findings.length) return out('没有发现问题 / no findings')

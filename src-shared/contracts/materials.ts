@@ -14,7 +14,7 @@ export type CopyChannel = z.infer<typeof CopyChannel>
 /** A problem the checker found, located: which copy or poster, the offending text, and why. */
 export const Finding = z.object({
   severity: z.enum(['error', 'warning']),
-  code: z.enum(['forbidden_claim', 'below_price_floor', 'false_urgency', 'text_overflow', 'no_photo']),
+  code: z.enum(['forbidden_claim', 'below_price_floor', 'false_urgency', 'text_overflow', 'no_photo', 'group_qr_lapsing', 'group_qr_missing', 'mass_send_allowance']),
   /** 'copy:moments:2' (channel and variant), 'poster:01-clean-white:slots[3]', 'product:SKU' … */
   where: z.string(),
   text: z.string(),
@@ -25,8 +25,10 @@ export type Finding = z.infer<typeof Finding>
 
 export const PackGenerateInput = z.object({
   date: Day,
-  /** Member ids or invite codes; absent: every active member. */
+  /** Member ids or invite codes; absent (and no groups named): every active member. */
   members: z.array(z.string().min(1)).max(5000).optional(),
+  /** Group ids or names: a pack per group (its owner's invite QR, the group's own QR code, the group's copy and schedule). */
+  groups: z.array(z.string().min(1)).max(500).optional(),
   /** Template ids; absent: the 1:1 defaults. */
   templates: z.array(z.string().min(1)).max(20).optional(),
   /** Product SKUs; absent: the day's best sellers of the last 30 days. */
@@ -35,12 +37,16 @@ export const PackGenerateInput = z.object({
   out: z.string().optional(),
   /** Also write one zip per member. */
   zip: z.boolean().default(false),
+  /** A slideshow video per product (made once, shared by every pack). */
+  video: z.boolean().default(false),
 })
+export type PackGenerateInput = z.input<typeof PackGenerateInput>
 
 export const PackJob = z.object({
   id: Id,
   date: Day,
-  status: z.enum(['running', 'done', 'failed', 'cancelled']),
+  /** interrupted: left running by a process that stopped (a crash, kill -9); generating the same packs again resumes it. */
+  status: z.enum(['running', 'done', 'failed', 'cancelled', 'interrupted']),
   out: z.string(),
   done: z.number().int(),
   total: z.number().int(),
@@ -55,6 +61,126 @@ export const PackJob = z.object({
 })
 export type PackJob = z.infer<typeof PackJob>
 
+export const PackOwnerKind = z.enum(['member', 'group'])
+
+/** One pack of a job: a member's or a group's folder. */
+export const PackOwner = z.object({
+  kind: PackOwnerKind,
+  id: Id,
+  name: z.string(),
+  /** The folder inside the job's output: the member's invite code, or 群-<group name>. */
+  folder: z.string(),
+  inviteCode: z.string().nullable(),
+  done: z.number().int(),
+  total: z.number().int(),
+})
+export type PackOwner = z.infer<typeof PackOwner>
+
+export const PackImage = z.object({
+  file: z.string(),
+  kind: z.enum(['poster', 'comparison', 'collage', 'groupQr']),
+  productSku: z.string().nullable(),
+  productName: z.string().nullable(),
+  /** A small JPEG as a data: URL, for the phone preview. */
+  thumb: z.string(),
+})
+
+export const PackScheduleSlot = z.object({
+  key: z.string(),
+  day: Day,
+  from: z.string(),
+  to: z.string(),
+  title: z.string(),
+  what: z.string(),
+  /** A mass send in the group (counts against its monthly allowance). */
+  massSend: z.boolean(),
+})
+
+/** A pack as its member (or group) will see it: the 9-grid, the copy per channel, the schedule. */
+export const PackPreview = z.object({
+  jobId: Id,
+  date: Day,
+  owner: PackOwner,
+  images: z.array(PackImage),
+  videos: z.array(z.object({ file: z.string(), productSku: z.string(), bytes: z.number().int() })),
+  copy: z.array(z.object({ productSku: z.string(), productName: z.string(), channel: CopyChannel, text: z.string() })),
+  schedule: z.array(PackScheduleSlot),
+  /** The group's WeChat QR code in this pack and when it lapses. */
+  groupQr: z.object({ expiresAt: IsoTime, lapsed: z.boolean() }).nullable(),
+  allowance: z.object({ monthly: z.number().int(), used: z.number().int(), planned: z.number().int(), exceeds: z.boolean() }).nullable(),
+})
+export type PackPreview = z.infer<typeof PackPreview>
+
+/** Something about the material library that needs attention soon (a group QR code about to lapse). */
+export const MaterialsAlert = z.object({
+  code: z.enum(['group_qr_lapsing', 'group_qr_lapsed', 'group_qr_missing']),
+  groupId: Id,
+  groupName: z.string(),
+  expiresAt: IsoTime.nullable(),
+  message: z.string(),
+})
+
+export const PriceComparison = z.object({
+  id: Id,
+  productId: Id,
+  source: z.string(),
+  priceFen: z.number().int(),
+  observedOn: Day,
+  url: z.string(),
+  note: z.string(),
+  createdAt: IsoTime,
+})
+export type PriceComparison = z.infer<typeof PriceComparison>
+export const PriceComparisonInput = z.object({
+  productId: Id,
+  source: z.string().trim().min(1).max(40),
+  priceFen: z.number().int().positive(),
+  observedOn: Day,
+  url: z.string().trim().max(500).default(''),
+  note: z.string().trim().max(200).default(''),
+})
+
+export const BuyerPhoto = z.object({
+  id: Id,
+  productId: Id,
+  customerId: Id.nullable(),
+  customerName: z.string().nullable(),
+  caption: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  thumb: z.string(),
+  createdAt: IsoTime,
+})
+export type BuyerPhoto = z.infer<typeof BuyerPhoto>
+export const BuyerPhotoInput = z.object({
+  productId: Id,
+  customerId: Id.nullable().optional(),
+  caption: z.string().trim().max(60).default(''),
+  /** The photo: a file on this machine (CLI, desktop) or its bytes as base64 (browser upload). */
+  path: z.string().optional(),
+  dataBase64: z.string().max(20_000_000).optional(),
+  fileName: z.string().max(200).optional(),
+})
+
+export const GroupQr = z.object({
+  id: Id,
+  groupId: Id,
+  payload: z.string(),
+  uploadedAt: IsoTime,
+  expiresAt: IsoTime,
+  lapsed: z.boolean(),
+  thumb: z.string(),
+})
+export type GroupQr = z.infer<typeof GroupQr>
+export const GroupQrInput = z.object({
+  groupId: Id,
+  path: z.string().optional(),
+  dataBase64: z.string().max(20_000_000).optional(),
+  fileName: z.string().max(200).optional(),
+  /** When WeChat made the code (it lapses 7 days later); absent: now. */
+  madeAt: IsoTime.optional(),
+})
+
 export const materialsContract = {
   packs: {
     /** The checker alone: what would block or warn for this day's packs. */
@@ -62,6 +188,30 @@ export const materialsContract = {
     /** Generates (or resumes) the day's packs as a durable job; refuses with the findings when the checker blocks. */
     generate: command(PackGenerateInput, PackJob),
     jobs: query(z.object({}).strict().optional().default({}), z.array(PackJob)),
+    /** Starts (or resumes) the job and answers at once; progress arrives as job.progress events. */
+    start: command(PackGenerateInput, PackJob),
+    /** Stops a running job after the items in flight; generating the same packs again resumes it. */
+    cancel: command(z.object({ jobId: Id }), PackJob),
+    owners: query(z.object({ jobId: Id }), z.array(PackOwner)),
+    preview: query(z.object({ jobId: Id, folder: z.string().min(1) }), PackPreview),
+    alerts: query(z.object({}).strict().optional().default({}), z.array(MaterialsAlert)),
+  },
+  comparisons: {
+    list: query(z.object({ productId: Id }), z.array(PriceComparison)),
+    add: command(PriceComparisonInput, PriceComparison),
+    remove: command(z.object({ id: Id }), z.object({ ok: z.literal(true) })),
+    /** The comparison image as it would go into a pack (a data: URL), or the reason it cannot be made. */
+    render: query(z.object({ productId: Id }), z.object({ image: z.string() })),
+  },
+  buyerPhotos: {
+    list: query(z.object({ productId: Id }), z.array(BuyerPhoto)),
+    add: command(BuyerPhotoInput, BuyerPhoto),
+    remove: command(z.object({ id: Id }), z.object({ ok: z.literal(true) })),
+    render: query(z.object({ productId: Id }), z.object({ image: z.string() })),
+  },
+  groupQr: {
+    get: query(z.object({ groupId: Id }), GroupQr.nullable()),
+    upload: command(GroupQrInput, GroupQr),
   },
 } as const
 

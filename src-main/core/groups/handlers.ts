@@ -12,6 +12,7 @@ export interface GroupRow {
   owner_name: string | null
   theme: string
   notes: string
+  mass_send_allowance: number
   member_count: number
   customer_count: number
   created_at: string
@@ -22,7 +23,7 @@ export interface GroupRow {
  * Columns of a group over `groups g LEFT JOIN members m` (the owner). Counts come from
  * the join tables' primary keys (group_id first), so no table is scanned.
  */
-export const GROUP_COLUMNS = `g.id, g.name, g.owner_member_id, m.name AS owner_name, g.theme, g.notes,
+export const GROUP_COLUMNS = `g.id, g.name, g.owner_member_id, m.name AS owner_name, g.theme, g.notes, g.mass_send_allowance,
   (SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = g.id) AS member_count,
   (SELECT COUNT(*) FROM group_customers gc WHERE gc.group_id = g.id) AS customer_count,
   g.created_at, g.updated_at`
@@ -38,6 +39,7 @@ export function toGroup(row: GroupRow): Group {
     memberCount: row.member_count,
     customerCount: row.customer_count,
     notes: row.notes,
+    massSendAllowance: row.mass_send_allowance,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -75,12 +77,13 @@ export function createGroup(db: Db, input: GroupInput, now: Date): Group {
     assertOwner(db, input.ownerMemberId)
     const id = newId()
     const at = now.toISOString()
-    db.prepare('INSERT INTO groups (id, name, owner_member_id, theme, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    db.prepare('INSERT INTO groups (id, name, owner_member_id, theme, notes, mass_send_allowance, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
       id,
       input.name,
       input.ownerMemberId ?? null,
       input.theme,
       input.notes,
+      input.massSendAllowance,
       at,
       at,
     )
@@ -98,13 +101,15 @@ export function updateGroup(db: Db, id: string, patch: Partial<GroupInput>, now:
       owner: patch.ownerMemberId !== undefined ? patch.ownerMemberId : current.ownerMemberId,
       theme: patch.theme ?? current.theme,
       notes: patch.notes ?? current.notes,
+      allowance: patch.massSendAllowance ?? current.massSendAllowance,
     }
     const at = now.toISOString()
-    db.prepare('UPDATE groups SET name = ?, owner_member_id = ?, theme = ?, notes = ?, updated_at = ? WHERE id = ?').run(
+    db.prepare('UPDATE groups SET name = ?, owner_member_id = ?, theme = ?, notes = ?, mass_send_allowance = ?, updated_at = ? WHERE id = ?').run(
       next.name,
       next.owner ?? null,
       next.theme,
       next.notes,
+      next.allowance,
       at,
       id,
     )

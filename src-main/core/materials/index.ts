@@ -1,7 +1,23 @@
 import { materialsContract } from '../../../src-shared/contracts/materials'
 import type { CoreArea } from '../area'
 import type { ServiceHandlers } from '../context'
-import { checkPacks, generatePacks, listJobs } from './packs'
+import { cancelPacks, checkPacks, generatePacks, listJobs, startPacks, stopAllPacks } from './packs'
+import { packOwners, packPreview } from './preview'
+import {
+  addBuyerPhoto,
+  addComparison,
+  buyerPhotoFiles,
+  comparisonEntries,
+  getGroupQr,
+  groupQrAlerts,
+  listBuyerPhotos,
+  listComparisons,
+  removeBuyerPhoto,
+  removeComparison,
+  uploadGroupQr,
+} from './sources'
+import { seedMaterialsDemo } from './demo'
+import { productForRender, renderBuyerShow, renderPriceComparison } from './singles'
 
 type Services = keyof typeof materialsContract
 
@@ -10,13 +26,38 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
   packs: {
     check: (input, ctx) => checkPacks(ctx.db, input),
     generate: (input, ctx) => generatePacks(ctx, input),
+    start: (input, ctx) => startPacks(ctx, input),
+    cancel: (input, ctx) => cancelPacks(ctx, input.jobId),
     jobs: (_input, ctx) => listJobs(ctx.db),
+    owners: (input, ctx) => packOwners(ctx.db, input.jobId),
+    preview: (input, ctx) => packPreview(ctx.db, input.jobId, input.folder, ctx.clock.now()),
+    alerts: (_input, ctx) => groupQrAlerts(ctx),
+  },
+  comparisons: {
+    list: (input, ctx) => listComparisons(ctx.db, input.productId),
+    add: (input, ctx) => addComparison(ctx, input),
+    remove: (input, ctx) => removeComparison(ctx.db, input.id),
+    render: async (input, ctx) => ({ image: await renderPriceComparison(productForRender(ctx.db, input.productId), comparisonEntries(ctx.db, input.productId, ctx.clock.now().toISOString().slice(0, 10))) }),
+  },
+  buyerPhotos: {
+    list: (input, ctx) => listBuyerPhotos(ctx, input.productId),
+    add: (input, ctx) => addBuyerPhoto(ctx, input),
+    remove: (input, ctx) => removeBuyerPhoto(ctx, input.id),
+    render: async (input, ctx) => ({ image: await renderBuyerShow(productForRender(ctx.db, input.productId), buyerPhotoFiles(ctx.db, input.productId)) }),
+  },
+  groupQr: {
+    get: (input, ctx) => getGroupQr(ctx, input.groupId),
+    upload: (input, ctx) => uploadGroupQr(ctx, input),
   },
 }
 
 export const materialsArea: CoreArea = {
-  clearStudio(ctx) {
-    ctx.db.prepare('DELETE FROM material_job_items').run()
-    ctx.db.prepare('DELETE FROM material_jobs').run()
+  async stop(ctx) {
+    await stopAllPacks(ctx)
   },
+  clearStudio(ctx) {
+    // Photos the studio added stay in the data folder's photos/ until removed there; only their records go.
+    for (const table of ['material_job_items', 'material_jobs', 'group_mass_sends', 'group_qr_codes', 'buyer_photos', 'price_comparisons']) ctx.db.prepare(`DELETE FROM ${table}`).run()
+  },
+  seedDemo: (ctx, options) => seedMaterialsDemo(ctx, options),
 }

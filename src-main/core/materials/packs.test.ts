@@ -2,11 +2,15 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import QRCode from 'qrcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PackJob } from '../../../src-shared/contracts/materials'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
 import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, renderCopy, variantFor } from './copy'
+import { SHARED_FOLDER } from './packs'
 import { calendar, planDay } from './schedule'
+import { readMp4Layout } from './video'
 
 const product = { sku: 'MZ-1001', priceFloorFen: 18_900, stock: 500, endsAt: null }
 
@@ -70,10 +74,18 @@ describe('generating packs', () => {
     const job = await core.invoke('packs', 'generate', { date: '2026-11-21', members: members.map((m) => m.inviteCode), templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out, zip: true })
     expect(job).toMatchObject({ status: 'done', members: 2, done: job.total, resumed: false })
     const folder = join(out, members[0].inviteCode)
-    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { member: { inviteUrl: string }; files: { file: string; sha256: string }[] }
-    expect(manifest.files.map((f) => f.file).sort()).toEqual(['01-MZ-1001-clean-white.jpg', '02-SP-1001-clean-white.jpg', '发布清单.md', '文案.txt', '日程.ics'].sort())
+    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as {
+      poster: { inviteUrl: string }
+      files: { file: string; kind: string; sha256: string }[]
+      copy: { channel: string; text: string }[]
+    }
+    // The demo studio holds competitor prices for both products and buyer photos of SP-1001: a comparison each, one collage.
+    expect(manifest.files.map((f) => f.file).sort()).toEqual(
+      ['01-MZ-1001-clean-white.jpg', '01-MZ-1001-比价.jpg', '02-SP-1001-clean-white.jpg', '02-SP-1001-比价.jpg', '02-SP-1001-买家秀.jpg', '发布清单.md', '文案.txt', '日程.ics'].sort(),
+    )
     for (const f of manifest.files) expect(createHash('sha256').update(readFileSync(join(folder, f.file))).digest('hex')).toBe(f.sha256)
-    expect(manifest.member.inviteUrl).toContain(`ref=${members[0].inviteCode}`)
+    expect(manifest.poster.inviteUrl).toContain(`ref=${members[0].inviteCode}`)
+    expect(manifest.copy.map((c) => c.channel)).toEqual(['moments', 'group', 'private', 'moments', 'group', 'private'])
     expect(existsSync(join(out, `${members[0].inviteCode}.zip`))).toBe(true)
     expect(readdirSync(folder).some((f) => f.includes('.tmp-'))).toBe(false)
     // Making the day again (a fresh job) replaces the files in place: no second copies.
@@ -82,6 +94,92 @@ describe('generating packs', () => {
     expect(again.id).not.toBe(job.id)
     expect(readdirSync(folder).sort()).toEqual(before)
   })
+
+  it('shows a pack as its member will see it: the images in posting order, the copy per channel, the schedule', async () => {
+    const member = (await core.invoke('members', 'all', {})).find((m) => m.status === 'active')!
+    const job = await core.invoke('packs', 'generate', { date: '2026-11-22', members: [member.id], templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out: join(dir, 'preview') })
+    expect(await core.invoke('packs', 'owners', { jobId: job.id })).toEqual([expect.objectContaining({ kind: 'member', folder: member.inviteCode, done: job.total, total: job.total })])
+    const preview = await core.invoke('packs', 'preview', { jobId: job.id, folder: member.inviteCode })
+    expect(preview.images.map((i) => `${i.kind}:${i.productSku}`)).toEqual(['poster:MZ-1001', 'comparison:MZ-1001', 'poster:SP-1001', 'comparison:SP-1001', 'collage:SP-1001'])
+    expect(preview.images.every((i) => i.thumb.startsWith('data:image/jpeg;base64,'))).toBe(true)
+    expect(preview.copy.filter((c) => c.productSku === 'MZ-1001').map((c) => c.channel)).toEqual(['moments', 'group', 'private'])
+    expect(preview.schedule.map((s) => s.from)).toEqual(['21:00', '07:00', '12:00', '19:00'])
+    expect(preview.allowance).toBeNull()
+  })
+
+  it('makes a group’s pack with its QR code, warns before the code lapses and when the day would exceed the mass-send allowance', async () => {
+    const owner = (await core.invoke('members', 'all', {})).find((m) => m.status === 'active')!
+    const group = await core.invoke('groups', 'create', { name: '宝妈好物 9 群', ownerMemberId: owner.id, massSendAllowance: 6 })
+    // WeChat made the code 6 days before the clock's now: it lapses within the warning window.
+    const png = await QRCode.toBuffer('https://weixin.qq.com/g/AbCdEf123456', { width: 480, margin: 2 })
+    const qr = await core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), fileName: 'qr.png', madeAt: '2026-11-14T08:00:00Z' })
+    expect(qr).toMatchObject({ payload: 'https://weixin.qq.com/g/AbCdEf123456', expiresAt: '2026-11-21T08:00:00.000Z', lapsed: false })
+    expect(await core.invoke('packs', 'alerts', {})).toEqual([expect.objectContaining({ code: 'group_qr_lapsing', groupId: group.id })])
+    await expect(core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), madeAt: '2026-11-10T08:00:00Z' })).rejects.toMatchObject({ code: 'qr_lapsed' })
+    await expect(core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: readFileSync(join(dir, 'preview', owner.inviteCode, '文案.txt')).toString('base64') })).rejects.toMatchObject({
+      code: 'not_an_image',
+    })
+
+    const request = { date: '2026-11-21', groups: [group.name], templates: ['clean-white'], products: ['MZ-1001', 'SP-1001', 'MY-1001'], out: join(dir, 'groups') }
+    const findings = await core.invoke('packs', 'check', request)
+    expect(findings.filter((f) => f.where === `group:${group.name}`).map((f) => f.code)).toEqual(['group_qr_lapsing'])
+    const first = await core.invoke('packs', 'generate', request)
+    const folder = join(dir, 'groups', '群-宝妈好物_9_群')
+    expect(existsSync(join(folder, '群二维码.png'))).toBe(true)
+    const preview = await core.invoke('packs', 'preview', { jobId: first.id, folder: '群-宝妈好物_9_群' })
+    expect(preview.copy.every((c) => c.channel === 'group')).toBe(true)
+    expect(preview.groupQr).toEqual({ expiresAt: '2026-11-21T08:00:00.000Z', lapsed: false })
+    // The evening preview and three peaks with products: 4 mass sends of the 6 a month.
+    expect(preview.allowance).toEqual({ monthly: 6, used: 0, planned: 4, exceeds: false })
+    expect(readFileSync(join(folder, '发布清单.md'), 'utf8')).toContain('本月群发额度 6 次，已安排 0 次，今天计划 4 次，剩余 2 次')
+
+    // The next day's plan would bring the month to 8 of 6: said before anything is made, and in the checklist.
+    const next = { ...request, date: '2026-11-22' }
+    expect((await core.invoke('packs', 'check', next)).find((f) => f.code === 'mass_send_allowance')).toMatchObject({ severity: 'warning', text: '8/6' })
+    await core.invoke('packs', 'generate', next)
+    expect(readFileSync(join(folder, '发布清单.md'), 'utf8')).toContain('超出 2 次')
+    // On the 22nd the code has lapsed: that pack goes without it and says so.
+    expect((await core.invoke('packs', 'check', next)).map((f) => f.code)).toContain('group_qr_lapsing')
+    expect(existsSync(join(folder, '群二维码.png'))).toBe(true) // the 21st's file stays; the 22nd's manifest does not list it
+    expect((JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { groupQr: unknown }).groupQr).toBeNull()
+  })
+
+  it('cancels a running batch from the console and resumes it where it stopped', async () => {
+    const members = (await core.invoke('members', 'all', {})).filter((m) => m.status === 'active').slice(0, 12)
+    const request = { date: '2026-11-23', members: members.map((m) => m.id), templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out: join(dir, 'cancel') }
+    const run: { job: PackJob | null; cancelled: Promise<PackJob> | null } = { job: null, cancelled: null }
+    const off = core.on('job.progress', (p) => {
+      if (p.kind === 'packs' && p.done >= 10 && !run.cancelled && run.job) run.cancelled = core.invoke('packs', 'cancel', { jobId: run.job.id })
+    })
+    const job = (run.job = await core.invoke('packs', 'start', request))
+    expect(job).toMatchObject({ status: 'running', resumed: false })
+    await expect.poll(() => run.cancelled, { timeout: 30_000 }).not.toBeNull()
+    const stopped = await run.cancelled!
+    off()
+    expect(stopped.status).toBe('cancelled')
+    expect(stopped.done).toBeGreaterThan(0)
+    expect(stopped.done).toBeLessThan(stopped.total)
+    const resumed = await core.invoke('packs', 'generate', request)
+    expect(resumed).toMatchObject({ id: job.id, status: 'done', resumed: true, done: stopped.total })
+    expect((await core.invoke('packs', 'jobs', {})).find((j) => j.id === job.id)?.status).toBe('done')
+  })
+
+  it('makes one slideshow video per product, shared by every pack and carried in each member’s zip', async () => {
+    const members = (await core.invoke('members', 'all', {})).filter((m) => m.status === 'active').slice(0, 2)
+    const out = join(dir, 'video')
+    const job = await core.invoke('packs', 'generate', { date: '2026-11-21', members: members.map((m) => m.id), templates: ['clean-white'], products: ['MZ-1001'], out, zip: true, video: true })
+    expect(job.status).toBe('done')
+    const video = join(out, SHARED_FOLDER, 'MZ-1001.mp4')
+    const layout = readMp4Layout(video)
+    expect(layout.faststart).toBe(true)
+    const manifest = JSON.parse(readFileSync(join(out, members[0].inviteCode, 'manifest.json'), 'utf8')) as { files: { file: string; kind: string; sha256: string }[] }
+    const listed = manifest.files.find((f) => f.kind === 'video')!
+    expect(listed.file).toBe(`../${SHARED_FOLDER}/MZ-1001.mp4`)
+    expect(createHash('sha256').update(readFileSync(video)).digest('hex')).toBe(listed.sha256)
+    const zip = readFileSync(join(out, `${members[1].inviteCode}.zip`))
+    expect(zip.includes(Buffer.from(`${SHARED_FOLDER}/MZ-1001.mp4`))).toBe(true)
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([])
+  }, 120_000)
 
   it('refuses unknown members and templates with the value and where it was given', async () => {
     await expect(core.invoke('packs', 'generate', { date: '2026-11-21', members: ['NOBODY'] })).rejects.toMatchObject({ code: 'not_found', details: { field: 'members.0', value: 'NOBODY' } })

@@ -1,33 +1,33 @@
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { ZipArchive } from 'archiver'
-import type { Finding, PackJob } from '../../../src-shared/contracts/materials'
+import type { CopyChannel, Finding, PackJob } from '../../../src-shared/contracts/materials'
 import { COPY_CHANNELS } from '../../../src-shared/contracts/materials'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { readInternal, readSettings } from '../settings/settings'
-import { defaultTemplates, preparePoster, renderMemberPoster, resourcesDir, type PosterProduct, type PosterTemplate, type PreparedPoster } from './render'
 import { checkText, DEFAULT_COPY, forbiddenWords, renderCopy, variantFor } from './copy'
-import { calendar, checklist, planDay } from './schedule'
+import { PosterPool } from './workers/posterPool'
+import { checkComparison, defaultTemplates, renderCollage, renderComparison, resourcesDir, type PosterProduct, type PosterTemplate } from './render'
+import { calendar, checklist, planDay, type ScheduleItem } from './schedule'
+import { buyerPhotoFiles, comparisonEntries, latestGroupQr, massSendsUsed } from './sources'
+import { musicTracks, renderProductVideo } from './video'
 
 export interface PackRequest {
   date: string
   members?: string[]
+  groups?: string[]
   templates?: string[]
   products?: string[]
   out?: string
   zip: boolean
+  video: boolean
 }
 
-interface MemberRow {
-  id: string
-  name: string
-  invite_code: string
-}
 interface ProductRow {
   id: string
   sku: string
@@ -41,15 +41,34 @@ interface ProductRow {
   stock: number
   facts: string
 }
-type ItemKind = 'poster' | 'copy' | 'checklist' | 'calendar' | 'manifest' | 'zip'
+
+/** Whose pack it is: a member's, or a group's (posted by its owner, carrying the owner's invite QR). */
+export interface PackOwnerSpec {
+  kind: 'member' | 'group'
+  id: string
+  name: string
+  folder: string
+  /** The member whose invite QR and code go on the posters. */
+  poster: { id: string; name: string; inviteCode: string }
+}
+
+type ItemKind = 'video' | 'poster' | 'comparison' | 'collage' | 'groupQr' | 'copy' | 'checklist' | 'calendar' | 'manifest' | 'zip'
 interface ItemSpec {
-  member: string
+  owner?: 'member' | 'group'
+  id?: string
   product?: string
   template?: string
 }
+interface PendingItem {
+  seq: number
+  kind: ItemKind
+  member_id: string | null
+  spec: string
+  file: string
+}
 
-/** How many items are produced at once: sharp encodes on libvips' own threads, so a few in flight keep every core busy. */
-const IN_FLIGHT = 4
+/** The folder of shared files (videos) inside a job's output. */
+export const SHARED_FOLDER = '共享视频'
 
 export function inviteUrl(db: Db, code: string, date: string): string {
   const base = readInternal<string>(db, 'materials.inviteBaseUrl') ?? 'https://shop.example.cn/i/'
@@ -57,14 +76,38 @@ export function inviteUrl(db: Db, code: string, date: string): string {
   return `${base}${encodeURIComponent(code)}?ref=${encodeURIComponent(code)}&d=${date.replace(/-/g, '')}`
 }
 
-function resolveMembers(db: Db, refs: string[] | undefined): MemberRow[] {
-  if (!refs) return db.prepare(`SELECT id, name, invite_code FROM members WHERE status = 'active' ORDER BY join_date, id`).all() as MemberRow[]
+/** A name that is safe as a folder on every OS. */
+const folderName = (name: string) => name.replace(/[\\/:*?"<>|\s]+/g, '_').slice(0, 60)
+
+function resolveOwners(db: Db, request: Pick<PackRequest, 'members' | 'groups'>): PackOwnerSpec[] {
+  type M = { id: string; name: string; invite_code: string }
+  const owners: PackOwnerSpec[] = []
+  const memberOwner = (m: M): PackOwnerSpec => ({ kind: 'member', id: m.id, name: m.name, folder: m.invite_code, poster: { id: m.id, name: m.name, inviteCode: m.invite_code } })
+  if (!request.members && !request.groups) {
+    for (const m of db.prepare(`SELECT id, name, invite_code FROM members WHERE status = 'active' ORDER BY join_date, id`).all() as M[]) owners.push(memberOwner(m))
+    return owners
+  }
   const byRef = db.prepare('SELECT id, name, invite_code FROM members WHERE id = ? OR invite_code = ?')
-  return refs.map((ref, i) => {
-    const m = byRef.get(ref, ref) as MemberRow | undefined
+  request.members?.forEach((ref, i) => {
+    const m = byRef.get(ref, ref) as M | undefined
     if (!m) throw new OrchardError('not_found', `没有这位会员 / no such member: ${ref}`, { field: `members.${i}`, value: ref })
-    return m
+    owners.push(memberOwner(m))
   })
+  const groupByRef = db.prepare(
+    `SELECT g.id, g.name, m.id AS owner_id, m.name AS owner_name, m.invite_code FROM groups g LEFT JOIN members m ON m.id = g.owner_member_id WHERE g.id = ? OR g.name = ?`,
+  )
+  request.groups?.forEach((ref, i) => {
+    const g = groupByRef.get(ref, ref) as { id: string; name: string; owner_id: string | null; owner_name: string | null; invite_code: string | null } | undefined
+    if (!g) throw new OrchardError('not_found', `没有这个社群 / no such group: ${ref}`, { field: `groups.${i}`, value: ref })
+    if (!g.owner_id || !g.invite_code) {
+      throw new OrchardError('group_without_owner', `「${g.name}」没有群主，海报上没有可放的邀请码；请先在社群页指定群主 / the group has no owner whose invite code could go on its posters`, {
+        field: `groups.${i}`,
+        value: ref,
+      })
+    }
+    owners.push({ kind: 'group', id: g.id, name: g.name, folder: `群-${folderName(g.name)}`, poster: { id: g.owner_id, name: g.owner_name ?? g.name, inviteCode: g.invite_code } })
+  })
+  return owners
 }
 
 function resolveProducts(db: Db, skus: string[] | undefined, date: string): ProductRow[] {
@@ -97,16 +140,16 @@ function pickTemplates(ids: string[] | undefined): PosterTemplate[] {
   })
 }
 
-/** A product's photo: its own first image when that is a file here, else the demo photo of its category. */
-function photoOf(p: ProductRow): string | null {
+/** A product's photos: its own images that are files here, else the demo photos of its category. */
+export function productPhotos(p: Pick<ProductRow, 'images' | 'sku'>): string[] {
   const images = JSON.parse(p.images) as string[]
-  const own = images.find((i) => !/^https?:/i.test(i) && existsSync(i))
-  if (own) return own
+  const own = images.filter((i) => !/^https?:/i.test(i) && existsSync(i))
+  if (own.length) return own
   const prefix = p.sku.split('-')[0]
   let n = 0
   for (const ch of p.sku) n = (n * 31 + ch.charCodeAt(0)) >>> 0
-  const demo = join(resourcesDir(), 'demo', 'photos', 'products', `${prefix}-${(n % 3) + 1}.jpg`)
-  return existsSync(demo) ? demo : null
+  const demo = [0, 1, 2].map((k) => join(resourcesDir(), 'demo', 'photos', 'products', `${prefix}-${((n + k) % 3) + 1}.jpg`)).filter((f) => existsSync(f))
+  return demo
 }
 
 function posterProduct(p: ProductRow, photo: string): PosterProduct {
@@ -128,76 +171,149 @@ const sellingPoint = (facts: string) => facts.split(/[。\n｜|]/)[0]?.trim() ??
 
 const copyProduct = (p: ProductRow) => ({ sku: p.sku, priceFloorFen: p.price_floor_fen, stock: p.stock, endsAt: null })
 
-function copyFor(p: ProductRow, member: string, date: string, memberKey: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const channel of COPY_CHANNELS) {
-    const variants = DEFAULT_COPY[channel]
-    out[channel] = renderCopy(variants[variantFor(variants.length, date, memberKey + p.sku)], {
-      name: p.name,
-      title: p.name,
-      brand: p.name.includes(p.brand) ? '' : p.brand,
-      priceFen: p.sale_price_fen,
-      listPriceFen: p.list_price_fen,
-      facts: sellingPoint(p.facts),
-      member,
-      customer: '亲',
-      stock: p.stock,
-      endsAt: null,
-    })
+const copyValues = (p: ProductRow, member: string) => ({
+  name: p.name,
+  title: p.name,
+  brand: p.name.includes(p.brand) ? '' : p.brand,
+  priceFen: p.sale_price_fen,
+  listPriceFen: p.list_price_fen,
+  facts: sellingPoint(p.facts),
+  member,
+  customer: '亲',
+  stock: p.stock,
+  endsAt: null,
+})
+
+/** The channels a pack carries copy for: a member posts everywhere, a group's pack is for its chat. */
+const channelsOf = (owner: Pick<PackOwnerSpec, 'kind'>): readonly CopyChannel[] => (owner.kind === 'group' ? ['group'] : COPY_CHANNELS)
+
+export interface PackCopy {
+  productSku: string
+  productName: string
+  channel: CopyChannel
+  text: string
+}
+
+export function packCopy(owner: PackOwnerSpec, products: ProductRow[], date: string): PackCopy[] {
+  const out: PackCopy[] = []
+  for (const p of products) {
+    for (const channel of channelsOf(owner)) {
+      const variants = DEFAULT_COPY[channel]
+      out.push({ productSku: p.sku, productName: p.name, channel, text: renderCopy(variants[variantFor(variants.length, date, owner.folder + p.sku)], copyValues(p, owner.poster.name)) })
+    }
   }
   return out
+}
+
+export interface PackSchedule extends ScheduleItem {
+  massSend: boolean
+}
+
+/** The day's plan; in a group every slot that posts something is a mass send (群发). */
+export function packSchedule(owner: PackOwnerSpec, date: string, products: ProductRow[]): PackSchedule[] {
+  return planDay(date, products).map((it) => ({ ...it, massSend: owner.kind === 'group' && (it.key === 'preview' || !it.what.startsWith('群里互动')) }))
+}
+
+export interface Allowance {
+  monthly: number
+  used: number
+  planned: number
+  exceeds: boolean
+}
+
+export function allowanceOf(db: Db, owner: PackOwnerSpec, date: string, schedule: PackSchedule[]): Allowance | null {
+  if (owner.kind !== 'group') return null
+  const monthly = db.prepare('SELECT mass_send_allowance FROM groups WHERE id = ?').pluck().get(owner.id) as number
+  const used = massSendsUsed(db, owner.id, date)
+  const planned = schedule.filter((s) => s.massSend).length
+  return { monthly, used, planned, exceeds: used + planned > monthly }
+}
+
+const allowanceNote = (a: Allowance) =>
+  `本月群发额度 ${a.monthly} 次，已安排 ${a.used} 次，今天计划 ${a.planned} 次` +
+  (a.exceeds ? `，超出 ${a.used + a.planned - a.monthly} 次：请合并或减少今天的群发` : `，剩余 ${a.monthly - a.used - a.planned} 次`)
+
+/** Whether a group's code still works on the pack's day, is about to lapse, or has lapsed. */
+export function groupQrState(db: Db, owner: PackOwnerSpec, date: string): { file: string; expiresAt: string; state: 'ok' | 'lapsing' | 'lapsed' } | null {
+  if (owner.kind !== 'group') return null
+  const qr = latestGroupQr(db, owner.id)
+  if (!qr) return null
+  // The pack is posted through the day (until the evening peak ends at 21:00 studio time ≈ 13:00 UTC) and the day after.
+  const dayStart = `${date}T00:00:00.000Z`
+  const twoDaysLater = new Date(Date.parse(dayStart) + 2 * 86_400_000).toISOString()
+  return { file: qr.file, expiresAt: qr.expires_at, state: qr.expires_at <= dayStart ? 'lapsed' : qr.expires_at <= twoDaysLater ? 'lapsing' : 'ok' }
 }
 
 /** The checker over everything a day's packs would say, before anything is produced. */
 export function checkPacks(db: Db, request: PackRequest): Finding[] {
   const products = resolveProducts(db, request.products, request.date)
   pickTemplates(request.templates)
+  const owners = resolveOwners(db, request)
   const words = forbiddenWords(db)
   const findings: Finding[] = []
   for (const p of products) {
-    if (!photoOf(p)) {
+    if (!productPhotos(p).length) {
       findings.push({ severity: 'error', code: 'no_photo', where: `product:${p.sku}`, text: p.images, why: '商品没有可用的照片，无法生成海报 / the product has no photo to put on a poster', productSku: p.sku })
     }
     const badge = posterProduct(p, '').badge ?? ''
     findings.push(...checkText(`${p.name} ${badge} ¥${p.sale_price_fen / 100}`, `poster:${p.sku}`, copyProduct(p), words))
     for (const channel of COPY_CHANNELS) {
       DEFAULT_COPY[channel].forEach((variant, i) => {
-        const text = renderCopy(variant, {
-          name: p.name,
-          title: p.name,
-          brand: p.brand,
-          priceFen: p.sale_price_fen,
-          listPriceFen: p.list_price_fen,
-          facts: sellingPoint(p.facts),
-          member: '会员',
-          customer: '亲',
-          stock: p.stock,
-          endsAt: null,
-        })
-        findings.push(...checkText(text, `copy:${channel}:${i + 1}`, copyProduct(p), words))
+        findings.push(...checkText(renderCopy(variant, { ...copyValues(p, '会员'), brand: p.brand }), `copy:${channel}:${i + 1}`, copyProduct(p), words))
       })
+    }
+  }
+  for (const owner of owners.filter((o) => o.kind === 'group')) {
+    const qr = groupQrState(db, owner, request.date)
+    const where = `group:${owner.name}`
+    if (!qr) {
+      findings.push({ severity: 'warning', code: 'group_qr_missing', where, text: owner.name, why: '这个群还没有上传群二维码，素材包里不会有它 / no group QR code uploaded: the pack goes without one', productSku: null })
+    } else if (qr.state !== 'ok') {
+      const at = qr.expiresAt.slice(0, 16).replace('T', ' ')
+      findings.push({
+        severity: 'warning',
+        code: 'group_qr_lapsing',
+        where,
+        text: qr.expiresAt,
+        why:
+          qr.state === 'lapsed'
+            ? `群二维码已于 ${at}（UTC）过期，素材包不附带它；请重新生成并上传 / the group QR code has lapsed and is left out`
+            : `群二维码将于 ${at}（UTC）过期，请在这之前重新生成 / the group QR code lapses on ${at} UTC`,
+        productSku: null,
+      })
+    }
+    const allowance = allowanceOf(db, owner, request.date, packSchedule(owner, request.date, products))!
+    if (allowance.exceeds) {
+      findings.push({ severity: 'warning', code: 'mass_send_allowance', where, text: `${allowance.used + allowance.planned}/${allowance.monthly}`, why: `${allowanceNote(allowance)} / the day's plan exceeds the group's monthly mass-send allowance`, productSku: null })
     }
   }
   return findings
 }
 
+export interface JobStatusRow {
+  id: string
+  date: string
+  status: 'running' | 'done' | 'failed' | 'cancelled'
+  out_dir: string
+  total: number
+  warnings: string
+  created_at: string
+  params: string
+}
+
+/** Jobs producing in this process, by id: what cancel stops, and what tells a live job from one a crash interrupted. */
+const active = new Map<string, { abort: AbortController; done: Promise<PackJob>; ctx: CoreContext }>()
+
 function jobRow(db: Db, id: string, resumed: boolean, started: number): PackJob {
-  const j = db.prepare('SELECT id, date, status, out_dir, total, warnings, created_at FROM material_jobs WHERE id = ?').get(id) as {
-    id: string
-    date: string
-    status: PackJob['status']
-    out_dir: string
-    total: number
-    warnings: string
-    created_at: string
-  }
+  const j = db.prepare('SELECT id, date, status, out_dir, total, warnings, created_at FROM material_jobs WHERE id = ?').get(id) as JobStatusRow
   const agg = db
     .prepare(`SELECT COUNT(*) AS done, COALESCE(SUM(bytes), 0) AS bytes, COUNT(DISTINCT member_id) AS members FROM material_job_items WHERE job_id = ? AND done_at IS NOT NULL`)
     .get(id) as { done: number; bytes: number; members: number }
   return {
     id: j.id,
     date: j.date,
-    status: j.status,
+    // A job left 'running' by a process that is gone was interrupted; asking for the same packs resumes it.
+    status: j.status === 'running' && !active.has(id) ? 'interrupted' : j.status,
     out: j.out_dir,
     done: agg.done,
     total: j.total,
@@ -212,130 +328,244 @@ function jobRow(db: Db, id: string, resumed: boolean, started: number): PackJob 
 }
 
 export function listJobs(db: Db): PackJob[] {
-  return (db.prepare('SELECT id FROM material_jobs ORDER BY created_at DESC LIMIT 50').pluck().all() as string[]).map((id) => jobRow(db, id, false, performance.now()))
+  return (db.prepare('SELECT id FROM material_jobs ORDER BY created_at DESC, rowid DESC LIMIT 50').pluck().all() as string[]).map((id) => jobRow(db, id, false, performance.now()))
+}
+
+export function getJob(db: Db, id: string): JobStatusRow {
+  const j = db.prepare('SELECT id, date, status, out_dir, total, warnings, created_at, params FROM material_jobs WHERE id = ?').get(id) as JobStatusRow | undefined
+  if (!j) throw new OrchardError('not_found', `没有这个生成任务 / no such pack job: ${id}`, { field: 'jobId', value: id })
+  return j
+}
+
+/** What a job was asked to make, resolved again from its saved request (owners and products as they were). */
+export function jobPlan(db: Db, job: JobStatusRow): { request: PackRequest; owners: PackOwnerSpec[]; products: ProductRow[] } {
+  const request = JSON.parse(job.params) as PackRequest
+  return { request, owners: resolveOwners(db, request), products: resolveProducts(db, request.products, request.date) }
 }
 
 /**
- * Generates the day's packs as a durable job. The items are planned once; each is
- * written under a temporary name, checked, renamed into place and only then marked
- * done with its hash, so a run killed at any point (even kill -9) is resumed by
- * asking for the same packs again: finished items are kept, the rest made, nothing
- * twice, and no half-written file is ever published under its final name.
+ * Plans the day's packs as a durable job (or finds the interrupted one asking for the
+ * same packs). Each item is later written under a temporary name, checked, renamed
+ * into place and only then marked done with its hash, so a run killed at any point
+ * (even kill -9) is resumed by asking for the same packs again: finished items are
+ * kept, the rest made, nothing twice, and no half-written file is ever published.
  */
-export async function generatePacks(ctx: CoreContext, request: PackRequest): Promise<PackJob> {
+function planJob(ctx: CoreContext, request: PackRequest): { jobId: string; resumed: boolean } {
   const db = ctx.db
-  const started = performance.now()
-  const members = resolveMembers(db, request.members)
+  const owners = resolveOwners(db, request)
   const products = resolveProducts(db, request.products, request.date)
   const templates = pickTemplates(request.templates)
-  if (!members.length) throw new OrchardError('nothing_to_do', '没有要生成素材包的会员 / no members to make packs for', { field: 'members' })
-  if (!products.length) throw new OrchardError('nothing_to_do', `${request.date} 前 30 天没有可推的在售商品，请用 --products 指定 / no products to feature: name them`, { field: 'products' })
+  if (!owners.length) throw new OrchardError('nothing_to_do', '没有要生成素材包的会员或社群 / no members or groups to make packs for', { field: 'members' })
+  if (!products.length) throw new OrchardError('nothing_to_do', `${request.date} 前 30 天没有可推的在售商品，请指定商品 / no products to feature: name them`, { field: 'products' })
   const findings = checkPacks(db, request)
   const errors = findings.filter((f) => f.severity === 'error')
   if (errors.length) {
     throw new OrchardError('pack_blocked', `检查未通过，未生成素材包：${errors.length} 处问题 / the checker blocked the packs: ${errors.length} findings`, { findings: errors })
   }
   const out = resolve(request.out ?? join(ctx.paths.dataDir, 'packs', request.date))
-  const key = JSON.stringify({ date: request.date, members: members.map((m) => m.id), templates: templates.map((t) => t.id), products: products.map((p) => p.sku), out, zip: request.zip })
-  const now = ctx.clock.now().toISOString()
-
-  let jobId = db.prepare(`SELECT id FROM material_jobs WHERE request_key = ? AND status = 'running' ORDER BY created_at DESC LIMIT 1`).pluck().get(key) as string | undefined
-  const resumed = jobId !== undefined
-  if (!jobId) {
-    jobId = newId()
-    const items: [ItemKind, string | null, ItemSpec, string][] = []
-    for (const m of members) {
-      const dir = m.invite_code
-      products.forEach((p, n) =>
-        templates.forEach((t) => items.push(['poster', m.id, { member: m.id, product: p.id, template: t.id }, `${dir}/${String(n + 1).padStart(2, '0')}-${p.sku}-${t.id}.jpg`])),
-      )
-      items.push(['copy', m.id, { member: m.id }, `${dir}/文案.txt`])
-      items.push(['checklist', m.id, { member: m.id }, `${dir}/发布清单.md`])
-      items.push(['calendar', m.id, { member: m.id }, `${dir}/日程.ics`])
-      items.push(['manifest', m.id, { member: m.id }, `${dir}/manifest.json`])
-      if (request.zip) items.push(['zip', m.id, { member: m.id }, `${dir}.zip`])
-    }
-    const insertItem = db.prepare('INSERT INTO material_job_items (job_id, seq, kind, member_id, spec, file) VALUES (?, ?, ?, ?, ?, ?)')
-    db.transaction(() => {
-      db.prepare(`INSERT INTO material_jobs (id, request_key, params, date, out_dir, status, total, warnings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`).run(
-        jobId,
-        key,
-        JSON.stringify(request),
-        request.date,
-        out,
-        items.length,
-        JSON.stringify(findings),
-        now,
-        now,
-      )
-      items.forEach((it, seq) => insertItem.run(jobId, seq, it[0], it[1], JSON.stringify(it[2]), it[3]))
-    })()
+  const request_ = { ...request, out }
+  const key = JSON.stringify({
+    date: request.date,
+    owners: owners.map((o) => `${o.kind}:${o.id}`),
+    templates: templates.map((t) => t.id),
+    products: products.map((p) => p.sku),
+    out,
+    zip: request.zip,
+    video: request.video,
+  })
+  const unfinished = db.prepare(`SELECT id FROM material_jobs WHERE request_key = ? AND status IN ('running', 'cancelled', 'failed') ORDER BY created_at DESC, rowid DESC LIMIT 1`).pluck().get(key) as
+    | string
+    | undefined
+  if (unfinished) {
+    if (active.has(unfinished)) throw new OrchardError('job_running', '这批素材包正在生成中 / these packs are being generated right now', { jobId: unfinished })
+    db.prepare(`UPDATE material_jobs SET status = 'running', error = NULL, updated_at = ? WHERE id = ?`).run(ctx.clock.now().toISOString(), unfinished)
+    return { jobId: unfinished, resumed: true }
   }
+
+  const jobId = newId()
+  const now = ctx.clock.now().toISOString()
+  const items: [ItemKind, string | null, ItemSpec, string][] = []
+  const withComparison = new Set(products.filter((p) => comparisonEntries(db, p.id, request.date).length > 0).map((p) => p.id))
+  const withCollage = new Set(products.filter((p) => buyerPhotoFiles(db, p.id).length > 0).map((p) => p.id))
+  // Videos first: they are shared by every pack, and each pack's manifest and zip include them.
+  if (request.video) for (const p of products) items.push(['video', null, { product: p.id }, `${SHARED_FOLDER}/${p.sku}.mp4`])
+  for (const o of owners) {
+    const spec = { owner: o.kind, id: o.id }
+    products.forEach((p, n) => {
+      const prefix = `${o.folder}/${String(n + 1).padStart(2, '0')}-${p.sku}`
+      for (const t of templates) items.push(['poster', o.id, { ...spec, product: p.id, template: t.id }, `${prefix}-${t.id}.jpg`])
+      if (withComparison.has(p.id)) items.push(['comparison', o.id, { ...spec, product: p.id }, `${prefix}-比价.jpg`])
+      if (withCollage.has(p.id)) items.push(['collage', o.id, { ...spec, product: p.id }, `${prefix}-买家秀.jpg`])
+    })
+    if (groupQrState(db, o, request.date)?.state === 'ok' || groupQrState(db, o, request.date)?.state === 'lapsing') {
+      items.push(['groupQr', o.id, spec, `${o.folder}/群二维码.png`])
+    }
+    items.push(['copy', o.id, spec, `${o.folder}/文案.txt`])
+    items.push(['checklist', o.id, spec, `${o.folder}/发布清单.md`])
+    items.push(['calendar', o.id, spec, `${o.folder}/日程.ics`])
+    items.push(['manifest', o.id, spec, `${o.folder}/manifest.json`])
+  }
+  if (request.zip) for (const o of owners) items.push(['zip', o.id, { owner: o.kind, id: o.id }, `${o.folder}.zip`])
+  const insertItem = db.prepare('INSERT INTO material_job_items (job_id, seq, kind, member_id, spec, file) VALUES (?, ?, ?, ?, ?, ?)')
+  db.transaction(() => {
+    db.prepare(`INSERT INTO material_jobs (id, request_key, params, date, out_dir, status, total, warnings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`).run(
+      jobId,
+      key,
+      JSON.stringify(request_),
+      request.date,
+      out,
+      items.length,
+      JSON.stringify(findings),
+      now,
+      now,
+    )
+    items.forEach((it, seq) => insertItem.run(jobId, seq, it[0], it[1], JSON.stringify(it[2]), it[3]))
+  })()
+  return { jobId, resumed: false }
+}
+
+/** How many items are produced at once: posters render on worker threads, the rest is quick file work. */
+const IN_FLIGHT = 8
+
+async function runJob(ctx: CoreContext, jobId: string, resumed: boolean, signal: AbortSignal, started: number): Promise<PackJob> {
+  const db = ctx.db
+  const job = getJob(db, jobId)
+  const { request, owners, products } = jobPlan(db, job)
+  const templates = pickTemplates(request.templates)
+  const out = job.out_dir
   mkdirSync(out, { recursive: true })
   removeTemporaries(out)
 
-  const total = (db.prepare('SELECT total FROM material_jobs WHERE id = ?').pluck().get(jobId) as number) ?? 0
-  const pending = db.prepare('SELECT seq, kind, member_id, spec, file FROM material_job_items WHERE job_id = ? AND done_at IS NULL ORDER BY seq').all(jobId) as {
-    seq: number
-    kind: ItemKind
-    member_id: string
-    spec: string
-    file: string
-  }[]
+  const total = job.total
+  const pending = db.prepare('SELECT seq, kind, member_id, spec, file FROM material_job_items WHERE job_id = ? AND done_at IS NULL ORDER BY seq').all(jobId) as PendingItem[]
   const markDone = db.prepare('UPDATE material_job_items SET sha256 = ?, bytes = ?, done_at = ? WHERE job_id = ? AND seq = ?')
   const studio = { name: readSettings(db).studioName }
-  const memberById = new Map(members.map((m) => [m.id, m]))
+  const ownerById = new Map(owners.map((o) => [o.id, o]))
   const productById = new Map(products.map((p) => [p.id, p]))
   const templateById = new Map(templates.map((t) => [t.id, t]))
-  const prepared = new Map<string, Promise<PreparedPoster>>()
+  const shared = new Map<string, Promise<Buffer>>()
+  const once_ = (key: string, make: () => Promise<Buffer>) => {
+    if (!shared.has(key)) shared.set(key, make())
+    return shared.get(key)!
+  }
+  const pool = new PosterPool()
   let done = total - pending.length
   const t0 = performance.now()
   const doneAtStart = done
+  const progress = () => {
+    const rate = (done - doneAtStart) / Math.max(0.001, (performance.now() - t0) / 1000)
+    ctx.emit('job.progress', { jobId, kind: 'packs', phase: 'generate', done, total, rate, etaSeconds: rate > 0 ? Math.round((total - done) / rate) : undefined })
+  }
 
-  const produce = async (item: (typeof pending)[number]): Promise<Buffer | null> => {
+  const produce = async (item: PendingItem): Promise<Buffer | null> => {
     const spec = JSON.parse(item.spec) as ItemSpec
-    const m = memberById.get(spec.member)!
+    const owner = spec.id ? ownerById.get(spec.id) : undefined
+    const p = spec.product ? productById.get(spec.product) : undefined
+    if ((spec.id && !owner) || (spec.product && !p)) {
+      throw new OrchardError('job_stale', `生成任务里的会员、社群或商品已被删除 / a member, group or product of this job no longer exists: ${item.file}`, { file: item.file })
+    }
     switch (item.kind) {
+      case 'video': {
+        const target = join(out, item.file)
+        mkdirSync(dirname(target), { recursive: true })
+        const temp = `${target}.tmp-${process.pid}.mp4`
+        const photos = productPhotos(p!).slice(0, 4)
+        const music = musicTracks()[0]?.path ?? null
+        await renderProductVideo({
+          product: posterProduct(p!, photos[0]),
+          photos,
+          captions: [p!.name, sellingPoint(p!.facts), p!.brand, p!.category].slice(0, photos.length),
+          priceCard: { salePriceFen: p!.sale_price_fen, listPriceFen: p!.list_price_fen > p!.sale_price_fen ? p!.list_price_fen : null, note: '扫码或私信下单' },
+          musicPath: music,
+          durationSec: 15,
+          outPath: temp,
+          signal,
+        })
+        renameSync(temp, target)
+        return null
+      }
       case 'poster': {
-        const p = productById.get(spec.product!)!
-        const k = `${spec.template}|${p.id}`
-        if (!prepared.has(k)) prepared.set(k, preparePoster(templateById.get(spec.template!)!, posterProduct(p, photoOf(p)!), studio))
-        const jpeg = await renderMemberPoster(await prepared.get(k)!, { id: m.id, name: m.name, inviteCode: m.invite_code, inviteUrl: inviteUrl(db, m.invite_code, request.date) })
+        const jpeg = await pool.render(
+          templateById.get(spec.template!)!,
+          posterProduct(p!, productPhotos(p!)[0]),
+          studio,
+          { id: owner!.poster.id, name: owner!.poster.name, inviteCode: owner!.poster.inviteCode, inviteUrl: inviteUrl(db, owner!.poster.inviteCode, request.date) },
+        )
         if (jpeg.length < 1000 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8 || jpeg[jpeg.length - 2] !== 0xff || jpeg[jpeg.length - 1] !== 0xd9) {
           throw new OrchardError('render_failed', `海报不完整 / the poster came out incomplete: ${item.file}`, { file: item.file })
         }
         return jpeg
       }
-      case 'copy': {
-        const parts = products.map((p) => {
-          const c = copyFor(p, m.name, request.date, m.invite_code)
-          return [`【${p.name}】`, '', '▍朋友圈', c.moments, '', '▍群聊', c.group, '', '▍私聊', c.private, ''].join('\n')
+      case 'comparison':
+        return once_(`comparison|${p!.id}`, () => {
+          const entries = comparisonEntries(db, p!.id, request.date)
+          checkComparison({ ourPriceFen: p!.sale_price_fen, entries })
+          return renderComparison({ product: posterProduct(p!, productPhotos(p!)[0]), ourPriceFen: p!.sale_price_fen, entries })
         })
-        return Buffer.from(`${m.name} · ${request.date} 文案\n邀请码 ${m.invite_code}\n\n${parts.join('\n')}`, 'utf8')
+      case 'collage':
+        return once_(`collage|${p!.id}`, () => renderCollage({ product: posterProduct(p!, productPhotos(p!)[0]), photos: buyerPhotoFiles(db, p!.id), caption: `${p!.name} · 买家真实反馈` }))
+      case 'groupQr': {
+        const qr = latestGroupQr(db, owner!.id)
+        if (!qr || !existsSync(qr.file)) throw new OrchardError('file_not_found', `群二维码图片不见了，请重新上传 / the group's QR picture is gone: upload it again`, { file: qr?.file })
+        return readFileSync(qr.file)
       }
-      case 'checklist':
-        return Buffer.from(checklist(m.name, request.date, planDay(request.date, products)), 'utf8')
+      case 'copy': {
+        const copy = packCopy(owner!, products, request.date)
+        const labels: Record<CopyChannel, string> = { moments: '▍朋友圈', group: '▍群聊', private: '▍私聊' }
+        const parts = products.map((pr) => [`【${pr.name}】`, '', ...copy.filter((c) => c.productSku === pr.sku).flatMap((c) => [labels[c.channel], c.text, '']), ''].join('\n'))
+        const head = owner!.kind === 'group' ? `${owner!.name} · ${request.date} 群文案\n群主 ${owner!.poster.name} · 邀请码 ${owner!.poster.inviteCode}` : `${owner!.name} · ${request.date} 文案\n邀请码 ${owner!.poster.inviteCode}`
+        return Buffer.from(`${head}\n\n${parts.join('\n')}`, 'utf8')
+      }
+      case 'checklist': {
+        const schedule = packSchedule(owner!, request.date, products)
+        const allowance = allowanceOf(db, owner!, request.date, schedule)
+        const qr = groupQrState(db, owner!, request.date)
+        let text = checklist(owner!.name, request.date, schedule)
+        if (allowance) {
+          text += `\n群发额度：${allowanceNote(allowance)}\n`
+          // The group's planned sends, recorded once (re-running the day changes nothing).
+          const record = db.prepare('INSERT OR IGNORE INTO group_mass_sends (group_id, day, slot, job_id) VALUES (?, ?, ?, ?)')
+          db.transaction(() => schedule.filter((s) => s.massSend).forEach((s) => record.run(owner!.id, request.date, s.key, jobId)))()
+        }
+        if (qr && qr.state !== 'lapsed') text += `群二维码有效期至 ${qr.expiresAt.slice(0, 16).replace('T', ' ')}（UTC），过期前请重新生成。\n`
+        return Buffer.from(text, 'utf8')
+      }
       case 'calendar':
-        return Buffer.from(calendar(m.invite_code, planDay(request.date, products)), 'utf8')
+        return Buffer.from(calendar(owner!.folder, planDay(request.date, products)), 'utf8')
       case 'manifest': {
         const files = db
-          .prepare(`SELECT file, sha256, bytes FROM material_job_items WHERE job_id = ? AND member_id = ? AND kind NOT IN ('manifest', 'zip') AND done_at IS NOT NULL ORDER BY seq`)
-          .all(jobId, m.id) as { file: string; sha256: string; bytes: number }[]
+          .prepare(
+            `SELECT file, kind, spec, sha256, bytes FROM material_job_items WHERE job_id = ? AND (member_id = ? OR kind = 'video') AND kind NOT IN ('manifest', 'zip') AND done_at IS NOT NULL ORDER BY seq`,
+          )
+          .all(jobId, owner!.id) as { file: string; kind: ItemKind; spec: string; sha256: string; bytes: number }[]
+        const schedule = packSchedule(owner!, request.date, products)
+        const qr = groupQrState(db, owner!, request.date)
         const manifest = {
-          member: { name: m.name, inviteCode: m.invite_code, inviteUrl: inviteUrl(db, m.invite_code, request.date) },
+          kind: owner!.kind,
+          [owner!.kind === 'group' ? 'group' : 'member']: { id: owner!.id, name: owner!.name },
+          poster: { name: owner!.poster.name, inviteCode: owner!.poster.inviteCode, inviteUrl: inviteUrl(db, owner!.poster.inviteCode, request.date) },
           date: request.date,
-          files: files.map((f) => ({ file: f.file.slice(f.file.indexOf('/') + 1), sha256: f.sha256, bytes: f.bytes })),
+          files: files.map((f) => {
+            const s = JSON.parse(f.spec) as ItemSpec
+            const pr = s.product ? productById.get(s.product) : undefined
+            return { file: f.kind === 'video' ? `../${f.file}` : f.file.slice(f.file.indexOf('/') + 1), kind: f.kind, product: pr?.sku ?? null, sha256: f.sha256, bytes: f.bytes }
+          }),
+          copy: packCopy(owner!, products, request.date),
+          schedule,
+          groupQr: qr && qr.state !== 'lapsed' ? { file: '群二维码.png', expiresAt: qr.expiresAt } : null,
+          allowance: allowanceOf(db, owner!, request.date, schedule),
         }
         return Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8')
       }
       case 'zip': {
-        await zipFolder(join(out, m.invite_code), join(out, item.file))
+        const videos = request.video ? products.map((pr) => join(out, SHARED_FOLDER, `${pr.sku}.mp4`)) : []
+        await zipFolder(join(out, owner!.folder), videos, join(out, item.file))
         return null
       }
     }
   }
 
-  const finish = (item: (typeof pending)[number], data: Buffer | null) => {
+  const finish = (item: PendingItem, data: Buffer | null) => {
     const target = join(out, item.file)
     if (data) {
       mkdirSync(dirname(target), { recursive: true })
@@ -347,45 +577,88 @@ export async function generatePacks(ctx: CoreContext, request: PackRequest): Pro
     const bytes = data ?? readFileSync(target)
     markDone.run(createHash('sha256').update(bytes).digest('hex'), bytes.length, ctx.clock.now().toISOString(), jobId, item.seq)
     done++
-    if (done % 10 === 0 || done === total) {
-      const rate = (done - doneAtStart) / Math.max(0.001, (performance.now() - t0) / 1000)
-      ctx.emit('job.progress', { jobId: jobId!, kind: 'packs', phase: 'generate', done, total, rate, etaSeconds: rate > 0 ? Math.round((total - done) / rate) : undefined })
-    }
+    if (done % 10 === 0 || done === total) progress()
   }
 
   try {
-    // Items of one member in order (its manifest and zip come after its files), several members' posters at once.
+    // A pack's manifest and zip come after its files; posters, comparisons and collages are made several at once.
+    const parallel = (k: ItemKind) => k === 'poster' || k === 'comparison' || k === 'collage'
     for (let i = 0; i < pending.length; ) {
-      const batch: typeof pending = []
-      while (i < pending.length && batch.length < IN_FLIGHT && (batch.length === 0 || (pending[i].kind === 'poster' && batch.every((b) => b.kind === 'poster')))) {
-        batch.push(pending[i++])
-      }
+      if (signal.aborted) throw new OrchardError('cancelled', '已取消：再次生成同一批素材包会从这里继续 / cancelled: generating the same packs again resumes here', { jobId })
+      const batch: PendingItem[] = []
+      while (i < pending.length && batch.length < IN_FLIGHT && (batch.length === 0 || (parallel(pending[i].kind) && batch.every((b) => parallel(b.kind))))) batch.push(pending[i++])
       const results = await Promise.all(batch.map(produce))
       batch.forEach((item, n) => finish(item, results[n]))
     }
     db.prepare(`UPDATE material_jobs SET status = 'done', updated_at = ? WHERE id = ?`).run(ctx.clock.now().toISOString(), jobId)
+    progress()
   } catch (err) {
     const e = OrchardError.from(err)
-    db.prepare(`UPDATE material_jobs SET error = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(e.toJSON()), ctx.clock.now().toISOString(), jobId)
+    const status = e.code === 'cancelled' ? 'cancelled' : 'failed'
+    db.prepare(`UPDATE material_jobs SET status = ?, error = ?, updated_at = ? WHERE id = ?`).run(status, JSON.stringify(e.toJSON()), ctx.clock.now().toISOString(), jobId)
     throw e
+  } finally {
+    await pool.close()
   }
   return jobRow(db, jobId, resumed, started)
+}
+
+function launch(ctx: CoreContext, request: PackRequest): { jobId: string; resumed: boolean; done: Promise<PackJob>; started: number } {
+  const started = performance.now()
+  const { jobId, resumed } = planJob(ctx, request)
+  const abort = new AbortController()
+  const done = runJob(ctx, jobId, resumed, abort.signal, started).finally(() => active.delete(jobId))
+  active.set(jobId, { abort, done, ctx })
+  return { jobId, resumed, done, started }
+}
+
+/** Generates the day's packs and answers when they are all made (the CLI's way). */
+export async function generatePacks(ctx: CoreContext, request: PackRequest): Promise<PackJob> {
+  return launch(ctx, request).done
+}
+
+/** Starts (or resumes) the day's packs and answers at once (the console's way); progress comes as events. */
+export function startPacks(ctx: CoreContext, request: PackRequest): PackJob {
+  const { jobId, resumed, done, started } = launch(ctx, request)
+  // The outcome is in the job's row (done, cancelled, or failed with its error); nobody awaits it here.
+  done.catch(() => undefined)
+  return jobRow(ctx.db, jobId, resumed, started)
+}
+
+export async function cancelPacks(ctx: CoreContext, jobId: string): Promise<PackJob> {
+  getJob(ctx.db, jobId)
+  const run = active.get(jobId)
+  if (run) {
+    run.abort.abort()
+    await run.done.catch(() => undefined)
+  } else {
+    ctx.db.prepare(`UPDATE material_jobs SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'running'`).run(ctx.clock.now().toISOString(), jobId)
+  }
+  return jobRow(ctx.db, jobId, false, performance.now())
+}
+
+/** Stops this core's running jobs (closing the app): they stay resumable. */
+export async function stopAllPacks(ctx: CoreContext): Promise<void> {
+  const runs = [...active.values()].filter((r) => r.ctx === ctx)
+  for (const r of runs) r.abort.abort()
+  await Promise.all(runs.map((r) => r.done.catch(() => undefined)))
 }
 
 /** Leftovers of a run that was killed while writing: never published, removed before resuming. */
 function removeTemporaries(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && /\.tmp-\d+$/.test(entry.name)) rmSync(join(entry.parentPath, entry.name), { force: true })
+    if (entry.isFile() && /\.tmp-\d+(\.mp4)?$/.test(entry.name)) rmSync(join(entry.parentPath, entry.name), { force: true })
   }
 }
 
-async function zipFolder(folder: string, target: string): Promise<void> {
+async function zipFolder(folder: string, extras: string[], target: string): Promise<void> {
   const temp = `${target}.tmp-${process.pid}`
   const output = createWriteStream(temp)
   // Posters are JPEGs already: storing them compresses nothing worth waiting for.
   const zip = new ZipArchive({ zlib: { level: 1 } })
   zip.pipe(output)
   zip.directory(folder, false)
+  for (const f of extras) if (existsSync(f)) zip.file(f, { name: `${SHARED_FOLDER}/${basename(f)}` })
   await zip.finalize()
   await once(output, 'close')
   renameSync(temp, target)

@@ -60,15 +60,15 @@ describe('orchard packs generate', () => {
       expect(r.code, r.err).toBe(0)
       expect(JSON.parse(r.out)).toMatchObject({ status: 'done', members: 3, resumed: true })
     }
-    // 3 products × 2 templates + copy, checklist, calendar, manifest per member
-    const job = { total: 3 * (6 + 4) }
+    // 3 products × 2 templates, the demo's 3 comparisons and 2 buyer-show collages, copy, checklist, calendar, manifest per member
+    const job = { total: 3 * (6 + 5 + 4) }
     for (const code of members) {
       const folder = join(dir, 'out', code)
       const files = readdirSync(folder)
       expect(files.filter((f) => f.includes('.tmp-'))).toEqual([])
-      expect(files).toHaveLength(10)
+      expect(files).toHaveLength(15)
       const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { files: { file: string; sha256: string }[] }
-      expect(manifest.files).toHaveLength(9)
+      expect(manifest.files).toHaveLength(14)
       for (const f of manifest.files) expect(createHash('sha256').update(readFileSync(join(folder, f.file))).digest('hex')).toBe(f.sha256)
     }
     // One job, each item produced once.

@@ -3,6 +3,7 @@ import m0002 from './0002_materials'
 import m0003 from './0003_lifecycle'
 import m0004 from './0004_ledger'
 import m0005 from './0005_sync'
+import m0006 from './0006_material_library'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -14,6 +15,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 3, name: '0003_lifecycle', sql: m0003 },
   { version: 4, name: '0004_ledger', sql: m0004 },
   { version: 5, name: '0005_sync', sql: m0005 },
+  { version: 6, name: '0006_material_library', sql: m0006 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version

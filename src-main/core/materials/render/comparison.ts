@@ -89,7 +89,9 @@ export async function renderComparison(input: ComparisonInput): Promise<Buffer> 
   c.shape({ x: 0, y: 0, width: W, height: 150 }, { fill: { type: 'linear', angle: 0, stops: [{ offset: 0, colour: '#FF5A36' }, { offset: 1, colour: '#E8341C' }] } })
   const head = lineLayout('比价参考', 'black', 56, 0.08)
   c.text(head, pad, 42, '#FFFFFF')
-  const sub = layoutText(`${input.product.brand} ${input.product.name}`, { width: W - pad * 2 - head.widths[0] - 30, height: 44 }, { font: 'medium', maxSize: 30, minSize: 20, lineHeight: 1.2, maxLines: 1, align: 'right', valign: 'middle' })
+  const { brand, name } = input.product
+  // Most product names already start with their brand (珀莱雅 双抗精华液): say it once.
+  const sub = layoutText(name.includes(brand) ? name : `${brand} ${name}`, { width: W - pad * 2 - head.widths[0] - 30, height: 44 }, { font: 'medium', maxSize: 30, minSize: 20, lineHeight: 1.2, maxLines: 1, align: 'right', valign: 'middle' })
   c.text(sub, pad + head.widths[0] + 30, 56, '#FFE7DF')
 
   // Product and our price

@@ -1,0 +1,71 @@
+/**
+ * The demo studio's material library: competitor prices the operator "saw" for the
+ * best sellers, and buyer-show photos (drawn demo snapshots, copied into the data
+ * folder like any uploaded photo), so comparisons and collages show up in packs.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { AreaSeedOptions } from '../area'
+import type { CoreContext } from '../context'
+import { newId } from '../ids'
+import { resourcesDir } from './render'
+
+/** Width and height of a baseline or progressive JPEG, from its frame header. */
+export function jpegSize(data: Buffer): { width: number; height: number } | null {
+  let i = 2
+  while (i + 9 < data.length) {
+    if (data[i] !== 0xff) return null
+    const marker = data[i + 1]
+    const length = data.readUInt16BE(i + 2)
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: data.readUInt16BE(i + 5), width: data.readUInt16BE(i + 7) }
+    }
+    i += 2 + length
+  }
+  return null
+}
+
+const SOURCES = [
+  { source: '天猫旗舰店', markup: 1.32 },
+  { source: '京东自营', markup: 1.25 },
+  { source: '线下专柜', markup: 1.48 },
+]
+
+export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): void {
+  const db = ctx.db
+  const day = (back: number) => new Date(options.now.getTime() - back * 86_400_000).toISOString().slice(0, 10)
+  const at = options.now.toISOString()
+  // The twelve best sellers of the demo get prices from elsewhere; every other one of them buyer photos.
+  const products = db
+    .prepare(
+      `SELECT p.id, p.sku, p.sale_price_fen FROM products p JOIN order_lines l ON l.product_id = p.id
+        WHERE p.active = 1 GROUP BY p.id ORDER BY SUM(l.quantity) DESC, p.sku LIMIT 12`,
+    )
+    .all() as { id: string; sku: string; sale_price_fen: number }[]
+  const insertPrice = db.prepare(
+    'INSERT INTO price_comparisons (id, product_id, source, price_fen, observed_on, url, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  )
+  const insertPhoto = db.prepare('INSERT INTO buyer_photos (id, product_id, customer_id, file, caption, width, height, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+  const customers = db.prepare(`SELECT id FROM customers ORDER BY id LIMIT 40`).pluck().all() as string[]
+  const dir = join(ctx.paths.dataDir, 'photos', 'buyers')
+  products.forEach((p, n) => {
+    SOURCES.slice(0, 2 + (n % 2)).forEach((s, k) => {
+      // Rounded to whole yuan, as shops price them.
+      const price = Math.round((p.sale_price_fen * (s.markup + ((n + k) % 3) * 0.03)) / 100) * 100
+      insertPrice.run(newId(), p.id, s.source, price, day(1 + ((n + k) % 5)), '', '页面标价 / listed price', 'demo', at)
+    })
+    if (n % 2 === 1) return
+    const prefix = p.sku.split('-')[0]
+    for (let k = 1; k <= 3; k++) {
+      const source = join(resourcesDir(), 'demo', 'photos', 'buyers', `${prefix}-${k}.jpg`)
+      if (!existsSync(source)) continue
+      const size = jpegSize(readFileSync(source))
+      if (!size) continue
+      mkdirSync(dir, { recursive: true })
+      const id = newId()
+      const file = join(dir, `${id}.jpg`)
+      copyFileSync(source, file)
+      insertPhoto.run(id, p.id, customers[(n * 3 + k) % Math.max(1, customers.length)] ?? null, file, ['用了一周，很满意', '回购第三次了', '包装很用心'][k - 1], size.width, size.height, 'demo', at)
+    }
+  })
+}

@@ -1,0 +1,313 @@
+/**
+ * What material packs are made from besides the product records: the prices the
+ * operator saw elsewhere (比价), the photos customers sent (买家秀) and each group's
+ * WeChat QR code, which WeChat lets lapse 7 days after it was made. Pictures are
+ * copied into the data folder, so a pack never depends on a file that moved.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import jsQR from 'jsqr'
+import sharp from 'sharp'
+import type { z } from 'zod'
+import type { BuyerPhoto, BuyerPhotoInput, GroupQr, GroupQrInput, PriceComparison, PriceComparisonInput } from '../../../src-shared/contracts/materials'
+import { OrchardError } from '../../../src-shared/errors'
+import type { CoreContext } from '../context'
+import type { Db } from '../db/connection'
+import { newId } from '../ids'
+
+/** WeChat group QR codes work for 7 days from when they were made. */
+export const GROUP_QR_DAYS = 7
+/** The console warns this long before a group's code lapses. */
+export const GROUP_QR_WARN_HOURS = 48
+/** Comparison prices older than this are not put on an image (a price seen months ago says nothing today). */
+export const COMPARISON_MAX_AGE_DAYS = 30
+
+const DAY_MS = 86_400_000
+
+/** A small JPEG of a picture as a data: URL, for the console. */
+export async function thumbnail(input: string | Buffer, width = 360): Promise<string> {
+  const jpeg = await sharp(input).rotate().resize({ width, withoutEnlargement: true }).jpeg({ quality: 72 }).toBuffer()
+  return `data:image/jpeg;base64,${jpeg.toString('base64')}`
+}
+
+/** The picture given as a path on this machine or as uploaded bytes, read and checked to be an image. */
+async function readPicture(input: { path?: string; dataBase64?: string; fileName?: string }): Promise<{ data: Buffer; name: string; width: number; height: number }> {
+  let data: Buffer
+  let name: string
+  if (input.path) {
+    if (!existsSync(input.path)) throw new OrchardError('file_not_found', `找不到文件 / no such file: ${input.path}`, { file: input.path, field: 'path' })
+    data = readFileSync(input.path)
+    name = input.path
+  } else if (input.dataBase64) {
+    data = Buffer.from(input.dataBase64, 'base64')
+    name = input.fileName ?? '上传的图片 / uploaded picture'
+  } else {
+    throw new OrchardError('invalid_input', '请选择一张图片 / choose a picture', { field: 'path' })
+  }
+  try {
+    const meta = await sharp(data).metadata()
+    if (!meta.width || !meta.height) throw new Error('no size')
+    const rotated = meta.orientation && meta.orientation >= 5
+    return { data, name, width: rotated ? meta.height : meta.width, height: rotated ? meta.width : meta.height }
+  } catch {
+    throw new OrchardError('not_an_image', `不是可读的图片（支持 JPEG、PNG、WebP、HEIC 以外的常见格式）/ not a readable picture: ${name}`, { file: name, field: 'path', why: 'the file does not decode as an image' })
+  }
+}
+
+function photosDir(ctx: CoreContext, kind: 'buyers' | 'groups'): string {
+  const dir = join(ctx.paths.dataDir, 'photos', kind)
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+function assertProduct(db: Db, productId: string): void {
+  if (!db.prepare('SELECT 1 FROM products WHERE id = ?').get(productId)) {
+    throw new OrchardError('not_found', `商品不存在 / product not found: ${productId}`, { field: 'productId', value: productId })
+  }
+}
+
+// ------------------------------------------------------------------ comparisons
+
+interface ComparisonRow {
+  id: string
+  product_id: string
+  source: string
+  price_fen: number
+  observed_on: string
+  url: string
+  note: string
+  created_at: string
+}
+const toComparison = (r: ComparisonRow): PriceComparison => ({
+  id: r.id,
+  productId: r.product_id,
+  source: r.source,
+  priceFen: r.price_fen,
+  observedOn: r.observed_on,
+  url: r.url,
+  note: r.note,
+  createdAt: r.created_at,
+})
+
+export function listComparisons(db: Db, productId: string): PriceComparison[] {
+  return (db.prepare('SELECT * FROM price_comparisons WHERE product_id = ? ORDER BY observed_on DESC, created_at DESC').all(productId) as ComparisonRow[]).map(toComparison)
+}
+
+export function addComparison(ctx: CoreContext, input: z.output<typeof PriceComparisonInput>): PriceComparison {
+  assertProduct(ctx.db, input.productId)
+  const today = ctx.clock.now().toISOString().slice(0, 10)
+  const observed = new Date(`${input.observedOn}T00:00:00Z`)
+  if (Number.isNaN(observed.getTime()) || observed.toISOString().slice(0, 10) !== input.observedOn) {
+    throw new OrchardError('invalid_input', `日期不存在 / no such day: ${input.observedOn}`, { field: 'observedOn', value: input.observedOn })
+  }
+  if (input.observedOn > today) {
+    throw new OrchardError('invalid_input', `看到价格的日期不能在未来 / the day the price was seen cannot be in the future: ${input.observedOn}`, { field: 'observedOn', value: input.observedOn })
+  }
+  if (input.url && !/^https?:\/\//i.test(input.url)) {
+    throw new OrchardError('invalid_input', `链接须以 http:// 或 https:// 开头 / the link must start with http:// or https://`, { field: 'url', value: input.url })
+  }
+  const id = newId()
+  ctx.db
+    .prepare('INSERT INTO price_comparisons (id, product_id, source, price_fen, observed_on, url, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(id, input.productId, input.source, input.priceFen, input.observedOn, input.url, input.note, ctx.session.profileId, ctx.clock.now().toISOString())
+  return toComparison(ctx.db.prepare('SELECT * FROM price_comparisons WHERE id = ?').get(id) as ComparisonRow)
+}
+
+export function removeComparison(db: Db, id: string): { ok: true } {
+  const r = db.prepare('DELETE FROM price_comparisons WHERE id = ?').run(id)
+  if (!r.changes) throw new OrchardError('not_found', `比价记录不存在 / no such price record: ${id}`, { id })
+  return { ok: true }
+}
+
+/** The prices a comparison image for a product shows on a day: the newest per source, seen within the last 30 days. */
+export function comparisonEntries(db: Db, productId: string, day: string): { source: string; priceFen: number; date: string; note?: string }[] {
+  const since = new Date(Date.parse(`${day}T00:00:00Z`) - COMPARISON_MAX_AGE_DAYS * DAY_MS).toISOString().slice(0, 10)
+  const rows = db
+    .prepare(
+      `SELECT source, price_fen, observed_on, note FROM price_comparisons c
+        WHERE product_id = ? AND observed_on BETWEEN ? AND ?
+          AND NOT EXISTS (SELECT 1 FROM price_comparisons n WHERE n.product_id = c.product_id AND n.source = c.source AND n.observed_on BETWEEN ? AND ?
+                          AND (n.observed_on > c.observed_on OR (n.observed_on = c.observed_on AND n.created_at > c.created_at)))
+        ORDER BY price_fen DESC LIMIT 6`,
+    )
+    .all(productId, since, day, since, day) as { source: string; price_fen: number; observed_on: string; note: string }[]
+  return rows.map((r) => ({ source: r.source, priceFen: r.price_fen, date: r.observed_on, ...(r.note ? { note: r.note } : {}) }))
+}
+
+// ------------------------------------------------------------------ buyer photos
+
+interface PhotoRow {
+  id: string
+  product_id: string
+  customer_id: string | null
+  customer_name: string | null
+  file: string
+  caption: string
+  width: number
+  height: number
+  created_at: string
+}
+
+export async function listBuyerPhotos(ctx: CoreContext, productId: string): Promise<BuyerPhoto[]> {
+  const rows = ctx.db
+    .prepare(`SELECT b.*, c.name AS customer_name FROM buyer_photos b LEFT JOIN customers c ON c.id = b.customer_id WHERE b.product_id = ? ORDER BY b.created_at DESC, b.id`)
+    .all(productId) as PhotoRow[]
+  return Promise.all(
+    rows.map(async (r) => ({
+      id: r.id,
+      productId: r.product_id,
+      customerId: r.customer_id,
+      customerName: r.customer_name,
+      caption: r.caption,
+      width: r.width,
+      height: r.height,
+      thumb: existsSync(r.file) ? await thumbnail(r.file, 240) : '',
+      createdAt: r.created_at,
+    })),
+  )
+}
+
+export async function addBuyerPhoto(ctx: CoreContext, input: z.output<typeof BuyerPhotoInput>): Promise<BuyerPhoto> {
+  assertProduct(ctx.db, input.productId)
+  if (input.customerId && !ctx.db.prepare('SELECT 1 FROM customers WHERE id = ?').get(input.customerId)) {
+    throw new OrchardError('not_found', `客户不存在 / customer not found: ${input.customerId}`, { field: 'customerId', value: input.customerId })
+  }
+  const picture = await readPicture(input)
+  if (Math.min(picture.width, picture.height) < 300) {
+    throw new OrchardError('photo_too_small', `照片太小（${picture.width}×${picture.height}），买家秀至少需要 300 像素宽高 / the photo is too small for a collage: at least 300 px each side`, {
+      file: picture.name,
+      value: `${picture.width}×${picture.height}`,
+      field: 'path',
+    })
+  }
+  const id = newId()
+  const file = join(photosDir(ctx, 'buyers'), `${id}.jpg`)
+  // Kept as an upright JPEG without its metadata (a customer's photo may carry where it was taken).
+  await sharp(picture.data).rotate().jpeg({ quality: 90 }).toFile(`${file}.tmp`)
+  renameSync(`${file}.tmp`, file)
+  ctx.db
+    .prepare('INSERT INTO buyer_photos (id, product_id, customer_id, file, caption, width, height, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(id, input.productId, input.customerId ?? null, file, input.caption, picture.width, picture.height, ctx.session.profileId, ctx.clock.now().toISOString())
+  return (await listBuyerPhotos(ctx, input.productId)).find((p) => p.id === id)!
+}
+
+export function removeBuyerPhoto(ctx: CoreContext, id: string): { ok: true } {
+  const row = ctx.db.prepare('SELECT file FROM buyer_photos WHERE id = ?').get(id) as { file: string } | undefined
+  if (!row) throw new OrchardError('not_found', `照片不存在 / no such photo: ${id}`, { id })
+  ctx.db.prepare('DELETE FROM buyer_photos WHERE id = ?').run(id)
+  rmSync(row.file, { force: true })
+  return { ok: true }
+}
+
+/** The buyer-show photos of a product that still exist on disk, newest first, at most 9. */
+export function buyerPhotoFiles(db: Db, productId: string): string[] {
+  return (db.prepare('SELECT file FROM buyer_photos WHERE product_id = ? ORDER BY created_at DESC, id LIMIT 9').pluck().all(productId) as string[]).filter((f) => existsSync(f))
+}
+
+// ------------------------------------------------------------------ group QR codes
+
+interface QrRow {
+  id: string
+  group_id: string
+  file: string
+  payload: string
+  uploaded_at: string
+  expires_at: string
+}
+
+export function latestGroupQr(db: Db, groupId: string): QrRow | null {
+  return (db.prepare('SELECT * FROM group_qr_codes WHERE group_id = ? ORDER BY uploaded_at DESC, rowid DESC LIMIT 1').get(groupId) as QrRow | undefined) ?? null
+}
+
+export async function getGroupQr(ctx: CoreContext, groupId: string): Promise<GroupQr | null> {
+  const row = latestGroupQr(ctx.db, groupId)
+  if (!row) return null
+  return {
+    id: row.id,
+    groupId: row.group_id,
+    payload: row.payload,
+    uploadedAt: row.uploaded_at,
+    expiresAt: row.expires_at,
+    lapsed: row.expires_at <= ctx.clock.now().toISOString(),
+    thumb: existsSync(row.file) ? await thumbnail(row.file, 240) : '',
+  }
+}
+
+/** Reads the QR code on a picture (a screenshot of WeChat's group QR page, or the code alone). */
+async function decodeQr(data: Buffer): Promise<string | null> {
+  for (const width of [1000, 600, 1600]) {
+    const { data: rgba, info } = await sharp(data).rotate().resize({ width, withoutEnlargement: width !== 600 }).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+    const found = jsQR(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), info.width, info.height)
+    if (found?.data) return found.data
+  }
+  return null
+}
+
+export async function uploadGroupQr(ctx: CoreContext, input: z.output<typeof GroupQrInput>): Promise<GroupQr> {
+  if (!ctx.db.prepare('SELECT 1 FROM groups WHERE id = ?').get(input.groupId)) {
+    throw new OrchardError('not_found', `社群不存在 / group not found: ${input.groupId}`, { field: 'groupId', value: input.groupId })
+  }
+  const picture = await readPicture(input)
+  const payload = await decodeQr(picture.data)
+  if (!payload) {
+    throw new OrchardError('qr_not_found', `图片里没有识别到二维码，请上传微信“群二维码名片”的截图 / no QR code found on the picture: upload a screenshot of the group's QR card`, {
+      file: picture.name,
+      field: 'path',
+      why: 'no readable QR code',
+    })
+  }
+  const now = ctx.clock.now()
+  const madeAt = input.madeAt ? new Date(input.madeAt) : now
+  if (Number.isNaN(madeAt.getTime()) || madeAt.getTime() > now.getTime() + 60_000) {
+    throw new OrchardError('invalid_input', `二维码生成时间不能在未来 / the code cannot have been made in the future: ${input.madeAt}`, { field: 'madeAt', value: input.madeAt })
+  }
+  const expiresAt = new Date(madeAt.getTime() + GROUP_QR_DAYS * DAY_MS)
+  if (expiresAt <= now) {
+    throw new OrchardError('qr_lapsed', `这个群二维码已于 ${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} 过期，请在微信里重新生成 / this group code has already lapsed: make a new one in WeChat`, {
+      field: 'madeAt',
+      value: input.madeAt,
+    })
+  }
+  const id = newId()
+  const file = join(photosDir(ctx, 'groups'), `${id}.png`)
+  await sharp(picture.data).rotate().png().toFile(`${file}.tmp`)
+  renameSync(`${file}.tmp`, file)
+  ctx.db
+    .prepare('INSERT INTO group_qr_codes (id, group_id, file, payload, uploaded_at, expires_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(id, input.groupId, file, payload, now.toISOString(), expiresAt.toISOString(), ctx.session.profileId)
+  return (await getGroupQr(ctx, input.groupId))!
+}
+
+/** The studio's group codes that lapse within 48 hours or have lapsed (for groups that had one). */
+export function groupQrAlerts(ctx: CoreContext): { code: 'group_qr_lapsing' | 'group_qr_lapsed'; groupId: string; groupName: string; expiresAt: string; message: string }[] {
+  const now = ctx.clock.now()
+  const soon = new Date(now.getTime() + GROUP_QR_WARN_HOURS * 3_600_000).toISOString()
+  const rows = ctx.db
+    .prepare(
+      `SELECT g.id, g.name, q.expires_at FROM groups g
+         JOIN group_qr_codes q ON q.rowid = (SELECT rowid FROM group_qr_codes WHERE group_id = g.id ORDER BY uploaded_at DESC, rowid DESC LIMIT 1)
+        WHERE q.expires_at <= ? ORDER BY q.expires_at, g.name`,
+    )
+    .all(soon) as { id: string; name: string; expires_at: string }[]
+  return rows.map((r) => {
+    const lapsed = r.expires_at <= now.toISOString()
+    const hours = Math.max(0, Math.round((Date.parse(r.expires_at) - now.getTime()) / 3_600_000))
+    return {
+      code: lapsed ? 'group_qr_lapsed' : 'group_qr_lapsing',
+      groupId: r.id,
+      groupName: r.name,
+      expiresAt: r.expires_at,
+      message: lapsed
+        ? `「${r.name}」的群二维码已过期，素材包不再附带它；请在微信里重新生成并上传 / the group's QR code has lapsed: upload a new one`
+        : `「${r.name}」的群二维码约 ${hours} 小时后过期，请提前重新生成并上传 / the group's QR code lapses in about ${hours} h`,
+    }
+  })
+}
+
+// ------------------------------------------------------------------ mass-send allowance
+
+/** Mass sends already planned for a group in the month of `day`, other than on `day` itself. */
+export function massSendsUsed(db: Db, groupId: string, day: string): number {
+  const month = day.slice(0, 7)
+  return db.prepare(`SELECT COUNT(*) FROM group_mass_sends WHERE group_id = ? AND substr(day, 1, 7) = ? AND day <> ?`).pluck().get(groupId, month, day) as number
+}
