@@ -29,6 +29,11 @@ export const DEFAULT_FORBIDDEN_WORDS = ['最', '第一', '国家级', '顶级', 
 
 /** Everyday words that merely contain a forbidden character (最近 is "recently", not "the most"). */
 const BENIGN = ['最近', '最初', '最终', '最后']
+/**
+ * A stated composition is a fact, not a claim: 面料：100% 棉, 100% 原生木浆, 100%桑蚕丝.
+ * (A bare 100% 有效 / 百分百满意 is still flagged.)
+ */
+const COMPOSITION = /(?:(?:面料|原料|成分|材质|含量|填充物)[:：]\s*100\s*%)|100\s*%\s*[\u4e00-\u9fa5]{0,4}?(?:棉|丝|毛|麻|木浆|纤维|涤纶|锦纶|羊绒|真皮|乳胶|果汁|生牛乳)/g
 
 /** Urgency words that may only appear when the condition is true (a real end time, real low stock). */
 const URGENCY = /仅剩|只剩|限时|最后\s*\d*\s*(件|份|小时|天)|马上截止|即将售罄|手慢无/
@@ -92,7 +97,7 @@ export function checkText(
 ): Finding[] {
   const out: Finding[] = []
   // Everyday words that contain a forbidden character without claiming anything.
-  const plain = BENIGN.reduce((t, b) => t.split(b).join('　'.repeat(b.length)), text)
+  const plain = BENIGN.reduce((t, b) => t.split(b).join('　'.repeat(b.length)), text).replace(COMPOSITION, (m) => '　'.repeat(m.length))
   for (const w of words) {
     if (w && plain.includes(w)) {
       out.push({ severity: 'error', code: 'forbidden_claim', where, text: w, why: `广告法禁止使用绝对化用语「${w}」 / absolute claims such as “${w}” are forbidden by the Advertising Law`, productSku: product.sku })

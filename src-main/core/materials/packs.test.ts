@@ -18,6 +18,9 @@ describe('the checker', () => {
   it('flags absolute claims from the editable list, not everyday words that merely contain them', () => {
     expect(checkText('全网最低价，国家级品质', 'copy:moments:1', product, DEFAULT_FORBIDDEN_WORDS).map((f) => f.text)).toEqual(['最', '国家级', '全网最低'])
     expect(checkText('这阵子最近在用，最后一批到货', 'copy:moments:1', { ...product, stock: 5 }, DEFAULT_FORBIDDEN_WORDS).filter((f) => f.code === 'forbidden_claim')).toEqual([])
+    // A stated composition is a fact; a bare 100% is a claim.
+    expect(checkText('面料：100% 棉，可干湿两用｜原料：100% 原生木浆｜100%桑蚕丝', 'c', product, DEFAULT_FORBIDDEN_WORDS)).toEqual([])
+    expect(checkText('100% 有效，百分百满意', 'c', product, DEFAULT_FORBIDDEN_WORDS).map((f) => f.text)).toEqual(['100%', '百分百'])
     expect(checkText('史上顶级', 'x', product, ['顶级'])[0]).toMatchObject({ code: 'forbidden_claim', where: 'x', productSku: 'MZ-1001' })
   })
   it('flags a price below the floor, but not the everyday price quoted for comparison', () => {

@@ -6,12 +6,21 @@ import { Piscina } from 'piscina'
 import type { PosterMember, PosterProduct, PosterStudio, PosterTemplate } from '../render'
 import { renderPosterTask } from './posterWorker'
 
-/** Render threads: one per core (at most 4); ORCHARD_RENDER_THREADS overrides it, 0 renders on the calling thread. */
+/**
+ * Render threads: one per core beyond the first (at most 4, at least 1). The
+ * encoding itself runs on libvips' own threads over every core, so a thread's
+ * JavaScript (QR codes, text) is what each extra render thread takes off the
+ * thread that serves the console. ORCHARD_RENDER_THREADS overrides it; 0 renders
+ * on the calling thread.
+ */
 export function renderThreads(env: NodeJS.ProcessEnv = process.env): number {
   const set = env.ORCHARD_RENDER_THREADS
   if (set !== undefined && /^\d+$/.test(set)) return Math.min(16, Number(set))
-  return Math.max(1, Math.min(4, availableParallelism()))
+  return Math.max(1, Math.min(4, availableParallelism() - 1))
 }
+
+/** Posters each thread works on at once, so libvips always has the next one to encode. */
+const TASKS_PER_THREAD = 4
 
 /**
  * Where the worker's code is: the desktop build bundles it as posterWorker.js beside
@@ -33,7 +42,7 @@ export class PosterPool {
   private readonly pool: Piscina | null
 
   constructor(threads = renderThreads()) {
-    this.pool = threads > 0 ? new Piscina({ filename: posterWorkerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 2_000 }) : null
+    this.pool = threads > 0 ? new Piscina({ filename: posterWorkerFile(), minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: TASKS_PER_THREAD, idleTimeout: 2_000 }) : null
   }
 
   get threads(): number {
