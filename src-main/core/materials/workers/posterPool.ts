@@ -30,7 +30,7 @@ const TASKS_PER_THREAD = 4
 export function posterWorkerFile(): string {
   const here = dirname(fileURLToPath(import.meta.url))
   for (const bundled of [join(here, 'posterWorker.js'), join(here, '..', 'posterWorker.js')]) if (existsSync(bundled)) return bundled
-  return join(here, 'posterWorker.mjs')
+  return join(here, 'posterWorkerLoader.mjs')
 }
 
 /**
