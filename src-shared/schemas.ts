@@ -406,6 +406,11 @@ export const Settings = z.object({
   timezone: z.string(),
   studioName: z.string(),
   updateFeedUrl: z.string(),
+  /**
+   * The studio's shop link that invite QR codes open, before the member's code:
+   * https://shop.example.cn/i/ → https://shop.example.cn/i/CODE?ref=CODE.
+   */
+  inviteBaseUrl: z.string().regex(/^https:\/\/[^\s/]+\.[^\s]+$/, '请填写以 https:// 开头的完整地址 / a full https:// address'),
 })
 export type Settings = z.infer<typeof Settings>
 

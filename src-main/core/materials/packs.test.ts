@@ -110,6 +110,17 @@ describe('generating packs', () => {
     expect(preview.allowance).toBeNull()
   })
 
+  it('encodes the studio’s own shop link with the member’s tracking code, and refuses a link that is not https', async () => {
+    await expect(core.invoke('settings', 'update', { inviteBaseUrl: 'http://shop.example.cn/i/' })).rejects.toMatchObject({ code: 'invalid_input' })
+    await core.invoke('settings', 'update', { inviteBaseUrl: 'https://m.guoyuan-shop.cn/invite' })
+    const member = (await core.invoke('members', 'all', {})).find((m) => m.status === 'active')!
+    const out = join(dir, 'link')
+    await core.invoke('packs', 'generate', { date: '2026-11-22', members: [member.id], templates: ['clean-white'], products: ['MZ-1001'], out })
+    const manifest = JSON.parse(readFileSync(join(out, member.inviteCode, 'manifest.json'), 'utf8')) as { poster: { inviteUrl: string } }
+    expect(manifest.poster.inviteUrl).toBe(`https://m.guoyuan-shop.cn/invite/${member.inviteCode}?ref=${member.inviteCode}&s=20261122`)
+    await core.invoke('settings', 'update', { inviteBaseUrl: 'https://shop.example.cn/i/' })
+  })
+
   it('makes a group’s pack with its QR code, warns before the code lapses and when the day would exceed the mass-send allowance', async () => {
     const owner = (await core.invoke('members', 'all', {})).find((m) => m.status === 'active')!
     const group = await core.invoke('groups', 'create', { name: '宝妈好物 9 群', ownerMemberId: owner.id, massSendAllowance: 6 })

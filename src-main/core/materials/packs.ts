@@ -9,7 +9,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { readInternal, readSettings } from '../settings/settings'
+import { inviteUrl } from '../members/invite'
+import { readSettings } from '../settings/settings'
 import { checkText, DEFAULT_COPY, forbiddenWords, renderCopy, variantFor } from './copy'
 import { PosterPool } from './workers/posterPool'
 import { checkComparison, defaultTemplates, renderCollage, renderComparison, resourcesDir, type PosterProduct, type PosterTemplate } from './render'
@@ -70,11 +71,6 @@ interface PendingItem {
 /** The folder of shared files (videos) inside a job's output. */
 export const SHARED_FOLDER = '共享视频'
 
-export function inviteUrl(db: Db, code: string, date: string): string {
-  const base = readInternal<string>(db, 'materials.inviteBaseUrl') ?? 'https://shop.example.cn/i/'
-  // The tracking code is the member's invite code: orders carrying it (ref:CODE) are attributed to them.
-  return `${base}${encodeURIComponent(code)}?ref=${encodeURIComponent(code)}&d=${date.replace(/-/g, '')}`
-}
 
 /** A name that is safe as a folder on every OS. */
 const folderName = (name: string) => name.replace(/[\\/:*?"<>|\s]+/g, '_').slice(0, 60)

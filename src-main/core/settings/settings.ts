@@ -10,6 +10,7 @@ export const DEFAULT_SETTINGS: Settings = {
   timezone: 'Asia/Shanghai',
   studioName: '果园工作室',
   updateFeedUrl: '',
+  inviteBaseUrl: 'https://shop.example.cn/i/',
 }
 
 export function readSettings(db: Db): Settings {

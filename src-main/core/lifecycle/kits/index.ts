@@ -9,6 +9,7 @@ import { dayIn } from '../../clock'
 import type { CoreContext, ServiceHandlers } from '../../context'
 import type { Db } from '../../db/connection'
 import { newId } from '../../ids'
+import { inviteUrl } from '../../members/invite'
 import { readSettings } from '../../settings/settings'
 import { actorOf } from '../audit'
 import { richTextBlocks, richTextPlain, sanitizeRichText } from '../pdf/richText'
@@ -86,10 +87,6 @@ interface MemberRow {
   mentor_name: string | null
 }
 
-/** The member's invite link, as their posters encode it. */
-export function inviteUrlOf(code: string, source: string): string {
-  return `https://m.orchard.example/i/${encodeURIComponent(code)}?s=${source}`
-}
 
 /** Folder- and file-name safe on Windows, macOS and Linux, keeping Chinese. */
 function safeName(s: string): string {
@@ -251,7 +248,7 @@ export async function generateKits(ctx: CoreContext, options: GenerateOptions) {
   const kits = []
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!
-    const member: KitMember = { name: m.name, mentorName: m.mentor_name, joinDate: m.join_date, inviteCode: m.invite_code, inviteUrl: inviteUrlOf(m.invite_code, 'kit') }
+    const member: KitMember = { name: m.name, mentorName: m.mentor_name, joinDate: m.join_date, inviteCode: m.invite_code, inviteUrl: inviteUrl(db, m.invite_code, 'kit') }
     const qrPng = await QRCode.toBuffer(member.inviteUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 512, color: { dark: '#1F2A24', light: '#FFFFFF' } })
     const pdf = await renderKitPdf({ title: template.name, studio, member, sections: template.sections, products: products.slice(0, 6), commissionRangeBp: commission, generatedOn, qrPng })
     const base = safeName(`${m.name}-${m.invite_code}-${template.name}`)
@@ -269,7 +266,7 @@ export async function generateKits(ctx: CoreContext, options: GenerateOptions) {
       for (const s of scripts) entries.push({ name: `话术/${s.name}`, data: txt(s.text) })
       const engine = prepared.length ? await posterEngine() : null
       for (const [k, p] of prepared.entries()) {
-        const poster = await engine!.renderMemberPoster(p.prepared, { id: m.id, name: m.name, inviteCode: m.invite_code, inviteUrl: inviteUrlOf(m.invite_code, 'poster') })
+        const poster = await engine!.renderMemberPoster(p.prepared, { id: m.id, name: m.name, inviteCode: m.invite_code, inviteUrl: inviteUrl(db, m.invite_code, 'kit') })
         entries.push({ name: `海报/${String(k + 1).padStart(2, '0')} ${safeName(p.product)}.jpg`, data: poster })
         posterCount++
       }

@@ -8,6 +8,8 @@ export default {
     nameRequired: 'The studio needs a name',
     timezone: 'Time zone',
     timezoneHint: 'Dates, “last 30 days” and the daily backup follow this zone',
+    invite: 'Invite link',
+    inviteHint: 'The shop address poster QR codes open, followed by the member’s code, e.g. {example}; orders are attributed by ref',
   },
   zones: {
     Asia_Shanghai: 'Beijing time',

@@ -6,6 +6,8 @@ export default {
     nameRequired: '请填写工作室名称',
     timezone: '时区',
     timezoneHint: '日期、“近 30 天”和每日备份都按这个时区计算',
+    invite: '邀请链接',
+    inviteHint: '海报二维码打开的店铺地址，后接会员邀请码，例如 {example}；订单凭 ref 归属到会员',
   },
   zones: {
     Asia_Shanghai: '北京时间',
