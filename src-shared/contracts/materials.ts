@@ -195,6 +195,8 @@ export const materialsContract = {
     owners: query(z.object({ jobId: Id }), z.array(PackOwner)),
     preview: query(z.object({ jobId: Id, folder: z.string().min(1) }), PackPreview),
     alerts: query(z.object({}).strict().optional().default({}), z.array(MaterialsAlert)),
+    /** The poster templates a pack can use: the shipped ones and the studio's own. */
+    templates: query(z.object({}).strict().optional().default({}), z.array(z.object({ id: z.string(), name: z.string(), shape: z.enum(['1:1', '3:4', '9:16']), builtin: z.boolean() }))),
   },
   comparisons: {
     list: query(z.object({ productId: Id }), z.array(PriceComparison)),

@@ -1,7 +1,7 @@
 import { materialsContract } from '../../../src-shared/contracts/materials'
 import type { CoreArea } from '../area'
 import type { ServiceHandlers } from '../context'
-import { cancelPacks, checkPacks, generatePacks, listJobs, startPacks, stopAllPacks } from './packs'
+import { cancelPacks, checkPacks, generatePacks, listJobs, packTemplates, startPacks, stopAllPacks } from './packs'
 import { packOwners, packPreview } from './preview'
 import {
   addBuyerPhoto,
@@ -32,6 +32,7 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     owners: (input, ctx) => packOwners(ctx.db, input.jobId),
     preview: (input, ctx) => packPreview(ctx.db, input.jobId, input.folder, ctx.clock.now()),
     alerts: (_input, ctx) => groupQrAlerts(ctx),
+    templates: (_input, ctx) => packTemplates(ctx.db).map((t) => ({ id: t.id, name: t.name, shape: t.shape, builtin: !t.id.startsWith('own-') })),
   },
   comparisons: {
     list: (input, ctx) => listComparisons(ctx.db, input.productId),

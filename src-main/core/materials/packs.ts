@@ -126,6 +126,11 @@ function resolveProducts(db: Db, skus: string[] | undefined, date: string): Prod
     .all(since) as ProductRow[]
 }
 
+/** The templates packs can use: the shipped ones (the studio's own join them in the template library). */
+export function packTemplates(_db: Db): PosterTemplate[] {
+  return defaultTemplates()
+}
+
 function pickTemplates(ids: string[] | undefined): PosterTemplate[] {
   const all = defaultTemplates()
   if (!ids) return all.filter((t) => t.shape === '1:1').slice(0, 2)

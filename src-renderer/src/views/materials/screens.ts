@@ -1,4 +1,5 @@
+import { ImagesOutline } from '@vicons/ionicons5'
 import type { ScreenDef } from '@/screens'
 
-/** The materials screens, in sidebar order. */
-export const materialsScreens: ScreenDef[] = []
+/** The materials screens, in sidebar order: the day's packs first. */
+export const materialsScreens: ScreenDef[] = [{ name: 'packs', titleKey: 'materials.nav.packs', icon: ImagesOutline, component: () => import('./PacksView.vue') }]
