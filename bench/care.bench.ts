@@ -218,8 +218,9 @@ console.log(
     orchard: Number(orchard.toFixed(3)),
     peer: budget,
     ratio,
-    goal: budget,
-    met: orchard < budget && p95 <= 25,
+    // The ratio to the 2 s budget must stay below 1 (and the calendar's p95 within 25 ms).
+    goal: 1,
+    met: ratio < 1 && p95 <= 25,
     calendarP95Ms: Number(p95.toFixed(2)),
     calendarGoalMs: 25,
   }),
