@@ -184,3 +184,18 @@ test.describe('a workstation without profiles', () => {
     expect(profiles.map((p) => [p.name, p.role])).toEqual([['店长', 'manager']])
   })
 })
+
+test('after a switch to a trainer, the customer an operator was looking at shows a masked phone', async ({ page }) => {
+  const profile = new ProfileSwitch(page)
+  await page.getByTestId('nav-customers').click()
+  await expect(page.getByTestId('customers-table')).toHaveAttribute('data-loading', 'false')
+  await page.getByTestId('customers-table').locator('tbody tr').first().click()
+  const drawer = page.getByTestId('customer-drawer')
+  await expect(drawer.locator('.mono').filter({ hasText: '+86' }).first()).toHaveText(/^\+86\d{11}$/)
+  await page.keyboard.press('Escape')
+  await expect(drawer).toBeHidden()
+  await profile.switchTo('林老师', '2222')
+  await expect(page.getByTestId('customers-table')).toHaveAttribute('data-loading', 'false')
+  await page.getByTestId('customers-table').locator('tbody tr').first().click()
+  await expect(drawer.locator('.mono').filter({ hasText: '+86' }).first()).toContainText('****')
+})
