@@ -16,7 +16,13 @@ import { adoptServer, isEnrolled, readSyncState, recordConflicts, recordUnknownM
 export const SYNC_STEPS = ['hello', 'push.request', 'push.answered', 'push.marked', 'pull.request', 'pull.received', 'pull.applied'] as const
 export type SyncStep = (typeof SYNC_STEPS)[number]
 
-export const PUSH_BATCH = 500
+/** Entries per push request (the server takes up to 2000). */
+export const PUSH_BATCH = 2000
+/**
+ * Push requests in flight at once: while the server stores one batch the next is
+ * already on its way (the server stores a team's batches one at a time, in order).
+ */
+export const PUSH_IN_FLIGHT = 2
 export const PULL_PAGE = 500
 /** Push-then-pull passes in one round at most (entries posted while a round runs are taken along). */
 const MAX_PASSES = 5
@@ -101,15 +107,21 @@ async function pushAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
   const { port, http, ctx } = env
   const size = env.pushBatch ?? PUSH_BATCH
   for (;;) {
-    const batch = port.outboxBatch(db(), size)
-    if (!batch.length) return
+    const pending = port.outboxBatch(db(), size * PUSH_IN_FLIGHT)
+    if (!pending.length) return
+    const batches: (typeof pending)[] = []
+    for (let i = 0; i < pending.length; i += size) batches.push(pending.slice(i, i + size))
     await step('push.request')
-    const answer = await http.push(batch)
-    round.pushed += batch.length
-    if (answer.serverId !== serverId) throw new ServerChanged()
+    // Sent together, answered together: an entry is marked only once every answer is in, so a lost
+    // reply leaves its batch in the outbox and the next round sends it again (the server keeps ids forever).
+    const answers = await Promise.all(batches.map((b) => http.push(b)))
+    round.pushed += pending.length
+    if (answers.some((a) => a.serverId !== serverId)) throw new ServerChanged()
     await step('push.answered')
-    const settled = new Set([...answer.accepted, ...answer.conflicts.map((c) => c.id)])
-    const missing = batch.filter((e) => !settled.has(e.id))
+    const accepted = answers.flatMap((a) => a.accepted)
+    const conflicts = answers.flatMap((a) => a.conflicts)
+    const settled = new Set([...accepted, ...conflicts.map((c) => c.id)])
+    const missing = pending.filter((e) => !settled.has(e.id))
     if (missing.length) {
       throw new SyncFailure('sync_protocol', `团队服务器没有答复 ${missing.length} 条分录 / the team server left ${missing.length} entries unanswered`, true, {
         ids: missing.slice(0, 5).map((e) => e.id),
@@ -119,10 +131,10 @@ async function pushAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
     d.transaction(() => {
       // A conflicting entry will never be accepted as it is: it leaves the outbox and waits in sync_conflicts for a person.
       port.markAccepted(d, [...settled])
-      if (answer.conflicts.length) recordConflicts(d, answer.conflicts, new Map(batch.map((e) => [e.id, e])), ctx.clock.now().toISOString())
+      if (conflicts.length) recordConflicts(d, conflicts, new Map(pending.map((e) => [e.id, e])), ctx.clock.now().toISOString())
     })()
-    round.accepted += answer.accepted.length
-    round.conflicts += answer.conflicts.length
+    round.accepted += accepted.length
+    round.conflicts += conflicts.length
     await step('push.marked')
     env.onProgress?.()
   }
