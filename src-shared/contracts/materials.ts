@@ -103,7 +103,8 @@ export const PackPreview = z.object({
   owner: PackOwner,
   images: z.array(PackImage),
   videos: z.array(z.object({ file: z.string(), productSku: z.string(), bytes: z.number().int() })),
-  copy: z.array(z.object({ productSku: z.string(), productName: z.string(), channel: CopyChannel, text: z.string() })),
+  /** Private-chat texts come once per tone of the member's customers (segment), or once for everyone (tone null). */
+  copy: z.array(z.object({ productSku: z.string(), productName: z.string(), channel: CopyChannel, tone: z.string().nullable(), text: z.string() })),
   schedule: z.array(PackScheduleSlot),
   /** The group's WeChat QR code in this pack and when it lapses. */
   groupQr: z.object({ expiresAt: IsoTime, lapsed: z.boolean() }).nullable(),

@@ -1,4 +1,5 @@
 import type { CopyChannel, Finding } from '../../../src-shared/contracts/materials'
+import type { Segment } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
 import { readInternal } from '../settings/settings'
 
@@ -22,6 +23,26 @@ export const DEFAULT_COPY: Record<CopyChannel, string[]> = {
     '{customer}您好，之前您问过的 {name} 今天有团购价 {price}{listNote}，需要的话我帮您留一份？',
     '{customer}，给您推荐一下 {name}：{facts}。这次价格 {price}，想了解可以随时问我～',
   ],
+}
+
+/**
+ * Private-chat copy in the tone each consumer segment answers to: a member writes
+ * to a bargain hunter about the saving, to a family about quality and safety, to a
+ * young fan about the brand. Segments without their own variants use DEFAULT_COPY.
+ */
+export const TONE_COPY: Partial<Record<Segment, string[]>> = {
+  bargain: [
+    '{customer}，{name} 今天团购价 {price}{listNote}，算下来很划算，要不要我帮您锁一份？',
+    '{customer}～{name} 这次是 {price}{listNote}，{stockNote}需要的话回我一句就行',
+  ],
+  family: [
+    '{customer}您好，{name}：{facts}，家里人用着放心。这次团购价 {price}，需要我帮您留一份吗？',
+    '{customer}，给家里备 {name} 的话可以看看这次：{facts}，团购价 {price}{listNote}',
+  ],
+  trend: ['{customer}，这几天好多人在问的 {name} 到了：{facts}，团购价 {price}，想试试的话跟我说～'],
+  digital: ['{customer}，{name} 的参数给您：{facts}。这次团购价 {price}{listNote}，有问题随时问我'],
+  county: ['{customer}，国货 {name} 到了，{facts}，团购价 {price}，实在的价格，需要就说一声'],
+  fan: ['{customer}～{brand}{name} 团购价 {price}{listNote}，{stockNote}想要的话我帮你留！'],
 }
 
 /** Absolute claims China's Advertising Law (广告法 art. 9) forbids; editable in the studio's settings. */

@@ -80,7 +80,7 @@ describe('generating packs', () => {
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as {
       poster: { inviteUrl: string }
       files: { file: string; kind: string; sha256: string }[]
-      copy: { channel: string; text: string }[]
+      copy: { productSku: string; channel: string; tone: string | null; text: string }[]
     }
     // The demo studio holds competitor prices for both products and buyer photos of SP-1001: a comparison each, one collage.
     expect(manifest.files.map((f) => f.file).sort()).toEqual(
@@ -88,7 +88,14 @@ describe('generating packs', () => {
     )
     for (const f of manifest.files) expect(createHash('sha256').update(readFileSync(join(folder, f.file))).digest('hex')).toBe(f.sha256)
     expect(manifest.poster.inviteUrl).toContain(`ref=${members[0].inviteCode}`)
-    expect(manifest.copy.map((c) => c.channel)).toEqual(['moments', 'group', 'private', 'moments', 'group', 'private'])
+    // Private chats come in the tones of the member's own customers' segments.
+    const tones = (core.context.db.prepare(`SELECT DISTINCT segment FROM customers WHERE owner_member_id = ? AND segment IS NOT NULL`).pluck().all(members[0].id) as string[]).sort()
+    const mz = manifest.copy.filter((c) => c.productSku === 'MZ-1001')
+    expect(mz.filter((c) => c.channel !== 'private').map((c) => c.channel)).toEqual(['moments', 'group'])
+    const privateTones = mz.filter((c) => c.channel === 'private').map((c) => c.tone)
+    expect(privateTones.length).toBeGreaterThan(0)
+    for (const tone of privateTones) expect(tone === null || tones.includes(tone)).toBe(true)
+    expect(readFileSync(join(folder, '文案.txt'), 'utf8')).toContain('▍私聊')
     expect(existsSync(join(out, `${members[0].inviteCode}.zip`))).toBe(true)
     expect(readdirSync(folder).some((f) => f.includes('.tmp-'))).toBe(false)
     // Making the day again (a fresh job) replaces the files in place: no second copies.
@@ -105,7 +112,7 @@ describe('generating packs', () => {
     const preview = await core.invoke('packs', 'preview', { jobId: job.id, folder: member.inviteCode })
     expect(preview.images.map((i) => `${i.kind}:${i.productSku}`)).toEqual(['poster:MZ-1001', 'comparison:MZ-1001', 'poster:SP-1001', 'comparison:SP-1001', 'collage:SP-1001'])
     expect(preview.images.every((i) => i.thumb.startsWith('data:image/jpeg;base64,'))).toBe(true)
-    expect(preview.copy.filter((c) => c.productSku === 'MZ-1001').map((c) => c.channel)).toEqual(['moments', 'group', 'private'])
+    expect(new Set(preview.copy.filter((c) => c.productSku === 'MZ-1001').map((c) => c.channel))).toEqual(new Set(['moments', 'group', 'private']))
     expect(preview.schedule.map((s) => s.from)).toEqual(['21:00', '07:00', '12:00', '19:00'])
     expect(preview.allowance).toBeNull()
   })

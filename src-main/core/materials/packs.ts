@@ -11,7 +11,8 @@ import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { inviteUrl } from '../members/invite'
 import { readSettings } from '../settings/settings'
-import { checkText, DEFAULT_COPY, forbiddenWords, renderCopy, variantFor } from './copy'
+import { SEGMENT_LABELS, type Segment } from '../../../src-shared/vocabulary'
+import { checkText, DEFAULT_COPY, forbiddenWords, renderCopy, TONE_COPY, variantFor } from './copy'
 import { PosterPool } from './workers/posterPool'
 import { checkComparison, defaultTemplates, renderCollage, renderComparison, resourcesDir, type PosterProduct, type PosterTemplate } from './render'
 import { calendar, checklist, planDay, type ScheduleItem } from './schedule'
@@ -192,15 +193,31 @@ export interface PackCopy {
   productSku: string
   productName: string
   channel: CopyChannel
+  /** The consumer segment whose tone a private-chat text is in; null: for everyone. */
+  tone: Segment | null
   text: string
 }
 
-export function packCopy(owner: PackOwnerSpec, products: ProductRow[], date: string): PackCopy[] {
+/** The segments of a member's own customers, most common first (at most three): whom their private chats are for. */
+function customerTones(db: Db, memberId: string): Segment[] {
+  return db
+    .prepare(`SELECT segment FROM customers WHERE owner_member_id = ? AND segment IS NOT NULL GROUP BY segment ORDER BY COUNT(*) DESC, segment LIMIT 3`)
+    .pluck()
+    .all(memberId) as Segment[]
+}
+
+export function packCopy(db: Db, owner: PackOwnerSpec, products: ProductRow[], date: string): PackCopy[] {
   const out: PackCopy[] = []
+  const tones = owner.kind === 'member' ? customerTones(db, owner.id).filter((s) => TONE_COPY[s]?.length) : []
   for (const p of products) {
+    const values = copyValues(p, owner.poster.name)
     for (const channel of channelsOf(owner)) {
-      const variants = DEFAULT_COPY[channel]
-      out.push({ productSku: p.sku, productName: p.name, channel, text: renderCopy(variants[variantFor(variants.length, date, owner.folder + p.sku)], copyValues(p, owner.poster.name)) })
+      const pick = (variants: string[]) => renderCopy(variants[variantFor(variants.length, date, owner.folder + p.sku)], values)
+      if (channel === 'private' && tones.length) {
+        for (const tone of tones) out.push({ productSku: p.sku, productName: p.name, channel, tone, text: pick(TONE_COPY[tone]!) })
+      } else {
+        out.push({ productSku: p.sku, productName: p.name, channel, tone: null, text: pick(DEFAULT_COPY[channel]) })
+      }
     }
   }
   return out
@@ -262,6 +279,9 @@ export function checkPacks(db: Db, request: PackRequest): Finding[] {
       DEFAULT_COPY[channel].forEach((variant, i) => {
         findings.push(...checkText(renderCopy(variant, { ...copyValues(p, '会员'), brand: p.brand }), `copy:${channel}:${i + 1}`, copyProduct(p), words))
       })
+    }
+    for (const [tone, variants] of Object.entries(TONE_COPY)) {
+      variants.forEach((variant, i) => findings.push(...checkText(renderCopy(variant, { ...copyValues(p, '会员'), brand: p.brand }), `copy:private:${tone}:${i + 1}`, copyProduct(p), words)))
     }
   }
   for (const owner of owners.filter((o) => o.kind === 'group')) {
@@ -511,9 +531,10 @@ async function runJob(ctx: CoreContext, jobId: string, resumed: boolean, signal:
         return readFileSync(qr.file)
       }
       case 'copy': {
-        const copy = packCopy(owner!, products, request.date)
+        const copy = packCopy(db, owner!, products, request.date)
         const labels: Record<CopyChannel, string> = { moments: '▍朋友圈', group: '▍群聊', private: '▍私聊' }
-        const parts = products.map((pr) => [`【${pr.name}】`, '', ...copy.filter((c) => c.productSku === pr.sku).flatMap((c) => [labels[c.channel], c.text, '']), ''].join('\n'))
+        const label = (c: PackCopy) => (c.tone ? `${labels[c.channel]}（${SEGMENT_LABELS[c.tone].zh}）` : labels[c.channel])
+        const parts = products.map((pr) => [`【${pr.name}】`, '', ...copy.filter((c) => c.productSku === pr.sku).flatMap((c) => [label(c), c.text, '']), ''].join('\n'))
         const head = owner!.kind === 'group' ? `${owner!.name} · ${request.date} 群文案\n群主 ${owner!.poster.name} · 邀请码 ${owner!.poster.inviteCode}` : `${owner!.name} · ${request.date} 文案\n邀请码 ${owner!.poster.inviteCode}`
         return Buffer.from(`${head}\n\n${parts.join('\n')}`, 'utf8')
       }
@@ -551,7 +572,7 @@ async function runJob(ctx: CoreContext, jobId: string, resumed: boolean, signal:
             const pr = s.product ? productById.get(s.product) : undefined
             return { file: f.kind === 'video' ? `../${f.file}` : f.file.slice(f.file.indexOf('/') + 1), kind: f.kind, product: pr?.sku ?? null, sha256: f.sha256, bytes: f.bytes }
           }),
-          copy: packCopy(owner!, products, request.date),
+          copy: packCopy(db, owner!, products, request.date),
           schedule,
           groupQr: qr && qr.state !== 'lapsed' ? { file: '群二维码.png', expiresAt: qr.expiresAt } : null,
           allowance: allowanceOf(db, owner!, request.date, schedule),

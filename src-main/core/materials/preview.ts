@@ -88,7 +88,7 @@ export async function packPreview(db: Db, jobId: string, folder: string, now: Da
     },
     images,
     videos,
-    copy: packCopy(owner, products, request.date),
+    copy: packCopy(db, owner, products, request.date),
     schedule,
     groupQr: qr && qr.state !== 'lapsed' ? { expiresAt: qr.expiresAt, lapsed: qr.expiresAt <= now.toISOString() } : null,
     allowance: allowanceOf(db, owner, request.date, schedule),
