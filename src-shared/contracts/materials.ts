@@ -182,6 +182,9 @@ export const GroupQrInput = z.object({
   madeAt: IsoTime.optional(),
 })
 
+/** A poster template and whether it ships with Orchard (read-only) or is the studio's own. */
+export const TemplateRecord = z.object({ builtin: z.boolean(), template: z.record(z.string(), z.unknown()) })
+
 export const materialsContract = {
   packs: {
     /** The checker alone: what would block or warn for this day's packs. */
@@ -198,6 +201,21 @@ export const materialsContract = {
     alerts: query(z.object({}).strict().optional().default({}), z.array(MaterialsAlert)),
     /** The poster templates a pack can use: the shipped ones and the studio's own. */
     templates: query(z.object({}).strict().optional().default({}), z.array(z.object({ id: z.string(), name: z.string(), shape: z.enum(['1:1', '3:4', '9:16']), builtin: z.boolean() }))),
+  },
+  posterTemplates: {
+    list: query(
+      z.object({}).strict().optional().default({}),
+      z.array(z.object({ id: z.string(), name: z.string(), shape: z.enum(['1:1', '3:4', '9:16']), builtin: z.boolean(), basedOn: z.string().nullable(), updatedAt: IsoTime.nullable() })),
+    ),
+    /** The whole template (as JSON data: layout, slots, colours, fonts, text). */
+    get: query(z.object({ id: z.string().min(1) }), TemplateRecord),
+    /** A copy as the studio's own, to edit (shipped templates are read-only). */
+    duplicate: command(z.object({ id: z.string().min(1) }), TemplateRecord),
+    /** Validated by the renderer's own schema; refused with the path, value and why. */
+    save: command(z.object({ id: z.string().min(1), template: z.unknown() }), TemplateRecord),
+    archive: command(z.object({ id: z.string().min(1) }), z.object({ ok: z.literal(true) })),
+    /** A half-size picture of a template (saved or being edited) with a real product of the studio. */
+    preview: query(z.object({ template: z.unknown(), productId: Id.optional() }), z.object({ image: z.string() })),
   },
   comparisons: {
     list: query(z.object({ productId: Id }), z.array(PriceComparison)),

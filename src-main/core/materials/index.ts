@@ -16,10 +16,14 @@ import {
   removeComparison,
   uploadGroupQr,
 } from './sources'
+import type { PosterTemplate } from '../../../src-shared/materials/templates'
 import { seedMaterialsDemo } from './demo'
+import { archiveTemplate, duplicateTemplate, findTemplate, listTemplates, previewTemplate, saveTemplate } from './templateStore'
 import { productForRender, renderBuyerShow, renderPriceComparison } from './singles'
 
 type Services = keyof typeof materialsContract
+
+const asRecord = (r: { template: PosterTemplate; builtin: boolean }) => ({ builtin: r.builtin, template: r.template as unknown as Record<string, unknown> })
 
 /** The materials services, one handler per contract method. */
 export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
@@ -33,6 +37,14 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     preview: (input, ctx) => packPreview(ctx.db, input.jobId, input.folder, ctx.clock.now()),
     alerts: (_input, ctx) => groupQrAlerts(ctx),
     templates: (_input, ctx) => packTemplates(ctx.db).map((t) => ({ id: t.id, name: t.name, shape: t.shape, builtin: !t.id.startsWith('own-') })),
+  },
+  posterTemplates: {
+    list: (_input, ctx) => listTemplates(ctx.db),
+    get: (input, ctx) => asRecord(findTemplate(ctx.db, input.id)),
+    duplicate: (input, ctx) => asRecord(duplicateTemplate(ctx, input.id)),
+    save: (input, ctx) => asRecord(saveTemplate(ctx, input.id, input.template)),
+    archive: (input, ctx) => archiveTemplate(ctx, input.id),
+    preview: (input, ctx) => previewTemplate(ctx, input.template, input.productId),
   },
   comparisons: {
     list: (input, ctx) => listComparisons(ctx.db, input.productId),
@@ -58,7 +70,7 @@ export const materialsArea: CoreArea = {
   },
   clearStudio(ctx) {
     // Photos the studio added stay in the data folder's photos/ until removed there; only their records go.
-    for (const table of ['material_job_items', 'material_jobs', 'group_mass_sends', 'group_qr_codes', 'buyer_photos', 'price_comparisons']) ctx.db.prepare(`DELETE FROM ${table}`).run()
+    for (const table of ['poster_templates', 'material_job_items', 'material_jobs', 'group_mass_sends', 'group_qr_codes', 'buyer_photos', 'price_comparisons']) ctx.db.prepare(`DELETE FROM ${table}`).run()
   },
   seedDemo: (ctx, options) => seedMaterialsDemo(ctx, options),
 }

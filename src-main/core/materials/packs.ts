@@ -16,6 +16,7 @@ import { checkText, DEFAULT_COPY, forbiddenWords, renderCopy, TONE_COPY, variant
 import { PosterPool } from './workers/posterPool'
 import { checkComparison, defaultTemplates, renderCollage, renderComparison, resourcesDir, type PosterProduct, type PosterTemplate } from './render'
 import { calendar, checklist, planDay, type ScheduleItem } from './schedule'
+import { allTemplates } from './templateStore'
 import { buyerPhotoFiles, comparisonEntries, latestGroupQr, massSendsUsed } from './sources'
 import { musicTracks, renderProductVideo } from './video'
 
@@ -127,13 +128,13 @@ function resolveProducts(db: Db, skus: string[] | undefined, date: string): Prod
     .all(since) as ProductRow[]
 }
 
-/** The templates packs can use: the shipped ones (the studio's own join them in the template library). */
-export function packTemplates(_db: Db): PosterTemplate[] {
-  return defaultTemplates()
+/** The templates packs can use: the shipped ones and the studio's own. */
+export function packTemplates(db: Db): PosterTemplate[] {
+  return allTemplates(db)
 }
 
-function pickTemplates(ids: string[] | undefined): PosterTemplate[] {
-  const all = defaultTemplates()
+function pickTemplates(db: Db, ids: string[] | undefined): PosterTemplate[] {
+  const all = allTemplates(db)
   if (!ids) return all.filter((t) => t.shape === '1:1').slice(0, 2)
   return ids.map((id, i) => {
     const t = all.find((x) => x.id === id)
@@ -265,7 +266,7 @@ export function groupQrState(db: Db, owner: PackOwnerSpec, date: string): { file
 /** The checker over everything a day's packs would say, before anything is produced. */
 export function checkPacks(db: Db, request: PackRequest): Finding[] {
   const products = resolveProducts(db, request.products, request.date)
-  pickTemplates(request.templates)
+  pickTemplates(db, request.templates)
   const owners = resolveOwners(db, request)
   const words = forbiddenWords(db)
   const findings: Finding[] = []
@@ -375,7 +376,7 @@ function planJob(ctx: CoreContext, request: PackRequest): { jobId: string; resum
   const db = ctx.db
   const owners = resolveOwners(db, request)
   const products = resolveProducts(db, request.products, request.date)
-  const templates = pickTemplates(request.templates)
+  const templates = pickTemplates(db, request.templates)
   if (!owners.length) throw new OrchardError('nothing_to_do', '没有要生成素材包的会员或社群 / no members or groups to make packs for', { field: 'members' })
   if (!products.length) throw new OrchardError('nothing_to_do', `${request.date} 前 30 天没有可推的在售商品，请指定商品 / no products to feature: name them`, { field: 'products' })
   const findings = checkPacks(db, request)
@@ -452,7 +453,7 @@ async function runJob(ctx: CoreContext, jobId: string, resumed: boolean, signal:
   const db = ctx.db
   const job = getJob(db, jobId)
   const { request, owners, products } = jobPlan(db, job)
-  const templates = pickTemplates(request.templates)
+  const templates = pickTemplates(db, request.templates)
   const out = job.out_dir
   mkdirSync(out, { recursive: true })
   removeTemporaries(out)
