@@ -26,9 +26,12 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return v
 }
 
+/** "中文 / English": the slash may follow a full-width bracket without a space (…（x）/ English). */
+const BILINGUAL = /\s?\/ /
+
 /** zod's own messages are English only; custom ones in the schema already read "中文 / English". */
 function bilingual(issue: z.core.$ZodIssue): string {
-  if (issue.message.includes(' / ')) return issue.message
+  if (BILINGUAL.test(issue.message)) return issue.message
   const i = issue as z.core.$ZodIssue & Record<string, unknown>
   switch (issue.code) {
     case 'invalid_type':
@@ -66,7 +69,8 @@ export function validateTemplate(raw: unknown, source?: string): PosterTemplate 
   const first = issues[0]
   const where = source ? `${basename(source)}：` : ''
   const whereEn = source ? ` ${basename(source)}` : ''
-  const [zh, en] = first.why.includes(' / ') ? first.why.split(' / ', 2) : [first.why, first.why]
+  const at = first.why.search(BILINGUAL)
+  const [zh, en] = at >= 0 ? [first.why.slice(0, at).trim(), first.why.slice(at).replace(BILINGUAL, '').trim()] : [first.why, first.why]
   throw new OrchardError('template_invalid', `海报模板无效 ${where}${first.path} — ${zh} / invalid poster template${whereEn} at ${first.path}: ${en}`, {
     file: source,
     path: first.path,
