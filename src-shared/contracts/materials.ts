@@ -14,7 +14,7 @@ export type CopyChannel = z.infer<typeof CopyChannel>
 /** A problem the checker found, located: which copy or poster, the offending text, and why. */
 export const Finding = z.object({
   severity: z.enum(['error', 'warning']),
-  code: z.enum(['forbidden_claim', 'below_price_floor', 'false_urgency', 'text_overflow', 'no_photo', 'group_qr_lapsing', 'group_qr_missing', 'mass_send_allowance']),
+  code: z.enum(['forbidden_claim', 'below_price_floor', 'false_urgency', 'text_overflow', 'no_photo', 'group_qr_lapsing', 'group_qr_missing', 'mass_send_allowance', 'unknown_variable']),
   /** 'copy:moments:2' (channel and variant), 'poster:01-clean-white:slots[3]', 'product:SKU' … */
   where: z.string(),
   text: z.string(),
@@ -182,6 +182,8 @@ export const GroupQrInput = z.object({
   madeAt: IsoTime.optional(),
 })
 
+export const CopyTemplateRow = z.object({ id: Id, channel: CopyChannel, tone: z.string(), body: z.string(), position: z.number().int(), active: z.boolean() })
+
 /** A poster template and whether it ships with Orchard (read-only) or is the studio's own. */
 export const TemplateRecord = z.object({ builtin: z.boolean(), template: z.record(z.string(), z.unknown()) })
 
@@ -216,6 +218,18 @@ export const materialsContract = {
     archive: command(z.object({ id: z.string().min(1) }), z.object({ ok: z.literal(true) })),
     /** A half-size picture of a template (saved or being edited) with a real product of the studio. */
     preview: query(z.object({ template: z.unknown(), productId: Id.optional() }), z.object({ image: z.string() })),
+  },
+  copyTemplates: {
+    /** Every variant per channel and tone (a new studio starts with the shipped ones). */
+    list: query(z.object({}).strict().optional().default({}), z.array(CopyTemplateRow)),
+    /** Create (no id) or change a variant; refused when the checker finds an error in it. */
+    save: command(z.object({ id: Id.optional(), channel: CopyChannel, tone: z.string(), body: z.string().trim().min(1).max(500), active: z.boolean().default(true) }), CopyTemplateRow),
+    remove: command(z.object({ id: Id }), z.object({ ok: z.literal(true) })),
+    /** A variant rendered with a real product's values, and what the checker says about it. */
+    try: query(z.object({ body: z.string().max(500), productId: Id.optional() }), z.object({ text: z.string(), findings: z.array(Finding) })),
+    /** The forbidden absolute claims the checker looks for (editable). */
+    words: query(z.object({}).strict().optional().default({}), z.array(z.string())),
+    setWords: command(z.object({ words: z.array(z.string().max(20)).max(300) }), z.array(z.string())),
   },
   comparisons: {
     list: query(z.object({ productId: Id }), z.array(PriceComparison)),

@@ -17,6 +17,8 @@ import {
   uploadGroupQr,
 } from './sources'
 import type { PosterTemplate } from '../../../src-shared/materials/templates'
+import { forbiddenWords } from './copy'
+import { listCopyTemplates, removeCopyTemplate, saveCopyTemplate, seedCopyTemplates, setForbiddenWords, tryCopy } from './copyStore'
 import { seedMaterialsDemo } from './demo'
 import { archiveTemplate, duplicateTemplate, findTemplate, listTemplates, previewTemplate, saveTemplate } from './templateStore'
 import { productForRender, renderBuyerShow, renderPriceComparison } from './singles'
@@ -46,6 +48,14 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     archive: (input, ctx) => archiveTemplate(ctx, input.id),
     preview: (input, ctx) => previewTemplate(ctx, input.template, input.productId),
   },
+  copyTemplates: {
+    list: (_input, ctx) => listCopyTemplates(ctx.db),
+    save: (input, ctx) => saveCopyTemplate(ctx, input),
+    remove: (input, ctx) => removeCopyTemplate(ctx.db, input.id),
+    try: (input, ctx) => tryCopy(ctx.db, input.body, input.productId),
+    words: (_input, ctx) => forbiddenWords(ctx.db),
+    setWords: (input, ctx) => setForbiddenWords(ctx.db, input.words),
+  },
   comparisons: {
     list: (input, ctx) => listComparisons(ctx.db, input.productId),
     add: (input, ctx) => addComparison(ctx, input),
@@ -65,6 +75,13 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
 }
 
 export const materialsArea: CoreArea = {
+  start(ctx) {
+    try {
+      seedCopyTemplates(ctx.db, ctx.clock.now().toISOString())
+    } catch {
+      // A read-only or busy database: packs fall back to the shipped copy until the next start.
+    }
+  },
   async stop(ctx) {
     await stopAllPacks(ctx)
   },

@@ -12,7 +12,8 @@ import { newId } from '../ids'
 import { inviteUrl } from '../members/invite'
 import { readSettings } from '../settings/settings'
 import { SEGMENT_LABELS, type Segment } from '../../../src-shared/vocabulary'
-import { checkText, DEFAULT_COPY, forbiddenWords, renderCopy, TONE_COPY, variantFor } from './copy'
+import { checkText, forbiddenWords, renderCopy, variantFor } from './copy'
+import { activeCopy, copyVariants, tonesWithCopy } from './copyStore'
 import { PosterPool } from './workers/posterPool'
 import { checkComparison, renderCollage, renderComparison, resourcesDir, type PosterProduct, type PosterTemplate } from './render'
 import { calendar, checklist, planDay, type ScheduleItem } from './schedule'
@@ -209,15 +210,17 @@ function customerTones(db: Db, memberId: string): Segment[] {
 
 export function packCopy(db: Db, owner: PackOwnerSpec, products: ProductRow[], date: string): PackCopy[] {
   const out: PackCopy[] = []
-  const tones = owner.kind === 'member' ? customerTones(db, owner.id).filter((s) => TONE_COPY[s]?.length) : []
+  const toned = new Set(tonesWithCopy(db, 'private'))
+  const tones = owner.kind === 'member' ? customerTones(db, owner.id).filter((s) => toned.has(s)) : []
+  const variants = { moments: copyVariants(db, 'moments'), group: copyVariants(db, 'group'), private: copyVariants(db, 'private') }
   for (const p of products) {
     const values = copyValues(p, owner.poster.name)
     for (const channel of channelsOf(owner)) {
-      const pick = (variants: string[]) => renderCopy(variants[variantFor(variants.length, date, owner.folder + p.sku)], values)
+      const pick = (list: string[]) => renderCopy(list[variantFor(list.length, date, owner.folder + p.sku)], values)
       if (channel === 'private' && tones.length) {
-        for (const tone of tones) out.push({ productSku: p.sku, productName: p.name, channel, tone, text: pick(TONE_COPY[tone]!) })
+        for (const tone of tones) out.push({ productSku: p.sku, productName: p.name, channel, tone, text: pick(copyVariants(db, 'private', tone)) })
       } else {
-        out.push({ productSku: p.sku, productName: p.name, channel, tone: null, text: pick(DEFAULT_COPY[channel]) })
+        out.push({ productSku: p.sku, productName: p.name, channel, tone: null, text: pick(variants[channel]) })
       }
     }
   }
@@ -269,6 +272,7 @@ export function checkPacks(db: Db, request: PackRequest): Finding[] {
   pickTemplates(db, request.templates)
   const owners = resolveOwners(db, request)
   const words = forbiddenWords(db)
+  const copyRows = activeCopy(db)
   const findings: Finding[] = []
   for (const p of products) {
     if (!productPhotos(p).length) {
@@ -276,13 +280,8 @@ export function checkPacks(db: Db, request: PackRequest): Finding[] {
     }
     const badge = posterProduct(p, '').badge ?? ''
     findings.push(...checkText(`${p.name} ${badge} ¥${p.sale_price_fen / 100}`, `poster:${p.sku}`, copyProduct(p), words))
-    for (const channel of COPY_CHANNELS) {
-      DEFAULT_COPY[channel].forEach((variant, i) => {
-        findings.push(...checkText(renderCopy(variant, { ...copyValues(p, '会员'), brand: p.brand }), `copy:${channel}:${i + 1}`, copyProduct(p), words))
-      })
-    }
-    for (const [tone, variants] of Object.entries(TONE_COPY)) {
-      variants.forEach((variant, i) => findings.push(...checkText(renderCopy(variant, { ...copyValues(p, '会员'), brand: p.brand }), `copy:private:${tone}:${i + 1}`, copyProduct(p), words)))
+    for (const c of copyRows) {
+      findings.push(...checkText(renderCopy(c.body, { ...copyValues(p, '会员'), brand: p.brand }), `copy:${c.channel}:${c.tone}:${c.position + 1}`, copyProduct(p), words))
     }
   }
   for (const owner of owners.filter((o) => o.kind === 'group')) {

@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCore, type OrchardCore } from '../api'
+import { fixedClock } from '../clock'
+import { DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS } from './copy'
+
+describe('the studio’s copy templates', () => {
+  let dir: string
+  let core: OrchardCore
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'orchard-copy-'))
+    core = createCore({ dataDir: join(dir, 'data'), host: 'test', firstStart: 'demo', clock: fixedClock('2026-11-20T04:00:00Z') })
+  })
+  afterAll(async () => {
+    await core.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('starts with the shipped variants, per channel and per tone', async () => {
+    const rows = await core.invoke('copyTemplates', 'list', {})
+    expect(rows.filter((r) => r.channel === 'moments' && r.tone === 'all').map((r) => r.body)).toEqual(DEFAULT_COPY.moments)
+    expect(rows.some((r) => r.channel === 'private' && r.tone === 'bargain')).toBe(true)
+  })
+
+  it('refuses a variant with a forbidden claim or an unknown variable, naming it; the list of words is editable', async () => {
+    await expect(core.invoke('copyTemplates', 'save', { channel: 'group', tone: 'all', body: '全网最低价 {price}！' })).rejects.toMatchObject({
+      code: 'copy_refused',
+      details: { field: 'body', value: '最' },
+    })
+    await expect(core.invoke('copyTemplates', 'save', { channel: 'group', tone: 'all', body: '{product} 团购价 {price}' })).rejects.toMatchObject({ details: { value: '{product}' } })
+    const tried = await core.invoke('copyTemplates', 'try', { body: '爆款 {name} 只要 {price}' })
+    expect(tried.text).toMatch(/^爆款 .+ 只要 ¥\d+/)
+    expect(tried.findings).toEqual([])
+    expect(await core.invoke('copyTemplates', 'setWords', { words: [...DEFAULT_FORBIDDEN_WORDS, ' 爆款 ', '爆款'] })).toContain('爆款')
+    expect((await core.invoke('copyTemplates', 'try', { body: '爆款 {name} 只要 {price}' })).findings.map((f) => f.text)).toEqual(['爆款'])
+    expect(await core.invoke('copyTemplates', 'setWords', { words: [] })).toEqual(DEFAULT_FORBIDDEN_WORDS)
+  })
+
+  it('packs post the studio’s own variants: a group reads what the operator wrote', async () => {
+    for (const r of (await core.invoke('copyTemplates', 'list', {})).filter((x) => x.channel === 'group')) {
+      await core.invoke('copyTemplates', 'save', { ...r, active: false })
+    }
+    await core.invoke('copyTemplates', 'save', { channel: 'group', tone: 'all', body: '【果园团购】{name} 今天 {price}，群里接龙～' })
+    const owner = (await core.invoke('members', 'all', {})).find((m) => m.status === 'active')!
+    const group = await core.invoke('groups', 'create', { name: '文案测试群', ownerMemberId: owner.id })
+    const out = join(dir, 'out')
+    await core.invoke('packs', 'generate', { date: '2026-11-21', groups: [group.id], members: [], templates: ['clean-white'], products: ['MZ-1001'], out })
+    const copy = readFileSync(join(out, '群-文案测试群', '文案.txt'), 'utf8')
+    expect(copy).toMatch(/【果园团购】.+ 今天 ¥\d+，群里接龙～/)
+  })
+})

@@ -1,0 +1,171 @@
+/**
+ * The studio's copy templates (文案): variants per channel and per consumer-segment
+ * tone, with {variables}, edited in the console. The shipped variants are the first
+ * rows of a new studio; from then on the studio's rows are what packs use. Every
+ * save is checked like a pack is: unknown variables and forbidden claims are refused
+ * before they can reach a member's phone.
+ */
+import type { CopyChannel, Finding } from '../../../src-shared/contracts/materials'
+import { OrchardError } from '../../../src-shared/errors'
+import { SEGMENTS, type Segment } from '../../../src-shared/vocabulary'
+import type { CoreContext } from '../context'
+import type { Db } from '../db/connection'
+import { newId } from '../ids'
+import { writeInternal } from '../settings/settings'
+import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, forbiddenWords, renderCopy, TONE_COPY, type CopyValues } from './copy'
+
+export type Tone = Segment | 'all'
+export const COPY_VARIABLES = ['name', 'title', 'brand', 'price', 'listNote', 'facts', 'member', 'customer', 'stockNote', 'endNote'] as const
+
+export interface CopyTemplate {
+  id: string
+  channel: CopyChannel
+  tone: Tone
+  body: string
+  position: number
+  active: boolean
+}
+
+interface Row {
+  id: string
+  channel: CopyChannel
+  tone: Tone
+  body: string
+  position: number
+  active: number
+}
+const toTemplate = (r: Row): CopyTemplate => ({ id: r.id, channel: r.channel, tone: r.tone, body: r.body, position: r.position, active: r.active === 1 })
+
+/** A new studio starts with the shipped variants as its own rows. */
+export function seedCopyTemplates(db: Db, now: string): void {
+  if ((db.prepare('SELECT COUNT(*) FROM copy_templates').pluck().get() as number) > 0) return
+  const insert = db.prepare('INSERT INTO copy_templates (id, channel, tone, body, position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)')
+  db.transaction(() => {
+    for (const [channel, variants] of Object.entries(DEFAULT_COPY)) variants.forEach((body, i) => insert.run(newId(), channel, 'all', body, i, now, now))
+    for (const [tone, variants] of Object.entries(TONE_COPY)) variants.forEach((body, i) => insert.run(newId(), 'private', tone, body, i, now, now))
+  })()
+}
+
+export function listCopyTemplates(db: Db): CopyTemplate[] {
+  return (db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates ORDER BY channel, tone, position, created_at').all() as Row[]).map(toTemplate)
+}
+
+/** Every variant packs may use now (the shipped ones when the studio has none): what the checker reads. */
+export function activeCopy(db: Db): Pick<CopyTemplate, 'channel' | 'tone' | 'body' | 'position'>[] {
+  const rows = listCopyTemplates(db).filter((c) => c.active)
+  if (rows.length) return rows
+  return Object.entries(DEFAULT_COPY).flatMap(([channel, list]) => list.map((body, position) => ({ channel: channel as CopyChannel, tone: 'all' as const, body, position })))
+}
+
+/**
+ * The variants a pack uses for a channel and a tone: the tone's own active ones, else
+ * the channel's ones for everyone, else the shipped ones (a studio that deleted them all).
+ */
+export function copyVariants(db: Db, channel: CopyChannel, tone: Tone = 'all'): string[] {
+  const q = db.prepare('SELECT body FROM copy_templates WHERE channel = ? AND tone = ? AND active = 1 ORDER BY position, created_at').pluck()
+  const own = tone === 'all' ? [] : (q.all(channel, tone) as string[])
+  if (own.length) return own
+  const all = q.all(channel, 'all') as string[]
+  return all.length ? all : DEFAULT_COPY[channel]
+}
+
+/** The tones that have variants of their own for a channel. */
+export function tonesWithCopy(db: Db, channel: CopyChannel): Segment[] {
+  return db.prepare(`SELECT DISTINCT tone FROM copy_templates WHERE channel = ? AND tone <> 'all' AND active = 1`).pluck().all(channel) as Segment[]
+}
+
+/** Sample values for checking and trying a variant: a real product when one is given. */
+export function sampleValues(db: Db, productId?: string): { values: CopyValues; product: { sku: string; priceFloorFen: number; stock: number; endsAt: null } } {
+  const p = (productId
+    ? db.prepare('SELECT sku, name, brand, list_price_fen, sale_price_fen, price_floor_fen, stock, facts FROM products WHERE id = ?').get(productId)
+    : db.prepare(`SELECT sku, name, brand, list_price_fen, sale_price_fen, price_floor_fen, stock, facts FROM products WHERE active = 1 ORDER BY sku LIMIT 1`).get()) as
+    | { sku: string; name: string; brand: string; list_price_fen: number; sale_price_fen: number; price_floor_fen: number; stock: number; facts: string }
+    | undefined
+  const product = p ?? { sku: 'SAMPLE', name: '双抗精华液 30ml', brand: '珀莱雅', list_price_fen: 29_900, sale_price_fen: 20_900, price_floor_fen: 18_900, stock: 500, facts: '烟酰胺、麦角硫因' }
+  return {
+    values: {
+      name: product.name,
+      title: product.name,
+      brand: product.name.includes(product.brand) ? '' : product.brand,
+      priceFen: product.sale_price_fen,
+      listPriceFen: product.list_price_fen,
+      facts: product.facts.split(/[。\n｜|]/)[0]?.trim() ?? '',
+      member: '王芳',
+      customer: '亲',
+      stock: product.stock,
+      endsAt: null,
+    },
+    product: { sku: product.sku, priceFloorFen: product.price_floor_fen, stock: product.stock, endsAt: null },
+  }
+}
+
+/** A variant rendered with real values and the checker's findings on it. */
+export function tryCopy(db: Db, body: string, productId?: string): { text: string; findings: Finding[] } {
+  const { values, product } = sampleValues(db, productId)
+  const text = renderCopy(body, values)
+  return { text, findings: [...unknownVariables(body), ...checkText(text, 'copy', product, forbiddenWords(db))] }
+}
+
+function unknownVariables(body: string): Finding[] {
+  const out: Finding[] = []
+  for (const m of body.matchAll(/\{(\w+)\}/g)) {
+    if (!(COPY_VARIABLES as readonly string[]).includes(m[1])) {
+      out.push({
+        severity: 'error',
+        code: 'unknown_variable',
+        where: `body:${m.index}`,
+        text: m[0],
+        why: `未知的变量 ${m[0]}，可用：${COPY_VARIABLES.map((v) => `{${v}}`).join(' ')} / unknown variable ${m[0]}`,
+        productSku: null,
+      })
+    }
+  }
+  return out
+}
+
+export function saveCopyTemplate(
+  ctx: CoreContext,
+  input: { id?: string; channel: CopyChannel; tone: string; body: string; active: boolean },
+): CopyTemplate {
+  const db = ctx.db
+  if (input.tone !== 'all' && !(SEGMENTS as readonly string[]).includes(input.tone)) {
+    throw new OrchardError('invalid_input', `未知的语气（客群）：${input.tone} / unknown tone`, { field: 'tone', value: input.tone })
+  }
+  const { findings } = tryCopy(db, input.body)
+  const errors = findings.filter((f) => f.severity === 'error')
+  if (errors.length) {
+    throw new OrchardError('copy_refused', `文案未通过检查：${errors[0].why.split(' / ')[0]} / the copy did not pass the checker`, { field: 'body', value: errors[0].text, findings: errors })
+  }
+  const now = ctx.clock.now().toISOString()
+  let id = input.id
+  if (id) {
+    const r = db.prepare('UPDATE copy_templates SET channel = ?, tone = ?, body = ?, active = ?, updated_at = ? WHERE id = ?').run(input.channel, input.tone, input.body, input.active ? 1 : 0, now, id)
+    if (!r.changes) throw new OrchardError('not_found', `没有这条文案模板 / no such copy template: ${id}`, { field: 'id', value: id })
+  } else {
+    id = newId()
+    const position = (db.prepare('SELECT COALESCE(MAX(position) + 1, 0) FROM copy_templates WHERE channel = ? AND tone = ?').pluck().get(input.channel, input.tone) as number) ?? 0
+    db.prepare('INSERT INTO copy_templates (id, channel, tone, body, position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      id,
+      input.channel,
+      input.tone,
+      input.body,
+      position,
+      input.active ? 1 : 0,
+      now,
+      now,
+    )
+  }
+  return toTemplate(db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates WHERE id = ?').get(id) as Row)
+}
+
+export function removeCopyTemplate(db: Db, id: string): { ok: true } {
+  if (!db.prepare('DELETE FROM copy_templates WHERE id = ?').run(id).changes) throw new OrchardError('not_found', `没有这条文案模板 / no such copy template: ${id}`, { field: 'id', value: id })
+  return { ok: true }
+}
+
+/** The editable list of forbidden absolute claims: trimmed, without repeats; empty restores the defaults. */
+export function setForbiddenWords(db: Db, words: string[]): string[] {
+  const clean = [...new Set(words.map((w) => w.trim()).filter(Boolean))]
+  writeInternal(db, 'materials.forbiddenWords', clean.length ? clean : DEFAULT_FORBIDDEN_WORDS)
+  return forbiddenWords(db)
+}
