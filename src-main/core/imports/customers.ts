@@ -1,20 +1,20 @@
 import type { RelClass, Segment } from '../../../src-shared/vocabulary'
-import { normalizePhone } from '../customers/phone'
 import type { Db } from '../db/connection'
-import { newId } from '../ids'
-import { duplicateReason, memberCodes, remembered, withIndexesRebuilt, YIELD_EVERY, type ImportJob, type ImportPlan } from './job'
-import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags } from './values'
+import { duplicateReason, idSource, memberCodes, remembered, withIndexesRebuilt, YIELD_EVERY, type ImportJob, type ImportPlan } from './job'
+import { normalizePhoneCell } from './phones'
+import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags, unquote } from './values'
 
 // The limits the console's customer form keeps (src-shared/schemas.ts CustomerInput).
 /** 10 parameters a row keeps a statement well under SQLite's 32,766-parameter limit. */
 const ROWS_PER_INSERT = 100
+const INSERT_COLUMNS = 10
 
 const MAX = { name: 60, wechatId: 64, notes: 2000, phones: 5, addresses: 10, address: 200, tags: 30, tag: 20 }
 
 function readPhones(value: string): string[] {
   const out: string[] = []
   for (const part of splitPhones(value)) {
-    const r = normalizePhone(part)
+    const r = normalizePhoneCell(part)
     if (!r.ok) throw new CellError('invalid_phone', `${r.reason}：${part}`)
     if (!out.includes(r.e164)) out.push(r.e164)
   }
@@ -55,9 +55,10 @@ interface ExistingCustomer {
  * part of the book loads every phone and WeChat id into memory once; a few rows
  * against a large book ask the indexes row by row instead.
  */
-function customerLookup(db: Db, fileRows: number): { byPhone(phone: string): string | undefined; byWechat(id: string): string | undefined } {
+function customerLookup(db: Db, fileRows: number): { byPhone(phone: string): string | undefined; byWechat(id: string): string | undefined } | null {
   const size = (db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM customers').get() as { n: number }).n
-  if (size === 0) return { byPhone: () => undefined, byWechat: () => undefined }
+  // A studio without customers has nobody to match.
+  if (size === 0) return null
   if (fileRows * 20 >= size) {
     const phones = new Map<string, string>()
     for (const r of db.prepare('SELECT phone, customer_id FROM customer_phones').raw().iterate() as Iterable<[string, string]>) phones.set(r[0], r[1])
@@ -70,13 +71,21 @@ function customerLookup(db: Db, fileRows: number): { byPhone(phone: string): str
   return { byPhone: (p) => phone.get(p) as string | undefined, byWechat: (w) => wechat.get(w) as string | undefined }
 }
 
-const identity = (s: string) => s
 const union = (a: string[], b: string[]) => {
   if (b.every((x) => a.includes(x))) return a
   const out = [...a]
   for (const x of b) if (!out.includes(x)) out.push(x)
   return out
 }
+
+/** A tag cell read once per distinct text: a studio's tag columns hold a few dozen combinations over thousands of rows. */
+interface TagCell {
+  list: string[]
+  json: string
+}
+
+/** JSON of a list of E.164 numbers (a plus and digits: nothing to escape). */
+const phonesJson = (phones: string[]) => (phones.length === 0 ? '[]' : phones.length === 1 ? `["${phones[0]}"]` : `["${phones.join('","')}"]`)
 
 /**
  * Customers: validated and normalised row by row, matched to the studio's
@@ -96,32 +105,84 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
   })
   const readClass = remembered(parseRelClass)
   const readSegment = remembered(parseSegment)
+  const readTagCell = remembered((s: string): TagCell => {
+    const list = readTags(s)
+    return { list, json: JSON.stringify(list) }
+  })
   const getRow = db.prepare('SELECT id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes FROM customers WHERE id = ?')
+  const nextId = idSource()
 
   const firstRowOfPhone = new Map<string, number>()
   const firstRowOfWechat = new Map<string, number>()
   const firstRowOfCustomer = new Map<string, number>()
-  // New customers as their INSERT parameters (phones and tags are indexed from the JSON columns in SQL).
-  const inserts: unknown[][] = []
+  // New customers as their INSERT parameters, INSERT_COLUMNS per row one after another
+  // (phones and tags are indexed from the JSON columns in SQL).
+  const inserts: unknown[] = []
   const updates: { values: unknown[]; id: string; phones: string[] | null; tags: string[] | null }[] = []
   let unchanged = 0
   let rejected = 0
 
+  const col = {
+    name: job.columnOf('name'),
+    wechatId: job.columnOf('wechatId'),
+    phones: job.columnOf('phones'),
+    addresses: job.columnOf('addresses'),
+    tags: job.columnOf('tags'),
+    relClass: job.columnOf('relClass'),
+    segment: job.columnOf('segment'),
+    owner: job.columnOf('owner'),
+    notes: job.columnOf('notes'),
+  }
+  const noPhones: string[] = []
   const rows = table.rows
   for (let i = 0; i < rows.length; i++) {
     if (i % YIELD_EVERY === 0 && i > 0) await job.progress(i)
     const row = rows[i]
     const errorsBefore = job.errors.length
-    const name = job.text(row, i, 'name', MAX.name, true)
-    const wechatId = job.text(row, i, 'wechatId', MAX.wechatId)
-    const phones = job.read(row, i, 'phones', readPhones) ?? []
-    const addresses = job.read(row, i, 'addresses', readAddresses) ?? []
-    const tags = job.read(row, i, 'tags', readTags) ?? []
-    const relClass = job.read(row, i, 'relClass', readClass)
-    const segment = job.read(row, i, 'segment', readSegment)
-    const owner = job.read(row, i, 'owner', readOwner)
-    const notes = job.read(row, i, 'notes', identity)
-    if (notes !== undefined && notes.length > MAX.notes) job.reject(i, 'notes', notes, 'too_long', `备注最多 ${MAX.notes} 个字 / notes are at most ${MAX.notes} characters`)
+
+    // The cells in the order their errors are reported: name, WeChat id, phones, addresses, tags, class, segment, owner, notes.
+    let name: string | undefined = col.name < 0 ? '' : unquote(row[col.name])
+    if (name === '') {
+      job.reject(i, 'name', '', 'required', '必填项为空 / required value is empty')
+      name = undefined
+    } else if (name.length > MAX.name) {
+      job.reject(i, 'name', name, 'too_long', `内容过长（最多 ${MAX.name} 个字）/ longer than ${MAX.name} characters`)
+      name = undefined
+    }
+    let wechatId: string | undefined = col.wechatId < 0 ? '' : unquote(row[col.wechatId])
+    if (wechatId === '') wechatId = undefined
+    else if (wechatId.length > MAX.wechatId) {
+      job.reject(i, 'wechatId', wechatId, 'too_long', `内容过长（最多 ${MAX.wechatId} 个字）/ longer than ${MAX.wechatId} characters`)
+      wechatId = undefined
+    }
+    const phones = col.phones < 0 ? noPhones : (job.read(row, i, 'phones', readPhones) ?? noPhones)
+    let addressesJson = '[]'
+    if (col.addresses >= 0) {
+      const cell = unquote(row[col.addresses])
+      if (cell !== '') {
+        if (cell.indexOf('|') < 0 && cell.indexOf('\n') < 0) {
+          // One address (what splitAddresses gives for a cell without separators).
+          const address = cell.trim()
+          if (address.length > MAX.address) job.reject(i, 'addresses', cell, 'too_long', `单个地址最多 ${MAX.address} 个字 / an address is at most ${MAX.address} characters`)
+          else if (address) addressesJson = JSON.stringify([address])
+        } else {
+          const list = job.read(row, i, 'addresses', readAddresses)
+          if (list) addressesJson = JSON.stringify(list)
+        }
+      }
+    }
+    const tags = col.tags < 0 ? undefined : job.read(row, i, 'tags', readTagCell)
+    const relClass = col.relClass < 0 ? undefined : job.read(row, i, 'relClass', readClass)
+    const segment = col.segment < 0 ? undefined : job.read(row, i, 'segment', readSegment)
+    const owner = col.owner < 0 ? undefined : job.read(row, i, 'owner', readOwner)
+    let notes: string | undefined
+    if (col.notes >= 0) {
+      const cell = unquote(row[col.notes])
+      if (cell !== '') {
+        notes = cell
+        if (notes.length > MAX.notes) job.reject(i, 'notes', notes, 'too_long', `备注最多 ${MAX.notes} 个字 / notes are at most ${MAX.notes} characters`)
+      }
+    }
 
     // Duplicates within the file name the row that came first.
     let duplicate = false
@@ -142,24 +203,26 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
     // Which of the studio's customers this row is: every phone and the WeChat id must agree.
     let existingId: string | undefined
     let conflict = false
-    for (const p of phones) {
-      const id = lookup.byPhone(p)
-      if (id === undefined) continue
-      if (existingId !== undefined && existingId !== id) conflict = true
-      existingId = id
-    }
-    if (wechatId) {
-      const id = lookup.byWechat(wechatId)
-      if (id !== undefined && existingId !== undefined && id !== existingId) conflict = true
-      existingId ??= id
-    }
-    const keyField = phones.length ? 'phones' : 'wechatId'
-    if (conflict) {
-      job.reject(i, keyField, job.cell(row, keyField), 'conflicting_customers',
-        '这些手机号和微信号分属不同的客户，请先在客户页核对 / the phones and WeChat id belong to different customers')
-    } else if (existingId !== undefined && !duplicate) {
-      const first = firstRowOfCustomer.get(existingId)
-      if (first !== undefined) job.reject(i, keyField, job.cell(row, keyField), 'duplicate_in_file', duplicateReason('客户', first))
+    if (lookup) {
+      for (const p of phones) {
+        const id = lookup.byPhone(p)
+        if (id === undefined) continue
+        if (existingId !== undefined && existingId !== id) conflict = true
+        existingId = id
+      }
+      if (wechatId) {
+        const id = lookup.byWechat(wechatId)
+        if (id !== undefined && existingId !== undefined && id !== existingId) conflict = true
+        existingId ??= id
+      }
+      const keyField = phones.length ? 'phones' : 'wechatId'
+      if (conflict) {
+        job.reject(i, keyField, job.cell(row, keyField), 'conflicting_customers',
+          '这些手机号和微信号分属不同的客户，请先在客户页核对 / the phones and WeChat id belong to different customers')
+      } else if (existingId !== undefined && !duplicate) {
+        const first = firstRowOfCustomer.get(existingId)
+        if (first !== undefined) job.reject(i, keyField, job.cell(row, keyField), 'duplicate_in_file', duplicateReason('客户', first))
+      }
     }
 
     if (job.errors.length > errorsBefore) {
@@ -171,15 +234,16 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
     if (wechatId) firstRowOfWechat.set(wechatId, rowNo)
 
     if (existingId === undefined) {
-      inserts.push([newId(), name, wechatId ?? null, JSON.stringify(phones), JSON.stringify(addresses), JSON.stringify(tags), relClass ?? 'C', segment ?? null, owner ?? null, notes ?? ''])
+      inserts.push(nextId(), name, wechatId ?? null, phonesJson(phones), addressesJson, tags ? tags.json : '[]', relClass ?? 'C', segment ?? null, owner ?? null, notes ?? '')
       continue
     }
     firstRowOfCustomer.set(existingId, rowNo)
+    const addresses = JSON.parse(addressesJson) as string[]
     const cur = getRow.get(existingId) as ExistingCustomer
     const curPhones = JSON.parse(cur.phones) as string[]
     const curTags = JSON.parse(cur.tags) as string[]
     const nextPhones = union(curPhones, phones)
-    const nextTags = union(curTags, tags)
+    const nextTags = union(curTags, tags ? tags.list : [])
     const next = {
       name: name!,
       wechat_id: wechatId ?? cur.wechat_id,
@@ -207,8 +271,9 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
     })
   }
 
+  const insertedRows = inserts.length / INSERT_COLUMNS
   return {
-    inserted: inserts.length,
+    inserted: insertedRows,
     updated: updates.length,
     unchanged,
     rejectedRows: rejected,
@@ -228,16 +293,23 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
           if (u.tags) for (const t of u.tags) addTag.run(t, u.id)
         }
       }
-      if (!inserts.length) return
+      if (!insertedRows) return
       const before = (db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM customers').get() as { n: number }).n
       const insertAll = () => {
         // Many rows per statement: each run() crosses into SQLite once, whatever its row count.
         const head = 'INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at) VALUES '
         const tuple = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '${job.now}', '${job.now}')`
-        const insertMany = db.prepare(head + Array(ROWS_PER_INSERT).fill(tuple).join(', '))
-        const whole = inserts.length - (inserts.length % ROWS_PER_INSERT)
-        for (let i = 0; i < whole; i += ROWS_PER_INSERT) insertMany.run(inserts.slice(i, i + ROWS_PER_INSERT).flat())
-        if (whole < inserts.length) db.prepare(head + Array(inserts.length - whole).fill(tuple).join(', ')).run(inserts.slice(whole).flat())
+        const width = ROWS_PER_INSERT * INSERT_COLUMNS
+        const whole = inserts.length - (inserts.length % width)
+        if (whole) {
+          const insertMany = db.prepare(head + Array(ROWS_PER_INSERT).fill(tuple).join(', '))
+          const params = new Array<unknown>(width)
+          for (let i = 0; i < whole; i += width) {
+            for (let k = 0; k < width; k++) params[k] = inserts[i + k]
+            insertMany.run(params)
+          }
+        }
+        if (whole < inserts.length) db.prepare(head + Array((inserts.length - whole) / INSERT_COLUMNS).fill(tuple).join(', ')).run(inserts.slice(whole))
         // The phone and tag indexes of the new rows are filled from their JSON columns in one statement each,
         // in key order so the b-trees grow at their ends.
         db.prepare(
@@ -247,7 +319,7 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
           `INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.rowid > ? ORDER BY 1, 2`,
         ).run(before)
       }
-      if (inserts.length >= 5000 && inserts.length * 2 >= before) withIndexesRebuilt(db, ['customers', 'customer_phones', 'customer_tags'], insertAll)
+      if (insertedRows >= 5000 && insertedRows * 2 >= before) withIndexesRebuilt(db, ['customers', 'customer_phones', 'customer_tags'], insertAll)
       else insertAll()
     },
   }

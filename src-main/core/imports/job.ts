@@ -1,3 +1,5 @@
+import { randomFillSync } from 'node:crypto'
+import { V7Generator } from 'uuidv7'
 import type { RowError } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
 import type { Mapping, SourceFormat } from './fields'
@@ -29,6 +31,11 @@ export class ImportJob {
 
   mapped(field: string): boolean {
     return (this.columns[field] ?? -1) >= 0
+  }
+
+  /** Column index of a mapped field, -1 when the field is not imported. */
+  columnOf(field: string): number {
+    return this.columns[field] ?? -1
   }
 
   /** The trimmed text of a mapped cell ('' when the field is not mapped), with an export's formula guard removed. */
@@ -102,6 +109,26 @@ export function remembered<T>(parse: (s: string) => T, limit = 1000): (s: string
     if (hit instanceof CellError) throw hit
     return hit
   }
+}
+
+/**
+ * Ids for the rows of one run: the same time-ordered UUIDv7 as newId(), with the
+ * random bits drawn from the system generator a few thousand at a time rather
+ * than eight per call (a large import is 100,000 ids).
+ */
+export function idSource(): () => string {
+  const buffer = new Uint32Array(4096)
+  let cursor = buffer.length
+  const generator = new V7Generator({
+    nextUint32() {
+      if (cursor === buffer.length) {
+        randomFillSync(buffer)
+        cursor = 0
+      }
+      return buffer[cursor++]
+    },
+  })
+  return () => generator.generate().toString()
 }
 
 /** What validation decided; `write` runs inside the run's one transaction. */
