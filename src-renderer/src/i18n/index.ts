@@ -5,6 +5,7 @@ import enDashboard from './locales/en-US/dashboard'
 import enGroups from './locales/en-US/groups'
 import enImport from './locales/en-US/import'
 import enLedger from './locales/en-US/ledger'
+import enLibrary from './locales/en-US/library'
 import enLifecycle from './locales/en-US/lifecycle'
 import enMaterials from './locales/en-US/materials'
 import enMembers from './locales/en-US/members'
@@ -18,6 +19,7 @@ import zhDashboard from './locales/zh-CN/dashboard'
 import zhGroups from './locales/zh-CN/groups'
 import zhImport from './locales/zh-CN/import'
 import zhLedger from './locales/zh-CN/ledger'
+import zhLibrary from './locales/zh-CN/library'
 import zhLifecycle from './locales/zh-CN/lifecycle'
 import zhMaterials from './locales/zh-CN/materials'
 import zhMembers from './locales/zh-CN/members'
@@ -42,6 +44,7 @@ const zhCN = {
   materials: zhMaterials,
   lifecycle: zhLifecycle,
   ledger: zhLedger,
+  library: zhLibrary,
   settings: zhSettings,
   recovery: zhRecovery,
 }
@@ -59,6 +62,7 @@ const enUS: Messages = {
   materials: enMaterials,
   lifecycle: enLifecycle,
   ledger: enLedger,
+  library: enLibrary,
   settings: enSettings,
   recovery: enRecovery,
 }
