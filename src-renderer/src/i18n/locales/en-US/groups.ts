@@ -24,6 +24,7 @@ export default {
     created: 'Created',
     updated: 'Updated',
     notes: 'Notes',
+    massSendAllowance: 'Monthly mass sends',
   },
   form: {
     createTitle: 'New group',
@@ -34,6 +35,9 @@ export default {
     notesPlaceholder: 'Group rules, rituals (good-morning posts, buyer shows, training times)…',
     nameRequired: 'Enter the group name',
     tooLong: 'At most {max} characters',
+    allowanceUnit: 'per month',
+    allowanceRange: 'Enter a whole number from 0 to 1000',
+    allowanceHint: 'How many mass sends WeChat Work allows to this group a month. Packs warn before generating when a day’s plan would exceed it.',
     cancel: 'Cancel',
     save: 'Save',
     created: 'Group “{name}” created',
@@ -51,5 +55,7 @@ export default {
     relClass: 'Relationship',
     noMembers: 'No members in this group yet',
     noCustomers: 'No customers in this group yet',
+    allowanceLabel: 'Mass sends',
+    allowance: '{n} a month',
   },
 } satisfies typeof zh

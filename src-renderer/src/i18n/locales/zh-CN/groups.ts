@@ -22,6 +22,7 @@ export default {
     created: '创建于',
     updated: '更新于',
     notes: '备注',
+    massSendAllowance: '每月群发额度',
   },
   form: {
     createTitle: '新建社群',
@@ -32,6 +33,9 @@ export default {
     notesPlaceholder: '群规、固定活动（早安/晚安、晒单、培训时间）等',
     nameRequired: '请填写群名',
     tooLong: '最多 {max} 个字',
+    allowanceUnit: '次 / 月',
+    allowanceRange: '请填写 0 到 1000 之间的整数',
+    allowanceHint: '企业微信每月能给这个群群发的次数。某天的素材包计划超出额度时，生成前会提醒。',
     cancel: '取消',
     save: '保存',
     created: '已创建社群「{name}」',
@@ -49,5 +53,7 @@ export default {
     relClass: '关系分类',
     noMembers: '群里还没有会员',
     noCustomers: '群里还没有客户',
+    allowanceLabel: '群发额度',
+    allowance: '每月 {n} 次',
   },
 }
