@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AreaSeedOptions } from '../area'
 import type { CoreContext } from '../context'
+import { dayIn } from '../clock'
 import { newId } from '../ids'
 import { resourcesDir } from './render'
 
@@ -33,7 +34,7 @@ const SOURCES = [
 
 export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): void {
   const db = ctx.db
-  const day = (back: number) => new Date(options.now.getTime() - back * 86_400_000).toISOString().slice(0, 10)
+  const day = (back: number) => dayIn(options.timezone, new Date(options.now.getTime() - back * 86_400_000))
   const at = options.now.toISOString()
   // The twelve best sellers of the demo get prices from elsewhere; every other one of them buyer photos.
   const products = db

@@ -17,6 +17,7 @@ import {
   uploadGroupQr,
 } from './sources'
 import type { PosterTemplate } from '../../../src-shared/materials/templates'
+import { dayIn } from '../clock'
 import { forbiddenWords } from './copy'
 import { listCopyTemplates, removeCopyTemplate, saveCopyTemplate, seedCopyTemplates, setForbiddenWords, tryCopy } from './copyStore'
 import { seedMaterialsDemo } from './demo'
@@ -60,7 +61,7 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     list: (input, ctx) => listComparisons(ctx.db, input.productId),
     add: (input, ctx) => addComparison(ctx, input),
     remove: (input, ctx) => removeComparison(ctx.db, input.id),
-    render: async (input, ctx) => ({ image: await renderPriceComparison(productForRender(ctx.db, input.productId), comparisonEntries(ctx.db, input.productId, ctx.clock.now().toISOString().slice(0, 10))) }),
+    render: async (input, ctx) => ({ image: await renderPriceComparison(productForRender(ctx.db, input.productId), comparisonEntries(ctx.db, input.productId, dayIn(ctx.timezone(), ctx.clock.now()))) }),
   },
   buyerPhotos: {
     list: (input, ctx) => listBuyerPhotos(ctx, input.productId),

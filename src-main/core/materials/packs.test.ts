@@ -207,3 +207,19 @@ describe('generating packs', () => {
     await expect(core.invoke('packs', 'generate', { date: '2026-11-21', templates: ['nope'], members: [] })).rejects.toMatchObject({ details: { field: 'templates.0' } })
   })
 })
+
+describe('the studio’s day', () => {
+  it('takes a price seen “today” in Beijing at 01:00 (17:00 UTC the day before)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchard-day-'))
+    const core = createCore({ dataDir: join(dir, 'data'), host: 'test', firstStart: 'demo', clock: fixedClock('2026-11-23T17:00:00Z') })
+    try {
+      const product = (await core.invoke('products', 'list', { search: 'MZ-1001' })).rows[0]
+      const added = await core.invoke('comparisons', 'add', { productId: product.id, source: '京东自营', priceFen: 29_900, observedOn: '2026-11-24' })
+      expect(added.observedOn).toBe('2026-11-24')
+      await expect(core.invoke('comparisons', 'add', { productId: product.id, source: '京东自营', priceFen: 29_900, observedOn: '2026-11-25' })).rejects.toMatchObject({ details: { field: 'observedOn' } })
+    } finally {
+      await core.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -13,6 +13,7 @@ import type { BuyerPhoto, BuyerPhotoInput, GroupQr, GroupQrInput, PriceCompariso
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { dayIn } from '../clock'
 import { newId } from '../ids'
 
 /** WeChat group QR codes work for 7 days from when they were made. */
@@ -95,7 +96,8 @@ export function listComparisons(db: Db, productId: string): PriceComparison[] {
 
 export function addComparison(ctx: CoreContext, input: z.output<typeof PriceComparisonInput>): PriceComparison {
   assertProduct(ctx.db, input.productId)
-  const today = ctx.clock.now().toISOString().slice(0, 10)
+  // The studio's day (Beijing by default), not UTC's: at 01:00 in Shanghai a price seen today is not in the future.
+  const today = dayIn(ctx.timezone(), ctx.clock.now())
   const observed = new Date(`${input.observedOn}T00:00:00Z`)
   if (Number.isNaN(observed.getTime()) || observed.toISOString().slice(0, 10) !== input.observedOn) {
     throw new OrchardError('invalid_input', `日期不存在 / no such day: ${input.observedOn}`, { field: 'observedOn', value: input.observedOn })
