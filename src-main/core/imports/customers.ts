@@ -1,6 +1,7 @@
 import type { RelClass, Segment } from '../../../src-shared/vocabulary'
+import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/connection'
-import { duplicateReason, idSource, memberCodes, remembered, withIndexesRebuilt, YIELD_EVERY, type ImportJob, type ImportPlan } from './job'
+import { dropIndexes, duplicateReason, idSource, memberCodes, remembered, restoreIndexes, YIELD_EVERY, type ImportJob, type ImportPlan, type IndexDefinition } from './job'
 import { normalizePhoneCell } from './phones'
 import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags, unquote } from './values'
 
@@ -94,7 +95,7 @@ const phonesJson = (phones: string[]) => (phones.length === 0 ? '[]' : phones.le
  * what the studio already has); an identical row counts as unchanged and is not
  * touched, so importing the same file twice changes nothing.
  */
-export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
+export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]) => void): Promise<CustomerPlan> {
   const { db, table } = job
   const lookup = customerLookup(db, table.rows.length)
   const codes = job.mapped('owner') ? memberCodes(db) : new Map<string, string>()
@@ -117,8 +118,9 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
   const firstRowOfCustomer = new Map<string, number>()
   // New customers as their INSERT parameters, INSERT_COLUMNS per row one after another
   // (phones and tags are indexed from the JSON columns in SQL).
-  const inserts: unknown[] = []
-  const updates: { values: unknown[]; id: string; phones: string[] | null; tags: string[] | null }[] = []
+  let inserts: unknown[] = []
+  let inserted = 0
+  const updates: CustomerUpdate[] = []
   let unchanged = 0
   let rejected = 0
 
@@ -136,7 +138,13 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
   const noPhones: string[] = []
   const rows = table.rows
   for (let i = 0; i < rows.length; i++) {
-    if (i % YIELD_EVERY === 0 && i > 0) await job.progress(i)
+    if (i % YIELD_EVERY === 0 && i > 0) {
+      if (stream && inserts.length) {
+        stream(inserts)
+        inserts = []
+      }
+      await job.progress(i)
+    }
     const row = rows[i]
     const errorsBefore = job.errors.length
 
@@ -234,6 +242,7 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
     if (wechatId) firstRowOfWechat.set(wechatId, rowNo)
 
     if (existingId === undefined) {
+      inserted++
       inserts.push(nextId(), name, wechatId ?? null, phonesJson(phones), addressesJson, tags ? tags.json : '[]', relClass ?? 'C', segment ?? null, owner ?? null, notes ?? '')
       continue
     }
@@ -271,56 +280,120 @@ export async function planCustomers(job: ImportJob): Promise<ImportPlan> {
     })
   }
 
-  const insertedRows = inserts.length / INSERT_COLUMNS
   return {
-    inserted: insertedRows,
+    inserted,
     updated: updates.length,
     unchanged,
     rejectedRows: rejected,
     unattributedOrders: 0,
     entities: ['customers'],
+    inserts,
+    updates,
     write: () => {
-      if (updates.length) {
-        const update = db.prepare(
-          `UPDATE customers SET name = ?, wechat_id = ?, phones = ?, addresses = ?, tags = ?, rel_class = ?, segment = ?, owner_member_id = ?, notes = ?, updated_at = ? WHERE id = ?`,
-        )
-        const addPhone = db.prepare('INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES (?, ?)')
-        const addTag = db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) VALUES (?, ?)')
-        for (const u of updates) {
-          update.run(u.values)
-          // Lists only grow on import, so the index rows only need adding.
-          if (u.phones) for (const p of u.phones) addPhone.run(p, u.id)
-          if (u.tags) for (const t of u.tags) addTag.run(t, u.id)
-        }
-      }
-      if (!insertedRows) return
-      const before = (db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM customers').get() as { n: number }).n
-      const insertAll = () => {
-        // Many rows per statement: each run() crosses into SQLite once, whatever its row count.
-        const head = 'INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at) VALUES '
-        const tuple = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '${job.now}', '${job.now}')`
-        const width = ROWS_PER_INSERT * INSERT_COLUMNS
-        const whole = inserts.length - (inserts.length % width)
-        if (whole) {
-          const insertMany = db.prepare(head + Array(ROWS_PER_INSERT).fill(tuple).join(', '))
-          const params = new Array<unknown>(width)
-          for (let i = 0; i < whole; i += width) {
-            for (let k = 0; k < width; k++) params[k] = inserts[i + k]
-            insertMany.run(params)
-          }
-        }
-        if (whole < inserts.length) db.prepare(head + Array((inserts.length - whole) / INSERT_COLUMNS).fill(tuple).join(', ')).run(inserts.slice(whole))
-        // The phone and tag indexes of the new rows are filled from their JSON columns in one statement each,
-        // in key order so the b-trees grow at their ends.
-        db.prepare(
-          `INSERT INTO customer_phones (phone, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.rowid > ? ORDER BY 1`,
-        ).run(before)
-        db.prepare(
-          `INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.rowid > ? ORDER BY 1, 2`,
-        ).run(before)
-      }
-      if (insertedRows >= 5000 && insertedRows * 2 >= before) withIndexesRebuilt(db, ['customers', 'customer_phones', 'customer_tags'], insertAll)
-      else insertAll()
+      const writer = new CustomerWriter(db, job.now, inserted)
+      writer.insert(inserts)
+      writer.finish(updates)
     },
+  }
+}
+
+/** A known customer the import changes: its UPDATE parameters and the phones and tags it gains (null: unchanged). */
+export interface CustomerUpdate {
+  values: unknown[]
+  id: string
+  phones: string[] | null
+  tags: string[] | null
+}
+
+export interface CustomerPlan extends ImportPlan {
+  /** New customers not yet handed to `stream`, as flat INSERT parameters. */
+  inserts: unknown[]
+  updates: CustomerUpdate[]
+}
+
+/**
+ * Writes a customer import inside the run's transaction: new customers as they
+ * come (many rows per statement), then the updates, the phone and tag indexes of
+ * the new rows, and the secondary indexes when they were dropped for a bulk load.
+ */
+export class CustomerWriter {
+  private readonly before: number
+  private readonly dropped: IndexDefinition[]
+  private readonly head = 'INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at) VALUES '
+  private readonly tuple: string
+  private insertMany: Statement | null = null
+  /** Parameters of rows waiting for a whole statement. */
+  private pending: unknown[] = []
+  private readonly params = new Array<unknown>(ROWS_PER_INSERT * INSERT_COLUMNS)
+  private inserted = 0
+
+  /** `expectedRows`: about how many new customers are coming, to decide whether to rebuild the indexes after them. */
+  constructor(
+    private readonly db: Db,
+    now: string,
+    expectedRows: number,
+  ) {
+    this.tuple = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '${now}', '${now}')`
+    this.before = (db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM customers').get() as { n: number }).n
+    this.dropped = expectedRows >= 5000 && expectedRows * 2 >= this.before ? dropIndexes(db, ['customers', 'customer_phones', 'customer_tags']) : []
+  }
+
+  /** New customers: INSERT_COLUMNS parameters per row, one row after another. */
+  insert(rows: unknown[]): void {
+    const width = ROWS_PER_INSERT * INSERT_COLUMNS
+    let i = 0
+    if (this.pending.length) {
+      while (i < rows.length && this.pending.length < width) this.pending.push(rows[i++])
+      if (this.pending.length < width) return
+      this.runMany(this.pending)
+      this.pending = []
+    }
+    const params = this.params
+    for (; i + width <= rows.length; i += width) {
+      for (let k = 0; k < width; k++) params[k] = rows[i + k]
+      this.runMany(params)
+    }
+    while (i < rows.length) this.pending.push(rows[i++])
+  }
+
+  // Many rows per statement: each run() crosses into SQLite once, whatever its row count.
+  private runMany(params: unknown[]): void {
+    this.insertMany ??= this.db.prepare(this.head + Array(ROWS_PER_INSERT).fill(this.tuple).join(', '))
+    this.insertMany.run(params)
+    this.inserted += ROWS_PER_INSERT
+  }
+
+  finish(updates: CustomerUpdate[]): void {
+    const db = this.db
+    if (this.pending.length) {
+      const rows = this.pending.length / INSERT_COLUMNS
+      db.prepare(this.head + Array(rows).fill(this.tuple).join(', ')).run(this.pending)
+      this.inserted += rows
+      this.pending = []
+    }
+    if (updates.length) {
+      const update = db.prepare(
+        `UPDATE customers SET name = ?, wechat_id = ?, phones = ?, addresses = ?, tags = ?, rel_class = ?, segment = ?, owner_member_id = ?, notes = ?, updated_at = ? WHERE id = ?`,
+      )
+      const addPhone = db.prepare('INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES (?, ?)')
+      const addTag = db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) VALUES (?, ?)')
+      for (const u of updates) {
+        update.run(u.values)
+        // Lists only grow on import, so the index rows only need adding.
+        if (u.phones) for (const p of u.phones) addPhone.run(p, u.id)
+        if (u.tags) for (const t of u.tags) addTag.run(t, u.id)
+      }
+    }
+    if (this.inserted) {
+      // The phone and tag indexes of the new rows are filled from their JSON columns in one statement each,
+      // in key order so the b-trees grow at their ends.
+      db.prepare(
+        `INSERT INTO customer_phones (phone, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.rowid > ? ORDER BY 1`,
+      ).run(this.before)
+      db.prepare(
+        `INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.rowid > ? ORDER BY 1, 2`,
+      ).run(this.before)
+    }
+    restoreIndexes(db, this.dropped)
   }
 }

@@ -155,18 +155,34 @@ export function memberCodes(db: Db): Map<string, string> {
   return codes
 }
 
+/** An index as the schema defines it, to be created again. */
+export interface IndexDefinition {
+  name: string
+  sql: string
+}
+
 /**
- * Secondary indexes of the given tables, dropped before a bulk insert much larger
- * than the table and rebuilt after it: building an index from sorted rows is several
- * times faster than growing it one row at a time. The index definitions are read
- * from the schema itself, and it all happens inside the run's transaction, so a
- * failure rolls the indexes back with the rows.
+ * Drops the secondary indexes of the given tables before a bulk insert much larger
+ * than the tables, returning their definitions (read from the schema itself) for
+ * restoreIndexes: building an index from sorted rows is several times faster than
+ * growing it one row at a time. Both run inside the run's transaction, so a failure
+ * rolls the indexes back with the rows.
  */
-export function withIndexesRebuilt(db: Db, tables: string[], work: () => void): void {
+export function dropIndexes(db: Db, tables: string[]): IndexDefinition[] {
   const indexes = db
     .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (SELECT value FROM json_each(?))`)
-    .all(JSON.stringify(tables)) as { name: string; sql: string }[]
+    .all(JSON.stringify(tables)) as IndexDefinition[]
   for (const i of indexes) db.exec(`DROP INDEX "${i.name.replace(/"/g, '""')}"`)
-  work()
+  return indexes
+}
+
+export function restoreIndexes(db: Db, indexes: IndexDefinition[]): void {
   for (const i of indexes) db.exec(i.sql)
+}
+
+/** Runs a bulk insert with the tables' secondary indexes dropped and rebuilt after it (see dropIndexes). */
+export function withIndexesRebuilt(db: Db, tables: string[], work: () => void): void {
+  const indexes = dropIndexes(db, tables)
+  work()
+  restoreIndexes(db, indexes)
 }
