@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { basename, extname } from 'node:path'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
 import Papa from 'papaparse'
 import { OrchardError } from '../../../src-shared/errors'
 
@@ -133,7 +133,9 @@ function cellText(value: ExcelJS.CellValue, numFmt?: string): string {
 }
 
 async function readXlsx(path: string, fileName: string, sheet?: string): Promise<Table> {
-  const book = new ExcelJS.Workbook()
+  // Loaded when a workbook is read: a CSV import (and the thread that validates one) does without it.
+  const { default: Excel } = await import('exceljs')
+  const book = new Excel.Workbook()
   try {
     await book.xlsx.readFile(path)
   } catch (err) {
