@@ -10,6 +10,7 @@ import enLifecycle from './locales/en-US/lifecycle'
 import enMaterials from './locales/en-US/materials'
 import enMembers from './locales/en-US/members'
 import enOrders from './locales/en-US/orders'
+import enPacks from './locales/en-US/packs'
 import enProducts from './locales/en-US/products'
 import enRecovery from './locales/en-US/recovery'
 import enSettings from './locales/en-US/settings'
@@ -24,6 +25,7 @@ import zhLifecycle from './locales/zh-CN/lifecycle'
 import zhMaterials from './locales/zh-CN/materials'
 import zhMembers from './locales/zh-CN/members'
 import zhOrders from './locales/zh-CN/orders'
+import zhPacks from './locales/zh-CN/packs'
 import zhProducts from './locales/zh-CN/products'
 import zhRecovery from './locales/zh-CN/recovery'
 import zhSettings from './locales/zh-CN/settings'
@@ -42,6 +44,7 @@ const zhCN = {
   orders: zhOrders,
   import: zhImport,
   materials: zhMaterials,
+  packs: zhPacks,
   lifecycle: zhLifecycle,
   ledger: zhLedger,
   library: zhLibrary,
@@ -60,6 +63,7 @@ const enUS: Messages = {
   orders: enOrders,
   import: enImport,
   materials: enMaterials,
+  packs: enPacks,
   lifecycle: enLifecycle,
   ledger: enLedger,
   library: enLibrary,
