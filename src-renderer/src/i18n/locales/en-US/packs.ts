@@ -1,10 +1,10 @@
 export default {
   title: 'Material packs',
-  subtitle: 'Tomorrow’s posters, copy and posting schedule for every member and group: check first, generate in one batch, then go through each pack on the phone preview',
+  subtitle: "Tomorrow's posters, copy and posting schedule for every member and group: check first, generate in one batch, then go through each pack on the phone preview",
   loadFailed: 'Could not load members, groups, products or templates',
   refresh: 'Refresh',
   alerts: {
-    title: '{n} group QR codes need a new upload',
+    title: 'A group QR code needs a new upload | {n} group QR codes need a new upload',
     hint: 'A WeChat group QR code lapses after 7 days and a lapsed code is left out of the packs: make a new one in WeChat and upload it.',
   },
   form: {
@@ -101,9 +101,9 @@ export default {
   },
   browser: {
     title: 'Pack preview',
-    pickJob: 'Choose a run to see each member’s pack as it looks on their phone',
-    search: 'Search members, invite codes or groups',
-    summary: '{members} members · {groups} groups',
+    pickJob: "Choose a run to see each member's pack as it looks on their phone",
+    search: 'Search name, code or group',
+    summary: 'Members {members} · Groups {groups}',
     noMatch: 'No member or group matches',
     group: 'Group',
     member: 'Member',
@@ -137,7 +137,7 @@ export default {
     allowanceLine: '{used} used + {planned} planned / {monthly} a month',
     allowanceExceeds: 'Over the allowance: send fewer mass messages or post them as ordinary ones',
     videos: 'Product videos',
-    noVideos: 'No videos in this run (switch on “Product videos” when generating)',
+    noVideos: 'No videos in this run (switch on "Product videos" when generating)',
     privateCopy: 'Private-chat scripts',
     forEveryone: 'All customers',
     noPrivate: 'Group packs have no private-chat scripts',
