@@ -1,66 +1,175 @@
+import type { Page, TestInfo } from '@playwright/test'
+import QRCode from 'qrcode'
 import { expect, test } from './fixtures'
+import { ConsolePage } from './page-models/console'
+import { PacksPage } from './page-models/packs'
 
-test('an operator generates the day’s packs for two members and sees them as the members will on their phones', async ({ page, studio, context }) => {
+test('an operator generates the day’s packs for two members and goes through them as the members will see them on their phones', async ({ page, studio, context }, testInfo) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   const members = (await studio.core.invoke('members', 'all', {})).filter((m) => m.status === 'active').slice(0, 2)
-  await page.getByTestId('nav-packs').click()
+  const packs = new PacksPage(page)
+  await packs.open()
+  await expect(page.getByTestId('packs-run')).toContainText('还没有开始生成')
 
-  await page.getByTestId('packs-who').getByText('指定会员').click()
-  const pick = async (testid: string, text: string) => {
-    await page.getByTestId(testid).click()
-    await page.keyboard.type(text)
-    await page.keyboard.press('Enter')
-    await page.keyboard.press('Escape')
-  }
-  for (const m of members) await pick('packs-members', m.inviteCode)
-  await pick('packs-products', 'MZ-1001')
-  await pick('packs-products', 'SP-1001')
+  await packs.forWhom('指定会员')
+  for (const m of members) await packs.pick('packs-members', m.inviteCode)
+  await packs.pick('packs-products', 'MZ-1001')
+  await packs.pick('packs-products', 'SP-1001')
+  await packs.pick('packs-templates', '简约白卡')
 
   // The checker first: the demo catalogue's copy passes it.
-  await page.getByTestId('packs-check').click()
-  await expect(page.getByTestId('packs-findings')).toContainText('检查通过')
+  await packs.check()
+  await expect(packs.findings()).toContainText('检查通过')
 
-  await page.getByTestId('packs-start').click()
-  await expect(page.getByTestId('packs-status')).toHaveText('已完成', { timeout: 60_000 })
+  await packs.generate()
+  await packs.waitFor('已完成')
   const job = (await studio.core.invoke('packs', 'jobs', {}))[0]
   expect(job).toMatchObject({ status: 'done', members: 2, done: job.total })
-  await expect(page.getByTestId('packs-progress')).toContainText(`${job.total} / ${job.total}`)
+  await expect(page.getByTestId('packs-progress-count')).toHaveText(`${job.total} / ${job.total} 个文件`)
+  await expect(packs.jobs()).toHaveCount(1)
+  await expect(packs.jobs().first()).toHaveAttribute('data-status', 'done')
 
-  // The first member's pack opens: one moments post per product, its 9-grid, its copy.
-  await expect(page.getByTestId('packs-owner')).toHaveCount(2)
-  const phone = page.getByTestId('pack-phone')
+  // The first member's pack opens by itself: one moments post per product, its 9-grid, its copy.
+  await expect(packs.owners()).toHaveCount(2)
+  const owners = await studio.core.invoke('packs', 'owners', { jobId: job.id })
+  const preview = await studio.core.invoke('packs', 'preview', { jobId: job.id, folder: owners[0].folder })
+  const phone = packs.phone()
   await expect(phone.getByTestId('pack-post')).toHaveCount(2)
   const firstPost = phone.getByTestId('pack-post').first()
-  // Two 1:1 posters and the price comparison for MZ-1001.
-  await expect(firstPost.getByTestId('pack-grid').locator('img')).toHaveCount(3)
+  await expect(firstPost).toHaveAttribute('data-sku', 'MZ-1001')
+  // The one template's poster and the price comparison the demo studio holds for MZ-1001.
+  const pictures = preview.images.filter((i) => i.productSku === 'MZ-1001' && i.kind !== 'groupQr')
+  expect(pictures.map((i) => i.kind)).toEqual(['poster', 'comparison'])
+  await expect(firstPost.getByTestId('pack-grid').locator('img')).toHaveCount(pictures.length)
   const text = (await firstPost.getByTestId('pack-post-text').innerText()).trim()
+  expect(text).toBe(preview.copy.find((c) => c.productSku === 'MZ-1001' && c.channel === 'moments')!.text.trim())
   expect(text).toContain('¥')
-  await firstPost.getByTestId('pack-copy').click()
-  await expect(page.getByText('已复制')).toBeVisible()
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text)
 
-  // The group chat: the same products as messages.
-  await page.getByTestId('packs-phone-tab').getByText('群聊').click()
+  // One click puts the copy on the clipboard, ready to paste into WeChat.
+  await firstPost.getByTestId('pack-copy').click()
+  await expect(page.getByText('已复制，去微信粘贴发布吧')).toBeVisible()
+  expect((await page.evaluate(() => navigator.clipboard.readText())).trim()).toBe(text)
+
+  // A thumbnail opens larger.
+  await firstPost.getByTestId('pack-grid').locator('img').first().click()
+  await expect(page.locator('.n-image-preview-container img')).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(page.locator('.n-image-preview-container')).toHaveCount(0)
+
+  // The schedule: the evening-before preview, then the three peaks, ticked off by hand.
+  await expect(packs.schedule()).toHaveCount(4)
+  await expect(packs.schedule().first()).toContainText('21:00–21:30')
+  await packs.schedule().nth(1).locator('.n-checkbox').click()
+  await expect(packs.schedule().nth(1)).toHaveClass(/ticked/)
+  await shoot(page, testInfo, 'packs-moments')
+
+  // The group chat: the same products as messages, each with its copy button.
+  await packs.phoneTab('群聊')
   await expect(phone.getByTestId('pack-bubble')).toHaveCount(2)
-  await expect(page.getByTestId('packs-schedule').locator('li')).toHaveCount(4)
+  await expect(phone.getByTestId('pack-bubble').first()).toContainText(preview.copy.find((c) => c.productSku === 'MZ-1001' && c.channel === 'group')!.text.trim().slice(0, 8))
+
+  await shoot(page, testInfo, 'packs-group-chat')
 
   // The second member's pack is their own.
-  await page.getByTestId('packs-owner').nth(1).click()
-  await expect(page.getByTestId('packs-owner').nth(1)).toHaveClass(/on/)
+  await packs.owners().nth(1).click()
+  await expect(packs.owners().nth(1)).toHaveClass(/on/)
+  await expect(page.getByTestId('packs-owner-name')).toHaveText(members[1].name)
   await expect(phone.getByTestId('pack-bubble')).toHaveCount(2)
 })
 
-test('a pack that breaks the Advertising Law is blocked with the finding shown', async ({ page, studio }) => {
+test('a group’s pack carries the group QR code with its expiry, warned while it lapses, and the mass-send allowance', async ({ page, studio }, testInfo) => {
+  const group = (await studio.core.invoke('groups', 'list', {})).find((g) => g.ownerMemberId)!
+  const png = await QRCode.toBuffer(`https://weixin.qq.com/g/${group.id}`, { width: 360, margin: 2 })
+  // Made six days ago: it lapses in a day.
+  await studio.core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), fileName: '群二维码.png', madeAt: new Date(Date.now() - 6 * 86_400_000).toISOString() })
+  const packs = new PacksPage(page)
+  await packs.open()
+  await expect(page.getByTestId('packs-alerts')).toContainText(group.name)
+
+  await packs.forWhom('指定社群')
+  await packs.pick('packs-groups', group.name)
+  await packs.pick('packs-products', 'MZ-1001')
+  await packs.check()
+  await expect(packs.findings()).toContainText('可以生成')
+  await expect(packs.findings().getByTestId('packs-findings-table')).toContainText('群二维码将过期')
+
+  await packs.generate()
+  await packs.waitFor('已完成')
+  await expect(packs.owners()).toHaveCount(1)
+  await expect(packs.owners().first()).toHaveAttribute('data-kind', 'group')
+  // A group's pack opens on the group chat, posted by the group's owner.
+  await expect(packs.phone()).toHaveAttribute('data-tab', 'group')
+  const qr = packs.phone().getByTestId('pack-group-qr')
+  await expect(qr).toContainText('有效期至')
+  await expect(qr).toHaveAttribute('data-state', 'lapsing')
+  await expect(qr.getByTestId('pack-qr-state')).toHaveText('即将过期')
+  await expect(packs.phone()).toContainText(group.name)
+  const allowance = page.getByTestId('packs-allowance')
+  await expect(allowance).toContainText(`/ 每月 ${group.massSendAllowance} 次`)
+  await expect(page.getByTestId('packs-schedule').getByText('群发')).not.toHaveCount(0)
+
+  await shoot(page, testInfo, 'packs-group')
+})
+
+test('copy that breaks the Advertising Law is shown by the checker and blocks the packs', async ({ page, studio }) => {
   const product = (await studio.core.invoke('products', 'list', { search: 'MZ-1001' })).rows[0]
   await studio.core.invoke('products', 'update', { id: product.id, patch: { name: `${product.name} 全网最低` } })
-  await page.getByTestId('nav-packs').click()
-  await page.getByTestId('packs-products').click()
-  await page.keyboard.type('MZ-1001')
-  await page.keyboard.press('Enter')
-  await page.keyboard.press('Escape')
-  await page.getByTestId('packs-start').click()
-  const findings = page.getByTestId('packs-findings')
-  await expect(findings).toContainText('必须先改')
-  await expect(findings).toContainText('全网最低')
+  const packs = new PacksPage(page)
+  await packs.open()
+  await packs.pick('packs-products', 'MZ-1001')
+
+  await packs.check()
+  await expect(packs.findings()).toContainText('必须先改')
+  const table = packs.findings().getByTestId('packs-findings-table')
+  await expect(table).toContainText('广告法禁用词')
+  await expect(table).toContainText('全网最低')
+  await expect(table).toContainText('MZ-1001')
+
+  await packs.generate()
+  await expect(page.getByText(/检查未通过/)).toBeVisible()
   expect(await studio.core.invoke('packs', 'jobs', {})).toEqual([])
 })
+
+test('a long run shows its rate and time left, is cancelled, and resumes where it stopped', async ({ page, studio }) => {
+  const packs = new PacksPage(page)
+  await packs.open()
+  // Every active member, six best sellers, two templates: long enough to cancel mid-way.
+  await packs.generate()
+  await packs.waitFor('生成中')
+  await expect(page.getByTestId('packs-rate')).toBeVisible({ timeout: 30_000 })
+  await expect(page.getByTestId('packs-eta')).toContainText('约剩')
+  await page.getByTestId('packs-cancel').click()
+  await packs.waitFor('已取消')
+  const cancelled = (await studio.core.invoke('packs', 'jobs', {}))[0]
+  expect(cancelled.status).toBe('cancelled')
+  expect(cancelled.done).toBeLessThan(cancelled.total)
+  await expect(page.getByTestId('packs-progress')).toContainText('点“继续”从这里接着生成')
+
+  await page.getByTestId('packs-resume').click()
+  await packs.waitFor('生成中')
+  await expect(page.getByTestId('packs-run')).toContainText('续传')
+  const resumed = (await studio.core.invoke('packs', 'jobs', {}))[0]
+  expect(resumed.id).toBe(cancelled.id)
+  expect(resumed.done).toBeGreaterThanOrEqual(cancelled.done)
+  // One run in the list, not two: the same packs were asked for again.
+  await expect(packs.jobs()).toHaveCount(1)
+  await page.getByTestId('packs-cancel').click()
+  await packs.waitFor('已取消')
+})
+
+/** The screen with a generated pack in both themes, the whole page tall enough to show it all. */
+async function shoot(page: Page, testInfo: TestInfo, name: string) {
+  const frame = new ConsolePage(page)
+  await page.setViewportSize({ width: 1440, height: 1900 })
+  // No passing toast in the picture.
+  await expect(page.locator('.n-message')).toHaveCount(0, { timeout: 10_000 })
+  for (const theme of ['light', 'dark'] as const) {
+    await frame.setTheme(theme)
+    await page.mouse.move(1, 1)
+    await page.evaluate('document.fonts.ready.then(() => true)')
+    await page.waitForTimeout(400)
+    await page.screenshot({ path: testInfo.outputPath(`${name}-${theme}.png`) })
+  }
+  await frame.setTheme('light')
+  await page.setViewportSize({ width: 1440, height: 900 })
+}
