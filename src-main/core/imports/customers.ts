@@ -1,3 +1,4 @@
+import { OrchardError } from '../../../src-shared/errors'
 import type { RelClass, Segment } from '../../../src-shared/vocabulary'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/connection'
@@ -9,6 +10,9 @@ import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, sp
 /** 10 parameters a row keeps a statement well under SQLite's 32,766-parameter limit. */
 const ROWS_PER_INSERT = 100
 const INSERT_COLUMNS = 10
+/** owner_member_id among the INSERT parameters and among the UPDATE ones. */
+const OWNER_COLUMN = 8
+const UPDATE_OWNER = 7
 
 const MAX = { name: 60, wechatId: 64, notes: 2000, phones: 5, addresses: 10, address: 200, tags: 30, tag: 20 }
 
@@ -78,6 +82,15 @@ const union = (a: string[], b: string[]) => {
   for (const x of b) if (!out.includes(x)) out.push(x)
   return out
 }
+
+/**
+ * Columns every new customer of an import has the same value in: the run's
+ * timestamp, and the figures derived from orders, which start empty. An index on
+ * them alone takes the new rows at one end (ties are ordered by rowid), which costs
+ * about what rebuilding it would.
+ */
+const SAME_FOR_NEW_ROWS = new Set(['created_at', 'updated_at', 'last_purchase_at', 'total_spent_fen', 'order_count', 'rfm_segment'])
+const sameForNewRows = (columns: string[]) => columns.every((c) => SAME_FOR_NEW_ROWS.has(c))
 
 /** A tag cell read once per distinct text: a studio's tag columns hold a few dozen combinations over thousands of rows. */
 interface TagCell {
@@ -322,24 +335,59 @@ export class CustomerWriter {
   private readonly head = 'INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at) VALUES '
   private readonly tuple: string
   private insertMany: Statement | null = null
+  private indexPhones: Statement | null = null
+  private indexTags: Statement | null = null
   /** Parameters of rows waiting for a whole statement. */
   private pending: unknown[] = []
   private readonly params = new Array<unknown>(ROWS_PER_INSERT * INSERT_COLUMNS)
   private inserted = 0
+  private indexedUpTo: number
+  private readonly streaming: boolean
+  /** Members the new customers belong to, checked to exist before the write ends (see finish). */
+  private readonly owners = new Set<string>()
 
-  /** `expectedRows`: about how many new customers are coming, to decide whether to rebuild the indexes after them. */
+  /**
+   * `expectedRows`: about how many new customers are coming. A load much larger than
+   * the table is faster with the indexes dropped and rebuilt after it, except those
+   * whose key is the same for every new customer (see sameForNewRows): these only
+   * grow at one end. `streaming`: the rows come while another thread validates the
+   * next ones; the phone and tag rows are then written with each batch, so that work
+   * overlaps with the validation instead of waiting for the end.
+   */
   constructor(
     private readonly db: Db,
     now: string,
     expectedRows: number,
+    streaming = false,
   ) {
     this.tuple = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '${now}', '${now}')`
     this.before = (db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM customers').get() as { n: number }).n
-    this.dropped = expectedRows >= 5000 && expectedRows * 2 >= this.before ? dropIndexes(db, ['customers', 'customer_phones', 'customer_tags']) : []
+    this.indexedUpTo = this.before
+    this.streaming = streaming
+    this.dropped = expectedRows >= 5000 && expectedRows * 2 >= this.before ? dropIndexes(db, ['customers', 'customer_phones', 'customer_tags'], sameForNewRows) : []
+  }
+
+  /**
+   * The phone and tag index rows of the customers inserted since the last call, from
+   * their JSON columns in one statement each, in key order so the b-trees grow at their ends.
+   */
+  private indexNewRows(): void {
+    const upTo = this.before + this.inserted
+    if (upTo <= this.indexedUpTo) return
+    this.indexPhones ??= this.db.prepare(
+      `INSERT INTO customer_phones (phone, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.rowid > ? ORDER BY 1`,
+    )
+    this.indexTags ??= this.db.prepare(
+      `INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.rowid > ? ORDER BY 1, 2`,
+    )
+    this.indexPhones.run(this.indexedUpTo)
+    this.indexTags.run(this.indexedUpTo)
+    this.indexedUpTo = upTo
   }
 
   /** New customers: INSERT_COLUMNS parameters per row, one row after another. */
   insert(rows: unknown[]): void {
+    for (let k = OWNER_COLUMN; k < rows.length; k += INSERT_COLUMNS) if (rows[k] !== null) this.owners.add(rows[k] as string)
     const width = ROWS_PER_INSERT * INSERT_COLUMNS
     let i = 0
     if (this.pending.length) {
@@ -354,6 +402,7 @@ export class CustomerWriter {
       this.runMany(params)
     }
     while (i < rows.length) this.pending.push(rows[i++])
+    if (this.streaming) this.indexNewRows()
   }
 
   // Many rows per statement: each run() crosses into SQLite once, whatever its row count.
@@ -378,21 +427,21 @@ export class CustomerWriter {
       const addPhone = db.prepare('INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES (?, ?)')
       const addTag = db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) VALUES (?, ?)')
       for (const u of updates) {
-        update.run(u.values)
+        const changed = update.run(u.values).changes
+        // Index rows for a customer that is gone would fail its foreign key.
+        if (!changed && (u.phones || u.tags)) throw new OrchardError('import_conflict', '导入期间客户已被删除，请重试 / a customer was deleted during the import; try again', { id: u.id })
+        if (u.values[UPDATE_OWNER] !== null) this.owners.add(u.values[UPDATE_OWNER] as string)
         // Lists only grow on import, so the index rows only need adding.
         if (u.phones) for (const p of u.phones) addPhone.run(p, u.id)
         if (u.tags) for (const t of u.tags) addTag.run(t, u.id)
       }
     }
-    if (this.inserted) {
-      // The phone and tag indexes of the new rows are filled from their JSON columns in one statement each,
-      // in key order so the b-trees grow at their ends.
-      db.prepare(
-        `INSERT INTO customer_phones (phone, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.rowid > ? ORDER BY 1`,
-      ).run(this.before)
-      db.prepare(
-        `INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.rowid > ? ORDER BY 1, 2`,
-      ).run(this.before)
+    this.indexNewRows()
+    // What the foreign keys of these rows would check, checked once for all of them (the run may write
+    // without SQLite checking each row: see writeCustomers).
+    if (this.owners.size) {
+      const found = (db.prepare('SELECT COUNT(*) AS n FROM members WHERE id IN (SELECT value FROM json_each(?))').get(JSON.stringify([...this.owners])) as { n: number }).n
+      if (found !== this.owners.size) throw new OrchardError('import_conflict', '导入期间会员已被删除，请重试 / a member was deleted during the import; try again', {})
     }
     restoreIndexes(db, this.dropped)
   }

@@ -162,16 +162,18 @@ export interface IndexDefinition {
 }
 
 /**
- * Drops the secondary indexes of the given tables before a bulk insert much larger
- * than the tables, returning their definitions (read from the schema itself) for
+ * Drops the secondary indexes of the given tables (but those `keep` wants, by their
+ * columns) before a bulk insert much larger than the tables, returning their definitions (read from the schema itself) for
  * restoreIndexes: building an index from sorted rows is several times faster than
  * growing it one row at a time. Both run inside the run's transaction, so a failure
  * rolls the indexes back with the rows.
  */
-export function dropIndexes(db: Db, tables: string[]): IndexDefinition[] {
-  const indexes = db
-    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (SELECT value FROM json_each(?))`)
-    .all(JSON.stringify(tables)) as IndexDefinition[]
+export function dropIndexes(db: Db, tables: string[], keep: (columns: string[]) => boolean = () => false): IndexDefinition[] {
+  const indexes = (
+    db
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(tables)) as IndexDefinition[]
+  ).filter((i) => !keep((db.pragma(`index_info("${i.name.replace(/"/g, '""')}")`) as { name: string }[]).map((c) => c.name)))
   for (const i of indexes) db.exec(`DROP INDEX "${i.name.replace(/"/g, '""')}"`)
   return indexes
 }
