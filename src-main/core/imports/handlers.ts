@@ -6,12 +6,14 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { CSV_BOM, csvLine } from '../exports/cells'
 import { newId } from '../ids'
-import { planCustomers } from './customers'
+import { CustomerThread, wantsThread, warmCustomerThread } from './customerThread'
+import { CustomerWriter, planCustomers } from './customers'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
 import { ImportJob, type ImportPlan } from './job'
 import { planOrders } from './orders'
 import { planProducts } from './products'
-import { readTable } from './read'
+import { readTable, type Table } from './read'
+import { unpackRows, type FromWorker } from './threadMessages'
 import { DateReader } from './values'
 
 type PreviewInput = z.output<typeof ImportPreviewInput>
@@ -27,6 +29,8 @@ function savedMapping(db: Db, sourceKey: string): Mapping | null {
 }
 
 async function preview(input: PreviewInput, ctx: CoreContext): Promise<ImportPreview> {
+  // The console opens a file before importing it: a large customer file gets its thread ready meanwhile.
+  if (input.entity === 'customers') warmCustomerThread(input.path)
   const table = await readTable(input.path, input.sheet)
   const format = detectFormat(input.entity, table.headers, input.format, table.fileName)
   const sourceKey = sourceKeyOf(input.entity, format, table.headers)
@@ -59,7 +63,8 @@ const PLANNERS: Record<ImportEntity, (job: ImportJob) => Promise<ImportPlan>> = 
  * Reads the file, validates every row (yielding to the event loop as it goes),
  * then writes in one transaction: everything valid, or — all-or-nothing, the
  * default — nothing at all when any row was rejected. Every run is recorded
- * with all its errors, committed or not.
+ * with all its errors, committed or not. A large customer file is read and
+ * validated on a thread of its own while this one writes (see customerThread.ts).
  */
 async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
   const started = performance.now()
@@ -67,64 +72,182 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     if (input.jobId) ctx.emit('job.progress', { jobId: input.jobId, kind: 'import', phase, done, total })
   }
   emit('read', 0, 0)
-  const table = await readTable(input.path, input.sheet)
-  const total = table.rows.length
-  const format = detectFormat(input.entity, table.headers, input.format, table.fileName)
-  const sourceKey = sourceKeyOf(input.entity, format, table.headers)
-  const mapping = checkMapping(
-    input.entity,
-    input.mapping ?? savedMapping(ctx.db, sourceKey) ?? suggestedMapping(input.entity, format, table.headers),
-    table.headers,
-    table.fileName,
-  )
-  const now = ctx.clock.now().toISOString()
-  const job = new ImportJob(ctx.db, table, mapping, format, new DateReader(ctx.timezone()), now, async (done) => {
-    emit('validate', done, total)
-    await new Promise<void>((resolve) => setImmediate(resolve))
-  })
-  emit('validate', 0, total)
-  const plan = await PLANNERS[input.entity](job)
-  emit('validate', total, total)
+  const database = ctx.db.name
+  const thread =
+    input.entity === 'customers' && database && database !== ':memory:' && wantsThread(input.path)
+      ? CustomerThread.start({ path: input.path, sheet: input.sheet, database, nativeBinding: ctx.nativeBinding })
+      : null
+  try {
+    let table: Table | null = null
+    let source: Omit<Extract<FromWorker, { kind: 'table' }>, 'kind'>
+    if (thread) {
+      const first = await thread.next()
+      if (first.kind !== 'table') throw new Error(`import thread: unexpected ${first.kind}`)
+      source = first
+    } else {
+      table = await readTable(input.path, input.sheet)
+      source = { ...table, total: table.rows.length }
+    }
+    const total = source.total
+    const format = detectFormat(input.entity, source.headers, input.format, source.fileName)
+    const sourceKey = sourceKeyOf(input.entity, format, source.headers)
+    const mapping = checkMapping(
+      input.entity,
+      input.mapping ?? savedMapping(ctx.db, sourceKey) ?? suggestedMapping(input.entity, format, source.headers),
+      source.headers,
+      source.fileName,
+    )
+    const now = ctx.clock.now().toISOString()
+    const importId = newId()
+    const result: ImportResult = {
+      importId,
+      entity: input.entity,
+      fileName: source.fileName,
+      mode: input.mode,
+      committed: false,
+      totalRows: total,
+      // When nothing is written these say what writing would have done.
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      rejectedRows: 0,
+      errors: [],
+      errorCount: 0,
+      unattributedOrders: 0,
+      durationMs: 0,
+    }
+    const record = ctx.db.prepare(
+      `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    const saveMapping = ctx.db.prepare(
+      `INSERT INTO import_mappings (source_key, entity, mapping, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(source_key) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at WHERE mapping IS NOT excluded.mapping`,
+    )
+    /** Inside the run's transaction, after the write (or instead of it). */
+    const conclude = (plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[]) => {
+      Object.assign(result, {
+        inserted: plan.inserted,
+        updated: plan.updated,
+        unchanged: plan.unchanged,
+        rejectedRows: plan.rejectedRows,
+        unattributedOrders: plan.unattributedOrders,
+        errors: errors.slice(0, MAX_RETURNED_ERRORS),
+        errorCount: errors.length,
+      })
+      if (input.saveMapping) saveMapping.run(sourceKey, input.entity, JSON.stringify(mapping), now)
+      result.durationMs = Math.round(performance.now() - started)
+      record.run(importId, input.entity, source.fileName, input.mode, result.committed ? 1 : 0, total, result.inserted, result.updated, result.unchanged,
+        result.rejectedRows, result.errorCount, result.unattributedOrders, JSON.stringify(errors), result.durationMs, now)
+    }
 
-  const committed = job.errors.length === 0 || input.mode === 'valid-rows'
-  const importId = newId()
-  const result: ImportResult = {
-    importId,
-    entity: input.entity,
-    fileName: table.fileName,
-    mode: input.mode,
-    committed,
-    totalRows: total,
-    // When nothing is written these say what writing would have done.
-    inserted: plan.inserted,
-    updated: plan.updated,
-    unchanged: plan.unchanged,
-    rejectedRows: plan.rejectedRows,
-    errors: job.errors.slice(0, MAX_RETURNED_ERRORS),
-    errorCount: job.errors.length,
-    unattributedOrders: plan.unattributedOrders,
-    durationMs: 0,
+    let entities: string[]
+    if (thread) {
+      thread.validate(mapping, format, now, ctx.timezone())
+      emit('validate', 0, total)
+      const first = await thread.next()
+      writeFromThread(ctx.db, thread, first, { mode: input.mode, now, total, emit, conclude, result })
+      entities = ['customers']
+    } else {
+      const job = new ImportJob(ctx.db, table!, mapping, format, new DateReader(ctx.timezone()), now, async (done) => {
+        emit('validate', done, total)
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      })
+      emit('validate', 0, total)
+      const plan = await PLANNERS[input.entity](job)
+      emit('validate', total, total)
+      result.committed = job.errors.length === 0 || input.mode === 'valid-rows'
+      if (result.committed) emit('write', 0, total)
+      const write = () =>
+        ctx.db.transaction(() => {
+          if (result.committed) plan.write(importId)
+          conclude(plan, job.errors)
+        })()
+      if (input.entity === 'customers' && result.committed) writeCustomers(ctx.db, write)
+      else write()
+      entities = plan.entities
+    }
+    if (result.committed) emit('write', total, total)
+    const wrote = result.committed && result.inserted + result.updated > 0
+    ctx.emit('data.changed', { entities: wrote ? [...entities, 'imports'] : ['imports'] })
+    return result
+  } finally {
+    thread?.close()
   }
-  if (committed) emit('write', 0, total)
-  const record = ctx.db.prepare(
-    `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
-  const saveMapping = ctx.db.prepare(
-    `INSERT INTO import_mappings (source_key, entity, mapping, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT(source_key) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at WHERE mapping IS NOT excluded.mapping`,
-  )
-  ctx.db.transaction(() => {
-    if (committed) plan.write(importId)
-    if (input.saveMapping) saveMapping.run(sourceKey, input.entity, JSON.stringify(mapping), now)
-    result.durationMs = Math.round(performance.now() - started)
-    record.run(importId, input.entity, table.fileName, input.mode, committed ? 1 : 0, total, result.inserted, result.updated, result.unchanged,
-      result.rejectedRows, result.errorCount, result.unattributedOrders, JSON.stringify(job.errors), result.durationMs, now)
-  })()
-  if (committed) emit('write', total, total)
-  const wrote = committed && result.inserted + result.updated > 0
-  ctx.emit('data.changed', { entities: wrote ? [...plan.entities, 'imports'] : ['imports'] })
-  return result
+}
+
+/**
+ * The write of a customer import validated on its thread: the run's transaction
+ * takes the new customers chunk by chunk as the thread validates them, waiting for
+ * each (see customerThread.ts). They are written inside a savepoint, undone when
+ * the run does not commit: all-or-nothing with a rejected row, which also stops
+ * the writing as soon as the first error arrives.
+ */
+function writeFromThread(
+  db: Db,
+  thread: CustomerThread,
+  first: FromWorker,
+  run: {
+    mode: RunInput['mode']
+    now: string
+    total: number
+    emit: (phase: 'validate' | 'write', done: number, total: number) => void
+    conclude: (plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[]) => void
+    result: ImportResult
+  },
+): void {
+  const { mode, now, total, emit } = run
+  writeCustomers(db, db.transaction(() => {
+    db.exec('SAVEPOINT import_rows')
+    const errors: RowError[] = []
+    let writer: CustomerWriter | null = null
+    let writing = true
+    let message = first
+    for (;;) {
+      if (message.kind !== 'rows' && message.kind !== 'end') throw new Error(`import thread: unexpected ${message.kind}`)
+      for (const e of message.errors) errors.push(e)
+      if (mode === 'all-or-nothing' && errors.length) writing = false
+      if (writing) {
+        const rows = unpackRows(message.rows)
+        if (rows.length) {
+          writer ??= new CustomerWriter(db, now, total, true)
+          writer.insert(rows)
+        }
+      }
+      if (message.kind === 'end') break
+      emit('validate', message.done, total)
+      message = thread.nextSync()
+    }
+    emit('validate', total, total)
+    run.result.committed = errors.length === 0 || mode === 'valid-rows'
+    if (run.result.committed) {
+      emit('write', 0, total)
+      ;(writer ?? new CustomerWriter(db, now, 0)).finish(message.updates)
+      db.exec('RELEASE import_rows')
+    } else {
+      db.exec('ROLLBACK TO import_rows')
+      db.exec('RELEASE import_rows')
+    }
+    run.conclude({ ...message, unattributedOrders: 0 }, errors)
+  }))
+}
+
+/**
+ * Runs a customer import's write with SQLite's per-row foreign key checks off: every
+ * key the write sets is one it just wrote or one CustomerWriter checks once for all
+ * rows (the members that own new customers, the customers it updates), so the rows
+ * are as consistent as the checks would keep them, at a fraction of their cost. The
+ * setting changes outside the transaction (SQLite ignores it inside one) and the
+ * write is synchronous, so nothing else runs on the connection meanwhile.
+ */
+function writeCustomers(db: Db, write: () => void): void {
+  if (db.pragma('foreign_keys', { simple: true }) !== 1) return write()
+  db.pragma('foreign_keys = OFF')
+  try {
+    write()
+  } finally {
+    db.pragma('foreign_keys = ON')
+  }
 }
 
 interface ImportRunRow {

@@ -1,0 +1,191 @@
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
+import { OrchardError } from '../../../src-shared/errors'
+import type { Mapping, SourceFormat } from './fields'
+import type { CustomerThreadJob, FromWorker, ToWorker } from './threadMessages'
+
+/**
+ * A large customer file is read and validated on a thread of its own while the
+ * calling thread writes the rows already validated, so the two halves of an import
+ * share the machine's cores. The result is the one validating on the calling thread
+ * gives: the thread runs the same planCustomers against the studio as it was when
+ * the import started (its own read-only connection sees nothing of the write in
+ * progress), and the writing thread adds nothing of its own but the SQL.
+ *
+ * While it writes, the calling thread waits for the next rows synchronously,
+ * holding the run's one transaction: nothing else runs on its connection in the
+ * meantime, exactly as during the write of an import on one thread.
+ */
+
+/** Files from this size on are worth a thread (about 15,000 customers). */
+export const THREAD_MIN_BYTES = 2 * 1024 * 1024
+/** How long the writing thread waits for the validating one before giving up on it. */
+const STALL_MS = 120_000
+/** A thread kept after an import, for the next one. */
+const IDLE_MS = 60_000
+
+/**
+ * Whether to validate this file on a thread: ORCHARD_IMPORT_THREAD=1 always, =0 never,
+ * otherwise for files from THREAD_MIN_BYTES on when the thread's code is there.
+ */
+export function wantsThread(path: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.ORCHARD_IMPORT_THREAD === '0' || !workerFile()) return false
+  if (env.ORCHARD_IMPORT_THREAD === '1') return true
+  try {
+    return statSync(path).size >= THREAD_MIN_BYTES
+  } catch {
+    return false
+  }
+}
+
+let located: string | null | undefined
+/**
+ * Where the thread's code is: the desktop build bundles it as customerWorker.js beside
+ * the main process's code; running from the sources, a small loader registers the
+ * TypeScript loader in the thread first. Null when neither is there.
+ */
+function workerFile(): string | null {
+  if (located !== undefined) return located
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [join(here, 'customerWorker.js'), join(here, '..', 'customerWorker.js'), join(here, 'customerWorkerLoader.mjs')]
+  located = candidates.find((f) => existsSync(f)) ?? null
+  return located
+}
+
+let idle: { worker: Worker; timer: NodeJS.Timeout } | null = null
+const dead = new WeakSet<Worker>()
+
+function takeWorker(): Worker {
+  if (idle && !dead.has(idle.worker)) {
+    const { worker, timer } = idle
+    idle = null
+    clearTimeout(timer)
+    worker.ref()
+    return worker
+  }
+  const worker = new Worker(workerFile()!)
+  const gone = () => {
+    dead.add(worker)
+    if (idle?.worker === worker) {
+      clearTimeout(idle.timer)
+      idle = null
+    }
+  }
+  worker.on('error', gone)
+  worker.on('exit', gone)
+  return worker
+}
+
+function keepWorker(worker: Worker): void {
+  if (dead.has(worker)) return
+  // Waiting for the next import is never what keeps the process alive.
+  worker.unref()
+  if (idle) {
+    void worker.terminate()
+    return
+  }
+  const timer = setTimeout(() => {
+    if (idle?.worker === worker) idle = null
+    void worker.terminate()
+  }, IDLE_MS)
+  timer.unref()
+  idle = { worker, timer }
+}
+
+/** Starts a thread ahead of an import (the console opens the file first), so the import does not wait for it. */
+export function warmCustomerThread(path: string): void {
+  if (!idle && wantsThread(path)) keepWorker(takeWorker())
+}
+
+/** One import's conversation with its thread. */
+export class CustomerThread {
+  private readonly port: MessagePort
+  private readonly signal: Int32Array
+  private finished = false
+
+  private constructor(
+    private readonly worker: Worker,
+    job: Omit<CustomerThreadJob, 'port' | 'signal'>,
+  ) {
+    const { port1, port2 } = new MessageChannel()
+    this.port = port1
+    const shared = new SharedArrayBuffer(4)
+    this.signal = new Int32Array(shared)
+    worker.postMessage({ ...job, port: port2, signal: shared } satisfies CustomerThreadJob, [port2])
+  }
+
+  static start(job: Omit<CustomerThreadJob, 'port' | 'signal'>): CustomerThread {
+    return new CustomerThread(takeWorker(), job)
+  }
+
+  validate(mapping: Mapping, format: SourceFormat, now: string, timezone: string): void {
+    this.port.postMessage({ kind: 'validate', mapping, format, now, timezone } satisfies ToWorker)
+  }
+
+  /** The next message, waiting without blocking the event loop (before the write begins). */
+  async next(): Promise<FromWorker> {
+    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync
+    let since = Date.now()
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0)
+      const message = this.receive()
+      if (message) return message
+      // A thread that could not start (or died) says so here: its events arrive while this waits.
+      if (dead.has(this.worker) || Date.now() - since > STALL_MS) throw this.stalled()
+      if (waitAsync) {
+        const wait = waitAsync(this.signal, 0, seen, 1000)
+        if (wait.async) await wait.value
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+      if (Atomics.load(this.signal, 0) !== seen) since = Date.now()
+    }
+  }
+
+  /** The next message, the calling thread sleeping until it comes (inside the write's transaction). */
+  nextSync(): FromWorker {
+    let since = Date.now()
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0)
+      const message = this.receive()
+      if (message) return message
+      if (Atomics.wait(this.signal, 0, seen, 1000) === 'timed-out' && Date.now() - since > STALL_MS) throw this.stalled()
+      if (Atomics.load(this.signal, 0) !== seen) since = Date.now()
+    }
+  }
+
+  private receive(): FromWorker | null {
+    const got = receiveMessageOnPort(this.port)
+    if (!got) return null
+    const message = got.message as FromWorker
+    if (message.kind === 'failed') {
+      this.finished = true
+      const { orchard, code, message: text, details } = message.error
+      throw orchard ? new OrchardError(code, text, details) : new Error(text)
+    }
+    if (message.kind === 'end') this.finished = true
+    return message
+  }
+
+  private stalled(): OrchardError {
+    dead.add(this.worker)
+    void this.worker.terminate()
+    return new OrchardError('import_thread', '校验线程没有响应，导入已取消，请重试 / the validation thread stopped responding; nothing was imported', {})
+  }
+
+  /** Ends the conversation: a thread that finished is kept for the next import, one cut short is stopped. */
+  close(): void {
+    if (!this.finished) {
+      this.port.postMessage({ kind: 'cancel' } satisfies ToWorker)
+      dead.add(this.worker)
+      void this.worker.terminate()
+    } else {
+      keepWorker(this.worker)
+    }
+    this.port.close()
+  }
+}
+
+type WaitAsync = (typedArray: Int32Array, index: number, value: number, timeout?: number) => { async: false; value: string } | { async: true; value: Promise<string> }
