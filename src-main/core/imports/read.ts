@@ -60,28 +60,28 @@ function toTable(records: { n: number; cells: string[] }[], fileName: string, en
       row: 1,
     })
   }
-  const headers = headerNames(records[start].cells)
-  const width = headers.length
-  const rows: string[][] = []
-  const rowNumbers: number[] = []
-  for (let r = start + 1; r < records.length; r++) {
-    // The parser's own arrays are reused (trimmed and fitted to the header) rather than copied: a large file is mostly this.
-    const row = records[r].cells
-    if (isBlank(row)) continue
-    if (row.length !== width) {
-      const had = row.length
-      row.length = width
-      for (let i = had; i < width; i++) row[i] = ''
-    }
-    for (let i = 0; i < width; i++) {
-      const v = row[i]
-      if (v === undefined) row[i] = ''
-      else if (v.length && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32 || v.charCodeAt(0) === 0x3000 || v.charCodeAt(v.length - 1) === 0x3000)) row[i] = v.trim()
-    }
-    rows.push(row)
-    rowNumbers.push(records[r].n)
+  const table: Table = { fileName, encoding, sheets, headers: headerNames(records[start].cells), rows: [], rowNumbers: [] }
+  for (let r = start + 1; r < records.length; r++) addRow(table, records[r].cells, records[r].n)
+  return table
+}
+
+/** A data row, trimmed and fitted to the header; blank rows are left out. */
+function addRow(table: Table, row: string[], n: number): void {
+  // The parser's own arrays are reused (trimmed and fitted to the header) rather than copied: a large file is mostly this.
+  if (isBlank(row)) return
+  const width = table.headers.length
+  if (row.length !== width) {
+    const had = row.length
+    row.length = width
+    for (let i = had; i < width; i++) row[i] = ''
   }
-  return { fileName, encoding, sheets, headers, rows, rowNumbers }
+  for (let i = 0; i < width; i++) {
+    const v = row[i]
+    if (v === undefined) row[i] = ''
+    else if (v.length && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32 || v.charCodeAt(0) === 0x3000 || v.charCodeAt(v.length - 1) === 0x3000)) row[i] = v.trim()
+  }
+  table.rows.push(row)
+  table.rowNumbers.push(n)
 }
 
 export function parseCsvText(text: string, fileName: string, encoding: string): Table {
@@ -172,8 +172,8 @@ function startsWithZip(path: string): boolean {
   }
 }
 
-/** Reads a CSV (any of the encodings above) or the first (or named) sheet of an XLSX workbook. */
-export async function readTable(path: string, sheet?: string): Promise<Table> {
+/** The file's name, and whether it is a workbook; refuses what cannot be read. */
+function openSource(path: string): { fileName: string; workbook: boolean } {
   const fileName = basename(path)
   let size: number
   try {
@@ -189,7 +189,85 @@ export async function readTable(path: string, sheet?: string): Promise<Table> {
     throw new OrchardError('import_unsupported', `不支持 ${ext} 文件，请另存为 .xlsx 或 .csv / save the file as .xlsx or .csv`, { file: fileName })
   }
   // Workbooks are zip files; one renamed to .csv is still read as a workbook.
-  if (ext === '.xlsx' || ext === '.xlsm' || startsWithZip(path)) return readXlsx(path, fileName, sheet)
+  return { fileName, workbook: ext === '.xlsx' || ext === '.xlsm' || startsWithZip(path) }
+}
+
+/** Reads a CSV (any of the encodings above) or the first (or named) sheet of an XLSX workbook. */
+export async function readTable(path: string, sheet?: string): Promise<Table> {
+  const { fileName, workbook } = openSource(path)
+  if (workbook) return readXlsx(path, fileName, sheet)
   const { text, encoding } = decodeCsv(readFileSync(path))
   return parseCsvText(text, fileName, encoding)
+}
+
+/**
+ * A table read in two parts: `table` holds the rows of the file's first records,
+ * `rest()` appends the others to it. Together they are the table readTable gives;
+ * a large CSV's first rows are ready at a fraction of the time of the whole file.
+ */
+export interface TableInParts {
+  table: Table
+  /** Reads the rest of the file into `table` (null: the table is whole). */
+  rest: (() => void) | null
+  /** About how many rows the whole table has. */
+  estimatedRows: number
+}
+
+export async function readTableInParts(path: string, sheet: string | undefined, headRecords: number): Promise<TableInParts> {
+  const { fileName, workbook } = openSource(path)
+  if (workbook) {
+    const table = await readXlsx(path, fileName, sheet)
+    return { table, rest: null, estimatedRows: table.rows.length }
+  }
+  const { text, encoding } = decodeCsv(readFileSync(path))
+  return parseCsvInParts(text, fileName, encoding, headRecords)
+}
+
+/**
+ * parseCsvText in two parts. The first `headRecords` records are parsed one at a
+ * time up to where the parser says the next record begins; the rest is parsed from
+ * there with the delimiter and line break found for the whole text. Anything
+ * unusual (a quote error, no header among the first records) parses the whole text
+ * at once instead, so errors read exactly as parseCsvText's.
+ */
+export function parseCsvInParts(text: string, fileName: string, encoding: string, headRecords: number): TableInParts {
+  const whole = (): TableInParts => {
+    const table = parseCsvText(text, fileName, encoding)
+    return { table, rest: null, estimatedRows: table.rows.length }
+  }
+  const records: { n: number; cells: string[] }[] = []
+  let cursor = 0
+  let delimiter = ''
+  let linebreak: '\n' | '\r' | '\r\n' = '\n'
+  let trouble = false
+  Papa.parse<string[]>(text, {
+    skipEmptyLines: false,
+    step(results, parser) {
+      if (results.errors.some((e) => e.type === 'Quotes')) {
+        trouble = true
+        parser.abort()
+        return
+      }
+      records.push({ n: records.length + 1, cells: results.data })
+      cursor = results.meta.cursor
+      delimiter = results.meta.delimiter
+      linebreak = results.meta.linebreak as typeof linebreak
+      if (records.length === headRecords) parser.abort()
+    },
+  })
+  if (trouble || !records.some((r) => !isBlank(r.cells))) return whole()
+  const table = toTable(records, fileName, encoding, [])
+  if (records.length < headRecords || cursor >= text.length) return { table, rest: null, estimatedRows: table.rows.length }
+  const rest = () => {
+    const parsed = Papa.parse<string[]>(text.slice(cursor), { skipEmptyLines: false, delimiter, newline: linebreak })
+    if (parsed.errors.some((e) => e.type === 'Quotes')) {
+      // Throws the whole text's own error; should it find none, its rows are the ones to keep.
+      const all = parseCsvText(text, fileName, encoding)
+      const from = all.rowNumbers.findIndex((n) => n > headRecords)
+      if (from >= 0) for (let i = from; i < all.rows.length; i++) addRow(table, all.rows[i], all.rowNumbers[i])
+      return
+    }
+    for (let i = 0; i < parsed.data.length; i++) addRow(table, parsed.data[i], headRecords + i + 1)
+  }
+  return { table, rest, estimatedRows: Math.round((table.rows.length * text.length) / cursor) }
 }

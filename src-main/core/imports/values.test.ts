@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { neutralizeCell } from '../exports/cells'
 import { parseStatus, referralCode } from './orders'
-import { decodeCsv, parseCsvText } from './read'
+import { decodeCsv, parseCsvInParts, parseCsvText } from './read'
 import { CellError, DateReader, parseFen, parsePercentBp, parseRelClass, parseSegment, splitPhones, splitTags, unquote } from './values'
 
 const failure = (fn: () => unknown) => {
@@ -141,6 +141,45 @@ describe('reading CSV text', () => {
 
   it('names blank and repeated headers so each column can be mapped', () => {
     expect(parseCsvText('姓名,,备注,备注\n', 'x.csv', 'UTF-8').headers).toEqual(['姓名', '列2', '备注', '备注 (2)'])
+  })
+
+  it('reads a CSV in two parts exactly as in one, errors included', () => {
+    const outcome = (read: () => unknown) => {
+      try {
+        return { table: read() }
+      } catch (err) {
+        return { error: JSON.parse(JSON.stringify(err)) as unknown }
+      }
+    }
+    // Cells with delimiters, quotes (well-formed and not), line breaks of every kind, spaces, blanks.
+    const cell = fc.oneof(
+      { weight: 5, arbitrary: fc.stringMatching(/^[a-z王芳0-9 ]{0,6}$/) },
+      { weight: 2, arbitrary: fc.stringMatching(/^[a-z王,;|\t\n\r" ]{0,6}$/).map((v) => `"${v.replace(/"/g, '""')}"`) },
+      { weight: 1, arbitrary: fc.constantFrom('', ' ', '"', 'a"b', '"a"b', '"a" ', '12" screen', '\u3000x\u3000') },
+    )
+    const text = fc
+      .tuple(fc.array(fc.array(cell, { minLength: 0, maxLength: 5 }), { minLength: 0, maxLength: 14 }), fc.constantFrom(',', ';', '\t'), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean())
+      .map(([lines, delimiter, nl, end]) => lines.map((cells) => cells.join(delimiter)).join(nl) + (end ? nl : ''))
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 12 }), (csv, head) => {
+        if (!csv) return
+        const once = outcome(() => parseCsvText(csv, 'x.csv', 'UTF-8'))
+        const twice = outcome(() => {
+          const parts = parseCsvInParts(csv, 'x.csv', 'UTF-8', head)
+          parts.rest?.()
+          return parts.table
+        })
+        expect(twice).toEqual(once)
+      }),
+      { numRuns: 5_000 },
+    )
+    // The second part read, and an error in it reported at the row the whole text gives.
+    const parts = parseCsvInParts('姓名,备注\n王芳,a\n李娜,"b\nc"\n周一,d\n', 'x.csv', 'UTF-8', 2)
+    expect(parts.rest).not.toBeNull()
+    parts.rest!()
+    expect(parts.table).toEqual(parseCsvText('姓名,备注\n王芳,a\n李娜,"b\nc"\n周一,d\n', 'x.csv', 'UTF-8'))
+    const broken = parseCsvInParts('姓名,备注\n王芳,a\n李娜,b\n周一,"d\n', 'x.csv', 'UTF-8', 2)
+    expect(() => broken.rest!()).toThrow(expect.objectContaining({ code: 'import_unreadable', details: expect.objectContaining({ row: 4 }) }))
   })
 
   it('decodes GB18030 when the bytes are not UTF-8', () => {
