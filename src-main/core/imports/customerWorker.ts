@@ -9,12 +9,18 @@ import { parentPort, type MessagePort } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
 import { planCustomers } from './customers'
-import { ImportJob } from './job'
-import { readTable } from './read'
+import { ImportJob, YIELD_EVERY } from './job'
+import { readTableInParts } from './read'
 import { packRows, type CustomerThreadJob, type FromWorker, type ToWorker } from './threadMessages'
 import { DateReader } from './values'
 
 class Cancelled extends Error {}
+
+/**
+ * Records read before validation starts; the rest of a larger file is read while the
+ * writing thread writes the first rows.
+ */
+const HEAD_RECORDS = 20_000
 
 /** The replies of the writing thread, awaited one at a time. */
 function replies(port: MessagePort): { next(): Promise<ToWorker>; cancelled(): boolean } {
@@ -49,18 +55,31 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
   }
   const inbox = replies(port)
   try {
-    const table = await readTable(job.path, job.sheet)
-    send({ kind: 'table', fileName: table.fileName, encoding: table.encoding, sheets: table.sheets, headers: table.headers, total: table.rows.length })
+    const parts = await readTableInParts(job.path, job.sheet, HEAD_RECORDS)
+    const { table } = parts
+    let rest = parts.rest
+    const total = () => (rest ? parts.estimatedRows : table.rows.length)
+    send({ kind: 'table', fileName: table.fileName, encoding: table.encoding, sheets: table.sheets, headers: table.headers, total: total() })
     const order = await inbox.next()
     if (order.kind !== 'validate') return
+    // planCustomers goes through the rows as long as there are more: the rest is read at the latest
+    // at its last pause before the end of the first part (or now, when it would not pause at all).
+    if (rest && table.rows.length <= YIELD_EVERY) {
+      rest()
+      rest = null
+    }
     const db = new Database(job.database, { readonly: true, fileMustExist: true, nativeBinding: job.nativeBinding })
     try {
       let pending: unknown[] = []
       let sentErrors = 0
       const importJob: ImportJob = new ImportJob(db, table, order.mapping, order.format, new DateReader(order.timezone), order.now, async (done) => {
-        send({ kind: 'rows', done, rows: packRows(pending), errors: importJob.errors.slice(sentErrors) })
+        send({ kind: 'rows', done, total: total(), rows: packRows(pending), errors: importJob.errors.slice(sentErrors) })
         sentErrors = importJob.errors.length
         pending = []
+        if (rest && done + YIELD_EVERY >= table.rows.length) {
+          rest()
+          rest = null
+        }
         // A turn of the event loop lets a cancellation in.
         await new Promise<void>((resolve) => setImmediate(resolve))
         if (inbox.cancelled()) throw new Cancelled()
@@ -70,6 +89,7 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
       })
       send({
         kind: 'end',
+        total: table.rows.length,
         rows: packRows(plan.inserts),
         errors: importJob.errors.slice(sentErrors),
         updates: plan.updates,

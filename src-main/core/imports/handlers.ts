@@ -137,7 +137,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       })
       if (input.saveMapping) saveMapping.run(sourceKey, input.entity, JSON.stringify(mapping), now)
       result.durationMs = Math.round(performance.now() - started)
-      record.run(importId, input.entity, source.fileName, input.mode, result.committed ? 1 : 0, total, result.inserted, result.updated, result.unchanged,
+      record.run(importId, input.entity, source.fileName, input.mode, result.committed ? 1 : 0, result.totalRows, result.inserted, result.updated, result.unchanged,
         result.rejectedRows, result.errorCount, result.unattributedOrders, JSON.stringify(errors), result.durationMs, now)
     }
 
@@ -146,7 +146,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       thread.validate(mapping, format, now, ctx.timezone())
       emit('validate', 0, total)
       const first = await thread.next()
-      writeFromThread(ctx.db, thread, first, { mode: input.mode, now, total, emit, conclude, result })
+      writeFromThread(ctx.db, thread, first, { mode: input.mode, now, emit, conclude, result })
       entities = ['customers']
     } else {
       const job = new ImportJob(ctx.db, table!, mapping, format, new DateReader(ctx.timezone()), now, async (done) => {
@@ -167,7 +167,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       else write()
       entities = plan.entities
     }
-    if (result.committed) emit('write', total, total)
+    if (result.committed) emit('write', result.totalRows, result.totalRows)
     const wrote = result.committed && result.inserted + result.updated > 0
     ctx.emit('data.changed', { entities: wrote ? [...entities, 'imports'] : ['imports'] })
     return result
@@ -190,13 +190,12 @@ function writeFromThread(
   run: {
     mode: RunInput['mode']
     now: string
-    total: number
     emit: (phase: 'validate' | 'write', done: number, total: number) => void
     conclude: (plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[]) => void
     result: ImportResult
   },
 ): void {
-  const { mode, now, total, emit } = run
+  const { mode, now, emit, result } = run
   writeCustomers(db, db.transaction(() => {
     db.exec('SAVEPOINT import_rows')
     const errors: RowError[] = []
@@ -210,17 +209,19 @@ function writeFromThread(
       if (writing) {
         const rows = unpackRows(message.rows)
         if (rows.length) {
-          writer ??= new CustomerWriter(db, now, total, true)
+          writer ??= new CustomerWriter(db, now, message.total, true)
           writer.insert(rows)
         }
       }
       if (message.kind === 'end') break
-      emit('validate', message.done, total)
+      emit('validate', message.done, message.total)
       message = thread.nextSync()
     }
+    // A large file's count was an estimate until the thread had read all of it.
+    const total = (result.totalRows = message.total)
     emit('validate', total, total)
-    run.result.committed = errors.length === 0 || mode === 'valid-rows'
-    if (run.result.committed) {
+    result.committed = errors.length === 0 || mode === 'valid-rows'
+    if (result.committed) {
       emit('write', 0, total)
       ;(writer ?? new CustomerWriter(db, now, 0)).finish(message.updates)
       db.exec('RELEASE import_rows')

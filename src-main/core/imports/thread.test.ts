@@ -110,6 +110,18 @@ describe('customer import on a thread', () => {
     }
   }, 120_000)
 
+  it('reads a file beyond its first part while writing, with the same result', async () => {
+    // More records than the thread reads before it starts (20,000): the rest is read while the first rows are written.
+    const csv = book(26_000, 5, true)
+    const here = await importWith('0', csv, 'valid-rows', true)
+    const there = await importWith('1', csv, 'valid-rows', true)
+    // Progress counts are estimated until the whole file is read; the events are the same ones, ending the same way.
+    expect({ ...there, events: [] }).toEqual({ ...here, events: [] })
+    expect(there.events.map((e) => e.split(':')[0] + e.split(':')[1].split('/')[0])).toEqual(here.events.map((e) => e.split(':')[0] + e.split(':')[1].split('/')[0]))
+    expect(there.events.slice(-3)).toEqual(here.events.slice(-3))
+    expect(here.result).toMatchObject({ committed: true, totalRows: 26_000 })
+  }, 120_000)
+
   it('writes a clean file whole, and again changes nothing', async () => {
     const csv = book(9_000, 11, false)
     const here = await importWith('0', csv, 'all-or-nothing', false, 2)
@@ -126,6 +138,11 @@ describe('customer import on a thread', () => {
       const quote = join(dir, 'quote.csv')
       writeFileSync(quote, '姓名,备注\n王芳,"没有闭合\n')
       await expect(core.invoke('imports', 'run', { entity: 'customers', path: quote })).rejects.toMatchObject({ code: 'import_unreadable', details: { file: 'quote.csv' } })
+      // An unclosed quote beyond the first part arrives while rows are being written: nothing stays written.
+      const late = join(dir, 'late.csv')
+      writeFileSync(late, book(21_000, 3, false) + '王芳,13800138000,,,,,,,"没有闭合\r\n')
+      await expect(core.invoke('imports', 'run', { entity: 'customers', path: late })).rejects.toMatchObject({ code: 'import_unreadable', details: { file: 'late.csv', row: 21_002 } })
+      expect((core.context.db.prepare('SELECT COUNT(*) AS n FROM customers').get() as { n: number }).n).toBe(0)
       const noName = join(dir, 'noname.csv')
       writeFileSync(noName, '手机\n13800138000\n')
       await expect(core.invoke('imports', 'run', { entity: 'customers', path: noName })).rejects.toMatchObject({ code: 'import_mapping' })

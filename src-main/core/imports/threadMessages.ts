@@ -13,13 +13,17 @@ import type { Mapping, SourceFormat } from './fields'
 export type PackedRows = { text: string; nulls: Uint8Array; count: number } | { values: unknown[] }
 
 export type FromWorker =
-  /** The file is read: what the mapping is chosen from. */
+  /**
+   * The file's first rows are read: what the mapping is chosen from. `total` is the
+   * number of rows, or an estimate while the rest of a large file is still to be read.
+   */
   | { kind: 'table'; fileName: string; encoding: string; sheets: string[]; headers: string[]; total: number }
-  /** Rows validated so far (`done`), the new customers among them and the errors found. */
-  | { kind: 'rows'; done: number; rows: PackedRows; errors: RowError[] }
+  /** Rows validated so far (`done` of `total`), the new customers among them and the errors found. */
+  | { kind: 'rows'; done: number; total: number; rows: PackedRows; errors: RowError[] }
   /** Validation is over: the last rows, the updates of known customers and the counts. */
   | {
       kind: 'end'
+      total: number
       rows: PackedRows
       errors: RowError[]
       updates: CustomerUpdate[]
