@@ -21,7 +21,10 @@ import type { CustomerThreadJob, FromWorker, ToWorker } from './threadMessages'
 
 /** Files from this size on are worth a thread (about 15,000 customers). */
 export const THREAD_MIN_BYTES = 2 * 1024 * 1024
-/** How long the writing thread waits for the validating one before giving up on it. */
+/**
+ * How long the writing thread waits for the next rows, holding the transaction,
+ * before giving up on the validating thread (which sends them every few thousand rows).
+ */
 const STALL_MS = 120_000
 /** A thread kept after an import, for the next one. */
 const IDLE_MS = 60_000
@@ -124,23 +127,24 @@ export class CustomerThread {
     this.port.postMessage({ kind: 'validate', mapping, format, now, timezone } satisfies ToWorker)
   }
 
-  /** The next message, waiting without blocking the event loop (before the write begins). */
+  /**
+   * The next message, waiting without blocking the event loop (before the write
+   * begins): however long the thread takes to read a large workbook, a thread that
+   * stopped is noticed here, its exit arriving as an event meanwhile.
+   */
   async next(): Promise<FromWorker> {
     const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync
-    let since = Date.now()
     for (;;) {
       const seen = Atomics.load(this.signal, 0)
       const message = this.receive()
       if (message) return message
-      // A thread that could not start (or died) says so here: its events arrive while this waits.
-      if (dead.has(this.worker) || Date.now() - since > STALL_MS) throw this.stalled()
+      if (dead.has(this.worker)) throw this.stalled()
       if (waitAsync) {
         const wait = waitAsync(this.signal, 0, seen, 1000)
         if (wait.async) await wait.value
       } else {
         await new Promise((resolve) => setTimeout(resolve, 2))
       }
-      if (Atomics.load(this.signal, 0) !== seen) since = Date.now()
     }
   }
 

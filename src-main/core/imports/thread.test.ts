@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { JobProgress } from '../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
+import { completeSearchIndex } from '../customers/searchIndex'
 import { packRows, unpackRows } from './threadMessages'
 
 /**
@@ -87,8 +88,17 @@ async function importWith(thread: '0' | '1', csv: string, mode: 'all-or-nothing'
       foreignKeys: db.pragma('foreign_keys', { simple: true }),
       indexes: db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").all(),
     }
-    const search = await core.invoke('customers', 'list', { search: '王芳' })
-    return { result: results[0], again: results.slice(1), studio, events, search: search.total }
+    // Chinese substring search over the new rows, read directly and then through the search index once it caught up.
+    const search = async () => {
+      const totals: number[] = []
+      for (const q of ['王', '芳', '王芳', '娜1', 'wx_1', '1380']) totals.push((await core.invoke('customers', 'list', { search: q })).total)
+      return totals
+    }
+    const before = await search()
+    completeSearchIndex(db)
+    const after = await search()
+    expect(after).toEqual(before)
+    return { result: results[0], again: results.slice(1), studio, events, search: before }
   } finally {
     await core.close()
   }
@@ -106,6 +116,7 @@ describe('customer import on a thread', () => {
         expect(here.result.inserted).toBeGreaterThan(10_000)
         if (known) expect(here.result.updated + here.result.unchanged).toBeGreaterThan(0)
         expect(here.studio).toMatchObject({ integrity: 'ok', foreignKeyProblems: [], foreignKeys: 1 })
+        if (here.result.committed) expect(here.search.every((n) => n > 0)).toBe(true)
       }
     }
   }, 120_000)
