@@ -45,9 +45,10 @@ export function wantsThread(path: string, env: NodeJS.ProcessEnv = process.env):
 
 let located: string | null | undefined
 /**
- * Where the thread's code is: the desktop build bundles it as customerWorker.js beside
- * the main process's code; running from the sources, a small loader registers the
- * TypeScript loader in the thread first. Null when neither is there.
+ * Where the thread's code is: a build that bundles customerWorker.ts (an entry of its
+ * own, as the poster worker has) has it as customerWorker.js beside the main process's
+ * code; running from the sources, a small loader registers the TypeScript loader in
+ * the thread first. Null when neither is there: imports then validate on the calling thread.
  */
 function workerFile(): string | null {
   if (located !== undefined) return located

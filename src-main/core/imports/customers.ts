@@ -6,7 +6,6 @@ import { dropIndexes, duplicateReason, idSource, memberCodes, remembered, restor
 import { normalizePhoneCell } from './phones'
 import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags, unquote } from './values'
 
-// The limits the console's customer form keeps (src-shared/schemas.ts CustomerInput).
 /** 10 parameters a row keeps a statement well under SQLite's 32,766-parameter limit. */
 const ROWS_PER_INSERT = 100
 const INSERT_COLUMNS = 10
@@ -14,6 +13,7 @@ const INSERT_COLUMNS = 10
 const OWNER_COLUMN = 8
 const UPDATE_OWNER = 7
 
+// The limits the console's customer form keeps (src-shared/schemas.ts CustomerInput).
 const MAX = { name: 60, wechatId: 64, notes: 2000, phones: 5, addresses: 10, address: 200, tags: 30, tag: 20 }
 
 function readPhones(value: string): string[] {
@@ -107,6 +107,10 @@ const phonesJson = (phones: string[]) => (phones.length === 0 ? '[]' : phones.le
  * where the file says something new (lists grow, an empty cell never clears
  * what the studio already has); an identical row counts as unchanged and is not
  * touched, so importing the same file twice changes nothing.
+ *
+ * `stream`, when given, takes the new customers found so far at each pause (every
+ * YIELD_EVERY rows): the import thread hands them over while it validates the next
+ * ones. The plan's `inserts` are those not handed over yet.
  */
 export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]) => void): Promise<CustomerPlan> {
   const { db, table } = job
@@ -149,6 +153,7 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
     notes: job.columnOf('notes'),
   }
   const noPhones: string[] = []
+  // The import thread may add the rest of a large file to the rows at a pause (customerWorker.ts).
   const rows = table.rows
   for (let i = 0; i < rows.length; i++) {
     if (i % YIELD_EVERY === 0 && i > 0) {
