@@ -11,7 +11,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import { planCustomers } from './customers'
 import { ImportJob, YIELD_EVERY } from './job'
 import { readTableInParts } from './read'
-import { packRows, type CustomerThreadJob, type FromWorker, type ToWorker } from './threadMessages'
+import type { CustomerThreadJob, FromWorker, ToWorker } from './threadMessages'
 import { DateReader } from './values'
 
 class Cancelled extends Error {}
@@ -73,7 +73,7 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
       let pending: unknown[] = []
       let sentErrors = 0
       const importJob: ImportJob = new ImportJob(db, table, order.mapping, order.format, new DateReader(order.timezone), order.now, async (done) => {
-        send({ kind: 'rows', done, total: total(), rows: packRows(pending), errors: importJob.errors.slice(sentErrors) })
+        send({ kind: 'rows', done, total: total(), rows: pending, errors: importJob.errors.slice(sentErrors) })
         sentErrors = importJob.errors.length
         pending = []
         if (rest && done + YIELD_EVERY >= table.rows.length) {
@@ -90,7 +90,7 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
       send({
         kind: 'end',
         total: table.rows.length,
-        rows: packRows(plan.inserts),
+        rows: plan.inserts,
         errors: importJob.errors.slice(sentErrors),
         updates: plan.updates,
         inserted: plan.inserted,

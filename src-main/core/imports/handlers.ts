@@ -13,7 +13,7 @@ import { ImportJob, type ImportPlan } from './job'
 import { planOrders } from './orders'
 import { planProducts } from './products'
 import { readTable, type Table } from './read'
-import { unpackRows, type FromWorker } from './threadMessages'
+import type { FromWorker } from './threadMessages'
 import { DateReader } from './values'
 
 type PreviewInput = z.output<typeof ImportPreviewInput>
@@ -206,12 +206,9 @@ function writeFromThread(
       if (message.kind !== 'rows' && message.kind !== 'end') throw new Error(`import thread: unexpected ${message.kind}`)
       for (const e of message.errors) errors.push(e)
       if (mode === 'all-or-nothing' && errors.length) writing = false
-      if (writing) {
-        const rows = unpackRows(message.rows)
-        if (rows.length) {
-          writer ??= new CustomerWriter(db, now, message.total, true)
-          writer.insert(rows)
-        }
+      if (writing && message.rows.length) {
+        writer ??= new CustomerWriter(db, now, message.total, true)
+        writer.insert(message.rows)
       }
       if (message.kind === 'end') break
       emit('validate', message.done, message.total)

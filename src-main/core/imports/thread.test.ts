@@ -6,7 +6,6 @@ import type { JobProgress } from '../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
 import { completeSearchIndex } from '../customers/searchIndex'
-import { packRows, unpackRows } from './threadMessages'
 
 /**
  * A large customer file is validated on a thread of its own (customerThread.ts);
@@ -164,12 +163,5 @@ describe('customer import on a thread', () => {
     } finally {
       await core.close()
     }
-  })
-
-  it('hands rows over packed, NULLs and NUL characters included', () => {
-    const rows = ['id1', '王芳', null, '["+8613800138000"]', '[]', '[]', 'C', null, null, '', 'id2', 'a\u0000b', 'wx', '[]', '[]', '[]', 'A', 'bargain', 'm1', 'x']
-    expect(unpackRows(packRows(rows))).toEqual(rows)
-    expect(unpackRows(packRows(rows.slice(0, 10)))).toEqual(rows.slice(0, 10))
-    expect(unpackRows(packRows([]))).toEqual([])
   })
 })
