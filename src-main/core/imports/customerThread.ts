@@ -19,8 +19,13 @@ import type { CustomerThreadJob, FromWorker, ToWorker } from './threadMessages'
  * meantime, exactly as during the write of an import on one thread.
  */
 
-/** Files from this size on are worth a thread (about 15,000 customers). */
+/**
+ * Files from this size on are worth a thread that is ready (about 15,000 customers),
+ * and from the larger one on worth starting a thread for (starting one takes a few
+ * tenths of a second, most of all from the sources).
+ */
 export const THREAD_MIN_BYTES = 2 * 1024 * 1024
+export const COLD_THREAD_MIN_BYTES = 8 * 1024 * 1024
 /**
  * How long the writing thread waits for the next rows, holding the transaction,
  * before giving up on the validating thread (which sends them every few thousand rows).
@@ -31,15 +36,21 @@ const IDLE_MS = 60_000
 
 /**
  * Whether to validate this file on a thread: ORCHARD_IMPORT_THREAD=1 always, =0 never,
- * otherwise for files from THREAD_MIN_BYTES on when the thread's code is there.
+ * otherwise when the thread's code is there for files from THREAD_MIN_BYTES on if a
+ * thread is ready (the console's preview of the file readies one), from
+ * COLD_THREAD_MIN_BYTES on in any case.
  */
 export function wantsThread(path: string, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.ORCHARD_IMPORT_THREAD === '0' || !workerFile()) return false
   if (env.ORCHARD_IMPORT_THREAD === '1') return true
+  return sizeOf(path) >= (idle && !dead.has(idle.worker) ? THREAD_MIN_BYTES : COLD_THREAD_MIN_BYTES)
+}
+
+function sizeOf(path: string): number {
   try {
-    return statSync(path).size >= THREAD_MIN_BYTES
+    return statSync(path).size
   } catch {
-    return false
+    return 0
   }
 }
 
@@ -98,9 +109,10 @@ function keepWorker(worker: Worker): void {
   idle = { worker, timer }
 }
 
-/** Starts a thread ahead of an import (the console opens the file first), so the import does not wait for it. */
-export function warmCustomerThread(path: string): void {
-  if (!idle && wantsThread(path)) keepWorker(takeWorker())
+/** Starts a thread ahead of the import of a large file (the console opens the file first), so the import does not wait for it. */
+export function warmCustomerThread(path: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (idle || env.ORCHARD_IMPORT_THREAD === '0' || !workerFile() || sizeOf(path) < THREAD_MIN_BYTES) return
+  keepWorker(takeWorker())
 }
 
 /** One import's conversation with its thread. */

@@ -6,6 +6,7 @@ import type { JobProgress } from '../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
 import { completeSearchIndex } from '../customers/searchIndex'
+import { wantsThread, warmCustomerThread } from './customerThread'
 
 /**
  * A large customer file is validated on a thread of its own (customerThread.ts);
@@ -140,6 +141,23 @@ describe('customer import on a thread', () => {
     expect(here.result).toMatchObject({ committed: true, errorCount: 0, inserted: 9_000 })
     expect(here.again).toEqual([expect.objectContaining({ committed: true, inserted: 0, updated: 0, unchanged: 9_000 })])
   }, 60_000)
+
+  it('takes a thread for a large file, and for a mid-size one when a thread is ready', () => {
+    const sized = (name: string, mb: number) => {
+      const path = join(dir, name)
+      writeFileSync(path, Buffer.alloc(mb * 1024 * 1024, 'a'))
+      return path
+    }
+    const small = sized('small.csv', 1)
+    const mid = sized('mid.csv', 3)
+    const large = sized('large.csv', 9)
+    expect(wantsThread(large, {})).toBe(true)
+    warmCustomerThread(mid, {})
+    expect(wantsThread(mid, {})).toBe(true)
+    expect(wantsThread(small, {})).toBe(false)
+    expect(wantsThread(small, { ORCHARD_IMPORT_THREAD: '1' })).toBe(true)
+    expect(wantsThread(large, { ORCHARD_IMPORT_THREAD: '0' })).toBe(false)
+  })
 
   it('reports an unreadable file and a bad mapping as the calling thread does', async () => {
     process.env.ORCHARD_IMPORT_THREAD = '1'
