@@ -163,10 +163,10 @@ export interface IndexDefinition {
 
 /**
  * Drops the secondary indexes of the given tables (but those `keep` wants, by their
- * columns) before a bulk insert much larger than the tables, returning their definitions (read from the schema itself) for
- * restoreIndexes: building an index from sorted rows is several times faster than
- * growing it one row at a time. Both run inside the run's transaction, so a failure
- * rolls the indexes back with the rows.
+ * columns) before a bulk insert much larger than the tables, returning their
+ * definitions (read from the schema itself) for restoreIndexes: building an index
+ * from sorted rows is several times faster than growing it one row at a time. Both
+ * run inside the run's transaction, so a failure rolls the indexes back with the rows.
  */
 export function dropIndexes(db: Db, tables: string[], keep: (columns: string[]) => boolean = () => false): IndexDefinition[] {
   const indexes = (
@@ -180,11 +180,4 @@ export function dropIndexes(db: Db, tables: string[], keep: (columns: string[]) 
 
 export function restoreIndexes(db: Db, indexes: IndexDefinition[]): void {
   for (const i of indexes) db.exec(i.sql)
-}
-
-/** Runs a bulk insert with the tables' secondary indexes dropped and rebuilt after it (see dropIndexes). */
-export function withIndexesRebuilt(db: Db, tables: string[], work: () => void): void {
-  const indexes = dropIndexes(db, tables)
-  work()
-  restoreIndexes(db, indexes)
 }
