@@ -17,6 +17,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/electron/main.ts'),
           // The material packs' render threads load this file by name (workers/posterPool.ts).
           posterWorker: resolve(root, 'src-main/core/materials/workers/posterWorker.ts'),
+          // Large customer imports validate on a thread that loads this file by name (imports/customerThread.ts).
+          customerWorker: resolve(root, 'src-main/core/imports/customerWorker.ts'),
         },
       },
     },
