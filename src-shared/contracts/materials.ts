@@ -56,7 +56,10 @@ export const PackJob = z.object({
   warnings: z.array(Finding),
   /** True when this run continued an interrupted one (nothing finished was made again). */
   resumed: z.boolean(),
+  /** Time spent producing, summed over the job's runs (and the one under way). */
   durationMs: z.number(),
+  /** Why the last run stopped, for a failed or cancelled job. */
+  error: z.string().nullable(),
   createdAt: IsoTime,
 })
 export type PackJob = z.infer<typeof PackJob>

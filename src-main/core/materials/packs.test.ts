@@ -144,6 +144,8 @@ describe('generating packs', () => {
     const request = { date: '2026-11-21', groups: [group.name], templates: ['clean-white'], products: ['MZ-1001', 'SP-1001', 'MY-1001'], out: join(dir, 'groups') }
     const findings = await core.invoke('packs', 'check', request)
     expect(findings.filter((f) => f.where === `group:${group.name}`).map((f) => f.code)).toEqual(['group_qr_lapsing'])
+    // Staff read the lapse in the studio's time (Beijing), not in UTC.
+    expect(findings.find((f) => f.code === 'group_qr_lapsing')?.why).toContain('2026-11-21 16:00')
     const first = await core.invoke('packs', 'generate', request)
     const folder = join(dir, 'groups', '群-宝妈好物_9_群')
     expect(existsSync(join(folder, '群二维码.png'))).toBe(true)
@@ -153,6 +155,7 @@ describe('generating packs', () => {
     // The evening preview and three peaks with products: 4 mass sends of the 6 a month.
     expect(preview.allowance).toEqual({ monthly: 6, used: 0, planned: 4, exceeds: false })
     expect(readFileSync(join(folder, '发布清单.md'), 'utf8')).toContain('本月群发额度 6 次，已安排 0 次，今天计划 4 次，剩余 2 次')
+    expect(readFileSync(join(folder, '发布清单.md'), 'utf8')).toContain('群二维码有效期至 2026-11-21 16:00')
 
     // The next day's plan would bring the month to 8 of 6: said before anything is made, and in the checklist.
     const next = { ...request, date: '2026-11-22' }
@@ -180,9 +183,14 @@ describe('generating packs', () => {
     expect(stopped.status).toBe('cancelled')
     expect(stopped.done).toBeGreaterThan(0)
     expect(stopped.done).toBeLessThan(stopped.total)
+    expect(stopped.error).toMatch(/已取消/)
+    expect(stopped.durationMs).toBeGreaterThan(0)
     const resumed = await core.invoke('packs', 'generate', request)
-    expect(resumed).toMatchObject({ id: job.id, status: 'done', resumed: true, done: stopped.total })
-    expect((await core.invoke('packs', 'jobs', {})).find((j) => j.id === job.id)?.status).toBe('done')
+    expect(resumed).toMatchObject({ id: job.id, status: 'done', resumed: true, done: stopped.total, error: null })
+    // The time of both runs, not of the last one alone; the list reports the same as the answer.
+    expect(resumed.durationMs).toBeGreaterThan(stopped.durationMs)
+    const listed = (await core.invoke('packs', 'jobs', {})).find((j) => j.id === job.id)
+    expect(listed).toMatchObject({ status: 'done', resumed: true, durationMs: resumed.durationMs })
   })
 
   it('makes one slideshow video per product, shared by every pack and carried in each member’s zip', async () => {

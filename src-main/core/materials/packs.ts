@@ -8,6 +8,7 @@ import { COPY_CHANNELS } from '../../../src-shared/contracts/materials'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { timeIn } from '../clock'
 import { newId } from '../ids'
 import { inviteUrl } from '../members/invite'
 import { readSettings } from '../settings/settings'
@@ -290,7 +291,7 @@ export function checkPacks(db: Db, request: PackRequest): Finding[] {
     if (!qr) {
       findings.push({ severity: 'warning', code: 'group_qr_missing', where, text: owner.name, why: '这个群还没有上传群二维码，素材包里不会有它 / no group QR code uploaded: the pack goes without one', productSku: null })
     } else if (qr.state !== 'ok') {
-      const at = qr.expiresAt.slice(0, 16).replace('T', ' ')
+      const at = timeIn(readSettings(db).timezone, new Date(qr.expiresAt))
       findings.push({
         severity: 'warning',
         code: 'group_qr_lapsing',
@@ -298,8 +299,8 @@ export function checkPacks(db: Db, request: PackRequest): Finding[] {
         text: qr.expiresAt,
         why:
           qr.state === 'lapsed'
-            ? `群二维码已于 ${at}（UTC）过期，素材包不附带它；请重新生成并上传 / the group QR code has lapsed and is left out`
-            : `群二维码将于 ${at}（UTC）过期，请在这之前重新生成 / the group QR code lapses on ${at} UTC`,
+            ? `群二维码已于 ${at} 过期，素材包不附带它；请重新生成并上传 / the group QR code lapsed on ${at} and is left out: make and upload a new one`
+            : `群二维码将于 ${at} 过期，请在这之前重新生成 / the group QR code lapses on ${at}: make a new one before then`,
         productSku: null,
       })
     }
@@ -323,10 +324,15 @@ export interface JobStatusRow {
 }
 
 /** Jobs producing in this process, by id: what cancel stops, and what tells a live job from one a crash interrupted. */
-const active = new Map<string, { abort: AbortController; done: Promise<PackJob>; ctx: CoreContext }>()
+const active = new Map<string, { abort: AbortController; done: Promise<PackJob>; ctx: CoreContext; started: number }>()
 
-function jobRow(db: Db, id: string, resumed: boolean, started: number): PackJob {
-  const j = db.prepare('SELECT id, date, status, out_dir, total, warnings, created_at FROM material_jobs WHERE id = ?').get(id) as JobStatusRow
+function jobRow(db: Db, id: string): PackJob {
+  const j = db.prepare('SELECT id, date, status, out_dir, total, warnings, error, run_ms, runs, created_at FROM material_jobs WHERE id = ?').get(id) as JobStatusRow & {
+    error: string | null
+    run_ms: number
+    runs: number
+  }
+  const live = active.get(id)
   const agg = db
     .prepare(`SELECT COUNT(*) AS done, COALESCE(SUM(bytes), 0) AS bytes, COUNT(DISTINCT member_id) AS members FROM material_job_items WHERE job_id = ? AND done_at IS NOT NULL`)
     .get(id) as { done: number; bytes: number; members: number }
@@ -342,14 +348,16 @@ function jobRow(db: Db, id: string, resumed: boolean, started: number): PackJob 
     files: agg.done,
     bytes: agg.bytes,
     warnings: JSON.parse(j.warnings) as Finding[],
-    resumed,
-    durationMs: Math.round(performance.now() - started),
+    resumed: j.runs > 1,
+    // The time of the runs that ended, and of the one producing now.
+    durationMs: j.run_ms + (live && j.status === 'running' ? ranFor(live.started) : 0),
+    error: j.error && j.status !== 'done' ? (JSON.parse(j.error) as { message: string }).message : null,
     createdAt: j.created_at,
   }
 }
 
 export function listJobs(db: Db): PackJob[] {
-  return (db.prepare('SELECT id FROM material_jobs ORDER BY created_at DESC, rowid DESC LIMIT 50').pluck().all() as string[]).map((id) => jobRow(db, id, false, performance.now()))
+  return (db.prepare('SELECT id FROM material_jobs ORDER BY created_at DESC, rowid DESC LIMIT 50').pluck().all() as string[]).map((id) => jobRow(db, id))
 }
 
 export function getJob(db: Db, id: string): JobStatusRow {
@@ -371,7 +379,7 @@ export function jobPlan(db: Db, job: JobStatusRow): { request: PackRequest; owne
  * (even kill -9) is resumed by asking for the same packs again: finished items are
  * kept, the rest made, nothing twice, and no half-written file is ever published.
  */
-function planJob(ctx: CoreContext, request: PackRequest): { jobId: string; resumed: boolean } {
+function planJob(ctx: CoreContext, request: PackRequest): string {
   const db = ctx.db
   const owners = resolveOwners(db, request)
   const products = resolveProducts(db, request.products, request.date)
@@ -399,8 +407,8 @@ function planJob(ctx: CoreContext, request: PackRequest): { jobId: string; resum
     | undefined
   if (unfinished) {
     if (active.has(unfinished)) throw new OrchardError('job_running', '这批素材包正在生成中 / these packs are being generated right now', { jobId: unfinished })
-    db.prepare(`UPDATE material_jobs SET status = 'running', error = NULL, updated_at = ? WHERE id = ?`).run(ctx.clock.now().toISOString(), unfinished)
-    return { jobId: unfinished, resumed: true }
+    db.prepare(`UPDATE material_jobs SET status = 'running', error = NULL, runs = runs + 1, updated_at = ? WHERE id = ?`).run(ctx.clock.now().toISOString(), unfinished)
+    return unfinished
   }
 
   const jobId = newId()
@@ -442,13 +450,13 @@ function planJob(ctx: CoreContext, request: PackRequest): { jobId: string; resum
     )
     items.forEach((it, seq) => insertItem.run(jobId, seq, it[0], it[1], JSON.stringify(it[2]), it[3]))
   })()
-  return { jobId, resumed: false }
+  return jobId
 }
 
 /** How many items are produced at once: posters render on worker threads, the rest is quick file work. */
 const IN_FLIGHT = 8
 
-async function runJob(ctx: CoreContext, jobId: string, resumed: boolean, signal: AbortSignal, started: number): Promise<PackJob> {
+async function runJob(ctx: CoreContext, jobId: string, signal: AbortSignal, started: number): Promise<PackJob> {
   const db = ctx.db
   const job = getJob(db, jobId)
   const { request, owners, products } = jobPlan(db, job)
@@ -549,7 +557,7 @@ async function runJob(ctx: CoreContext, jobId: string, resumed: boolean, signal:
           const record = db.prepare('INSERT OR IGNORE INTO group_mass_sends (group_id, day, slot, job_id) VALUES (?, ?, ?, ?)')
           db.transaction(() => schedule.filter((s) => s.massSend).forEach((s) => record.run(owner!.id, request.date, s.key, jobId)))()
         }
-        if (qr && qr.state !== 'lapsed') text += `群二维码有效期至 ${qr.expiresAt.slice(0, 16).replace('T', ' ')}（UTC），过期前请重新生成。\n`
+        if (qr && qr.state !== 'lapsed') text += `群二维码有效期至 ${timeIn(readSettings(db).timezone, new Date(qr.expiresAt))}，过期前请重新生成。\n`
         return Buffer.from(text, 'utf8')
       }
       case 'calendar':
@@ -612,26 +620,34 @@ async function runJob(ctx: CoreContext, jobId: string, resumed: boolean, signal:
       const results = await Promise.all(batch.map(produce))
       batch.forEach((item, n) => finish(item, results[n]))
     }
-    db.prepare(`UPDATE material_jobs SET status = 'done', updated_at = ? WHERE id = ?`).run(ctx.clock.now().toISOString(), jobId)
+    db.prepare(`UPDATE material_jobs SET status = 'done', run_ms = run_ms + ?, updated_at = ? WHERE id = ?`).run(ranFor(started), ctx.clock.now().toISOString(), jobId)
     progress()
   } catch (err) {
     const e = OrchardError.from(err)
     const status = e.code === 'cancelled' ? 'cancelled' : 'failed'
-    db.prepare(`UPDATE material_jobs SET status = ?, error = ?, updated_at = ? WHERE id = ?`).run(status, JSON.stringify(e.toJSON()), ctx.clock.now().toISOString(), jobId)
+    db.prepare(`UPDATE material_jobs SET status = ?, error = ?, run_ms = run_ms + ?, updated_at = ? WHERE id = ?`).run(
+      status,
+      JSON.stringify(e.toJSON()),
+      ranFor(started),
+      ctx.clock.now().toISOString(),
+      jobId,
+    )
     throw e
   } finally {
     await pool.close()
   }
-  return jobRow(db, jobId, resumed, started)
+  return jobRow(db, jobId)
 }
 
-function launch(ctx: CoreContext, request: PackRequest): { jobId: string; resumed: boolean; done: Promise<PackJob>; started: number } {
+const ranFor = (started: number) => Math.round(performance.now() - started)
+
+function launch(ctx: CoreContext, request: PackRequest): { jobId: string; done: Promise<PackJob> } {
   const started = performance.now()
-  const { jobId, resumed } = planJob(ctx, request)
+  const jobId = planJob(ctx, request)
   const abort = new AbortController()
-  const done = runJob(ctx, jobId, resumed, abort.signal, started).finally(() => active.delete(jobId))
-  active.set(jobId, { abort, done, ctx })
-  return { jobId, resumed, done, started }
+  const done = runJob(ctx, jobId, abort.signal, started).finally(() => active.delete(jobId))
+  active.set(jobId, { abort, done, ctx, started })
+  return { jobId, done }
 }
 
 /** Generates the day's packs and answers when they are all made (the CLI's way). */
@@ -641,10 +657,10 @@ export async function generatePacks(ctx: CoreContext, request: PackRequest): Pro
 
 /** Starts (or resumes) the day's packs and answers at once (the console's way); progress comes as events. */
 export function startPacks(ctx: CoreContext, request: PackRequest): PackJob {
-  const { jobId, resumed, done, started } = launch(ctx, request)
+  const { jobId, done } = launch(ctx, request)
   // The outcome is in the job's row (done, cancelled, or failed with its error); nobody awaits it here.
   done.catch(() => undefined)
-  return jobRow(ctx.db, jobId, resumed, started)
+  return jobRow(ctx.db, jobId)
 }
 
 export async function cancelPacks(ctx: CoreContext, jobId: string): Promise<PackJob> {
@@ -656,7 +672,7 @@ export async function cancelPacks(ctx: CoreContext, jobId: string): Promise<Pack
   } else {
     ctx.db.prepare(`UPDATE material_jobs SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'running'`).run(ctx.clock.now().toISOString(), jobId)
   }
-  return jobRow(ctx.db, jobId, false, performance.now())
+  return jobRow(ctx.db, jobId)
 }
 
 /** Stops this core's running jobs (closing the app): they stay resumable. */

@@ -4,6 +4,7 @@ import m0003 from './0003_lifecycle'
 import m0004 from './0004_ledger'
 import m0005 from './0005_sync'
 import m0006 from './0006_material_library'
+import m0007 from './0007_pack_run_time'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -16,6 +17,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 4, name: '0004_ledger', sql: m0004 },
   { version: 5, name: '0005_sync', sql: m0005 },
   { version: 6, name: '0006_material_library', sql: m0006 },
+  { version: 7, name: '0007_pack_run_time', sql: m0007 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version
