@@ -13,7 +13,7 @@ import type { BuyerPhoto, BuyerPhotoInput, GroupQr, GroupQrInput, PriceCompariso
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { dayIn } from '../clock'
+import { dayIn, timeIn } from '../clock'
 import { newId } from '../ids'
 
 /** WeChat group QR codes work for 7 days from when they were made. */
@@ -265,7 +265,7 @@ export async function uploadGroupQr(ctx: CoreContext, input: z.output<typeof Gro
   }
   const expiresAt = new Date(madeAt.getTime() + GROUP_QR_DAYS * DAY_MS)
   if (expiresAt <= now) {
-    throw new OrchardError('qr_lapsed', `这个群二维码已于 ${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} 过期，请在微信里重新生成 / this group code has already lapsed: make a new one in WeChat`, {
+    throw new OrchardError('qr_lapsed', `这个群二维码已于 ${timeIn(ctx.timezone(), expiresAt)} 过期，请在微信里重新生成 / this group code lapsed on ${timeIn(ctx.timezone(), expiresAt)}: make a new one in WeChat`, {
       field: 'madeAt',
       value: input.madeAt,
     })
@@ -300,8 +300,8 @@ export function groupQrAlerts(ctx: CoreContext): { code: 'group_qr_lapsing' | 'g
       groupName: r.name,
       expiresAt: r.expires_at,
       message: lapsed
-        ? `「${r.name}」的群二维码已过期，素材包不再附带它；请在微信里重新生成并上传 / the group's QR code has lapsed: upload a new one`
-        : `「${r.name}」的群二维码约 ${hours} 小时后过期，请提前重新生成并上传 / the group's QR code lapses in about ${hours} h`,
+        ? `「${r.name}」的群二维码已过期，素材包不再附带它；请在微信里重新生成并上传 / the QR code of “${r.name}” has lapsed: upload a new one`
+        : `「${r.name}」的群二维码约 ${hours} 小时后过期，请提前重新生成并上传 / the QR code of “${r.name}” lapses in about ${hours} h`,
     }
   })
 }
