@@ -20,9 +20,12 @@ export type SyncStep = (typeof SYNC_STEPS)[number]
 export const PUSH_BATCH = 2000
 /**
  * Push requests in flight at once: while the server stores one batch the next is
- * already on its way (the server stores a team's batches one at a time, in order).
+ * already on its way, and the workstation marks an answered batch while the next is
+ * stored (the server stores a team's batches one at a time).
  */
 export const PUSH_IN_FLIGHT = 2
+/** Batches read from the outbox at a time; the lanes above work through them. */
+const PUSH_WINDOW = 8
 export const PULL_PAGE = 500
 /** Push-then-pull passes in one round at most (entries posted while a round runs are taken along). */
 const MAX_PASSES = 5
@@ -107,36 +110,50 @@ async function pushAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
   const { port, http, ctx } = env
   const size = env.pushBatch ?? PUSH_BATCH
   for (;;) {
-    const pending = port.outboxBatch(db(), size * PUSH_IN_FLIGHT)
+    const pending = port.outboxBatch(db(), size * PUSH_WINDOW)
     if (!pending.length) return
     const batches: (typeof pending)[] = []
     for (let i = 0; i < pending.length; i += size) batches.push(pending.slice(i, i + size))
-    await step('push.request')
-    // Sent together, answered together: an entry is marked only once every answer is in, so a lost
-    // reply leaves its batch in the outbox and the next round sends it again (the server keeps ids forever).
-    const answers = await Promise.all(batches.map((b) => http.push(b)))
-    round.pushed += pending.length
-    if (answers.some((a) => a.serverId !== serverId)) throw new ServerChanged()
-    await step('push.answered')
-    const accepted = answers.flatMap((a) => a.accepted)
-    const conflicts = answers.flatMap((a) => a.conflicts)
-    const settled = new Set([...accepted, ...conflicts.map((c) => c.id)])
-    const missing = pending.filter((e) => !settled.has(e.id))
-    if (missing.length) {
-      throw new SyncFailure('sync_protocol', `团队服务器没有答复 ${missing.length} 条分录 / the team server left ${missing.length} entries unanswered`, true, {
-        ids: missing.slice(0, 5).map((e) => e.id),
-      })
+    // PUSH_IN_FLIGHT requests on the way at all times: each batch is marked as soon as its own answer
+    // is in, while the next ones travel. A lost reply leaves its batch in the outbox and the next round
+    // sends it again (the server keeps ids forever). After a failure no new batch is sent.
+    let next = 0
+    let failure: { err: unknown } | null = null
+    const pushOne = async (batch: typeof pending): Promise<void> => {
+      await step('push.request')
+      const answer = await http.push(batch)
+      round.pushed += batch.length
+      if (answer.serverId !== serverId) throw new ServerChanged()
+      await step('push.answered')
+      const settled = new Set([...answer.accepted, ...answer.conflicts.map((c) => c.id)])
+      const missing = batch.filter((e) => !settled.has(e.id))
+      if (missing.length) {
+        throw new SyncFailure('sync_protocol', `团队服务器没有答复 ${missing.length} 条分录 / the team server left ${missing.length} entries unanswered`, true, {
+          ids: missing.slice(0, 5).map((e) => e.id),
+        })
+      }
+      const d = db()
+      d.transaction(() => {
+        // A conflicting entry will never be accepted as it is: it leaves the outbox and waits in sync_conflicts for a person.
+        port.markAccepted(d, [...settled])
+        if (answer.conflicts.length) recordConflicts(d, answer.conflicts, new Map(batch.map((e) => [e.id, e])), ctx.clock.now().toISOString())
+      })()
+      round.accepted += answer.accepted.length
+      round.conflicts += answer.conflicts.length
+      await step('push.marked')
+      env.onProgress?.()
     }
-    const d = db()
-    d.transaction(() => {
-      // A conflicting entry will never be accepted as it is: it leaves the outbox and waits in sync_conflicts for a person.
-      port.markAccepted(d, [...settled])
-      if (conflicts.length) recordConflicts(d, conflicts, new Map(pending.map((e) => [e.id, e])), ctx.clock.now().toISOString())
-    })()
-    round.accepted += accepted.length
-    round.conflicts += conflicts.length
-    await step('push.marked')
-    env.onProgress?.()
+    const lane = async (): Promise<void> => {
+      while (!failure && next < batches.length) {
+        try {
+          await pushOne(batches[next++])
+        } catch (err) {
+          failure ??= { err }
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(PUSH_IN_FLIGHT, batches.length) }, lane))
+    if (failure) throw (failure as { err: unknown }).err
   }
 }
 
