@@ -304,3 +304,42 @@ describe('payout accounts', () => {
     await expect(core.invoke('payouts', 'save', { memberId: seller.id, kind: 'bank', holder: '王小', account: '1234-5' })).rejects.toMatchObject({ code: 'invalid_account' })
   })
 })
+
+describe('migration 0008 (the ledger table rebuilt with cheap value checks)', () => {
+  it('carries an older studio’s entries over unchanged — rowids, outbox and append-only rules included', async () => {
+    const { default: Database } = await import('better-sqlite3')
+    const { migrate, registerFunctions } = await import('../db/connection')
+    const { migrations } = await import('../db/migrations')
+    const db = new Database(join(dir, 'v7.db'))
+    registerFunctions(db)
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
+    for (const m of migrations.filter((x) => x.version <= 7)) {
+      db.exec(m.sql)
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-11-01')
+    }
+    const insert = db.prepare(
+      `INSERT INTO ledger_entries (rowid, id, member_code, kind, amount_fen, source_type, source_key, period, occurred_at, memo, device_id, origin, status, pending_sync, created_at)
+       VALUES (?, ?, 'WANG01', ?, ?, 'order_line', ?, '2026-11', '2026-11-02T00:00:00Z', 'memo', 'dev', 'local', ?, ?, '2026-11-02T00:00:00Z')`,
+    )
+    insert.run(3, 'e-1', 'sale_commission', 1290, 'SO-1#1', 'paid', 0)
+    insert.run(7, 'e-2', 'mentor_commission', 258, 'SO-1#1', 'pending', 1)
+    insert.run(12, 'e-3', 'sale_commission', 990, 'SO-2#1', 'approved', 1)
+    const before = db.prepare('SELECT rowid AS r, * FROM ledger_entries ORDER BY rowid').all()
+
+    migrate(db)
+    expect(db.prepare('SELECT rowid AS r, * FROM ledger_entries ORDER BY rowid').all()).toEqual(before)
+    expect(outboxBatch(db, 10).map((e) => e.id)).toEqual(['e-2', 'e-3'])
+    const table = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'ledger_entries'`).pluck().get() as string
+    expect(table).not.toMatch(/ IN \(/)
+    // The same rules hold: unknown values, edits, deletions and a paid entry changing are refused.
+    expect(() => insert.run(20, 'e-4', 'tip', 1, 'SO-3#1', 'pending', 1)).toThrow(/CHECK constraint/)
+    expect(() => db.prepare(`UPDATE ledger_entries SET status = 'weird' WHERE id = 'e-2'`).run()).toThrow(/CHECK constraint/)
+    expect(() => db.prepare('UPDATE ledger_entries SET amount_fen = 1').run()).toThrow(/append-only/)
+    expect(() => db.prepare(`UPDATE ledger_entries SET status = 'rejected' WHERE id = 'e-1'`).run()).toThrow(/paid entry is final/)
+    expect(() => db.prepare('DELETE FROM ledger_entries').run()).toThrow(/append-only/)
+    expect(
+      (db.prepare(`SELECT name FROM sqlite_master WHERE tbl_name = 'ledger_entries' AND sql IS NOT NULL ORDER BY name`).pluck().all() as string[]).filter((n) => n !== 'ledger_entries'),
+    ).toEqual(['ledger_entries_append_only', 'ledger_entries_member_period', 'ledger_entries_no_delete', 'ledger_entries_order', 'ledger_entries_paid_final', 'ledger_entries_period', 'ledger_entries_reverses', 'ledger_outbox'])
+    db.close()
+  })
+})

@@ -5,6 +5,7 @@ import m0004 from './0004_ledger'
 import m0005 from './0005_sync'
 import m0006 from './0006_material_library'
 import m0007 from './0007_pack_run_time'
+import m0008 from './0008_ledger_checks'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -18,6 +19,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 5, name: '0005_sync', sql: m0005 },
   { version: 6, name: '0006_material_library', sql: m0006 },
   { version: 7, name: '0007_pack_run_time', sql: m0007 },
+  { version: 8, name: '0008_ledger_checks', sql: m0008 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version
