@@ -37,9 +37,10 @@ test('an operator generates the day’s packs for two members and goes through t
   await expect(phone.getByTestId('pack-post')).toHaveCount(2)
   const firstPost = phone.getByTestId('pack-post').first()
   await expect(firstPost).toHaveAttribute('data-sku', 'MZ-1001')
-  // The one template's poster and the price comparison the demo studio holds for MZ-1001.
+  // The one template's poster and the price comparison the demo studio holds for MZ-1001 (and a buyer-show
+  // collage when it is among the best sellers the demo gave photos to, which depends on the day).
   const pictures = preview.images.filter((i) => i.productSku === 'MZ-1001' && i.kind !== 'groupQr')
-  expect(pictures.map((i) => i.kind)).toEqual(['poster', 'comparison'])
+  expect(pictures.map((i) => i.kind).slice(0, 2)).toEqual(['poster', 'comparison'])
   await expect(firstPost.getByTestId('pack-grid').locator('img')).toHaveCount(pictures.length)
   const text = (await firstPost.getByTestId('pack-post-text').innerText()).trim()
   expect(text).toBe(preview.copy.find((c) => c.productSku === 'MZ-1001' && c.channel === 'moments')!.text.trim())

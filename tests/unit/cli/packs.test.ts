@@ -12,12 +12,13 @@ const root = join(import.meta.dirname, '..', '..', '..')
 const bin = join(root, 'bin', 'orchard.mjs')
 let dir: string
 let members: string[]
+let products: string[]
 const dataDir = () => join(dir, 'data')
 const orchard = (...args: string[]) => {
   const r = spawnSync(process.execPath, [bin, ...args, '--data-dir', dataDir()], { encoding: 'utf8' })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
-const ARGS = () => ['packs', 'generate', '--date', '2026-11-24', '--members', members.join(','), '--templates', 'clean-white,red-promo', '--products', 'MZ-1001,SP-1001,MY-1001', '--out', join(dir, 'out'), '--json']
+const ARGS = () => ['packs', 'generate', '--date', '2026-11-24', '--members', members.join(','), '--templates', 'clean-white,red-promo', '--products', products.join(','), '--out', join(dir, 'out'), '--json']
 
 /** Items the database says are done, and the files on disk. */
 function state() {
@@ -34,6 +35,10 @@ beforeAll(() => {
   expect(orchard('demo', 'seed', '--json').code).toBe(0)
   const db = new Database(join(dataDir(), 'orchard.db'), { readonly: true })
   members = db.prepare(`SELECT invite_code FROM members WHERE status = 'active' ORDER BY join_date LIMIT 3`).pluck().all() as string[]
+  // A best seller with buyer photos (a collage) and two more with competitor prices (comparisons).
+  const withPhotos = db.prepare('SELECT p.sku FROM products p WHERE p.id IN (SELECT product_id FROM buyer_photos) ORDER BY p.sku LIMIT 1').pluck().get() as string
+  const withPrices = db.prepare('SELECT p.sku FROM products p WHERE p.id IN (SELECT product_id FROM price_comparisons) AND p.sku <> ? ORDER BY p.sku LIMIT 2').pluck().all(withPhotos) as string[]
+  products = [withPhotos, ...withPrices]
   db.close()
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -60,19 +65,24 @@ describe('orchard packs generate', () => {
       expect(r.code, r.err).toBe(0)
       expect(JSON.parse(r.out)).toMatchObject({ status: 'done', members: 3, resumed: true })
     }
-    // 3 products × 2 templates, the demo's 3 comparisons and 2 buyer-show collages, copy, checklist, calendar, manifest per member
-    const job = { total: 3 * (6 + 5 + 4) }
+    // Every planned file is on disk, whole, under its own name; nothing else is there.
+    const db = new Database(join(dataDir(), 'orchard.db'), { readonly: true })
+    const planned = db.prepare('SELECT file, kind FROM material_job_items ORDER BY seq').all() as { file: string; kind: string }[]
+    db.close()
+    const kinds = new Set(planned.map((p) => p.kind))
+    for (const k of ['poster', 'comparison', 'collage', 'copy', 'checklist', 'calendar', 'manifest']) expect(kinds).toContain(k)
     for (const code of members) {
       const folder = join(dir, 'out', code)
-      const files = readdirSync(folder)
-      expect(files.filter((f) => f.includes('.tmp-'))).toEqual([])
-      expect(files).toHaveLength(15)
+      const mine = planned.filter((p) => p.file.startsWith(`${code}/`)).map((p) => p.file.slice(code.length + 1))
+      // 3 products × 2 templates at least, and copy, checklist, calendar, manifest
+      expect(mine.length).toBeGreaterThanOrEqual(10)
+      expect(readdirSync(folder).sort()).toEqual([...mine].sort())
       const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { files: { file: string; sha256: string }[] }
-      expect(manifest.files).toHaveLength(14)
+      expect(manifest.files.map((f) => f.file).sort()).toEqual(mine.filter((f) => f !== 'manifest.json').sort())
       for (const f of manifest.files) expect(createHash('sha256').update(readFileSync(join(folder, f.file))).digest('hex')).toBe(f.sha256)
     }
     // One job, each item produced once.
-    expect(state()).toEqual({ n: job.total, jobs: 1 })
+    expect(state()).toEqual({ n: planned.length, jobs: 1 })
   }, 120_000)
 
   it('blocks a pack whose product is missing with a located error, and prints nothing but JSON', () => {
