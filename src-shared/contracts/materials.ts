@@ -54,7 +54,7 @@ export const PackJob = z.object({
   files: z.number().int(),
   bytes: z.number().int(),
   warnings: z.array(Finding),
-  /** True when this run continued an interrupted one (nothing finished was made again). */
+  /** True when the job took more than one run: it was resumed after a cancel, a failure or a crash (nothing finished was made again). */
   resumed: z.boolean(),
   /** Time spent producing, summed over the job's runs (and the one under way). */
   durationMs: z.number(),
