@@ -89,6 +89,9 @@ export const CustomerListQuery = z.object({
   ...Paging,
 })
 export type CustomerListQuery = z.input<typeof CustomerListQuery>
+/** The list's filters without its sort and page: which customers an export of the list writes. */
+export const CustomerFilter = CustomerListQuery.omit({ sort: true, offset: true, limit: true })
+export type CustomerFilter = z.input<typeof CustomerFilter>
 
 export const CustomerInput = z.object({
   name: z.string().trim().min(1, '姓名不能为空 / name is required').max(60),
@@ -380,12 +383,19 @@ export const ImportResult = z.object({
 export type ImportResult = z.infer<typeof ImportResult>
 export const ImportRun = ImportResult.omit({ errors: true }).extend({ createdAt: IsoTime })
 
-export const ExportInput = z.object({
-  entity: ImportEntity,
-  format: z.enum(['csv', 'xlsx']),
-  /** Where to write; when omitted the file goes to the data folder's exports/ (browser mode downloads it). */
-  path: z.string().optional(),
-})
+export const ExportInput = z
+  .object({
+    entity: ImportEntity,
+    format: z.enum(['csv', 'xlsx']),
+    /** Where to write; when omitted the file goes to the data folder's exports/ (browser mode downloads it). */
+    path: z.string().optional(),
+    /** Customers only: export the customers the list shows with these filters instead of all of them. */
+    filter: CustomerFilter.optional(),
+  })
+  .refine((e) => !e.filter || e.entity === 'customers', {
+    path: ['filter'],
+    message: '只有客户导出可以按筛选条件导出 / only a customer export takes list filters',
+  })
 export const ExportResult = z.object({ path: z.string(), fileName: z.string(), rows: z.number().int() })
 
 // ---------------------------------------------------------------- backups, settings, system

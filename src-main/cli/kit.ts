@@ -67,3 +67,9 @@ export interface CliKit {
   setExitCode(code: number): void
   version: string
 }
+
+/** A comma-separated option value as a list (`--class A,B`). */
+export const listOption = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean))
+
+/** A repeatable option's values (`--tag 宝妈 --tag 老客户`). */
+export const collect = (value: string, previous: string[]) => [...previous, value]

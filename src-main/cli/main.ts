@@ -9,7 +9,7 @@ import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/ba
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
 import { startBrowserHost } from '../host/server'
-import { entityOf, integerOption, readableFile, UsageError, type CliKit, type GlobalOptions } from './kit'
+import { collect, entityOf, integerOption, listOption, readableFile, UsageError, type CliKit, type GlobalOptions } from './kit'
 import { registerLedgerCommands } from './ledger'
 import { registerLifecycleCommands } from './lifecycle'
 import { registerPacksCommands } from './packs'
@@ -106,14 +106,20 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('导出为 CSV / XLSX / export to CSV or XLSX')
     .argument('<entity>', 'customers | products | orders')
     .argument('<file>', '目标文件（.csv 或 .xlsx）/ target file (.csv or .xlsx)')
-    .action(async (entityArg: string, file: string, _o, cmd: Command) => {
+    .option('--search <text>', '客户：只导出搜索到的（姓名、微信号、手机、备注）/ customers: only those a search finds')
+    .option('--class <list>', '客户：只导出这些分类，如 A,B / customers: only these classes, e.g. A,B', listOption)
+    .option('--segment <list>', '客户：只导出这些消费群体 / customers: only these segments', listOption)
+    .option('--tag <tag>', '客户：只导出带这个标签的（可重复，须全部带有）/ customers: only those with this tag (repeatable: all of them)', collect, [])
+    .action(async (entityArg: string, file: string, o: { search?: string; class?: string[]; segment?: string[]; tag: string[] }, cmd: Command) => {
       const g = globals(cmd)
       const entity = entityOf(entityArg)
       const ext = extname(file).toLowerCase()
       if (ext !== '.csv' && ext !== '.xlsx') {
         throw new UsageError(`只能导出为 .csv 或 .xlsx 文件 / only .csv or .xlsx files can be written: ${file}`, { file, value: ext || '(none)' })
       }
-      const result = await open(g).invoke('exports', 'run', { entity, format: ext === '.csv' ? 'csv' : 'xlsx', path: resolve(file) })
+      const filtered = o.search !== undefined || o.class || o.segment || o.tag.length > 0
+      const filter = filtered ? { search: o.search, relClass: o.class, segment: o.segment, tags: o.tag.length ? o.tag : undefined } : undefined
+      const result = await open(g).invoke('exports', 'run', { entity, format: ext === '.csv' ? 'csv' : 'xlsx', path: resolve(file), filter })
       if (g.json) return out(JSON.stringify(result))
       out(`已导出 ${result.rows} 行到 ${result.path} / exported ${result.rows} rows to ${result.path}`)
     })

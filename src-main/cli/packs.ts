@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { Finding } from '../../src-shared/contracts/materials'
 import { OrchardError } from '../../src-shared/errors'
 import type { OrchardCore } from '../core/api'
-import { UsageError, type CliKit } from './kit'
+import { listOption as list, UsageError, type CliKit } from './kit'
 import { renderTable } from './table'
 
 interface GenerateOptions {
@@ -16,7 +16,6 @@ interface GenerateOptions {
   video?: boolean
 }
 
-const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean))
 
 /**
  * Members named directly (ids or invite codes); `all`: every active member. Without

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import Papa from 'papaparse'
 import { expect, test } from './fixtures'
 import { CustomersPage } from './page-models/customers'
 
@@ -36,4 +38,30 @@ test('a bad phone number is refused on its own field', async ({ page }) => {
   await customers.open()
   await customers.create({ name: '测试客户', phone: '12345678' })
   await expect(page.getByTestId('customer-form-phone-error')).toContainText('不是有效的电话号码')
+})
+
+test('an operator exports only the customers a search finds', async ({ page, studio }) => {
+  const customers = new CustomersPage(page)
+  await customers.open()
+  const everyone = (await studio.core.invoke('customers', 'list', {})).total
+  await customers.expectTotal(everyone)
+
+  await customers.search('王')
+  const found = (await studio.core.invoke('customers', 'list', { search: '王' })).total
+  expect(found).toBeGreaterThan(0)
+  expect(found).toBeLessThan(everyone)
+  await customers.expectTotal(found)
+
+  const file = await customers.export('filtered', 'csv')
+  expect(file.fileName).toMatch(/^customers-filtered-.*\.csv$/)
+  const rows = Papa.parse<string[]>(readFileSync(file.path, 'utf8').slice(1), { skipEmptyLines: true }).data.slice(1)
+  // As many rows as the list counted, and the very customers the studio finds for 王.
+  expect(rows).toHaveLength(found)
+  const stored: string[] = []
+  for (let offset = 0; offset < found; offset += 500) {
+    const page = await studio.core.invoke('customers', 'list', { search: '王', limit: 500, offset })
+    stored.push(...page.rows.map((c) => c.name))
+  }
+  expect(rows.map((r) => r[0]).sort()).toEqual(stored.sort())
+  await expect(page.getByText(`已导出 ${found.toLocaleString()} 行`)).toBeVisible()
 })

@@ -82,19 +82,21 @@ interface Condition {
   probe: string
 }
 
+/** The customer list's filters (everything of a list query but its sort and page), as SQL over `c`. */
+export type CustomerFilter = Omit<ListQuery, 'sort' | 'offset' | 'limit'>
+
+export interface CustomerConditions {
+  conditions: Condition[]
+  params: Record<string, unknown>
+  search: ReturnType<typeof buildSearchQuery>
+  lag: SearchIndexLag | null
+}
+
 /**
- * The customer list: filters, sort and a page, planned for a million rows.
- * Counting and paging are planned separately, because the fastest way to count
- * (an index or the search index alone) is rarely the fastest way to find the
- * first 50 rows in the chosen order (walking the sort index while matches are
- * dense). Search goes through the FTS indexes (see searchText.ts).
+ * A list query's filters as conditions over `c` (customers) and their parameters:
+ * the list pages through them, an export of the filtered customers writes them all.
  */
-export function listCustomers(
-  db: Db,
-  q: ListQuery,
-  timezoneOffset = '+08:00',
-  maxScanSteps = MAX_SCAN_STEPS,
-): { rows: Customer[]; total: number } {
+export function customerConditions(db: Db, q: CustomerFilter, timezoneOffset = '+08:00'): CustomerConditions {
   const conditions: Condition[] = []
   const params: Record<string, unknown> = {}
   const inList = (name: string, values: readonly string[]) =>
@@ -155,6 +157,23 @@ export function listCustomers(
     conditions.push({ sql: 'c.last_purchase_at < @lpTo', probe: '+c.last_purchase_at < @lpTo' })
   }
 
+  return { conditions, params, search, lag }
+}
+
+/**
+ * The customer list: filters, sort and a page, planned for a million rows.
+ * Counting and paging are planned separately, because the fastest way to count
+ * (an index or the search index alone) is rarely the fastest way to find the
+ * first 50 rows in the chosen order (walking the sort index while matches are
+ * dense). Search goes through the FTS indexes (see searchText.ts).
+ */
+export function listCustomers(
+  db: Db,
+  q: ListQuery,
+  timezoneOffset = '+08:00',
+  maxScanSteps = MAX_SCAN_STEPS,
+): { rows: Customer[]; total: number } {
+  const { conditions, params, search, lag } = customerConditions(db, q, timezoneOffset)
   const total = countCustomers(db, conditions, params, search, lag, q)
   const sort = SORTS[q.sort.field]
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC'
@@ -183,7 +202,7 @@ function countCustomers(
   params: Record<string, unknown>,
   search: ReturnType<typeof buildSearchQuery>,
   lag: SearchIndexLag | null,
-  q: ListQuery,
+  q: CustomerFilter,
 ): number {
   const one = (sql: string, p: Record<string, unknown> = params) => (db.prepare(sql).get(p) as { n: number }).n
   if (conditions.length === 0) return one('SELECT COUNT(*) AS n FROM customers')

@@ -133,6 +133,45 @@ describe('exports', () => {
     expect(readdirSync(studio.paths.exports)).toEqual(['orders-20261120-120000.csv'])
   })
 
+  it('exports only the customers the list shows with its filters', async () => {
+    await fill(studio)
+    for (const [name, phone, relClass, tags] of [
+      ['王芳', '13700000001', 'A', ['宝妈']],
+      ['王小丽', '13700000002', 'B', ['宝妈', '老客户']],
+      ['张伟', '13700000003', 'A', ['上班族']],
+      ['王强', '13700000004', 'C', []],
+    ] as const) {
+      await studio.invoke('customers', 'create', { name, phones: [phone], relClass, tags: [...tags] })
+    }
+    const exported = async (filter: object, file: string) => {
+      const out = await studio.invoke('exports', 'run', { entity: 'customers', format: 'csv', path: join(dir, file), filter })
+      const rows = Papa.parse<string[]>(readFileSync(out.path, 'utf8').slice(1), { skipEmptyLines: true }).data.slice(1)
+      const listed = await studio.invoke('customers', 'list', { ...filter, limit: 500 })
+      // The same customers the list counts and shows, whatever its page size.
+      expect(out.rows).toBe(listed.total)
+      expect(rows.map((r) => r[0]).sort()).toEqual(listed.rows.map((c) => c.name).sort())
+      return rows.map((r) => r[0])
+    }
+    expect((await exported({ search: '王' }, 'wang.csv')).sort()).toEqual(['王小丽', '王强', '王芳'])
+    expect((await exported({ relClass: ['A'], tags: ['宝妈'] }, 'a-mums.csv'))).toEqual(['王芳'])
+    expect((await exported({ tags: ['宝妈', '老客户'] }, 'both.csv'))).toEqual(['王小丽'])
+    expect(await exported({ search: '没有这个人' }, 'none.csv')).toEqual([])
+    // Without a filter, everybody.
+    const all = await studio.invoke('exports', 'run', { entity: 'customers', format: 'xlsx', path: join(dir, 'all.xlsx') })
+    expect(all.rows).toBe(customers(studio).length)
+    // Named as a filtered export in the exports folder: the A-class customers of fill() and 王芳 and 张伟.
+    const named = await studio.invoke('exports', 'run', { entity: 'customers', format: 'csv', filter: { relClass: ['A'] } })
+    expect(named).toMatchObject({ fileName: 'customers-filtered-20261120-120000.csv', rows: 3 })
+  })
+
+  it('refuses list filters on anything but customers, naming the field', async () => {
+    await expect(studio.invoke('exports', 'run', { entity: 'products', format: 'csv', path: join(dir, 'p.csv'), filter: { relClass: ['A'] } })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [{ path: 'filter', message: expect.stringContaining('customer') }] },
+    })
+    expect(existsSync(join(dir, 'p.csv'))).toBe(false)
+  })
+
   it('leaves no file behind when it cannot write', async () => {
     await fill(studio)
     const blocker = join(dir, 'not-a-folder')

@@ -10,8 +10,12 @@ import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { CSV_BOM, csvLine, neutralizeCell } from './cells'
 import { requireContacts } from '../permissions'
+import { customerConditions } from '../customers/repository'
+import type { z } from 'zod'
+import type { CustomerFilter } from '../../../src-shared/schemas'
 
 type Cell = string | number
+type Filter = z.output<typeof CustomerFilter>
 type Row = Cell[]
 
 const yuan = (fen: number) => formatFen(fen).replace(/,/g, '')
@@ -33,17 +37,20 @@ interface Source {
  * so an export imports back into an empty studio as the same records. Derived
  * figures follow for reading; the importer ignores them.
  */
-function sourceOf(db: Db, entity: ImportEntity): Source {
+function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, timezoneOffset: string): Source {
   if (entity === 'customers') {
+    // With a filter, the customers the list shows with it (customerConditions is the list's own), in the book's order.
+    const { conditions, params } = filter ? customerConditions(db, filter, timezoneOffset) : { conditions: [], params: {} }
+    const where = conditions.length ? `WHERE ${conditions.map((c) => c.sql).join(' AND ')}` : ''
     const stmt = db.prepare(
       `SELECT c.name, c.wechat_id, c.phones, c.addresses, c.tags, c.rel_class, c.segment, m.invite_code, c.notes,
               c.order_count, c.total_spent_fen, c.last_purchase_at, c.created_at
-       FROM customers c LEFT JOIN members m ON m.id = c.owner_member_id ORDER BY c.rowid`,
+       FROM customers c LEFT JOIN members m ON m.id = c.owner_member_id ${where} ORDER BY c.rowid`,
     )
     return {
       headers: ['姓名', '微信号', '手机', '地址', '标签', '客户分类', '消费群体', '归属会员邀请码', '备注', '订单数', '消费总额', '最近购买', '建档时间'],
       *rows() {
-        for (const r of stmt.raw().iterate() as Iterable<[string, string | null, string, string, string, string, Segment | null, string | null, string, number, number, string | null, string]>) {
+        for (const r of stmt.raw().iterate(params) as Iterable<[string, string | null, string, string, string, string, Segment | null, string | null, string, number, number, string | null, string]>) {
           yield [r[0], r[1] ?? '', list(r[2]).join(','), list(r[3]).join(' | '), tagCell(list(r[4])), r[5], r[6] ? SEGMENT_LABELS[r[6]].zh : '', r[7] ?? '', r[8], r[9], yuan(r[10]), r[11] ?? '', r[12]]
         }
       },
@@ -132,10 +139,10 @@ function stamp(now: Date, timezone: string): string {
 }
 
 export const exportsHandlers: ServiceHandlers<'exports'> = {
-  run: async ({ entity, format, path }, ctx) => {
+  run: async ({ entity, format, path, filter }, ctx) => {
     // Exports carry phones and addresses in full: only for roles that may see them.
     if (entity !== 'products') requireContacts(ctx, 'exports.run')
-    const target = path ? resolve(path) : join(ctx.paths.exports, `${entity}-${stamp(ctx.clock.now(), ctx.timezone())}.${format}`)
+    const target = path ? resolve(path) : join(ctx.paths.exports, `${entity}${filter ? '-filtered' : ''}-${stamp(ctx.clock.now(), ctx.timezone())}.${format}`)
     try {
       mkdirSync(dirname(target), { recursive: true })
     } catch (err) {
@@ -146,7 +153,7 @@ export const exportsHandlers: ServiceHandlers<'exports'> = {
     // A reader of its own: the export streams from one consistent snapshot while the console keeps working.
     const reader = new Database(ctx.paths.database, { readonly: true, fileMustExist: true, nativeBinding: ctx.nativeBinding })
     try {
-      const source = sourceOf(reader, entity)
+      const source = sourceOf(reader, entity, filter, zoneOffset(ctx.timezone(), ctx.clock.now()))
       const rows = format === 'csv' ? await writeCsv(temp, source) : await writeXlsx(temp, source, SHEET_NAMES[entity])
       renameSync(temp, target)
       return { path: target, fileName: basename(target), rows }

@@ -1,3 +1,4 @@
+import type { CustomerFilter } from '@shared/schemas'
 import type { ImportEntity } from '@shared/vocabulary'
 import type { OrchardHostBridge } from '@shared/transport'
 import { HTTP_DOWNLOAD, HTTP_UPLOAD } from '@shared/transport'
@@ -30,19 +31,19 @@ export const host = {
     return { path: await uploadFile(file), name: file.name }
   },
 
-  /** Exports an entity and gives the file to the user (save dialog, or a download). */
-  async saveExport(entity: ImportEntity, format: 'csv' | 'xlsx'): Promise<{ fileName: string; rows: number } | null> {
+  /** Exports an entity (customers: optionally only those the list's filters show) and gives the file to the user (save dialog, or a download). */
+  async saveExport(entity: ImportEntity, format: 'csv' | 'xlsx', filter?: CustomerFilter): Promise<{ fileName: string; rows: number } | null> {
     if (window.orchardHost) {
       const path = await window.orchardHost.pickSavePath({
         title: '导出 / Export',
-        defaultName: `${entity}-${new Date().toISOString().slice(0, 10)}.${format}`,
+        defaultName: `${entity}${filter ? '-filtered' : ''}-${new Date().toISOString().slice(0, 10)}.${format}`,
         filters: [{ name: format.toUpperCase(), extensions: [format] }],
       })
       if (!path) return null
-      const result = await api.exports.run({ entity, format, path })
+      const result = await api.exports.run({ entity, format, path, filter })
       return { fileName: result.fileName, rows: result.rows }
     }
-    const result = await api.exports.run({ entity, format })
+    const result = await api.exports.run({ entity, format, filter })
     triggerDownload(`${HTTP_DOWNLOAD}?path=${encodeURIComponent(result.path)}&token=${encodeURIComponent(browserToken())}`, result.fileName)
     return { fileName: result.fileName, rows: result.rows }
   },

@@ -40,6 +40,15 @@ export class CustomersPage {
     await expect(this.table()).toHaveAttribute('data-total', String(total))
   }
 
+  /** Exports from the toolbar: the filtered list or everybody; returns the downloaded file. */
+  async export(scope: 'filtered' | 'all', format: 'csv' | 'xlsx'): Promise<{ fileName: string; path: string }> {
+    await this.page.getByTestId('customers-export').click()
+    const download = this.page.waitForEvent('download')
+    await this.page.getByTestId(`customers-export-${scope}-${format}`).click()
+    const file = await download
+    return { fileName: file.suggestedFilename(), path: await file.path() }
+  }
+
   drawer() {
     return this.page.getByTestId('customer-drawer')
   }

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Papa from 'papaparse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..', '..')
@@ -52,6 +53,26 @@ describe('orchard', () => {
     const out = join(dir, 'customers.csv')
     expect(orchard(['export', 'customers', out]).code).toBe(0)
     expect(readFileSync(out, 'utf8').startsWith('\uFEFF姓名')).toBe(true)
+    const everyone = readFileSync(out, 'utf8').trim().split('\n').length - 1
+
+    // The list's filters narrow a customer export: A-class mums, every row saying so.
+    const mums = join(dir, 'a-mums.csv')
+    const filtered = orchard(['export', 'customers', mums, '--class', 'A', '--tag', '宝妈', '--json'])
+    expect(filtered.code).toBe(0)
+    const rows = Papa.parse<string[]>(readFileSync(mums, 'utf8').slice(1), { header: false, skipEmptyLines: true }).data
+    expect(rows[0].slice(0, 6)).toEqual(['姓名', '微信号', '手机', '地址', '标签', '客户分类'])
+    expect(JSON.parse(filtered.out).rows).toBe(rows.length - 1)
+    expect(rows.length - 1).toBeGreaterThan(0)
+    expect(rows.length - 1).toBeLessThan(everyone)
+    for (const r of rows.slice(1)) {
+      expect(r[5]).toBe('A')
+      expect(r[4].split(',')).toContain('宝妈')
+    }
+    const badClass = orchard(['export', 'customers', join(dir, 'z-class.csv'), '--class', 'Z'])
+    expect(badClass.code).not.toBe(0)
+    expect(badClass.err).toContain('filter.relClass')
+    expect(existsSync(join(dir, 'z-class.csv'))).toBe(false)
+
     const pdf = orchard(['export', 'customers', join(dir, 'x.pdf')])
     expect(pdf.code).toBe(2)
     expect(pdf.err).toContain('.csv')

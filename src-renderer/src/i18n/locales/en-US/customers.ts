@@ -19,6 +19,9 @@ export default {
   total: '{n} customers',
   create: 'New customer',
   export: 'Export all',
+  exportMenu: 'Export',
+  exportFiltered: 'Filtered list ({n} customers)',
+  exportAll: 'All customers',
   columns: {
     name: 'Name',
     phone: 'Phone',

@@ -17,6 +17,9 @@ export default {
   total: '共 {n} 位客户',
   create: '新建客户',
   export: '导出全部',
+  exportMenu: '导出',
+  exportFiltered: '筛选结果（{n} 位客户）',
+  exportAll: '全部客户',
   columns: {
     name: '姓名',
     phone: '手机',
