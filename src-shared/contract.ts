@@ -73,14 +73,16 @@ const recordsContract = {
   },
   backups: {
     list: query(S.Empty, z.array(S.Backup)),
-    create: command(S.Empty, S.Backup),
-    restore: command(z.object({ fileName: z.string().min(1) }), z.object({ restored: z.string(), safetyBackup: z.string() })),
+    /** `jobId`: report the copy's progress as job.progress events (kind 'backup'). */
+    create: command(S.JobOnly, S.Backup),
+    /** Progress (kind 'restore'): the safety backup of the current data, then the restore itself. */
+    restore: command(z.object({ fileName: z.string().min(1), jobId: z.string().optional() }), z.object({ restored: z.string(), safetyBackup: z.string() })),
   },
   demo: {
     /** Replace the studio's data with the generated demo studio (a safety backup is taken first). */
-    seed: command(z.object({ seed: z.number().int().optional() }).default({}), z.object({ customers: z.number().int(), orders: z.number().int() })),
+    seed: command(z.object({ seed: z.number().int().optional(), jobId: z.string().optional() }).default({}), z.object({ customers: z.number().int(), orders: z.number().int() })),
     /** Start an empty studio (a safety backup is taken first). */
-    clear: command(S.Empty, S.Ok),
+    clear: command(S.JobOnly, S.Ok),
   },
 } as const
 

@@ -17,6 +17,8 @@ export const IsoTime = z.string()
 export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
 export const Fen = z.number().int()
 export const Empty = z.object({}).strict().optional().default({})
+/** A long command's only input: the id its job.progress events carry, when the caller follows them. */
+export const JobOnly = z.object({ jobId: z.string().optional() }).strict().optional().default({})
 export const Ok = z.object({ ok: z.literal(true) })
 
 export const RelClass = z.enum(REL_CLASSES)

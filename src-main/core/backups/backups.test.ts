@@ -195,6 +195,44 @@ describe('restore', () => {
   })
 })
 
+describe('progress', () => {
+  it('reports a backup and a restore to the console that follows the job', async () => {
+    // Enough customers for the copy to take several steps of a hundred pages.
+    const at = new Date().toISOString()
+    const insert = ctx.db.prepare('INSERT INTO customers (id, name, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+    ctx.db.transaction(() => {
+      for (let i = 0; i < 3000; i++) insert.run(`p-${i}`, `客户${i}`, '备注'.repeat(200), at, at)
+    })()
+    const progress = () => events.filter((e) => e.event === 'job.progress').map((e) => e.payload as { jobId: string; kind: string; phase: string; done: number; total: number })
+
+    const backup = await backupsHandlers.create({ jobId: 'b1' }, ctx)
+    const copied = progress()
+    expect(new Set(copied.map((p) => `${p.jobId}/${p.kind}/${p.phase}`))).toEqual(new Set(['b1/backup/backup']))
+    // The first event says how many pages there are to copy (the steps in between are
+    // throttled to ten a second, which a copy this small does not last), the last that it is complete.
+    expect(copied[0].total).toBeGreaterThan(100)
+    expect(copied[0].done).toBe(0)
+    const pages = copied.slice(0, -1)
+    expect(pages.every((p, i) => p.done <= p.total && (i === 0 || p.done >= pages[i - 1].done))).toBe(true)
+    expect(copied.at(-1)).toMatchObject({ done: 1, total: 1 })
+
+    events.length = 0
+    now = new Date('2026-11-23T08:00:00Z')
+    await backupsHandlers.restore({ fileName: backup.fileName, jobId: 'r1' }, ctx)
+    const phases = progress().map((p) => p.phase)
+    // First the safety copy of the current data, then the restore; the console hears of both.
+    expect(phases[0]).toBe('safety-backup')
+    expect(phases.at(-1)).toBe('restore')
+    expect(phases.indexOf('restore')).toBeGreaterThan(phases.lastIndexOf('safety-backup'))
+    expect(progress().every((p) => p.jobId === 'r1' && p.kind === 'restore')).toBe(true)
+
+    // Without a job id nothing is reported.
+    events.length = 0
+    await backupsHandlers.create({}, ctx)
+    expect(progress()).toEqual([])
+  })
+})
+
 describe('automatic backups', () => {
   it('take one a day and prune those older than the kept days, leaving manual ones alone', async () => {
     writeSettings(ctx.db, { autoBackup: true, backupKeepDays: 3 })

@@ -66,6 +66,40 @@ function freeBackupName(paths: DataPaths, kind: BackupKind, at: Date): string {
   return name
 }
 
+/** Pages of a copy through the backup API done so far, of all of them. */
+export type PageProgress = (done: number, total: number) => void
+
+/** Pages the backup API copies a step (its own default); the event loop turns between steps. */
+const PAGES_PER_STEP = 100
+
+/** The backup API's options for a copy that reports its progress. */
+function copyOptions(onProgress?: PageProgress): Database.BackupOptions | undefined {
+  if (!onProgress) return undefined
+  return {
+    progress: ({ totalPages, remainingPages }) => {
+      onProgress(totalPages - remainingPages, totalPages)
+      return PAGES_PER_STEP
+    },
+  }
+}
+
+/**
+ * A long command's job.progress events, when its caller follows them (`jobId`): the
+ * phase changes and the end always, steps in between at most ten times a second.
+ */
+export function jobProgress(ctx: CoreContext, jobId: string | undefined, kind: string): (phase: string, done: number, total: number) => void {
+  let last = 0
+  let lastPhase = ''
+  return (phase, done, total) => {
+    if (!jobId) return
+    const now = performance.now()
+    if (phase === lastPhase && done < total && now - last < 100) return
+    last = now
+    lastPhase = phase
+    ctx.emit('job.progress', { jobId, kind, phase, done, total })
+  }
+}
+
 /**
  * Writes a consistent copy of `db` through SQLite's online backup API (safe while the
  * console keeps writing), as one self-contained file in rollback-journal mode. The copy
@@ -74,7 +108,14 @@ function freeBackupName(paths: DataPaths, kind: BackupKind, at: Date): string {
  * `destination` is any file path (the CLI's `orchard backup FILE`); by default the file
  * goes to the data folder's backups/ under a name that says its kind and time.
  */
-export async function createBackup(db: Db, paths: DataPaths, kind: BackupKind, destination?: string, now: Date = new Date()): Promise<Backup> {
+export async function createBackup(
+  db: Db,
+  paths: DataPaths,
+  kind: BackupKind,
+  destination?: string,
+  now: Date = new Date(),
+  onProgress?: PageProgress,
+): Promise<Backup> {
   let target: string
   if (destination) {
     target = resolve(destination)
@@ -86,7 +127,7 @@ export async function createBackup(db: Db, paths: DataPaths, kind: BackupKind, d
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
   rmSync(temp, { force: true })
   try {
-    await db.backup(temp)
+    await db.backup(temp, copyOptions(onProgress))
     // The copy carries the live database's WAL flag; switch it to a plain journal so the
     // backup is one file that opens read-only without leaving -wal/-shm files beside it.
     db.prepare('ATTACH DATABASE ? AS orchard_backup_copy').run(temp)
@@ -193,18 +234,18 @@ export function validateBackupFile(source: string, nativeBinding?: string): { sc
  * to this build's schema. The caller guarantees that no connection of this process is
  * open on the live database.
  */
-async function writeIntoLive(paths: DataPaths, source: string, nativeBinding?: string): Promise<void> {
+async function writeIntoLive(paths: DataPaths, source: string, nativeBinding?: string, onProgress?: PageProgress): Promise<void> {
   const src = openSource(source, nativeBinding)
   try {
     try {
-      await src.backup(paths.database)
+      await src.backup(paths.database, copyOptions(onProgress))
     } catch (err) {
       // A damaged live file cannot even be opened as the backup's destination. Nothing
       // holds it open (the caller closed its connection), so its stale -wal/-shm go
       // with it: replaying them over the restored pages would corrupt them again.
       if (!/not a database|malformed|corrupt/i.test((err as Error).message)) throw err
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${paths.database}${suffix}`, { force: true })
-      await src.backup(paths.database)
+      await src.backup(paths.database, copyOptions(onProgress))
     }
   } catch (err) {
     throw new OrchardError('restore_failed', `恢复失败：${(err as Error).message} / restore failed`, {
@@ -293,25 +334,30 @@ function nativeBindingOf(ctx: CoreContext): string | undefined {
 export const backupsHandlers: ServiceHandlers<'backups'> = {
   list: (_input, ctx) => listBackups(ctx.paths),
 
-  create: async (_input, ctx) => {
-    const backup = await createBackup(ctx.db, ctx.paths, 'manual', undefined, ctx.clock.now())
+  create: async ({ jobId }, ctx) => {
+    const report = jobProgress(ctx, jobId, 'backup')
+    const backup = await createBackup(ctx.db, ctx.paths, 'manual', undefined, ctx.clock.now(), (done, total) => report('backup', done, total))
+    report('backup', 1, 1)
     ctx.emit('data.changed', { entities: ['backups'] })
     return backup
   },
 
-  restore: async ({ fileName }, ctx) => {
+  restore: async ({ fileName, jobId }, ctx) => {
+    const report = jobProgress(ctx, jobId, 'restore')
     const source = backupByName(ctx.paths, fileName)
     const nativeBinding = nativeBindingOf(ctx)
     validateBackupFile(source, nativeBinding)
     // The live database is healthy here (the core has it open), so the safety copy
     // comes from the open connection before it is closed.
-    const safety = await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now())
+    const safety = await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
     ctx.db.close()
     try {
-      await writeIntoLive(ctx.paths, source, nativeBinding)
+      await writeIntoLive(ctx.paths, source, nativeBinding, (done, total) => report('restore', done, total))
+      // Bringing the restored studio to this build's schema (writeIntoLive's last step) has no steps to count.
     } finally {
       ctx.reopen()
     }
+    report('restore', 1, 1)
     ctx.emit('data.changed', { entities: ALL_ENTITIES })
     return { restored: fileName, safetyBackup: safety.fileName }
   },

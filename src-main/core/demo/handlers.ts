@@ -1,5 +1,5 @@
 import { AREAS } from '../areas'
-import { ALL_ENTITIES, createBackup } from '../backups/handlers'
+import { ALL_ENTITIES, createBackup, jobProgress } from '../backups/handlers'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { readInternal, writeInternal } from '../settings/settings'
 import { clearStudio, DEFAULT_DEMO_SEED, seedDemoStudio } from './seed'
@@ -42,18 +42,27 @@ function seedWholeDemo(ctx: CoreContext, seed = DEFAULT_DEMO_SEED): { customers:
 }
 
 export const demoHandlers: ServiceHandlers<'demo'> = {
-  seed: async ({ seed }, ctx) => {
-    await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now())
+  seed: async ({ seed, jobId }, ctx) => {
+    const report = jobProgress(ctx, jobId, 'demo-seed')
+    await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
+    // One transaction: it has no steps the console could hear of before it ends.
+    report('seed', 0, 0)
+    await new Promise<void>((resolve) => setImmediate(resolve))
     const result = seedWholeDemo(ctx, seed)
+    report('seed', 1, 1)
     writeInternal(ctx.db, 'demo', true)
     writeInternal(ctx.db, 'initialized', true)
     ctx.emit('data.changed', { entities: ALL_ENTITIES })
     return result
   },
 
-  clear: async (_input, ctx) => {
-    await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now())
+  clear: async ({ jobId }, ctx) => {
+    const report = jobProgress(ctx, jobId, 'demo-clear')
+    await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
+    report('clear', 0, 0)
+    await new Promise<void>((resolve) => setImmediate(resolve))
     clearWholeStudio(ctx)
+    report('clear', 1, 1)
     writeInternal(ctx.db, 'demo', false)
     writeInternal(ctx.db, 'initialized', true)
     ctx.emit('data.changed', { entities: ALL_ENTITIES })

@@ -3,6 +3,7 @@ import type { ImportPreview, ImportResult } from '@shared/schemas'
 import type { ImportEntity } from '@shared/vocabulary'
 import { api, onEvent, OrchardClientError } from '@/api/client'
 import { host } from '@/api/host'
+import { newJobId } from '@/composables/jobProgress'
 
 export type ImportFormat = 'auto' | 'orchard' | 'shopify'
 export type ImportMode = 'all-or-nothing' | 'valid-rows'
@@ -25,11 +26,6 @@ function located(err: unknown): LocatedError {
     return { code: err.code, message: err.message, details }
   }
   return { code: 'internal', message: err instanceof Error ? err.message : String(err), details: {} }
-}
-
-function newJobId(): string {
-  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID()
-  return `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
 }
 
 /**
@@ -134,7 +130,7 @@ export function createImportWizard() {
 
   async function run(mode: ImportMode = state.mode) {
     if (!state.entity || !state.file || state.running) return
-    const jobId = newJobId()
+    const jobId = newJobId('import')
     state.mode = mode
     state.running = true
     state.runError = null

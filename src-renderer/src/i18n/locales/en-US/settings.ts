@@ -45,6 +45,7 @@ export default {
     keepSuffix: 'days',
     hint: 'Backups use SQLite’s online backup and never interrupt work in progress; the files are in the data folder’s backups directory.',
     now: 'Back up now',
+    copying: 'Backing up {percent}%',
     time: 'Taken at',
     kindTitle: 'Kind',
     size: 'Size',
@@ -82,6 +83,13 @@ export default {
     invalid: 'Enter a full address starting with https://',
   },
   busyHint: 'Please wait, and keep Orchard open until it finishes',
+  phases: {
+    'safety-backup': 'Keeping the current data as a backup first',
+    'restore': 'Writing the backup’s data back',
+    'seed': 'Generating the demo studio',
+    'clear': 'Emptying the studio',
+    'backup': 'Copying the data',
+  },
   saved: 'Settings saved',
   loadFailed: 'Could not load settings',
 } satisfies typeof zh

@@ -43,6 +43,7 @@ export default {
     keepSuffix: '天',
     hint: '备份使用 SQLite 在线备份，不会打断正在进行的工作；文件保存在数据文件夹的 backups 目录。',
     now: '立即备份',
+    copying: '备份中 {percent}%',
     time: '备份时间',
     kindTitle: '类型',
     size: '大小',
@@ -80,6 +81,13 @@ export default {
     invalid: '请填写以 https:// 开头的完整地址',
   },
   busyHint: '请稍候，完成前请不要关闭果园',
+  phases: {
+    'safety-backup': '先把当前数据另存为一份备份',
+    'restore': '正在写回备份的数据',
+    'seed': '正在生成演示工作室',
+    'clear': '正在清空工作室的数据',
+    'backup': '正在复制数据',
+  },
   saved: '已保存设置',
   loadFailed: '设置加载失败',
 }

@@ -1,0 +1,27 @@
+import { expect, test } from './fixtures'
+import { CustomersPage } from './page-models/customers'
+
+test('a manager backs up, and restores the backup from Settings after a mistake', async ({ page, studio }) => {
+  await page.getByTestId('nav-settings').click()
+  await page.getByTestId('settings-backup-now').click()
+  await expect(page.getByText(/已备份：orchard-manual-/)).toBeVisible()
+  const manual = page.getByTestId('settings-backups').locator('tr', { hasText: 'orchard-manual-' })
+  await expect(manual).toHaveCount(1)
+
+  // The mistake: a customer that should not be there.
+  await studio.core.invoke('customers', 'create', { name: '误建客户', phones: ['13600001111'] })
+
+  await manual.getByRole('button', { name: '恢复' }).click()
+  await page.locator('.n-dialog').getByRole('button', { name: '恢复' }).click()
+  await expect(page.getByText('已恢复', { exact: true })).toBeVisible()
+  await expect(page.getByTestId('settings-busy')).toBeHidden()
+  // What was replaced is kept as a backup of its own, offered like the others.
+  await expect(page.getByTestId('settings-backups').locator('tr', { hasText: 'orchard-pre-restore-' })).toHaveCount(1)
+  await page.locator('.n-dialog').getByRole('button', { name: '确定' }).click()
+
+  const customers = new CustomersPage(page)
+  await customers.open()
+  await customers.search('误建客户')
+  await customers.expectTotal(0)
+  expect((await studio.core.invoke('customers', 'list', { search: '误建客户' })).total).toBe(0)
+})
