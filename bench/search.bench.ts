@@ -83,6 +83,7 @@ const phoneFragment = somePhone.slice(-8, -2)
 const cases: { label: string; query: CustomerListQuery; search?: string }[] = [
   { label: 'first page, newest first', query: {} },
   { label: 'class A + 务实羊毛党, by total spent', query: { relClass: ['A'], segment: ['bargain'], sort: { field: 'totalSpentFen', dir: 'desc' } } },
+  { label: '务实羊毛党 alone, by name', query: { segment: ['bargain'], sort: { field: 'name', dir: 'asc' } } },
   { label: 'by last purchase', query: { sort: { field: 'lastPurchaseAt', dir: 'desc' } } },
   { label: `tag ${topTag}`, query: { tags: [topTag] } },
   { label: 'search 王 (1 character)', query: { search: '王' }, search: '王' },

@@ -6,7 +6,7 @@ import { CustomerInput, CustomerListQuery } from '../../../src-shared/schemas'
 import { openDatabase, type Db } from '../db/connection'
 import { normalizePhone } from './phone'
 import { catchUpSearchIndex, completeSearchIndex, searchIndexLag } from './searchIndex'
-import { createCustomer, listCustomers, updateCustomer } from './repository'
+import { createCustomer, customerConditions, listCustomers, updateCustomer } from './repository'
 
 let dir: string
 let db: Db
@@ -157,6 +157,8 @@ describe('list planning', () => {
       { tags: ['宝妈'], sort: { field: 'orderCount', dir: 'asc' } },
       { tags: ['宝妈', '学生党'], search: '李', sort: { field: 'createdAt', dir: 'desc' } },
       { relClass: ['B', 'C'], sort: { field: 'name', dir: 'desc' }, offset: 40 },
+      { segment: ['bargain', 'family'], sort: { field: 'totalSpentFen', dir: 'desc' }, offset: 10 },
+      { segment: ['trend'], tags: ['上班族'], sort: { field: 'name', dir: 'asc' } },
     ]
     const compare = () => {
     for (const raw of queries) {
@@ -180,5 +182,13 @@ describe('list planning', () => {
     compare()
     completeSearchIndex(db)
     compare()
+  })
+
+  it('counts a segment without a class in the class index, never reading every customer', () => {
+    const { conditions, params } = customerConditions(db, CustomerListQuery.parse({ segment: ['bargain'] }))
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT COUNT(*) AS n FROM customers c WHERE ${conditions.map((c) => c.sql).join(' AND ')}`)
+      .all(params) as { detail: string }[]
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING COVERING INDEX customers_class \(rel_class=\? AND segment=\?\)/)
   })
 })

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Customer, CustomerInput, CustomerListQuery } from '../../../src-shared/schemas'
+import { REL_CLASSES } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
 import { buildSearchQuery } from '../db/searchText'
 import { newId } from '../ids'
@@ -128,7 +129,9 @@ export function customerConditions(db: Db, q: CustomerFilter, timezoneOffset = '
   }
   if (q.segment?.length) {
     const list = inList('seg', q.segment)
-    conditions.push({ sql: `c.segment IN (${list})`, probe: `+c.segment IN (${list})` })
+    // Segments are indexed after the class (customers_class): without a class filter, every class.
+    const classes = q.relClass?.length ? '' : `c.rel_class IN (${REL_CLASSES.map((c) => `'${c}'`).join(', ')}) AND `
+    conditions.push({ sql: `${classes}c.segment IN (${list})`, probe: `+c.segment IN (${list})` })
   }
   if (q.rfm?.length) {
     const list = inList('rfm', q.rfm)
