@@ -18,7 +18,7 @@ import { DateReader } from '../src-main/core/imports/values'
  *   node --import tsx bench/import.bench.ts
  */
 const ROWS = 100_000
-const RUNS = 3
+const RUNS = 5
 const work = join(import.meta.dirname, '.work', 'import')
 mkdirSync(work, { recursive: true })
 const csv = join(work, `customers-${ROWS}.csv`)
