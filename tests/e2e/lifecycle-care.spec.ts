@@ -48,7 +48,7 @@ test('a member timeline opens from the care list and shows the care step just do
   await studio.core.invoke('care', 'complete', { ids: [task.id], status: 'done', note: '电话聊了二十分钟' })
   await care.open()
   await page.getByTestId('care-status').getByText('已完成').click()
-  await care.rows().filter({ hasText: task.title }).getByTestId('care-member-link').first().click()
+  await care.task(task.id).getByTestId('care-member-link').click()
   const drawer = page.getByTestId('timeline-drawer')
   await expect(drawer).toBeVisible()
   await expect(drawer.getByTestId('member-timeline')).toHaveAttribute('data-member', task.memberId!)

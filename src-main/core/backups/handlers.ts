@@ -7,6 +7,7 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { openDatabase, type Db } from '../db/connection'
 import { LATEST_SCHEMA_VERSION } from '../db/migrations'
 import type { DataPaths } from '../paths'
+import { jobProgress } from '../progress'
 import { readSettings } from '../settings/settings'
 
 export type BackupKind = Backup['kind']
@@ -80,23 +81,6 @@ function copyOptions(onProgress?: PageProgress): Database.BackupOptions | undefi
       onProgress(totalPages - remainingPages, totalPages)
       return PAGES_PER_STEP
     },
-  }
-}
-
-/**
- * A long command's job.progress events, when its caller follows them (`jobId`): the
- * phase changes and the end always, steps in between at most ten times a second.
- */
-export function jobProgress(ctx: CoreContext, jobId: string | undefined, kind: string): (phase: string, done: number, total: number) => void {
-  let last = 0
-  let lastPhase = ''
-  return (phase, done, total) => {
-    if (!jobId) return
-    const now = performance.now()
-    if (phase === lastPhase && done < total && now - last < 100) return
-    last = now
-    lastPhase = phase
-    ctx.emit('job.progress', { jobId, kind, phase, done, total })
   }
 }
 

@@ -1,6 +1,7 @@
 import { AREAS } from '../areas'
-import { ALL_ENTITIES, createBackup, jobProgress } from '../backups/handlers'
+import { ALL_ENTITIES, createBackup } from '../backups/handlers'
 import type { CoreContext, ServiceHandlers } from '../context'
+import { jobProgress } from '../progress'
 import { readInternal, writeInternal } from '../settings/settings'
 import { clearStudio, DEFAULT_DEMO_SEED, seedDemoStudio } from './seed'
 

@@ -3,7 +3,9 @@ import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import ExcelJS from 'exceljs'
+import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
+import type { CustomerFilter } from '../../../src-shared/schemas'
 import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
 import { zoneOffset } from '../clock'
 import type { ServiceHandlers } from '../context'
@@ -11,8 +13,6 @@ import type { Db } from '../db/connection'
 import { CSV_BOM, csvLine, neutralizeCell } from './cells'
 import { requireContacts } from '../permissions'
 import { customerConditions } from '../customers/repository'
-import type { z } from 'zod'
-import type { CustomerFilter } from '../../../src-shared/schemas'
 
 type Cell = string | number
 type Filter = z.output<typeof CustomerFilter>

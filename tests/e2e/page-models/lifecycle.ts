@@ -154,6 +154,11 @@ export class CarePage {
     return this.table().locator('tbody tr').filter({ has: this.page.locator('td') }).filter({ hasNot: this.page.getByTestId('care-script') })
   }
 
+  /** One task's row, by its id (titles repeat across members). */
+  task(id: string) {
+    return this.table().locator(`tbody tr[data-task="${id}"]`)
+  }
+
   count(key: 'total' | 'open' | 'done' | 'skipped' | 'overdue') {
     return this.page.getByTestId(`care-count-${key}`)
   }
