@@ -6,6 +6,7 @@ import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../core/api'
 import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/handlers'
+import { CellError, parseRelClass, parseSegment } from '../core/imports/values'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
 import { startBrowserHost } from '../host/server'
@@ -108,7 +109,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<file>', '目标文件（.csv 或 .xlsx）/ target file (.csv or .xlsx)')
     .option('--search <text>', '客户：只导出搜索到的（姓名、微信号、手机、备注）/ customers: only those a search finds')
     .option('--class <list>', '客户：只导出这些分类，如 A,B / customers: only these classes, e.g. A,B', listOption)
-    .option('--segment <list>', '客户：只导出这些消费群体 / customers: only these segments', listOption)
+    .option('--segment <list>', '客户：只导出这些消费群体，如 务实羊毛党 / customers: only these segments, e.g. bargain', listOption)
     .option('--tag <tag>', '客户：只导出带这个标签的（可重复，须全部带有）/ customers: only those with this tag (repeatable: all of them)', collect, [])
     .action(async (entityArg: string, file: string, o: { search?: string; class?: string[]; segment?: string[]; tag: string[] }, cmd: Command) => {
       const g = globals(cmd)
@@ -118,7 +119,19 @@ export async function runCli(argv: string[]): Promise<number> {
         throw new UsageError(`只能导出为 .csv 或 .xlsx 文件 / only .csv or .xlsx files can be written: ${file}`, { file, value: ext || '(none)' })
       }
       const filtered = o.search !== undefined || o.class || o.segment || o.tag.length > 0
-      const filter = filtered ? { search: o.search, relClass: o.class, segment: o.segment, tags: o.tag.length ? o.tag : undefined } : undefined
+      // Classes and segments as people write them (A类, 务实羊毛党, 羊毛党) or by their codes.
+      const read = <T>(option: string, values: string[] | undefined, parse: (s: string) => T) =>
+        values?.map((v) => {
+          try {
+            return parse(v)
+          } catch (err) {
+            if (!(err instanceof CellError)) throw err
+            throw new UsageError(`${option} ${v}：${err.reason}`, { option, value: v })
+          }
+        })
+      const filter = filtered
+        ? { search: o.search, relClass: read('--class', o.class, parseRelClass), segment: read('--segment', o.segment, parseSegment), tags: o.tag.length ? o.tag : undefined }
+        : undefined
       const result = await open(g).invoke('exports', 'run', { entity, format: ext === '.csv' ? 'csv' : 'xlsx', path: resolve(file), filter })
       if (g.json) return out(JSON.stringify(result))
       out(`已导出 ${result.rows} 行到 ${result.path} / exported ${result.rows} rows to ${result.path}`)

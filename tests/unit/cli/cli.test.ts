@@ -68,9 +68,16 @@ describe('orchard', () => {
       expect(r[5]).toBe('A')
       expect(r[4].split(',')).toContain('宝妈')
     }
+    // Segments by their Chinese names, as the console shows them.
+    const bargain = join(dir, 'bargain.csv')
+    expect(orchard(['export', 'customers', bargain, '--segment', '务实羊毛党']).code).toBe(0)
+    const segments = Papa.parse<string[]>(readFileSync(bargain, 'utf8').slice(1), { skipEmptyLines: true }).data.slice(1).map((r) => r[6])
+    expect(segments.length).toBeGreaterThan(0)
+    expect(new Set(segments)).toEqual(new Set(['务实羊毛党']))
+
     const badClass = orchard(['export', 'customers', join(dir, 'z-class.csv'), '--class', 'Z'])
-    expect(badClass.code).not.toBe(0)
-    expect(badClass.err).toContain('filter.relClass')
+    expect(badClass.code).toBe(2)
+    expect(badClass.err).toContain('--class Z')
     expect(existsSync(join(dir, 'z-class.csv'))).toBe(false)
 
     const pdf = orchard(['export', 'customers', join(dir, 'x.pdf')])
