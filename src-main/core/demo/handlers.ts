@@ -42,31 +42,30 @@ function seedWholeDemo(ctx: CoreContext, seed = DEFAULT_DEMO_SEED): { customers:
   })()
 }
 
+/**
+ * Replaces the studio's data: a safety backup of what is there first (its copy reported
+ * page by page), then `work` in one transaction, which has no steps the console could
+ * hear of before it ends, and the studio's marks.
+ */
+async function replaceStudio<T>(ctx: CoreContext, jobId: string | undefined, phase: 'seed' | 'clear', demo: boolean, work: () => T): Promise<T> {
+  const report = jobProgress(ctx, jobId, `demo-${phase}`)
+  await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
+  report(phase, 0, 0)
+  // Lets the phase reach the console before the transaction holds the thread.
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  const result = work()
+  report(phase, 1, 1)
+  writeInternal(ctx.db, 'demo', demo)
+  writeInternal(ctx.db, 'initialized', true)
+  ctx.emit('data.changed', { entities: ALL_ENTITIES })
+  return result
+}
+
 export const demoHandlers: ServiceHandlers<'demo'> = {
-  seed: async ({ seed, jobId }, ctx) => {
-    const report = jobProgress(ctx, jobId, 'demo-seed')
-    await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
-    // One transaction: it has no steps the console could hear of before it ends.
-    report('seed', 0, 0)
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    const result = seedWholeDemo(ctx, seed)
-    report('seed', 1, 1)
-    writeInternal(ctx.db, 'demo', true)
-    writeInternal(ctx.db, 'initialized', true)
-    ctx.emit('data.changed', { entities: ALL_ENTITIES })
-    return result
-  },
+  seed: ({ seed, jobId }, ctx) => replaceStudio(ctx, jobId, 'seed', true, () => seedWholeDemo(ctx, seed)),
 
   clear: async ({ jobId }, ctx) => {
-    const report = jobProgress(ctx, jobId, 'demo-clear')
-    await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
-    report('clear', 0, 0)
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    clearWholeStudio(ctx)
-    report('clear', 1, 1)
-    writeInternal(ctx.db, 'demo', false)
-    writeInternal(ctx.db, 'initialized', true)
-    ctx.emit('data.changed', { entities: ALL_ENTITIES })
+    await replaceStudio(ctx, jobId, 'clear', false, () => clearWholeStudio(ctx))
     return { ok: true as const }
   },
 }

@@ -2,7 +2,7 @@ import type { JobProgress } from '@shared/schemas'
 import { onEvent } from '@/api/client'
 
 /** An id for a long command's job.progress events. */
-export function newJobId(kind: string): string {
+function newJobId(kind: string): string {
   if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID()
   return `${kind}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
 }

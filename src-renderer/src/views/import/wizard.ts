@@ -1,9 +1,9 @@
 import { computed, inject, provide, reactive, ref, type InjectionKey } from 'vue'
 import type { ImportPreview, ImportResult } from '@shared/schemas'
 import type { ImportEntity } from '@shared/vocabulary'
-import { api, onEvent, OrchardClientError } from '@/api/client'
+import { api, OrchardClientError } from '@/api/client'
 import { host } from '@/api/host'
-import { newJobId } from '@/composables/jobProgress'
+import { followJob } from '@/composables/jobProgress'
 
 export type ImportFormat = 'auto' | 'orchard' | 'shopify'
 export type ImportMode = 'all-or-nothing' | 'valid-rows'
@@ -130,31 +130,32 @@ export function createImportWizard() {
 
   async function run(mode: ImportMode = state.mode) {
     if (!state.entity || !state.file || state.running) return
-    const jobId = newJobId('import')
+    const { entity, file } = state
     state.mode = mode
     state.running = true
     state.runError = null
     state.progress = { phase: 'starting', done: 0, total: state.preview?.totalRows ?? 0 }
     state.step = 'mode'
-    const off = onEvent('job.progress', (p) => {
-      if (p.jobId === jobId) state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }
-    })
     try {
-      state.result = await api.imports.run({
-        entity: state.entity,
-        path: state.file.path,
-        format: state.format,
-        ...(state.sheet ? { sheet: state.sheet } : {}),
-        mode,
-        mapping: state.mapping,
-        saveMapping: state.saveMapping,
-        jobId,
-      })
+      state.result = await followJob(
+        'import',
+        (jobId) =>
+          api.imports.run({
+            entity,
+            path: file.path,
+            format: state.format,
+            ...(state.sheet ? { sheet: state.sheet } : {}),
+            mode,
+            mapping: state.mapping,
+            saveMapping: state.saveMapping,
+            jobId,
+          }),
+        (p) => (state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }),
+      )
       state.step = 'result'
     } catch (err) {
       state.runError = located(err)
     } finally {
-      off()
       state.running = false
       state.progress = null
       state.runs++
