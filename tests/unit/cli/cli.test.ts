@@ -1,17 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Papa from 'papaparse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ORCHARD_BIN, runOrchard } from './run'
 
-const root = join(import.meta.dirname, '..', '..', '..')
-const bin = join(root, 'bin', 'orchard.mjs')
 let dir: string
-const orchard = (args: string[], env: NodeJS.ProcessEnv = {}, dataDir = join(dir, 'data')) => {
-  const r = spawnSync(process.execPath, [bin, ...args, '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, ...env } })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
+const orchard = (args: string[], env: NodeJS.ProcessEnv = {}, dataDir = join(dir, 'data')) => runOrchard(args, dataDir, env)
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'orchard-cli-'))
@@ -118,7 +114,7 @@ describe('orchard', () => {
     const renderer = join(dir, 'renderer')
     mkdirSync(renderer, { recursive: true })
     writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>果园</title>')
-    const child = spawn(process.execPath, [bin, 'web', '--json', '--data-dir', join(dir, 'web-data')], {
+    const child = spawn(process.execPath, [ORCHARD_BIN, 'web', '--json', '--data-dir', join(dir, 'web-data')], {
       env: { ...process.env, ORCHARD_RENDERER_DIR: renderer, ORCHARD_FIRST_START: 'empty' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -1,16 +1,11 @@
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runOrchard } from './run'
 
-const root = join(import.meta.dirname, '..', '..', '..')
-const bin = join(root, 'bin', 'orchard.mjs')
 let dir: string
-const orchard = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args, '--data-dir', join(dir, 'data')], { encoding: 'utf8' })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
+const orchard = (...args: string[]) => runOrchard(args, join(dir, 'data'))
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'orchard-cli-ledger-'))

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -7,17 +7,13 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ORCHARD_BIN, runOrchard } from './run'
 
-const root = join(import.meta.dirname, '..', '..', '..')
-const bin = join(root, 'bin', 'orchard.mjs')
 let dir: string
 let members: string[]
 let products: string[]
 const dataDir = () => join(dir, 'data')
-const orchard = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args, '--data-dir', dataDir()], { encoding: 'utf8' })
-  return { code: r.status, out: r.stdout, err: r.stderr }
-}
+const orchard = (...args: string[]) => runOrchard(args, dataDir())
 const ARGS = () => ['packs', 'generate', '--date', '2026-11-24', '--members', members.join(','), '--templates', 'clean-white,red-promo', '--products', products.join(','), '--out', join(dir, 'out'), '--json']
 
 /** Items the database says are done, and the files on disk. */
@@ -49,7 +45,7 @@ describe('orchard packs generate', () => {
     let finished = false
     for (let round = 0; round < 3 && !finished; round++) {
       const before = existsSync(join(dataDir(), 'orchard.db')) ? state().n : 0
-      const child = spawn(process.execPath, [bin, ...ARGS(), '--data-dir', dataDir()], { stdio: 'ignore' })
+      const child = spawn(process.execPath, [ORCHARD_BIN, ...ARGS(), '--data-dir', dataDir()], { stdio: 'ignore' })
       const exited = once(child, 'exit')
       // Wait until this run has finished something, then kill it a random moment later.
       while (child.exitCode === null && state().n <= before) await sleep(40)

@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { ORCHARD_BIN } from './run'
 import { runCli } from '../../../src-main/cli/main'
 import { createCore } from '../../../src-main/core/api'
 import { importAndPost, ledgerTotals, seedTeam } from '../../../src-main/core/sync/ledgerStudio.testkit'
 
-const root = join(import.meta.dirname, '..', '..', '..')
 let dir: string
 let serverDir: string
 let station: string
@@ -37,7 +37,7 @@ async function orchard(dataDir: string, ...args: string[]): Promise<{ code: numb
 
 /** `orchard server` as the team runs it: its own process, stopped with SIGTERM. */
 function startServer(): Promise<string> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'orchard.mjs'), 'server', '--port', '0', '--host', '127.0.0.1', '--json', '--data-dir', serverDir], {
+  const child = spawn(process.execPath, [ORCHARD_BIN, 'server', '--port', '0', '--host', '127.0.0.1', '--json', '--data-dir', serverDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   server = child
