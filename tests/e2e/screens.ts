@@ -47,7 +47,7 @@ mkdirSync(target, { recursive: true })
 async function settle(page: Page): Promise<void> {
   // a string: this file is type-checked for Node, where `document` does not exist
   await page.evaluate('document.fonts.ready.then(() => true)')
-  await page.waitForTimeout(700)
+  await page.waitForTimeout(1200)
 }
 
 async function shoot(page: Page, name: string, saved: string[]): Promise<void> {
