@@ -20,7 +20,7 @@ test('an operator creates a customer, finds them by a Chinese search and edits t
   await expect(customers.row('欧阳娜娜')).toHaveCount(1)
 
   await customers.openCustomer('欧阳娜娜')
-  await expect(customers.drawer()).toContainText('+8613912345678')
+  await expect(customers.drawer()).toContainText('+86 139 1234 5678')
   await customers.edit({ name: '欧阳娜' })
   await expect(customers.drawer()).toContainText('欧阳娜')
   await page.keyboard.press('Escape')

@@ -191,7 +191,7 @@ test('after a switch to a trainer, the customer an operator was looking at shows
   await expect(page.getByTestId('customers-table')).toHaveAttribute('data-loading', 'false')
   await page.getByTestId('customers-table').locator('tbody tr').first().click()
   const drawer = page.getByTestId('customer-drawer')
-  await expect(drawer.locator('.mono').filter({ hasText: '+86' }).first()).toHaveText(/^\+86\d{11}$/)
+  await expect(drawer.locator('.mono').filter({ hasText: '+86' }).first()).toHaveText(/^\+86 1\d{2} \d{4} \d{4}$/)
   await page.keyboard.press('Escape')
   await expect(drawer).toBeHidden()
   await profile.switchTo('林老师', '2222')
