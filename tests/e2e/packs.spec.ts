@@ -1,5 +1,6 @@
 import type { Page, TestInfo } from '@playwright/test'
 import QRCode from 'qrcode'
+import { dayIn } from '../../src-main/core/clock'
 import { expect, test } from './fixtures'
 import { ConsolePage } from './page-models/console'
 import { PacksPage } from './page-models/packs'
@@ -81,8 +82,11 @@ test('an operator generates the day’s packs for two members and goes through t
 test('a group’s pack carries the group QR code with its expiry, warned while it lapses, and the mass-send allowance', async ({ page, studio }, testInfo) => {
   const group = (await studio.core.invoke('groups', 'list', {})).find((g) => g.ownerMemberId)!
   const png = await QRCode.toBuffer(`https://weixin.qq.com/g/${group.id}`, { width: 360, margin: 2 })
-  // Made six days ago: it lapses in a day.
-  await studio.core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), fileName: '群二维码.png', madeAt: new Date(Date.now() - 6 * 86_400_000).toISOString() })
+  // The console makes packs for tomorrow (in Beijing); the code stops working at noon that day, whatever
+  // the hour now: after the morning posts begin, and within two days.
+  const tomorrow = new Date(Date.parse(`${dayIn('Asia/Shanghai', new Date())}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
+  const madeAt = new Date(Date.parse(`${tomorrow}T12:00:00+08:00`) - 7 * 86_400_000).toISOString()
+  await studio.core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), fileName: '群二维码.png', madeAt })
   const packs = new PacksPage(page)
   await packs.open()
   await expect(page.getByTestId('packs-alerts')).toContainText(group.name)

@@ -168,6 +168,30 @@ describe('generating packs', () => {
     expect((JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { groupQr: unknown }).groupQr).toBeNull()
   })
 
+  it('leaves out a group code that stops working before the day’s first post in the studio’s time, and keeps one that lasts into the morning', async () => {
+    const owner = (await core.invoke('members', 'all', {})).find((m) => m.status === 'active')!
+    const group = await core.invoke('groups', 'create', { name: '早安测试群', ownerMemberId: owner.id })
+    const png = await QRCode.toBuffer('https://weixin.qq.com/g/Morning0001', { width: 480, margin: 2 })
+    const request = { date: '2026-11-24', groups: [group.name], templates: ['clean-white'], products: ['MZ-1001'], out: join(dir, 'morning') }
+    const folder = join(dir, 'morning', '群-早安测试群')
+    const manifestQr = () => (JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { groupQr: unknown }).groupQr
+
+    // Seven days after it was made: 00:30 on the 24th in Beijing, before the 07:00 morning peak (it is still the 23rd in UTC).
+    await core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), madeAt: '2026-11-16T16:30:00Z' })
+    const early = (await core.invoke('packs', 'check', request)).find((f) => f.where === `group:${group.name}`)
+    expect(early?.why).toContain('2026-11-24 00:30')
+    expect(early?.why).toContain('早于这天第一次发布（2026-11-24 07:00）')
+    await core.invoke('packs', 'generate', request)
+    expect(manifestQr()).toBeNull()
+
+    // 07:30 in Beijing (23:30 on the 23rd in UTC): the first morning post can still carry it, with the warning.
+    await core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), madeAt: '2026-11-16T23:30:00Z' })
+    const late = (await core.invoke('packs', 'check', request)).find((f) => f.where === `group:${group.name}`)
+    expect(late?.why).toContain('将于 2026-11-24 07:30 过期')
+    await core.invoke('packs', 'generate', request)
+    expect(manifestQr()).toEqual({ file: '群二维码.png', expiresAt: '2026-11-23T23:30:00.000Z' })
+  })
+
   it('cancels a running batch from the console and resumes it where it stopped', async () => {
     const members = (await core.invoke('members', 'all', {})).filter((m) => m.status === 'active').slice(0, 12)
     const request = { date: '2026-11-23', members: members.map((m) => m.id), templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out: join(dir, 'cancel') }

@@ -8,7 +8,7 @@ import { COPY_CHANNELS } from '../../../src-shared/contracts/materials'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { timeIn } from '../clock'
+import { timeIn, zoneOffset } from '../clock'
 import { newId } from '../ids'
 import { inviteUrl } from '../members/invite'
 import { readSettings } from '../settings/settings'
@@ -17,7 +17,7 @@ import { checkText, forbiddenWords, renderCopy, variantFor } from './copy'
 import { activeCopy, copyVariants, tonesWithCopy } from './copyStore'
 import { PosterPool } from './workers/posterPool'
 import { checkComparison, renderCollage, renderComparison, resourcesDir, type PosterProduct, type PosterTemplate } from './render'
-import { calendar, checklist, planDay, type ScheduleItem } from './schedule'
+import { calendar, checklist, DEFAULT_PEAKS, planDay, type ScheduleItem } from './schedule'
 import { allTemplates } from './templateStore'
 import { buyerPhotoFiles, comparisonEntries, latestGroupQr, massSendsUsed } from './sources'
 import { musicTracks, renderProductVideo } from './video'
@@ -256,15 +256,25 @@ const allowanceNote = (a: Allowance) =>
   `本月群发额度 ${a.monthly} 次，已安排 ${a.used} 次，今天计划 ${a.planned} 次` +
   (a.exceeds ? `，超出 ${a.used + a.planned - a.monthly} 次：请合并或减少今天的群发` : `，剩余 ${a.monthly - a.used - a.planned} 次`)
 
-/** Whether a group's code still works on the pack's day, is about to lapse, or has lapsed. */
-export function groupQrState(db: Db, owner: PackOwnerSpec, date: string): { file: string; expiresAt: string; state: 'ok' | 'lapsing' | 'lapsed' } | null {
+/**
+ * Whether a group's code still works when the pack's day is posted: lapsed when it stops working
+ * before the day's first post (the morning peak, in the studio's time zone), lapsing when it stops
+ * before the end of the day after, ok otherwise. `firstPost` is that first post's wall-clock time.
+ */
+export function groupQrState(
+  db: Db,
+  owner: PackOwnerSpec,
+  date: string,
+): { file: string; expiresAt: string; firstPost: string; state: 'ok' | 'lapsing' | 'lapsed' } | null {
   if (owner.kind !== 'group') return null
   const qr = latestGroupQr(db, owner.id)
   if (!qr) return null
-  // The pack is posted through the day (until the evening peak ends at 21:00 studio time ≈ 13:00 UTC) and the day after.
-  const dayStart = `${date}T00:00:00.000Z`
-  const twoDaysLater = new Date(Date.parse(dayStart) + 2 * 86_400_000).toISOString()
-  return { file: qr.file, expiresAt: qr.expires_at, state: qr.expires_at <= dayStart ? 'lapsed' : qr.expires_at <= twoDaysLater ? 'lapsing' : 'ok' }
+  const offset = zoneOffset(readSettings(db).timezone, new Date(`${date}T12:00:00Z`))
+  const firstPost = DEFAULT_PEAKS[0].from
+  const postsBegin = Date.parse(`${date}T${firstPost}:00${offset}`)
+  const dayAfterEnds = Date.parse(`${date}T00:00:00${offset}`) + 2 * 86_400_000
+  const expires = Date.parse(qr.expires_at)
+  return { file: qr.file, expiresAt: qr.expires_at, firstPost: `${date} ${firstPost}`, state: expires <= postsBegin ? 'lapsed' : expires <= dayAfterEnds ? 'lapsing' : 'ok' }
 }
 
 /** The checker over everything a day's packs would say, before anything is produced. */
@@ -299,7 +309,7 @@ export function checkPacks(db: Db, request: PackRequest): Finding[] {
         text: qr.expiresAt,
         why:
           qr.state === 'lapsed'
-            ? `群二维码已于 ${at} 过期，素材包不附带它；请重新生成并上传 / the group QR code lapsed on ${at} and is left out: make and upload a new one`
+            ? `群二维码 ${at} 失效，早于这天第一次发布（${qr.firstPost}），素材包不附带它；请重新生成并上传 / the group QR code stops working at ${at}, before the day's first post (${qr.firstPost}), and is left out: make and upload a new one`
             : `群二维码将于 ${at} 过期，请在这之前重新生成 / the group QR code lapses on ${at}: make a new one before then`,
         productSku: null,
       })
