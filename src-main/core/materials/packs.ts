@@ -436,7 +436,8 @@ function planJob(ctx: CoreContext, request: PackRequest): string {
       if (withComparison.has(p.id)) items.push(['comparison', o.id, { ...spec, product: p.id }, `${prefix}-比价.jpg`])
       if (withCollage.has(p.id)) items.push(['collage', o.id, { ...spec, product: p.id }, `${prefix}-买家秀.jpg`])
     })
-    if (groupQrState(db, o, request.date)?.state === 'ok' || groupQrState(db, o, request.date)?.state === 'lapsing') {
+    const qr = groupQrState(db, o, request.date)
+    if (qr && qr.state !== 'lapsed') {
       items.push(['groupQr', o.id, spec, `${o.folder}/群二维码.png`])
     }
     items.push(['copy', o.id, spec, `${o.folder}/文案.txt`])
