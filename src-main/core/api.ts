@@ -8,7 +8,7 @@ import type { AllHandlers, CoreContext, HostKind } from './context'
 import { customersHandlers } from './customers/handlers'
 import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
-import { openDatabase, type Db } from './db/connection'
+import { asOrchardError, openDatabase, waitForWriteLock, type Db } from './db/connection'
 import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
 import { groupsHandlers } from './groups/handlers'
@@ -160,6 +160,8 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     const [service, method] = name.split('.') as [ServiceName, string]
     const handler = (handlers[service] as Record<string, (input: unknown, ctx: CoreContext) => unknown>)[method]
     const run = async () => {
+      // Another program (the CLI) may be writing the same studio: wait for it here, without freezing the host.
+      if (def.write) await waitForWriteLock(context.db)
       const output = await handler(parsed.data, context)
       if (def.write) catchUpSearch()
       if (validateOutput) {
@@ -177,8 +179,8 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
   return {
     paths,
     context,
-    call: (name, input) => call(name, input).catch((err) => Promise.reject(OrchardError.from(err))),
-    invoke: (service, method, input) => call(`${service}.${method}`, input) as Promise<never>,
+    call: (name, input) => call(name, input).catch((err) => Promise.reject(asOrchardError(err))),
+    invoke: (service, method, input) => call(`${service}.${method}`, input).catch((err) => Promise.reject(asOrchardError(err))) as Promise<never>,
     on(event, listener) {
       bus.on(event, listener)
       return () => bus.off(event, listener)
