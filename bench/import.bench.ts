@@ -5,7 +5,7 @@ import { createCore } from '../src-main/core/api'
 import { CustomerWriter, planCustomers } from '../src-main/core/imports/customers'
 import { detectFormat, suggestedMapping } from '../src-main/core/imports/fields'
 import { ImportJob } from '../src-main/core/imports/job'
-import { readTable } from '../src-main/core/imports/read'
+import { openTable } from '../src-main/core/imports/read'
 import { DateReader } from '../src-main/core/imports/values'
 
 /**
@@ -108,9 +108,9 @@ async function validatedRows(): Promise<unknown[]> {
   rmSync(dataDir, { recursive: true, force: true })
   const core = createCore({ dataDir, host: 'test', firstStart: 'empty' })
   try {
-    const table = await readTable(csv)
-    const format = detectFormat('customers', table.headers, 'auto', table.fileName)
-    const job = new ImportJob(core.context.db, table, suggestedMapping('customers', format, table.headers), format, new DateReader('Asia/Shanghai'), new Date().toISOString(), async () => {})
+    const reader = await openTable(csv)
+    const format = detectFormat('customers', reader.headers, 'auto', reader.fileName)
+    const job = new ImportJob(core.context.db, reader, suggestedMapping('customers', format, reader.headers), format, new DateReader('Asia/Shanghai'), new Date().toISOString(), async () => {})
     const plan = await planCustomers(job)
     if (plan.inserted !== ROWS || job.errors.length) throw new Error(`validation gave ${plan.inserted} new customers and ${job.errors.length} errors`)
     return plan.inserts

@@ -337,7 +337,9 @@ export const ImportPreview = z.object({
   sheets: z.array(z.string()),
   headers: z.array(z.string()),
   sampleRows: z.array(z.array(z.string())),
+  /** Data rows: counted for a small file, estimated from the rows read for a large one (the preview reads only what it shows). */
   totalRows: z.number().int(),
+  totalRowsEstimated: z.boolean(),
   fields: z.array(ImportField),
   mapping: ColumnMapping,
   /** The key mappings are saved under: entity + format + the file's header set. */

@@ -3,21 +3,28 @@ import { V7Generator } from 'uuidv7'
 import type { RowError } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
 import type { Mapping, SourceFormat } from './fields'
-import type { Table } from './read'
+import type { Table, TableReader } from './read'
 import { CellError, unquote, type DateReader } from './values'
 
-/** How often validation gives the event loop a turn (and reports progress). */
+/** Rows read and validated at a time; between two batches validation gives the event loop a turn (and reports progress). */
 export const YIELD_EVERY = 4000
 
-/** One import run while it validates: the file, the mapping, and the errors found so far. */
+/**
+ * One import run while it validates: the file, the mapping, and the errors found so far.
+ * The rows come a batch at a time (`table` holds the batch being validated), so a file
+ * of any size is never in memory whole.
+ */
 export class ImportJob {
   readonly errors: RowError[] = []
+  /** The batch of rows being validated: row indexes below refer to it. */
+  readonly table: Table
   /** Column index of each mapped field (-1 when the field is not imported). */
   private readonly columns: Record<string, number> = {}
+  private done = 0
 
   constructor(
     readonly db: Db,
-    readonly table: Table,
+    readonly reader: TableReader,
     readonly mapping: Mapping,
     readonly format: SourceFormat,
     readonly dates: DateReader,
@@ -26,7 +33,23 @@ export class ImportJob {
     /** Reports validation progress and yields to the event loop. */
     readonly progress: (done: number) => Promise<void>,
   ) {
-    for (const [field, header] of Object.entries(mapping)) this.columns[field] = header ? table.headers.indexOf(header) : -1
+    this.table = { fileName: reader.fileName, encoding: reader.encoding, sheets: reader.sheets, headers: reader.headers, rows: [], rowNumbers: [] }
+    for (const [field, header] of Object.entries(mapping)) this.columns[field] = header ? reader.headers.indexOf(header) : -1
+  }
+
+  /** Reads the next batch into `table`; false after the last. Between batches it reports progress and yields. */
+  async nextBatch(): Promise<boolean> {
+    const batch = await this.reader.next(YIELD_EVERY)
+    if (batch.rows.length && this.done > 0) await this.progress(this.done)
+    this.table.rows = batch.rows
+    this.table.rowNumbers = batch.rowNumbers
+    this.done += batch.rows.length
+    return batch.rows.length > 0
+  }
+
+  /** Rows validated so far (the batch in hand included). */
+  get rowsRead(): number {
+    return this.done
   }
 
   mapped(field: string): boolean {

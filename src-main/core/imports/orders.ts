@@ -2,7 +2,7 @@ import { ORDER_STATUS_LABELS, ORDER_STATUSES, type OrderStatus } from '../../../
 import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import { normalizePhone } from '../customers/phone'
 import { newId } from '../ids'
-import { duplicateReason, memberCodes, remembered, YIELD_EVERY, type ImportJob, type ImportPlan } from './job'
+import { duplicateReason, memberCodes, remembered, type ImportJob, type ImportPlan } from './job'
 import { CellError, parseFen, parseInteger } from './values'
 
 const STATUS_WORDS: Record<string, OrderStatus> = {
@@ -111,73 +111,74 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
   let current: Draft | undefined
   let currentNo: string | undefined
   let rejected = 0
-  for (let i = 0; i < table.rows.length; i++) {
-    if (i % YIELD_EVERY === 0 && i > 0) await job.progress(i)
-    const row = table.rows[i]
-    const errorsBefore = job.errors.length
-    // A blank order number continues the order above (exports that merge the order's cells over its lines).
-    const orderNo = job.cell(row, 'orderNo') === '' && currentNo !== undefined ? currentNo : job.text(row, i, 'orderNo', 64, true)
-    if (orderNo === undefined) {
-      rejected++
-      continue
-    }
-    let d = drafts.get(orderNo)
-    if (d && d !== current) {
-      // An order's lines come together; the same number again further down is the order a second time.
-      job.reject(i, 'orderNo', job.cell(row, 'orderNo') || orderNo, 'duplicate_in_file', duplicateReason('订单号', d.firstRow))
-      current = undefined
-      currentNo = orderNo
-      rejected++
-      continue
-    }
-    if (!d) {
-      d = { orderNo, firstRow: job.rowNumber(i), rowCount: 0, failed: false, cancelled: false, lines: [] }
-      drafts.set(orderNo, d)
-      current = d
-      currentNo = orderNo
-    }
-    d.rowCount++
-    const first = d.rowCount === 1
-    if (d.placedAt === undefined) d.placedAt = job.read(row, i, 'placedAt', (s) => job.dates.parse(s), first)
-    if (d.status === undefined) d.status = job.read(row, i, 'status', readStatus)
-    if (d.buyerName === undefined) d.buyerName = job.text(row, i, 'buyerName', 60)
-    if (d.buyerPhone === undefined) {
-      d.buyerPhone = job.read(row, i, 'buyerPhone', readPhone)
-      for (const h of fallbackPhones) {
-        if (d.buyerPhone !== undefined) break
-        const value = job.column(row, h)
-        if (value) {
-          const r = normalizePhone(value)
-          if (r.ok) d.buyerPhone = r.e164
+  while (await job.nextBatch()) {
+    for (let i = 0; i < table.rows.length; i++) {
+      const row = table.rows[i]
+      const errorsBefore = job.errors.length
+      // A blank order number continues the order above (exports that merge the order's cells over its lines).
+      const orderNo = job.cell(row, 'orderNo') === '' && currentNo !== undefined ? currentNo : job.text(row, i, 'orderNo', 64, true)
+      if (orderNo === undefined) {
+        rejected++
+        continue
+      }
+      let d = drafts.get(orderNo)
+      if (d && d !== current) {
+        // An order's lines come together; the same number again further down is the order a second time.
+        job.reject(i, 'orderNo', job.cell(row, 'orderNo') || orderNo, 'duplicate_in_file', duplicateReason('订单号', d.firstRow))
+        current = undefined
+        currentNo = orderNo
+        rejected++
+        continue
+      }
+      if (!d) {
+        d = { orderNo, firstRow: job.rowNumber(i), rowCount: 0, failed: false, cancelled: false, lines: [] }
+        drafts.set(orderNo, d)
+        current = d
+        currentNo = orderNo
+      }
+      d.rowCount++
+      const first = d.rowCount === 1
+      if (d.placedAt === undefined) d.placedAt = job.read(row, i, 'placedAt', (s) => job.dates.parse(s), first)
+      if (d.status === undefined) d.status = job.read(row, i, 'status', readStatus)
+      if (d.buyerName === undefined) d.buyerName = job.text(row, i, 'buyerName', 60)
+      if (d.buyerPhone === undefined) {
+        d.buyerPhone = job.read(row, i, 'buyerPhone', readPhone)
+        for (const h of fallbackPhones) {
+          if (d.buyerPhone !== undefined) break
+          const value = job.column(row, h)
+          if (value) {
+            const r = normalizePhone(value)
+            if (r.ok) d.buyerPhone = r.e164
+          }
         }
       }
-    }
-    if (d.refundedFen === undefined) d.refundedFen = job.read(row, i, 'refunded', money)
-    if (d.code === undefined) {
-      d.code = job.read(row, i, 'inviteCode', identity)
-      if (d.code === undefined && shopify) d.code = referralCode(`${job.column(row, 'Tags')} ${job.column(row, 'Note Attributes')}`) ?? undefined
-    }
-    if (d.memberCode === undefined) d.memberCode = job.read(row, i, 'memberCode', identity)
-    if (hasCancelledAt && job.column(row, 'Cancelled at')) d.cancelled = true
+      if (d.refundedFen === undefined) d.refundedFen = job.read(row, i, 'refunded', money)
+      if (d.code === undefined) {
+        d.code = job.read(row, i, 'inviteCode', identity)
+        if (d.code === undefined && shopify) d.code = referralCode(`${job.column(row, 'Tags')} ${job.column(row, 'Note Attributes')}`) ?? undefined
+      }
+      if (d.memberCode === undefined) d.memberCode = job.read(row, i, 'memberCode', identity)
+      if (hasCancelledAt && job.column(row, 'Cancelled at')) d.cancelled = true
 
-    const sku = job.text(row, i, 'sku', 64) ?? ''
-    const name = job.text(row, i, 'productName', 120, true)
-    const quantity = job.read(row, i, 'quantity', quantityOf, true)
-    const unit = job.read(row, i, 'unitPrice', money)
-    const amount = job.read(row, i, 'amount', money)
-    let unitPriceFen = unit
-    if (quantity !== undefined && unit === undefined && job.errors.length === errorsBefore) {
-      if (amount === undefined) {
-        job.reject(i, job.mapped('unitPrice') ? 'unitPrice' : 'amount', '', 'required', '单价和金额都为空 / neither unit price nor amount is given')
-      } else if (amount % quantity !== 0) {
-        job.reject(i, 'amount', job.cell(row, 'amount'), 'invalid_money', '金额不能按数量整除，请填写单价 / the amount does not divide by the quantity; give the unit price')
-      } else unitPriceFen = amount / quantity
+      const sku = job.text(row, i, 'sku', 64) ?? ''
+      const name = job.text(row, i, 'productName', 120, true)
+      const quantity = job.read(row, i, 'quantity', quantityOf, true)
+      const unit = job.read(row, i, 'unitPrice', money)
+      const amount = job.read(row, i, 'amount', money)
+      let unitPriceFen = unit
+      if (quantity !== undefined && unit === undefined && job.errors.length === errorsBefore) {
+        if (amount === undefined) {
+          job.reject(i, job.mapped('unitPrice') ? 'unitPrice' : 'amount', '', 'required', '单价和金额都为空 / neither unit price nor amount is given')
+        } else if (amount % quantity !== 0) {
+          job.reject(i, 'amount', job.cell(row, 'amount'), 'invalid_money', '金额不能按数量整除，请填写单价 / the amount does not divide by the quantity; give the unit price')
+        } else unitPriceFen = amount / quantity
+      }
+      if (job.errors.length > errorsBefore) {
+        d.failed = true
+        continue
+      }
+      d.lines.push({ sku, name: name!, quantity: quantity!, unitPriceFen: unitPriceFen!, amountFen: amount ?? quantity! * unitPriceFen! })
     }
-    if (job.errors.length > errorsBefore) {
-      d.failed = true
-      continue
-    }
-    d.lines.push({ sku, name: name!, quantity: quantity!, unitPriceFen: unitPriceFen!, amountFen: amount ?? quantity! * unitPriceFen! })
   }
 
   const findOrder = db.prepare('SELECT id, status, refunded_fen, member_id, attribution_code, customer_id FROM orders WHERE order_no = ?')

@@ -38,7 +38,7 @@ export default {
       shopify: 'One line per line item, order columns on the first line only; Financial Status, Cancelled at and Refunded Amount are respected',
     },
     shopifyOrdersOnly: 'Orders only',
-    fileTypes: 'CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) and Excel (.xlsx); the encoding is detected automatically',
+    fileTypes: 'CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16 with BOM) and Excel (.xlsx); the encoding is detected automatically',
   },
   file: {
     pick: 'Choose file…',
@@ -52,6 +52,8 @@ export default {
     columns: 'Columns',
     sheet: 'Sheet',
     previewCaption: 'First {n} rows ({total} in all); row numbers match the spreadsheet, the header is row 1',
+    previewCaptionEstimated: 'First {n} rows (a large file is previewed from its first rows: about {total} in all); row numbers match the spreadsheet, the header is row 1',
+    approxRows: 'about {n}',
     rowNo: 'Row',
     unnamedColumn: 'Column {n} (no header)',
     next: 'Next: columns',

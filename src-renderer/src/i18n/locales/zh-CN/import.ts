@@ -36,7 +36,7 @@ export default {
       shopify: '一行一个商品明细，订单信息只在第一行；会读取付款状态、取消时间和退款金额',
     },
     shopifyOrdersOnly: '只适用于订单',
-    fileTypes: '支持 CSV（UTF-8、带 BOM 的 UTF-8、GBK/GB18030）和 Excel（.xlsx），编码会自动识别',
+    fileTypes: '支持 CSV（UTF-8、带 BOM 的 UTF-8、GBK/GB18030、带 BOM 的 UTF-16）和 Excel（.xlsx），编码会自动识别',
   },
   file: {
     pick: '选择文件…',
@@ -50,6 +50,8 @@ export default {
     columns: '列数',
     sheet: '工作表',
     previewCaption: '前 {n} 行预览（共 {total} 行）；行号与表格软件一致，表头是第 1 行',
+    previewCaptionEstimated: '前 {n} 行预览（大文件只读开头几行，约 {total} 行）；行号与表格软件一致，表头是第 1 行',
+    approxRows: '约 {n}',
     rowNo: '行号',
     unnamedColumn: '第 {n} 列（无表头）',
     next: '下一步：对应列',
