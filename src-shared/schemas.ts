@@ -10,6 +10,65 @@ import {
   SEGMENTS,
 } from './vocabulary'
 
+// ---------------------------------------------------------------- text
+/**
+ * Characters no text the studio keeps may hold: control characters (C0, DEL, C1) but
+ * tab and line breaks, and half a surrogate pair. They are never typed; they come from
+ * broken files and hostile requests, and one NUL in a product name once stopped the
+ * team's sync for good (PostgreSQL refuses it in text). One-line text (names, codes)
+ * takes no tab or line break either.
+ */
+const LINE_CONTROL = /[\p{Cc}\p{Cs}]/u
+const CONTROL = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u
+
+/** The first character text may not hold, as U+XXXX with its position (1-based), or null when there is none. */
+export function controlCharacter(text: string, multiline = true): { code: string; position: number } | null {
+  if (!LINE_CONTROL.test(text)) return null
+  const m = (multiline ? CONTROL : LINE_CONTROL).exec(text)
+  return m ? { code: `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`, position: m.index + 1 } : null
+}
+
+/** Text with its control characters written out (\u0000), for reporting a value that holds some. */
+export const visibleControls = (text: string) =>
+  text.replace(/[\p{Cc}\p{Cs}]/gu, (c) => (c === '\n' || c === '\t' || c === '\r' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+
+export const controlMessage = (found: { code: string; position: number }) =>
+  `含有控制字符 ${found.code}（第 ${found.position} 个字符）/ contains the control character ${found.code} at position ${found.position}`
+
+/** A name or a code: one line of text, checked after trimming (every input is also checked for control characters as a whole). */
+export const oneLine = <T extends z.ZodString>(schema: T): T =>
+  schema.check((ctx) => {
+    const found = controlCharacter(ctx.value, false)
+    if (found) ctx.issues.push({ code: 'custom', message: controlMessage(found), input: ctx.value })
+  }) as T
+
+/**
+ * Where a value (a method's whole input) holds text with control characters, at any
+ * depth, keys included: every string a host hands the core is checked once here.
+ */
+export function findControlCharacter(value: unknown, path: (string | number)[] = []): { path: string; found: { code: string; position: number } } | null {
+  if (typeof value === 'string') {
+    const found = controlCharacter(value)
+    return found ? { path: path.join('.'), found } : null
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findControlCharacter(value[i], [...path, i])
+      if (hit) return hit
+    }
+    return null
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const inKey = controlCharacter(key)
+      if (inKey) return { path: [...path, key].join('.'), found: inKey }
+      const hit = findControlCharacter(v, [...path, key])
+      if (hit) return hit
+    }
+  }
+  return null
+}
+
 /** Ids are UUIDv7 generated where the record is born, so offline records never collide. */
 export const Id = z.string().min(1).max(64)
 export const IsoTime = z.string()
@@ -96,8 +155,8 @@ export const CustomerFilter = CustomerListQuery.omit({ sort: true, offset: true,
 export type CustomerFilter = z.input<typeof CustomerFilter>
 
 export const CustomerInput = z.object({
-  name: z.string().trim().min(1, '姓名不能为空 / name is required').max(60),
-  wechatId: z.string().trim().max(64).nullable().optional(),
+  name: oneLine(z.string().trim().min(1, '姓名不能为空 / name is required').max(60)),
+  wechatId: oneLine(z.string().trim().max(64)).nullable().optional(),
   /** Raw phone numbers; the core normalises to E.164 (+86 default) or reports which one is bad. */
   phones: z.array(z.string().trim().min(1)).max(5).default([]),
   addresses: z.array(z.string().trim().min(1).max(200)).max(10).default([]),
@@ -173,7 +232,7 @@ export const Group = z.object({
 })
 export type Group = z.infer<typeof Group>
 export const GroupInput = z.object({
-  name: z.string().trim().min(1).max(60),
+  name: oneLine(z.string().trim().min(1).max(60)),
   ownerMemberId: Id.nullable().optional(),
   theme: z.string().trim().max(60).default(''),
   notes: z.string().max(2000).default(''),
@@ -209,10 +268,10 @@ export const Product = z.object({
 })
 export type Product = z.infer<typeof Product>
 const ProductFields = z.object({
-    sku: z.string().trim().min(1).max(64),
-    name: z.string().trim().min(1).max(120),
-    brand: z.string().trim().max(60).default(''),
-    category: z.string().trim().max(60).default(''),
+    sku: oneLine(z.string().trim().min(1).max(64)),
+    name: oneLine(z.string().trim().min(1).max(120)),
+    brand: oneLine(z.string().trim().max(60)).default(''),
+    category: oneLine(z.string().trim().max(60)).default(''),
     images: z.array(z.string()).max(20).default([]),
     listPriceFen: Fen.min(0),
     salePriceFen: Fen.min(0),
@@ -260,7 +319,7 @@ export const Member = z.object({
 })
 export type Member = z.infer<typeof Member>
 export const MemberInput = z.object({
-  name: z.string().trim().min(1).max(60),
+  name: oneLine(z.string().trim().min(1).max(60)),
   inviteCode: z
     .string()
     .trim()

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { methodDef, type EventName, type EventPayload, type MethodName, type MethodOutput, type ServiceName } from '../../src-shared/contract'
 import { OrchardError } from '../../src-shared/errors'
+import { controlMessage, findControlCharacter } from '../../src-shared/schemas'
 import { backupsHandlers, runDueBackup } from './backups/handlers'
 import { systemClock, type Clock } from './clock'
 import type { AllHandlers, CoreContext, HostKind } from './context'
@@ -156,6 +157,12 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
         method: name,
         issues,
       })
+    }
+    // No text the studio keeps may hold control characters (a NUL once stopped the team's sync): checked for every method at once.
+    const control = findControlCharacter(parsed.data)
+    if (control) {
+      const issues = [{ path: control.path, message: controlMessage(control.found) }]
+      throw new OrchardError('invalid_input', `输入不合法：${control.path || '(input)'} ${issues[0].message}`, { method: name, issues })
     }
     const [service, method] = name.split('.') as [ServiceName, string]
     const handler = (handlers[service] as Record<string, (input: unknown, ctx: CoreContext) => unknown>)[method]

@@ -169,12 +169,15 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
       if (name === '') {
         job.reject(i, 'name', '', 'required', '必填项为空 / required value is empty')
         name = undefined
+      } else if (!job.plain(i, 'name', name)) {
+        name = undefined
       } else if (name.length > MAX.name) {
         job.reject(i, 'name', name, 'too_long', `内容过长（最多 ${MAX.name} 个字）/ longer than ${MAX.name} characters`)
         name = undefined
       }
       let wechatId: string | undefined = col.wechatId < 0 ? '' : unquote(row[col.wechatId])
       if (wechatId === '') wechatId = undefined
+      else if (!job.plain(i, 'wechatId', wechatId)) wechatId = undefined
       else if (wechatId.length > MAX.wechatId) {
         job.reject(i, 'wechatId', wechatId, 'too_long', `内容过长（最多 ${MAX.wechatId} 个字）/ longer than ${MAX.wechatId} characters`)
         wechatId = undefined
@@ -183,7 +186,7 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
       let addressesJson = '[]'
       if (col.addresses >= 0) {
         const cell = unquote(row[col.addresses])
-        if (cell !== '') {
+        if (cell !== '' && job.plain(i, 'addresses', cell)) {
           if (cell.indexOf('|') < 0 && cell.indexOf('\n') < 0) {
             // One address (what splitAddresses gives for a cell without separators).
             const address = cell.trim()
@@ -202,7 +205,7 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
       let notes: string | undefined
       if (col.notes >= 0) {
         const cell = unquote(row[col.notes])
-        if (cell !== '') {
+        if (cell !== '' && job.plain(i, 'notes', cell)) {
           notes = cell
           if (notes.length > MAX.notes) job.reject(i, 'notes', notes, 'too_long', `备注最多 ${MAX.notes} 个字 / notes are at most ${MAX.notes} characters`)
         }

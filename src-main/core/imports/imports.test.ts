@@ -245,6 +245,56 @@ describe('hostile and unlucky files', () => {
     expect(count('customers')).toBe(0)
   })
 
+  it('refuses text with control characters, naming the row and column, and stores none of it', async () => {
+    // The NUL in a product name that, once posted to the ledger, stopped the team's sync for good.
+    const products = file('nul.csv', '商品编码,商品名称,原价,售价,控价,卖点\nMZ-1,面膜\u0000,129,99,89,\nMZ-2,口红,199,79,59,"保湿\n不油腻"\n')
+    const refused = await run('products', products)
+    expect(refused).toMatchObject({ committed: false, rejectedRows: 1 })
+    expect(refused.errors).toEqual([
+      { row: 2, column: '商品名称', value: '面膜\\u0000', code: 'control_character', reason: expect.stringContaining('U+0000') },
+    ])
+    expect(count('products')).toBe(0)
+    expect(await run('products', products, { mode: 'valid-rows' })).toMatchObject({ committed: true, inserted: 1 })
+    // Line breaks belong in a multi-line field (卖点), never in a name.
+    expect(db().prepare('SELECT sku, facts FROM products').all()).toEqual([{ sku: 'MZ-2', facts: '保湿\n不油腻' }])
+
+    const customers = file('ctl.csv', '姓名,微信号,备注\n王\u0007芳,wx1,\n"李\n娜",wx2,\n赵敏,wx3,"备注\u001b[31m"\n陈晓,wx\u007f4,\n周一,wx5,"一行\n两行"\n')
+    const result = await run('customers', customers, { mode: 'valid-rows' })
+    expect(result.errors.map((e) => [e.row, e.column, e.code, e.value])).toEqual([
+      [2, '姓名', 'control_character', '王\\u0007芳'],
+      [3, '姓名', 'control_character', '李\n娜'],
+      [4, '备注', 'control_character', '备注\\u001b[31m'],
+      [5, '微信号', 'control_character', 'wx\\u007f4'],
+    ])
+    expect(db().prepare('SELECT name, notes FROM customers').all()).toEqual([{ name: '周一', notes: '一行\n两行' }])
+
+    const orders = file('orders.csv', '订单号,下单时间,商品名称,数量,单价,邀请码\nA1,2026-11-03,面膜,1,99,AB\u0000CD\n')
+    expect((await run('orders', orders)).errors).toEqual([expect.objectContaining({ row: 2, column: '邀请码', code: 'control_character' })])
+    expect(count('orders')).toBe(0)
+  })
+
+  it('refuses control characters in the text every method takes, not only in files', async () => {
+    const before = count('customers')
+    await expect(core.invoke('customers', 'create', { name: '王\u0000芳' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [{ path: 'name', message: expect.stringContaining('U+0000') }] },
+    })
+    await expect(core.invoke('customers', 'create', { name: '王芳', notes: '半个表情\uD83D' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [{ path: 'notes', message: expect.stringContaining('U+D83D') }] },
+    })
+    await expect(core.invoke('customers', 'create', { name: '王芳', tags: ['好\u001f'] })).rejects.toMatchObject({ code: 'invalid_input', details: { issues: [{ path: 'tags.0' }] } })
+    await expect(core.invoke('products', 'create', { sku: 'MZ-1', name: '面膜\n第二行', listPriceFen: 100, salePriceFen: 100, priceFloorFen: 100 })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [{ path: 'name' }] },
+    })
+    expect(count('customers')).toBe(before)
+    expect(count('products')).toBe(0)
+    // Emoji (a surrogate pair), tabs and line breaks in notes are text like any other.
+    await core.invoke('customers', 'create', { name: '王芳😀', notes: '第一行\n\t第二行' })
+    expect(customerByName('王芳😀')).toMatchObject({ notes: '第一行\n\t第二行' })
+  })
+
   it('previews a large file from its first rows, estimating how many there are', async () => {
     const lines = ['姓名,手机']
     for (let i = 0; i < 120_000; i++) lines.push(`客户${i},1${String(3800000000 + i)}`)

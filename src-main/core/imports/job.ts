@@ -1,10 +1,13 @@
 import { randomFillSync } from 'node:crypto'
 import { V7Generator } from 'uuidv7'
-import type { RowError } from '../../../src-shared/schemas'
+import { controlCharacter, controlMessage, visibleControls, type RowError } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
 import type { Mapping, SourceFormat } from './fields'
 import type { Table, TableReader } from './read'
 import { CellError, unquote, type DateReader } from './values'
+
+/** Fields whose text may run over several lines (or list items one per line). */
+const MULTILINE_FIELDS = new Set(['notes', 'addresses', 'tags', 'phones', 'facts', 'images'])
 
 /** Rows read and validated at a time; between two batches validation gives the event loop a turn (and reports progress). */
 export const YIELD_EVERY = 4000
@@ -83,6 +86,17 @@ export class ImportJob {
   }
 
   /**
+   * Refuses a cell with control characters (false): text with a NUL or half a surrogate
+   * pair is never stored; one-line fields (names, codes) take no line break or tab either.
+   */
+  plain(rowIndex: number, field: string, value: string): boolean {
+    const found = controlCharacter(value, MULTILINE_FIELDS.has(field))
+    if (!found) return true
+    this.reject(rowIndex, field, visibleControls(value), 'control_character', `${controlMessage(found)}，请删除后再导入 / remove it and import again`)
+    return false
+  }
+
+  /**
    * Reads a mapped cell through a parser. Empty cells give undefined (or a
    * "required" error); a CellError becomes a located row error.
    */
@@ -92,6 +106,7 @@ export class ImportJob {
       if (required) this.reject(rowIndex, field, '', 'required', '必填项为空 / required value is empty')
       return undefined
     }
+    if (!this.plain(rowIndex, field, value)) return undefined
     try {
       return parse(value)
     } catch (err) {
