@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
-import { buildSyncApp } from './http'
+import { buildSyncApp, type SyncAppOptions } from './http'
 import { migrateServer } from './schema'
 import { hashSecret, newAdminToken, newServerId, sameHash } from './secrets'
 import { openStorage, type Storage } from './storage'
@@ -152,7 +152,7 @@ export interface SyncServerOptions {
   /** A fixed admin token (tests); otherwise read from, or created in, `dataDir/admin-token`. */
   adminToken?: string
   poolSize?: number
-  logger?: boolean
+  logger?: SyncAppOptions['logger']
   /** How often a running server re-reads its instance id (`orchard server restored`); 5 s by default. */
   serverIdRefreshMs?: number
 }

@@ -4,7 +4,7 @@ import type { CoreContext } from '../context'
 import { SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
 import { runRound, type SyncStep } from './round'
-import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, unknownMembers } from './state'
+import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, refusedCount, unknownMembers } from './state'
 
 export interface SyncLoopOptions {
   /** Between rounds while all is well (status changes are pulled on this rhythm). */
@@ -246,11 +246,13 @@ export function syncStatus(ctx: CoreContext, port: LedgerSyncPort, loop: SyncLoo
     waiting: unknown.count,
     unknownMembers: unknown.codes,
     conflicts: conflictCount(ctx.db),
+    refused: refusedCount(ctx.db),
     lastSuccessAt: s.lastSuccessAt,
     lastAttemptAt: s.lastAttemptAt,
     lastError: s.lastError,
     nextAttemptAt,
     failures: s.failures,
-    lastRound: s.lastRound,
+    // A round recorded before refusals were counted has none.
+    lastRound: s.lastRound ? { ...s.lastRound, refused: s.lastRound.refused ?? 0 } : null,
   }
 }

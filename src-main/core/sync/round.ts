@@ -5,7 +5,7 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { SyncFailure, type SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
-import { adoptServer, isEnrolled, readSyncState, recordConflicts, recordUnknownMembers, saveCursor } from './state'
+import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
  * The steps of a round, in order. Each network step is safe to repeat and each
@@ -64,6 +64,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     pushed: 0,
     accepted: 0,
     conflicts: 0,
+    refused: 0,
     pulled: 0,
     statusChanges: 0,
     pending: 0,
@@ -125,7 +126,7 @@ async function pushAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
       round.pushed += batch.length
       if (answer.serverId !== serverId) throw new ServerChanged()
       await step('push.answered')
-      const settled = new Set([...answer.accepted, ...answer.conflicts.map((c) => c.id)])
+      const settled = new Set([...answer.accepted, ...answer.conflicts.map((c) => c.id), ...answer.refused.map((r) => r.id)])
       const missing = batch.filter((e) => !settled.has(e.id))
       if (missing.length) {
         throw new SyncFailure('sync_protocol', `团队服务器没有答复 ${missing.length} 条分录 / the team server left ${missing.length} entries unanswered`, true, {
@@ -135,11 +136,16 @@ async function pushAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
       const d = db()
       d.transaction(() => {
         // A conflicting entry will never be accepted as it is: it leaves the outbox and waits in sync_conflicts for a person.
+        // So does one the server refused (sync_refused, with its reason): the entries behind it keep syncing.
         port.markAccepted(d, [...settled])
-        if (answer.conflicts.length) recordConflicts(d, answer.conflicts, new Map(batch.map((e) => [e.id, e])), ctx.clock.now().toISOString())
+        const mine = new Map(batch.map((e) => [e.id, e]))
+        if (answer.conflicts.length) recordConflicts(d, answer.conflicts, mine, ctx.clock.now().toISOString())
+        if (answer.refused.length) recordRefused(d, answer.refused, mine, ctx.clock.now().toISOString())
+        clearRefused(d, answer.accepted)
       })()
       round.accepted += answer.accepted.length
       round.conflicts += answer.conflicts.length
+      round.refused += answer.refused.length
       await step('push.marked')
       env.onProgress?.()
     }

@@ -136,6 +136,8 @@ export default {
     pending: '{n} pending',
     lastSuccess: 'Last success',
     lastError: 'Last error',
+    refusedTitle: 'The server refused {n} entries',
+    refusedHint: 'They left the outbox; the other entries keep syncing. The server said:',
     nextAttempt: 'Next attempt',
     never: 'never',
     team: 'Team',

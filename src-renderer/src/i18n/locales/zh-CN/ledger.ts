@@ -134,6 +134,8 @@ export default {
     pending: '待同步 {n} 条',
     lastSuccess: '上次成功',
     lastError: '上次错误',
+    refusedTitle: '服务器拒收了 {n} 条分录',
+    refusedHint: '这些分录已移出待同步队列，其余分录照常同步。原因如下：',
     nextAttempt: '下次尝试',
     never: '从未',
     team: '团队',
