@@ -61,7 +61,7 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
       let pending: unknown[] = []
       let sentErrors = 0
       const importJob: ImportJob = new ImportJob(db, source, order.mapping, order.format, new DateReader(order.timezone), order.now, async (done) => {
-        send({ kind: 'rows', done, total: source.estimatedRows(), rows: pending, errors: importJob.errors.slice(sentErrors) })
+        send({ kind: 'rows', done, total: source.estimatedRows(), rows: pending, errors: importJob.errors.slice(sentErrors), errorCount: importJob.errorCount })
         sentErrors = importJob.errors.length
         pending = []
         // A turn of the event loop lets a cancellation in.
@@ -77,6 +77,7 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
         // The last batch's new customers were handed over after the last pause.
         rows: pending.length ? pending.concat(plan.inserts) : plan.inserts,
         errors: importJob.errors.slice(sentErrors),
+        errorCount: importJob.errorCount,
         updates: plan.updates,
         inserted: plan.inserted,
         updated: plan.updated,

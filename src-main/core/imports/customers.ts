@@ -162,7 +162,7 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
     const rows = table.rows
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]
-      const errorsBefore = job.errors.length
+      const errorsBefore = job.errorCount
 
       // The cells in the order their errors are reported: name, WeChat id, phones, addresses, tags, class, segment, owner, notes.
       let name: string | undefined = col.name < 0 ? '' : unquote(row[col.name])
@@ -252,7 +252,7 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
         }
       }
 
-      if (job.errors.length > errorsBefore) {
+      if (job.errorCount > errorsBefore) {
         rejected++
         continue
       }

@@ -147,7 +147,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       durationMs: 0,
     }
     /** Inside the run's transaction (on the connection that writes), after the write or instead of it. */
-    const conclude = (db: Db, plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[]) => {
+    const conclude = (db: Db, plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[], errorCount: number) => {
       Object.assign(result, {
         inserted: plan.inserted,
         updated: plan.updated,
@@ -155,7 +155,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
         rejectedRows: plan.rejectedRows,
         unattributedOrders: plan.unattributedOrders,
         errors: errors.slice(0, MAX_RETURNED_ERRORS),
-        errorCount: errors.length,
+        errorCount,
       })
       if (input.saveMapping) {
         db.prepare(
@@ -186,12 +186,12 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       const plan = await PLANNERS[input.entity](job)
       result.totalRows = job.rowsRead
       emit('validate', result.totalRows, result.totalRows)
-      result.committed = job.errors.length === 0 || input.mode === 'valid-rows'
+      result.committed = job.errorCount === 0 || input.mode === 'valid-rows'
       if (result.committed) emit('write', 0, result.totalRows)
       const write = () =>
         ctx.db.transaction(() => {
           if (result.committed) plan.write(importId)
-          conclude(ctx.db, plan, job.errors)
+          conclude(ctx.db, plan, job.errors, job.errorCount)
         })()
       // Validation took its time: another program may be writing now.
       await waitForWriteLock(ctx.db)
@@ -225,7 +225,7 @@ async function writeFromThread(
     mode: RunInput['mode']
     now: string
     emit: (phase: 'validate' | 'write', done: number, total: number) => void
-    conclude: (db: Db, plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[]) => void
+    conclude: (db: Db, plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[], errorCount: number) => void
     result: ImportResult
   },
 ): Promise<void> {
@@ -241,7 +241,7 @@ async function writeFromThread(
     for (;;) {
       if (message.kind !== 'rows' && message.kind !== 'end') throw new Error(`import thread: unexpected ${message.kind}`)
       for (const e of message.errors) errors.push(e)
-      if (writing && mode === 'all-or-nothing' && errors.length) {
+      if (writing && mode === 'all-or-nothing' && message.errorCount) {
         writing = false
         if (db.inTransaction) db.exec('ROLLBACK')
       }
@@ -260,7 +260,7 @@ async function writeFromThread(
     // The count was an estimate until the thread had read the whole file.
     const total = (result.totalRows = message.total)
     emit('validate', total, total)
-    result.committed = errors.length === 0 || mode === 'valid-rows'
+    result.committed = message.errorCount === 0 || mode === 'valid-rows'
     if (!db.inTransaction) {
       await waitForWriteLock(db)
       db.exec('BEGIN IMMEDIATE')
@@ -269,7 +269,7 @@ async function writeFromThread(
       emit('write', 0, total)
       ;(writer ?? new CustomerWriter(db, now, 0)).finish(message.updates)
     }
-    run.conclude(db, { ...message, unattributedOrders: 0 }, errors)
+    run.conclude(db, { ...message, unattributedOrders: 0 }, errors, message.errorCount)
     db.exec('COMMIT')
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK')
@@ -314,10 +314,13 @@ interface ImportRunRow {
   created_at: string
 }
 
-/** The full rejected-rows report of a run as CSV that Excel and WPS open directly. */
-export function errorReportCsv(errors: RowError[]): string {
+/** The rejected-rows report of a run as CSV that Excel and WPS open directly (the first MAX_KEPT_ERRORS, and how many more). */
+export function errorReportCsv(errors: RowError[], errorCount = errors.length): string {
   let csv = CSV_BOM + csvLine(['行号 Row', '列 Column', '值 Value', '原因 Reason'])
   for (const e of errors) csv += csvLine([e.row, e.column, e.value, e.reason])
+  if (errorCount > errors.length) {
+    csv += csvLine(['…', '', '', `另有 ${errorCount - errors.length} 个错误未列出（只列出前 ${errors.length} 个）/ ${errorCount - errors.length} more errors (the first ${errors.length} are listed)`])
+  }
   return csv
 }
 
@@ -350,9 +353,11 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
       createdAt: r.created_at,
     })),
   reportCsv: ({ importId }, ctx) => {
-    const run = ctx.db.prepare('SELECT file_name, errors FROM import_runs WHERE id = ?').get(importId) as { file_name: string; errors: string } | undefined
+    const run = ctx.db.prepare('SELECT file_name, errors, error_count FROM import_runs WHERE id = ?').get(importId) as
+      | { file_name: string; errors: string; error_count: number }
+      | undefined
     if (!run) throw new OrchardError('not_found', `导入记录不存在 / import run not found`, { importId })
     const base = run.file_name.replace(/\.[^.]+$/, '')
-    return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv(JSON.parse(run.errors) as RowError[]) }
+    return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv(JSON.parse(run.errors) as RowError[], run.error_count) }
   },
 }

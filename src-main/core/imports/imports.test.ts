@@ -295,6 +295,27 @@ describe('hostile and unlucky files', () => {
     expect(customerByName('王芳😀')).toMatchObject({ notes: '第一行\n\t第二行' })
   })
 
+  it('reports a file of countless bad rows by its first 50,000 errors and their number, on either thread', async () => {
+    const lines = ['姓名,手机']
+    for (let i = 0; i < 60_000; i++) lines.push(`客户${i},12${i}`)
+    const path = file('bad-phones.csv', lines.join('\n'))
+    for (const thread of ['0', '1']) {
+      process.env.ORCHARD_IMPORT_THREAD = thread
+      try {
+        const result = await run('customers', path)
+        expect(result).toMatchObject({ committed: false, totalRows: 60_000, rejectedRows: 60_000, errorCount: 60_000 })
+        expect(result.errors).toHaveLength(500)
+        const report = (await core.invoke('imports', 'reportCsv', { importId: result.importId })).csv.trim().split('\n')
+        expect(report).toHaveLength(1 + 50_000 + 1)
+        expect(report[50_000]).toMatch(/^50001,手机,1249999,/)
+        expect(report.at(-1)).toContain('另有 10000 个错误未列出')
+      } finally {
+        delete process.env.ORCHARD_IMPORT_THREAD
+      }
+    }
+    expect(count('customers')).toBe(0)
+  })
+
   it('previews a large file from its first rows, estimating how many there are', async () => {
     const lines = ['姓名,手机']
     for (let i = 0; i < 120_000; i++) lines.push(`客户${i},1${String(3800000000 + i)}`)

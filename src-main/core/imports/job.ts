@@ -9,6 +9,13 @@ import { CellError, unquote, type DateReader } from './values'
 /** Fields whose text may run over several lines (or list items one per line). */
 const MULTILINE_FIELDS = new Set(['notes', 'addresses', 'tags', 'phones', 'facts', 'images'])
 
+/**
+ * Errors a run keeps (returns in its report, records with the run); beyond them it only
+ * counts. A file of a million bad rows is reported by its first errors and their
+ * number, not held in memory (and in the run's record) a million times over.
+ */
+export const MAX_KEPT_ERRORS = 50_000
+
 /** Rows read and validated at a time; between two batches validation gives the event loop a turn (and reports progress). */
 export const YIELD_EVERY = 4000
 
@@ -18,7 +25,10 @@ export const YIELD_EVERY = 4000
  * of any size is never in memory whole.
  */
 export class ImportJob {
+  /** The first MAX_KEPT_ERRORS errors. */
   readonly errors: RowError[] = []
+  /** Every error found (rows are rejected by comparing it before and after). */
+  errorCount = 0
   /** The batch of rows being validated: row indexes below refer to it. */
   readonly table: Table
   /** Column index of each mapped field (-1 when the field is not imported). */
@@ -82,6 +92,7 @@ export class ImportJob {
 
   /** Records a located error: the column is named as the file names it. */
   reject(rowIndex: number, field: string, value: string, code: string, reason: string): void {
+    if (++this.errorCount > MAX_KEPT_ERRORS) return
     this.errors.push({ row: this.table.rowNumbers[rowIndex], column: this.mapping[field] ?? field, value, reason, code })
   }
 

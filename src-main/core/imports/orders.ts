@@ -114,7 +114,7 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
   while (await job.nextBatch()) {
     for (let i = 0; i < table.rows.length; i++) {
       const row = table.rows[i]
-      const errorsBefore = job.errors.length
+      const errorsBefore = job.errorCount
       // A blank order number continues the order above (exports that merge the order's cells over its lines).
       const orderNo = job.cell(row, 'orderNo') === '' && currentNo !== undefined ? currentNo : job.text(row, i, 'orderNo', 64, true)
       if (orderNo === undefined) {
@@ -166,14 +166,14 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
       const unit = job.read(row, i, 'unitPrice', money)
       const amount = job.read(row, i, 'amount', money)
       let unitPriceFen = unit
-      if (quantity !== undefined && unit === undefined && job.errors.length === errorsBefore) {
+      if (quantity !== undefined && unit === undefined && job.errorCount === errorsBefore) {
         if (amount === undefined) {
           job.reject(i, job.mapped('unitPrice') ? 'unitPrice' : 'amount', '', 'required', '单价和金额都为空 / neither unit price nor amount is given')
         } else if (amount % quantity !== 0) {
           job.reject(i, 'amount', job.cell(row, 'amount'), 'invalid_money', '金额不能按数量整除，请填写单价 / the amount does not divide by the quantity; give the unit price')
         } else unitPriceFen = amount / quantity
       }
-      if (job.errors.length > errorsBefore) {
+      if (job.errorCount > errorsBefore) {
         d.failed = true
         continue
       }

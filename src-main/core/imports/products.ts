@@ -48,7 +48,7 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
   while (await job.nextBatch()) {
     for (let i = 0; i < table.rows.length; i++) {
       const row = table.rows[i]
-      const errorsBefore = job.errors.length
+      const errorsBefore = job.errorCount
       const sku = job.text(row, i, 'sku', MAX.sku, true)
       const name = job.text(row, i, 'name', MAX.name, true)
       const brand = job.text(row, i, 'brand', MAX.brand)
@@ -69,7 +69,7 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
         const first = firstRowOfSku.get(sku)
         if (first !== undefined) job.reject(i, 'sku', sku, 'duplicate_in_file', duplicateReason('商品编码', first))
       }
-      if (job.errors.length > errorsBefore) {
+      if (job.errorCount > errorsBefore) {
         rejected++
         continue
       }

@@ -18,15 +18,17 @@ export type FromWorker =
   | { kind: 'table'; fileName: string; encoding: string; sheets: string[]; headers: string[]; total: number }
   /**
    * Rows validated so far (`done` of `total`), the new customers among them (their
-   * INSERT parameters, one row after another) and the errors found.
+   * INSERT parameters, one row after another), the errors found and how many in all.
    */
-  | { kind: 'rows'; done: number; total: number; rows: unknown[]; errors: RowError[] }
+  | { kind: 'rows'; done: number; total: number; rows: unknown[]; errors: RowError[]; errorCount: number }
   /** Validation is over: the last rows, the updates of known customers and the counts (`total`: the rows the file had). */
   | {
       kind: 'end'
       total: number
       rows: unknown[]
       errors: RowError[]
+      /** Every error found so far; `errors` (over all messages) are the first MAX_KEPT_ERRORS of them. */
+      errorCount: number
       updates: CustomerUpdate[]
       inserted: number
       updated: number
