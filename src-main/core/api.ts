@@ -9,7 +9,7 @@ import type { AllHandlers, CoreContext, HostKind } from './context'
 import { customersHandlers } from './customers/handlers'
 import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
-import { asOrchardError, openDatabase, waitForWriteLock, type Db } from './db/connection'
+import { asOrchardError, openDatabase, waitForWriteLock, withoutWaiting, type Db } from './db/connection'
 import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
 import { groupsHandlers } from './groups/handlers'
@@ -115,21 +115,23 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
   /**
    * Brings the customer search index up to date after writes, in small batches
    * between other work so the console stays responsive (searches stay correct
-   * meanwhile: rows not indexed yet are read directly).
+   * meanwhile: rows not indexed yet are read directly). It never waits for the write
+   * lock: while another program (a CLI import) holds it, it tries again a little later.
    */
   function catchUpSearch(): void {
     if (indexing || closed) return
     const { pending } = searchIndexLag(context.db)
     if (pending === 0) return
-    if (pending <= 500) {
-      catchUpSearchIndex(context.db, 500)
-      return
-    }
+    if (pending <= 500 && withoutWaiting(context.db, () => catchUpSearchIndex(context.db, 500))) return
     indexing = true
     const step = () => {
       if (closed) return
       try {
-        const remaining = catchUpSearchIndex(context.db, 1000)
+        let remaining = 0
+        if (!withoutWaiting(context.db, () => (remaining = catchUpSearchIndex(context.db, 1000)))) {
+          setTimeout(step, 250).unref()
+          return
+        }
         context.emit('job.progress', { jobId: 'search-index', kind: 'search-index', phase: 'index', done: pending - remaining, total: pending })
         if (remaining > 0) setImmediate(step)
         else indexing = false

@@ -8,9 +8,11 @@ export type Db = Database.Database
 /**
  * How long a statement waits inside SQLite for another connection's write before
  * SQLITE_BUSY. It blocks the thread, so the hosts' writes first wait for the lock
- * without blocking (waitForWriteLock); this is the backstop.
+ * without blocking (waitForWriteLock) and begin their transaction at once; this is the
+ * backstop for the rare instant in between, when another program takes the lock first
+ * and may keep it for as long as its import writes.
  */
-export const BUSY_TIMEOUT_MS = 5000
+export const BUSY_TIMEOUT_MS = 30_000
 /** How long a write waits its turn behind another program's (a large import from the command line takes a minute). */
 export const WRITE_WAIT_MS = 10 * 60 * 1000
 
@@ -142,6 +144,23 @@ export async function waitForWriteLock(db: Db, deadlineMs = WRITE_WAIT_MS): Prom
     if (Date.now() - started > deadlineMs) throw busyError()
     await new Promise((resolve) => setTimeout(resolve, pause))
     pause = Math.min(pause * 2, 100)
+  }
+}
+
+/**
+ * Runs a write only if the lock is free right now (false when another program holds
+ * it): for background upkeep that can as well run a little later, never worth a wait.
+ */
+export function withoutWaiting(db: Db, write: () => void): boolean {
+  db.pragma('busy_timeout = 0')
+  try {
+    write()
+    return true
+  } catch (err) {
+    if (isBusy(err)) return false
+    throw err
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   }
 }
 

@@ -1,6 +1,7 @@
 import type { SyncPhase, SyncRound, SyncStatus } from '../../../src-shared/contracts/sync'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
+import { waitForWriteLock } from '../db/connection'
 import { SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
 import { runRound, type SyncStep } from './round'
@@ -133,6 +134,8 @@ export class SyncLoop {
       this.timer = null
       this.nextAttemptAt = null
       this.phase = 'syncing'
+      // Another program (a CLI import) may hold the write lock: the round waits its turn without freezing the host.
+      await waitForWriteLock(this.ctx.db)
       recordAttempt(this.ctx.db, this.ctx.clock.now().toISOString())
       this.emit(true)
       const state = readSyncState(this.ctx.db)
@@ -150,6 +153,7 @@ export class SyncLoop {
           pullPage: this.o.pullPage,
         })
         if (this.stopped) return result
+        await waitForWriteLock(this.ctx.db)
         recordSuccess(this.ctx.db, result)
         this.phase = 'idle'
         this.online = true
@@ -161,6 +165,7 @@ export class SyncLoop {
         const reachable = err instanceof SyncFailure ? err.reachable : false
         const revoked = e.code === 'sync_revoked'
         try {
+          await waitForWriteLock(this.ctx.db)
           recordFailure(this.ctx.db, { code: e.code, message: e.message }, this.ctx.clock.now().toISOString(), revoked)
         } catch {
           // The database went away under the round (closing, restore): nothing to record.

@@ -2,7 +2,7 @@ import type { SyncRound } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
 import type { PulledEntry } from '../../../src-shared/syncProtocol'
 import type { CoreContext } from '../context'
-import type { Db } from '../db/connection'
+import { waitForWriteLock, type Db } from '../db/connection'
 import { SyncFailure, type SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
@@ -90,7 +90,10 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
       const hello = await http.hello()
       await step('hello')
       const known = readSyncState(db()).serverId
-      if (known !== hello.serverId) adopt(hello.serverId)
+      if (known !== hello.serverId) {
+        await waitForWriteLock(db())
+        adopt(hello.serverId)
+      }
       const serverId = hello.serverId
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         await pushAll(env, db, step, round, serverId)
@@ -133,6 +136,7 @@ async function pushAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
           ids: missing.slice(0, 5).map((e) => e.id),
         })
       }
+      await waitForWriteLock(db())
       const d = db()
       d.transaction(() => {
         // A conflicting entry will never be accepted as it is: it leaves the outbox and waits in sync_conflicts for a person.
@@ -174,6 +178,7 @@ async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
     if (page.serverId !== serverId) throw new ServerChanged()
     if (page.high.entries < cursor.entries || page.high.statuses < cursor.statuses) {
       // The server went back in time (restored from an older backup): it lost what came after.
+      await waitForWriteLock(db())
       const d = db()
       d.transaction(() => {
         env.port.requeueAll(d)
@@ -183,6 +188,7 @@ async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
       throw new ServerChanged()
     }
     await step('pull.received')
+    await waitForWriteLock(db())
     const d = db()
     const at = ctx.clock.now().toISOString()
     d.transaction(() => {
