@@ -266,6 +266,28 @@ for (const backend of testBackends()) {
       expect(periods).toEqual([{ period: '2026-11' }])
     })
 
+    it('refuses control characters in every other request too, as a bad request, never a server error', async () => {
+      const t = team()
+      const { token, tokenHash } = deviceToken()
+      const enrolled = await call<{ error: { code: string; details: { issues: { path: string }[] } } }>('POST', '/v1/enrol', null, {
+        code: await code(t),
+        deviceName: '前台\u0000电脑',
+        tokenHash,
+      })
+      expect(enrolled.status).toBe(400)
+      expect(enrolled.body.error.details.issues[0].path).toBe('deviceName')
+      expect((await call('GET', '/v1/hello', token)).status).toBe(401)
+      const device = await enrol(t)
+      const e = entry()
+      await push(device.token, [e])
+      const noted = await call<{ error: { code: string } }>('POST', '/v1/admin/status', ADMIN, { team: t, changes: [{ entryId: e.id, status: 'approved', note: '已核\u0000对' }] })
+      expect(noted.status).toBe(400)
+      expect(noted.body.error.code).toBe('invalid_request')
+      expect((await call('POST', `/v1/admin/devices/${encodeURIComponent('dev\u0000x')}/revoke`, ADMIN)).status).toBe(400)
+      const summary = await call<{ byStatus: { pending: { entries: number } } }>('GET', `/v1/admin/summary?team=${t}`, ADMIN)
+      expect(summary.body.byStatus.pending.entries).toBe(1)
+    })
+
     it('never tells a caller what went wrong inside; an entry the database still refuses is refused alone', async () => {
       const storage = server.database.storage
       // The database as it fails: one entry it cannot store (as PostgreSQL refused a NUL), and a failure of its own.
