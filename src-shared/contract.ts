@@ -19,6 +19,7 @@ export type { MethodDef } from './contractKit'
 const recordsContract = {
   system: {
     info: query(S.Empty, S.SystemInfo),
+    clock: query(S.Empty, S.StudioClock),
   },
   settings: {
     get: query(S.Empty, S.Settings),

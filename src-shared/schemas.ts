@@ -437,6 +437,17 @@ export const SystemInfo = z.object({
   demo: z.boolean(),
 })
 
+/**
+ * The core's "now" and the studio's calendar: the console takes today from here, not from
+ * the browser's clock and zone (a browser-mode studio may run on another day, ORCHARD_NOW).
+ */
+export const StudioClock = z.object({
+  now: z.string(),
+  timezone: z.string(),
+  /** Today in the studio's zone, YYYY-MM-DD. */
+  today: z.string(),
+})
+
 export const JobProgress = z.object({
   jobId: z.string(),
   kind: z.string(),

@@ -6,6 +6,7 @@ import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../core/api'
 import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/handlers'
+import { clockFromEnvironment, type Clock } from '../core/clock'
 import { CellError, parseRelClass, parseSegment } from '../core/imports/values'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
@@ -37,13 +38,16 @@ export async function runCli(argv: string[]): Promise<number> {
   const out = (text: string): void => {
     process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
+  // ORCHARD_NOW, read once: every command of this run shares one clock.
+  let clock: Clock | undefined
+  const studioClock = (): Clock => (clock ??= clockFromEnvironment())
   const globals = (cmd: Command): GlobalOptions => {
     const o = cmd.optsWithGlobals() as { dataDir?: string; json?: boolean }
     return { dataDir: resolve(o.dataDir ?? defaultDataDir()), json: Boolean(o.json) }
   }
   // The CLI never seeds a demo into a folder it was pointed at: scripts expect what they put there.
   const open = (g: GlobalOptions, firstStart: 'demo' | 'empty' = 'empty'): OrchardCore => {
-    core = createCore({ dataDir: g.dataDir, host: 'cli', version, firstStart })
+    core = createCore({ dataDir: g.dataDir, host: 'cli', version, firstStart, clock: studioClock() })
     return core
   }
 
@@ -65,9 +69,11 @@ export async function runCli(argv: string[]): Promise<number> {
       const g = globals(cmd)
       const c = open(g)
       const info = await c.invoke('system', 'info', {})
+      const clock = await c.invoke('system', 'clock', {})
       const summary = await c.invoke('dashboard', 'summary', {})
-      if (g.json) return out(JSON.stringify({ ...info, counts: summary.counts }))
+      if (g.json) return out(JSON.stringify({ ...info, ...clock, counts: summary.counts }))
       out(`果园 Orchard ${info.version}（数据结构 / schema ${info.schemaVersion}）`)
+      out(`今天 / today: ${clock.today}（${clock.timezone}）`)
       out(`数据文件夹 / data folder: ${info.dataDir}`)
       out(`数据库 / database: ${info.databasePath} (${(info.databaseSizeBytes / 1024 / 1024).toFixed(1)} MB)${info.demo ? '  [演示数据 / demo]' : ''}`)
       const n = summary.counts
@@ -143,7 +149,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(async (file: string | undefined, _o, cmd: Command) => {
       const g = globals(cmd)
       const c = open(g)
-      const backup = await createBackup(c.context.db, c.paths, 'manual', file ? resolve(file) : undefined)
+      const backup = await createBackup(c.context.db, c.paths, 'manual', file ? resolve(file) : undefined, c.context.clock.now())
       if (g.json) return out(JSON.stringify(backup))
       out(`已备份到 / backed up to: ${backup.path} (${(backup.sizeBytes / 1024 / 1024).toFixed(1)} MB)`)
     })
@@ -155,7 +161,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const g = globals(cmd)
       // No core here: the restore replaces the database file, which must not be open.
       const paths = dataPaths(g.dataDir)
-      const result = await restoreBackupFile(paths, resolveBackupSource(paths, file))
+      const result = await restoreBackupFile(paths, resolveBackupSource(paths, file), { now: studioClock().now() })
       if (g.json) return out(JSON.stringify(result))
       out(`已恢复 / restored: ${result.restored}`)
       if (result.safetyBackup) out(`恢复前的数据已另存 / the previous data was saved to: ${result.safetyBackup}`)
@@ -172,7 +178,7 @@ export async function runCli(argv: string[]): Promise<number> {
         throw new UsageError('请先运行 npm run build:web / run npm run build:web first', { file: join(staticDir, 'index.html'), why: 'missing' })
       }
       const firstStart = o.empty ? 'empty' : readPreferences(dataPaths(g.dataDir)).firstStart
-      const c = createCore({ dataDir: g.dataDir, host: 'browser', version, firstStart })
+      const c = createCore({ dataDir: g.dataDir, host: 'browser', version, firstStart, clock: studioClock() })
       core = c
       const host = await startBrowserHost({ core: c, port: o.port ?? 0, staticDir })
       if (g.json) out(JSON.stringify({ url: host.url, port: host.port, dataDir: g.dataDir }))
@@ -209,6 +215,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerSyncCommands(kit)
 
   try {
+    studioClock()
     await program.parseAsync(argv)
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -23,7 +23,7 @@ import { membersHandlers } from './members/handlers'
 import { ordersHandlers } from './orders/handlers'
 import { dataPaths, type DataPaths } from './paths'
 import { productsHandlers } from './products/handlers'
-import { readSettings, settingsHandlers } from './settings/settings'
+import { settingsHandlers, studioTimeZone } from './settings/settings'
 import { systemHandlers } from './system/handlers'
 
 const handlers: AllHandlers = {
@@ -97,7 +97,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       bus.emit(event, payload)
       bus.emit('*', event, payload)
     },
-    timezone: () => readSettings(context.db).timezone,
+    timezone: () => studioTimeZone(context.db),
     reopen: () => {
       try {
         context.db.close()

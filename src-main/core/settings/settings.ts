@@ -1,4 +1,5 @@
 import type { Settings } from '../../../src-shared/schemas'
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../../../src-shared/time'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 
@@ -18,6 +19,22 @@ export function readSettings(db: Db): Settings {
   const stored: Record<string, unknown> = {}
   for (const row of rows) if (!row.key.startsWith('_')) stored[row.key] = JSON.parse(row.value)
   return { ...DEFAULT_SETTINGS, ...stored } as Settings
+}
+
+/**
+ * The studio's time zone as every date is read in. A database that somehow holds a zone
+ * this runtime does not know (written by another build, edited by hand) falls back to
+ * Beijing time rather than failing every screen that shows a date.
+ */
+export function studioTimeZone(db: Db): string {
+  try {
+    const row = db.prepare("SELECT value FROM settings WHERE key = 'timezone'").get() as { value: string } | undefined
+    const zone = row ? (JSON.parse(row.value) as unknown) : DEFAULT_TIME_ZONE
+    return typeof zone === 'string' && isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE
+  } catch {
+    // A database too old or too damaged to hold settings still gets dated names.
+    return DEFAULT_TIME_ZONE
+  }
 }
 
 export function writeSettings(db: Db, patch: Partial<Settings>): Settings {

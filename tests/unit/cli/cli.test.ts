@@ -25,6 +25,28 @@ describe('orchard', () => {
     expect(orchard(['info']).out).toContain('客户 2000')
   })
 
+  it('runs on the time ORCHARD_NOW gives, in the studio’s zone whatever the machine’s, and refuses a malformed one', () => {
+    const studioDir = join(dir, 'rehearsal')
+    // 00:30 on the 1st in Beijing is still the last day of the month before in UTC and in Los Angeles.
+    const now = { ORCHARD_NOW: '2031-03-01T00:30:00+08:00', TZ: 'America/Los_Angeles' }
+    const info = orchard(['info', '--json'], now, studioDir)
+    expect(info.code, info.err).toBe(0)
+    expect(JSON.parse(info.out)).toMatchObject({ today: '2031-03-01', timezone: 'Asia/Shanghai' })
+    expect(Date.parse(JSON.parse(info.out).now)).toBeGreaterThanOrEqual(Date.parse('2031-02-28T16:30:00Z'))
+    // A backup taken then is named by the studio's clock.
+    const backup = orchard(['backup', '--json'], now, studioDir)
+    expect(JSON.parse(backup.out).fileName).toMatch(/^orchard-manual-20310301-0030\d\d\+0800\.db$/)
+
+    for (const bad of ['tomorrow', '2031-03-01', '2031-03-01T00:30:00', '2031-02-30T08:00:00Z']) {
+      const r = orchard(['info', '--json'], { ORCHARD_NOW: bad }, join(dir, 'never-made'))
+      expect(r.code, bad).toBe(2)
+      expect(JSON.parse(r.out).error).toMatchObject({ code: 'invalid_clock', details: { field: 'ORCHARD_NOW', value: bad } })
+    }
+    // Refused before anything was opened or made.
+    expect(existsSync(join(dir, 'never-made'))).toBe(false)
+    expect(orchard(['info'], { ORCHARD_NOW: 'tomorrow' }, join(dir, 'never-made')).err).toContain('ORCHARD_NOW')
+  })
+
   it('exits 1 and prints located rows when an import rejects any', () => {
     const csv = join(dir, 'bad.csv')
     writeFileSync(csv, '姓名,手机\n冯一,13811112222\n卫二,12345\n')
