@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { Statement, Summary } from '../../src-shared/contracts/ledger'
 import { formatFen, LEDGER_KIND_LABELS, LEDGER_STATUS_LABELS } from '../../src-shared/vocabulary'
 import type { OrchardCore } from '../core/api'
+import { dayIn } from '../core/clock'
 import { UsageError, type CliKit } from './kit'
 import { renderTable } from './table'
 
@@ -52,7 +53,7 @@ export function registerLedgerCommands(kit: CliKit): void {
       const core = open(g)
       const s = await core.invoke('ledger', 'statement', { memberId: await memberOf(core, o.member), period: p })
       if (g.json) return out(JSON.stringify(s))
-      printStatement(out, s)
+      printStatement(out, s, core.context.timezone())
     })
 
   ledger
@@ -70,14 +71,15 @@ export function registerLedgerCommands(kit: CliKit): void {
     })
 }
 
-function printStatement(out: (s: string) => void, s: Statement): void {
+/** Entries dated by the studio's day (its time zone), as the console and the PDF date them. */
+function printStatement(out: (s: string) => void, s: Statement, zone: string): void {
   out(`${s.member.name ?? s.member.code}（${s.member.code}）${s.period} 对账单 / statement`)
   out(`期初 opening ${yuan(s.openingFen)}`)
   if (s.entries.length) {
     out(
       renderTable(
         ['日期 Date', '类型 Kind', '说明 Memo', '状态 Status', '金额 Amount'],
-        s.entries.map((e) => [e.occurredAt.slice(0, 10), LEDGER_KIND_LABELS[e.kind].zh, e.memo, LEDGER_STATUS_LABELS[e.status].zh, yuan(e.amountFen)]),
+        s.entries.map((e) => [dayIn(zone, new Date(e.occurredAt)), LEDGER_KIND_LABELS[e.kind].zh, e.memo, LEDGER_STATUS_LABELS[e.status].zh, yuan(e.amountFen)]),
       ),
     )
   }

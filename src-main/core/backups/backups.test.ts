@@ -60,29 +60,33 @@ afterEach(() => {
 })
 
 describe('backup files', () => {
-  it('are named by kind and UTC time, listed newest first, and never left half-written', async () => {
+  it('are named by kind and the studio’s time with its offset, listed newest first, and never left half-written', async () => {
     addCustomer(ctx.db, '王芳')
     const first = await createBackup(ctx.db, paths, 'manual', undefined, new Date('2026-11-20T01:02:03Z'))
     const second = await createBackup(ctx.db, paths, 'auto', undefined, new Date('2026-11-23T07:15:00Z'))
     const third = await createBackup(ctx.db, paths, 'auto', undefined, new Date('2026-11-23T07:15:00Z'))
-    expect(first.fileName).toBe('orchard-manual-20261120-010203.db')
-    expect(second.fileName).toBe('orchard-auto-20261123-071500.db')
-    expect(third.fileName).toBe('orchard-auto-20261123-071500-2.db')
+    // The studio keeps Beijing time: 01:02:03 UTC is 09:02:03 there.
+    expect(first.fileName).toBe('orchard-manual-20261120-090203+0800.db')
+    expect(second.fileName).toBe('orchard-auto-20261123-151500+0800.db')
+    expect(third.fileName).toBe('orchard-auto-20261123-151500+0800-2.db')
     expect(first).toMatchObject({ kind: 'manual', createdAt: '2026-11-20T01:02:03.000Z' })
     expect(first.sizeBytes).toBeGreaterThan(0)
     // Only finished backups are in the folder: no temporary files, no -wal/-shm beside them.
     writeFileSync(join(paths.backups, 'notes.txt'), 'not a backup')
     expect(readdirSync(paths.backups).sort()).toEqual([
       'notes.txt',
-      'orchard-auto-20261123-071500-2.db',
-      'orchard-auto-20261123-071500.db',
-      'orchard-manual-20261120-010203.db',
+      'orchard-auto-20261123-151500+0800-2.db',
+      'orchard-auto-20261123-151500+0800.db',
+      'orchard-manual-20261120-090203+0800.db',
     ])
     expect(listBackups(paths).map((b) => b.fileName)).toEqual([
-      'orchard-auto-20261123-071500-2.db',
-      'orchard-auto-20261123-071500.db',
-      'orchard-manual-20261120-010203.db',
+      'orchard-auto-20261123-151500+0800-2.db',
+      'orchard-auto-20261123-151500+0800.db',
+      'orchard-manual-20261120-090203+0800.db',
     ])
+    expect(parseBackupName('orchard-pre-restore-20261123-151500+0800.db')).toEqual({ kind: 'pre-restore', createdAt: '2026-11-23T07:15:00.000Z' })
+    expect(parseBackupName('orchard-auto-20261122-231500-0800-3.db')).toEqual({ kind: 'auto', createdAt: '2026-11-23T07:15:00.000Z' })
+    // Backups named before names carried an offset were named in UTC.
     expect(parseBackupName('orchard-pre-restore-20261123-071500.db')).toEqual({ kind: 'pre-restore', createdAt: '2026-11-23T07:15:00.000Z' })
     expect(parseBackupName('orchard.db')).toBeNull()
 
@@ -96,7 +100,7 @@ describe('backup files', () => {
   it('can be written to any file the CLI names', async () => {
     addCustomer(ctx.db, '李娜')
     const target = join(dir, 'elsewhere', 'studio-copy.db')
-    const backup = await createBackup(ctx.db, paths, 'manual', target)
+    const backup = await createBackup(ctx.db, paths, 'manual', target, now)
     expect(backup.path).toBe(target)
     expect(readdirSync(join(dir, 'elsewhere'))).toEqual(['studio-copy.db'])
     expect(resolveBackupSource(paths, 'orchard-manual-20261120-010203.db')).toBe(join(paths.backups, 'orchard-manual-20261120-010203.db'))
@@ -115,7 +119,7 @@ describe('restore', () => {
     const result = await backupsHandlers.restore({ fileName: backup.fileName }, ctx)
     expect(customerNames(ctx.db)).toEqual(['王芳'])
     expect(result.restored).toBe(backup.fileName)
-    expect(result.safetyBackup).toBe('orchard-pre-restore-20261123-080000.db')
+    expect(result.safetyBackup).toBe('orchard-pre-restore-20261123-160000+0800.db')
     const safety = new Database(join(paths.backups, result.safetyBackup), { readonly: true })
     expect(safety.prepare('SELECT name FROM customers ORDER BY name').pluck().all()).toEqual(['写在备份之后', '王芳'])
     safety.close()
@@ -128,13 +132,13 @@ describe('restore', () => {
   it('works without an open core, from a file anywhere (the CLI and the recovery screen)', async () => {
     addCustomer(ctx.db, '陈晓')
     const target = join(dir, 'export', 'before.db')
-    await createBackup(ctx.db, paths, 'manual', target)
+    await createBackup(ctx.db, paths, 'manual', target, now)
     addCustomer(ctx.db, '之后')
     ctx.db.close()
 
-    const result = await restoreBackupFile(paths, resolveBackupSource(paths, target))
+    const result = await restoreBackupFile(paths, resolveBackupSource(paths, target), { now })
     expect(result.restored).toBe(target)
-    expect(result.safetyBackup).toMatch(/orchard-pre-restore-\d{8}-\d{6}(-\d+)?\.db$/)
+    expect(result.safetyBackup).toMatch(/orchard-pre-restore-\d{8}-\d{6}[+-]\d{4}(-\d+)?\.db$/)
     const db = openDatabase(paths.database)
     expect(customerNames(db)).toEqual(['陈晓'])
     db.close()
@@ -142,10 +146,10 @@ describe('restore', () => {
 
   it('replaces a damaged live database that cannot be opened any more', async () => {
     addCustomer(ctx.db, '赵敏')
-    const backup = await createBackup(ctx.db, paths, 'manual')
+    const backup = await createBackup(ctx.db, paths, 'manual', undefined, now)
     ctx.db.close()
     writeFileSync(paths.database, Buffer.alloc(8192, 0x5a))
-    const result = await restoreBackupFile(paths, backup.path)
+    const result = await restoreBackupFile(paths, backup.path, { now })
     expect(result.safetyBackup).toBeNull()
     const db = openDatabase(paths.database)
     expect(customerNames(db)).toEqual(['赵敏'])
@@ -162,7 +166,7 @@ describe('restore', () => {
       details: { file: junk },
     })
     ctx.db.close()
-    await expect(restoreBackupFile(paths, junk)).rejects.toMatchObject({ code: 'backup_invalid' })
+    await expect(restoreBackupFile(paths, junk, { now })).rejects.toMatchObject({ code: 'backup_invalid' })
     const db = openDatabase(paths.database)
     expect(customerNames(db)).toEqual(['王芳'])
     db.close()
@@ -172,11 +176,11 @@ describe('restore', () => {
 
   it('refuses a backup written by a newer Orchard, and files that are not Orchard databases', async () => {
     addCustomer(ctx.db, '王芳')
-    const newer = await createBackup(ctx.db, paths, 'manual', join(dir, 'newer.db'))
+    const newer = await createBackup(ctx.db, paths, 'manual', join(dir, 'newer.db'), now)
     const raw = new Database(newer.path)
     raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(LATEST_SCHEMA_VERSION + 1, 'from_the_future', now.toISOString())
     raw.close()
-    await expect(restoreBackupFile(paths, newer.path)).rejects.toMatchObject({
+    await expect(restoreBackupFile(paths, newer.path, { now })).rejects.toMatchObject({
       code: 'db_newer',
       details: { file: newer.path, schemaVersion: LATEST_SCHEMA_VERSION + 1, supported: LATEST_SCHEMA_VERSION },
     })
@@ -185,8 +189,8 @@ describe('restore', () => {
     const foreign = new Database(other)
     foreign.exec('CREATE TABLE notes (text TEXT)')
     foreign.close()
-    await expect(restoreBackupFile(paths, other)).rejects.toMatchObject({ code: 'backup_invalid' })
-    await expect(restoreBackupFile(paths, join(dir, 'missing.db'))).rejects.toMatchObject({ code: 'backup_not_found' })
+    await expect(restoreBackupFile(paths, other, { now })).rejects.toMatchObject({ code: 'backup_invalid' })
+    await expect(restoreBackupFile(paths, join(dir, 'missing.db'), { now })).rejects.toMatchObject({ code: 'backup_not_found' })
     // The console can only restore from its own backups folder.
     await expect(backupsHandlers.restore({ fileName: '../orchard.db' }, ctx)).rejects.toMatchObject({ code: 'backup_not_found' })
 

@@ -8,7 +8,8 @@ import { openDatabase, type Db } from '../db/connection'
 import { LATEST_SCHEMA_VERSION } from '../db/migrations'
 import type { DataPaths } from '../paths'
 import { jobProgress } from '../progress'
-import { readSettings } from '../settings/settings'
+import { readSettings, studioTimeZone } from '../settings/settings'
+import { stampIn, zoneOffset } from '../clock'
 
 export type BackupKind = Backup['kind']
 
@@ -17,22 +18,23 @@ export const ALL_ENTITIES = ['customers', 'groups', 'products', 'members', 'orde
 
 const DAY_MS = 86_400_000
 /**
- * orchard-<kind>-YYYYMMDD-HHMMSS[-n].db, the time in UTC: the name alone says what a
- * backup is and when it was taken, so the recovery screen can list backups without
- * opening a database (the one in use may be the broken thing).
+ * orchard-<kind>-YYYYMMDD-HHMMSS±HHMM[-n].db: the time as the studio reads it (its time
+ * zone) with that zone's offset, so the name alone says what a backup is and exactly when
+ * it was taken; the recovery screen lists backups without opening a database (the one in
+ * use may be the broken thing). Names without an offset are older backups, named in UTC.
  */
-const NAME_PATTERN = /^orchard-(auto|manual|pre-restore)-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-(\d+))?\.db$/
+const NAME_PATTERN = /^orchard-(auto|manual|pre-restore)-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})([+-]\d{4})?(?:-(\d+))?\.db$/
 
-function stamp(at: Date): string {
-  const iso = at.toISOString()
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`
+function stamp(at: Date, zone: string): string {
+  return `${stampIn(zone, at)}${zoneOffset(zone, at).replace(':', '')}`
 }
 
 export function parseBackupName(fileName: string): { kind: BackupKind; createdAt: string } | null {
   const m = NAME_PATTERN.exec(fileName)
   if (!m) return null
-  const [, kind, y, mo, d, h, mi, s] = m
-  const createdAt = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.000Z`)
+  const [, kind, y, mo, d, h, mi, s, offset] = m
+  const zone = offset ? `${offset.slice(0, 3)}:${offset.slice(3)}` : 'Z'
+  const createdAt = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.000${zone}`)
   if (Number.isNaN(createdAt.getTime())) return null
   return { kind: kind as BackupKind, createdAt: createdAt.toISOString() }
 }
@@ -56,12 +58,12 @@ export function listBackups(paths: DataPaths): Backup[] {
     out.push({ fileName, path, kind: parsed.kind, createdAt: parsed.createdAt, sizeBytes })
   }
   // Two backups in the same second are told apart by their -n suffix: the higher is newer.
-  const serial = (name: string) => Number(NAME_PATTERN.exec(name)?.[8] ?? 1)
+  const serial = (name: string) => Number(NAME_PATTERN.exec(name)?.[9] ?? 1)
   return out.sort((a, b) => (a.createdAt === b.createdAt ? serial(b.fileName) - serial(a.fileName) : b.createdAt < a.createdAt ? -1 : 1))
 }
 
-function freeBackupName(paths: DataPaths, kind: BackupKind, at: Date): string {
-  const base = `orchard-${kind}-${stamp(at)}`
+function freeBackupName(paths: DataPaths, kind: BackupKind, at: Date, zone: string): string {
+  const base = `orchard-${kind}-${stamp(at, zone)}`
   let name = `${base}.db`
   for (let n = 2; existsSync(join(paths.backups, name)); n++) name = `${base}-${n}.db`
   return name
@@ -96,8 +98,8 @@ export async function createBackup(
   db: Db,
   paths: DataPaths,
   kind: BackupKind,
-  destination?: string,
-  now: Date = new Date(),
+  destination: string | undefined,
+  now: Date,
   onProgress?: PageProgress,
 ): Promise<Backup> {
   let target: string
@@ -106,7 +108,7 @@ export async function createBackup(
     mkdirSync(dirname(target), { recursive: true })
   } else {
     mkdirSync(paths.backups, { recursive: true })
-    target = join(paths.backups, freeBackupName(paths, kind, now))
+    target = join(paths.backups, freeBackupName(paths, kind, now, studioTimeZone(db)))
   }
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
   rmSync(temp, { force: true })
@@ -252,7 +254,7 @@ async function writeIntoLive(paths: DataPaths, source: string, nativeBinding?: s
 export async function restoreBackupFile(
   paths: DataPaths,
   source: string,
-  options: { nativeBinding?: string; now?: Date } = {},
+  options: { nativeBinding?: string; now: Date },
 ): Promise<{ restored: string; safetyBackup: string | null }> {
   const file = resolve(source)
   validateBackupFile(file, options.nativeBinding)

@@ -1,3 +1,4 @@
+import { addMonths, dayIn, monthIn } from '../../../src-shared/time'
 import type { AreaSeedOptions } from '../area'
 import type { CoreContext } from '../context'
 import { demoId, Random } from '../demo/random'
@@ -18,6 +19,7 @@ export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void
   const random = new Random(options.seed).fork('ledger')
   const now = options.now.getTime()
   const iso = (ms: number) => new Date(ms).toISOString()
+  const zone = ctx.timezone()
 
   const first = saveScheme(
     db,
@@ -32,14 +34,15 @@ export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void
   for (const m of members) {
     if (random.next() > 0.3) continue
     const paid = Math.min(now - DAY_MS, Date.parse(`${m.join_date}T04:00:00Z`) + Math.floor(random.next() * 20) * DAY_MS)
-    insertFee.run(demoId(random, paid), m.id, 19_900, new Date(paid).toISOString().slice(0, 10), '自愿缴纳年度会员费（含培训资料）', iso(paid))
+    insertFee.run(demoId(random, paid), m.id, 19_900, dayIn(zone, paid), '自愿缴纳年度会员费（含培训资料）', iso(paid))
   }
 
   postLedger(ctx)
 
   // What the team's server would have decided: months before last are paid, last month approved.
-  const thisMonth = new Date(now).toISOString().slice(0, 7)
-  const lastMonth = new Date(Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() - 1, 15)).toISOString().slice(0, 7)
+  // Months as the studio counts them: on the 1st before 08:00 in Beijing it is already the new month.
+  const thisMonth = monthIn(zone, now)
+  const lastMonth = addMonths(thisMonth, -1)
   db.prepare(`UPDATE ledger_entries SET status = 'paid', status_note = '月结已打款' WHERE period < ? AND kind <> 'membership_fee'`).run(lastMonth)
   db.prepare(`UPDATE ledger_entries SET status = 'approved', status_note = '店长已核对' WHERE period = ? AND kind <> 'membership_fee'`).run(lastMonth)
   db.prepare(`UPDATE ledger_entries SET status = 'paid' WHERE kind = 'membership_fee' AND period < ?`).run(thisMonth)

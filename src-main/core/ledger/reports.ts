@@ -9,6 +9,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import { LEDGER_KIND_LABELS, LEDGER_STATUS_LABELS } from '../../../src-shared/vocabulary'
 import type { CoreContext } from '../context'
 import { CSV_BOM, csvLine } from '../exports/cells'
+import { dayIn } from '../clock'
 import { readSettings } from '../settings/settings'
 import { statement as readStatement, summary as readSummary } from './queries'
 
@@ -46,7 +47,7 @@ function summaryTable(s: Summary, studio: string): Table {
   }
 }
 
-function statementTable(s: Statement, studio: string): Table {
+function statementTable(s: Statement, studio: string, zone: string): Table {
   return {
     title: `${studio} · 佣金对账单`,
     subtitle: `${s.member.name ?? s.member.code}（${s.member.code}）· 账期 ${s.period} · 金额单位：元`,
@@ -54,7 +55,7 @@ function statementTable(s: Statement, studio: string): Table {
     numeric: [false, false, false, false, true],
     rows: [
       ['', '期初', '此前各期应得（不含已驳回）', '', yuan(s.openingFen)],
-      ...s.entries.map((e) => [e.occurredAt.slice(0, 10), LEDGER_KIND_LABELS[e.kind].zh, e.memo, LEDGER_STATUS_LABELS[e.status].zh, yuan(e.amountFen)]),
+      ...s.entries.map((e) => [dayIn(zone, new Date(e.occurredAt)), LEDGER_KIND_LABELS[e.kind].zh, e.memo, LEDGER_STATUS_LABELS[e.status].zh, yuan(e.amountFen)]),
       ['', '期末', '期初 + 本期应得', '', yuan(s.closingFen)],
     ],
     footer: [
@@ -160,7 +161,7 @@ export async function exportReport(
       throw new OrchardError('invalid_input', '对账单需要指定会员 / a statement needs a member', { field: 'memberId' })
     }
     const s = readStatement(ctx.db, input.memberId, input.period)
-    table = statementTable(s, studioName)
+    table = statementTable(s, studioName, ctx.timezone())
     name = `statement-${s.member.code}-${input.period}`
   } else {
     table = summaryTable(readSummary(ctx.db, input.period), studioName)

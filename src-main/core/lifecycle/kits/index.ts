@@ -5,7 +5,7 @@ import QRCode from 'qrcode'
 import type { z } from 'zod'
 import type { KitGenerateInput, KitSection, KitTemplate, KitTemplateInput } from '../../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../../src-shared/errors'
-import { dayIn } from '../../clock'
+import { dayIn, stampIn } from '../../clock'
 import type { CoreContext, ServiceHandlers } from '../../context'
 import type { Db } from '../../db/connection'
 import { newId } from '../../ids'
@@ -310,8 +310,8 @@ function countPages(pdf: Buffer): number {
 }
 
 function defaultOutDir(ctx: CoreContext): string {
-  const stamp = ctx.clock.now().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
-  return join(ctx.paths.exports, `kits-${stamp}`)
+  // Named by the studio's own clock: a kit made at 07:00 in Beijing is that day's, not the previous UTC day's.
+  return join(ctx.paths.exports, `kits-${stampIn(ctx.timezone(), ctx.clock.now())}`)
 }
 
 export const kitsHandlers: ServiceHandlers<'kits'> = {
