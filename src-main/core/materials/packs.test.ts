@@ -6,9 +6,11 @@ import QRCode from 'qrcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PackJob } from '../../../src-shared/contracts/materials'
 import { createCore, type OrchardCore } from '../api'
+import { writeFileSync } from 'node:fs'
 import { fixedClock } from '../clock'
+import { addDays, instantOf } from '../../../src-shared/time'
 import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, renderCopy, variantFor } from './copy'
-import { SHARED_FOLDER } from './packs'
+import { bestSellers, SHARED_FOLDER } from './packs'
 import { calendar, planDay } from './schedule'
 import { readMp4Layout } from './video'
 
@@ -53,9 +55,41 @@ describe('copy and schedule', () => {
     const items = planDay('2026-11-24', [{ name: 'A' }, { name: 'B' }, { name: 'C' }, { name: 'D' }])
     expect(items.map((i) => `${i.day} ${i.from}`)).toEqual(['2026-11-23 21:00', '2026-11-24 07:00', '2026-11-24 12:00', '2026-11-24 19:00'])
     expect(items[1].what).toContain('A、D')
-    const ics = calendar('WANG01', items)
+    const ics = calendar('WANG01', items, 'Asia/Shanghai')
     expect(ics.match(/BEGIN:VEVENT/g)).toHaveLength(4)
-    expect(ics).toContain('DTSTART:20261124T070000')
+    // 07:00 in Beijing is 23:00 the evening before in UTC; the file says so whatever zone it was made in.
+    expect(ics).toContain('DTSTART:20261123T230000Z')
+    expect(ics).toContain('DTSTART:20261123T130000Z')
+    expect(calendar('WANG01', items, 'America/Los_Angeles')).toContain('DTSTART:20261124T150000Z')
+  })
+})
+
+describe('the day’s best sellers', () => {
+  it('are what sold over the 30 studio days before the pack day: from the studio’s midnight, and nothing sold on or after the day', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchard-bestsellers-'))
+    const day = '2026-11-24'
+    const core = createCore({ dataDir: join(dir, 'data'), host: 'test', firstStart: 'empty', clock: fixedClock(new Date(instantOf('Asia/Shanghai', addDays(day, 10), '12:00')).toISOString()) })
+    try {
+      for (const sku of ['IN-EDGE', 'IN-MID', 'OUT-OLD', 'OUT-DAY', 'OUT-LATER']) {
+        await core.invoke('products', 'create', { sku, name: `商品 ${sku}`, listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 100 })
+      }
+      // Wall times in Beijing; the import reads them in the studio's zone (Asia/Shanghai by default).
+      const at = (offsetDays: number, hhmm: string) => `${addDays(day, offsetDays)} ${hhmm}`
+      const rows = [
+        ['A1', at(-30, '00:30'), 'IN-EDGE', 2], // the first minutes of the window: still the previous day in UTC
+        ['A2', at(-12, '10:00'), 'IN-MID', 1],
+        ['A3', at(-31, '23:50'), 'OUT-OLD', 9], // just before the window opens
+        ['A4', at(0, '00:10'), 'OUT-DAY', 9], // on the pack day itself (16:10 the day before in UTC)
+        ['A5', at(3, '09:00'), 'OUT-LATER', 9], // after the pack day
+      ]
+      const csv = ['订单号,下单时间,状态,客户,手机,商品编码,商品名称,数量,单价,退款金额,邀请码', ...rows.map(([no, when, sku, n]) => `${no},${when},已付款,王芳,13800138000,${sku},商品 ${sku},${n},59.00,,`)].join('\n')
+      writeFileSync(join(dir, 'orders.csv'), csv)
+      expect(await core.invoke('imports', 'run', { entity: 'orders', path: join(dir, 'orders.csv') })).toMatchObject({ committed: true, inserted: 5 })
+      expect(bestSellers(core.context.db, day).map((p) => p.sku)).toEqual(['IN-EDGE', 'IN-MID'])
+    } finally {
+      await core.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -9,9 +9,10 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { timeIn, zoneOffset } from '../clock'
+import { addDays, instantOf } from '../../../src-shared/time'
 import { newId } from '../ids'
 import { inviteUrl } from '../members/invite'
-import { readSettings } from '../settings/settings'
+import { readSettings, studioTimeZone } from '../settings/settings'
 import { SEGMENT_LABELS, type Segment } from '../../../src-shared/vocabulary'
 import { checkText, forbiddenWords, renderCopy, variantFor } from './copy'
 import { activeCopy, copyVariants, tonesWithCopy } from './copyStore'
@@ -110,24 +111,38 @@ function resolveOwners(db: Db, request: Pick<PackRequest, 'members' | 'groups'>)
   return owners
 }
 
+/** How far back a pack looks for the day's best sellers. */
+export const BEST_SELLER_DAYS = 30
+
+const PRODUCT_COLS = 'p.id, p.sku, p.name, p.brand, p.category, p.images, p.list_price_fen, p.sale_price_fen, p.price_floor_fen, p.stock, p.facts'
+
 function resolveProducts(db: Db, skus: string[] | undefined, date: string): ProductRow[] {
-  const cols = 'p.id, p.sku, p.name, p.brand, p.category, p.images, p.list_price_fen, p.sale_price_fen, p.price_floor_fen, p.stock, p.facts'
   if (skus) {
-    const bySku = db.prepare(`SELECT ${cols} FROM products p WHERE p.sku = ?`)
+    const bySku = db.prepare(`SELECT ${PRODUCT_COLS} FROM products p WHERE p.sku = ?`)
     return skus.map((sku, i) => {
       const p = bySku.get(sku) as ProductRow | undefined
       if (!p) throw new OrchardError('not_found', `没有这个商品 / no such product: ${sku}`, { field: `products.${i}`, value: sku })
       return p
     })
   }
-  // The day's products: what sold best over the 30 days before it, in stock.
-  const since = new Date(Date.parse(`${date}T00:00:00Z`) - 30 * 86_400_000).toISOString()
+  return bestSellers(db, date)
+}
+
+/**
+ * The day's products: what sold best over the 30 studio days before it, in stock. Both ends
+ * are bounded, so a pack for a past day is not swayed by what sold after it, and the days
+ * start at the studio's midnight, not UTC's.
+ */
+export function bestSellers(db: Db, date: string): ProductRow[] {
+  const zone = studioTimeZone(db)
+  const since = new Date(instantOf(zone, addDays(date, -BEST_SELLER_DAYS))).toISOString()
+  const until = new Date(instantOf(zone, date)).toISOString()
   return db
     .prepare(
-      `SELECT ${cols} FROM products p JOIN order_lines l ON l.product_id = p.id JOIN orders o ON o.id = l.order_id
-        WHERE p.active = 1 AND p.stock > 0 AND o.placed_at >= ? GROUP BY p.id ORDER BY SUM(l.quantity) DESC, p.sku LIMIT 6`,
+      `SELECT ${PRODUCT_COLS} FROM products p JOIN order_lines l ON l.product_id = p.id JOIN orders o ON o.id = l.order_id
+        WHERE p.active = 1 AND p.stock > 0 AND o.placed_at >= ? AND o.placed_at < ? GROUP BY p.id ORDER BY SUM(l.quantity) DESC, p.sku LIMIT 6`,
     )
-    .all(since) as ProductRow[]
+    .all(since, until) as ProductRow[]
 }
 
 /** The templates packs can use: the shipped ones and the studio's own. */
@@ -269,7 +284,7 @@ export function groupQrState(
   if (owner.kind !== 'group') return null
   const qr = latestGroupQr(db, owner.id)
   if (!qr) return null
-  const offset = zoneOffset(readSettings(db).timezone, new Date(`${date}T12:00:00Z`))
+  const offset = zoneOffset(studioTimeZone(db), new Date(`${date}T12:00:00Z`))
   const firstPost = DEFAULT_PEAKS[0].from
   const postsBegin = Date.parse(`${date}T${firstPost}:00${offset}`)
   const dayAfterEnds = Date.parse(`${date}T00:00:00${offset}`) + 2 * 86_400_000
@@ -301,7 +316,7 @@ export function checkPacks(db: Db, request: PackRequest): Finding[] {
     if (!qr) {
       findings.push({ severity: 'warning', code: 'group_qr_missing', where, text: owner.name, why: '这个群还没有上传群二维码，素材包里不会有它 / no group QR code uploaded: the pack goes without one', productSku: null })
     } else if (qr.state !== 'ok') {
-      const at = timeIn(readSettings(db).timezone, new Date(qr.expiresAt))
+      const at = timeIn(studioTimeZone(db), new Date(qr.expiresAt))
       findings.push({
         severity: 'warning',
         code: 'group_qr_lapsing',
@@ -568,11 +583,11 @@ async function runJob(ctx: CoreContext, jobId: string, signal: AbortSignal, star
           const record = db.prepare('INSERT OR IGNORE INTO group_mass_sends (group_id, day, slot, job_id) VALUES (?, ?, ?, ?)')
           db.transaction(() => schedule.filter((s) => s.massSend).forEach((s) => record.run(owner!.id, request.date, s.key, jobId)))()
         }
-        if (qr && qr.state !== 'lapsed') text += `群二维码有效期至 ${timeIn(readSettings(db).timezone, new Date(qr.expiresAt))}，过期前请重新生成。\n`
+        if (qr && qr.state !== 'lapsed') text += `群二维码有效期至 ${timeIn(studioTimeZone(db), new Date(qr.expiresAt))}，过期前请重新生成。\n`
         return Buffer.from(text, 'utf8')
       }
       case 'calendar':
-        return Buffer.from(calendar(owner!.folder, planDay(request.date, products)), 'utf8')
+        return Buffer.from(calendar(owner!.folder, planDay(request.date, products), studioTimeZone(db)), 'utf8')
       case 'manifest': {
         const files = db
           .prepare(

@@ -12,9 +12,11 @@ import { ORCHARD_BIN, runOrchard } from './run'
 let dir: string
 let members: string[]
 let products: string[]
+/** The studio's today, as its own clock and time zone say: the demo's prices and orders lie before it. */
+let today: string
 const dataDir = () => join(dir, 'data')
 const orchard = (...args: string[]) => runOrchard(args, dataDir())
-const ARGS = () => ['packs', 'generate', '--date', '2026-11-24', '--members', members.join(','), '--templates', 'clean-white,red-promo', '--products', products.join(','), '--out', join(dir, 'out'), '--json']
+const ARGS = () => ['packs', 'generate', '--date', today, '--members', members.join(','), '--templates', 'clean-white,red-promo', '--products', products.join(','), '--out', join(dir, 'out'), '--json']
 
 /** Items the database says are done, and the files on disk. */
 function state() {
@@ -29,6 +31,7 @@ function state() {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'orchard-cli-packs-'))
   expect(orchard('demo', 'seed', '--json').code).toBe(0)
+  today = (JSON.parse(orchard('info', '--json').out) as { today: string }).today
   const db = new Database(join(dataDir(), 'orchard.db'), { readonly: true })
   members = db.prepare(`SELECT invite_code FROM members WHERE status = 'active' ORDER BY join_date LIMIT 3`).pluck().all() as string[]
   // A best seller with buyer photos (a collage) and two more with competitor prices (comparisons).
@@ -82,7 +85,7 @@ describe('orchard packs generate', () => {
   }, 120_000)
 
   it('blocks a pack whose product is missing with a located error, and prints nothing but JSON', () => {
-    const r = orchard('packs', 'generate', '--date', '2026-11-24', '--products', 'NOPE', '--json')
+    const r = orchard('packs', 'generate', '--date', today, '--products', 'NOPE', '--json')
     expect(r.code).toBe(2)
     expect(JSON.parse(r.out).error).toMatchObject({ code: 'not_found', details: { field: 'products.0', value: 'NOPE' } })
     expect(existsSync(join(dir, 'out', 'NOPE'))).toBe(false)
