@@ -1,9 +1,10 @@
 import type { Page, TestInfo } from '@playwright/test'
 import QRCode from 'qrcode'
-import { dayIn } from '../../src-main/core/clock'
+import { addDays, instantOf } from '../../src-shared/time'
 import { expect, test } from './fixtures'
 import { ConsolePage } from './page-models/console'
 import { PacksPage } from './page-models/packs'
+import { studioClock } from './studio'
 
 test('an operator generates the day’s packs for two members and goes through them as the members will see them on their phones', async ({ page, studio, context }, testInfo) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
@@ -84,8 +85,9 @@ test('a group’s pack carries the group QR code with its expiry, warned while i
   const png = await QRCode.toBuffer(`https://weixin.qq.com/g/${group.id}`, { width: 360, margin: 2 })
   // The console makes packs for tomorrow (in Beijing); the code stops working at noon that day, whatever
   // the hour now: after the morning posts begin, and within two days.
-  const tomorrow = new Date(Date.parse(`${dayIn('Asia/Shanghai', new Date())}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
-  const madeAt = new Date(Date.parse(`${tomorrow}T12:00:00+08:00`) - 7 * 86_400_000).toISOString()
+  const clock = await studioClock(studio)
+  const tomorrow = addDays(clock.today, 1)
+  const madeAt = new Date(instantOf(clock.timezone, addDays(tomorrow, -7), '12:00')).toISOString()
   await studio.core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), fileName: '群二维码.png', madeAt })
   const packs = new PacksPage(page)
   await packs.open()

@@ -1,5 +1,5 @@
 import type { PriceComparison } from '@shared/contracts/materials'
-import { addDays } from '@/views/lifecycle/days'
+import { addDays } from '@/format/time'
 
 /** As the core picks them (materials/sources.ts comparisonEntries): prices older than this stay off the image. */
 export const COMPARISON_MAX_AGE_DAYS = 30

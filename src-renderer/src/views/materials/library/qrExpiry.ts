@@ -1,3 +1,5 @@
+import { studioNow } from '@/format/time'
+
 /**
  * How close a group's WeChat QR code is to lapsing. WeChat lets a group code lapse 7
  * days after it was made; the core warns 48 hours ahead (GROUP_QR_WARN_HOURS), and
@@ -17,7 +19,7 @@ export interface QrExpiry {
   hours: number
 }
 
-export function qrExpiry(expiresAt: string, now: number = Date.now()): QrExpiry {
+export function qrExpiry(expiresAt: string, now: number = studioNow()): QrExpiry {
   const left = Date.parse(expiresAt) - now
   if (!(left > 0)) return { state: 'lapsed', days: 0, hours: 0 }
   return {
