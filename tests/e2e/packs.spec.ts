@@ -1,4 +1,6 @@
 import type { Page, TestInfo } from '@playwright/test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import QRCode from 'qrcode'
 import { addDays, instantOf } from '../../src-shared/time'
 import { expect, test } from './fixtures'
@@ -180,3 +182,38 @@ async function shoot(page: Page, testInfo: TestInfo, name: string) {
   await frame.setTheme('light')
   await page.setViewportSize({ width: 1440, height: 900 })
 }
+
+test('making the same day again asks first, then replaces the earlier packs whole: the folder holds exactly what its manifest lists', async ({ page, studio }) => {
+  const member = (await studio.core.invoke('members', 'all', {})).filter((m) => m.status === 'active')[0]
+  const packs = new PacksPage(page)
+  await packs.open()
+  await packs.forWhom('指定会员')
+  await packs.pick('packs-members', member.inviteCode)
+  await packs.pick('packs-products', 'MZ-1001')
+  await packs.pick('packs-products', 'SP-1001')
+  await packs.pick('packs-templates', '简约白卡')
+  await packs.generate()
+  await packs.waitFor('已完成')
+  const first = (await studio.core.invoke('packs', 'jobs', {}))[0]
+  const folder = join(first.out, `${member.name}-${member.inviteCode}`)
+  expect(readdirSync(folder).filter((f) => f.startsWith('02-SP-1001'))).not.toEqual([])
+
+  // One product fewer, the same day: the console asks before replacing anything.
+  await packs.pick('packs-products', 'SP-1001') // picked again: taken out
+  await packs.generate()
+  const dialog = page.locator('.n-dialog')
+  await expect(dialog).toContainText('替换已有的素材包？')
+  await dialog.getByRole('button', { name: '取消' }).click()
+  expect(readdirSync(folder).filter((f) => f.startsWith('02-SP-1001'))).not.toEqual([])
+  expect(await studio.core.invoke('packs', 'jobs', {})).toHaveLength(1)
+
+  await packs.generate()
+  await dialog.getByRole('button', { name: '替换并生成' }).click()
+  await packs.waitFor('已完成')
+  const jobs = await studio.core.invoke('packs', 'jobs', {})
+  expect(jobs.map((j) => j.status)).toEqual(['done', 'replaced'])
+  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { files: { file: string }[] }
+  expect(readdirSync(folder).sort()).toEqual([...manifest.files.map((f) => f.file), 'manifest.json'].sort())
+  expect(readdirSync(folder).filter((f) => f.startsWith('02-SP-1001'))).toEqual([])
+  await expect(packs.jobs().filter({ hasText: '已替换' })).toHaveCount(1)
+})

@@ -7,7 +7,7 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { openDatabase, type Db } from '../db/connection'
 import { LATEST_SCHEMA_VERSION } from '../db/migrations'
 import type { DataPaths } from '../paths'
-import { jobProgress } from '../progress'
+import { progressMeter } from '../jobs/progress'
 import { readSettings, studioTimeZone } from '../settings/settings'
 import { stampIn, zoneOffset } from '../clock'
 
@@ -321,7 +321,7 @@ export const backupsHandlers: ServiceHandlers<'backups'> = {
   list: (_input, ctx) => listBackups(ctx.paths),
 
   create: async ({ jobId }, ctx) => {
-    const report = jobProgress(ctx, jobId, 'backup')
+    const report = progressMeter(ctx, jobId, 'backup')
     const backup = await createBackup(ctx.db, ctx.paths, 'manual', undefined, ctx.clock.now(), (done, total) => report('backup', done, total))
     report('backup', 1, 1)
     ctx.emit('data.changed', { entities: ['backups'] })
@@ -329,7 +329,7 @@ export const backupsHandlers: ServiceHandlers<'backups'> = {
   },
 
   restore: async ({ fileName, jobId }, ctx) => {
-    const report = jobProgress(ctx, jobId, 'restore')
+    const report = progressMeter(ctx, jobId, 'restore')
     const source = backupByName(ctx.paths, fileName)
     const nativeBinding = nativeBindingOf(ctx)
     validateBackupFile(source, nativeBinding)

@@ -12,7 +12,7 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { readSettings } from '../settings/settings'
-import { productPhotos } from './packs'
+import { productPhotos } from './photos'
 import { defaultTemplates, renderTemplatePreview, validateTemplate, type PosterProduct } from './render'
 
 export interface TemplateSummary {

@@ -1,6 +1,5 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
-import { ZipArchive } from 'archiver'
 import QRCode from 'qrcode'
 import type { z } from 'zod'
 import type { KitGenerateInput, KitSection, KitTemplate, KitTemplateInput } from '../../../../src-shared/contracts/lifecycle'
@@ -9,6 +8,9 @@ import { dayIn, stampIn } from '../../clock'
 import type { CoreContext, ServiceHandlers } from '../../context'
 import type { Db } from '../../db/connection'
 import { newId } from '../../ids'
+import { createJob, launchJob, reopenJob, resumableJob, type PlannedItem } from '../../jobs/durable'
+import { safeFileName } from '../../jobs/names'
+import { writeZip, type ZipEntry } from '../../jobs/zip'
 import { inviteUrl } from '../../members/invite'
 import { readSettings } from '../../settings/settings'
 import { actorOf } from '../audit'
@@ -88,11 +90,7 @@ interface MemberRow {
 }
 
 
-/** Folder- and file-name safe on Windows, macOS and Linux, keeping Chinese. */
-function safeName(s: string): string {
-  const printable = [...s].map((ch) => (ch.charCodeAt(0) < 0x20 ? '_' : ch)).join('')
-  return printable.replace(/[\\/:*?"<>|]/g, '_').replace(/\s+/g, ' ').trim().slice(0, 60) || 'kit'
-}
+const safeName = (s: string) => safeFileName(s, { fallback: 'kit' })
 
 function topProducts(db: Db, limit: number, since: string): (KitProduct & { id: string; sku: string; images: string; listPriceFen: number })[] {
   // Best sellers of the last 90 days first, then the newest active products.
@@ -141,19 +139,6 @@ function scriptFiles(sections: KitSection[], vars: Record<string, string>): { na
 /** Windows Notepad and WeChat's PC client read UTF-8 with a BOM and CRLF line ends without surprises. */
 function txt(text: string): Buffer {
   return Buffer.from(`\uFEFF${text.replace(/\r?\n/g, '\r\n')}\r\n`, 'utf8')
-}
-
-function zipTo(path: string, entries: { name: string; data: Buffer }[]): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const out = createWriteStream(path)
-    const zip = new ZipArchive({ zlib: { level: 6 } })
-    out.on('close', () => resolvePromise())
-    out.on('error', reject)
-    zip.on('error', reject)
-    zip.pipe(out)
-    for (const e of entries) zip.append(e.data, { name: e.name, date: new Date('2000-01-01T00:00:00Z') })
-    void zip.finalize()
-  })
 }
 
 interface PosterEngine {
@@ -245,61 +230,80 @@ export async function generateKits(ctx: CoreContext, options: GenerateOptions) {
     }
   }
 
-  const kits = []
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i]!
+  // One durable job: a PDF and (unless previewing) a zip per member, each written to a temporary
+  // name and renamed into place; asking for the same kits again resumes an interrupted batch.
+  const named = members.map((m) => ({ m: m!, base: safeName(`${m!.name}-${m!.invite_code}-${template.name}`) }))
+  const items: PlannedItem[] = named.flatMap(({ m, base }) => [
+    { kind: 'kit-pdf', owner: m.id, spec: { member: m.id }, file: `${base}.pdf` },
+    ...(options.pdfOnly ? [] : [{ kind: 'kit-zip', owner: m.id, spec: { member: m.id }, file: `${base}.zip` }]),
+  ])
+  const key = JSON.stringify({ template: template.id, members: ids, outDir: resolve(options.outDir), posters: options.posters, pdfOnly: !!options.pdfOnly, day: generatedOn })
+  const resumable = resumableJob(db, 'kits', key)
+  if (resumable) reopenJob(ctx, resumable)
+  const jobId = resumable ?? createJob(ctx, { kind: 'kits', key, params: { ...options, outDir: resolve(options.outDir) }, label: generatedOn, outDir: resolve(options.outDir), items, warnings })
+  const byId = new Map(named.map((n) => [n.m.id, n]))
+  const engine = prepared.length ? await posterEngine() : null
+  const contents = (m: MemberRow) => {
     const member: KitMember = { name: m.name, mentorName: m.mentor_name, joinDate: m.join_date, inviteCode: m.invite_code, inviteUrl: inviteUrl(db, m.invite_code, 'kit') }
-    const qrPng = await QRCode.toBuffer(member.inviteUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 512, color: { dark: '#1F2A24', light: '#FFFFFF' } })
-    const pdf = await renderKitPdf({ title: template.name, studio, member, sections: template.sections, products: products.slice(0, 6), commissionRangeBp: commission, generatedOn, qrPng })
-    const base = safeName(`${m.name}-${m.invite_code}-${template.name}`)
-    const pdfPath = join(options.outDir, `${base}.pdf`)
-    const tmpPdf = `${pdfPath}.${process.pid}.tmp`
-    writeFileSync(tmpPdf, pdf)
-    renameSync(tmpPdf, pdfPath)
-    const pages = countPages(pdf)
     const vars: Record<string, string> = { member: m.name, mentor: m.mentor_name ?? '团队的运营伙伴', studio, inviteCode: m.invite_code, inviteUrl: member.inviteUrl, product: products[0]?.name ?? '这款商品', group: '新人培训群' }
-    const scripts = scriptFiles(template.sections, vars)
-    let zipPath = ''
-    let posterCount = 0
-    if (!options.pdfOnly) {
-      const entries: { name: string; data: Buffer }[] = [{ name: `${safeName(template.name)}-${safeName(m.name)}.pdf`, data: pdf }]
-      for (const s of scripts) entries.push({ name: `话术/${s.name}`, data: txt(s.text) })
-      const engine = prepared.length ? await posterEngine() : null
-      for (const [k, p] of prepared.entries()) {
-        const poster = await engine!.renderMemberPoster(p.prepared, { id: m.id, name: m.name, inviteCode: m.invite_code, inviteUrl: inviteUrl(db, m.invite_code, 'kit') })
-        entries.push({ name: `海报/${String(k + 1).padStart(2, '0')} ${safeName(p.product)}.jpg`, data: poster })
-        posterCount++
-      }
-      entries.push({
-        name: '说明.txt',
-        data: txt(
-          [
-            `${template.name} · ${m.name}`,
-            '',
-            `· ${safeName(template.name)}-${safeName(m.name)}.pdf：可打印的入门手册（A4）`,
-            '· 话术/：第一周每天可以直接复制的话术',
-            posterCount ? '· 海报/：带你专属邀请二维码的商品海报，可直接分享' : '',
-            '',
-            `邀请码：${m.invite_code}`,
-            `生成于 ${generatedOn}`,
-          ]
-            .filter((l) => l !== null)
-            .join('\n'),
-        ),
-      })
-      zipPath = join(options.outDir, `${base}.zip`)
-      const tmpZip = `${zipPath}.${process.pid}.tmp`
-      try {
-        await zipTo(tmpZip, entries)
-        renameSync(tmpZip, zipPath)
-      } catch (err) {
-        rmSync(tmpZip, { force: true })
-        throw new OrchardError('kit_write_failed', `无法写入 ${zipPath} / cannot write the kit`, { file: zipPath, why: (err as Error).message })
-      }
-    }
-    kits.push({ memberId: m.id, memberName: m.name, zipPath, pdfPath, fileName: `${base}.${options.pdfOnly ? 'pdf' : 'zip'}`, pages, posters: posterCount, scripts: scripts.length })
-    if (options.jobId) ctx.emit('job.progress', { jobId: options.jobId, kind: 'kits', phase: 'generate', done: i + 1, total: members.length, message: m.name })
+    return { member, scripts: scriptFiles(template.sections, vars) }
   }
+  await launchJob(
+    ctx,
+    jobId,
+    {
+      async produce(item) {
+        const { m, base } = byId.get(item.owner!)!
+        const { member, scripts } = contents(m)
+        if (item.kind === 'kit-pdf') {
+          const qrPng = await QRCode.toBuffer(member.inviteUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 512, color: { dark: '#1F2A24', light: '#FFFFFF' } })
+          return renderKitPdf({ title: template.name, studio, member, sections: template.sections, products: products.slice(0, 6), commissionRangeBp: commission, generatedOn, qrPng })
+        }
+        const entries: ZipEntry[] = [{ name: `${safeName(template.name)}-${safeName(m.name)}.pdf`, file: join(options.outDir, `${base}.pdf`) }]
+        for (const sc of scripts) entries.push({ name: `话术/${sc.name}`, data: txt(sc.text) })
+        for (const [k, p] of prepared.entries()) {
+          const poster = await engine!.renderMemberPoster(p.prepared, { id: m.id, name: m.name, inviteCode: m.invite_code, inviteUrl: member.inviteUrl })
+          entries.push({ name: `海报/${String(k + 1).padStart(2, '0')} ${safeName(p.product)}.jpg`, data: poster })
+        }
+        entries.push({
+          name: '说明.txt',
+          data: txt(
+            [
+              `${template.name} · ${m.name}`,
+              '',
+              `· ${safeName(template.name)}-${safeName(m.name)}.pdf：可打印的入门手册（A4）`,
+              '· 话术/：第一周每天可以直接复制的话术',
+              prepared.length ? '· 海报/：带你专属邀请二维码的商品海报，可直接分享' : '',
+              '',
+              `邀请码：${m.invite_code}`,
+              `生成于 ${generatedOn}`,
+            ].join('\n'),
+          ),
+        })
+        try {
+          // Fixed entry dates: the same kit makes the same zip.
+          return await writeZip(join(options.outDir, item.file), entries, { date: new Date('2000-01-01T00:00:00Z') })
+        } catch (err) {
+          throw new OrchardError('kit_write_failed', `无法写入 ${join(options.outDir, item.file)} / cannot write the kit`, { file: join(options.outDir, item.file), why: (err as Error).message })
+        }
+      },
+    },
+    { followId: options.jobId },
+  )
+  const kits = named.map(({ m, base }) => {
+    const pdfPath = join(options.outDir, `${base}.pdf`)
+    const zipPath = options.pdfOnly ? '' : join(options.outDir, `${base}.zip`)
+    return {
+      memberId: m.id,
+      memberName: m.name,
+      zipPath,
+      pdfPath,
+      fileName: `${base}.${options.pdfOnly ? 'pdf' : 'zip'}`,
+      pages: countPages(readFileSync(pdfPath)),
+      posters: options.pdfOnly ? 0 : prepared.length,
+      scripts: contents(m).scripts.length,
+    }
+  })
   return { outDir: options.outDir, kits, warnings, durationMs: performance.now() - started }
 }
 
