@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { OrchardError, type OrchardErrorShape } from '../../src-shared/errors'
 import { HTTP_CALL_PREFIX, HTTP_DOWNLOAD, HTTP_EVENTS, HTTP_UPLOAD } from '../../src-shared/transport'
 import type { OrchardCore } from '../core/api'
+import { consoleCsp } from '../../src-shared/csp'
 
 export interface BrowserHostOptions {
   core: OrchardCore
@@ -27,18 +28,8 @@ export interface BrowserHost {
   close(): Promise<void>
 }
 
-/** The same policy the desktop shell sets; naive-ui injects its styles at runtime, hence 'unsafe-inline' for styles only. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+/** The console's one Content-Security-Policy, the same the desktop shell sends (src-shared/csp.ts). */
+export const CONTENT_SECURITY_POLICY = consoleCsp()
 
 /** Contract calls carry JSON inputs; the largest are bulk edits, far below this. */
 export const MAX_CALL_BYTES = 50 * 1024 * 1024
