@@ -53,7 +53,7 @@ export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): v
     SOURCES.slice(0, 2 + (n % 2)).forEach((s, k) => {
       // Rounded to whole yuan, as shops price them.
       const price = Math.round((p.sale_price_fen * (s.markup + ((n + k) % 3) * 0.03)) / 100) * 100
-      insertPrice.run(newId(), p.id, s.source, price, day(1 + ((n + k) % 5)), '', '页面标价 / listed price', 'demo', at)
+      insertPrice.run(newId(), p.id, s.source, price, day(1 + ((n + k) % 5)), '', '页面标价', 'demo', at)
     })
     if (n % 2 === 1) return
     const prefix = p.sku.split('-')[0]

@@ -41,7 +41,8 @@ export function planDay(date: string, products: { name: string }[], peaks = DEFA
       day: date,
       from: peak.from,
       to: peak.to,
-      title: `${peak.label} ${peak.from}–${peak.to}`,
+      // The time is the slot's own (from, to): the title names the peak only, so no list says it twice.
+      title: peak.label,
       what: share.length ? `发九宫格海报和文案：${share.map((p) => p.name).join('、')}；群里发团购文案` : '群里互动、回复咨询、晒单',
     })
   })

@@ -27,8 +27,12 @@ export function posterProduct(p: ProductRow, photo: string): PosterProduct {
   }
 }
 
-/** The first selling point of a product's facts (内含：… ｜ 产地：… → 内含：…). */
-export const sellingPoint = (facts: string) => facts.split(/[。\n｜|]/)[0]?.trim() ?? ''
+/**
+ * The first selling point of a product's facts (内含：腰果、巴旦木｜产地：… → 内含 腰果、巴旦木). Its
+ * label keeps a space instead of its colon: copy often writes "{name}：{facts}", and
+ * "每日坚果：内含：腰果" reads as a stutter.
+ */
+export const sellingPoint = (facts: string) => (facts.split(/[。\n｜|]/)[0]?.trim() ?? '').replace(/^([\u4e00-\u9fa5]{1,4})\s*[:：]\s*/, '$1 ')
 
 export const copyProduct = (p: ProductRow) => ({ sku: p.sku, priceFloorFen: p.price_floor_fen, stock: p.stock, endsAt: null })
 

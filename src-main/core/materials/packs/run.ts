@@ -37,6 +37,12 @@ import { checklistFile, copyFile, manifestFile, recordMassSends } from './files'
 import { packKey, planPackItems, planPacks, SHARED_FOLDER } from './plan'
 import type { PackItemKind, PackItemSpec, PackPlan, PackRequest } from './types'
 
+/**
+ * What the video's end card asks of the viewer. One video serves every member's pack, so it
+ * cannot carry any one member's QR code: it asks for a message instead of promising a scan.
+ */
+export const VIDEO_END_NOTE = '私信我下单 · 认准邀请码'
+
 /** Packs run as durable jobs of this kind (core/jobs). */
 const KIND = 'packs'
 
@@ -110,7 +116,7 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
               product: posterProduct(p!, photos[0]),
               photos,
               captions: [p!.name, sellingPoint(p!.facts), p!.brand, p!.category].slice(0, photos.length),
-              priceCard: { salePriceFen: p!.sale_price_fen, listPriceFen: p!.list_price_fen > p!.sale_price_fen ? p!.list_price_fen : null, note: '扫码或私信下单' },
+              priceCard: { salePriceFen: p!.sale_price_fen, listPriceFen: p!.list_price_fen > p!.sale_price_fen ? p!.list_price_fen : null, note: VIDEO_END_NOTE },
               musicPath: musicTracks()[0]?.path ?? null,
               durationSec: 15,
               outPath: temp,
