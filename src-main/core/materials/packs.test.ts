@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import QRCode from 'qrcode'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PackJob } from '../../../src-shared/contracts/materials'
 import { createCore, type OrchardCore } from '../api'
@@ -72,8 +73,10 @@ describe('the day’s best sellers', () => {
     const day = '2026-11-24'
     const core = createCore({ dataDir: join(dir, 'data'), host: 'test', firstStart: 'empty', clock: fixedClock(new Date(instantOf('Asia/Shanghai', addDays(day, 10), '12:00')).toISOString()) })
     try {
-      for (const sku of ['IN-EDGE', 'IN-MID', 'OUT-OLD', 'OUT-DAY', 'OUT-LATER']) {
-        await core.invoke('products', 'create', { sku, name: `商品 ${sku}`, listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 100 })
+      const photo = join(dir, 'photo.jpg')
+      await sharp({ create: { width: 600, height: 600, channels: 3, background: '#e8d5c4' } }).jpeg().toFile(photo)
+      for (const sku of ['IN-EDGE', 'IN-MID', 'OUT-OLD', 'OUT-DAY', 'OUT-LATER', 'NO-PHOTO']) {
+        await core.invoke('products', 'create', { sku, name: `商品 ${sku}`, listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 100, images: sku === 'NO-PHOTO' ? [] : [photo] })
       }
       // Wall times in Beijing; the import reads them in the studio's zone (Asia/Shanghai by default).
       const at = (offsetDays: number, hhmm: string) => `${addDays(day, offsetDays)} ${hhmm}`
@@ -83,10 +86,11 @@ describe('the day’s best sellers', () => {
         ['A3', at(-31, '23:50'), 'OUT-OLD', 9], // just before the window opens
         ['A4', at(0, '00:10'), 'OUT-DAY', 9], // on the pack day itself (16:10 the day before in UTC)
         ['A5', at(3, '09:00'), 'OUT-LATER', 9], // after the pack day
+        ['A6', at(-5, '10:00'), 'NO-PHOTO', 20], // the best seller, but there is no photo to put on a poster
       ]
       const csv = ['订单号,下单时间,状态,客户,手机,商品编码,商品名称,数量,单价,退款金额,邀请码', ...rows.map(([no, when, sku, n]) => `${no},${when},已付款,王芳,13800138000,${sku},商品 ${sku},${n},59.00,,`)].join('\n')
       writeFileSync(join(dir, 'orders.csv'), csv)
-      expect(await core.invoke('imports', 'run', { entity: 'orders', path: join(dir, 'orders.csv') })).toMatchObject({ committed: true, inserted: 5 })
+      expect(await core.invoke('imports', 'run', { entity: 'orders', path: join(dir, 'orders.csv') })).toMatchObject({ committed: true, inserted: 6 })
       expect(bestSellers(core.context.db, day).map((p) => p.sku)).toEqual(['IN-EDGE', 'IN-MID'])
     } finally {
       await core.close()

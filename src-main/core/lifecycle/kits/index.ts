@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import QRCode from 'qrcode'
 import type { z } from 'zod'
 import type { KitGenerateInput, KitSection, KitTemplate, KitTemplateInput } from '../../../../src-shared/contracts/lifecycle'
@@ -11,6 +11,7 @@ import { newId } from '../../ids'
 import { createJob, launchJob, reopenJob, resumableJob, type PlannedItem } from '../../jobs/durable'
 import { safeFileName } from '../../jobs/names'
 import { writeZip, type ZipEntry } from '../../jobs/zip'
+import { productPhotos } from '../../materials/photos'
 import { inviteUrl } from '../../members/invite'
 import { readSettings } from '../../settings/settings'
 import { actorOf } from '../audit'
@@ -155,23 +156,6 @@ async function posterEngine(): Promise<PosterEngine | null> {
   }
 }
 
-function photoOf(p: { sku: string; images: string }, resources: string | null): string | null {
-  try {
-    const images = JSON.parse(p.images) as string[]
-    const own = images.find((i) => isAbsolute(i) && existsSync(i))
-    if (own) return own
-  } catch {
-    /* malformed list: fall back to the shipped photo */
-  }
-  if (!resources) return null
-  // The demo catalogue ships photos for the first products of each category (MZ-1001 → MZ-1.jpg);
-  // a product without its own photo gets no poster rather than another product's picture.
-  const m = p.sku.match(/^([A-Z]+)-1(\d{3})$/)
-  if (!m) return null
-  const shipped = join(resources, 'demo', 'photos', 'products', `${m[1]}-${Number(m[2])}.jpg`)
-  return existsSync(shipped) ? shipped : null
-}
-
 export interface GenerateOptions {
   templateId?: string
   memberIds: string[]
@@ -209,8 +193,8 @@ export async function generateKits(ctx: CoreContext, options: GenerateOptions) {
         const templates = engine.defaultTemplates()
         // The neutral white card (1:1, for the moments 9-grid), whatever the product; else the first shipped.
         const template = templates.find((t) => t.id === 'clean-white') ?? templates.find((t) => t.id === 'moments-editorial') ?? templates[0]
-        const { resourcesDir } = (await import('../../materials/render/index')) as unknown as { resourcesDir(): string }
-        const withPhotos = products.map((p) => ({ p, photo: photoOf(p, resourcesDir()) })).filter((x) => x.photo)
+        // A product without a photo of its own gets no poster rather than another product's picture.
+        const withPhotos = products.map((p) => ({ p, photo: productPhotos(p)[0] })).filter((x) => x.photo)
         for (const { p, photo } of withPhotos.slice(0, 2)) {
           prepared.push({
             product: p.name,

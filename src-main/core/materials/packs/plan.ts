@@ -6,6 +6,7 @@ import type { Db } from '../../db/connection'
 import type { PlannedItem } from '../../jobs/durable'
 import { safeFileName } from '../../jobs/names'
 import { studioTimeZone } from '../../settings/settings'
+import { productPhotos } from '../photos'
 import { allTemplates } from '../templateStore'
 import { buyerPhotoFiles, comparisonEntries } from '../sources'
 import { groupQrState } from './content'
@@ -16,8 +17,9 @@ export type { PackItemKind, PackItemSpec, PackOwnerSpec, PackPlan, PackRequest, 
 /** The folder of shared files (videos) inside a job's output. */
 export const SHARED_FOLDER = '共享视频'
 
-/** How far back a pack looks for the day's best sellers. */
+/** How far back a pack looks for the day's best sellers, and how many it features. */
 export const BEST_SELLER_DAYS = 30
+const BEST_SELLERS = 6
 
 const safeName = (name: string) => safeFileName(name, { spaces: 'underscore' })
 
@@ -74,20 +76,24 @@ function resolveProducts(db: Db, skus: string[] | undefined, date: string): Prod
 }
 
 /**
- * The day's products: what sold best over the 30 studio days before it, in stock. Both ends
- * are bounded, so a pack for a past day is not swayed by what sold after it, and the days
- * start at the studio's midnight, not UTC's.
+ * The day's products: what sold best over the 30 studio days before it, in stock, with a
+ * photo to put on the posters. Both ends are bounded, so a pack for a past day is not swayed
+ * by what sold after it, and the days start at the studio's midnight, not UTC's.
  */
 export function bestSellers(db: Db, date: string): ProductRow[] {
   const zone = studioTimeZone(db)
   const since = new Date(instantOf(zone, addDays(date, -BEST_SELLER_DAYS))).toISOString()
   const until = new Date(instantOf(zone, date)).toISOString()
-  return db
-    .prepare(
-      `SELECT ${PRODUCT_COLS} FROM products p JOIN order_lines l ON l.product_id = p.id JOIN orders o ON o.id = l.order_id
-        WHERE p.active = 1 AND p.stock > 0 AND o.placed_at >= ? AND o.placed_at < ? GROUP BY p.id ORDER BY SUM(l.quantity) DESC, p.sku LIMIT 6`,
+  return (
+    db
+      .prepare(
+        `SELECT ${PRODUCT_COLS} FROM products p JOIN order_lines l ON l.product_id = p.id JOIN orders o ON o.id = l.order_id
+        WHERE p.active = 1 AND p.stock > 0 AND o.placed_at >= ? AND o.placed_at < ? GROUP BY p.id ORDER BY SUM(l.quantity) DESC, p.sku`,
     )
     .all(since, until) as ProductRow[]
+  )
+    .filter((p) => productPhotos(p).length > 0)
+    .slice(0, BEST_SELLERS)
 }
 
 function pickTemplates(db: Db, ids: string[] | undefined): PosterTemplate[] {
