@@ -217,3 +217,16 @@ test('making the same day again asks first, then replaces the earlier packs whol
   expect(readdirSync(folder).filter((f) => f.startsWith('02-SP-1001'))).toEqual([])
   await expect(packs.jobs().filter({ hasText: '已替换' })).toHaveCount(1)
 })
+
+test('clicking the words beside a switch toggles it', async ({ page }) => {
+  const packs = new PacksPage(page)
+  await packs.open()
+  const video = page.getByTestId('packs-video')
+  await expect(video).toHaveAttribute('aria-checked', 'false')
+  await page.getByTestId('packs-video-label').click()
+  await expect(video).toHaveAttribute('aria-checked', 'true')
+  await page.getByText('每份打包 zip', { exact: true }).click()
+  await expect(page.getByTestId('packs-zip')).toHaveAttribute('aria-checked', 'true')
+  await page.getByTestId('packs-video-label').click()
+  await expect(video).toHaveAttribute('aria-checked', 'false')
+})
