@@ -157,6 +157,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
         issues,
       })
     }
+    // methodDef matched exactly "service.method" among the contract's own entries, and every entry has its handler.
     const [service, method] = name.split('.') as [ServiceName, string]
     const handler = (handlers[service] as Record<string, (input: unknown, ctx: CoreContext) => unknown>)[method]
     const run = async () => {

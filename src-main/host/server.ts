@@ -59,6 +59,14 @@ const DOWNLOAD_TYPES: Record<string, string> = {
 
 const failure = (error: OrchardErrorShape) => ({ ok: false as const, error })
 
+/** HTTP statuses of refused calls; a domain error (bad input, a conflict) answers 200 with its Result. */
+const CALL_ERROR_STATUS: Record<string, number> = {
+  unknown_method: 404,
+  forbidden: 403,
+  forbidden_path: 403,
+  internal: 500,
+}
+
 /**
  * A file name safe to create in staging/: no folders, no characters a shell or
  * another OS would trip over, at most 120 characters — keeping the extension,
@@ -150,7 +158,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       const value = await core.call(name, req.body ?? undefined)
       return { ok: true, value }
     } catch (err) {
-      return failure(OrchardError.from(err).toJSON())
+      const error = OrchardError.from(err)
+      // The envelope carries the error either way; the status lets proxies, logs and scripts tell the kinds apart.
+      return reply.code(CALL_ERROR_STATUS[error.code] ?? 200).send(failure(error.toJSON()))
     }
   })
 

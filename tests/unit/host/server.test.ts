@@ -98,6 +98,17 @@ describe('browser host', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown_method', details: { method: 'customers.explode' } } })
   })
 
+  it('routes exactly the contract’s own service.method names, nothing inherited or appended', async () => {
+    for (const name of ['__proto__.toString', 'constructor.name', 'system.constructor', 'toString.call', 'system.info.extra', 'system.', '.info', 'system', 'system.hasOwnProperty']) {
+      const res = await call(name, {})
+      expect(res.status, name).toBe(404)
+      expect(await res.json(), name).toMatchObject({ ok: false, error: { code: 'unknown_method', details: { method: name } } })
+    }
+    const info = await call('system.info', {})
+    expect(info.status).toBe(200)
+    expect(await info.json()).toMatchObject({ ok: true, value: { host: 'browser' } })
+  })
+
   it('answers malformed requests with a Result the console can show', async () => {
     const broken = await fetch(`${base()}/api/call/customers.list`, {
       method: 'POST',
