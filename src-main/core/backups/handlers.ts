@@ -5,7 +5,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Backup } from '../../../src-shared/schemas'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { openDatabase, type Db } from '../db/connection'
-import { LATEST_SCHEMA_VERSION } from '../db/migrations'
+import { LATEST_SCHEMA_VERSION, migrations } from '../db/migrations'
 import type { DataPaths } from '../paths'
 import { jobProgress } from '../progress'
 import { readSettings } from '../settings/settings'
@@ -207,6 +207,20 @@ export function validateBackupFile(source: string, nativeBinding?: string): { sc
         { file: source, schemaVersion: version, supported: LATEST_SCHEMA_VERSION },
       )
     }
+    // Each migration the file records must be the one this build knows under that number:
+    // a file whose history differs (another fork, a hand-edited table) could never open.
+    const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[]
+    for (const row of applied) {
+      const known = migrations.find((m) => m.version === row.version)
+      if (!known || known.name !== row.name) {
+        throw new OrchardError(
+          'backup_invalid',
+          `备份的迁移记录与本程序不一致（第 ${row.version} 项为「${row.name}」，应为「${known?.name ?? '无'}」），不能恢复 / ` +
+            `the backup's migration ${row.version} is "${row.name}", this build's is "${known?.name ?? '(none)'}": it cannot be restored`,
+          { file: source, table: 'schema_migrations', version: row.version, value: row.name, expected: known?.name ?? null },
+        )
+      }
+    }
     return { schemaVersion: version }
   } finally {
     db.close()
@@ -214,9 +228,50 @@ export function validateBackupFile(source: string, nativeBinding?: string): { sc
 }
 
 /**
- * Writes `source` into the live database path through the backup API, then brings it
- * to this build's schema. The caller guarantees that no connection of this process is
- * open on the live database.
+ * Everything a restore can check before the live data is touched: the file is validated,
+ * copied beside the live database, brought to this build's schema there, and the result
+ * is checked again (intact, its settings readable). Returns the prepared copy, one file in
+ * rollback-journal mode; the caller removes it (`discardPrepared`) whatever happens next.
+ */
+export async function prepareRestore(paths: DataPaths, source: string, nativeBinding?: string): Promise<string> {
+  validateBackupFile(source, nativeBinding)
+  mkdirSync(paths.dataDir, { recursive: true })
+  const prepared = `${paths.database}.restore-${process.pid}-${Date.now()}.partial`
+  try {
+    const src = openSource(source, nativeBinding)
+    try {
+      await src.backup(prepared)
+    } finally {
+      src.close()
+    }
+    const copy = openDatabase(prepared, { nativeBinding, journal: 'delete' })
+    try {
+      const check = copy.pragma('quick_check(1)', { simple: true })
+      if (check !== 'ok') throw new OrchardError('backup_invalid', `备份升级后校验失败（${String(check)}）/ the backup failed its check after the upgrade`, { file: source, check: String(check) })
+      readSettings(copy)
+    } finally {
+      copy.close()
+    }
+    return prepared
+  } catch (err) {
+    discardPrepared(prepared)
+    if (err instanceof OrchardError) {
+      // The copy's name means nothing to the person restoring: the error is about their file.
+      const details = err.details && typeof err.details === 'object' ? { ...(err.details as object), file: source } : { file: source }
+      throw new OrchardError(err.code === 'db_migrations_differ' || err.code === 'db_corrupt' ? 'backup_invalid' : err.code, err.message, details)
+    }
+    throw new OrchardError('backup_invalid', `无法读取备份文件：${(err as Error).message} / cannot read the backup file`, { file: source, cause: (err as Error).message })
+  }
+}
+
+export function discardPrepared(prepared: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${prepared}${suffix}`, { force: true })
+}
+
+/**
+ * Writes a prepared copy into the live database path through the backup API: one write
+ * transaction on the live file, so a failure or a crash part-way leaves it as it was.
+ * The caller guarantees that no connection of this process is open on the live database.
  */
 async function writeIntoLive(paths: DataPaths, source: string, nativeBinding?: string, onProgress?: PageProgress): Promise<void> {
   const src = openSource(source, nativeBinding)
@@ -240,14 +295,13 @@ async function writeIntoLive(paths: DataPaths, source: string, nativeBinding?: s
   } finally {
     src.close()
   }
-  const migrated = openDatabase(paths.database, { nativeBinding })
-  migrated.close()
 }
 
 /**
- * Restores a backup without an open core (the recovery screen, `orchard restore`):
- * validates it, keeps the current database as a 'pre-restore' backup when it can still
- * be opened, writes the backup into place and migrates it forward.
+ * Restores a backup without an open core (the recovery screen, `orchard restore`): prepares
+ * it (validated, migrated and checked on a copy), keeps the current database as a
+ * 'pre-restore' backup when it can still be opened, then writes the prepared copy into place.
+ * Any failure before that last step leaves the studio exactly as it was.
  */
 export async function restoreBackupFile(
   paths: DataPaths,
@@ -255,26 +309,30 @@ export async function restoreBackupFile(
   options: { nativeBinding?: string; now?: Date } = {},
 ): Promise<{ restored: string; safetyBackup: string | null }> {
   const file = resolve(source)
-  validateBackupFile(file, options.nativeBinding)
-  let safetyBackup: string | null = null
-  if (existsSync(paths.database)) {
-    let current: Db | null = null
-    try {
-      current = openDatabase(paths.database, { nativeBinding: options.nativeBinding, migrate: false })
-    } catch {
-      // Damaged or locked beyond use: there is nothing worth keeping to back up.
-      current = null
-    }
-    if (current) {
+  const prepared = await prepareRestore(paths, file, options.nativeBinding)
+  try {
+    let safetyBackup: string | null = null
+    if (existsSync(paths.database)) {
+      let current: Db | null = null
       try {
-        safetyBackup = (await createBackup(current, paths, 'pre-restore', undefined, options.now)).path
-      } finally {
-        current.close()
+        current = openDatabase(paths.database, { nativeBinding: options.nativeBinding, migrate: false })
+      } catch {
+        // Damaged or locked beyond use: there is nothing worth keeping to back up.
+        current = null
+      }
+      if (current) {
+        try {
+          safetyBackup = (await createBackup(current, paths, 'pre-restore', undefined, options.now)).path
+        } finally {
+          current.close()
+        }
       }
     }
+    await writeIntoLive(paths, prepared, options.nativeBinding)
+    return { restored: file, safetyBackup }
+  } finally {
+    discardPrepared(prepared)
   }
-  await writeIntoLive(paths, file, options.nativeBinding)
-  return { restored: file, safetyBackup }
 }
 
 /**
@@ -328,21 +386,25 @@ export const backupsHandlers: ServiceHandlers<'backups'> = {
 
   restore: async ({ fileName, jobId }, ctx) => {
     const report = jobProgress(ctx, jobId, 'restore')
-    const source = backupByName(ctx.paths, fileName)
     const nativeBinding = nativeBindingOf(ctx)
-    validateBackupFile(source, nativeBinding)
-    // The live database is healthy here (the core has it open), so the safety copy
-    // comes from the open connection before it is closed.
-    const safety = await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
-    ctx.db.close()
-    try {
-      await writeIntoLive(ctx.paths, source, nativeBinding, (done, total) => report('restore', done, total))
-      // Bringing the restored studio to this build's schema (writeIntoLive's last step) has no steps to count.
-    } finally {
-      ctx.reopen()
-    }
+    const prepared = await prepareRestore(ctx.paths, backupByName(ctx.paths, fileName), nativeBinding)
+    const safety = await swapIn(ctx, prepared, report).finally(() => discardPrepared(prepared))
     report('restore', 1, 1)
     ctx.emit('data.changed', { entities: ALL_ENTITIES })
     return { restored: fileName, safetyBackup: safety.fileName }
   },
+}
+
+/** The console's restore once the backup is prepared: the safety copy, then the prepared copy into place. */
+async function swapIn(ctx: CoreContext, prepared: string, report: ReturnType<typeof jobProgress>): Promise<Backup> {
+  // The live database is healthy here (the core has it open), so the safety copy
+  // comes from the open connection before it is closed.
+  const safety = await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
+  ctx.db.close()
+  try {
+    await writeIntoLive(ctx.paths, prepared, nativeBindingOf(ctx), (done, total) => report('restore', done, total))
+  } finally {
+    ctx.reopen()
+  }
+  return safety
 }

@@ -11,6 +11,8 @@ export interface OpenOptions {
   readonly?: boolean
   /** Skip migrations (used to inspect a file, e.g. a backup). */
   migrate?: boolean
+  /** 'delete' keeps the file self-contained (no -wal/-shm beside it): a copy being prepared for a restore. */
+  journal?: 'wal' | 'delete'
 }
 
 /** SQL functions the schema's triggers call; every connection that writes must have them. */
@@ -49,7 +51,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     const newer = schemaVersion(db) > LATEST_SCHEMA_VERSION
     if (newer && options.migrate !== false && !options.readonly) refuseNewer(file, schemaVersion(db))
     if (!options.readonly && !newer) {
-      db.pragma('journal_mode = WAL')
+      db.pragma(options.journal === 'delete' ? 'journal_mode = DELETE' : 'journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
     }
     if (options.migrate !== false && !options.readonly) migrate(db, file)
