@@ -410,12 +410,26 @@ export const Backup = z.object({
 })
 export type Backup = z.infer<typeof Backup>
 
+/** Whether the runtime knows `zone` as a time zone (an IANA name: Asia/Shanghai, Europe/Berlin, UTC). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+export const TimeZone = z
+  .string()
+  .trim()
+  .refine(isTimeZone, { error: (issue) => `不是有效的时区（例如 Asia/Shanghai）：${String(issue.input)} / not a time zone (e.g. Asia/Shanghai): ${String(issue.input)}` })
+
 export const Settings = z.object({
   language: z.enum(['zh-CN', 'en-US']),
   theme: z.enum(['light', 'dark', 'system']),
   autoBackup: z.boolean(),
   backupKeepDays: z.number().int().min(1).max(365),
-  timezone: z.string(),
+  timezone: TimeZone,
   studioName: z.string(),
   updateFeedUrl: z.string(),
   /**

@@ -1,4 +1,5 @@
-import type { Settings } from '../../../src-shared/schemas'
+import type { z } from 'zod'
+import { Settings } from '../../../src-shared/schemas'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 
@@ -13,10 +14,26 @@ export const DEFAULT_SETTINGS: Settings = {
   inviteBaseUrl: 'https://shop.example.cn/i/',
 }
 
+/**
+ * The studio's settings. A stored value this build cannot use (a time zone the runtime
+ * does not know, a value a restore or an older version left behind) reads as its default,
+ * so one bad setting never stops the dashboard, exports or the day's care from working.
+ */
 export function readSettings(db: Db): Settings {
   const rows = db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]
   const stored: Record<string, unknown> = {}
-  for (const row of rows) if (!row.key.startsWith('_')) stored[row.key] = JSON.parse(row.value)
+  const fields = Settings.shape as Record<string, z.ZodType>
+  for (const row of rows) {
+    if (row.key.startsWith('_') || !Object.hasOwn(fields, row.key)) continue
+    let value: unknown
+    try {
+      value = JSON.parse(row.value)
+    } catch {
+      continue
+    }
+    const checked = fields[row.key].safeParse(value)
+    if (checked.success) stored[row.key] = checked.data
+  }
   return { ...DEFAULT_SETTINGS, ...stored } as Settings
 }
 
