@@ -410,6 +410,12 @@ export const Backup = z.object({
 })
 export type Backup = z.infer<typeof Backup>
 
+export function isHttpsUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return url.protocol === 'https:' && url.hostname !== '' && !url.username && !url.password
+}
+
 /** Whether the runtime knows `zone` as a time zone (an IANA name: Asia/Shanghai, Europe/Berlin, UTC). */
 export function isTimeZone(zone: string): boolean {
   try {
@@ -431,7 +437,13 @@ export const Settings = z.object({
   backupKeepDays: z.number().int().min(1).max(365),
   timezone: TimeZone,
   studioName: z.string(),
-  updateFeedUrl: z.string(),
+  /** Where the desktop app looks for updates: empty (none configured), or an https:// address — never plain http, which anyone on the way could answer. */
+  updateFeedUrl: z
+    .string()
+    .trim()
+    .refine((url) => url === '' || isHttpsUrl(url), {
+      error: (issue) => `更新地址须以 https:// 开头：${String(issue.input)} / the update feed must be an https:// address: ${String(issue.input)}`,
+    }),
   /**
    * The studio's shop link that invite QR codes open, before the member's code:
    * https://shop.example.cn/i/ → https://shop.example.cn/i/CODE?ref=CODE.

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { methodDef, type EventName, type EventPayload, type MethodName, type MethodOutput, type ServiceName } from '../../src-shared/contract'
 import { OrchardError } from '../../src-shared/errors'
+import { permissionOfMethod } from '../../src-shared/permissions'
 import { backupsHandlers, runDueBackup } from './backups/handlers'
 import { systemClock, type Clock } from './clock'
 import type { AllHandlers, CoreContext, HostKind } from './context'
@@ -17,6 +18,8 @@ import { AREAS } from './areas'
 import { ledgerHandlers } from './ledger'
 import { fileKeyStore, type KeyStore } from './ledger/keystore'
 import { lifecycleHandlers } from './lifecycle'
+import { refreshSession } from './lifecycle/profiles'
+import { requirePermission } from './permissions'
 import { materialsHandlers } from './materials'
 import { syncHandlers } from './sync'
 import { membersHandlers } from './members/handlers'
@@ -148,19 +151,24 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
 
   async function call(name: string, rawInput?: unknown): Promise<unknown> {
     const def = methodDef(name)
-    if (!def) throw new OrchardError('unknown_method', `未知方法 ${name} / unknown method`, { method: name })
-    const parsed = def.input.safeParse(rawInput ?? undefined)
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-      throw new OrchardError('invalid_input', `输入不合法：${issues.map((i) => `${i.path || '(input)'} ${i.message}`).join('；')}`, {
-        method: name,
-        issues,
-      })
-    }
+    const permission = permissionOfMethod(name)
+    if (!def || !permission) throw new OrchardError('unknown_method', `未知方法 ${name} / unknown method`, { method: name })
     // methodDef matched exactly "service.method" among the contract's own entries, and every entry has its handler.
     const [service, method] = name.split('.') as [ServiceName, string]
     const handler = (handlers[service] as Record<string, (input: unknown, ctx: CoreContext) => unknown>)[method]
     const run = async () => {
+      // Who may call it, checked against the table before the input is even looked at, and
+      // inside the write queue: the session a queued write sees is the one it runs under.
+      refreshSession(context)
+      requirePermission(context, permission, name)
+      const parsed = def.input.safeParse(rawInput ?? undefined)
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+        throw new OrchardError('invalid_input', `输入不合法：${issues.map((i) => `${i.path || '(input)'} ${i.message}`).join('；')}`, {
+          method: name,
+          issues,
+        })
+      }
       const output = await handler(parsed.data, context)
       if (def.write) catchUpSearch()
       if (validateOutput) {

@@ -1,67 +1,32 @@
 import { OrchardError } from '../../src-shared/errors'
+import { holds, PERMISSIONS, type Actor, type Permission } from '../../src-shared/permissions'
 import { ROLE_LABELS, seesContacts, type ActorRole, type Session } from '../../src-shared/roles'
 import type { CoreContext } from './context'
 
-/**
- * What each role may do. Enforced in the core (every host gets the same answer), and
- * sent to the console so it can hide what would be refused anyway.
- *  - operators run the day's care, log member activity and group rituals;
- *  - trainers edit care plans and onboarding kits, and generate kits;
- *  - managers do all of that, and alone write rules, decide approvals and appeals,
- *    change care thresholds and manage the workstation's profiles;
- *  - `system` (the `orchard` command and the core's scheduled work) reads, plans,
- *    evaluates rules and generates kits — it never approves or decides anything.
- */
-export const PERMISSIONS = {
-  'care.work': ['operator', 'trainer', 'manager'],
-  'care.plan': ['operator', 'trainer', 'manager', 'system'],
-  'care.read': ['operator', 'trainer', 'manager', 'system'],
-  'plans.edit': ['trainer', 'manager'],
-  'triggers.edit': ['manager'],
-  'events.log': ['operator', 'trainer', 'manager'],
-  'temperature.log': ['operator', 'manager'],
-  'rules.read': ['operator', 'trainer', 'manager', 'system'],
-  'rules.edit': ['manager'],
-  'rules.evaluate': ['manager', 'system'],
-  'actions.read': ['operator', 'trainer', 'manager', 'system'],
-  'actions.decide': ['manager'],
-  'appeals.file': ['operator', 'trainer', 'manager'],
-  'appeals.decide': ['manager'],
-  'audit.read': ['manager', 'system'],
-  'audit.export': ['manager', 'system'],
-  'kits.edit': ['trainer', 'manager'],
-  'kits.generate': ['trainer', 'manager', 'system'],
-  'profiles.manage': ['manager'],
-  'ledger.post': ['operator', 'manager', 'system'],
-  'ledger.money': ['operator', 'manager', 'system'],
-  'schemes.edit': ['manager'],
-  'payouts.manage': ['manager'],
-} as const satisfies Record<string, readonly ActorRole[]>
-export type Permission = keyof typeof PERMISSIONS
-
-export function permissionsOf(role: ActorRole | null): Permission[] {
-  if (!role) return []
-  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => (PERMISSIONS[p] as readonly ActorRole[]).includes(role))
-}
+export { PERMISSIONS, permissionsOf, type Permission } from '../../src-shared/permissions'
 
 export function can(session: Session, permission: Permission): boolean {
-  return session.role !== null && (PERMISSIONS[permission] as readonly ActorRole[]).includes(session.role)
+  return holds(session.role, permission)
 }
 
 /**
  * Refuses the call unless the profile at the keyboard holds `permission`. `method` names
  * the contract method in the error, so the console can say exactly what was refused.
+ * The core checks every call's method this way before its handler runs (api.ts); handlers
+ * call it themselves only for checks that depend on the data (someone else's PIN).
  */
-export function requirePermission(ctx: CoreContext, permission: Permission, method: string): void {
+export function requirePermission(ctx: CoreContext, permission: Permission, method: string, details?: Record<string, unknown>): void {
   if (can(ctx.session, permission)) return
-  const needs = PERMISSIONS[permission] as readonly ActorRole[]
+  const needs = (PERMISSIONS[permission] as readonly Actor[]).filter((r): r is ActorRole => r !== null)
+  // The message names who to switch to; `system` is the command line, not someone at the keyboard.
+  const people = needs.filter((r) => r !== 'system')
   const role = ctx.session.role
   const who = role ? `${ROLE_LABELS[role].zh}（${ctx.session.name ?? role}）` : '未登录'
   const whoEn = role ? `${ROLE_LABELS[role].en} (${ctx.session.name ?? role})` : 'nobody signed in'
   throw new OrchardError(
     'forbidden',
-    `${who}无权执行此操作，需要：${needs.map((r) => ROLE_LABELS[r].zh).join('、')} / ${whoEn} may not do this; needs: ${needs.map((r) => ROLE_LABELS[r].en).join(', ')}`,
-    { method, role, needs, permission },
+    `${who}无权执行此操作，需要：${people.map((r) => ROLE_LABELS[r].zh).join('、')} / ${whoEn} may not do this; needs: ${people.map((r) => ROLE_LABELS[r].en).join(', ')}`,
+    { method, role, needs, permission, ...details },
   )
 }
 

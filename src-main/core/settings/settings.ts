@@ -1,7 +1,9 @@
 import type { z } from 'zod'
 import { Settings } from '../../../src-shared/schemas'
+import { PROTECTED_SETTINGS } from '../../../src-shared/permissions'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
+import { requirePermission } from '../permissions'
 
 export const DEFAULT_SETTINGS: Settings = {
   language: 'zh-CN',
@@ -56,5 +58,17 @@ export function writeInternal(db: Db, key: string, value: unknown): void {
 
 export const settingsHandlers: ServiceHandlers<'settings'> = {
   get: (_input, ctx) => readSettings(ctx.db),
-  update: (patch, ctx) => writeSettings(ctx.db, patch),
+  update: (patch, ctx) => {
+    // Anyone may rename the studio or pick a theme; what decides where updates come from and
+    // whether backups run needs its own permission — but only when the value actually changes,
+    // so a form that sends every field back does not trip over the ones it left alone.
+    const current = readSettings(ctx.db)
+    for (const [field, permission] of Object.entries(PROTECTED_SETTINGS)) {
+      const value = patch[field as keyof typeof PROTECTED_SETTINGS]
+      if (value !== undefined && value !== current[field as keyof typeof PROTECTED_SETTINGS]) {
+        requirePermission(ctx, permission, 'settings.update', { field, value })
+      }
+    }
+    return writeSettings(ctx.db, patch)
+  },
 }
