@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ReadPath, WritePath } from './filePaths'
 import {
   IMPORT_ENTITIES,
   MEMBER_LEVELS,
@@ -325,7 +326,7 @@ export const ImportField = z.object({
 export const ImportPreviewInput = z.object({
   entity: ImportEntity,
   /** A file on this machine (Electron dialog / CLI) or a staged upload (browser mode). */
-  path: z.string().min(1),
+  path: ReadPath,
   format: ImportFormat.default('auto'),
   /** Sheet name for XLSX; first sheet when omitted. */
   sheet: z.string().optional(),
@@ -390,7 +391,7 @@ export const ExportInput = z
     entity: ImportEntity,
     format: z.enum(['csv', 'xlsx']),
     /** Where to write; when omitted the file goes to the data folder's exports/ (browser mode downloads it). */
-    path: z.string().optional(),
+    path: WritePath.optional(),
     /** Customers only: export the customers the list shows with these filters instead of all of them. */
     filter: CustomerFilter.optional(),
   })

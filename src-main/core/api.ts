@@ -12,6 +12,7 @@ import { dashboardHandlers } from './dashboard/handlers'
 import { openDatabase, type Db } from './db/connection'
 import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
+import { guardFileInputs } from './files'
 import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
 import { AREAS } from './areas'
@@ -169,7 +170,8 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
           issues,
         })
       }
-      const output = await handler(parsed.data, context)
+      const input = guardFileInputs(context, name, def.input, parsed.data)
+      const output = await handler(input, context)
       if (def.write) catchUpSearch()
       if (validateOutput) {
         const checked = def.output.safeParse(output)

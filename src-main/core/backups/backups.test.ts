@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -188,8 +188,12 @@ describe('restore', () => {
     foreign.close()
     await expect(restoreBackupFile(paths, other)).rejects.toMatchObject({ code: 'backup_invalid' })
     await expect(restoreBackupFile(paths, join(dir, 'missing.db'))).rejects.toMatchObject({ code: 'backup_not_found' })
-    // The console can only restore from its own backups folder.
+    // The console can only restore from its own backups folder, not through a link out of it.
     await expect(backupsHandlers.restore({ fileName: '../orchard.db' }, ctx)).rejects.toMatchObject({ code: 'backup_not_found' })
+    mkdirSync(paths.backups, { recursive: true })
+    const valid = await createBackup(ctx.db, paths, 'manual', join(dir, 'elsewhere.db'))
+    symlinkSync(valid.path, join(paths.backups, 'orchard-manual-20261101-000000.db'))
+    await expect(backupsHandlers.restore({ fileName: 'orchard-manual-20261101-000000.db' }, ctx)).rejects.toMatchObject({ code: 'backup_not_found' })
 
     expect(customerNames(ctx.db)).toEqual(['王芳'])
     expect(existsSync(paths.database)).toBe(true)

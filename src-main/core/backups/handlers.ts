@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
@@ -146,15 +146,19 @@ export function resolveBackupSource(paths: DataPaths, fileOrName: string): strin
   return join(paths.backups, value)
 }
 
-/** A backup the console asked for by name: only files inside backups/ qualify. */
+/** A backup the console asked for by name: only files inside backups/ qualify, links followed. */
 function backupByName(paths: DataPaths, fileName: string): string {
-  if (fileName !== basename(fileName) || fileName === '.' || fileName === '..' || fileName.includes('\\')) {
-    throw new OrchardError('backup_not_found', `只能从备份文件夹中选择备份 / choose a backup from the backups folder: ${fileName}`, {
+  const refuse = () =>
+    new OrchardError('backup_not_found', `只能从备份文件夹中选择备份 / choose a backup from the backups folder: ${fileName}`, {
       field: 'fileName',
       value: fileName,
     })
-  }
-  return join(paths.backups, fileName)
+  if (fileName !== basename(fileName) || fileName === '.' || fileName === '..' || fileName.includes('\\') || fileName.includes('\0')) throw refuse()
+  const path = join(paths.backups, fileName)
+  if (!existsSync(path)) return path
+  // A link inside backups/ must not lead a restore to a file elsewhere.
+  if (dirname(realpathSync(path)) !== realpathSync(paths.backups)) throw refuse()
+  return path
 }
 
 function openSource(source: string, nativeBinding?: string): Database.Database {
