@@ -9,6 +9,7 @@ import type { AllHandlers, CoreContext, HostKind } from './context'
 import { customersHandlers } from './customers/handlers'
 import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
+import { authorizeDownload, rememberMadeFiles } from './downloads'
 import { openDatabase, type Db } from './db/connection'
 import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
@@ -70,6 +71,11 @@ export interface OrchardCore {
   invoke<S extends ServiceName, M extends MethodName<S>>(service: S, method: M, input?: unknown): Promise<MethodOutput<S, M>>
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
   onAny(listener: (event: EventName, payload: unknown) => void): () => void
+  /**
+   * Throws OrchardError 'forbidden' unless the profile at the keyboard may download this file
+   * of exports/ (its real path): the profile it was made for, else a role that sees contacts.
+   */
+  authorizeDownload(realPath: string): void
   /** Periodic upkeep the hosts call (hourly): the daily automatic backup and its pruning. */
   maintenance(): Promise<void>
   /** Stops the areas' background work, lets queued writes finish, closes the database. */
@@ -173,6 +179,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       const input = guardFileInputs(context, name, def.input, parsed.data)
       const output = await handler(input, context)
       if (def.write) catchUpSearch()
+      if (context.host === 'browser') rememberMadeFiles(context, output)
       if (validateOutput) {
         const checked = def.output.safeParse(output)
         if (!checked.success) throw new OrchardError('invalid_output', `${name} returned a value outside its contract`, checked.error.issues)
@@ -198,6 +205,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       bus.on('*', listener)
       return () => bus.off('*', listener)
     },
+    authorizeDownload: (realPath) => authorizeDownload(context, realPath),
     async maintenance() {
       await runDueBackup(context)
       for (const area of AREAS) await area.maintenance?.(context)

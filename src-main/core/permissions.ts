@@ -57,7 +57,6 @@ export function contactsVisible(ctx: CoreContext): boolean {
   return seesContacts(ctx.session.role)
 }
 
-/** A customer-shaped value with phones and addresses masked for roles that do not need them. */
 /** Refuses a call that would hand out contact details in full (exports) to a role that sees them masked. */
 export function requireContacts(ctx: CoreContext, method: string): void {
   if (contactsVisible(ctx)) return
@@ -69,12 +68,39 @@ export function requireContacts(ctx: CoreContext, method: string): void {
   )
 }
 
-export function maskContacts<T extends { phones: string[]; addresses: string[] }>(ctx: CoreContext, customer: T): T {
+/**
+ * A customer-shaped value with phones and addresses masked for roles that do not need them.
+ * A customer known only by a phone (an order import without a buyer name names them by it)
+ * has that name masked too.
+ */
+export function maskContacts<T extends { name: string; phones: string[]; addresses: string[] }>(ctx: CoreContext, customer: T): T {
   if (contactsVisible(ctx)) return customer
-  return { ...customer, phones: customer.phones.map(maskPhone), addresses: customer.addresses.map(maskAddress) }
+  const nameIsPhone = customer.phones.some((p) => p === customer.name || p.replace(/^\+86/, '') === customer.name)
+  return {
+    ...customer,
+    name: nameIsPhone ? maskPhone(customer.name) : customer.name,
+    phones: customer.phones.map(maskPhone),
+    addresses: customer.addresses.map(maskAddress),
+  }
 }
 
 export function maskBuyerPhone<T extends { buyerPhone: string | null }>(ctx: CoreContext, order: T): T {
   if (contactsVisible(ctx) || !order.buyerPhone) return order
   return { ...order, buyerPhone: maskPhone(order.buyerPhone) }
+}
+
+/** A member's phone, masked like a customer's for roles that do not see contact details. */
+export function maskMemberPhone<T extends { phone: string | null }>(ctx: CoreContext, member: T): T {
+  if (contactsVisible(ctx) || !member.phone) return member
+  return { ...member, phone: maskPhone(member.phone) }
+}
+
+/**
+ * Masked values are never written back: a form that sends a record back as the role saw
+ * it carries "138****8000" where the phone was. Each value that is the masked form of a
+ * current one becomes that current value again; anything else is what the person typed.
+ */
+export function unmask(ctx: CoreContext, values: string[], current: string[], mask: (v: string) => string): string[] {
+  if (contactsVisible(ctx)) return values
+  return values.map((v) => current.find((c) => mask(c) === v) ?? v)
 }

@@ -252,6 +252,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       return refused()
     }
     if (!real.startsWith(root) || !statSync(real).isFile()) return refused()
+    try {
+      // Bound to the profile it was made for: an export is not everyone's who holds the token.
+      core.authorizeDownload(real)
+    } catch (err) {
+      const e = OrchardError.from(err)
+      return refuse(reply, 403, e.code, e.message, e.details)
+    }
     const fileName = basename(real)
     reply.header('content-disposition', attachmentHeader(fileName))
     reply.type(DOWNLOAD_TYPES[extname(fileName).toLowerCase()] ?? 'application/octet-stream')

@@ -172,6 +172,7 @@ export const AUDIT_KINDS = [
   'triggers.updated',
   'plan.saved',
   'plan.removed',
+  'data.exported',
 ] as const
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = {
@@ -194,6 +195,7 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = 
   'triggers.updated': { zh: '修改关怀阈值', en: 'Care thresholds changed' },
   'plan.saved': { zh: '保存关怀计划', en: 'Care plan saved' },
   'plan.removed': { zh: '删除关怀计划', en: 'Care plan removed' },
+  'data.exported': { zh: '导出个人数据', en: 'Personal data exported' },
 }
 
 export const KIT_SECTION_KINDS = ['role', 'brand', 'products', 'income', 'scripts', 'first_week', 'faq', 'custom'] as const

@@ -1,4 +1,5 @@
 import type { CoreContext, ServiceHandlers } from '../context'
+import { recordPersonalExport } from '../exports/handlers'
 import { createGroupBuy, decideGroupBuy, listFees, listGroupBuys, listPayouts, recordFee, removePayout, savePayout } from './accounts'
 import { postLedger } from './posting'
 import { entryDetail, listEntries, statement, summary } from './queries'
@@ -17,7 +18,12 @@ export const ledgerServiceHandlers: ServiceHandlers<'ledger'> = {
   statement: ({ memberId, period }, ctx) => statement(ctx.db, memberId, period),
   entries: (q, ctx) => listEntries(ctx.db, q),
   entry: ({ id }, ctx) => entryDetail(ctx.db, id),
-  export: (input, ctx) => exportReport(ctx, input),
+  export: async (input, ctx) => {
+    const result = await exportReport(ctx, input)
+    // Members' earnings are personal data too: recorded like an export of customers.
+    recordPersonalExport(ctx, { entity: input.report === 'statement' ? 'ledger.statement' : 'ledger.summary', format: input.format, rows: result.rows, filtered: false, file: result.fileName })
+    return result
+  },
 }
 
 export const schemesHandlers: ServiceHandlers<'schemes'> = {

@@ -169,6 +169,36 @@ describe('browser host', () => {
     expect((await download(join(core.paths.exports, 'sneaky.csv'))).status).toBe(403)
   })
 
+  it('hands an export only to the profile it was made for: not to whoever holds the token', async () => {
+    const ids: Record<string, string> = {}
+    for (const [name, role, pin] of [['陈姐', 'manager', '8888'], ['小周', 'operator', '1111'], ['林老师', 'trainer', '2222']] as const) {
+      ids[role] = ((await (await call('profiles.create', { name, role, pin })).json()) as { value: { id: string } }).value.id
+    }
+    const signIn = async (role: string, pin: string) => expect((await (await call('profiles.switch', { profileId: ids[role], pin })).json()).ok).toBe(true)
+    await call('customers.create', { name: '赵敏', phones: ['13800138000'] })
+    await signIn('operator', '1111')
+    const exported = (await (await call('exports.run', { entity: 'customers', format: 'csv' })).json()) as { value: { path: string } }
+    // Put there by hand (or before a restart): nobody can tell what is in it.
+    writeFileSync(join(core.paths.exports, 'by-hand.csv'), '姓名,手机\n赵敏,+8613800138000\n')
+
+    await signIn('trainer', '2222')
+    for (const path of [exported.value.path, join(core.paths.exports, 'by-hand.csv')]) {
+      const refused = await download(path)
+      expect(refused.status).toBe(403)
+      const body = await refused.text()
+      expect(body).not.toContain('13800138000')
+      expect(JSON.parse(body)).toMatchObject({ ok: false, error: { code: 'forbidden', details: { role: 'trainer' } } })
+    }
+    // Another profile, even one that sees contacts, is not the one it was made for.
+    await signIn('manager', '8888')
+    expect((await download(exported.value.path)).status).toBe(403)
+    expect((await download(join(core.paths.exports, 'by-hand.csv'))).status).toBe(200)
+    await signIn('operator', '1111')
+    const mine = await download(exported.value.path)
+    expect(mine.status).toBe(200)
+    expect(await mine.text()).toContain('+8613800138000')
+  })
+
   it('refuses requests addressed to another host name', async () => {
     const statusFor = (hostHeader: string) =>
       new Promise<number>((resolve) => {
