@@ -83,6 +83,21 @@ export function stagedFileName(rawName: string): string {
   return `${randomUUID()}-${stem || 'upload'}${ext}`
 }
 
+const SINGLE_HEADERS = new Set(['host', 'origin', 'authorization', 'sec-fetch-site'])
+
+/** Headers that must come once and came more than once (rawHeaders: name, value, name, value …). */
+export function repeatedHeaders(rawHeaders: string[]): string[] {
+  const seen = new Set<string>()
+  const repeated = new Set<string>()
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase()
+    if (!SINGLE_HEADERS.has(name)) continue
+    if (seen.has(name)) repeated.add(name)
+    seen.add(name)
+  }
+  return [...repeated]
+}
+
 /** Content-Disposition for a download: an ASCII fallback plus the exact UTF-8 name (RFC 5987 / RFC 6266). */
 export function attachmentHeader(fileName: string): string {
   const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
@@ -121,10 +136,29 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     refuse(reply, 401, 'unauthorized', '访问令牌无效，请使用启动时打印的链接打开 / invalid access token: open the URL printed at start-up')
 
   app.addHook('onRequest', async (req, reply) => {
+    // Node keeps the first of repeated Host, Origin and Authorization headers and drops the rest:
+    // a request that repeats one is refused rather than judged by a header chosen for it.
+    const repeated = repeatedHeaders(req.raw.rawHeaders)
+    if (repeated.length) {
+      return refuse(reply, 400, 'duplicate_header', `请求头重复 / repeated request header: ${repeated.join(', ')}`, { headers: repeated })
+    }
     // DNS rebinding: a page on another name that resolves to 127.0.0.1 must not reach the console or the API.
     const host = (req.headers.host ?? '').toLowerCase()
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       return refuse(reply, 403, 'forbidden_host', `不接受此主机名 / host name not allowed: ${host || '(none)'}`, { host })
+    }
+    // A page on another origin that got hold of the token must not use it: browsers say where a
+    // request comes from (Origin on every POST, Sec-Fetch-Site on every request). Requests
+    // without either are scripts and tools on this machine, which the token alone admits.
+    if (req.url.startsWith('/api/')) {
+      const origin = req.headers.origin
+      const site = req.headers['sec-fetch-site']
+      if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+        return refuse(reply, 403, 'forbidden_origin', `不接受来自其他网页的请求 / requests from another page are refused: ${origin}`, { origin })
+      }
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+        return refuse(reply, 403, 'forbidden_origin', `不接受来自其他网页的请求 / requests from another page are refused (${site})`, { site })
+      }
     }
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
     reply.header('x-content-type-options', 'nosniff')

@@ -211,6 +211,59 @@ describe('browser host', () => {
   })
 })
 
+describe('where requests come from', () => {
+  /** A raw request, so headers can repeat and carry any Origin. */
+  const raw = (path: string, headers: [string, string][], method = 'POST', body = '{}') =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const flat = headers.flat()
+      const req = request({ host: '127.0.0.1', port: host.port, path, method, headers: flat as unknown as Record<string, string> }, (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d: string) => (text += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+      })
+      req.on('error', reject)
+      req.end(method === 'GET' ? undefined : body)
+    })
+  const good = (): [string, string][] => [
+    ['Host', `127.0.0.1:${host.port}`],
+    ['Content-Type', 'application/json'],
+  ]
+  const auth = (): [string, string] => ['Authorization', `Bearer ${host.token}`]
+
+  it('refuses a page on another origin even with the token, and writes nothing', async () => {
+    const before = ((await (await call('customers.list', {})).json()) as { value: { total: number } }).value.total
+    for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${host.port + 1}`, `https://127.0.0.1:${host.port}`]) {
+      const r = await raw('/api/call/customers.create', [...good(), auth(), ['Origin', origin]], 'POST', JSON.stringify({ name: '跨站写入' }))
+      expect(r.status, origin).toBe(403)
+      expect(JSON.parse(r.body), origin).toMatchObject({ ok: false, error: { code: 'forbidden_origin' } })
+    }
+    const crossSite = await raw(`/api/download?path=x.csv&token=${host.token}`, [...good(), ['Sec-Fetch-Site', 'cross-site']], 'GET')
+    expect(crossSite.status).toBe(403)
+    const upload = await raw('/api/upload?name=a.csv', [...good(), auth(), ['Origin', 'http://evil.example']], 'POST', 'a,b\n')
+    expect(upload.status).toBe(403)
+    expect(((await (await call('customers.list', {})).json()) as { value: { total: number } }).value.total).toBe(before)
+    // The console's own page, and tools without an Origin, are served as before.
+    const own = await raw('/api/call/system.info', [...good(), auth(), ['Origin', `http://127.0.0.1:${host.port}`], ['Sec-Fetch-Site', 'same-origin']])
+    expect(own.status).toBe(200)
+    expect((await raw('/api/call/system.info', [...good(), auth()])).status).toBe(200)
+  })
+
+  it('refuses a repeated Host, Origin or Authorization header, whichever comes first', async () => {
+    for (const headers of [
+      [...good(), ['Host', 'evil.example'], auth()],
+      [['Host', 'evil.example'], ...good(), auth()],
+      [...good(), auth(), ['Authorization', 'Bearer nope']],
+      [...good(), auth(), ['Origin', `http://127.0.0.1:${host.port}`], ['Origin', 'http://evil.example']],
+    ] as [string, string][][]) {
+      const r = await raw('/api/call/system.info', headers)
+      expect(r.status, JSON.stringify(headers)).toBe(400)
+      expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'duplicate_header' } })
+    }
+    expect((await raw('/', [['Host', `127.0.0.1:${host.port}`], ['Host', 'evil.example']], 'GET')).status).toBe(400)
+  })
+})
+
 describe('file names', () => {
   it('keeps the extension and drops folders and odd characters from uploaded names', () => {
     expect(stagedFileName('C:\\Users\\王\\订单 导出.XLSX')).toMatch(/^[0-9a-f-]{36}-订单_导出\.xlsx$/)
