@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events'
-import { mkdirSync } from 'node:fs'
 import { methodDef, type EventName, type EventPayload, type MethodName, type MethodOutput, type ServiceName } from '../../src-shared/contract'
 import { OrchardError } from '../../src-shared/errors'
 import { permissionOfMethod } from '../../src-shared/permissions'
@@ -9,11 +8,12 @@ import type { AllHandlers, CoreContext, HostKind } from './context'
 import { customersHandlers } from './customers/handlers'
 import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
-import { authorizeDownload, rememberMadeFiles } from './downloads'
+import { authorizeDownload, forgetMadeFile, rememberMadeFiles } from './downloads'
 import { openDatabase, type Db } from './db/connection'
 import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
 import { guardFileInputs } from './files'
+import { narrowDataFolder, privateFolder, sweepOld, sweepRestoreLeftovers } from './housekeeping'
 import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
 import { AREAS } from './areas'
@@ -89,7 +89,7 @@ export interface OrchardCore {
  */
 export function createCore(options: CreateCoreOptions): OrchardCore {
   const paths = dataPaths(options.dataDir)
-  mkdirSync(paths.dataDir, { recursive: true })
+  privateFolder(paths.dataDir)
   const bus = new EventEmitter()
   bus.setMaxListeners(100)
   const open = (): Db => openDatabase(paths.database, { nativeBinding: options.nativeBinding })
@@ -117,6 +117,8 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       context.db = open()
     },
   }
+  // The database (and so its -wal/-shm), backups, uploads and exports are the owner's alone.
+  narrowDataFolder(paths)
   prepareFirstStart(context, options.firstStart ?? 'demo')
 
   let closed = false
@@ -207,6 +209,11 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     },
     authorizeDownload: (realPath) => authorizeDownload(context, realPath),
     async maintenance() {
+      // Uploads wait a day at most to be imported, browser-mode exports to be downloaded.
+      const now = context.clock.now().getTime()
+      for (const removed of sweepOld(paths.staging, now)) forgetMadeFile(context, removed)
+      if (context.host === 'browser') for (const removed of sweepOld(paths.exports, now)) forgetMadeFile(context, removed)
+      sweepRestoreLeftovers(paths, now)
       await runDueBackup(context)
       for (const area of AREAS) await area.maintenance?.(context)
     },

@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { OrchardError, type OrchardErrorShape } from '../../src-shared/errors'
 import { HTTP_CALL_PREFIX, HTTP_DOWNLOAD, HTTP_EVENTS, HTTP_UPLOAD } from '../../src-shared/transport'
 import type { OrchardCore } from '../core/api'
+import { PRIVATE_FILE, privateFolder } from '../core/housekeeping'
 
 export interface BrowserHostOptions {
   core: OrchardCore
@@ -240,7 +241,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       if (!body || typeof (body as unknown as { pipe?: unknown }).pipe !== 'function') {
         return refuse(reply, 400, 'upload_empty', '没有收到文件内容 / no file content received')
       }
-      mkdirSync(core.paths.staging, { recursive: true })
+      privateFolder(core.paths.staging)
       const target = join(core.paths.staging, stagedFileName(query(req).name ?? 'upload'))
       let received = 0
       // Counting as we go: a chunked upload has no Content-Length to check up front.
@@ -252,7 +253,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         }
       }
       try {
-        await pipeline(limited(), createWriteStream(target, { flags: 'wx' }))
+        await pipeline(limited(), createWriteStream(target, { flags: 'wx', mode: PRIVATE_FILE }))
       } catch (err) {
         try {
           unlinkSync(target)

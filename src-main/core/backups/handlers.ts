@@ -6,6 +6,7 @@ import type { Backup } from '../../../src-shared/schemas'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { openDatabase, type Db } from '../db/connection'
 import { LATEST_SCHEMA_VERSION, migrations } from '../db/migrations'
+import { ownerOnly, privateFolder } from '../housekeeping'
 import type { DataPaths } from '../paths'
 import { jobProgress } from '../progress'
 import { readSettings } from '../settings/settings'
@@ -105,7 +106,7 @@ export async function createBackup(
     target = resolve(destination)
     mkdirSync(dirname(target), { recursive: true })
   } else {
-    mkdirSync(paths.backups, { recursive: true })
+    privateFolder(paths.backups)
     target = join(paths.backups, freeBackupName(paths, kind, now))
   }
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
@@ -120,6 +121,8 @@ export async function createBackup(
     } finally {
       db.exec('DETACH DATABASE orchard_backup_copy')
     }
+    // A backup is the whole studio: owner-only wherever it goes.
+    ownerOnly(temp)
     renameSync(temp, target)
   } catch (err) {
     rmSync(temp, { force: true })
@@ -248,6 +251,7 @@ export async function prepareRestore(paths: DataPaths, source: string, nativeBin
     } finally {
       src.close()
     }
+    ownerOnly(prepared)
     const copy = openDatabase(prepared, { nativeBinding, journal: 'delete' })
     try {
       const check = copy.pragma('quick_check(1)', { simple: true })

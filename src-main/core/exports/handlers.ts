@@ -13,6 +13,7 @@ import type { Db } from '../db/connection'
 import { CSV_BOM, csvLine, neutralizeCell } from './cells'
 import { requireContacts } from '../permissions'
 import { customerConditions } from '../customers/repository'
+import { ownerOnly } from '../housekeeping'
 import { actorOf, appendAudit } from '../lifecycle/audit'
 
 type Cell = string | number
@@ -178,6 +179,7 @@ export const exportsHandlers: ServiceHandlers<'exports'> = {
     try {
       const source = sourceOf(reader, entity, filter, zoneOffset(ctx.timezone(), ctx.clock.now()))
       const rows = format === 'csv' ? await writeCsv(temp, source) : await writeXlsx(temp, source, SHEET_NAMES[entity])
+      ownerOnly(temp)
       renameSync(temp, target)
       if (entity !== 'products') recordPersonalExport(ctx, { entity, format, rows, filtered: Boolean(filter), file: basename(target) })
       return { path: target, fileName: basename(target), rows }

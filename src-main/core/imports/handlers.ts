@@ -1,3 +1,5 @@
+import { realpathSync, rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { ImportPreview, ImportPreviewInput, ImportResult, ImportRunInput, RowError } from '../../../src-shared/schemas'
@@ -286,6 +288,9 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
   preview,
   run: async (input, ctx) => {
     const result = await run(input, ctx)
+    // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
+    // A refused file stays, so the person can import its valid rows next.
+    if (result.committed && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
     return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)) }
   },
   history: (_input, ctx) =>

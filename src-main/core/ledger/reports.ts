@@ -9,6 +9,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import { LEDGER_KIND_LABELS, LEDGER_STATUS_LABELS } from '../../../src-shared/vocabulary'
 import type { CoreContext } from '../context'
 import { CSV_BOM, csvLine } from '../exports/cells'
+import { ownerOnly } from '../housekeeping'
 import { readSettings } from '../settings/settings'
 import { statement as readStatement, summary as readSummary } from './queries'
 
@@ -173,6 +174,7 @@ export async function exportReport(
     if (input.format === 'pdf') await writePdf(table, temp)
     else if (input.format === 'xlsx') await writeXlsx(table, temp)
     else writeCsv(table, temp)
+    ownerOnly(temp)
     renameSync(temp, target)
   } catch (err) {
     rmSync(temp, { force: true })

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -121,6 +121,16 @@ describe('orchard', () => {
     const info = orchard(['info', '--json'], {}, data)
     expect(info.code).toBe(0)
     expect(JSON.parse(info.out)).toMatchObject({ counts: { customers: 1 } })
+  })
+
+  it.skipIf(process.platform === 'win32')('writes what it makes owner-only, whatever the shell’s umask', () => {
+    const data = join(dir, 'modes-data')
+    const target = join(dir, 'modes-out', 'new-folder', 'customers.csv')
+    expect(runOrchard(['export', 'customers', target], data, {}).code).toBe(0)
+    expect(statSync(join(dir, 'modes-out', 'new-folder')).mode & 0o777).toBe(0o700)
+    expect(statSync(target).mode & 0o777).toBe(0o600)
+    for (const folder of [data, join(data, 'backups'), join(data, 'exports'), join(data, 'staging')]) expect(statSync(folder).mode & 0o777, folder).toBe(0o700)
+    expect(statSync(join(data, 'orchard.db')).mode & 0o777).toBe(0o600)
   })
 
   it('explains bad usage and unreadable files with exit status 2', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -145,6 +145,16 @@ describe('browser host', () => {
 
     const empty = await upload('empty.csv', '')
     expect(await empty.json()).toMatchObject({ ok: false, error: { code: 'upload_empty' } })
+  })
+
+  it('keeps an upload owner-only, and removes it once its rows are imported (a refused file stays for another try)', async () => {
+    const bad = (await (await upload('坏.csv', '姓名,手机\n冯一,12345\n')).json()) as { path: string }
+    const good = (await (await upload('好.csv', '姓名,手机\n周一,13800000001\n')).json()) as { path: string }
+    if (process.platform !== 'win32') expect(statSync(good.path).mode & 0o777).toBe(0o600)
+    expect(await (await call('imports.run', { entity: 'customers', path: bad.path })).json()).toMatchObject({ ok: true, value: { committed: false } })
+    expect(existsSync(bad.path)).toBe(true)
+    expect(await (await call('imports.run', { entity: 'customers', path: good.path })).json()).toMatchObject({ ok: true, value: { committed: true, inserted: 1 } })
+    expect(existsSync(good.path)).toBe(false)
   })
 
   it('downloads exports with their Chinese file name and refuses anything outside exports/', async () => {
