@@ -25,6 +25,8 @@ export interface BrowserHost {
   url: string
   token: string
   port: number
+  /** Settles when the start-up upkeep (the day's backup, the sweep of old uploads and exports) is done. */
+  ready: Promise<void>
   close(): Promise<void>
 }
 
@@ -330,6 +332,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     url: `http://127.0.0.1:${port}/?token=${token}`,
     token,
     port,
+    ready: startup,
     async close() {
       clearInterval(timer)
       for (const res of streams) res.end()
