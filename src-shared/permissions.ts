@@ -38,8 +38,11 @@ export const PERMISSIONS = {
   /** Connecting the workstation to a team server, or disconnecting it. */
   'sync.manage': ['manager', 'system', null],
   'session.use': EVERYONE,
-  /** The first profile is created by nobody (a new workstation), every later one by a manager. */
-  'profiles.create': ['manager', null],
+  /**
+   * The first profile is created by whoever sets the workstation up (nobody is signed in yet,
+   * or the command line), every later one by a manager (checked with the data).
+   */
+  'profiles.create': ['manager', 'system', null],
   /** A profile's own PIN; anyone else's needs profiles.manage (checked with the data). */
   'profiles.own': PROFILES,
   'profiles.manage': ['manager'],

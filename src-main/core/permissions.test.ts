@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createCore } from './api'
 import { listBackups } from './backups/handlers'
 import { openTestStudio, refusal, type TestStudio } from './lifecycle/lifecycle.testkit'
 
@@ -38,7 +40,7 @@ describe('the permission table in the core', () => {
       ] as const) {
         expect(await refusal(() => s.core.call(method, input)), `${role} ${method}`).toMatchObject({
           code: 'forbidden',
-          details: { method, role, needs: ['manager', 'system'] },
+          details: { method, role, needs: ['manager'] },
         })
       }
       expect(await state()).toEqual(before)
@@ -78,6 +80,16 @@ describe('the permission table in the core', () => {
     }
     expect((await s.core.invoke('settings', 'get')).updateFeedUrl).toBe('')
     expect(await s.core.invoke('settings', 'update', { updateFeedUrl: '' })).toMatchObject({ updateFeedUrl: '' })
+  })
+
+  it('lets whoever sets a workstation up, the command line included, create its first profile: a manager', async () => {
+    const cli = createCore({ dataDir: join(s.dir, 'new-workstation'), host: 'cli', firstStart: 'empty' })
+    try {
+      expect(await refusal(() => cli.invoke('profiles', 'create', { name: '小周', role: 'operator', pin: '1111' }))).toMatchObject({ code: 'first_profile_manager' })
+      expect(await cli.invoke('profiles', 'create', { name: '陈姐', role: 'manager', pin: '8888' })).toMatchObject({ role: 'manager' })
+    } finally {
+      await cli.close()
+    }
   })
 
   it('checks who may call before it looks at the input', async () => {

@@ -17,15 +17,14 @@ export function can(session: Session, permission: Permission): boolean {
  */
 export function requirePermission(ctx: CoreContext, permission: Permission, method: string, details?: Record<string, unknown>): void {
   if (can(ctx.session, permission)) return
-  const needs = (PERMISSIONS[permission] as readonly Actor[]).filter((r): r is ActorRole => r !== null)
-  // The message names who to switch to; `system` is the command line, not someone at the keyboard.
-  const people = needs.filter((r) => r !== 'system')
+  // Who to switch to: `system` is the command line and `null` a workstation without profiles, not someone at the keyboard.
+  const needs = (PERMISSIONS[permission] as readonly Actor[]).filter((r): r is ActorRole => r !== null && r !== 'system')
   const role = ctx.session.role
   const who = role ? `${ROLE_LABELS[role].zh}（${ctx.session.name ?? role}）` : '未登录'
   const whoEn = role ? `${ROLE_LABELS[role].en} (${ctx.session.name ?? role})` : 'nobody signed in'
   throw new OrchardError(
     'forbidden',
-    `${who}无权执行此操作，需要：${people.map((r) => ROLE_LABELS[r].zh).join('、')} / ${whoEn} may not do this; needs: ${people.map((r) => ROLE_LABELS[r].en).join(', ')}`,
+    `${who}无权执行此操作，需要：${needs.map((r) => ROLE_LABELS[r].zh).join('、')} / ${whoEn} may not do this; needs: ${needs.map((r) => ROLE_LABELS[r].en).join(', ')}`,
     { method, role, needs, permission, ...details },
   )
 }

@@ -236,10 +236,11 @@ export const profilesHandlers: ServiceHandlers<'profiles'> = {
   create: async (input, ctx) => {
     const db = ctx.db
     const firstProfile = !(db.prepare('SELECT 1 FROM profiles LIMIT 1').get() as unknown)
-    // Only nobody (no profile yet) or a manager gets here (the permission table); the first profile leads the workstation.
-    if (firstProfile && input.role !== 'manager') {
-      throw new OrchardError('first_profile_manager', '工作台的第一个档案必须是管理者 / the first profile of a workstation must be a manager', { field: 'role', value: input.role })
-    }
+    if (firstProfile) {
+      if (input.role !== 'manager') {
+        throw new OrchardError('first_profile_manager', '工作台的第一个档案必须是管理者 / the first profile of a workstation must be a manager', { field: 'role', value: input.role })
+      }
+    } else requirePermission(ctx, 'profiles.manage', 'profiles.create') // once the workstation has its manager, only a manager adds profiles
     duplicateName(db, input.name)
     const pin = await hashPin(input.pin)
     const now = ctx.clock.now()
