@@ -59,6 +59,21 @@ describe('contact details for a role that sees them masked', () => {
     expect((await s.core.invoke('customers', 'list', { search: PHONE })).total).toBe(1)
   })
 
+  it('are masked where a buyer is known only by their number: in orders and in searches for it', async () => {
+    const file = join(s.dir, 'orders.csv')
+    writeFileSync(file, `订单号,下单时间,状态,商品名称,数量,金额,手机\nE1001,2026-02-20 10:00,已付款,洗衣液,1,59.90,13600136000\n`)
+    expect(await s.core.invoke('imports', 'run', { entity: 'orders', path: file })).toMatchObject({ committed: true })
+    await s.signIn('trainer')
+    const orders = await s.core.invoke('orders', 'list', {})
+    expect(orders.rows[0].customerName).toBe('+86136****6000')
+    expect(text(orders)).not.toContain('13600136000')
+    expect(text(await s.core.invoke('orders', 'get', { id: orders.rows[0].id }))).not.toContain('13600136000')
+    expect((await s.core.invoke('orders', 'list', { search: '13600136000' })).total).toBe(0)
+    expect((await s.core.invoke('orders', 'list', { search: 'E1001' })).total).toBe(1)
+    await s.signIn('operator')
+    expect((await s.core.invoke('orders', 'list', { search: '13600136000' })).total).toBe(1)
+  })
+
   it('are never written back when a form sends the masked values it was shown', async () => {
     await s.signIn('trainer')
     const shown = (await s.core.invoke('customers', 'list', {})).rows.find((c) => c.name === '周女士')!

@@ -74,18 +74,31 @@ export function requireContacts(ctx: CoreContext, method: string): void {
  */
 export function maskContacts<T extends { name: string; phones: string[]; addresses: string[] }>(ctx: CoreContext, customer: T): T {
   if (contactsVisible(ctx)) return customer
-  const nameIsPhone = customer.phones.some((p) => p === customer.name || p.replace(/^\+86/, '') === customer.name)
   return {
     ...customer,
-    name: nameIsPhone ? maskPhone(customer.name) : customer.name,
+    name: maskPhoneName(ctx, customer.name),
     phones: customer.phones.map(maskPhone),
     addresses: customer.addresses.map(maskAddress),
   }
 }
 
-export function maskBuyerPhone<T extends { buyerPhone: string | null }>(ctx: CoreContext, order: T): T {
-  if (contactsVisible(ctx) || !order.buyerPhone) return order
-  return { ...order, buyerPhone: maskPhone(order.buyerPhone) }
+/** A name that is a phone number (+8613812348000, 138 1234 8000). */
+export const PHONE_NAME = /^\+?\d[\d\s-]{6,}\d$/
+
+/** A customer's or buyer's name, masked when it is a phone number and the role sees phones masked. */
+export function maskPhoneName<T extends string | null>(ctx: CoreContext, name: T): T {
+  if (name === null || contactsVisible(ctx) || !PHONE_NAME.test(name)) return name
+  return maskPhone(name.replace(/[\s-]/g, '')) as T
+}
+
+export function maskBuyerPhone<T extends { buyerPhone: string | null; buyerName: string | null; customerName: string | null }>(ctx: CoreContext, order: T): T {
+  if (contactsVisible(ctx)) return order
+  return {
+    ...order,
+    buyerPhone: order.buyerPhone && maskPhone(order.buyerPhone),
+    buyerName: maskPhoneName(ctx, order.buyerName),
+    customerName: maskPhoneName(ctx, order.customerName),
+  }
 }
 
 /** A member's phone, masked like a customer's for roles that do not see contact details. */

@@ -130,7 +130,7 @@ export function customerConditions(db: Db, q: CustomerFilter, timezoneOffset = '
         // The index holds phones with the rest: keep only rows the text matches outside them.
         params.like = search.like
         // A customer named by their phone (an order import without a buyer name) is not found by that name either.
-        const text = `((c.name LIKE @like ESCAPE '\\' AND instr(c.phones, c.name) = 0) OR c.wechat_id LIKE @like ESCAPE '\\' OR c.notes LIKE @like ESCAPE '\\')`
+        const text = `((c.name LIKE @like ESCAPE '\\' AND c.name NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9]*') OR c.wechat_id LIKE @like ESCAPE '\\' OR c.notes LIKE @like ESCAPE '\\')`
         conditions.push({ sql: text, probe: text })
       }
     }
