@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { createCore } from '../src-main/core/api'
 import { fixedClock } from '../src-main/core/clock'
+import { actAs } from '../src-main/core/lifecycle/lifecycle.testkit'
 
 /**
  * Posting 1,000,000 order lines into the commission ledger (seller and mentor entries,
@@ -20,7 +21,7 @@ rmSync(work, { recursive: true, force: true })
 mkdirSync(work, { recursive: true })
 
 const core = createCore({ dataDir: join(work, 'studio'), host: 'test', firstStart: 'empty', clock: fixedClock('2026-11-20T04:00:00Z') })
-core.context.session = { profileId: 'bench', role: 'manager', name: 'bench' }
+actAs(core, 'manager', 'bench')
 const db = core.context.db
 
 console.log(`building ${LINES.toLocaleString()} order lines …`)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ReadPath, WritePath } from './filePaths'
 import {
   IMPORT_ENTITIES,
   MEMBER_LEVELS,
@@ -325,7 +326,7 @@ export const ImportField = z.object({
 export const ImportPreviewInput = z.object({
   entity: ImportEntity,
   /** A file on this machine (Electron dialog / CLI) or a staged upload (browser mode). */
-  path: z.string().min(1),
+  path: ReadPath,
   format: ImportFormat.default('auto'),
   /** Sheet name for XLSX; first sheet when omitted. */
   sheet: z.string().optional(),
@@ -390,7 +391,7 @@ export const ExportInput = z
     entity: ImportEntity,
     format: z.enum(['csv', 'xlsx']),
     /** Where to write; when omitted the file goes to the data folder's exports/ (browser mode downloads it). */
-    path: z.string().optional(),
+    path: WritePath.optional(),
     /** Customers only: export the customers the list shows with these filters instead of all of them. */
     filter: CustomerFilter.optional(),
   })
@@ -410,14 +411,40 @@ export const Backup = z.object({
 })
 export type Backup = z.infer<typeof Backup>
 
+export function isHttpsUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return url.protocol === 'https:' && url.hostname !== '' && !url.username && !url.password
+}
+
+/** Whether the runtime knows `zone` as a time zone (an IANA name: Asia/Shanghai, Europe/Berlin, UTC). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+export const TimeZone = z
+  .string()
+  .trim()
+  .refine(isTimeZone, { error: (issue) => `不是有效的时区（例如 Asia/Shanghai）：${String(issue.input)} / not a time zone (e.g. Asia/Shanghai): ${String(issue.input)}` })
+
 export const Settings = z.object({
   language: z.enum(['zh-CN', 'en-US']),
   theme: z.enum(['light', 'dark', 'system']),
   autoBackup: z.boolean(),
   backupKeepDays: z.number().int().min(1).max(365),
-  timezone: z.string(),
+  timezone: TimeZone,
   studioName: z.string(),
-  updateFeedUrl: z.string(),
+  /** Where the desktop app looks for updates: empty (none configured), or an https:// address — never plain http, which anyone on the way could answer. */
+  updateFeedUrl: z
+    .string()
+    .trim()
+    .refine((url) => url === '' || isHttpsUrl(url), {
+      error: (issue) => `更新地址须以 https:// 开头：${String(issue.input)} / the update feed must be an https:// address: ${String(issue.input)}`,
+    }),
   /**
    * The studio's shop link that invite QR codes open, before the member's code:
    * https://shop.example.cn/i/ → https://shop.example.cn/i/CODE?ref=CODE.

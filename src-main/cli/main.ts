@@ -32,6 +32,9 @@ function rendererDir(env: NodeJS.ProcessEnv = process.env): string {
  * With --json, stdout carries only JSON (results, or {"error": …}).
  */
 export async function runCli(argv: string[]): Promise<number> {
+  // Everything this process writes (the database, backups, exports, browser mode's uploads)
+  // holds customers' personal data: owner-only unless the person widens it themselves.
+  if (process.platform !== 'win32') process.umask(0o077)
   let exitCode = 0
   let core: OrchardCore | null = null
   const wantsJson = argv.includes('--json')

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { WritePath } from '../filePaths'
 import { command, query } from '../contractKit'
 import { LedgerEntryKind, LedgerSourceType, LedgerStatus } from '../ledgerWire'
 import { Day, Fen, Id, IsoTime, Ok, Page, Paging } from '../schemas'
@@ -246,7 +247,7 @@ export const LedgerExportInput = z.object({
   period: Period,
   memberId: Id.optional(),
   /** Where to write it (the CLI and the desktop's save dialog); absent: into the data folder's exports/. */
-  path: z.string().optional(),
+  path: WritePath.optional(),
 })
 
 export const ledgerContract = {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ReadPath, WriteFolder } from '../filePaths'
 import { command, query } from '../contractKit'
 import { Day, Id, IsoTime } from '../schemas'
 
@@ -34,7 +35,7 @@ export const PackGenerateInput = z.object({
   /** Product SKUs; absent: the day's best sellers of the last 30 days. */
   products: z.array(z.string().min(1)).max(30).optional(),
   /** Output folder; absent: the data folder's packs/<date>. */
-  out: z.string().optional(),
+  out: WriteFolder.optional(),
   /** Also write one zip per member. */
   zip: z.boolean().default(false),
   /** A slideshow video per product (made once, shared by every pack). */
@@ -173,7 +174,7 @@ export const BuyerPhotoInput = z.object({
   customerId: Id.nullable().optional(),
   caption: z.string().trim().max(60).default(''),
   /** The photo: a file on this machine (CLI, desktop) or its bytes as base64 (browser upload). */
-  path: z.string().optional(),
+  path: ReadPath.optional(),
   dataBase64: z.string().max(20_000_000).optional(),
   fileName: z.string().max(200).optional(),
 })
@@ -190,7 +191,7 @@ export const GroupQr = z.object({
 export type GroupQr = z.infer<typeof GroupQr>
 export const GroupQrInput = z.object({
   groupId: Id,
-  path: z.string().optional(),
+  path: ReadPath.optional(),
   dataBase64: z.string().max(20_000_000).optional(),
   fileName: z.string().max(200).optional(),
   /** When WeChat made the code (it lapses 7 days later); absent: now. */

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -191,11 +192,73 @@ describe('restore', () => {
     foreign.close()
     await expect(restoreBackupFile(paths, other, { now })).rejects.toMatchObject({ code: 'backup_invalid' })
     await expect(restoreBackupFile(paths, join(dir, 'missing.db'), { now })).rejects.toMatchObject({ code: 'backup_not_found' })
-    // The console can only restore from its own backups folder.
+    // The console can only restore from its own backups folder, not through a link out of it.
     await expect(backupsHandlers.restore({ fileName: '../orchard.db' }, ctx)).rejects.toMatchObject({ code: 'backup_not_found' })
+    mkdirSync(paths.backups, { recursive: true })
+    const valid = await createBackup(ctx.db, paths, 'manual', join(dir, 'elsewhere.db'), now)
+    symlinkSync(valid.path, join(paths.backups, 'orchard-manual-20261101-000000.db'))
+    await expect(backupsHandlers.restore({ fileName: 'orchard-manual-20261101-000000.db' }, ctx)).rejects.toMatchObject({ code: 'backup_not_found' })
 
     expect(customerNames(ctx.db)).toEqual(['王芳'])
     expect(existsSync(paths.database)).toBe(true)
+  })
+})
+
+describe('a restore that cannot finish', () => {
+  /** A backup whose migration 9 carries another name: valid SQLite, intact, not from the future, yet no build of this history can open it. */
+  async function renamedMigrationBackup(): Promise<string> {
+    const backup = await createBackup(ctx.db, paths, 'manual', undefined, new Date('2026-11-20T01:02:03Z'))
+    const raw = new Database(backup.path)
+    raw.prepare('UPDATE schema_migrations SET name = ? WHERE version = 9').run('0009_something_else')
+    raw.close()
+    return backup.fileName
+  }
+  const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
+  const dataFolder = () => readdirSync(dir).filter((f) => f !== 'backups').sort()
+
+  it('leaves the studio byte for byte as it was, from a file (the CLI and the recovery screen)', async () => {
+    addCustomer(ctx.db, '王芳')
+    const fileName = await renamedMigrationBackup()
+    addCustomer(ctx.db, '备份之后')
+    ctx.db.close()
+    const before = hash(paths.database)
+    const files = dataFolder()
+
+    await expect(restoreBackupFile(paths, join(paths.backups, fileName), { now })).rejects.toMatchObject({
+      code: 'backup_invalid',
+      details: { file: join(paths.backups, fileName), version: 9, value: '0009_something_else', expected: '0009_segment_index' },
+    })
+    expect(hash(paths.database)).toBe(before)
+    // No half-prepared copy, no -wal/-shm, no safety backup for a restore that never started.
+    expect(dataFolder()).toEqual(files)
+    expect(listBackups(paths).filter((b) => b.kind === 'pre-restore')).toEqual([])
+    const db = openDatabase(paths.database)
+    expect(customerNames(db)).toEqual(['备份之后', '王芳'])
+    db.close()
+    ctx.db = openDatabase(paths.database)
+  })
+
+  it('leaves the studio as it was through the console, which keeps working', async () => {
+    addCustomer(ctx.db, '王芳')
+    const fileName = await renamedMigrationBackup()
+    addCustomer(ctx.db, '备份之后')
+    await expect(backupsHandlers.restore({ fileName }, ctx)).rejects.toMatchObject({ code: 'backup_invalid', details: { version: 9 } })
+    expect(customerNames(ctx.db)).toEqual(['备份之后', '王芳'])
+    addCustomer(ctx.db, '之后还能写')
+    expect(listBackups(paths).filter((b) => b.kind === 'pre-restore')).toEqual([])
+    ctx.db.close()
+    const db = openDatabase(paths.database)
+    expect(customerNames(db)).toEqual(['之后还能写', '备份之后', '王芳'])
+    db.close()
+    ctx.db = openDatabase(paths.database)
+  })
+
+  it('is refused when the backup lacks a migration this build needs under its number, or holds one it never had', async () => {
+    const backup = await createBackup(ctx.db, paths, 'manual', join(dir, 'odd.db'), now)
+    const raw = new Database(backup.path)
+    raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (0, '0000_fork', '2026-01-01')").run()
+    raw.close()
+    await expect(restoreBackupFile(paths, backup.path, { now })).rejects.toMatchObject({ code: 'backup_invalid', details: { version: 0, value: '0000_fork', expected: null } })
   })
 })
 

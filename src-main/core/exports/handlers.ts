@@ -8,11 +8,13 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { CustomerFilter } from '../../../src-shared/schemas'
 import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
 import { stampIn, wallParts, wallDate, zoneOffset } from '../../../src-shared/time'
-import type { ServiceHandlers } from '../context'
+import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { CSV_BOM, csvLine, neutralizeCell } from './cells'
 import { requireContacts } from '../permissions'
 import { customerConditions } from '../customers/repository'
+import { ownerOnly } from '../housekeeping'
+import { actorOf, appendAudit } from '../lifecycle/audit'
 
 /** A moment (UTC ISO): written as the studio's wall clock — a date cell in XLSX, YYYY-MM-DD HH:mm in CSV. */
 type Moment = { at: string }
@@ -145,6 +147,28 @@ async function writeXlsx(path: string, source: Source, sheet: string, zone: stri
 
 const SHEET_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
 
+const ENTITY_LABELS: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
+
+/**
+ * Personal data leaving the studio goes into the audit log: who, what, how many rows and
+ * into which file — never the values (a search text could itself be a phone number).
+ */
+export function recordPersonalExport(ctx: CoreContext, e: { entity: string; format: string; rows: number; filtered: boolean; file: string }): void {
+  const label = ENTITY_LABELS[e.entity as ImportEntity] ?? e.entity
+  appendAudit(
+    ctx.db,
+    actorOf(ctx),
+    {
+      kind: 'data.exported',
+      entity: e.entity,
+      entityId: null,
+      summary: `导出${label} ${e.rows} 行（${e.format.toUpperCase()}${e.filtered ? '，按筛选' : ''}）/ exported ${e.rows} ${e.entity} rows (${e.format}${e.filtered ? ', filtered' : ''})`,
+      after: { entity: e.entity, format: e.format, rows: e.rows, filtered: e.filtered, file: e.file },
+    },
+    ctx.clock.now(),
+  )
+}
+
 export const exportsHandlers: ServiceHandlers<'exports'> = {
   run: async ({ entity, format, path, filter }, ctx) => {
     // Exports carry phones and addresses in full: only for roles that may see them.
@@ -163,7 +187,9 @@ export const exportsHandlers: ServiceHandlers<'exports'> = {
     try {
       const source = sourceOf(reader, entity, filter, zoneOffset(zone, ctx.clock.now()))
       const rows = format === 'csv' ? await writeCsv(temp, source, zone) : await writeXlsx(temp, source, SHEET_NAMES[entity], zone)
+      ownerOnly(temp)
       renameSync(temp, target)
+      if (entity !== 'products') recordPersonalExport(ctx, { entity, format, rows, filtered: Boolean(filter), file: basename(target) })
       return { path: target, fileName: basename(target), rows }
     } catch (err) {
       rmSync(temp, { force: true })

@@ -1,3 +1,5 @@
+import { realpathSync, rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { ImportPreview, ImportPreviewInput, ImportResult, ImportRunInput, RowError } from '../../../src-shared/schemas'
@@ -6,6 +8,7 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { CSV_BOM, csvLine } from '../exports/cells'
 import { newId } from '../ids'
+import { contactsVisible, maskPhone } from '../permissions'
 import { CustomerThread, wantsThread, warmCustomerThread } from './customerThread'
 import { CustomerWriter, planCustomers } from './customers'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
@@ -265,6 +268,15 @@ interface ImportRunRow {
   created_at: string
 }
 
+/** Runs of seven or more digits (with the spaces, dashes and + people write phones with). */
+const PHONE_LIKE = /\+?\d[\d\s-]{5,}\d/g
+
+function maskRowError(ctx: CoreContext, e: RowError): RowError {
+  if (contactsVisible(ctx)) return e
+  const mask = (text: string) => text.replace(PHONE_LIKE, (m) => maskPhone(m.replace(/[\s-]/g, '')))
+  return { ...e, value: mask(e.value), reason: mask(e.reason) }
+}
+
 /** The full rejected-rows report of a run as CSV that Excel and WPS open directly. */
 export function errorReportCsv(errors: RowError[]): string {
   let csv = CSV_BOM + csvLine(['行号 Row', '列 Column', '值 Value', '原因 Reason'])
@@ -274,7 +286,13 @@ export function errorReportCsv(errors: RowError[]): string {
 
 export const importsHandlers: ServiceHandlers<'imports'> = {
   preview,
-  run,
+  run: async (input, ctx) => {
+    const result = await run(input, ctx)
+    // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
+    // A refused file stays, so the person can import its valid rows next.
+    if (result.committed && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
+    return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)) }
+  },
   history: (_input, ctx) =>
     (
       ctx.db
@@ -304,6 +322,7 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
     const run = ctx.db.prepare('SELECT file_name, errors FROM import_runs WHERE id = ?').get(importId) as { file_name: string; errors: string } | undefined
     if (!run) throw new OrchardError('not_found', `导入记录不存在 / import run not found`, { importId })
     const base = run.file_name.replace(/\.[^.]+$/, '')
-    return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv(JSON.parse(run.errors) as RowError[]) }
+    // Any run's report, whoever imported the file: what looks like a phone is masked for roles that see contacts masked.
+    return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e))) }
   },
 }

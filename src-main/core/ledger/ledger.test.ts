@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SchemeRules } from '../../../src-shared/contracts/ledger'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
+import { actAs } from '../lifecycle/lifecycle.testkit'
 import { commissionFen, entryId } from './entries'
 import { allocateRefund } from './posting'
 import { DEFAULT_SCHEME_RULES } from './schemes'
@@ -14,7 +15,7 @@ let dir: string
 const cores: OrchardCore[] = []
 function open(name = 'a'): OrchardCore {
   const core = createCore({ dataDir: join(dir, name), host: 'test', firstStart: 'empty', clock: fixedClock('2026-11-20T04:00:00Z') })
-  core.context.session = { profileId: 'p-manager', role: 'manager', name: '陈姐' }
+  actAs(core, 'manager', '陈姐')
   cores.push(core)
   return core
 }
@@ -232,7 +233,7 @@ describe('schemes and the compliance check', () => {
 
   it('lets only managers change schemes', async () => {
     const core = open()
-    core.context.session = { profileId: 'p-op', role: 'operator', name: '小周' }
+    actAs(core, 'operator', '小周')
     await expect(core.invoke('schemes', 'save', { name: 'x', rules: RULES })).rejects.toMatchObject({ code: 'forbidden' })
   })
 })

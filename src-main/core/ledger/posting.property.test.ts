@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SchemeRules } from '../../../src-shared/contracts/ledger'
 import { createCore } from '../api'
 import { fixedClock } from '../clock'
+import { actAs } from '../lifecycle/lifecycle.testkit'
 
 /**
  * 100,000 random orders through random schemes, posted by the real code into real
@@ -110,7 +111,7 @@ describe('posting against an independent reference', () => {
       const rules: SchemeRules = { ...schemes[round], perRecruitFen: 0, feeShareBp: 0, joinFeeRequired: false }
 
       const core = createCore({ dataDir: join(dir, `r${round}`), host: 'test', firstStart: 'empty', clock: fixedClock('2026-11-20T04:00:00Z') })
-      core.context.session = { profileId: 'p', role: 'manager', name: 'test' }
+      actAs(core, 'manager', 'test')
       const db = core.context.db
       const members: Member[] = []
       for (let i = 0; i < 60; i++) {

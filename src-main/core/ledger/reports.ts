@@ -10,6 +10,7 @@ import { LEDGER_KIND_LABELS, LEDGER_STATUS_LABELS } from '../../../src-shared/vo
 import type { CoreContext } from '../context'
 import { CSV_BOM, csvLine } from '../exports/cells'
 import { dayIn } from '../clock'
+import { ownerOnly } from '../housekeeping'
 import { readSettings } from '../settings/settings'
 import { statement as readStatement, summary as readSummary } from './queries'
 
@@ -174,6 +175,7 @@ export async function exportReport(
     if (input.format === 'pdf') await writePdf(table, temp)
     else if (input.format === 'xlsx') await writeXlsx(table, temp)
     else writeCsv(table, temp)
+    ownerOnly(temp)
     renameSync(temp, target)
   } catch (err) {
     rmSync(temp, { force: true })

@@ -18,6 +18,7 @@ import {
 } from './sources'
 import type { PosterTemplate } from '../../../src-shared/materials/templates'
 import { dayIn } from '../clock'
+import { maskPhoneName } from '../permissions'
 import { forbiddenWords } from './copy'
 import { listCopyTemplates, removeCopyTemplate, saveCopyTemplate, seedCopyTemplates, setForbiddenWords, tryCopy } from './copyStore'
 import { seedMaterialsDemo } from './demo'
@@ -65,8 +66,11 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     render: async (input, ctx) => ({ image: await renderPriceComparison(productForRender(ctx.db, input.productId), comparisonEntries(ctx.db, input.productId, dayIn(ctx.timezone(), ctx.clock.now()))) }),
   },
   buyerPhotos: {
-    list: (input, ctx) => listBuyerPhotos(ctx, input.productId),
-    add: (input, ctx) => addBuyerPhoto(ctx, input),
+    list: async (input, ctx) => (await listBuyerPhotos(ctx, input.productId)).map((p) => ({ ...p, customerName: maskPhoneName(ctx, p.customerName) })),
+    add: async (input, ctx) => {
+      const photo = await addBuyerPhoto(ctx, input)
+      return { ...photo, customerName: maskPhoneName(ctx, photo.customerName) }
+    },
     remove: (input, ctx) => removeBuyerPhoto(ctx, input.id),
     render: async (input, ctx) => ({ image: await renderBuyerShow(productForRender(ctx.db, input.productId), buyerPhotoFiles(ctx.db, input.productId)) }),
   },

@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import Papa from 'papaparse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCore } from '../../../src-main/core/api'
+import { createBackup } from '../../../src-main/core/backups/handlers'
 import { ORCHARD_BIN, runOrchard } from './run'
 
 let dir: string
@@ -117,6 +121,38 @@ describe('orchard', () => {
     const after = count()
     expect(orchard(['restore', backup]).code).toBe(0)
     expect(count()).toBe(after - 1)
+  })
+
+  it('refuses a backup it could never open with exit status 2, leaving the studio as it was', async () => {
+    const data = join(dir, 'restore-data')
+    const backup = join(dir, 'renamed.db')
+    const core = createCore({ dataDir: data, host: 'cli', firstStart: 'empty' })
+    await core.invoke('customers', 'create', { name: '韩一', phones: ['13833334444'] })
+    await createBackup(core.context.db, core.paths, 'manual', backup, new Date())
+    await core.close()
+    const raw = new Database(backup)
+    raw.prepare("UPDATE schema_migrations SET name = '0009_something_else' WHERE version = 9").run()
+    raw.close()
+    const hash = () => createHash('sha256').update(readFileSync(join(data, 'orchard.db'))).digest('hex')
+    const before = hash()
+
+    const r = orchard(['restore', backup, '--json'], {}, data)
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.out)).toMatchObject({ error: { code: 'backup_invalid', details: { file: backup, version: 9 } } })
+    expect(hash()).toBe(before)
+    const info = orchard(['info', '--json'], {}, data)
+    expect(info.code).toBe(0)
+    expect(JSON.parse(info.out)).toMatchObject({ counts: { customers: 1 } })
+  })
+
+  it.skipIf(process.platform === 'win32')('writes what it makes owner-only, whatever the shell’s umask', () => {
+    const data = join(dir, 'modes-data')
+    const target = join(dir, 'modes-out', 'new-folder', 'customers.csv')
+    expect(runOrchard(['export', 'customers', target], data, {}).code).toBe(0)
+    expect(statSync(join(dir, 'modes-out', 'new-folder')).mode & 0o777).toBe(0o700)
+    expect(statSync(target).mode & 0o777).toBe(0o600)
+    for (const folder of [data, join(data, 'backups'), join(data, 'exports'), join(data, 'staging')]) expect(statSync(folder).mode & 0o777, folder).toBe(0o700)
+    expect(statSync(join(data, 'orchard.db')).mode & 0o777).toBe(0o600)
   })
 
   it('explains bad usage and unreadable files with exit status 2', () => {

@@ -17,7 +17,6 @@ import { readSettings } from '../../settings/settings'
 import { actorOf } from '../audit'
 import { richTextBlocks, richTextPlain, sanitizeRichText } from '../pdf/richText'
 import { renderScript } from '../planner'
-import { requireRole } from '../profiles'
 import { renderKitPdf, type KitMember, type KitProduct } from './kitPdf'
 
 interface TemplateRow {
@@ -304,27 +303,21 @@ function defaultOutDir(ctx: CoreContext): string {
 
 export const kitsHandlers: ServiceHandlers<'kits'> = {
   templates: (_input, ctx) => {
-    requireRole(ctx, 'care.read', 'kits.templates')
     const rows = ctx.db
       .prepare('SELECT t.*, (SELECT COUNT(*) FROM kit_sections s WHERE s.template_id = t.id) AS section_count FROM kit_templates t ORDER BY is_default DESC, updated_at DESC')
       .all() as (TemplateRow & { section_count: number })[]
     return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, isDefault: r.is_default === 1, updatedAt: r.updated_at, updatedBy: r.updated_by, sectionCount: r.section_count }))
   },
 
-  get: ({ id }, ctx) => {
-    requireRole(ctx, 'care.read', 'kits.get')
-    return getKitTemplate(ctx.db, id)
-  },
+  get: ({ id }, ctx) => getKitTemplate(ctx.db, id),
 
   save: (input, ctx) => {
-    requireRole(ctx, 'kits.edit', 'kits.save')
     const saved = saveKitTemplate(ctx.db, input, actorOf(ctx).name, ctx.clock.now())
     ctx.emit('data.changed', { entities: ['kits'] })
     return saved
   },
 
   remove: ({ id }, ctx) => {
-    requireRole(ctx, 'kits.edit', 'kits.remove')
     const t = getKitTemplate(ctx.db, id)
     const count = (ctx.db.prepare('SELECT COUNT(*) AS n FROM kit_templates').get() as { n: number }).n
     if (count <= 1) throw new OrchardError('last_template', '至少保留一个入门包模板 / at least one kit template must remain', { id })
@@ -337,7 +330,6 @@ export const kitsHandlers: ServiceHandlers<'kits'> = {
   },
 
   preview: async ({ templateId, memberId }, ctx) => {
-    requireRole(ctx, 'kits.generate', 'kits.preview')
     const id =
       memberId ??
       (ctx.db.prepare("SELECT id FROM members WHERE status = 'active' ORDER BY join_date DESC, id LIMIT 1").get() as { id: string } | undefined)?.id
@@ -348,7 +340,6 @@ export const kitsHandlers: ServiceHandlers<'kits'> = {
   },
 
   generate: async (input: z.output<typeof KitGenerateInput>, ctx) => {
-    requireRole(ctx, 'kits.generate', 'kits.generate')
     const outDir = input.outDir ? resolve(input.outDir) : defaultOutDir(ctx)
     return generateKits(ctx, { templateId: input.templateId, memberIds: input.memberIds, outDir, posters: input.posters, jobId: input.jobId })
   },
