@@ -356,14 +356,36 @@ export const RowError = z.object({
 })
 export type RowError = z.infer<typeof RowError>
 
+/**
+ * Orders: what to do with an order the file shows in an older state than the studio
+ * holds (a lower refund, paid after refunded, pending after a failed group buy).
+ * `keep` (the default) keeps the newer state and reports the order; `apply` takes the
+ * file's state for every such order. `applyOlderFor` takes it for the orders named.
+ */
+export const OlderOrders = z.enum(['keep', 'apply'])
 export const ImportRunInput = ImportPreviewInput.extend({
   mode: ImportMode.default('all-or-nothing'),
   /** When omitted, the saved (or suggested) mapping for this source is used. */
   mapping: ColumnMapping.optional(),
   saveMapping: z.boolean().default(true),
+  olderOrders: OlderOrders.default('keep'),
+  applyOlderFor: z.array(z.string().min(1).max(64)).max(10_000).default([]),
   /** Lets the console follow progress events of this run. */
   jobId: z.string().optional(),
 })
+/** An order the file shows in an older state than the studio holds: both states, and which one the import kept. */
+export const OlderOrder = z.object({
+  orderNo: z.string(),
+  /** The order's first row in the file. */
+  row: z.number().int(),
+  held: z.object({ status: OrderStatus, refundedFen: Fen }),
+  file: z.object({ status: OrderStatus, refundedFen: Fen }),
+  /** Why the file's state is the older one, in plain words (bilingual). */
+  reason: z.string(),
+  /** true: the file's state was taken (asked for); false: the newer state was kept. */
+  applied: z.boolean(),
+})
+export type OlderOrder = z.infer<typeof OlderOrder>
 export const ImportResult = z.object({
   importId: Id,
   entity: ImportEntity,
@@ -380,10 +402,12 @@ export const ImportResult = z.object({
   errors: z.array(RowError),
   errorCount: z.number().int(),
   unattributedOrders: z.number().int(),
+  /** Orders: those the file shows older than the studio holds (at most the first 500). */
+  olderOrders: z.array(OlderOrder).default([]),
   durationMs: z.number(),
 })
 export type ImportResult = z.infer<typeof ImportResult>
-export const ImportRun = ImportResult.omit({ errors: true }).extend({ createdAt: IsoTime })
+export const ImportRun = ImportResult.omit({ errors: true, olderOrders: true }).extend({ createdAt: IsoTime })
 
 export const ExportInput = z
   .object({

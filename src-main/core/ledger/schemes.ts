@@ -217,25 +217,27 @@ export const DEFAULT_SCHEME_RULES: SchemeRules = {
 }
 
 /**
- * Rate lookup for posting, built once per run: a product's own rates (when the
- * scheme says to use them and they are set) win over its category's, which win
- * over the defaults. Levels are 1–3.
+ * Rate lookup for posting, built once per run. The scheme's row for the sale — its
+ * category's when the scheme has one for the product's category, else the defaults —
+ * gives the rate at each level (1–3). A product's own rate (products screen, product
+ * import; 0 means "none, use the scheme") replaces the row's rate when the scheme uses
+ * product rates, and only where the scheme pays that person at that level at all: a
+ * scheme that gives level-1 mentors 0 is not overridden by a product's mentor rate, and
+ * a one-tier scheme never pays a mentor.
  */
 export function rateTable(rules: SchemeRules) {
   const byCategory = new Map(rules.categories.map((c) => [c.category, c]))
   const tiers = Math.min(rules.tiers, MAX_TIERS)
+  const row = (category: string | null) => (category ? byCategory.get(category) : undefined) ?? rules
+  const pick = (schemeBp: number, productBp: number) => (schemeBp > 0 && rules.useProductRates && productBp > 0 ? productBp : schemeBp)
   return {
     tiers,
     seller(level: number, category: string | null, productBp: number): number {
-      if (rules.useProductRates && productBp > 0) return productBp
-      const c = category ? byCategory.get(category) : undefined
-      return (c ? c.sellerBp : rules.sellerBp)[level - 1] ?? 0
+      return pick(row(category).sellerBp[level - 1] ?? 0, productBp)
     },
     mentor(level: number, category: string | null, productBp: number): number {
       if (tiers < 2) return 0
-      if (rules.useProductRates && productBp > 0) return productBp
-      const c = category ? byCategory.get(category) : undefined
-      return (c ? c.mentorBp : rules.mentorBp)[level - 1] ?? 0
+      return pick(row(category).mentorBp[level - 1] ?? 0, productBp)
     },
   }
 }

@@ -11,4 +11,5 @@ export const KIND_TAG: Record<LedgerEntryKind, TagType> = {
   penalty: 'error',
   bonus: 'warning',
   reversal: 'default',
+  withdrawal: 'warning',
 }
