@@ -199,7 +199,10 @@ export const Product = z.object({
   /** 控价: the lowest price members may sell at. */
   priceFloorFen: Fen,
   stock: z.number().int(),
-  /** Commission rates in basis points (1% = 100): the seller's and their mentor's. */
+  /**
+   * The product's own commission rates in basis points (1% = 100): the seller's and their
+   * mentor's. 0 means none of its own: the commission scheme's rates apply.
+   */
   commissionBp: z.number().int(),
   mentorCommissionBp: z.number().int(),
   facts: z.string(),
@@ -218,7 +221,7 @@ const ProductFields = z.object({
     salePriceFen: Fen.min(0),
     priceFloorFen: Fen.min(0),
     stock: z.number().int().min(0).default(0),
-    commissionBp: z.number().int().min(0).max(5000).default(1000),
+    commissionBp: z.number().int().min(0).max(5000).default(0),
     mentorCommissionBp: z.number().int().min(0).max(5000).default(0),
     facts: z.string().max(4000).default(''),
     active: z.boolean().default(true),

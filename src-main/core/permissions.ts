@@ -1,3 +1,4 @@
+import { LEDGER_PERMISSION_ROLES } from '../../src-shared/contracts/ledger'
 import { OrchardError } from '../../src-shared/errors'
 import { ROLE_LABELS, seesContacts, type ActorRole, type Session } from '../../src-shared/roles'
 import type { CoreContext } from './context'
@@ -36,6 +37,8 @@ export const PERMISSIONS = {
   'ledger.money': ['operator', 'manager', 'system'],
   'schemes.edit': ['manager'],
   'payouts.manage': ['manager'],
+  // The ledger's money: reading payables, closing months, withdrawals, payout batches.
+  ...LEDGER_PERMISSION_ROLES,
 } as const satisfies Record<string, readonly ActorRole[]>
 export type Permission = keyof typeof PERMISSIONS
 
