@@ -25,7 +25,6 @@ import { fixedClock } from '../clock'
 const RUNS = 300
 const STEPS = 5
 
-const CATEGORIES = ['美妆', '母婴', '食品']
 const RULES: SchemeRules = {
   tiers: 2,
   sellerBp: [1000, 1200, 1500],
