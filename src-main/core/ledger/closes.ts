@@ -64,11 +64,8 @@ export function closePreview(ctx: CoreContext, period: string): ClosePreview {
         AND (p.state IS NULL OR p.state <> o.status || ':' || o.refunded_fen || ':' || COALESCE(o.member_id, '') || ':' || o.updated_at)`,
   )
   const groupBuyOpen = count(`SELECT COUNT(*) AS n FROM group_buy_orders g JOIN group_buys b ON b.id = g.group_buy_id WHERE b.status = 'open'`)
-  const lockFrom = from && (!months.length || months[0].period > from) ? from : (months[0]?.period ?? period)
-  const locks: string[] = []
-  if (!blockers.some((b) => b.code === 'already_closed')) {
-    for (let p = lockFrom; p <= period; p = nextPeriod(p)) locks.push(p)
-  }
+  // The months with entries, and the month named (closing it is the point even when it is empty).
+  const locks = blockers.some((b) => b.code === 'already_closed') ? [] : [...new Set([...months.map((m) => m.period), period])]
   return {
     period,
     lastClosed: last,
@@ -113,7 +110,10 @@ export function closePeriod(ctx: CoreContext, period: string): { closed: PeriodC
       `SELECT member_code AS code, COUNT(*) AS entries, COALESCE(SUM(CASE WHEN status <> 'rejected' AND kind <> 'withdrawal' THEN amount_fen END), 0) AS earnedFen
          FROM ledger_entries WHERE booked_period = ? AND kind <> 'membership_fee' GROUP BY member_code COLLATE NOCASE ORDER BY member_code`,
     )
-    for (const m of preview.months) insert.run(m.period, now.toISOString(), actor.name, m.entries, m.earnedFen, JSON.stringify(perMember.all(m.period)))
+    // Months without entries are closed with the others (the last one closed is the line), not recorded one by one.
+    for (const m of preview.months) {
+      if (m.entries || m.period === period) insert.run(m.period, now.toISOString(), actor.name, m.entries, m.earnedFen, JSON.stringify(perMember.all(m.period)))
+    }
     appendAudit(
       db,
       actor,

@@ -88,6 +88,10 @@ export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void
       postLedger(ctx)
     }
 
+    // Operators enter members' requests; the manager decides them.
+    const operator = db.prepare(`SELECT id, name FROM profiles WHERE role = 'operator' ORDER BY is_default DESC, created_at LIMIT 1`).get() as { id: string; name: string } | undefined
+    const asManager = ctx.session
+    if (operator) ctx.session = { profileId: operator.id, role: 'operator', name: operator.name }
     const withAccounts = top.filter((m) => db.prepare('SELECT 1 FROM payout_accounts WHERE member_id = ?').get(m.id))
     const requests: { w: Withdrawal; kind: string }[] = []
     for (const m of withAccounts) {
@@ -96,6 +100,7 @@ export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void
       const amount = Math.floor((balance.withdrawableFen * (0.4 + random.next() * 0.5)) / 100) * 100
       requests.push({ w: requestWithdrawal(ctx, { memberId: m.id, amountFen: amount, note: random.next() < 0.5 ? '会员微信申请' : '' }), kind: (db.prepare('SELECT kind FROM payout_accounts WHERE member_id = ?').pluck().get(m.id) as string) })
     }
+    ctx.session = asManager
     const bank = requests.filter((r) => r.kind === 'bank')
     const wechat = requests.filter((r) => r.kind === 'wechat')
     const approve = (list: typeof requests) => list.forEach((r) => decideWithdrawal(ctx, { id: r.w.id, approve: true, reason: '' }))

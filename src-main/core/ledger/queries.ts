@@ -1,6 +1,7 @@
 import type { LedgerEntry, Statement, StatusTotals, Summary } from '../../../src-shared/contracts/ledger'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import { closedThrough } from './entries'
 
 /**
  * Money by status. `earned` is everything but rejected entries, membership fees (paid
@@ -84,7 +85,8 @@ export function statement(db: Db, memberIdOrCode: string, period: string): State
   const fees = db
     .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries WHERE member_code = ? AND booked_period = ? AND kind = 'membership_fee' AND status <> 'rejected'`)
     .get(m.code, period) as { n: number }
-  const closed = db.prepare('SELECT 1 FROM ledger_closes WHERE period = ?').get(period) !== undefined
+  const through = closedThrough(db)
+  const closed = through !== null && period <= through
   return {
     member: { id: m.id, code: m.code, name: m.name, level: m.level },
     period,

@@ -28,6 +28,15 @@ export type Permission =
   | 'kits.edit'
   | 'kits.generate'
   | 'profiles.manage'
+  | 'ledger.post'
+  | 'ledger.money'
+  | 'schemes.edit'
+  | 'payouts.manage'
+  | 'ledger.read'
+  | 'ledger.close'
+  | 'withdrawals.request'
+  | 'withdrawals.decide'
+  | 'payouts.batch'
 
 /**
  * The profile at the keyboard (运营 / 培训师 / 管理者) and the workstation's profiles.
