@@ -121,6 +121,8 @@ export const EntryQuery = z
     status: LedgerStatus.optional(),
     kind: LedgerEntryKind.optional(),
     orderId: Id.optional(),
+    /** Earnings only, as the summary's figures count them: no membership fees, no withdrawals. */
+    earnings: z.boolean().optional(),
     ...Paging,
   })
   .default({ offset: 0, limit: 50 })

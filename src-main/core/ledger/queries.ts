@@ -104,9 +104,9 @@ export function statement(db: Db, memberIdOrCode: string, period: string): State
 
 export function listEntries(
   db: Db,
-  q: { memberId?: string; period?: string; status?: string; kind?: string; orderId?: string; offset: number; limit: number },
+  q: { memberId?: string; period?: string; status?: string; kind?: string; orderId?: string; earnings?: boolean; offset: number; limit: number },
 ): { rows: LedgerEntry[]; total: number } {
-  const where: string[] = []
+  const where: string[] = q.earnings ? [EARNINGS] : []
   const args: unknown[] = []
   if (q.memberId) {
     where.push('e.member_code = ?')
