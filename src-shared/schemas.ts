@@ -120,6 +120,8 @@ export const OrderLine = z.object({
   quantity: z.number().int(),
   unitPriceFen: Fen,
   amountFen: Fen,
+  /** What the source says was refunded on this line; null (or absent) when it gave the order's refund only. */
+  refundedFen: Fen.nullable().optional(),
 })
 
 export const Order = z.object({
