@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -326,6 +326,11 @@ describe('6 · refunds are dated by the source; closed months stay closed', () =
       ['2026-11', '2026-12', -1000],
     ])
     expect(december).toMatchObject({ adjustmentsFen: 500, closingFen: 3500 })
+    // The exported statement says the same: each adjustment names its month.
+    const csv = await core.invoke('ledger', 'export', { report: 'statement', format: 'csv', period: '2026-12', memberId: seller.id, path: join(dir, 'december.csv') })
+    const text = readFileSync(csv.path, 'utf8')
+    expect(text.match(/调整（属于 2026-11）/g)).toHaveLength(2)
+    expect(text).toContain('期末,期初 + 本期账目 + 调整,,35.00')
     // A closed month is never reopened, not even by hand.
     expect(() => core.context.db.prepare(`DELETE FROM ledger_closes`).run()).toThrow(/stays closed/)
     await expect(core.invoke('ledger', 'close', { period: '2026-11' })).rejects.toMatchObject({ code: 'period_not_closable' })
