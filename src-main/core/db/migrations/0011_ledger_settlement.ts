@@ -1,5 +1,5 @@
 /**
- * 0010 — a ledger a studio can pay from.
+ * 0011 — a ledger a studio can pay from.
  *
  *  - ledger_entries gains `booked_period`: the month an entry counts in on this
  *    studio's statements. It is the entry's own period unless that month was closed
