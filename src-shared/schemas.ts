@@ -121,6 +121,8 @@ export const OrderLine = z.object({
   quantity: z.number().int(),
   unitPriceFen: Fen,
   amountFen: Fen,
+  /** What the source says was refunded on this line; null (or absent) when it gave the order's refund only. */
+  refundedFen: Fen.nullable().optional(),
 })
 
 export const Order = z.object({
@@ -200,7 +202,10 @@ export const Product = z.object({
   /** 控价: the lowest price members may sell at. */
   priceFloorFen: Fen,
   stock: z.number().int(),
-  /** Commission rates in basis points (1% = 100): the seller's and their mentor's. */
+  /**
+   * The product's own commission rates in basis points (1% = 100): the seller's and their
+   * mentor's. 0 means none of its own: the commission scheme's rates apply.
+   */
   commissionBp: z.number().int(),
   mentorCommissionBp: z.number().int(),
   facts: z.string(),
@@ -219,7 +224,7 @@ const ProductFields = z.object({
     salePriceFen: Fen.min(0),
     priceFloorFen: Fen.min(0),
     stock: z.number().int().min(0).default(0),
-    commissionBp: z.number().int().min(0).max(5000).default(1000),
+    commissionBp: z.number().int().min(0).max(5000).default(0),
     mentorCommissionBp: z.number().int().min(0).max(5000).default(0),
     facts: z.string().max(4000).default(''),
     active: z.boolean().default(true),
@@ -357,14 +362,36 @@ export const RowError = z.object({
 })
 export type RowError = z.infer<typeof RowError>
 
+/**
+ * Orders: what to do with an order the file shows in an older state than the studio
+ * holds (a lower refund, paid after refunded, pending after a failed group buy).
+ * `keep` (the default) keeps the newer state and reports the order; `apply` takes the
+ * file's state for every such order. `applyOlderFor` takes it for the orders named.
+ */
+export const OlderOrders = z.enum(['keep', 'apply'])
 export const ImportRunInput = ImportPreviewInput.extend({
   mode: ImportMode.default('all-or-nothing'),
   /** When omitted, the saved (or suggested) mapping for this source is used. */
   mapping: ColumnMapping.optional(),
   saveMapping: z.boolean().default(true),
+  olderOrders: OlderOrders.default('keep'),
+  applyOlderFor: z.array(z.string().min(1).max(64)).max(10_000).default([]),
   /** Lets the console follow progress events of this run. */
   jobId: z.string().optional(),
 })
+/** An order the file shows in an older state than the studio holds: both states, and which one the import kept. */
+export const OlderOrder = z.object({
+  orderNo: z.string(),
+  /** The order's first row in the file. */
+  row: z.number().int(),
+  held: z.object({ status: OrderStatus, refundedFen: Fen }),
+  file: z.object({ status: OrderStatus, refundedFen: Fen }),
+  /** Why the file's state is the older one, in plain words (bilingual). */
+  reason: z.string(),
+  /** true: the file's state was taken (asked for); false: the newer state was kept. */
+  applied: z.boolean(),
+})
+export type OlderOrder = z.infer<typeof OlderOrder>
 export const ImportResult = z.object({
   importId: Id,
   entity: ImportEntity,
@@ -381,10 +408,12 @@ export const ImportResult = z.object({
   errors: z.array(RowError),
   errorCount: z.number().int(),
   unattributedOrders: z.number().int(),
+  /** Orders: those the file shows older than the studio holds (at most the first 500). */
+  olderOrders: z.array(OlderOrder).default([]),
   durationMs: z.number(),
 })
 export type ImportResult = z.infer<typeof ImportResult>
-export const ImportRun = ImportResult.omit({ errors: true }).extend({ createdAt: IsoTime })
+export const ImportRun = ImportResult.omit({ errors: true, olderOrders: true }).extend({ createdAt: IsoTime })
 
 export const ExportInput = z
   .object({

@@ -117,6 +117,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       errors: [],
       errorCount: 0,
       unattributedOrders: 0,
+      olderOrders: [],
       durationMs: 0,
     }
     const record = ctx.db.prepare(
@@ -128,13 +129,14 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
        ON CONFLICT(source_key) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at WHERE mapping IS NOT excluded.mapping`,
     )
     /** Inside the run's transaction, after the write (or instead of it). */
-    const conclude = (plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[]) => {
+    const conclude = (plan: Omit<ImportPlan, 'write' | 'entities' | 'olderOrders'> & { olderOrders?: ImportPlan['olderOrders'] }, errors: RowError[]) => {
       Object.assign(result, {
         inserted: plan.inserted,
         updated: plan.updated,
         unchanged: plan.unchanged,
         rejectedRows: plan.rejectedRows,
         unattributedOrders: plan.unattributedOrders,
+        olderOrders: (plan.olderOrders ?? []).slice(0, MAX_RETURNED_ERRORS),
         errors: errors.slice(0, MAX_RETURNED_ERRORS),
         errorCount: errors.length,
       })
@@ -152,10 +154,19 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       writeFromThread(ctx.db, thread, first, { mode: input.mode, now, emit, conclude, result })
       entities = ['customers']
     } else {
-      const job = new ImportJob(ctx.db, table!, mapping, format, new DateReader(ctx.timezone()), now, async (done) => {
-        emit('validate', done, total)
-        await new Promise<void>((resolve) => setImmediate(resolve))
-      })
+      const job = new ImportJob(
+        ctx.db,
+        table!,
+        mapping,
+        format,
+        new DateReader(ctx.timezone()),
+        now,
+        async (done) => {
+          emit('validate', done, total)
+          await new Promise<void>((resolve) => setImmediate(resolve))
+        },
+        { apply: input.olderOrders === 'apply', applyFor: new Set(input.applyOlderFor) },
+      )
       emit('validate', 0, total)
       const plan = await PLANNERS[input.entity](job)
       emit('validate', total, total)

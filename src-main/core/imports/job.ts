@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto'
 import { V7Generator } from 'uuidv7'
-import type { RowError } from '../../../src-shared/schemas'
+import type { OlderOrder, RowError } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
 import type { Mapping, SourceFormat } from './fields'
 import type { Table } from './read'
@@ -25,6 +25,8 @@ export class ImportJob {
     readonly now: string,
     /** Reports validation progress and yields to the event loop. */
     readonly progress: (done: number) => Promise<void>,
+    /** Orders: whether an older state in the file is taken (for all, or for the orders named). */
+    readonly olderOrders: { apply: boolean; applyFor: ReadonlySet<string> } = { apply: false, applyFor: new Set() },
   ) {
     for (const [field, header] of Object.entries(mapping)) this.columns[field] = header ? table.headers.indexOf(header) : -1
   }
@@ -138,6 +140,8 @@ export interface ImportPlan {
   unchanged: number
   rejectedRows: number
   unattributedOrders: number
+  /** Orders the file shows older than the studio holds. */
+  olderOrders?: OlderOrder[]
   /** Tables the write changes, for data.changed. */
   entities: string[]
   write(importId: string): void
