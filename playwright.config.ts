@@ -16,7 +16,8 @@ export default defineConfig({
   use: {
     headless: true,
     locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
+    // Not the studio's zone (Beijing): the console must show the studio's days whatever the computer's zone.
+    timezoneId: 'America/Los_Angeles',
     viewport: { width: 1440, height: 900 },
     screenshot: 'only-on-failure',
     acceptDownloads: true,

@@ -5,9 +5,9 @@ import { defineConfig } from 'vitest/config'
 const root = dirname(fileURLToPath(import.meta.url))
 
 export default defineConfig({
-  resolve: { alias: { '@shared': resolve(root, 'src-shared') } },
+  resolve: { alias: { '@shared': resolve(root, 'src-shared'), '@': resolve(root, 'src-renderer', 'src') } },
   test: {
-    include: ['src-main/**/*.test.ts', 'src-shared/**/*.test.ts', 'src-server/**/*.test.ts', 'tests/unit/**/*.test.ts', 'tests/chaos/**/*.test.ts'],
+    include: ['src-main/**/*.test.ts', 'src-shared/**/*.test.ts', 'src-renderer/**/*.test.ts', 'src-server/**/*.test.ts', 'tests/unit/**/*.test.ts', 'tests/chaos/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

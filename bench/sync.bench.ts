@@ -8,6 +8,7 @@ import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { TeamSummary } from '../src-shared/syncProtocol'
 import { createCore, type OrchardCore } from '../src-main/core/api'
+import { actAs } from '../src-main/core/lifecycle/lifecycle.testkit'
 import { startSyncLoop, stopSyncLoop, type SyncStep } from '../src-main/core/sync'
 import { PUSH_BATCH } from '../src-main/core/sync/round'
 import { migrateServer } from '../src-server/schema'
@@ -203,7 +204,7 @@ function cpuSeconds(pid: number | undefined): number | null {
 
 function buildStudio(): OrchardCore {
   const core = createCore({ dataDir: join(work, 'studio'), host: 'cli', firstStart: 'empty' })
-  core.context.session = { profileId: 'bench', role: 'manager', name: 'bench' }
+  actAs(core, 'manager', 'bench')
   const db = core.context.db
   db.transaction(() => {
     // Ten mentors (level 3, so their commission is not zero), each with nine sellers.

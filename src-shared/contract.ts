@@ -19,6 +19,7 @@ export type { MethodDef } from './contractKit'
 const recordsContract = {
   system: {
     info: query(S.Empty, S.SystemInfo),
+    clock: query(S.Empty, S.StudioClock),
   },
   settings: {
     get: query(S.Empty, S.Settings),
@@ -123,10 +124,20 @@ export const methodNames: string[] = Object.entries(contract).flatMap(([service,
 )
 export const eventNames = Object.keys(events) as EventName[]
 
+/** Exactly "service.method": one dot, names made of letters and digits. */
+const METHOD_NAME = /^([A-Za-z][A-Za-z0-9]*)\.([A-Za-z][A-Za-z0-9]*)$/
+
+/**
+ * The contract entry of "service.method", or undefined. Only the contract's own entries
+ * count: "__proto__.toString" or "system.info.extra" name nothing, whatever objects inherit.
+ */
 export function methodDef(name: string): MethodDef | undefined {
-  const [service, method] = name.split('.')
+  const match = METHOD_NAME.exec(name)
+  if (!match) return undefined
+  const [, service, method] = match
+  if (!Object.hasOwn(contract, service)) return undefined
   const defs = (contract as Record<string, Record<string, MethodDef>>)[service]
-  return defs && Object.hasOwn(defs, method) ? defs[method] : undefined
+  return Object.hasOwn(defs, method) ? defs[method] : undefined
 }
 
 /** The transport's envelope: errors travel as values so code and details survive IPC and HTTP. */

@@ -10,12 +10,16 @@ import { controlCharacter, controlMessage } from './schemas'
  * only their status moves (pending → approved → paid, or rejected), and the
  * server decides it.
  */
-export const LEDGER_ENTRY_KINDS = ['sale_commission', 'mentor_commission', 'membership_fee', 'penalty', 'bonus', 'reversal'] as const
+/**
+ * `withdrawal` moves money out of a member's balance: negative when a member asks to
+ * withdraw, positive when the request is turned down or its payout failed.
+ */
+export const LEDGER_ENTRY_KINDS = ['sale_commission', 'mentor_commission', 'membership_fee', 'penalty', 'bonus', 'reversal', 'withdrawal'] as const
 export const LedgerEntryKind = z.enum(LEDGER_ENTRY_KINDS)
 export type LedgerEntryKind = z.infer<typeof LedgerEntryKind>
 
 /** Where an entry came from; `key` is natural (order number + line, refund id …), never a workstation's row id. */
-export const LEDGER_SOURCE_TYPES = ['order_line', 'refund', 'group_buy', 'membership_fee', 'rule_action', 'correction'] as const
+export const LEDGER_SOURCE_TYPES = ['order_line', 'refund', 'group_buy', 'membership_fee', 'rule_action', 'correction', 'withdrawal'] as const
 export const LedgerSourceType = z.enum(LEDGER_SOURCE_TYPES)
 
 export const LEDGER_STATUSES = ['pending', 'approved', 'paid', 'rejected'] as const

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ReadPath, WritePath } from './filePaths'
 import {
   IMPORT_ENTITIES,
   MEMBER_LEVELS,
@@ -179,6 +180,8 @@ export const OrderLine = z.object({
   quantity: z.number().int(),
   unitPriceFen: Fen,
   amountFen: Fen,
+  /** What the source says was refunded on this line; null (or absent) when it gave the order's refund only. */
+  refundedFen: Fen.nullable().optional(),
 })
 
 export const Order = z.object({
@@ -258,7 +261,10 @@ export const Product = z.object({
   /** 控价: the lowest price members may sell at. */
   priceFloorFen: Fen,
   stock: z.number().int(),
-  /** Commission rates in basis points (1% = 100): the seller's and their mentor's. */
+  /**
+   * The product's own commission rates in basis points (1% = 100): the seller's and their
+   * mentor's. 0 means none of its own: the commission scheme's rates apply.
+   */
   commissionBp: z.number().int(),
   mentorCommissionBp: z.number().int(),
   facts: z.string(),
@@ -277,7 +283,7 @@ const ProductFields = z.object({
     salePriceFen: Fen.min(0),
     priceFloorFen: Fen.min(0),
     stock: z.number().int().min(0).default(0),
-    commissionBp: z.number().int().min(0).max(5000).default(1000),
+    commissionBp: z.number().int().min(0).max(5000).default(0),
     mentorCommissionBp: z.number().int().min(0).max(5000).default(0),
     facts: z.string().max(4000).default(''),
     active: z.boolean().default(true),
@@ -384,7 +390,7 @@ export const ImportField = z.object({
 export const ImportPreviewInput = z.object({
   entity: ImportEntity,
   /** A file on this machine (Electron dialog / CLI) or a staged upload (browser mode). */
-  path: z.string().min(1),
+  path: ReadPath,
   format: ImportFormat.default('auto'),
   /** Sheet name for XLSX; first sheet when omitted. */
   sheet: z.string().optional(),
@@ -417,14 +423,36 @@ export const RowError = z.object({
 })
 export type RowError = z.infer<typeof RowError>
 
+/**
+ * Orders: what to do with an order the file shows in an older state than the studio
+ * holds (a lower refund, paid after refunded, pending after a failed group buy).
+ * `keep` (the default) keeps the newer state and reports the order; `apply` takes the
+ * file's state for every such order. `applyOlderFor` takes it for the orders named.
+ */
+export const OlderOrders = z.enum(['keep', 'apply'])
 export const ImportRunInput = ImportPreviewInput.extend({
   mode: ImportMode.default('all-or-nothing'),
   /** When omitted, the saved (or suggested) mapping for this source is used. */
   mapping: ColumnMapping.optional(),
   saveMapping: z.boolean().default(true),
+  olderOrders: OlderOrders.default('keep'),
+  applyOlderFor: z.array(z.string().min(1).max(64)).max(10_000).default([]),
   /** Lets the console follow progress events of this run. */
   jobId: z.string().optional(),
 })
+/** An order the file shows in an older state than the studio holds: both states, and which one the import kept. */
+export const OlderOrder = z.object({
+  orderNo: z.string(),
+  /** The order's first row in the file. */
+  row: z.number().int(),
+  held: z.object({ status: OrderStatus, refundedFen: Fen }),
+  file: z.object({ status: OrderStatus, refundedFen: Fen }),
+  /** Why the file's state is the older one, in plain words (bilingual). */
+  reason: z.string(),
+  /** true: the file's state was taken (asked for); false: the newer state was kept. */
+  applied: z.boolean(),
+})
+export type OlderOrder = z.infer<typeof OlderOrder>
 export const ImportResult = z.object({
   importId: Id,
   entity: ImportEntity,
@@ -441,17 +469,19 @@ export const ImportResult = z.object({
   errors: z.array(RowError),
   errorCount: z.number().int(),
   unattributedOrders: z.number().int(),
+  /** Orders: those the file shows older than the studio holds (at most the first 500). */
+  olderOrders: z.array(OlderOrder).default([]),
   durationMs: z.number(),
 })
 export type ImportResult = z.infer<typeof ImportResult>
-export const ImportRun = ImportResult.omit({ errors: true }).extend({ createdAt: IsoTime })
+export const ImportRun = ImportResult.omit({ errors: true, olderOrders: true }).extend({ createdAt: IsoTime })
 
 export const ExportInput = z
   .object({
     entity: ImportEntity,
     format: z.enum(['csv', 'xlsx']),
     /** Where to write; when omitted the file goes to the data folder's exports/ (browser mode downloads it). */
-    path: z.string().optional(),
+    path: WritePath.optional(),
     /** Customers only: export the customers the list shows with these filters instead of all of them. */
     filter: CustomerFilter.optional(),
   })
@@ -471,14 +501,40 @@ export const Backup = z.object({
 })
 export type Backup = z.infer<typeof Backup>
 
+export function isHttpsUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return url.protocol === 'https:' && url.hostname !== '' && !url.username && !url.password
+}
+
+/** Whether the runtime knows `zone` as a time zone (an IANA name: Asia/Shanghai, Europe/Berlin, UTC). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+export const TimeZone = z
+  .string()
+  .trim()
+  .refine(isTimeZone, { error: (issue) => `不是有效的时区（例如 Asia/Shanghai）：${String(issue.input)} / not a time zone (e.g. Asia/Shanghai): ${String(issue.input)}` })
+
 export const Settings = z.object({
   language: z.enum(['zh-CN', 'en-US']),
   theme: z.enum(['light', 'dark', 'system']),
   autoBackup: z.boolean(),
   backupKeepDays: z.number().int().min(1).max(365),
-  timezone: z.string(),
+  timezone: TimeZone,
   studioName: z.string(),
-  updateFeedUrl: z.string(),
+  /** Where the desktop app looks for updates: empty (none configured), or an https:// address — never plain http, which anyone on the way could answer. */
+  updateFeedUrl: z
+    .string()
+    .trim()
+    .refine((url) => url === '' || isHttpsUrl(url), {
+      error: (issue) => `更新地址须以 https:// 开头：${String(issue.input)} / the update feed must be an https:// address: ${String(issue.input)}`,
+    }),
   /**
    * The studio's shop link that invite QR codes open, before the member's code:
    * https://shop.example.cn/i/ → https://shop.example.cn/i/CODE?ref=CODE.
@@ -496,6 +552,17 @@ export const SystemInfo = z.object({
   host: z.enum(['electron', 'browser', 'cli', 'test']),
   /** true while the database holds the generated demo studio. */
   demo: z.boolean(),
+})
+
+/**
+ * The core's "now" and the studio's calendar: the console takes today from here, not from
+ * the browser's clock and zone (a browser-mode studio may run on another day, ORCHARD_NOW).
+ */
+export const StudioClock = z.object({
+  now: z.string(),
+  timezone: z.string(),
+  /** Today in the studio's zone, YYYY-MM-DD. */
+  today: z.string(),
 })
 
 export const JobProgress = z.object({

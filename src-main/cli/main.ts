@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
+import { formatFen, ORDER_STATUS_LABELS } from '../../src-shared/vocabulary'
 import { createCore, type OrchardCore } from '../core/api'
 import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/handlers'
+import { clockFromEnvironment, type Clock } from '../core/clock'
 import { CellError, parseRelClass, parseSegment } from '../core/imports/values'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
@@ -31,19 +33,25 @@ function rendererDir(env: NodeJS.ProcessEnv = process.env): string {
  * With --json, stdout carries only JSON (results, or {"error": …}).
  */
 export async function runCli(argv: string[]): Promise<number> {
+  // Everything this process writes (the database, backups, exports, browser mode's uploads)
+  // holds customers' personal data: owner-only unless the person widens it themselves.
+  if (process.platform !== 'win32') process.umask(0o077)
   let exitCode = 0
   let core: OrchardCore | null = null
   const wantsJson = argv.includes('--json')
   const out = (text: string): void => {
     process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
+  // ORCHARD_NOW, read once: every command of this run shares one clock.
+  let clock: Clock | undefined
+  const studioClock = (): Clock => (clock ??= clockFromEnvironment())
   const globals = (cmd: Command): GlobalOptions => {
     const o = cmd.optsWithGlobals() as { dataDir?: string; json?: boolean }
     return { dataDir: resolve(o.dataDir ?? defaultDataDir()), json: Boolean(o.json) }
   }
   // The CLI never seeds a demo into a folder it was pointed at: scripts expect what they put there.
   const open = (g: GlobalOptions, firstStart: 'demo' | 'empty' = 'empty'): OrchardCore => {
-    core = createCore({ dataDir: g.dataDir, host: 'cli', version, firstStart })
+    core = createCore({ dataDir: g.dataDir, host: 'cli', version, firstStart, clock: studioClock() })
     return core
   }
 
@@ -65,9 +73,11 @@ export async function runCli(argv: string[]): Promise<number> {
       const g = globals(cmd)
       const c = open(g)
       const info = await c.invoke('system', 'info', {})
+      const clock = await c.invoke('system', 'clock', {})
       const summary = await c.invoke('dashboard', 'summary', {})
-      if (g.json) return out(JSON.stringify({ ...info, counts: summary.counts }))
+      if (g.json) return out(JSON.stringify({ ...info, ...clock, counts: summary.counts }))
       out(`果园 Orchard ${info.version}（数据结构 / schema ${info.schemaVersion}）`)
+      out(`今天 / today: ${clock.today}（${clock.timezone}）`)
       out(`数据文件夹 / data folder: ${info.dataDir}`)
       out(`数据库 / database: ${info.databasePath} (${(info.databaseSizeBytes / 1024 / 1024).toFixed(1)} MB)${info.demo ? '  [演示数据 / demo]' : ''}`)
       const n = summary.counts
@@ -93,11 +103,17 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<file>', '文件 / file')
     .addOption(new Option('--format <format>', '格式 / format').choices(['auto', 'shopify', 'orchard']).default('auto'))
     .addOption(new Option('--mode <mode>', '模式：全部成功才写入，或只写入有效行 / mode').choices(['all-or-nothing', 'valid-rows']).default('all-or-nothing'))
-    .action(async (entityArg: string, file: string, o: { format: 'auto' | 'shopify' | 'orchard'; mode: 'all-or-nothing' | 'valid-rows' }, cmd: Command) => {
+    .addOption(
+      new Option('--older-state <choice>', '订单：文件比工作室已有的状态旧时（退款更少、退款后又成已付款）保留较新的（默认），或采用文件的 / orders older than the studio holds: keep the newer state, or apply the file’s')
+        .choices(['keep', 'apply'])
+        .default('keep'),
+    )
+    .option('--apply-older <orders>', '订单：只对这些订单号采用文件中较旧的状态（逗号分隔）/ orders: take the file’s older state for these order numbers only', listOption)
+    .action(async (entityArg: string, file: string, o: { format: 'auto' | 'shopify' | 'orchard'; mode: 'all-or-nothing' | 'valid-rows'; olderState: 'keep' | 'apply'; applyOlder?: string[] }, cmd: Command) => {
       const g = globals(cmd)
       const entity = entityOf(entityArg)
       const path = readableFile(file)
-      const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode })
+      const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [] })
       if (result.rejectedRows > 0) exitCode = 1
       if (g.json) return out(JSON.stringify(result))
       printImport(out, result)
@@ -143,7 +159,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(async (file: string | undefined, _o, cmd: Command) => {
       const g = globals(cmd)
       const c = open(g)
-      const backup = await createBackup(c.context.db, c.paths, 'manual', file ? resolve(file) : undefined)
+      const backup = await createBackup(c.context.db, c.paths, 'manual', file ? resolve(file) : undefined, c.context.clock.now())
       if (g.json) return out(JSON.stringify(backup))
       out(`已备份到 / backed up to: ${backup.path} (${(backup.sizeBytes / 1024 / 1024).toFixed(1)} MB)`)
     })
@@ -155,7 +171,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const g = globals(cmd)
       // No core here: the restore replaces the database file, which must not be open.
       const paths = dataPaths(g.dataDir)
-      const result = await restoreBackupFile(paths, resolveBackupSource(paths, file))
+      const result = await restoreBackupFile(paths, resolveBackupSource(paths, file), { now: studioClock().now() })
       if (g.json) return out(JSON.stringify(result))
       out(`已恢复 / restored: ${result.restored}`)
       if (result.safetyBackup) out(`恢复前的数据已另存 / the previous data was saved to: ${result.safetyBackup}`)
@@ -172,7 +188,7 @@ export async function runCli(argv: string[]): Promise<number> {
         throw new UsageError('请先运行 npm run build:web / run npm run build:web first', { file: join(staticDir, 'index.html'), why: 'missing' })
       }
       const firstStart = o.empty ? 'empty' : readPreferences(dataPaths(g.dataDir)).firstStart
-      const c = createCore({ dataDir: g.dataDir, host: 'browser', version, firstStart })
+      const c = createCore({ dataDir: g.dataDir, host: 'browser', version, firstStart, clock: studioClock() })
       core = c
       const host = await startBrowserHost({ core: c, port: o.port ?? 0, staticDir })
       if (g.json) out(JSON.stringify({ url: host.url, port: host.port, dataDir: g.dataDir }))
@@ -209,6 +225,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerSyncCommands(kit)
 
   try {
+    studioClock()
     await program.parseAsync(argv)
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -253,6 +270,19 @@ function printImport(out: (s: string) => void, r: ImportResult): void {
     out('修正这些行后重新导入，或用 --mode valid-rows 只导入有效行 / fix these rows and import again, or use --mode valid-rows')
   }
   if (r.unattributedOrders) out(`未归属订单 ${r.unattributedOrders} 笔，可在订单页指定会员 / ${r.unattributedOrders} unattributed orders: assign them on the orders screen`)
+  if (r.olderOrders.length) {
+    const kept = r.olderOrders.filter((o) => !o.applied).length
+    out('')
+    out(`文件中有 ${r.olderOrders.length} 笔订单比工作室已有的状态旧${kept ? `，已保留较新的 ${kept} 笔（要采用文件的，用 --apply-older 订单号 或 --older-state apply）` : ''}`)
+    out(`${r.olderOrders.length} orders in the file are older than the studio holds${kept ? `; the newer state was kept for ${kept} (--apply-older ORDER or --older-state apply takes the file’s)` : ''}`)
+    const state = (s: { status: string; refundedFen: number }) => `${ORDER_STATUS_LABELS[s.status as keyof typeof ORDER_STATUS_LABELS].zh}${s.refundedFen ? ` 退¥${formatFen(s.refundedFen)}` : ''}`
+    out(
+      renderTable(
+        ['订单 Order', '行 Row', '工作室 Held', '文件 File', '结果 Result'],
+        r.olderOrders.slice(0, SHOWN_ERRORS).map((o) => [o.orderNo, String(o.row), state(o.held), state(o.file), o.applied ? '采用文件 applied' : '保留较新 kept']),
+      ),
+    )
+  }
   if (!r.errors.length) return
   out('')
   const rows = r.errors.slice(0, SHOWN_ERRORS).map((e) => [String(e.row), e.column, e.value, e.reason])

@@ -14,6 +14,7 @@ interface GenerateOptions {
   out?: string
   zip?: boolean
   video?: boolean
+  replace?: boolean
 }
 
 
@@ -48,6 +49,7 @@ export function registerPacksCommands(kit: CliKit): void {
     .option('--out <dir>', '输出文件夹（默认数据文件夹的 packs/日期）/ output folder')
     .option('--zip', '每位会员再打一个 zip 包 / also zip each member’s pack')
     .option('--video', '为每个商品做一段 15 秒竖版视频（所有素材包共用）/ a 15 s vertical video per product, shared by every pack')
+    .option('--replace', '输出文件夹里已有另一次生成的素材包时，整体替换它们（否则拒绝）/ replace another run’s packs in the output folder whole (refused otherwise)')
     .action(async (o: GenerateOptions, cmd: Command) => {
       const g = globals(cmd)
       if (!/^\d{4}-\d{2}-\d{2}$/.test(o.date) || Number.isNaN(Date.parse(o.date))) {
@@ -70,6 +72,7 @@ export function registerPacksCommands(kit: CliKit): void {
           out: o.out,
           zip: Boolean(o.zip),
           video: Boolean(o.video),
+          replace: Boolean(o.replace),
         })
         if (tty) process.stderr.write('\n')
         if (g.json) return out(JSON.stringify(job))

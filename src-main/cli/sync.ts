@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { SYNC_PHASE_LABELS, type SyncRound, type SyncStatus } from '../../src-shared/contracts/sync'
 import { OrchardError } from '../../src-shared/errors'
+import { DEFAULT_TIME_ZONE, timeIn } from '../../src-shared/time'
 import type { CreateCodeResponse, DeviceInfo } from '../../src-shared/syncProtocol'
 import { createEnrolmentCode, listDevices, openServerDatabase, resetAdminToken, revokeDevice, runningServer, serverFiles, startSyncServer } from '../../src-server'
 import { defaultDataDir } from '../core/paths'
@@ -93,7 +94,10 @@ const adminOptions = (cmd: Command) =>
     .option('--admin-token <token>', '管理令牌（默认读取数据文件夹中的 admin-token）/ admin token (default: the data folder’s admin-token)')
     .option('--database-url <url>', '服务器的 PostgreSQL（服务器未运行时直接操作数据库）/ the server’s PostgreSQL, used directly when it does not run')
 
-const fmtTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString('zh-CN', { hour12: false }) : '—')
+/** The server keeps no studio settings; its admin commands show Beijing time, the studios' default, not the machine's zone. */
+const SERVER_ZONE = DEFAULT_TIME_ZONE
+/** 2026-12-06 09:30 in the studio's time zone, as the console shows it. */
+const fmtTime = (iso: string | null, zone: string) => (iso ? timeIn(zone, new Date(iso)) : '—')
 
 function printRound(out: (s: string) => void, r: SyncRound): void {
   out(`已推送 ${r.pushed} · 已确认 ${r.accepted} · 已拉取 ${r.pulled} · 状态变更 ${r.statusChanges} · 待同步 ${r.pending}${r.conflicts ? ` · 冲突 ${r.conflicts}` : ''}${r.refused ? ` · 被拒 ${r.refused}` : ''}`)
@@ -102,7 +106,7 @@ function printRound(out: (s: string) => void, r: SyncRound): void {
   if (r.serverReset) out('服务器已重置或恢复：本机全部分录已重新提交 / the server was reset or restored: every local entry was offered again')
 }
 
-function printStatus(out: (s: string) => void, s: SyncStatus): void {
+function printStatus(out: (s: string) => void, s: SyncStatus, zone: string): void {
   if (!s.enrolled) {
     out('未连接团队服务器 / not enrolled with a team server')
     out('  orchard sync enrol --server URL --code CODE')
@@ -112,8 +116,8 @@ function printStatus(out: (s: string) => void, s: SyncStatus): void {
   const phase = SYNC_PHASE_LABELS[s.phase]
   out(`状态 / state: ${phase.zh} / ${phase.en}  待同步 / pending: ${s.pending}  冲突 / conflicts: ${s.conflicts}${s.refused ? `  被拒 / refused: ${s.refused}` : ''}`)
   if (s.waiting) out(`未知会员 / unknown members: ${s.unknownMembers.join(', ')}${s.waiting > s.unknownMembers.length ? ' …' : ''}（请添加这些会员 / add these members）`)
-  out(`上次成功 / last success: ${fmtTime(s.lastSuccessAt)}  下次尝试 / next attempt: ${fmtTime(s.nextAttemptAt)}`)
-  if (s.lastError) out(`上次错误 / last error: [${s.lastError.code}] ${s.lastError.message} (${fmtTime(s.lastError.at)})`)
+  out(`上次成功 / last success: ${fmtTime(s.lastSuccessAt, zone)}  下次尝试 / next attempt: ${fmtTime(s.nextAttemptAt, zone)}`)
+  if (s.lastError) out(`上次错误 / last error: [${s.lastError.code}] ${s.lastError.message} (${fmtTime(s.lastError.at, zone)})`)
 }
 
 /** Commands for the sync server and the workstation's sync (orchard server|sync …). */
@@ -178,7 +182,7 @@ export function registerSyncCommands(kit: CliKit): void {
       const created = await admin.createCode(o.team, o.ttl)
       if (g.json) return out(JSON.stringify({ ...created, server: admin.url }))
       out(`注册码 / enrolment code: ${created.code}`)
-      out(`团队 / team: ${created.team}    有效至 / valid until: ${fmtTime(created.expiresAt)}（仅可使用一次 / one use only）`)
+      out(`团队 / team: ${created.team}    有效至 / valid until: ${fmtTime(created.expiresAt, SERVER_ZONE)}（仅可使用一次 / one use only）`)
       out(`在工作站上运行 / on the workstation run:`)
       out(`  orchard sync enrol --server ${admin.url ?? 'http://服务器地址:7430'} --code ${created.code}`)
     } finally {
@@ -197,7 +201,7 @@ export function registerSyncCommands(kit: CliKit): void {
     try {
       const d = await admin.revoke(deviceId)
       if (g.json) return out(JSON.stringify(d))
-      out(`已撤销 / revoked: ${d.name} (${d.id})，团队 / team ${d.team}，于 / at ${fmtTime(d.revokedAt)}`)
+      out(`已撤销 / revoked: ${d.name} (${d.id})，团队 / team ${d.team}，于 / at ${fmtTime(d.revokedAt, SERVER_ZONE)}`)
     } finally {
       await admin.close()
     }
@@ -216,7 +220,7 @@ export function registerSyncCommands(kit: CliKit): void {
       if (g.json) return out(JSON.stringify(devices))
       if (!devices.length) return out('还没有设备 / no devices yet')
       for (const d of devices) {
-        out(`${d.id}  ${d.team}  ${d.name}  注册 / enrolled ${fmtTime(d.createdAt)}  最近 / last seen ${fmtTime(d.lastSeenAt)}${d.revokedAt ? `  已撤销 / revoked ${fmtTime(d.revokedAt)}` : ''}`)
+        out(`${d.id}  ${d.team}  ${d.name}  注册 / enrolled ${fmtTime(d.createdAt, SERVER_ZONE)}  最近 / last seen ${fmtTime(d.lastSeenAt, SERVER_ZONE)}${d.revokedAt ? `  已撤销 / revoked ${fmtTime(d.revokedAt, SERVER_ZONE)}` : ''}`)
       }
     } finally {
       await admin.close()
@@ -277,12 +281,13 @@ export function registerSyncCommands(kit: CliKit): void {
         return printRound(out, round)
       }
       const status = await core.invoke('sync', 'status', {})
+      const zone = core.context.timezone()
       if (!status.enrolled) throw new UsageError('此工作站尚未连接团队服务器：先运行 orchard sync enrol --server URL --code CODE / not enrolled: run orchard sync enrol first')
       const off = core.on('sync.state', (s) => {
         if (s.phase === 'syncing') return
         if (g.json) out(JSON.stringify(s))
-        else if (s.lastRound && s.phase === 'idle') out(`${fmtTime(s.lastSuccessAt)}  ${s.lastRound.pushed}↑ ${s.lastRound.pulled}↓  待同步 / pending ${s.pending}`)
-        else if (s.lastError) out(`${fmtTime(s.lastError.at)}  [${s.lastError.code}] ${s.lastError.message}  下次 / next ${fmtTime(s.nextAttemptAt)}`)
+        else if (s.lastRound && s.phase === 'idle') out(`${fmtTime(s.lastSuccessAt, zone)}  ${s.lastRound.pushed}↑ ${s.lastRound.pulled}↓  待同步 / pending ${s.pending}`)
+        else if (s.lastError) out(`${fmtTime(s.lastError.at, zone)}  [${s.lastError.code}] ${s.lastError.message}  下次 / next ${fmtTime(s.nextAttemptAt, zone)}`)
       })
       if (!g.json) out(`同步中，按 Ctrl+C 停止 / syncing with ${status.serverUrl}; press Ctrl+C to stop`)
       await startSyncLoop(core.context)
@@ -324,7 +329,7 @@ export function registerSyncCommands(kit: CliKit): void {
       const core = kit.open(g)
       const s = await core.invoke('sync', 'status', {})
       if (g.json) return out(JSON.stringify(s))
-      printStatus(out, s)
+      printStatus(out, s, core.context.timezone())
       // Each entry the server refused, with the server's reason: it will not sync until a person sees to it.
       if (s.refused) {
         for (const r of await core.invoke('sync', 'refused', {})) out(`  被拒 / refused ${r.entryId} ${r.memberCode} ${r.period} ${r.amountFen} 分：${r.reason}`)

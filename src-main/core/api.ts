@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
-import { mkdirSync } from 'node:fs'
 import { methodDef, type EventName, type EventPayload, type MethodName, type MethodOutput, type ServiceName } from '../../src-shared/contract'
 import { OrchardError } from '../../src-shared/errors'
+import { permissionOfMethod } from '../../src-shared/permissions'
 import { controlMessage, findControlCharacter } from '../../src-shared/schemas'
 import { backupsHandlers, runDueBackup } from './backups/handlers'
 import { systemClock, type Clock } from './clock'
@@ -10,21 +10,26 @@ import { customersHandlers } from './customers/handlers'
 import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
 import { asOrchardError, openDatabase, waitForWriteLock, withoutWaiting, type Db } from './db/connection'
+import { authorizeDownload, forgetMadeFile, rememberMadeFiles } from './downloads'
 import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
+import { guardFileInputs } from './files'
+import { narrowDataFolder, privateFolder, sweepOld, sweepRestoreLeftovers } from './housekeeping'
 import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
 import { AREAS } from './areas'
 import { ledgerHandlers } from './ledger'
 import { fileKeyStore, type KeyStore } from './ledger/keystore'
 import { lifecycleHandlers } from './lifecycle'
+import { refreshSession } from './lifecycle/profiles'
+import { requirePermission } from './permissions'
 import { materialsHandlers } from './materials'
 import { syncHandlers } from './sync'
 import { membersHandlers } from './members/handlers'
 import { ordersHandlers } from './orders/handlers'
 import { dataPaths, type DataPaths } from './paths'
 import { productsHandlers } from './products/handlers'
-import { readSettings, settingsHandlers } from './settings/settings'
+import { settingsHandlers, studioTimeZone } from './settings/settings'
 import { systemHandlers } from './system/handlers'
 
 const handlers: AllHandlers = {
@@ -67,6 +72,11 @@ export interface OrchardCore {
   invoke<S extends ServiceName, M extends MethodName<S>>(service: S, method: M, input?: unknown): Promise<MethodOutput<S, M>>
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
   onAny(listener: (event: EventName, payload: unknown) => void): () => void
+  /**
+   * Throws OrchardError 'forbidden' unless the profile at the keyboard may download this file
+   * of exports/ (its real path): the profile it was made for, else a role that sees contacts.
+   */
+  authorizeDownload(realPath: string): void
   /** Periodic upkeep the hosts call (hourly): the daily automatic backup and its pruning. */
   maintenance(): Promise<void>
   /** Stops the areas' background work, lets queued writes finish, closes the database. */
@@ -80,7 +90,7 @@ export interface OrchardCore {
  */
 export function createCore(options: CreateCoreOptions): OrchardCore {
   const paths = dataPaths(options.dataDir)
-  mkdirSync(paths.dataDir, { recursive: true })
+  privateFolder(paths.dataDir)
   const bus = new EventEmitter()
   bus.setMaxListeners(100)
   const open = (): Db => openDatabase(paths.database, { nativeBinding: options.nativeBinding })
@@ -98,7 +108,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       bus.emit(event, payload)
       bus.emit('*', event, payload)
     },
-    timezone: () => readSettings(context.db).timezone,
+    timezone: () => studioTimeZone(context.db),
     reopen: () => {
       try {
         context.db.close()
@@ -108,6 +118,8 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       context.db = open()
     },
   }
+  // The database (and so its -wal/-shm), backups, uploads and exports are the owner's alone.
+  narrowDataFolder(paths)
   prepareFirstStart(context, options.firstStart ?? 'demo')
 
   let closed = false
@@ -151,28 +163,36 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
 
   async function call(name: string, rawInput?: unknown): Promise<unknown> {
     const def = methodDef(name)
-    if (!def) throw new OrchardError('unknown_method', `未知方法 ${name} / unknown method`, { method: name })
-    const parsed = def.input.safeParse(rawInput ?? undefined)
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-      throw new OrchardError('invalid_input', `输入不合法：${issues.map((i) => `${i.path || '(input)'} ${i.message}`).join('；')}`, {
-        method: name,
-        issues,
-      })
-    }
-    // No text the studio keeps may hold control characters (a NUL once stopped the team's sync): checked for every method at once.
-    const control = findControlCharacter(parsed.data)
-    if (control) {
-      const issues = [{ path: control.path, message: controlMessage(control.found) }]
-      throw new OrchardError('invalid_input', `输入不合法：${control.path || '(input)'} ${issues[0].message}`, { method: name, issues })
-    }
+    const permission = permissionOfMethod(name)
+    if (!def || !permission) throw new OrchardError('unknown_method', `未知方法 ${name} / unknown method`, { method: name })
+    // methodDef matched exactly "service.method" among the contract's own entries, and every entry has its handler.
     const [service, method] = name.split('.') as [ServiceName, string]
     const handler = (handlers[service] as Record<string, (input: unknown, ctx: CoreContext) => unknown>)[method]
     const run = async () => {
+      // Who may call it, checked against the table before the input is even looked at, and
+      // inside the write queue: the session a queued write sees is the one it runs under.
+      refreshSession(context)
+      requirePermission(context, permission, name)
+      const parsed = def.input.safeParse(rawInput ?? undefined)
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+        throw new OrchardError('invalid_input', `输入不合法：${issues.map((i) => `${i.path || '(input)'} ${i.message}`).join('；')}`, {
+          method: name,
+          issues,
+        })
+      }
+      // No text the studio keeps may hold control characters (a NUL once stopped the team's sync): checked for every method at once.
+      const control = findControlCharacter(parsed.data)
+      if (control) {
+        const issues = [{ path: control.path, message: controlMessage(control.found) }]
+        throw new OrchardError('invalid_input', `输入不合法：${control.path || '(input)'} ${issues[0].message}`, { method: name, issues })
+      }
+      const input = guardFileInputs(context, name, def.input, parsed.data)
       // Another program (the CLI) may be writing the same studio: wait for it here, without freezing the host.
       if (def.write) await waitForWriteLock(context.db)
-      const output = await handler(parsed.data, context)
+      const output = await handler(input, context)
       if (def.write) catchUpSearch()
+      if (context.host === 'browser') rememberMadeFiles(context, output)
       if (validateOutput) {
         const checked = def.output.safeParse(output)
         if (!checked.success) throw new OrchardError('invalid_output', `${name} returned a value outside its contract`, checked.error.issues)
@@ -198,7 +218,13 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       bus.on('*', listener)
       return () => bus.off('*', listener)
     },
+    authorizeDownload: (realPath) => authorizeDownload(context, realPath),
     async maintenance() {
+      // Uploads wait a day at most to be imported, browser-mode exports to be downloaded.
+      const now = context.clock.now().getTime()
+      for (const removed of sweepOld(paths.staging, now)) forgetMadeFile(context, removed)
+      if (context.host === 'browser') for (const removed of sweepOld(paths.exports, now)) forgetMadeFile(context, removed)
+      sweepRestoreLeftovers(paths, now)
       await runDueBackup(context)
       for (const area of AREAS) await area.maintenance?.(context)
     },

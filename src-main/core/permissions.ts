@@ -1,67 +1,31 @@
 import { OrchardError } from '../../src-shared/errors'
+import { holds, PERMISSIONS, type Actor, type Permission } from '../../src-shared/permissions'
 import { ROLE_LABELS, seesContacts, type ActorRole, type Session } from '../../src-shared/roles'
 import type { CoreContext } from './context'
 
-/**
- * What each role may do. Enforced in the core (every host gets the same answer), and
- * sent to the console so it can hide what would be refused anyway.
- *  - operators run the day's care, log member activity and group rituals;
- *  - trainers edit care plans and onboarding kits, and generate kits;
- *  - managers do all of that, and alone write rules, decide approvals and appeals,
- *    change care thresholds and manage the workstation's profiles;
- *  - `system` (the `orchard` command and the core's scheduled work) reads, plans,
- *    evaluates rules and generates kits — it never approves or decides anything.
- */
-export const PERMISSIONS = {
-  'care.work': ['operator', 'trainer', 'manager'],
-  'care.plan': ['operator', 'trainer', 'manager', 'system'],
-  'care.read': ['operator', 'trainer', 'manager', 'system'],
-  'plans.edit': ['trainer', 'manager'],
-  'triggers.edit': ['manager'],
-  'events.log': ['operator', 'trainer', 'manager'],
-  'temperature.log': ['operator', 'manager'],
-  'rules.read': ['operator', 'trainer', 'manager', 'system'],
-  'rules.edit': ['manager'],
-  'rules.evaluate': ['manager', 'system'],
-  'actions.read': ['operator', 'trainer', 'manager', 'system'],
-  'actions.decide': ['manager'],
-  'appeals.file': ['operator', 'trainer', 'manager'],
-  'appeals.decide': ['manager'],
-  'audit.read': ['manager', 'system'],
-  'audit.export': ['manager', 'system'],
-  'kits.edit': ['trainer', 'manager'],
-  'kits.generate': ['trainer', 'manager', 'system'],
-  'profiles.manage': ['manager'],
-  'ledger.post': ['operator', 'manager', 'system'],
-  'ledger.money': ['operator', 'manager', 'system'],
-  'schemes.edit': ['manager'],
-  'payouts.manage': ['manager'],
-} as const satisfies Record<string, readonly ActorRole[]>
-export type Permission = keyof typeof PERMISSIONS
-
-export function permissionsOf(role: ActorRole | null): Permission[] {
-  if (!role) return []
-  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => (PERMISSIONS[p] as readonly ActorRole[]).includes(role))
-}
+export { PERMISSIONS, permissionsOf, type Permission } from '../../src-shared/permissions'
 
 export function can(session: Session, permission: Permission): boolean {
-  return session.role !== null && (PERMISSIONS[permission] as readonly ActorRole[]).includes(session.role)
+  return holds(session.role, permission)
 }
 
 /**
  * Refuses the call unless the profile at the keyboard holds `permission`. `method` names
  * the contract method in the error, so the console can say exactly what was refused.
+ * The core checks every call's method this way before its handler runs (api.ts); handlers
+ * call it themselves only for checks that depend on the data (someone else's PIN).
  */
-export function requirePermission(ctx: CoreContext, permission: Permission, method: string): void {
+export function requirePermission(ctx: CoreContext, permission: Permission, method: string, details?: Record<string, unknown>): void {
   if (can(ctx.session, permission)) return
-  const needs = PERMISSIONS[permission] as readonly ActorRole[]
+  // Who to switch to: `system` is the command line and `null` a workstation without profiles, not someone at the keyboard.
+  const needs = (PERMISSIONS[permission] as readonly Actor[]).filter((r): r is ActorRole => r !== null && r !== 'system')
   const role = ctx.session.role
   const who = role ? `${ROLE_LABELS[role].zh}（${ctx.session.name ?? role}）` : '未登录'
   const whoEn = role ? `${ROLE_LABELS[role].en} (${ctx.session.name ?? role})` : 'nobody signed in'
   throw new OrchardError(
     'forbidden',
     `${who}无权执行此操作，需要：${needs.map((r) => ROLE_LABELS[r].zh).join('、')} / ${whoEn} may not do this; needs: ${needs.map((r) => ROLE_LABELS[r].en).join(', ')}`,
-    { method, role, needs, permission },
+    { method, role, needs, permission, ...details },
   )
 }
 
@@ -92,7 +56,6 @@ export function contactsVisible(ctx: CoreContext): boolean {
   return seesContacts(ctx.session.role)
 }
 
-/** A customer-shaped value with phones and addresses masked for roles that do not need them. */
 /** Refuses a call that would hand out contact details in full (exports) to a role that sees them masked. */
 export function requireContacts(ctx: CoreContext, method: string): void {
   if (contactsVisible(ctx)) return
@@ -104,12 +67,52 @@ export function requireContacts(ctx: CoreContext, method: string): void {
   )
 }
 
-export function maskContacts<T extends { phones: string[]; addresses: string[] }>(ctx: CoreContext, customer: T): T {
+/**
+ * A customer-shaped value with phones and addresses masked for roles that do not need them.
+ * A customer known only by a phone (an order import without a buyer name names them by it)
+ * has that name masked too.
+ */
+export function maskContacts<T extends { name: string; phones: string[]; addresses: string[] }>(ctx: CoreContext, customer: T): T {
   if (contactsVisible(ctx)) return customer
-  return { ...customer, phones: customer.phones.map(maskPhone), addresses: customer.addresses.map(maskAddress) }
+  return {
+    ...customer,
+    name: maskPhoneName(ctx, customer.name),
+    phones: customer.phones.map(maskPhone),
+    addresses: customer.addresses.map(maskAddress),
+  }
 }
 
-export function maskBuyerPhone<T extends { buyerPhone: string | null }>(ctx: CoreContext, order: T): T {
-  if (contactsVisible(ctx) || !order.buyerPhone) return order
-  return { ...order, buyerPhone: maskPhone(order.buyerPhone) }
+/** A name that is a phone number (+8613812348000, 138 1234 8000). */
+export const PHONE_NAME = /^\+?\d[\d\s-]{6,}\d$/
+
+/** A customer's or buyer's name, masked when it is a phone number and the role sees phones masked. */
+export function maskPhoneName<T extends string | null>(ctx: CoreContext, name: T): T {
+  if (name === null || contactsVisible(ctx) || !PHONE_NAME.test(name)) return name
+  return maskPhone(name.replace(/[\s-]/g, '')) as T
+}
+
+export function maskBuyerPhone<T extends { buyerPhone: string | null; buyerName: string | null; customerName: string | null }>(ctx: CoreContext, order: T): T {
+  if (contactsVisible(ctx)) return order
+  return {
+    ...order,
+    buyerPhone: order.buyerPhone && maskPhone(order.buyerPhone),
+    buyerName: maskPhoneName(ctx, order.buyerName),
+    customerName: maskPhoneName(ctx, order.customerName),
+  }
+}
+
+/** A member's phone, masked like a customer's for roles that do not see contact details. */
+export function maskMemberPhone<T extends { phone: string | null }>(ctx: CoreContext, member: T): T {
+  if (contactsVisible(ctx) || !member.phone) return member
+  return { ...member, phone: maskPhone(member.phone) }
+}
+
+/**
+ * Masked values are never written back: a form that sends a record back as the role saw
+ * it carries "138****8000" where the phone was. Each value that is the masked form of a
+ * current one becomes that current value again; anything else is what the person typed.
+ */
+export function unmask(ctx: CoreContext, values: string[], current: string[], mask: (v: string) => string): string[] {
+  if (contactsVisible(ctx)) return values
+  return values.map((v) => current.find((c) => mask(c) === v) ?? v)
 }

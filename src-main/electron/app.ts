@@ -5,6 +5,7 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvoke
 import { IPC_CALL, IPC_EVENT } from '../../src-shared/contract'
 import { OrchardError, type Result } from '../../src-shared/errors'
 import { createCore, type OrchardCore } from '../core/api'
+import { systemClock } from '../core/clock'
 import { listBackups, restoreBackupFile } from '../core/backups/handlers'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
@@ -74,6 +75,9 @@ export function startDesktopApp(paths: DesktopPaths): { ready: Promise<void> } |
       nativeBinding,
       firstStart: readPreferences(dataFolder).firstStart,
       keyStore: keychainKeyStore(dataDir),
+      // The desktop app always runs on the computer's clock: ORCHARD_NOW is for the CLI,
+      // browser mode and tests, never for a studio's real workstation.
+      clock: systemClock,
     })
   } catch (err) {
     const e = OrchardError.from(err)
@@ -171,7 +175,7 @@ export function startDesktopApp(paths: DesktopPaths): { ready: Promise<void> } |
       await core?.close()
       core = null
       if (backup) {
-        await restoreBackupFile(dataFolder, backup.path, { nativeBinding })
+        await restoreBackupFile(dataFolder, backup.path, { nativeBinding, now: new Date() })
       } else {
         moveBrokenDatabaseAside(dataFolder.database)
       }

@@ -1,4 +1,5 @@
 import type { Session, WebContents, WebFrameMain } from 'electron'
+import { consoleCsp } from '../../src-shared/csp'
 
 /**
  * The one place that says which outside sites the console may open in the user's
@@ -46,32 +47,8 @@ export function isAppUrl(candidate: string, appEntry: string, devServerUrl?: str
   return norm(url.pathname) === norm(base.pathname)
 }
 
-/**
- * The Content-Security-Policy every response gets. naive-ui injects its styles at
- * run time, hence 'unsafe-inline' for styles only; scripts come from the app alone.
- * In development the dev server's own origin (http and its HMR websocket) is allowed
- * to connect, nothing else.
- */
-export function buildCsp(devServerUrl?: string): string {
-  const connect = ["'self'"]
-  if (devServerUrl) {
-    const dev = new URL(devServerUrl)
-    const wsProtocol = dev.protocol === 'https:' ? 'wss:' : 'ws:'
-    connect.push(dev.origin, `${wsProtocol}//${dev.host}`)
-  }
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src ${connect.join(' ')}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ')
-}
+/** The console's one Content-Security-Policy (src-shared/csp.ts), with the dev server allowed in development. */
+export const buildCsp = (devServerUrl?: string): string => consoleCsp(devServerUrl)
 
 /** Response headers with our CSP in place of any the server sent (header names are case-insensitive). */
 export function withCsp(headers: Record<string, string | string[]> | undefined, csp: string): Record<string, string | string[]> {

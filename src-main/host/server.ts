@@ -8,6 +8,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { OrchardError, type OrchardErrorShape } from '../../src-shared/errors'
 import { HTTP_CALL_PREFIX, HTTP_DOWNLOAD, HTTP_EVENTS, HTTP_UPLOAD } from '../../src-shared/transport'
 import type { OrchardCore } from '../core/api'
+import { consoleCsp } from '../../src-shared/csp'
+import { PRIVATE_FILE, privateFolder } from '../core/housekeeping'
 
 export interface BrowserHostOptions {
   core: OrchardCore
@@ -24,21 +26,13 @@ export interface BrowserHost {
   url: string
   token: string
   port: number
+  /** Settles when the start-up upkeep (the day's backup, the sweep of old uploads and exports) is done. */
+  ready: Promise<void>
   close(): Promise<void>
 }
 
-/** The same policy the desktop shell sets; naive-ui injects its styles at runtime, hence 'unsafe-inline' for styles only. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+/** The console's one Content-Security-Policy, the same the desktop shell sends (src-shared/csp.ts). */
+export const CONTENT_SECURITY_POLICY = consoleCsp()
 
 /** Contract calls carry JSON inputs; the largest are bulk edits, far below this. */
 export const MAX_CALL_BYTES = 50 * 1024 * 1024
@@ -59,6 +53,14 @@ const DOWNLOAD_TYPES: Record<string, string> = {
 
 const failure = (error: OrchardErrorShape) => ({ ok: false as const, error })
 
+/** HTTP statuses of refused calls; a domain error (bad input, a conflict) answers 200 with its Result. */
+const CALL_ERROR_STATUS: Record<string, number> = {
+  unknown_method: 404,
+  forbidden: 403,
+  forbidden_path: 403,
+  internal: 500,
+}
+
 /**
  * A file name safe to create in staging/: no folders, no characters a shell or
  * another OS would trip over, at most 120 characters — keeping the extension,
@@ -73,6 +75,21 @@ export function stagedFileName(rawName: string): string {
     .replace(/^_+|_+$/g, '')
     .slice(0, 100)
   return `${randomUUID()}-${stem || 'upload'}${ext}`
+}
+
+const SINGLE_HEADERS = new Set(['host', 'origin', 'authorization', 'sec-fetch-site'])
+
+/** Headers that must come once and came more than once (rawHeaders: name, value, name, value …). */
+export function repeatedHeaders(rawHeaders: string[]): string[] {
+  const seen = new Set<string>()
+  const repeated = new Set<string>()
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase()
+    if (!SINGLE_HEADERS.has(name)) continue
+    if (seen.has(name)) repeated.add(name)
+    seen.add(name)
+  }
+  return [...repeated]
 }
 
 /** Content-Disposition for a download: an ASCII fallback plus the exact UTF-8 name (RFC 5987 / RFC 6266). */
@@ -113,10 +130,29 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     refuse(reply, 401, 'unauthorized', '访问令牌无效，请使用启动时打印的链接打开 / invalid access token: open the URL printed at start-up')
 
   app.addHook('onRequest', async (req, reply) => {
+    // Node keeps the first of repeated Host, Origin and Authorization headers and drops the rest:
+    // a request that repeats one is refused rather than judged by a header chosen for it.
+    const repeated = repeatedHeaders(req.raw.rawHeaders)
+    if (repeated.length) {
+      return refuse(reply, 400, 'duplicate_header', `请求头重复 / repeated request header: ${repeated.join(', ')}`, { headers: repeated })
+    }
     // DNS rebinding: a page on another name that resolves to 127.0.0.1 must not reach the console or the API.
     const host = (req.headers.host ?? '').toLowerCase()
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       return refuse(reply, 403, 'forbidden_host', `不接受此主机名 / host name not allowed: ${host || '(none)'}`, { host })
+    }
+    // A page on another origin that got hold of the token must not use it: browsers say where a
+    // request comes from (Origin on every POST, Sec-Fetch-Site on every request). Requests
+    // without either are scripts and tools on this machine, which the token alone admits.
+    if (req.url.startsWith('/api/')) {
+      const origin = req.headers.origin
+      const site = req.headers['sec-fetch-site']
+      if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+        return refuse(reply, 403, 'forbidden_origin', `不接受来自其他网页的请求 / requests from another page are refused: ${origin}`, { origin })
+      }
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+        return refuse(reply, 403, 'forbidden_origin', `不接受来自其他网页的请求 / requests from another page are refused (${site})`, { site })
+      }
     }
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
     reply.header('x-content-type-options', 'nosniff')
@@ -150,7 +186,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       const value = await core.call(name, req.body ?? undefined)
       return { ok: true, value }
     } catch (err) {
-      return failure(OrchardError.from(err).toJSON())
+      const error = OrchardError.from(err)
+      // The envelope carries the error either way; the status lets proxies, logs and scripts tell the kinds apart.
+      return reply.code(CALL_ERROR_STATUS[error.code] ?? 200).send(failure(error.toJSON()))
     }
   })
 
@@ -196,7 +234,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       if (!body || typeof (body as unknown as { pipe?: unknown }).pipe !== 'function') {
         return refuse(reply, 400, 'upload_empty', '没有收到文件内容 / no file content received')
       }
-      mkdirSync(core.paths.staging, { recursive: true })
+      privateFolder(core.paths.staging)
       const target = join(core.paths.staging, stagedFileName(query(req).name ?? 'upload'))
       let received = 0
       // Counting as we go: a chunked upload has no Content-Length to check up front.
@@ -208,7 +246,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         }
       }
       try {
-        await pipeline(limited(), createWriteStream(target, { flags: 'wx' }))
+        await pipeline(limited(), createWriteStream(target, { flags: 'wx', mode: PRIVATE_FILE }))
       } catch (err) {
         try {
           unlinkSync(target)
@@ -242,6 +280,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       return refused()
     }
     if (!real.startsWith(root) || !statSync(real).isFile()) return refused()
+    try {
+      // Bound to the profile it was made for: an export is not everyone's who holds the token.
+      core.authorizeDownload(real)
+    } catch (err) {
+      const e = OrchardError.from(err)
+      return refuse(reply, 403, e.code, e.message, e.details)
+    }
     const fileName = basename(real)
     reply.header('content-disposition', attachmentHeader(fileName))
     reply.type(DOWNLOAD_TYPES[extname(fileName).toLowerCase()] ?? 'application/octet-stream')
@@ -278,6 +323,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     url: `http://127.0.0.1:${port}/?token=${token}`,
     token,
     port,
+    ready: startup,
     async close() {
       clearInterval(timer)
       for (const res of streams) res.end()

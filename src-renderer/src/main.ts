@@ -4,6 +4,8 @@ import App from './App.vue'
 import { i18n } from './i18n'
 import { router } from './router'
 import './styles/page.css'
+// Emoji in copy (🌷 ☀️ 📢) are drawn on machines without an emoji font of their own, as members' phones draw them.
+import './styles/emoji.css'
 
 const app = createApp(App)
 app.use(createPinia()).use(i18n).use(router)

@@ -7,6 +7,7 @@
  * Stable for the console: names are added, never renamed.
  */
 import { z } from 'zod'
+import { ReadPath, WriteFolder, WritePath } from '../filePaths'
 import { ById, command, query } from '../contractKit'
 import { ROLES } from '../roles'
 import { Day, Fen, Id, IsoTime, Ok, Empty, Page, Paging } from '../schemas'
@@ -171,6 +172,15 @@ export const AUDIT_KINDS = [
   'triggers.updated',
   'plan.saved',
   'plan.removed',
+  'data.exported',
+  'ledger.period_closed',
+  'settlement.settings',
+  'withdrawal.requested',
+  'withdrawal.approved',
+  'withdrawal.rejected',
+  'payout.batch_created',
+  'payout.batch_exported',
+  'payout.batch_marked',
 ] as const
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = {
@@ -193,6 +203,15 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = 
   'triggers.updated': { zh: '修改关怀阈值', en: 'Care thresholds changed' },
   'plan.saved': { zh: '保存关怀计划', en: 'Care plan saved' },
   'plan.removed': { zh: '删除关怀计划', en: 'Care plan removed' },
+  'data.exported': { zh: '导出个人数据', en: 'Personal data exported' },
+  'ledger.period_closed': { zh: '月结', en: 'Month closed' },
+  'settlement.settings': { zh: '修改结算规则', en: 'Settlement rules changed' },
+  'withdrawal.requested': { zh: '申请提现', en: 'Withdrawal requested' },
+  'withdrawal.approved': { zh: '批准提现', en: 'Withdrawal approved' },
+  'withdrawal.rejected': { zh: '驳回提现', en: 'Withdrawal rejected' },
+  'payout.batch_created': { zh: '生成打款批次', en: 'Payout batch created' },
+  'payout.batch_exported': { zh: '导出打款文件', en: 'Payout file exported' },
+  'payout.batch_marked': { zh: '登记打款结果', en: 'Payout result recorded' },
 }
 
 export const KIT_SECTION_KINDS = ['role', 'brand', 'products', 'income', 'scripts', 'first_week', 'faq', 'custom'] as const
@@ -705,7 +724,7 @@ export const AuditExportInput = z.object({
   to: Day,
   format: z.enum(['csv', 'pdf']),
   /** Where to write; the data folder's exports/ when omitted (browser mode then downloads it). */
-  path: z.string().optional(),
+  path: WritePath.optional(),
 })
 export const FileResult = z.object({ path: z.string(), fileName: z.string(), rows: z.number().int() })
 
@@ -752,7 +771,7 @@ export const KitGenerateInput = z.object({
   templateId: Id.optional(),
   memberIds: z.array(Id).min(1).max(500),
   /** A folder; the data folder's exports/kits-<time>/ when omitted. */
-  outDir: z.string().optional(),
+  outDir: WriteFolder.optional(),
   /** Include the member's posters (default true). */
   posters: z.boolean().default(true),
   /** Lets the console follow progress events (job.progress) of this run. */
@@ -837,7 +856,7 @@ export const lifecycleContract = {
     logEvent: command(MemberEventInput, z.object({ event: MemberEvent, proposed: z.array(ProposedAction) })),
     removeEvent: command(ById, Ok),
     /** CSV of member events (member invite code or name, type, time, note); all-or-nothing. */
-    importEvents: command(z.object({ path: z.string().min(1) }), ActivityImportResult),
+    importEvents: command(z.object({ path: ReadPath }), ActivityImportResult),
     overview: query(z.object({ date: Day.optional() }).default({}), LifecycleOverview),
   },
   temperature: {
@@ -846,7 +865,7 @@ export const lifecycleContract = {
     /** Enter (or correct) a group's rituals and activity for one day. */
     log: command(z.object({ groupId: Id, day: Day, counts: RitualCounts }), TemperatureDay),
     /** CSV activity log (date, group, ritual, count); the file's group-days replace what was logged; all-or-nothing. */
-    importCsv: command(z.object({ path: z.string().min(1) }), ActivityImportResult),
+    importCsv: command(z.object({ path: ReadPath }), ActivityImportResult),
   },
   rules: {
     list: query(z.object({ includeArchived: z.boolean().default(false) }).default({ includeArchived: false }), z.array(Rule)),

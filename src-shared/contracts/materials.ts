@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ReadPath, WriteFolder } from '../filePaths'
 import { command, query } from '../contractKit'
 import { Day, Id, IsoTime } from '../schemas'
 
@@ -34,19 +35,29 @@ export const PackGenerateInput = z.object({
   /** Product SKUs; absent: the day's best sellers of the last 30 days. */
   products: z.array(z.string().min(1)).max(30).optional(),
   /** Output folder; absent: the data folder's packs/<date>. */
-  out: z.string().optional(),
+  out: WriteFolder.optional(),
   /** Also write one zip per member. */
   zip: z.boolean().default(false),
   /** A slideshow video per product (made once, shared by every pack). */
   video: z.boolean().default(false),
+  /**
+   * The folder already holds another run's packs (the same day made again with other
+   * products, say): replace them whole. Without it such a run is refused (packs_exist),
+   * so a folder never holds posters of one run beside the manifest of another.
+   */
+  replace: z.boolean().default(false),
 })
 export type PackGenerateInput = z.input<typeof PackGenerateInput>
 
 export const PackJob = z.object({
   id: Id,
   date: Day,
-  /** interrupted: left running by a process that stopped (a crash, kill -9); generating the same packs again resumes it. */
-  status: z.enum(['running', 'done', 'failed', 'cancelled', 'interrupted']),
+  /**
+   * interrupted: left running by a process that stopped (a crash, kill -9); resuming it (or
+   * generating the same packs again) finishes it. replaced: a newer run for the same folder
+   * took its place and its files were removed.
+   */
+  status: z.enum(['running', 'done', 'failed', 'cancelled', 'interrupted', 'replaced']),
   out: z.string(),
   done: z.number().int(),
   total: z.number().int(),
@@ -61,6 +72,8 @@ export const PackJob = z.object({
   /** Why the last run stopped, for a failed or cancelled job. */
   error: z.string().nullable(),
   createdAt: IsoTime,
+  /** The run that replaced this one. */
+  replacedBy: Id.nullable(),
 })
 export type PackJob = z.infer<typeof PackJob>
 
@@ -161,7 +174,7 @@ export const BuyerPhotoInput = z.object({
   customerId: Id.nullable().optional(),
   caption: z.string().trim().max(60).default(''),
   /** The photo: a file on this machine (CLI, desktop) or its bytes as base64 (browser upload). */
-  path: z.string().optional(),
+  path: ReadPath.optional(),
   dataBase64: z.string().max(20_000_000).optional(),
   fileName: z.string().max(200).optional(),
 })
@@ -178,7 +191,7 @@ export const GroupQr = z.object({
 export type GroupQr = z.infer<typeof GroupQr>
 export const GroupQrInput = z.object({
   groupId: Id,
-  path: z.string().optional(),
+  path: ReadPath.optional(),
   dataBase64: z.string().max(20_000_000).optional(),
   fileName: z.string().max(200).optional(),
   /** When WeChat made the code (it lapses 7 days later); absent: now. */
@@ -199,7 +212,9 @@ export const materialsContract = {
     jobs: query(z.object({}).strict().optional().default({}), z.array(PackJob)),
     /** Starts (or resumes) the job and answers at once; progress arrives as job.progress events. */
     start: command(PackGenerateInput, PackJob),
-    /** Stops a running job after the items in flight; generating the same packs again resumes it. */
+    /** Resumes a stopped job (cancelled, failed, interrupted) by its id, with what it was asked for; answers at once. */
+    resume: command(z.object({ jobId: Id }), PackJob),
+    /** Stops a running job after the items in flight; resuming it carries on from there. */
     cancel: command(z.object({ jobId: Id }), PackJob),
     owners: query(z.object({ jobId: Id }), z.array(PackOwner)),
     preview: query(z.object({ jobId: Id, folder: z.string().min(1) }), PackPreview),

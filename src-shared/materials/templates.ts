@@ -410,5 +410,8 @@ export type PosterTemplateInput = z.input<typeof PosterTemplate>
 
 /** Fills `{placeholder}`s; unknown ones are left as they are (the schema already refused them). */
 export function fillPlaceholders(text: string, values: Partial<Record<string, string | null | undefined>>): string {
-  return text.replace(PLACEHOLDER, (whole, key: string) => (key in values ? (values[key] ?? '') : whole))
+  const filled = text.replace(PLACEHOLDER, (whole, key: string) => (key in values ? (values[key] ?? '') : whole))
+  // A value left empty ("{brand} · {name}" for a product whose name already carries its brand)
+  // must not leave its separator dangling at either end.
+  return filled === text ? filled : filled.replace(/^[\s·•|｜/、，,-]+/, '').replace(/[\s·•|｜/、，,-]+$/, '')
 }

@@ -3,23 +3,20 @@ import { join } from 'node:path'
 import type { Locator, Page } from '@playwright/test'
 import QRCode from 'qrcode'
 import sharp from 'sharp'
+import { addDays, timeIn } from '../../src-shared/time'
 import { expect, test, type Studio } from './fixtures'
+import { studioClock } from './studio'
 
 const BUYER_PHOTO = join(import.meta.dirname, '..', '..', 'resources', 'demo', 'photos', 'buyers', 'FS-1.jpg')
 const DAY_MS = 86_400_000
 
-/** A calendar day in the studio's zone (the console and the tests run in Asia/Shanghai), `offset` days from today. */
-function studioDay(offset: number): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + offset * DAY_MS))
+/** A calendar day in the studio's zone by its own clock, `offset` days from its today. */
+async function studioDay(studio: Studio, offset: number): Promise<string> {
+  return addDays((await studioClock(studio)).today, offset)
 }
-/** 2026-11-17 09:30 as the browser's date-time picker reads it (the browser runs in Asia/Shanghai). */
-function pickerMinute(ms: number): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(new Date(ms))
-      .map((x) => [x.type, x.value]),
-  )
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`
+/** An instant as typed into the console's date-time picker: the studio's wall clock (2026-11-17 09:30). */
+async function pickerMinute(studio: Studio, ms: number): Promise<string> {
+  return timeIn((await studioClock(studio)).timezone, ms)
 }
 
 /** The 比价与买家秀 screen: a product list on the left, its prices and buyer photos beside their images. */
@@ -75,13 +72,13 @@ test('an operator adds a competitor price: a future day is refused at the field,
   await page.getByTestId('comparison-source').fill('拼多多')
   await page.getByTestId('comparison-price').locator('input').fill(`${(product.salePriceFen + 1250) / 100}`)
   const day = page.getByTestId('comparison-day').locator('input')
-  await day.fill(studioDay(3))
+  await day.fill(await studioDay(studio, 3))
   await day.press('Tab')
   await page.getByTestId('comparison-save').click()
   await expect(library.fieldError('看到的日期')).toHaveText('看到价格的日期不能在未来')
   expect(await studio.core.invoke('comparisons', 'list', { productId: product.id })).toEqual([])
 
-  await day.fill(studioDay(-2))
+  await day.fill(await studioDay(studio, -2))
   await day.press('Tab')
   await expect(library.fieldError('看到的日期')).toHaveCount(0)
   await page.getByTestId('comparison-url').fill('https://mobile.yangkeduo.com/goods.html?id=1')
@@ -92,14 +89,14 @@ test('an operator adds a competitor price: a future day is refused at the field,
   await expect(library.rows()).toHaveCount(1)
   const row = library.rows().first()
   await expect(row).toContainText('拼多多')
-  await expect(row).toContainText(studioDay(-2))
+  await expect(row).toContainText(await studioDay(studio, -2))
   await expect(row).toContainText('百亿补贴')
   await expect(row.locator('[data-fen]')).toHaveAttribute('data-fen', String(product.salePriceFen + 1250))
   await expect(row.getByTestId('comparison-standing')).toHaveAttribute('data-standing', 'on')
   await expect(library.image('comparison')).toHaveAttribute('data-state', 'image')
   await expect(library.image('comparison').locator('img')).toHaveAttribute('src', /^data:image\/jpeg;base64,/)
   const saved = await studio.core.invoke('comparisons', 'list', { productId: product.id })
-  expect(saved).toEqual([expect.objectContaining({ source: '拼多多', priceFen: product.salePriceFen + 1250, observedOn: studioDay(-2), note: '百亿补贴' })])
+  expect(saved).toEqual([expect.objectContaining({ source: '拼多多', priceFen: product.salePriceFen + 1250, observedOn: await studioDay(studio, -2), note: '百亿补贴' })])
 
   // Removing it asks first, then the comparison is empty again.
   await row.getByTestId('comparison-remove').click()
@@ -149,7 +146,8 @@ test('a group QR code made six days ago warns in the drawer and on the dashboard
   await expect(drawer.getByTestId('group-detail-allowance')).toHaveText('每月 30 次')
 
   const madeAt = drawer.getByTestId('group-qr-made-at').locator('input')
-  await madeAt.fill(pickerMinute(Date.now() - 6 * DAY_MS))
+  const now = Date.parse((await studioClock(studio)).now)
+  await madeAt.fill(await pickerMinute(studio, now - 6 * DAY_MS))
   await madeAt.press('Tab')
   await drawer.getByTestId('group-qr-upload').locator('input[type=file]').setInputFiles({ name: '群二维码.png', mimeType: 'image/png', buffer: png })
 
@@ -160,8 +158,8 @@ test('a group QR code made six days ago warns in the drawer and on the dashboard
   const stored = await studio.core.invoke('groupQr', 'get', { groupId: group.id })
   expect(stored).toMatchObject({ payload: url, lapsed: false })
   // Made six days ago: a day (give or take the minute typed) is left of its seven.
-  expect(Date.parse(stored!.expiresAt) - Date.now()).toBeGreaterThan(DAY_MS - 5 * 60_000)
-  expect(Date.parse(stored!.expiresAt) - Date.now()).toBeLessThan(DAY_MS + 60_000)
+  expect(Date.parse(stored!.expiresAt) - now).toBeGreaterThan(DAY_MS - 5 * 60_000)
+  expect(Date.parse(stored!.expiresAt) - now).toBeLessThan(DAY_MS + 60_000)
 
   // A picture without a code is refused where it was dropped.
   const blank = await sharp({ create: { width: 400, height: 400, channels: 3, background: '#ffffff' } }).png().toBuffer()

@@ -1,5 +1,7 @@
+import { addDays } from '../../src-shared/time'
 import { expect, test, type Studio } from './fixtures'
 import { AuditPage, ProfileSwitch, RulesPage } from './page-models/lifecycle'
+import { studioClock } from './studio'
 
 /**
  * An active member of the demo studio with no sale below the price floor in the last
@@ -7,7 +9,7 @@ import { AuditPage, ProfileSwitch, RulesPage } from './page-models/lifecycle'
  */
 async function cleanMember(studio: Studio) {
   const members = await studio.core.invoke('members', 'all', {})
-  const since = new Date(Date.now() - 31 * 86_400_000).toISOString().slice(0, 10)
+  const since = addDays((await studioClock(studio)).today, -31)
   for (const m of members.filter((x) => x.status === 'active')) {
     const events = await studio.core.invoke('care', 'events', { memberId: m.id, types: ['price_below_floor'], from: since, limit: 1 })
     if (events.total === 0) return m

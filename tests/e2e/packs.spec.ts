@@ -1,9 +1,12 @@
 import type { Page, TestInfo } from '@playwright/test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import QRCode from 'qrcode'
-import { dayIn } from '../../src-main/core/clock'
+import { addDays, instantOf } from '../../src-shared/time'
 import { expect, test } from './fixtures'
 import { ConsolePage } from './page-models/console'
 import { PacksPage } from './page-models/packs'
+import { studioClock } from './studio'
 
 test('an operator generates the day’s packs for two members and goes through them as the members will see them on their phones', async ({ page, studio, context }, testInfo) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
@@ -84,8 +87,9 @@ test('a group’s pack carries the group QR code with its expiry, warned while i
   const png = await QRCode.toBuffer(`https://weixin.qq.com/g/${group.id}`, { width: 360, margin: 2 })
   // The console makes packs for tomorrow (in Beijing); the code stops working at noon that day, whatever
   // the hour now: after the morning posts begin, and within two days.
-  const tomorrow = new Date(Date.parse(`${dayIn('Asia/Shanghai', new Date())}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
-  const madeAt = new Date(Date.parse(`${tomorrow}T12:00:00+08:00`) - 7 * 86_400_000).toISOString()
+  const clock = await studioClock(studio)
+  const tomorrow = addDays(clock.today, 1)
+  const madeAt = new Date(instantOf(clock.timezone, addDays(tomorrow, -7), '12:00')).toISOString()
   await studio.core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), fileName: '群二维码.png', madeAt })
   const packs = new PacksPage(page)
   await packs.open()
@@ -178,3 +182,51 @@ async function shoot(page: Page, testInfo: TestInfo, name: string) {
   await frame.setTheme('light')
   await page.setViewportSize({ width: 1440, height: 900 })
 }
+
+test('making the same day again asks first, then replaces the earlier packs whole: the folder holds exactly what its manifest lists', async ({ page, studio }) => {
+  const member = (await studio.core.invoke('members', 'all', {})).filter((m) => m.status === 'active')[0]
+  const packs = new PacksPage(page)
+  await packs.open()
+  await packs.forWhom('指定会员')
+  await packs.pick('packs-members', member.inviteCode)
+  await packs.pick('packs-products', 'MZ-1001')
+  await packs.pick('packs-products', 'SP-1001')
+  await packs.pick('packs-templates', '简约白卡')
+  await packs.generate()
+  await packs.waitFor('已完成')
+  const first = (await studio.core.invoke('packs', 'jobs', {}))[0]
+  const folder = join(first.out, `${member.name}-${member.inviteCode}`)
+  expect(readdirSync(folder).filter((f) => f.startsWith('02-SP-1001'))).not.toEqual([])
+
+  // One product fewer, the same day: the console asks before replacing anything.
+  await packs.pick('packs-products', 'SP-1001') // picked again: taken out
+  await packs.generate()
+  const dialog = page.locator('.n-dialog')
+  await expect(dialog).toContainText('替换已有的素材包？')
+  await dialog.getByRole('button', { name: '取消' }).click()
+  expect(readdirSync(folder).filter((f) => f.startsWith('02-SP-1001'))).not.toEqual([])
+  expect(await studio.core.invoke('packs', 'jobs', {})).toHaveLength(1)
+
+  await packs.generate()
+  await dialog.getByRole('button', { name: '替换并生成' }).click()
+  await packs.waitFor('已完成')
+  const jobs = await studio.core.invoke('packs', 'jobs', {})
+  expect(jobs.map((j) => j.status)).toEqual(['done', 'replaced'])
+  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { files: { file: string }[] }
+  expect(readdirSync(folder).sort()).toEqual([...manifest.files.map((f) => f.file), 'manifest.json'].sort())
+  expect(readdirSync(folder).filter((f) => f.startsWith('02-SP-1001'))).toEqual([])
+  await expect(packs.jobs().filter({ hasText: '已替换' })).toHaveCount(1)
+})
+
+test('clicking the words beside a switch toggles it', async ({ page }) => {
+  const packs = new PacksPage(page)
+  await packs.open()
+  const video = page.getByTestId('packs-video')
+  await expect(video).toHaveAttribute('aria-checked', 'false')
+  await page.getByTestId('packs-video-label').click()
+  await expect(video).toHaveAttribute('aria-checked', 'true')
+  await page.getByText('每份打包 zip', { exact: true }).click()
+  await expect(page.getByTestId('packs-zip')).toHaveAttribute('aria-checked', 'true')
+  await page.getByTestId('packs-video-label').click()
+  await expect(video).toHaveAttribute('aria-checked', 'false')
+})

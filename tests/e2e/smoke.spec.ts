@@ -24,3 +24,10 @@ test.describe('an empty studio', () => {
     await expect(page.getByTestId('dashboard-customers-count')).toHaveAttribute('data-value', '0')
   })
 })
+
+test('emoji in copy draw with the shipped emoji font on a machine without one, and digits never do', async ({ page }) => {
+  // document.fonts.load answers with the faces that cover the text, once they have loaded.
+  const faces = (text: string) => page.evaluate(`document.fonts.load('16px "Orchard Emoji"', ${JSON.stringify(text)}).then((f) => f.map((x) => x.status))`)
+  expect(await faces('📢💰✅🌷')).toContain('loaded')
+  expect(await faces('0123456789#*')).toEqual([])
+})

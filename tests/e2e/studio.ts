@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createCore, type OrchardCore } from '../../src-main/core/api'
+import { clockFromEnvironment } from '../../src-main/core/clock'
 import { startBrowserHost, type BrowserHost } from '../../src-main/host/server'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -17,9 +18,15 @@ export interface Studio {
   close(): Promise<void>
 }
 
+/** The studio's today and time zone, by its own clock: what a test that needs a day takes its days from. */
+export async function studioClock(studio: Pick<Studio, 'core'>): Promise<{ today: string; timezone: string; now: string }> {
+  return studio.core.invoke('system', 'clock', {})
+}
+
 export async function openStudio(firstStart: 'demo' | 'empty'): Promise<Studio> {
   const dataDir = mkdtempSync(join(tmpdir(), 'orchard-e2e-'))
-  const core = createCore({ dataDir, host: 'browser', version: 'e2e', firstStart })
+  // Like `orchard web`: ORCHARD_NOW, when set, moves the studio (and the console with it) to another day.
+  const core = createCore({ dataDir, host: 'browser', version: 'e2e', firstStart, clock: clockFromEnvironment() })
   let host: BrowserHost
   try {
     host = await startBrowserHost({ core, staticDir: RENDERER_DIR })

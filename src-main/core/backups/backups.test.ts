@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -60,29 +61,33 @@ afterEach(() => {
 })
 
 describe('backup files', () => {
-  it('are named by kind and UTC time, listed newest first, and never left half-written', async () => {
+  it('are named by kind and the studio’s time with its offset, listed newest first, and never left half-written', async () => {
     addCustomer(ctx.db, '王芳')
     const first = await createBackup(ctx.db, paths, 'manual', undefined, new Date('2026-11-20T01:02:03Z'))
     const second = await createBackup(ctx.db, paths, 'auto', undefined, new Date('2026-11-23T07:15:00Z'))
     const third = await createBackup(ctx.db, paths, 'auto', undefined, new Date('2026-11-23T07:15:00Z'))
-    expect(first.fileName).toBe('orchard-manual-20261120-010203.db')
-    expect(second.fileName).toBe('orchard-auto-20261123-071500.db')
-    expect(third.fileName).toBe('orchard-auto-20261123-071500-2.db')
+    // The studio keeps Beijing time: 01:02:03 UTC is 09:02:03 there.
+    expect(first.fileName).toBe('orchard-manual-20261120-090203+0800.db')
+    expect(second.fileName).toBe('orchard-auto-20261123-151500+0800.db')
+    expect(third.fileName).toBe('orchard-auto-20261123-151500+0800-2.db')
     expect(first).toMatchObject({ kind: 'manual', createdAt: '2026-11-20T01:02:03.000Z' })
     expect(first.sizeBytes).toBeGreaterThan(0)
     // Only finished backups are in the folder: no temporary files, no -wal/-shm beside them.
     writeFileSync(join(paths.backups, 'notes.txt'), 'not a backup')
     expect(readdirSync(paths.backups).sort()).toEqual([
       'notes.txt',
-      'orchard-auto-20261123-071500-2.db',
-      'orchard-auto-20261123-071500.db',
-      'orchard-manual-20261120-010203.db',
+      'orchard-auto-20261123-151500+0800-2.db',
+      'orchard-auto-20261123-151500+0800.db',
+      'orchard-manual-20261120-090203+0800.db',
     ])
     expect(listBackups(paths).map((b) => b.fileName)).toEqual([
-      'orchard-auto-20261123-071500-2.db',
-      'orchard-auto-20261123-071500.db',
-      'orchard-manual-20261120-010203.db',
+      'orchard-auto-20261123-151500+0800-2.db',
+      'orchard-auto-20261123-151500+0800.db',
+      'orchard-manual-20261120-090203+0800.db',
     ])
+    expect(parseBackupName('orchard-pre-restore-20261123-151500+0800.db')).toEqual({ kind: 'pre-restore', createdAt: '2026-11-23T07:15:00.000Z' })
+    expect(parseBackupName('orchard-auto-20261122-231500-0800-3.db')).toEqual({ kind: 'auto', createdAt: '2026-11-23T07:15:00.000Z' })
+    // Backups named before names carried an offset were named in UTC.
     expect(parseBackupName('orchard-pre-restore-20261123-071500.db')).toEqual({ kind: 'pre-restore', createdAt: '2026-11-23T07:15:00.000Z' })
     expect(parseBackupName('orchard.db')).toBeNull()
 
@@ -96,7 +101,7 @@ describe('backup files', () => {
   it('can be written to any file the CLI names', async () => {
     addCustomer(ctx.db, '李娜')
     const target = join(dir, 'elsewhere', 'studio-copy.db')
-    const backup = await createBackup(ctx.db, paths, 'manual', target)
+    const backup = await createBackup(ctx.db, paths, 'manual', target, now)
     expect(backup.path).toBe(target)
     expect(readdirSync(join(dir, 'elsewhere'))).toEqual(['studio-copy.db'])
     expect(resolveBackupSource(paths, 'orchard-manual-20261120-010203.db')).toBe(join(paths.backups, 'orchard-manual-20261120-010203.db'))
@@ -115,7 +120,7 @@ describe('restore', () => {
     const result = await backupsHandlers.restore({ fileName: backup.fileName }, ctx)
     expect(customerNames(ctx.db)).toEqual(['王芳'])
     expect(result.restored).toBe(backup.fileName)
-    expect(result.safetyBackup).toBe('orchard-pre-restore-20261123-080000.db')
+    expect(result.safetyBackup).toBe('orchard-pre-restore-20261123-160000+0800.db')
     const safety = new Database(join(paths.backups, result.safetyBackup), { readonly: true })
     expect(safety.prepare('SELECT name FROM customers ORDER BY name').pluck().all()).toEqual(['写在备份之后', '王芳'])
     safety.close()
@@ -128,13 +133,13 @@ describe('restore', () => {
   it('works without an open core, from a file anywhere (the CLI and the recovery screen)', async () => {
     addCustomer(ctx.db, '陈晓')
     const target = join(dir, 'export', 'before.db')
-    await createBackup(ctx.db, paths, 'manual', target)
+    await createBackup(ctx.db, paths, 'manual', target, now)
     addCustomer(ctx.db, '之后')
     ctx.db.close()
 
-    const result = await restoreBackupFile(paths, resolveBackupSource(paths, target))
+    const result = await restoreBackupFile(paths, resolveBackupSource(paths, target), { now })
     expect(result.restored).toBe(target)
-    expect(result.safetyBackup).toMatch(/orchard-pre-restore-\d{8}-\d{6}(-\d+)?\.db$/)
+    expect(result.safetyBackup).toMatch(/orchard-pre-restore-\d{8}-\d{6}[+-]\d{4}(-\d+)?\.db$/)
     const db = openDatabase(paths.database)
     expect(customerNames(db)).toEqual(['陈晓'])
     db.close()
@@ -142,10 +147,10 @@ describe('restore', () => {
 
   it('replaces a damaged live database that cannot be opened any more', async () => {
     addCustomer(ctx.db, '赵敏')
-    const backup = await createBackup(ctx.db, paths, 'manual')
+    const backup = await createBackup(ctx.db, paths, 'manual', undefined, now)
     ctx.db.close()
     writeFileSync(paths.database, Buffer.alloc(8192, 0x5a))
-    const result = await restoreBackupFile(paths, backup.path)
+    const result = await restoreBackupFile(paths, backup.path, { now })
     expect(result.safetyBackup).toBeNull()
     const db = openDatabase(paths.database)
     expect(customerNames(db)).toEqual(['赵敏'])
@@ -162,7 +167,7 @@ describe('restore', () => {
       details: { file: junk },
     })
     ctx.db.close()
-    await expect(restoreBackupFile(paths, junk)).rejects.toMatchObject({ code: 'backup_invalid' })
+    await expect(restoreBackupFile(paths, junk, { now })).rejects.toMatchObject({ code: 'backup_invalid' })
     const db = openDatabase(paths.database)
     expect(customerNames(db)).toEqual(['王芳'])
     db.close()
@@ -172,11 +177,11 @@ describe('restore', () => {
 
   it('refuses a backup written by a newer Orchard, and files that are not Orchard databases', async () => {
     addCustomer(ctx.db, '王芳')
-    const newer = await createBackup(ctx.db, paths, 'manual', join(dir, 'newer.db'))
+    const newer = await createBackup(ctx.db, paths, 'manual', join(dir, 'newer.db'), now)
     const raw = new Database(newer.path)
     raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(LATEST_SCHEMA_VERSION + 1, 'from_the_future', now.toISOString())
     raw.close()
-    await expect(restoreBackupFile(paths, newer.path)).rejects.toMatchObject({
+    await expect(restoreBackupFile(paths, newer.path, { now })).rejects.toMatchObject({
       code: 'db_newer',
       details: { file: newer.path, schemaVersion: LATEST_SCHEMA_VERSION + 1, supported: LATEST_SCHEMA_VERSION },
     })
@@ -185,13 +190,75 @@ describe('restore', () => {
     const foreign = new Database(other)
     foreign.exec('CREATE TABLE notes (text TEXT)')
     foreign.close()
-    await expect(restoreBackupFile(paths, other)).rejects.toMatchObject({ code: 'backup_invalid' })
-    await expect(restoreBackupFile(paths, join(dir, 'missing.db'))).rejects.toMatchObject({ code: 'backup_not_found' })
-    // The console can only restore from its own backups folder.
+    await expect(restoreBackupFile(paths, other, { now })).rejects.toMatchObject({ code: 'backup_invalid' })
+    await expect(restoreBackupFile(paths, join(dir, 'missing.db'), { now })).rejects.toMatchObject({ code: 'backup_not_found' })
+    // The console can only restore from its own backups folder, not through a link out of it.
     await expect(backupsHandlers.restore({ fileName: '../orchard.db' }, ctx)).rejects.toMatchObject({ code: 'backup_not_found' })
+    mkdirSync(paths.backups, { recursive: true })
+    const valid = await createBackup(ctx.db, paths, 'manual', join(dir, 'elsewhere.db'), now)
+    symlinkSync(valid.path, join(paths.backups, 'orchard-manual-20261101-000000.db'))
+    await expect(backupsHandlers.restore({ fileName: 'orchard-manual-20261101-000000.db' }, ctx)).rejects.toMatchObject({ code: 'backup_not_found' })
 
     expect(customerNames(ctx.db)).toEqual(['王芳'])
     expect(existsSync(paths.database)).toBe(true)
+  })
+})
+
+describe('a restore that cannot finish', () => {
+  /** A backup whose migration 9 carries another name: valid SQLite, intact, not from the future, yet no build of this history can open it. */
+  async function renamedMigrationBackup(): Promise<string> {
+    const backup = await createBackup(ctx.db, paths, 'manual', undefined, new Date('2026-11-20T01:02:03Z'))
+    const raw = new Database(backup.path)
+    raw.prepare('UPDATE schema_migrations SET name = ? WHERE version = 9').run('0009_something_else')
+    raw.close()
+    return backup.fileName
+  }
+  const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
+  const dataFolder = () => readdirSync(dir).filter((f) => f !== 'backups').sort()
+
+  it('leaves the studio byte for byte as it was, from a file (the CLI and the recovery screen)', async () => {
+    addCustomer(ctx.db, '王芳')
+    const fileName = await renamedMigrationBackup()
+    addCustomer(ctx.db, '备份之后')
+    ctx.db.close()
+    const before = hash(paths.database)
+    const files = dataFolder()
+
+    await expect(restoreBackupFile(paths, join(paths.backups, fileName), { now })).rejects.toMatchObject({
+      code: 'backup_invalid',
+      details: { file: join(paths.backups, fileName), version: 9, value: '0009_something_else', expected: '0009_segment_index' },
+    })
+    expect(hash(paths.database)).toBe(before)
+    // No half-prepared copy, no -wal/-shm, no safety backup for a restore that never started.
+    expect(dataFolder()).toEqual(files)
+    expect(listBackups(paths).filter((b) => b.kind === 'pre-restore')).toEqual([])
+    const db = openDatabase(paths.database)
+    expect(customerNames(db)).toEqual(['备份之后', '王芳'])
+    db.close()
+    ctx.db = openDatabase(paths.database)
+  })
+
+  it('leaves the studio as it was through the console, which keeps working', async () => {
+    addCustomer(ctx.db, '王芳')
+    const fileName = await renamedMigrationBackup()
+    addCustomer(ctx.db, '备份之后')
+    await expect(backupsHandlers.restore({ fileName }, ctx)).rejects.toMatchObject({ code: 'backup_invalid', details: { version: 9 } })
+    expect(customerNames(ctx.db)).toEqual(['备份之后', '王芳'])
+    addCustomer(ctx.db, '之后还能写')
+    expect(listBackups(paths).filter((b) => b.kind === 'pre-restore')).toEqual([])
+    ctx.db.close()
+    const db = openDatabase(paths.database)
+    expect(customerNames(db)).toEqual(['之后还能写', '备份之后', '王芳'])
+    db.close()
+    ctx.db = openDatabase(paths.database)
+  })
+
+  it('is refused when the backup lacks a migration this build needs under its number, or holds one it never had', async () => {
+    const backup = await createBackup(ctx.db, paths, 'manual', join(dir, 'odd.db'), now)
+    const raw = new Database(backup.path)
+    raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (0, '0000_fork', '2026-01-01')").run()
+    raw.close()
+    await expect(restoreBackupFile(paths, backup.path, { now })).rejects.toMatchObject({ code: 'backup_invalid', details: { version: 0, value: '0000_fork', expected: null } })
   })
 })
 

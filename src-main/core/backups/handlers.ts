@@ -1,14 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Backup } from '../../../src-shared/schemas'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { openDatabase, type Db } from '../db/connection'
-import { LATEST_SCHEMA_VERSION } from '../db/migrations'
+import { LATEST_SCHEMA_VERSION, migrations } from '../db/migrations'
+import { ownerOnly, privateFolder } from '../housekeeping'
 import type { DataPaths } from '../paths'
-import { jobProgress } from '../progress'
-import { readSettings } from '../settings/settings'
+import { progressMeter } from '../jobs/progress'
+import { readSettings, studioTimeZone } from '../settings/settings'
+import { stampIn, zoneOffset } from '../clock'
 
 export type BackupKind = Backup['kind']
 
@@ -17,22 +19,23 @@ export const ALL_ENTITIES = ['customers', 'groups', 'products', 'members', 'orde
 
 const DAY_MS = 86_400_000
 /**
- * orchard-<kind>-YYYYMMDD-HHMMSS[-n].db, the time in UTC: the name alone says what a
- * backup is and when it was taken, so the recovery screen can list backups without
- * opening a database (the one in use may be the broken thing).
+ * orchard-<kind>-YYYYMMDD-HHMMSS±HHMM[-n].db: the time as the studio reads it (its time
+ * zone) with that zone's offset, so the name alone says what a backup is and exactly when
+ * it was taken; the recovery screen lists backups without opening a database (the one in
+ * use may be the broken thing). Names without an offset are older backups, named in UTC.
  */
-const NAME_PATTERN = /^orchard-(auto|manual|pre-restore)-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-(\d+))?\.db$/
+const NAME_PATTERN = /^orchard-(auto|manual|pre-restore)-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})([+-]\d{4})?(?:-(\d+))?\.db$/
 
-function stamp(at: Date): string {
-  const iso = at.toISOString()
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`
+function stamp(at: Date, zone: string): string {
+  return `${stampIn(zone, at)}${zoneOffset(zone, at).replace(':', '')}`
 }
 
 export function parseBackupName(fileName: string): { kind: BackupKind; createdAt: string } | null {
   const m = NAME_PATTERN.exec(fileName)
   if (!m) return null
-  const [, kind, y, mo, d, h, mi, s] = m
-  const createdAt = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.000Z`)
+  const [, kind, y, mo, d, h, mi, s, offset] = m
+  const zone = offset ? `${offset.slice(0, 3)}:${offset.slice(3)}` : 'Z'
+  const createdAt = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.000${zone}`)
   if (Number.isNaN(createdAt.getTime())) return null
   return { kind: kind as BackupKind, createdAt: createdAt.toISOString() }
 }
@@ -56,12 +59,12 @@ export function listBackups(paths: DataPaths): Backup[] {
     out.push({ fileName, path, kind: parsed.kind, createdAt: parsed.createdAt, sizeBytes })
   }
   // Two backups in the same second are told apart by their -n suffix: the higher is newer.
-  const serial = (name: string) => Number(NAME_PATTERN.exec(name)?.[8] ?? 1)
+  const serial = (name: string) => Number(NAME_PATTERN.exec(name)?.[9] ?? 1)
   return out.sort((a, b) => (a.createdAt === b.createdAt ? serial(b.fileName) - serial(a.fileName) : b.createdAt < a.createdAt ? -1 : 1))
 }
 
-function freeBackupName(paths: DataPaths, kind: BackupKind, at: Date): string {
-  const base = `orchard-${kind}-${stamp(at)}`
+function freeBackupName(paths: DataPaths, kind: BackupKind, at: Date, zone: string): string {
+  const base = `orchard-${kind}-${stamp(at, zone)}`
   let name = `${base}.db`
   for (let n = 2; existsSync(join(paths.backups, name)); n++) name = `${base}-${n}.db`
   return name
@@ -96,8 +99,8 @@ export async function createBackup(
   db: Db,
   paths: DataPaths,
   kind: BackupKind,
-  destination?: string,
-  now: Date = new Date(),
+  destination: string | undefined,
+  now: Date,
   onProgress?: PageProgress,
 ): Promise<Backup> {
   let target: string
@@ -105,8 +108,8 @@ export async function createBackup(
     target = resolve(destination)
     mkdirSync(dirname(target), { recursive: true })
   } else {
-    mkdirSync(paths.backups, { recursive: true })
-    target = join(paths.backups, freeBackupName(paths, kind, now))
+    privateFolder(paths.backups)
+    target = join(paths.backups, freeBackupName(paths, kind, now, studioTimeZone(db)))
   }
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
   rmSync(temp, { force: true })
@@ -120,6 +123,8 @@ export async function createBackup(
     } finally {
       db.exec('DETACH DATABASE orchard_backup_copy')
     }
+    // A backup is the whole studio: owner-only wherever it goes.
+    ownerOnly(temp)
     renameSync(temp, target)
   } catch (err) {
     rmSync(temp, { force: true })
@@ -146,15 +151,19 @@ export function resolveBackupSource(paths: DataPaths, fileOrName: string): strin
   return join(paths.backups, value)
 }
 
-/** A backup the console asked for by name: only files inside backups/ qualify. */
+/** A backup the console asked for by name: only files inside backups/ qualify, links followed. */
 function backupByName(paths: DataPaths, fileName: string): string {
-  if (fileName !== basename(fileName) || fileName === '.' || fileName === '..' || fileName.includes('\\')) {
-    throw new OrchardError('backup_not_found', `只能从备份文件夹中选择备份 / choose a backup from the backups folder: ${fileName}`, {
+  const refuse = () =>
+    new OrchardError('backup_not_found', `只能从备份文件夹中选择备份 / choose a backup from the backups folder: ${fileName}`, {
       field: 'fileName',
       value: fileName,
     })
-  }
-  return join(paths.backups, fileName)
+  if (fileName !== basename(fileName) || fileName === '.' || fileName === '..' || fileName.includes('\\') || fileName.includes('\0')) throw refuse()
+  const path = join(paths.backups, fileName)
+  if (!existsSync(path)) return path
+  // A link inside backups/ must not lead a restore to a file elsewhere.
+  if (dirname(realpathSync(path)) !== realpathSync(paths.backups)) throw refuse()
+  return path
 }
 
 function openSource(source: string, nativeBinding?: string): Database.Database {
@@ -207,6 +216,20 @@ export function validateBackupFile(source: string, nativeBinding?: string): { sc
         { file: source, schemaVersion: version, supported: LATEST_SCHEMA_VERSION },
       )
     }
+    // Each migration the file records must be the one this build knows under that number:
+    // a file whose history differs (another fork, a hand-edited table) could never open.
+    const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[]
+    for (const row of applied) {
+      const known = migrations.find((m) => m.version === row.version)
+      if (!known || known.name !== row.name) {
+        throw new OrchardError(
+          'backup_invalid',
+          `备份的迁移记录与本程序不一致（第 ${row.version} 项为「${row.name}」，应为「${known?.name ?? '无'}」），不能恢复 / ` +
+            `the backup's migration ${row.version} is "${row.name}", this build's is "${known?.name ?? '(none)'}": it cannot be restored`,
+          { file: source, table: 'schema_migrations', version: row.version, value: row.name, expected: known?.name ?? null },
+        )
+      }
+    }
     return { schemaVersion: version }
   } finally {
     db.close()
@@ -214,9 +237,51 @@ export function validateBackupFile(source: string, nativeBinding?: string): { sc
 }
 
 /**
- * Writes `source` into the live database path through the backup API, then brings it
- * to this build's schema. The caller guarantees that no connection of this process is
- * open on the live database.
+ * Everything a restore can check before the live data is touched: the file is validated,
+ * copied beside the live database, brought to this build's schema there, and the result
+ * is checked again (intact, its settings readable). Returns the prepared copy, one file in
+ * rollback-journal mode; the caller removes it (`discardPrepared`) whatever happens next.
+ */
+export async function prepareRestore(paths: DataPaths, source: string, nativeBinding?: string): Promise<string> {
+  validateBackupFile(source, nativeBinding)
+  mkdirSync(paths.dataDir, { recursive: true })
+  const prepared = `${paths.database}.restore-${process.pid}-${Date.now()}.partial`
+  try {
+    const src = openSource(source, nativeBinding)
+    try {
+      await src.backup(prepared)
+    } finally {
+      src.close()
+    }
+    ownerOnly(prepared)
+    const copy = openDatabase(prepared, { nativeBinding, journal: 'delete' })
+    try {
+      const check = copy.pragma('quick_check(1)', { simple: true })
+      if (check !== 'ok') throw new OrchardError('backup_invalid', `备份升级后校验失败（${String(check)}）/ the backup failed its check after the upgrade`, { file: source, check: String(check) })
+      readSettings(copy)
+    } finally {
+      copy.close()
+    }
+    return prepared
+  } catch (err) {
+    discardPrepared(prepared)
+    if (err instanceof OrchardError) {
+      // The copy's name means nothing to the person restoring: the error is about their file.
+      const details = err.details && typeof err.details === 'object' ? { ...(err.details as object), file: source } : { file: source }
+      throw new OrchardError(err.code === 'db_migrations_differ' || err.code === 'db_corrupt' ? 'backup_invalid' : err.code, err.message, details)
+    }
+    throw new OrchardError('backup_invalid', `无法读取备份文件：${(err as Error).message} / cannot read the backup file`, { file: source, cause: (err as Error).message })
+  }
+}
+
+export function discardPrepared(prepared: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${prepared}${suffix}`, { force: true })
+}
+
+/**
+ * Writes a prepared copy into the live database path through the backup API: one write
+ * transaction on the live file, so a failure or a crash part-way leaves it as it was.
+ * The caller guarantees that no connection of this process is open on the live database.
  */
 async function writeIntoLive(paths: DataPaths, source: string, nativeBinding?: string, onProgress?: PageProgress): Promise<void> {
   const src = openSource(source, nativeBinding)
@@ -240,41 +305,44 @@ async function writeIntoLive(paths: DataPaths, source: string, nativeBinding?: s
   } finally {
     src.close()
   }
-  const migrated = openDatabase(paths.database, { nativeBinding })
-  migrated.close()
 }
 
 /**
- * Restores a backup without an open core (the recovery screen, `orchard restore`):
- * validates it, keeps the current database as a 'pre-restore' backup when it can still
- * be opened, writes the backup into place and migrates it forward.
+ * Restores a backup without an open core (the recovery screen, `orchard restore`): prepares
+ * it (validated, migrated and checked on a copy), keeps the current database as a
+ * 'pre-restore' backup when it can still be opened, then writes the prepared copy into place.
+ * Any failure before that last step leaves the studio exactly as it was.
  */
 export async function restoreBackupFile(
   paths: DataPaths,
   source: string,
-  options: { nativeBinding?: string; now?: Date } = {},
+  options: { nativeBinding?: string; now: Date },
 ): Promise<{ restored: string; safetyBackup: string | null }> {
   const file = resolve(source)
-  validateBackupFile(file, options.nativeBinding)
-  let safetyBackup: string | null = null
-  if (existsSync(paths.database)) {
-    let current: Db | null = null
-    try {
-      current = openDatabase(paths.database, { nativeBinding: options.nativeBinding, migrate: false })
-    } catch {
-      // Damaged or locked beyond use: there is nothing worth keeping to back up.
-      current = null
-    }
-    if (current) {
+  const prepared = await prepareRestore(paths, file, options.nativeBinding)
+  try {
+    let safetyBackup: string | null = null
+    if (existsSync(paths.database)) {
+      let current: Db | null = null
       try {
-        safetyBackup = (await createBackup(current, paths, 'pre-restore', undefined, options.now)).path
-      } finally {
-        current.close()
+        current = openDatabase(paths.database, { nativeBinding: options.nativeBinding, migrate: false })
+      } catch {
+        // Damaged or locked beyond use: there is nothing worth keeping to back up.
+        current = null
+      }
+      if (current) {
+        try {
+          safetyBackup = (await createBackup(current, paths, 'pre-restore', undefined, options.now)).path
+        } finally {
+          current.close()
+        }
       }
     }
+    await writeIntoLive(paths, prepared, options.nativeBinding)
+    return { restored: file, safetyBackup }
+  } finally {
+    discardPrepared(prepared)
   }
-  await writeIntoLive(paths, file, options.nativeBinding)
-  return { restored: file, safetyBackup }
 }
 
 /**
@@ -319,7 +387,7 @@ export const backupsHandlers: ServiceHandlers<'backups'> = {
   list: (_input, ctx) => listBackups(ctx.paths),
 
   create: async ({ jobId }, ctx) => {
-    const report = jobProgress(ctx, jobId, 'backup')
+    const report = progressMeter(ctx, jobId, 'backup')
     const backup = await createBackup(ctx.db, ctx.paths, 'manual', undefined, ctx.clock.now(), (done, total) => report('backup', done, total))
     report('backup', 1, 1)
     ctx.emit('data.changed', { entities: ['backups'] })
@@ -327,22 +395,26 @@ export const backupsHandlers: ServiceHandlers<'backups'> = {
   },
 
   restore: async ({ fileName, jobId }, ctx) => {
-    const report = jobProgress(ctx, jobId, 'restore')
-    const source = backupByName(ctx.paths, fileName)
+    const report = progressMeter(ctx, jobId, 'restore')
     const nativeBinding = nativeBindingOf(ctx)
-    validateBackupFile(source, nativeBinding)
-    // The live database is healthy here (the core has it open), so the safety copy
-    // comes from the open connection before it is closed.
-    const safety = await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
-    ctx.db.close()
-    try {
-      await writeIntoLive(ctx.paths, source, nativeBinding, (done, total) => report('restore', done, total))
-      // Bringing the restored studio to this build's schema (writeIntoLive's last step) has no steps to count.
-    } finally {
-      ctx.reopen()
-    }
+    const prepared = await prepareRestore(ctx.paths, backupByName(ctx.paths, fileName), nativeBinding)
+    const safety = await swapIn(ctx, prepared, report).finally(() => discardPrepared(prepared))
     report('restore', 1, 1)
     ctx.emit('data.changed', { entities: ALL_ENTITIES })
     return { restored: fileName, safetyBackup: safety.fileName }
   },
+}
+
+/** The console's restore once the backup is prepared: the safety copy, then the prepared copy into place. */
+async function swapIn(ctx: CoreContext, prepared: string, report: ReturnType<typeof progressMeter>): Promise<Backup> {
+  // The live database is healthy here (the core has it open), so the safety copy
+  // comes from the open connection before it is closed.
+  const safety = await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
+  ctx.db.close()
+  try {
+    await writeIntoLive(ctx.paths, prepared, nativeBindingOf(ctx), (done, total) => report('restore', done, total))
+  } finally {
+    ctx.reopen()
+  }
+  return safety
 }

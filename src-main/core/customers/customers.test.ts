@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CustomerInput, CustomerListQuery } from '../../../src-shared/schemas'
 import { openDatabase, type Db } from '../db/connection'
+import { LATEST_SCHEMA_VERSION } from '../db/migrations'
+import { createCore } from '../api'
 import { normalizePhone } from './phone'
 import { catchUpSearchIndex, completeSearchIndex, searchIndexLag } from './searchIndex'
 import { createCustomer, customerConditions, listCustomers, updateCustomer } from './repository'
@@ -131,6 +135,31 @@ describe('database versions', () => {
     expect(() => openDatabase(join(dir, 'orchard.db'))).toThrowError(expect.objectContaining({ code: 'db_newer' }))
     db = openDatabase(join(dir, 'orchard.db'), { migrate: false })
     expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 99 })
+  })
+
+  it('refuses a newer database without writing a byte of it: no WAL conversion, no -wal/-shm left behind', async () => {
+    const file = join(dir, 'newer', 'orchard.db')
+    // As a newer Orchard's backup would be: one file in rollback-journal mode.
+    mkdirSync(join(dir, 'newer'))
+    await db.backup(file)
+    db.close()
+    const raw = new Database(file)
+    raw.pragma('journal_mode = DELETE')
+    raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(LATEST_SCHEMA_VERSION + 1, 'from_the_future', '2027-01-01')
+    raw.close()
+    const hash = () => createHash('sha256').update(readFileSync(file)).digest('hex')
+    const before = hash()
+
+    expect(() => openDatabase(file)).toThrowError(expect.objectContaining({ code: 'db_newer' }))
+    expect(() => openDatabase(file, { migrate: false }).close()).not.toThrow()
+    expect(() => createCore({ dataDir: join(dir, 'newer'), host: 'test', firstStart: 'empty' })).toThrowError(expect.objectContaining({ code: 'db_newer' }))
+    expect(hash()).toBe(before)
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    expect(existsSync(`${file}-shm`)).toBe(false)
+    const check = new Database(file, { readonly: true })
+    expect(check.pragma('journal_mode', { simple: true })).toBe('delete')
+    check.close()
+    db = openDatabase(join(dir, 'orchard.db'))
   })
 })
 

@@ -1,8 +1,8 @@
 import { OrchardError } from '../../../src-shared/errors'
 import type { OrderDetail } from '../../../src-shared/schemas'
 import { zoneOffset } from '../clock'
-import { maskBuyerPhone, maskContacts } from '../permissions'
-import type { ServiceHandlers } from '../context'
+import type { CoreContext, ServiceHandlers } from '../context'
+import { contactsVisible, maskAddress, maskBuyerPhone, maskContacts, maskPhone, unmask } from '../permissions'
 import { createCustomer, getCustomerRow, listCustomers, updateCustomer } from './repository'
 
 interface OrderRowWithLines {
@@ -24,10 +24,27 @@ interface OrderRowWithLines {
   lines: string
 }
 
+/**
+ * A phone or WeChat id that belongs to someone else is refused either way; a role that sees
+ * contacts masked is not told whose it is (that would confirm the owner of a number).
+ */
+function withoutOwnerFor<T>(ctx: CoreContext, write: () => T): T {
+  try {
+    return write()
+  } catch (err) {
+    if (contactsVisible(ctx) || !(err instanceof OrchardError) || (err.code !== 'duplicate_phone' && err.code !== 'duplicate_wechat')) throw err
+    const field = (err.details as { field?: string }).field
+    throw new OrchardError(err.code, '这个联系方式已属于另一位客户 / this contact already belongs to another customer', { field })
+  }
+}
+
 export const customersHandlers: ServiceHandlers<'customers'> = {
   list: (q, ctx) => {
     // Phones and addresses are masked for roles that do not need them (PIPL); see core/permissions.ts.
-    const page = listCustomers(ctx.db, q, zoneOffset(ctx.timezone(), ctx.clock.now()))
+    // For those roles a search does not match on phones either: typing a full number must not
+    // confirm whose it is.
+    const visible = contactsVisible(ctx)
+    const page = listCustomers(ctx.db, q, zoneOffset(ctx.timezone(), ctx.clock.now()), undefined, { matchPhones: visible })
     return { ...page, rows: page.rows.map((c) => maskContacts(ctx, c)) }
   },
 
@@ -93,13 +110,20 @@ export const customersHandlers: ServiceHandlers<'customers'> = {
   }),
 
   create: (input, ctx) => {
-    const customer = createCustomer(ctx.db, input, ctx.clock.now())
+    const customer = withoutOwnerFor(ctx, () => createCustomer(ctx.db, input, ctx.clock.now()))
     ctx.emit('data.changed', { entities: ['customers'] })
     return maskContacts(ctx, customer)
   },
 
   update: ({ id, patch }, ctx) => {
-    const customer = updateCustomer(ctx.db, id, patch, ctx.clock.now())
+    const current = getCustomerRow(ctx.db, id)
+    const unmasked = {
+      ...patch,
+      ...(patch.phones ? { phones: unmask(ctx, patch.phones, current.phones, maskPhone) } : {}),
+      ...(patch.addresses ? { addresses: unmask(ctx, patch.addresses, current.addresses, maskAddress) } : {}),
+      ...(patch.name !== undefined && patch.name === maskContacts(ctx, current).name ? { name: current.name } : {}),
+    }
+    const customer = withoutOwnerFor(ctx, () => updateCustomer(ctx.db, id, unmasked, ctx.clock.now()))
     ctx.emit('data.changed', { entities: ['customers'] })
     return maskContacts(ctx, customer)
   },

@@ -97,7 +97,12 @@ export interface CustomerConditions {
  * A list query's filters as conditions over `c` (customers) and their parameters:
  * the list pages through them, an export of the filtered customers writes them all.
  */
-export function customerConditions(db: Db, q: CustomerFilter, timezoneOffset = '+08:00'): CustomerConditions {
+export interface MatchOptions {
+  /** false: a search does not match on phones (roles that see them masked). */
+  matchPhones?: boolean
+}
+
+export function customerConditions(db: Db, q: CustomerFilter, timezoneOffset = '+08:00', options: MatchOptions = {}): CustomerConditions {
   const conditions: Condition[] = []
   const params: Record<string, unknown> = {}
   const inList = (name: string, values: readonly string[]) =>
@@ -121,6 +126,13 @@ export function customerConditions(db: Db, q: CustomerFilter, timezoneOffset = '
         sql = `(${sql} OR (c.rowid > @watermark AND ${TAIL_MATCH}))`
       }
       conditions.push({ sql, probe: sql })
+      if (options.matchPhones === false) {
+        // The index holds phones with the rest: keep only rows the text matches outside them.
+        params.like = search.like
+        // A customer named by their phone (an order import without a buyer name) is not found by that name either.
+        const text = `((c.name LIKE @like ESCAPE '\\' AND c.name NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9]*') OR c.wechat_id LIKE @like ESCAPE '\\' OR c.notes LIKE @like ESCAPE '\\')`
+        conditions.push({ sql: text, probe: text })
+      }
     }
   }
   if (q.relClass?.length) {
@@ -175,8 +187,9 @@ export function listCustomers(
   q: ListQuery,
   timezoneOffset = '+08:00',
   maxScanSteps = MAX_SCAN_STEPS,
+  options: MatchOptions = {},
 ): { rows: Customer[]; total: number } {
-  const { conditions, params, search, lag } = customerConditions(db, q, timezoneOffset)
+  const { conditions, params, search, lag } = customerConditions(db, q, timezoneOffset, options)
   const total = countCustomers(db, conditions, params, search, lag, q)
   const sort = SORTS[q.sort.field]
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC'

@@ -6,6 +6,7 @@ import { CUSTOMER_COLUMNS, toCustomer, type CustomerRow } from '../customers/rep
 import type { Db } from '../db/connection'
 import { GROUP_COLUMNS, toGroup } from '../groups/handlers'
 import { dayStartUtc } from '../orders/handlers'
+import { maskContacts } from '../permissions'
 
 type Summary = z.output<typeof DashboardSummary>
 const DAYS = 30
@@ -67,5 +68,8 @@ export function dashboardSummary(db: Db, now: Date, timezone: string): Summary {
 }
 
 export const dashboardHandlers: ServiceHandlers<'dashboard'> = {
-  summary: (_input, ctx) => dashboardSummary(ctx.db, ctx.clock.now(), ctx.timezone()),
+  summary: (_input, ctx) => {
+    const summary = dashboardSummary(ctx.db, ctx.clock.now(), ctx.timezone())
+    return { ...summary, newestCustomers: summary.newestCustomers.map((c) => maskContacts(ctx, c)) }
+  },
 }

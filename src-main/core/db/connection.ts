@@ -22,6 +22,8 @@ export interface OpenOptions {
   readonly?: boolean
   /** Skip migrations (used to inspect a file, e.g. a backup). */
   migrate?: boolean
+  /** 'delete' keeps the file self-contained (no -wal/-shm beside it): a copy being prepared for a restore. */
+  journal?: 'wal' | 'delete'
 }
 
 /** SQL functions the schema's triggers call; every connection that writes must have them. */
@@ -46,15 +48,19 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     })
   }
   try {
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = NORMAL')
-    }
     prepareConnection(db)
     // A file that is not a database fails here, not at the first query.
     const check = db.pragma('quick_check(1)', { simple: true })
     if (check !== 'ok') {
       throw new OrchardError('db_corrupt', `数据库已损坏（${String(check)}）/ the database is damaged`, { file, check })
+    }
+    // Everything above only reads. A file this build must refuse is refused before the
+    // first write — switching the journal to WAL rewrites its header.
+    const newer = schemaVersion(db) > LATEST_SCHEMA_VERSION
+    if (newer && options.migrate !== false && !options.readonly) refuseNewer(file, schemaVersion(db))
+    if (!options.readonly && !newer) {
+      db.pragma(options.journal === 'delete' ? 'journal_mode = DELETE' : 'journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
     }
     if (options.migrate !== false && !options.readonly) migrate(db, file)
     return db
@@ -171,6 +177,15 @@ export function schemaVersion(db: Db): number {
   return row.v ?? 0
 }
 
+function refuseNewer(file: string, newest: number): never {
+  throw new OrchardError(
+    'db_newer',
+    `这个数据库由更新版本的果园创建（结构版本 ${newest}，本程序支持到 ${LATEST_SCHEMA_VERSION}）。请升级果园，或从备份恢复。 / ` +
+      `This database was written by a newer Orchard (schema ${newest}, this build knows up to ${LATEST_SCHEMA_VERSION}). Update Orchard or restore a backup.`,
+    { file, schemaVersion: newest, supported: LATEST_SCHEMA_VERSION },
+  )
+}
+
 /**
  * Applies the migrations this build knows and the file lacks, each in its own
  * transaction. A database written by a newer Orchard is refused, never touched.
@@ -180,14 +195,7 @@ export function migrate(db: Db, file = db.name): void {
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
   const applied = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[]
   const newest = applied.at(-1)?.version ?? 0
-  if (newest > LATEST_SCHEMA_VERSION) {
-    throw new OrchardError(
-      'db_newer',
-      `这个数据库由更新版本的果园创建（结构版本 ${newest}，本程序支持到 ${LATEST_SCHEMA_VERSION}）。请升级果园，或从备份恢复。 / ` +
-        `This database was written by a newer Orchard (schema ${newest}, this build knows up to ${LATEST_SCHEMA_VERSION}). Update Orchard or restore a backup.`,
-      { file, schemaVersion: newest, supported: LATEST_SCHEMA_VERSION },
-    )
-  }
+  if (newest > LATEST_SCHEMA_VERSION) refuseNewer(file, newest)
   for (const row of applied) {
     const known = migrations.find((m) => m.version === row.version)
     if (!known || known.name !== row.name) {

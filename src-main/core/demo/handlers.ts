@@ -1,7 +1,7 @@
 import { AREAS } from '../areas'
 import { ALL_ENTITIES, createBackup } from '../backups/handlers'
 import type { CoreContext, ServiceHandlers } from '../context'
-import { jobProgress } from '../progress'
+import { progressMeter } from '../jobs/progress'
 import { readInternal, writeInternal } from '../settings/settings'
 import { clearStudio, DEFAULT_DEMO_SEED, seedDemoStudio } from './seed'
 
@@ -48,7 +48,7 @@ function seedWholeDemo(ctx: CoreContext, seed = DEFAULT_DEMO_SEED): { customers:
  * hear of before it ends, and the studio's marks.
  */
 async function replaceStudio<T>(ctx: CoreContext, jobId: string | undefined, phase: 'seed' | 'clear', demo: boolean, work: () => T): Promise<T> {
-  const report = jobProgress(ctx, jobId, `demo-${phase}`)
+  const report = progressMeter(ctx, jobId, `demo-${phase}`)
   await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
   report(phase, 0, 0)
   // Lets the phase reach the console before the transaction holds the thread.

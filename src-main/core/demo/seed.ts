@@ -1,5 +1,6 @@
 import type { Segment } from '../../../src-shared/vocabulary'
 import { dayIn, zoneOffset } from '../clock'
+import { demoProductPhotos } from '../materials/demoPhotos'
 import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import type { Db } from '../db/connection'
 import { CATALOG } from './catalog'
@@ -245,7 +246,7 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
   const insertProduct = db.prepare(
     `INSERT INTO products (id, sku, name, brand, category, images, list_price_fen, sale_price_fen, price_floor_fen, stock,
        commission_bp, mentor_commission_bp, facts, active, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   db.transaction(() => {
     for (const category of CATALOG) {
@@ -270,7 +271,7 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
         // A few best sellers per category carry most baskets.
         productPopularity.push(category.popularity / Math.pow(index + 1, 0.6))
         insertProduct.run(
-          product.id, product.sku, product.name, it.brand, category.category, listFen, saleFen, floorFen, stock,
+          product.id, product.sku, product.name, it.brand, category.category, JSON.stringify(demoProductPhotos(product.name)), listFen, saleFen, floorFen, stock,
           rp.int(8, 20) * 100, rp.int(2, 5) * 100, it.facts, rp.chance(0.95) ? 1 : 0, iso(createdMs), iso(updatedMs),
         )
       })

@@ -125,6 +125,36 @@ describe('exports', () => {
     ws.eachRow((row) => row.eachCell((cell) => expect(typeof cell.value === 'string' && /^[=+\-@]/.test(cell.value)).toBe(false)))
   })
 
+  it('writes dates as the studio reads them: date cells in XLSX, YYYY-MM-DD HH:mm in CSV, never UTC ISO strings', async () => {
+    await fill(studio)
+    // #1001 was placed at 2026-11-18 10:00:05 +0800: 02:00:05 in UTC, a different hour whatever the machine’s zone.
+    const csv = await studio.invoke('exports', 'run', { entity: 'orders', format: 'csv', path: join(dir, 'o.csv') })
+    const rows = Papa.parse<string[]>(readFileSync(csv.path, 'utf8').slice(1), { skipEmptyLines: true }).data
+    const first = rows.find((r) => r[0] === '#1001')!
+    expect(first[1]).toBe('2026-11-18 10:00:05')
+    expect(readFileSync(csv.path, 'utf8')).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/)
+    const customerCsv = await studio.invoke('exports', 'run', { entity: 'customers', format: 'csv', path: join(dir, 'c.csv') })
+    const wang = Papa.parse<string[]>(readFileSync(customerCsv.path, 'utf8').slice(1), { skipEmptyLines: true }).data.find((r) => r[0] === '李娜')!
+    // 建档时间: made at the studio’s clock, 2026-11-20 04:00 UTC = 12:00 in Beijing.
+    expect(wang[12]).toBe('2026-11-20 12:00')
+
+    const xlsx = await studio.invoke('exports', 'run', { entity: 'orders', format: 'xlsx', path: join(dir, 'o.xlsx') })
+    const book = new ExcelJS.Workbook()
+    await book.xlsx.readFile(xlsx.path)
+    const ws = book.getWorksheet('订单')!
+    const placed = ws.getRow(2).getCell(2)
+    expect(placed.value).toBeInstanceOf(Date)
+    // A spreadsheet date carries no zone: its fields are the studio’s wall clock.
+    expect((placed.value as Date).toISOString()).toBe('2026-11-18T10:00:05.000Z')
+    expect(placed.numFmt).toBe('yyyy-mm-dd hh:mm')
+
+    // Another studio zone moves every date with it.
+    await studio.invoke('settings', 'update', { timezone: 'America/Los_Angeles' })
+    const la = await studio.invoke('exports', 'run', { entity: 'orders', format: 'csv', path: join(dir, 'o-la.csv') })
+    const laFirst = Papa.parse<string[]>(readFileSync(la.path, 'utf8').slice(1), { skipEmptyLines: true }).data.find((r) => r[0] === '#1001')!
+    expect(laFirst[1]).toBe('2026-11-17 18:00:05')
+  })
+
   it('writes to the data folder’s exports/ with a timestamped name when no path is given', async () => {
     await fill(studio)
     const out = await studio.invoke('exports', 'run', { entity: 'orders', format: 'csv' })

@@ -7,18 +7,32 @@ import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CustomerFilter } from '../../../src-shared/schemas'
 import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
-import { zoneOffset } from '../clock'
-import type { ServiceHandlers } from '../context'
+import { stampIn, wallParts, wallDate, zoneOffset } from '../../../src-shared/time'
+import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { CSV_BOM, csvLine, neutralizeCell } from './cells'
 import { requireContacts } from '../permissions'
 import { customerConditions } from '../customers/repository'
+import { ownerOnly } from '../housekeeping'
+import { actorOf, appendAudit } from '../lifecycle/audit'
 
-type Cell = string | number
+/** A moment (UTC ISO): written as the studio's wall clock — a date cell in XLSX, YYYY-MM-DD HH:mm in CSV. */
+type Moment = { at: string }
+type Cell = string | number | Moment
 type Filter = z.output<typeof CustomerFilter>
 type Row = Cell[]
 
 const yuan = (fen: number) => formatFen(fen).replace(/,/g, '')
+const moment = (iso: string | null): Cell => (iso ? { at: iso } : '')
+const isMoment = (v: Cell): v is Moment => typeof v === 'object'
+
+/** 2026-12-05 07:39 in the studio's zone; the seconds only when there are some, so a re-import reads back the same instant. */
+function wallText(zone: string, iso: string): string {
+  const ms = Date.parse(iso)
+  if (Number.isNaN(ms)) return iso
+  const p = wallParts(zone, ms)
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}${p.second !== '00' ? `:${p.second}` : ''}`
+}
 const percent = (bp: number) => String(bp / 100)
 const list = (json: string) => JSON.parse(json) as string[]
 /**
@@ -51,7 +65,7 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
       headers: ['姓名', '微信号', '手机', '地址', '标签', '客户分类', '消费群体', '归属会员邀请码', '备注', '订单数', '消费总额', '最近购买', '建档时间'],
       *rows() {
         for (const r of stmt.raw().iterate(params) as Iterable<[string, string | null, string, string, string, string, Segment | null, string | null, string, number, number, string | null, string]>) {
-          yield [r[0], r[1] ?? '', list(r[2]).join(','), list(r[3]).join(' | '), tagCell(list(r[4])), r[5], r[6] ? SEGMENT_LABELS[r[6]].zh : '', r[7] ?? '', r[8], r[9], yuan(r[10]), r[11] ?? '', r[12]]
+          yield [r[0], r[1] ?? '', list(r[2]).join(','), list(r[3]).join(' | '), tagCell(list(r[4])), r[5], r[6] ? SEGMENT_LABELS[r[6]].zh : '', r[7] ?? '', r[8], r[9], yuan(r[10]), moment(r[11]), moment(r[12])]
         }
       },
     }
@@ -70,35 +84,58 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
       },
     }
   }
-  // One row per line, the order's columns repeated on each; the refund is the order's, so it sits on its first line.
-  // The code the buyer used and the member the order belongs to are separate columns: a manual attribution survives.
+  // One row per line, the order's columns repeated on each; the refund is the order's, so it sits on its first line,
+  // and a refund the order holds per line sits on each line. The code the buyer used and the member the order
+  // belongs to are separate columns: a manual attribution survives.
   const stmt = db.prepare(
     `SELECT o.order_no, o.placed_at, o.status, COALESCE(o.buyer_name, c.name),
             COALESCE(o.buyer_phone, (SELECT p.phone FROM customer_phones p WHERE p.customer_id = o.customer_id LIMIT 1)),
-            l.sku, l.name, l.quantity, l.unit_price_fen, l.amount_fen, o.refunded_fen, o.attribution_code, m.invite_code, l.line_no
+            l.sku, l.name, l.quantity, l.unit_price_fen, l.amount_fen, o.refunded_fen, o.attribution_code, m.invite_code, l.line_no,
+            l.refunded_fen, o.refunded_at, o.completed_at,
+            EXISTS (SELECT 1 FROM order_lines x WHERE x.order_id = o.id AND x.refunded_fen IS NOT NULL)
      FROM orders o JOIN order_lines l ON l.order_id = o.id
      LEFT JOIN customers c ON c.id = o.customer_id LEFT JOIN members m ON m.id = o.member_id
      ORDER BY o.placed_at, o.order_no, l.line_no`,
   )
   return {
-    headers: ['订单号', '下单时间', '状态', '客户', '手机', '商品编码', '商品名称', '数量', '单价', '金额', '退款金额', '邀请码', '归属会员邀请码'],
+    headers: ['订单号', '下单时间', '状态', '客户', '手机', '商品编码', '商品名称', '数量', '单价', '金额', '退款金额', '商品退款金额', '退款时间', '完成时间', '邀请码', '归属会员邀请码'],
     *rows() {
-      for (const o of stmt.raw().iterate() as Iterable<[string, string, OrderStatus, string | null, string | null, string, string, number, number, number, number, string | null, string | null, number]>) {
+      for (const o of stmt.raw().iterate() as Iterable<
+        [string, string, OrderStatus, string | null, string | null, string, string, number, number, number, number, string | null, string | null, number, number | null, string | null, string | null, number]
+      >) {
         const first = o[13] === 1
-        yield [o[0], o[1], ORDER_STATUS_LABELS[o[2]].zh, o[3] ?? '', o[4] ?? '', o[5], o[6], o[7], yuan(o[8]), yuan(o[9]), first ? yuan(o[10]) : '', o[11] ?? '', o[12] ?? '']
+        const perLine = o[17] === 1
+        yield [
+          o[0],
+          moment(o[1]),
+          ORDER_STATUS_LABELS[o[2]].zh,
+          o[3] ?? '',
+          o[4] ?? '',
+          o[5],
+          o[6],
+          o[7],
+          yuan(o[8]),
+          yuan(o[9]),
+          first ? yuan(o[10]) : '',
+          perLine ? yuan(o[14] ?? 0) : '',
+          o[15] ?? '',
+          o[16] ?? '',
+          o[11] ?? '',
+          o[12] ?? '',
+        ]
       }
     },
   }
 }
 
-async function writeCsv(path: string, source: Source): Promise<number> {
+async function writeCsv(path: string, source: Source, zone: string): Promise<number> {
   const out = createWriteStream(path)
   const failed = new Promise<never>((_, reject) => out.once('error', reject))
   failed.catch(() => undefined)
   let n = 0
   let buffer = CSV_BOM + csvLine(source.headers)
   for (const row of source.rows()) {
-    buffer += csvLine(row)
+    buffer += csvLine(row.map((v) => (isMoment(v) ? wallText(zone, v.at) : v)))
     n++
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await Promise.race([once(out, 'drain'), failed])
@@ -110,7 +147,7 @@ async function writeCsv(path: string, source: Source): Promise<number> {
   return n
 }
 
-async function writeXlsx(path: string, source: Source, sheet: string): Promise<number> {
+async function writeXlsx(path: string, source: Source, sheet: string, zone: string): Promise<number> {
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false })
   const ws = book.addWorksheet(sheet, { views: [{ state: 'frozen', ySplit: 1 }] })
   ws.columns = source.headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }))
@@ -118,7 +155,11 @@ async function writeXlsx(path: string, source: Source, sheet: string): Promise<n
   ws.getRow(1).commit()
   let n = 0
   for (const row of source.rows()) {
-    ws.addRow(row.map((v) => (typeof v === 'number' ? v : neutralizeCell(v)))).commit()
+    const added = ws.addRow(row.map((v) => (typeof v === 'number' ? v : isMoment(v) ? wallDate(zone, Date.parse(v.at)) : neutralizeCell(v))))
+    row.forEach((v, i) => {
+      if (isMoment(v)) added.getCell(i + 1).numFmt = 'yyyy-mm-dd hh:mm'
+    })
+    added.commit()
     // Let the zip stream drain so a million rows never pile up in memory.
     if (++n % 5000 === 0) await new Promise<void>((r) => setImmediate(r))
   }
@@ -129,20 +170,34 @@ async function writeXlsx(path: string, source: Source, sheet: string): Promise<n
 
 const SHEET_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
 
-/** 20261120-153000 in the studio's time zone. */
-function stamp(now: Date, timezone: string): string {
-  const offset = zoneOffset(timezone, now)
-  const sign = offset.startsWith('-') ? -1 : 1
-  const [h, m] = offset.slice(1).split(':').map(Number)
-  const local = new Date(now.getTime() + sign * (h * 60 + m) * 60_000).toISOString()
-  return `${local.slice(0, 10).replace(/-/g, '')}-${local.slice(11, 19).replace(/:/g, '')}`
+const ENTITY_LABELS: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
+
+/**
+ * Personal data leaving the studio goes into the audit log: who, what, how many rows and
+ * into which file — never the values (a search text could itself be a phone number).
+ */
+export function recordPersonalExport(ctx: CoreContext, e: { entity: string; format: string; rows: number; filtered: boolean; file: string }): void {
+  const label = ENTITY_LABELS[e.entity as ImportEntity] ?? e.entity
+  appendAudit(
+    ctx.db,
+    actorOf(ctx),
+    {
+      kind: 'data.exported',
+      entity: e.entity,
+      entityId: null,
+      summary: `导出${label} ${e.rows} 行（${e.format.toUpperCase()}${e.filtered ? '，按筛选' : ''}）/ exported ${e.rows} ${e.entity} rows (${e.format}${e.filtered ? ', filtered' : ''})`,
+      after: { entity: e.entity, format: e.format, rows: e.rows, filtered: e.filtered, file: e.file },
+    },
+    ctx.clock.now(),
+  )
 }
 
 export const exportsHandlers: ServiceHandlers<'exports'> = {
   run: async ({ entity, format, path, filter }, ctx) => {
     // Exports carry phones and addresses in full: only for roles that may see them.
     if (entity !== 'products') requireContacts(ctx, 'exports.run')
-    const target = path ? resolve(path) : join(ctx.paths.exports, `${entity}${filter ? '-filtered' : ''}-${stamp(ctx.clock.now(), ctx.timezone())}.${format}`)
+    const zone = ctx.timezone()
+    const target = path ? resolve(path) : join(ctx.paths.exports, `${entity}${filter ? '-filtered' : ''}-${stampIn(zone, ctx.clock.now())}.${format}`)
     try {
       mkdirSync(dirname(target), { recursive: true })
     } catch (err) {
@@ -153,9 +208,11 @@ export const exportsHandlers: ServiceHandlers<'exports'> = {
     // A reader of its own: the export streams from one consistent snapshot while the console keeps working.
     const reader = new Database(ctx.paths.database, { readonly: true, fileMustExist: true, nativeBinding: ctx.nativeBinding })
     try {
-      const source = sourceOf(reader, entity, filter, zoneOffset(ctx.timezone(), ctx.clock.now()))
-      const rows = format === 'csv' ? await writeCsv(temp, source) : await writeXlsx(temp, source, SHEET_NAMES[entity])
+      const source = sourceOf(reader, entity, filter, zoneOffset(zone, ctx.clock.now()))
+      const rows = format === 'csv' ? await writeCsv(temp, source, zone) : await writeXlsx(temp, source, SHEET_NAMES[entity], zone)
+      ownerOnly(temp)
       renameSync(temp, target)
+      if (entity !== 'products') recordPersonalExport(ctx, { entity, format, rows, filtered: Boolean(filter), file: basename(target) })
       return { path: target, fileName: basename(target), rows }
     } catch (err) {
       rmSync(temp, { force: true })

@@ -4,6 +4,7 @@ import type { Group, GroupDetail, GroupInput as GroupInputSchema } from '../../.
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
+import { maskPhoneName } from '../permissions'
 
 export interface GroupRow {
   id: string
@@ -146,7 +147,7 @@ export const groupsHandlers: ServiceHandlers<'groups'> = {
          WHERE gc.group_id = ? ORDER BY gc.joined_at DESC LIMIT ${DETAIL_CUSTOMERS}`,
       )
       .all(id) as { id: string; name: string; relClass: 'A' | 'B' | 'C' }[]
-    return { group, members, customers }
+    return { group, members, customers: customers.map((c) => ({ ...c, name: maskPhoneName(ctx, c.name) })) }
   },
 
   create: (input, ctx) => {

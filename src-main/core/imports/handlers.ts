@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs'
+import { realpathSync, rmSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { ImportPreview, ImportPreviewInput, ImportResult, ImportRunInput, RowError } from '../../../src-shared/schemas'
@@ -7,6 +8,7 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { openWriter, waitForWriteLock, type Db } from '../db/connection'
 import { CSV_BOM, csvLine } from '../exports/cells'
 import { newId } from '../ids'
+import { contactsVisible, maskPhone } from '../permissions'
 import { CustomerThread, wantsThread, warmCustomerThread } from './customerThread'
 import { CustomerWriter, planCustomers } from './customers'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
@@ -144,16 +146,23 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       errors: [],
       errorCount: 0,
       unattributedOrders: 0,
+      olderOrders: [],
       durationMs: 0,
     }
     /** Inside the run's transaction (on the connection that writes), after the write or instead of it. */
-    const conclude = (db: Db, plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[], errorCount: number) => {
+    const conclude = (
+      db: Db,
+      plan: Omit<ImportPlan, 'write' | 'entities' | 'olderOrders'> & { olderOrders?: ImportPlan['olderOrders'] },
+      errors: RowError[],
+      errorCount: number,
+    ) => {
       Object.assign(result, {
         inserted: plan.inserted,
         updated: plan.updated,
         unchanged: plan.unchanged,
         rejectedRows: plan.rejectedRows,
         unattributedOrders: plan.unattributedOrders,
+        olderOrders: (plan.olderOrders ?? []).slice(0, MAX_RETURNED_ERRORS),
         errors: errors.slice(0, MAX_RETURNED_ERRORS),
         errorCount,
       })
@@ -178,10 +187,19 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       await writeFromThread(ctx, thread, { mode: input.mode, now, emit, conclude, result })
       entities = ['customers']
     } else {
-      const job = new ImportJob(ctx.db, reader!, mapping, format, new DateReader(ctx.timezone()), now, async (done) => {
-        emit('validate', done, reader!.estimatedRows())
-        await new Promise<void>((resolve) => setImmediate(resolve))
-      })
+      const job = new ImportJob(
+        ctx.db,
+        reader!,
+        mapping,
+        format,
+        new DateReader(ctx.timezone()),
+        now,
+        async (done) => {
+          emit('validate', done, reader!.estimatedRows())
+          await new Promise<void>((resolve) => setImmediate(resolve))
+        },
+        { apply: input.olderOrders === 'apply', applyFor: new Set(input.applyOlderFor) },
+      )
       emit('validate', 0, total)
       const plan = await PLANNERS[input.entity](job)
       result.totalRows = job.rowsRead
@@ -314,6 +332,15 @@ interface ImportRunRow {
   created_at: string
 }
 
+/** Runs of seven or more digits (with the spaces, dashes and + people write phones with). */
+const PHONE_LIKE = /\+?\d[\d\s-]{5,}\d/g
+
+function maskRowError(ctx: CoreContext, e: RowError): RowError {
+  if (contactsVisible(ctx)) return e
+  const mask = (text: string) => text.replace(PHONE_LIKE, (m) => maskPhone(m.replace(/[\s-]/g, '')))
+  return { ...e, value: mask(e.value), reason: mask(e.reason) }
+}
+
 /** The rejected-rows report of a run as CSV that Excel and WPS open directly (the first MAX_KEPT_ERRORS, and how many more). */
 export function errorReportCsv(errors: RowError[], errorCount = errors.length): string {
   let csv = CSV_BOM + csvLine(['行号 Row', '列 Column', '值 Value', '原因 Reason'])
@@ -326,7 +353,13 @@ export function errorReportCsv(errors: RowError[], errorCount = errors.length): 
 
 export const importsHandlers: ServiceHandlers<'imports'> = {
   preview,
-  run,
+  run: async (input, ctx) => {
+    const result = await run(input, ctx)
+    // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
+    // A refused file stays, so the person can import its valid rows next.
+    if (result.committed && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
+    return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)) }
+  },
   history: (_input, ctx) =>
     (
       ctx.db
@@ -358,6 +391,7 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
       | undefined
     if (!run) throw new OrchardError('not_found', `导入记录不存在 / import run not found`, { importId })
     const base = run.file_name.replace(/\.[^.]+$/, '')
-    return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv(JSON.parse(run.errors) as RowError[], run.error_count) }
+    // Any run's report, whoever imported the file: what looks like a phone is masked for roles that see contacts masked.
+    return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e)), run.error_count) }
   },
 }

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto'
 import { V7Generator } from 'uuidv7'
-import { controlCharacter, controlMessage, visibleControls, type RowError } from '../../../src-shared/schemas'
+import { controlCharacter, controlMessage, visibleControls, type OlderOrder, type RowError } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
 import type { Mapping, SourceFormat } from './fields'
 import type { Table, TableReader } from './read'
@@ -45,6 +45,8 @@ export class ImportJob {
     readonly now: string,
     /** Reports validation progress and yields to the event loop. */
     readonly progress: (done: number) => Promise<void>,
+    /** Orders: whether an older state in the file is taken (for all, or for the orders named). */
+    readonly olderOrders: { apply: boolean; applyFor: ReadonlySet<string> } = { apply: false, applyFor: new Set() },
   ) {
     this.table = { fileName: reader.fileName, encoding: reader.encoding, sheets: reader.sheets, headers: reader.headers, rows: [], rowNumbers: [] }
     for (const [field, header] of Object.entries(mapping)) this.columns[field] = header ? reader.headers.indexOf(header) : -1
@@ -187,6 +189,8 @@ export interface ImportPlan {
   unchanged: number
   rejectedRows: number
   unattributedOrders: number
+  /** Orders the file shows older than the studio holds. */
+  olderOrders?: OlderOrder[]
   /** Tables the write changes, for data.changed. */
   entities: string[]
   write(importId: string): void

@@ -33,7 +33,9 @@ const identity = (s: string) => s
 
 /**
  * Products, matched by SKU. Prices are yuan in the file and integer fen here; the
- * sale price may not be below the price floor (控价) members must keep.
+ * sale price may not be below the price floor (控价) members must keep. Commission
+ * rates are a product's own (see the scheme's rules for when they apply); a blank
+ * cell leaves the product on the scheme's rates.
  */
 export async function planProducts(job: ImportJob): Promise<ImportPlan> {
   const { db, table } = job
@@ -60,6 +62,10 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
       const stock = job.read(row, i, 'stock', stockOf)
       const commission = job.read(row, i, 'commission', parsePercentBp)
       const mentorCommission = job.read(row, i, 'mentorCommission', parsePercentBp)
+      // 0 is "no rate of its own": the scheme's applies (and one pays nothing on its own, below).
+      if ((commission ?? 0) + (mentorCommission ?? 0) >= 10_000) {
+        job.reject(i, 'commission', job.cell(row, 'commission'), 'commission_whole_sale', '佣金与上级佣金合计达到售价的 100% / seller and mentor rates add up to the whole sale')
+      }
       const facts = job.read(row, i, 'facts', identity)
       if (facts !== undefined && facts.length > MAX.facts) job.reject(i, 'facts', facts, 'too_long', `卖点最多 ${MAX.facts} 个字 / at most ${MAX.facts} characters`)
       if (sale !== undefined && floor !== undefined && sale < floor) {
@@ -75,7 +81,9 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
       }
       firstRowOfSku.set(sku!, job.rowNumber(i))
       const cur = bySku.get(sku!)
-      // An empty or unmapped cell keeps what the studio has (or the form's default for a new product).
+      // An unmapped column keeps what the studio has. A blank commission cell in a mapped
+      // column means "use the scheme" (0), never a rate of its own; other blank cells keep
+      // what the studio has (or the form's default for a new product).
       const next: ProductValues = {
         name: name!,
         brand: brand ?? cur?.brand ?? '',
@@ -85,8 +93,8 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
         sale_price_fen: sale!,
         price_floor_fen: floor!,
         stock: stock ?? cur?.stock ?? 0,
-        commission_bp: commission ?? cur?.commission_bp ?? 1000,
-        mentor_commission_bp: mentorCommission ?? cur?.mentor_commission_bp ?? 0,
+        commission_bp: commission ?? (job.mapped('commission') ? 0 : (cur?.commission_bp ?? 0)),
+        mentor_commission_bp: mentorCommission ?? (job.mapped('mentorCommission') ? 0 : (cur?.mentor_commission_bp ?? 0)),
         facts: facts ?? cur?.facts ?? '',
       }
       const values = COLUMNS.map((c) => next[c])

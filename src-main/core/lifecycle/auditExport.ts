@@ -4,6 +4,7 @@ import { AUDIT_KIND_LABELS, type AuditRecord } from '../../../src-shared/contrac
 import { OrchardError } from '../../../src-shared/errors'
 import { ROLE_LABELS } from '../../../src-shared/roles'
 import { zoneOffset } from '../clock'
+import { PRIVATE_FILE } from '../housekeeping'
 import { readSettings } from '../settings/settings'
 import type { CoreContext } from '../context'
 import { auditPeriod, verifyAudit } from './audit'
@@ -194,7 +195,7 @@ export async function exportAudit(ctx: CoreContext, input: { from: string; to: s
   const tmp = `${path}.${process.pid}.tmp`
   try {
     mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(tmp, data)
+    writeFileSync(tmp, data, { mode: PRIVATE_FILE })
     renameSync(tmp, path)
   } catch (err) {
     rmSync(tmp, { force: true })

@@ -8,7 +8,6 @@ import { careCalendar, completeTasks, getTask, reopenTasks } from './calendar'
 import { getEvent, importEvents, insertEvent, listEvents, memberExists, memberTimeline, removeEvent } from './events'
 import { planCare } from './planner'
 import { getPlan, listPlans, writePlan } from './plans'
-import { requireRole } from './profiles'
 import { archiveRule, createRule, evaluateRules, listRules, ruleRow, toRule, updateRule } from './rules'
 import { triggerSettings, writeLifecycleSetting } from './settings'
 import { importActivityLog, logRituals, temperatureRanking, temperatureSeries } from './temperature'
@@ -52,13 +51,9 @@ function announcePending(ctx: CoreContext): void {
 }
 
 export const careHandlers: ServiceHandlers<'care'> = {
-  plans: (_input, ctx) => {
-    requireRole(ctx, 'care.read', 'care.plans')
-    return listPlans(ctx.db)
-  },
+  plans: (_input, ctx) => listPlans(ctx.db),
 
   savePlan: (input, ctx) => {
-    requireRole(ctx, 'plans.edit', 'care.savePlan')
     const now = ctx.clock.now()
     const before = input.id ? getPlan(ctx.db, input.id) : null
     const plan = ctx.db.transaction(() => {
@@ -78,7 +73,6 @@ export const careHandlers: ServiceHandlers<'care'> = {
   },
 
   removePlan: ({ id }, ctx) => {
-    requireRole(ctx, 'plans.edit', 'care.removePlan')
     const plan = getPlan(ctx.db, id)
     if (plan.builtIn) throw new OrchardError('built_in', '内置计划不能删除，可以停用 / a built-in plan cannot be removed; deactivate it instead', { id })
     const now = ctx.clock.now()
@@ -92,13 +86,9 @@ export const careHandlers: ServiceHandlers<'care'> = {
     return { ok: true as const }
   },
 
-  triggers: (_input, ctx) => {
-    requireRole(ctx, 'care.read', 'care.triggers')
-    return triggerSettings(ctx.db)
-  },
+  triggers: (_input, ctx) => triggerSettings(ctx.db),
 
   updateTriggers: (patch, ctx) => {
-    requireRole(ctx, 'triggers.edit', 'care.updateTriggers')
     const before = triggerSettings(ctx.db)
     const after = { ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) }
     const now = ctx.clock.now()
@@ -112,48 +102,32 @@ export const careHandlers: ServiceHandlers<'care'> = {
   },
 
   plan: ({ asOf }, ctx) => {
-    requireRole(ctx, 'care.plan', 'care.plan')
     const result = planCare(ctx.db, ctx.timezone(), asOfOrNow(ctx, asOf))
     if (result.created) changed(ctx, 'care')
     return result
   },
 
-  calendar: (q, ctx) => {
-    requireRole(ctx, 'care.read', 'care.calendar')
-    return careCalendar(ctx.db, ctx.timezone(), ctx.clock.now(), q)
-  },
+  calendar: (q, ctx) => careCalendar(ctx.db, ctx.timezone(), ctx.clock.now(), q),
 
-  task: ({ id }, ctx) => {
-    requireRole(ctx, 'care.read', 'care.task')
-    return getTask(ctx.db, id, ctx.clock.now())
-  },
+  task: ({ id }, ctx) => getTask(ctx.db, id, ctx.clock.now()),
 
   complete: ({ ids, status, note }, ctx) => {
-    requireRole(ctx, 'care.work', 'care.complete')
     const updated = completeTasks(ctx.db, [...new Set(ids)], status, note, actorOf(ctx).name, ctx.clock.now())
     changed(ctx, 'care')
     return { updated }
   },
 
   reopen: ({ ids }, ctx) => {
-    requireRole(ctx, 'care.work', 'care.reopen')
     const updated = reopenTasks(ctx.db, [...new Set(ids)])
     changed(ctx, 'care')
     return { updated }
   },
 
-  timeline: ({ memberId, limit }, ctx) => {
-    requireRole(ctx, 'care.read', 'care.timeline')
-    return memberTimeline(ctx.db, memberId, limit, ctx.clock.now())
-  },
+  timeline: ({ memberId, limit }, ctx) => memberTimeline(ctx.db, memberId, limit, ctx.clock.now()),
 
-  events: (q, ctx) => {
-    requireRole(ctx, 'care.read', 'care.events')
-    return listEvents(ctx.db, q, dayBounds(q.from, q.to, offsetOf(ctx)))
-  },
+  events: (q, ctx) => listEvents(ctx.db, q, dayBounds(q.from, q.to, offsetOf(ctx))),
 
   logEvent: (input, ctx) => {
-    requireRole(ctx, 'events.log', 'care.logEvent')
     const now = ctx.clock.now()
     memberExists(ctx.db, input.memberId)
     const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now
@@ -168,14 +142,12 @@ export const careHandlers: ServiceHandlers<'care'> = {
   },
 
   removeEvent: ({ id }, ctx) => {
-    requireRole(ctx, 'events.log', 'care.removeEvent')
     removeEvent(ctx.db, id)
     changed(ctx, 'member_events')
     return { ok: true as const }
   },
 
   importEvents: async ({ path }, ctx) => {
-    requireRole(ctx, 'events.log', 'care.importEvents')
     const now = ctx.clock.now()
     const result = await importEvents(ctx.db, path, ctx.timezone(), actorOf(ctx).name, now)
     const fileName = path.split(/[\\/]/).pop() ?? path
@@ -188,7 +160,6 @@ export const careHandlers: ServiceHandlers<'care'> = {
   },
 
   overview: ({ date }, ctx) => {
-    requireRole(ctx, 'care.read', 'care.overview')
     const db = ctx.db
     const day = date ?? today(ctx)
     const cal = careCalendar(db, ctx.timezone(), ctx.clock.now(), { date: day, includeOverdue: true, offset: 0, limit: 1 })
@@ -215,13 +186,9 @@ export const careHandlers: ServiceHandlers<'care'> = {
 }
 
 export const temperatureHandlers: ServiceHandlers<'temperature'> = {
-  ranking: ({ date, limit }, ctx) => {
-    requireRole(ctx, 'care.read', 'temperature.ranking')
-    return temperatureRanking(ctx.db, date ?? addDays(today(ctx), -1), limit)
-  },
+  ranking: ({ date, limit }, ctx) => temperatureRanking(ctx.db, date ?? addDays(today(ctx), -1), limit),
 
   series: ({ groupId, from, to }, ctx) => {
-    requireRole(ctx, 'care.read', 'temperature.series')
     const end = to ?? today(ctx)
     const start = from ?? addDays(end, -59)
     if (start > end) throw new OrchardError('invalid_input', '开始日期晚于结束日期 / the start is after the end', { field: 'from', value: start })
@@ -229,14 +196,12 @@ export const temperatureHandlers: ServiceHandlers<'temperature'> = {
   },
 
   log: ({ groupId, day, counts }, ctx) => {
-    requireRole(ctx, 'temperature.log', 'temperature.log')
     const result = logRituals(ctx.db, groupId, day, counts, actorOf(ctx).name, today(ctx), ctx.clock.now())
     changed(ctx, 'temperature')
     return result
   },
 
   importCsv: async ({ path }, ctx) => {
-    requireRole(ctx, 'temperature.log', 'temperature.importCsv')
     const result = await importActivityLog(ctx.db, path, ctx.timezone(), today(ctx), actorOf(ctx).name, ctx.clock.now())
     if (result.errors.length === 0) {
       planCare(ctx.db, ctx.timezone(), ctx.clock.now())
@@ -248,40 +213,32 @@ export const temperatureHandlers: ServiceHandlers<'temperature'> = {
 }
 
 export const rulesHandlers: ServiceHandlers<'rules'> = {
-  list: ({ includeArchived }, ctx) => {
-    requireRole(ctx, 'rules.read', 'rules.list')
-    return listRules(ctx.db, includeArchived)
-  },
+  list: ({ includeArchived }, ctx) => listRules(ctx.db, includeArchived),
 
   get: ({ id }, ctx) => {
-    requireRole(ctx, 'rules.read', 'rules.get')
     const count = (ctx.db.prepare('SELECT COUNT(*) AS n FROM rule_actions WHERE rule_id = ?').get(id) as { n: number }).n
     return toRule(ruleRow(ctx.db, id), count)
   },
 
   create: (input, ctx) => {
-    requireRole(ctx, 'rules.edit', 'rules.create')
     const rule = createRule(ctx.db, input, actorOf(ctx), ctx.clock.now(), today(ctx))
     changed(ctx, 'rules', 'audit')
     return rule
   },
 
   update: ({ id, patch }, ctx) => {
-    requireRole(ctx, 'rules.edit', 'rules.update')
     const rule = updateRule(ctx.db, id, patch, actorOf(ctx), ctx.clock.now())
     changed(ctx, 'rules', 'audit')
     return rule
   },
 
   archive: ({ id }, ctx) => {
-    requireRole(ctx, 'rules.edit', 'rules.archive')
     const rule = archiveRule(ctx.db, id, actorOf(ctx), ctx.clock.now())
     changed(ctx, 'rules', 'audit')
     return rule
   },
 
   evaluate: ({ asOf }, ctx) => {
-    requireRole(ctx, 'rules.evaluate', 'rules.evaluate')
     const result = evaluateRules(ctx.db, ctx.timezone(), asOfOrNow(ctx, asOf), actorOf(ctx))
     if (result.proposed) {
       changed(ctx, 'approvals', 'audit')
@@ -292,18 +249,11 @@ export const rulesHandlers: ServiceHandlers<'rules'> = {
 }
 
 export const approvalsHandlers: ServiceHandlers<'approvals'> = {
-  list: (q, ctx) => {
-    requireRole(ctx, 'actions.read', 'approvals.list')
-    return listActions(ctx.db, q)
-  },
+  list: (q, ctx) => listActions(ctx.db, q),
 
-  get: ({ id }, ctx) => {
-    requireRole(ctx, 'actions.read', 'approvals.get')
-    return { action: getAction(ctx.db, id), events: actionEvents(ctx.db, id), appeals: listAppeals(ctx.db, { actionId: id }) }
-  },
+  get: ({ id }, ctx) => ({ action: getAction(ctx.db, id), events: actionEvents(ctx.db, id), appeals: listAppeals(ctx.db, { actionId: id }) }),
 
   approve: ({ ids, reason }, ctx) => {
-    requireRole(ctx, 'actions.decide', 'approvals.approve')
     const updated = decideActions(ctx.db, [...new Set(ids)], 'approved', reason, actorOf(ctx), ctx.clock.now())
     changed(ctx, 'approvals', 'audit', ...(updated.some((a) => a.action.kind === 'suspension') ? ['members'] : []))
     announcePending(ctx)
@@ -311,7 +261,6 @@ export const approvalsHandlers: ServiceHandlers<'approvals'> = {
   },
 
   reject: ({ ids, reason }, ctx) => {
-    requireRole(ctx, 'actions.decide', 'approvals.reject')
     const updated = decideActions(ctx.db, [...new Set(ids)], 'rejected', reason, actorOf(ctx), ctx.clock.now())
     changed(ctx, 'approvals', 'audit')
     announcePending(ctx)
@@ -319,20 +268,15 @@ export const approvalsHandlers: ServiceHandlers<'approvals'> = {
   },
 
   appeal: ({ actionId, reason }, ctx) => {
-    requireRole(ctx, 'appeals.file', 'approvals.appeal')
     const appeal = fileAppeal(ctx.db, actionId, reason, actorOf(ctx), ctx.clock.now())
     changed(ctx, 'approvals', 'audit')
     announcePending(ctx)
     return appeal
   },
 
-  appeals: (q, ctx) => {
-    requireRole(ctx, 'actions.read', 'approvals.appeals')
-    return listAppeals(ctx.db, q)
-  },
+  appeals: (q, ctx) => listAppeals(ctx.db, q),
 
   decideAppeal: ({ appealId, decision, reason }, ctx) => {
-    requireRole(ctx, 'appeals.decide', 'approvals.decideAppeal')
     const appeal = decideAppeal(ctx.db, appealId, decision, reason, actorOf(ctx), ctx.clock.now())
     changed(ctx, 'approvals', 'audit', 'members')
     announcePending(ctx)
@@ -341,18 +285,11 @@ export const approvalsHandlers: ServiceHandlers<'approvals'> = {
 }
 
 export const auditHandlers: ServiceHandlers<'audit'> = {
-  list: (q, ctx) => {
-    requireRole(ctx, 'audit.read', 'audit.list')
-    return listAudit(ctx.db, q, offsetOf(ctx))
-  },
+  list: (q, ctx) => listAudit(ctx.db, q, offsetOf(ctx)),
 
-  verify: (_input, ctx) => {
-    requireRole(ctx, 'audit.read', 'audit.verify')
-    return verifyAudit(ctx.db, ctx.clock.now())
-  },
+  verify: (_input, ctx) => verifyAudit(ctx.db, ctx.clock.now()),
 
   export: async (input, ctx) => {
-    requireRole(ctx, 'audit.export', 'audit.export')
     if (input.from > input.to) throw new OrchardError('invalid_input', '开始日期晚于结束日期 / the start is after the end', { field: 'from', value: input.from })
     return exportAudit(ctx, input)
   },

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createCore, type OrchardCore } from '../api'
+import { ROLE_LABELS, type Role } from '../../../src-shared/roles'
 import type { Clock } from '../clock'
+import { insertProfile } from './profiles'
 
 export class TestClock implements Clock {
   private at: number
@@ -81,6 +83,19 @@ export async function openTestStudio(start: string, firstStart: 'empty' | 'demo'
     },
   }
   return studio
+}
+
+/**
+ * Puts a profile of `role` at the keyboard straight away (creating it when the studio has
+ * none of that name), for tests and benchmarks about what a role may do rather than about
+ * signing in. The profile is real, so the core's session checks keep it.
+ */
+export function actAs(core: OrchardCore, role: Role, name: string = ROLE_LABELS[role].zh): void {
+  const db = core.context.db
+  const existing = db.prepare('SELECT id FROM profiles WHERE name = ?').get(name) as { id: string } | undefined
+  // No PIN can match an empty hash: the profile is never signed into, only acted as.
+  const id = existing?.id ?? insertProfile(db, { name, role, pin: { hash: '', salt: '', params: '{}' }, isDefault: false }, core.context.clock.now()).id
+  core.context.session = { profileId: id, role, name }
 }
 
 /** Runs `fn` and returns the OrchardError it throws (the test fails when nothing is thrown). */

@@ -148,12 +148,6 @@ function emitSession(ctx: CoreContext): SessionInfo {
   return info
 }
 
-/** Refuses the call unless the signed-in profile may do it (see PERMISSIONS). */
-export function requireRole(ctx: CoreContext, permission: Parameters<typeof requirePermission>[1], method: string): void {
-  refreshSession(ctx)
-  requirePermission(ctx, permission, method)
-}
-
 function managers(db: Db): number {
   return (db.prepare("SELECT COUNT(*) AS n FROM profiles WHERE role = 'manager'").get() as { n: number }).n
 }
@@ -246,7 +240,7 @@ export const profilesHandlers: ServiceHandlers<'profiles'> = {
       if (input.role !== 'manager') {
         throw new OrchardError('first_profile_manager', '工作台的第一个档案必须是管理者 / the first profile of a workstation must be a manager', { field: 'role', value: input.role })
       }
-    } else requireRole(ctx, 'profiles.manage', 'profiles.create')
+    } else requirePermission(ctx, 'profiles.manage', 'profiles.create') // once the workstation has its manager, only a manager adds profiles
     duplicateName(db, input.name)
     const pin = await hashPin(input.pin)
     const now = ctx.clock.now()
@@ -265,7 +259,6 @@ export const profilesHandlers: ServiceHandlers<'profiles'> = {
   },
 
   update: ({ id, patch }, ctx) => {
-    requireRole(ctx, 'profiles.manage', 'profiles.update')
     const db = ctx.db
     const now = ctx.clock.now()
     const before = profileRow(db, id)
@@ -303,7 +296,7 @@ export const profilesHandlers: ServiceHandlers<'profiles'> = {
       if (!currentPin || !(await pinMatches(currentPin, row))) {
         throw new OrchardError('pin_wrong', '当前 PIN 不正确 / the current PIN is wrong', { field: 'currentPin' })
       }
-    } else requireRole(ctx, 'profiles.manage', 'profiles.setPin') // a forgotten PIN is a manager's to reset
+    } else requirePermission(ctx, 'profiles.manage', 'profiles.setPin', { profileId: id }) // a forgotten PIN is a manager's to reset
     const hashed = await hashPin(pin)
     const now = ctx.clock.now()
     db.transaction(() => {
@@ -320,7 +313,6 @@ export const profilesHandlers: ServiceHandlers<'profiles'> = {
   },
 
   unlock: ({ id }, ctx) => {
-    requireRole(ctx, 'profiles.manage', 'profiles.unlock')
     const db = ctx.db
     const now = ctx.clock.now()
     const row = profileRow(db, id)
@@ -332,7 +324,6 @@ export const profilesHandlers: ServiceHandlers<'profiles'> = {
   },
 
   remove: ({ id }, ctx) => {
-    requireRole(ctx, 'profiles.manage', 'profiles.remove')
     const db = ctx.db
     const now = ctx.clock.now()
     const row = profileRow(db, id)

@@ -9,6 +9,8 @@ import type { AreaSeedOptions } from '../area'
 import type { CoreContext } from '../context'
 import { dayIn } from '../clock'
 import { newId } from '../ids'
+import { demoBuyerPhotos } from './demoPhotos'
+import { productPhotos } from './photos'
 import { resourcesDir } from './render'
 
 /** Width and height of a baseline or progressive JPEG, from its frame header. */
@@ -36,13 +38,17 @@ export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): v
   const db = ctx.db
   const day = (back: number) => dayIn(options.timezone, new Date(options.now.getTime() - back * 86_400_000))
   const at = options.now.toISOString()
-  // The twelve best sellers of the demo get prices from elsewhere; every other one of them buyer photos.
-  const products = db
-    .prepare(
-      `SELECT p.id, p.sku, p.sale_price_fen FROM products p JOIN order_lines l ON l.product_id = p.id
-        WHERE p.active = 1 GROUP BY p.id ORDER BY SUM(l.quantity) DESC, p.sku LIMIT 12`,
-    )
-    .all() as { id: string; sku: string; sale_price_fen: number }[]
+  // The twelve best sellers of the demo that photos show get prices from elsewhere; every other one of them buyer photos.
+  const products = (
+    db
+      .prepare(
+        `SELECT p.id, p.sku, p.name, p.images, p.sale_price_fen FROM products p JOIN order_lines l ON l.product_id = p.id
+          WHERE p.active = 1 GROUP BY p.id ORDER BY SUM(l.quantity) DESC, p.sku`,
+      )
+      .all() as { id: string; sku: string; name: string; images: string; sale_price_fen: number }[]
+  )
+    .filter((p) => productPhotos(p).length > 0)
+    .slice(0, 12)
   const insertPrice = db.prepare(
     'INSERT INTO price_comparisons (id, product_id, source, price_fen, observed_on, url, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   )
@@ -53,12 +59,12 @@ export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): v
     SOURCES.slice(0, 2 + (n % 2)).forEach((s, k) => {
       // Rounded to whole yuan, as shops price them.
       const price = Math.round((p.sale_price_fen * (s.markup + ((n + k) % 3) * 0.03)) / 100) * 100
-      insertPrice.run(newId(), p.id, s.source, price, day(1 + ((n + k) % 5)), '', '页面标价 / listed price', 'demo', at)
+      insertPrice.run(newId(), p.id, s.source, price, day(1 + ((n + k) % 5)), '', '页面标价', 'demo', at)
     })
     if (n % 2 === 1) return
-    const prefix = p.sku.split('-')[0]
-    for (let k = 1; k <= 3; k++) {
-      const source = join(resourcesDir(), 'demo', 'photos', 'buyers', `${prefix}-${k}.jpg`)
+    // Only snapshots of this very product: a nappy's buyers show nappies, not milk powder.
+    for (const [k, shot] of demoBuyerPhotos(p.name).entries()) {
+      const source = join(resourcesDir(), 'demo', 'photos', shot)
       if (!existsSync(source)) continue
       const size = jpegSize(readFileSync(source))
       if (!size) continue
@@ -66,7 +72,7 @@ export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): v
       const id = newId()
       const file = join(dir, `${id}.jpg`)
       copyFileSync(source, file)
-      insertPhoto.run(id, p.id, customers[(n * 3 + k) % Math.max(1, customers.length)] ?? null, file, ['用了一周，很满意', '回购第三次了', '包装很用心'][k - 1], size.width, size.height, 'demo', at)
+      insertPhoto.run(id, p.id, customers[(n * 3 + k + 1) % Math.max(1, customers.length)] ?? null, file, ['用了一周，很满意', '回购第三次了', '包装很用心'][k % 3], size.width, size.height, 'demo', at)
     }
   })
 }

@@ -1,7 +1,7 @@
 import { materialsContract } from '../../../src-shared/contracts/materials'
 import type { CoreArea } from '../area'
 import type { ServiceHandlers } from '../context'
-import { cancelPacks, checkPacks, generatePacks, listJobs, packTemplates, startPacks, stopAllPacks } from './packs'
+import { cancelPacks, checkPacks, generatePacks, listPackJobs, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
 import { packOwners, packPreview } from './preview'
 import {
   addBuyerPhoto,
@@ -18,10 +18,11 @@ import {
 } from './sources'
 import type { PosterTemplate } from '../../../src-shared/materials/templates'
 import { dayIn } from '../clock'
+import { maskPhoneName } from '../permissions'
 import { forbiddenWords } from './copy'
 import { listCopyTemplates, removeCopyTemplate, saveCopyTemplate, seedCopyTemplates, setForbiddenWords, tryCopy } from './copyStore'
 import { seedMaterialsDemo } from './demo'
-import { archiveTemplate, duplicateTemplate, findTemplate, listTemplates, previewTemplate, saveTemplate } from './templateStore'
+import { allTemplates, archiveTemplate, duplicateTemplate, findTemplate, listTemplates, previewTemplate, saveTemplate } from './templateStore'
 import { productForRender, renderBuyerShow, renderPriceComparison } from './singles'
 
 type Services = keyof typeof materialsContract
@@ -31,15 +32,16 @@ const asRecord = (r: { template: PosterTemplate; builtin: boolean }) => ({ built
 /** The materials services, one handler per contract method. */
 export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
   packs: {
-    check: (input, ctx) => checkPacks(ctx.db, input),
+    check: (input, ctx) => checkPacks(ctx.db, planPacks(ctx.db, ctx.paths.dataDir, input)),
     generate: (input, ctx) => generatePacks(ctx, input),
     start: (input, ctx) => startPacks(ctx, input),
+    resume: (input, ctx) => resumePacks(ctx, input.jobId),
     cancel: (input, ctx) => cancelPacks(ctx, input.jobId),
-    jobs: (_input, ctx) => listJobs(ctx.db),
-    owners: (input, ctx) => packOwners(ctx.db, input.jobId),
-    preview: (input, ctx) => packPreview(ctx.db, input.jobId, input.folder, ctx.clock.now()),
+    jobs: (_input, ctx) => listPackJobs(ctx.db),
+    owners: (input, ctx) => packOwners(ctx.db, ctx.paths.dataDir, input.jobId),
+    preview: (input, ctx) => packPreview(ctx.db, ctx.paths.dataDir, input.jobId, input.folder, ctx.clock.now()),
     alerts: (_input, ctx) => groupQrAlerts(ctx),
-    templates: (_input, ctx) => packTemplates(ctx.db).map((t) => ({ id: t.id, name: t.name, shape: t.shape, builtin: !t.id.startsWith('own-') })),
+    templates: (_input, ctx) => allTemplates(ctx.db).map((t) => ({ id: t.id, name: t.name, shape: t.shape, builtin: !t.id.startsWith('own-') })),
   },
   posterTemplates: {
     list: (_input, ctx) => listTemplates(ctx.db),
@@ -64,8 +66,11 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     render: async (input, ctx) => ({ image: await renderPriceComparison(productForRender(ctx.db, input.productId), comparisonEntries(ctx.db, input.productId, dayIn(ctx.timezone(), ctx.clock.now()))) }),
   },
   buyerPhotos: {
-    list: (input, ctx) => listBuyerPhotos(ctx, input.productId),
-    add: (input, ctx) => addBuyerPhoto(ctx, input),
+    list: async (input, ctx) => (await listBuyerPhotos(ctx, input.productId)).map((p) => ({ ...p, customerName: maskPhoneName(ctx, p.customerName) })),
+    add: async (input, ctx) => {
+      const photo = await addBuyerPhoto(ctx, input)
+      return { ...photo, customerName: maskPhoneName(ctx, photo.customerName) }
+    },
     remove: (input, ctx) => removeBuyerPhoto(ctx, input.id),
     render: async (input, ctx) => ({ image: await renderBuyerShow(productForRender(ctx.db, input.productId), buyerPhotoFiles(ctx.db, input.productId)) }),
   },
@@ -88,7 +93,8 @@ export const materialsArea: CoreArea = {
   },
   clearStudio(ctx) {
     // Photos the studio added stay in the data folder's photos/ until removed there; only their records go.
-    for (const table of ['poster_templates', 'material_job_items', 'material_jobs', 'group_mass_sends', 'group_qr_codes', 'buyer_photos', 'price_comparisons']) ctx.db.prepare(`DELETE FROM ${table}`).run()
+    ctx.db.prepare(`DELETE FROM jobs WHERE kind = 'packs'`).run()
+    for (const table of ['poster_templates', 'group_mass_sends', 'group_qr_codes', 'buyer_photos', 'price_comparisons']) ctx.db.prepare(`DELETE FROM ${table}`).run()
   },
   seedDemo: (ctx, options) => seedMaterialsDemo(ctx, options),
 }

@@ -3,16 +3,21 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import QRCode from 'qrcode'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PackJob } from '../../../src-shared/contracts/materials'
 import { createCore, type OrchardCore } from '../api'
+import { writeFileSync } from 'node:fs'
 import { fixedClock } from '../clock'
+import { addDays, instantOf } from '../../../src-shared/time'
 import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, renderCopy, variantFor } from './copy'
-import { SHARED_FOLDER } from './packs'
+import { bestSellers, SHARED_FOLDER } from './packs'
 import { calendar, planDay } from './schedule'
 import { readMp4Layout } from './video'
 
 const product = { sku: 'MZ-1001', priceFloorFen: 18_900, stock: 500, endsAt: null }
+/** A member's pack folder is named for the person, with the code that tells two of the same name apart. */
+const folderOf = (m: { name: string; inviteCode: string }) => `${m.name}-${m.inviteCode}`
 
 describe('the checker', () => {
   it('flags absolute claims from the editable list, not everyday words that merely contain them', () => {
@@ -53,9 +58,44 @@ describe('copy and schedule', () => {
     const items = planDay('2026-11-24', [{ name: 'A' }, { name: 'B' }, { name: 'C' }, { name: 'D' }])
     expect(items.map((i) => `${i.day} ${i.from}`)).toEqual(['2026-11-23 21:00', '2026-11-24 07:00', '2026-11-24 12:00', '2026-11-24 19:00'])
     expect(items[1].what).toContain('A、D')
-    const ics = calendar('WANG01', items)
+    const ics = calendar('WANG01', items, 'Asia/Shanghai')
     expect(ics.match(/BEGIN:VEVENT/g)).toHaveLength(4)
-    expect(ics).toContain('DTSTART:20261124T070000')
+    // 07:00 in Beijing is 23:00 the evening before in UTC; the file says so whatever zone it was made in.
+    expect(ics).toContain('DTSTART:20261123T230000Z')
+    expect(ics).toContain('DTSTART:20261123T130000Z')
+    expect(calendar('WANG01', items, 'America/Los_Angeles')).toContain('DTSTART:20261124T150000Z')
+  })
+})
+
+describe('the day’s best sellers', () => {
+  it('are what sold over the 30 studio days before the pack day: from the studio’s midnight, and nothing sold on or after the day', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchard-bestsellers-'))
+    const day = '2026-11-24'
+    const core = createCore({ dataDir: join(dir, 'data'), host: 'test', firstStart: 'empty', clock: fixedClock(new Date(instantOf('Asia/Shanghai', addDays(day, 10), '12:00')).toISOString()) })
+    try {
+      const photo = join(dir, 'photo.jpg')
+      await sharp({ create: { width: 600, height: 600, channels: 3, background: '#e8d5c4' } }).jpeg().toFile(photo)
+      for (const sku of ['IN-EDGE', 'IN-MID', 'OUT-OLD', 'OUT-DAY', 'OUT-LATER', 'NO-PHOTO']) {
+        await core.invoke('products', 'create', { sku, name: `商品 ${sku}`, listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 100, images: sku === 'NO-PHOTO' ? [] : [photo] })
+      }
+      // Wall times in Beijing; the import reads them in the studio's zone (Asia/Shanghai by default).
+      const at = (offsetDays: number, hhmm: string) => `${addDays(day, offsetDays)} ${hhmm}`
+      const rows = [
+        ['A1', at(-30, '00:30'), 'IN-EDGE', 2], // the first minutes of the window: still the previous day in UTC
+        ['A2', at(-12, '10:00'), 'IN-MID', 1],
+        ['A3', at(-31, '23:50'), 'OUT-OLD', 9], // just before the window opens
+        ['A4', at(0, '00:10'), 'OUT-DAY', 9], // on the pack day itself (16:10 the day before in UTC)
+        ['A5', at(3, '09:00'), 'OUT-LATER', 9], // after the pack day
+        ['A6', at(-5, '10:00'), 'NO-PHOTO', 20], // the best seller, but there is no photo to put on a poster
+      ]
+      const csv = ['订单号,下单时间,状态,客户,手机,商品编码,商品名称,数量,单价,退款金额,邀请码', ...rows.map(([no, when, sku, n]) => `${no},${when},已付款,王芳,13800138000,${sku},商品 ${sku},${n},59.00,,`)].join('\n')
+      writeFileSync(join(dir, 'orders.csv'), csv)
+      expect(await core.invoke('imports', 'run', { entity: 'orders', path: join(dir, 'orders.csv') })).toMatchObject({ committed: true, inserted: 6 })
+      expect(bestSellers(core.context.db, day).map((p) => p.sku)).toEqual(['IN-EDGE', 'IN-MID'])
+    } finally {
+      await core.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
@@ -76,7 +116,7 @@ describe('generating packs', () => {
     const out = join(dir, 'out')
     const job = await core.invoke('packs', 'generate', { date: '2026-11-21', members: members.map((m) => m.inviteCode), templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out, zip: true })
     expect(job).toMatchObject({ status: 'done', members: 2, done: job.total, resumed: false })
-    const folder = join(out, members[0].inviteCode)
+    const folder = join(out, folderOf(members[0]))
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as {
       poster: { inviteUrl: string }
       files: { file: string; kind: string; sha256: string }[]
@@ -96,20 +136,24 @@ describe('generating packs', () => {
     expect(privateTones.length).toBeGreaterThan(0)
     for (const tone of privateTones) expect(tone === null || tones.includes(tone)).toBe(true)
     expect(readFileSync(join(folder, '文案.txt'), 'utf8')).toContain('▍私聊')
-    expect(existsSync(join(out, `${members[0].inviteCode}.zip`))).toBe(true)
+    expect(existsSync(join(out, `${folderOf(members[0])}.zip`))).toBe(true)
     expect(readdirSync(folder).some((f) => f.includes('.tmp-'))).toBe(false)
-    // Making the day again (a fresh job) replaces the files in place: no second copies.
+    // Making the day again is refused unless asked to replace (nothing changes), then replaces the files in place: no second copies.
     const before = readdirSync(folder).sort()
-    const again = await core.invoke('packs', 'generate', { date: '2026-11-21', members: members.map((m) => m.inviteCode), templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out, zip: true })
+    const request = { date: '2026-11-21', members: members.map((m) => m.inviteCode), templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out, zip: true }
+    await expect(core.invoke('packs', 'generate', request)).rejects.toMatchObject({ code: 'packs_exist', details: { field: 'out', value: out, jobs: [{ id: job.id, date: '2026-11-21' }] } })
+    expect(readdirSync(folder).sort()).toEqual(before)
+    const again = await core.invoke('packs', 'generate', { ...request, replace: true })
     expect(again.id).not.toBe(job.id)
     expect(readdirSync(folder).sort()).toEqual(before)
+    expect((await core.invoke('packs', 'jobs', {})).find((j) => j.id === job.id)).toMatchObject({ status: 'replaced', replacedBy: again.id })
   })
 
   it('shows a pack as its member will see it: the images in posting order, the copy per channel, the schedule', async () => {
     const member = (await core.invoke('members', 'all', {})).find((m) => m.status === 'active')!
     const job = await core.invoke('packs', 'generate', { date: '2026-11-22', members: [member.id], templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out: join(dir, 'preview') })
-    expect(await core.invoke('packs', 'owners', { jobId: job.id })).toEqual([expect.objectContaining({ kind: 'member', folder: member.inviteCode, done: job.total, total: job.total })])
-    const preview = await core.invoke('packs', 'preview', { jobId: job.id, folder: member.inviteCode })
+    expect(await core.invoke('packs', 'owners', { jobId: job.id })).toEqual([expect.objectContaining({ kind: 'member', folder: folderOf(member), done: job.total, total: job.total })])
+    const preview = await core.invoke('packs', 'preview', { jobId: job.id, folder: folderOf(member) })
     expect(preview.images.map((i) => `${i.kind}:${i.productSku}`)).toEqual(['poster:MZ-1001', 'comparison:MZ-1001', 'poster:SP-1001', 'comparison:SP-1001', 'collage:SP-1001'])
     expect(preview.images.every((i) => i.thumb.startsWith('data:image/jpeg;base64,'))).toBe(true)
     expect(new Set(preview.copy.filter((c) => c.productSku === 'MZ-1001').map((c) => c.channel))).toEqual(new Set(['moments', 'group', 'private']))
@@ -123,7 +167,7 @@ describe('generating packs', () => {
     const member = (await core.invoke('members', 'all', {})).find((m) => m.status === 'active')!
     const out = join(dir, 'link')
     await core.invoke('packs', 'generate', { date: '2026-11-22', members: [member.id], templates: ['clean-white'], products: ['MZ-1001'], out })
-    const manifest = JSON.parse(readFileSync(join(out, member.inviteCode, 'manifest.json'), 'utf8')) as { poster: { inviteUrl: string } }
+    const manifest = JSON.parse(readFileSync(join(out, folderOf(member), 'manifest.json'), 'utf8')) as { poster: { inviteUrl: string } }
     expect(manifest.poster.inviteUrl).toBe(`https://m.guoyuan-shop.cn/invite/${member.inviteCode}?ref=${member.inviteCode}&s=20261122`)
     await core.invoke('settings', 'update', { inviteBaseUrl: 'https://shop.example.cn/i/' })
   })
@@ -137,7 +181,7 @@ describe('generating packs', () => {
     expect(qr).toMatchObject({ payload: 'https://weixin.qq.com/g/AbCdEf123456', expiresAt: '2026-11-21T08:00:00.000Z', lapsed: false })
     expect(await core.invoke('packs', 'alerts', {})).toEqual([expect.objectContaining({ code: 'group_qr_lapsing', groupId: group.id })])
     await expect(core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), madeAt: '2026-11-10T08:00:00Z' })).rejects.toMatchObject({ code: 'qr_lapsed' })
-    await expect(core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: readFileSync(join(dir, 'preview', owner.inviteCode, '文案.txt')).toString('base64') })).rejects.toMatchObject({
+    await expect(core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: readFileSync(join(dir, 'preview', folderOf(owner), '文案.txt')).toString('base64') })).rejects.toMatchObject({
       code: 'not_an_image',
     })
 
@@ -160,12 +204,18 @@ describe('generating packs', () => {
     // The next day's plan would bring the month to 8 of 6: said before anything is made, and in the checklist.
     const next = { ...request, date: '2026-11-22' }
     expect((await core.invoke('packs', 'check', next)).find((f) => f.code === 'mass_send_allowance')).toMatchObject({ severity: 'warning', text: '8/6' })
-    await core.invoke('packs', 'generate', next)
+    // Into the same folder: the 22nd's packs replace the 21st's whole once asked to.
+    await expect(core.invoke('packs', 'generate', next)).rejects.toMatchObject({ code: 'packs_exist' })
+    expect(readFileSync(join(folder, '发布清单.md'), 'utf8')).toContain('剩余 2 次')
+    await core.invoke('packs', 'generate', { ...next, replace: true })
     expect(readFileSync(join(folder, '发布清单.md'), 'utf8')).toContain('超出 2 次')
-    // On the 22nd the code has lapsed: that pack goes without it and says so.
+    // On the 22nd the code has lapsed: that pack goes without it and says so; the 21st's code went with its run.
     expect((await core.invoke('packs', 'check', next)).map((f) => f.code)).toContain('group_qr_lapsing')
-    expect(existsSync(join(folder, '群二维码.png'))).toBe(true) // the 21st's file stays; the 22nd's manifest does not list it
     expect((JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { groupQr: unknown }).groupQr).toBeNull()
+    expect(existsSync(join(folder, '群二维码.png'))).toBe(false)
+    // The folder holds exactly what its manifest lists.
+    const listed = (JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { files: { file: string }[] }).files.map((f) => f.file)
+    expect(readdirSync(folder).sort()).toEqual([...listed, 'manifest.json'].sort())
   })
 
   it('leaves out a group code that stops working before the day’s first post in the studio’s time, and keeps one that lasts into the morning', async () => {
@@ -188,7 +238,7 @@ describe('generating packs', () => {
     await core.invoke('groupQr', 'upload', { groupId: group.id, dataBase64: png.toString('base64'), madeAt: '2026-11-16T23:30:00Z' })
     const late = (await core.invoke('packs', 'check', request)).find((f) => f.where === `group:${group.name}`)
     expect(late?.why).toContain('将于 2026-11-24 07:30 过期')
-    await core.invoke('packs', 'generate', request)
+    await core.invoke('packs', 'generate', { ...request, replace: true })
     expect(manifestQr()).toEqual({ file: '群二维码.png', expiresAt: '2026-11-23T23:30:00.000Z' })
   })
 
@@ -217,6 +267,27 @@ describe('generating packs', () => {
     expect(listed).toMatchObject({ status: 'done', resumed: true, durationMs: resumed.durationMs })
   })
 
+  it('resumes an interrupted run by its id alone, with what it was asked for kept by the core', async () => {
+    const members = (await core.invoke('members', 'all', {})).filter((m) => m.status === 'active').slice(0, 3)
+    const out = join(dir, 'by-id')
+    const done = await core.invoke('packs', 'generate', { date: '2026-11-25', members: members.map((m) => m.id), templates: ['clean-white'], products: ['MZ-1001'], out })
+    // As a crash leaves it: the job still says running, half its items not done, their files gone.
+    const db = core.context.db
+    db.prepare(`UPDATE jobs SET status = 'running' WHERE id = ?`).run(done.id)
+    const undone = db.prepare(`SELECT file FROM job_items WHERE job_id = ? AND seq >= ?`).pluck().all(done.id, Math.floor(done.total / 2)) as string[]
+    db.prepare(`UPDATE job_items SET done_at = NULL, sha256 = NULL WHERE job_id = ? AND seq >= ?`).run(done.id, Math.floor(done.total / 2))
+    for (const f of undone) rmSync(join(out, f), { force: true })
+    expect((await core.invoke('packs', 'jobs', {})).find((j) => j.id === done.id)).toMatchObject({ status: 'interrupted', done: Math.floor(done.total / 2) })
+
+    const resumed = await core.invoke('packs', 'resume', { jobId: done.id })
+    expect(resumed).toMatchObject({ id: done.id, status: 'running', resumed: true })
+    await expect.poll(async () => (await core.invoke('packs', 'jobs', {})).find((j) => j.id === done.id)?.status, { timeout: 60_000 }).toBe('done')
+    for (const f of undone) expect(existsSync(join(out, f)), f).toBe(true)
+    // A finished job has nothing to resume.
+    await expect(core.invoke('packs', 'resume', { jobId: done.id })).rejects.toMatchObject({ code: 'job_finished' })
+    await expect(core.invoke('packs', 'resume', { jobId: '01900000-0000-7000-8000-000000000000' })).rejects.toMatchObject({ code: 'not_found' })
+  })
+
   it('makes one slideshow video per product, shared by every pack and carried in each member’s zip', async () => {
     const members = (await core.invoke('members', 'all', {})).filter((m) => m.status === 'active').slice(0, 2)
     const out = join(dir, 'video')
@@ -225,11 +296,11 @@ describe('generating packs', () => {
     const video = join(out, SHARED_FOLDER, 'MZ-1001.mp4')
     const layout = readMp4Layout(video)
     expect(layout.faststart).toBe(true)
-    const manifest = JSON.parse(readFileSync(join(out, members[0].inviteCode, 'manifest.json'), 'utf8')) as { files: { file: string; kind: string; sha256: string }[] }
+    const manifest = JSON.parse(readFileSync(join(out, folderOf(members[0]), 'manifest.json'), 'utf8')) as { files: { file: string; kind: string; sha256: string }[] }
     const listed = manifest.files.find((f) => f.kind === 'video')!
     expect(listed.file).toBe(`../${SHARED_FOLDER}/MZ-1001.mp4`)
     expect(createHash('sha256').update(readFileSync(video)).digest('hex')).toBe(listed.sha256)
-    const zip = readFileSync(join(out, `${members[1].inviteCode}.zip`))
+    const zip = readFileSync(join(out, `${folderOf(members[1])}.zip`))
     expect(zip.includes(Buffer.from(`${SHARED_FOLDER}/MZ-1001.mp4`))).toBe(true)
     expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([])
   }, 120_000)

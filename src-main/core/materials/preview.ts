@@ -8,27 +8,28 @@ import { join } from 'node:path'
 import type { PackOwner, PackPreview } from '../../../src-shared/contracts/materials'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
-import { allowanceOf, getJob, groupQrState, jobPlan, packCopy, packSchedule } from './packs'
+import { jobRow } from '../jobs/durable'
+import { allowanceOf, groupQrState, packCopy, packSchedule, storedPlan } from './packs'
 import { thumbnail } from './sources'
 
 interface ItemRow {
   kind: string
-  member_id: string | null
+  owner_id: string | null
   spec: string
   file: string
   bytes: number | null
   done_at: string | null
 }
 
-export function packOwners(db: Db, jobId: string): PackOwner[] {
-  const job = getJob(db, jobId)
-  const { owners } = jobPlan(db, job)
+export function packOwners(db: Db, dataDir: string, jobId: string): PackOwner[] {
+  const job = jobRow(db, jobId, 'packs')
+  const { owners } = storedPlan(db, dataDir, job)
   const counts = new Map(
-    (db.prepare('SELECT member_id, COUNT(*) AS total, COUNT(done_at) AS done FROM material_job_items WHERE job_id = ? AND member_id IS NOT NULL GROUP BY member_id').all(jobId) as {
-      member_id: string
+    (db.prepare('SELECT owner_id, COUNT(*) AS total, COUNT(done_at) AS done FROM job_items WHERE job_id = ? AND owner_id IS NOT NULL GROUP BY owner_id').all(jobId) as {
+      owner_id: string
       total: number
       done: number
-    }[]).map((r) => [r.member_id, r]),
+    }[]).map((r) => [r.owner_id, r]),
   )
   return owners.map((o) => ({
     kind: o.kind,
@@ -44,14 +45,14 @@ export function packOwners(db: Db, jobId: string): PackOwner[] {
 const IMAGE_KINDS = ['poster', 'comparison', 'collage', 'groupQr'] as const
 type ImageKind = (typeof IMAGE_KINDS)[number]
 
-export async function packPreview(db: Db, jobId: string, folder: string, now: Date): Promise<PackPreview> {
-  const job = getJob(db, jobId)
-  const { request, owners, products } = jobPlan(db, job)
+export async function packPreview(db: Db, dataDir: string, jobId: string, folder: string, now: Date): Promise<PackPreview> {
+  const job = jobRow(db, jobId, 'packs')
+  const { request, owners, products } = storedPlan(db, dataDir, job)
   const owner = owners.find((o) => o.folder === folder)
   if (!owner) throw new OrchardError('not_found', `这个任务里没有这份素材包 / this job has no pack named ${folder}`, { field: 'folder', value: folder })
   const bySku = new Map(products.map((p) => [p.id, p]))
   const items = db
-    .prepare(`SELECT kind, member_id, spec, file, bytes, done_at FROM material_job_items WHERE job_id = ? AND (member_id = ? OR kind = 'video') ORDER BY seq`)
+    .prepare(`SELECT kind, owner_id, spec, file, bytes, done_at FROM job_items WHERE job_id = ? AND (owner_id = ? OR kind = 'video') ORDER BY seq`)
     .all(jobId, owner.id) as ItemRow[]
   const done = items.filter((i) => i.done_at && existsSync(join(job.out_dir, i.file)))
   const images = await Promise.all(
@@ -73,7 +74,7 @@ export async function packPreview(db: Db, jobId: string, folder: string, now: Da
     .map((i) => ({ file: i.file, productSku: bySku.get((JSON.parse(i.spec) as { product: string }).product)?.sku ?? '', bytes: i.bytes ?? 0 }))
   const schedule = packSchedule(owner, request.date, products)
   const qr = groupQrState(db, owner, request.date)
-  const counts = items.filter((i) => i.member_id === owner.id)
+  const counts = items.filter((i) => i.owner_id === owner.id)
   return {
     jobId,
     date: request.date,

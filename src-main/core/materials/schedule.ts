@@ -1,5 +1,6 @@
 import { createEvents, type EventAttributes } from 'ics'
 import { OrchardError } from '../../../src-shared/errors'
+import { addDays, instantOf } from '../../../src-shared/time'
 
 /** The three daily peaks of the feed (editable in settings) and the evening-before preview. */
 export const DEFAULT_PEAKS = [
@@ -19,7 +20,7 @@ export interface ScheduleItem {
   what: string
 }
 
-const previousDay = (date: string) => new Date(Date.parse(`${date}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+const previousDay = (date: string) => addDays(date, -1)
 
 /** The day's plan for one member: yesterday evening's preview, then one product post per peak, in turn. */
 export function planDay(date: string, products: { name: string }[], peaks = DEFAULT_PEAKS): ScheduleItem[] {
@@ -40,7 +41,8 @@ export function planDay(date: string, products: { name: string }[], peaks = DEFA
       day: date,
       from: peak.from,
       to: peak.to,
-      title: `${peak.label} ${peak.from}–${peak.to}`,
+      // The time is the slot's own (from, to): the title names the peak only, so no list says it twice.
+      title: peak.label,
       what: share.length ? `发九宫格海报和文案：${share.map((p) => p.name).join('、')}；群里发团购文案` : '群里互动、回复咨询、晒单',
     })
   })
@@ -55,23 +57,23 @@ export function checklist(member: string, date: string, items: ScheduleItem[]): 
   return lines.join('\n') + '\n'
 }
 
-/** The same plan as an .ics calendar (the studio's zone, as floating local times). */
-export function calendar(member: string, items: ScheduleItem[]): string {
-  const at = (day: string, hm: string): [number, number, number, number, number] => {
-    const [y, m, d] = day.split('-').map(Number)
-    const [h, min] = hm.split(':').map(Number)
-    return [y, m, d, h, min]
-  }
+/**
+ * The same plan as an .ics calendar. The times are the studio's wall clock (its time zone),
+ * written as UTC instants: a phone or laptop set to any zone shows them at the right moment,
+ * and no machine's own zone can shift them while the file is made.
+ */
+export function calendar(member: string, items: ScheduleItem[], zone: string): string {
+  const at = (day: string, hm: string): number => instantOf(zone, day, hm)
   const events: EventAttributes[] = items.map((it) => ({
     uid: `${it.day}-${it.key}-${member}@orchard`,
     title: it.title,
     description: it.what,
     start: at(it.day, it.from),
-    startInputType: 'local',
-    startOutputType: 'local',
+    startInputType: 'utc',
+    startOutputType: 'utc',
     end: at(it.day, it.to),
-    endInputType: 'local',
-    endOutputType: 'local',
+    endInputType: 'utc',
+    endOutputType: 'utc',
     alarms: [{ action: 'display', description: it.title, trigger: { minutes: 10, before: true } }],
   }))
   const { error, value } = createEvents(events)

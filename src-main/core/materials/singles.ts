@@ -5,7 +5,7 @@
  */
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
-import { productPhotos } from './packs'
+import { productPhotos } from './photos'
 import { checkComparison, renderCollage, renderComparison, type PosterProduct } from './render'
 import { thumbnail } from './sources'
 

@@ -15,13 +15,11 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { dayIn, timeIn } from '../clock'
 import { newId } from '../ids'
+import { COMPARISON_MAX_AGE_DAYS, COMPARISON_MAX_SOURCES, GROUP_QR_LIFETIME_DAYS as GROUP_QR_DAYS, GROUP_QR_WARN_HOURS } from '../../../src-shared/materials/rules'
+import { addDays } from '../../../src-shared/time'
 
-/** WeChat group QR codes work for 7 days from when they were made. */
-export const GROUP_QR_DAYS = 7
-/** The console warns this long before a group's code lapses. */
-export const GROUP_QR_WARN_HOURS = 48
-/** Comparison prices older than this are not put on an image (a price seen months ago says nothing today). */
-export const COMPARISON_MAX_AGE_DAYS = 30
+/** The library's rules (a code's lifetime and warning, a comparison's window and size) are the console's too. */
+export { COMPARISON_MAX_AGE_DAYS, COMPARISON_MAX_SOURCES, GROUP_QR_LIFETIME_DAYS as GROUP_QR_DAYS, GROUP_QR_WARN_HOURS } from '../../../src-shared/materials/rules'
 
 const DAY_MS = 86_400_000
 
@@ -123,14 +121,14 @@ export function removeComparison(db: Db, id: string): { ok: true } {
 
 /** The prices a comparison image for a product shows on a day: the newest per source, seen within the last 30 days. */
 export function comparisonEntries(db: Db, productId: string, day: string): { source: string; priceFen: number; date: string; note?: string }[] {
-  const since = new Date(Date.parse(`${day}T00:00:00Z`) - COMPARISON_MAX_AGE_DAYS * DAY_MS).toISOString().slice(0, 10)
+  const since = addDays(day, -COMPARISON_MAX_AGE_DAYS)
   const rows = db
     .prepare(
       `SELECT source, price_fen, observed_on, note FROM price_comparisons c
         WHERE product_id = ? AND observed_on BETWEEN ? AND ?
           AND NOT EXISTS (SELECT 1 FROM price_comparisons n WHERE n.product_id = c.product_id AND n.source = c.source AND n.observed_on BETWEEN ? AND ?
                           AND (n.observed_on > c.observed_on OR (n.observed_on = c.observed_on AND n.created_at > c.created_at)))
-        ORDER BY price_fen DESC LIMIT 6`,
+        ORDER BY price_fen DESC LIMIT ${COMPARISON_MAX_SOURCES}`,
     )
     .all(productId, since, day, since, day) as { source: string; price_fen: number; observed_on: string; note: string }[]
   return rows.map((r) => ({ source: r.source, priceFen: r.price_fen, date: r.observed_on, ...(r.note ? { note: r.note } : {}) }))

@@ -46,8 +46,8 @@ describe('the studio’s poster templates', () => {
     const out = join(dir, 'out')
     const job = await core.invoke('packs', 'generate', { date: '2026-11-21', members: [member.id], templates: [t.id], products: ['MZ-1001'], out })
     expect(job.status).toBe('done')
-    expect(existsSync(join(out, member.inviteCode, `01-MZ-1001-${t.id}.jpg`))).toBe(true)
-    expect(readFileSync(join(out, member.inviteCode, 'manifest.json'), 'utf8')).toContain(t.id)
+    expect(existsSync(join(out, `${member.name}-${member.inviteCode}`, `01-MZ-1001-${t.id}.jpg`))).toBe(true)
+    expect(readFileSync(join(out, `${member.name}-${member.inviteCode}`, 'manifest.json'), 'utf8')).toContain(t.id)
 
     await core.invoke('posterTemplates', 'archive', { id: t.id })
     expect((await core.invoke('posterTemplates', 'list', {})).some((x) => x.id === t.id)).toBe(false)

@@ -12,7 +12,7 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { readSettings } from '../settings/settings'
-import { productPhotos } from './packs'
+import { productPhotos } from './photos'
 import { defaultTemplates, renderTemplatePreview, validateTemplate, type PosterProduct } from './render'
 
 export interface TemplateSummary {
@@ -94,9 +94,11 @@ export function archiveTemplate(ctx: CoreContext, id: string): { ok: true } {
 function previewProduct(db: Db, productId: string | undefined): Partial<PosterProduct> {
   const cols = 'id, sku, name, brand, images, list_price_fen, sale_price_fen, stock, facts'
   type P = { id: string; sku: string; name: string; brand: string; images: string; list_price_fen: number; sale_price_fen: number; stock: number; facts: string }
-  const p = (productId
-    ? db.prepare(`SELECT ${cols} FROM products WHERE id = ?`).get(productId)
-    : db.prepare(`SELECT ${cols} FROM products p WHERE active = 1 ORDER BY (SELECT COUNT(*) FROM order_lines l WHERE l.product_id = p.id) DESC, sku LIMIT 1`).get()) as P | undefined
+  const p = (
+    productId
+      ? [db.prepare(`SELECT ${cols} FROM products WHERE id = ?`).get(productId)]
+      : db.prepare(`SELECT ${cols} FROM products p WHERE active = 1 ORDER BY (SELECT COUNT(*) FROM order_lines l WHERE l.product_id = p.id) DESC, sku LIMIT 50`).all()
+  ).find((x): x is P => !!x && (!!productId || productPhotos(x as P).length > 0)) as P | undefined
   if (!p) return {}
   const photo = productPhotos(p)[0]
   const point = p.facts.split(/[。\n｜|]/)[0]?.trim() ?? ''

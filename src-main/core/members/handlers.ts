@@ -6,6 +6,7 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { normalizePhone } from '../customers/phone'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
+import { maskMemberPhone, maskPhone, unmask } from '../permissions'
 
 type Input = z.output<typeof MemberInput>
 type Patch = z.output<typeof MemberPatch>
@@ -232,17 +233,20 @@ function changed(ctx: CoreContext): void {
   ctx.emit('data.changed', { entities: ['members'] })
 }
 
+// Members' phones are contact details like customers': masked for roles that do not need them.
 export const membersHandlers: ServiceHandlers<'members'> = {
-  all: (_input, ctx) => listMembers(ctx.db, ctx.clock.now()),
-  get: ({ id }, ctx) => getMember(ctx.db, id, ctx.clock.now()),
+  all: (_input, ctx) => listMembers(ctx.db, ctx.clock.now()).map((m) => maskMemberPhone(ctx, m)),
+  get: ({ id }, ctx) => maskMemberPhone(ctx, getMember(ctx.db, id, ctx.clock.now())),
   create: (input, ctx) => {
     const member = createMember(ctx.db, input, ctx.clock.now(), ctx.timezone())
     changed(ctx)
-    return member
+    return maskMemberPhone(ctx, member)
   },
   update: ({ id, patch }, ctx) => {
-    const member = updateMember(ctx.db, id, patch, ctx.clock.now())
+    const current = getMember(ctx.db, id, ctx.clock.now())
+    const phone = patch.phone && current.phone ? unmask(ctx, [patch.phone], [current.phone], maskPhone)[0] : patch.phone
+    const member = updateMember(ctx.db, id, { ...patch, phone }, ctx.clock.now())
     changed(ctx)
-    return member
+    return maskMemberPhone(ctx, member)
   },
 }

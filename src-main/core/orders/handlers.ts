@@ -4,7 +4,7 @@ import type { Order, OrderDetail, OrderListQuery } from '../../../src-shared/sch
 import { zoneOffset } from '../clock'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { maskBuyerPhone } from '../permissions'
+import { contactsVisible, maskBuyerPhone, maskPhoneName } from '../permissions'
 
 type ListQuery = z.output<typeof OrderListQuery>
 
@@ -71,15 +71,17 @@ const SORT_COLUMNS: Record<ListQuery['sort']['field'], string> = {
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
-export function listOrders(db: Db, q: ListQuery, timezone: string): { rows: Order[]; total: number } {
+export function listOrders(db: Db, q: ListQuery, timezone: string, options: { matchPhoneNames?: boolean } = {}): { rows: Order[]; total: number } {
   const where: string[] = []
   const params: Record<string, unknown> = {}
   const term = q.search?.trim()
   if (term) {
     params.like = likePattern(term)
-    // Customer names are matched in a subquery so the count needs no join.
-    where.push(`(o.order_no LIKE @like ESCAPE '\\' OR o.buyer_name LIKE @like ESCAPE '\\'
-      OR o.customer_id IN (SELECT id FROM customers WHERE name LIKE @like ESCAPE '\\'))`)
+    // Customer names are matched in a subquery so the count needs no join. A role that sees
+    // phones masked does not find a buyer by a name that is a phone number: it would confirm whose it is.
+    const names = options.matchPhoneNames === false ? ` AND NOT name GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9]*'` : ''
+    where.push(`(o.order_no LIKE @like ESCAPE '\\' OR (o.buyer_name LIKE @like ESCAPE '\\'${names.replace('name', 'o.buyer_name')})
+      OR o.customer_id IN (SELECT id FROM customers WHERE name LIKE @like ESCAPE '\\'${names}))`)
   }
   if (q.status?.length) {
     where.push(`o.status IN (${q.status.map((s, i) => ((params[`status${i}`] = s), `@status${i}`)).join(', ')})`)
@@ -116,7 +118,7 @@ export function getOrder(db: Db, id: string): OrderDetail {
   const lines = db
     .prepare(
       `SELECT l.id, l.line_no AS lineNo, l.product_id AS productId, l.sku, l.name, p.category, l.quantity,
-              l.unit_price_fen AS unitPriceFen, l.amount_fen AS amountFen
+              l.unit_price_fen AS unitPriceFen, l.amount_fen AS amountFen, l.refunded_fen AS refundedFen
        FROM order_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = ? ORDER BY l.line_no`,
     )
     .all(id) as OrderDetail['lines']
@@ -143,7 +145,10 @@ export function assignOrders(db: Db, orderIds: string[], memberId: string, now: 
 }
 
 export const ordersHandlers: ServiceHandlers<'orders'> = {
-  list: (q, ctx) => listOrders(ctx.db, q, ctx.timezone()),
+  list: (q, ctx) => {
+    const page = listOrders(ctx.db, q, ctx.timezone(), { matchPhoneNames: contactsVisible(ctx) })
+    return { ...page, rows: page.rows.map((o) => ({ ...o, customerName: maskPhoneName(ctx, o.customerName) })) }
+  },
   get: ({ id }, ctx) => maskBuyerPhone(ctx, getOrder(ctx.db, id)),
   assign: ({ orderIds, memberId }, ctx) => {
     const result = assignOrders(ctx.db, orderIds, memberId, ctx.clock.now())

@@ -1,6 +1,10 @@
-import type { Settings } from '../../../src-shared/schemas'
+import type { z } from 'zod'
+import { Settings } from '../../../src-shared/schemas'
+import { PROTECTED_SETTINGS } from '../../../src-shared/permissions'
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../../../src-shared/time'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
+import { requirePermission } from '../permissions'
 
 export const DEFAULT_SETTINGS: Settings = {
   language: 'zh-CN',
@@ -13,11 +17,42 @@ export const DEFAULT_SETTINGS: Settings = {
   inviteBaseUrl: 'https://shop.example.cn/i/',
 }
 
+/**
+ * The studio's settings. A stored value this build cannot use (a time zone the runtime
+ * does not know, a value a restore or an older version left behind) reads as its default,
+ * so one bad setting never stops the dashboard, exports or the day's care from working.
+ */
 export function readSettings(db: Db): Settings {
   const rows = db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]
   const stored: Record<string, unknown> = {}
-  for (const row of rows) if (!row.key.startsWith('_')) stored[row.key] = JSON.parse(row.value)
+  const fields = Settings.shape as Record<string, z.ZodType>
+  for (const row of rows) {
+    if (row.key.startsWith('_') || !Object.hasOwn(fields, row.key)) continue
+    let value: unknown
+    try {
+      value = JSON.parse(row.value)
+    } catch {
+      continue
+    }
+    const checked = fields[row.key].safeParse(value)
+    if (checked.success) stored[row.key] = checked.data
+  }
   return { ...DEFAULT_SETTINGS, ...stored } as Settings
+}
+
+/**
+ * The studio's time zone as every date is read in, cheaply (it is asked for on every
+ * date formatted). A zone this runtime does not know, or a database too old or damaged to
+ * hold settings, reads as Beijing time rather than failing what shows a date.
+ */
+export function studioTimeZone(db: Db): string {
+  try {
+    const row = db.prepare("SELECT value FROM settings WHERE key = 'timezone'").get() as { value: string } | undefined
+    const zone = row ? (JSON.parse(row.value) as unknown) : DEFAULT_TIME_ZONE
+    return typeof zone === 'string' && isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE
+  } catch {
+    return DEFAULT_TIME_ZONE
+  }
 }
 
 export function writeSettings(db: Db, patch: Partial<Settings>): Settings {
@@ -39,5 +74,17 @@ export function writeInternal(db: Db, key: string, value: unknown): void {
 
 export const settingsHandlers: ServiceHandlers<'settings'> = {
   get: (_input, ctx) => readSettings(ctx.db),
-  update: (patch, ctx) => writeSettings(ctx.db, patch),
+  update: (patch, ctx) => {
+    // Anyone may rename the studio or pick a theme; what decides where updates come from and
+    // whether backups run needs its own permission — but only when the value actually changes,
+    // so a form that sends every field back does not trip over the ones it left alone.
+    const current = readSettings(ctx.db)
+    for (const [field, permission] of Object.entries(PROTECTED_SETTINGS)) {
+      const value = patch[field as keyof typeof PROTECTED_SETTINGS]
+      if (value !== undefined && value !== current[field as keyof typeof PROTECTED_SETTINGS]) {
+        requirePermission(ctx, permission, 'settings.update', { field, value })
+      }
+    }
+    return writeSettings(ctx.db, patch)
+  },
 }

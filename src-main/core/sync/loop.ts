@@ -96,6 +96,10 @@ export class SyncLoop {
   async syncNow(): Promise<SyncRound> {
     while (this.current) await this.current.catch(() => undefined)
     if (this.stopped) throw new SyncFailure('sync_unreachable', '同步已停止 / sync stopped', false)
+    // Nothing to try without a server: refused before a round would record an attempt and its failure.
+    if (!isEnrolled(readSyncState(this.ctx.db))) {
+      throw new SyncFailure('sync_not_enrolled', '此工作站尚未连接团队服务器 / this workstation is not enrolled with a team server', false)
+    }
     return this.round()
   }
 

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs'
 import type { ServiceHandlers } from '../context'
 import { schemaVersion } from '../db/connection'
-import { readInternal } from '../settings/settings'
+import { dayIn } from '../clock'
+import { readInternal, studioTimeZone } from '../settings/settings'
 
 export const systemHandlers: ServiceHandlers<'system'> = {
   info: (_input, ctx) => ({
@@ -13,4 +14,9 @@ export const systemHandlers: ServiceHandlers<'system'> = {
     host: ctx.host,
     demo: readInternal<boolean>(ctx.db, 'demo') ?? false,
   }),
+  clock: (_input, ctx) => {
+    const now = ctx.clock.now()
+    const timezone = studioTimeZone(ctx.db)
+    return { now: now.toISOString(), timezone, today: dayIn(timezone, now) }
+  },
 }

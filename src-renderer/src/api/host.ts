@@ -3,6 +3,7 @@ import type { ImportEntity } from '@shared/vocabulary'
 import type { OrchardHostBridge } from '@shared/transport'
 import { HTTP_DOWNLOAD, HTTP_UPLOAD } from '@shared/transport'
 import { api, browserToken, hostKind, OrchardClientError } from './client'
+import { studioToday } from '@/format/time'
 
 declare global {
   interface Window {
@@ -36,7 +37,7 @@ export const host = {
     if (window.orchardHost) {
       const path = await window.orchardHost.pickSavePath({
         title: '导出 / Export',
-        defaultName: `${entity}${filter ? '-filtered' : ''}-${new Date().toISOString().slice(0, 10)}.${format}`,
+        defaultName: `${entity}${filter ? '-filtered' : ''}-${studioToday()}.${format}`,
         filters: [{ name: format.toUpperCase(), extensions: [format] }],
       })
       if (!path) return null

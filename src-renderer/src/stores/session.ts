@@ -1,38 +1,17 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { Profile, SessionInfo } from '@shared/contracts/lifecycle'
+import { holds, mayCall, PROTECTED_SETTINGS, type Permission } from '@shared/permissions'
 import type { Role } from '@shared/roles'
+import type { Settings } from '@shared/schemas'
 import { api, errorMessage, onEvent } from '@/api/client'
 
-/**
- * What a role may do, by the names the core checks (src-main/core/permissions.ts). The
- * console only hides what the core would refuse anyway; the core has the last word.
- */
-export type Permission =
-  | 'care.work'
-  | 'care.plan'
-  | 'care.read'
-  | 'plans.edit'
-  | 'triggers.edit'
-  | 'events.log'
-  | 'temperature.log'
-  | 'rules.read'
-  | 'rules.edit'
-  | 'rules.evaluate'
-  | 'actions.read'
-  | 'actions.decide'
-  | 'appeals.file'
-  | 'appeals.decide'
-  | 'audit.read'
-  | 'audit.export'
-  | 'kits.edit'
-  | 'kits.generate'
-  | 'profiles.manage'
+export type { Permission }
 
 /**
  * The profile at the keyboard (运营 / 培训师 / 管理者) and the workstation's profiles.
- * Other screens read `role`, `can()` and `seesContacts`; switching goes through the
- * header's profile switch, which asks for the PIN.
+ * Other screens read `role`, `can()`, `may()` and `seesContacts`; switching goes through
+ * the header's profile switch, which asks for the PIN.
  */
 export const useSessionStore = defineStore('session', () => {
   const info = ref<SessionInfo | null>(null)
@@ -47,8 +26,20 @@ export const useSessionStore = defineStore('session', () => {
   const seesContacts = computed(() => info.value?.seesContacts ?? false)
   const current = computed(() => profiles.value.find((p) => p.id === profileId.value) ?? null)
 
+  // The same permission table the core checks (src-shared/permissions.ts): the console only
+  // hides what the core would refuse anyway, and the core has the last word.
   function can(permission: Permission): boolean {
     return info.value?.permissions.includes(permission) ?? false
+  }
+  /** Whether the profile at the keyboard may call "service.method" at all. */
+  function may(method: string): boolean {
+    return info.value ? mayCall(info.value.role, method) : false
+  }
+  /** Whether it may change this setting (where updates come from and backups are the manager's). */
+  function mayChange(field: keyof Settings): boolean {
+    if (!info.value) return false
+    const needs = (PROTECTED_SETTINGS as Partial<Record<keyof Settings, Permission>>)[field]
+    return needs ? holds(info.value.role, needs) : may('settings.update')
   }
 
   async function load() {
@@ -96,5 +87,5 @@ export const useSessionStore = defineStore('session', () => {
     if (entities.includes('profiles') || entities.includes('dashboard')) void load().catch(() => undefined)
   })
 
-  return { info, profiles, error, switchRequest, role, profileId, name, seesContacts, current, can, load, loadProfiles, switchTo, signOut, requestSwitch }
+  return { info, profiles, error, switchRequest, role, profileId, name, seesContacts, current, can, may, mayChange, load, loadProfiles, switchTo, signOut, requestSwitch }
 })

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, watchEffect } from 'vue'
 import type { Settings } from '@shared/schemas'
 import { api } from '@/api/client'
-import { studioTimeZone } from '@/components/money'
+import { setStudioClock } from '@/format/time'
 import { i18n, type Locale } from '@/i18n'
 
 type Look = Pick<Settings, 'language' | 'theme'>
@@ -48,7 +48,7 @@ export const useSettingsStore = defineStore('settings', () => {
   function apply(next: Settings) {
     settings.value = next
     look.value = { language: next.language, theme: next.theme }
-    studioTimeZone.value = next.timezone || 'Asia/Shanghai'
+    setStudioClock(next.timezone)
     try {
       localStorage.setItem(LOOK_KEY, JSON.stringify(look.value))
     } catch {
@@ -57,7 +57,9 @@ export const useSettingsStore = defineStore('settings', () => {
   }
 
   async function load() {
-    apply(await api.settings.get())
+    const [next, clock] = await Promise.all([api.settings.get(), api.system.clock()])
+    apply(next)
+    setStudioClock(clock.timezone, clock.now)
   }
 
   async function update(patch: Partial<Settings>) {

@@ -1,6 +1,6 @@
 import { expect, type Page } from '@playwright/test'
 
-export type Screen = 'dashboard' | 'customers' | 'groups' | 'products' | 'members' | 'orders' | 'import' | 'settings'
+export type Screen = 'dashboard' | 'customers' | 'groups' | 'products' | 'members' | 'orders' | 'import' | 'temperature' | 'ledger' | 'schemes' | 'settings'
 
 /** The frame around every screen: the sidebar, the language and theme switches. */
 export class ConsolePage {

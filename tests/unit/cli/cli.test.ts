@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import Papa from 'papaparse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCore } from '../../../src-main/core/api'
+import { createBackup } from '../../../src-main/core/backups/handlers'
 import { ORCHARD_BIN, runOrchard } from './run'
 
 let dir: string
@@ -23,6 +27,28 @@ describe('orchard', () => {
     expect(info.code).toBe(0)
     expect(JSON.parse(info.out)).toMatchObject({ demo: true, counts: { customers: 2000, groups: 30, products: 120, members: 200, orders: 10000 } })
     expect(orchard(['info']).out).toContain('客户 2000')
+  })
+
+  it('runs on the time ORCHARD_NOW gives, in the studio’s zone whatever the machine’s, and refuses a malformed one', () => {
+    const studioDir = join(dir, 'rehearsal')
+    // 00:30 on the 1st in Beijing is still the last day of the month before in UTC and in Los Angeles.
+    const now = { ORCHARD_NOW: '2031-03-01T00:30:00+08:00', TZ: 'America/Los_Angeles' }
+    const info = orchard(['info', '--json'], now, studioDir)
+    expect(info.code, info.err).toBe(0)
+    expect(JSON.parse(info.out)).toMatchObject({ today: '2031-03-01', timezone: 'Asia/Shanghai' })
+    expect(Date.parse(JSON.parse(info.out).now)).toBeGreaterThanOrEqual(Date.parse('2031-02-28T16:30:00Z'))
+    // A backup taken then is named by the studio's clock.
+    const backup = orchard(['backup', '--json'], now, studioDir)
+    expect(JSON.parse(backup.out).fileName).toMatch(/^orchard-manual-20310301-0030\d\d\+0800\.db$/)
+
+    for (const bad of ['tomorrow', '2031-03-01', '2031-03-01T00:30:00', '2031-02-30T08:00:00Z']) {
+      const r = orchard(['info', '--json'], { ORCHARD_NOW: bad }, join(dir, 'never-made'))
+      expect(r.code, bad).toBe(2)
+      expect(JSON.parse(r.out).error).toMatchObject({ code: 'invalid_clock', details: { field: 'ORCHARD_NOW', value: bad } })
+    }
+    // Refused before anything was opened or made.
+    expect(existsSync(join(dir, 'never-made'))).toBe(false)
+    expect(orchard(['info'], { ORCHARD_NOW: 'tomorrow' }, join(dir, 'never-made')).err).toContain('ORCHARD_NOW')
   })
 
   it('exits 1 and prints located rows when an import rejects any', () => {
@@ -95,6 +121,38 @@ describe('orchard', () => {
     const after = count()
     expect(orchard(['restore', backup]).code).toBe(0)
     expect(count()).toBe(after - 1)
+  }, 240_000)
+
+  it('refuses a backup it could never open with exit status 2, leaving the studio as it was', async () => {
+    const data = join(dir, 'restore-data')
+    const backup = join(dir, 'renamed.db')
+    const core = createCore({ dataDir: data, host: 'cli', firstStart: 'empty' })
+    await core.invoke('customers', 'create', { name: '韩一', phones: ['13833334444'] })
+    await createBackup(core.context.db, core.paths, 'manual', backup, new Date())
+    await core.close()
+    const raw = new Database(backup)
+    raw.prepare("UPDATE schema_migrations SET name = '0009_something_else' WHERE version = 9").run()
+    raw.close()
+    const hash = () => createHash('sha256').update(readFileSync(join(data, 'orchard.db'))).digest('hex')
+    const before = hash()
+
+    const r = orchard(['restore', backup, '--json'], {}, data)
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.out)).toMatchObject({ error: { code: 'backup_invalid', details: { file: backup, version: 9 } } })
+    expect(hash()).toBe(before)
+    const info = orchard(['info', '--json'], {}, data)
+    expect(info.code).toBe(0)
+    expect(JSON.parse(info.out)).toMatchObject({ counts: { customers: 1 } })
+  })
+
+  it.skipIf(process.platform === 'win32')('writes what it makes owner-only, whatever the shell’s umask', () => {
+    const data = join(dir, 'modes-data')
+    const target = join(dir, 'modes-out', 'new-folder', 'customers.csv')
+    expect(runOrchard(['export', 'customers', target], data, {}).code).toBe(0)
+    expect(statSync(join(dir, 'modes-out', 'new-folder')).mode & 0o777).toBe(0o700)
+    expect(statSync(target).mode & 0o777).toBe(0o600)
+    for (const folder of [data, join(data, 'backups'), join(data, 'exports'), join(data, 'staging')]) expect(statSync(folder).mode & 0o777, folder).toBe(0o700)
+    expect(statSync(join(data, 'orchard.db')).mode & 0o777).toBe(0o600)
   })
 
   it('explains bad usage and unreadable files with exit status 2', () => {

@@ -11,16 +11,20 @@ import { ORCHARD_BIN, runOrchard } from './run'
 
 let dir: string
 let members: string[]
+/** Each member's pack folder, named for the person: 王芳-9UBKDQ. */
+let folders: string[]
 let products: string[]
+/** The studio's today, as its own clock and time zone say: the demo's prices and orders lie before it. */
+let today: string
 const dataDir = () => join(dir, 'data')
 const orchard = (...args: string[]) => runOrchard(args, dataDir())
-const ARGS = () => ['packs', 'generate', '--date', '2026-11-24', '--members', members.join(','), '--templates', 'clean-white,red-promo', '--products', products.join(','), '--out', join(dir, 'out'), '--json']
+const ARGS = () => ['packs', 'generate', '--date', today, '--members', members.join(','), '--templates', 'clean-white,red-promo', '--products', products.join(','), '--out', join(dir, 'out'), '--json']
 
 /** Items the database says are done, and the files on disk. */
 function state() {
   const db = new Database(join(dataDir(), 'orchard.db'), { readonly: true })
   try {
-    return db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT job_id) AS jobs FROM material_job_items WHERE done_at IS NOT NULL').get() as { n: number; jobs: number }
+    return db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT job_id) AS jobs FROM job_items WHERE done_at IS NOT NULL').get() as { n: number; jobs: number }
   } finally {
     db.close()
   }
@@ -29,8 +33,11 @@ function state() {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'orchard-cli-packs-'))
   expect(orchard('demo', 'seed', '--json').code).toBe(0)
+  today = (JSON.parse(orchard('info', '--json').out) as { today: string }).today
   const db = new Database(join(dataDir(), 'orchard.db'), { readonly: true })
-  members = db.prepare(`SELECT invite_code FROM members WHERE status = 'active' ORDER BY join_date LIMIT 3`).pluck().all() as string[]
+  const active = db.prepare(`SELECT name, invite_code FROM members WHERE status = 'active' ORDER BY join_date LIMIT 3`).all() as { name: string; invite_code: string }[]
+  members = active.map((m) => m.invite_code)
+  folders = active.map((m) => `${m.name}-${m.invite_code}`)
   // A best seller with buyer photos (a collage) and two more with competitor prices (comparisons).
   const withPhotos = db.prepare('SELECT p.sku FROM products p WHERE p.id IN (SELECT product_id FROM buyer_photos) ORDER BY p.sku LIMIT 1').pluck().get() as string
   const withPrices = db.prepare('SELECT p.sku FROM products p WHERE p.id IN (SELECT product_id FROM price_comparisons) AND p.sku <> ? ORDER BY p.sku LIMIT 2').pluck().all(withPhotos) as string[]
@@ -63,13 +70,13 @@ describe('orchard packs generate', () => {
     }
     // Every planned file is on disk, whole, under its own name; nothing else is there.
     const db = new Database(join(dataDir(), 'orchard.db'), { readonly: true })
-    const planned = db.prepare('SELECT file, kind FROM material_job_items ORDER BY seq').all() as { file: string; kind: string }[]
+    const planned = db.prepare('SELECT file, kind FROM job_items ORDER BY seq').all() as { file: string; kind: string }[]
     db.close()
     const kinds = new Set(planned.map((p) => p.kind))
     for (const k of ['poster', 'comparison', 'collage', 'copy', 'checklist', 'calendar', 'manifest']) expect(kinds).toContain(k)
-    for (const code of members) {
-      const folder = join(dir, 'out', code)
-      const mine = planned.filter((p) => p.file.startsWith(`${code}/`)).map((p) => p.file.slice(code.length + 1))
+    for (const name of folders) {
+      const folder = join(dir, 'out', name)
+      const mine = planned.filter((p) => p.file.startsWith(`${name}/`)).map((p) => p.file.slice(name.length + 1))
       // 3 products × 2 templates at least, and copy, checklist, calendar, manifest
       expect(mine.length).toBeGreaterThanOrEqual(10)
       expect(readdirSync(folder).sort()).toEqual([...mine].sort())
@@ -81,8 +88,25 @@ describe('orchard packs generate', () => {
     expect(state()).toEqual({ n: planned.length, jobs: 1 })
   }, 120_000)
 
+  it('refuses a new run into a folder holding another run’s packs, and replaces them whole with --replace', () => {
+    const out = join(dir, 'out')
+    const before = readdirSync(join(out, folders[0])).sort()
+    // The same day with one product fewer: without --replace nothing is touched.
+    const fewer = ['packs', 'generate', '--date', today, '--members', members.join(','), '--templates', 'clean-white', '--products', products[0], '--out', out, '--json']
+    const refused = orchard(...fewer)
+    expect(refused.code).toBe(2)
+    expect(JSON.parse(refused.out).error).toMatchObject({ code: 'packs_exist', details: { field: 'out', value: out } })
+    expect(readdirSync(join(out, folders[0])).sort()).toEqual(before)
+    const replaced = orchard(...fewer, '--replace')
+    expect(replaced.code, replaced.err).toBe(0)
+    // The folder now holds exactly what the new manifest lists: no poster of the run before.
+    const manifest = JSON.parse(readFileSync(join(out, folders[0], 'manifest.json'), 'utf8')) as { files: { file: string }[] }
+    expect(readdirSync(join(out, folders[0])).sort()).toEqual([...manifest.files.map((f) => f.file), 'manifest.json'].sort())
+    expect(manifest.files.filter((f) => f.file.endsWith('.jpg')).every((f) => f.file.startsWith(`01-${products[0]}-`))).toBe(true)
+  }, 120_000)
+
   it('blocks a pack whose product is missing with a located error, and prints nothing but JSON', () => {
-    const r = orchard('packs', 'generate', '--date', '2026-11-24', '--products', 'NOPE', '--json')
+    const r = orchard('packs', 'generate', '--date', today, '--products', 'NOPE', '--json')
     expect(r.code).toBe(2)
     expect(JSON.parse(r.out).error).toMatchObject({ code: 'not_found', details: { field: 'products.0', value: 'NOPE' } })
     expect(existsSync(join(dir, 'out', 'NOPE'))).toBe(false)

@@ -121,6 +121,19 @@ describe('the desktop window', () => {
   })
 })
 
+describe('the clock', () => {
+  it('is the computer’s: ORCHARD_NOW (for the CLI, browser mode and tests) never moves a workstation’s day', async () => {
+    process.env.ORCHARD_NOW = '2031-03-01T00:30:00+08:00'
+    try {
+      await start()
+    } finally {
+      delete process.env.ORCHARD_NOW
+    }
+    const options = coreMock.createCore.mock.calls[0][0] as { clock: { now(): Date } }
+    expect(Math.abs(options.clock.now().getTime() - Date.now())).toBeLessThan(60_000)
+  })
+})
+
 describe('IPC', () => {
   it('answers the console with Result envelopes that keep error codes and details', async () => {
     await start()

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -98,6 +98,17 @@ describe('browser host', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown_method', details: { method: 'customers.explode' } } })
   })
 
+  it('routes exactly the contract’s own service.method names, nothing inherited or appended', async () => {
+    for (const name of ['__proto__.toString', 'constructor.name', 'system.constructor', 'toString.call', 'system.info.extra', 'system.', '.info', 'system', 'system.hasOwnProperty']) {
+      const res = await call(name, {})
+      expect(res.status, name).toBe(404)
+      expect(await res.json(), name).toMatchObject({ ok: false, error: { code: 'unknown_method', details: { method: name } } })
+    }
+    const info = await call('system.info', {})
+    expect(info.status).toBe(200)
+    expect(await info.json()).toMatchObject({ ok: true, value: { host: 'browser' } })
+  })
+
   it('answers malformed requests with a Result the console can show', async () => {
     const broken = await fetch(`${base()}/api/call/customers.list`, {
       method: 'POST',
@@ -136,6 +147,16 @@ describe('browser host', () => {
     expect(await empty.json()).toMatchObject({ ok: false, error: { code: 'upload_empty' } })
   })
 
+  it('keeps an upload owner-only, and removes it once its rows are imported (a refused file stays for another try)', async () => {
+    const bad = (await (await upload('坏.csv', '姓名,手机\n冯一,12345\n')).json()) as { path: string }
+    const good = (await (await upload('好.csv', '姓名,手机\n周一,13800000001\n')).json()) as { path: string }
+    if (process.platform !== 'win32') expect(statSync(good.path).mode & 0o777).toBe(0o600)
+    expect(await (await call('imports.run', { entity: 'customers', path: bad.path })).json()).toMatchObject({ ok: true, value: { committed: false } })
+    expect(existsSync(bad.path)).toBe(true)
+    expect(await (await call('imports.run', { entity: 'customers', path: good.path })).json()).toMatchObject({ ok: true, value: { committed: true, inserted: 1 } })
+    expect(existsSync(good.path)).toBe(false)
+  })
+
   it('downloads exports with their Chinese file name and refuses anything outside exports/', async () => {
     await call('customers.create', { name: '赵敏' })
     const exported = (await (await call('exports.run', { entity: 'customers', format: 'csv' })).json()) as { value: { path: string } }
@@ -158,6 +179,36 @@ describe('browser host', () => {
     expect((await download(join(core.paths.exports, 'sneaky.csv'))).status).toBe(403)
   })
 
+  it('hands an export only to the profile it was made for: not to whoever holds the token', async () => {
+    const ids: Record<string, string> = {}
+    for (const [name, role, pin] of [['陈姐', 'manager', '8888'], ['小周', 'operator', '1111'], ['林老师', 'trainer', '2222']] as const) {
+      ids[role] = ((await (await call('profiles.create', { name, role, pin })).json()) as { value: { id: string } }).value.id
+    }
+    const signIn = async (role: string, pin: string) => expect((await (await call('profiles.switch', { profileId: ids[role], pin })).json()).ok).toBe(true)
+    await call('customers.create', { name: '赵敏', phones: ['13800138000'] })
+    await signIn('operator', '1111')
+    const exported = (await (await call('exports.run', { entity: 'customers', format: 'csv' })).json()) as { value: { path: string } }
+    // Put there by hand (or before a restart): nobody can tell what is in it.
+    writeFileSync(join(core.paths.exports, 'by-hand.csv'), '姓名,手机\n赵敏,+8613800138000\n')
+
+    await signIn('trainer', '2222')
+    for (const path of [exported.value.path, join(core.paths.exports, 'by-hand.csv')]) {
+      const refused = await download(path)
+      expect(refused.status).toBe(403)
+      const body = await refused.text()
+      expect(body).not.toContain('13800138000')
+      expect(JSON.parse(body)).toMatchObject({ ok: false, error: { code: 'forbidden', details: { role: 'trainer' } } })
+    }
+    // Another profile, even one that sees contacts, is not the one it was made for.
+    await signIn('manager', '8888')
+    expect((await download(exported.value.path)).status).toBe(403)
+    expect((await download(join(core.paths.exports, 'by-hand.csv'))).status).toBe(200)
+    await signIn('operator', '1111')
+    const mine = await download(exported.value.path)
+    expect(mine.status).toBe(200)
+    expect(await mine.text()).toContain('+8613800138000')
+  })
+
   it('refuses requests addressed to another host name', async () => {
     const statusFor = (hostHeader: string) =>
       new Promise<number>((resolve) => {
@@ -167,6 +218,59 @@ describe('browser host', () => {
     expect(await statusFor(`evil.example:${host.port}`)).toBe(403)
     expect(await statusFor('127.0.0.1')).toBe(403)
     expect(await statusFor(`localhost:${host.port}`)).toBe(200)
+  })
+})
+
+describe('where requests come from', () => {
+  /** A raw request, so headers can repeat and carry any Origin. */
+  const raw = (path: string, headers: [string, string][], method = 'POST', body = '{}') =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const flat = headers.flat()
+      const req = request({ host: '127.0.0.1', port: host.port, path, method, headers: flat as unknown as Record<string, string> }, (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d: string) => (text += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+      })
+      req.on('error', reject)
+      req.end(method === 'GET' ? undefined : body)
+    })
+  const good = (): [string, string][] => [
+    ['Host', `127.0.0.1:${host.port}`],
+    ['Content-Type', 'application/json'],
+  ]
+  const auth = (): [string, string] => ['Authorization', `Bearer ${host.token}`]
+
+  it('refuses a page on another origin even with the token, and writes nothing', async () => {
+    const before = ((await (await call('customers.list', {})).json()) as { value: { total: number } }).value.total
+    for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${host.port + 1}`, `https://127.0.0.1:${host.port}`]) {
+      const r = await raw('/api/call/customers.create', [...good(), auth(), ['Origin', origin]], 'POST', JSON.stringify({ name: '跨站写入' }))
+      expect(r.status, origin).toBe(403)
+      expect(JSON.parse(r.body), origin).toMatchObject({ ok: false, error: { code: 'forbidden_origin' } })
+    }
+    const crossSite = await raw(`/api/download?path=x.csv&token=${host.token}`, [...good(), ['Sec-Fetch-Site', 'cross-site']], 'GET')
+    expect(crossSite.status).toBe(403)
+    const upload = await raw('/api/upload?name=a.csv', [...good(), auth(), ['Origin', 'http://evil.example']], 'POST', 'a,b\n')
+    expect(upload.status).toBe(403)
+    expect(((await (await call('customers.list', {})).json()) as { value: { total: number } }).value.total).toBe(before)
+    // The console's own page, and tools without an Origin, are served as before.
+    const own = await raw('/api/call/system.info', [...good(), auth(), ['Origin', `http://127.0.0.1:${host.port}`], ['Sec-Fetch-Site', 'same-origin']])
+    expect(own.status).toBe(200)
+    expect((await raw('/api/call/system.info', [...good(), auth()])).status).toBe(200)
+  })
+
+  it('refuses a repeated Host, Origin or Authorization header, whichever comes first', async () => {
+    for (const headers of [
+      [...good(), ['Host', 'evil.example'], auth()],
+      [['Host', 'evil.example'], ...good(), auth()],
+      [...good(), auth(), ['Authorization', 'Bearer nope']],
+      [...good(), auth(), ['Origin', `http://127.0.0.1:${host.port}`], ['Origin', 'http://evil.example']],
+    ] as [string, string][][]) {
+      const r = await raw('/api/call/system.info', headers)
+      expect(r.status, JSON.stringify(headers)).toBe(400)
+      expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'duplicate_header' } })
+    }
+    expect((await raw('/', [['Host', `127.0.0.1:${host.port}`], ['Host', 'evil.example']], 'GET')).status).toBe(400)
   })
 })
 

@@ -34,7 +34,7 @@ export const DEFAULT_KIT: { name: string; description: string; sections: { kind:
     {
       kind: 'products',
       title: '产品介绍',
-      html: `<p>先熟悉三款主推品，再慢慢扩展。介绍一款商品时，按这个顺序讲：</p>
+      html: `<p>先熟悉下面这几款主推品，再慢慢扩展。介绍一款商品时，按这个顺序讲：</p>
 <ol><li><strong>它解决什么问题</strong>：谁适合用，什么场景用。</li><li><strong>事实</strong>：面料、成分、产地、规格。</li><li><strong>你的真实感受</strong>：用过就说感受，没用过就说为什么选它。</li><li><strong>价格</strong>：按团队售价，不低于控价。</li></ol>
 <p>下表是团队当前在售的部分商品，具体以每日素材包为准。</p>`,
     },

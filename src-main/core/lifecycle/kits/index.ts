@@ -1,20 +1,22 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
-import { ZipArchive } from 'archiver'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import QRCode from 'qrcode'
 import type { z } from 'zod'
 import type { KitGenerateInput, KitSection, KitTemplate, KitTemplateInput } from '../../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../../src-shared/errors'
-import { dayIn } from '../../clock'
+import { dayIn, stampIn } from '../../clock'
 import type { CoreContext, ServiceHandlers } from '../../context'
 import type { Db } from '../../db/connection'
 import { newId } from '../../ids'
+import { createJob, launchJob, reopenJob, resumableJob, type PlannedItem } from '../../jobs/durable'
+import { safeFileName } from '../../jobs/names'
+import { writeZip, type ZipEntry } from '../../jobs/zip'
+import { productPhotos } from '../../materials/photos'
 import { inviteUrl } from '../../members/invite'
 import { readSettings } from '../../settings/settings'
 import { actorOf } from '../audit'
 import { richTextBlocks, richTextPlain, sanitizeRichText } from '../pdf/richText'
 import { renderScript } from '../planner'
-import { requireRole } from '../profiles'
 import { renderKitPdf, type KitMember, type KitProduct } from './kitPdf'
 
 interface TemplateRow {
@@ -88,11 +90,7 @@ interface MemberRow {
 }
 
 
-/** Folder- and file-name safe on Windows, macOS and Linux, keeping Chinese. */
-function safeName(s: string): string {
-  const printable = [...s].map((ch) => (ch.charCodeAt(0) < 0x20 ? '_' : ch)).join('')
-  return printable.replace(/[\\/:*?"<>|]/g, '_').replace(/\s+/g, ' ').trim().slice(0, 60) || 'kit'
-}
+const safeName = (s: string) => safeFileName(s, { fallback: 'kit' })
 
 function topProducts(db: Db, limit: number, since: string): (KitProduct & { id: string; sku: string; images: string; listPriceFen: number })[] {
   // Best sellers of the last 90 days first, then the newest active products.
@@ -143,19 +141,6 @@ function txt(text: string): Buffer {
   return Buffer.from(`\uFEFF${text.replace(/\r?\n/g, '\r\n')}\r\n`, 'utf8')
 }
 
-function zipTo(path: string, entries: { name: string; data: Buffer }[]): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const out = createWriteStream(path)
-    const zip = new ZipArchive({ zlib: { level: 6 } })
-    out.on('close', () => resolvePromise())
-    out.on('error', reject)
-    zip.on('error', reject)
-    zip.pipe(out)
-    for (const e of entries) zip.append(e.data, { name: e.name, date: new Date('2000-01-01T00:00:00Z') })
-    void zip.finalize()
-  })
-}
-
 interface PosterEngine {
   defaultTemplates(): { id: string; name?: string; shape?: string }[]
   preparePoster(template: unknown, product: unknown, studio: { name: string }): Promise<unknown>
@@ -168,23 +153,6 @@ async function posterEngine(): Promise<PosterEngine | null> {
   } catch {
     return null
   }
-}
-
-function photoOf(p: { sku: string; images: string }, resources: string | null): string | null {
-  try {
-    const images = JSON.parse(p.images) as string[]
-    const own = images.find((i) => isAbsolute(i) && existsSync(i))
-    if (own) return own
-  } catch {
-    /* malformed list: fall back to the shipped photo */
-  }
-  if (!resources) return null
-  // The demo catalogue ships photos for the first products of each category (MZ-1001 → MZ-1.jpg);
-  // a product without its own photo gets no poster rather than another product's picture.
-  const m = p.sku.match(/^([A-Z]+)-1(\d{3})$/)
-  if (!m) return null
-  const shipped = join(resources, 'demo', 'photos', 'products', `${m[1]}-${Number(m[2])}.jpg`)
-  return existsSync(shipped) ? shipped : null
 }
 
 export interface GenerateOptions {
@@ -224,8 +192,8 @@ export async function generateKits(ctx: CoreContext, options: GenerateOptions) {
         const templates = engine.defaultTemplates()
         // The neutral white card (1:1, for the moments 9-grid), whatever the product; else the first shipped.
         const template = templates.find((t) => t.id === 'clean-white') ?? templates.find((t) => t.id === 'moments-editorial') ?? templates[0]
-        const { resourcesDir } = (await import('../../materials/render/index')) as unknown as { resourcesDir(): string }
-        const withPhotos = products.map((p) => ({ p, photo: photoOf(p, resourcesDir()) })).filter((x) => x.photo)
+        // A product without a photo of its own gets no poster rather than another product's picture.
+        const withPhotos = products.map((p) => ({ p, photo: productPhotos(p)[0] })).filter((x) => x.photo)
         for (const { p, photo } of withPhotos.slice(0, 2)) {
           prepared.push({
             product: p.name,
@@ -245,61 +213,80 @@ export async function generateKits(ctx: CoreContext, options: GenerateOptions) {
     }
   }
 
-  const kits = []
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i]!
+  // One durable job: a PDF and (unless previewing) a zip per member, each written to a temporary
+  // name and renamed into place; asking for the same kits again resumes an interrupted batch.
+  const named = members.map((m) => ({ m: m!, base: safeName(`${m!.name}-${m!.invite_code}-${template.name}`) }))
+  const items: PlannedItem[] = named.flatMap(({ m, base }) => [
+    { kind: 'kit-pdf', owner: m.id, spec: { member: m.id }, file: `${base}.pdf` },
+    ...(options.pdfOnly ? [] : [{ kind: 'kit-zip', owner: m.id, spec: { member: m.id }, file: `${base}.zip` }]),
+  ])
+  const key = JSON.stringify({ template: template.id, members: ids, outDir: resolve(options.outDir), posters: options.posters, pdfOnly: !!options.pdfOnly, day: generatedOn })
+  const resumable = resumableJob(db, 'kits', key)
+  if (resumable) reopenJob(ctx, resumable)
+  const jobId = resumable ?? createJob(ctx, { kind: 'kits', key, params: { ...options, outDir: resolve(options.outDir) }, label: generatedOn, outDir: resolve(options.outDir), items, warnings })
+  const byId = new Map(named.map((n) => [n.m.id, n]))
+  const engine = prepared.length ? await posterEngine() : null
+  const contents = (m: MemberRow) => {
     const member: KitMember = { name: m.name, mentorName: m.mentor_name, joinDate: m.join_date, inviteCode: m.invite_code, inviteUrl: inviteUrl(db, m.invite_code, 'kit') }
-    const qrPng = await QRCode.toBuffer(member.inviteUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 512, color: { dark: '#1F2A24', light: '#FFFFFF' } })
-    const pdf = await renderKitPdf({ title: template.name, studio, member, sections: template.sections, products: products.slice(0, 6), commissionRangeBp: commission, generatedOn, qrPng })
-    const base = safeName(`${m.name}-${m.invite_code}-${template.name}`)
-    const pdfPath = join(options.outDir, `${base}.pdf`)
-    const tmpPdf = `${pdfPath}.${process.pid}.tmp`
-    writeFileSync(tmpPdf, pdf)
-    renameSync(tmpPdf, pdfPath)
-    const pages = countPages(pdf)
     const vars: Record<string, string> = { member: m.name, mentor: m.mentor_name ?? '团队的运营伙伴', studio, inviteCode: m.invite_code, inviteUrl: member.inviteUrl, product: products[0]?.name ?? '这款商品', group: '新人培训群' }
-    const scripts = scriptFiles(template.sections, vars)
-    let zipPath = ''
-    let posterCount = 0
-    if (!options.pdfOnly) {
-      const entries: { name: string; data: Buffer }[] = [{ name: `${safeName(template.name)}-${safeName(m.name)}.pdf`, data: pdf }]
-      for (const s of scripts) entries.push({ name: `话术/${s.name}`, data: txt(s.text) })
-      const engine = prepared.length ? await posterEngine() : null
-      for (const [k, p] of prepared.entries()) {
-        const poster = await engine!.renderMemberPoster(p.prepared, { id: m.id, name: m.name, inviteCode: m.invite_code, inviteUrl: inviteUrl(db, m.invite_code, 'kit') })
-        entries.push({ name: `海报/${String(k + 1).padStart(2, '0')} ${safeName(p.product)}.jpg`, data: poster })
-        posterCount++
-      }
-      entries.push({
-        name: '说明.txt',
-        data: txt(
-          [
-            `${template.name} · ${m.name}`,
-            '',
-            `· ${safeName(template.name)}-${safeName(m.name)}.pdf：可打印的入门手册（A4）`,
-            '· 话术/：第一周每天可以直接复制的话术',
-            posterCount ? '· 海报/：带你专属邀请二维码的商品海报，可直接分享' : '',
-            '',
-            `邀请码：${m.invite_code}`,
-            `生成于 ${generatedOn}`,
-          ]
-            .filter((l) => l !== null)
-            .join('\n'),
-        ),
-      })
-      zipPath = join(options.outDir, `${base}.zip`)
-      const tmpZip = `${zipPath}.${process.pid}.tmp`
-      try {
-        await zipTo(tmpZip, entries)
-        renameSync(tmpZip, zipPath)
-      } catch (err) {
-        rmSync(tmpZip, { force: true })
-        throw new OrchardError('kit_write_failed', `无法写入 ${zipPath} / cannot write the kit`, { file: zipPath, why: (err as Error).message })
-      }
-    }
-    kits.push({ memberId: m.id, memberName: m.name, zipPath, pdfPath, fileName: `${base}.${options.pdfOnly ? 'pdf' : 'zip'}`, pages, posters: posterCount, scripts: scripts.length })
-    if (options.jobId) ctx.emit('job.progress', { jobId: options.jobId, kind: 'kits', phase: 'generate', done: i + 1, total: members.length, message: m.name })
+    return { member, scripts: scriptFiles(template.sections, vars) }
   }
+  await launchJob(
+    ctx,
+    jobId,
+    {
+      async produce(item) {
+        const { m, base } = byId.get(item.owner!)!
+        const { member, scripts } = contents(m)
+        if (item.kind === 'kit-pdf') {
+          const qrPng = await QRCode.toBuffer(member.inviteUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 512, color: { dark: '#1F2A24', light: '#FFFFFF' } })
+          return renderKitPdf({ title: template.name, studio, member, sections: template.sections, products: products.slice(0, 6), commissionRangeBp: commission, generatedOn, qrPng })
+        }
+        const entries: ZipEntry[] = [{ name: `${safeName(template.name)}-${safeName(m.name)}.pdf`, file: join(options.outDir, `${base}.pdf`) }]
+        for (const sc of scripts) entries.push({ name: `话术/${sc.name}`, data: txt(sc.text) })
+        for (const [k, p] of prepared.entries()) {
+          const poster = await engine!.renderMemberPoster(p.prepared, { id: m.id, name: m.name, inviteCode: m.invite_code, inviteUrl: member.inviteUrl })
+          entries.push({ name: `海报/${String(k + 1).padStart(2, '0')} ${safeName(p.product)}.jpg`, data: poster })
+        }
+        entries.push({
+          name: '说明.txt',
+          data: txt(
+            [
+              `${template.name} · ${m.name}`,
+              '',
+              `· ${safeName(template.name)}-${safeName(m.name)}.pdf：可打印的入门手册（A4）`,
+              '· 话术/：第一周每天可以直接复制的话术',
+              prepared.length ? '· 海报/：带你专属邀请二维码的商品海报，可直接分享' : '',
+              '',
+              `邀请码：${m.invite_code}`,
+              `生成于 ${generatedOn}`,
+            ].join('\n'),
+          ),
+        })
+        try {
+          // Fixed entry dates: the same kit makes the same zip.
+          return await writeZip(join(options.outDir, item.file), entries, { date: new Date('2000-01-01T00:00:00Z') })
+        } catch (err) {
+          throw new OrchardError('kit_write_failed', `无法写入 ${join(options.outDir, item.file)} / cannot write the kit`, { file: join(options.outDir, item.file), why: (err as Error).message })
+        }
+      },
+    },
+    { followId: options.jobId },
+  )
+  const kits = named.map(({ m, base }) => {
+    const pdfPath = join(options.outDir, `${base}.pdf`)
+    const zipPath = options.pdfOnly ? '' : join(options.outDir, `${base}.zip`)
+    return {
+      memberId: m.id,
+      memberName: m.name,
+      zipPath,
+      pdfPath,
+      fileName: `${base}.${options.pdfOnly ? 'pdf' : 'zip'}`,
+      pages: countPages(readFileSync(pdfPath)),
+      posters: options.pdfOnly ? 0 : prepared.length,
+      scripts: contents(m).scripts.length,
+    }
+  })
   return { outDir: options.outDir, kits, warnings, durationMs: performance.now() - started }
 }
 
@@ -310,33 +297,27 @@ function countPages(pdf: Buffer): number {
 }
 
 function defaultOutDir(ctx: CoreContext): string {
-  const stamp = ctx.clock.now().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
-  return join(ctx.paths.exports, `kits-${stamp}`)
+  // Named by the studio's own clock: a kit made at 07:00 in Beijing is that day's, not the previous UTC day's.
+  return join(ctx.paths.exports, `kits-${stampIn(ctx.timezone(), ctx.clock.now())}`)
 }
 
 export const kitsHandlers: ServiceHandlers<'kits'> = {
   templates: (_input, ctx) => {
-    requireRole(ctx, 'care.read', 'kits.templates')
     const rows = ctx.db
       .prepare('SELECT t.*, (SELECT COUNT(*) FROM kit_sections s WHERE s.template_id = t.id) AS section_count FROM kit_templates t ORDER BY is_default DESC, updated_at DESC')
       .all() as (TemplateRow & { section_count: number })[]
     return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, isDefault: r.is_default === 1, updatedAt: r.updated_at, updatedBy: r.updated_by, sectionCount: r.section_count }))
   },
 
-  get: ({ id }, ctx) => {
-    requireRole(ctx, 'care.read', 'kits.get')
-    return getKitTemplate(ctx.db, id)
-  },
+  get: ({ id }, ctx) => getKitTemplate(ctx.db, id),
 
   save: (input, ctx) => {
-    requireRole(ctx, 'kits.edit', 'kits.save')
     const saved = saveKitTemplate(ctx.db, input, actorOf(ctx).name, ctx.clock.now())
     ctx.emit('data.changed', { entities: ['kits'] })
     return saved
   },
 
   remove: ({ id }, ctx) => {
-    requireRole(ctx, 'kits.edit', 'kits.remove')
     const t = getKitTemplate(ctx.db, id)
     const count = (ctx.db.prepare('SELECT COUNT(*) AS n FROM kit_templates').get() as { n: number }).n
     if (count <= 1) throw new OrchardError('last_template', '至少保留一个入门包模板 / at least one kit template must remain', { id })
@@ -349,7 +330,6 @@ export const kitsHandlers: ServiceHandlers<'kits'> = {
   },
 
   preview: async ({ templateId, memberId }, ctx) => {
-    requireRole(ctx, 'kits.generate', 'kits.preview')
     const id =
       memberId ??
       (ctx.db.prepare("SELECT id FROM members WHERE status = 'active' ORDER BY join_date DESC, id LIMIT 1").get() as { id: string } | undefined)?.id
@@ -360,7 +340,6 @@ export const kitsHandlers: ServiceHandlers<'kits'> = {
   },
 
   generate: async (input: z.output<typeof KitGenerateInput>, ctx) => {
-    requireRole(ctx, 'kits.generate', 'kits.generate')
     const outDir = input.outDir ? resolve(input.outDir) : defaultOutDir(ctx)
     return generateKits(ctx, { templateId: input.templateId, memberIds: input.memberIds, outDir, posters: input.posters, jobId: input.jobId })
   },

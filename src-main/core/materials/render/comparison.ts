@@ -30,7 +30,9 @@ export interface ComparisonInput {
   output?: PosterOutput
 }
 
-export const MAX_COMPARISON_ENTRIES = 6
+/** As many prices as a comparison image holds (the studio's rule, src-shared/materials/rules.ts). */
+export { COMPARISON_MAX_SOURCES as MAX_COMPARISON_ENTRIES } from '../../../../src-shared/materials/rules'
+import { COMPARISON_MAX_SOURCES as MAX_COMPARISON_ENTRIES } from '../../../../src-shared/materials/rules'
 
 function refuse(why: { zh: string; en: string }, details: Record<string, unknown>): never {
   throw new OrchardError('comparison_needs_prices', `比价图需要真实录入的价格：${why.zh} / a comparison needs real entered prices: ${why.en}`, details)

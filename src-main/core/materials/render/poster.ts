@@ -92,6 +92,16 @@ function sharedValues(product: PosterProduct, studio: PosterStudio): Record<stri
   }
 }
 
+/**
+ * A slot's text with the product's values. Shops often write the brand into the name
+ * (珀莱雅 双抗精华液): a slot that says both ("{brand} · {name}") names the brand once, not
+ * "珀莱雅 · 珀莱雅 双抗精华液"; a slot of the brand alone still shows it.
+ */
+function fillSlotText(text: string, values: Record<string, string>): string {
+  const brandInName = values.brand && text.includes('{brand}') && text.includes('{name}') && values.name.includes(values.brand)
+  return fillPlaceholders(text, brandInName ? { ...values, brand: '' } : values).trim()
+}
+
 const inset = (box: Box, by: number): Box => ({ x: box.x + by, y: box.y + by, width: box.width - 2 * by, height: box.height - 2 * by })
 
 function warn(path: string, slot: Slot, code: PosterWarning['code']): PosterWarning {
@@ -141,7 +151,7 @@ export async function preparePoster(template: PosterTemplate, product: PosterPro
       case 'brand':
       case 'footer':
       case 'text': {
-        const text = fillPlaceholders(slot.text ?? DEFAULT_SLOT_TEXT[slot.kind], values).trim()
+        const text = fillSlotText(slot.text ?? DEFAULT_SLOT_TEXT[slot.kind], values)
         if (!text) break
         if (slot.plate) canvas.shape(box, { ...slot.plate, opacity: slot.opacity })
         const inner = inset(box, slot.padding)
@@ -284,7 +294,7 @@ async function paintMemberLayer(px: Pixels, prepared: PreparedPoster, member: Po
       }
       continue
     }
-    const text = fillPlaceholders(slot.text ?? DEFAULT_SLOT_TEXT[slot.kind], values).trim()
+    const text = fillSlotText(slot.text ?? DEFAULT_SLOT_TEXT[slot.kind], values)
     if (!text) continue
     const box = { x: slot.x, y: slot.y, width: slot.width, height: slot.height }
     const inner = inset(box, slot.padding)

@@ -103,4 +103,19 @@ describe('fitText', () => {
       { numRuns: 300 },
     )
   })
+
+  it('breaks Chinese between words, never inside one: 内含 stays whole', () => {
+    const text = '每日坚果 750g/30 袋，内含腰果、巴旦木、榛子和蔓越莓干，独立小包装'
+    let splitSomewhere = false
+    for (let width = 200; width <= 700; width += 23) {
+      const fit = fitText(text, { width, height: 2000 }, { font: 'regular', maxSize: 36, minSize: 36, lineHeight: 1.3 })
+      expect(fit.lines.join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, ''))
+      for (let i = 1; i < fit.lines.length; i++) {
+        const joint = fit.lines[i - 1].slice(-1) + fit.lines[i].slice(0, 1)
+        for (const word of ['内含', '腰果', '坚果', '榛子', '包装']) expect(joint, `${JSON.stringify(fit.lines)} at ${width}`).not.toBe(word)
+        splitSomewhere = true
+      }
+    }
+    expect(splitSomewhere).toBe(true)
+  })
 })

@@ -1,6 +1,6 @@
 /**
  * Chinese-first text layout on the shipped font: measure with the font's own
- * advances, wrap Chinese by character and Latin by word, keep the line-breaking
+ * advances, wrap Chinese between words and Latin between words, keep the line-breaking
  * rules (禁则: no closing punctuation at a line start, no opening bracket at a
  * line end), shrink until the text fits its box, and ellipsise when even the
  * smallest size cannot hold it. Measuring and painting use the same numbers, so
@@ -66,35 +66,47 @@ function atomOf(glyphs: GlyphInfo[]): Atom {
   return { glyphs, advance, space: glyphs.length === 1 && /\s/.test(glyphs[0].char), newline: false }
 }
 
+/**
+ * Chinese words, as a dictionary segmenter finds them (内含, 坚果, 独立装): a line may break
+ * between two words but not inside one, so 内含 never ends one line as 内 and begins the
+ * next as 含. One word longer than a whole line still breaks where the width says.
+ */
+const WORDS = new Intl.Segmenter('zh-Hans', { granularity: 'word' })
+
 /** Splits text into unbreakable pieces; characters the font lacks (emoji) are dropped rather than shown as boxes. */
 function atomise(font: LoadedFont, text: string): Atom[] {
   const atoms: Atom[] = []
-  let word: GlyphInfo[] = []
-  const endWord = () => {
-    if (word.length) atoms.push(atomOf(word))
-    word = []
+  for (const { segment } of WORDS.segment(text.replace(/\r\n?/g, '\n'))) {
+    let word: GlyphInfo[] = []
+    const endWord = () => {
+      if (word.length) atoms.push(atomOf(word))
+      word = []
+    }
+    const chars = [...segment]
+    // Punctuation keeps an atom of its own, so the 禁则 rules can move it; a word of Chinese is one atom.
+    const wholeWord = chars.length > 1 && chars.every((c) => isWide(c.codePointAt(0)!) && !NO_START.has(c) && !NO_END.has(c))
+    for (const char of chars) {
+      if (char === '\n') {
+        endWord()
+        atoms.push({ glyphs: [], advance: 0, space: false, newline: true })
+        continue
+      }
+      if (/\s/.test(char)) {
+        endWord()
+        atoms.push(atomOf([font.glyph(' ')]))
+        continue
+      }
+      const glyph = font.glyph(char)
+      if (glyph.index === 0) continue
+      if (isWide(char.codePointAt(0)!) && !wholeWord) {
+        endWord()
+        atoms.push(atomOf([glyph]))
+      } else {
+        word.push(glyph)
+      }
+    }
+    endWord()
   }
-  for (const char of text.replace(/\r\n?/g, '\n')) {
-    if (char === '\n') {
-      endWord()
-      atoms.push({ glyphs: [], advance: 0, space: false, newline: true })
-      continue
-    }
-    if (/\s/.test(char)) {
-      endWord()
-      atoms.push(atomOf([font.glyph(' ')]))
-      continue
-    }
-    const glyph = font.glyph(char)
-    if (glyph.index === 0) continue
-    if (isWide(char.codePointAt(0)!)) {
-      endWord()
-      atoms.push(atomOf([glyph]))
-    } else {
-      word.push(glyph)
-    }
-  }
-  endWord()
   return atoms
 }
 
@@ -158,6 +170,8 @@ function wrap(atoms: readonly Atom[], maxWidth: number, spacing: number): GlyphI
     // Pull characters down until the new line starts with one that may start a line (用”— → 用”—).
     while (NO_START.has(firstChar(next[0]))) {
       while (kept.length && kept[kept.length - 1].space) kept.pop()
+      // A line of one word gives up its last character rather than start the next with a comma.
+      if (kept.length === 1 && kept[0].glyphs.length > 1) kept.splice(0, 1, ...kept[0].glyphs.map((g) => atomOf([g])))
       if (kept.length < 2) break
       next.unshift(kept.pop()!)
     }

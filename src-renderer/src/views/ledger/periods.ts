@@ -1,5 +1,5 @@
 import { ref } from 'vue'
-import { studioToday } from '../orders/studioTime'
+import { studioToday } from '@/format/time'
 
 /** The last twelve months, newest first, as YYYY-MM in the studio's time zone. */
 export function recentPeriods(count = 12): string[] {

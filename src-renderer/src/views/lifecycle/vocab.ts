@@ -27,7 +27,7 @@ import {
   type RuleActionSpec,
 } from '@shared/contracts/lifecycle'
 import { ROLE_LABELS, type ActorRole } from '@shared/roles'
-import { yuan } from '@/components/money'
+import { yuan } from '@/format/money'
 import type { TagType } from '@/composables/vocabulary'
 
 /** The five things that keep a sapling alive, each in its own colour on every screen. */

@@ -75,7 +75,7 @@ export default {
     took: 'took {d}',
     cancel: 'Cancel',
     resume: 'Resume',
-    resumeHint: 'Generate again with the same day, people, products and templates to continue where it stopped',
+    replaced: 'A newer run into the same folder replaced these packs whole; their files were removed',
     resumed: 'resumed',
     cancelled: 'Cancelled: finished files are kept; Resume carries on from here',
     interrupted: 'The last run was interrupted (the app closed or crashed): finished files are kept; Resume carries on',
@@ -85,7 +85,12 @@ export default {
     openFolder: 'Open folder',
     copyPath: 'Copy path',
   },
-  status: { running: 'Generating', done: 'Done', failed: 'Failed', cancelled: 'Cancelled', interrupted: 'Interrupted' },
+  status: { running: 'Generating', done: 'Done', failed: 'Failed', cancelled: 'Cancelled', interrupted: 'Interrupted', replaced: 'Replaced' },
+  replace: {
+    title: 'Replace the packs already there?',
+    body: 'The output folder already holds packs for {date} (made {at}, {n} run(s)). A new run replaces them whole: the old posters, copy, checklists and zips are removed, and the folder holds only what this run makes.',
+    confirm: 'Replace and generate',
+  },
   jobs: {
     title: 'Runs',
     empty: 'No packs generated yet',

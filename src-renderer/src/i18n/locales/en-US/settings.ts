@@ -82,6 +82,7 @@ export default {
     browserHint: 'Desktop only: browser mode is updated with its host and never checks by itself.',
     invalid: 'Enter a full address starting with https://',
   },
+  managersOnly: 'Only a manager can restore a backup, replace the studio, or change automatic backups and the update feed: switch to a manager profile.',
   busyHint: 'Please wait, and keep Orchard open until it finishes',
   phases: {
     'safety-backup': 'Keeping the current data as a backup first',

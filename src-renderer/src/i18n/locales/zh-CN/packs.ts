@@ -75,7 +75,7 @@ export default {
     took: '用时 {d}',
     cancel: '取消',
     resume: '继续',
-    resumeHint: '用相同的日期、对象、商品和模板再次生成，就会从中断处继续',
+    replaced: '这批素材包已被同一文件夹里更新的一次生成整体替换，文件已移除',
     resumed: '续传',
     cancelled: '已取消：已完成的文件保留，点“继续”从这里接着生成',
     interrupted: '上次生成被中断（程序关闭或崩溃）：已完成的文件保留，点“继续”接着生成',
@@ -85,7 +85,12 @@ export default {
     openFolder: '打开文件夹',
     copyPath: '复制路径',
   },
-  status: { running: '生成中', done: '已完成', failed: '失败', cancelled: '已取消', interrupted: '已中断' },
+  status: { running: '生成中', done: '已完成', failed: '失败', cancelled: '已取消', interrupted: '已中断', replaced: '已替换' },
+  replace: {
+    title: '替换已有的素材包？',
+    body: '输出文件夹里已有 {date} 的素材包（{at} 生成，共 {n} 次）。新的一次会整体替换它们：旧的海报、文案、清单和压缩包都会移除，文件夹里只留下新生成的内容。',
+    confirm: '替换并生成',
+  },
   jobs: {
     title: '生成记录',
     empty: '还没有生成过素材包',

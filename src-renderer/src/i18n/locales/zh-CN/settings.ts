@@ -80,6 +80,7 @@ export default {
     browserHint: '仅桌面版使用：浏览器模式随服务端一起更新，不会自行检查。',
     invalid: '请填写以 https:// 开头的完整地址',
   },
+  managersOnly: '恢复备份、替换工作室、自动备份和更新源只有管理者可以更改，请切换到管理者档案。',
   busyHint: '请稍候，完成前请不要关闭果园',
   phases: {
     'safety-backup': '先把当前数据另存为一份备份',

@@ -7,4 +7,10 @@ export const STATUS_TAG: Record<PackJob['status'], 'success' | 'info' | 'warning
   cancelled: 'warning',
   interrupted: 'warning',
   failed: 'error',
+  replaced: 'default',
+}
+
+/** How long a run took, summed over its resumes; unknown for runs made before the core measured it. */
+export function runTime(job: PackJob): number | null {
+  return job.durationMs > 0 ? job.durationMs : null
 }

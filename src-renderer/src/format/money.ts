@@ -1,3 +1,8 @@
+import { formatFen } from '@shared/vocabulary'
+
+/** ¥1,234.50 from integer fen; −¥2.10 for a reversal. */
+export const yuan = (fen: number): string => (fen < 0 ? `-¥${formatFen(-fen)}` : `¥${formatFen(fen)}`)
+
 /**
  * Money typed by people is yuan ("12", "12.5", "¥1,299.90"); the core counts integer
  * fen. Converting through a float (Math.round(12.35 * 100)) can be off by one fen, so
@@ -11,9 +16,9 @@ export function parseYuanToFen(text: string): number | null {
   if (cleaned === '') return null
   const match = YUAN_PATTERN.exec(cleaned)
   if (!match) return null
-  const yuan = Number(match[1])
+  const whole = Number(match[1])
   const fen = Number((match[2] ?? '').padEnd(2, '0'))
-  return yuan * 100 + fen
+  return whole * 100 + fen
 }
 
 /** The editable form of an amount: "1299.90", never grouped, so it parses back to the same fen. */

@@ -1,5 +1,5 @@
 /**
- * 0010 — entries the team's server refused as they are (a field it cannot store: text
+ * 0012 — entries the team's server refused as they are (a field it cannot store: text
  * with a NUL, a period that is no month). They leave the outbox so the entries behind
  * them keep syncing, and wait here, with the server's reason, for a person to look.
  * Frozen once released: never edit an applied migration, add a new one.

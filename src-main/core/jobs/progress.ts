@@ -1,0 +1,36 @@
+import type { JobProgress } from '../../../src-shared/schemas'
+import type { CoreContext } from '../context'
+
+/** Reports one step of a job: where it is (phase), how far (done of total), and optionally what it is on. */
+export type ProgressReport = (phase: string, done: number, total: number, message?: string) => void
+
+/**
+ * A job's job.progress events, all of one shape (JobProgress): phase, done/total, and —
+ * once there is something to measure — its rate per second and the time left at that
+ * rate. Phase changes and the end always go out; steps in between at most ten a second.
+ * Without a `jobId` nobody follows the job, and nothing is sent.
+ */
+export function progressMeter(ctx: Pick<CoreContext, 'emit'>, jobId: string | undefined, kind: string): ProgressReport {
+  let last = 0
+  let lastPhase = ''
+  let phaseStart = 0
+  let phaseDoneAtStart = 0
+  return (phase, done, total, message) => {
+    if (!jobId) return
+    const now = performance.now()
+    if (phase !== lastPhase) {
+      phaseStart = now
+      phaseDoneAtStart = done
+    } else if (done < total && now - last < 100) return
+    last = now
+    lastPhase = phase
+    const seconds = (now - phaseStart) / 1000
+    const progress: JobProgress = { jobId, kind, phase, done, total }
+    if (message) progress.message = message
+    if (seconds >= 0.5 && done > phaseDoneAtStart && total > 1) {
+      progress.rate = (done - phaseDoneAtStart) / seconds
+      progress.etaSeconds = Math.round((total - done) / progress.rate)
+    }
+    ctx.emit('job.progress', progress)
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The one Content-Security-Policy of the console, served alike by the desktop shell and
+ * browser mode. naive-ui injects its styles at run time, hence 'unsafe-inline' for styles
+ * only; scripts come from the app alone; nothing may frame it, post a form from it, or
+ * load a plugin. In development the dev server's own origin (http and its HMR websocket)
+ * may be connected to, nothing else.
+ */
+export function consoleCsp(devServerUrl?: string): string {
+  const connect = ["'self'"]
+  if (devServerUrl) {
+    const dev = new URL(devServerUrl)
+    const wsProtocol = dev.protocol === 'https:' ? 'wss:' : 'ws:'
+    connect.push(dev.origin, `${wsProtocol}//${dev.host}`)
+  }
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src ${connect.join(' ')}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ')
+}

@@ -1,0 +1,213 @@
+import type { Contract } from './contract'
+import type { ActorRole } from './roles'
+import type { Settings } from './schemas'
+
+/**
+ * Who may act: a profile's role, `system` (the `orchard` command and the core's own
+ * scheduled work), or `null` — nobody is signed in because no profile exists yet on this
+ * workstation (a new studio being set up: whoever is at the keyboard creates the first
+ * profile, a manager, without a PIN, so refusing them anything else would protect nothing).
+ */
+export type Actor = ActorRole | null
+
+const EVERYONE = ['operator', 'trainer', 'manager', 'system', null] as const
+const PROFILES = ['operator', 'trainer', 'manager'] as const
+
+/**
+ * What each permission lets do, and who holds it. The core checks it before every call
+ * (src-main/core/api.ts), the console hides what would be refused anyway, and the team
+ * server reads the same table.
+ *  - everyone keeps the records, materials and imports up to date, and reads the ledger;
+ *  - operators run the day's care, log member activity and group rituals, post the ledger;
+ *  - trainers edit care plans and onboarding kits, and generate kits;
+ *  - managers do all of that, and alone replace or clear the studio, change where updates
+ *    come from and whether backups run, connect the workstation to the team server, write
+ *    rules, decide approvals and appeals, change care thresholds and manage the profiles;
+ *  - `system` reads, plans, evaluates rules, generates kits and replaces the studio when
+ *    told to from the shell — it never approves or decides anything.
+ */
+export const PERMISSIONS = {
+  'studio.read': EVERYONE,
+  'studio.edit': EVERYONE,
+  /** Whatever leaves the workstation as a file; personal data has its own check per role (ROLES_SEEING_CONTACTS). */
+  'studio.export': EVERYONE,
+  /** Replacing or emptying the whole studio: reseeding the demo, clearing, restoring a backup. */
+  'studio.replace': ['manager', 'system', null],
+  /** The settings in PROTECTED_SETTINGS: where updates come from, whether and how long backups are kept. */
+  'settings.protect': ['manager', 'system', null],
+  /** Connecting the workstation to a team server, or disconnecting it. */
+  'sync.manage': ['manager', 'system', null],
+  'session.use': EVERYONE,
+  /**
+   * The first profile is created by whoever sets the workstation up (nobody is signed in yet,
+   * or the command line), every later one by a manager (checked with the data).
+   */
+  'profiles.create': ['manager', 'system', null],
+  /** A profile's own PIN; anyone else's needs profiles.manage (checked with the data). */
+  'profiles.own': PROFILES,
+  'profiles.manage': ['manager'],
+  'care.work': ['operator', 'trainer', 'manager'],
+  'care.plan': ['operator', 'trainer', 'manager', 'system'],
+  'care.read': ['operator', 'trainer', 'manager', 'system'],
+  'plans.edit': ['trainer', 'manager'],
+  'triggers.edit': ['manager'],
+  'events.log': ['operator', 'trainer', 'manager'],
+  'temperature.log': ['operator', 'manager'],
+  'rules.read': ['operator', 'trainer', 'manager', 'system'],
+  'rules.edit': ['manager'],
+  'rules.evaluate': ['manager', 'system'],
+  'actions.read': ['operator', 'trainer', 'manager', 'system'],
+  'actions.decide': ['manager'],
+  'appeals.file': ['operator', 'trainer', 'manager'],
+  'appeals.decide': ['manager'],
+  'audit.read': ['manager', 'system'],
+  'audit.export': ['manager', 'system'],
+  'kits.edit': ['trainer', 'manager'],
+  'kits.generate': ['trainer', 'manager', 'system'],
+  'ledger.post': ['operator', 'manager', 'system'],
+  'ledger.money': ['operator', 'manager', 'system'],
+  /** Members' payables, statements and balances: not a trainer's business, and only for someone signed in. */
+  'ledger.read': ['operator', 'manager', 'system'],
+  /** Closing a month (it never reopens) and the settlement window. */
+  'ledger.close': ['manager'],
+  'withdrawals.request': ['operator', 'manager'],
+  'withdrawals.decide': ['manager'],
+  /** Payout batches: made, exported with full account numbers, marked paid or failed. */
+  'payouts.batch': ['manager'],
+  'schemes.edit': ['manager'],
+  'payouts.manage': ['manager'],
+} as const satisfies Record<string, readonly Actor[]>
+export type Permission = keyof typeof PERMISSIONS
+
+type MethodTable = { readonly [S in keyof Contract]: { readonly [M in keyof Contract[S]]: Permission } }
+
+/**
+ * The one permission table: every method of the contract and the permission it needs.
+ * Declared for every method — a method missing here, or one the contract does not have,
+ * fails the typecheck. Checks that depend on the data (a profile's own PIN, contact
+ * details masked per role, exports of personal data) stay with the data in the core.
+ */
+export const METHOD_PERMISSIONS = {
+  system: { info: 'studio.read', clock: 'studio.read' },
+  settings: { get: 'studio.read', update: 'studio.edit' },
+  dashboard: { summary: 'studio.read' },
+  customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit' },
+  groups: { list: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
+  products: { list: 'studio.read', get: 'studio.read', categories: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
+  members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
+  orders: { list: 'studio.read', get: 'studio.read', assign: 'studio.edit' },
+  imports: { preview: 'studio.edit', run: 'studio.edit', history: 'studio.read', reportCsv: 'studio.read' },
+  exports: { run: 'studio.export' },
+  backups: { list: 'studio.read', create: 'studio.edit', restore: 'studio.replace' },
+  demo: { seed: 'studio.replace', clear: 'studio.replace' },
+  packs: {
+    check: 'studio.read',
+    generate: 'studio.edit',
+    jobs: 'studio.read',
+    start: 'studio.edit',
+    resume: 'studio.edit',
+    cancel: 'studio.edit',
+    owners: 'studio.read',
+    preview: 'studio.read',
+    alerts: 'studio.read',
+    templates: 'studio.read',
+  },
+  posterTemplates: { list: 'studio.read', get: 'studio.read', duplicate: 'studio.edit', save: 'studio.edit', archive: 'studio.edit', preview: 'studio.read' },
+  copyTemplates: { list: 'studio.read', save: 'studio.edit', remove: 'studio.edit', try: 'studio.read', words: 'studio.read', setWords: 'studio.edit' },
+  comparisons: { list: 'studio.read', add: 'studio.edit', remove: 'studio.edit', render: 'studio.read' },
+  buyerPhotos: { list: 'studio.read', add: 'studio.edit', remove: 'studio.edit', render: 'studio.read' },
+  groupQr: { get: 'studio.read', upload: 'studio.edit' },
+  profiles: {
+    session: 'session.use',
+    list: 'session.use',
+    switch: 'session.use',
+    signOut: 'session.use',
+    create: 'profiles.create',
+    update: 'profiles.manage',
+    setPin: 'profiles.own',
+    unlock: 'profiles.manage',
+    remove: 'profiles.manage',
+  },
+  care: {
+    plans: 'care.read',
+    savePlan: 'plans.edit',
+    removePlan: 'plans.edit',
+    triggers: 'care.read',
+    updateTriggers: 'triggers.edit',
+    plan: 'care.plan',
+    calendar: 'care.read',
+    task: 'care.read',
+    complete: 'care.work',
+    reopen: 'care.work',
+    timeline: 'care.read',
+    events: 'care.read',
+    logEvent: 'events.log',
+    removeEvent: 'events.log',
+    importEvents: 'events.log',
+    overview: 'care.read',
+  },
+  temperature: { ranking: 'care.read', series: 'care.read', log: 'temperature.log', importCsv: 'temperature.log' },
+  rules: { list: 'rules.read', get: 'rules.read', create: 'rules.edit', update: 'rules.edit', archive: 'rules.edit', evaluate: 'rules.evaluate' },
+  approvals: {
+    list: 'actions.read',
+    get: 'actions.read',
+    approve: 'actions.decide',
+    reject: 'actions.decide',
+    appeal: 'appeals.file',
+    appeals: 'actions.read',
+    decideAppeal: 'appeals.decide',
+  },
+  audit: { list: 'audit.read', verify: 'audit.read', export: 'audit.export' },
+  kits: { templates: 'care.read', get: 'care.read', save: 'kits.edit', remove: 'kits.edit', preview: 'kits.generate', generate: 'kits.generate' },
+  ledger: {
+    post: 'ledger.post',
+    summary: 'ledger.read',
+    statement: 'ledger.read',
+    entries: 'ledger.read',
+    entry: 'ledger.read',
+    export: 'ledger.read',
+    periods: 'ledger.read',
+    closePreview: 'ledger.read',
+    close: 'ledger.close',
+  },
+  settlement: { settings: 'ledger.read', saveSettings: 'ledger.close', balances: 'ledger.read' },
+  withdrawals: { list: 'ledger.read', request: 'withdrawals.request', decide: 'withdrawals.decide' },
+  payoutBatches: { list: 'ledger.read', get: 'ledger.read', create: 'payouts.batch', export: 'payouts.batch', mark: 'payouts.batch' },
+  schemes: { list: 'studio.read', versions: 'studio.read', check: 'studio.read', save: 'schemes.edit' },
+  fees: { list: 'studio.read', record: 'ledger.money' },
+  groupBuys: { list: 'studio.read', create: 'ledger.money', decide: 'ledger.money' },
+  payouts: { list: 'studio.read', save: 'payouts.manage', remove: 'payouts.manage' },
+  sync: { status: 'studio.read', enrol: 'sync.manage', syncNow: 'studio.edit', conflicts: 'studio.read', forget: 'sync.manage' },
+} as const satisfies MethodTable
+
+/** Settings that only some may change: where the app's updates come from, and whether (and how long) backups are kept. */
+export const PROTECTED_SETTINGS = {
+  updateFeedUrl: 'settings.protect',
+  autoBackup: 'settings.protect',
+  backupKeepDays: 'settings.protect',
+} as const satisfies Partial<Record<keyof Settings, Permission>>
+
+export function holds(role: Actor, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Actor[]).includes(role)
+}
+
+export function permissionsOf(role: Actor): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => holds(role, p))
+}
+
+/** The permission "service.method" needs, or undefined for a name the contract does not have (own entries only). */
+export function permissionOfMethod(name: string): Permission | undefined {
+  const dot = name.indexOf('.')
+  if (dot < 0) return undefined
+  const service = name.slice(0, dot)
+  const method = name.slice(dot + 1)
+  if (!Object.hasOwn(METHOD_PERMISSIONS, service)) return undefined
+  const methods = (METHOD_PERMISSIONS as Record<string, Record<string, Permission>>)[service]
+  return Object.hasOwn(methods, method) ? methods[method] : undefined
+}
+
+/** Whether `role` may call "service.method" at all (finer checks may still refuse particular data). */
+export function mayCall(role: Actor, name: string): boolean {
+  const permission = permissionOfMethod(name)
+  return permission !== undefined && holds(role, permission)
+}
