@@ -181,13 +181,14 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
           issues,
         })
       }
+      // Paths first: a NUL in a path is a forbidden path, with the field named.
+      const input = guardFileInputs(context, name, def.input, parsed.data)
       // No text the studio keeps may hold control characters (a NUL once stopped the team's sync): checked for every method at once.
-      const control = findControlCharacter(parsed.data)
+      const control = findControlCharacter(input)
       if (control) {
         const issues = [{ path: control.path, message: controlMessage(control.found) }]
         throw new OrchardError('invalid_input', `输入不合法：${control.path || '(input)'} ${issues[0].message}`, { method: name, issues })
       }
-      const input = guardFileInputs(context, name, def.input, parsed.data)
       // Another program (the CLI) may be writing the same studio: wait for it here, without freezing the host.
       if (def.write) await waitForWriteLock(context.db)
       const output = await handler(input, context)

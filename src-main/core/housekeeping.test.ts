@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createCore, type OrchardCore } from './api'
 import type { Clock } from './clock'
+import { actAs } from './lifecycle/lifecycle.testkit'
 
 let dir: string
 let now: number
@@ -29,6 +30,7 @@ const mode = (path: string) => statSync(path).mode & 0o777
 describe.skipIf(process.platform === 'win32')('file modes', () => {
   it('keeps the database, backups, uploads, exports and the payout key to their owner: 0600 files in 0700 folders', async () => {
     const core = open()
+    actAs(core, 'manager')
     await core.invoke('customers', 'create', { name: '王芳', phones: ['13800138000'] })
     const backup = await core.invoke('backups', 'create', {})
     const exported = await core.invoke('exports', 'run', { entity: 'customers', format: 'csv' })

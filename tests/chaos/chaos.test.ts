@@ -175,7 +175,7 @@ for (const backend of testBackends()) {
       console.log(`chaos on ${backend.name}: ${((Date.now() - started) / 1000).toFixed(1)} s, proxy ${JSON.stringify(proxy.counts)}`)
       for (const loop of loops) await loop.stop()
       for (const core of cores) await core.close()
-    })
+    }, 240_000)
   })
 }
 

@@ -118,8 +118,8 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
           yuan(o[9]),
           first ? yuan(o[10]) : '',
           perLine ? yuan(o[14] ?? 0) : '',
-          o[15] ?? '',
-          o[16] ?? '',
+          moment(o[15]),
+          moment(o[16]),
           o[11] ?? '',
           o[12] ?? '',
         ]

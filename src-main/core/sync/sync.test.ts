@@ -232,7 +232,7 @@ describe('workstation sync', () => {
     } finally {
       await first.stop()
     }
-  })
+  }, 180_000)
 
   it('a new server instance at the same address (reset, or `orchard server restored`) makes it offer everything again', async () => {
     const team = `t${++teamNo}`

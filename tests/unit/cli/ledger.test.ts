@@ -42,7 +42,10 @@ describe('orchard ledger', () => {
     const month = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
     const st = JSON.parse(orchard('ledger', 'statement', '--member', code, '--period', month, '--json').out)
     expect(st.entries.length).toBeGreaterThan(0)
-    const sum = st.entries.filter((e: { status: string }) => e.status !== 'rejected').reduce((n: number, e: { amountFen: number }) => n + e.amountFen, 0)
+    // Adjustments are entries of closed months booked into this one: they count towards its closing too.
+    const sum = [...st.entries, ...st.adjustments]
+      .filter((e: { status: string }) => e.status !== 'rejected')
+      .reduce((n: number, e: { amountFen: number }) => n + e.amountFen, 0)
     expect(st.closingFen).toBe(st.openingFen + sum)
     const text = orchard('ledger', 'statement', '--member', code, '--period', month).out
     expect(text).toContain('期末 closing')

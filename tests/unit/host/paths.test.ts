@@ -204,6 +204,7 @@ describe('the contract', () => {
         'packs.check out',
         'packs.generate out',
         'packs.start out',
+        'payoutBatches.export path',
         'temperature.importCsv path',
       ].sort(),
     )
