@@ -10,7 +10,7 @@ import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type
 import { stampIn, wallParts, wallDate, zoneOffset } from '../../../src-shared/time'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { CSV_BOM, csvLine, neutralizeCell } from './cells'
+import { CSV_BOM, csvLine, neutralizeCell } from '../spreadsheet/cells'
 import { requireContacts } from '../permissions'
 import { customerConditions } from '../customers/repository'
 import { ownerOnly } from '../housekeeping'

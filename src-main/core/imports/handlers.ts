@@ -6,7 +6,7 @@ import type { ImportPreview, ImportPreviewInput, ImportResult, ImportRunInput, R
 import type { ImportEntity } from '../../../src-shared/vocabulary'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { openWriter, waitForWriteLock, type Db } from '../db/connection'
-import { CSV_BOM, csvLine } from '../exports/cells'
+import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { newId } from '../ids'
 import { contactsVisible, maskPhone } from '../permissions'
 import { CustomerThread, wantsThread, warmCustomerThread } from './customerThread'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { neutralizeCell } from '../exports/cells'
+import { neutralizeCell } from '../spreadsheet/cells'
 import { parseStatus, referralCode } from './orders'
 import Papa from 'papaparse'
 import { openCsv, type ImportLimits, type Table } from './read'
