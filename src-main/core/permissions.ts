@@ -103,7 +103,8 @@ export function maskBuyerPhone<
   if (contactsVisible(ctx)) return order
   return {
     ...order,
-    buyerPhone: order.buyerPhone && maskPhone(order.buyerPhone),
+    // A number kept as the file gave it (no phone plan's) has no shape to keep part of: all of it is hidden.
+    buyerPhone: order.buyerPhone && (/^\+\d{7,}$/.test(order.buyerPhone) ? maskPhone(order.buyerPhone) : '****'),
     ...(order.buyerEmail ? { buyerEmail: maskEmail(order.buyerEmail) } : {}),
     ...(order.buyerAddress ? { buyerAddress: maskAddress(order.buyerAddress) } : {}),
     buyerName: maskPhoneName(ctx, order.buyerName),

@@ -353,6 +353,16 @@ function maskRowError(ctx: CoreContext, e: RowError): RowError {
   return { ...e, value: mask(e.value), reason: mask(e.reason) }
 }
 
+/**
+ * A warning is always about a buyer's contact detail (a phone, e-mail, address or name
+ * kept as given): for a role that sees contacts masked its value is masked whole, not
+ * only where it looks like a phone.
+ */
+function maskWarning(ctx: CoreContext, e: RowError): RowError {
+  if (contactsVisible(ctx)) return e
+  return { ...e, value: e.value.length > 1 ? `${e.value.slice(0, 1)}****` : '****' }
+}
+
 /** The rejected-rows report of a run as CSV that Excel and WPS open directly (the first MAX_KEPT_ERRORS, and how many more). */
 export function errorReportCsv(errors: RowError[], errorCount = errors.length, kind: 'errors' | 'warnings' = 'errors'): string {
   let csv = CSV_BOM + csvLine(['行号 Row', '列 Column', '值 Value', kind === 'errors' ? '原因 Reason' : '警告 Warning'])
@@ -371,7 +381,7 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
     // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
     // A refused file stays, so the person can import its valid rows next.
     if (result.committed && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
-    return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)), warnings: result.warnings.map((e) => maskRowError(ctx, e)) }
+    return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)), warnings: result.warnings.map((e) => maskWarning(ctx, e)) }
   },
   history: (_input, ctx) =>
     (
@@ -408,7 +418,7 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
     const base = run.file_name.replace(/\.[^.]+$/, '')
     // Any run's report, whoever imported the file: what looks like a phone is masked for roles that see contacts masked.
     if (kind === 'warnings') {
-      const warnings = (JSON.parse(run.warnings) as RowError[]).map((e) => maskRowError(ctx, e))
+      const warnings = (JSON.parse(run.warnings) as RowError[]).map((e) => maskWarning(ctx, e))
       return { fileName: `${base}-警告报告.csv`, csv: errorReportCsv(warnings, run.warning_count, 'warnings') }
     }
     return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e)), run.error_count) }

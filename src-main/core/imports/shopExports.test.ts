@@ -151,6 +151,16 @@ describe("Shopify's current export", () => {
     expect(report.csv).toContain('2,Billing Phone,555-0100,')
     expect(report.csv).toContain('警告 Warning')
     expect((await core.invoke('imports', 'history', {}))[0]).toMatchObject({ importId: result.importId, warningCount: 2 })
+
+    // A role that sees contacts masked reads the warnings masked too, on screen and in the report.
+    actAs(core, 'trainer', '培训师小林')
+    const masked = await run(path)
+    expect(masked.warnings.map((w) => w.value)).toEqual(['5****', 'b****'])
+    const maskedReport = await core.invoke('imports', 'reportCsv', { importId: result.importId, kind: 'warnings' })
+    expect(maskedReport.csv).not.toContain('555-0100')
+    expect(maskedReport.csv).not.toContain('buyer at example')
+    const order = await core.invoke('orders', 'get', { id: orderRow('#3001').id as string })
+    expect(order).toMatchObject({ buyerPhone: '****', buyerEmail: '****', buyerAddress: '浙江省杭州市****' })
   })
 
   it('maps Financial Status and Outstanding Balance to a status, Cancelled at, Refunded Amount and ref: codes as the shop wrote them', async () => {
