@@ -210,5 +210,7 @@ export default {
     changes: 'Inserted · updated · same',
     rejected: 'Rejected',
     report: 'Error report',
+    warnings: 'Warnings',
+    warningsReport: 'Warnings report',
   },
 } satisfies typeof zh

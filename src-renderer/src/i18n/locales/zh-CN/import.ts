@@ -208,5 +208,7 @@ export default {
     changes: '新增 · 更新 · 未变',
     rejected: '拒绝',
     report: '错误报告',
+    warnings: '警告',
+    warningsReport: '警告报告',
   },
 }
