@@ -67,7 +67,8 @@ const recordsContract = {
     run: command(S.ImportRunInput, S.ImportResult),
     history: query(S.Empty, z.array(S.ImportRun)),
     /** The full rejected-rows report of one run as CSV text (UTF-8 with BOM, opens in Excel/WPS). */
-    reportCsv: query(z.object({ importId: S.Id }), z.object({ fileName: z.string(), csv: z.string() })),
+    /** A run's rejected rows, or (kind: warnings) the values it kept as given but warned about, as CSV. */
+    reportCsv: query(z.object({ importId: S.Id, kind: z.enum(['errors', 'warnings']).default('errors') }), z.object({ fileName: z.string(), csv: z.string() })),
   },
   exports: {
     run: command(S.ExportInput, S.ExportResult),

@@ -185,6 +185,8 @@ export const PROTECTED_SETTINGS = {
   updateFeedUrl: 'settings.protect',
   autoBackup: 'settings.protect',
   backupKeepDays: 'settings.protect',
+  // What every amount the studio holds is counted in.
+  currency: 'settings.protect',
 } as const satisfies Partial<Record<keyof Settings, Permission>>
 
 export function holds(role: Actor, permission: Permission): boolean {

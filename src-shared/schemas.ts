@@ -179,7 +179,10 @@ export const OrderLine = z.object({
   category: z.string().nullable(),
   quantity: z.number().int(),
   unitPriceFen: Fen,
+  /** What the buyer paid for the line — price × quantity less its discounts: the amount commission is computed on. */
   amountFen: Fen,
+  /** What came off the line: its own discount and its share of the order's discounts. */
+  discountFen: Fen.optional(),
   /** What the source says was refunded on this line; null (or absent) when it gave the order's refund only. */
   refundedFen: Fen.nullable().optional(),
 })
@@ -202,7 +205,23 @@ export const Order = z.object({
   createdAt: IsoTime,
 })
 export type Order = z.infer<typeof Order>
-export const OrderDetail = Order.extend({ lines: z.array(OrderLine), buyerName: z.string().nullable(), buyerPhone: z.string().nullable() })
+export const OrderDetail = Order.extend({
+  lines: z.array(OrderLine),
+  buyerName: z.string().nullable(),
+  /** As the file gave it: a number no phone plan knows is kept (the import warned about it). */
+  buyerPhone: z.string().nullable(),
+  buyerEmail: z.string().nullable().optional(),
+  buyerAddress: z.string().nullable().optional(),
+  /** The currency the shop wrote the order in when it was not the studio's, and the rate the import was given. */
+  currency: z.string().nullable().optional(),
+  fxRate: z.string().nullable().optional(),
+  /** Order-level discounts, shared over the lines; shipping and taxes are kept apart from the goods and never earn commission. */
+  discountFen: Fen.optional(),
+  shippingFen: Fen.optional(),
+  taxFen: Fen.optional(),
+  /** The shop's own id of the order (Shopify's Id), when the export gives it. */
+  shopOrderId: z.string().nullable().optional(),
+})
 export type OrderDetail = z.infer<typeof OrderDetail>
 
 export const CustomerDetail = z.object({
@@ -374,7 +393,22 @@ export const DashboardSummary = z.object({
 })
 
 // ---------------------------------------------------------------- imports / exports
-export const ImportFormat = z.enum(['auto', 'orchard', 'shopify'])
+/** The layouts the import reads: Orchard's own, Shopify's orders export, and the order exports of 有赞, 微店 and 快团团. */
+export const SOURCE_FORMATS = ['orchard', 'shopify', 'youzan', 'weidian', 'ktt'] as const
+export const SourceFormat = z.enum(SOURCE_FORMATS)
+export type SourceFormat = z.infer<typeof SourceFormat>
+export const ImportFormat = z.enum(['auto', ...SOURCE_FORMATS])
+/** An ISO 4217 currency code, as shop exports write it (USD, CNY, HKD). */
+export const CurrencyCode = z
+  .string()
+  .trim()
+  .transform((s) => s.toUpperCase())
+  .pipe(z.string().regex(/^[A-Z]{3}$/, '币种须为三个字母的代码，如 CNY、USD / a currency is a three-letter code such as CNY or USD'))
+/** How many units of the studio's currency one unit of another is worth, as written: "7.10". */
+export const ExchangeRate = z
+  .string()
+  .trim()
+  .regex(/^(?=.*[1-9])\d{1,6}(\.\d{1,8})?$/, '汇率须为正数，如 7.10 / a rate is a positive number such as 7.10')
 export const ImportMode = z.enum(['all-or-nothing', 'valid-rows'])
 /** field -> source column header (null = not imported) */
 export const ColumnMapping = z.record(z.string(), z.string().nullable())
@@ -398,7 +432,7 @@ export const ImportPreviewInput = z.object({
 export const ImportPreview = z.object({
   fileName: z.string(),
   encoding: z.string(),
-  detectedFormat: z.enum(['orchard', 'shopify']),
+  detectedFormat: SourceFormat,
   sheets: z.array(z.string()),
   headers: z.array(z.string()),
   sampleRows: z.array(z.array(z.string())),
@@ -437,6 +471,12 @@ export const ImportRunInput = ImportPreviewInput.extend({
   saveMapping: z.boolean().default(true),
   olderOrders: OlderOrders.default('keep'),
   applyOlderFor: z.array(z.string().min(1).max(64)).max(10_000).default([]),
+  /**
+   * Orders: the rate for each currency other than the studio's the file may hold, for
+   * this import only (1 USD = 7.10 CNY: { USD: '7.10' }). An order in a currency with no
+   * rate here is refused.
+   */
+  rates: z.record(CurrencyCode, ExchangeRate).default({}),
   /** Lets the console follow progress events of this run. */
   jobId: z.string().optional(),
 })
@@ -468,13 +508,21 @@ export const ImportResult = z.object({
   /** At most the first 500 errors; the full list is in the CSV report. */
   errors: z.array(RowError),
   errorCount: z.number().int(),
+  /**
+   * What was kept as given but looks wrong (a buyer's phone, e-mail or address): never a
+   * reason to refuse a row. At most the first 500; the full list is in the warnings report.
+   */
+  warnings: z.array(RowError).default([]),
+  warningCount: z.number().int().default(0),
+  /** The rates this import was given, recorded with the run. */
+  rates: z.record(z.string(), z.string()).default({}),
   unattributedOrders: z.number().int(),
   /** Orders: those the file shows older than the studio holds (at most the first 500). */
   olderOrders: z.array(OlderOrder).default([]),
   durationMs: z.number(),
 })
 export type ImportResult = z.infer<typeof ImportResult>
-export const ImportRun = ImportResult.omit({ errors: true, olderOrders: true }).extend({ createdAt: IsoTime })
+export const ImportRun = ImportResult.omit({ errors: true, olderOrders: true, warnings: true }).extend({ createdAt: IsoTime })
 
 export const ExportInput = z
   .object({
@@ -528,6 +576,8 @@ export const Settings = z.object({
   backupKeepDays: z.number().int().min(1).max(365),
   timezone: TimeZone,
   studioName: z.string(),
+  /** The studio's one currency: every amount is kept in its hundredths (fen for CNY). */
+  currency: z.string().regex(/^[A-Z]{3}$/, '币种须为三个字母的代码，如 CNY / a three-letter currency code such as CNY'),
   /** Where the desktop app looks for updates: empty (none configured), or an https:// address — never plain http, which anyone on the way could answer. */
   updateFeedUrl: z
     .string()

@@ -75,7 +75,7 @@ export const ORDER_STATUS_LABELS: Record<OrderStatus, { zh: string; en: string }
   cancelled: { zh: '已取消', en: 'Cancelled' },
 }
 
-export const ORDER_SOURCES = ['manual', 'orchard', 'shopify', 'demo'] as const
+export const ORDER_SOURCES = ['manual', 'orchard', 'shopify', 'youzan', 'weidian', 'ktt', 'demo'] as const
 export type OrderSource = (typeof ORDER_SOURCES)[number]
 
 export const IMPORT_ENTITIES = ['customers', 'products', 'orders'] as const

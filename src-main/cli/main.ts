@@ -101,7 +101,15 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('导入 CSV / XLSX / import a CSV or XLSX file')
     .argument('<entity>', 'customers | products | orders')
     .argument('<file>', '文件 / file')
-    .addOption(new Option('--format <format>', '格式 / format').choices(['auto', 'shopify', 'orchard']).default('auto'))
+    .addOption(
+      new Option('--format <format>', '格式：自动识别，或 果园 / Shopify / 有赞 / 微店 / 快团团 / format').choices(['auto', 'orchard', 'shopify', 'youzan', 'weidian', 'ktt']).default('auto'),
+    )
+    .option(
+      '--rate <CUR=RATE>',
+      '订单：另一币种的汇率，只用于这次导入，可重复，如 --rate USD=7.10（1 USD = 7.10 工作室币种）/ orders: the rate of another currency for this import (repeatable)',
+      collect,
+      [],
+    )
     .addOption(new Option('--mode <mode>', '模式：全部成功才写入，或只写入有效行 / mode').choices(['all-or-nothing', 'valid-rows']).default('all-or-nothing'))
     .addOption(
       new Option('--older-state <choice>', '订单：文件比工作室已有的状态旧时（退款更少、退款后又成已付款）保留较新的（默认），或采用文件的 / orders older than the studio holds: keep the newer state, or apply the file’s')
@@ -109,15 +117,23 @@ export async function runCli(argv: string[]): Promise<number> {
         .default('keep'),
     )
     .option('--apply-older <orders>', '订单：只对这些订单号采用文件中较旧的状态（逗号分隔）/ orders: take the file’s older state for these order numbers only', listOption)
-    .action(async (entityArg: string, file: string, o: { format: 'auto' | 'shopify' | 'orchard'; mode: 'all-or-nothing' | 'valid-rows'; olderState: 'keep' | 'apply'; applyOlder?: string[] }, cmd: Command) => {
-      const g = globals(cmd)
-      const entity = entityOf(entityArg)
-      const path = readableFile(file)
-      const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [] })
-      if (result.rejectedRows > 0) exitCode = 1
-      if (g.json) return out(JSON.stringify(result))
-      printImport(out, result)
-    })
+    .action(
+      async (
+        entityArg: string,
+        file: string,
+        o: { format: 'auto' | 'orchard' | 'shopify' | 'youzan' | 'weidian' | 'ktt'; rate: string[]; mode: 'all-or-nothing' | 'valid-rows'; olderState: 'keep' | 'apply'; applyOlder?: string[] },
+        cmd: Command,
+      ) => {
+        const g = globals(cmd)
+        const entity = entityOf(entityArg)
+        const path = readableFile(file)
+        const rates = ratesOption(o.rate)
+        const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [], rates })
+        if (result.rejectedRows > 0) exitCode = 1
+        if (g.json) return out(JSON.stringify(result))
+        printImport(out, result)
+      },
+    )
 
   command('export')
     .description('导出为 CSV / XLSX / export to CSV or XLSX')
@@ -259,6 +275,17 @@ function describeDetails(details: unknown): string {
 
 const SHOWN_ERRORS = 50
 
+/** --rate USD=7.10 (repeatable) → { USD: '7.10' }; the contract checks the code and the number. */
+function ratesOption(values: string[]): Record<string, string> {
+  const rates: Record<string, string> = {}
+  for (const v of values) {
+    const m = /^\s*([A-Za-z]{3})\s*=\s*(\S+)\s*$/.exec(v)
+    if (!m) throw new UsageError(`汇率写作 币种=汇率，如 --rate USD=7.10 / a rate is written CUR=RATE, e.g. --rate USD=7.10: ${v}`, { option: '--rate', value: v })
+    rates[m[1].toUpperCase()] = m[2]
+  }
+  return rates
+}
+
 function printImport(out: (s: string) => void, r: ImportResult): void {
   const written = r.inserted + r.updated
   if (r.committed) {
@@ -269,6 +296,7 @@ function printImport(out: (s: string) => void, r: ImportResult): void {
     out(`${r.fileName}: ${r.totalRows} rows, rejected ${r.rejectedRows} rows, nothing was written (all-or-nothing)`)
     out('修正这些行后重新导入，或用 --mode valid-rows 只导入有效行 / fix these rows and import again, or use --mode valid-rows')
   }
+  if (Object.keys(r.rates).length) out(`汇率 / rates: ${Object.entries(r.rates).map(([c, v]) => `1 ${c} = ${v}`).join(', ')}`)
   if (r.unattributedOrders) out(`未归属订单 ${r.unattributedOrders} 笔，可在订单页指定会员 / ${r.unattributedOrders} unattributed orders: assign them on the orders screen`)
   if (r.olderOrders.length) {
     const kept = r.olderOrders.filter((o) => !o.applied).length
@@ -282,6 +310,12 @@ function printImport(out: (s: string) => void, r: ImportResult): void {
         r.olderOrders.slice(0, SHOWN_ERRORS).map((o) => [o.orderNo, String(o.row), state(o.held), state(o.file), o.applied ? '采用文件 applied' : '保留较新 kept']),
       ),
     )
+  }
+  if (r.warnings.length) {
+    out('')
+    out(`警告 ${r.warningCount} 条：这些值照原样保存，订单已照常导入 / ${r.warningCount} warnings: these values were kept as given, the orders imported`)
+    out(renderTable(['行 Row', '列 Column', '值 Value', '警告 Warning'], r.warnings.slice(0, SHOWN_ERRORS).map((e) => [String(e.row), e.column, e.value, e.reason])))
+    if (r.warningCount > SHOWN_ERRORS) out(`…… 另有 ${r.warningCount - SHOWN_ERRORS} 条，完整列表用 --json / and ${r.warningCount - SHOWN_ERRORS} more: use --json`)
   }
   if (!r.errors.length) return
   out('')

@@ -91,11 +91,22 @@ export function maskPhoneName<T extends string | null>(ctx: CoreContext, name: T
   return maskPhone(name.replace(/[\s-]/g, '')) as T
 }
 
-export function maskBuyerPhone<T extends { buyerPhone: string | null; buyerName: string | null; customerName: string | null }>(ctx: CoreContext, order: T): T {
+/** a.buyer@example.com → a****@example.com */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@')
+  return at > 0 ? `${email[0]}****${email.slice(at)}` : '****'
+}
+
+export function maskBuyerPhone<
+  T extends { buyerPhone: string | null; buyerName: string | null; customerName: string | null; buyerEmail?: string | null; buyerAddress?: string | null },
+>(ctx: CoreContext, order: T): T {
   if (contactsVisible(ctx)) return order
   return {
     ...order,
-    buyerPhone: order.buyerPhone && maskPhone(order.buyerPhone),
+    // A number kept as the file gave it (no phone plan's) has no shape to keep part of: all of it is hidden.
+    buyerPhone: order.buyerPhone && (/^\+\d{7,}$/.test(order.buyerPhone) ? maskPhone(order.buyerPhone) : '****'),
+    ...(order.buyerEmail ? { buyerEmail: maskEmail(order.buyerEmail) } : {}),
+    ...(order.buyerAddress ? { buyerAddress: maskAddress(order.buyerAddress) } : {}),
     buyerName: maskPhoneName(ctx, order.buyerName),
     customerName: maskPhoneName(ctx, order.customerName),
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { OrchardError } from '../../../src-shared/errors'
+import type { SourceFormat } from '../../../src-shared/schemas'
 import type { ImportEntity } from '../../../src-shared/vocabulary'
 
 export interface FieldSpec {
@@ -13,7 +14,7 @@ export interface FieldSpec {
 }
 
 export type Mapping = Record<string, string | null>
-export type SourceFormat = 'orchard' | 'shopify'
+export type { SourceFormat }
 
 const f = (field: string, label: string, labelEn: string, required: boolean, synonyms: string[], hint?: string): FieldSpec => ({
   field,
@@ -59,12 +60,22 @@ export const FIELDS: Record<ImportEntity, FieldSpec[]> = {
     f('placedAt', '下单时间', 'Placed at', true, ['创建时间', '下单日期', '订单时间', '付款时间', 'createdat', 'date', 'placedat']),
     f('status', '状态', 'Status', false, ['订单状态', '交易状态', 'financialstatus', 'status'], '已付款 / 待付款 / 部分退款 / 已退款 / 已取消'),
     f('buyerName', '客户', 'Buyer', false, ['客户姓名', '收货人', '买家', '收件人', 'billingname', 'buyer', 'buyername']),
-    f('buyerPhone', '手机', 'Buyer phone', false, ['手机号', '收货人手机', '联系电话', '电话', 'billingphone', 'phone', 'buyerphone']),
+    f('buyerPhone', '手机', 'Buyer phone', false, ['手机号', '收货人手机', '联系电话', '电话', 'billingphone', 'phone', 'buyerphone'], '号码有误时照原样保存并给出警告 / a number that looks wrong is kept as given, with a warning'),
+    f('buyerEmail', '邮箱', 'Buyer e-mail', false, ['电子邮箱', '买家邮箱', 'email', 'buyeremail']),
+    f('buyerAddress', '收货地址', 'Address', false, ['详细地址', '地址', '详细收货地址', 'shippingaddress1', 'shippingstreet', 'address', 'buyeraddress']),
     f('sku', '商品编码', 'SKU', false, ['sku', '货号', '商家编码', 'lineitemsku'], '有编码时关联到商品 / links the line to the product'),
     f('productName', '商品名称', 'Product', true, ['商品', '品名', '商品标题', 'lineitemname', 'product']),
     f('quantity', '数量', 'Quantity', true, ['件数', '购买数量', '商品数量', 'lineitemquantity', 'qty']),
     f('unitPrice', '单价', 'Unit price', false, ['价格', '商品单价', '成交单价', 'lineitemprice', 'price', 'unitprice'], '单价或金额至少填一项 / unit price or amount'),
-    f('amount', '金额', 'Amount', false, ['小计', '商品金额', '实付金额', '行金额', 'amount', 'subtotal']),
+    f('amount', '金额', 'Amount', false, ['小计', '商品金额', '商品金额小计', '行金额', 'amount'], '单价 × 数量，优惠之前 / price × quantity, before discounts'),
+    f('paidAmount', '商品实付金额', 'Line paid', false, ['实付金额', '商品实际成交金额', '商品实付', '成交金额', 'linepaid', 'paidamount'], '买家为这一行实际支付的（已减去所有优惠）/ what the buyer paid for the line, all discounts taken off'),
+    f('lineDiscount', '商品优惠', 'Line discount', false, ['商品优惠金额', '单品优惠', '行优惠', 'lineitemdiscount', 'linediscount'], '这一行自己的优惠（元）/ the line’s own discount'),
+    f('orderDiscount', '订单优惠', 'Order discount', false, ['订单优惠金额', '店铺优惠', '优惠金额', '整单优惠', 'discountamount', 'orderdiscount'], '整笔订单的优惠，按各行金额分摊 / shared over the lines by their amounts'),
+    f('shipping', '运费', 'Shipping', false, ['邮费', '快递费', '配送费', 'shipping', 'shippingfee'], '不计佣金 / never commissionable'),
+    f('taxes', '税费', 'Taxes', false, ['税额', '税金', 'taxes', 'tax'], '不计佣金 / never commissionable'),
+    f('currency', '币种', 'Currency', false, ['货币', '币别', 'currency'], '不是工作室币种的订单须给出汇率 / orders in another currency need a rate'),
+    f('outstanding', '待付金额', 'Outstanding balance', false, ['未付金额', '尚欠金额', 'outstandingbalance', 'outstanding'], '大于 0 时订单仍为待付款 / above 0 the order is still pending'),
+    f('shopOrderId', '平台订单ID', 'Shop order id', false, ['平台订单号', '外部订单号', 'shoporderid']),
     f('refunded', '退款金额', 'Refunded', false, ['已退款', '退款', 'refundedamount', 'refunded'], '整笔订单的退款；按商品退款请用“商品退款金额” / the order’s refund'),
     f('lineRefunded', '商品退款金额', 'Line refunded', false, ['行退款金额', '本行退款', '商品退款', 'lineitemrefundedamount', 'lineitemrefunded', 'linerefunded'], '这一行商品退了多少（元）/ what was refunded on this line'),
     f('refundedAt', '退款时间', 'Refunded at', false, ['退款日期', '退款完成时间', '退款成功时间', 'refundedat', 'refunddate']),
@@ -95,48 +106,180 @@ export function suggestMapping(entity: ImportEntity, headers: string[]): Mapping
   return mapping
 }
 
-/** Shopify's orders export: one row per line item, order columns on an order's first row only. */
-const SHOPIFY_SIGNATURE = ['Name', 'Financial Status', 'Lineitem quantity', 'Lineitem name']
-export const isShopify = (headers: string[]) => SHOPIFY_SIGNATURE.every((h) => headers.includes(h))
-
-const SHOPIFY_MAPPING: Mapping = {
-  orderNo: 'Name',
-  placedAt: 'Created at',
-  status: 'Financial Status',
-  buyerName: 'Billing Name',
-  buyerPhone: 'Billing Phone',
-  sku: 'Lineitem sku',
-  productName: 'Lineitem name',
-  quantity: 'Lineitem quantity',
-  unitPrice: 'Lineitem price',
-  amount: null,
-  refunded: 'Refunded Amount',
-  // Shopify's own export has none of these but Fulfilled at; exports that add them are read.
-  lineRefunded: 'Lineitem refunded amount',
-  refundedAt: 'Refunded at',
-  completedAt: 'Fulfilled at',
-  inviteCode: null,
-  memberCode: null,
+/**
+ * The order exports of the shops studios sell on, as those shops write them: for each
+ * field, the columns that carry it (the first the file has is taken; exports differ a
+ * little by version and by the view they were exported from). `signature` recognises
+ * the layout; a preset can also be picked by hand in the mapping step.
+ */
+export interface OrderPreset {
+  format: Exclude<SourceFormat, 'orchard'>
+  label: string
+  labelEn: string
+  signature: string[][]
+  columns: Partial<Record<string, string[]>>
+  /** The order's discount column already counts the lines' own discounts (Shopify's Discount Amount is the order's total). */
+  orderDiscountIncludesLines?: boolean
 }
 
+export const ORDER_PRESETS: OrderPreset[] = [
+  {
+    // Shopify's orders export, one row per line item with the order's columns on its first
+    // row only. The columns are those of the current 79-column export (help.shopify.com
+    // "Exporting orders", the "Order export CSV structure" table); older exports lack some.
+    format: 'shopify',
+    label: 'Shopify 订单导出',
+    labelEn: 'Shopify orders export',
+    signature: [['Name', 'Financial Status', 'Lineitem quantity', 'Lineitem name']],
+    orderDiscountIncludesLines: true,
+    columns: {
+      orderNo: ['Name'],
+      placedAt: ['Created at', 'Paid at'],
+      status: ['Financial Status'],
+      buyerName: ['Billing Name', 'Shipping Name'],
+      buyerPhone: ['Billing Phone'],
+      buyerEmail: ['Email'],
+      buyerAddress: ['Shipping Street', 'Billing Street'],
+      sku: ['Lineitem sku'],
+      productName: ['Lineitem name'],
+      quantity: ['Lineitem quantity'],
+      unitPrice: ['Lineitem price'],
+      lineDiscount: ['Lineitem discount'],
+      orderDiscount: ['Discount Amount'],
+      shipping: ['Shipping'],
+      taxes: ['Taxes'],
+      currency: ['Currency'],
+      outstanding: ['Outstanding Balance'],
+      shopOrderId: ['Id'],
+      refunded: ['Refunded Amount'],
+      // Shopify's own export has none of these but Fulfilled at; exports that add them are read.
+      lineRefunded: ['Lineitem refunded amount'],
+      refundedAt: ['Refunded at'],
+      completedAt: ['Fulfilled at'],
+    },
+  },
+  {
+    // 有赞 (Youzan) 订单 → 导出 → "商品维度" (one row per item). Column names as the
+    // export writes them, seen in studios' own scripts that read it (e.g. the header
+    // lists in public repositories reading 商品实际成交金额 / 商品已退款金额 / 分销员).
+    format: 'youzan',
+    label: '有赞 订单导出（商品维度）',
+    labelEn: 'Youzan orders export (per item)',
+    signature: [['订单号', '商品实际成交金额'], ['订单号', '收货人手机号/提货人手机号']],
+    columns: {
+      orderNo: ['订单号'],
+      placedAt: ['订单创建时间', '下单时间', '买家付款时间'],
+      status: ['订单状态', '订单商品状态'],
+      buyerName: ['收货人/提货人', '收货人'],
+      buyerPhone: ['收货人手机号/提货人手机号', '买家手机号', '收货人手机号'],
+      buyerAddress: ['详细收货地址/提货地址', '详细收货地址'],
+      sku: ['商品编码', '规格编码'],
+      productName: ['商品名称'],
+      quantity: ['商品数量'],
+      unitPrice: ['商品单价'],
+      amount: ['商品金额小计'],
+      // What the buyer paid for the item: the shop's discount already shared onto it (店铺优惠（分摊）).
+      paidAmount: ['商品实际成交金额'],
+      shipping: ['运费'],
+      lineRefunded: ['商品已退款金额'],
+      refundedAt: ['退款时间'],
+      completedAt: ['交易成功时间'],
+      memberCode: ['分销员', '分销员昵称', '分销员手机号'],
+      shopOrderId: ['外部订单号'],
+    },
+  },
+  {
+    // 微店 (Weidian) 订单管理 → 导出订单. No published sample was found to check against:
+    // these are the names its seller back-end shows on the order list and detail, with the
+    // variants older exports use; anything else is matched by the usual Chinese names.
+    format: 'weidian',
+    label: '微店 订单导出',
+    labelEn: 'Weidian orders export',
+    signature: [['订单编号', '推广员'], ['订单编号', '商品实付金额', '收货人手机']],
+    columns: {
+      orderNo: ['订单编号', '订单号'],
+      placedAt: ['下单时间', '创建时间'],
+      status: ['订单状态'],
+      buyerName: ['收货人', '收货人姓名'],
+      buyerPhone: ['收货人手机', '收货人电话', '买家手机号'],
+      buyerAddress: ['收货地址', '详细地址'],
+      sku: ['商品编码', '商家编码'],
+      productName: ['商品名称'],
+      quantity: ['购买数量', '商品数量', '数量'],
+      unitPrice: ['商品单价', '单价'],
+      paidAmount: ['商品实付金额', '实付金额'],
+      shipping: ['运费'],
+      lineRefunded: ['商品退款金额', '退款金额'],
+      refundedAt: ['退款时间'],
+      completedAt: ['成交时间', '完成时间'],
+      memberCode: ['推广员', '分销商'],
+    },
+  },
+  {
+    // 快团团 (KTT) 团购订单导出: 跟团号 numbers an order within one group buy, 订单编号 (where
+    // the export has it) across them. Column names as in studios' scripts that read the
+    // export (跟团号, 下单人, 团员备注, 支付时间, 团长备注, 商品, 订单金额, 退款金额, 订单状态, 自提点,
+    // 收货人, 联系电话, 详细地址); 帮卖团长 is the helper leader who sold it.
+    format: 'ktt',
+    label: '快团团 订单导出',
+    labelEn: 'KTT (快团团) orders export',
+    signature: [['跟团号', '下单人'], ['跟团号', '团长备注']],
+    columns: {
+      orderNo: ['订单编号', '订单号', '跟团号'],
+      placedAt: ['支付时间', '下单时间'],
+      status: ['订单状态'],
+      buyerName: ['收货人', '下单人'],
+      buyerPhone: ['联系电话', '收货人电话'],
+      buyerAddress: ['详细地址'],
+      sku: ['商品编码', '规格编码'],
+      productName: ['商品', '商品名称'],
+      quantity: ['数量', '商品数量'],
+      unitPrice: ['商品单价', '单价'],
+      amount: ['商品金额', '订单金额'],
+      refunded: ['退款金额', '订单退款'],
+      memberCode: ['帮卖团长', '团长'],
+    },
+  },
+]
+
+export const presetOf = (format: SourceFormat) => ORDER_PRESETS.find((p) => p.format === format)
+export const isShopify = (headers: string[]) => ORDER_PRESETS[0].signature.some((sig) => sig.every((h) => headers.includes(h)))
+
 export function detectFormat(entity: ImportEntity, headers: string[], requested: 'auto' | SourceFormat, fileName: string): SourceFormat {
-  if (requested === 'shopify' && entity !== 'orders') {
-    throw new OrchardError('import_format', 'Shopify 格式只用于订单 / the Shopify layout is for orders only', { file: fileName, entity })
+  if (requested !== 'auto' && requested !== 'orchard' && entity !== 'orders') {
+    throw new OrchardError('import_format', `${presetOf(requested)?.label ?? requested} 格式只用于订单 / the ${presetOf(requested)?.labelEn ?? requested} layout is for orders only`, {
+      file: fileName,
+      entity,
+    })
   }
   if (requested !== 'auto') return requested
-  return entity === 'orders' && isShopify(headers) ? 'shopify' : 'orchard'
+  if (entity !== 'orders') return 'orchard'
+  return ORDER_PRESETS.find((p) => p.signature.some((sig) => sig.every((h) => headers.includes(h))))?.format ?? 'orchard'
 }
 
 export function suggestedMapping(entity: ImportEntity, format: SourceFormat, headers: string[]): Mapping {
+  const preset = presetOf(format)
+  if (!preset) return suggestMapping(entity, headers)
+  const mapping: Mapping = {}
+  const taken = new Set<string>()
+  for (const spec of FIELDS.orders) {
+    const header = preset.columns[spec.field]?.find((h) => headers.includes(h) && !taken.has(h)) ?? null
+    mapping[spec.field] = header
+    if (header) taken.add(header)
+  }
   if (format === 'shopify') {
-    const mapping: Mapping = {}
-    for (const [field, header] of Object.entries(SHOPIFY_MAPPING)) mapping[field] = header && headers.includes(header) ? header : null
     // Older exports and checkouts without a billing address carry the phone in Phone or Shipping Phone.
     if (!mapping.buyerPhone) mapping.buyerPhone = ['Phone', 'Shipping Phone'].find((h) => headers.includes(h)) ?? null
-    if (!mapping.placedAt && headers.includes('Paid at')) mapping.placedAt = 'Paid at'
     return mapping
   }
-  return suggestMapping(entity, headers)
+  // A Chinese shop's export may carry more than the preset names (运费, 备注 columns a
+  // studio added): the rest are matched by their usual names.
+  const rest = suggestMapping(
+    entity,
+    headers.map((h) => (taken.has(h) ? '\u0000' : h)),
+  )
+  for (const [field, header] of Object.entries(rest)) if (!mapping[field] && header && header !== '\u0000') mapping[field] = header
+  return mapping
 }
 
 /** Mappings are saved per source: the entity, the layout and the set of headers (in any order). */
@@ -162,7 +305,7 @@ export function checkMapping(entity: ImportEntity, mapping: Mapping, headers: st
     clean[field] = header || null
   }
   const missing = FIELDS[entity].filter((s) => s.required && !clean[s.field])
-  if (entity === 'orders' && !clean.unitPrice && !clean.amount) missing.push(FIELDS.orders.find((s) => s.field === 'unitPrice')!)
+  if (entity === 'orders' && !clean.unitPrice && !clean.amount && !clean.paidAmount) missing.push(FIELDS.orders.find((s) => s.field === 'unitPrice')!)
   if (missing.length) {
     throw new OrchardError(
       'import_mapping',

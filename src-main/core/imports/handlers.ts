@@ -9,6 +9,7 @@ import { openWriter, waitForWriteLock, type Db } from '../db/connection'
 import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { newId } from '../ids'
 import { contactsVisible, maskPhone } from '../permissions'
+import { readSettings } from '../settings/settings'
 import { CustomerThread, wantsThread, warmCustomerThread } from './customerThread'
 import { CustomerWriter, planCustomers } from './customers'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
@@ -145,6 +146,9 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       rejectedRows: 0,
       errors: [],
       errorCount: 0,
+      warnings: [],
+      warningCount: 0,
+      rates: input.entity === 'orders' ? input.rates : {},
       unattributedOrders: 0,
       olderOrders: [],
       durationMs: 0,
@@ -155,6 +159,8 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       plan: Omit<ImportPlan, 'write' | 'entities' | 'olderOrders'> & { olderOrders?: ImportPlan['olderOrders'] },
       errors: RowError[],
       errorCount: number,
+      warnings: RowError[] = [],
+      warningCount = 0,
     ) => {
       Object.assign(result, {
         inserted: plan.inserted,
@@ -165,6 +171,8 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
         olderOrders: (plan.olderOrders ?? []).slice(0, MAX_RETURNED_ERRORS),
         errors: errors.slice(0, MAX_RETURNED_ERRORS),
         errorCount,
+        warnings: warnings.slice(0, MAX_RETURNED_ERRORS),
+        warningCount,
       })
       if (input.saveMapping) {
         db.prepare(
@@ -174,10 +182,11 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       }
       result.durationMs = Math.round(performance.now() - started)
       db.prepare(
-        `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at,
+           rates, warnings, warning_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(importId, input.entity, source.fileName, input.mode, result.committed ? 1 : 0, result.totalRows, result.inserted, result.updated, result.unchanged,
-        result.rejectedRows, result.errorCount, result.unattributedOrders, JSON.stringify(errors), result.durationMs, now)
+        result.rejectedRows, result.errorCount, result.unattributedOrders, JSON.stringify(errors), result.durationMs, now, JSON.stringify(result.rates), JSON.stringify(warnings), warningCount)
     }
 
     let entities: string[]
@@ -199,6 +208,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
           await new Promise<void>((resolve) => setImmediate(resolve))
         },
         { apply: input.olderOrders === 'apply', applyFor: new Set(input.applyOlderFor) },
+        { currency: readSettings(ctx.db).currency, rates: input.rates },
       )
       emit('validate', 0, total)
       const plan = await PLANNERS[input.entity](job)
@@ -209,7 +219,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       const write = () =>
         ctx.db.transaction(() => {
           if (result.committed) plan.write(importId)
-          conclude(ctx.db, plan, job.errors, job.errorCount)
+          conclude(ctx.db, plan, job.errors, job.errorCount, job.warnings, job.warningCount)
         })()
       // Validation took its time: another program may be writing now.
       await waitForWriteLock(ctx.db)
@@ -327,6 +337,8 @@ interface ImportRunRow {
   unchanged: number
   rejected_rows: number
   error_count: number
+  warning_count: number
+  rates: string
   unattributed_orders: number
   duration_ms: number
   created_at: string
@@ -341,12 +353,23 @@ function maskRowError(ctx: CoreContext, e: RowError): RowError {
   return { ...e, value: mask(e.value), reason: mask(e.reason) }
 }
 
+/**
+ * A warning is always about a buyer's contact detail (a phone, e-mail, address or name
+ * kept as given): for a role that sees contacts masked its value is masked whole, not
+ * only where it looks like a phone.
+ */
+function maskWarning(ctx: CoreContext, e: RowError): RowError {
+  if (contactsVisible(ctx)) return e
+  return { ...e, value: e.value.length > 1 ? `${e.value.slice(0, 1)}****` : '****' }
+}
+
 /** The rejected-rows report of a run as CSV that Excel and WPS open directly (the first MAX_KEPT_ERRORS, and how many more). */
-export function errorReportCsv(errors: RowError[], errorCount = errors.length): string {
-  let csv = CSV_BOM + csvLine(['行号 Row', '列 Column', '值 Value', '原因 Reason'])
+export function errorReportCsv(errors: RowError[], errorCount = errors.length, kind: 'errors' | 'warnings' = 'errors'): string {
+  let csv = CSV_BOM + csvLine(['行号 Row', '列 Column', '值 Value', kind === 'errors' ? '原因 Reason' : '警告 Warning'])
   for (const e of errors) csv += csvLine([e.row, e.column, e.value, e.reason])
   if (errorCount > errors.length) {
-    csv += csvLine(['…', '', '', `另有 ${errorCount - errors.length} 个错误未列出（只列出前 ${errors.length} 个）/ ${errorCount - errors.length} more errors (the first ${errors.length} are listed)`])
+    const [zh, en] = kind === 'errors' ? ['错误', 'errors'] : ['警告', 'warnings']
+    csv += csvLine(['…', '', '', `另有 ${errorCount - errors.length} 个${zh}未列出（只列出前 ${errors.length} 个）/ ${errorCount - errors.length} more ${en} (the first ${errors.length} are listed)`])
   }
   return csv
 }
@@ -358,14 +381,14 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
     // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
     // A refused file stays, so the person can import its valid rows next.
     if (result.committed && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
-    return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)) }
+    return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)), warnings: result.warnings.map((e) => maskWarning(ctx, e)) }
   },
   history: (_input, ctx) =>
     (
       ctx.db
         .prepare(
           `SELECT id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count,
-                  unattributed_orders, duration_ms, created_at
+                  warning_count, rates, unattributed_orders, duration_ms, created_at
            FROM import_runs ORDER BY created_at DESC, rowid DESC LIMIT 200`,
         )
         .all() as ImportRunRow[]
@@ -381,17 +404,23 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
       unchanged: r.unchanged,
       rejectedRows: r.rejected_rows,
       errorCount: r.error_count,
+      warningCount: r.warning_count,
+      rates: JSON.parse(r.rates) as Record<string, string>,
       unattributedOrders: r.unattributed_orders,
       durationMs: r.duration_ms,
       createdAt: r.created_at,
     })),
-  reportCsv: ({ importId }, ctx) => {
-    const run = ctx.db.prepare('SELECT file_name, errors, error_count FROM import_runs WHERE id = ?').get(importId) as
-      | { file_name: string; errors: string; error_count: number }
+  reportCsv: ({ importId, kind }, ctx) => {
+    const run = ctx.db.prepare('SELECT file_name, errors, error_count, warnings, warning_count FROM import_runs WHERE id = ?').get(importId) as
+      | { file_name: string; errors: string; error_count: number; warnings: string; warning_count: number }
       | undefined
     if (!run) throw new OrchardError('not_found', `导入记录不存在 / import run not found`, { importId })
     const base = run.file_name.replace(/\.[^.]+$/, '')
     // Any run's report, whoever imported the file: what looks like a phone is masked for roles that see contacts masked.
+    if (kind === 'warnings') {
+      const warnings = (JSON.parse(run.warnings) as RowError[]).map((e) => maskWarning(ctx, e))
+      return { fileName: `${base}-警告报告.csv`, csv: errorReportCsv(warnings, run.warning_count, 'warnings') }
+    }
     return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e)), run.error_count) }
   },
 }

@@ -29,6 +29,9 @@ export class ImportJob {
   readonly errors: RowError[] = []
   /** Every error found (rows are rejected by comparing it before and after). */
   errorCount = 0
+  /** What was kept as given but looks wrong (the first MAX_KEPT_ERRORS): a warning never rejects a row. */
+  readonly warnings: RowError[] = []
+  warningCount = 0
   /** The batch of rows being validated: row indexes below refer to it. */
   readonly table: Table
   /** Column index of each mapped field (-1 when the field is not imported). */
@@ -47,6 +50,8 @@ export class ImportJob {
     readonly progress: (done: number) => Promise<void>,
     /** Orders: whether an older state in the file is taken (for all, or for the orders named). */
     readonly olderOrders: { apply: boolean; applyFor: ReadonlySet<string> } = { apply: false, applyFor: new Set() },
+    /** Orders: the studio's currency and the rates this import was given for others. */
+    readonly money: { currency: string; rates: Readonly<Record<string, string>> } = { currency: 'CNY', rates: {} },
   ) {
     this.table = { fileName: reader.fileName, encoding: reader.encoding, sheets: reader.sheets, headers: reader.headers, rows: [], rowNumbers: [] }
     for (const [field, header] of Object.entries(mapping)) this.columns[field] = header ? reader.headers.indexOf(header) : -1
@@ -96,6 +101,46 @@ export class ImportJob {
   reject(rowIndex: number, field: string, value: string, code: string, reason: string): void {
     if (++this.errorCount > MAX_KEPT_ERRORS) return
     this.errors.push({ row: this.table.rowNumbers[rowIndex], column: this.mapping[field] ?? field, value, reason, code })
+  }
+
+  /** Records a located error for a row of an earlier batch, by its row number (an order judged once all its rows are read). */
+  rejectAt(row: number, field: string, value: string, code: string, reason: string): void {
+    if (++this.errorCount > MAX_KEPT_ERRORS) return
+    this.errors.push({ row, column: this.mapping[field] ?? field, value, reason, code })
+  }
+
+  /** Records a located warning: the value is kept as given, the row is not rejected. */
+  warn(rowIndex: number, field: string, value: string, code: string, reason: string): void {
+    if (++this.warningCount > MAX_KEPT_ERRORS) return
+    this.warnings.push({ row: this.table.rowNumbers[rowIndex], column: this.mapping[field] ?? field, value, reason, code })
+  }
+
+  /**
+   * A buyer's contact detail (phone, e-mail, address, name): never a reason to refuse an
+   * order, since no money depends on it. What the check finds wrong is a warning and the
+   * value is kept as the file gave it — control characters shown as visible marks rather
+   * than stored, and a value longer than the column allows cut at its limit.
+   */
+  contact(row: string[], rowIndex: number, field: string, max: number, check?: (s: string) => string | null): string | undefined {
+    const value = this.cell(row, field)
+    if (value === '') return undefined
+    const found = controlCharacter(value, false)
+    if (found) {
+      const shown = visibleControls(value)
+      const [zh, en = zh] = controlMessage(found).split(' / ')
+      this.warn(rowIndex, field, shown, 'control_character', `${zh}，已改为可见符号保存 / ${en}: kept with it shown as a visible mark`)
+      return shown.slice(0, max)
+    }
+    if (value.length > max) {
+      this.warn(rowIndex, field, value, 'too_long', `内容过长（最多 ${max} 个字），已截断保存 / longer than ${max} characters: kept cut to ${max}`)
+      return value.slice(0, max)
+    }
+    const problem = check?.(value)
+    if (problem) {
+      const [zh, en = zh] = problem.split(' / ')
+      this.warn(rowIndex, field, value, `invalid_${field}`, `${zh}，订单照常导入，值按原样保存 / ${en}: the order is imported, the value kept as given`)
+    }
+    return value
   }
 
   /**

@@ -1,8 +1,11 @@
+import Big from 'big.js'
 import type { OlderOrder } from '../../../src-shared/schemas'
 import { formatFen, ORDER_STATUS_LABELS, ORDER_STATUSES, type OrderStatus } from '../../../src-shared/vocabulary'
 import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import { normalizePhone } from '../customers/phone'
 import { newId } from '../ids'
+import { allocateRefund } from '../ledger/posting'
+import { presetOf } from './fields'
 import { duplicateReason, memberCodes, remembered, type ImportJob, type ImportPlan } from './job'
 import { CellError, parseFen, parseInteger } from './values'
 
@@ -32,12 +35,25 @@ const STATUS_WORDS: Record<string, OrderStatus> = {
   交易完成: 'paid',
   退款中: 'paid',
   部分退款: 'partially_refunded',
+  部分退款成功: 'partially_refunded',
   已退款: 'refunded',
   退款成功: 'refunded',
   全额退款: 'refunded',
+  已全额退款: 'refunded',
   已取消: 'cancelled',
   已关闭: 'cancelled',
   交易关闭: 'cancelled',
+  // 有赞: a group buy not yet formed is not a sale yet; 快团团 and 微店: picked up, delivered, signed for.
+  待成团: 'pending',
+  拼团中: 'pending',
+  待接单: 'paid',
+  待自提: 'paid',
+  已自提: 'paid',
+  待核销: 'paid',
+  已核销: 'paid',
+  已送达: 'paid',
+  已签收: 'paid',
+  交易成功已评价: 'paid',
 }
 for (const s of ORDER_STATUSES) STATUS_WORDS[ORDER_STATUS_LABELS[s].zh] = s
 
@@ -63,21 +79,41 @@ export function referralCode(text: string): string | null {
   return m ? m[1] : null
 }
 
-const readPhone = (s: string) => {
+const phoneProblem = (s: string) => {
   const r = normalizePhone(s)
-  if (!r.ok) throw new CellError('invalid_phone', r.reason)
-  return r.e164
+  return r.ok ? null : r.reason
 }
 const money = (s: string) => parseFen(s)
+const currencyOf = (s: string) => {
+  if (!/^[A-Za-z]{3}$/.test(s.trim())) throw new CellError('invalid_currency', '币种须为三个字母的代码，如 CNY、USD / a currency is a three-letter code such as CNY or USD')
+  return s.trim().toUpperCase()
+}
+const looksLikeEmail = (s: string) => (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) ? null : '不是有效的电子邮箱 / not an e-mail address')
+
+/**
+ * An amount in hundredths of the order's currency as fen of the studio's: × the rate, to
+ * the nearest fen, a half fen to the even one (banker's rounding — over many orders it
+ * neither gains nor loses). Without a rate the order is in the studio's currency already.
+ */
+export function toStudioFen(hundredths: number, rate: string | null): number {
+  if (rate === null) return hundredths
+  return new Big(hundredths).times(rate).round(0, Big.roundHalfEven).toNumber()
+}
 const quantityOf = (s: string) => parseInteger(s, { min: 1, max: 1_000_000 })
 const identity = (s: string) => s
 
+/** A line as the file gives it, in hundredths of the order's currency (converted once the order is complete). */
 interface Line {
   sku: string
   name: string
   quantity: number
   unitPriceFen: number
+  /** Price × quantity (or the file's amount), before discounts. */
   amountFen: number
+  /** The line's own discount, or (with a paid amount) all that came off it. */
+  discountFen: number
+  /** What the buyer paid for the line when the file says so; the order's discounts are in it already. */
+  paidFen?: number
   /** What the source says was refunded on this line, when it says so per line. */
   refundedFen?: number
 }
@@ -92,12 +128,22 @@ interface Draft {
   status?: OrderStatus
   cancelled: boolean
   buyerName?: string
+  /** The number as given when it is no phone plan's (kept, with a warning); +E.164 when it is. */
   buyerPhone?: string
+  phoneValid?: boolean
   refundedFen?: number
   refundedAt?: string
   completedAt?: string
   code?: string
   memberCode?: string
+  buyerEmail?: string
+  buyerAddress?: string
+  currency?: string
+  orderDiscountFen?: number
+  shippingFen?: number
+  taxFen?: number
+  outstandingFen?: number
+  shopOrderId?: string
   lines: Line[]
 }
 
@@ -134,6 +180,34 @@ function olderReason(
 }
 
 /**
+ * The member an order's attribution column names. Orchard's own exports write the invite
+ * code; a shop's distributor columns (有赞 分销员, 微店 推广员, 快团团 帮卖团长) write the
+ * person — their name or phone as the shop knows them. A code is matched first, then a
+ * phone, then a name only one member has: two members of one name attribute to nobody
+ * (the order waits for a person to assign it, its column kept as the code).
+ */
+function attributedMember(job: ImportJob, codes: Map<string, string>): (text: string) => string | undefined {
+  const byName = new Map<string, string | null>()
+  const byPhone = new Map<string, string>()
+  for (const m of job.db.prepare('SELECT id, name, phone FROM members').iterate() as Iterable<{ id: string; name: string; phone: string | null }>) {
+    const name = m.name.trim()
+    byName.set(name, byName.has(name) ? null : m.id)
+    if (m.phone) {
+      const r = normalizePhone(m.phone)
+      if (r.ok) byPhone.set(r.e164, m.id)
+    }
+  }
+  return (text) => {
+    const t = text.trim()
+    const code = codes.get(t.toUpperCase())
+    if (code) return code
+    const phone = /\d{7,}/.test(t) ? normalizePhone(t) : null
+    if (phone?.ok && byPhone.has(phone.e164)) return byPhone.get(phone.e164)
+    return byName.get(t) ?? undefined
+  }
+}
+
+/**
  * Orders, one row per line. The order's own columns may be repeated on every line
  * or (as Shopify writes them) only on its first line. An order is matched by its
  * number: a known order only takes a new status, refund or attribution. Buyers are
@@ -145,11 +219,14 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
   const { db, table } = job
   const shopify = job.format === 'shopify'
   const codes = memberCodes(db)
+  const attributed = attributedMember(job, codes)
   const productBySku = new Map<string, string>()
   for (const r of db.prepare('SELECT sku, id FROM products').raw().iterate() as Iterable<[string, string]>) productBySku.set(r[0], r[1])
   // Shopify columns the mapping does not cover.
   const fallbackPhones = shopify ? ['Phone', 'Shipping Phone'].filter((h) => table.headers.includes(h) && h !== job.mapping.buyerPhone) : []
   const hasCancelledAt = shopify && table.headers.includes('Cancelled at')
+  const preset = presetOf(job.format)
+  const studioCurrency = job.money.currency
 
   const readStatus = remembered(parseStatus)
   const drafts = new Map<string, Draft>()
@@ -186,18 +263,31 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
       const first = d.rowCount === 1
       if (d.placedAt === undefined) d.placedAt = job.read(row, i, 'placedAt', (s) => job.dates.parse(s), first)
       if (d.status === undefined) d.status = job.read(row, i, 'status', readStatus)
-      if (d.buyerName === undefined) d.buyerName = job.text(row, i, 'buyerName', 60)
+      // A buyer's contact details never reject an order: what looks wrong is kept as given, with a warning.
+      if (d.buyerName === undefined) d.buyerName = job.contact(row, i, 'buyerName', 60)
       if (d.buyerPhone === undefined) {
-        d.buyerPhone = job.read(row, i, 'buyerPhone', readPhone)
+        d.buyerPhone = job.contact(row, i, 'buyerPhone', 40, phoneProblem)
+        if (d.buyerPhone !== undefined) {
+          const r = normalizePhone(d.buyerPhone)
+          if (r.ok) [d.buyerPhone, d.phoneValid] = [r.e164, true]
+        }
         for (const h of fallbackPhones) {
-          if (d.buyerPhone !== undefined) break
+          if (d.phoneValid) break
           const value = job.column(row, h)
           if (value) {
             const r = normalizePhone(value)
-            if (r.ok) d.buyerPhone = r.e164
+            if (r.ok) [d.buyerPhone, d.phoneValid] = [r.e164, true]
           }
         }
       }
+      if (d.buyerEmail === undefined) d.buyerEmail = job.contact(row, i, 'buyerEmail', 120, looksLikeEmail)
+      if (d.buyerAddress === undefined) d.buyerAddress = job.contact(row, i, 'buyerAddress', 300)
+      if (d.currency === undefined) d.currency = job.read(row, i, 'currency', currencyOf)
+      if (d.orderDiscountFen === undefined) d.orderDiscountFen = job.read(row, i, 'orderDiscount', money)
+      if (d.shippingFen === undefined) d.shippingFen = job.read(row, i, 'shipping', money)
+      if (d.taxFen === undefined) d.taxFen = job.read(row, i, 'taxes', money)
+      if (d.outstandingFen === undefined) d.outstandingFen = job.read(row, i, 'outstanding', money)
+      if (d.shopOrderId === undefined) d.shopOrderId = job.text(row, i, 'shopOrderId', 64)
       if (d.refundedFen === undefined) d.refundedFen = job.read(row, i, 'refunded', money)
       if (d.refundedAt === undefined) d.refundedAt = job.read(row, i, 'refundedAt', (v) => job.dates.parse(v))
       if (d.completedAt === undefined) d.completedAt = job.read(row, i, 'completedAt', (v) => job.dates.parse(v))
@@ -218,25 +308,46 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
       const unit = job.read(row, i, 'unitPrice', money)
       const amount = job.read(row, i, 'amount', money)
       const lineRefunded = job.read(row, i, 'lineRefunded', money)
+      const lineDiscount = job.read(row, i, 'lineDiscount', money)
+      const paid = job.read(row, i, 'paidAmount', money)
       let unitPriceFen = unit
+      const whole = amount ?? paid
+      const wholeField = amount !== undefined ? 'amount' : 'paidAmount'
       if (quantity !== undefined && unit === undefined && job.errorCount === errorsBefore) {
-        if (amount === undefined) {
+        if (whole === undefined) {
           job.reject(i, job.mapped('unitPrice') ? 'unitPrice' : 'amount', '', 'required', '单价和金额都为空 / neither unit price nor amount is given')
-        } else if (amount % quantity !== 0) {
-          job.reject(i, 'amount', job.cell(row, 'amount'), 'invalid_money', '金额不能按数量整除，请填写单价 / the amount does not divide by the quantity; give the unit price')
-        } else unitPriceFen = amount / quantity
+        } else if (whole % quantity !== 0) {
+          job.reject(i, wholeField, job.cell(row, wholeField), 'invalid_money', '金额不能按数量整除，请填写单价 / the amount does not divide by the quantity; give the unit price')
+        } else unitPriceFen = whole / quantity
       }
       if (job.errorCount > errorsBefore) {
         d.failed = true
         continue
       }
       const amountFen = amount ?? quantity! * unitPriceFen!
-      if (lineRefunded !== undefined && lineRefunded > amountFen) {
-        job.reject(i, 'lineRefunded', job.cell(row, 'lineRefunded'), 'refund_above_amount', `商品退款金额超过这一行的金额 ¥${formatFen(amountFen)} / the line’s refund is more than the line`)
+      if (paid !== undefined && paid > amountFen) {
+        job.reject(i, 'paidAmount', job.cell(row, 'paidAmount'), 'paid_above_amount', `实付金额超过单价 × 数量 ¥${formatFen(amountFen)} / paid more than price × quantity`)
+      } else if (paid === undefined && lineDiscount !== undefined && lineDiscount > amountFen) {
+        job.reject(i, 'lineDiscount', job.cell(row, 'lineDiscount'), 'discount_above_amount', `商品优惠超过单价 × 数量 ¥${formatFen(amountFen)} / the line’s discount is more than the line`)
+      }
+      const paidFen = paid ?? amountFen - (lineDiscount ?? 0)
+      if (job.errorCount === errorsBefore && lineRefunded !== undefined && lineRefunded > paidFen) {
+        job.reject(i, 'lineRefunded', job.cell(row, 'lineRefunded'), 'refund_above_amount', `商品退款金额超过这一行实付的 ¥${formatFen(paidFen)} / the line’s refund is more than was paid for it`)
+      }
+      if (job.errorCount > errorsBefore) {
         d.failed = true
         continue
       }
-      d.lines.push({ sku, name: name!, quantity: quantity!, unitPriceFen: unitPriceFen!, amountFen, ...(lineRefunded !== undefined ? { refundedFen: lineRefunded } : {}) })
+      d.lines.push({
+        sku,
+        name: name!,
+        quantity: quantity!,
+        unitPriceFen: unitPriceFen!,
+        amountFen,
+        discountFen: amountFen - paidFen,
+        ...(paid !== undefined ? { paidFen: paid } : {}),
+        ...(lineRefunded !== undefined ? { refundedFen: lineRefunded } : {}),
+      })
     }
   }
 
@@ -262,17 +373,62 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
       rejected += d.rowCount
       continue
     }
-    const totalFen = d.lines.reduce((sum, l) => sum + l.amountFen, 0)
-    const perLine = d.lines.some((l) => l.refundedFen !== undefined)
-    const lineRefunds = perLine ? d.lines.map((l) => l.refundedFen ?? 0) : null
+    // An order in another currency is never read as the studio's: it takes the rate this import was given, or is refused.
+    const currency = d.currency ?? studioCurrency
+    const rate = currency === studioCurrency ? null : (job.money.rates[currency] ?? null)
+    if (currency !== studioCurrency && rate === null) {
+      job.rejectAt(
+        d.firstRow,
+        'currency',
+        currency,
+        'currency_without_rate',
+        `订单币种为 ${currency}，不是工作室的币种 ${studioCurrency}；请为这次导入填写汇率（导入向导的“汇率”，或 --rate ${currency}=7.10）/ ` +
+          `the order is in ${currency}, not the studio’s ${studioCurrency}: give this import a rate (the wizard’s Rate field, or --rate ${currency}=7.10)`,
+      )
+      rejected += d.rowCount
+      continue
+    }
+    // What the buyer paid for each line — commission's base: price × quantity, less the
+    // line's own discount, less its share of the order's discounts, split in whole fen by
+    // the same exact rule as refunds. A file that gives the paid amount per line has the
+    // order's discounts in it already. Shipping and taxes are kept apart, never in a line.
+    const paidByFile = d.lines.some((l) => l.paidFen !== undefined)
+    const nets = d.lines.map((l) => l.paidFen ?? l.amountFen - l.discountFen)
+    const ownDiscounts = d.lines.reduce((sum, l) => sum + l.discountFen, 0)
+    const orderDiscount = paidByFile ? 0 : Math.max((d.orderDiscountFen ?? 0) - (preset?.orderDiscountIncludesLines ? ownDiscounts : 0), 0)
+    const netTotal = nets.reduce((a, b) => a + b, 0)
+    if (orderDiscount > netTotal) {
+      job.rejectAt(d.firstRow, 'orderDiscount', formatFen(d.orderDiscountFen ?? 0), 'discount_above_amount', `订单优惠超过商品金额 ¥${formatFen(netTotal)} / the order’s discount is more than its goods`)
+      rejected += d.rowCount
+      continue
+    }
+    const shares = allocateRefund(nets, orderDiscount)
+    const lines = d.lines.map((l, n) => {
+      const amountFen = toStudioFen(nets[n] - shares[n], rate)
+      return {
+        sku: l.sku,
+        name: l.name,
+        quantity: l.quantity,
+        unitPriceFen: toStudioFen(l.unitPriceFen, rate),
+        amountFen,
+        discountFen: Math.max(toStudioFen(l.amountFen, rate) - amountFen, 0),
+        refundedFen: l.refundedFen === undefined ? undefined : Math.min(toStudioFen(l.refundedFen, rate), amountFen),
+      }
+    })
+    const totalFen = lines.reduce((sum, l) => sum + l.amountFen, 0)
+    const perLine = lines.some((l) => l.refundedFen !== undefined)
+    const lineRefunds = perLine ? lines.map((l) => l.refundedFen ?? 0) : null
     let status: OrderStatus = d.cancelled ? 'cancelled' : (d.status ?? 'paid')
+    // A balance still owed is not a paid order, whatever else the export says: commission waits.
+    if (status === 'paid' && (d.outstandingFen ?? 0) > 0) status = 'pending'
     // Refunds given per line add up to the order's refund unless the order's own figure says more (shipping, say).
-    let refundedFen = Math.min(Math.max(d.refundedFen ?? 0, lineRefunds ? lineRefunds.reduce((a, b) => a + b, 0) : 0), totalFen)
+    let refundedFen = Math.min(Math.max(toStudioFen(d.refundedFen ?? 0, rate), lineRefunds ? lineRefunds.reduce((a, b) => a + b, 0) : 0), totalFen)
     if (status === 'refunded' && refundedFen === 0) refundedFen = totalFen
     if (status === 'paid' && refundedFen > 0) status = refundedFen >= totalFen ? 'refunded' : 'partially_refunded'
-    const code = d.code?.trim() || null
+    // A shop's distributor column is the order's evidence of who sold it, kept like a code when no member matches it.
+    const code = d.code?.trim() || (preset && !shopify ? d.memberCode?.trim() : undefined) || null
     // The member an order was already attributed to (our own exports carry it) comes before the code the buyer used.
-    const memberId = (d.memberCode && codes.get(d.memberCode.toUpperCase())) || (code && codes.get(code.toUpperCase())) || null
+    const memberId = (d.memberCode && attributed(d.memberCode)) || (code && codes.get(code.toUpperCase())) || null
     const refundedAt = d.refundedAt ?? null
     const completedAt = d.completedAt ?? null
 
@@ -334,24 +490,61 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
       continue
     }
 
+    // Buyers are matched by a phone that is one; a number kept only as given matches nobody.
+    const phone = d.phoneValid ? d.buyerPhone : undefined
     let customerId: string | null = null
-    if (d.buyerPhone) {
-      customerId = customerOfPhone.get(d.buyerPhone) ?? (findCustomer.get(d.buyerPhone) as string | undefined) ?? null
+    if (phone) {
+      customerId = customerOfPhone.get(phone) ?? (findCustomer.get(phone) as string | undefined) ?? null
     } else if (d.buyerName) {
       customerId = newCustomerOfName.get(d.buyerName) ?? null
     }
-    if (!customerId && (d.buyerPhone || d.buyerName)) {
+    if (!customerId && (phone || d.buyerName)) {
       customerId = newId()
-      newCustomers.push({ id: customerId, name: d.buyerName || d.buyerPhone!, phones: d.buyerPhone ? [d.buyerPhone] : [], owner: memberId })
-      if (!d.buyerPhone) newCustomerOfName.set(d.buyerName!, customerId)
+      newCustomers.push({ id: customerId, name: d.buyerName || phone!, phones: phone ? [phone] : [], owner: memberId })
+      if (!phone) newCustomerOfName.set(d.buyerName!, customerId)
     }
-    if (d.buyerPhone && customerId) customerOfPhone.set(d.buyerPhone, customerId)
+    if (phone && customerId) customerOfPhone.set(phone, customerId)
     if (customerId) touched.add(customerId)
     if (!memberId) unattributed++
     const orderId = newId()
-    insertOrders.push([orderId, d.orderNo, job.format, status, d.placedAt, customerId, memberId, code, d.buyerName ?? null, d.buyerPhone ?? null, totalFen, refundedFen, refundedAt, completedAt])
-    d.lines.forEach((l, n) =>
-      insertLines.push([newId(), orderId, n + 1, (l.sku && productBySku.get(l.sku)) || null, l.sku, l.name, l.quantity, l.unitPriceFen, l.amountFen, lineRefunds ? lineRefunds[n] : null]),
+    insertOrders.push([
+      orderId,
+      d.orderNo,
+      job.format,
+      status,
+      d.placedAt,
+      customerId,
+      memberId,
+      code,
+      d.buyerName ?? null,
+      d.buyerPhone ?? null,
+      totalFen,
+      refundedFen,
+      refundedAt,
+      completedAt,
+      rate === null ? null : currency,
+      rate,
+      toStudioFen(orderDiscount, rate),
+      toStudioFen(d.shippingFen ?? 0, rate),
+      toStudioFen(d.taxFen ?? 0, rate),
+      d.shopOrderId ?? null,
+      d.buyerEmail ?? null,
+      d.buyerAddress ?? null,
+    ])
+    lines.forEach((l, n) =>
+      insertLines.push([
+        newId(),
+        orderId,
+        n + 1,
+        (l.sku && productBySku.get(l.sku)) || null,
+        l.sku,
+        l.name,
+        l.quantity,
+        l.unitPriceFen,
+        l.amountFen,
+        l.discountFen,
+        lineRefunds ? lineRefunds[n] : null,
+      ]),
     )
     inserted++
   }
@@ -376,11 +569,11 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
       }
       const order = db.prepare(
         `INSERT INTO orders (id, order_no, source, status, placed_at, customer_id, member_id, attribution_code, buyer_name, buyer_phone, total_fen, refunded_fen, refunded_at, completed_at,
-           import_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           currency, fx_rate, discount_fen, shipping_fen, tax_fen, shop_order_id, buyer_email, buyer_address, import_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       const line = db.prepare(
-        `INSERT INTO order_lines (id, order_id, line_no, product_id, sku, name, quantity, unit_price_fen, amount_fen, refunded_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO order_lines (id, order_id, line_no, product_id, sku, name, quantity, unit_price_fen, amount_fen, discount_fen, refunded_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       const update = db.prepare('UPDATE orders SET status = ?, refunded_fen = ?, member_id = ?, attribution_code = ?, refunded_at = ?, completed_at = ?, updated_at = ? WHERE id = ?')
       const updateLine = db.prepare('UPDATE order_lines SET refunded_fen = ? WHERE order_id = ? AND line_no = ?')

@@ -191,11 +191,12 @@ function postOrders(
       ORDER BY o.rowid LIMIT ${ORDERS_PER_PAGE}`,
   )
   const linesOf = db.prepare(
-    `SELECT l.order_id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.amount_fen, l.refunded_fen
+    `SELECT l.order_id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.amount_fen, l.refunded_fen, l.discount_fen
        FROM order_lines l WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_no`,
   )
 
-  type Line = { lineNo: number; product: ProductInfo | undefined; name: string; quantity: number; amountFen: number; refundedFen: number | null }
+  /** amountFen is what the buyer paid for the line (its discounts taken off): commission's base. Shipping and taxes are never in it. */
+  type Line = { lineNo: number; product: ProductInfo | undefined; name: string; quantity: number; amountFen: number; discountFen: number; refundedFen: number | null }
   type OrderRow = {
     id: string
     orderNo: string
@@ -308,13 +309,15 @@ function postOrders(
         const line = orderLines[i]
         const key = `${o.orderNo}#${line.lineNo}`
         const category = line.product?.category ?? null
+        // The entry says what it was computed on: what the buyer paid for the line, and what came off it.
+        const base = `计佣基数 ¥${yuan(line.amountFen)}${line.discountFen > 0 ? `（已减优惠 ¥${yuan(line.discountFen)}）` : ''}`
         const beneficiaries: { code: string; kind: LedgerEntryKind; bp: number; memo: string }[] = []
         if (paySeller) {
           beneficiaries.push({
             code: seller.code,
             kind: 'sale_commission',
             bp: rates.seller(seller.level, category, line.product?.bp ?? 0),
-            memo: `订单 ${o.orderNo} · ${line.name} ×${line.quantity} · ¥${yuan(line.amountFen)}`,
+            memo: `订单 ${o.orderNo} · ${line.name} ×${line.quantity} · ${base}`,
           })
         }
         if (payMentor) {
@@ -322,7 +325,7 @@ function postOrders(
             code: mentor!.code,
             kind: 'mentor_commission',
             bp: rates.mentor(mentor!.level, category, line.product?.mentorBp ?? 0),
-            memo: `徒弟 ${seller.name} 的订单 ${o.orderNo} · ${line.name} ×${line.quantity} · ¥${yuan(line.amountFen)}`,
+            memo: `徒弟 ${seller.name} 的订单 ${o.orderNo} · ${line.name} ×${line.quantity} · ${base}`,
           })
         }
         for (const b of beneficiaries) {
@@ -368,10 +371,10 @@ function postOrders(
     if (!page.length) break
     after = page[page.length - 1][0]
     const byOrder = new Map<string, Line[]>()
-    for (const l of linesOf.raw().all(JSON.stringify(page.map((o) => o[1]))) as [string, number, string | null, string, string, number, number, number | null][]) {
+    for (const l of linesOf.raw().all(JSON.stringify(page.map((o) => o[1]))) as [string, number, string | null, string, string, number, number, number | null, number][]) {
       let list = byOrder.get(l[0])
       if (!list) byOrder.set(l[0], (list = []))
-      list.push({ lineNo: l[1], product: (l[2] && products.get(l[2])) || bySku.get(l[3]), name: l[4], quantity: l[5], amountFen: l[6], refundedFen: l[7] })
+      list.push({ lineNo: l[1], product: (l[2] && products.get(l[2])) || bySku.get(l[3]), name: l[4], quantity: l[5], amountFen: l[6], discountFen: l[8], refundedFen: l[7] })
     }
     for (const r of page) {
       const o: OrderRow = {

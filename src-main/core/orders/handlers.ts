@@ -118,11 +118,27 @@ export function getOrder(db: Db, id: string): OrderDetail {
   const lines = db
     .prepare(
       `SELECT l.id, l.line_no AS lineNo, l.product_id AS productId, l.sku, l.name, p.category, l.quantity,
-              l.unit_price_fen AS unitPriceFen, l.amount_fen AS amountFen, l.refunded_fen AS refundedFen
+              l.unit_price_fen AS unitPriceFen, l.amount_fen AS amountFen, l.discount_fen AS discountFen, l.refunded_fen AS refundedFen
        FROM order_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = ? ORDER BY l.line_no`,
     )
     .all(id) as OrderDetail['lines']
-  return { ...toOrder(row), buyerName: row.buyer_name, buyerPhone: row.buyer_phone, lines }
+  const money = db
+    .prepare('SELECT buyer_email, buyer_address, currency, fx_rate, discount_fen, shipping_fen, tax_fen, shop_order_id FROM orders WHERE id = ?')
+    .get(id) as { buyer_email: string | null; buyer_address: string | null; currency: string | null; fx_rate: string | null; discount_fen: number; shipping_fen: number; tax_fen: number; shop_order_id: string | null }
+  return {
+    ...toOrder(row),
+    buyerName: row.buyer_name,
+    buyerPhone: row.buyer_phone,
+    buyerEmail: money.buyer_email,
+    buyerAddress: money.buyer_address,
+    currency: money.currency,
+    fxRate: money.fx_rate,
+    discountFen: money.discount_fen,
+    shippingFen: money.shipping_fen,
+    taxFen: money.tax_fen,
+    shopOrderId: money.shop_order_id,
+    lines,
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS: Settings = {
   backupKeepDays: 14,
   timezone: 'Asia/Shanghai',
   studioName: '果园工作室',
+  currency: 'CNY',
   updateFeedUrl: '',
   inviteBaseUrl: 'https://shop.example.cn/i/',
 }

@@ -50,10 +50,15 @@ export class ImportPage {
     return this.page.getByTestId('import-errors')
   }
 
-  /** Downloads the error report and returns its text. */
-  async downloadReport(): Promise<{ fileName: string; text: string }> {
+  /** Values kept as given, with their row, column and why. */
+  warnings() {
+    return this.page.getByTestId('import-warnings')
+  }
+
+  /** Downloads the error report (or the warnings report) and returns its text. */
+  async downloadReport(kind: 'errors' | 'warnings' = 'errors'): Promise<{ fileName: string; text: string }> {
     const download = this.page.waitForEvent('download')
-    await this.page.getByTestId('import-download-report').click()
+    await this.page.getByTestId(kind === 'errors' ? 'import-download-report' : 'import-download-warnings').click()
     const file = await download
     return { fileName: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') }
   }

@@ -5,7 +5,9 @@ import { api, OrchardClientError } from '@/api/client'
 import { host } from '@/api/host'
 import { followJob } from '@/composables/jobProgress'
 
-export type ImportFormat = 'auto' | 'orchard' | 'shopify'
+export type ImportFormat = 'auto' | 'orchard' | 'shopify' | 'youzan' | 'weidian' | 'ktt'
+/** The shops' order exports: for orders only. */
+export const SHOP_FORMATS = ['shopify', 'youzan', 'weidian', 'ktt'] as const
 export type ImportMode = 'all-or-nothing' | 'valid-rows'
 export type Mapping = Record<string, string | null>
 
@@ -48,6 +50,8 @@ export function createImportWizard() {
     saveMapping: true,
     /** Orders: what to do with an order the file shows older than the studio holds. */
     olderOrders: 'keep' as 'keep' | 'apply',
+    /** Orders: rates for currencies other than the studio's, for this import only (1 USD = 7.10). */
+    rates: [] as { key: string; value: string }[],
     running: false,
     runError: null as LocatedError | null,
     progress: null as { phase: string; done: number; total: number; message?: string } | null,
@@ -62,8 +66,8 @@ export function createImportWizard() {
   function chooseEntity(entity: ImportEntity) {
     if (state.entity === entity) return
     state.entity = entity
-    // Shopify's layout exists for orders only.
-    if (entity !== 'orders' && state.format === 'shopify') state.format = 'auto'
+    // The shops' layouts exist for orders only.
+    if (entity !== 'orders' && (SHOP_FORMATS as readonly string[]).includes(state.format)) state.format = 'auto'
     clearFile()
   }
 
@@ -151,7 +155,7 @@ export function createImportWizard() {
             mode,
             mapping: state.mapping,
             saveMapping: state.saveMapping,
-            ...(entity === 'orders' ? { olderOrders: state.olderOrders, applyOlderFor } : {}),
+            ...(entity === 'orders' ? { olderOrders: state.olderOrders, applyOlderFor, rates: ratesOf(state.rates) } : {}),
             jobId,
           }),
         (p) => (state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }),
@@ -171,6 +175,7 @@ export function createImportWizard() {
     clearFile()
     state.mode = 'all-or-nothing'
     state.olderOrders = 'keep'
+    state.rates = []
     state.step = 'what'
   }
 
@@ -201,14 +206,20 @@ export function useImportWizard(): ImportWizard {
 /** Whether a report download is in flight, per import id (the result panel and the history share it). */
 export const downloading = ref(new Set<string>())
 
-export async function downloadReport(importId: string): Promise<void> {
-  downloading.value = new Set(downloading.value).add(importId)
+export async function downloadReport(importId: string, kind: 'errors' | 'warnings' = 'errors'): Promise<void> {
+  const key = kind === 'errors' ? importId : `${importId}:warnings`
+  downloading.value = new Set(downloading.value).add(key)
   try {
-    const { fileName, csv } = await api.imports.reportCsv({ importId })
+    const { fileName, csv } = await api.imports.reportCsv({ importId, kind })
     host.downloadText(fileName, csv)
   } finally {
     const next = new Set(downloading.value)
-    next.delete(importId)
+    next.delete(key)
     downloading.value = next
   }
+}
+
+/** The rate rows as the contract takes them; rows left blank are no rate (the core checks code and number). */
+export function ratesOf(rows: { key: string; value: string }[]): Record<string, string> {
+  return Object.fromEntries(rows.filter((r) => r.key.trim() && r.value.trim()).map((r) => [r.key.trim().toUpperCase(), r.value.trim()]))
 }

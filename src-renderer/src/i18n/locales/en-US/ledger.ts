@@ -106,6 +106,8 @@ export default {
     settlementSaved: 'Settlement rules saved',
     title: 'Commission schemes',
     subtitle: 'Commission on real sales of goods only, two tiers at most: the seller and their mentor',
+    baseTitle: 'What commission is computed on',
+    base: 'Each line earns commission on what the buyer paid for it: price × quantity, less the line’s own discount, less its share of the order’s discounts (split to the fen by the lines’ amounts, by the same rule as refunds). Shipping and taxes never earn commission. Every commission entry in the ledger states the base it used.',
     name: 'Scheme name',
     tiers: 'Tiers',
     tierOne: 'One (the seller only)',

@@ -8,6 +8,8 @@ export default {
     nameRequired: 'The studio needs a name',
     timezone: 'Time zone',
     timezoneHint: 'Dates, “last 30 days” and the daily backup follow this zone',
+    currency: 'Currency',
+    currencyHint: 'Every amount the studio holds is counted in its hundredths; orders in another currency need a rate when imported. Managers only',
     invite: 'Invite link',
     inviteHint: 'The shop address poster QR codes open, followed by the member’s code, e.g. {example}; orders are attributed by ref',
   },

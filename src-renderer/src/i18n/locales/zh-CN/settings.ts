@@ -6,6 +6,8 @@ export default {
     nameRequired: '请填写工作室名称',
     timezone: '时区',
     timezoneHint: '日期、“近 30 天”和每日备份都按这个时区计算',
+    currency: '币种',
+    currencyHint: '工作室的所有金额都以它的“分”记账；导入其他币种的订单时须给出汇率。只有店长可以修改',
     invite: '邀请链接',
     inviteHint: '海报二维码打开的店铺地址，后接会员邀请码，例如 {example}；订单凭 ref 归属到会员',
   },
