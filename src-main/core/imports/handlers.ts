@@ -379,8 +379,10 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
   run: async (input, ctx) => {
     const result = await run(input, ctx)
     // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
-    // A refused file stays, so the person can import its valid rows next.
-    if (result.committed && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
+    // A refused file stays, so the person can import its valid rows next; so does a file that showed
+    // orders older than the studio holds, so the person can still take the file's state for them.
+    const done = result.committed && !result.olderOrders.some((o) => !o.applied)
+    if (done && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
     return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)), warnings: result.warnings.map((e) => maskWarning(ctx, e)) }
   },
   history: (_input, ctx) =>
