@@ -24,6 +24,7 @@ import { refreshSession } from './lifecycle/profiles'
 import { requirePermission } from './permissions'
 import { materialsHandlers } from './materials'
 import { syncHandlers } from './sync'
+import { memberPagesHandlers } from './memberPages'
 import { membersHandlers } from './members/handlers'
 import { ordersHandlers } from './orders/handlers'
 import { dataPaths, type DataPaths } from './paths'
@@ -48,6 +49,7 @@ const handlers: AllHandlers = {
   ...lifecycleHandlers,
   ...ledgerHandlers,
   ...syncHandlers,
+  ...memberPagesHandlers,
 }
 
 export interface CreateCoreOptions {

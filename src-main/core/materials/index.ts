@@ -2,6 +2,7 @@ import { materialsContract } from '../../../src-shared/contracts/materials'
 import type { CoreArea } from '../area'
 import type { ServiceHandlers } from '../context'
 import { cancelPacks, checkPacks, generatePacks, listPackJobs, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
+import { downloadPacks } from './packs/download'
 import { packOwners, packPreview } from './preview'
 import {
   addBuyerPhoto,
@@ -42,6 +43,7 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     preview: (input, ctx) => packPreview(ctx.db, ctx.paths.dataDir, input.jobId, input.folder, ctx.clock.now()),
     alerts: (_input, ctx) => groupQrAlerts(ctx),
     templates: (_input, ctx) => allTemplates(ctx.db).map((t) => ({ id: t.id, name: t.name, shape: t.shape, builtin: !t.id.startsWith('own-') })),
+    download: (input, ctx) => downloadPacks(ctx, input),
   },
   posterTemplates: {
     list: (_input, ctx) => listTemplates(ctx.db),

@@ -23,6 +23,7 @@ import {
 } from '../../jobs/durable'
 import { produceOutput } from '../../jobs/outputs'
 import { writeZip } from '../../jobs/zip'
+import { schedulePagesExchange } from '../../memberPages'
 import { inviteUrl } from '../../members/invite'
 import { readSettings, studioTimeZone } from '../../settings/settings'
 import { productPhotos } from '../photos'
@@ -64,7 +65,14 @@ function toPackJob(db: Db, row: JobRow): PackJob {
     error: s.error,
     createdAt: s.createdAt,
     replacedBy: row.replaced_by,
+    published: publicationOf(db, row.id),
   }
+}
+
+/** When the run's packs went to members' pages (the server this workstation syncs with now). */
+function publicationOf(db: Db, jobId: string): PackJob['published'] {
+  const p = db.prepare('SELECT published_at, packs, files FROM pack_publications WHERE job_id = ?').get(jobId) as { published_at: string; packs: number; files: number } | undefined
+  return p ? { at: p.published_at, packs: p.packs, files: p.files } : null
 }
 
 export function packJob(db: Db, jobId: string): PackJob {
@@ -203,11 +211,17 @@ function prepare(ctx: CoreContext, request: PackRequest): { jobId: string; plan:
   }
   const jobId = createJob(ctx, { kind: KIND, key, params: plan.request, label: request.date, outDir: plan.request.out, items: planPackItems(db, plan), warnings: findings })
   for (const j of earlier) retireJob(ctx, j, jobId)
+  // The replaced runs' packs leave members' pages whole at once, before the new run is done.
+  if (earlier.length) void schedulePagesExchange(ctx)
   return { jobId, plan }
 }
 
-function launch(ctx: CoreContext, jobId: string, plan: PackPlan): Promise<PackJob> {
-  return launchJob(ctx, jobId, packWorker(ctx, jobId, plan)).then(() => packJob(ctx.db, jobId))
+/** Runs the job; a finished run goes to members' pages when the team's server can be reached (now, or at a later sync). */
+async function launch(ctx: CoreContext, jobId: string, plan: PackPlan): Promise<PackJob> {
+  await launchJob(ctx, jobId, packWorker(ctx, jobId, plan))
+  const job = packJob(ctx.db, jobId)
+  if (job.status === 'done') await schedulePagesExchange(ctx)
+  return packJob(ctx.db, jobId)
 }
 
 /** Generates the day's packs and answers when they are all made (the CLI's way). */
