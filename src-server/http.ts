@@ -1,15 +1,17 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { OrchardError } from '../src-shared/errors'
+import { StorableEntry, type LedgerEntryWire } from '../src-shared/ledgerWire'
+import { oneLine } from '../src-shared/schemas'
 import {
   CreateCodeRequest,
   EnrolRequest,
   MAX_PULL_PAGE,
   PullQuery,
-  PushRequest,
+  PushEnvelope,
   StatusChangeRequest,
   SYNC_PROTOCOL_VERSION,
   TeamName,
+  type PushRefusal,
 } from '../src-shared/syncProtocol'
 import { authenticateDevice, createEnrolmentCode, enrolDevice, listDevices, revokeDevice, type DeviceIdentity } from './devices'
 import { HttpError, unauthorized } from './errors'
@@ -24,7 +26,8 @@ export interface SyncAppOptions {
   serverId: () => string
   /** SHA-256 of the admin token; null disables the admin endpoints. */
   adminTokenHash: string | null
-  logger?: boolean
+  /** Fastify's logger: false (tests), or the level the running server logs at (refused entries are warnings, failures errors). */
+  logger?: boolean | { level: 'error' | 'warn' | 'info' }
   /** The server's clock for members' pages and live codes (tests move it); the real one by default. */
   clock?: () => Date
   /** Where members' phones reach the server (https://…), when not at the address workstations use. */
@@ -53,6 +56,12 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   })
 }
 
+/** How a refused entry is named to the device: its id when it has a usable one, else its place in the batch. */
+function pushedId(raw: unknown, index: number): string {
+  const id = (raw as { id?: unknown } | null)?.id
+  return typeof id === 'string' && id.length <= 64 && /^[0-9A-Za-z-]+$/.test(id) ? id : `#${index}`
+}
+
 const bearer = (req: FastifyRequest): string | undefined => {
   const h = req.headers.authorization
   return h && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : undefined
@@ -65,15 +74,16 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT, trustProxy: options.trustProxy ?? false })
   const enrolFailures = new Map<string, number[]>()
 
-  app.setErrorHandler((err: FastifyError | Error, _req, reply) => {
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     if (err instanceof HttpError) return reply.status(err.status).send({ error: err.toJSON() })
     const status = (err as FastifyError).statusCode
     if (status && status >= 400 && status < 500) {
       return reply.status(status).send({ error: { code: (err as FastifyError).code ?? 'invalid_request', message: err.message } })
     }
-    app.log.error(err)
-    const e = OrchardError.from(err)
-    return reply.status(500).send({ error: { code: 'server_error', message: `服务器内部错误 / internal server error: ${e.message}` } })
+    // What went wrong inside (a database's message, a stack) is for the server's log, never for the caller:
+    // the request id ties the two together.
+    req.log.error({ err, requestId: req.id }, 'request failed')
+    return reply.status(500).send({ error: { code: 'server_error', message: '服务器内部错误，请稍后再试 / internal server error; try again later', details: { requestId: req.id } } })
   })
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `没有这个接口 / no such endpoint: ${req.method} ${req.url}` } }))
 
@@ -107,10 +117,32 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
     return { protocol: SYNC_PROTOCOL_VERSION, serverId: serverId(), team: d.team, deviceId: d.id, deviceName: d.name }
   })
 
+  /**
+   * Every entry of a push is checked on its own: one that cannot be stored as it is
+   * (a period 2026-13, a NUL in its memo …) is refused with its reason, and the rest
+   * of the batch is stored — one bad entry never holds up the ones behind it.
+   */
   app.post('/v1/push', async (req) => {
     const d = await device(req)
-    const body = parse(PushRequest, req.body, 'push')
-    return { serverId: serverId(), ...(await pushEntries(storage, d, body.entries)) }
+    const body = parse(PushEnvelope, req.body, 'push')
+    const entries: LedgerEntryWire[] = []
+    const refused: PushRefusal[] = []
+    body.entries.forEach((raw, i) => {
+      const checked = StorableEntry.safeParse(raw)
+      if (checked.success) return entries.push(checked.data)
+      const issues = checked.error.issues.slice(0, 10).map((x) => ({ path: x.path.join('.'), message: x.message }))
+      refused.push({
+        id: pushedId(raw, i),
+        code: 'invalid_entry',
+        reason: `分录不合法，服务器不保存：${issues.map((x) => `${x.path || '(entry)'} ${x.message}`).join('；')} / the entry is invalid and was not stored`,
+        issues,
+      })
+    })
+    if (refused.length) req.log.warn({ team: d.team, device: d.id, refused }, 'push: entries refused')
+    const stored = entries.length
+      ? await pushEntries(storage, d, entries, (id, err) => req.log.error({ err, team: d.team, device: d.id, entry: id }, 'push: the database refused an entry'))
+      : { accepted: [], stored: 0, conflicts: [], refused: [] }
+    return { serverId: serverId(), ...stored, refused: [...refused, ...stored.refused] }
   })
 
   app.get('/v1/pull', async (req) => {
@@ -134,7 +166,7 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
 
   app.post('/v1/admin/devices/:id/revoke', async (req) => {
     admin(req)
-    const { id } = parse(z.object({ id: z.string().min(1).max(64) }), req.params, 'revoke')
+    const { id } = parse(z.object({ id: oneLine(z.string().min(1).max(64)) }), req.params, 'revoke')
     return revokeDevice(storage, id)
   })
 

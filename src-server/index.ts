@@ -152,7 +152,7 @@ export interface SyncServerOptions {
   /** A fixed admin token (tests); otherwise read from, or created in, `dataDir/admin-token`. */
   adminToken?: string
   poolSize?: number
-  logger?: boolean
+  logger?: SyncAppOptions['logger']
   /** How often a running server re-reads its instance id (`orchard server restored`); 5 s by default. */
   serverIdRefreshMs?: number
   /** Where members' phones reach this server (https://… behind a reverse proxy), for their links and live codes. */

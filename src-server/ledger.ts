@@ -1,5 +1,15 @@
 import { LedgerStatus, type LedgerEntryWire, type LedgerStatusChange } from '../src-shared/ledgerWire'
-import { ENTRY_MONEY_FIELDS, STATUS_MOVES, type PulledEntry, type PullQuery, type PushConflict, type PushResponse, type StatusChangeResponse, type TeamSummary } from '../src-shared/syncProtocol'
+import {
+  ENTRY_MONEY_FIELDS,
+  STATUS_MOVES,
+  type PulledEntry,
+  type PullQuery,
+  type PushConflict,
+  type PushRefusal,
+  type PushResponse,
+  type StatusChangeResponse,
+  type TeamSummary,
+} from '../src-shared/syncProtocol'
 import type { DeviceIdentity } from './devices'
 import { HttpError } from './errors'
 import type { SqlClient, Storage } from './storage'
@@ -85,7 +95,13 @@ async function lockTeam(tx: SqlClient, team: string): Promise<void> {
  * repeat after a lost reply, or the same sale posted on another workstation, whose
  * memo or device differ); with different money it is a conflict — reported, never overwritten, so a paid entry stays what was paid.
  */
-export async function pushEntries(storage: Storage, device: DeviceIdentity, entries: LedgerEntryWire[]): Promise<Omit<PushResponse, 'serverId'>> {
+export async function pushEntries(
+  storage: Storage,
+  device: DeviceIdentity,
+  entries: LedgerEntryWire[],
+  /** Told what the database refused, for the server's log (the device hears only that it was refused). */
+  onUnstorable?: (id: string, err: unknown) => void,
+): Promise<Omit<PushResponse, 'serverId'>> {
   const unique = new Map<string, LedgerEntryWire>()
   const conflicts: PushConflict[] = []
   for (const e of entries) {
@@ -97,6 +113,70 @@ export async function pushEntries(storage: Storage, device: DeviceIdentity, entr
     }
   }
   const batch = [...unique.values()]
+  return storage.transaction(async (tx) => {
+    await lockTeam(tx, device.team)
+    const refused: PushRefusal[] = []
+    let inserted: string[]
+    // Every entry was checked before it came here (StorableEntry); should the database still refuse
+    // one, the batch is stored again one entry at a time, so that entry alone is refused.
+    await tx.query('SAVEPOINT push_batch')
+    try {
+      inserted = await insertEntries(tx, device, batch)
+      await tx.query('RELEASE SAVEPOINT push_batch')
+    } catch (err) {
+      if (!isDataError(err)) throw err
+      await tx.query('ROLLBACK TO SAVEPOINT push_batch')
+      inserted = []
+      for (const e of batch) {
+        await tx.query('SAVEPOINT push_entry')
+        try {
+          inserted.push(...(await insertEntries(tx, device, [e])))
+          await tx.query('RELEASE SAVEPOINT push_entry')
+        } catch (one) {
+          if (!isDataError(one)) throw one
+          await tx.query('ROLLBACK TO SAVEPOINT push_entry')
+          onUnstorable?.(e.id, one)
+          refused.push({
+            id: e.id,
+            code: 'entry_unstorable',
+            reason: '服务器无法保存这条分录（已记录在服务器日志中），其余分录已保存 / the server cannot store this entry (see its log); the others were stored',
+            issues: [],
+          })
+        }
+      }
+    }
+    const accepted = [...inserted]
+    const refusedIds = new Set(refused.map((r) => r.id))
+    if (inserted.length + refused.length < batch.length) {
+      const fresh = new Set(inserted)
+      const known = batch.filter((e) => !fresh.has(e.id) && !refusedIds.has(e.id))
+      const stored = await tx.query<EntryRow>(`SELECT ${WIRE_COLUMNS} FROM entries WHERE team = $1 AND id = ANY($2::uuid[])`, [
+        device.team,
+        known.map((e) => e.id),
+      ])
+      const byId = new Map(stored.map((r) => [r.id, wireOf(r)]))
+      for (const e of known) {
+        const server = byId.get(e.id)!
+        const fields = differingFields(server, e)
+        if (fields.length) conflicts.push({ id: e.id, fields, server })
+        else accepted.push(e.id)
+      }
+    }
+    return { accepted, stored: inserted.length, conflicts, refused }
+  })
+}
+
+/**
+ * An error in the data itself (SQLSTATE classes 22, data exception, and 23, integrity
+ * constraint), as opposed to the database being unwell: only the former is the entry's fault.
+ */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code
+  return typeof code === 'string' && /^2[23]/.test(code)
+}
+
+/** The INSERT of a batch, one array per column; returns the ids stored now (not those held before). */
+async function insertEntries(tx: SqlClient, device: DeviceIdentity, batch: LedgerEntryWire[]): Promise<string[]> {
   const columns = {
     id: [] as string[],
     member: [] as string[],
@@ -127,51 +207,32 @@ export async function pushEntries(storage: Storage, device: DeviceIdentity, entr
     columns.memo.push(e.memo)
     columns.origin.push(e.deviceId)
   }
-  return storage.transaction(async (tx) => {
-    await lockTeam(tx, device.team)
-    const inserted = await tx.query<{ id: string }>(
-      `INSERT INTO entries (team, pushed_by, ${WIRE_COLUMNS})
-       SELECT $1, $2, u.* FROM unnest($3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::uuid[],
-                                      $10::text[], $11::int[], $12::text[], $13::text[], $14::text[], $15::text[])
-         AS u(id, member_code, kind, amount_fen, source_type, source_key, reverses_id, scheme_id, scheme_version, period, occurred_at, memo, origin_device)
-       ON CONFLICT (team, id) DO NOTHING
-       RETURNING id`,
-      [
-        device.team,
-        device.id,
-        columns.id,
-        columns.member,
-        columns.kind,
-        columns.amount,
-        columns.sourceType,
-        columns.sourceKey,
-        columns.reverses,
-        columns.scheme,
-        columns.schemeVersion,
-        columns.period,
-        columns.occurred,
-        columns.memo,
-        columns.origin,
-      ],
-    )
-    const accepted = inserted.map((r) => r.id)
-    if (inserted.length < batch.length) {
-      const fresh = new Set(accepted)
-      const known = batch.filter((e) => !fresh.has(e.id))
-      const stored = await tx.query<EntryRow>(`SELECT ${WIRE_COLUMNS} FROM entries WHERE team = $1 AND id = ANY($2::uuid[])`, [
-        device.team,
-        known.map((e) => e.id),
-      ])
-      const byId = new Map(stored.map((r) => [r.id, wireOf(r)]))
-      for (const e of known) {
-        const server = byId.get(e.id)!
-        const fields = differingFields(server, e)
-        if (fields.length) conflicts.push({ id: e.id, fields, server })
-        else accepted.push(e.id)
-      }
-    }
-    return { accepted, stored: inserted.length, conflicts }
-  })
+  const rows = await tx.query<{ id: string }>(
+    `INSERT INTO entries (team, pushed_by, ${WIRE_COLUMNS})
+     SELECT $1, $2, u.* FROM unnest($3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::uuid[],
+                                    $10::text[], $11::int[], $12::text[], $13::text[], $14::text[], $15::text[])
+       AS u(id, member_code, kind, amount_fen, source_type, source_key, reverses_id, scheme_id, scheme_version, period, occurred_at, memo, origin_device)
+     ON CONFLICT (team, id) DO NOTHING
+     RETURNING id`,
+    [
+      device.team,
+      device.id,
+      columns.id,
+      columns.member,
+      columns.kind,
+      columns.amount,
+      columns.sourceType,
+      columns.sourceKey,
+      columns.reverses,
+      columns.scheme,
+      columns.schemeVersion,
+      columns.period,
+      columns.occurred,
+      columns.memo,
+      columns.origin,
+    ],
+  )
+  return rows.map((r) => r.id)
 }
 
 /**

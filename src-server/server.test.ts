@@ -5,7 +5,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LedgerEntryWire } from '../src-shared/ledgerWire'
 import type { PullResponse, PushResponse } from '../src-shared/syncProtocol'
+import { buildSyncApp } from './http'
 import { openServerDatabase, startSyncServer, type SyncServer } from './index'
+import { hashSecret } from './secrets'
+import type { Storage } from './storage'
 import { testBackends } from './testDatabases'
 
 const ADMIN = 'ora_test-admin-token'
@@ -213,15 +216,118 @@ for (const backend of testBackends()) {
       expect(listed.body.entries.find((e) => e.id === original.id)?.amountFen).toBe(5000)
     })
 
-    it('rejects a malformed batch as a whole with the place of the problem', async () => {
+    it('rejects a malformed batch as a whole (not a list, empty, too long), with the place of the problem', async () => {
       const t = team()
       const { token } = await enrol(t)
-      const r = await push(token, [entry(), { ...entry(), amountFen: 12.5 }])
-      expect(r.status).toBe(400)
-      const body = r.body as unknown as { error: { code: string; details: { issues: { path: string }[] } } }
-      expect(body.error.code).toBe('invalid_request')
-      expect(body.error.details.issues[0].path).toBe('entries.1.amountFen')
+      for (const body of [{ entries: 'x' }, { entries: [] }, { entries: Array.from({ length: 2001 }, () => entry()) }, {}]) {
+        const r = await call<{ error: { code: string; details: { issues: { path: string }[] } } }>('POST', '/v1/push', token, body)
+        expect(r.status).toBe(400)
+        expect(r.body.error.code).toBe('invalid_request')
+        expect(r.body.error.details.issues[0].path).toBe('entries')
+      }
       expect((await call<{ entries: number }>('GET', `/v1/admin/summary?team=${t}`, ADMIN)).body.entries).toBe(0)
+    })
+
+    it('checks every pushed entry on its own: a bad one is refused with its reason, the rest of the batch is stored', async () => {
+      const t = team()
+      const { token } = await enrol(t)
+      const good = [entry(), entry(), entry()]
+      const reversal = entry({ kind: 'reversal', reversesId: good[0].id, amountFen: -1234 })
+      const bad = {
+        memo: entry({ memo: '订单 SO-1 · 洗衣液\u0000 ×1' }),
+        period: entry({ period: '2026-13' }),
+        occurredAt: entry({ occurredAt: '2026-02-30T10:00:00+08:00' }),
+        schemeVersion: entry({ schemeVersion: 3_000_000_000 }),
+        reversesId: entry({ kind: 'reversal', amountFen: -1 }),
+        memberCode: entry({ memberCode: 'M0\u00001' }),
+        amountFen: entry({ amountFen: 2 ** 60 }),
+        id: entry({ id: 'not-a-uuid' }),
+      }
+      const junk = { hello: 'world' }
+      const batch = [good[0], bad.memo, good[1], bad.period, bad.occurredAt, bad.schemeVersion, bad.reversesId, bad.memberCode, bad.amountFen, bad.id, junk, good[2], reversal]
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const r = await call<PushResponse>('POST', '/v1/push', token, { entries: batch })
+        expect(r.status).toBe(200)
+        expect([...r.body.accepted].sort()).toEqual([...good, reversal].map((e) => e.id).sort())
+        expect(r.body.stored).toBe(attempt === 0 ? 4 : 0)
+        const refused = Object.fromEntries(r.body.refused.map((x) => [x.id, x]))
+        for (const [field, e] of Object.entries(bad)) {
+          expect(refused[e.id]).toMatchObject({ code: 'invalid_entry' })
+          expect(new Set(refused[e.id].issues.map((i) => i.path))).toEqual(new Set([field]))
+          expect(refused[e.id].reason).toContain('/ the entry is invalid')
+        }
+        // What has no usable id is named by its place in the batch.
+        expect(refused['#10']).toMatchObject({ code: 'invalid_entry' })
+        expect(r.body.refused).toHaveLength(Object.keys(bad).length + 1)
+      }
+      const summary = await call<{ entries: number; totalFen: number }>('GET', `/v1/admin/summary?team=${t}`, ADMIN)
+      expect(summary.body).toMatchObject({ entries: 4, totalFen: 3 * 1234 - 1234 })
+      const periods = await server.database.storage.query<{ period: string }>('SELECT DISTINCT period FROM entries WHERE team = $1', [t])
+      expect(periods).toEqual([{ period: '2026-11' }])
+    })
+
+    it('refuses control characters in every other request too, as a bad request, never a server error', async () => {
+      const t = team()
+      const { token, tokenHash } = deviceToken()
+      const enrolled = await call<{ error: { code: string; details: { issues: { path: string }[] } } }>('POST', '/v1/enrol', null, {
+        code: await code(t),
+        deviceName: '前台\u0000电脑',
+        tokenHash,
+      })
+      expect(enrolled.status).toBe(400)
+      expect(enrolled.body.error.details.issues[0].path).toBe('deviceName')
+      expect((await call('GET', '/v1/hello', token)).status).toBe(401)
+      const device = await enrol(t)
+      const e = entry()
+      await push(device.token, [e])
+      const noted = await call<{ error: { code: string } }>('POST', '/v1/admin/status', ADMIN, { team: t, changes: [{ entryId: e.id, status: 'approved', note: '已核\u0000对' }] })
+      expect(noted.status).toBe(400)
+      expect(noted.body.error.code).toBe('invalid_request')
+      expect((await call('POST', `/v1/admin/devices/${encodeURIComponent('dev\u0000x')}/revoke`, ADMIN)).status).toBe(400)
+      const summary = await call<{ byStatus: { pending: { entries: number } } }>('GET', `/v1/admin/summary?team=${t}`, ADMIN)
+      expect(summary.body.byStatus.pending.entries).toBe(1)
+    })
+
+    it('never tells a caller what went wrong inside; an entry the database still refuses is refused alone', async () => {
+      const storage = server.database.storage
+      // The database as it fails: one entry it cannot store (as PostgreSQL refused a NUL), and a failure of its own.
+      const guard = <T>(sql: string, params: unknown[] | undefined, run: () => Promise<T>): Promise<T> => {
+        const text = JSON.stringify(params ?? [])
+        if (sql.includes('INSERT INTO entries') && text.includes('UNSTORABLE')) {
+          return Promise.reject(Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }))
+        }
+        if (text.includes('BROKEN')) return Promise.reject(new Error('password authentication failed for user "orchard_admin" at 10.0.0.7'))
+        return run()
+      }
+      const failing: Storage = {
+        kind: storage.kind,
+        exec: (sql) => storage.exec(sql),
+        close: async () => undefined,
+        query: (sql, params) => guard(sql, params, () => storage.query(sql, params)),
+        transaction: (fn) => storage.transaction((tx) => fn({ query: (sql, params) => guard(sql, params, () => tx.query(sql, params)) })),
+      }
+      const app = buildSyncApp({ storage: failing, serverId: () => server.serverId, adminTokenHash: hashSecret(ADMIN) })
+      try {
+        const t = team()
+        const { token } = await enrol(t)
+        const headers = { authorization: `Bearer ${token}` }
+        const ok = [entry(), entry()]
+        const unstorable = entry({ memo: 'UNSTORABLE' })
+        const r = await app.inject({ method: 'POST', url: '/v1/push', headers, payload: { entries: [ok[0], unstorable, ok[1]] } })
+        expect(r.statusCode).toBe(200)
+        const body = r.json() as PushResponse
+        expect([...body.accepted].sort()).toEqual(ok.map((e) => e.id).sort())
+        expect(body.refused).toEqual([expect.objectContaining({ id: unstorable.id, code: 'entry_unstorable' })])
+        expect(r.body).not.toMatch(/UTF8|0x00|byte sequence/)
+        expect((await call<{ entries: number }>('GET', `/v1/admin/summary?team=${t}`, ADMIN)).body.entries).toBe(2)
+
+        const broken = await app.inject({ method: 'POST', url: '/v1/push', headers, payload: { entries: [entry({ memo: 'BROKEN' })] } })
+        expect(broken.statusCode).toBe(500)
+        expect(broken.json()).toMatchObject({ error: { code: 'server_error', message: expect.stringContaining('internal server error'), details: { requestId: expect.any(String) } } })
+        expect(broken.body).not.toMatch(/password|orchard_admin|10\.0\.0\.7/)
+      } finally {
+        await app.close()
+      }
     })
 
     it('keeps teams apart: a device sees only its own team, and ids are per team', async () => {

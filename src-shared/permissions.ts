@@ -66,6 +66,14 @@ export const PERMISSIONS = {
   'kits.generate': ['trainer', 'manager', 'system'],
   'ledger.post': ['operator', 'manager', 'system'],
   'ledger.money': ['operator', 'manager', 'system'],
+  /** Members' payables, statements and balances: not a trainer's business, and only for someone signed in. */
+  'ledger.read': ['operator', 'manager', 'system'],
+  /** Closing a month (it never reopens) and the settlement window. */
+  'ledger.close': ['manager'],
+  'withdrawals.request': ['operator', 'manager'],
+  'withdrawals.decide': ['manager'],
+  /** Payout batches: made, exported with full account numbers, marked paid or failed. */
+  'payouts.batch': ['manager'],
   'schemes.edit': ['manager'],
   'payouts.manage': ['manager'],
 } as const satisfies Record<string, readonly Actor[]>
@@ -152,12 +160,25 @@ export const METHOD_PERMISSIONS = {
   },
   audit: { list: 'audit.read', verify: 'audit.read', export: 'audit.export' },
   kits: { templates: 'care.read', get: 'care.read', save: 'kits.edit', remove: 'kits.edit', preview: 'kits.generate', generate: 'kits.generate' },
-  ledger: { post: 'ledger.post', summary: 'studio.read', statement: 'studio.read', entries: 'studio.read', entry: 'studio.read', export: 'studio.export' },
+  ledger: {
+    post: 'ledger.post',
+    summary: 'ledger.read',
+    statement: 'ledger.read',
+    entries: 'ledger.read',
+    entry: 'ledger.read',
+    export: 'ledger.read',
+    periods: 'ledger.read',
+    closePreview: 'ledger.read',
+    close: 'ledger.close',
+  },
+  settlement: { settings: 'ledger.read', saveSettings: 'ledger.close', balances: 'ledger.read' },
+  withdrawals: { list: 'ledger.read', request: 'withdrawals.request', decide: 'withdrawals.decide' },
+  payoutBatches: { list: 'ledger.read', get: 'ledger.read', create: 'payouts.batch', export: 'payouts.batch', mark: 'payouts.batch' },
   schemes: { list: 'studio.read', versions: 'studio.read', check: 'studio.read', save: 'schemes.edit' },
   fees: { list: 'studio.read', record: 'ledger.money' },
   groupBuys: { list: 'studio.read', create: 'ledger.money', decide: 'ledger.money' },
   payouts: { list: 'studio.read', save: 'payouts.manage', remove: 'payouts.manage' },
-  sync: { status: 'studio.read', enrol: 'sync.manage', syncNow: 'studio.edit', conflicts: 'studio.read', forget: 'sync.manage' },
+  sync: { status: 'studio.read', enrol: 'sync.manage', syncNow: 'studio.edit', conflicts: 'studio.read', refused: 'studio.read', forget: 'sync.manage' },
   memberPages: {
     status: 'studio.read',
     link: 'studio.read',

@@ -11,6 +11,65 @@ import {
   SEGMENTS,
 } from './vocabulary'
 
+// ---------------------------------------------------------------- text
+/**
+ * Characters no text the studio keeps may hold: control characters (C0, DEL, C1) but
+ * tab and line breaks, and half a surrogate pair. They are never typed; they come from
+ * broken files and hostile requests, and one NUL in a product name once stopped the
+ * team's sync for good (PostgreSQL refuses it in text). One-line text (names, codes)
+ * takes no tab or line break either.
+ */
+const LINE_CONTROL = /[\p{Cc}\p{Cs}]/u
+const CONTROL = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u
+
+/** The first character text may not hold, as U+XXXX with its position (1-based), or null when there is none. */
+export function controlCharacter(text: string, multiline = true): { code: string; position: number } | null {
+  if (!LINE_CONTROL.test(text)) return null
+  const m = (multiline ? CONTROL : LINE_CONTROL).exec(text)
+  return m ? { code: `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`, position: m.index + 1 } : null
+}
+
+/** Text with its control characters written out (\u0000), for reporting a value that holds some. */
+export const visibleControls = (text: string) =>
+  text.replace(/[\p{Cc}\p{Cs}]/gu, (c) => (c === '\n' || c === '\t' || c === '\r' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+
+export const controlMessage = (found: { code: string; position: number }) =>
+  `含有控制字符 ${found.code}（第 ${found.position} 个字符）/ contains the control character ${found.code} at position ${found.position}`
+
+/** A name or a code: one line of text, checked after trimming (every input is also checked for control characters as a whole). */
+export const oneLine = <T extends z.ZodString>(schema: T): T =>
+  schema.check((ctx) => {
+    const found = controlCharacter(ctx.value, false)
+    if (found) ctx.issues.push({ code: 'custom', message: controlMessage(found), input: ctx.value })
+  }) as T
+
+/**
+ * Where a value (a method's whole input) holds text with control characters, at any
+ * depth, keys included: every string a host hands the core is checked once here.
+ */
+export function findControlCharacter(value: unknown, path: (string | number)[] = []): { path: string; found: { code: string; position: number } } | null {
+  if (typeof value === 'string') {
+    const found = controlCharacter(value)
+    return found ? { path: path.join('.'), found } : null
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findControlCharacter(value[i], [...path, i])
+      if (hit) return hit
+    }
+    return null
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const inKey = controlCharacter(key)
+      if (inKey) return { path: [...path, key].join('.'), found: inKey }
+      const hit = findControlCharacter(v, [...path, key])
+      if (hit) return hit
+    }
+  }
+  return null
+}
+
 /** Ids are UUIDv7 generated where the record is born, so offline records never collide. */
 export const Id = z.string().min(1).max(64)
 export const IsoTime = z.string()
@@ -97,8 +156,8 @@ export const CustomerFilter = CustomerListQuery.omit({ sort: true, offset: true,
 export type CustomerFilter = z.input<typeof CustomerFilter>
 
 export const CustomerInput = z.object({
-  name: z.string().trim().min(1, '姓名不能为空 / name is required').max(60),
-  wechatId: z.string().trim().max(64).nullable().optional(),
+  name: oneLine(z.string().trim().min(1, '姓名不能为空 / name is required').max(60)),
+  wechatId: oneLine(z.string().trim().max(64)).nullable().optional(),
   /** Raw phone numbers; the core normalises to E.164 (+86 default) or reports which one is bad. */
   phones: z.array(z.string().trim().min(1)).max(5).default([]),
   addresses: z.array(z.string().trim().min(1).max(200)).max(10).default([]),
@@ -121,6 +180,8 @@ export const OrderLine = z.object({
   quantity: z.number().int(),
   unitPriceFen: Fen,
   amountFen: Fen,
+  /** What the source says was refunded on this line; null (or absent) when it gave the order's refund only. */
+  refundedFen: Fen.nullable().optional(),
 })
 
 export const Order = z.object({
@@ -174,7 +235,7 @@ export const Group = z.object({
 })
 export type Group = z.infer<typeof Group>
 export const GroupInput = z.object({
-  name: z.string().trim().min(1).max(60),
+  name: oneLine(z.string().trim().min(1).max(60)),
   ownerMemberId: Id.nullable().optional(),
   theme: z.string().trim().max(60).default(''),
   notes: z.string().max(2000).default(''),
@@ -200,7 +261,10 @@ export const Product = z.object({
   /** 控价: the lowest price members may sell at. */
   priceFloorFen: Fen,
   stock: z.number().int(),
-  /** Commission rates in basis points (1% = 100): the seller's and their mentor's. */
+  /**
+   * The product's own commission rates in basis points (1% = 100): the seller's and their
+   * mentor's. 0 means none of its own: the commission scheme's rates apply.
+   */
   commissionBp: z.number().int(),
   mentorCommissionBp: z.number().int(),
   facts: z.string(),
@@ -210,16 +274,16 @@ export const Product = z.object({
 })
 export type Product = z.infer<typeof Product>
 const ProductFields = z.object({
-    sku: z.string().trim().min(1).max(64),
-    name: z.string().trim().min(1).max(120),
-    brand: z.string().trim().max(60).default(''),
-    category: z.string().trim().max(60).default(''),
+    sku: oneLine(z.string().trim().min(1).max(64)),
+    name: oneLine(z.string().trim().min(1).max(120)),
+    brand: oneLine(z.string().trim().max(60)).default(''),
+    category: oneLine(z.string().trim().max(60)).default(''),
     images: z.array(z.string()).max(20).default([]),
     listPriceFen: Fen.min(0),
     salePriceFen: Fen.min(0),
     priceFloorFen: Fen.min(0),
     stock: z.number().int().min(0).default(0),
-    commissionBp: z.number().int().min(0).max(5000).default(1000),
+    commissionBp: z.number().int().min(0).max(5000).default(0),
     mentorCommissionBp: z.number().int().min(0).max(5000).default(0),
     facts: z.string().max(4000).default(''),
     active: z.boolean().default(true),
@@ -261,7 +325,7 @@ export const Member = z.object({
 })
 export type Member = z.infer<typeof Member>
 export const MemberInput = z.object({
-  name: z.string().trim().min(1).max(60),
+  name: oneLine(z.string().trim().min(1).max(60)),
   inviteCode: z
     .string()
     .trim()
@@ -338,7 +402,9 @@ export const ImportPreview = z.object({
   sheets: z.array(z.string()),
   headers: z.array(z.string()),
   sampleRows: z.array(z.array(z.string())),
+  /** Data rows: counted for a small file, estimated from the rows read for a large one (the preview reads only what it shows). */
   totalRows: z.number().int(),
+  totalRowsEstimated: z.boolean(),
   fields: z.array(ImportField),
   mapping: ColumnMapping,
   /** The key mappings are saved under: entity + format + the file's header set. */
@@ -357,14 +423,36 @@ export const RowError = z.object({
 })
 export type RowError = z.infer<typeof RowError>
 
+/**
+ * Orders: what to do with an order the file shows in an older state than the studio
+ * holds (a lower refund, paid after refunded, pending after a failed group buy).
+ * `keep` (the default) keeps the newer state and reports the order; `apply` takes the
+ * file's state for every such order. `applyOlderFor` takes it for the orders named.
+ */
+export const OlderOrders = z.enum(['keep', 'apply'])
 export const ImportRunInput = ImportPreviewInput.extend({
   mode: ImportMode.default('all-or-nothing'),
   /** When omitted, the saved (or suggested) mapping for this source is used. */
   mapping: ColumnMapping.optional(),
   saveMapping: z.boolean().default(true),
+  olderOrders: OlderOrders.default('keep'),
+  applyOlderFor: z.array(z.string().min(1).max(64)).max(10_000).default([]),
   /** Lets the console follow progress events of this run. */
   jobId: z.string().optional(),
 })
+/** An order the file shows in an older state than the studio holds: both states, and which one the import kept. */
+export const OlderOrder = z.object({
+  orderNo: z.string(),
+  /** The order's first row in the file. */
+  row: z.number().int(),
+  held: z.object({ status: OrderStatus, refundedFen: Fen }),
+  file: z.object({ status: OrderStatus, refundedFen: Fen }),
+  /** Why the file's state is the older one, in plain words (bilingual). */
+  reason: z.string(),
+  /** true: the file's state was taken (asked for); false: the newer state was kept. */
+  applied: z.boolean(),
+})
+export type OlderOrder = z.infer<typeof OlderOrder>
 export const ImportResult = z.object({
   importId: Id,
   entity: ImportEntity,
@@ -381,10 +469,12 @@ export const ImportResult = z.object({
   errors: z.array(RowError),
   errorCount: z.number().int(),
   unattributedOrders: z.number().int(),
+  /** Orders: those the file shows older than the studio holds (at most the first 500). */
+  olderOrders: z.array(OlderOrder).default([]),
   durationMs: z.number(),
 })
 export type ImportResult = z.infer<typeof ImportResult>
-export const ImportRun = ImportResult.omit({ errors: true }).extend({ createdAt: IsoTime })
+export const ImportRun = ImportResult.omit({ errors: true, olderOrders: true }).extend({ createdAt: IsoTime })
 
 export const ExportInput = z
   .object({

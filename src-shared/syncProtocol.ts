@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { LedgerEntryWire, LedgerStatus, LedgerStatusChange } from './ledgerWire'
+import { controlCharacter, controlMessage, oneLine } from './schemas'
 
 /**
  * The HTTP protocol between a workstation and the team's sync server, shared by
@@ -37,7 +38,7 @@ export const TeamName = z
 
 // ---------------------------------------------------------------- enrolment
 export const EnrolRequest = z.object({
-  code: z.string().trim().min(6).max(64),
+  code: oneLine(z.string().trim().min(6).max(64)),
   /**
    * SHA-256 (hex) of the device token the workstation made for itself: 32 random bytes
    * that never cross the network at enrolment and that the server never sees in clear
@@ -46,9 +47,9 @@ export const EnrolRequest = z.object({
    * same device again instead of "code already used".
    */
   tokenHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected the SHA-256 of the device token, in hex'),
-  deviceName: z.string().trim().min(1).max(80),
+  deviceName: oneLine(z.string().trim().min(1).max(80)),
   /** The workstation's own id (LedgerEntryWire.deviceId of what it posts), for the device list. */
-  workstationId: z.string().max(64).nullable().default(null),
+  workstationId: oneLine(z.string().max(64)).nullable().default(null),
 })
 export type EnrolRequest = z.infer<typeof EnrolRequest>
 
@@ -82,6 +83,24 @@ export const PushRequest = z.object({
   entries: z.array(LedgerEntryWire).min(1).max(MAX_PUSH_BATCH),
 })
 export type PushRequest = z.infer<typeof PushRequest>
+/**
+ * A push as the server first reads it: a batch of anything. Each entry is then checked
+ * on its own (StorableEntry), so one bad entry is refused without the others.
+ */
+export const PushEnvelope = z.object({
+  entries: z.array(z.unknown()).min(1).max(MAX_PUSH_BATCH),
+})
+
+/** An entry the server will not store as it is, and why; the rest of its batch is taken. */
+export const PushRefusal = z.object({
+  /** The entry's id as pushed (`#N`, its place in the batch, when it has no usable id). */
+  id: z.string(),
+  code: z.string(),
+  /** Bilingual "中文 / English", ready to show. */
+  reason: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+})
+export type PushRefusal = z.infer<typeof PushRefusal>
 
 export const PushConflict = z.object({
   id: z.string(),
@@ -104,6 +123,8 @@ export const PushResponse = z.object({
   stored: z.number().int(),
   /** Ids the server holds with a different content: nothing was overwritten. */
   conflicts: z.array(PushConflict),
+  /** Entries the server cannot store as they are (a server before this field sent none). */
+  refused: z.array(PushRefusal).default([]),
 })
 export type PushResponse = z.infer<typeof PushResponse>
 
@@ -189,9 +210,17 @@ export const StatusChangeRequest = z.object({
   changes: z
     .array(
       z.object({
-        entryId: z.string(),
+        entryId: oneLine(z.string().max(64)),
         status: z.enum(['approved', 'paid', 'rejected', 'pending']),
-        note: z.string().max(500).nullable().default(null),
+        note: z
+          .string()
+          .max(500)
+          .check((ctx) => {
+            const found = controlCharacter(ctx.value)
+            if (found) ctx.issues.push({ code: 'custom', message: controlMessage(found), input: ctx.value })
+          })
+          .nullable()
+          .default(null),
       }),
     )
     .min(1)

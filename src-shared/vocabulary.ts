@@ -98,6 +98,7 @@ export const LEDGER_KIND_LABELS = {
   penalty: { zh: '扣罚', en: 'Penalty' },
   bonus: { zh: '奖励', en: 'Bonus' },
   reversal: { zh: '冲回', en: 'Reversal' },
+  withdrawal: { zh: '提现', en: 'Withdrawal' },
 } as const
 
 export const LEDGER_STATUS_LABELS = {

@@ -1,9 +1,11 @@
-import type { Command } from 'commander'
-import type { Statement, Summary } from '../../src-shared/contracts/ledger'
+import { extname, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { Option, type Command } from 'commander'
+import type { ClosePreview, PayoutBatchDetail, Statement, Summary, Withdrawal } from '../../src-shared/contracts/ledger'
 import { formatFen, LEDGER_KIND_LABELS, LEDGER_STATUS_LABELS } from '../../src-shared/vocabulary'
 import type { OrchardCore } from '../core/api'
 import { dayIn } from '../core/clock'
-import { UsageError, type CliKit } from './kit'
+import { collect, listOption, UsageError, type CliKit } from './kit'
 import { renderTable } from './table'
 
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/
@@ -20,6 +22,48 @@ async function memberOf(core: OrchardCore, ref: string): Promise<string> {
   if (!m) throw new UsageError(`没有这位会员 / no such member: ${ref}`, { field: '--member', value: ref })
   return m.id
 }
+
+/** A PIN from ORCHARD_PIN, else typed at the terminal (not echoed), else the first line of stdin. */
+async function readPin(name: string): Promise<string> {
+  if (process.env.ORCHARD_PIN) return process.env.ORCHARD_PIN
+  if (process.stdin.isTTY) {
+    process.stderr.write(`「${name}」的 PIN / PIN for ${name}: `)
+    process.stdin.setRawMode(true)
+    let pin = ''
+    for await (const chunk of process.stdin) {
+      const key = String(chunk)
+      if (key === '\r' || key === '\n') break
+      if (key === '\u0003') throw new UsageError('已取消 / cancelled')
+      pin += key
+    }
+    process.stdin.setRawMode(false)
+    process.stdin.pause()
+    process.stderr.write('\n')
+    return pin
+  }
+  const lines = createInterface({ input: process.stdin })
+  for await (const line of lines) return line.trim()
+  return ''
+}
+
+/**
+ * The command line acts as the `system` actor, which reads and posts but never decides.
+ * A manager's decision (closing a month, approving withdrawals, payout batches) is made
+ * as that manager: `--as NAME` signs the profile in with its PIN, on the record.
+ */
+async function signIn(core: OrchardCore, as: string | undefined, what: string): Promise<void> {
+  if (!as) {
+    throw new UsageError(`${what}需要管理者：请用 --as 姓名 以管理者身份执行（PIN 从 ORCHARD_PIN 或终端读取）/ ${what} needs a manager: run it --as NAME (the PIN is read from ORCHARD_PIN or the terminal)`, {
+      option: '--as',
+    })
+  }
+  const profiles = await core.invoke('profiles', 'list', {})
+  const profile = profiles.find((p) => p.id === as || p.name === as)
+  if (!profile) throw new UsageError(`没有名为「${as}」的档案 / no profile named ${as}`, { option: '--as', value: as, profiles: profiles.map((p) => p.name) })
+  await core.invoke('profiles', 'switch', { profileId: profile.id, pin: await readPin(profile.name) })
+}
+
+const asOption = () => new Option('--as <profile>', '以这位管理者的身份执行（需要 PIN）/ act as this manager (asks for the PIN)')
 
 /** Commands for the commission ledger (orchard ledger …). */
 export function registerLedgerCommands(kit: CliKit): void {
@@ -51,9 +95,12 @@ export function registerLedgerCommands(kit: CliKit): void {
       const g = globals(cmd)
       const p = period(o.period, '--period')!
       const core = open(g)
-      const s = await core.invoke('ledger', 'statement', { memberId: await memberOf(core, o.member), period: p })
+      const memberId = await memberOf(core, o.member)
+      const s = await core.invoke('ledger', 'statement', { memberId, period: p })
       if (g.json) return out(JSON.stringify(s))
       printStatement(out, s, core.context.timezone())
+      const [b] = await core.invoke('settlement', 'balances', { memberId })
+      out(`结算 / settlement（现在 now）：冻结 frozen ${yuan(b.frozenFen)} · 可提现 withdrawable ${yuan(b.withdrawableFen)} · 提现中 requested ${yuan(b.requestedFen)} · 已付 paid ${yuan(b.paidFen)}`)
     })
 
   ledger
@@ -69,17 +116,215 @@ export function registerLedgerCommands(kit: CliKit): void {
       }
       printSummary(out, s)
     })
+
+  ledger
+    .command('close')
+    .description('月结：锁定该月及之前所有未结的月份（先记账）；此后的迟到订单与退款记入下一个未结月份 / close the month and every open month before it')
+    .requiredOption('--period <YYYY-MM>', '结到哪个月 / the month to close')
+    .option('--dry-run', '只看会锁定什么，不结账 / show what it would lock, close nothing')
+    .addOption(asOption())
+    .action(async (o: { period: string; dryRun?: boolean; as?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const p = period(o.period, '--period')!
+      const core = open(g)
+      const preview = await core.invoke('ledger', 'closePreview', { period: p })
+      if (o.dryRun) {
+        if (g.json) return out(JSON.stringify(preview))
+        return printClosePreview(out, preview)
+      }
+      await signIn(core, o.as, '结账 / closing a month')
+      const r = await core.invoke('ledger', 'close', { period: p })
+      if (g.json) return out(JSON.stringify({ ...r, adjustmentsInto: preview.adjustmentsInto }))
+      printClosePreview(out, preview)
+      out(`已结账 / closed: ${r.closed.map((c) => c.period).join(', ')}；之后属于这些月份的调整记入 ${preview.adjustmentsInto} / later adjustments go into ${preview.adjustmentsInto}`)
+    })
+
+  const withdrawals = ledger.command('withdrawals').description('会员提现申请 / members’ withdrawal requests')
+  withdrawals
+    .command('list')
+    .description('提现申请（默认全部）/ withdrawal requests')
+    .addOption(new Option('--status <list>', '只看这些状态，如 requested,approved / only these statuses').argParser(listOption))
+    .option('--member <id>', '会员编号或邀请码 / member id or invite code')
+    .action(async (o: { status?: string[]; member?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const core = open(g)
+      const list = await core.invoke('withdrawals', 'list', { memberId: o.member ? await memberOf(core, o.member) : undefined, status: o.status as Withdrawal['status'][] | undefined })
+      if (g.json) return out(JSON.stringify(list))
+      printWithdrawals(out, list)
+    })
+  withdrawals
+    .command('request')
+    .description('为会员登记一笔提现申请（不低于最低提现额，不超过可提现余额）/ enter a member’s withdrawal request')
+    .requiredOption('--member <id>', '会员编号或邀请码 / member id or invite code')
+    .requiredOption('--amount <yuan>', '金额（元）/ amount in yuan')
+    .option('--account <id>', '收款账户（会员只有一个时可省略）/ payout account (optional when the member has one)')
+    .option('--note <text>', '备注 / note', '')
+    .addOption(asOption())
+    .action(async (o: { member: string; amount: string; account?: string; note: string; as?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const core = open(g)
+      if (!/^\d+(\.\d{1,2})?$/.test(o.amount)) throw new UsageError(`金额应为元，最多两位小数 / the amount is yuan with at most two decimals: ${o.amount}`, { option: '--amount', value: o.amount })
+      const [y, f = ''] = o.amount.split('.')
+      const amountFen = Number(y) * 100 + Number(f.padEnd(2, '0'))
+      const memberId = await memberOf(core, o.member)
+      if (o.as) await signIn(core, o.as, '登记提现 / entering a withdrawal')
+      else throw new UsageError('登记提现需要运营或管理者：请用 --as 姓名 / entering a withdrawal needs an operator or manager: run it --as NAME', { option: '--as' })
+      const w = await core.invoke('withdrawals', 'request', { memberId, amountFen, accountId: o.account, note: o.note })
+      if (g.json) return out(JSON.stringify(w))
+      out(`已登记提现 ${yuan(w.amountFen)}（${w.memberName ?? w.memberCode}，${w.account?.masked ?? ''}），等待管理者审批 / withdrawal entered, waiting for a manager`)
+    })
+  for (const [name, approve] of [
+    ['approve', true],
+    ['reject', false],
+  ] as const) {
+    withdrawals
+      .command(name)
+      .description(approve ? '批准提现申请（可一次多笔）/ approve withdrawal requests' : '驳回提现申请，金额退回可提现 / turn withdrawal requests down')
+      .argument('<ids...>', '提现申请编号 / request ids')
+      .option('--reason <text>', approve ? '备注 / note' : '驳回原因（必填）/ why (required)', '')
+      .option('--account <id>', '来自其他工作站的申请：会员的收款账户 / for a request from another workstation: the member’s payout account')
+      .addOption(asOption())
+      .action(async (ids: string[], o: { reason: string; account?: string; as?: string }, cmd: Command) => {
+        const g = globals(cmd)
+        const core = open(g)
+        await signIn(core, o.as, approve ? '审批提现 / approving withdrawals' : '驳回提现 / rejecting withdrawals')
+        const done: Withdrawal[] = []
+        for (const id of ids) done.push(await core.invoke('withdrawals', 'decide', { id, approve, reason: o.reason, accountId: o.account }))
+        if (g.json) return out(JSON.stringify(done))
+        printWithdrawals(out, done)
+      })
+  }
+
+  const payouts = ledger.command('payouts').description('打款批次 / payout batches')
+  payouts
+    .command('list')
+    .description('打款批次 / payout batches')
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd)
+      const list = await open(g).invoke('payoutBatches', 'list', {})
+      if (g.json) return out(JSON.stringify(list))
+      if (!list.length) return out('还没有打款批次 / no payout batches yet')
+      out(
+        renderTable(
+          ['批次 Batch', '渠道 Channel', '笔数 Lines', '金额 Amount', '状态 Status', '生成 Created'],
+          list.map((b) => [b.batchNo, CHANNEL[b.channel], String(b.lines), yuan(b.totalFen), BATCH_STATUS[b.status], `${b.createdAt.slice(0, 10)} ${b.createdBy}`]),
+        ),
+      )
+    })
+  payouts
+    .command('create')
+    .description('把已批准的提现放进一个打款批次（按渠道）/ put approved withdrawals into a payout batch')
+    .addOption(new Option('--channel <channel>', '渠道 / channel').choices(['bank', 'alipay', 'wechat']).makeOptionMandatory())
+    .option('--withdrawals <ids>', '只放这些申请（逗号分隔）/ only these requests', listOption)
+    .addOption(asOption())
+    .action(async (o: { channel: 'bank' | 'alipay' | 'wechat'; withdrawals?: string[]; as?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const core = open(g)
+      await signIn(core, o.as, '生成打款批次 / creating a payout batch')
+      const batch = await core.invoke('payoutBatches', 'create', { channel: o.channel, withdrawalIds: o.withdrawals })
+      if (g.json) return out(JSON.stringify(batch))
+      printBatch(out, batch)
+    })
+  payouts
+    .command('export')
+    .description('导出批次的打款文件（银行/支付宝/微信批量付款格式，含完整账号）/ write the batch’s payout file, full account numbers included')
+    .argument('<batch>', '批次号或编号 / batch number or id')
+    .argument('<file>', '目标文件 .csv 或 .xlsx / target .csv or .xlsx')
+    .addOption(asOption())
+    .action(async (batch: string, file: string, o: { as?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const ext = extname(file).toLowerCase()
+      if (ext !== '.csv' && ext !== '.xlsx') throw new UsageError(`只能导出为 .csv 或 .xlsx 文件 / only .csv or .xlsx files can be written: ${file}`, { file, value: ext || '(none)' })
+      const core = open(g)
+      await signIn(core, o.as, '导出打款文件 / exporting a payout file')
+      const r = await core.invoke('payoutBatches', 'export', { id: batch, format: ext === '.csv' ? 'csv' : 'xlsx', path: resolve(file) })
+      if (g.json) return out(JSON.stringify(r))
+      out(`已导出 ${r.rows} 笔到 ${r.path}（文件含完整账号，请妥善保管）/ wrote ${r.rows} payments to ${r.path} (full account numbers: keep it safe)`)
+    })
+  payouts
+    .command('mark')
+    .description('登记打款结果：全部已付，或用 --failed 标出失败的行（金额退回可提现）/ record the result: all paid, or the lines that failed')
+    .argument('<batch>', '批次号或编号 / batch number or id')
+    .option('--failed <line[:reason]>', '失败的行号或申请编号，可加原因，可重复 / a failed line (number or request id), optionally with why; repeatable', collect, [])
+    .addOption(asOption())
+    .action(async (batch: string, o: { failed: string[]; as?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const core = open(g)
+      await signIn(core, o.as, '登记打款结果 / marking a payout batch')
+      const failed = o.failed.map((f) => {
+        const at = f.search(/[:：]/)
+        return at < 0 ? { withdrawalId: f.trim(), reason: '' } : { withdrawalId: f.slice(0, at).trim(), reason: f.slice(at + 1).trim() }
+      })
+      const r = await core.invoke('payoutBatches', 'mark', { id: batch, failed })
+      if (g.json) return out(JSON.stringify(r))
+      printBatch(out, r)
+    })
+}
+
+const CHANNEL = { bank: '银行卡 bank', alipay: '支付宝 Alipay', wechat: '微信 WeChat' } as const
+const BATCH_STATUS = { open: '待打款 open', paid: '已打款 paid', partly_failed: '部分失败 partly failed' } as const
+const WITHDRAWAL_STATUS: Record<Withdrawal['status'], string> = {
+  requested: '待审批 requested',
+  approved: '已批准 approved',
+  rejected: '已驳回 rejected',
+  batched: '打款中 in a batch',
+  paid: '已打款 paid',
+  failed: '打款失败 failed',
+}
+
+function printWithdrawals(out: (s: string) => void, list: Withdrawal[]): void {
+  if (!list.length) return out('没有提现申请 / no withdrawal requests')
+  out(
+    renderTable(
+      ['编号 Id', '会员 Member', '金额 Amount', '账户 Account', '状态 Status', '申请 Requested'],
+      list.map((w) => [w.id, `${w.memberName ?? '?'} ${w.memberCode}`, yuan(w.amountFen), w.account ? `${CHANNEL[w.account.kind]} ${w.account.masked}` : '—', WITHDRAWAL_STATUS[w.status], w.requestedAt.slice(0, 10)]),
+    ),
+  )
+}
+
+function printBatch(out: (s: string) => void, b: PayoutBatchDetail): void {
+  out(`${b.batchNo} · ${CHANNEL[b.channel]} · ${b.lines.length} 笔 lines · ${yuan(b.totalFen)} · ${BATCH_STATUS[b.status]}`)
+  out(
+    renderTable(
+      ['行 Line', '会员 Member', '账户 Account', '金额 Amount', '状态 Status'],
+      b.lines.map((l) => [String(l.lineNo), `${l.memberName ?? '?'} ${l.memberCode}`, l.account?.masked ?? '—', yuan(l.amountFen), `${WITHDRAWAL_STATUS[l.status]}${l.status === 'failed' && l.reason ? ` · ${l.reason}` : ''}`]),
+    ),
+  )
+}
+
+function printClosePreview(out: (s: string) => void, p: ClosePreview): void {
+  out(`结账至 ${p.period}（已结至 ${p.lastClosed ?? '—'}）/ closing through ${p.period} (closed through ${p.lastClosed ?? '—'})`)
+  if (p.months.length) {
+    out(
+      renderTable(
+        ['账期 Month', '条数 Entries', '会员 Members', '应得 Earned', '调整 Adjustments'],
+        p.months.map((m) => [m.period, String(m.entries), String(m.members), yuan(m.earnedFen), String(m.adjustments)]),
+      ),
+    )
+  }
+  if (p.unpostedOrders) out(`结账前先记账：${p.unpostedOrders} 笔订单有变化 / ${p.unpostedOrders} changed orders are posted first`)
+  if (p.groupBuyOpen) out(`进行中的拼团订单 ${p.groupBuyOpen} 笔：成团或失败后作为调整记入 ${p.adjustmentsInto} / ${p.groupBuyOpen} orders wait for a group buy`)
+  for (const b of p.blockers) out(`不能结账 / cannot close: ${b.message}`)
 }
 
 /** Entries dated by the studio's day (its time zone), as the console and the PDF date them. */
 function printStatement(out: (s: string) => void, s: Statement, zone: string): void {
-  out(`${s.member.name ?? s.member.code}（${s.member.code}）${s.period} 对账单 / statement`)
+  out(`${s.member.name ?? s.member.code}（${s.member.code}）${s.period} 对账单 / statement${s.closed ? '（已结账 closed）' : ''}`)
   out(`期初 opening ${yuan(s.openingFen)}`)
   if (s.entries.length) {
     out(
       renderTable(
         ['日期 Date', '类型 Kind', '说明 Memo', '状态 Status', '金额 Amount'],
         s.entries.map((e) => [dayIn(zone, new Date(e.occurredAt)), LEDGER_KIND_LABELS[e.kind].zh, e.memo, LEDGER_STATUS_LABELS[e.status].zh, yuan(e.amountFen)]),
+      ),
+    )
+  }
+  if (s.adjustments.length) {
+    out(`调整（属于已结账的月份）/ adjustments for closed months: ${yuan(s.adjustmentsFen)}`)
+    out(
+      renderTable(
+        ['属于 For', '日期 Date', '类型 Kind', '说明 Memo', '金额 Amount'],
+        s.adjustments.map((e) => [e.period, dayIn(zone, new Date(e.occurredAt)), LEDGER_KIND_LABELS[e.kind].zh, e.memo, yuan(e.amountFen)]),
       ),
     )
   }

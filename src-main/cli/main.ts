@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
+import { formatFen, ORDER_STATUS_LABELS } from '../../src-shared/vocabulary'
 import { createCore, type OrchardCore } from '../core/api'
 import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/handlers'
 import { clockFromEnvironment, type Clock } from '../core/clock'
@@ -102,11 +103,17 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<file>', '文件 / file')
     .addOption(new Option('--format <format>', '格式 / format').choices(['auto', 'shopify', 'orchard']).default('auto'))
     .addOption(new Option('--mode <mode>', '模式：全部成功才写入，或只写入有效行 / mode').choices(['all-or-nothing', 'valid-rows']).default('all-or-nothing'))
-    .action(async (entityArg: string, file: string, o: { format: 'auto' | 'shopify' | 'orchard'; mode: 'all-or-nothing' | 'valid-rows' }, cmd: Command) => {
+    .addOption(
+      new Option('--older-state <choice>', '订单：文件比工作室已有的状态旧时（退款更少、退款后又成已付款）保留较新的（默认），或采用文件的 / orders older than the studio holds: keep the newer state, or apply the file’s')
+        .choices(['keep', 'apply'])
+        .default('keep'),
+    )
+    .option('--apply-older <orders>', '订单：只对这些订单号采用文件中较旧的状态（逗号分隔）/ orders: take the file’s older state for these order numbers only', listOption)
+    .action(async (entityArg: string, file: string, o: { format: 'auto' | 'shopify' | 'orchard'; mode: 'all-or-nothing' | 'valid-rows'; olderState: 'keep' | 'apply'; applyOlder?: string[] }, cmd: Command) => {
       const g = globals(cmd)
       const entity = entityOf(entityArg)
       const path = readableFile(file)
-      const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode })
+      const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [] })
       if (result.rejectedRows > 0) exitCode = 1
       if (g.json) return out(JSON.stringify(result))
       printImport(out, result)
@@ -263,6 +270,19 @@ function printImport(out: (s: string) => void, r: ImportResult): void {
     out('修正这些行后重新导入，或用 --mode valid-rows 只导入有效行 / fix these rows and import again, or use --mode valid-rows')
   }
   if (r.unattributedOrders) out(`未归属订单 ${r.unattributedOrders} 笔，可在订单页指定会员 / ${r.unattributedOrders} unattributed orders: assign them on the orders screen`)
+  if (r.olderOrders.length) {
+    const kept = r.olderOrders.filter((o) => !o.applied).length
+    out('')
+    out(`文件中有 ${r.olderOrders.length} 笔订单比工作室已有的状态旧${kept ? `，已保留较新的 ${kept} 笔（要采用文件的，用 --apply-older 订单号 或 --older-state apply）` : ''}`)
+    out(`${r.olderOrders.length} orders in the file are older than the studio holds${kept ? `; the newer state was kept for ${kept} (--apply-older ORDER or --older-state apply takes the file’s)` : ''}`)
+    const state = (s: { status: string; refundedFen: number }) => `${ORDER_STATUS_LABELS[s.status as keyof typeof ORDER_STATUS_LABELS].zh}${s.refundedFen ? ` 退¥${formatFen(s.refundedFen)}` : ''}`
+    out(
+      renderTable(
+        ['订单 Order', '行 Row', '工作室 Held', '文件 File', '结果 Result'],
+        r.olderOrders.slice(0, SHOWN_ERRORS).map((o) => [o.orderNo, String(o.row), state(o.held), state(o.file), o.applied ? '采用文件 applied' : '保留较新 kept']),
+      ),
+    )
+  }
   if (!r.errors.length) return
   out('')
   const rows = r.errors.slice(0, SHOWN_ERRORS).map((e) => [String(e.row), e.column, e.value, e.reason])

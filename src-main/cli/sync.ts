@@ -100,8 +100,9 @@ const SERVER_ZONE = DEFAULT_TIME_ZONE
 const fmtTime = (iso: string | null, zone: string) => (iso ? timeIn(zone, new Date(iso)) : '—')
 
 function printRound(out: (s: string) => void, r: SyncRound): void {
-  out(`已推送 ${r.pushed} · 已确认 ${r.accepted} · 已拉取 ${r.pulled} · 状态变更 ${r.statusChanges} · 待同步 ${r.pending}${r.conflicts ? ` · 冲突 ${r.conflicts}` : ''}`)
-  out(`pushed ${r.pushed} · accepted ${r.accepted} · pulled ${r.pulled} · status changes ${r.statusChanges} · pending ${r.pending}${r.conflicts ? ` · conflicts ${r.conflicts}` : ''}`)
+  out(`已推送 ${r.pushed} · 已确认 ${r.accepted} · 已拉取 ${r.pulled} · 状态变更 ${r.statusChanges} · 待同步 ${r.pending}${r.conflicts ? ` · 冲突 ${r.conflicts}` : ''}${r.refused ? ` · 被拒 ${r.refused}` : ''}`)
+  out(`pushed ${r.pushed} · accepted ${r.accepted} · pulled ${r.pulled} · status changes ${r.statusChanges} · pending ${r.pending}${r.conflicts ? ` · conflicts ${r.conflicts}` : ''}${r.refused ? ` · refused ${r.refused}` : ''}`)
+  if (r.refused) out('服务器拒收的分录已移出待同步队列，原因见 orchard sync status / entries the server refused left the outbox; orchard sync status says why')
   if (r.serverReset) out('服务器已重置或恢复：本机全部分录已重新提交 / the server was reset or restored: every local entry was offered again')
 }
 
@@ -113,7 +114,7 @@ function printStatus(out: (s: string) => void, s: SyncStatus, zone: string): voi
   }
   out(`服务器 / server: ${s.serverUrl}  团队 / team: ${s.team}  设备 / device: ${s.deviceName} (${s.deviceId})`)
   const phase = SYNC_PHASE_LABELS[s.phase]
-  out(`状态 / state: ${phase.zh} / ${phase.en}  待同步 / pending: ${s.pending}  冲突 / conflicts: ${s.conflicts}`)
+  out(`状态 / state: ${phase.zh} / ${phase.en}  待同步 / pending: ${s.pending}  冲突 / conflicts: ${s.conflicts}${s.refused ? `  被拒 / refused: ${s.refused}` : ''}`)
   if (s.waiting) out(`未知会员 / unknown members: ${s.unknownMembers.join(', ')}${s.waiting > s.unknownMembers.length ? ' …' : ''}（请添加这些会员 / add these members）`)
   out(`上次成功 / last success: ${fmtTime(s.lastSuccessAt, zone)}  下次尝试 / next attempt: ${fmtTime(s.nextAttemptAt, zone)}`)
   if (s.lastError) out(`上次错误 / last error: [${s.lastError.code}] ${s.lastError.message} (${fmtTime(s.lastError.at, zone)})`)
@@ -138,7 +139,8 @@ export function registerSyncCommands(kit: CliKit): void {
     .action(async (o: { port?: number; host?: string; databaseUrl?: string }, cmd: Command) => {
       const g = kit.globals(cmd)
       const dataDir = serverDir(cmd)
-      const started = await startSyncServer({ dataDir, databaseUrl: o.databaseUrl, port: o.port ?? DEFAULT_SERVER_PORT, host: o.host }).catch(
+      // Refused pushes and failures are logged (as JSON lines) for the manager; the devices only hear a generic error.
+      const started = await startSyncServer({ dataDir, databaseUrl: o.databaseUrl, port: o.port ?? DEFAULT_SERVER_PORT, host: o.host, logger: { level: 'warn' } }).catch(
         (err: Error & { code?: string }) => {
           throw new OrchardError(err.code === 'EADDRINUSE' ? 'port_in_use' : (err.code ?? 'server_start'), `同步服务器无法启动 / the sync server cannot start: ${err.message}`, {
             dataDir,
@@ -274,7 +276,7 @@ export function registerSyncCommands(kit: CliKit): void {
       const core = kit.open(g)
       if (o.once) {
         const round = await core.invoke('sync', 'syncNow', {})
-        if (round.conflicts > 0) kit.setExitCode(1)
+        if (round.conflicts > 0 || round.refused > 0) kit.setExitCode(1)
         if (g.json) return out(JSON.stringify(round))
         return printRound(out, round)
       }
@@ -328,6 +330,10 @@ export function registerSyncCommands(kit: CliKit): void {
       const s = await core.invoke('sync', 'status', {})
       if (g.json) return out(JSON.stringify(s))
       printStatus(out, s, core.context.timezone())
+      // Each entry the server refused, with the server's reason: it will not sync until a person sees to it.
+      if (s.refused) {
+        for (const r of await core.invoke('sync', 'refused', {})) out(`  被拒 / refused ${r.entryId} ${r.memberCode} ${r.period} ${r.amountFen} 分：${r.reason}`)
+      }
     })
 
   sync

@@ -2,14 +2,15 @@ import { EventEmitter } from 'node:events'
 import { methodDef, type EventName, type EventPayload, type MethodName, type MethodOutput, type ServiceName } from '../../src-shared/contract'
 import { OrchardError } from '../../src-shared/errors'
 import { permissionOfMethod } from '../../src-shared/permissions'
+import { controlMessage, findControlCharacter } from '../../src-shared/schemas'
 import { backupsHandlers, runDueBackup } from './backups/handlers'
 import { systemClock, type Clock } from './clock'
 import type { AllHandlers, CoreContext, HostKind } from './context'
 import { customersHandlers } from './customers/handlers'
 import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
+import { asOrchardError, openDatabase, waitForWriteLock, withoutWaiting, type Db } from './db/connection'
 import { authorizeDownload, forgetMadeFile, rememberMadeFiles } from './downloads'
-import { openDatabase, type Db } from './db/connection'
 import { demoHandlers, prepareFirstStart } from './demo/handlers'
 import { exportsHandlers } from './exports/handlers'
 import { guardFileInputs } from './files'
@@ -128,21 +129,23 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
   /**
    * Brings the customer search index up to date after writes, in small batches
    * between other work so the console stays responsive (searches stay correct
-   * meanwhile: rows not indexed yet are read directly).
+   * meanwhile: rows not indexed yet are read directly). It never waits for the write
+   * lock: while another program (a CLI import) holds it, it tries again a little later.
    */
   function catchUpSearch(): void {
     if (indexing || closed) return
     const { pending } = searchIndexLag(context.db)
     if (pending === 0) return
-    if (pending <= 500) {
-      catchUpSearchIndex(context.db, 500)
-      return
-    }
+    if (pending <= 500 && withoutWaiting(context.db, () => catchUpSearchIndex(context.db, 500))) return
     indexing = true
     const step = () => {
       if (closed) return
       try {
-        const remaining = catchUpSearchIndex(context.db, 1000)
+        let remaining = 0
+        if (!withoutWaiting(context.db, () => (remaining = catchUpSearchIndex(context.db, 1000)))) {
+          setTimeout(step, 250).unref()
+          return
+        }
         context.emit('job.progress', { jobId: 'search-index', kind: 'search-index', phase: 'index', done: pending - remaining, total: pending })
         if (remaining > 0) setImmediate(step)
         else indexing = false
@@ -180,7 +183,15 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
           issues,
         })
       }
+      // No text the studio keeps may hold control characters (a NUL once stopped the team's sync): checked for every method at once.
+      const control = findControlCharacter(parsed.data)
+      if (control) {
+        const issues = [{ path: control.path, message: controlMessage(control.found) }]
+        throw new OrchardError('invalid_input', `输入不合法：${control.path || '(input)'} ${issues[0].message}`, { method: name, issues })
+      }
       const input = guardFileInputs(context, name, def.input, parsed.data)
+      // Another program (the CLI) may be writing the same studio: wait for it here, without freezing the host.
+      if (def.write) await waitForWriteLock(context.db)
       const output = await handler(input, context)
       if (def.write) catchUpSearch()
       if (context.host === 'browser') rememberMadeFiles(context, output)
@@ -199,8 +210,8 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
   return {
     paths,
     context,
-    call: (name, input) => call(name, input).catch((err) => Promise.reject(OrchardError.from(err))),
-    invoke: (service, method, input) => call(`${service}.${method}`, input) as Promise<never>,
+    call: (name, input) => call(name, input).catch((err) => Promise.reject(asOrchardError(err))),
+    invoke: (service, method, input) => call(`${service}.${method}`, input).catch((err) => Promise.reject(asOrchardError(err))) as Promise<never>,
     on(event, listener) {
       bus.on(event, listener)
       return () => bus.off(event, listener)

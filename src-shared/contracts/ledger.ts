@@ -110,6 +110,8 @@ export const LedgerEntry = z.object({
   orderNo: z.string().nullable(),
   synced: z.boolean(),
   createdAt: IsoTime,
+  /** The month the entry counts in here: its own, or the first open one when its own was closed (an adjustment). */
+  bookedPeriod: Period,
 })
 export type LedgerEntry = z.infer<typeof LedgerEntry>
 
@@ -120,6 +122,8 @@ export const EntryQuery = z
     status: LedgerStatus.optional(),
     kind: LedgerEntryKind.optional(),
     orderId: Id.optional(),
+    /** Earnings only, as the summary's figures count them: no membership fees, no withdrawals. */
+    earnings: z.boolean().optional(),
     ...Paging,
   })
   .default({ offset: 0, limit: 50 })
@@ -148,12 +152,25 @@ export const Summary = z.object({
 })
 export type Summary = z.infer<typeof Summary>
 
+/**
+ * A member's month: the balance it opens with (everything booked before it, rejected
+ * entries excluded), the month's own entries, the adjustments booked into it (entries
+ * that belong to a month closed before they arrived — each names its month in
+ * `period`), and the balance it closes with. Withdrawals are among the entries (they
+ * lower the balance); `totals` count earnings only.
+ */
 export const Statement = z.object({
   member: z.object({ id: Id.nullable(), code: z.string(), name: z.string().nullable(), level: z.number().int().nullable() }),
   period: Period,
-  /** Earned before the period (all periods before it, rejected entries excluded). */
+  /** Whether the month is closed (its figures no longer change). */
+  closed: z.boolean(),
   openingFen: Fen,
   entries: z.array(LedgerEntry),
+  adjustments: z.array(LedgerEntry),
+  /** What the adjustments add up to (rejected ones excluded). */
+  adjustmentsFen: Fen,
+  /** Withdrawals booked in the month (negative) and what came back of them. */
+  withdrawnFen: Fen,
   closingFen: Fen,
   totals: StatusTotals,
   feesFen: Fen,
@@ -250,6 +267,120 @@ export const LedgerExportInput = z.object({
   path: WritePath.optional(),
 })
 
+// ---------------------------------------------------------------- month close
+export const PeriodClose = z.object({
+  period: Period,
+  closedAt: IsoTime,
+  closedBy: z.string(),
+  /** What the month held when it was closed. */
+  entries: z.number().int(),
+  earnedFen: Fen,
+})
+export type PeriodClose = z.infer<typeof PeriodClose>
+
+/** What closing a month would lock, and whether it can be closed now. */
+export const ClosePreview = z.object({
+  period: Period,
+  lastClosed: Period.nullable(),
+  /** The months this close locks (every open month up to `period`), with what each holds. */
+  months: z.array(z.object({ period: Period, entries: z.number().int(), earnedFen: Fen, members: z.number().int(), adjustments: z.number().int() })),
+  entries: z.number().int(),
+  earnedFen: Fen,
+  /** Where anything that arrives later for these months is booked. */
+  adjustmentsInto: Period,
+  /** Orders changed since the last posting (the close posts them first). */
+  unpostedOrders: z.number().int(),
+  /** Orders waiting for a group buy: they post when it is decided, as adjustments if their month is closed by then. */
+  groupBuyOpen: z.number().int(),
+  blockers: z.array(z.object({ code: z.string(), message: z.string() })),
+  canClose: z.boolean(),
+})
+export type ClosePreview = z.infer<typeof ClosePreview>
+
+// ---------------------------------------------------------------- settlement (结算)
+export const SettlementSettings = z.object({
+  /** Days commission stays frozen after the order was completed or delivered (售后期). */
+  windowDays: z.number().int().min(0).max(90),
+  /** The smallest withdrawal a member may ask for. */
+  minWithdrawalFen: Fen.min(0).max(100_000_000),
+})
+export type SettlementSettings = z.infer<typeof SettlementSettings>
+
+/** A member's money now: frozen (after-sales window), withdrawable, requested (not paid yet), paid. */
+export const Balance = z.object({
+  memberId: Id.nullable(),
+  memberCode: z.string(),
+  memberName: z.string().nullable(),
+  level: z.number().int().nullable(),
+  frozenFen: Fen,
+  withdrawableFen: Fen,
+  requestedFen: Fen,
+  paidFen: Fen,
+  /** When the next frozen commission becomes withdrawable. */
+  nextReleaseAt: IsoTime.nullable(),
+})
+export type Balance = z.infer<typeof Balance>
+
+export const WITHDRAWAL_STATUSES = ['requested', 'approved', 'rejected', 'batched', 'paid', 'failed'] as const
+export const WithdrawalStatus = z.enum(WITHDRAWAL_STATUSES)
+export const Withdrawal = z.object({
+  id: Id,
+  memberId: Id.nullable(),
+  memberCode: z.string(),
+  memberName: z.string().nullable(),
+  amountFen: Fen,
+  /** Masked: the full number appears only in the payout file. */
+  account: z.object({ id: Id, kind: z.enum(PAYOUT_KINDS), holder: z.string(), bank: z.string().nullable(), masked: z.string() }).nullable(),
+  /** Entered here, or arrived from another workstation through the team's server. */
+  origin: z.enum(['local', 'remote']),
+  requestedAt: IsoTime,
+  requestedBy: z.string(),
+  note: z.string(),
+  status: WithdrawalStatus,
+  decidedAt: IsoTime.nullable(),
+  decidedBy: z.string().nullable(),
+  reason: z.string().nullable(),
+  batchId: Id.nullable(),
+  batchNo: z.string().nullable(),
+  lineNo: z.number().int().nullable(),
+  settledAt: IsoTime.nullable(),
+})
+export type Withdrawal = z.infer<typeof Withdrawal>
+
+export const WithdrawalRequestInput = z.object({
+  memberId: Id,
+  amountFen: Fen.positive().max(100_000_000),
+  /** One of the member's payout accounts; may be left out when the member has exactly one. */
+  accountId: Id.optional(),
+  note: z.string().trim().max(200).default(''),
+})
+export const WithdrawalDecisionInput = z.object({
+  id: Id,
+  approve: z.boolean(),
+  /** Required to turn a request down. */
+  reason: z.string().trim().max(200).default(''),
+  /** A request from another workstation gets one of the member's accounts here. */
+  accountId: Id.optional(),
+})
+
+export const PayoutChannel = z.enum(PAYOUT_KINDS)
+export const PayoutBatch = z.object({
+  id: Id,
+  batchNo: z.string(),
+  channel: PayoutChannel,
+  status: z.enum(['open', 'paid', 'partly_failed']),
+  totalFen: Fen,
+  lines: z.number().int(),
+  createdAt: IsoTime,
+  createdBy: z.string(),
+  exportedAt: IsoTime.nullable(),
+  markedAt: IsoTime.nullable(),
+  markedBy: z.string().nullable(),
+})
+export type PayoutBatch = z.infer<typeof PayoutBatch>
+export const PayoutBatchDetail = PayoutBatch.omit({ lines: true }).extend({ lines: z.array(Withdrawal) })
+export type PayoutBatchDetail = z.infer<typeof PayoutBatchDetail>
+
 export const ledgerContract = {
   ledger: {
     /** Posts every order, refund, fee and approved rule action not in the ledger yet. Running it again posts nothing new. */
@@ -259,6 +390,36 @@ export const ledgerContract = {
     entries: query(EntryQuery, Page(LedgerEntry)),
     entry: query(z.object({ id: z.string() }), EntryDetail),
     export: command(LedgerExportInput, z.object({ fileName: z.string(), path: z.string(), rows: z.number().int() })),
+    /** Months closed so far, newest first. */
+    periods: query(z.object({}).strict().optional().default({}), z.array(PeriodClose)),
+    /** What closing a month would lock. */
+    closePreview: query(z.object({ period: Period }), ClosePreview),
+    /** Closes the month and every open month before it (posting first); never reopened. */
+    close: command(z.object({ period: Period }), z.object({ closed: z.array(PeriodClose), posted: PostResult })),
+  },
+  settlement: {
+    settings: query(z.object({}).strict().optional().default({}), SettlementSettings),
+    saveSettings: command(SettlementSettings, SettlementSettings),
+    /** Every member's frozen / withdrawable / requested / paid money now, or one member's. */
+    balances: query(z.object({ memberId: Id.optional() }).default({}), z.array(Balance)),
+  },
+  withdrawals: {
+    list: query(z.object({ memberId: Id.optional(), status: z.array(WithdrawalStatus).optional() }).default({}), z.array(Withdrawal)),
+    request: command(WithdrawalRequestInput, Withdrawal),
+    decide: command(WithdrawalDecisionInput, Withdrawal),
+  },
+  payoutBatches: {
+    list: query(z.object({}).strict().optional().default({}), z.array(PayoutBatch)),
+    get: query(z.object({ id: z.string().min(1) }), PayoutBatchDetail),
+    /** All approved requests to accounts of the channel, or the ones named. */
+    create: command(z.object({ channel: PayoutChannel, withdrawalIds: z.array(Id).max(1000).optional() }), PayoutBatchDetail),
+    /** The batch's payout file (CSV or XLSX) in the channel's layout, with full account numbers. */
+    export: command(z.object({ id: z.string().min(1), format: z.enum(['csv', 'xlsx']), path: WritePath.optional() }), z.object({ fileName: z.string(), path: z.string(), rows: z.number().int() })),
+    /** Paid, or partly failed: the failed lines' money returns to withdrawable. */
+    mark: command(
+      z.object({ id: z.string().min(1), failed: z.array(z.object({ withdrawalId: z.string().min(1), reason: z.string().trim().max(200).default('') })).max(1000).default([]) }),
+      PayoutBatchDetail,
+    ),
   },
   schemes: {
     list: query(z.object({}).strict().optional().default({}), z.array(Scheme)),
@@ -286,3 +447,4 @@ export const ledgerContract = {
 } as const
 
 export const ledgerEvents = {} as const
+

@@ -173,6 +173,14 @@ export const AUDIT_KINDS = [
   'plan.saved',
   'plan.removed',
   'data.exported',
+  'ledger.period_closed',
+  'settlement.settings',
+  'withdrawal.requested',
+  'withdrawal.approved',
+  'withdrawal.rejected',
+  'payout.batch_created',
+  'payout.batch_exported',
+  'payout.batch_marked',
 ] as const
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = {
@@ -196,6 +204,14 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = 
   'plan.saved': { zh: '保存关怀计划', en: 'Care plan saved' },
   'plan.removed': { zh: '删除关怀计划', en: 'Care plan removed' },
   'data.exported': { zh: '导出个人数据', en: 'Personal data exported' },
+  'ledger.period_closed': { zh: '月结', en: 'Month closed' },
+  'settlement.settings': { zh: '修改结算规则', en: 'Settlement rules changed' },
+  'withdrawal.requested': { zh: '申请提现', en: 'Withdrawal requested' },
+  'withdrawal.approved': { zh: '批准提现', en: 'Withdrawal approved' },
+  'withdrawal.rejected': { zh: '驳回提现', en: 'Withdrawal rejected' },
+  'payout.batch_created': { zh: '生成打款批次', en: 'Payout batch created' },
+  'payout.batch_exported': { zh: '导出打款文件', en: 'Payout file exported' },
+  'payout.batch_marked': { zh: '登记打款结果', en: 'Payout result recorded' },
 }
 
 export const KIT_SECTION_KINDS = ['role', 'brand', 'products', 'income', 'scripts', 'first_week', 'faq', 'custom'] as const

@@ -52,6 +52,8 @@ export const SyncRound = z.object({
   accepted: z.number().int(),
   /** Entries whose id the server already holds with different money (member, kind, amount, source, period): kept locally, listed in `conflicts`. */
   conflicts: z.number().int(),
+  /** Entries the server refused as they are (a field it cannot store): out of the outbox, listed in `refused`; the others kept syncing. */
+  refused: z.number().int().default(0),
   /** Entries from the team's other workstations received. */
   pulled: z.number().int(),
   /** Status changes (approved, paid, rejected) received. */
@@ -95,6 +97,8 @@ export const SyncStatus = z.object({
   unknownMembers: z.array(z.string()),
   /** Entries the server holds with a different content than this workstation (never overwritten either way). */
   conflicts: z.number().int(),
+  /** Entries the server refused as they are, each with its reason (`sync.refused`); they no longer hold up the others. */
+  refused: z.number().int(),
   lastSuccessAt: IsoTime.nullable(),
   lastAttemptAt: IsoTime.nullable(),
   lastError: SyncErrorInfo.nullable(),
@@ -116,6 +120,20 @@ export const SyncConflict = z.object({
   detectedAt: IsoTime,
 })
 export type SyncConflict = z.infer<typeof SyncConflict>
+
+/** An entry the server refused as it is; it stays in the ledger here, out of the outbox, with the server's reason. */
+export const SyncRefusedEntry = z.object({
+  entryId: z.string(),
+  memberCode: z.string(),
+  kind: z.string(),
+  amountFen: z.number().int(),
+  period: z.string(),
+  code: z.string(),
+  /** Bilingual, as the server gave it. */
+  reason: z.string(),
+  refusedAt: IsoTime,
+})
+export type SyncRefusedEntry = z.infer<typeof SyncRefusedEntry>
 
 export const SyncEnrolInput = z.object({
   /** The team server's base URL (http or https). */
@@ -144,6 +162,8 @@ export const syncContract = {
     syncNow: query(Empty, SyncRound),
     /** Conflicting entries (same id, different content on the server), newest first. */
     conflicts: query(Empty, z.array(SyncConflict)),
+    /** Entries the server refused as they are (with its reason), newest first. */
+    refused: query(Empty, z.array(SyncRefusedEntry)),
     /**
      * Disconnects this workstation from the team server: the token is forgotten, the
      * loop stops. Nothing is deleted: the ledger and its outbox stay; a later

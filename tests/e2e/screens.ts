@@ -83,6 +83,22 @@ try {
       await page.getByTestId(ready).first().waitFor()
       const prefix = `${theme}-${String(index + 1).padStart(2, '0')}-${route}`
       await shoot(page, prefix, saved)
+      if (route === 'ledger') {
+        // The month's statement of a member with settlement activity, the payouts, a batch, the month close.
+        await page.locator('.n-tabs-tab', { hasText: /会员对账单|Member statement/ }).click()
+        await page.getByTestId('settlement-card').waitFor()
+        await shoot(page, `${prefix}-statement`, saved)
+        await page.locator('.n-tabs-tab', { hasText: /提现与打款|Withdrawals/ }).click()
+        await page.getByTestId('batches-table').locator('tbody tr').first().waitFor()
+        await shoot(page, `${prefix}-payouts`, saved)
+        await page.getByTestId('batch-open').first().click()
+        await page.getByTestId('batch-lines').waitFor()
+        await shoot(page, `${prefix}-batch`, saved)
+        await page.keyboard.press('Escape')
+        await page.locator('.n-tabs-tab', { hasText: /月结|Month close/ }).click()
+        await page.getByTestId('close-months').waitFor()
+        await shoot(page, `${prefix}-close`, saved)
+      }
       if (route === 'customers') {
         await page.getByTestId('customers-table').locator('tbody tr').first().click()
         await page.getByTestId('customer-drawer').waitFor()

@@ -5,6 +5,17 @@ import { charTokens, searchText } from './searchText'
 
 export type Db = Database.Database
 
+/**
+ * How long a statement waits inside SQLite for another connection's write before
+ * SQLITE_BUSY. It blocks the thread, so the hosts' writes first wait for the lock
+ * without blocking (waitForWriteLock) and begin their transaction at once; this is the
+ * backstop for the rare instant in between, when another program takes the lock first
+ * and may keep it for as long as its import writes.
+ */
+export const BUSY_TIMEOUT_MS = 30_000
+/** How long a write waits its turn behind another program's (a large import from the command line takes a minute). */
+export const WRITE_WAIT_MS = 10 * 60 * 1000
+
 export interface OpenOptions {
   /** Path to a better_sqlite3.node built for the running runtime (Electron uses its own ABI). */
   nativeBinding?: string
@@ -28,7 +39,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       readonly: options.readonly ?? false,
       fileMustExist: options.readonly ?? false,
       nativeBinding: options.nativeBinding,
-      timeout: 5000,
+      timeout: BUSY_TIMEOUT_MS,
     })
   } catch (err) {
     throw new OrchardError('db_open_failed', `无法打开数据库 ${file}：${(err as Error).message} / cannot open the database`, {
@@ -37,10 +48,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     })
   }
   try {
-    db.pragma('foreign_keys = ON')
-    db.pragma('cache_size = -65536')
-    db.pragma('temp_store = MEMORY')
-    registerFunctions(db)
+    prepareConnection(db)
     // A file that is not a database fails here, not at the first query.
     const check = db.pragma('quick_check(1)', { simple: true })
     if (check !== 'ok') {
@@ -62,6 +70,103 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     const message = (err as Error).message
     const code = /not a database|malformed|corrupt/i.test(message) ? 'db_corrupt' : /locked|busy/i.test(message) ? 'db_locked' : 'db_open_failed'
     throw new OrchardError(code, `无法打开数据库：${message} / cannot open the database`, { file, cause: message })
+  }
+}
+
+/** What every connection that reads or writes the studio sets up: keys, cache, the schema's functions, immediate transactions. */
+function prepareConnection(db: Db): void {
+  db.pragma('foreign_keys = ON')
+  db.pragma('cache_size = -65536')
+  db.pragma('temp_store = MEMORY')
+  registerFunctions(db)
+  if (!db.readonly) immediateTransactions(db)
+}
+
+/**
+ * Transactions begin IMMEDIATE: they take the write lock (waiting for it) before they
+ * read. A deferred one reads first; when another connection — the CLI next to the open
+ * console — commits before its first write, SQLite fails it at once with SQLITE_BUSY,
+ * whatever the busy timeout (its WAL snapshot is stale). Nested ones are savepoints as before.
+ */
+function immediateTransactions(db: Db): void {
+  const plain = db.transaction.bind(db)
+  db.transaction = ((fn: Parameters<Db['transaction']>[0]) => plain(fn).immediate) as Db['transaction']
+}
+
+/**
+ * A second connection to a studio the core has open, for a long write of its own (a
+ * large import): its transaction never mixes with what the host does meanwhile on the
+ * core's connection. No migrations, no check: the core opened the file.
+ */
+export function openWriter(file: string, nativeBinding?: string): Db {
+  const db = new Database(file, { fileMustExist: true, nativeBinding, timeout: BUSY_TIMEOUT_MS })
+  try {
+    prepareConnection(db)
+    return db
+  } catch (err) {
+    db.close()
+    throw err
+  }
+}
+
+const isBusy = (err: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: string })?.code ?? '')
+
+/** The error a write gets when another program keeps the studio locked for longer than it waits. */
+export function busyError(cause?: string): OrchardError {
+  return new OrchardError(
+    'busy',
+    '工作室的数据正被另一个程序写入（例如命令行导入），请稍后再试 / the studio is being written by another program (an import from the command line, for instance); try again in a moment',
+    cause ? { cause } : undefined,
+  )
+}
+
+/** An error as the hosts show it: SQLite's "database is locked" becomes `busy`, never a raw SQLite code. */
+export function asOrchardError(err: unknown): OrchardError {
+  if (!(err instanceof OrchardError) && isBusy(err)) return busyError((err as Error).message)
+  return OrchardError.from(err)
+}
+
+/**
+ * Waits without blocking the event loop until this connection can take the write
+ * lock: another process may hold it for as long as its import runs, and SQLite's own
+ * busy wait would freeze the console that long. The caller's transaction follows at
+ * once. Gives up with `busy` after `deadlineMs`.
+ */
+export async function waitForWriteLock(db: Db, deadlineMs = WRITE_WAIT_MS): Promise<void> {
+  if (db.inTransaction || db.readonly || !db.open) return
+  const started = Date.now()
+  let pause = 5
+  for (;;) {
+    db.pragma('busy_timeout = 0')
+    try {
+      db.exec('BEGIN IMMEDIATE')
+      db.exec('COMMIT')
+      return
+    } catch (err) {
+      if (!isBusy(err)) throw err
+    } finally {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    }
+    if (Date.now() - started > deadlineMs) throw busyError()
+    await new Promise((resolve) => setTimeout(resolve, pause))
+    pause = Math.min(pause * 2, 100)
+  }
+}
+
+/**
+ * Runs a write only if the lock is free right now (false when another program holds
+ * it): for background upkeep that can as well run a little later, never worth a wait.
+ */
+export function withoutWaiting(db: Db, write: () => void): boolean {
+  db.pragma('busy_timeout = 0')
+  try {
+    write()
+    return true
+  } catch (err) {
+    if (isBusy(err)) return false
+    throw err
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   }
 }
 

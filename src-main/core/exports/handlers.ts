@@ -84,22 +84,45 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
       },
     }
   }
-  // One row per line, the order's columns repeated on each; the refund is the order's, so it sits on its first line.
-  // The code the buyer used and the member the order belongs to are separate columns: a manual attribution survives.
+  // One row per line, the order's columns repeated on each; the refund is the order's, so it sits on its first line,
+  // and a refund the order holds per line sits on each line. The code the buyer used and the member the order
+  // belongs to are separate columns: a manual attribution survives.
   const stmt = db.prepare(
     `SELECT o.order_no, o.placed_at, o.status, COALESCE(o.buyer_name, c.name),
             COALESCE(o.buyer_phone, (SELECT p.phone FROM customer_phones p WHERE p.customer_id = o.customer_id LIMIT 1)),
-            l.sku, l.name, l.quantity, l.unit_price_fen, l.amount_fen, o.refunded_fen, o.attribution_code, m.invite_code, l.line_no
+            l.sku, l.name, l.quantity, l.unit_price_fen, l.amount_fen, o.refunded_fen, o.attribution_code, m.invite_code, l.line_no,
+            l.refunded_fen, o.refunded_at, o.completed_at,
+            EXISTS (SELECT 1 FROM order_lines x WHERE x.order_id = o.id AND x.refunded_fen IS NOT NULL)
      FROM orders o JOIN order_lines l ON l.order_id = o.id
      LEFT JOIN customers c ON c.id = o.customer_id LEFT JOIN members m ON m.id = o.member_id
      ORDER BY o.placed_at, o.order_no, l.line_no`,
   )
   return {
-    headers: ['订单号', '下单时间', '状态', '客户', '手机', '商品编码', '商品名称', '数量', '单价', '金额', '退款金额', '邀请码', '归属会员邀请码'],
+    headers: ['订单号', '下单时间', '状态', '客户', '手机', '商品编码', '商品名称', '数量', '单价', '金额', '退款金额', '商品退款金额', '退款时间', '完成时间', '邀请码', '归属会员邀请码'],
     *rows() {
-      for (const o of stmt.raw().iterate() as Iterable<[string, string, OrderStatus, string | null, string | null, string, string, number, number, number, number, string | null, string | null, number]>) {
+      for (const o of stmt.raw().iterate() as Iterable<
+        [string, string, OrderStatus, string | null, string | null, string, string, number, number, number, number, string | null, string | null, number, number | null, string | null, string | null, number]
+      >) {
         const first = o[13] === 1
-        yield [o[0], moment(o[1]), ORDER_STATUS_LABELS[o[2]].zh, o[3] ?? '', o[4] ?? '', o[5], o[6], o[7], yuan(o[8]), yuan(o[9]), first ? yuan(o[10]) : '', o[11] ?? '', o[12] ?? '']
+        const perLine = o[17] === 1
+        yield [
+          o[0],
+          moment(o[1]),
+          ORDER_STATUS_LABELS[o[2]].zh,
+          o[3] ?? '',
+          o[4] ?? '',
+          o[5],
+          o[6],
+          o[7],
+          yuan(o[8]),
+          yuan(o[9]),
+          first ? yuan(o[10]) : '',
+          perLine ? yuan(o[14] ?? 0) : '',
+          o[15] ?? '',
+          o[16] ?? '',
+          o[11] ?? '',
+          o[12] ?? '',
+        ]
       }
     },
   }

@@ -14,9 +14,9 @@ import type { CustomerThreadJob, FromWorker, ToWorker } from './threadMessages'
  * the import started (its own read-only connection sees nothing of the write in
  * progress), and the writing thread adds nothing of its own but the SQL.
  *
- * While it writes, the calling thread waits for the next rows synchronously,
- * holding the run's one transaction: nothing else runs on its connection in the
- * meantime, exactly as during the write of an import on one thread.
+ * The calling thread waits for the next rows without blocking its event loop (the
+ * console stays responsive); the run's transaction is on a connection of its own
+ * (see handlers.ts), so nothing else the host does meanwhile joins it.
  */
 
 /**
@@ -31,6 +31,11 @@ export const COLD_THREAD_MIN_BYTES = 8 * 1024 * 1024
  * before giving up on the validating thread (which sends them every few thousand rows).
  */
 const STALL_MS = 120_000
+/**
+ * The thread's heap. Reading streams, so a run needs a fraction of this whatever the file;
+ * should one ever need more, the thread stops with an error instead of taking the host down.
+ */
+const OLD_GENERATION_MB = 1536
 /** A thread kept after an import, for the next one. */
 const IDLE_MS = 60_000
 /**
@@ -77,6 +82,7 @@ function workerFile(): string | null {
 
 let idle: { worker: Worker; timer: NodeJS.Timeout } | null = null
 const dead = new WeakSet<Worker>()
+const outOfMemory = new WeakSet<Worker>()
 
 function takeWorker(): Worker {
   if (idle && !dead.has(idle.worker)) {
@@ -86,8 +92,9 @@ function takeWorker(): Worker {
     worker.ref()
     return worker
   }
-  const worker = new Worker(workerFile()!, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } })
-  const gone = () => {
+  const worker = new Worker(workerFile()!, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB } })
+  const gone = (err?: unknown) => {
+    if (err && (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') outOfMemory.add(worker)
     dead.add(worker)
     if (idle?.worker === worker) {
       clearTimeout(idle.timer)
@@ -147,34 +154,31 @@ export class CustomerThread {
   }
 
   /**
-   * The next message, waiting without blocking the event loop (before the write
-   * begins): however long the thread takes to read a large workbook, a thread that
-   * stopped is noticed here, its exit arriving as an event meanwhile.
+   * The next message, waiting without blocking the event loop: however long the thread
+   * takes to read a large workbook, the host keeps answering, and a thread that stopped
+   * is noticed here. A timer is kept while waiting: an Atomics wait alone does not keep
+   * a process alive, and a CLI whose thread died must not simply exit without a word.
    */
   async next(): Promise<FromWorker> {
     const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync
-    for (;;) {
-      const seen = Atomics.load(this.signal, 0)
-      const message = this.receive()
-      if (message) return message
-      if (dead.has(this.worker)) throw this.stalled()
-      if (waitAsync) {
-        const wait = waitAsync(this.signal, 0, seen, 1000)
-        if (wait.async) await wait.value
-      } else {
-        await new Promise((resolve) => setTimeout(resolve, 2))
-      }
-    }
-  }
-
-  /** The next message, the calling thread sleeping until it comes (inside the write's transaction). */
-  nextSync(): FromWorker {
     let since = Date.now()
     for (;;) {
       const seen = Atomics.load(this.signal, 0)
       const message = this.receive()
       if (message) return message
-      if (Atomics.wait(this.signal, 0, seen, 1000) === 'timed-out' && Date.now() - since > STALL_MS) throw this.stalled()
+      if (dead.has(this.worker)) throw this.stalled()
+      if (Date.now() - since > STALL_MS) throw this.stalled()
+      const keepAlive = setTimeout(() => undefined, 1000)
+      try {
+        if (waitAsync) {
+          const wait = waitAsync(this.signal, 0, seen, 250)
+          if (wait.async) await wait.value
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 2))
+        }
+      } finally {
+        clearTimeout(keepAlive)
+      }
       if (Atomics.load(this.signal, 0) !== seen) since = Date.now()
     }
   }
@@ -193,8 +197,12 @@ export class CustomerThread {
   }
 
   private stalled(): OrchardError {
+    const memory = outOfMemory.has(this.worker)
     dead.add(this.worker)
     void this.worker.terminate()
+    if (memory) {
+      return new OrchardError('import_memory', `校验线程内存不足，导入已取消，未写入任何数据 / the validation thread ran out of memory; nothing was imported`, { limitMb: OLD_GENERATION_MB })
+    }
     return new OrchardError('import_thread', '校验线程没有响应，导入已取消，请重试 / the validation thread stopped responding; nothing was imported', {})
   }
 

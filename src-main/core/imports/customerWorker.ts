@@ -9,18 +9,12 @@ import { parentPort, type MessagePort } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
 import { planCustomers } from './customers'
-import { ImportJob, YIELD_EVERY } from './job'
-import { readTableInParts } from './read'
+import { ImportJob } from './job'
+import { openTable, type TableReader } from './read'
 import type { CustomerThreadJob, FromWorker, ToWorker } from './threadMessages'
 import { DateReader } from './values'
 
 class Cancelled extends Error {}
-
-/**
- * Records read before validation starts; the rest of a larger file is read while the
- * writing thread writes the first rows.
- */
-const HEAD_RECORDS = 20_000
 
 /** The replies of the writing thread, awaited one at a time. */
 function replies(port: MessagePort): { next(): Promise<ToWorker>; cancelled(): boolean } {
@@ -54,32 +48,22 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
     Atomics.notify(signal, 0)
   }
   const inbox = replies(port)
+  let reader: TableReader | null = null
   try {
-    const parts = await readTableInParts(job.path, job.sheet, HEAD_RECORDS)
-    const { table } = parts
-    let rest = parts.rest
-    const total = () => (rest ? parts.estimatedRows : table.rows.length)
-    send({ kind: 'table', fileName: table.fileName, encoding: table.encoding, sheets: table.sheets, headers: table.headers, total: total() })
+    // The file is read a batch at a time as validation goes: only the header and the first rows before the mapping is known.
+    reader = await openTable(job.path, job.sheet, job.limits)
+    const source = reader
+    send({ kind: 'table', fileName: source.fileName, encoding: source.encoding, sheets: source.sheets, headers: source.headers, total: source.estimatedRows() })
     const order = await inbox.next()
     if (order.kind !== 'validate') return
-    // planCustomers goes through the rows as long as there are more: the rest is read at the latest
-    // at its last pause before the end of the first part (or now, when it would not pause at all).
-    if (rest && table.rows.length <= YIELD_EVERY) {
-      rest()
-      rest = null
-    }
     const db = new Database(job.database, { readonly: true, fileMustExist: true, nativeBinding: job.nativeBinding })
     try {
       let pending: unknown[] = []
       let sentErrors = 0
-      const importJob: ImportJob = new ImportJob(db, table, order.mapping, order.format, new DateReader(order.timezone), order.now, async (done) => {
-        send({ kind: 'rows', done, total: total(), rows: pending, errors: importJob.errors.slice(sentErrors) })
+      const importJob: ImportJob = new ImportJob(db, source, order.mapping, order.format, new DateReader(order.timezone), order.now, async (done) => {
+        send({ kind: 'rows', done, total: source.estimatedRows(), rows: pending, errors: importJob.errors.slice(sentErrors), errorCount: importJob.errorCount })
         sentErrors = importJob.errors.length
         pending = []
-        if (rest && done + YIELD_EVERY >= table.rows.length) {
-          rest()
-          rest = null
-        }
         // A turn of the event loop lets a cancellation in.
         await new Promise<void>((resolve) => setImmediate(resolve))
         if (inbox.cancelled()) throw new Cancelled()
@@ -89,9 +73,11 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
       })
       send({
         kind: 'end',
-        total: table.rows.length,
-        rows: plan.inserts,
+        total: importJob.rowsRead,
+        // The last batch's new customers were handed over after the last pause.
+        rows: pending.length ? pending.concat(plan.inserts) : plan.inserts,
         errors: importJob.errors.slice(sentErrors),
+        errorCount: importJob.errorCount,
         updates: plan.updates,
         inserted: plan.inserted,
         updated: plan.updated,
@@ -107,6 +93,7 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
     const e = err as Error
     send({ kind: 'failed', error: { orchard, code: orchard ? err.code : 'internal', message: e?.message ?? String(err), details: orchard ? err.details : e?.stack } })
   } finally {
+    reader?.close()
     port.close()
   }
 }

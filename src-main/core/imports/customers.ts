@@ -2,7 +2,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { RelClass, Segment } from '../../../src-shared/vocabulary'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/connection'
-import { dropIndexes, duplicateReason, idSource, memberCodes, remembered, restoreIndexes, YIELD_EVERY, type ImportJob, type ImportPlan, type IndexDefinition } from './job'
+import { dropIndexes, duplicateReason, idSource, memberCodes, remembered, restoreIndexes, type ImportJob, type ImportPlan, type IndexDefinition } from './job'
 import { normalizePhoneCell } from './phones'
 import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags, unquote } from './values'
 
@@ -108,13 +108,13 @@ const phonesJson = (phones: string[]) => (phones.length === 0 ? '[]' : phones.le
  * what the studio already has); an identical row counts as unchanged and is not
  * touched, so importing the same file twice changes nothing.
  *
- * `stream`, when given, takes the new customers found so far at each pause (every
- * YIELD_EVERY rows): the import thread hands them over while it validates the next
- * ones. The plan's `inserts` are those not handed over yet.
+ * `stream`, when given, takes the new customers of each batch before the next one is
+ * read: the import thread hands them over while it validates the next ones, so they
+ * are never all in memory at once. The plan's `inserts` are those not handed over yet.
  */
 export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]) => void): Promise<CustomerPlan> {
   const { db, table } = job
-  const lookup = customerLookup(db, table.rows.length)
+  const lookup = customerLookup(db, job.reader.estimatedRows())
   const codes = job.mapped('owner') ? memberCodes(db) : new Map<string, string>()
   const readOwner = remembered((s: string) => {
     const id = codes.get(s.toUpperCase())
@@ -153,149 +153,151 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
     notes: job.columnOf('notes'),
   }
   const noPhones: string[] = []
-  // The import thread may add the rest of a large file to the rows at a pause (customerWorker.ts).
-  const rows = table.rows
-  for (let i = 0; i < rows.length; i++) {
-    if (i % YIELD_EVERY === 0 && i > 0) {
-      if (stream && inserts.length) {
-        stream(inserts)
-        inserts = []
-      }
-      await job.progress(i)
+  for (;;) {
+    if (stream && inserts.length) {
+      stream(inserts)
+      inserts = []
     }
-    const row = rows[i]
-    const errorsBefore = job.errors.length
+    if (!(await job.nextBatch())) break
+    const rows = table.rows
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]
+      const errorsBefore = job.errorCount
 
-    // The cells in the order their errors are reported: name, WeChat id, phones, addresses, tags, class, segment, owner, notes.
-    let name: string | undefined = col.name < 0 ? '' : unquote(row[col.name])
-    if (name === '') {
-      job.reject(i, 'name', '', 'required', '必填项为空 / required value is empty')
-      name = undefined
-    } else if (name.length > MAX.name) {
-      job.reject(i, 'name', name, 'too_long', `内容过长（最多 ${MAX.name} 个字）/ longer than ${MAX.name} characters`)
-      name = undefined
-    }
-    let wechatId: string | undefined = col.wechatId < 0 ? '' : unquote(row[col.wechatId])
-    if (wechatId === '') wechatId = undefined
-    else if (wechatId.length > MAX.wechatId) {
-      job.reject(i, 'wechatId', wechatId, 'too_long', `内容过长（最多 ${MAX.wechatId} 个字）/ longer than ${MAX.wechatId} characters`)
-      wechatId = undefined
-    }
-    const phones = col.phones < 0 ? noPhones : (job.read(row, i, 'phones', readPhones) ?? noPhones)
-    let addressesJson = '[]'
-    if (col.addresses >= 0) {
-      const cell = unquote(row[col.addresses])
-      if (cell !== '') {
-        if (cell.indexOf('|') < 0 && cell.indexOf('\n') < 0) {
-          // One address (what splitAddresses gives for a cell without separators).
-          const address = cell.trim()
-          if (address.length > MAX.address) job.reject(i, 'addresses', cell, 'too_long', `单个地址最多 ${MAX.address} 个字 / an address is at most ${MAX.address} characters`)
-          else if (address) addressesJson = JSON.stringify([address])
-        } else {
-          const list = job.read(row, i, 'addresses', readAddresses)
-          if (list) addressesJson = JSON.stringify(list)
+      // The cells in the order their errors are reported: name, WeChat id, phones, addresses, tags, class, segment, owner, notes.
+      let name: string | undefined = col.name < 0 ? '' : unquote(row[col.name])
+      if (name === '') {
+        job.reject(i, 'name', '', 'required', '必填项为空 / required value is empty')
+        name = undefined
+      } else if (!job.plain(i, 'name', name)) {
+        name = undefined
+      } else if (name.length > MAX.name) {
+        job.reject(i, 'name', name, 'too_long', `内容过长（最多 ${MAX.name} 个字）/ longer than ${MAX.name} characters`)
+        name = undefined
+      }
+      let wechatId: string | undefined = col.wechatId < 0 ? '' : unquote(row[col.wechatId])
+      if (wechatId === '') wechatId = undefined
+      else if (!job.plain(i, 'wechatId', wechatId)) wechatId = undefined
+      else if (wechatId.length > MAX.wechatId) {
+        job.reject(i, 'wechatId', wechatId, 'too_long', `内容过长（最多 ${MAX.wechatId} 个字）/ longer than ${MAX.wechatId} characters`)
+        wechatId = undefined
+      }
+      const phones = col.phones < 0 ? noPhones : (job.read(row, i, 'phones', readPhones) ?? noPhones)
+      let addressesJson = '[]'
+      if (col.addresses >= 0) {
+        const cell = unquote(row[col.addresses])
+        if (cell !== '' && job.plain(i, 'addresses', cell)) {
+          if (cell.indexOf('|') < 0 && cell.indexOf('\n') < 0) {
+            // One address (what splitAddresses gives for a cell without separators).
+            const address = cell.trim()
+            if (address.length > MAX.address) job.reject(i, 'addresses', cell, 'too_long', `单个地址最多 ${MAX.address} 个字 / an address is at most ${MAX.address} characters`)
+            else if (address) addressesJson = JSON.stringify([address])
+          } else {
+            const list = job.read(row, i, 'addresses', readAddresses)
+            if (list) addressesJson = JSON.stringify(list)
+          }
         }
       }
-    }
-    const tags = col.tags < 0 ? undefined : job.read(row, i, 'tags', readTagCell)
-    const relClass = col.relClass < 0 ? undefined : job.read(row, i, 'relClass', readClass)
-    const segment = col.segment < 0 ? undefined : job.read(row, i, 'segment', readSegment)
-    const owner = col.owner < 0 ? undefined : job.read(row, i, 'owner', readOwner)
-    let notes: string | undefined
-    if (col.notes >= 0) {
-      const cell = unquote(row[col.notes])
-      if (cell !== '') {
-        notes = cell
-        if (notes.length > MAX.notes) job.reject(i, 'notes', notes, 'too_long', `备注最多 ${MAX.notes} 个字 / notes are at most ${MAX.notes} characters`)
+      const tags = col.tags < 0 ? undefined : job.read(row, i, 'tags', readTagCell)
+      const relClass = col.relClass < 0 ? undefined : job.read(row, i, 'relClass', readClass)
+      const segment = col.segment < 0 ? undefined : job.read(row, i, 'segment', readSegment)
+      const owner = col.owner < 0 ? undefined : job.read(row, i, 'owner', readOwner)
+      let notes: string | undefined
+      if (col.notes >= 0) {
+        const cell = unquote(row[col.notes])
+        if (cell !== '' && job.plain(i, 'notes', cell)) {
+          notes = cell
+          if (notes.length > MAX.notes) job.reject(i, 'notes', notes, 'too_long', `备注最多 ${MAX.notes} 个字 / notes are at most ${MAX.notes} characters`)
+        }
       }
-    }
 
-    // Duplicates within the file name the row that came first.
-    let duplicate = false
-    for (const p of phones) {
-      const first = firstRowOfPhone.get(p)
-      if (first === undefined || duplicate) continue
-      job.reject(i, 'phones', job.cell(row, 'phones'), 'duplicate_in_file', duplicateReason('手机号', first))
-      duplicate = true
-    }
-    if (wechatId) {
-      const first = firstRowOfWechat.get(wechatId)
-      if (first !== undefined) {
-        job.reject(i, 'wechatId', wechatId, 'duplicate_in_file', duplicateReason('微信号', first))
+      // Duplicates within the file name the row that came first.
+      let duplicate = false
+      for (const p of phones) {
+        const first = firstRowOfPhone.get(p)
+        if (first === undefined || duplicate) continue
+        job.reject(i, 'phones', job.cell(row, 'phones'), 'duplicate_in_file', duplicateReason('手机号', first))
         duplicate = true
       }
-    }
-
-    // Which of the studio's customers this row is: every phone and the WeChat id must agree.
-    let existingId: string | undefined
-    let conflict = false
-    if (lookup) {
-      for (const p of phones) {
-        const id = lookup.byPhone(p)
-        if (id === undefined) continue
-        if (existingId !== undefined && existingId !== id) conflict = true
-        existingId = id
-      }
       if (wechatId) {
-        const id = lookup.byWechat(wechatId)
-        if (id !== undefined && existingId !== undefined && id !== existingId) conflict = true
-        existingId ??= id
+        const first = firstRowOfWechat.get(wechatId)
+        if (first !== undefined) {
+          job.reject(i, 'wechatId', wechatId, 'duplicate_in_file', duplicateReason('微信号', first))
+          duplicate = true
+        }
       }
-      const keyField = phones.length ? 'phones' : 'wechatId'
-      if (conflict) {
-        job.reject(i, keyField, job.cell(row, keyField), 'conflicting_customers',
-          '这些手机号和微信号分属不同的客户，请先在客户页核对 / the phones and WeChat id belong to different customers')
-      } else if (existingId !== undefined && !duplicate) {
-        const first = firstRowOfCustomer.get(existingId)
-        if (first !== undefined) job.reject(i, keyField, job.cell(row, keyField), 'duplicate_in_file', duplicateReason('客户', first))
+
+      // Which of the studio's customers this row is: every phone and the WeChat id must agree.
+      let existingId: string | undefined
+      let conflict = false
+      if (lookup) {
+        for (const p of phones) {
+          const id = lookup.byPhone(p)
+          if (id === undefined) continue
+          if (existingId !== undefined && existingId !== id) conflict = true
+          existingId = id
+        }
+        if (wechatId) {
+          const id = lookup.byWechat(wechatId)
+          if (id !== undefined && existingId !== undefined && id !== existingId) conflict = true
+          existingId ??= id
+        }
+        const keyField = phones.length ? 'phones' : 'wechatId'
+        if (conflict) {
+          job.reject(i, keyField, job.cell(row, keyField), 'conflicting_customers',
+            '这些手机号和微信号分属不同的客户，请先在客户页核对 / the phones and WeChat id belong to different customers')
+        } else if (existingId !== undefined && !duplicate) {
+          const first = firstRowOfCustomer.get(existingId)
+          if (first !== undefined) job.reject(i, keyField, job.cell(row, keyField), 'duplicate_in_file', duplicateReason('客户', first))
+        }
       }
-    }
 
-    if (job.errors.length > errorsBefore) {
-      rejected++
-      continue
-    }
-    const rowNo = table.rowNumbers[i]
-    for (const p of phones) firstRowOfPhone.set(p, rowNo)
-    if (wechatId) firstRowOfWechat.set(wechatId, rowNo)
+      if (job.errorCount > errorsBefore) {
+        rejected++
+        continue
+      }
+      const rowNo = table.rowNumbers[i]
+      for (const p of phones) firstRowOfPhone.set(p, rowNo)
+      if (wechatId) firstRowOfWechat.set(wechatId, rowNo)
 
-    if (existingId === undefined) {
-      inserted++
-      inserts.push(nextId(), name, wechatId ?? null, phonesJson(phones), addressesJson, tags ? tags.json : '[]', relClass ?? 'C', segment ?? null, owner ?? null, notes ?? '')
-      continue
+      if (existingId === undefined) {
+        inserted++
+        inserts.push(nextId(), name, wechatId ?? null, phonesJson(phones), addressesJson, tags ? tags.json : '[]', relClass ?? 'C', segment ?? null, owner ?? null, notes ?? '')
+        continue
+      }
+      firstRowOfCustomer.set(existingId, rowNo)
+      const addresses = JSON.parse(addressesJson) as string[]
+      const cur = getRow.get(existingId) as ExistingCustomer
+      const curPhones = JSON.parse(cur.phones) as string[]
+      const curTags = JSON.parse(cur.tags) as string[]
+      const nextPhones = union(curPhones, phones)
+      const nextTags = union(curTags, tags ? tags.list : [])
+      const next = {
+        name: name!,
+        wechat_id: wechatId ?? cur.wechat_id,
+        phones: nextPhones === curPhones ? cur.phones : JSON.stringify(nextPhones),
+        addresses: JSON.stringify(union(JSON.parse(cur.addresses) as string[], addresses)),
+        tags: nextTags === curTags ? cur.tags : JSON.stringify(nextTags),
+        rel_class: relClass ?? cur.rel_class,
+        segment: segment ?? cur.segment,
+        owner_member_id: owner ?? cur.owner_member_id,
+        notes: notes ?? cur.notes,
+      }
+      if (
+        next.name === cur.name && next.wechat_id === cur.wechat_id && next.phones === cur.phones && next.addresses === cur.addresses &&
+        next.tags === cur.tags && next.rel_class === cur.rel_class && next.segment === cur.segment &&
+        next.owner_member_id === cur.owner_member_id && next.notes === cur.notes
+      ) {
+        unchanged++
+        continue
+      }
+      updates.push({
+        id: existingId,
+        values: [next.name, next.wechat_id, next.phones, next.addresses, next.tags, next.rel_class, next.segment, next.owner_member_id, next.notes, job.now, existingId],
+        phones: next.phones === cur.phones ? null : nextPhones,
+        tags: next.tags === cur.tags ? null : nextTags,
+      })
     }
-    firstRowOfCustomer.set(existingId, rowNo)
-    const addresses = JSON.parse(addressesJson) as string[]
-    const cur = getRow.get(existingId) as ExistingCustomer
-    const curPhones = JSON.parse(cur.phones) as string[]
-    const curTags = JSON.parse(cur.tags) as string[]
-    const nextPhones = union(curPhones, phones)
-    const nextTags = union(curTags, tags ? tags.list : [])
-    const next = {
-      name: name!,
-      wechat_id: wechatId ?? cur.wechat_id,
-      phones: nextPhones === curPhones ? cur.phones : JSON.stringify(nextPhones),
-      addresses: JSON.stringify(union(JSON.parse(cur.addresses) as string[], addresses)),
-      tags: nextTags === curTags ? cur.tags : JSON.stringify(nextTags),
-      rel_class: relClass ?? cur.rel_class,
-      segment: segment ?? cur.segment,
-      owner_member_id: owner ?? cur.owner_member_id,
-      notes: notes ?? cur.notes,
-    }
-    if (
-      next.name === cur.name && next.wechat_id === cur.wechat_id && next.phones === cur.phones && next.addresses === cur.addresses &&
-      next.tags === cur.tags && next.rel_class === cur.rel_class && next.segment === cur.segment &&
-      next.owner_member_id === cur.owner_member_id && next.notes === cur.notes
-    ) {
-      unchanged++
-      continue
-    }
-    updates.push({
-      id: existingId,
-      values: [next.name, next.wechat_id, next.phones, next.addresses, next.tags, next.rel_class, next.segment, next.owner_member_id, next.notes, job.now, existingId],
-      phones: next.phones === cur.phones ? null : nextPhones,
-      tags: next.tags === cur.tags ? null : nextTags,
-    })
   }
 
   return {

@@ -65,7 +65,10 @@ export const FIELDS: Record<ImportEntity, FieldSpec[]> = {
     f('quantity', '数量', 'Quantity', true, ['件数', '购买数量', '商品数量', 'lineitemquantity', 'qty']),
     f('unitPrice', '单价', 'Unit price', false, ['价格', '商品单价', '成交单价', 'lineitemprice', 'price', 'unitprice'], '单价或金额至少填一项 / unit price or amount'),
     f('amount', '金额', 'Amount', false, ['小计', '商品金额', '实付金额', '行金额', 'amount', 'subtotal']),
-    f('refunded', '退款金额', 'Refunded', false, ['已退款', '退款', 'refundedamount', 'refunded']),
+    f('refunded', '退款金额', 'Refunded', false, ['已退款', '退款', 'refundedamount', 'refunded'], '整笔订单的退款；按商品退款请用“商品退款金额” / the order’s refund'),
+    f('lineRefunded', '商品退款金额', 'Line refunded', false, ['行退款金额', '本行退款', '商品退款', 'lineitemrefundedamount', 'lineitemrefunded', 'linerefunded'], '这一行商品退了多少（元）/ what was refunded on this line'),
+    f('refundedAt', '退款时间', 'Refunded at', false, ['退款日期', '退款完成时间', '退款成功时间', 'refundedat', 'refunddate']),
+    f('completedAt', '完成时间', 'Completed at', false, ['确认收货时间', '收货时间', '签收时间', '交易完成时间', '成交时间', 'completedat', 'deliveredat', 'fulfilledat'], '售后期从这里算起 / the after-sales window starts here'),
     f('inviteCode', '邀请码', 'Invite code', false, ['推荐码', '推广码', 'ref', 'invitecode', 'referral'], '买家使用的会员邀请码 / the code the buyer used'),
     f('memberCode', '归属会员邀请码', 'Attributed member', false, ['归属会员', '业绩归属', 'membercode'], '订单已归属的会员（优先于邀请码）/ the member the order belongs to'),
   ],
@@ -108,6 +111,10 @@ const SHOPIFY_MAPPING: Mapping = {
   unitPrice: 'Lineitem price',
   amount: null,
   refunded: 'Refunded Amount',
+  // Shopify's own export has none of these but Fulfilled at; exports that add them are read.
+  lineRefunded: 'Lineitem refunded amount',
+  refundedAt: 'Refunded at',
+  completedAt: 'Fulfilled at',
   inviteCode: null,
   memberCode: null,
 }

@@ -1,11 +1,11 @@
-import { realpathSync, rmSync } from 'node:fs'
+import { realpathSync, rmSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { ImportPreview, ImportPreviewInput, ImportResult, ImportRunInput, RowError } from '../../../src-shared/schemas'
 import type { ImportEntity } from '../../../src-shared/vocabulary'
 import type { CoreContext, ServiceHandlers } from '../context'
-import type { Db } from '../db/connection'
+import { openWriter, waitForWriteLock, type Db } from '../db/connection'
 import { CSV_BOM, csvLine } from '../exports/cells'
 import { newId } from '../ids'
 import { contactsVisible, maskPhone } from '../permissions'
@@ -15,7 +15,7 @@ import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type
 import { ImportJob, type ImportPlan } from './job'
 import { planOrders } from './orders'
 import { planProducts } from './products'
-import { readTable, type Table } from './read'
+import { importLimits, openTable, type TableReader } from './read'
 import type { FromWorker } from './threadMessages'
 import { DateReader } from './values'
 
@@ -25,34 +25,62 @@ type RunInput = z.output<typeof ImportRunInput>
 /** The result carries the first errors; the run's record (and its CSV report) keeps them all. */
 const MAX_RETURNED_ERRORS = 500
 const SAMPLE_ROWS = 20
+/** Files up to this size are counted to the last row for the preview; larger ones are estimated from the rows read. */
+const COUNTED_BYTES = 1024 * 1024
 
 function savedMapping(db: Db, sourceKey: string): Mapping | null {
   const row = db.prepare('SELECT mapping FROM import_mappings WHERE source_key = ?').get(sourceKey) as { mapping: string } | undefined
   return row ? (JSON.parse(row.mapping) as Mapping) : null
 }
 
+/**
+ * What the console shows before an import: the header, the first rows and about how many
+ * there are. Only that much of the file is read (a small file is counted to the end), so
+ * opening a file of any size — a workbook that unpacks to gigabytes — answers at once.
+ */
 async function preview(input: PreviewInput, ctx: CoreContext): Promise<ImportPreview> {
   // The console opens a file before importing it: a large customer file gets its thread ready meanwhile.
   if (input.entity === 'customers') warmCustomerThread(input.path)
-  const table = await readTable(input.path, input.sheet)
-  const format = detectFormat(input.entity, table.headers, input.format, table.fileName)
-  const sourceKey = sourceKeyOf(input.entity, format, table.headers)
+  const reader = await openTable(input.path, input.sheet, importLimits())
+  let sample: string[][]
+  let totalRows: number
+  let estimated: boolean
+  try {
+    sample = (await reader.next(SAMPLE_ROWS)).rows
+    if (fileSize(input.path) <= COUNTED_BYTES) while ((await reader.next(10_000)).rows.length);
+    estimated = !reader.finished && (await reader.next(1)).rows.length > 0
+    totalRows = estimated ? reader.estimatedRows() : reader.rowsRead
+  } finally {
+    reader.close()
+  }
+  const headers = reader.headers
+  const format = detectFormat(input.entity, headers, input.format, reader.fileName)
+  const sourceKey = sourceKeyOf(input.entity, format, headers)
   const saved = savedMapping(ctx.db, sourceKey)
   // A saved mapping may name fields added since; those start from the suggestion.
-  const mapping = { ...suggestedMapping(input.entity, format, table.headers), ...(saved ?? {}) }
-  for (const [field, header] of Object.entries(mapping)) if (header && !table.headers.includes(header)) mapping[field] = null
+  const mapping = { ...suggestedMapping(input.entity, format, headers), ...(saved ?? {}) }
+  for (const [field, header] of Object.entries(mapping)) if (header && !headers.includes(header)) mapping[field] = null
   return {
-    fileName: table.fileName,
-    encoding: table.encoding,
+    fileName: reader.fileName,
+    encoding: reader.encoding,
     detectedFormat: format,
-    sheets: table.sheets,
-    headers: table.headers,
-    sampleRows: table.rows.slice(0, SAMPLE_ROWS),
-    totalRows: table.rows.length,
+    sheets: reader.sheets,
+    headers,
+    sampleRows: sample,
+    totalRows,
+    totalRowsEstimated: estimated,
     fields: FIELDS[input.entity].map(({ field, label, labelEn, required, hint }) => ({ field, label, labelEn, required, ...(hint ? { hint } : {}) })),
     mapping,
     sourceKey,
     mappingSaved: saved !== null,
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
   }
 }
 
@@ -63,10 +91,10 @@ const PLANNERS: Record<ImportEntity, (job: ImportJob) => Promise<ImportPlan>> = 
 }
 
 /**
- * Reads the file, validates every row (yielding to the event loop as it goes),
- * then writes in one transaction: everything valid, or — all-or-nothing, the
- * default — nothing at all when any row was rejected. Every run is recorded
- * with all its errors, committed or not. A large customer file is read and
+ * Reads the file a batch at a time and validates every row (yielding to the event
+ * loop as it goes), then writes in one transaction: everything valid, or — all-or-
+ * nothing, the default — nothing at all when any row was rejected. Every run is
+ * recorded with all its errors, committed or not. A large customer file is read and
  * validated on a thread of its own while this one writes (see customerThread.ts).
  */
 async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
@@ -75,21 +103,22 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     if (input.jobId) ctx.emit('job.progress', { jobId: input.jobId, kind: 'import', phase, done, total })
   }
   emit('read', 0, 0)
+  const limits = importLimits()
   const database = ctx.db.name
   const thread =
     input.entity === 'customers' && database && database !== ':memory:' && wantsThread(input.path)
-      ? CustomerThread.start({ path: input.path, sheet: input.sheet, database, nativeBinding: ctx.nativeBinding })
+      ? CustomerThread.start({ path: input.path, sheet: input.sheet, limits, database, nativeBinding: ctx.nativeBinding })
       : null
+  let reader: TableReader | null = null
   try {
-    let table: Table | null = null
     let source: Omit<Extract<FromWorker, { kind: 'table' }>, 'kind'>
     if (thread) {
       const first = await thread.next()
       if (first.kind !== 'table') throw new Error(`import thread: unexpected ${first.kind}`)
       source = first
     } else {
-      table = await readTable(input.path, input.sheet)
-      source = { ...table, total: table.rows.length }
+      reader = await openTable(input.path, input.sheet, limits)
+      source = { fileName: reader.fileName, encoding: reader.encoding, sheets: reader.sheets, headers: reader.headers, total: reader.estimatedRows() }
     }
     const total = source.total
     const format = detectFormat(input.entity, source.headers, input.format, source.fileName)
@@ -117,30 +146,37 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       errors: [],
       errorCount: 0,
       unattributedOrders: 0,
+      olderOrders: [],
       durationMs: 0,
     }
-    const record = ctx.db.prepare(
-      `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    const saveMapping = ctx.db.prepare(
-      `INSERT INTO import_mappings (source_key, entity, mapping, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT(source_key) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at WHERE mapping IS NOT excluded.mapping`,
-    )
-    /** Inside the run's transaction, after the write (or instead of it). */
-    const conclude = (plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[]) => {
+    /** Inside the run's transaction (on the connection that writes), after the write or instead of it. */
+    const conclude = (
+      db: Db,
+      plan: Omit<ImportPlan, 'write' | 'entities' | 'olderOrders'> & { olderOrders?: ImportPlan['olderOrders'] },
+      errors: RowError[],
+      errorCount: number,
+    ) => {
       Object.assign(result, {
         inserted: plan.inserted,
         updated: plan.updated,
         unchanged: plan.unchanged,
         rejectedRows: plan.rejectedRows,
         unattributedOrders: plan.unattributedOrders,
+        olderOrders: (plan.olderOrders ?? []).slice(0, MAX_RETURNED_ERRORS),
         errors: errors.slice(0, MAX_RETURNED_ERRORS),
-        errorCount: errors.length,
+        errorCount,
       })
-      if (input.saveMapping) saveMapping.run(sourceKey, input.entity, JSON.stringify(mapping), now)
+      if (input.saveMapping) {
+        db.prepare(
+          `INSERT INTO import_mappings (source_key, entity, mapping, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(source_key) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at WHERE mapping IS NOT excluded.mapping`,
+        ).run(sourceKey, input.entity, JSON.stringify(mapping), now)
+      }
       result.durationMs = Math.round(performance.now() - started)
-      record.run(importId, input.entity, source.fileName, input.mode, result.committed ? 1 : 0, result.totalRows, result.inserted, result.updated, result.unchanged,
+      db.prepare(
+        `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(importId, input.entity, source.fileName, input.mode, result.committed ? 1 : 0, result.totalRows, result.inserted, result.updated, result.unchanged,
         result.rejectedRows, result.errorCount, result.unattributedOrders, JSON.stringify(errors), result.durationMs, now)
     }
 
@@ -148,24 +184,35 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     if (thread) {
       thread.validate(mapping, format, now, ctx.timezone())
       emit('validate', 0, total)
-      const first = await thread.next()
-      writeFromThread(ctx.db, thread, first, { mode: input.mode, now, emit, conclude, result })
+      await writeFromThread(ctx, thread, { mode: input.mode, now, emit, conclude, result })
       entities = ['customers']
     } else {
-      const job = new ImportJob(ctx.db, table!, mapping, format, new DateReader(ctx.timezone()), now, async (done) => {
-        emit('validate', done, total)
-        await new Promise<void>((resolve) => setImmediate(resolve))
-      })
+      const job = new ImportJob(
+        ctx.db,
+        reader!,
+        mapping,
+        format,
+        new DateReader(ctx.timezone()),
+        now,
+        async (done) => {
+          emit('validate', done, reader!.estimatedRows())
+          await new Promise<void>((resolve) => setImmediate(resolve))
+        },
+        { apply: input.olderOrders === 'apply', applyFor: new Set(input.applyOlderFor) },
+      )
       emit('validate', 0, total)
       const plan = await PLANNERS[input.entity](job)
-      emit('validate', total, total)
-      result.committed = job.errors.length === 0 || input.mode === 'valid-rows'
-      if (result.committed) emit('write', 0, total)
+      result.totalRows = job.rowsRead
+      emit('validate', result.totalRows, result.totalRows)
+      result.committed = job.errorCount === 0 || input.mode === 'valid-rows'
+      if (result.committed) emit('write', 0, result.totalRows)
       const write = () =>
         ctx.db.transaction(() => {
           if (result.committed) plan.write(importId)
-          conclude(plan, job.errors)
+          conclude(ctx.db, plan, job.errors, job.errorCount)
         })()
+      // Validation took its time: another program may be writing now.
+      await waitForWriteLock(ctx.db)
       if (input.entity === 'customers' && result.committed) writeCustomers(ctx.db, write)
       else write()
       entities = plan.entities
@@ -176,61 +223,78 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     return result
   } finally {
     thread?.close()
+    reader?.close()
   }
 }
 
 /**
- * The write of a customer import validated on its thread: the run's transaction
- * takes the new customers chunk by chunk as the thread validates them, waiting for
- * each (see customerThread.ts). They are written inside a savepoint, undone when
- * the run does not commit: all-or-nothing with a rejected row, which also stops
- * the writing as soon as the first error arrives.
+ * The write of a customer import validated on its thread: the new customers are
+ * written chunk by chunk as the thread validates them, in one transaction on a
+ * connection of the import's own, so the host's connection stays free (for reading)
+ * and nothing else it does joins the import's transaction. It begins with the first
+ * validated rows, and ends — rolled back — as soon as all-or-nothing meets a rejected
+ * row; the rest of the file is still validated for the report, which is recorded in a
+ * short transaction of its own.
  */
-function writeFromThread(
-  db: Db,
+async function writeFromThread(
+  ctx: CoreContext,
   thread: CustomerThread,
-  first: FromWorker,
   run: {
     mode: RunInput['mode']
     now: string
     emit: (phase: 'validate' | 'write', done: number, total: number) => void
-    conclude: (plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[]) => void
+    conclude: (db: Db, plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[], errorCount: number) => void
     result: ImportResult
   },
-): void {
+): Promise<void> {
   const { mode, now, emit, result } = run
-  writeCustomers(db, db.transaction(() => {
-    db.exec('SAVEPOINT import_rows')
-    const errors: RowError[] = []
-    let writer: CustomerWriter | null = null
-    let writing = true
-    let message = first
+  const db = openWriter(ctx.db.name, ctx.nativeBinding)
+  const errors: RowError[] = []
+  let writer: CustomerWriter | null = null
+  let writing = true
+  try {
+    // The write's own foreign key checks, done once for all rows (see writeCustomers); set outside any transaction.
+    db.pragma('foreign_keys = OFF')
+    let message = await thread.next()
     for (;;) {
       if (message.kind !== 'rows' && message.kind !== 'end') throw new Error(`import thread: unexpected ${message.kind}`)
       for (const e of message.errors) errors.push(e)
-      if (mode === 'all-or-nothing' && errors.length) writing = false
+      if (writing && mode === 'all-or-nothing' && message.errorCount) {
+        writing = false
+        if (db.inTransaction) db.exec('ROLLBACK')
+      }
       if (writing && message.rows.length) {
+        if (!db.inTransaction) {
+          await waitForWriteLock(db)
+          db.exec('BEGIN IMMEDIATE')
+        }
         writer ??= new CustomerWriter(db, now, message.total, true)
         writer.insert(message.rows)
       }
       if (message.kind === 'end') break
       emit('validate', message.done, message.total)
-      message = thread.nextSync()
+      message = await thread.next()
     }
-    // A large file's count was an estimate until the thread had read all of it.
+    // The count was an estimate until the thread had read the whole file.
     const total = (result.totalRows = message.total)
     emit('validate', total, total)
-    result.committed = errors.length === 0 || mode === 'valid-rows'
+    result.committed = message.errorCount === 0 || mode === 'valid-rows'
+    if (!db.inTransaction) {
+      await waitForWriteLock(db)
+      db.exec('BEGIN IMMEDIATE')
+    }
     if (result.committed) {
       emit('write', 0, total)
       ;(writer ?? new CustomerWriter(db, now, 0)).finish(message.updates)
-      db.exec('RELEASE import_rows')
-    } else {
-      db.exec('ROLLBACK TO import_rows')
-      db.exec('RELEASE import_rows')
     }
-    run.conclude({ ...message, unattributedOrders: 0 }, errors)
-  }))
+    run.conclude(db, { ...message, unattributedOrders: 0 }, errors, message.errorCount)
+    db.exec('COMMIT')
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK')
+    throw err
+  } finally {
+    db.close()
+  }
 }
 
 /**
@@ -277,10 +341,13 @@ function maskRowError(ctx: CoreContext, e: RowError): RowError {
   return { ...e, value: mask(e.value), reason: mask(e.reason) }
 }
 
-/** The full rejected-rows report of a run as CSV that Excel and WPS open directly. */
-export function errorReportCsv(errors: RowError[]): string {
+/** The rejected-rows report of a run as CSV that Excel and WPS open directly (the first MAX_KEPT_ERRORS, and how many more). */
+export function errorReportCsv(errors: RowError[], errorCount = errors.length): string {
   let csv = CSV_BOM + csvLine(['行号 Row', '列 Column', '值 Value', '原因 Reason'])
   for (const e of errors) csv += csvLine([e.row, e.column, e.value, e.reason])
+  if (errorCount > errors.length) {
+    csv += csvLine(['…', '', '', `另有 ${errorCount - errors.length} 个错误未列出（只列出前 ${errors.length} 个）/ ${errorCount - errors.length} more errors (the first ${errors.length} are listed)`])
+  }
   return csv
 }
 
@@ -319,10 +386,12 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
       createdAt: r.created_at,
     })),
   reportCsv: ({ importId }, ctx) => {
-    const run = ctx.db.prepare('SELECT file_name, errors FROM import_runs WHERE id = ?').get(importId) as { file_name: string; errors: string } | undefined
+    const run = ctx.db.prepare('SELECT file_name, errors, error_count FROM import_runs WHERE id = ?').get(importId) as
+      | { file_name: string; errors: string; error_count: number }
+      | undefined
     if (!run) throw new OrchardError('not_found', `导入记录不存在 / import run not found`, { importId })
     const base = run.file_name.replace(/\.[^.]+$/, '')
     // Any run's report, whoever imported the file: what looks like a phone is masked for roles that see contacts masked.
-    return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e))) }
+    return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e)), run.error_count) }
   },
 }

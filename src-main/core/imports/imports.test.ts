@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { JobProgress } from '../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
+import { understateSize, utf16, writeWorkbook } from './hostileFiles.testkit'
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'imports')
 const fixture = (name: string) => join(FIXTURES, name)
@@ -17,6 +18,7 @@ beforeEach(() => {
   core = createCore({ dataDir: join(dir, 'data'), host: 'test', firstStart: 'empty', clock: fixedClock('2026-11-20T04:00:00Z') })
 })
 afterEach(async () => {
+  for (const setting of ['ORCHARD_IMPORT_MAX_ROWS', 'ORCHARD_IMPORT_MAX_CELL_CHARS', 'ORCHARD_IMPORT_MAX_MB']) delete process.env[setting]
   await core.close()
   rmSync(dir, { recursive: true, force: true })
 })
@@ -147,6 +149,181 @@ describe('reading files', () => {
       details: { file: 'noheader.csv', row: 1, missing: ['name'] },
     })
     expect(count('import_runs')).toBe(0)
+  })
+})
+
+describe('hostile and unlucky files', () => {
+  it('reads UTF-16 with a byte order mark, little- and big-endian, as Excel saves Unicode text', async () => {
+    // Excel's "Unicode text" is UTF-16 LE and tab-separated.
+    const text = '姓名\t手机\t备注\r\n王芳\t13800138000\t老客户\r\n李娜\t13900139000\t\r\n'
+    for (const endian of ['le', 'be'] as const) {
+      const preview = await core.invoke('imports', 'preview', { entity: 'customers', path: file(`unicode-${endian}.txt`, utf16(text, endian)) })
+      expect(preview).toMatchObject({ encoding: endian === 'le' ? 'UTF-16 LE' : 'UTF-16 BE', headers: ['姓名', '手机', '备注'], totalRows: 2, totalRowsEstimated: false })
+      expect(preview.sampleRows).toEqual([
+        ['王芳', '13800138000', '老客户'],
+        ['李娜', '13900139000', ''],
+      ])
+    }
+    expect(await run('customers', join(dir, 'unicode-be.txt'))).toMatchObject({ committed: true, inserted: 2 })
+    expect(customerByName('王芳')).toMatchObject({ phones: '["+8613800138000"]', notes: '老客户' })
+  })
+
+  it('refuses a file that mixes encodings, naming the row, instead of importing it garbled', async () => {
+    // The GBK fixture (header, 王芳, 李娜) with a row pasted from a UTF-8 file under it.
+    const gbk = readFileSync(fixture('customers-gbk.csv'))
+    const gbkThenUtf8 = Buffer.concat([gbk, Buffer.from('统一码乙,13700137000\n', 'utf8')])
+    for (const call of [() => run('customers', file('gbk-utf8.csv', gbkThenUtf8)), () => core.invoke('imports', 'preview', { entity: 'customers', path: join(dir, 'gbk-utf8.csv') })]) {
+      await expect(call()).rejects.toMatchObject({
+        code: 'import_mixed_encoding',
+        message: expect.stringContaining('第 4 行是 UTF-8 编码'),
+        details: { file: 'gbk-utf8.csv', row: 4, value: '统一码乙,13700137000', encoding: 'GBK', rowEncoding: 'UTF-8' },
+      })
+    }
+    // A UTF-8 file with the GBK fixture's 王芳 row pasted in as its third row.
+    const firstBreak = gbk.indexOf(0x0a)
+    const gbkRow = gbk.subarray(firstBreak + 1, gbk.indexOf(0x0a, firstBreak + 1) + 1)
+    const utf8ThenGbk = Buffer.concat([Buffer.from('姓名,手机,微信号,标签,客户分类,消费群体,备注\n李娜,13900139000,lina88,,B,,\n', 'utf8'), gbkRow, Buffer.from('周一,13600136000,,,,,\n')])
+    await expect(run('customers', file('utf8-gbk.csv', utf8ThenGbk))).rejects.toMatchObject({
+      code: 'import_mixed_encoding',
+      details: { row: 3, value: expect.stringMatching(/^王芳,138 0013 8000,wangfang/), encoding: 'UTF-8', rowEncoding: 'GBK' },
+    })
+    expect(count('customers')).toBe(0)
+    expect(count('import_runs')).toBe(0)
+  })
+
+  it('refuses a cell longer than a spreadsheet can hold, naming the row, the column and the limit', async () => {
+    const long = '长'.repeat(1024 * 1024)
+    await expect(run('customers', file('long.csv', `姓名,备注\n王芳,短\n李娜,${long}\n`))).rejects.toMatchObject({
+      code: 'import_cell_too_long',
+      message: expect.stringContaining('ORCHARD_IMPORT_MAX_CELL_CHARS'),
+      details: { file: 'long.csv', row: 3, column: '备注', length: 1024 * 1024, limit: 32_767, setting: 'ORCHARD_IMPORT_MAX_CELL_CHARS' },
+    })
+    const book = join(dir, 'long.xlsx')
+    await writeWorkbook(book, ['姓名', '备注'], 2, (i) => (i === 1 ? ['李娜', long] : ['王芳', '短']))
+    await expect(run('customers', book)).rejects.toMatchObject({ code: 'import_cell_too_long', details: { file: 'long.xlsx', row: 3, limit: 32_767 } })
+    // A quote never closed swallows the rest of a large file: refused at the row it opens, long before the end.
+    await expect(run('customers', file('open-quote.csv', `姓名,备注\n王芳,"开始\n${'李娜,好\n'.repeat(600_000)}`))).rejects.toMatchObject({
+      code: 'import_cell_too_long',
+      details: { row: 2 },
+    })
+    // One line of 10 MB without a line break: the same, without holding it whole.
+    await expect(run('customers', file('one-line.csv', `姓名,备注\n王芳,${'x'.repeat(10 * 1024 * 1024)}`))).rejects.toMatchObject({
+      code: 'import_cell_too_long',
+      details: { row: 2 },
+    })
+    expect(count('customers')).toBe(0)
+  })
+
+  it('refuses more rows than the limit, saying how to raise it', async () => {
+    const csv = file('rows.csv', ['姓名', '王一', '王二', '王三', '王四', '王五'].join('\n'))
+    process.env.ORCHARD_IMPORT_MAX_ROWS = '4'
+    await expect(run('customers', csv)).rejects.toMatchObject({
+      code: 'import_too_many_rows',
+      message: expect.stringContaining('ORCHARD_IMPORT_MAX_ROWS'),
+      details: { file: 'rows.csv', row: 6, limit: 4, setting: 'ORCHARD_IMPORT_MAX_ROWS' },
+    })
+    expect(count('customers')).toBe(0)
+    process.env.ORCHARD_IMPORT_MAX_ROWS = '5'
+    expect(await run('customers', csv)).toMatchObject({ committed: true, inserted: 5 })
+  })
+
+  it('refuses a workbook that unpacks to more than the limit before inflating it, and one that lies about its size', async () => {
+    // 60,000 identical rows: a few hundred kilobytes that unpack to about 6 MB.
+    const bomb = join(dir, 'bomb.xlsx')
+    await writeWorkbook(bomb, ['姓名', '手机'], 60_000, () => ['王芳', '13800138000'])
+    process.env.ORCHARD_IMPORT_MAX_MB = '2'
+    for (const call of [() => run('customers', bomb), () => core.invoke('imports', 'preview', { entity: 'customers', path: bomb })]) {
+      await expect(call()).rejects.toMatchObject({
+        code: 'import_too_large',
+        message: expect.stringContaining('ORCHARD_IMPORT_MAX_MB'),
+        details: { file: 'bomb.xlsx', limit: 2, setting: 'ORCHARD_IMPORT_MAX_MB' },
+      })
+    }
+    // The same workbook claiming its sheet is 2,000 bytes: it is stopped there, not inflated to the end.
+    understateSize(bomb, 'xl/worksheets/sheet1.xml', 2000)
+    await expect(run('customers', bomb)).rejects.toMatchObject({ code: 'import_unreadable', details: { file: 'bomb.xlsx' } })
+    expect(count('customers')).toBe(0)
+  })
+
+  it('refuses text with control characters, naming the row and column, and stores none of it', async () => {
+    // The NUL in a product name that, once posted to the ledger, stopped the team's sync for good.
+    const products = file('nul.csv', '商品编码,商品名称,原价,售价,控价,卖点\nMZ-1,面膜\u0000,129,99,89,\nMZ-2,口红,199,79,59,"保湿\n不油腻"\n')
+    const refused = await run('products', products)
+    expect(refused).toMatchObject({ committed: false, rejectedRows: 1 })
+    expect(refused.errors).toEqual([
+      { row: 2, column: '商品名称', value: '面膜\\u0000', code: 'control_character', reason: expect.stringContaining('U+0000') },
+    ])
+    expect(count('products')).toBe(0)
+    expect(await run('products', products, { mode: 'valid-rows' })).toMatchObject({ committed: true, inserted: 1 })
+    // Line breaks belong in a multi-line field (卖点), never in a name.
+    expect(db().prepare('SELECT sku, facts FROM products').all()).toEqual([{ sku: 'MZ-2', facts: '保湿\n不油腻' }])
+
+    const customers = file('ctl.csv', '姓名,微信号,备注\n王\u0007芳,wx1,\n"李\n娜",wx2,\n赵敏,wx3,"备注\u001b[31m"\n陈晓,wx\u007f4,\n周一,wx5,"一行\n两行"\n')
+    const result = await run('customers', customers, { mode: 'valid-rows' })
+    expect(result.errors.map((e) => [e.row, e.column, e.code, e.value])).toEqual([
+      [2, '姓名', 'control_character', '王\\u0007芳'],
+      [3, '姓名', 'control_character', '李\n娜'],
+      [4, '备注', 'control_character', '备注\\u001b[31m'],
+      [5, '微信号', 'control_character', 'wx\\u007f4'],
+    ])
+    expect(db().prepare('SELECT name, notes FROM customers').all()).toEqual([{ name: '周一', notes: '一行\n两行' }])
+
+    const orders = file('orders.csv', '订单号,下单时间,商品名称,数量,单价,邀请码\nA1,2026-11-03,面膜,1,99,AB\u0000CD\n')
+    expect((await run('orders', orders)).errors).toEqual([expect.objectContaining({ row: 2, column: '邀请码', code: 'control_character' })])
+    expect(count('orders')).toBe(0)
+  })
+
+  it('refuses control characters in the text every method takes, not only in files', async () => {
+    const before = count('customers')
+    await expect(core.invoke('customers', 'create', { name: '王\u0000芳' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [{ path: 'name', message: expect.stringContaining('U+0000') }] },
+    })
+    await expect(core.invoke('customers', 'create', { name: '王芳', notes: '半个表情\uD83D' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [{ path: 'notes', message: expect.stringContaining('U+D83D') }] },
+    })
+    await expect(core.invoke('customers', 'create', { name: '王芳', tags: ['好\u001f'] })).rejects.toMatchObject({ code: 'invalid_input', details: { issues: [{ path: 'tags.0' }] } })
+    await expect(core.invoke('products', 'create', { sku: 'MZ-1', name: '面膜\n第二行', listPriceFen: 100, salePriceFen: 100, priceFloorFen: 100 })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [{ path: 'name' }] },
+    })
+    expect(count('customers')).toBe(before)
+    expect(count('products')).toBe(0)
+    // Emoji (a surrogate pair), tabs and line breaks in notes are text like any other.
+    await core.invoke('customers', 'create', { name: '王芳😀', notes: '第一行\n\t第二行' })
+    expect(customerByName('王芳😀')).toMatchObject({ notes: '第一行\n\t第二行' })
+  })
+
+  it('reports a file of countless bad rows by its first 50,000 errors and their number, on either thread', async () => {
+    const lines = ['姓名,手机']
+    for (let i = 0; i < 60_000; i++) lines.push(`客户${i},12${i}`)
+    const path = file('bad-phones.csv', lines.join('\n'))
+    for (const thread of ['0', '1']) {
+      process.env.ORCHARD_IMPORT_THREAD = thread
+      try {
+        const result = await run('customers', path)
+        expect(result).toMatchObject({ committed: false, totalRows: 60_000, rejectedRows: 60_000, errorCount: 60_000 })
+        expect(result.errors).toHaveLength(500)
+        const report = (await core.invoke('imports', 'reportCsv', { importId: result.importId })).csv.trim().split('\n')
+        expect(report).toHaveLength(1 + 50_000 + 1)
+        expect(report[50_000]).toMatch(/^50001,手机,1249999,/)
+        expect(report.at(-1)).toContain('另有 10000 个错误未列出')
+      } finally {
+        delete process.env.ORCHARD_IMPORT_THREAD
+      }
+    }
+    expect(count('customers')).toBe(0)
+  })
+
+  it('previews a large file from its first rows, estimating how many there are', async () => {
+    const lines = ['姓名,手机']
+    for (let i = 0; i < 120_000; i++) lines.push(`客户${i},1${String(3800000000 + i)}`)
+    const preview = await core.invoke('imports', 'preview', { entity: 'customers', path: file('large.csv', lines.join('\n')) })
+    expect(preview.sampleRows).toHaveLength(20)
+    expect(preview.sampleRows[19]).toEqual(['客户19', '13800000019'])
+    expect(preview.totalRowsEstimated).toBe(true)
+    expect(Math.abs(preview.totalRows - 120_000)).toBeLessThan(6_000)
   })
 })
 

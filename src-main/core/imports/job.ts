@@ -1,23 +1,43 @@
 import { randomFillSync } from 'node:crypto'
 import { V7Generator } from 'uuidv7'
-import type { RowError } from '../../../src-shared/schemas'
+import { controlCharacter, controlMessage, visibleControls, type OlderOrder, type RowError } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
 import type { Mapping, SourceFormat } from './fields'
-import type { Table } from './read'
+import type { Table, TableReader } from './read'
 import { CellError, unquote, type DateReader } from './values'
 
-/** How often validation gives the event loop a turn (and reports progress). */
+/** Fields whose text may run over several lines (or list items one per line). */
+const MULTILINE_FIELDS = new Set(['notes', 'addresses', 'tags', 'phones', 'facts', 'images'])
+
+/**
+ * Errors a run keeps (returns in its report, records with the run); beyond them it only
+ * counts. A file of a million bad rows is reported by its first errors and their
+ * number, not held in memory (and in the run's record) a million times over.
+ */
+export const MAX_KEPT_ERRORS = 50_000
+
+/** Rows read and validated at a time; between two batches validation gives the event loop a turn (and reports progress). */
 export const YIELD_EVERY = 4000
 
-/** One import run while it validates: the file, the mapping, and the errors found so far. */
+/**
+ * One import run while it validates: the file, the mapping, and the errors found so far.
+ * The rows come a batch at a time (`table` holds the batch being validated), so a file
+ * of any size is never in memory whole.
+ */
 export class ImportJob {
+  /** The first MAX_KEPT_ERRORS errors. */
   readonly errors: RowError[] = []
+  /** Every error found (rows are rejected by comparing it before and after). */
+  errorCount = 0
+  /** The batch of rows being validated: row indexes below refer to it. */
+  readonly table: Table
   /** Column index of each mapped field (-1 when the field is not imported). */
   private readonly columns: Record<string, number> = {}
+  private done = 0
 
   constructor(
     readonly db: Db,
-    readonly table: Table,
+    readonly reader: TableReader,
     readonly mapping: Mapping,
     readonly format: SourceFormat,
     readonly dates: DateReader,
@@ -25,8 +45,26 @@ export class ImportJob {
     readonly now: string,
     /** Reports validation progress and yields to the event loop. */
     readonly progress: (done: number) => Promise<void>,
+    /** Orders: whether an older state in the file is taken (for all, or for the orders named). */
+    readonly olderOrders: { apply: boolean; applyFor: ReadonlySet<string> } = { apply: false, applyFor: new Set() },
   ) {
-    for (const [field, header] of Object.entries(mapping)) this.columns[field] = header ? table.headers.indexOf(header) : -1
+    this.table = { fileName: reader.fileName, encoding: reader.encoding, sheets: reader.sheets, headers: reader.headers, rows: [], rowNumbers: [] }
+    for (const [field, header] of Object.entries(mapping)) this.columns[field] = header ? reader.headers.indexOf(header) : -1
+  }
+
+  /** Reads the next batch into `table`; false after the last. Between batches it reports progress and yields. */
+  async nextBatch(): Promise<boolean> {
+    const batch = await this.reader.next(YIELD_EVERY)
+    if (batch.rows.length && this.done > 0) await this.progress(this.done)
+    this.table.rows = batch.rows
+    this.table.rowNumbers = batch.rowNumbers
+    this.done += batch.rows.length
+    return batch.rows.length > 0
+  }
+
+  /** Rows validated so far (the batch in hand included). */
+  get rowsRead(): number {
+    return this.done
   }
 
   mapped(field: string): boolean {
@@ -56,7 +94,19 @@ export class ImportJob {
 
   /** Records a located error: the column is named as the file names it. */
   reject(rowIndex: number, field: string, value: string, code: string, reason: string): void {
+    if (++this.errorCount > MAX_KEPT_ERRORS) return
     this.errors.push({ row: this.table.rowNumbers[rowIndex], column: this.mapping[field] ?? field, value, reason, code })
+  }
+
+  /**
+   * Refuses a cell with control characters (false): text with a NUL or half a surrogate
+   * pair is never stored; one-line fields (names, codes) take no line break or tab either.
+   */
+  plain(rowIndex: number, field: string, value: string): boolean {
+    const found = controlCharacter(value, MULTILINE_FIELDS.has(field))
+    if (!found) return true
+    this.reject(rowIndex, field, visibleControls(value), 'control_character', `${controlMessage(found)}，请删除后再导入 / remove it and import again`)
+    return false
   }
 
   /**
@@ -69,6 +119,7 @@ export class ImportJob {
       if (required) this.reject(rowIndex, field, '', 'required', '必填项为空 / required value is empty')
       return undefined
     }
+    if (!this.plain(rowIndex, field, value)) return undefined
     try {
       return parse(value)
     } catch (err) {
@@ -138,6 +189,8 @@ export interface ImportPlan {
   unchanged: number
   rejectedRows: number
   unattributedOrders: number
+  /** Orders the file shows older than the studio holds. */
+  olderOrders?: OlderOrder[]
   /** Tables the write changes, for data.changed. */
   entities: string[]
   write(importId: string): void

@@ -1,6 +1,6 @@
 import { formatFen } from '../../../src-shared/vocabulary'
 import { newId } from '../ids'
-import { duplicateReason, YIELD_EVERY, type ImportJob, type ImportPlan } from './job'
+import { duplicateReason, type ImportJob, type ImportPlan } from './job'
 import { CellError, parseFen, parseInteger, parsePercentBp, splitList } from './values'
 
 interface ProductRow {
@@ -33,7 +33,9 @@ const identity = (s: string) => s
 
 /**
  * Products, matched by SKU. Prices are yuan in the file and integer fen here; the
- * sale price may not be below the price floor (控价) members must keep.
+ * sale price may not be below the price floor (控价) members must keep. Commission
+ * rates are a product's own (see the scheme's rules for when they apply); a blank
+ * cell leaves the product on the scheme's rates.
  */
 export async function planProducts(job: ImportJob): Promise<ImportPlan> {
   const { db, table } = job
@@ -45,54 +47,61 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
   let unchanged = 0
   let rejected = 0
 
-  for (let i = 0; i < table.rows.length; i++) {
-    if (i % YIELD_EVERY === 0 && i > 0) await job.progress(i)
-    const row = table.rows[i]
-    const errorsBefore = job.errors.length
-    const sku = job.text(row, i, 'sku', MAX.sku, true)
-    const name = job.text(row, i, 'name', MAX.name, true)
-    const brand = job.text(row, i, 'brand', MAX.brand)
-    const category = job.text(row, i, 'category', MAX.category)
-    const images = job.read(row, i, 'images', imagesOf)
-    const list = job.read(row, i, 'listPrice', money, true)
-    const sale = job.read(row, i, 'salePrice', money, true)
-    const floor = job.read(row, i, 'priceFloor', money, true)
-    const stock = job.read(row, i, 'stock', stockOf)
-    const commission = job.read(row, i, 'commission', parsePercentBp)
-    const mentorCommission = job.read(row, i, 'mentorCommission', parsePercentBp)
-    const facts = job.read(row, i, 'facts', identity)
-    if (facts !== undefined && facts.length > MAX.facts) job.reject(i, 'facts', facts, 'too_long', `卖点最多 ${MAX.facts} 个字 / at most ${MAX.facts} characters`)
-    if (sale !== undefined && floor !== undefined && sale < floor) {
-      job.reject(i, 'salePrice', job.cell(row, 'salePrice'), 'below_price_floor', `售价低于控价 ${formatFen(floor)} 元 / sale price is below the price floor`)
+  while (await job.nextBatch()) {
+    for (let i = 0; i < table.rows.length; i++) {
+      const row = table.rows[i]
+      const errorsBefore = job.errorCount
+      const sku = job.text(row, i, 'sku', MAX.sku, true)
+      const name = job.text(row, i, 'name', MAX.name, true)
+      const brand = job.text(row, i, 'brand', MAX.brand)
+      const category = job.text(row, i, 'category', MAX.category)
+      const images = job.read(row, i, 'images', imagesOf)
+      const list = job.read(row, i, 'listPrice', money, true)
+      const sale = job.read(row, i, 'salePrice', money, true)
+      const floor = job.read(row, i, 'priceFloor', money, true)
+      const stock = job.read(row, i, 'stock', stockOf)
+      const commission = job.read(row, i, 'commission', parsePercentBp)
+      const mentorCommission = job.read(row, i, 'mentorCommission', parsePercentBp)
+      // 0 is "no rate of its own": the scheme's applies (and one pays nothing on its own, below).
+      if ((commission ?? 0) + (mentorCommission ?? 0) >= 10_000) {
+        job.reject(i, 'commission', job.cell(row, 'commission'), 'commission_whole_sale', '佣金与上级佣金合计达到售价的 100% / seller and mentor rates add up to the whole sale')
+      }
+      const facts = job.read(row, i, 'facts', identity)
+      if (facts !== undefined && facts.length > MAX.facts) job.reject(i, 'facts', facts, 'too_long', `卖点最多 ${MAX.facts} 个字 / at most ${MAX.facts} characters`)
+      if (sale !== undefined && floor !== undefined && sale < floor) {
+        job.reject(i, 'salePrice', job.cell(row, 'salePrice'), 'below_price_floor', `售价低于控价 ${formatFen(floor)} 元 / sale price is below the price floor`)
+      }
+      if (sku) {
+        const first = firstRowOfSku.get(sku)
+        if (first !== undefined) job.reject(i, 'sku', sku, 'duplicate_in_file', duplicateReason('商品编码', first))
+      }
+      if (job.errorCount > errorsBefore) {
+        rejected++
+        continue
+      }
+      firstRowOfSku.set(sku!, job.rowNumber(i))
+      const cur = bySku.get(sku!)
+      // An unmapped column keeps what the studio has. A blank commission cell in a mapped
+      // column means "use the scheme" (0), never a rate of its own; other blank cells keep
+      // what the studio has (or the form's default for a new product).
+      const next: ProductValues = {
+        name: name!,
+        brand: brand ?? cur?.brand ?? '',
+        category: category ?? cur?.category ?? '',
+        images: images ? JSON.stringify(images) : (cur?.images ?? '[]'),
+        list_price_fen: list!,
+        sale_price_fen: sale!,
+        price_floor_fen: floor!,
+        stock: stock ?? cur?.stock ?? 0,
+        commission_bp: commission ?? (job.mapped('commission') ? 0 : (cur?.commission_bp ?? 0)),
+        mentor_commission_bp: mentorCommission ?? (job.mapped('mentorCommission') ? 0 : (cur?.mentor_commission_bp ?? 0)),
+        facts: facts ?? cur?.facts ?? '',
+      }
+      const values = COLUMNS.map((c) => next[c])
+      if (!cur) inserts.push([newId(), sku, ...values, job.now, job.now])
+      else if (COLUMNS.every((c) => cur[c] === next[c])) unchanged++
+      else updates.push([...values, job.now, cur.id])
     }
-    if (sku) {
-      const first = firstRowOfSku.get(sku)
-      if (first !== undefined) job.reject(i, 'sku', sku, 'duplicate_in_file', duplicateReason('商品编码', first))
-    }
-    if (job.errors.length > errorsBefore) {
-      rejected++
-      continue
-    }
-    firstRowOfSku.set(sku!, job.rowNumber(i))
-    const cur = bySku.get(sku!)
-    // An empty or unmapped cell keeps what the studio has (or the form's default for a new product).
-    const next: ProductValues = {
-      name: name!,
-      brand: brand ?? cur?.brand ?? '',
-      category: category ?? cur?.category ?? '',
-      images: images ? JSON.stringify(images) : (cur?.images ?? '[]'),
-      list_price_fen: list!,
-      sale_price_fen: sale!,
-      price_floor_fen: floor!,
-      stock: stock ?? cur?.stock ?? 0,
-      commission_bp: commission ?? cur?.commission_bp ?? 1000,
-      mentor_commission_bp: mentorCommission ?? cur?.mentor_commission_bp ?? 0,
-      facts: facts ?? cur?.facts ?? '',
-    }
-    const values = COLUMNS.map((c) => next[c])
-    if (!cur) inserts.push([newId(), sku, ...values, job.now, job.now])
-    else if (COLUMNS.every((c) => cur[c] === next[c])) unchanged++
-    else updates.push([...values, job.now, cur.id])
   }
 
   return {

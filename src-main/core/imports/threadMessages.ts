@@ -3,6 +3,7 @@ import type { OrchardErrorShape } from '../../../src-shared/errors'
 import type { RowError } from '../../../src-shared/schemas'
 import type { CustomerUpdate } from './customers'
 import type { Mapping, SourceFormat } from './fields'
+import type { ImportLimits } from './read'
 
 /**
  * What the customer import thread and the thread that writes say to each other
@@ -11,21 +12,23 @@ import type { Mapping, SourceFormat } from './fields'
 
 export type FromWorker =
   /**
-   * The file's first rows are read: what the mapping is chosen from. `total` is the
-   * number of rows, or an estimate while the rest of a large file is still to be read.
+   * The file's header is read: what the mapping is chosen from. `total` is an estimate
+   * of the number of rows until the file was read to the end.
    */
   | { kind: 'table'; fileName: string; encoding: string; sheets: string[]; headers: string[]; total: number }
   /**
    * Rows validated so far (`done` of `total`), the new customers among them (their
-   * INSERT parameters, one row after another) and the errors found.
+   * INSERT parameters, one row after another), the errors found and how many in all.
    */
-  | { kind: 'rows'; done: number; total: number; rows: unknown[]; errors: RowError[] }
-  /** Validation is over: the last rows, the updates of known customers and the counts. */
+  | { kind: 'rows'; done: number; total: number; rows: unknown[]; errors: RowError[]; errorCount: number }
+  /** Validation is over: the last rows, the updates of known customers and the counts (`total`: the rows the file had). */
   | {
       kind: 'end'
       total: number
       rows: unknown[]
       errors: RowError[]
+      /** Every error found so far; `errors` (over all messages) are the first MAX_KEPT_ERRORS of them. */
+      errorCount: number
       updates: CustomerUpdate[]
       inserted: number
       updated: number
@@ -43,6 +46,7 @@ export interface CustomerThreadJob {
   signal: SharedArrayBuffer
   path: string
   sheet?: string
+  limits: ImportLimits
   database: string
   nativeBinding?: string
 }

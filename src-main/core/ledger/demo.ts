@@ -1,10 +1,14 @@
 import { addMonths, dayIn, monthIn } from '../../../src-shared/time'
+import type { Withdrawal } from '../../../src-shared/contracts/ledger'
 import type { AreaSeedOptions } from '../area'
 import type { CoreContext } from '../context'
 import { demoId, Random } from '../demo/random'
 import { savePayout } from './accounts'
+import { closePeriod } from './closes'
+import { nextPeriod, periodOf } from './entries'
 import { postLedger } from './posting'
 import { DEFAULT_SCHEME_RULES, saveScheme } from './schemes'
+import { createBatch, decideWithdrawal, markBatch, memberBalance, requestWithdrawal } from './settlement'
 
 const DAY_MS = 86_400_000
 
@@ -12,7 +16,9 @@ const DAY_MS = 86_400_000
  * The demo studio's books: the honest default scheme (with one earlier version so
  * the history has something to show), voluntary membership fees, every demo order
  * posted, older months settled by the team's server (paid), last month approved,
- * and payout accounts for the most active sellers.
+ * payout accounts for the most active sellers, the months before last closed (with a
+ * few refunds that came in afterwards, booked as adjustments), and withdrawals at every
+ * step: asked for, approved, paid in a bank batch, and a WeChat batch with a failed line.
  */
 export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void {
   const db = ctx.db
@@ -59,4 +65,59 @@ export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void
     if (i % 3 === 2) savePayout(ctx, { memberId: m.id, kind: 'wechat', holder: m.name, account: `wxid_${digits.slice(0, 10)}`, bank: null })
     else savePayout(ctx, { memberId: m.id, kind: 'bank', holder: m.name, account: `6222${digits.slice(0, 12)}`, bank: banks[i % banks.length] })
   })
+
+  // The manager's side of the books, attributed to the demo's manager when there is one.
+  const session = ctx.session
+  const manager = db.prepare(`SELECT id, name FROM profiles WHERE role = 'manager' ORDER BY created_at LIMIT 1`).get() as { id: string; name: string } | undefined
+  ctx.session = manager ? { profileId: manager.id, role: 'manager', name: manager.name } : { profileId: null, role: 'system', name: '系统 / system' }
+  try {
+    const period = periodOf(options.timezone)
+    const current = period(new Date(now).toISOString())
+    const months = db.prepare('SELECT DISTINCT period FROM ledger_entries ORDER BY period').pluck().all() as string[]
+    // Every month before last is closed; last month waits for the manager.
+    const closeThrough = months.filter((m) => nextPeriod(nextPeriod(m)) <= current).at(-1)
+    if (closeThrough) {
+      closePeriod(ctx, closeThrough)
+      // Refunds that reached the studio after the close, for orders of a closed month: adjustments.
+      const late = db
+        .prepare(
+          `SELECT id, total_fen, placed_at FROM orders WHERE status = 'paid' AND member_id IS NOT NULL AND placed_at < ? ORDER BY placed_at DESC, id LIMIT 40`,
+        )
+        .all(new Date(Date.parse(`${nextPeriod(closeThrough)}-01T00:00:00Z`) - 3 * DAY_MS).toISOString()) as { id: string; total_fen: number; placed_at: string }[]
+      const refund = db.prepare(`UPDATE orders SET status = 'partially_refunded', refunded_fen = ?, refunded_at = ?, updated_at = ? WHERE id = ?`)
+      for (const o of late.filter((_, i) => i % 8 === 0)) {
+        refund.run(Math.floor(o.total_fen * 0.3), iso(Date.parse(o.placed_at) + 2 * DAY_MS), iso(now - 2 * DAY_MS), o.id)
+      }
+      postLedger(ctx)
+    }
+
+    // Operators enter members' requests; the manager decides them.
+    const operator = db.prepare(`SELECT id, name FROM profiles WHERE role = 'operator' ORDER BY is_default DESC, created_at LIMIT 1`).get() as { id: string; name: string } | undefined
+    const asManager = ctx.session
+    if (operator) ctx.session = { profileId: operator.id, role: 'operator', name: operator.name }
+    const withAccounts = top.filter((m) => db.prepare('SELECT 1 FROM payout_accounts WHERE member_id = ?').get(m.id))
+    const requests: { w: Withdrawal; kind: string }[] = []
+    for (const m of withAccounts) {
+      const balance = memberBalance(ctx, m.id)
+      if (balance.withdrawableFen < 5000) continue
+      const amount = Math.floor((balance.withdrawableFen * (0.4 + random.next() * 0.5)) / 100) * 100
+      requests.push({ w: requestWithdrawal(ctx, { memberId: m.id, amountFen: amount, note: random.next() < 0.5 ? '会员微信申请' : '' }), kind: (db.prepare('SELECT kind FROM payout_accounts WHERE member_id = ?').pluck().get(m.id) as string) })
+    }
+    ctx.session = asManager
+    const bank = requests.filter((r) => r.kind === 'bank')
+    const wechat = requests.filter((r) => r.kind === 'wechat')
+    const approve = (list: typeof requests) => list.forEach((r) => decideWithdrawal(ctx, { id: r.w.id, approve: true, reason: '' }))
+    // A bank batch paid in full, a WeChat batch with one line the platform refused, two approved waiting, the rest asked for.
+    approve(bank.slice(0, 3))
+    if (bank.length) markBatch(ctx, { id: createBatch(ctx, { channel: 'bank' }).id, failed: [] })
+    approve(wechat.slice(0, 2))
+    if (wechat.length) {
+      const batch = createBatch(ctx, { channel: 'wechat' })
+      markBatch(ctx, { id: batch.id, failed: [{ withdrawalId: batch.lines[0].id, reason: '微信实名与收款人姓名不符' }] })
+    }
+    approve(bank.slice(3, 5))
+    if (bank[5]) decideWithdrawal(ctx, { id: bank[5].w.id, approve: false, reason: '本月已提现一次，请下月再申请' })
+  } finally {
+    ctx.session = session
+  }
 }

@@ -21,7 +21,10 @@ export function entryId(sourceType: string, sourceKey: string, memberCode: strin
  */
 export function commissionFen(baseFen: number, bp: number): number {
   if (baseFen < 0) return -commissionFen(-baseFen, bp)
-  return Math.floor((baseFen * bp + 5000) / 10000)
+  const product = baseFen * bp
+  // Past 2^53 a double no longer holds every integer: the same rule in BigInt.
+  if (product > Number.MAX_SAFE_INTEGER) return Number((BigInt(baseFen) * BigInt(bp) + 5000n) / 10000n)
+  return Math.floor((product + 5000) / 10000)
 }
 
 export interface NewEntry {
@@ -41,18 +44,44 @@ export interface NewEntry {
   orderId: string | null
 }
 
+/** The month after a YYYY-MM period. */
+export function nextPeriod(period: string): string {
+  const [y, m] = period.split('-').map(Number)
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`
+}
+
+/** The last month a manager closed, or null while every month is open. */
+export function closedThrough(db: Db): string | null {
+  return (db.prepare('SELECT MAX(period) FROM ledger_closes').pluck().get() as string | null) ?? null
+}
+
+/**
+ * Where an entry of a period counts on this studio's statements: its own month while
+ * that month is open, else the first open month (closes run in order, so that is the
+ * month after the last one closed). Read once per run: a close and a posting never
+ * interleave (writes are serial).
+ */
+export function bookedPeriodOf(db: Db): (period: string) => string {
+  const closed = closedThrough(db)
+  if (!closed) return (period) => period
+  const firstOpen = nextPeriod(closed)
+  return (period) => (period <= closed ? firstOpen : period)
+}
+
 /**
  * Writes local entries, each marked for the outbox in its own row (pending_sync),
- * so an entry and its place in the outbox commit together or not at all. Run it
- * inside the caller's transaction.
+ * so an entry and its place in the outbox commit together or not at all, and booked
+ * into the first open month when its own month is closed. Run it inside the caller's
+ * transaction.
  * Returns the entries that were new (an id already present is skipped).
  */
 export function entryWriter(db: Db, deviceId: string, now: string) {
   const insert = db.prepare(
     `INSERT OR IGNORE INTO ledger_entries (id, member_code, kind, amount_fen, source_type, source_key, reverses_id, scheme_id, scheme_version,
-       base_fen, rate_bp, period, occurred_at, memo, device_id, origin, order_id, pending_sync, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', ?, 1, ?)`,
+       base_fen, rate_bp, period, booked_period, occurred_at, memo, device_id, origin, order_id, pending_sync, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', ?, 1, ?)`,
   )
+  const booked = bookedPeriodOf(db)
   return (e: NewEntry): string | null => {
     const id = entryId(e.sourceType, e.sourceKey, e.memberCode, e.kind)
     const r = insert.run(
@@ -68,6 +97,7 @@ export function entryWriter(db: Db, deviceId: string, now: string) {
       e.baseFen,
       e.rateBp,
       e.period,
+      booked(e.period),
       e.occurredAt,
       e.memo,
       deviceId,

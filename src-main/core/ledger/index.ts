@@ -2,7 +2,7 @@ import { ledgerContract } from '../../../src-shared/contracts/ledger'
 import type { CoreArea } from '../area'
 import type { ServiceHandlers } from '../context'
 import { seedLedgerDemo } from './demo'
-import { feesHandlers, groupBuysHandlers, ledgerServiceHandlers, payoutsHandlers, schemesHandlers } from './handlers'
+import { feesHandlers, groupBuysHandlers, ledgerServiceHandlers, payoutBatchesHandlers, payoutsHandlers, schemesHandlers, settlementHandlers, withdrawalsHandlers } from './handlers'
 
 type Services = keyof typeof ledgerContract
 
@@ -13,6 +13,9 @@ export const ledgerHandlers: { [S in Services]: ServiceHandlers<S> } = {
   fees: feesHandlers,
   groupBuys: groupBuysHandlers,
   payouts: payoutsHandlers,
+  settlement: settlementHandlers,
+  withdrawals: withdrawalsHandlers,
+  payoutBatches: payoutBatchesHandlers,
 }
 
 export const ledgerArea: CoreArea = {
@@ -23,7 +26,19 @@ export const ledgerArea: CoreArea = {
   clearStudio(ctx) {
     const db = ctx.db
     db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('ledger.clearing', 'true')").run()
-    for (const table of ['ledger_entries', 'ledger_posted_orders', 'payout_accounts', 'group_buy_orders', 'group_buys', 'membership_fees', 'commission_scheme_versions', 'commission_schemes']) {
+    for (const table of [
+      'ledger_entries',
+      'ledger_posted_orders',
+      'ledger_closes',
+      'withdrawals',
+      'payout_batches',
+      'payout_accounts',
+      'group_buy_orders',
+      'group_buys',
+      'membership_fees',
+      'commission_scheme_versions',
+      'commission_schemes',
+    ]) {
       db.prepare(`DELETE FROM ${table}`).run()
     }
     db.prepare("DELETE FROM settings WHERE key = 'ledger.clearing'").run()

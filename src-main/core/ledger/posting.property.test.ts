@@ -40,8 +40,11 @@ interface Member {
   code: string
   level: number
   mentor: number | null
-  left: boolean
+  /** Left the team before the orders were placed (earns nothing on them), after, or not at all. */
+  left: 'before' | 'after' | null
 }
+const PLACED_AT = '2026-11-10T02:00:00Z'
+const LEFT_AT = { before: '2026-11-05T00:00:00Z', after: '2026-11-15T00:00:00Z' }
 interface Product {
   id: string
   sku: string
@@ -74,20 +77,22 @@ function split(amounts: number[], refund: number): number[] {
 function reference(rules: SchemeRules, members: Member[], products: Product[], orders: Order[]): Map<string, number> {
   const net = new Map<string, number>()
   const pay = (code: string, fen: number) => net.set(code, (net.get(code) ?? 0) + fen)
+  // The scheme's row gives the rate; a product's own rate replaces it only where the row pays at all.
   const rate = (tier: 'sellerBp' | 'mentorBp', level: number, p: Product) => {
     const own = tier === 'sellerBp' ? p.bp : p.mentorBp
-    if (rules.useProductRates && own > 0) return own
     const c = rules.categories.find((x) => x.category === p.category)
-    return (c ?? rules)[tier][level - 1]
+    const scheme = (c ?? rules)[tier][level - 1]
+    return scheme > 0 && rules.useProductRates && own > 0 ? own : scheme
   }
   for (const o of orders) {
     const seller = members[o.seller]
     const refunds = o.status === 'paid' ? o.lines.map(() => 0) : o.status === 'partially_refunded' ? split(o.lines.map((l) => l.amount), o.refunded) : o.lines.map((l) => l.amount)
     o.lines.forEach((line, i) => {
       const p = products[line.product]
-      const people: [Member, number][] = [[seller, rate('sellerBp', seller.level, p)]]
+      // Whoever had left when the sale was placed earns nothing on it, seller or mentor.
+      const people: [Member, number][] = seller.left === 'before' ? [] : [[seller, rate('sellerBp', seller.level, p)]]
       const mentor = seller.mentor === null ? null : members[seller.mentor]
-      if (rules.tiers === 2 && mentor && !mentor.left) people.push([mentor, rate('mentorBp', mentor.level, p)])
+      if (rules.tiers === 2 && mentor && mentor.left !== 'before') people.push([mentor, rate('mentorBp', mentor.level, p)])
       for (const [m, bp] of people) {
         const earned = half(line.amount, bp)
         if (earned <= 0) continue
@@ -115,16 +120,12 @@ describe('posting against an independent reference', () => {
       const db = core.context.db
       const members: Member[] = []
       for (let i = 0; i < 60; i++) {
-        const m: Member = { id: `m${i}`, code: `M${String(i).padStart(4, '0')}`, level: int(1, 3), mentor: i < 5 ? null : int(0, i - 1), left: rnd() < 0.1 }
+        const roll = rnd()
+        const m: Member = { id: `m${i}`, code: `M${String(i).padStart(4, '0')}`, level: int(1, 3), mentor: i < 5 ? null : int(0, i - 1), left: roll < 0.08 ? 'before' : roll < 0.16 ? 'after' : null }
         members.push(m)
-        db.prepare(`INSERT INTO members (id, name, invite_code, mentor_id, level, join_date, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '2026-01-01', ?, 'x', 'x')`).run(
-          m.id,
-          `会员${i}`,
-          m.code,
-          m.mentor === null ? null : members[m.mentor].id,
-          m.level,
-          m.left ? 'left' : 'active',
-        )
+        db.prepare(
+          `INSERT INTO members (id, name, invite_code, mentor_id, level, join_date, status, left_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '2026-01-01', ?, ?, 'x', 'x')`,
+        ).run(m.id, `会员${i}`, m.code, m.mentor === null ? null : members[m.mentor].id, m.level, m.left ? 'left' : 'active', m.left ? LEFT_AT[m.left] : null)
       }
       const products: Product[] = []
       for (let i = 0; i < 25; i++) {
@@ -137,7 +138,7 @@ describe('posting against an independent reference', () => {
       await core.invoke('schemes', 'save', { name: `方案${round}`, rules })
       const orders: Order[] = []
       const insertOrder = db.prepare(
-        `INSERT INTO orders (id, order_no, source, status, placed_at, member_id, total_fen, refunded_fen, created_at, updated_at) VALUES (?, ?, 'manual', ?, '2026-11-10T02:00:00Z', ?, ?, ?, '2026-11-10T02:00:00Z', '2026-11-12T02:00:00Z')`,
+        `INSERT INTO orders (id, order_no, source, status, placed_at, member_id, total_fen, refunded_fen, created_at, updated_at) VALUES (?, ?, 'manual', ?, '${PLACED_AT}', ?, ?, ?, '${PLACED_AT}', '2026-11-12T02:00:00Z')`,
       )
       const insertLine = db.prepare(`INSERT INTO order_lines (id, order_id, line_no, product_id, sku, name, quantity, unit_price_fen, amount_fen) VALUES (?, ?, ?, ?, ?, 'x', 1, ?, ?)`)
       db.transaction(() => {

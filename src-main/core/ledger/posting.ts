@@ -12,6 +12,8 @@ interface MemberInfo {
   level: number
   mentorId: string | null
   status: string
+  /** When the member left (ms), or null while they are in the team. */
+  leftAt: number | null
 }
 interface ProductInfo {
   category: string
@@ -29,27 +31,47 @@ interface ExistingEntry {
   rate_bp: number | null
 }
 
-/** Orders whose money is final enough to post: paid, refunded in part or in full, cancelled. */
+/** Orders whose money is final enough to post: attributed, paid (or refunded, cancelled), and not waiting for a group buy. */
 const POSTABLE = `o.member_id IS NOT NULL AND o.status <> 'pending'
   AND NOT EXISTS (SELECT 1 FROM group_buy_orders g JOIN group_buys b ON b.id = g.group_buy_id WHERE g.order_id = o.id AND b.status = 'open')`
 /** Orders are read a page at a time. */
 const ORDERS_PER_PAGE = 2000
-const STATE = `o.status || ':' || o.refunded_fen || ':' || o.member_id`
+/**
+ * What an order looked like when it was posted. The update time covers what the
+ * other fields do not show — a refund moved from one line to another, a new refund
+ * date — at the price of re-checking an order whose money did not change (which
+ * then posts nothing: posting compares what is held with what should be).
+ */
+const STATE = `o.status || ':' || o.refunded_fen || ':' || COALESCE(o.member_id, '') || ':' || o.updated_at`
 
 /**
- * Splits a refund over an order's lines in proportion to their amounts, in whole
- * fen (largest remainder, ties to the earlier line), so the parts add up exactly.
+ * Splits a refund over an order's lines in proportion to their amounts, in whole fen:
+ * each line gets the integer part of its share, and the fen left over go one each to
+ * the lines with the largest remainders, equal remainders to the earlier line. The
+ * remainders are compared as integers (amount × refund mod total), never as fractions,
+ * so equal shares are equal; the parts always add up to the refund exactly.
  */
 export function allocateRefund(amounts: number[], refundedFen: number): number[] {
   const total = amounts.reduce((a, b) => a + b, 0)
   const refund = Math.min(Math.max(refundedFen, 0), total)
   if (refund === 0 || total === 0) return amounts.map(() => 0)
   if (refund === total) return [...amounts]
-  const exact = amounts.map((a) => (a * refund) / total)
-  const parts = exact.map(Math.floor)
+  const exact = Math.max(...amounts) * refund <= Number.MAX_SAFE_INTEGER
+  const parts: number[] = []
+  const remainders: (number | bigint)[] = []
+  for (const a of amounts) {
+    if (exact) {
+      parts.push(Math.floor((a * refund) / total))
+      remainders.push((a * refund) % total)
+    } else {
+      const p = BigInt(a) * BigInt(refund)
+      parts.push(Number(p / BigInt(total)))
+      remainders.push(p % BigInt(total))
+    }
+  }
   let left = refund - parts.reduce((a, b) => a + b, 0)
-  const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1])
-  for (const [, i] of order) {
+  const order = amounts.map((_, i) => i).sort((i, j) => (remainders[j] > remainders[i] ? 1 : remainders[j] < remainders[i] ? -1 : i - j))
+  for (const i of order) {
     if (left === 0) break
     parts[i]++
     left--
@@ -57,16 +79,19 @@ export function allocateRefund(amounts: number[], refundedFen: number): number[]
   return parts
 }
 
+/** Whether a member was still in the team when a sale was placed (a member who left earns nothing on later sales). */
+const inTeamAt = (m: MemberInfo, placedMs: number) => m.leftAt === null || placedMs < m.leftAt
+
 const yuan = (fen: number) => (fen / 100).toFixed(2)
 const pct = (bp: number) => `${bp / 100}%`
 
 /**
  * Posts everything the ledger lacks, in one transaction: commission on every sale of
  * an attributed order (seller, and the seller's mentor when the scheme has two
- * tiers), reversals for refunds and cancellations, membership fees (booked, never
- * commissionable), and the penalties and bonuses managers approved. Every entry's id
- * derives from its source, so running it again — here or on another workstation
- * with the same orders — posts nothing twice.
+ * tiers), what refunds, cancellations and re-attributions change about it, membership
+ * fees (booked, never commissionable), and the penalties and bonuses managers
+ * approved. Every entry's id derives from its source, so running it again — here or
+ * on another workstation with the same orders — posts nothing twice.
  */
 export function postLedger(ctx: CoreContext): PostResult {
   const db = ctx.db
@@ -80,8 +105,11 @@ export function postLedger(ctx: CoreContext): PostResult {
   let orders = 0
 
   const members = new Map<string, MemberInfo>()
-  for (const m of db.prepare('SELECT id, invite_code, name, level, mentor_id, status FROM members').raw().iterate() as Iterable<[string, string, string, number, string | null, string]>) {
-    members.set(m[0], { code: m[1], name: m[2], level: m[3], mentorId: m[4], status: m[5] })
+  for (const m of db.prepare('SELECT id, invite_code, name, level, mentor_id, status, left_at FROM members').raw().iterate() as Iterable<
+    [string, string, string, number, string | null, string, string | null]
+  >) {
+    const leftAt = m[6] === null ? null : Date.parse(m[6])
+    members.set(m[0], { code: m[1], name: m[2], level: m[3], mentorId: m[4], status: m[5], leftAt: leftAt === null || Number.isNaN(leftAt) ? (m[5] === 'left' ? 0 : null) : leftAt })
   }
 
   db.transaction(() => {
@@ -115,6 +143,23 @@ export function postLedger(ctx: CoreContext): PostResult {
   }
 }
 
+/** The order number an order line's or refund's source key starts with (`SO-1#2`, `SO-1#2@4500/3`). */
+export function orderNoOfKey(sourceKey: string): string | null {
+  const at = sourceKey.lastIndexOf('#')
+  return at > 0 ? sourceKey.slice(0, at) : null
+}
+
+/**
+ * Orders whose state changed since they were posted. For each line and each person it
+ * pays, the gross commission is posted once (its amount and rate never change after);
+ * what the order's latest state says that person should keep of it — nothing for a
+ * cancelled, fully refunded, pending or re-attributed order, the commission less the
+ * refunded share otherwise — is compared with what the ledger holds for it (the gross
+ * entry plus every reversal of it, pulled ones included), and the difference is posted
+ * as one more reversal. So the ledger depends only on the orders' latest state, not on
+ * the path they took there: a refund that rises, falls, is withdrawn and comes back, an
+ * older export imported after a newer one, an order moved to another member and back.
+ */
 function postOrders(
   db: Db,
   scheme: NonNullable<ReturnType<typeof activeScheme>>,
@@ -131,197 +176,225 @@ function postOrders(
     bySku.set(p[1], info)
   }
   const existingOf = db.prepare(
-    'SELECT id, member_code, kind, amount_fen, source_type, source_key, reverses_id, rate_bp FROM ledger_entries WHERE order_id = ?',
+    'SELECT id, member_code, kind, amount_fen, source_type, source_key, reverses_id, rate_bp FROM ledger_entries WHERE order_id = ? ORDER BY rowid',
   )
   const markPosted = db.prepare('INSERT INTO ledger_posted_orders (order_id, state) VALUES (?, ?) ON CONFLICT(order_id) DO UPDATE SET state = excluded.state')
   // Orders whose state changed since they were last posted, a page at a time (SQLite
   // cannot write on a connection while a read on it is still being stepped through).
+  // An order that was posted and can no longer be (back to pending, into an open group
+  // buy) comes too: what it paid goes back.
   const pageOfOrders = db.prepare(
-    `SELECT o.rowid, o.id, o.order_no, o.status, o.placed_at, o.updated_at, o.member_id, o.refunded_fen, p.state IS NULL, ${STATE}
+    `SELECT o.rowid, o.id, o.order_no, o.status, o.placed_at, o.updated_at, o.member_id, o.refunded_fen, p.state IS NULL, ${STATE},
+            o.refunded_at, ${POSTABLE}
        FROM orders o LEFT JOIN ledger_posted_orders p ON p.order_id = o.id
-      WHERE o.rowid > ? AND ${POSTABLE} AND (p.state IS NULL OR p.state <> ${STATE})
+      WHERE o.rowid > ? AND (p.state IS NULL OR p.state <> ${STATE}) AND (p.state IS NOT NULL OR ${POSTABLE})
       ORDER BY o.rowid LIMIT ${ORDERS_PER_PAGE}`,
   )
   const linesOf = db.prepare(
-    `SELECT l.order_id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.amount_fen
+    `SELECT l.order_id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.amount_fen, l.refunded_fen
        FROM order_lines l WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_no`,
   )
 
-  type Line = { lineNo: number; product: ProductInfo | undefined; name: string; quantity: number; amountFen: number }
-  type OrderRow = { id: string; orderNo: string; status: string; placedAt: string; updatedAt: string; memberId: string; refunded: number; fresh: boolean; state: string }
+  type Line = { lineNo: number; product: ProductInfo | undefined; name: string; quantity: number; amountFen: number; refundedFen: number | null }
+  type OrderRow = {
+    id: string
+    orderNo: string
+    status: string
+    placedAt: string
+    updatedAt: string
+    refundedAt: string | null
+    memberId: string | null
+    refunded: number
+    fresh: boolean
+    postable: boolean
+  }
   let orders = 0
+  // An order posted here for the first time has no entries yet — unless another
+  // workstation's were pulled for it, which only a studio with pulled entries can have.
+  const pulledAny = db.prepare(`SELECT 1 FROM ledger_entries WHERE origin = 'remote' AND order_id IS NOT NULL LIMIT 1`).get() !== undefined
 
   const postOrder = (o: OrderRow, orderLines: Line[]) => {
-    const seller = members.get(o.memberId)
-    if (!seller) return
-    const mentor = rates.tiers >= 2 && seller.mentorId ? members.get(seller.mentorId) : undefined
-    const payMentor = mentor !== undefined && mentor.status !== 'left'
-    const fullRefund = o.status === 'refunded' || o.status === 'cancelled'
-    const refunds = fullRefund ? orderLines.map((l) => l.amountFen) : allocateRefund(orderLines.map((l) => l.amountFen), o.refunded)
     // Entries this workstation already holds for the order (none for a first posting).
-    const existing = o.fresh ? new Map<string, ExistingEntry>() : new Map((existingOf.all(o.id) as ExistingEntry[]).map((e) => [e.id, e]))
+    const held = o.fresh && !pulledAny ? [] : (existingOf.all(o.id) as ExistingEntry[])
+    const byId = new Map(held.map((e) => [e.id, e]))
+    const reversalsOf = new Map<string, ExistingEntry[]>()
+    for (const e of held) {
+      if (!e.reverses_id) continue
+      let list = reversalsOf.get(e.reverses_id)
+      if (!list) reversalsOf.set(e.reverses_id, (list = []))
+      list.push(e)
+    }
+    const refundAt = o.refundedAt ?? o.updatedAt
     const wanted = new Set<string>()
-    const salePeriod = period(o.placedAt)
-    const refundPeriod = period(o.updatedAt)
 
-    for (let i = 0; i < orderLines.length; i++) {
-      const line = orderLines[i]
-      const key = `${o.orderNo}#${line.lineNo}`
-      const category = line.product?.category ?? null
-      const beneficiaries: { code: string; kind: LedgerEntryKind; bp: number; memo: string }[] = [
-        {
-          code: seller.code,
-          kind: 'sale_commission',
-          bp: rates.seller(seller.level, category, line.product?.bp ?? 0),
-          memo: `订单 ${o.orderNo} · ${line.name} ×${line.quantity} · ¥${yuan(line.amountFen)}`,
-        },
-      ]
-      if (payMentor) {
-        beneficiaries.push({
-          code: mentor!.code,
-          kind: 'mentor_commission',
-          bp: rates.mentor(mentor!.level, category, line.product?.mentorBp ?? 0),
-          memo: `徒弟 ${seller.name} 的订单 ${o.orderNo} · ${line.name} ×${line.quantity} · ¥${yuan(line.amountFen)}`,
-        })
-      }
-      for (const b of beneficiaries) {
-        const id = entryId('order_line', key, b.code, b.kind)
-        const held = existing.get(id)
-        const amount = held ? held.amount_fen : commissionFen(line.amountFen, b.bp)
-        const bp = held?.rate_bp ?? b.bp
-        if (amount <= 0) continue
-        wanted.add(id)
-        if (!held) {
-          add({
-            memberCode: b.code,
-            kind: b.kind,
-            amountFen: amount,
-            sourceType: 'order_line',
-            sourceKey: key,
-            reversesId: null,
-            schemeId: scheme.id,
-            schemeVersion: scheme.version,
-            baseFen: line.amountFen,
-            rateBp: b.bp,
-            period: salePeriod,
-            occurredAt: o.placedAt,
-            memo: `${b.memo} · 佣金 ${pct(b.bp)}`,
+    /** Posts the difference between what the ledger holds for a commission entry and what it should hold. */
+    const settle = (commission: { id: string; code: string; amount: number }, target: number, line: { key: string; name: string; refunded: number } | null) => {
+      const reversals = reversalsOf.get(commission.id) ?? []
+      const current = commission.amount + reversals.reduce((sum, r) => sum + r.amount_fen, 0)
+      const delta = target - current
+      if (delta === 0) return
+      const n = reversals.length + 1
+      const lineKey = line?.key ?? commission.id
+      const restoring = delta > 0
+      const e: NewEntry = line
+        ? {
+            memberCode: commission.code,
+            kind: 'reversal',
+            amountFen: delta,
+            sourceType: 'refund',
+            sourceKey: `${lineKey}@${line.refunded}/${n}`,
+            reversesId: commission.id,
+            schemeId: null,
+            schemeVersion: null,
+            baseFen: line.refunded,
+            rateBp: null,
+            period: period(line.refunded > 0 && !restoring ? refundAt : o.updatedAt),
+            occurredAt: line.refunded > 0 && !restoring ? refundAt : o.updatedAt,
+            memo:
+              line.refunded > 0
+                ? `退款冲回 · 订单 ${o.orderNo} · ${line.name} · 退 ¥${yuan(line.refunded)}${restoring ? '（退款减少，恢复部分佣金）' : ''}`
+                : `退款撤销，恢复佣金 · 订单 ${o.orderNo} · ${line.name}`,
             orderId: o.id,
+          }
+        : {
+            memberCode: commission.code,
+            kind: 'reversal',
+            amountFen: delta,
+            sourceType: 'correction',
+            sourceKey: `${orderLineKeyOf(byId.get(commission.id)) ?? commission.id}~void/${n}`,
+            reversesId: commission.id,
+            schemeId: null,
+            schemeVersion: null,
+            baseFen: null,
+            rateBp: null,
+            period: period(o.updatedAt),
+            occurredAt: o.updatedAt,
+            memo: `订单 ${o.orderNo} ${o.postable ? '改归属' : o.status === 'pending' ? '回到待付款' : '暂不计佣'}，冲回原佣金`,
+            orderId: o.id,
+          }
+      const id = add(e)
+      if (id) {
+        const entry: ExistingEntry = {
+          id,
+          member_code: e.memberCode,
+          kind: e.kind,
+          amount_fen: e.amountFen,
+          source_type: e.sourceType,
+          source_key: e.sourceKey,
+          reverses_id: e.reversesId,
+          rate_bp: null,
+        }
+        reversals.push(entry)
+        reversalsOf.set(commission.id, reversals)
+      }
+    }
+
+    const seller = o.memberId ? members.get(o.memberId) : undefined
+    if (o.postable && seller) {
+      const placedMs = Date.parse(o.placedAt)
+      const mentor = rates.tiers >= 2 && seller.mentorId ? members.get(seller.mentorId) : undefined
+      const paySeller = inTeamAt(seller, placedMs)
+      const payMentor = mentor !== undefined && inTeamAt(mentor, placedMs)
+      const fullRefund = o.status === 'refunded' || o.status === 'cancelled'
+      const perLine = orderLines.some((l) => l.refundedFen !== null)
+      const refunds = fullRefund
+        ? orderLines.map((l) => l.amountFen)
+        : perLine
+          ? orderLines.map((l) => Math.min(Math.max(l.refundedFen ?? 0, 0), l.amountFen))
+          : allocateRefund(orderLines.map((l) => l.amountFen), o.refunded)
+      const salePeriod = period(o.placedAt)
+
+      for (let i = 0; i < orderLines.length; i++) {
+        const line = orderLines[i]
+        const key = `${o.orderNo}#${line.lineNo}`
+        const category = line.product?.category ?? null
+        const beneficiaries: { code: string; kind: LedgerEntryKind; bp: number; memo: string }[] = []
+        if (paySeller) {
+          beneficiaries.push({
+            code: seller.code,
+            kind: 'sale_commission',
+            bp: rates.seller(seller.level, category, line.product?.bp ?? 0),
+            memo: `订单 ${o.orderNo} · ${line.name} ×${line.quantity} · ¥${yuan(line.amountFen)}`,
           })
         }
-        postRefundLevel(id, b.code, key, refunds[i], amount, bp, existing, `退款冲回 · 订单 ${o.orderNo} · ${line.name}`, refundPeriod, o.updatedAt, o.id)
+        if (payMentor) {
+          beneficiaries.push({
+            code: mentor!.code,
+            kind: 'mentor_commission',
+            bp: rates.mentor(mentor!.level, category, line.product?.mentorBp ?? 0),
+            memo: `徒弟 ${seller.name} 的订单 ${o.orderNo} · ${line.name} ×${line.quantity} · ¥${yuan(line.amountFen)}`,
+          })
+        }
+        for (const b of beneficiaries) {
+          const id = entryId('order_line', key, b.code, b.kind)
+          const gross = byId.get(id)
+          const amount = gross ? gross.amount_fen : commissionFen(line.amountFen, b.bp)
+          const bp = gross?.rate_bp ?? b.bp
+          if (amount <= 0) continue
+          wanted.add(id)
+          if (!gross) {
+            add({
+              memberCode: b.code,
+              kind: b.kind,
+              amountFen: amount,
+              sourceType: 'order_line',
+              sourceKey: key,
+              reversesId: null,
+              schemeId: scheme.id,
+              schemeVersion: scheme.version,
+              baseFen: line.amountFen,
+              rateBp: b.bp,
+              period: salePeriod,
+              occurredAt: o.placedAt,
+              memo: `${b.memo} · 佣金 ${pct(b.bp)}`,
+              orderId: o.id,
+            })
+          }
+          const target = amount - Math.min(commissionFen(refunds[i], bp), amount)
+          settle({ id, code: b.code, amount }, target, { key, name: line.name, refunded: refunds[i] })
+        }
       }
     }
-    // Commission of lines whose beneficiary changed (the order was attributed to someone
-    // else) is voided, with the refund reversals that hung on it.
-    for (const e of existing.values()) {
-      if ((e.kind !== 'sale_commission' && e.kind !== 'mentor_commission') || wanted.has(e.id)) continue
-      add({
-        memberCode: e.member_code,
-        kind: 'reversal',
-        amountFen: -e.amount_fen,
-        sourceType: 'correction',
-        sourceKey: `void:${e.id}`,
-        reversesId: e.id,
-        schemeId: null,
-        schemeVersion: null,
-        baseFen: null,
-        rateBp: null,
-        period: refundPeriod,
-        occurredAt: o.updatedAt,
-        memo: `订单 ${o.orderNo} 改归属，冲回原佣金`,
-        orderId: o.id,
-      })
-      for (const r of existing.values()) {
-        if (r.reverses_id === e.id && r.source_type === 'refund') undo(r, `订单 ${o.orderNo} 改归属，撤销原退款冲回`, refundPeriod, o.updatedAt, o.id)
-      }
+    // Commission the order's latest state no longer pays — another member now, pending
+    // again, held by a group buy — goes back to nothing, whatever reversed it before.
+    for (const e of held) {
+      if ((e.kind !== 'sale_commission' && e.kind !== 'mentor_commission') || e.source_type !== 'order_line' || wanted.has(e.id)) continue
+      settle({ id: e.id, code: e.member_code, amount: e.amount_fen }, 0, null)
     }
-  }
-
-  const undo = (r: ExistingEntry, memo: string, p: string, at: string, orderId: string) => {
-    if (r.source_key.endsWith('~undo')) return
-    add({
-      memberCode: r.member_code,
-      kind: 'reversal',
-      amountFen: -r.amount_fen,
-      sourceType: 'refund',
-      sourceKey: `${r.source_key}~undo`,
-      reversesId: r.id,
-      schemeId: null,
-      schemeVersion: null,
-      baseFen: null,
-      rateBp: null,
-      period: p,
-      occurredAt: at,
-      memo,
-      orderId,
-    })
-  }
-
-  /**
-   * A refund's reversal is keyed by the refunded amount of the line: a later, larger
-   * refund undoes the earlier reversal and reverses the new total, so workstations that
-   * saw different refund histories still converge on the same net amount.
-   */
-  const postRefundLevel = (
-    commissionId: string,
-    code: string,
-    key: string,
-    refundedFen: number,
-    commission: number,
-    bp: number,
-    existing: Map<string, ExistingEntry>,
-    memo: string,
-    p: string,
-    at: string,
-    orderId: string,
-  ) => {
-    const level = `${key}@${refundedFen}`
-    for (const r of existing.values()) {
-      if (r.reverses_id === commissionId && r.source_type === 'refund' && r.member_code.toUpperCase() === code.toUpperCase() && r.source_key !== level) {
-        undo(r, `${memo}（退款金额变更，撤销上次冲回）`, p, at, orderId)
-      }
-    }
-    if (refundedFen <= 0) return
-    const amount = Math.min(commissionFen(refundedFen, bp), commission)
-    if (amount <= 0) return
-    add({
-      memberCode: code,
-      kind: 'reversal',
-      amountFen: -amount,
-      sourceType: 'refund',
-      sourceKey: level,
-      reversesId: commissionId,
-      schemeId: null,
-      schemeVersion: null,
-      baseFen: refundedFen,
-      rateBp: bp,
-      period: p,
-      occurredAt: at,
-      memo: `${memo} · 退 ¥${yuan(refundedFen)}`,
-      orderId,
-    })
   }
 
   for (let after = 0; ; ) {
-    const page = pageOfOrders.raw().all(after) as [number, string, string, string, string, string, string, number, number, string][]
+    const page = pageOfOrders.raw().all(after) as [number, string, string, string, string, string, string | null, number, number, string, string | null, number][]
     if (!page.length) break
     after = page[page.length - 1][0]
     const byOrder = new Map<string, Line[]>()
-    for (const l of linesOf.raw().all(JSON.stringify(page.map((o) => o[1]))) as [string, number, string | null, string, string, number, number][]) {
+    for (const l of linesOf.raw().all(JSON.stringify(page.map((o) => o[1]))) as [string, number, string | null, string, string, number, number, number | null][]) {
       let list = byOrder.get(l[0])
       if (!list) byOrder.set(l[0], (list = []))
-      list.push({ lineNo: l[1], product: (l[2] && products.get(l[2])) || bySku.get(l[3]), name: l[4], quantity: l[5], amountFen: l[6] })
+      list.push({ lineNo: l[1], product: (l[2] && products.get(l[2])) || bySku.get(l[3]), name: l[4], quantity: l[5], amountFen: l[6], refundedFen: l[7] })
     }
     for (const r of page) {
-      const o: OrderRow = { id: r[1], orderNo: r[2], status: r[3], placedAt: r[4], updatedAt: r[5], memberId: r[6], refunded: r[7], fresh: r[8] === 1, state: r[9] }
+      const o: OrderRow = {
+        id: r[1],
+        orderNo: r[2],
+        status: r[3],
+        placedAt: r[4],
+        updatedAt: r[5],
+        memberId: r[6],
+        refunded: r[7],
+        fresh: r[8] === 1,
+        refundedAt: r[10],
+        postable: r[11] === 1,
+      }
       postOrder(o, byOrder.get(o.id) ?? [])
-      markPosted.run(o.id, o.state)
+      markPosted.run(o.id, r[9])
       orders++
     }
   }
   return orders
 }
+
+const orderLineKeyOf = (e: ExistingEntry | undefined) => (e && e.source_type === 'order_line' ? e.source_key : null)
 
 function postFees(db: Db, add: (e: NewEntry) => string | null): void {
   const fees = db

@@ -1,10 +1,12 @@
 import type { LedgerEntry, Statement, StatusTotals, Summary } from '../../../src-shared/contracts/ledger'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import { closedThrough } from './entries'
 
 /**
- * Money by status. `earned` is everything but rejected entries and membership fees
- * (fees are paid in by members, never commission); `owed` is earned and not paid.
+ * Money by status. `earned` is everything but rejected entries, membership fees (paid
+ * in by members, never commission) and withdrawals (money going out, not earned);
+ * `owed` is earned and not paid. Callers leave fees and withdrawals out of the rows.
  */
 const TOTALS = `COUNT(*) AS entries,
   COALESCE(SUM(CASE WHEN e.status <> 'rejected' THEN e.amount_fen END), 0) AS earnedFen,
@@ -17,14 +19,19 @@ const TOTALS = `COUNT(*) AS entries,
 const ENTRY_COLUMNS = `e.id, m.id AS memberId, e.member_code AS memberCode, m.name AS memberName, e.kind, e.amount_fen AS amountFen,
   e.source_type AS sourceType, e.source_key AS sourceKey, e.reverses_id AS reversesId, e.scheme_id AS schemeId,
   e.scheme_version AS schemeVersion, e.base_fen AS baseFen, e.rate_bp AS rateBp, e.period, e.occurred_at AS occurredAt,
-  e.memo, e.status, e.origin, e.order_id AS orderId, o.order_no AS orderNo, e.pending_sync = 0 AS synced, e.created_at AS createdAt`
+  e.memo, e.status, e.origin, e.order_id AS orderId, o.order_no AS orderNo, e.pending_sync = 0 AS synced, e.created_at AS createdAt,
+  e.booked_period AS bookedPeriod`
 const ENTRY_FROM = `ledger_entries e LEFT JOIN members m ON m.invite_code = e.member_code LEFT JOIN orders o ON o.id = e.order_id`
 
 type EntryRow = Omit<LedgerEntry, 'synced'> & { synced: number }
 const toEntry = (r: EntryRow): LedgerEntry => ({ ...r, synced: r.synced === 1 })
 
+/** Earnings only: fees and withdrawals are other money. */
+const EARNINGS = `e.kind <> 'membership_fee' AND e.kind <> 'withdrawal'`
+
+/** The team's payables for a month (as booked here: a closed month's late entries count in the month they were booked into). */
 export function summary(db: Db, period: string | undefined): Summary {
-  const where = period ? `e.period = ? AND e.kind <> 'membership_fee'` : `e.kind <> 'membership_fee'`
+  const where = period ? `e.booked_period = ? AND ${EARNINGS}` : EARNINGS
   const args = period ? [period] : []
   const totals = db.prepare(`SELECT ${TOTALS} FROM ledger_entries e WHERE ${where}`).get(...args) as StatusTotals
   const members = db
@@ -36,7 +43,7 @@ export function summary(db: Db, period: string | undefined): Summary {
     )
     .all(...args) as (StatusTotals & { memberId: string | null; memberCode: string; memberName: string | null; level: number | null; code?: string })[]
   const fees = db
-    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries e WHERE e.kind = 'membership_fee' AND e.status <> 'rejected'${period ? ' AND e.period = ?' : ''}`)
+    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries e WHERE e.kind = 'membership_fee' AND e.status <> 'rejected'${period ? ' AND e.booked_period = ?' : ''}`)
     .get(...args) as { n: number }
   return {
     period: period ?? null,
@@ -54,27 +61,42 @@ function memberById(db: Db, id: string) {
   return m
 }
 
-/** A member's statement for a month: what was earned before it, each entry in it, and where it closes. */
+/**
+ * A member's statement for a month: the balance it opens with, the month's own entries,
+ * the adjustments booked into it for months closed before they arrived, and where it
+ * closes. Withdrawals are entries (they lower the balance); the totals count earnings.
+ */
 export function statement(db: Db, memberIdOrCode: string, period: string): Statement {
   const m = memberById(db, memberIdOrCode)
   const opening = db
-    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries WHERE member_code = ? AND period < ? AND status <> 'rejected' AND kind <> 'membership_fee'`)
+    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries WHERE member_code = ? AND booked_period < ? AND status <> 'rejected' AND kind <> 'membership_fee'`)
     .get(m.code, period) as { n: number }
-  const entries = (
+  const booked = (
     db
-      .prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.member_code = ? AND e.period = ? AND e.kind <> 'membership_fee' ORDER BY e.occurred_at, e.rowid`)
+      .prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.member_code = ? AND e.booked_period = ? AND e.kind <> 'membership_fee' ORDER BY e.occurred_at, e.rowid`)
       .all(m.code, period) as EntryRow[]
   ).map(toEntry)
-  const totals = db.prepare(`SELECT ${TOTALS} FROM ledger_entries e WHERE e.member_code = ? AND e.period = ? AND e.kind <> 'membership_fee'`).get(m.code, period) as StatusTotals
+  const entries = booked.filter((e) => e.period >= period)
+  const adjustments = booked.filter((e) => e.period < period)
+  const sum = (list: LedgerEntry[]) => list.reduce((n, e) => n + (e.status === 'rejected' ? 0 : e.amountFen), 0)
+  const totals = db
+    .prepare(`SELECT ${TOTALS} FROM ledger_entries e WHERE e.member_code = ? AND e.booked_period = ? AND ${EARNINGS}`)
+    .get(m.code, period) as StatusTotals
   const fees = db
-    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries WHERE member_code = ? AND period = ? AND kind = 'membership_fee' AND status <> 'rejected'`)
+    .prepare(`SELECT COALESCE(SUM(amount_fen), 0) AS n FROM ledger_entries WHERE member_code = ? AND booked_period = ? AND kind = 'membership_fee' AND status <> 'rejected'`)
     .get(m.code, period) as { n: number }
+  const through = closedThrough(db)
+  const closed = through !== null && period <= through
   return {
     member: { id: m.id, code: m.code, name: m.name, level: m.level },
     period,
+    closed,
     openingFen: opening.n,
     entries,
-    closingFen: opening.n + totals.earnedFen,
+    adjustments,
+    adjustmentsFen: sum(adjustments),
+    withdrawnFen: sum(booked.filter((e) => e.kind === 'withdrawal')),
+    closingFen: opening.n + sum(booked),
     totals,
     feesFen: fees.n,
   }
@@ -82,16 +104,16 @@ export function statement(db: Db, memberIdOrCode: string, period: string): State
 
 export function listEntries(
   db: Db,
-  q: { memberId?: string; period?: string; status?: string; kind?: string; orderId?: string; offset: number; limit: number },
+  q: { memberId?: string; period?: string; status?: string; kind?: string; orderId?: string; earnings?: boolean; offset: number; limit: number },
 ): { rows: LedgerEntry[]; total: number } {
-  const where: string[] = []
+  const where: string[] = q.earnings ? [EARNINGS] : []
   const args: unknown[] = []
   if (q.memberId) {
     where.push('e.member_code = ?')
     args.push(memberById(db, q.memberId).code)
   }
   const filters: [string, unknown][] = [
-    ['e.period = ?', q.period],
+    ['e.booked_period = ?', q.period],
     ['e.status = ?', q.status],
     ['e.kind = ?', q.kind],
     ['e.order_id = ?', q.orderId],

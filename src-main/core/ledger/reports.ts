@@ -49,18 +49,23 @@ function summaryTable(s: Summary, studio: string): Table {
 }
 
 function statementTable(s: Statement, studio: string, zone: string): Table {
+  const row = (e: Statement['entries'][number], kind: string) => [dayIn(zone, new Date(e.occurredAt)), kind, e.memo, LEDGER_STATUS_LABELS[e.status].zh, yuan(e.amountFen)]
   return {
     title: `${studio} · 佣金对账单`,
-    subtitle: `${s.member.name ?? s.member.code}（${s.member.code}）· 账期 ${s.period} · 金额单位：元`,
+    subtitle: `${s.member.name ?? s.member.code}（${s.member.code}）· 账期 ${s.period}${s.closed ? '（已结账）' : ''} · 金额单位：元`,
     headers: ['日期', '类型', '说明', '状态', '金额'],
     numeric: [false, false, false, false, true],
     rows: [
-      ['', '期初', '此前各期应得（不含已驳回）', '', yuan(s.openingFen)],
-      ...s.entries.map((e) => [dayIn(zone, new Date(e.occurredAt)), LEDGER_KIND_LABELS[e.kind].zh, e.memo, LEDGER_STATUS_LABELS[e.status].zh, yuan(e.amountFen)]),
-      ['', '期末', '期初 + 本期应得', '', yuan(s.closingFen)],
+      ['', '期初', '此前各期余额（不含已驳回）', '', yuan(s.openingFen)],
+      ...s.entries.map((e) => row(e, LEDGER_KIND_LABELS[e.kind].zh)),
+      // Entries for months closed before they arrived: booked here, named by their own month.
+      ...s.adjustments.map((e) => row(e, `调整（属于 ${e.period}）· ${LEDGER_KIND_LABELS[e.kind].zh}`)),
+      ['', '期末', '期初 + 本期账目 + 调整', '', yuan(s.closingFen)],
     ],
     footer: [
-      { label: '本期应得', value: money(s.totals.earnedFen) },
+      { label: '本期应得', value: money(s.totals.earnedFen - s.adjustments.filter((e) => e.status !== 'rejected' && e.kind !== 'withdrawal').reduce((n, e) => n + e.amountFen, 0)) },
+      ...(s.adjustments.length ? [{ label: '调整合计', value: money(s.adjustmentsFen) }] : []),
+      ...(s.withdrawnFen ? [{ label: '本期提现', value: money(s.withdrawnFen) }] : []),
       { label: '待审', value: money(s.totals.pendingFen) },
       { label: '已批准', value: money(s.totals.approvedFen) },
       { label: '已支付', value: money(s.totals.paidFen) },

@@ -8,6 +8,26 @@ import { newId } from '../ids'
 export const MAX_TIERS = 2
 /** Above this share of a sale going to commission, the check warns (it is not a legal line, a sanity one). */
 const HIGH_TOTAL_BP = 4000
+/** Commission that takes the whole sale leaves nothing for the goods: the sale is a pretext. */
+export const WHOLE_SALE_BP = 10_000
+/** A studio with thousands of products gets the first findings and a count, not a wall. */
+const MAX_PRODUCT_FINDINGS = 30
+
+/** A product's own rates, as the compliance check reads them. */
+export interface ProductRates {
+  sku: string
+  name: string
+  category: string
+  bp: number
+  mentorBp: number
+}
+
+/** Products that carry rates of their own (the rest follow the scheme). */
+export function productsWithRates(db: Db): ProductRates[] {
+  return db
+    .prepare('SELECT sku, name, category, commission_bp AS bp, mentor_commission_bp AS mentorBp FROM products WHERE commission_bp > 0 OR mentor_commission_bp > 0 ORDER BY sku')
+    .all() as ProductRates[]
+}
 
 const pct = (bp: number) => `${(bp / 100).toFixed(bp % 100 === 0 ? 0 : 2)}%`
 
@@ -16,7 +36,7 @@ const pct = (bp: number) => `${(bp / 100).toFixed(bp % 100 === 0 ? 0 : 2)}%`
  * matters (China's 禁止传销条例 art. 7, WeChat's platform rules — see the domain
  * brief), and what to do instead. Blocking findings refuse the save.
  */
-export function checkScheme(rules: SchemeRules): ComplianceFinding[] {
+export function checkScheme(rules: SchemeRules, products: ProductRates[] = []): ComplianceFinding[] {
   const findings: ComplianceFinding[] = []
   if (rules.tiers > MAX_TIERS) {
     findings.push({
@@ -68,15 +88,45 @@ export function checkScheme(rules: SchemeRules): ComplianceFinding[] {
     { field: '', seller: rules.sellerBp, mentor: rules.mentorBp },
     ...rules.categories.map((c, i) => ({ field: `categories.${i}.`, seller: c.sellerBp, mentor: c.mentorBp })),
   ]
-  for (const row of rows) {
+  // A product's own rates are checked as the scheme's are, at the rates posting would
+  // really pay with them (see rateTable): the product's where the scheme lets it, the
+  // scheme's row elsewhere.
+  const rates = rateTable(rules)
+  const productRows = rules.useProductRates
+    ? products.map((p) => ({
+        field: `products.${p.sku}`,
+        label: `商品 ${p.name}（${p.sku}）`,
+        labelEn: `product ${p.sku}`,
+        seller: levels.map((l) => rates.seller(l + 1, p.category || null, p.bp)),
+        mentor: levels.map((l) => rates.mentor(l + 1, p.category || null, p.mentorBp)),
+      }))
+    : []
+  let productFindings = 0
+  const all = [...rows.map((r) => ({ ...r, label: '', labelEn: '' })), ...productRows]
+  for (const row of all) {
+    const before = findings.length
+    const of = row.label ? `${row.label}：` : ''
+    const ofEn = row.labelEn ? `${row.labelEn}: ` : ''
     for (const l of levels) {
       const total = row.seller[l] + (tiersPaid >= 2 ? row.mentor[l] : 0)
+      if (total >= WHOLE_SALE_BP) {
+        findings.push({
+          code: 'pays_whole_sale',
+          severity: 'blocking',
+          field: `${row.field}${row.label ? '' : 'sellerBp'}`,
+          title: `${of}${l + 1} 级会员一笔销售合计提成 ${pct(total)}，等于整笔售价 / ${ofEn}${pct(total)} of a sale paid out at level ${l + 1}: the whole sale`,
+          explanation:
+            '提成拿走了全部售价，商品本身一分不值——这样的“销售”只是拉人的幌子，正是《禁止传销条例》要防的。请把卖货的人和师傅的比例合计降到售价以内的合理水平。' +
+            ' / Commission takes the whole price, so the goods are worth nothing: the sale is a pretext for recruiting, what art. 7 is about. Bring the seller’s and mentor’s rates together well below the price.',
+        })
+        break
+      }
       if (total > HIGH_TOTAL_BP) {
         findings.push({
           code: 'high_total_share',
           severity: 'warning',
-          field: `${row.field}sellerBp`,
-          title: `${l + 1} 级会员一笔销售合计提成 ${pct(total)} / ${pct(total)} of a sale paid out at level ${l + 1}`,
+          field: `${row.field}${row.label ? '' : 'sellerBp'}`,
+          title: `${of}${l + 1} 级会员一笔销售合计提成 ${pct(total)} / ${ofEn}${pct(total)} of a sale paid out at level ${l + 1}`,
           explanation:
             '提成占售价比例过高时，商品价格往往被抬高来养活提成，容易被认定为以销售为名、实为拉人。请核对定价与提成是否合理。' +
             ' / When commission eats this much of the price, prices tend to be inflated to fund it — check that pricing and commission are reasonable.',
@@ -90,14 +140,27 @@ export function checkScheme(rules: SchemeRules): ComplianceFinding[] {
         findings.push({
           code: 'mentor_above_seller',
           severity: 'warning',
-          field: `${row.field}mentorBp`,
-          title: `师傅拿得比卖货的人多（${upline + 1} 级）/ the mentor earns more than the seller (level ${upline + 1})`,
+          field: `${row.field}${row.label ? '' : 'mentorBp'}`,
+          title: `${of}师傅拿得比卖货的人多（${upline + 1} 级）/ ${ofEn}the mentor earns more than the seller (level ${upline + 1})`,
           explanation:
             '师傅的提成高于亲自卖货的人，会让大家去拉人而不是卖货，这正是团队计酬的风险所在。建议师傅的比例明显低于卖货的人。' +
             ' / A mentor earning more than the seller rewards recruiting over selling — the risk behind 团队计酬. Keep the mentor’s rate well below the seller’s.',
         })
       }
     }
+    if (row.label && findings.length > before) {
+      // Past the cap, a product's findings are counted, not listed; blocking ones are always listed.
+      if (++productFindings > MAX_PRODUCT_FINDINGS && !findings.slice(before).some((f) => f.severity === 'blocking')) findings.length = before
+    }
+  }
+  if (productFindings > MAX_PRODUCT_FINDINGS) {
+    findings.push({
+      code: 'more_products',
+      severity: 'warning',
+      field: 'products',
+      title: `另有 ${productFindings - MAX_PRODUCT_FINDINGS} 个商品的提成需要核对 / ${productFindings - MAX_PRODUCT_FINDINGS} more products to check`,
+      explanation: '在商品页按佣金比例排序查看。 / Sort the products screen by commission to see them.',
+    })
   }
   if (rules.tiers < 2 && rules.mentorBp.some((bp) => bp > 0)) {
     findings.push({
@@ -163,7 +226,7 @@ export function saveScheme(
   by: string,
   now: string,
 ): Scheme {
-  const findings = checkScheme(input.rules)
+  const findings = checkScheme(input.rules, productsWithRates(db))
   const blocking = findings.filter((f) => f.severity === 'blocking')
   if (blocking.length) {
     throw new OrchardError(
@@ -217,25 +280,27 @@ export const DEFAULT_SCHEME_RULES: SchemeRules = {
 }
 
 /**
- * Rate lookup for posting, built once per run: a product's own rates (when the
- * scheme says to use them and they are set) win over its category's, which win
- * over the defaults. Levels are 1–3.
+ * Rate lookup for posting, built once per run. The scheme's row for the sale — its
+ * category's when the scheme has one for the product's category, else the defaults —
+ * gives the rate at each level (1–3). A product's own rate (products screen, product
+ * import; 0 means "none, use the scheme") replaces the row's rate when the scheme uses
+ * product rates, and only where the scheme pays that person at that level at all: a
+ * scheme that gives level-1 mentors 0 is not overridden by a product's mentor rate, and
+ * a one-tier scheme never pays a mentor.
  */
 export function rateTable(rules: SchemeRules) {
   const byCategory = new Map(rules.categories.map((c) => [c.category, c]))
   const tiers = Math.min(rules.tiers, MAX_TIERS)
+  const row = (category: string | null) => (category ? byCategory.get(category) : undefined) ?? rules
+  const pick = (schemeBp: number, productBp: number) => (schemeBp > 0 && rules.useProductRates && productBp > 0 ? productBp : schemeBp)
   return {
     tiers,
     seller(level: number, category: string | null, productBp: number): number {
-      if (rules.useProductRates && productBp > 0) return productBp
-      const c = category ? byCategory.get(category) : undefined
-      return (c ? c.sellerBp : rules.sellerBp)[level - 1] ?? 0
+      return pick(row(category).sellerBp[level - 1] ?? 0, productBp)
     },
     mentor(level: number, category: string | null, productBp: number): number {
       if (tiers < 2) return 0
-      if (rules.useProductRates && productBp > 0) return productBp
-      const c = category ? byCategory.get(category) : undefined
-      return (c ? c.mentorBp : rules.mentorBp)[level - 1] ?? 0
+      return pick(row(category).mentorBp[level - 1] ?? 0, productBp)
     },
   }
 }

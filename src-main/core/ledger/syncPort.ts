@@ -1,6 +1,8 @@
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
 import type { Db } from '../db/connection'
-import { deviceId } from './entries'
+import { bookedPeriodOf, deviceId } from './entries'
+import { orderNoOfKey } from './posting'
+import { recordRemoteWithdrawal } from './settlement'
 
 export { deviceId } from './entries'
 
@@ -43,16 +45,20 @@ export function outboxCount(db: Db): number {
 /**
  * Entries other workstations of the team posted, as the server passed them on: each
  * stored once (an id already here — the same sale imported here too — is skipped),
- * never put into the outbox. Order-line and refund entries are linked to this
- * workstation's copy of the order by its number, so a later refund seen here
- * undoes the right reversal. A member unknown here is kept by code and reported.
+ * never put into the outbox. Order-line, refund and correction entries are linked to
+ * this workstation's copy of the order by its number, so posting here counts them in
+ * what the order already holds. An entry of a month closed here counts in the first
+ * open month (an adjustment), as one posted here would. A withdrawal request entered on
+ * another workstation becomes a request here too. A member unknown here is kept by
+ * code and reported.
  */
 export function applyRemoteEntries(db: Db, entries: LedgerEntryWire[]): { inserted: number; unknownMembers: string[] } {
   const insert = db.prepare(
     `INSERT OR IGNORE INTO ledger_entries (id, member_code, kind, amount_fen, source_type, source_key, reverses_id, scheme_id, scheme_version,
-       period, occurred_at, memo, device_id, origin, order_id, pending_sync, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote', ?, 0, ?)`,
+       period, booked_period, occurred_at, memo, device_id, origin, order_id, pending_sync, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote', ?, 0, ?)`,
   )
+  const booked = bookedPeriodOf(db)
   const orderByNo = db.prepare('SELECT id FROM orders WHERE order_no = ?').pluck()
   const known = db.prepare('SELECT 1 FROM members WHERE invite_code = ?').pluck()
   const unknown = new Set<string>()
@@ -60,12 +66,30 @@ export function applyRemoteEntries(db: Db, entries: LedgerEntryWire[]): { insert
   let inserted = 0
   db.transaction(() => {
     for (const e of entries) {
-      const orderNo = e.sourceType === 'order_line' || e.sourceType === 'refund' ? e.sourceKey.slice(0, e.sourceKey.lastIndexOf('#')) : null
+      const orderNo = e.sourceType === 'order_line' || e.sourceType === 'refund' || e.sourceType === 'correction' ? orderNoOfKey(e.sourceKey) : null
       const orderId = orderNo ? ((orderByNo.get(orderNo) as string | undefined) ?? null) : null
-      const r = insert.run(e.id, e.memberCode, e.kind, e.amountFen, e.sourceType, e.sourceKey, e.reversesId, e.schemeId, e.schemeVersion, e.period, e.occurredAt, e.memo, e.deviceId, orderId, now)
+      const r = insert.run(
+        e.id,
+        e.memberCode,
+        e.kind,
+        e.amountFen,
+        e.sourceType,
+        e.sourceKey,
+        e.reversesId,
+        e.schemeId,
+        e.schemeVersion,
+        e.period,
+        booked(e.period),
+        e.occurredAt,
+        e.memo,
+        e.deviceId,
+        orderId,
+        now,
+      )
       if (r.changes) {
         inserted++
         if (!known.get(e.memberCode)) unknown.add(e.memberCode)
+        if (e.sourceType === 'withdrawal') recordRemoteWithdrawal(db, e)
       }
     }
   })()

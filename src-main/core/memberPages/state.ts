@@ -1,7 +1,7 @@
 import type { Db } from '../db/connection'
 import { readSyncState } from '../sync/state'
 
-/** The exchange's own row (0011 member_page_state). */
+/** The exchange's own row (0013 member_page_state). */
 export interface PagesState {
   publicUrl: string | null
   serverId: string | null

@@ -118,7 +118,7 @@ export function getOrder(db: Db, id: string): OrderDetail {
   const lines = db
     .prepare(
       `SELECT l.id, l.line_no AS lineNo, l.product_id AS productId, l.sku, l.name, p.category, l.quantity,
-              l.unit_price_fen AS unitPriceFen, l.amount_fen AS amountFen
+              l.unit_price_fen AS unitPriceFen, l.amount_fen AS amountFen, l.refunded_fen AS refundedFen
        FROM order_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = ? ORDER BY l.line_no`,
     )
     .all(id) as OrderDetail['lines']

@@ -54,7 +54,7 @@ describe('orders', () => {
     const detail = getOrder(db, 'o1')
     expect(detail).toMatchObject({ orderNo: 'E2026111900000001', buyerName: '陈静', lineCount: 1 })
     expect(detail.lines).toEqual([
-      { id: 'l1', lineNo: 1, productId: 'p1', sku: 'SP-001', name: '每日坚果 30 袋', category: '食品生鲜', quantity: 2, unitPriceFen: 12900, amountFen: 25800 },
+      { id: 'l1', lineNo: 1, productId: 'p1', sku: 'SP-001', name: '每日坚果 30 袋', category: '食品生鲜', quantity: 2, unitPriceFen: 12900, amountFen: 25800, refundedFen: null },
     ])
   })
 

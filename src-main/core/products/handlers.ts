@@ -105,6 +105,20 @@ function assertPriceFloor(salePriceFen: number, priceFloorFen: number): void {
   }
 }
 
+/**
+ * A product's own commission rates (0: none, the scheme's apply) may not add up to the
+ * whole sale — the compliance panel's blocking line, kept for products at their save.
+ */
+function assertCommission(commissionBp: number, mentorCommissionBp: number): void {
+  if (commissionBp + mentorCommissionBp >= 10_000) {
+    throw new OrchardError(
+      'commission_whole_sale',
+      `佣金 ${commissionBp / 100}% 与上级佣金 ${mentorCommissionBp / 100}% 合计达到售价的 100% / seller and mentor rates add up to the whole sale`,
+      { field: 'commissionBp', value: commissionBp + mentorCommissionBp },
+    )
+  }
+}
+
 function assertSkuFree(db: Db, sku: string, selfId: string | null): void {
   const hit = db.prepare('SELECT id, name FROM products WHERE sku = ?').get(sku) as { id: string; name: string } | undefined
   if (hit && hit.id !== selfId) {
@@ -115,6 +129,7 @@ function assertSkuFree(db: Db, sku: string, selfId: string | null): void {
 export function createProduct(db: Db, input: Input, now: Date): Product {
   return db.transaction(() => {
     assertPriceFloor(input.salePriceFen, input.priceFloorFen)
+    assertCommission(input.commissionBp, input.mentorCommissionBp)
     assertSkuFree(db, input.sku, null)
     const id = newId()
     const at = now.toISOString()
@@ -151,6 +166,7 @@ export function updateProduct(db: Db, id: string, patch: Patch, now: Date): Prod
     const merged = { ...current }
     for (const [key, value] of Object.entries(patch)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value
     assertPriceFloor(merged.salePriceFen, merged.priceFloorFen)
+    assertCommission(merged.commissionBp, merged.mentorCommissionBp)
     if (patch.sku !== undefined) assertSkuFree(db, merged.sku, id)
     db.prepare(
       `UPDATE products SET sku = @sku, name = @name, brand = @brand, category = @category, images = @images,

@@ -8,7 +8,7 @@ import { SyncFailure, SyncHttp } from './http'
 import { SyncLoop, syncStatus, type SyncLoopOptions } from './loop'
 import { ledgerSyncPort } from '../ledger/syncPort'
 import type { LedgerSyncPort } from './port'
-import { clearEnrolment, clearSyncStudio, listConflicts, readSyncState, saveEnrolment } from './state'
+import { clearEnrolment, clearSyncStudio, listConflicts, listRefused, readSyncState, saveEnrolment } from './state'
 
 export { SyncLoop, backoffDelay } from './loop'
 export type { SyncLoopOptions } from './loop'
@@ -93,6 +93,7 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
         // A server (or team) this workstation may never have talked to: it gets every entry here, and answers "already stored" for those it has.
         ledger.requeueAll(db)
         db.prepare('DELETE FROM sync_conflicts').run()
+        db.prepare('DELETE FROM sync_refused').run()
       })()
       if (autostarts(ctx) || running) await startSyncLoop(ctx)
       const s = status(ctx)
@@ -105,6 +106,8 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
     },
 
     conflicts: (_input, ctx) => listConflicts(ctx.db),
+
+    refused: (_input, ctx) => listRefused(ctx.db),
 
     async forget(_input, ctx) {
       await stopSyncLoop(ctx)

@@ -1,10 +1,11 @@
 import type { SyncPhase, SyncRound, SyncStatus } from '../../../src-shared/contracts/sync'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
+import { waitForWriteLock } from '../db/connection'
 import { SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
 import { runRound, type SyncStep } from './round'
-import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, unknownMembers } from './state'
+import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, refusedCount, unknownMembers } from './state'
 
 export interface SyncLoopOptions {
   /** Between rounds while all is well (status changes are pulled on this rhythm). */
@@ -137,6 +138,8 @@ export class SyncLoop {
       this.timer = null
       this.nextAttemptAt = null
       this.phase = 'syncing'
+      // Another program (a CLI import) may hold the write lock: the round waits its turn without freezing the host.
+      await waitForWriteLock(this.ctx.db)
       recordAttempt(this.ctx.db, this.ctx.clock.now().toISOString())
       this.emit(true)
       const state = readSyncState(this.ctx.db)
@@ -154,6 +157,7 @@ export class SyncLoop {
           pullPage: this.o.pullPage,
         })
         if (this.stopped) return result
+        await waitForWriteLock(this.ctx.db)
         recordSuccess(this.ctx.db, result)
         this.phase = 'idle'
         this.online = true
@@ -165,6 +169,7 @@ export class SyncLoop {
         const reachable = err instanceof SyncFailure ? err.reachable : false
         const revoked = e.code === 'sync_revoked'
         try {
+          await waitForWriteLock(this.ctx.db)
           recordFailure(this.ctx.db, { code: e.code, message: e.message }, this.ctx.clock.now().toISOString(), revoked)
         } catch {
           // The database went away under the round (closing, restore): nothing to record.
@@ -250,11 +255,13 @@ export function syncStatus(ctx: CoreContext, port: LedgerSyncPort, loop: SyncLoo
     waiting: unknown.count,
     unknownMembers: unknown.codes,
     conflicts: conflictCount(ctx.db),
+    refused: refusedCount(ctx.db),
     lastSuccessAt: s.lastSuccessAt,
     lastAttemptAt: s.lastAttemptAt,
     lastError: s.lastError,
     nextAttemptAt,
     failures: s.failures,
-    lastRound: s.lastRound,
+    // A round recorded before refusals were counted has none.
+    lastRound: s.lastRound ? { ...s.lastRound, refused: s.lastRound.refused ?? 0 } : null,
   }
 }

@@ -2,10 +2,10 @@ import type { SyncRound } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
 import type { PulledEntry } from '../../../src-shared/syncProtocol'
 import type { CoreContext } from '../context'
-import type { Db } from '../db/connection'
+import { waitForWriteLock, type Db } from '../db/connection'
 import { SyncFailure, type SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
-import { adoptServer, isEnrolled, readSyncState, recordConflicts, recordUnknownMembers, saveCursor } from './state'
+import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
  * The steps of a round, in order. Each network step is safe to repeat and each
@@ -64,6 +64,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     pushed: 0,
     accepted: 0,
     conflicts: 0,
+    refused: 0,
     pulled: 0,
     statusChanges: 0,
     pending: 0,
@@ -89,7 +90,10 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
       const hello = await http.hello()
       await step('hello')
       const known = readSyncState(db()).serverId
-      if (known !== hello.serverId) adopt(hello.serverId)
+      if (known !== hello.serverId) {
+        await waitForWriteLock(db())
+        adopt(hello.serverId)
+      }
       const serverId = hello.serverId
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         await pushAll(env, db, step, round, serverId)
@@ -125,21 +129,27 @@ async function pushAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
       round.pushed += batch.length
       if (answer.serverId !== serverId) throw new ServerChanged()
       await step('push.answered')
-      const settled = new Set([...answer.accepted, ...answer.conflicts.map((c) => c.id)])
+      const settled = new Set([...answer.accepted, ...answer.conflicts.map((c) => c.id), ...answer.refused.map((r) => r.id)])
       const missing = batch.filter((e) => !settled.has(e.id))
       if (missing.length) {
         throw new SyncFailure('sync_protocol', `团队服务器没有答复 ${missing.length} 条分录 / the team server left ${missing.length} entries unanswered`, true, {
           ids: missing.slice(0, 5).map((e) => e.id),
         })
       }
+      await waitForWriteLock(db())
       const d = db()
       d.transaction(() => {
         // A conflicting entry will never be accepted as it is: it leaves the outbox and waits in sync_conflicts for a person.
+        // So does one the server refused (sync_refused, with its reason): the entries behind it keep syncing.
         port.markAccepted(d, [...settled])
-        if (answer.conflicts.length) recordConflicts(d, answer.conflicts, new Map(batch.map((e) => [e.id, e])), ctx.clock.now().toISOString())
+        const mine = new Map(batch.map((e) => [e.id, e]))
+        if (answer.conflicts.length) recordConflicts(d, answer.conflicts, mine, ctx.clock.now().toISOString())
+        if (answer.refused.length) recordRefused(d, answer.refused, mine, ctx.clock.now().toISOString())
+        clearRefused(d, answer.accepted)
       })()
       round.accepted += answer.accepted.length
       round.conflicts += answer.conflicts.length
+      round.refused += answer.refused.length
       await step('push.marked')
       env.onProgress?.()
     }
@@ -168,6 +178,7 @@ async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
     if (page.serverId !== serverId) throw new ServerChanged()
     if (page.high.entries < cursor.entries || page.high.statuses < cursor.statuses) {
       // The server went back in time (restored from an older backup): it lost what came after.
+      await waitForWriteLock(db())
       const d = db()
       d.transaction(() => {
         env.port.requeueAll(d)
@@ -177,6 +188,7 @@ async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
       throw new ServerChanged()
     }
     await step('pull.received')
+    await waitForWriteLock(db())
     const d = db()
     const at = ctx.clock.now().toISOString()
     d.transaction(() => {

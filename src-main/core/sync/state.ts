@@ -1,6 +1,6 @@
-import type { SyncConflict, SyncRound } from '../../../src-shared/contracts/sync'
+import type { SyncConflict, SyncRefusedEntry, SyncRound } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire } from '../../../src-shared/ledgerWire'
-import type { PushConflict } from '../../../src-shared/syncProtocol'
+import type { PushConflict, PushRefusal } from '../../../src-shared/syncProtocol'
 import type { Db } from '../db/connection'
 
 /** The sync's own row (0005 sync_state), as the code reads it. */
@@ -143,6 +143,40 @@ export function listConflicts(db: Db): SyncConflict[] {
 
 export const conflictCount = (db: Db): number => (db.prepare('SELECT count(*) AS n FROM sync_conflicts').get() as { n: number }).n
 
+// ---------------------------------------------------------------- refused by the server
+/** Entries the server will not store as they are: kept here with its reason (they have left the outbox). */
+export function recordRefused(db: Db, refused: PushRefusal[], local: Map<string, LedgerEntryWire>, at: string): void {
+  const insert = db.prepare(
+    `INSERT INTO sync_refused (entry_id, code, reason, local_json, refused_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (entry_id) DO UPDATE SET code = excluded.code, reason = excluded.reason, local_json = excluded.local_json, refused_at = excluded.refused_at`,
+  )
+  for (const r of refused) {
+    const mine = local.get(r.id)
+    if (mine) insert.run(r.id, r.code, r.reason, JSON.stringify(mine), at)
+  }
+}
+
+/** The server took these after all (offered again after a reset): they are refused no more. */
+export function clearRefused(db: Db, ids: string[]): void {
+  if (ids.length) db.prepare('DELETE FROM sync_refused WHERE entry_id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids))
+}
+
+export function listRefused(db: Db): SyncRefusedEntry[] {
+  const rows = db.prepare('SELECT * FROM sync_refused ORDER BY refused_at DESC, entry_id').all() as {
+    entry_id: string
+    code: string
+    reason: string
+    local_json: string
+    refused_at: string
+  }[]
+  return rows.map((r) => {
+    const e = JSON.parse(r.local_json) as LedgerEntryWire
+    return { entryId: r.entry_id, memberCode: e.memberCode, kind: e.kind, amountFen: e.amountFen, period: e.period, code: r.code, reason: r.reason, refusedAt: r.refused_at }
+  })
+}
+
+export const refusedCount = (db: Db): number => (db.prepare('SELECT count(*) AS n FROM sync_refused').get() as { n: number }).n
+
 // ---------------------------------------------------------------- members named by the team, unknown here
 export function recordUnknownMembers(db: Db, codes: string[], at: string): void {
   const insert = db.prepare('INSERT OR IGNORE INTO sync_unknown_members (member_code, first_seen_at) VALUES (?, ?)')
@@ -164,5 +198,6 @@ export function clearSyncStudio(db: Db): void {
   clearEnrolment(db)
   db.prepare('UPDATE sync_state SET server_id = NULL, last_success_at = NULL, last_attempt_at = NULL, last_round = NULL WHERE id = 1').run()
   db.prepare('DELETE FROM sync_conflicts').run()
+  db.prepare('DELETE FROM sync_refused').run()
   db.prepare('DELETE FROM sync_unknown_members').run()
 }

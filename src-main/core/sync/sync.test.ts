@@ -6,6 +6,8 @@ import type { SyncStatus } from '../../../src-shared/contracts/sync'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock, type Clock } from '../clock'
 import { backoffDelay, startSyncLoop, SYNC_STEPS, syncLoopOf, type SyncStep } from './index'
+import { writeFileSync } from 'node:fs'
+import { postLedger } from '../ledger/posting'
 import { importAndPost, ledgerTotals, seedTeam, type TeamMember, type TeamOrder } from './ledgerStudio.testkit'
 import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
 
@@ -308,6 +310,36 @@ describe('workstation sync', () => {
     expect(conflicts).toEqual([expect.objectContaining({ fields: ['amountFen'], localAmountFen: 9990, serverAmountFen: onServer.totalFen })])
     expect((await server.summary(team)).totalFen).toBe(onServer.totalFen)
     expect(await b.core.invoke('sync', 'status', {})).toMatchObject({ conflicts: 1 })
+  })
+
+  it('an entry the server cannot store is refused alone and set aside with the reason; the entries behind it sync', async () => {
+    const team = `t${++teamNo}`
+    const a = await workstation()
+    // A studio from before imports refused control characters: one order line's product name holds a NUL,
+    // which its commission entries' memos carry. PostgreSQL refuses a NUL in text.
+    const path = join(a.dir, 'orders.csv')
+    writeFileSync(path, ['订单号,下单时间,状态,商品名称,数量,金额,归属会员邀请码', ...orders('N', 30).map((o) => [o.orderNo, o.placedAt, '已付款', '洗衣液', '1', o.amountYuan, o.member].join(','))].join('\n') + '\n')
+    expect(await a.core.invoke('imports', 'run', { entity: 'orders', path })).toMatchObject({ committed: true, inserted: 30 })
+    a.core.context.db.prepare(`UPDATE order_lines SET name = ? WHERE order_id = (SELECT id FROM orders WHERE order_no = 'N-2')`).run('洗衣液\u0000')
+    const posted = postLedger(a.core.context).entries
+    // N-2 is CAROL003's (no mentor): one entry, and the only one with a NUL.
+    const bad = a.core.context.db.prepare(`SELECT id FROM ledger_entries WHERE instr(memo, char(0)) > 0`).pluck().all() as string[]
+    expect(bad).toHaveLength(1)
+
+    await enrol(a.core, team)
+    const round = await a.core.invoke('sync', 'syncNow', {})
+    expect(round).toMatchObject({ accepted: posted - 1, refused: 1, conflicts: 0, pending: 0 })
+    expect((await server.summary(team)).entries).toBe(posted - 1)
+    const status = await a.core.invoke('sync', 'status', {})
+    expect(status).toMatchObject({ refused: 1, pending: 0, lastError: null })
+    expect(await a.core.invoke('sync', 'refused', {})).toEqual([
+      expect.objectContaining({ entryId: bad[0], memberCode: 'CAROL003', period: '2026-11', code: 'invalid_entry', reason: expect.stringContaining('memo') }),
+    ])
+    // It stays in the ledger (nothing is deleted) and is not offered again; new entries keep syncing.
+    expect(ledgerTotals(a.core).entries).toBe(posted)
+    const more = await post(a, orders('M', 3))
+    expect(await a.core.invoke('sync', 'syncNow', {})).toMatchObject({ pushed: more, accepted: more, refused: 0, pending: 0 })
+    expect((await server.summary(team)).entries).toBe(posted - 1 + more)
   })
 
   it('forget disconnects and keeps every entry; a new enrolment offers them all again', async () => {

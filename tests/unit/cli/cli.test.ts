@@ -121,7 +121,7 @@ describe('orchard', () => {
     const after = count()
     expect(orchard(['restore', backup]).code).toBe(0)
     expect(count()).toBe(after - 1)
-  })
+  }, 240_000)
 
   it('refuses a backup it could never open with exit status 2, leaving the studio as it was', async () => {
     const data = join(dir, 'restore-data')

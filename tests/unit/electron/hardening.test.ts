@@ -224,9 +224,9 @@ describe('host capabilities', () => {
     expect(fake.current!.electron.app.relaunch).not.toHaveBeenCalled()
 
     await recover('orchard-auto-20260101-020000.db')
-    expect(mocks.restoreBackupFile).toHaveBeenCalledWith(expect.objectContaining({ dataDir }), join(dataDir, 'backups', 'orchard-auto-20260101-020000.db'), {
+    expect(mocks.restoreBackupFile).toHaveBeenCalledWith(expect.objectContaining({ dataDir }), join(dataDir, 'backups', 'orchard-auto-20260101-020000.db'), expect.objectContaining({
       nativeBinding: undefined,
-    })
+    }))
     expect(fake.current!.electron.app.relaunch).toHaveBeenCalled()
     expect(fake.current!.electron.app.exit).toHaveBeenCalledWith(0)
   })

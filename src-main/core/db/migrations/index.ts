@@ -8,7 +8,9 @@ import m0007 from './0007_pack_run_time'
 import m0008 from './0008_ledger_checks'
 import m0009 from './0009_segment_index'
 import m0010 from './0010_jobs'
-import m0011 from './0011_member_pages'
+import m0011 from './0011_ledger_settlement'
+import m0012 from './0012_sync_refused'
+import m0013 from './0013_member_pages'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -25,7 +27,9 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 8, name: '0008_ledger_checks', sql: m0008 },
   { version: 9, name: '0009_segment_index', sql: m0009 },
   { version: 10, name: '0010_jobs', sql: m0010 },
-  { version: 11, name: '0011_member_pages', sql: m0011 },
+  { version: 11, name: '0011_ledger_settlement', sql: m0011 },
+  { version: 12, name: '0012_sync_refused', sql: m0012 },
+  { version: 13, name: '0013_member_pages', sql: m0013 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version

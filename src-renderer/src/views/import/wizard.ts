@@ -46,6 +46,8 @@ export function createImportWizard() {
     mapping: {} as Mapping,
     mode: 'all-or-nothing' as ImportMode,
     saveMapping: true,
+    /** Orders: what to do with an order the file shows older than the studio holds. */
+    olderOrders: 'keep' as 'keep' | 'apply',
     running: false,
     runError: null as LocatedError | null,
     progress: null as { phase: string; done: number; total: number; message?: string } | null,
@@ -128,7 +130,8 @@ export function createImportWizard() {
     if (p) state.mapping = Object.fromEntries(p.fields.map((f) => [f.field, p.mapping[f.field] ?? null]))
   }
 
-  async function run(mode: ImportMode = state.mode) {
+  /** Runs the import; `applyOlderFor` takes the file's older state for those orders (the same file again). */
+  async function run(mode: ImportMode = state.mode, applyOlderFor: string[] = []) {
     if (!state.entity || !state.file || state.running) return
     const { entity, file } = state
     state.mode = mode
@@ -148,6 +151,7 @@ export function createImportWizard() {
             mode,
             mapping: state.mapping,
             saveMapping: state.saveMapping,
+            ...(entity === 'orders' ? { olderOrders: state.olderOrders, applyOlderFor } : {}),
             jobId,
           }),
         (p) => (state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }),
@@ -166,6 +170,7 @@ export function createImportWizard() {
   function startOver() {
     clearFile()
     state.mode = 'all-or-nothing'
+    state.olderOrders = 'keep'
     state.step = 'what'
   }
 

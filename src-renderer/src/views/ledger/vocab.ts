@@ -1,3 +1,4 @@
+import type { PayoutBatch, Withdrawal } from '@shared/contracts/ledger'
 import type { LedgerEntryKind, LedgerStatus } from '@shared/ledgerWire'
 
 type TagType = 'default' | 'success' | 'info' | 'warning' | 'error'
@@ -11,4 +12,16 @@ export const KIND_TAG: Record<LedgerEntryKind, TagType> = {
   penalty: 'error',
   bonus: 'warning',
   reversal: 'default',
+  withdrawal: 'warning',
 }
+
+/** Waiting for a decision (neutral), on its way (blue), paid (green), sent back (orange), failed (red). */
+export const WITHDRAWAL_TAG: Record<Withdrawal['status'], TagType> = {
+  requested: 'default',
+  approved: 'info',
+  batched: 'info',
+  paid: 'success',
+  rejected: 'warning',
+  failed: 'error',
+}
+export const BATCH_TAG: Record<PayoutBatch['status'], TagType> = { open: 'info', paid: 'success', partly_failed: 'warning' }

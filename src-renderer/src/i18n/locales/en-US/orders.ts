@@ -45,6 +45,7 @@ export default {
     refunded: 'Refunded',
   },
   lines: {
+    refunded: 'Refunded',
     sku: 'SKU',
     name: 'Product',
     category: 'Category',

@@ -43,6 +43,7 @@ export default {
     refunded: '已退款',
   },
   lines: {
+    refunded: '退款',
     sku: 'SKU',
     name: '商品',
     category: '类目',

@@ -1,5 +1,5 @@
 /**
- * 0011 — members' pages (会员小站) and group live codes (群活码) on the team's server.
+ * 0013 — members' pages (会员小站) and group live codes (群活码) on the team's server.
  *  - member_page_links: each member's link. The token is kept here in clear so the
  *    onboarding kit and the statement can print it as a QR (the studio's database is the
  *    owner's alone, 0600); the server keeps only its hash. `pushed` = 0 while the server
