@@ -205,6 +205,28 @@ CREATE TABLE live_scans (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'member_withdrawals',
+    // Withdrawal requests members make on their pages: checked here against the figures the
+    // studio published, then taken by a workstation, which checks them again as any other
+    // request and answers (taken, or refused with its reason) for the page to show.
+    sql: `
+CREATE TABLE member_withdrawals (
+  id           UUID PRIMARY KEY,
+  seq          BIGINT GENERATED ALWAYS AS IDENTITY,
+  team         TEXT NOT NULL REFERENCES teams(name),
+  member_code  TEXT NOT NULL,
+  amount_fen   BIGINT NOT NULL CHECK (amount_fen > 0),
+  requested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  status       TEXT NOT NULL DEFAULT 'sent' CHECK (status IN ('sent', 'taken', 'refused')),
+  message      TEXT,
+  answered_at  TIMESTAMPTZ
+);
+CREATE UNIQUE INDEX member_withdrawals_team_seq ON member_withdrawals(team, seq);
+CREATE INDEX member_withdrawals_member ON member_withdrawals(team, member_code, requested_at);
+`,
+  },
 ]
 
 /**

@@ -16,6 +16,8 @@ import { z } from 'zod'
  *   POST /v1/pages/groups          groups with their live code's hash, QR images and owner's contact
  *   GET  /v1/pages/ticks           what members ticked on their pages, after a cursor
  *   GET  /v1/pages/scans           live-code scans per group, day and referring member
+ *   GET  /v1/pages/withdrawals     withdrawal requests members made on their pages, after a cursor
+ *   POST /v1/pages/withdrawals/answers  taken into the ledger, or refused with the reason
  *
  * Nothing here carries a customer: packs hold posters, copy and schedules made for
  * posting, earnings are the member's own, and the workstation refuses to publish text
@@ -152,7 +154,18 @@ export const MemberEarnings = z.object({
   statements: z
     .array(z.object({ period: z.string().regex(/^\d{4}-\d{2}$/), entries: z.number().int().nonnegative(), earnedFen: Fen, pendingFen: Fen, approvedFen: Fen, paidFen: Fen }))
     .max(12),
-  settlement: z.object({ frozenFen: Fen, withdrawableFen: Fen, requestedFen: Fen, paidFen: Fen }).nullable(),
+  settlement: z
+    .object({
+      frozenFen: Fen,
+      withdrawableFen: Fen,
+      requestedFen: Fen,
+      paidFen: Fen,
+      /** The studio's smallest withdrawal; with `account`, the page offers a request once withdrawable reaches it. */
+      minWithdrawalFen: Fen.optional(),
+      /** Where a request from the page is paid (the member's own account, masked), or null: none yet, so no request. */
+      account: PageText(60).nullable().optional(),
+    })
+    .nullable(),
 })
 export type MemberEarnings = z.infer<typeof MemberEarnings>
 
@@ -222,3 +235,28 @@ export const ScansQuery = z.object({ since: PagesDay })
 export const ScanCount = z.object({ groupKey: z.string(), day: PagesDay, ref: z.string(), scans: z.number().int().nonnegative() })
 export type ScanCount = z.infer<typeof ScanCount>
 export const ScansResponse = z.object({ scans: z.array(ScanCount) })
+
+// ---------------------------------------------------------------- withdrawals asked for on the page
+
+export const MAX_WITHDRAWALS_PAGE = 500
+export const WithdrawalsQuery = z.object({
+  after: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_WITHDRAWALS_PAGE).default(200),
+})
+export const PageWithdrawal = z.object({
+  id: z.string().uuid(),
+  seq: z.number().int().positive(),
+  memberCode: z.string(),
+  amountFen: z.number().int().positive(),
+  requestedAt: z.string(),
+})
+export type PageWithdrawal = z.infer<typeof PageWithdrawal>
+export const WithdrawalsResponse = z.object({ withdrawals: z.array(PageWithdrawal), more: z.boolean() })
+/** What the workstation made of each request: taken into the ledger, or refused with the reason the page shows. */
+export const WithdrawalAnswersRequest = z.object({
+  answers: z
+    .array(z.object({ id: z.string().uuid(), status: z.enum(['taken', 'refused']), message: PageText(300) }))
+    .min(1)
+    .max(MAX_WITHDRAWALS_PAGE),
+})
+export type WithdrawalAnswersRequest = z.infer<typeof WithdrawalAnswersRequest>

@@ -49,6 +49,11 @@ button:disabled{background:#a7b8ab}
 table{width:100%;border-collapse:collapse;font-size:13px;margin-top:8px}
 td,th{text-align:right;padding:4px 2px;border-bottom:1px solid #eef2ee}
 td:first-child,th:first-child{text-align:left}
+.withdraw{margin-top:10px;display:flex;flex-wrap:wrap;gap:8px;align-items:center}
+.withdraw input{font:inherit;width:7em;padding:4px 8px;border:1px solid #c9d6cc;border-radius:6px;margin-left:6px}
+.withdraw small{flex-basis:100%;color:#6b7b70}
+.withdrawals{list-style:none;padding:0;margin:0;font-size:13px}
+.withdrawals li{padding:4px 0;border-bottom:1px solid #eef2ee}
 .qr{display:block;width:72%;max-width:320px;margin:12px auto;border-radius:8px}
 .notice{background:#fff7e6;border:1px solid #f1d9a7;border-radius:8px;padding:10px;font-size:14px}
 footer{text-align:center;font-size:12px;color:#8a968d;padding:10px}

@@ -49,6 +49,8 @@ export interface MemberPageModel {
   ticks: Map<string, string>
   earnings: MemberEarnings | null
   earningsAsOf: string | null
+  /** The member's last withdrawal requests from this page (requestedAt in the team's zone), newest first. */
+  withdrawals?: { amountFen: number; requestedAt: string; status: 'sent' | 'taken' | 'refused'; message: string | null }[]
   fileUrl: (sha: string, ext: string, download?: boolean) => string
 }
 
@@ -129,7 +131,33 @@ function earnings(m: MemberPageModel): string {
     .map((s) => `<tr><td>${esc(s.period)}</td><td>${s.entries}</td><td>${yuan(s.earnedFen)}</td><td>${yuan(s.pendingFen + s.approvedFen)}</td><td>${yuan(s.paidFen)}</td></tr>`)
     .join('')
   const table = rows ? `<h3>最近的对账单</h3><table><thead><tr><th>账期</th><th>笔数</th><th>应得</th><th>未付</th><th>已付</th></tr></thead><tbody>${rows}</tbody></table>` : ''
-  return `<section id="earnings"><h2>我的收益</h2><div class="money">${figures}</div>${table}<p class="hint">数据更新于 ${esc(m.earningsAsOf ?? '')}，佣金只来自真实成交的商品。</p></section>`
+  return `<section id="earnings"><h2>我的收益</h2><div class="money">${figures}</div>${withdrawal(m)}${table}<p class="hint">数据更新于 ${esc(m.earningsAsOf ?? '')}，佣金只来自真实成交的商品。</p></section>`
+}
+
+const WITHDRAWAL_STATUS = { sent: '已提交，等待运营处理', taken: '运营已收到，等待审核打款', refused: '未通过' } as const
+
+/** The request form where the studio allows one (a minimum, a payout account, enough withdrawable), and the member's last requests. */
+function withdrawal(m: MemberPageModel): string {
+  const s = m.earnings?.settlement
+  const list = (m.withdrawals ?? [])
+    .map(
+      (w) =>
+        `<li><b>${yuan(w.amountFen)}</b> <small>${esc(w.requestedAt)}</small> <span>${esc(WITHDRAWAL_STATUS[w.status])}${w.status === 'refused' && w.message ? `：${esc(w.message)}` : ''}</span></li>`,
+    )
+    .join('')
+  const requests = list ? `<h3>我的提现申请</h3><ul class="withdrawals">${list}</ul>` : ''
+  if (!s || s.minWithdrawalFen === undefined) return requests
+  const sent = (m.withdrawals ?? []).filter((w) => w.status === 'sent').reduce((n, w) => n + w.amountFen, 0)
+  const open = s.withdrawableFen - sent
+  let form: string
+  if (!s.account) form = `<p class="hint">还没有登记收款账户，请联系运营添加后再申请提现。</p>`
+  else if (open < s.minWithdrawalFen) form = `<p class="hint">可提现满 ${yuan(s.minWithdrawalFen)} 才能申请提现。</p>`
+  else
+    form =
+      `<form class="withdraw" method="post" action="${esc(m.base)}/withdraw"><label>申请提现（元）<input name="yuan" inputmode="decimal" autocomplete="off" required ` +
+      `pattern="\\d{1,7}(\\.\\d{1,2})?" placeholder="${esc((open / 100).toFixed(2))}"></label><button type="submit">申请提现</button>` +
+      `<small>最低 ${yuan(s.minWithdrawalFen)}，最多 ${yuan(open)}，打到 ${esc(s.account)}；运营审核后打款。</small></form>`
+  return form + requests
 }
 
 export function memberPage(m: MemberPageModel): string {

@@ -23,6 +23,8 @@ import {
   Sha256,
   TeamPagesSettings,
   TicksQuery,
+  WithdrawalAnswersRequest,
+  WithdrawalsQuery,
 } from '../../src-shared/pagesProtocol'
 import { addDays, dayIn, timeIn } from '../../src-shared/time'
 import { authenticateDevice, type DeviceIdentity } from '../devices'
@@ -31,7 +33,22 @@ import type { SqlClient, Storage } from '../storage'
 import { PAGE_ASSETS } from './assets'
 import { BlobCache } from './blobCache'
 import { liveCodePage, memberPage, messagePage, type PagePack } from './render'
-import { changeLinks, missingBlobs, publishEarnings, publishGroups, publishPacks, putBlob, saveTeamSettings, scansSince, teamZone, ticksAfter } from './store'
+import {
+  answerWithdrawals,
+  changeLinks,
+  memberWithdrawals,
+  missingBlobs,
+  publishEarnings,
+  publishGroups,
+  publishPacks,
+  putBlob,
+  requestPageWithdrawal,
+  saveTeamSettings,
+  scansSince,
+  teamZone,
+  ticksAfter,
+  withdrawalsAfter,
+} from './store'
 
 export interface PagesOptions {
   storage: Storage
@@ -114,6 +131,15 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
     scope.get('/v1/pages/scans', async (req) => {
       const d = await device(req)
       return { scans: await scansSince(storage, d.team, parse(ScansQuery, req.query, 'scans').since) }
+    })
+    scope.get('/v1/pages/withdrawals', async (req) => {
+      const d = await device(req)
+      const q = parse(WithdrawalsQuery, req.query, 'withdrawals')
+      return withdrawalsAfter(storage, d.team, q.after, q.limit)
+    })
+    scope.post('/v1/pages/withdrawals/answers', async (req) => {
+      const d = await device(req)
+      return answerWithdrawals(storage, d.team, parse(WithdrawalAnswersRequest, req.body, 'withdrawal answers').answers, clock())
     })
   })
 
@@ -222,6 +248,7 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
         member.code,
       ])
       const earnings = earned ? MemberEarnings.safeParse(JSON.parse(earned.content)) : null
+      const withdrawals = (await memberWithdrawals(storage, member.team, member.code)).map((w) => ({ ...w, requestedAt: timeIn(member.zone, w.requestedAt) }))
       const base = `/m/${token}`
       const days = [...new Set([today, ...rows.map((r) => r.day)])].sort()
       return html(
@@ -238,6 +265,7 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
           ticks,
           earnings: earnings?.success ? earnings.data : null,
           earningsAsOf: earnings?.success ? timeIn(member.zone, new Date(earnings.data.asOf)) : null,
+          withdrawals,
           fileUrl: (sha, ext, download) => `${base}/f/${sha}.${ext}${download ? '?dl=1' : ''}`,
         }),
       )
@@ -257,9 +285,8 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
       return sendBlob(req, reply, member.team, sha, (req.query as { dl?: string }).dl === '1')
     })
 
-    scope.post('/m/:token/tick', async (req, reply) => {
-      const { token } = req.params as { token: string }
-      // A form another site posts must not tick for the member: the browser names the page it came from.
+    /** A form another site posts must not act for the member: the browser names the page it came from. */
+    const sameOrigin = (req: FastifyRequest) => {
       const origin = req.headers.origin
       if (origin && origin !== 'null') {
         let host = ''
@@ -270,6 +297,25 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
         }
         if (host !== req.headers.host) throw new HttpError(403, 'forbidden_origin', '不接受来自其他网页的请求 / requests from another page are refused')
       }
+    }
+
+    scope.post('/m/:token/withdraw', async (req, reply) => {
+      const { token } = req.params as { token: string }
+      sameOrigin(req)
+      const member = await memberOf(req, token)
+      if (!member) return notFound(reply)
+      // Yuan as a person types them (12, 12.5, 12.50): turned into fen exactly, never through a float.
+      const form = parse(z.object({ yuan: z.string().trim().regex(/^\d{1,7}(\.\d{1,2})?$/, '请输入金额，如 50 或 50.00') }), req.body ?? {}, 'withdraw')
+      const [whole, part = ''] = form.yuan.split('.')
+      const amountFen = Number(whole) * 100 + Number(part.padEnd(2, '0'))
+      await requestPageWithdrawal(storage, member.team, member.code, amountFen, clock())
+      if ((req.headers.accept ?? '').includes('application/json')) return reply.header('cache-control', 'no-store').send({ ok: true })
+      return reply.code(303).header('location', `/m/${token}#earnings`).send()
+    })
+
+    scope.post('/m/:token/tick', async (req, reply) => {
+      const { token } = req.params as { token: string }
+      sameOrigin(req)
       const member = await memberOf(req, token)
       if (!member) return notFound(reply)
       const form = parse(z.object({ owner: OwnerKey, day: PagesDay, item: z.string().regex(/^[a-z0-9-]{1,20}$/) }), req.body ?? {}, 'tick')

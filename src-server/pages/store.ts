@@ -1,14 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { addDays, dayIn, isTimeZone } from '../../src-shared/time'
-import type {
-  BlobType,
-  LinkChangesRequest,
-  LiveGroupWire,
+import {
   MemberEarnings,
-  MemberTick,
-  PublishPacksRequest,
-  PublishPacksResponse,
-  ScanCount,
+  type BlobType,
+  type LinkChangesRequest,
+  type LiveGroupWire,
+  type MemberTick,
+  type PageWithdrawal,
+  type PublishPacksRequest,
+  type PublishPacksResponse,
+  type ScanCount,
+  type WithdrawalAnswersRequest,
 } from '../../src-shared/pagesProtocol'
 import type { DeviceIdentity } from '../devices'
 import { HttpError } from '../errors'
@@ -289,4 +291,75 @@ export async function scansSince(db: SqlClient, team: string, since: string): Pr
     [team, since],
   )
   return rows.map((r) => ({ groupKey: r.group_key, day: r.day, ref: r.ref, scans: Number(r.scans) }))
+}
+
+// ---------------------------------------------------------------- withdrawals asked for on the page
+
+export interface PageWithdrawalRow {
+  id: string
+  amountFen: number
+  requestedAt: Date
+  status: 'sent' | 'taken' | 'refused'
+  message: string | null
+}
+
+/** The member's last requests, newest first (the page lists them with what became of them). */
+export async function memberWithdrawals(db: SqlClient, team: string, memberCode: string): Promise<PageWithdrawalRow[]> {
+  const rows = await db.query<{ id: string; amount_fen: string | number; requested_at: Date | string; status: PageWithdrawalRow['status']; message: string | null }>(
+    'SELECT id, amount_fen, requested_at, status, message FROM member_withdrawals WHERE team = $1 AND member_code = $2 ORDER BY requested_at DESC, seq DESC LIMIT 5',
+    [team, memberCode],
+  )
+  return rows.map((r) => ({ id: r.id, amountFen: Number(r.amount_fen), requestedAt: new Date(r.requested_at), status: r.status, message: r.message }))
+}
+
+/**
+ * A member's request from their page, checked against the figures the studio published:
+ * at least the minimum, at most what is withdrawable less what the page already sent and
+ * no workstation has taken yet. One member's requests are checked one at a time (a lock),
+ * so two taps at once cannot both pass.
+ */
+export async function requestPageWithdrawal(storage: Storage, team: string, memberCode: string, amountFen: number, now: Date): Promise<{ id: string }> {
+  return storage.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(74300003, hashtext($1))', [`${team}|${memberCode}`])
+    const [earned] = await tx.query<{ content: string }>('SELECT content FROM member_earnings WHERE team = $1 AND member_code = $2', [team, memberCode])
+    const parsed = earned ? MemberEarnings.safeParse(JSON.parse(earned.content)) : null
+    const s = parsed?.success ? parsed.data.settlement : null
+    if (!s || s.minWithdrawalFen === undefined || !s.account) throw new HttpError(409, 'withdrawal_unavailable', '暂时不能在这里申请提现，请联系运营 / withdrawals cannot be asked for here yet')
+    const [sent] = await tx.query<{ n: string | number | null }>(`SELECT SUM(amount_fen) AS n FROM member_withdrawals WHERE team = $1 AND member_code = $2 AND status = 'sent'`, [team, memberCode])
+    const open = s.withdrawableFen - Number(sent?.n ?? 0)
+    if (amountFen < s.minWithdrawalFen) throw new HttpError(400, 'below_minimum', `提现金额不能低于 ¥${(s.minWithdrawalFen / 100).toFixed(2)} / below the minimum`)
+    if (amountFen > open) throw new HttpError(400, 'over_withdrawable', `最多可以申请 ¥${(Math.max(0, open) / 100).toFixed(2)} / more than is withdrawable`)
+    const id = randomUUID()
+    await tx.query('INSERT INTO member_withdrawals (id, team, member_code, amount_fen, requested_at) VALUES ($1, $2, $3, $4, $5)', [id, team, memberCode, amountFen, now])
+    return { id }
+  })
+}
+
+export async function withdrawalsAfter(db: SqlClient, team: string, after: number, limit: number): Promise<{ withdrawals: PageWithdrawal[]; more: boolean }> {
+  const rows = await db.query<{ id: string; seq: string | number; member_code: string; amount_fen: string | number; requested_at: Date | string }>(
+    `SELECT id, seq, member_code, amount_fen, requested_at FROM member_withdrawals WHERE team = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    [team, after, limit],
+  )
+  return {
+    withdrawals: rows.map((r) => ({ id: r.id, seq: Number(r.seq), memberCode: r.member_code, amountFen: Number(r.amount_fen), requestedAt: new Date(r.requested_at).toISOString() })),
+    more: rows.length === limit,
+  }
+}
+
+/** Answers only requests still waiting (a repeated answer changes nothing). */
+export async function answerWithdrawals(storage: Storage, team: string, answers: WithdrawalAnswersRequest['answers'], now: Date): Promise<{ applied: number }> {
+  return storage.transaction(async (tx) => {
+    let applied = 0
+    for (const a of answers) {
+      const done = await tx.query(`UPDATE member_withdrawals SET status = $1, message = $2, answered_at = $3 WHERE team = $4 AND id = $5 AND status = 'sent' RETURNING id`, [
+        a.status,
+        a.message,
+        now,
+        team,
+        a.id,
+      ])
+      applied += done.length
+    }
+    return { applied }
+  })
 }

@@ -55,6 +55,8 @@ export const PagesPublishResult = z.object({
   runs: z.array(PagesPublishRun),
   /** Packs a later run had put on the pages already (this one's were left out). */
   superseded: z.number().int(),
+  /** Runs that could not go (text naming a customer, a file changed since): they wait for a person. */
+  refused: z.array(z.object({ jobId: Id, date: Day, code: z.string(), message: z.string() })),
 })
 export type PagesPublishResult = z.infer<typeof PagesPublishResult>
 

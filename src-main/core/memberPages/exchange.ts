@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
 import type { PagesPublishResult, PagesRound } from '../../../src-shared/contracts/memberPages'
 import { OrchardError } from '../../../src-shared/errors'
-import { MAX_TICKS_PAGE } from '../../../src-shared/pagesProtocol'
+import { MAX_TICKS_PAGE, MAX_WITHDRAWALS_PAGE, type WithdrawalAnswersRequest } from '../../../src-shared/pagesProtocol'
 import { addDays, dayIn } from '../../../src-shared/time'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { requestWithdrawal } from '../ledger/settlement'
 import { readSettings } from '../settings/settings'
 import { isEnrolled, readSyncState } from '../sync/state'
 import { memberEarnings } from './earnings'
@@ -12,7 +13,7 @@ import { PagesHttp } from './http'
 import { markLinksPushed, pendingLinks } from './links'
 import { fingerprint, liveGroupWire, saveScans } from './liveCodes'
 import { buildRun, customerMarks, unpublishedRuns, type BlobFile } from './publish'
-import { adoptPagesServer, readPagesState, recordExchange, savePublicUrl, saveTicksCursor } from './state'
+import { adoptPagesServer, readPagesState, recordExchange, savePublicUrl, saveTicksCursor, saveWithdrawalsCursor } from './state'
 
 /**
  * One exchange with the team's server for members' pages, run after each sync round and
@@ -61,7 +62,7 @@ async function uploadFiles(http: PagesHttp, files: Map<string, BlobFile>): Promi
 export async function publishRuns(ctx: CoreContext, http: PagesHttp, serverId: string, filter: ExchangeOptions['publish'] = {}): Promise<PagesPublishResult & { uploaded: number }> {
   const db = ctx.db
   const now = ctx.clock.now()
-  const result: PagesPublishResult & { uploaded: number } = { runs: [], superseded: 0, uploaded: 0 }
+  const result: PagesPublishResult & { uploaded: number } = { runs: [], superseded: 0, refused: [], uploaded: 0 }
   const jobs = unpublishedRuns(db, ctx.timezone(), now, serverId, filter)
   if (filter.jobId && !jobs.length) {
     const row = db.prepare(`SELECT status FROM jobs WHERE id = ? AND kind = 'packs'`).pluck().get(filter.jobId) as string | undefined
@@ -71,7 +72,16 @@ export async function publishRuns(ctx: CoreContext, http: PagesHttp, serverId: s
   if (!jobs.length) return result
   const marks = customerMarks(db)
   for (const job of jobs) {
-    const run = await buildRun(db, job, marks)
+    let run: Awaited<ReturnType<typeof buildRun>>
+    try {
+      run = await buildRun(db, job, marks)
+    } catch (err) {
+      // A run that cannot go (a customer named in its text, a file changed since) waits for a
+      // person; the others are published all the same. Asked for by name, it is the answer.
+      if (filter.jobId || !(err instanceof OrchardError)) throw err
+      result.refused.push({ jobId: job.id, date: job.label, code: err.code, message: err.message })
+      continue
+    }
     const sent = await uploadFiles(http, run.files)
     const answer = await http.packs({ runs: [run.request] })
     db.prepare(
@@ -169,11 +179,50 @@ async function pullTicks(db: Db, http: PagesHttp, now: Date): Promise<number> {
   return taken
 }
 
+/**
+ * Withdrawals members asked for on their pages become requests in the ledger — checked here
+ * again as any other request (minimum, withdrawable now, a payout account), under the
+ * server's id so taking one twice is impossible — and the page is told what became of each.
+ */
+async function takeWithdrawals(ctx: CoreContext, http: PagesHttp): Promise<number> {
+  const db = ctx.db
+  let taken = 0
+  for (;;) {
+    const page = await http.withdrawals(readPagesState(db).withdrawalsCursor, MAX_WITHDRAWALS_PAGE)
+    if (!page.withdrawals.length) break
+    const answers: WithdrawalAnswersRequest['answers'] = []
+    for (const w of page.withdrawals) {
+      const m = db.prepare('SELECT id, name FROM members WHERE invite_code = ?').get(w.memberCode) as { id: string; name: string } | undefined
+      if (db.prepare('SELECT 1 FROM withdrawals WHERE id = ?').get(w.id)) {
+        answers.push({ id: w.id, status: 'taken', message: '' })
+        continue
+      }
+      if (!m) {
+        answers.push({ id: w.id, status: 'refused', message: '没有找到这位会员，请联系运营' })
+        continue
+      }
+      const account = db.prepare('SELECT id FROM payout_accounts WHERE member_id = ? ORDER BY created_at LIMIT 1').pluck().get(m.id) as string | undefined
+      try {
+        requestWithdrawal(ctx, { memberId: m.id, amountFen: w.amountFen, accountId: account, note: '会员小站申请' }, { id: w.id, requestedBy: `${m.name}（会员小站）` })
+        answers.push({ id: w.id, status: 'taken', message: '' })
+        taken++
+      } catch (err) {
+        if (!(err instanceof OrchardError)) throw err
+        answers.push({ id: w.id, status: 'refused', message: err.message.split(' / ')[0].replace(/\p{Cc}/gu, ' ').slice(0, 300) })
+      }
+    }
+    await http.answerWithdrawals(answers)
+    saveWithdrawalsCursor(db, page.withdrawals[page.withdrawals.length - 1].seq)
+    if (!page.more) break
+  }
+  return taken
+}
+
 /** One exchange; a failure is recorded (and thrown) without touching the ledger's sync state. */
 export async function exchangePages(ctx: CoreContext, options: ExchangeOptions = {}): Promise<PagesRound & { published: PagesPublishResult }> {
   const db = ctx.db
   const http = pagesHttp(db, options)
-  const round: PagesRound & { published: PagesPublishResult } = { packs: 0, uploaded: 0, links: 0, groups: 0, earnings: 0, ticks: 0, error: null, published: { runs: [], superseded: 0 } }
+  const round: PagesRound & { published: PagesPublishResult } = { packs: 0, uploaded: 0, links: 0, groups: 0, earnings: 0, ticks: 0, error: null, published: { runs: [], superseded: 0, refused: [] } }
   try {
     const hello = await http.hello()
     adoptPagesServer(db, hello.serverId)
@@ -186,15 +235,19 @@ export async function exchangePages(ctx: CoreContext, options: ExchangeOptions =
     round.groups = await pushGroups(db, http, now)
     await withdrawReplaced(db, http, hello.serverId)
     const published = await publishRuns(ctx, http, hello.serverId, options.publish)
-    round.published = { runs: published.runs, superseded: published.superseded }
+    round.published = { runs: published.runs, superseded: published.superseded, refused: published.refused }
     round.packs = published.runs.reduce((n, r) => n + r.packs, 0)
     round.uploaded = published.uploaded
+    const withdrawals = await takeWithdrawals(ctx, http)
     round.earnings = await pushEarnings(ctx, http)
     round.ticks = await pullTicks(db, http, now)
     const since = addDays(dayIn(ctx.timezone(), now), -30)
     saveScans(db, (await http.scans(since)).scans)
-    recordExchange(db, ctx.clock.now().toISOString(), null)
+    // A run left home is this exchange's news: the console shows it until a later exchange goes clean.
+    const refused = published.refused[0]
+    recordExchange(db, ctx.clock.now().toISOString(), refused ? { code: refused.code, message: `${refused.date}：${refused.message}` } : null)
     if (round.ticks) ctx.emit('data.changed', { entities: ['events'] })
+    if (withdrawals) ctx.emit('data.changed', { entities: ['ledger'] })
     return round
   } catch (err) {
     const e = err instanceof OrchardError ? err : OrchardError.from(err)

@@ -6,6 +6,8 @@ import {
   PublishPacksResponse,
   ScansResponse,
   TicksResponse,
+  WithdrawalsResponse,
+  type WithdrawalAnswersRequest,
   type BlobType,
   type LinkChangesRequest,
   type LiveGroupWire,
@@ -52,5 +54,11 @@ export class PagesHttp extends SyncHttp {
   }
   scans(since: string) {
     return this.request('GET', `/v1/pages/scans?since=${since}`, ScansResponse)
+  }
+  withdrawals(after: number, limit: number) {
+    return this.request('GET', `/v1/pages/withdrawals?after=${after}&limit=${limit}`, WithdrawalsResponse)
+  }
+  answerWithdrawals(answers: WithdrawalAnswersRequest['answers']) {
+    return this.request('POST', '/v1/pages/withdrawals/answers', z.object({ applied: z.number().int() }), { answers })
   }
 }

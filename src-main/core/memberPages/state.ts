@@ -6,6 +6,7 @@ export interface PagesState {
   publicUrl: string | null
   serverId: string | null
   ticksCursor: number
+  withdrawalsCursor: number
   lastExchangeAt: string | null
   lastError: { code: string; message: string; at: string } | null
 }
@@ -15,6 +16,7 @@ export function readPagesState(db: Db): PagesState {
     public_url: string | null
     server_id: string | null
     ticks_cursor: number
+    withdrawals_cursor: number
     last_exchange_at: string | null
     last_error_code: string | null
     last_error_message: string | null
@@ -24,6 +26,7 @@ export function readPagesState(db: Db): PagesState {
     publicUrl: r.public_url,
     serverId: r.server_id,
     ticksCursor: r.ticks_cursor,
+    withdrawalsCursor: r.withdrawals_cursor,
     lastExchangeAt: r.last_exchange_at,
     lastError: r.last_error_code ? { code: r.last_error_code, message: r.last_error_message ?? '', at: r.last_error_at ?? '' } : null,
   }
@@ -48,7 +51,7 @@ export function adoptPagesServer(db: Db, serverId: string): void {
   const s = readPagesState(db)
   if (s.serverId === serverId) return
   db.transaction(() => {
-    db.prepare('UPDATE member_page_state SET server_id = ?, ticks_cursor = 0 WHERE id = 1').run(serverId)
+    db.prepare('UPDATE member_page_state SET server_id = ?, ticks_cursor = 0, withdrawals_cursor = 0 WHERE id = 1').run(serverId)
     // What the old instance held is not this one's: links, live codes and packs go again.
     db.prepare('UPDATE member_page_links SET pushed = 0').run()
     db.prepare('UPDATE group_live_codes SET pushed_hash = NULL').run()
@@ -57,6 +60,10 @@ export function adoptPagesServer(db: Db, serverId: string): void {
 
 export function saveTicksCursor(db: Db, cursor: number): void {
   db.prepare('UPDATE member_page_state SET ticks_cursor = ? WHERE id = 1').run(cursor)
+}
+
+export function saveWithdrawalsCursor(db: Db, cursor: number): void {
+  db.prepare('UPDATE member_page_state SET withdrawals_cursor = ? WHERE id = 1').run(cursor)
 }
 
 export function recordExchange(db: Db, at: string, error: { code: string; message: string } | null): void {
@@ -71,5 +78,5 @@ export function recordExchange(db: Db, at: string, error: { code: string; messag
 /** A studio replaced or emptied starts with no links, codes or publications of the one before. */
 export function clearPagesStudio(db: Db): void {
   for (const table of ['member_page_links', 'group_live_codes', 'group_contact_qr', 'pack_publications', 'group_scan_counts']) db.prepare(`DELETE FROM ${table}`).run()
-  db.prepare('UPDATE member_page_state SET public_url = NULL, server_id = NULL, ticks_cursor = 0, last_exchange_at = NULL, last_error_code = NULL, last_error_message = NULL, last_error_at = NULL WHERE id = 1').run()
+  db.prepare('UPDATE member_page_state SET public_url = NULL, server_id = NULL, ticks_cursor = 0, withdrawals_cursor = 0, last_exchange_at = NULL, last_error_code = NULL, last_error_message = NULL, last_error_at = NULL WHERE id = 1').run()
 }

@@ -1,6 +1,7 @@
 import type { SyncPhase, SyncRound, SyncStatus } from '../../../src-shared/contracts/sync'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
+import { schedulePagesExchange, setPagesExchangeOptions } from '../memberPages'
 import { waitForWriteLock } from '../db/connection'
 import { SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
@@ -159,6 +160,11 @@ export class SyncLoop {
         if (this.stopped) return result
         await waitForWriteLock(this.ctx.db)
         recordSuccess(this.ctx.db, result)
+        // The server is reachable: members' pages catch up (links, live codes, packs not
+        // published yet, earnings, ticks). Its failure is the pages' own, recorded there; the
+        // ledger's round stands.
+        if (this.o.fetch || this.o.timeoutMs) setPagesExchangeOptions(this.ctx, { fetch: this.o.fetch, timeoutMs: this.o.timeoutMs })
+        if (!this.stopped) await schedulePagesExchange(this.ctx)
         this.phase = 'idle'
         this.online = true
         this.schedule(this.o.idleMs)

@@ -9,7 +9,8 @@
  *  - group_contact_qr: the group owner's own WeChat QR, shown when no group code can be scanned.
  *  - pack_publications: which pack runs the server holds, on which server instance.
  *  - group_scan_counts: live-code scans per group, day and referring member, from the server.
- *  - member_page_state: the exchange's own row (public address, ticks cursor, last error).
+ *  - member_page_state: the exchange's own row (public address, cursors of ticks and of
+ *    withdrawals asked for on the pages, last error).
  * Frozen once released: never edit an applied migration, add a new one.
  */
 export default `
@@ -59,6 +60,7 @@ CREATE TABLE member_page_state (
   public_url         TEXT,
   server_id          TEXT,
   ticks_cursor       INTEGER NOT NULL DEFAULT 0,
+  withdrawals_cursor INTEGER NOT NULL DEFAULT 0,
   last_exchange_at   TEXT,
   last_error_code    TEXT,
   last_error_message TEXT,
