@@ -2,6 +2,7 @@ import { materialsContract } from '../../../src-shared/contracts/materials'
 import type { CoreArea } from '../area'
 import type { ServiceHandlers } from '../context'
 import { cancelPacks, checkPacks, generatePacks, listPackJobs, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
+import { schedulePagesExchange } from '../memberPages'
 import { downloadPacks } from './packs/download'
 import { packOwners, packPreview } from './preview'
 import {
@@ -78,7 +79,12 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
   },
   groupQr: {
     get: (input, ctx) => getGroupQr(ctx, input.groupId),
-    upload: (input, ctx) => uploadGroupQr(ctx, input),
+    upload: async (input, ctx) => {
+      const qr = await uploadGroupQr(ctx, input)
+      // A live code shows the new image as soon as the server has it.
+      void schedulePagesExchange(ctx)
+      return qr
+    },
   },
 }
 

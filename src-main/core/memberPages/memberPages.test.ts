@@ -1,5 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
+import QRCode from 'qrcode'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addDays, dayIn } from '../../../src-shared/time'
@@ -7,6 +9,7 @@ import { createCore, type OrchardCore } from '../api'
 import { balances, readSettlementSettings } from '../ledger/settlement'
 import { actAs } from '../lifecycle/lifecycle.testkit'
 import { spawnSyncServer, type ServerProcess } from '../sync/serverProcess.testkit'
+import { decodeQr } from '../materials/sources'
 import { pagesExchangeSettled } from './index'
 
 /**
@@ -196,5 +199,35 @@ describe('members’ pages from the workstation', () => {
     expect(db().prepare('SELECT COUNT(*) FROM withdrawals').pluck().get()).toBe(countBefore + 1)
     const later = await page(`/m/${token}`)
     expect(later.text).toContain('运营已收到')
+  }, 120_000)
+
+  it('a group’s posters and pack carry its live code, which follows a new QR upload at once and counts scans per member', async () => {
+    const g = db().prepare(`SELECT g.id, g.name, m.invite_code FROM groups g JOIN members m ON m.id = g.owner_member_id ORDER BY g.name LIMIT 1`).get() as { id: string; name: string; invite_code: string }
+    const info = await core.invoke('memberPages', 'makeLiveCode', { groupId: g.id })
+    await pagesExchangeSettled(core.context)
+    expect(info.url).toMatch(new RegExp(`^${server.url}/g/[A-Za-z0-9_-]{22}$`))
+    const scanned = `${info.url}?ref=${g.invite_code}`
+
+    const job = await core.invoke('packs', 'generate', { date: today, members: [], groups: [g.id], templates: ['clean-white'], products: ['MZ-1001'], out: join(root, 'packs-group'), zip: false, video: false })
+    expect(job.status).toBe('done')
+    const fileOf = (kind: string) => join(job.out, db().prepare(`SELECT file FROM job_items WHERE job_id = ? AND kind = ? ORDER BY seq LIMIT 1`).pluck().get(job.id, kind) as string)
+    expect(await decodeQr(readFileSync(fileOf('poster')))).toBe(scanned)
+    expect(await decodeQr(readFileSync(fileOf('groupQr')))).toBe(scanned)
+
+    // A new group QR uploaded on the workstation: the live code shows it as soon as the server has it.
+    const picture = await QRCode.toBuffer('https://weixin.qq.com/g/AbCdEfGhIjKlMnOp', { width: 400, margin: 4 })
+    await core.invoke('groupQr', 'upload', { groupId: g.id, dataBase64: picture.toString('base64'), fileName: 'qr.png' })
+    await pagesExchangeSettled(core.context)
+    const stored = db().prepare('SELECT file FROM group_qr_codes WHERE group_id = ? ORDER BY uploaded_at DESC, rowid DESC LIMIT 1').pluck().get(g.id) as string
+    const sha = createHash('sha256').update(readFileSync(stored)).digest('hex')
+    const live = await page(new URL(scanned).pathname + new URL(scanned).search)
+    expect(live.status).toBe(200)
+    expect(live.text).toContain(`/i/${sha}.png`)
+
+    await exchange()
+    const counted = await core.invoke('memberPages', 'liveCode', { groupId: g.id })
+    expect(counted.scans.total).toBeGreaterThanOrEqual(1)
+    expect(counted.scans.refs).toContainEqual(expect.objectContaining({ code: g.invite_code, scans: 1 }))
+    expect(counted.scans.days).toEqual([{ day: today, scans: counted.scans.total }])
   }, 120_000)
 })

@@ -9,6 +9,7 @@ import { studioTimeZone } from '../../settings/settings'
 import { productPhotos } from '../photos'
 import { allTemplates } from '../templateStore'
 import { buyerPhotoFiles, comparisonEntries } from '../sources'
+import { liveCodeUrl } from '../../memberPages/liveCodes'
 import { groupQrState } from './content'
 import type { PackItemKind, PackItemSpec, PackOwnerSpec, PackPlan, PackRequest, ProductRow } from './types'
 
@@ -153,7 +154,8 @@ export function planPackItems(db: Db, plan: PackPlan): PlannedItem[] {
       if (withCollage.has(p.id)) add('collage', o.id, { ...spec, product: p.id }, `${prefix}-买家秀.jpg`)
     })
     const qr = groupQrState(db, o, request.date)
-    if (qr && qr.state !== 'lapsed') add('groupQr', o.id, spec, `${o.folder}/群二维码.png`)
+    // A group with a live code always has a code to scan: the live code stands in for the 7-day image.
+    if ((qr && qr.state !== 'lapsed') || (o.kind === 'group' && liveCodeUrl(db, o.id))) add('groupQr', o.id, spec, `${o.folder}/群二维码.png`)
     add('copy', o.id, spec, `${o.folder}/文案.txt`)
     add('checklist', o.id, spec, `${o.folder}/发布清单.md`)
     add('calendar', o.id, spec, `${o.folder}/日程.ics`)

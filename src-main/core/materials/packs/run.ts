@@ -23,7 +23,9 @@ import {
 } from '../../jobs/durable'
 import { produceOutput } from '../../jobs/outputs'
 import { writeZip } from '../../jobs/zip'
+import QRCode from 'qrcode'
 import { schedulePagesExchange } from '../../memberPages'
+import { liveCodeUrl } from '../../memberPages/liveCodes'
 import { inviteUrl } from '../../members/invite'
 import { readSettings, studioTimeZone } from '../../settings/settings'
 import { productPhotos } from '../photos'
@@ -36,7 +38,7 @@ import { checkPacks } from './check'
 import { posterProduct, sellingPoint } from './content'
 import { checklistFile, copyFile, manifestFile, recordMassSends } from './files'
 import { packKey, planPackItems, planPacks, SHARED_FOLDER } from './plan'
-import type { PackItemKind, PackItemSpec, PackPlan, PackRequest } from './types'
+import type { PackItemKind, PackItemSpec, PackOwnerSpec, PackPlan, PackRequest } from './types'
 
 /**
  * What the video's end card asks of the viewer. One video serves every member's pack, so it
@@ -46,6 +48,14 @@ export const VIDEO_END_NOTE = '私信我下单 · 认准邀请码'
 
 /** Packs run as durable jobs of this kind (core/jobs). */
 const KIND = 'packs'
+
+/**
+ * What a poster's QR code opens: a group's live code (with the owner as the one who brought
+ * the scan) when the group has one — it never lapses — else the poster member's invite link.
+ */
+function posterUrl(db: Db, owner: PackOwnerSpec, date: string): string {
+  return (owner.kind === 'group' ? liveCodeUrl(db, owner.id, owner.poster.inviteCode) : null) ?? inviteUrl(db, owner.poster.inviteCode, date)
+}
 
 function toPackJob(db: Db, row: JobRow): PackJob {
   const s = jobSummary(db, row)
@@ -137,7 +147,7 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
             templateById.get(spec.template!)!,
             posterProduct(p!, productPhotos(p!)[0]),
             studio,
-            { id: owner!.poster.id, name: owner!.poster.name, inviteCode: owner!.poster.inviteCode, inviteUrl: inviteUrl(db, owner!.poster.inviteCode, request.date) },
+            { id: owner!.poster.id, name: owner!.poster.name, inviteCode: owner!.poster.inviteCode, inviteUrl: posterUrl(db, owner!, request.date) },
           )
           if (jpeg.length < 1000 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8 || jpeg[jpeg.length - 2] !== 0xff || jpeg[jpeg.length - 1] !== 0xd9) {
             throw new OrchardError('render_failed', `海报不完整 / the poster came out incomplete: ${item.file}`, { file: item.file })
@@ -153,6 +163,8 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
         case 'collage':
           return once(`collage|${p!.id}`, () => renderCollage({ product: posterProduct(p!, productPhotos(p!)[0]), photos: buyerPhotoFiles(db, p!.id), caption: `${p!.name} · 买家真实反馈` }))
         case 'groupQr': {
+          const live = liveCodeUrl(db, owner!.id, owner!.poster.inviteCode)
+          if (live) return QRCode.toBuffer(live, { errorCorrectionLevel: 'M', margin: 4, width: 600 })
           const qr = latestGroupQr(db, owner!.id)
           if (!qr || !existsSync(qr.file)) throw new OrchardError('file_not_found', `群二维码图片不见了，请重新上传 / the group's QR picture is gone: upload it again`, { file: qr?.file })
           return readFileSync(qr.file)
