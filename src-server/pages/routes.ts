@@ -26,7 +26,7 @@ import {
   WithdrawalAnswersRequest,
   WithdrawalsQuery,
 } from '../../src-shared/pagesProtocol'
-import { addDays, dayIn, timeIn } from '../../src-shared/time'
+import { addDays, dayIn, isTimeZone, timeIn } from '../../src-shared/time'
 import { authenticateDevice, type DeviceIdentity } from '../devices'
 import { HttpError } from '../errors'
 import type { SqlClient, Storage } from '../storage'
@@ -203,16 +203,18 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
         return null
       }
       const hash = hashOf(token)
-      const [row] = await storage.query<{ token_hash: string; team: string; member_code: string; member_name: string }>(
-        'SELECT token_hash, team, member_code, member_name FROM member_links WHERE token_hash = $1 AND revoked_at IS NULL',
+      // One round trip: the link with its team's name and zone.
+      const [row] = await storage.query<{ token_hash: string; team: string; member_code: string; member_name: string; studio_name: string | null; time_zone: string | null }>(
+        `SELECT l.token_hash, l.team, l.member_code, l.member_name, t.studio_name, t.time_zone
+           FROM member_links l LEFT JOIN page_teams t ON t.team = l.team WHERE l.token_hash = $1 AND l.revoked_at IS NULL`,
         [hash],
       )
       if (!row || !sameHex(row.token_hash, hash)) {
         await failed(req)
         return null
       }
-      const t = await teamZone(storage, row.team)
-      return { team: row.team, code: row.member_code, name: row.member_name, studioName: t.studioName, zone: t.timeZone }
+      const zone = row.time_zone && isTimeZone(row.time_zone) ? row.time_zone : 'Asia/Shanghai'
+      return { team: row.team, code: row.member_code, name: row.member_name, studioName: row.studio_name ?? '', zone }
     }
 
     scope.get('/m/:token', async (req, reply) => {
@@ -273,16 +275,29 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
 
     scope.get('/m/:token/f/:file', async (req, reply) => {
       const { token, file } = req.params as { token: string; file: string }
-      const member = await memberOf(req, token)
+      if (await guessing(req)) throw new HttpError(429, 'rate_limited', '访问太频繁 / too many requests')
       const match = /^([0-9a-f]{64})\.(jpg|png|mp4)$/.exec(file)
-      if (!member || !match) return notFound(reply)
+      if (!MEMBER_TOKEN.test(token) || !match) {
+        await failed(req)
+        return notFound(reply)
+      }
+      const hash = hashOf(token)
       const sha = match[1]
-      const [allowed] = await storage.query(
-        `SELECT 1 FROM pack_files f JOIN packs p ON p.id = f.pack_id WHERE f.team = $1 AND f.sha256 = $2 AND p.member_code = $3 LIMIT 1`,
-        [member.team, sha, member.code],
+      // One round trip per picture (a page asks for nine at once): a live link whose member has this file in a pack.
+      const [row] = await storage.query<{ token_hash: string; team: string }>(
+        `SELECT l.token_hash, l.team FROM member_links l
+           JOIN packs p ON p.team = l.team AND p.member_code = l.member_code
+           JOIN pack_files f ON f.pack_id = p.id AND f.sha256 = $2
+          WHERE l.token_hash = $1 AND l.revoked_at IS NULL LIMIT 1`,
+        [hash, sha],
       )
-      if (!allowed) return notFound(reply)
-      return sendBlob(req, reply, member.team, sha, (req.query as { dl?: string }).dl === '1')
+      if (!row || !sameHex(row.token_hash, hash)) {
+        // A live link asking for another's file is not guessing; an unknown link is.
+        const [live] = await storage.query('SELECT 1 FROM member_links WHERE token_hash = $1 AND revoked_at IS NULL', [hash])
+        if (!live) await failed(req)
+        return notFound(reply)
+      }
+      return sendBlob(req, reply, row.team, sha, (req.query as { dl?: string }).dl === '1')
     })
 
     /** A form another site posts must not act for the member: the browser names the page it came from. */

@@ -18,7 +18,7 @@ type Services = keyof typeof memberPagesContract
  * revoked): one at a time per studio, a second request folded into one more pass, and
  * waited for when the core closes.
  */
-const running = new WeakMap<CoreContext, { current: Promise<void>; again: boolean }>()
+const running = new WeakMap<CoreContext, { current: Promise<void>; again: boolean; options?: ExchangeOptions }>()
 const exchangeOptions = new WeakMap<CoreContext, ExchangeOptions>()
 
 /** Test and host seam: the fetch (and time-out) the background exchanges use. */
@@ -26,8 +26,12 @@ export function setPagesExchangeOptions(ctx: CoreContext, options: ExchangeOptio
   exchangeOptions.set(ctx, options)
 }
 
-/** Starts an exchange now if the studio is enrolled; failures are recorded in the pages' state and tried again later. */
-export function schedulePagesExchange(ctx: CoreContext): Promise<void> {
+/**
+ * Starts an exchange now if the studio is enrolled; failures are recorded in the pages'
+ * state and tried again later. `options` (the sync loop's fetch and its stop signal) apply to
+ * this exchange, or to the next pass when one is already running.
+ */
+export function schedulePagesExchange(ctx: CoreContext, options?: ExchangeOptions): Promise<void> {
   try {
     if (!isEnrolled(readSyncState(ctx.db))) return Promise.resolve()
   } catch {
@@ -36,14 +40,17 @@ export function schedulePagesExchange(ctx: CoreContext): Promise<void> {
   const live = running.get(ctx)
   if (live) {
     live.again = true
+    live.options = options
     return live.current
   }
-  const state = { current: Promise.resolve(), again: false }
+  const state: { current: Promise<void>; again: boolean; options?: ExchangeOptions } = { current: Promise.resolve(), again: false, options }
   state.current = (async () => {
     try {
       do {
         state.again = false
-        await exchangePages(ctx, exchangeOptions.get(ctx)).catch(() => undefined)
+        const pass = { ...exchangeOptions.get(ctx), ...state.options }
+        if (pass.signal?.aborted) break
+        await exchangePages(ctx, pass).catch(() => undefined)
       } while (state.again)
     } finally {
       running.delete(ctx)

@@ -1,7 +1,7 @@
 import type { SyncPhase, SyncRound, SyncStatus } from '../../../src-shared/contracts/sync'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
-import { schedulePagesExchange, setPagesExchangeOptions } from '../memberPages'
+import { schedulePagesExchange } from '../memberPages'
 import { waitForWriteLock } from '../db/connection'
 import { SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
@@ -163,8 +163,8 @@ export class SyncLoop {
         // The server is reachable: members' pages catch up (links, live codes, packs not
         // published yet, earnings, ticks). Its failure is the pages' own, recorded there; the
         // ledger's round stands.
-        if (this.o.fetch || this.o.timeoutMs) setPagesExchangeOptions(this.ctx, { fetch: this.o.fetch, timeoutMs: this.o.timeoutMs })
-        if (!this.stopped) await schedulePagesExchange(this.ctx)
+        // It runs beside the loop (stopping the loop stops it): `orchard sync` waits for it as the core closes.
+        if (!this.stopped) void schedulePagesExchange(this.ctx, { fetch: this.o.fetch, timeoutMs: this.o.timeoutMs, signal: this.abort.signal })
         this.phase = 'idle'
         this.online = true
         this.schedule(this.o.idleMs)
