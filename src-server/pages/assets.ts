@@ -23,8 +23,8 @@ h3{font-size:14px;margin:14px 0 6px;color:#3c5245}
 .days a,.days span{flex:none;padding:4px 10px;border-radius:14px;background:#e4ece5;color:#1f2a24;text-decoration:none;font-size:13px}
 .days .on{background:#1f5f3a;color:#fff}
 .hint{font-size:12px;color:#6b7b70;margin:4px 0 8px}
-.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:4px}
-.grid figure{margin:0;position:relative}
+.grid{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:4px}
+.grid figure{margin:0;position:relative;min-width:0}
 .grid img{display:block;width:100%;aspect-ratio:1/1;object-fit:cover;border-radius:4px;background:#e9eee9}
 .grid figcaption{font-size:11px;color:#6b7b70;line-height:1.3;padding:2px 0;display:flex;justify-content:space-between;gap:4px}
 .grid figcaption span{overflow:hidden;white-space:nowrap;text-overflow:ellipsis}

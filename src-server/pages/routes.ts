@@ -194,6 +194,8 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
       scope.get(asset.path, async (_req, reply) => reply.header('cache-control', 'public, max-age=31536000, immutable').type(asset.type).send(asset.body))
     }
     scope.get('/robots.txt', async (_req, reply) => reply.type('text/plain').send('User-agent: *\nDisallow: /\n'))
+    // Every phone asks for it; an empty answer keeps a 404 out of the member's browser console.
+    scope.get('/favicon.ico', async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send())
 
     /** The member a link belongs to, while it is not revoked. */
     async function memberOf(req: FastifyRequest, token: string): Promise<{ team: string; code: string; name: string; studioName: string; zone: string } | null> {
