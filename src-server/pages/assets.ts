@@ -25,9 +25,10 @@ h3{font-size:14px;margin:14px 0 6px;color:#3c5245}
 .hint{font-size:12px;color:#6b7b70;margin:4px 0 8px}
 .grid{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:4px}
 .grid figure{margin:0;position:relative;min-width:0}
-.grid img{display:block;width:100%;aspect-ratio:1/1;object-fit:cover;border-radius:4px;background:#e9eee9}
+.grid img{display:block;width:100%;height:auto;aspect-ratio:1/1;object-fit:cover;border-radius:4px;background:#e9eee9}
 .grid figcaption{font-size:11px;color:#6b7b70;line-height:1.3;padding:2px 0;display:flex;justify-content:space-between;gap:4px}
 .grid figcaption span{overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
+.grid figcaption a{flex:none;white-space:nowrap}
 video{width:100%;border-radius:8px;background:#000;margin:4px 0}
 .copy{border:1px solid #e1e8e2;border-radius:8px;padding:8px 10px;margin:6px 0}
 .copy p{margin:0 0 6px;white-space:pre-wrap;word-break:break-word}

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import QRCode from 'qrcode'
@@ -230,4 +230,18 @@ describe('members’ pages from the workstation', () => {
     expect(counted.scans.refs).toContainEqual(expect.objectContaining({ code: g.invite_code, scans: 1 }))
     expect(counted.scans.days).toEqual([{ day: today, scans: counted.scans.total }])
   }, 120_000)
+
+  it('downloads a run, or one pack of it, as a zip into exports/; a folder the run did not make is refused', async () => {
+    const job = (await core.invoke('packs', 'jobs', {})).find((j) => j.status === 'done')!
+    const folders = (db().prepare(`SELECT file FROM job_items WHERE job_id = ? AND kind = 'manifest' ORDER BY seq`).pluck().all(job.id) as string[]).map((f) => f.split('/')[0])
+    const whole = await core.invoke('packs', 'download', { jobId: job.id })
+    expect(whole.path.startsWith(core.paths.exports)).toBe(true)
+    expect(readFileSync(whole.path).subarray(0, 2).toString('latin1')).toBe('PK')
+    const one = await core.invoke('packs', 'download', { jobId: job.id, folder: folders[0] })
+    expect(one.fileName).toBe(`${folders[0]}.zip`)
+    expect(one.bytes).toBeLessThan(whole.bytes)
+    const before = readdirSync(core.paths.exports).length
+    await expect(core.invoke('packs', 'download', { jobId: job.id, folder: '../../etc' })).rejects.toMatchObject({ code: 'not_found', details: { field: 'folder' } })
+    expect(readdirSync(core.paths.exports)).toHaveLength(before)
+  }, 60_000)
 })
