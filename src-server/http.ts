@@ -16,6 +16,7 @@ import {
 import { authenticateDevice, createEnrolmentCode, enrolDevice, listDevices, revokeDevice, type DeviceIdentity } from './devices'
 import { HttpError, unauthorized } from './errors'
 import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
+import { registerPages, type PagesOptions } from './pages/routes'
 import { hashSecret, sameHash } from './secrets'
 import type { Storage } from './storage'
 
@@ -27,6 +28,17 @@ export interface SyncAppOptions {
   adminTokenHash: string | null
   /** Fastify's logger: false (tests), or the level the running server logs at (refused entries are warnings, failures errors). */
   logger?: boolean | { level: 'error' | 'warn' | 'info' }
+  /** The server's clock for members' pages and live codes (tests move it); the real one by default. */
+  clock?: () => Date
+  /** Where members' phones reach the server (https://…), when not at the address workstations use. */
+  publicUrl?: string | null
+  /** Limits of the public pages (see PagesOptions). */
+  pages?: Pick<PagesOptions, 'requestsPerMinute' | 'failedLookups' | 'blobCacheBytes'>
+  /**
+   * Behind a reverse proxy (Caddy, nginx): which proxy to believe about the client's address
+   * (true, an address, or a list), so rate limits count phones rather than the proxy.
+   */
+  trustProxy?: boolean | string | string[]
 }
 
 /** 2,000 entries of ~500 bytes each, with room to spare. */
@@ -59,7 +71,7 @@ const bearer = (req: FastifyRequest): string | undefined => {
 export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
   const { storage } = options
   const serverId = options.serverId
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT })
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT, trustProxy: options.trustProxy ?? false })
   const enrolFailures = new Map<string, number[]>()
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
@@ -179,6 +191,8 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
     )
     return listEntries(storage, q.team, q.after, q.limit)
   })
+
+  registerPages(app, { storage, clock: options.clock ?? (() => new Date()), publicUrl: options.publicUrl ?? null, ...options.pages })
 
   return app
 }

@@ -155,6 +155,13 @@ export interface SyncServerOptions {
   logger?: SyncAppOptions['logger']
   /** How often a running server re-reads its instance id (`orchard server restored`); 5 s by default. */
   serverIdRefreshMs?: number
+  /** Where members' phones reach this server (https://… behind a reverse proxy), for their links and live codes. */
+  publicUrl?: string | null
+  /** Behind a reverse proxy: believe its X-Forwarded-For (see SyncAppOptions.trustProxy). */
+  trustProxy?: boolean | string | string[]
+  /** The clock of members' pages and live codes (tests). */
+  clock?: () => Date
+  pages?: SyncAppOptions['pages']
 }
 
 export interface SyncServer {
@@ -177,7 +184,16 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   try {
     const admin = await adminToken(database, options.dataDir, options.adminToken)
     let serverId = await database.serverId()
-    const app = buildSyncApp({ storage: database.storage, serverId: () => serverId, adminTokenHash: admin.hash, logger: options.logger })
+    const app = buildSyncApp({
+      storage: database.storage,
+      serverId: () => serverId,
+      adminTokenHash: admin.hash,
+      logger: options.logger,
+      publicUrl: options.publicUrl ?? null,
+      trustProxy: options.trustProxy,
+      clock: options.clock,
+      pages: options.pages,
+    })
     // `orchard server restored` may give the database a new instance id while the server runs.
     const refresh = setInterval(() => {
       database.serverId().then(

@@ -87,6 +87,146 @@ CREATE TABLE status_changes (
 CREATE INDEX status_changes_team_seq ON status_changes(team, seq);
 `,
   },
+  {
+    version: 2,
+    name: 'member_pages',
+    /**
+     * Members' pages and group live codes (src-server/pages). Files are content-addressed
+     * per team: a video in 200 packs is one row. Tokens and codes are kept as SHA-256
+     * hashes only. Ticks take a sequence of their own, the cursor workstations pull by.
+     */
+    sql: `
+CREATE TABLE page_teams (
+  team        TEXT PRIMARY KEY REFERENCES teams(name),
+  studio_name TEXT NOT NULL DEFAULT '',
+  time_zone   TEXT NOT NULL DEFAULT 'Asia/Shanghai',
+  updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE blobs (
+  team       TEXT NOT NULL REFERENCES teams(name),
+  sha256     TEXT NOT NULL,
+  mime       TEXT NOT NULL,
+  bytes      INTEGER NOT NULL,
+  data       BYTEA NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (team, sha256)
+);
+
+CREATE TABLE packs (
+  id             UUID PRIMARY KEY,
+  team           TEXT NOT NULL REFERENCES teams(name),
+  owner_key      TEXT NOT NULL,
+  day            TEXT NOT NULL,
+  kind           TEXT NOT NULL CHECK (kind IN ('member', 'group')),
+  member_code    TEXT NOT NULL,
+  title          TEXT NOT NULL,
+  run_id         TEXT NOT NULL,
+  run_created_at TIMESTAMPTZ NOT NULL,
+  content        TEXT NOT NULL,
+  published_by   TEXT NOT NULL,
+  published_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (team, owner_key, day)
+);
+CREATE INDEX packs_member ON packs(team, member_code, day);
+CREATE INDEX packs_run ON packs(team, run_id);
+
+CREATE TABLE pack_files (
+  pack_id UUID NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+  team    TEXT NOT NULL,
+  sha256  TEXT NOT NULL,
+  PRIMARY KEY (pack_id, sha256)
+);
+CREATE INDEX pack_files_blob ON pack_files(team, sha256);
+
+CREATE TABLE member_links (
+  token_hash  TEXT PRIMARY KEY,
+  team        TEXT NOT NULL REFERENCES teams(name),
+  member_code TEXT NOT NULL,
+  member_name TEXT NOT NULL,
+  created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+  revoked_at  TIMESTAMPTZ
+);
+CREATE UNIQUE INDEX member_links_active ON member_links(team, member_code) WHERE revoked_at IS NULL;
+
+CREATE TABLE member_earnings (
+  team        TEXT NOT NULL REFERENCES teams(name),
+  member_code TEXT NOT NULL,
+  content     TEXT NOT NULL,
+  updated_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (team, member_code)
+);
+
+CREATE TABLE member_ticks (
+  id          UUID PRIMARY KEY,
+  seq         BIGINT GENERATED ALWAYS AS IDENTITY,
+  team        TEXT NOT NULL REFERENCES teams(name),
+  member_code TEXT NOT NULL,
+  owner_key   TEXT NOT NULL,
+  day         TEXT NOT NULL,
+  item_key    TEXT NOT NULL,
+  label       TEXT NOT NULL,
+  ticked_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (team, member_code, owner_key, day, item_key)
+);
+CREATE UNIQUE INDEX member_ticks_team_seq ON member_ticks(team, seq);
+
+CREATE TABLE live_groups (
+  team         TEXT NOT NULL REFERENCES teams(name),
+  group_key    TEXT NOT NULL,
+  code_hash    TEXT NOT NULL UNIQUE,
+  name         TEXT NOT NULL,
+  owner_code   TEXT,
+  owner_name   TEXT,
+  member_count INTEGER NOT NULL DEFAULT 0,
+  contact_sha  TEXT,
+  updated_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (team, group_key)
+);
+
+CREATE TABLE live_group_images (
+  team        TEXT NOT NULL,
+  group_key   TEXT NOT NULL,
+  sha256      TEXT NOT NULL,
+  uploaded_at TIMESTAMPTZ NOT NULL,
+  expires_at  TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (team, group_key, sha256),
+  FOREIGN KEY (team, group_key) REFERENCES live_groups(team, group_key) ON DELETE CASCADE
+);
+
+CREATE TABLE live_scans (
+  team      TEXT NOT NULL,
+  group_key TEXT NOT NULL,
+  day       TEXT NOT NULL,
+  ref       TEXT NOT NULL DEFAULT '',
+  scans     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (team, group_key, day, ref),
+  FOREIGN KEY (team, group_key) REFERENCES live_groups(team, group_key) ON DELETE CASCADE
+);
+`,
+  },
+  {
+    version: 3,
+    name: 'member_withdrawals',
+    // Withdrawal requests members make on their pages: checked here against the figures the
+    // studio published, then taken by a workstation, which checks them again as any other
+    // request and answers (taken, or refused with its reason) for the page to show.
+    sql: `
+CREATE TABLE member_withdrawals (
+  id           UUID PRIMARY KEY,
+  seq          BIGINT GENERATED ALWAYS AS IDENTITY,
+  team         TEXT NOT NULL REFERENCES teams(name),
+  member_code  TEXT NOT NULL,
+  amount_fen   BIGINT NOT NULL CHECK (amount_fen > 0),
+  requested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  status       TEXT NOT NULL DEFAULT 'sent' CHECK (status IN ('sent', 'taken', 'refused')),
+  message      TEXT,
+  answered_at  TIMESTAMPTZ
+);
+CREATE UNIQUE INDEX member_withdrawals_team_seq ON member_withdrawals(team, seq);
+CREATE INDEX member_withdrawals_member ON member_withdrawals(team, member_code, requested_at);
+`,
+  },
 ]
 
 /**

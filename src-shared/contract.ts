@@ -5,6 +5,7 @@ import { ById, command, query, type MethodDef } from './contractKit'
 import { ledgerContract, ledgerEvents } from './contracts/ledger'
 import { lifecycleContract, lifecycleEvents } from './contracts/lifecycle'
 import { materialsContract, materialsEvents } from './contracts/materials'
+import { memberPagesContract, memberPagesEvents } from './contracts/memberPages'
 import { syncContract, syncEvents } from './contracts/sync'
 
 export type { MethodDef } from './contractKit'
@@ -88,7 +89,7 @@ const recordsContract = {
   },
 } as const
 
-export const contract = { ...recordsContract, ...materialsContract, ...lifecycleContract, ...ledgerContract, ...syncContract } as const
+export const contract = { ...recordsContract, ...materialsContract, ...lifecycleContract, ...ledgerContract, ...syncContract, ...memberPagesContract } as const
 
 export const events = {
   'job.progress': S.JobProgress,
@@ -98,6 +99,7 @@ export const events = {
   ...lifecycleEvents,
   ...ledgerEvents,
   ...syncEvents,
+  ...memberPagesEvents,
 } as const
 
 export type Contract = typeof contract

@@ -25,3 +25,23 @@ export function consoleCsp(devServerUrl?: string): string {
     "form-action 'none'",
   ].join('; ')
 }
+
+/**
+ * The Content-Security-Policy of members' pages and group live codes, which the team's
+ * server serves to phones on the internet: its own stylesheet, script, pictures and videos
+ * and nothing else — no inline script or style, no third party, no frames, forms only to
+ * itself.
+ */
+export function memberPageCsp(): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "media-src 'self'",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}

@@ -111,6 +111,7 @@ export const METHOD_PERMISSIONS = {
     preview: 'studio.read',
     alerts: 'studio.read',
     templates: 'studio.read',
+    download: 'studio.export',
   },
   posterTemplates: { list: 'studio.read', get: 'studio.read', duplicate: 'studio.edit', save: 'studio.edit', archive: 'studio.edit', preview: 'studio.read' },
   copyTemplates: { list: 'studio.read', save: 'studio.edit', remove: 'studio.edit', try: 'studio.read', words: 'studio.read', setWords: 'studio.edit' },
@@ -178,6 +179,16 @@ export const METHOD_PERMISSIONS = {
   groupBuys: { list: 'studio.read', create: 'ledger.money', decide: 'ledger.money' },
   payouts: { list: 'studio.read', save: 'payouts.manage', remove: 'payouts.manage' },
   sync: { status: 'studio.read', enrol: 'sync.manage', syncNow: 'studio.edit', conflicts: 'studio.read', refused: 'studio.read', forget: 'sync.manage' },
+  memberPages: {
+    status: 'studio.read',
+    link: 'studio.read',
+    issueLink: 'studio.edit',
+    revokeLink: 'studio.edit',
+    liveCode: 'studio.read',
+    makeLiveCode: 'studio.edit',
+    uploadContact: 'studio.edit',
+    publish: 'studio.edit',
+  },
 } as const satisfies MethodTable
 
 /** Settings that only some may change: where the app's updates come from, and whether (and how long) backups are kept. */

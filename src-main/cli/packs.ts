@@ -3,6 +3,7 @@ import type { Finding } from '../../src-shared/contracts/materials'
 import { OrchardError } from '../../src-shared/errors'
 import type { OrchardCore } from '../core/api'
 import { listOption as list, UsageError, type CliKit } from './kit'
+import { registerMemberPagesCommands } from './memberPages'
 import { renderTable } from './table'
 
 interface GenerateOptions {
@@ -106,4 +107,6 @@ export function registerPacksCommands(kit: CliKit): void {
       if (!findings.length) return out('没有发现问题 / no findings')
       printFindings(out, findings)
     })
+
+  registerMemberPagesCommands(kit, packs)
 }

@@ -136,11 +136,29 @@ export function registerSyncCommands(kit: CliKit): void {
     .option('--port <n>', `端口（默认 ${DEFAULT_SERVER_PORT}）/ port`, integerOption(0, 65535))
     .option('--host <address>', '监听地址（默认 0.0.0.0，局域网可达）/ listen address (default 0.0.0.0: reachable on the LAN)')
     .option('--database-url <url>', 'PostgreSQL 连接串；不给则用数据文件夹中的 PGlite / PostgreSQL URL; without it PGlite in the data folder')
-    .action(async (o: { port?: number; host?: string; databaseUrl?: string }, cmd: Command) => {
+    .option('--public-url <url>', '会员手机访问的地址（https://…，经反向代理）；会员小站和活码的链接用它 / where members’ phones reach the server (https://…, behind a reverse proxy): members’ links and live codes use it')
+    .option('--trust-proxy <address>', '反向代理的地址（如 127.0.0.1），按真实手机地址限流 / the reverse proxy’s address (e.g. 127.0.0.1): rate limits count phones, not the proxy')
+    .action(async (o: { port?: number; host?: string; databaseUrl?: string; publicUrl?: string; trustProxy?: string }, cmd: Command) => {
       const g = kit.globals(cmd)
       const dataDir = serverDir(cmd)
+      let publicUrl: string | undefined
+      if (o.publicUrl !== undefined) {
+        const u = URL.canParse(o.publicUrl) ? new URL(o.publicUrl) : null
+        if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.search || u.hash) {
+          throw new UsageError(`--public-url 应为 https://域名 形式 / --public-url must be like https://orchard.example.com: ${o.publicUrl}`, { field: '--public-url', value: o.publicUrl })
+        }
+        publicUrl = u.origin + u.pathname.replace(/\/+$/, '')
+      }
       // Refused pushes and failures are logged (as JSON lines) for the manager; the devices only hear a generic error.
-      const started = await startSyncServer({ dataDir, databaseUrl: o.databaseUrl, port: o.port ?? DEFAULT_SERVER_PORT, host: o.host, logger: { level: 'warn' } }).catch(
+      const started = await startSyncServer({
+        dataDir,
+        databaseUrl: o.databaseUrl,
+        port: o.port ?? DEFAULT_SERVER_PORT,
+        host: o.host,
+        logger: { level: 'warn' },
+        publicUrl,
+        trustProxy: o.trustProxy,
+      }).catch(
         (err: Error & { code?: string }) => {
           throw new OrchardError(err.code === 'EADDRINUSE' ? 'port_in_use' : (err.code ?? 'server_start'), `同步服务器无法启动 / the sync server cannot start: ${err.message}`, {
             dataDir,

@@ -25,6 +25,8 @@ import { refreshSession } from './lifecycle/profiles'
 import { requirePermission } from './permissions'
 import { materialsHandlers } from './materials'
 import { syncHandlers } from './sync'
+import { memberPageUrl, memberPagesHandlers, schedulePagesExchange } from './memberPages'
+import { liveCodeUrl } from './memberPages/liveCodes'
 import { membersHandlers } from './members/handlers'
 import { ordersHandlers } from './orders/handlers'
 import { dataPaths, type DataPaths } from './paths'
@@ -49,6 +51,7 @@ const handlers: AllHandlers = {
   ...lifecycleHandlers,
   ...ledgerHandlers,
   ...syncHandlers,
+  ...memberPagesHandlers,
 }
 
 export interface CreateCoreOptions {
@@ -109,6 +112,9 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       bus.emit('*', event, payload)
     },
     timezone: () => studioTimeZone(context.db),
+    pagesExchange: (exchange) => schedulePagesExchange(context, exchange),
+    memberPageUrl: (memberId) => memberPageUrl(context.db, memberId),
+    liveCodeUrl: (groupId) => liveCodeUrl(context.db, groupId),
     reopen: () => {
       try {
         context.db.close()

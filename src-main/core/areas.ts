@@ -2,7 +2,8 @@ import type { CoreArea } from './area'
 import { ledgerArea } from './ledger'
 import { lifecycleArea } from './lifecycle'
 import { materialsArea } from './materials'
+import { memberPagesArea } from './memberPages'
 import { syncArea } from './sync'
 
 /** The areas beyond the records, in start order (stopped, and cleared, in reverse). */
-export const AREAS: readonly CoreArea[] = [materialsArea, lifecycleArea, ledgerArea, syncArea]
+export const AREAS: readonly CoreArea[] = [materialsArea, lifecycleArea, ledgerArea, syncArea, memberPagesArea]

@@ -25,6 +25,24 @@ export interface CoreContext {
   session: Session
   /** Re-open the database after its file was replaced (restore). */
   reopen(): void
+  /**
+   * Offers the team server what members' pages need (packs, links, live codes) and takes
+   * back what members did there; called after a pack run and after a sync round. Set by
+   * the core (members' pages sit above packs and sync, which only ask for it).
+   */
+  pagesExchange?(options?: PagesExchangeOptions): Promise<void>
+  /** The address of a member's own page when it has a live link (printed as a QR on kits and statements). */
+  memberPageUrl?(memberId: string): string | null
+  /** The address of a group's live code (/g/<code>) when it has one: posters and group packs carry it instead of the 7-day image. */
+  liveCodeUrl?(groupId: string): string | null
+}
+
+export interface PagesExchangeOptions {
+  fetch?: typeof fetch
+  signal?: AbortSignal
+  timeoutMs?: number
+  /** Publish only these runs (a job, or a day's runs) instead of every run not published yet. */
+  publish?: { jobId?: string; date?: string }
 }
 
 export type Handler<S extends ServiceName, M extends MethodName<S>> = (

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ReadPath, WriteFolder } from '../filePaths'
+import { ReadPath, WriteFolder, WritePath } from '../filePaths'
 import { command, query } from '../contractKit'
 import { Day, Id, IsoTime } from '../schemas'
 
@@ -74,6 +74,8 @@ export const PackJob = z.object({
   createdAt: IsoTime,
   /** The run that replaced this one. */
   replacedBy: Id.nullable(),
+  /** When the run's packs went to members' pages on the team's server (null: not yet). */
+  published: z.object({ at: IsoTime, packs: z.number().int(), files: z.number().int() }).nullable(),
 })
 export type PackJob = z.infer<typeof PackJob>
 
@@ -221,6 +223,12 @@ export const materialsContract = {
     alerts: query(z.object({}).strict().optional().default({}), z.array(MaterialsAlert)),
     /** The poster templates a pack can use: the shipped ones and the studio's own. */
     templates: query(z.object({}).strict().optional().default({}), z.array(z.object({ id: z.string(), name: z.string(), shape: z.enum(['1:1', '3:4', '9:16']), builtin: z.boolean() }))),
+    /**
+     * One pack (its folder) as a zip — the run's own zip when it made one — or, without a
+     * folder, the whole run with its shared videos; written to `path`, or into exports/
+     * for browser mode to download.
+     */
+    download: command(z.object({ jobId: Id, folder: z.string().min(1).max(200).optional(), path: WritePath.optional() }), z.object({ path: z.string(), fileName: z.string(), bytes: z.number().int() })),
   },
   posterTemplates: {
     list: query(

@@ -14,6 +14,11 @@ export const COMPARISON_MAX_SOURCES = 6
 export const GROUP_QR_LIFETIME_DAYS = 7
 /** The alerts, the group drawer and the pack checker warn this many hours before a code lapses. */
 export const GROUP_QR_WARN_HOURS = 48
+/**
+ * WeChat lets nobody join a group of more than 100 people by scanning its code: from this
+ * many members on, a live code shows the owner's contact instead of the group's code.
+ */
+export const GROUP_SCAN_LIMIT = 100
 
 /**
  * Whether a price will be on the comparison image on `today`: `on` when it is its source's

@@ -1,5 +1,5 @@
 import type { Segment } from '../../../src-shared/vocabulary'
-import { Random, WeightedPicker, weighted } from './random'
+import { Random, WeightedPicker, weighted } from '../random/seeded'
 
 /**
  * The people of the demo studio: names with the surname frequencies of China's

@@ -5,7 +5,7 @@ import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import type { Db } from '../db/connection'
 import { CATALOG } from './catalog'
 import { address, mobile, notesFor, personName, SEGMENT_SHARES, tagsFor, wechatId } from './people'
-import { demoId, Random, WeightedPicker, weighted } from './random'
+import { demoId, Random, WeightedPicker, weighted } from '../random/seeded'
 
 export interface SeedOptions {
   /** Same seed and same `now` give the same studio, ids included. */

@@ -4,7 +4,7 @@ import { formatFen, ORDER_STATUS_LABELS, ORDER_STATUSES, type OrderStatus } from
 import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import { normalizePhone } from '../customers/phone'
 import { newId } from '../ids'
-import { allocateRefund } from '../ledger/posting'
+import { allocateRefund } from '../../../src-shared/split'
 import { presetOf } from './fields'
 import { duplicateReason, memberCodes, remembered, type ImportJob, type ImportPlan } from './job'
 import { CellError, parseFen, parseInteger } from './values'

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { basename, dirname, join, resolve } from 'node:path'
 import ExcelJS from 'exceljs'
 import PDFDocument from 'pdfkit'
+import QRCode from 'qrcode'
 import type { Statement, Summary } from '../../../src-shared/contracts/ledger'
 import { OrchardError } from '../../../src-shared/errors'
 import { LEDGER_KIND_LABELS, LEDGER_STATUS_LABELS } from '../../../src-shared/vocabulary'
@@ -30,6 +31,8 @@ interface Table {
   numeric: boolean[]
   rows: (string | number)[][]
   footer: { label: string; value: string }[]
+  /** A statement's member page (会员小站) as a QR in the corner, when the member has a link. */
+  qrPng?: Buffer
 }
 
 function summaryTable(s: Summary, studio: string): Table {
@@ -90,6 +93,13 @@ async function writePdf(table: Table, path: string): Promise<void> {
   doc.font('bold').fontSize(18).fillColor('#1f2d24').text(table.title, left, 48)
   doc.font('body').fontSize(10).fillColor('#5b6b60').text(table.subtitle)
   doc.moveDown(0.8)
+  if (table.qrPng) {
+    const size = 64
+    const y = doc.y
+    doc.image(table.qrPng, left + width - size, 40, { width: size, height: size })
+    doc.font('body').fontSize(7).fillColor('#5b6b60').text('扫码看我的会员小站', left + width - size - 10, 40 + size + 2, { width: size + 20, align: 'center', lineBreak: false })
+    doc.y = Math.max(y, 40 + size + 16)
+  }
 
   const header = () => {
     const y = doc.y
@@ -169,6 +179,8 @@ export async function exportReport(
     const s = readStatement(ctx.db, input.memberId, input.period)
     table = statementTable(s, studioName, ctx.timezone())
     name = `statement-${s.member.code}-${input.period}`
+    const pageUrl = input.format === 'pdf' ? (ctx.memberPageUrl?.(input.memberId) ?? null) : null
+    if (pageUrl) table.qrPng = await QRCode.toBuffer(pageUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 256 })
   } else {
     table = summaryTable(readSummary(ctx.db, input.period), studioName)
     name = `ledger-summary-${input.period}`

@@ -226,7 +226,12 @@ function settlementEntry(ctx: CoreContext, e: { code: string; amountFen: number;
  * withdrawable now, to one of the member's payout accounts. The amount leaves the
  * balance at once (a withdrawal entry), so the same money cannot be asked for twice.
  */
-export function requestWithdrawal(ctx: CoreContext, input: { memberId: string; amountFen: number; accountId?: string; note: string }): Withdrawal {
+export function requestWithdrawal(
+  ctx: CoreContext,
+  input: { memberId: string; amountFen: number; accountId?: string; note: string },
+  /** A request made elsewhere (the member's own page): its id, and who asked, kept as they were. */
+  from?: { id: string; requestedBy: string },
+): Withdrawal {
   const db = ctx.db
   const m = memberOf(db, input.memberId)
   const settings = readSettlementSettings(db)
@@ -238,7 +243,7 @@ export function requestWithdrawal(ctx: CoreContext, input: { memberId: string; a
     })
   }
   const accountId = accountFor(db, m.id, input.accountId)
-  const id = newId()
+  const id = from?.id ?? newId()
   const now = ctx.clock.now()
   db.transaction(() => {
     const balance = memberBalance(ctx, m.code)
@@ -249,7 +254,7 @@ export function requestWithdrawal(ctx: CoreContext, input: { memberId: string; a
         { field: 'amountFen', value: input.amountFen, withdrawable: balance.withdrawableFen, frozen: balance.frozenFen },
       )
     }
-    const by = actorOf(ctx).name
+    const by = from?.requestedBy ?? actorOf(ctx).name
     db.prepare(
       `INSERT INTO withdrawals (id, member_code, amount_fen, account_id, origin, requested_at, requested_by, note, status) VALUES (?, ?, ?, ?, 'local', ?, ?, ?, 'requested')`,
     ).run(id, m.code, input.amountFen, accountId, now.toISOString(), by, input.note)

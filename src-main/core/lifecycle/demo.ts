@@ -1,7 +1,7 @@
 import type { MemberEventType, RitualCounts } from '../../../src-shared/contracts/lifecycle'
 import type { AreaSeedOptions } from '../area'
 import type { CoreContext } from '../context'
-import { demoId, Random } from '../demo/random'
+import { demoId, Random } from '../random/seeded'
 import { decideActions, endSuspensions, decideAppeal, fileAppeal } from './approvals'
 import { appendAudit, clearAudit, SYSTEM_ACTOR, type Actor } from './audit'
 import { planCare } from './planner'

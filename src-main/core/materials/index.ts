@@ -1,7 +1,8 @@
 import { materialsContract } from '../../../src-shared/contracts/materials'
 import type { CoreArea } from '../area'
 import type { ServiceHandlers } from '../context'
-import { cancelPacks, checkPacks, generatePacks, listPackJobs, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
+import { cancelPacks, checkPacks, generatePacks, listPackJobs, liveCodesOf, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
+import { downloadPacks } from './packs/download'
 import { packOwners, packPreview } from './preview'
 import {
   addBuyerPhoto,
@@ -32,7 +33,7 @@ const asRecord = (r: { template: PosterTemplate; builtin: boolean }) => ({ built
 /** The materials services, one handler per contract method. */
 export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
   packs: {
-    check: (input, ctx) => checkPacks(ctx.db, planPacks(ctx.db, ctx.paths.dataDir, input)),
+    check: (input, ctx) => checkPacks(ctx.db, planPacks(ctx.db, ctx.paths.dataDir, input, liveCodesOf(ctx))),
     generate: (input, ctx) => generatePacks(ctx, input),
     start: (input, ctx) => startPacks(ctx, input),
     resume: (input, ctx) => resumePacks(ctx, input.jobId),
@@ -42,6 +43,7 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     preview: (input, ctx) => packPreview(ctx.db, ctx.paths.dataDir, input.jobId, input.folder, ctx.clock.now()),
     alerts: (_input, ctx) => groupQrAlerts(ctx),
     templates: (_input, ctx) => allTemplates(ctx.db).map((t) => ({ id: t.id, name: t.name, shape: t.shape, builtin: !t.id.startsWith('own-') })),
+    download: (input, ctx) => downloadPacks(ctx, input),
   },
   posterTemplates: {
     list: (_input, ctx) => listTemplates(ctx.db),
@@ -76,7 +78,12 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
   },
   groupQr: {
     get: (input, ctx) => getGroupQr(ctx, input.groupId),
-    upload: (input, ctx) => uploadGroupQr(ctx, input),
+    upload: async (input, ctx) => {
+      const qr = await uploadGroupQr(ctx, input)
+      // A live code shows the new image as soon as the server has it.
+      void ctx.pagesExchange?.()
+      return qr
+    },
   },
 }
 

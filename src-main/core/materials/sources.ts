@@ -30,7 +30,7 @@ export async function thumbnail(input: string | Buffer, width = 360): Promise<st
 }
 
 /** The picture given as a path on this machine or as uploaded bytes, read and checked to be an image. */
-async function readPicture(input: { path?: string; dataBase64?: string; fileName?: string }): Promise<{ data: Buffer; name: string; width: number; height: number }> {
+export async function readPicture(input: { path?: string; dataBase64?: string; fileName?: string }): Promise<{ data: Buffer; name: string; width: number; height: number }> {
   let data: Buffer
   let name: string
   if (input.path) {
@@ -53,7 +53,7 @@ async function readPicture(input: { path?: string; dataBase64?: string; fileName
   }
 }
 
-function photosDir(ctx: CoreContext, kind: 'buyers' | 'groups'): string {
+export function photosDir(ctx: CoreContext, kind: 'buyers' | 'groups'): string {
   const dir = join(ctx.paths.dataDir, 'photos', kind)
   mkdirSync(dir, { recursive: true })
   return dir
@@ -234,7 +234,7 @@ export async function getGroupQr(ctx: CoreContext, groupId: string): Promise<Gro
 }
 
 /** Reads the QR code on a picture (a screenshot of WeChat's group QR page, or the code alone). */
-async function decodeQr(data: Buffer): Promise<string | null> {
+export async function decodeQr(data: Buffer): Promise<string | null> {
   for (const width of [1000, 600, 1600]) {
     const { data: rgba, info } = await sharp(data).rotate().resize({ width, withoutEnlargement: width !== 600 }).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
     const found = jsQR(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), info.width, info.height)

@@ -47,17 +47,27 @@ export class SyncHttp {
     return this.request('GET', `/v1/pull?entriesAfter=${cursor.entries}&statusesAfter=${cursor.statuses}&limit=${limit}`, PullResponse)
   }
 
-  private async request<T extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: T, body?: unknown, auth = true): Promise<z.output<T>> {
+  /** One call: JSON in and out, or raw bytes in (a file for members' pages, with its type). */
+  protected async request<T extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    schema: T,
+    body?: unknown,
+    auth = true,
+    raw?: { data: Buffer; type: string },
+  ): Promise<z.output<T>> {
     const url = this.options.baseUrl.replace(/\/+$/, '') + path
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? REQUEST_TIMEOUT_MS)
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout
     const headers: Record<string, string> = { accept: 'application/json' }
-    if (body !== undefined) headers['content-type'] = 'application/json'
+    if (raw) headers['content-type'] = raw.type
+    else if (body !== undefined) headers['content-type'] = 'application/json'
     if (auth && this.options.token) headers.authorization = `Bearer ${this.options.token}`
     let res: Response
     let text: string
     try {
-      res = await (this.options.fetch ?? fetch)(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal })
+      const payload: BodyInit | undefined = raw ? new Uint8Array(raw.data) : body === undefined ? undefined : JSON.stringify(body)
+      res = await (this.options.fetch ?? fetch)(url, { method, headers, body: payload, signal })
       text = await res.text()
     } catch (err) {
       if (this.options.signal?.aborted) throw new SyncFailure('sync_unreachable', '同步已停止 / sync stopped', false, { url })

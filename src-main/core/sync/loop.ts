@@ -159,6 +159,11 @@ export class SyncLoop {
         if (this.stopped) return result
         await waitForWriteLock(this.ctx.db)
         recordSuccess(this.ctx.db, result)
+        // The server is reachable: members' pages catch up (links, live codes, packs not
+        // published yet, earnings, ticks). Its failure is the pages' own, recorded there; the
+        // ledger's round stands.
+        // It runs beside the loop (stopping the loop stops it): `orchard sync` waits for it as the core closes.
+        if (!this.stopped) void this.ctx.pagesExchange?.({ fetch: this.o.fetch, timeoutMs: this.o.timeoutMs, signal: this.abort.signal })
         this.phase = 'idle'
         this.online = true
         this.schedule(this.o.idleMs)

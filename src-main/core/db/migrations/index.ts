@@ -10,6 +10,7 @@ import m0009 from './0009_segment_index'
 import m0010 from './0010_jobs'
 import m0011 from './0011_ledger_settlement'
 import m0012 from './0012_sync_refused'
+import m0013 from './0013_member_pages'
 import m0016 from './0016_order_money'
 
 /**
@@ -29,7 +30,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 10, name: '0010_jobs', sql: m0010 },
   { version: 11, name: '0011_ledger_settlement', sql: m0011 },
   { version: 12, name: '0012_sync_refused', sql: m0012 },
-  // 13–15 are numbered for work on other branches.
+  { version: 13, name: '0013_member_pages', sql: m0013 },
   { version: 16, name: '0016_order_money', sql: m0016 },
 ]
 

@@ -240,7 +240,9 @@ export async function generateKits(ctx: CoreContext, options: GenerateOptions) {
         const { member, scripts } = contents(m)
         if (item.kind === 'kit-pdf') {
           const qrPng = await QRCode.toBuffer(member.inviteUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 512, color: { dark: '#1F2A24', light: '#FFFFFF' } })
-          return renderKitPdf({ title: template.name, studio, member, sections: template.sections, products: products.slice(0, 6), commissionRangeBp: commission, generatedOn, qrPng })
+          const pageUrl = ctx.memberPageUrl?.(m.id) ?? null
+          const pageQrPng = pageUrl ? await QRCode.toBuffer(pageUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 512, color: { dark: '#1F2A24', light: '#FFFFFF' } }) : undefined
+          return renderKitPdf({ title: template.name, studio, member, sections: template.sections, products: products.slice(0, 6), commissionRangeBp: commission, generatedOn, qrPng, pageQrPng })
         }
         const entries: ZipEntry[] = [{ name: `${safeName(template.name)}-${safeName(m.name)}.pdf`, file: join(options.outDir, `${base}.pdf`) }]
         for (const sc of scripts) entries.push({ name: `话术/${sc.name}`, data: txt(sc.text) })

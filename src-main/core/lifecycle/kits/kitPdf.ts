@@ -31,6 +31,8 @@ export interface KitInput {
   generatedOn: string
   /** PNG of the member's invite QR. */
   qrPng: Buffer
+  /** PNG of the member's own page (会员小站), when they have a link: where their daily packs and earnings are. */
+  pageQrPng?: Buffer
 }
 
 const GREEN = '#2E6B4A'
@@ -303,6 +305,14 @@ function drawCover(doc: Doc, input: KitInput): void {
   doc.image(input.qrPng, qx, 390, { width: qrSize, height: qrSize })
   const cap = '我的邀请码'
   doc.font('regular').fontSize(9.5).fillColor(MUTED).text(cap, qx + qrSize / 2 - measure(doc, cap, 'regular', 9.5) / 2, 390 + qrSize + 10, { lineBreak: false })
+  if (input.pageQrPng) {
+    // Their page beside it: private to them (not to be shared), so captioned as such.
+    const px = qx - qrSize - 40
+    doc.roundedRect(px - 10, 380, qrSize + 20, qrSize + 48, 8).lineWidth(1).strokeColor(RULE).stroke()
+    doc.image(input.pageQrPng, px, 390, { width: qrSize, height: qrSize })
+    const pageCap = '我的会员小站（勿转发）'
+    doc.font('regular').fontSize(9.5).fillColor(MUTED).text(pageCap, px + qrSize / 2 - measure(doc, pageCap, 'regular', 9.5) / 2, 390 + qrSize + 10, { lineBreak: false })
+  }
 
   doc.moveTo(PAGE.left, 706).lineTo(A4.width - PAGE.right, 706).lineWidth(0.6).strokeColor(RULE).stroke()
   const notes = [

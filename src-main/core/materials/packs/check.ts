@@ -6,6 +6,7 @@ import { checkText, forbiddenWords, renderCopy } from '../copy'
 import { activeCopy } from '../copyStore'
 import { productPhotos } from '../photos'
 import { allowanceNote, allowanceOf, copyProduct, copyValues, groupQrState, packSchedule, posterProduct } from './content'
+import { liveCodeFor } from './plan'
 import type { PackPlan } from './types'
 
 /**
@@ -32,7 +33,10 @@ export function checkPacks(db: Db, plan: PackPlan): Finding[] {
   for (const owner of owners.filter((o) => o.kind === 'group')) {
     const qr = groupQrState(db, owner, request.date)
     const where = `group:${owner.name}`
-    if (!qr) {
+    // A live code never lapses: it shows whichever image is valid, or the owner's contact.
+    if (liveCodeFor(plan, owner.id)) {
+      // nothing to warn about the 7-day image
+    } else if (!qr) {
       findings.push({ severity: 'warning', code: 'group_qr_missing', where, text: owner.name, why: '这个群还没有上传群二维码，素材包里不会有它 / no group QR code uploaded: the pack goes without one', productSku: null })
     } else if (qr.state !== 'ok') {
       const at = timeIn(zone, new Date(qr.expiresAt))

@@ -110,13 +110,30 @@ function pickTemplates(db: Db, ids: string[] | undefined): PosterTemplate[] {
 export const defaultPackFolder = (dataDir: string, date: string) => join(dataDir, 'packs', date)
 
 /** Resolves a request once: its owners, products, templates and folder (located errors for anything unknown). */
-export function planPacks(db: Db, dataDir: string, request: PackRequest): PackPlan {
+export function planPacks(db: Db, dataDir: string, request: PackRequest, liveCodeOf: LiveCodeLookup = () => null): PackPlan {
+  const owners = resolveOwners(db, request)
+  const liveCodes: Record<string, string> = {}
+  for (const o of owners) {
+    const url = o.kind === 'group' ? liveCodeOf(o.id) : null
+    if (url) liveCodes[o.id] = url
+  }
   return {
     request: { ...request, out: resolve(request.out ?? defaultPackFolder(dataDir, request.date)) },
-    owners: resolveOwners(db, request),
+    owners,
     products: resolveProducts(db, request.products, request.date),
     templates: pickTemplates(db, request.templates),
+    liveCodes,
   }
+}
+
+/** A group's live code address, when the studio's members' pages give it one (the core's port; none without a team server). */
+export type LiveCodeLookup = (groupId: string) => string | null
+
+/** The live code a group's posters carry, with the member whose poster it is as the referrer. */
+export function liveCodeFor(plan: PackPlan, groupId: string, ref?: string): string | null {
+  const base = plan.liveCodes[groupId]
+  if (!base) return null
+  return ref ? `${base}?ref=${encodeURIComponent(ref)}` : base
 }
 
 /** What makes two requests the same packs: asking again for the same resumes an unfinished run. */
@@ -153,7 +170,8 @@ export function planPackItems(db: Db, plan: PackPlan): PlannedItem[] {
       if (withCollage.has(p.id)) add('collage', o.id, { ...spec, product: p.id }, `${prefix}-买家秀.jpg`)
     })
     const qr = groupQrState(db, o, request.date)
-    if (qr && qr.state !== 'lapsed') add('groupQr', o.id, spec, `${o.folder}/群二维码.png`)
+    // A group with a live code always has a code to scan: the live code stands in for the 7-day image.
+    if ((qr && qr.state !== 'lapsed') || (o.kind === 'group' && liveCodeFor(plan, o.id) !== null)) add('groupQr', o.id, spec, `${o.folder}/群二维码.png`)
     add('copy', o.id, spec, `${o.folder}/文案.txt`)
     add('checklist', o.id, spec, `${o.folder}/发布清单.md`)
     add('calendar', o.id, spec, `${o.folder}/日程.ics`)

@@ -23,6 +23,7 @@ import {
 } from '../../jobs/durable'
 import { produceOutput } from '../../jobs/outputs'
 import { writeZip } from '../../jobs/zip'
+import QRCode from 'qrcode'
 import { inviteUrl } from '../../members/invite'
 import { readSettings, studioTimeZone } from '../../settings/settings'
 import { productPhotos } from '../photos'
@@ -34,8 +35,8 @@ import { PosterPool } from '../workers/posterPool'
 import { checkPacks } from './check'
 import { posterProduct, sellingPoint } from './content'
 import { checklistFile, copyFile, manifestFile, recordMassSends } from './files'
-import { packKey, planPackItems, planPacks, SHARED_FOLDER } from './plan'
-import type { PackItemKind, PackItemSpec, PackPlan, PackRequest } from './types'
+import { liveCodeFor, packKey, planPackItems, planPacks, SHARED_FOLDER, type LiveCodeLookup } from './plan'
+import type { PackItemKind, PackItemSpec, PackOwnerSpec, PackPlan, PackRequest } from './types'
 
 /**
  * What the video's end card asks of the viewer. One video serves every member's pack, so it
@@ -45,6 +46,20 @@ export const VIDEO_END_NOTE = '私信我下单 · 认准邀请码'
 
 /** Packs run as durable jobs of this kind (core/jobs). */
 const KIND = 'packs'
+
+/**
+ * What a poster's QR code opens: a group's live code (with the owner as the one who brought
+ * the scan) when the group has one — it never lapses — else the poster member's invite link.
+ */
+/** The core's live codes, when it has members' pages. */
+export const liveCodesOf =
+  (ctx: CoreContext): LiveCodeLookup =>
+  (groupId) =>
+    ctx.liveCodeUrl?.(groupId) ?? null
+
+function posterUrl(db: Db, plan: PackPlan, owner: PackOwnerSpec, date: string): string {
+  return (owner.kind === 'group' ? liveCodeFor(plan, owner.id, owner.poster.inviteCode) : null) ?? inviteUrl(db, owner.poster.inviteCode, date)
+}
 
 function toPackJob(db: Db, row: JobRow): PackJob {
   const s = jobSummary(db, row)
@@ -64,7 +79,14 @@ function toPackJob(db: Db, row: JobRow): PackJob {
     error: s.error,
     createdAt: s.createdAt,
     replacedBy: row.replaced_by,
+    published: publicationOf(db, row.id),
   }
+}
+
+/** When the run's packs went to members' pages (the server this workstation syncs with now). */
+function publicationOf(db: Db, jobId: string): PackJob['published'] {
+  const p = db.prepare('SELECT published_at, packs, files FROM pack_publications WHERE job_id = ?').get(jobId) as { published_at: string; packs: number; files: number } | undefined
+  return p ? { at: p.published_at, packs: p.packs, files: p.files } : null
 }
 
 export function packJob(db: Db, jobId: string): PackJob {
@@ -76,8 +98,8 @@ export function listPackJobs(db: Db): PackJob[] {
 }
 
 /** What a stored job was asked to make, resolved again (owners and products as they are now). */
-export function storedPlan(db: Db, dataDir: string, row: JobRow): PackPlan {
-  return planPacks(db, dataDir, JSON.parse(row.params) as PackRequest)
+export function storedPlan(db: Db, dataDir: string, row: JobRow, liveCodeOf?: LiveCodeLookup): PackPlan {
+  return planPacks(db, dataDir, JSON.parse(row.params) as PackRequest, liveCodeOf)
 }
 
 /** Makes each planned file of a job. Posters render on worker threads; videos and zips are written by their own writers. */
@@ -129,7 +151,7 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
             templateById.get(spec.template!)!,
             posterProduct(p!, productPhotos(p!)[0]),
             studio,
-            { id: owner!.poster.id, name: owner!.poster.name, inviteCode: owner!.poster.inviteCode, inviteUrl: inviteUrl(db, owner!.poster.inviteCode, request.date) },
+            { id: owner!.poster.id, name: owner!.poster.name, inviteCode: owner!.poster.inviteCode, inviteUrl: posterUrl(db, plan, owner!, request.date) },
           )
           if (jpeg.length < 1000 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8 || jpeg[jpeg.length - 2] !== 0xff || jpeg[jpeg.length - 1] !== 0xd9) {
             throw new OrchardError('render_failed', `海报不完整 / the poster came out incomplete: ${item.file}`, { file: item.file })
@@ -145,6 +167,8 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
         case 'collage':
           return once(`collage|${p!.id}`, () => renderCollage({ product: posterProduct(p!, productPhotos(p!)[0]), photos: buyerPhotoFiles(db, p!.id), caption: `${p!.name} · 买家真实反馈` }))
         case 'groupQr': {
+          const live = liveCodeFor(plan, owner!.id, owner!.poster.inviteCode)
+          if (live) return QRCode.toBuffer(live, { errorCorrectionLevel: 'M', margin: 4, width: 600 })
           const qr = latestGroupQr(db, owner!.id)
           if (!qr || !existsSync(qr.file)) throw new OrchardError('file_not_found', `群二维码图片不见了，请重新上传 / the group's QR picture is gone: upload it again`, { file: qr?.file })
           return readFileSync(qr.file)
@@ -175,7 +199,7 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
  */
 function prepare(ctx: CoreContext, request: PackRequest): { jobId: string; plan: PackPlan } {
   const db = ctx.db
-  const plan = planPacks(db, ctx.paths.dataDir, request)
+  const plan = planPacks(db, ctx.paths.dataDir, request, liveCodesOf(ctx))
   if (!plan.owners.length) throw new OrchardError('nothing_to_do', '没有要生成素材包的会员或社群 / no members or groups to make packs for', { field: 'members' })
   if (!plan.products.length) throw new OrchardError('nothing_to_do', `${request.date} 前 30 天没有可推的在售商品，请指定商品 / no products to feature: name them`, { field: 'products' })
   const findings = checkPacks(db, plan)
@@ -203,11 +227,17 @@ function prepare(ctx: CoreContext, request: PackRequest): { jobId: string; plan:
   }
   const jobId = createJob(ctx, { kind: KIND, key, params: plan.request, label: request.date, outDir: plan.request.out, items: planPackItems(db, plan), warnings: findings })
   for (const j of earlier) retireJob(ctx, j, jobId)
+  // The replaced runs' packs leave members' pages whole at once, before the new run is done.
+  if (earlier.length) void ctx.pagesExchange?.()
   return { jobId, plan }
 }
 
-function launch(ctx: CoreContext, jobId: string, plan: PackPlan): Promise<PackJob> {
-  return launchJob(ctx, jobId, packWorker(ctx, jobId, plan)).then(() => packJob(ctx.db, jobId))
+/** Runs the job; a finished run goes to members' pages when the team's server can be reached (now, or at a later sync). */
+async function launch(ctx: CoreContext, jobId: string, plan: PackPlan): Promise<PackJob> {
+  await launchJob(ctx, jobId, packWorker(ctx, jobId, plan))
+  const job = packJob(ctx.db, jobId)
+  if (job.status === 'done') await ctx.pagesExchange?.()
+  return packJob(ctx.db, jobId)
 }
 
 /** Generates the day's packs and answers when they are all made (the CLI's way). */
@@ -227,7 +257,7 @@ export function startPacks(ctx: CoreContext, request: PackRequest): PackJob {
 /** Resumes a stopped job by its id: what it was asked for is stored with it, nothing needs to be asked again. */
 export function resumePacks(ctx: CoreContext, jobId: string): PackJob {
   const row = jobRow(ctx.db, jobId, KIND)
-  const plan = storedPlan(ctx.db, ctx.paths.dataDir, row)
+  const plan = storedPlan(ctx.db, ctx.paths.dataDir, row, liveCodesOf(ctx))
   reopenJob(ctx, jobId)
   launch(ctx, jobId, plan).catch(() => undefined)
   return packJob(ctx.db, jobId)

@@ -45,6 +45,8 @@ export interface PackPlan {
   owners: PackOwnerSpec[]
   products: ProductRow[]
   templates: PosterTemplate[]
+  /** Groups with a live code, and its address (/g/<code>), looked up with the plan. */
+  liveCodes: Record<string, string>
 }
 
 export type PackItemKind = 'video' | 'poster' | 'comparison' | 'collage' | 'groupQr' | 'copy' | 'checklist' | 'calendar' | 'manifest' | 'zip'

@@ -84,6 +84,13 @@ export default {
     out: 'Output folder',
     openFolder: 'Open folder',
     copyPath: 'Copy path',
+    download: 'Download all (zip)',
+    downloaded: 'Downloaded {file}',
+    publish: 'Publish to members’ pages',
+    published: 'Published to members’ pages {at}: {packs} packs, {files} files',
+    notPublished: 'Not published to members’ pages yet',
+    publishedNow: 'Published {packs} packs ({uploaded} new files uploaded)',
+    nothingToPublish: 'Nothing to publish',
   },
   status: { running: 'Generating', done: 'Done', failed: 'Failed', cancelled: 'Cancelled', interrupted: 'Interrupted', replaced: 'Replaced' },
   replace: {
@@ -102,6 +109,7 @@ export default {
     duration: 'Time',
     created: 'Started',
     out: 'Output folder',
+    published: 'Members’ pages',
     hint: 'Click a row to open its packs',
   },
   browser: {

@@ -84,6 +84,13 @@ export default {
     out: '输出文件夹',
     openFolder: '打开文件夹',
     copyPath: '复制路径',
+    download: '下载全部（zip）',
+    downloaded: '已下载 {file}',
+    publish: '发布到会员小站',
+    published: '{at} 已发布到会员小站：{packs} 份，{files} 个文件',
+    notPublished: '还没有发布到会员小站',
+    publishedNow: '已发布 {packs} 份素材包（新上传 {uploaded} 个文件）',
+    nothingToPublish: '没有需要发布的内容',
   },
   status: { running: '生成中', done: '已完成', failed: '失败', cancelled: '已取消', interrupted: '已中断', replaced: '已替换' },
   replace: {
@@ -102,6 +109,7 @@ export default {
     duration: '用时',
     created: '开始于',
     out: '输出文件夹',
+    published: '会员小站',
     hint: '点一行查看这批素材包',
   },
   browser: {
