@@ -177,7 +177,7 @@ export const METHOD_PERMISSIONS = {
   fees: { list: 'studio.read', record: 'ledger.money' },
   groupBuys: { list: 'studio.read', create: 'ledger.money', decide: 'ledger.money' },
   payouts: { list: 'studio.read', save: 'payouts.manage', remove: 'payouts.manage' },
-  sync: { status: 'studio.read', enrol: 'sync.manage', syncNow: 'studio.edit', conflicts: 'studio.read', forget: 'sync.manage' },
+  sync: { status: 'studio.read', enrol: 'sync.manage', syncNow: 'studio.edit', conflicts: 'studio.read', refused: 'studio.read', forget: 'sync.manage' },
 } as const satisfies MethodTable
 
 /** Settings that only some may change: where the app's updates come from, and whether (and how long) backups are kept. */
