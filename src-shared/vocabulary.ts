@@ -149,7 +149,7 @@ export function formatFen(fen: number): string {
 /** The ledger's words (kinds and statuses are defined with the wire shape in ledgerWire.ts). */
 export const LEDGER_KIND_LABELS = {
   sale_commission: { zh: '销售佣金', en: 'Sale commission' },
-  mentor_commission: { zh: '师傅佣金', en: 'Mentor commission' },
+  mentor_commission: { zh: '师父佣金', en: 'Mentor commission' },
   membership_fee: { zh: '会员费', en: 'Membership fee' },
   penalty: { zh: '扣罚', en: 'Penalty' },
   bonus: { zh: '奖励', en: 'Bonus' },
