@@ -7,6 +7,7 @@ test('an operator exports the filtered customers to Excel with the columns they 
   await customers.open()
   await customers.search('王')
   const found = await studio.core.invoke('customers', 'list', { search: '王', limit: 500 })
+  for (let offset = 500; offset < found.total; offset += 500) found.rows.push(...(await studio.core.invoke('customers', 'list', { search: '王', limit: 500, offset })).rows)
   expect(found.total).toBeGreaterThan(0)
   await customers.expectTotal(found.total)
 
@@ -29,21 +30,18 @@ test('an operator exports the filtered customers to Excel with the columns they 
   const ws = book.getWorksheet('客户')!
   expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual(['姓名', '手机', '订单数', '消费总额'])
   expect(ws.rowCount - 1).toBe(found.total)
-  const byName = new Map(found.rows.map((c) => [c.name, c]))
-  let sum = 0
+  // The very customers the list found (names may repeat), each with its own figures.
+  const exported: string[] = []
   ws.eachRow((row, n) => {
     if (n === 1) return
-    const customer = byName.get(String(row.getCell(1).value))!
-    expect(customer).toBeDefined()
-    // A phone as the spreadsheet should show it: plain text, no apostrophe.
+    // A phone as the spreadsheet should show it: plain text, no apostrophe (an empty cell when there is none).
     const phone = row.getCell(2).value ?? ''
     expect(typeof phone).toBe('string')
     expect(phone as string).toMatch(/^(\+\d+(,\+\d+)*)?$/)
-    expect(row.getCell(3).value).toBe(customer.orderCount)
-    expect(row.getCell(4).value).toBe(customer.totalSpentFen / 100)
+    expect(typeof row.getCell(3).value).toBe('number')
+    expect(typeof row.getCell(4).value).toBe('number')
     expect(row.getCell(4).numFmt).toBe('#,##0.00')
-    sum += row.getCell(4).value as number
+    exported.push(JSON.stringify([row.getCell(1).value, row.getCell(3).value, Math.round((row.getCell(4).value as number) * 100)]))
   })
-  const fen = found.rows.reduce((s, c) => s + c.totalSpentFen, 0)
-  expect(Math.round(sum * 100)).toBe(fen)
+  expect(exported.sort()).toEqual(found.rows.map((c) => JSON.stringify([c.name, c.orderCount, c.totalSpentFen])).sort())
 })
