@@ -257,3 +257,20 @@ describe('customer detail', () => {
     }
   })
 })
+
+describe('search ranking', () => {
+  it('puts the customer a search names exactly first, whatever the sort, and pages on through the rest', () => {
+    for (const name of ['王芳', '李王芳', '王芳芳', '王芳华']) add({ name })
+    add({ name: '张丽', wechatId: '王芳' })
+    add({ name: '陈晨', phones: ['13800138000'] })
+    const byName = list({ search: '王芳', sort: { field: 'name', dir: 'asc' } })
+    expect(byName.total).toBe(5)
+    // 张丽's WeChat id and 王芳's name are the search itself: they lead (in the sort's order), the partial matches follow.
+    expect(byName.rows.map((c) => c.name)).toEqual(['张丽', '王芳', '李王芳', '王芳华', '王芳芳'])
+    // Pages hold each customer once, exact ones on the first.
+    const pages = [0, 2, 4].map((offset) => list({ search: '王芳', sort: { field: 'name', dir: 'asc' }, limit: 2, offset }).rows.map((c) => c.name))
+    expect(pages.flat()).toEqual(byName.rows.map((c) => c.name))
+    // A phone typed as people type it names its customer too.
+    expect(list({ search: '138 0013 8000' }).rows[0].name).toBe('陈晨')
+  })
+})
