@@ -92,3 +92,25 @@ test('a search for a whole name lists that customer first with the match marked,
   await customers.openCustomer('欧阳芳芳华')
   await expect(customers.drawer()).toContainText('+86 150****6666')
 })
+
+test('with filter chips shown the customers table keeps its pagination on screen at 1440×900', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 })
+  const customers = new CustomersPage(page)
+  await customers.open()
+  const pagination = customers.table().locator('.n-data-table__pagination')
+  await expect(pagination).toBeInViewport({ ratio: 1 })
+  // A class and a tag: chips in the bar, and the clear-filters badge wraps onto a second line.
+  const bar = page.getByTestId('customers-filters')
+  const menu = page.locator('.n-base-select-menu:visible')
+  await bar.locator('.n-select').nth(0).click()
+  await menu.locator('.n-base-select-option').first().click()
+  await page.keyboard.press('Escape')
+  await bar.locator('.n-select').nth(1).click()
+  await menu.locator('.n-base-select-option').first().click()
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('customers-clear-filters')).toBeVisible()
+  await expect(customers.table()).toHaveAttribute('data-loading', 'false')
+  await expect(pagination).toBeInViewport({ ratio: 1 })
+  const box = (await pagination.boundingBox())!
+  expect(box.y + box.height).toBeLessThanOrEqual(900)
+})
