@@ -395,6 +395,11 @@ export const ImportPreviewInput = z.object({
   format: ImportFormat.default('auto'),
   /** Sheet name for XLSX; first sheet when omitted. */
   sheet: z.string().optional(),
+  /**
+   * The name the person knows the file by — an upload's own name, where the staged copy
+   * carries a unique prefix. History, reports and located errors use it; the path's name otherwise.
+   */
+  fileName: oneLine(z.string().trim().min(1).max(255)).optional(),
 })
 export const ImportPreview = z.object({
   fileName: z.string(),

@@ -57,3 +57,23 @@ test('importing a CSV with bad rows: nothing is written, every bad row is locate
   await expect(customers.row('郑丽君')).toHaveCount(1)
   await expect(customers.row('吴海燕')).toHaveCount(0)
 })
+
+test('an uploaded file keeps its own name in the import history and in its error report', async ({ page, studio }) => {
+  const wizard = new ImportPage(page)
+  await wizard.open()
+  await wizard.chooseFile('customers', { name: '客户名单 12月 (GBK).csv', content: CSV })
+  await expect(wizard.preview()).toContainText('客户名单 12月 (GBK).csv')
+  await wizard.continueToMode()
+  await wizard.run('all-or-nothing')
+  await expect(wizard.result()).toHaveAttribute('data-committed', 'false')
+  // The reasons in the console's language only.
+  await expect(wizard.errors()).toContainText('不是有效的电话号码')
+  await expect(wizard.errors()).not.toContainText('not a valid phone number')
+
+  const report = await wizard.downloadReport()
+  expect(report.fileName).toBe('客户名单 12月 (GBK)-错误报告.csv')
+  const history = await studio.core.invoke('imports', 'history', {})
+  expect(history.map((r) => r.fileName)).toEqual(['客户名单 12月 (GBK).csv'])
+  await expect(page.getByTestId('import-history')).toContainText('客户名单 12月 (GBK).csv')
+  await expect(page.getByTestId('import-history')).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/)
+})

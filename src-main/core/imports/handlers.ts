@@ -41,7 +41,7 @@ function savedMapping(db: Db, sourceKey: string): Mapping | null {
 async function preview(input: PreviewInput, ctx: CoreContext): Promise<ImportPreview> {
   // The console opens a file before importing it: a large customer file gets its thread ready meanwhile.
   if (input.entity === 'customers') warmCustomerThread(input.path)
-  const reader = await openTable(input.path, input.sheet, importLimits())
+  const reader = await openTable(input.path, input.sheet, importLimits(), input.fileName)
   let sample: string[][]
   let totalRows: number
   let estimated: boolean
@@ -107,7 +107,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
   const database = ctx.db.name
   const thread =
     input.entity === 'customers' && database && database !== ':memory:' && wantsThread(input.path)
-      ? CustomerThread.start({ path: input.path, sheet: input.sheet, limits, database, nativeBinding: ctx.nativeBinding })
+      ? CustomerThread.start({ path: input.path, sheet: input.sheet, fileName: input.fileName, limits, database, nativeBinding: ctx.nativeBinding })
       : null
   let reader: TableReader | null = null
   try {
@@ -117,7 +117,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       if (first.kind !== 'table') throw new Error(`import thread: unexpected ${first.kind}`)
       source = first
     } else {
-      reader = await openTable(input.path, input.sheet, limits)
+      reader = await openTable(input.path, input.sheet, limits, input.fileName)
       source = { fileName: reader.fileName, encoding: reader.encoding, sheets: reader.sheets, headers: reader.headers, total: reader.estimatedRows() }
     }
     const total = source.total

@@ -603,3 +603,18 @@ describe('bulk', () => {
     expect(await run('customers', path)).toMatchObject({ inserted: 0, updated: 0, unchanged: 6000 })
   })
 })
+
+describe('the name a file is known by', () => {
+  it('keeps an upload’s own name in the history, the error report and located errors', async () => {
+    // Browser mode stages an upload under a unique prefix; the console passes the name the person chose.
+    const staged = file('0192f1c2-5d3a-7b4e-9f00-1234567890ab-_GBK.csv', readFileSync(fixture('customers-bad.csv')))
+    const result = await run('customers', staged, { fileName: '客户名单 12月 (GBK).csv' })
+    expect(result).toMatchObject({ committed: false, fileName: '客户名单 12月 (GBK).csv' })
+    const history = await core.invoke('imports', 'history', {})
+    expect(history.map((r) => r.fileName)).toEqual(['客户名单 12月 (GBK).csv'])
+    expect((await core.invoke('imports', 'reportCsv', { importId: result.importId })).fileName).toBe('客户名单 12月 (GBK)-错误报告.csv')
+    expect((await core.invoke('imports', 'preview', { entity: 'customers', path: staged, fileName: '客户名单 12月 (GBK).csv' })).fileName).toBe('客户名单 12月 (GBK).csv')
+    const empty = file('0192f1c2-5d3a-7b4e-9f00-1234567890ab-empty.csv', '')
+    await expect(run('customers', empty, { fileName: '空表.csv' })).rejects.toMatchObject({ code: 'import_empty', details: { file: '空表.csv' } })
+  })
+})
