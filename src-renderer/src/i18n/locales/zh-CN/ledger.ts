@@ -41,6 +41,7 @@ export default {
   totalRow: '合计',
   emptySummary: '这个账期还没有账目',
   entries: {
+    totalCount: '合计 {n} 条',
     title: '{name} · {period} 的账目',
     allTitle: '{name} 的全部账目',
     source: '来源',
