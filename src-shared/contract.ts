@@ -68,6 +68,8 @@ const recordsContract = {
     history: query(S.Empty, z.array(S.ImportRun)),
     /** The full rejected-rows report of one run as CSV text (UTF-8 with BOM, opens in Excel/WPS). */
     reportCsv: query(z.object({ importId: S.Id }), z.object({ fileName: z.string(), csv: z.string() })),
+    /** An empty file to fill in: the importer's own columns for the record type, as CSV text (UTF-8 with BOM). */
+    template: query(z.object({ entity: S.ImportEntity }), z.object({ fileName: z.string(), csv: z.string() })),
   },
   exports: {
     run: command(S.ExportInput, S.ExportResult),

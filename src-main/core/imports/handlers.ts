@@ -394,4 +394,8 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
     // Any run's report, whoever imported the file: what looks like a phone is masked for roles that see contacts masked.
     return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e)), run.error_count) }
   },
+  // The importer's own headers, so a filled-in template maps itself; no example row that could be imported by mistake.
+  template: ({ entity }) => ({ fileName: `${TEMPLATE_NAMES[entity]}导入模板.csv`, csv: CSV_BOM + csvLine(FIELDS[entity].map((f) => f.label)) }),
 }
+
+const TEMPLATE_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }

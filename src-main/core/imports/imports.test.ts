@@ -618,3 +618,18 @@ describe('the name a file is known by', () => {
     await expect(run('customers', empty, { fileName: '空表.csv' })).rejects.toMatchObject({ code: 'import_empty', details: { file: '空表.csv' } })
   })
 })
+
+describe('import templates', () => {
+  it('gives each record type an empty file of the importer’s own columns that imports back once filled in', async () => {
+    for (const entity of ['customers', 'products', 'orders'] as const) {
+      const { fileName, csv } = await core.invoke('imports', 'template', { entity })
+      expect(fileName).toMatch(/导入模板\.csv$/)
+      expect(csv.startsWith('\uFEFF')).toBe(true)
+      expect(csv.trim().split('\r\n')).toHaveLength(1)
+    }
+    const { csv } = await core.invoke('imports', 'template', { entity: 'products' })
+    const filled = file('商品导入模板.csv', `${csv.trimEnd()}\r\nMZ-9,补水面膜,水之源,美妆护肤,,129,59,50,10,,,补水\r\n`)
+    expect(await run('products', filled)).toMatchObject({ committed: true, inserted: 1, errorCount: 0 })
+    expect(db().prepare('SELECT sku, sale_price_fen FROM products').all()).toEqual([{ sku: 'MZ-9', sale_price_fen: 5900 }])
+  })
+})

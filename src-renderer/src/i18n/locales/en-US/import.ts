@@ -25,6 +25,7 @@ export default {
     shopify: 'Shopify orders export',
   },
   what: {
+    template: 'Download template',
     entityTitle: 'What are you importing?',
     formatTitle: 'File layout',
     desc: {

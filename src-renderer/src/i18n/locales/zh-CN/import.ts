@@ -23,6 +23,7 @@ export default {
     shopify: 'Shopify 订单导出',
   },
   what: {
+    template: '下载模板',
     entityTitle: '要导入哪一类记录？',
     formatTitle: '文件格式',
     desc: {
