@@ -356,8 +356,9 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
   run: async (input, ctx) => {
     const result = await run(input, ctx)
     // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
-    // A refused file stays, so the person can import its valid rows next.
-    if (result.committed && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
+    // A refused file stays, so the person can import its valid rows next; so does one that showed orders older
+    // than the studio holds, so the person can take the file's state for the ones they tick.
+    if (result.committed && !result.olderOrders.length && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
     return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)) }
   },
   history: (_input, ctx) =>
