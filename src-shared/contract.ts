@@ -70,6 +70,8 @@ const recordsContract = {
     /** The full rejected-rows report of one run as CSV text (UTF-8 with BOM, opens in Excel/WPS). */
     /** A run's rejected rows, or (kind: warnings) the values it kept as given but warned about, as CSV. */
     reportCsv: query(z.object({ importId: S.Id, kind: z.enum(['errors', 'warnings']).default('errors') }), z.object({ fileName: z.string(), csv: z.string() })),
+    /** An empty file to fill in: the importer's own columns for the record type, as CSV text (UTF-8 with BOM). */
+    template: query(z.object({ entity: S.ImportEntity }), z.object({ fileName: z.string(), csv: z.string() })),
   },
   exports: {
     run: command(S.ExportInput, S.ExportResult),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ReadPath, WritePath } from './filePaths'
 import {
+  EXPORT_COLUMNS,
   IMPORT_ENTITIES,
   MEMBER_LEVELS,
   MEMBER_STATUSES,
@@ -428,6 +429,11 @@ export const ImportPreviewInput = z.object({
   format: ImportFormat.default('auto'),
   /** Sheet name for XLSX; first sheet when omitted. */
   sheet: z.string().optional(),
+  /**
+   * The name the person knows the file by — an upload's own name, where the staged copy
+   * carries a unique prefix. History, reports and located errors use it; the path's name otherwise.
+   */
+  fileName: oneLine(z.string().trim().min(1).max(255)).optional(),
 })
 export const ImportPreview = z.object({
   fileName: z.string(),
@@ -532,10 +538,27 @@ export const ExportInput = z
     path: WritePath.optional(),
     /** Customers only: export the customers the list shows with these filters instead of all of them. */
     filter: CustomerFilter.optional(),
+    /** The columns to write, in this order (keys of EXPORT_COLUMNS[entity]); all of them when omitted. */
+    columns: z.array(z.string().min(1).max(40)).min(1).max(40).optional(),
   })
   .refine((e) => !e.filter || e.entity === 'customers', {
     path: ['filter'],
     message: '只有客户导出可以按筛选条件导出 / only a customer export takes list filters',
+  })
+  .superRefine((e, ctx) => {
+    if (!e.columns) return
+    const known: readonly { key: string }[] = EXPORT_COLUMNS[e.entity]
+    e.columns.forEach((key, i) => {
+      if (!known.some((c) => c.key === key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['columns', i],
+          message: `没有这一列：${key}（可选 ${known.map((c) => c.key).join(', ')}）/ no such column: ${key}`,
+        })
+      } else if (e.columns!.indexOf(key) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['columns', i], message: `这一列选了两次：${key} / column chosen twice: ${key}` })
+      }
+    })
   })
 export const ExportResult = z.object({ path: z.string(), fileName: z.string(), rows: z.number().int() })
 

@@ -81,6 +81,62 @@ export type OrderSource = (typeof ORDER_SOURCES)[number]
 export const IMPORT_ENTITIES = ['customers', 'products', 'orders'] as const
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
 
+/**
+ * The columns an export writes, in the file's order. The first ones are the importer's own
+ * layout (an export imports back); a person may pick any of them, in any order. `header` is
+ * what the file says, `en` what an English console shows beside it.
+ */
+export const EXPORT_COLUMNS = {
+  customers: [
+    { key: 'name', header: '姓名', en: 'Name' },
+    { key: 'wechatId', header: '微信号', en: 'WeChat ID' },
+    { key: 'phones', header: '手机', en: 'Phone' },
+    { key: 'addresses', header: '地址', en: 'Address' },
+    { key: 'tags', header: '标签', en: 'Tags' },
+    { key: 'relClass', header: '客户分类', en: 'Class' },
+    { key: 'segment', header: '消费群体', en: 'Segment' },
+    { key: 'ownerCode', header: '归属会员邀请码', en: 'Owner invite code' },
+    { key: 'notes', header: '备注', en: 'Notes' },
+    { key: 'orderCount', header: '订单数', en: 'Orders' },
+    { key: 'totalSpent', header: '消费总额', en: 'Total spent' },
+    { key: 'lastPurchaseAt', header: '最近购买', en: 'Last purchase' },
+    { key: 'createdAt', header: '建档时间', en: 'Added' },
+  ],
+  products: [
+    { key: 'sku', header: '商品编码', en: 'SKU' },
+    { key: 'name', header: '商品名称', en: 'Name' },
+    { key: 'brand', header: '品牌', en: 'Brand' },
+    { key: 'category', header: '类目', en: 'Category' },
+    { key: 'images', header: '图片', en: 'Images' },
+    { key: 'listPrice', header: '原价', en: 'List price' },
+    { key: 'salePrice', header: '售价', en: 'Sale price' },
+    { key: 'priceFloor', header: '控价', en: 'Price floor' },
+    { key: 'stock', header: '库存', en: 'Stock' },
+    { key: 'commission', header: '佣金比例', en: 'Commission %' },
+    { key: 'mentorCommission', header: '上级佣金比例', en: 'Mentor commission %' },
+    { key: 'facts', header: '卖点', en: 'Selling points' },
+  ],
+  orders: [
+    { key: 'orderNo', header: '订单号', en: 'Order no.' },
+    { key: 'placedAt', header: '下单时间', en: 'Placed' },
+    { key: 'status', header: '状态', en: 'Status' },
+    { key: 'customer', header: '客户', en: 'Customer' },
+    { key: 'phone', header: '手机', en: 'Phone' },
+    { key: 'sku', header: '商品编码', en: 'SKU' },
+    { key: 'productName', header: '商品名称', en: 'Product' },
+    { key: 'quantity', header: '数量', en: 'Quantity' },
+    { key: 'unitPrice', header: '单价', en: 'Unit price' },
+    { key: 'amount', header: '金额', en: 'Amount' },
+    { key: 'refunded', header: '退款金额', en: 'Refunded' },
+    { key: 'lineRefunded', header: '商品退款金额', en: 'Line refunded' },
+    { key: 'refundedAt', header: '退款时间', en: 'Refunded at' },
+    { key: 'completedAt', header: '完成时间', en: 'Completed at' },
+    { key: 'attributionCode', header: '邀请码', en: 'Invite code' },
+    { key: 'memberCode', header: '归属会员邀请码', en: 'Owner invite code' },
+  ],
+} as const satisfies Record<ImportEntity, readonly { key: string; header: string; en: string }[]>
+export type ExportColumnKey<E extends ImportEntity = ImportEntity> = (typeof EXPORT_COLUMNS)[E][number]['key']
+
 /** Money is integer fen. Formatting lives here so exports, CLI and console agree. */
 export function formatFen(fen: number): string {
   const sign = fen < 0 ? '-' : ''
@@ -93,7 +149,7 @@ export function formatFen(fen: number): string {
 /** The ledger's words (kinds and statuses are defined with the wire shape in ledgerWire.ts). */
 export const LEDGER_KIND_LABELS = {
   sale_commission: { zh: '销售佣金', en: 'Sale commission' },
-  mentor_commission: { zh: '师傅佣金', en: 'Mentor commission' },
+  mentor_commission: { zh: '师父佣金', en: 'Mentor commission' },
   membership_fee: { zh: '会员费', en: 'Membership fee' },
   penalty: { zh: '扣罚', en: 'Penalty' },
   bonus: { zh: '奖励', en: 'Bonus' },

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
-import { formatFen, ORDER_STATUS_LABELS } from '../../src-shared/vocabulary'
+import { EXPORT_COLUMNS, formatFen, ORDER_STATUS_LABELS } from '../../src-shared/vocabulary'
 import { createCore, type OrchardCore } from '../core/api'
 import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/handlers'
 import { clockFromEnvironment, type Clock } from '../core/clock'
@@ -143,7 +143,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--class <list>', '客户：只导出这些分类，如 A,B / customers: only these classes, e.g. A,B', listOption)
     .option('--segment <list>', '客户：只导出这些消费群体，如 务实羊毛党 / customers: only these segments, e.g. bargain', listOption)
     .option('--tag <tag>', '客户：只导出带这个标签的（可重复，须全部带有）/ customers: only those with this tag (repeatable: all of them)', collect, [])
-    .action(async (entityArg: string, file: string, o: { search?: string; class?: string[]; segment?: string[]; tag: string[] }, cmd: Command) => {
+    .option('--columns <list>', '只导出这些列，按此顺序（列名或键，如 姓名,手机,消费总额）/ only these columns, in this order (headers or keys, e.g. name,phones,totalSpent)', listOption)
+    .action(async (entityArg: string, file: string, o: { search?: string; class?: string[]; segment?: string[]; tag: string[]; columns?: string[] }, cmd: Command) => {
       const g = globals(cmd)
       const entity = entityOf(entityArg)
       const ext = extname(file).toLowerCase()
@@ -164,7 +165,19 @@ export async function runCli(argv: string[]): Promise<number> {
       const filter = filtered
         ? { search: o.search, relClass: read('--class', o.class, parseRelClass), segment: read('--segment', o.segment, parseSegment), tags: o.tag.length ? o.tag : undefined }
         : undefined
-      const result = await open(g).invoke('exports', 'run', { entity, format: ext === '.csv' ? 'csv' : 'xlsx', path: resolve(file), filter })
+      // Columns as the file heads them (手机) or by their keys (phones).
+      const known: readonly { key: string; header: string }[] = EXPORT_COLUMNS[entity]
+      const columns = o.columns?.map((c) => {
+        const column = known.find((k) => k.key === c || k.header === c)
+        if (!column) {
+          throw new UsageError(`--columns ${c}：没有这一列，可选 ${known.map((k) => k.header).join(',')} / no such column; choose from ${known.map((k) => k.key).join(',')}`, {
+            option: '--columns',
+            value: c,
+          })
+        }
+        return column.key
+      })
+      const result = await open(g).invoke('exports', 'run', { entity, format: ext === '.csv' ? 'csv' : 'xlsx', path: resolve(file), filter, columns })
       if (g.json) return out(JSON.stringify(result))
       out(`已导出 ${result.rows} 行到 ${result.path} / exported ${result.rows} rows to ${result.path}`)
     })

@@ -65,3 +65,52 @@ test('an operator exports only the customers a search finds', async ({ page, stu
   expect(rows.map((r) => r[0]).sort()).toEqual(stored.sort())
   await expect(page.getByText(`已导出 ${found.toLocaleString()} 行`)).toBeVisible()
 })
+
+test('a search for a whole name lists that customer first with the match marked, and every role sees one phone format', async ({ page, studio }) => {
+  // The exact one is the oldest: the list's own order (newest first) would put it last.
+  await studio.core.invoke('customers', 'create', { name: '欧阳芳芳', phones: ['152 1234 3498'] })
+  await studio.core.invoke('customers', 'create', { name: '欧阳芳芳华', phones: ['150 1234 6666'] })
+  await studio.core.invoke('customers', 'create', { name: '李欧阳芳芳' })
+  const customers = new CustomersPage(page)
+  await customers.open()
+  await customers.search('欧阳芳芳')
+  await customers.expectTotal(3)
+  const first = customers.rows().first()
+  await expect(first.locator('.name')).toHaveText('欧阳芳芳')
+  await expect(first.locator('mark.search-hit').first()).toHaveText('欧阳芳芳')
+  await expect(customers.row('欧阳芳芳华').locator('mark.search-hit').first()).toHaveText('欧阳芳芳')
+  await expect(first).toContainText('+86 152****3498')
+
+  // A trainer sees contacts masked by the core: the same text on screen.
+  studio.core.context.session = { profileId: null, role: 'trainer', name: '林老师' }
+  await page.reload()
+  await customers.open()
+  await customers.search('欧阳芳芳')
+  await customers.expectTotal(3)
+  await expect(customers.rows().first()).toContainText('+86 152****3498')
+  await expect(customers.row('欧阳芳芳华')).toContainText('+86 150****6666')
+  await customers.openCustomer('欧阳芳芳华')
+  await expect(customers.drawer()).toContainText('+86 150****6666')
+})
+
+test('with filter chips shown the customers table keeps its pagination on screen at 1440×900', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 })
+  const customers = new CustomersPage(page)
+  await customers.open()
+  const pagination = customers.table().locator('.n-data-table__pagination')
+  await expect(pagination).toBeInViewport({ ratio: 1 })
+  // A class and a tag: chips in the bar, and the clear-filters badge wraps onto a second line.
+  const bar = page.getByTestId('customers-filters')
+  const menu = page.locator('.n-base-select-menu:visible')
+  await bar.locator('.n-select').nth(0).click()
+  await menu.locator('.n-base-select-option').first().click()
+  await page.keyboard.press('Escape')
+  await bar.locator('.n-select').nth(1).click()
+  await menu.locator('.n-base-select-option').first().click()
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('customers-clear-filters')).toBeVisible()
+  await expect(customers.table()).toHaveAttribute('data-loading', 'false')
+  await expect(pagination).toBeInViewport({ ratio: 1 })
+  const box = (await pagination.boundingBox())!
+  expect(box.y + box.height).toBeLessThanOrEqual(900)
+})

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { expect, test } from './fixtures'
 import { CustomersPage } from './page-models/customers'
 import { ImportPage } from './page-models/import'
@@ -56,4 +57,45 @@ test('importing a CSV with bad rows: nothing is written, every bad row is locate
   await expect(customers.row('周晓梅')).toHaveCount(1)
   await expect(customers.row('郑丽君')).toHaveCount(1)
   await expect(customers.row('吴海燕')).toHaveCount(0)
+})
+
+test('an uploaded file keeps its own name in the import history and in its error report', async ({ page, studio }) => {
+  const wizard = new ImportPage(page)
+  await wizard.open()
+  await wizard.chooseFile('customers', { name: '客户名单 12月 (GBK).csv', content: CSV })
+  await expect(wizard.preview()).toContainText('周晓梅')
+  await wizard.continueToMode()
+  await wizard.run('all-or-nothing')
+  await expect(wizard.result()).toHaveAttribute('data-committed', 'false')
+  // The reasons in the console's language only.
+  await expect(wizard.errors()).toContainText('不是有效的电话号码')
+  await expect(wizard.errors()).not.toContainText('not a valid phone number')
+
+  const report = await wizard.downloadReport()
+  expect(report.fileName).toBe('客户名单 12月 (GBK)-错误报告.csv')
+  const history = await studio.core.invoke('imports', 'history', {})
+  expect(history.map((r) => r.fileName)).toEqual(['客户名单 12月 (GBK).csv'])
+  await expect(page.getByTestId('import-history')).toContainText('客户名单 12月 (GBK).csv')
+  await expect(page.getByTestId('import-history')).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/)
+})
+
+test('an operator downloads the customers template, fills it in and imports it back', async ({ page, studio }) => {
+  const wizard = new ImportPage(page)
+  await wizard.open()
+  await page.getByTestId('import-entity-customers').click()
+  const download = page.waitForEvent('download')
+  await page.getByTestId('import-template').click()
+  const file = await download
+  expect(file.suggestedFilename()).toBe('客户导入模板.csv')
+  const template = readFileSync(await file.path(), 'utf8')
+  expect(template.startsWith('\uFEFF姓名,微信号,手机,地址,标签,客户分类,消费群体,归属会员邀请码,备注')).toBe(true)
+  // Nothing but the header: no example row to import by mistake.
+  expect(template.trim().split('\n')).toHaveLength(1)
+
+  await wizard.chooseFile('customers', { name: '客户导入模板.csv', content: `${template.trim()}\n郑晓燕,zxy_88,13800138088,,宝妈,A,,,从模板导入\n` })
+  await expect(wizard.preview()).toContainText('郑晓燕')
+  await wizard.continueToMode()
+  await wizard.run('all-or-nothing')
+  await expect(wizard.result()).toHaveAttribute('data-committed', 'true')
+  expect((await studio.core.invoke('customers', 'list', { search: '郑晓燕' })).rows.map((c) => [c.name, c.relClass, c.notes])).toEqual([['郑晓燕', 'A', '从模板导入']])
 })

@@ -16,6 +16,42 @@ test('a manager drills from a member’s owed figure to the entries and the orde
   await expect(detail.getByTestId('ledger-source-order')).toHaveText(/\S+/)
 })
 
+test('figures that drill down look like links; the entries fill the drawer with their total; an entry leads to its order and the order to its customer', async ({ page, studio }) => {
+  await page.getByTestId('nav-ledger').click()
+  const table = page.getByTestId('ledger-members')
+  await expect(table.locator('tbody tr').first()).toBeVisible()
+  const figure = table.locator('tbody tr').first().locator('a.figure').first()
+  const looks = await figure.evaluate((el) => ({ line: getComputedStyle(el).textDecorationLine, color: getComputedStyle(el).color, text: getComputedStyle(el.closest('td')!).color }))
+  expect(looks.line).toContain('underline')
+  expect(looks.color).not.toBe(looks.text)
+  const figureText = await figure.innerText()
+  await figure.click()
+
+  const drawer = page.getByTestId('ledger-entries')
+  await expect(drawer).toBeVisible()
+  const rows = drawer.getByTestId('ledger-entry-row')
+  await expect(rows.first()).toBeVisible()
+  // The table takes the drawer's height, not a fixed 360 px.
+  expect((await drawer.locator('.n-data-table').boundingBox())!.height).toBeGreaterThan(500)
+  // Its total is the figure it was opened from.
+  await expect(drawer.getByTestId('ledger-entries-total')).toHaveText(figureText)
+  await expect(drawer.getByTestId('ledger-entries-count')).toContainText(/合计 \d+/)
+
+  // Entry → its order on the orders screen → that order's customer.
+  await rows.first().click()
+  const source = page.getByTestId('ledger-entry-detail').getByTestId('ledger-source-order')
+  const orderNo = (await source.innerText()).trim()
+  await source.click()
+  await expect(page.getByTestId('orders-search').locator('input')).toHaveValue(orderNo)
+  const order = (await studio.core.invoke('orders', 'list', { search: orderNo })).rows.find((o) => o.orderNo === orderNo)!
+  expect(order.customerId).toBeTruthy()
+  const link = page.getByTestId('order-customer-link').first()
+  await expect(link).toHaveText(order.customerName!)
+  await link.click()
+  await expect(page.getByTestId('customer-drawer')).toBeVisible()
+  await expect(page.getByTestId('customer-drawer')).toContainText(order.customerName!)
+})
+
 test('a statement closes at its opening plus the month’s entries, adjustments and withdrawals', async ({ page, studio }) => {
   const members = await studio.core.invoke('ledger', 'summary', {})
   const top = members.members[0]

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -8,6 +8,7 @@ import { CustomerInput, CustomerListQuery } from '../../../src-shared/schemas'
 import { openDatabase, type Db } from '../db/connection'
 import { LATEST_SCHEMA_VERSION } from '../db/migrations'
 import { createCore } from '../api'
+import { fixedClock } from '../clock'
 import { normalizePhone } from './phone'
 import { catchUpSearchIndex, completeSearchIndex, searchIndexLag } from './searchIndex'
 import { createCustomer, customerConditions, listCustomers, updateCustomer } from './repository'
@@ -219,5 +220,57 @@ describe('list planning', () => {
       .prepare(`EXPLAIN QUERY PLAN SELECT COUNT(*) AS n FROM customers c WHERE ${conditions.map((c) => c.sql).join(' AND ')}`)
       .all(params) as { detail: string }[]
     expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING COVERING INDEX customers_class \(rel_class=\? AND segment=\?\)/)
+  })
+})
+
+describe('customer detail', () => {
+  it('adds up: the categories count refunds as 消费总额 does and sum to it', async () => {
+    const core = createCore({ dataDir: join(dir, 'detail'), host: 'test', firstStart: 'empty', clock: fixedClock('2026-11-20T04:00:00Z') })
+    try {
+      await core.invoke('products', 'create', { sku: 'MZ-1', name: '面膜', category: '美妆护肤', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000 })
+      await core.invoke('products', 'create', { sku: 'NF-1', name: '奶粉', category: '母婴', listPriceFen: 39900, salePriceFen: 29900, priceFloorFen: 26800 })
+      await core.invoke('products', 'create', { sku: 'XY-1', name: '洗衣液', category: '家清', listPriceFen: 5900, salePriceFen: 3990, priceFloorFen: 3000 })
+      const wang = await core.invoke('customers', 'create', { name: '王芳', phones: ['13800138000'] })
+      const file = join(dir, 'orders.csv')
+      const head = 'Name,Financial Status,Total,Refunded Amount,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Billing Name,Billing Phone\n'
+      writeFileSync(
+        file,
+        head +
+          // paid: two categories
+          '#1,paid,98.90,0.00,2026-11-10 10:00:00 +0800,1,面膜,59.00,MZ-1,王芳,13800138000\n' +
+          '#1,,,,,1,洗衣液,39.90,XY-1,,\n' +
+          // refunded whole: adds nothing
+          '#2,refunded,299.00,299.00,2026-11-11 10:00:00 +0800,1,奶粉,299.00,NF-1,王芳,13800138000\n' +
+          // refunded in part: only what was kept
+          '#3,partially_refunded,118.00,20.00,2026-11-12 10:00:00 +0800,2,面膜,59.00,MZ-1,王芳,13800138000\n',
+      )
+      expect(await core.invoke('imports', 'run', { entity: 'orders', path: file })).toMatchObject({ committed: true, inserted: 3 })
+      const detail = await core.invoke('customers', 'get', { id: wang.id })
+      expect(detail.customer.totalSpentFen).toBe(9890 + 0 + 9800)
+      expect(detail.categories.reduce((s, c) => s + c.amountFen, 0)).toBe(detail.customer.totalSpentFen)
+      expect(detail.categories).toEqual([
+        { category: '美妆护肤', amountFen: 5900 + 9800, quantity: 3 },
+        { category: '家清', amountFen: 3990, quantity: 1 },
+      ])
+    } finally {
+      await core.close()
+    }
+  })
+})
+
+describe('search ranking', () => {
+  it('puts the customer a search names exactly first, whatever the sort, and pages on through the rest', () => {
+    for (const name of ['王芳', '李王芳', '王芳芳', '王芳华']) add({ name })
+    add({ name: '张丽', wechatId: '王芳' })
+    add({ name: '陈晨', phones: ['13800138000'] })
+    const byName = list({ search: '王芳', sort: { field: 'name', dir: 'asc' } })
+    expect(byName.total).toBe(5)
+    // 张丽's WeChat id and 王芳's name are the search itself: they lead (in the sort's order), the partial matches follow.
+    expect(byName.rows.map((c) => c.name)).toEqual(['张丽', '王芳', '李王芳', '王芳华', '王芳芳'])
+    // Pages hold each customer once, exact ones on the first.
+    const pages = [0, 2, 4].map((offset) => list({ search: '王芳', sort: { field: 'name', dir: 'asc' }, limit: 2, offset }).rows.map((c) => c.name))
+    expect(pages.flat()).toEqual(byName.rows.map((c) => c.name))
+    // A phone typed as people type it names its customer too.
+    expect(list({ search: '138 0013 8000' }).rows[0].name).toBe('陈晨')
   })
 })

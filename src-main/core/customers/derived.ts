@@ -81,3 +81,58 @@ export function recomputeRfm(db: Db, now: Date): void {
   ).run({ since: recentSince, f: buyers.f ?? 0, m: buyers.m ?? 0 })
   db.prepare('UPDATE customers SET rfm_segment = NULL WHERE order_count = 0 AND rfm_segment IS NOT NULL').run()
 }
+
+/**
+ * What a customer spent per category (品类偏好), counted the way 消费总额 counts it: each
+ * counted order's net (total minus refunded) shared over its lines — by what each line kept
+ * when the source refunded per line, by line amount otherwise — so the categories add up
+ * to the customer's total to the fen, and a refunded order adds nothing.
+ */
+export function categorySpend(db: Db, customerId: string, limit = 8): { category: string; amountFen: number; quantity: number }[] {
+  const lines = db
+    .prepare(
+      `SELECT o.id AS orderId, o.total_fen AS totalFen, o.refunded_fen AS refundedFen, l.amount_fen AS amountFen, l.refunded_fen AS lineRefundedFen,
+              l.quantity, COALESCE(NULLIF(p.category, ''), '未分类') AS category
+       FROM orders o JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id
+       WHERE o.customer_id = ? AND o.status NOT IN ('cancelled','pending')
+       ORDER BY o.id, l.line_no`,
+    )
+    .all(customerId) as { orderId: string; totalFen: number; refundedFen: number; amountFen: number; lineRefundedFen: number | null; quantity: number; category: string }[]
+  const byCategory = new Map<string, { amountFen: number; quantity: number }>()
+  for (let i = 0; i < lines.length; ) {
+    let end = i
+    while (end < lines.length && lines[end].orderId === lines[i].orderId) end++
+    const order = lines.slice(i, end)
+    i = end
+    const perLine = order.some((l) => l.lineRefundedFen !== null)
+    const weights = order.map((l) => Math.max(0, l.amountFen - (perLine ? (l.lineRefundedFen ?? 0) : 0)))
+    const shares = shareOut(Math.max(0, order[0].totalFen - order[0].refundedFen), weights)
+    order.forEach((l, k) => {
+      if (shares[k] <= 0) return
+      const c = byCategory.get(l.category) ?? { amountFen: 0, quantity: 0 }
+      c.amountFen += shares[k]
+      c.quantity += l.quantity
+      byCategory.set(l.category, c)
+    })
+  }
+  return [...byCategory]
+    .map(([category, c]) => ({ category, ...c }))
+    .sort((a, b) => b.amountFen - a.amountFen || a.category.localeCompare(b.category))
+    .slice(0, limit)
+}
+
+/** `total` fen shared in proportion to `weights`, the leftover fen to the largest remainders: the shares sum to `total` exactly. */
+function shareOut(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((s, w) => s + w, 0)
+  if (sum <= 0 || total <= 0) return weights.map(() => 0)
+  const exact = weights.map((w) => (total * w) / sum)
+  const shares = exact.map(Math.floor)
+  let left = total - shares.reduce((s, v) => s + v, 0)
+  const order = exact.map((e, k) => [e - Math.floor(e), k] as const).sort((a, b) => b[0] - a[0])
+  for (const [, k] of order) {
+    if (left <= 0) break
+    shares[k]++
+    left--
+  }
+  return shares
+}

@@ -3,6 +3,7 @@ import type { OrderDetail } from '../../../src-shared/schemas'
 import { zoneOffset } from '../clock'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { contactsVisible, maskAddress, maskBuyerPhone, maskContacts, maskPhone, unmask } from '../permissions'
+import { categorySpend } from './derived'
 import { createCustomer, getCustomerRow, listCustomers, updateCustomer } from './repository'
 
 interface OrderRowWithLines {
@@ -82,14 +83,7 @@ export const customersHandlers: ServiceHandlers<'customers'> = {
         lines,
       }
     })
-    const categories = ctx.db
-      .prepare(
-        `SELECT COALESCE(NULLIF(p.category, ''), '未分类') AS category, SUM(l.amount_fen) AS amountFen, SUM(l.quantity) AS quantity
-         FROM orders o JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id
-         WHERE o.customer_id = ? AND o.status NOT IN ('cancelled','pending')
-         GROUP BY 1 ORDER BY amountFen DESC LIMIT 8`,
-      )
-      .all(id) as { category: string; amountFen: number; quantity: number }[]
+    const categories = categorySpend(ctx.db, id)
     const groups = ctx.db
       .prepare('SELECT g.id, g.name FROM group_customers gc JOIN groups g ON g.id = gc.group_id WHERE gc.customer_id = ? ORDER BY g.name')
       .all(id) as { id: string; name: string }[]

@@ -200,16 +200,34 @@ export function listCustomers(
   const walkSortIndex = conditions.length === 0 || stepsToFill <= maxScanSteps
   const where = conditions.length ? `WHERE ${conditions.map((c) => (walkSortIndex ? c.probe : c.sql)).join(' AND ')}` : ''
   const from = walkSortIndex ? `customers c INDEXED BY ${sort.index}` : 'customers c'
+  // A search for a whole name, WeChat id or phone puts the customers it names first (王芳
+  // before 王芳芳 and 李王芳), whatever the sort; the rest follow in the sort's order.
+  const exact = total === 0 || !q.search ? [] : exactMatches(db, q.search, conditions, params, order, options)
+  const exclude = exact.length ? ` ${where ? 'AND' : 'WHERE'} c.id NOT IN (SELECT value FROM json_each(@exactIds))` : ''
+  const head = exact.slice(q.offset, q.offset + q.limit)
+  const limit = q.limit - head.length
   const rows =
-    total === 0
+    total === 0 || limit === 0
       ? []
       : (db
           .prepare(
             `SELECT ${CUSTOMER_COLUMNS} FROM ${from} LEFT JOIN members m ON m.id = c.owner_member_id
-             ${where} ${order} LIMIT @limit OFFSET @offset`,
+             ${where}${exclude} ${order} LIMIT @limit OFFSET @offset`,
           )
-          .all({ ...params, limit: q.limit, offset: q.offset }) as CustomerRow[])
-  return { rows: rows.map(toCustomer), total }
+          .all({ ...params, ...(exact.length ? { exactIds: JSON.stringify(exact.map((r) => r.id)) } : {}), limit, offset: Math.max(0, q.offset - exact.length) }) as CustomerRow[])
+  return { rows: [...head, ...rows].map(toCustomer), total }
+}
+
+/** The customers (at most 20) a search names exactly among those the filters keep. */
+function exactMatches(db: Db, text: string, conditions: Condition[], params: Record<string, unknown>, order: string, options: MatchOptions): CustomerRow[] {
+  const term = text.trim()
+  if (!term) return []
+  const phone = options.matchPhones === false ? null : normalizePhone(term)
+  const named = `(c.name = @exactTerm OR c.wechat_id = @exactTerm${phone?.ok ? ' OR c.id IN (SELECT customer_id FROM customer_phones WHERE phone = @exactPhone)' : ''})`
+  const where = [named, ...conditions.map((c) => c.sql)].join(' AND ')
+  return db
+    .prepare(`SELECT ${CUSTOMER_COLUMNS} FROM customers c LEFT JOIN members m ON m.id = c.owner_member_id WHERE ${where} ${order} LIMIT 20`)
+    .all({ ...params, exactTerm: term, ...(phone?.ok ? { exactPhone: phone.e164 } : {}) }) as CustomerRow[]
 }
 
 function countCustomers(

@@ -119,10 +119,66 @@ describe('exports', () => {
     await book.xlsx.readFile(xlsx.path)
     const ws = book.getWorksheet('商品')!
     expect(ws.getRow(1).values).toEqual([undefined, '商品编码', '商品名称', '品牌', '类目', '图片', '原价', '售价', '控价', '库存', '佣金比例', '上级佣金比例', '卖点'])
+    // In XLSX a string cell is text, never a formula: it needs (and gets) no quote.
     const facts: string[] = []
     ws.eachRow((row, n) => n > 1 && facts.push(String(row.getCell(12).value ?? '')))
-    expect(facts).toContain("'+玻尿酸 三重补水")
-    ws.eachRow((row) => row.eachCell((cell) => expect(typeof cell.value === 'string' && /^[=+\-@]/.test(cell.value)).toBe(false)))
+    expect(facts).toContain('+玻尿酸 三重补水')
+    ws.eachRow((row) => row.eachCell((cell) => expect(cell.formula ?? null).toBeNull()))
+  })
+
+  it('writes XLSX as spreadsheet data: phones as plain text, money as numbers in yuan with a number format, counts as numbers', async () => {
+    await fill(studio)
+    const out = await studio.invoke('exports', 'run', { entity: 'customers', format: 'xlsx', path: join(dir, 'c.xlsx') })
+    const book = new ExcelJS.Workbook()
+    await book.xlsx.readFile(out.path)
+    const ws = book.getWorksheet('客户')!
+    const header = (ws.getRow(1).values as unknown[]).slice(1)
+    const rowOf = (name: string) => {
+      let found: ExcelJS.Row | undefined
+      ws.eachRow((row) => {
+        if (row.getCell(1).value === name) found = row
+      })
+      return found!
+    }
+    const col = (h: string) => header.indexOf(h) + 1
+    const li = rowOf('李娜')
+    expect(li.getCell(col('手机')).value).toBe('+8613900139000')
+    expect(rowOf('=HYPERLINK("http://x","点我")').getCell(col('手机')).value).toBe('+8613800138000,+8657188886666')
+    expect(rowOf('=HYPERLINK("http://x","点我")').getCell(col('微信号')).value).toBe('@wx_eq')
+    const spent = customers(studio).find((c) => (c as { name: string }).name === '李娜') as { total_spent_fen: number; order_count: number }
+    expect(li.getCell(col('消费总额')).value).toBe(spent.total_spent_fen / 100)
+    expect(li.getCell(col('消费总额')).numFmt).toBe('#,##0.00')
+    expect(li.getCell(col('订单数')).value).toBe(spent.order_count)
+
+    const orderBook = new ExcelJS.Workbook()
+    await orderBook.xlsx.readFile((await studio.invoke('exports', 'run', { entity: 'orders', format: 'xlsx', path: join(dir, 'o.xlsx') })).path)
+    const os = orderBook.getWorksheet('订单')!
+    const amounts: unknown[] = []
+    os.eachRow((row, n) => n > 1 && amounts.push(row.getCell(10).value, row.getCell(8).value))
+    expect(amounts.every((v) => typeof v === 'number')).toBe(true)
+    expect(os.getRow(2).getCell(9).numFmt).toBe('#,##0.00')
+    // A phone never carries the quote meant for CSV.
+    os.eachRow((row) => row.eachCell((cell) => expect(String(cell.value)).not.toMatch(/^'/)))
+  })
+
+  it('writes only the columns a person chose, in their order, and refuses a column that does not exist', async () => {
+    await fill(studio)
+    const csv = await studio.invoke('exports', 'run', { entity: 'customers', format: 'csv', path: join(dir, 'pick.csv'), columns: ['name', 'totalSpent', 'phones'] })
+    const rows = Papa.parse<string[]>(readFileSync(csv.path, 'utf8').slice(1), { skipEmptyLines: true }).data
+    expect(rows[0]).toEqual(['姓名', '消费总额', '手机'])
+    expect(rows.find((r) => r[0] === '李娜')).toEqual(['李娜', '248.00', "'+8613900139000"])
+    const xlsx = await studio.invoke('exports', 'run', { entity: 'orders', format: 'xlsx', path: join(dir, 'pick.xlsx'), columns: ['orderNo', 'amount'] })
+    const book = new ExcelJS.Workbook()
+    await book.xlsx.readFile(xlsx.path)
+    const ws = book.getWorksheet('订单')!
+    expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual(['订单号', '金额'])
+    expect(ws.columnCount).toBe(2)
+
+    await expect(studio.invoke('exports', 'run', { entity: 'customers', format: 'csv', path: join(dir, 'bad.csv'), columns: ['name', 'salary'] })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [{ path: 'columns.1', message: expect.stringContaining('salary') }] },
+    })
+    expect(existsSync(join(dir, 'bad.csv'))).toBe(false)
   })
 
   it('writes dates as the studio reads them: date cells in XLSX, YYYY-MM-DD HH:mm in CSV, never UTC ISO strings', async () => {

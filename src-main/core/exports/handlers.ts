@@ -6,11 +6,11 @@ import ExcelJS from 'exceljs'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CustomerFilter } from '../../../src-shared/schemas'
-import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
+import { EXPORT_COLUMNS, ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
 import { stampIn, wallParts, wallDate, zoneOffset } from '../../../src-shared/time'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { CSV_BOM, csvLine, neutralizeCell } from '../spreadsheet/cells'
+import { CSV_BOM, csvLine, keepQuotes } from '../spreadsheet/cells'
 import { requireContacts } from '../permissions'
 import { customerConditions } from '../customers/repository'
 import { ownerOnly } from '../housekeeping'
@@ -18,13 +18,18 @@ import { actorOf, appendAudit } from '../lifecycle/audit'
 
 /** A moment (UTC ISO): written as the studio's wall clock — a date cell in XLSX, YYYY-MM-DD HH:mm in CSV. */
 type Moment = { at: string }
-type Cell = string | number | Moment
+/** Money: a numeric cell in yuan with a number format in XLSX (it sums), 1299.00 in CSV. */
+type Money = { fen: number }
+type Cell = string | number | Moment | Money
 type Filter = z.output<typeof CustomerFilter>
 type Row = Cell[]
 
 const yuan = (fen: number) => formatFen(fen).replace(/,/g, '')
+const money = (fen: number): Cell => ({ fen })
 const moment = (iso: string | null): Cell => (iso ? { at: iso } : '')
-const isMoment = (v: Cell): v is Moment => typeof v === 'object'
+const isMoment = (v: Cell): v is Moment => typeof v === 'object' && 'at' in v
+const isMoney = (v: Cell): v is Money => typeof v === 'object' && 'fen' in v
+const MONEY_FORMAT = '#,##0.00'
 
 /** 2026-12-05 07:39 in the studio's zone; the seconds only when there are some, so a re-import reads back the same instant. */
 function wallText(zone: string, iso: string): string {
@@ -33,7 +38,7 @@ function wallText(zone: string, iso: string): string {
   const p = wallParts(zone, ms)
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}${p.second !== '00' ? `:${p.second}` : ''}`
 }
-const percent = (bp: number) => String(bp / 100)
+const percent = (bp: number) => bp / 100
 const list = (json: string) => JSON.parse(json) as string[]
 /**
  * Tags are read back split on commas — or on spaces when a cell has no comma — so a
@@ -41,9 +46,26 @@ const list = (json: string) => JSON.parse(json) as string[]
  */
 const tagCell = (tags: string[]) => tags.join(',') + (tags.length === 1 && /\s/.test(tags[0]) ? ',' : '')
 
+/** Rows in the order of EXPORT_COLUMNS[entity]; `project` picks the columns a person chose. */
 interface Source {
+  rows: () => Iterable<Row>
+}
+interface Sheet {
   headers: string[]
   rows: () => Iterable<Row>
+}
+
+function project(entity: ImportEntity, source: Source, columns: readonly string[] | undefined): Sheet {
+  const all: readonly { key: string; header: string }[] = EXPORT_COLUMNS[entity]
+  if (!columns) return { headers: all.map((c) => c.header), rows: source.rows }
+  // The schema has already refused unknown and repeated keys.
+  const picked = columns.map((key) => all.findIndex((c) => c.key === key))
+  return {
+    headers: picked.map((i) => all[i].header),
+    *rows() {
+      for (const row of source.rows()) yield picked.map((i) => row[i])
+    },
+  }
 }
 
 /**
@@ -62,10 +84,9 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
        FROM customers c LEFT JOIN members m ON m.id = c.owner_member_id ${where} ORDER BY c.rowid`,
     )
     return {
-      headers: ['姓名', '微信号', '手机', '地址', '标签', '客户分类', '消费群体', '归属会员邀请码', '备注', '订单数', '消费总额', '最近购买', '建档时间'],
       *rows() {
         for (const r of stmt.raw().iterate(params) as Iterable<[string, string | null, string, string, string, string, Segment | null, string | null, string, number, number, string | null, string]>) {
-          yield [r[0], r[1] ?? '', list(r[2]).join(','), list(r[3]).join(' | '), tagCell(list(r[4])), r[5], r[6] ? SEGMENT_LABELS[r[6]].zh : '', r[7] ?? '', r[8], r[9], yuan(r[10]), moment(r[11]), moment(r[12])]
+          yield [r[0], r[1] ?? '', list(r[2]).join(','), list(r[3]).join(' | '), tagCell(list(r[4])), r[5], r[6] ? SEGMENT_LABELS[r[6]].zh : '', r[7] ?? '', r[8], r[9], money(r[10]), moment(r[11]), moment(r[12])]
         }
       },
     }
@@ -76,10 +97,9 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
        FROM products ORDER BY rowid`,
     )
     return {
-      headers: ['商品编码', '商品名称', '品牌', '类目', '图片', '原价', '售价', '控价', '库存', '佣金比例', '上级佣金比例', '卖点'],
       *rows() {
         for (const p of stmt.raw().iterate() as Iterable<[string, string, string, string, string, number, number, number, number, number, number, string]>) {
-          yield [p[0], p[1], p[2], p[3], list(p[4]).join(','), yuan(p[5]), yuan(p[6]), yuan(p[7]), p[8], percent(p[9]), percent(p[10]), p[11]]
+          yield [p[0], p[1], p[2], p[3], list(p[4]).join(','), money(p[5]), money(p[6]), money(p[7]), p[8], percent(p[9]), percent(p[10]), p[11]]
         }
       },
     }
@@ -98,7 +118,6 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
      ORDER BY o.placed_at, o.order_no, l.line_no`,
   )
   return {
-    headers: ['订单号', '下单时间', '状态', '客户', '手机', '商品编码', '商品名称', '数量', '单价', '金额', '退款金额', '商品退款金额', '退款时间', '完成时间', '邀请码', '归属会员邀请码'],
     *rows() {
       for (const o of stmt.raw().iterate() as Iterable<
         [string, string, OrderStatus, string | null, string | null, string, string, number, number, number, number, string | null, string | null, number, number | null, string | null, string | null, number]
@@ -114,10 +133,10 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
           o[5],
           o[6],
           o[7],
-          yuan(o[8]),
-          yuan(o[9]),
-          first ? yuan(o[10]) : '',
-          perLine ? yuan(o[14] ?? 0) : '',
+          money(o[8]),
+          money(o[9]),
+          first ? money(o[10]) : '',
+          perLine ? money(o[14] ?? 0) : '',
           moment(o[15]),
           moment(o[16]),
           o[11] ?? '',
@@ -128,14 +147,14 @@ function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, time
   }
 }
 
-async function writeCsv(path: string, source: Source, zone: string): Promise<number> {
+async function writeCsv(path: string, source: Sheet, zone: string): Promise<number> {
   const out = createWriteStream(path)
   const failed = new Promise<never>((_, reject) => out.once('error', reject))
   failed.catch(() => undefined)
   let n = 0
   let buffer = CSV_BOM + csvLine(source.headers)
   for (const row of source.rows()) {
-    buffer += csvLine(row.map((v) => (isMoment(v) ? wallText(zone, v.at) : v)))
+    buffer += csvLine(row.map((v) => (isMoment(v) ? wallText(zone, v.at) : isMoney(v) ? yuan(v.fen) : v)))
     n++
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await Promise.race([once(out, 'drain'), failed])
@@ -147,7 +166,7 @@ async function writeCsv(path: string, source: Source, zone: string): Promise<num
   return n
 }
 
-async function writeXlsx(path: string, source: Source, sheet: string, zone: string): Promise<number> {
+async function writeXlsx(path: string, source: Sheet, sheet: string, zone: string): Promise<number> {
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false })
   const ws = book.addWorksheet(sheet, { views: [{ state: 'frozen', ySplit: 1 }] })
   ws.columns = source.headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }))
@@ -155,9 +174,11 @@ async function writeXlsx(path: string, source: Source, sheet: string, zone: stri
   ws.getRow(1).commit()
   let n = 0
   for (const row of source.rows()) {
-    const added = ws.addRow(row.map((v) => (typeof v === 'number' ? v : isMoment(v) ? wallDate(zone, Date.parse(v.at)) : neutralizeCell(v))))
+    // A string cell in XLSX is text and never a formula: phones and notes go in as they are.
+    const added = ws.addRow(row.map((v) => (typeof v === 'number' ? v : isMoment(v) ? wallDate(zone, Date.parse(v.at)) : isMoney(v) ? v.fen / 100 : keepQuotes(v))))
     row.forEach((v, i) => {
       if (isMoment(v)) added.getCell(i + 1).numFmt = 'yyyy-mm-dd hh:mm'
+      else if (isMoney(v)) added.getCell(i + 1).numFmt = MONEY_FORMAT
     })
     added.commit()
     // Let the zip stream drain so a million rows never pile up in memory.
@@ -193,7 +214,7 @@ export function recordPersonalExport(ctx: CoreContext, e: { entity: string; form
 }
 
 export const exportsHandlers: ServiceHandlers<'exports'> = {
-  run: async ({ entity, format, path, filter }, ctx) => {
+  run: async ({ entity, format, path, filter, columns }, ctx) => {
     // Exports carry phones and addresses in full: only for roles that may see them.
     if (entity !== 'products') requireContacts(ctx, 'exports.run')
     const zone = ctx.timezone()
@@ -208,7 +229,7 @@ export const exportsHandlers: ServiceHandlers<'exports'> = {
     // A reader of its own: the export streams from one consistent snapshot while the console keeps working.
     const reader = new Database(ctx.paths.database, { readonly: true, fileMustExist: true, nativeBinding: ctx.nativeBinding })
     try {
-      const source = sourceOf(reader, entity, filter, zoneOffset(zone, ctx.clock.now()))
+      const source = project(entity, sourceOf(reader, entity, filter, zoneOffset(zone, ctx.clock.now())), columns)
       const rows = format === 'csv' ? await writeCsv(temp, source, zone) : await writeXlsx(temp, source, SHEET_NAMES[entity], zone)
       ownerOnly(temp)
       renameSync(temp, target)

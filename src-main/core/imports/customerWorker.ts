@@ -51,7 +51,7 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
   let reader: TableReader | null = null
   try {
     // The file is read a batch at a time as validation goes: only the header and the first rows before the mapping is known.
-    reader = await openTable(job.path, job.sheet, job.limits)
+    reader = await openTable(job.path, job.sheet, job.limits, job.fileName)
     const source = reader
     send({ kind: 'table', fileName: source.fileName, encoding: source.encoding, sheets: source.sheets, headers: source.headers, total: source.estimatedRows() })
     const order = await inbox.next()

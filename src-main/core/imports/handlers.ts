@@ -42,7 +42,7 @@ function savedMapping(db: Db, sourceKey: string): Mapping | null {
 async function preview(input: PreviewInput, ctx: CoreContext): Promise<ImportPreview> {
   // The console opens a file before importing it: a large customer file gets its thread ready meanwhile.
   if (input.entity === 'customers') warmCustomerThread(input.path)
-  const reader = await openTable(input.path, input.sheet, importLimits())
+  const reader = await openTable(input.path, input.sheet, importLimits(), input.fileName)
   let sample: string[][]
   let totalRows: number
   let estimated: boolean
@@ -108,7 +108,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
   const database = ctx.db.name
   const thread =
     input.entity === 'customers' && database && database !== ':memory:' && wantsThread(input.path)
-      ? CustomerThread.start({ path: input.path, sheet: input.sheet, limits, database, nativeBinding: ctx.nativeBinding })
+      ? CustomerThread.start({ path: input.path, sheet: input.sheet, fileName: input.fileName, limits, database, nativeBinding: ctx.nativeBinding })
       : null
   let reader: TableReader | null = null
   try {
@@ -118,7 +118,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       if (first.kind !== 'table') throw new Error(`import thread: unexpected ${first.kind}`)
       source = first
     } else {
-      reader = await openTable(input.path, input.sheet, limits)
+      reader = await openTable(input.path, input.sheet, limits, input.fileName)
       source = { fileName: reader.fileName, encoding: reader.encoding, sheets: reader.sheets, headers: reader.headers, total: reader.estimatedRows() }
     }
     const total = source.total
@@ -425,4 +425,8 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
     }
     return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e)), run.error_count) }
   },
+  // The importer's own headers, so a filled-in template maps itself; no example row that could be imported by mistake.
+  template: ({ entity }) => ({ fileName: `${TEMPLATE_NAMES[entity]}导入模板.csv`, csv: CSV_BOM + csvLine(FIELDS[entity].map((f) => f.label)) }),
 }
+
+const TEMPLATE_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }

@@ -603,3 +603,33 @@ describe('bulk', () => {
     expect(await run('customers', path)).toMatchObject({ inserted: 0, updated: 0, unchanged: 6000 })
   })
 })
+
+describe('the name a file is known by', () => {
+  it('keeps an upload’s own name in the history, the error report and located errors', async () => {
+    // Browser mode stages an upload under a unique prefix; the console passes the name the person chose.
+    const staged = file('0192f1c2-5d3a-7b4e-9f00-1234567890ab-_GBK.csv', readFileSync(fixture('customers-bad.csv')))
+    const result = await run('customers', staged, { fileName: '客户名单 12月 (GBK).csv' })
+    expect(result).toMatchObject({ committed: false, fileName: '客户名单 12月 (GBK).csv' })
+    const history = await core.invoke('imports', 'history', {})
+    expect(history.map((r) => r.fileName)).toEqual(['客户名单 12月 (GBK).csv'])
+    expect((await core.invoke('imports', 'reportCsv', { importId: result.importId })).fileName).toBe('客户名单 12月 (GBK)-错误报告.csv')
+    expect((await core.invoke('imports', 'preview', { entity: 'customers', path: staged, fileName: '客户名单 12月 (GBK).csv' })).fileName).toBe('客户名单 12月 (GBK).csv')
+    const empty = file('0192f1c2-5d3a-7b4e-9f00-1234567890ab-empty.csv', '')
+    await expect(run('customers', empty, { fileName: '空表.csv' })).rejects.toMatchObject({ code: 'import_empty', details: { file: '空表.csv' } })
+  })
+})
+
+describe('import templates', () => {
+  it('gives each record type an empty file of the importer’s own columns that imports back once filled in', async () => {
+    for (const entity of ['customers', 'products', 'orders'] as const) {
+      const { fileName, csv } = await core.invoke('imports', 'template', { entity })
+      expect(fileName).toMatch(/导入模板\.csv$/)
+      expect(csv.startsWith('\uFEFF')).toBe(true)
+      expect(csv.trim().split('\r\n')).toHaveLength(1)
+    }
+    const { csv } = await core.invoke('imports', 'template', { entity: 'products' })
+    const filled = file('商品导入模板.csv', `${csv.trimEnd()}\r\nMZ-9,补水面膜,水之源,美妆护肤,,129,59,50,10,,,补水\r\n`)
+    expect(await run('products', filled)).toMatchObject({ committed: true, inserted: 1, errorCount: 0 })
+    expect(db().prepare('SELECT sku, sale_price_fen FROM products').all()).toEqual([{ sku: 'MZ-9', sale_price_fen: 5900 }])
+  })
+})

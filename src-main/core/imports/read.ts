@@ -875,8 +875,8 @@ function startsWithZip(path: string): boolean {
 }
 
 /** The file's name, size, and whether it is a workbook; refuses what cannot be read. */
-function openSource(path: string): { fileName: string; size: number; workbook: boolean } {
-  const fileName = basename(path)
+function openSource(path: string, shownName?: string): { fileName: string; size: number; workbook: boolean } {
+  const fileName = shownName ?? basename(path)
   let size: number
   try {
     const stat = statSync(path)
@@ -895,8 +895,8 @@ function openSource(path: string): { fileName: string; size: number; workbook: b
 }
 
 /** Opens a CSV (any of the encodings above) or the first (or named) sheet of an XLSX workbook, its header read. */
-export async function openTable(path: string, sheet?: string, limits: ImportLimits = importLimits()): Promise<TableReader> {
-  const { fileName, size, workbook } = openSource(path)
+export async function openTable(path: string, sheet?: string, limits: ImportLimits = importLimits(), shownName?: string): Promise<TableReader> {
+  const { fileName, size, workbook } = openSource(path, shownName)
   if (workbook) return openXlsx(path, fileName, sheet, limits)
   if (size > limits.maxMegabytes * 1024 * 1024) throw tooLarge(fileName, size, limits)
   return openCsv(createReadStream(path, { highWaterMark: BLOCK_BYTES }), fileName, size, limits)

@@ -46,6 +46,8 @@ export interface CustomerThreadJob {
   signal: SharedArrayBuffer
   path: string
   sheet?: string
+  /** The name the person knows the file by (see ImportPreviewInput.fileName). */
+  fileName?: string
   limits: ImportLimits
   database: string
   nativeBinding?: string

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SchemeRules } from '../../../src-shared/contracts/ledger'
+import { COMMISSION_RULES } from '../../../src-shared/ledgerRules'
+import { LEDGER_KIND_LABELS } from '../../../src-shared/vocabulary'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
 import { actAs } from '../lifecycle/lifecycle.testkit'
@@ -29,9 +31,9 @@ afterEach(async () => {
 
 const RULES: SchemeRules = { ...DEFAULT_SCHEME_RULES, sellerBp: [1000, 1200, 1500], mentorBp: [0, 200, 300], useProductRates: false }
 
-/** A small team: 师傅 (level 2) with her apprentice 小王 (level 1), and one product. */
+/** A small team: 师父 (level 2) with her apprentice 小王 (level 1), and one product. */
 async function team(core: OrchardCore) {
-  const mentor = await core.invoke('members', 'create', { name: '李师傅', inviteCode: 'LEE01', level: 2 })
+  const mentor = await core.invoke('members', 'create', { name: '李师父', inviteCode: 'LEE01', level: 2 })
   const seller = await core.invoke('members', 'create', { name: '小王', inviteCode: 'WANG01', level: 1, mentorId: mentor.id })
   await core.invoke('products', 'create', { sku: 'MZ-001', name: '双抗精华', category: '美妆', listPriceFen: 19900, salePriceFen: 12900, priceFloorFen: 9900 })
   await core.invoke('schemes', 'save', { name: '标准两级', rules: RULES })
@@ -106,7 +108,7 @@ describe('posting', () => {
   it('never pays a third tier, whatever the scheme says', async () => {
     const core = open()
     const top = await core.invoke('members', 'create', { name: '张总', inviteCode: 'ZHANG1', level: 3 })
-    const mentor = await core.invoke('members', 'create', { name: '李师傅', inviteCode: 'LEE01', level: 2, mentorId: top.id })
+    const mentor = await core.invoke('members', 'create', { name: '李师父', inviteCode: 'LEE01', level: 2, mentorId: top.id })
     const seller = await core.invoke('members', 'create', { name: '小王', inviteCode: 'WANG01', level: 1, mentorId: mentor.id })
     await core.invoke('schemes', 'save', { name: '两级', rules: RULES })
     order(core, { no: 'SO-2001', memberId: seller.id, lines: [10_000] })
@@ -210,6 +212,17 @@ describe('schemes and the compliance check', () => {
     expect(findings.find((f) => f.code === 'too_many_tiers')!.explanation).toContain('禁止传销条例')
     await expect(core.invoke('schemes', 'save', { name: '三级', rules: { ...RULES, tiers: 3 } })).rejects.toMatchObject({ code: 'scheme_not_compliant', details: { field: 'tiers' } })
     expect(await core.invoke('schemes', 'list', {})).toEqual([])
+  })
+
+  it('calls the mentor 师父, the studio’s word, in findings, entry kinds and the rules', async () => {
+    const core = open()
+    const findings = await core.invoke('schemes', 'check', { rules: { ...RULES, mentorBp: [2000, 2000, 2000] } })
+    const above = findings.find((f) => f.code === 'mentor_above_seller')!
+    expect(above.title).toContain('师父拿得比卖货的人多')
+    expect(LEDGER_KIND_LABELS.mentor_commission.zh).toBe('师父佣金')
+    const words = JSON.stringify([findings, LEDGER_KIND_LABELS, COMMISSION_RULES])
+    expect(words).toContain('师父')
+    expect(words).not.toContain('师傅')
   })
 
   it('versions every change; entries keep the version they were computed with', async () => {

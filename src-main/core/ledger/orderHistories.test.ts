@@ -48,7 +48,7 @@ async function studio(name: string, clock: Clock = movingClock('2026-11-20T04:00
   const core = createCore({ dataDir: join(dir, name), host: 'test', firstStart: 'empty', clock })
   actAs(core, 'manager', '陈姐')
   cores.push(core)
-  const mentor = await core.invoke('members', 'create', { name: '李师傅', inviteCode: 'LEE01', level: 2, joinDate: '2026-01-10' })
+  const mentor = await core.invoke('members', 'create', { name: '李师父', inviteCode: 'LEE01', level: 2, joinDate: '2026-01-10' })
   const seller = await core.invoke('members', 'create', { name: '小王', inviteCode: 'WANG01', level: 1, mentorId: mentor.id, joinDate: '2026-03-01' })
   for (const [sku, name, category] of [
     ['MZ-001', '双抗精华', '美妆'],

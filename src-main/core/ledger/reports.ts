@@ -141,7 +141,7 @@ async function writePdf(table: Table, path: string): Promise<void> {
     doc.font('bold').fillColor('#1f2d24').text(f.value, left + (width * 3) / 4, y, { width: width / 4, align: 'right' })
     doc.y = y + 18
   }
-  doc.font('body').fontSize(8).fillColor('#8a968d').text('佣金只来自真实销售的商品，最多两级（卖货的人与其师傅）；会员费只入账，不计佣金。', left, doc.page.height - 70, { width })
+  doc.font('body').fontSize(8).fillColor('#8a968d').text('佣金只来自真实销售的商品，最多两级（卖货的人与其师父）；会员费只入账，不计佣金。', left, doc.page.height - 70, { width })
   doc.end()
   await once(out, 'finish')
 }

@@ -45,7 +45,7 @@ export function checkScheme(rules: SchemeRules, products: ProductRates[] = []): 
       field: 'tiers',
       title: `提成层级为 ${rules.tiers} 级，最多只能 2 级 / ${rules.tiers} commission tiers; at most 2`,
       explanation:
-        '按上级的下级、下下级的销售计酬（团队计酬）是《禁止传销条例》第七条列明的传销行为；三级及以上、参与人数达 30 人即可被立案。微信也禁止通过其平台按下线销售层层计酬。只保留“卖货的人”和“他的师傅”两级。' +
+        '按上级的下级、下下级的销售计酬（团队计酬）是《禁止传销条例》第七条列明的传销行为；三级及以上、参与人数达 30 人即可被立案。微信也禁止通过其平台按下线销售层层计酬。只保留“卖货的人”和“他的师父”两级。' +
         ' / Paying uplines on their downlines’ sales (团队计酬) is one of the three acts named in art. 7 of China’s anti-pyramid regulation; 3+ levels with 30+ people is prosecuted, and WeChat bans multi-level commission. Keep the seller and their mentor only.',
     })
   }
@@ -116,7 +116,7 @@ export function checkScheme(rules: SchemeRules, products: ProductRates[] = []): 
           field: `${row.field}${row.label ? '' : 'sellerBp'}`,
           title: `${of}${l + 1} 级会员一笔销售合计提成 ${pct(total)}，等于整笔售价 / ${ofEn}${pct(total)} of a sale paid out at level ${l + 1}: the whole sale`,
           explanation:
-            '提成拿走了全部售价，商品本身一分不值——这样的“销售”只是拉人的幌子，正是《禁止传销条例》要防的。请把卖货的人和师傅的比例合计降到售价以内的合理水平。' +
+            '提成拿走了全部售价，商品本身一分不值——这样的“销售”只是拉人的幌子，正是《禁止传销条例》要防的。请把卖货的人和师父的比例合计降到售价以内的合理水平。' +
             ' / Commission takes the whole price, so the goods are worth nothing: the sale is a pretext for recruiting, what art. 7 is about. Bring the seller’s and mentor’s rates together well below the price.',
         })
         break
@@ -141,9 +141,9 @@ export function checkScheme(rules: SchemeRules, products: ProductRates[] = []): 
           code: 'mentor_above_seller',
           severity: 'warning',
           field: `${row.field}${row.label ? '' : 'mentorBp'}`,
-          title: `${of}师傅拿得比卖货的人多（${upline + 1} 级）/ ${ofEn}the mentor earns more than the seller (level ${upline + 1})`,
+          title: `${of}师父拿得比卖货的人多（${upline + 1} 级）/ ${ofEn}the mentor earns more than the seller (level ${upline + 1})`,
           explanation:
-            '师傅的提成高于亲自卖货的人，会让大家去拉人而不是卖货，这正是团队计酬的风险所在。建议师傅的比例明显低于卖货的人。' +
+            '师父的提成高于亲自卖货的人，会让大家去拉人而不是卖货，这正是团队计酬的风险所在。建议师父的比例明显低于卖货的人。' +
             ' / A mentor earning more than the seller rewards recruiting over selling — the risk behind 团队计酬. Keep the mentor’s rate well below the seller’s.',
         })
       }
@@ -167,8 +167,8 @@ export function checkScheme(rules: SchemeRules, products: ProductRates[] = []): 
       code: 'mentor_rates_unused',
       severity: 'warning',
       field: 'mentorBp',
-      title: '只有一级时不会给师傅提成 / with one tier the mentor rates are not paid',
-      explanation: '方案只有一级（卖货的人），师傅的比例不会生效。 / The scheme pays the seller only; the mentor rates have no effect.',
+      title: '只有一级时不会给师父提成 / with one tier the mentor rates are not paid',
+      explanation: '方案只有一级（卖货的人），师父的比例不会生效。 / The scheme pays the seller only; the mentor rates have no effect.',
     })
   }
   return findings

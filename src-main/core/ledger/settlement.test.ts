@@ -24,12 +24,12 @@ function movingClock(start: string): Clock & { set(iso: string): void } {
   return { now: () => now, set: (iso: string) => (now = new Date(iso)) }
 }
 
-/** A studio with 小王 (level 1) under 李师傅 (level 2), a 10 % / 2 % scheme, and orders inserted as the import leaves them. */
+/** A studio with 小王 (level 1) under 李师父 (level 2), a 10 % / 2 % scheme, and orders inserted as the import leaves them. */
 async function studio(name = 'a', clock = movingClock('2026-11-10T04:00:00Z')) {
   const core = createCore({ dataDir: join(dir, name), host: 'test', firstStart: 'empty', clock })
   actAs(core, 'manager', '陈姐')
   cores.push(core)
-  const mentor = await core.invoke('members', 'create', { name: '李师傅', inviteCode: 'LEE01', level: 2 })
+  const mentor = await core.invoke('members', 'create', { name: '李师父', inviteCode: 'LEE01', level: 2 })
   const seller = await core.invoke('members', 'create', { name: '小王', inviteCode: 'WANG01', level: 1, mentorId: mentor.id })
   await core.invoke('schemes', 'save', { name: '标准两级', rules: { ...DEFAULT_SCHEME_RULES, sellerBp: [1000, 1200, 1500], mentorBp: [0, 200, 300] } })
   return { core, clock, mentor, seller }

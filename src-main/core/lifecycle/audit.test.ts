@@ -67,7 +67,12 @@ describe('the audit log', () => {
     expect(all).toContain('审计日志')
     expect(all).toContain('哈希链完整')
     expect(all).toContain('修改规则「乱价警告」')
-    expect(all).toMatch(/windowDays: 30 → 14/)
+    // What happened in words: the field's name, the days as days, the action as the rules screen says it — no JSON.
+    expect(all).toContain('统计天数：30 天 → 14 天')
+    expect(all).toMatch(/处理：警告/)
+    expect(all).not.toMatch(/windowDays|amountFen|\{/)
+    // The summary in Chinese only.
+    expect(all).not.toMatch(/changed rule|signed in/)
 
     const none = await s.core.invoke('audit', 'export', { from: '2026-02-01', to: '2026-02-02', format: 'csv', path: join(s.dir, 'empty.csv') })
     expect(none.rows).toBe(0)

@@ -1,6 +1,16 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { AUDIT_KIND_LABELS, type AuditRecord } from '../../../src-shared/contracts/lifecycle'
+import {
+  ACTION_STATUS_LABELS,
+  AUDIT_KIND_LABELS,
+  MEMBER_EVENT_LABELS,
+  RULE_ACTION_LABELS,
+  type ActionStatus,
+  type AuditRecord,
+  type RuleActionKind,
+} from '../../../src-shared/contracts/lifecycle'
+import { bilingualHalf } from '../../../src-shared/bilingual'
+import { formatFen } from '../../../src-shared/vocabulary'
 import { OrchardError } from '../../../src-shared/errors'
 import { ROLE_LABELS } from '../../../src-shared/roles'
 import { zoneOffset } from '../clock'
@@ -46,29 +56,81 @@ const MUTED = '#6B7A71'
 const GREEN = '#2E6B4A'
 const RED = '#B3261E'
 
-/** A value as a person reads it: {kind: bonus, amountFen: 2000} rather than JSON's quotes. */
-function plain(v: unknown): string {
-  if (v === null) return '—'
-  if (typeof v === 'string') return v
-  if (Array.isArray(v)) return `[${v.map(plain).join(', ')}]`
-  if (typeof v === 'object') return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${plain(x)}`).join(', ')}}`
-  return String(v)
+/** What the PDF calls the fields audit records carry; a field not named here keeps its key. */
+const FIELD_WORDS: Record<string, string> = {
+  name: '名称',
+  description: '说明',
+  eventType: '事件',
+  threshold: '次数',
+  windowDays: '统计天数',
+  effectiveFrom: '生效日',
+  active: '启用',
+  action: '处理',
+  version: '版本',
+  amountFen: '金额',
+  days: '天数',
+  points: '积分',
+  kind: '类型',
+  status: '状态',
+  note: '备注',
+  reason: '原因',
+  entity: '对象',
+  format: '格式',
+  rows: '行数',
+  filtered: '按筛选',
+  file: '文件',
+}
+const DAY_FIELDS = new Set(['windowDays', 'days'])
+
+/** A rule's action as the rules screen says it: 警告, 扣除佣金 ¥30.00, 暂停资格 7 天, 积分 +20. */
+function actionWords(a: Record<string, unknown>): string | null {
+  const kind = a.kind as RuleActionKind
+  const label = RULE_ACTION_LABELS[kind]?.zh
+  if (!label) return null
+  if ((kind === 'penalty' || kind === 'bonus') && typeof a.amountFen === 'number') return `${label} ¥${formatFen(a.amountFen)}`
+  if (kind === 'suspension' && typeof a.days === 'number') return `${label} ${a.days} 天`
+  if (kind === 'points' && typeof a.points === 'number') return `${label} ${a.points > 0 ? '+' : ''}${a.points}`
+  return label
 }
 
-/** Before → after as short "field: old → new" lines, so a reader sees what changed without reading JSON. */
+/** A value as a person reads it — 金额 ¥20.00, 统计天数 14 天, 是/否 — never JSON. */
+function words(v: unknown, key?: string): string {
+  if (v === null || v === undefined) return '—'
+  if (typeof v === 'boolean') return v ? '是' : '否'
+  if (typeof v === 'number') {
+    if (key && /Fen$/.test(key)) return `¥${formatFen(v)}`
+    if (key && DAY_FIELDS.has(key)) return `${v} 天`
+    return String(v)
+  }
+  if (typeof v === 'string') {
+    if (key === 'eventType' && v in MEMBER_EVENT_LABELS) return MEMBER_EVENT_LABELS[v as keyof typeof MEMBER_EVENT_LABELS].zh
+    if (key === 'status' && v in ACTION_STATUS_LABELS) return ACTION_STATUS_LABELS[v as ActionStatus].zh
+    return v
+  }
+  if (Array.isArray(v)) return v.length > 3 ? `${v.slice(0, 3).map((x) => words(x)).join('、')} 等 ${v.length} 项` : v.map((x) => words(x)).join('、')
+  const o = v as Record<string, unknown>
+  const action = actionWords(o)
+  if (action) return action
+  return Object.entries(o)
+    .filter(([k]) => !isIdField(k))
+    .map(([k, x]) => `${FIELD_WORDS[k] ?? k} ${words(x, k)}`)
+    .join('，')
+}
+/** Record ids say nothing to a reader of the PDF (the CSV keeps them, and the hash covers them). */
+const isIdField = (k: string) => /(^id|Id|Ids)$/.test(k) || k === 'events'
+
+/** Before → after as short "字段：旧 → 新" lines, so a reader sees what changed without reading JSON. */
 function changes(r: AuditRecord): string {
   const before = (r.before ?? {}) as Record<string, unknown>
   const after = (r.after ?? {}) as Record<string, unknown>
   if (r.before === null && r.after === null) return ''
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
-  const show = (v: unknown) => (v === undefined ? '—' : plain(v))
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !isIdField(k))
   const parts: string[] = []
   for (const k of keys) {
-    const b = JSON.stringify(before[k])
-    const a = JSON.stringify(after[k])
+    const label = FIELD_WORDS[k] ?? k
     if (r.before !== null && r.after !== null) {
-      if (b !== a) parts.push(`${k}: ${show(before[k])} → ${show(after[k])}`)
-    } else parts.push(`${k}: ${show(r.after !== null ? after[k] : before[k])}`)
+      if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) parts.push(`${label}：${words(before[k], k)} → ${words(after[k], k)}`)
+    } else parts.push(`${label}：${words(r.after !== null ? after[k] : before[k], k)}`)
   }
   return parts.join('；').slice(0, 600)
 }
@@ -132,7 +194,7 @@ export async function auditPdf(records: AuditRecord[], meta: { studio: string; f
       r.actorRole === 'system' ? '系统' : `${r.actorName}\n${ROLE_LABELS[r.actorRole].zh}`,
       AUDIT_KIND_LABELS[r.kind]?.zh ?? r.kind,
       // The summary's Chinese half; the English half repeats it for the CSV's readers.
-      r.summary.replace(/\s*\/ [A-Za-z][^]*$/, ''),
+      bilingualHalf(r.summary, 'zh'),
       changes(r),
       `${r.hash.slice(0, 12)}…\n← ${r.prevHash.slice(0, 8)}…`,
     ]

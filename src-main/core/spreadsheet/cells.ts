@@ -10,6 +10,15 @@ export function neutralizeCell(value: string): string {
 }
 const FORMULA_LIKE = /^'*[=+\-@\t\r]/
 
+/**
+ * An XLSX string cell is never executed, so it needs no quote — but the importer strips one
+ * quote before a formula character (older exports carried them), so text that itself starts
+ * that way ('=…) keeps reading back exactly with one more.
+ */
+export function keepQuotes(value: string): string {
+  return /^'+[=+\-@\t\r]/.test(value) ? `'${value}` : value
+}
+
 /** One CSV field: neutralised, and quoted when it holds a comma, quote or line break. */
 export function csvField(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return ''

@@ -1,6 +1,7 @@
 import { eventNames, methodNames, type EventName, type EventPayload, type OrchardApi } from '@shared/contract'
 import type { OrchardErrorShape, Result } from '@shared/errors'
 import { HTTP_CALL_PREFIX, HTTP_EVENTS, type OrchardBridge } from '@shared/transport'
+import { inReaderLanguage } from '@/format/bilingual'
 
 /** An error from the core, with the code and located details it was raised with. */
 export class OrchardClientError extends Error implements OrchardErrorShape {
@@ -116,8 +117,9 @@ export function onEvent<E extends EventName>(event: E, listener: (payload: Event
 }
 
 /** A human message for any error the console shows (core errors keep their text). */
+/** An error as the console shows it: the core's "中文 / English" message in the console's language. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof OrchardClientError) return err.message
-  if (err instanceof Error) return err.message
+  if (err instanceof OrchardClientError) return inReaderLanguage(err.message)
+  if (err instanceof Error) return inReaderLanguage(err.message)
   return String(err)
 }

@@ -102,6 +102,17 @@ describe('orchard', () => {
     expect(badClass.err).toContain('--class Z')
     expect(existsSync(join(dir, 'z-class.csv'))).toBe(false)
 
+    // The columns a person names, by header or key, in that order.
+    const picked = join(dir, 'picked.csv')
+    expect(orchard(['export', 'customers', picked, '--columns', '姓名,totalSpent,手机']).code).toBe(0)
+    const pickedRows = Papa.parse<string[]>(readFileSync(picked, 'utf8').slice(1), { skipEmptyLines: true }).data
+    expect(pickedRows[0]).toEqual(['姓名', '消费总额', '手机'])
+    expect(pickedRows.slice(1).every((r) => r.length === 3)).toBe(true)
+    const badColumn = orchard(['export', 'customers', join(dir, 'salary.csv'), '--columns', '姓名,工资'])
+    expect(badColumn.code).toBe(2)
+    expect(badColumn.err).toContain('--columns 工资')
+    expect(existsSync(join(dir, 'salary.csv'))).toBe(false)
+
     const pdf = orchard(['export', 'customers', join(dir, 'x.pdf')])
     expect(pdf.code).toBe(2)
     expect(pdf.err).toContain('.csv')

@@ -115,6 +115,7 @@ export function createImportWizard() {
       const p = await api.imports.preview({
         entity: state.entity,
         path: state.file.path,
+        fileName: state.file.name,
         format: state.format,
         ...(wanted ? { sheet: wanted } : {}),
       })
@@ -150,6 +151,7 @@ export function createImportWizard() {
           api.imports.run({
             entity,
             path: file.path,
+            fileName: file.name,
             format: state.format,
             ...(state.sheet ? { sheet: state.sheet } : {}),
             mode,

@@ -1,3 +1,4 @@
+import { bilingualHalf } from '@shared/bilingual'
 import { useI18n } from 'vue-i18n'
 import {
   ACTION_STATUS_LABELS,
@@ -79,12 +80,7 @@ export function useLifecycleVocab() {
     sectionKind: (k: KitSectionKind) => pick(KIT_SECTION_LABELS[k]),
     role: (r: ActorRole | null | undefined) => (r ? pick(ROLE_LABELS[r]) : '—'),
     /** The core writes messages as "中文 / English" (sometimes "…）/ English"): the half in the console's language. */
-    half: (text: string) => {
-      let cut: RegExpExecArray | null = null
-      for (const m of text.matchAll(/\s?\/ (?=[A-Za-z0-9"'(])/g)) cut = m as RegExpExecArray
-      if (!cut) return text
-      return locale.value === 'en-US' ? text.slice(cut.index + cut[0].length) : text.slice(0, cut.index).trimEnd()
-    },
+    half: (text: string) => bilingualHalf(text, locale.value === 'en-US' ? 'en' : 'zh'),
     /** 扣除佣金 ¥50.00 · 暂停资格 7 天 · 积分 +20: what a rule proposes, in one line. */
     action: (a: RuleActionSpec) => {
       const name = pick(RULE_ACTION_LABELS[a.kind])

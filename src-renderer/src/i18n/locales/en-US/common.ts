@@ -31,6 +31,16 @@ export default {
     indexing: 'Building the search index',
     indexingHint: '{done} of {total} done; until then a search may miss the newest records',
   },
+  exportDialog: {
+    title: 'Export',
+    filtered: 'Filtered list ({n})',
+    all: 'Everything',
+    columns: 'Columns',
+    selectAll: 'All',
+    selectNone: 'None',
+    pickOne: 'Choose at least one column',
+    choose: 'Choose columns…',
+  },
   actions: {
     save: 'Save',
     cancel: 'Cancel',

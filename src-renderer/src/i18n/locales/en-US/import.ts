@@ -28,6 +28,7 @@ export default {
     ktt: 'KTT (快团团) orders export',
   },
   what: {
+    template: 'Download template',
     entityTitle: 'What are you importing?',
     formatTitle: 'File layout',
     desc: {

@@ -43,6 +43,7 @@ export default {
   totalRow: 'Total',
   emptySummary: 'No entries in this period yet',
   entries: {
+    totalCount: 'Total of {n} entries',
     title: '{name} · entries of {period}',
     allTitle: 'All entries of {name}',
     source: 'Source',

@@ -29,6 +29,16 @@ export default {
     indexing: '正在建立搜索索引',
     indexingHint: '已完成 {done} / {total}；完成前搜索可能找不到最新的记录',
   },
+  exportDialog: {
+    title: '导出',
+    filtered: '筛选结果（{n}）',
+    all: '全部',
+    columns: '导出的列',
+    selectAll: '全选',
+    selectNone: '全不选',
+    pickOne: '至少选一列',
+    choose: '选择列导出…',
+  },
   actions: {
     save: '保存',
     cancel: '取消',

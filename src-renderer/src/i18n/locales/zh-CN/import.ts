@@ -26,6 +26,7 @@ export default {
     ktt: '快团团 订单导出',
   },
   what: {
+    template: '下载模板',
     entityTitle: '要导入哪一类记录？',
     formatTitle: '文件格式',
     desc: {
