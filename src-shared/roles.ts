@@ -1,3 +1,5 @@
+import { PERMISSIONS } from './permissions'
+
 /** The workstation's profiles: who is at the keyboard decides what the core allows. */
 export const ROLES = ['operator', 'trainer', 'manager'] as const
 export type Role = (typeof ROLES)[number]
@@ -27,7 +29,7 @@ export interface Session {
  * up to date and contact customers; managers audit them. Trainers prepare onboarding
  * material and never need a customer's contact details (PIPL: keep only what the work needs).
  */
-export const ROLES_SEEING_CONTACTS: readonly (ActorRole | null)[] = ['operator', 'manager', 'system', null]
+export const ROLES_SEEING_CONTACTS: readonly (ActorRole | null)[] = PERMISSIONS['contacts.see']
 
 export function seesContacts(role: ActorRole | null): boolean {
   return ROLES_SEEING_CONTACTS.includes(role)
