@@ -10,6 +10,7 @@ import m0009 from './0009_segment_index'
 import m0010 from './0010_jobs'
 import m0011 from './0011_ledger_settlement'
 import m0012 from './0012_sync_refused'
+import m0014 from './0014_record_changes'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -28,6 +29,8 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 10, name: '0010_jobs', sql: m0010 },
   { version: 11, name: '0011_ledger_settlement', sql: m0011 },
   { version: 12, name: '0012_sync_refused', sql: m0012 },
+  // 13 is reserved for another branch's migration.
+  { version: 14, name: '0014_record_changes', sql: m0014 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version
