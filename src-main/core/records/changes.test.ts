@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Customer } from '../../../src-shared/schemas'
 import { openTestStudio, refusal, type TestStudio } from '../lifecycle/lifecycle.testkit'
@@ -172,5 +174,33 @@ describe('products, members and the audit log', () => {
     await s.signIn('manager')
     const audit = await s.core.invoke('audit', 'list', { kinds: ['record.changed'], entityId: member.id })
     expect(audit.rows[0]).toMatchObject({ actorRole: 'operator', before: { mentorId: member.mentorId }, after: { mentorId: other.id } })
+  })
+})
+
+describe('imports go through the same path', () => {
+  it('refuses a trainer’s customer sheet with a phone column before writing a row, and records an operator’s', async () => {
+    const file = join(s.dir, 'new-customers.csv')
+    writeFileSync(file, '姓名,手机,地址,备注\n导入甲,13722223333,江苏省南京市鼓楼区中山路 1 号,老客户\n导入乙,13722224444,,\n')
+    await s.signIn('trainer')
+    const before = { total: (await s.core.invoke('customers', 'list', {})).total, runs: (await s.core.invoke('imports', 'history', {})).length, ...counts() }
+    const err = await refusal(() => s.core.invoke('imports', 'run', { entity: 'customers', path: file }))
+    expect(err).toMatchObject({ code: 'forbidden', details: { record: 'customer', field: 'phones', source: 'import' } })
+    expect({ total: (await s.core.invoke('customers', 'list', {})).total, runs: (await s.core.invoke('imports', 'history', {})).length, ...counts() }).toEqual(before)
+
+    await s.signIn('operator')
+    s.clock.advance(60_000)
+    const result = await s.core.invoke('imports', 'run', { entity: 'customers', path: file })
+    expect(result).toMatchObject({ committed: true, inserted: 2 })
+    const rows = s.core.context.db.prepare("SELECT op, field, source, actor_role FROM record_changes WHERE source = 'import'").all()
+    expect(rows).toEqual([
+      { op: 'create', field: null, source: 'import', actor_role: 'operator' },
+      { op: 'create', field: null, source: 'import', actor_role: 'operator' },
+    ])
+    await s.signIn('manager')
+    const audit = await s.core.invoke('audit', 'list', { kinds: ['records.imported'] })
+    expect(audit.rows).toHaveLength(1)
+    expect(audit.rows[0]).toMatchObject({ actorName: '小周', entity: 'customer', entityId: result.importId, after: { created: 2, updated: 0, fields: ['phones', 'addresses'] } })
+    expect(JSON.stringify(audit.rows[0])).not.toContain('13722223333')
+    expect(JSON.stringify(audit.rows[0])).not.toContain('中山路')
   })
 })
