@@ -57,8 +57,12 @@ describe('a trainer editing a customer whose contacts are masked', () => {
       patch: { name: fields.name, wechatId: fields.wechatId, phones: fields.phones, addresses: fields.addresses, tags: fields.tags, relClass: fields.relClass, notes: '周末送货' },
     })
     expect(await stored(shown.id)).toMatchObject({ notes: '周末送货', addresses: real.addresses, phones: real.phones, wechatId: real.wechatId })
-    const rows = s.core.context.db.prepare('SELECT field, op, actor_role, workstation FROM record_changes WHERE record_id = ?').all(shown.id)
-    expect(rows).toEqual([{ field: 'notes', op: 'update', actor_role: 'trainer', workstation: workstationId(s.core.context.db) }])
+    const rows = s.core.context.db.prepare('SELECT field, op, actor_role, workstation, source FROM record_changes WHERE record_id = ? ORDER BY seq').all(shown.id)
+    expect(rows).toEqual([
+      // The demo seed wrote the customer; the trainer's save changed one field of it.
+      { field: null, op: 'create', actor_role: 'system', workstation: workstationId(s.core.context.db), source: 'demo' },
+      { field: 'notes', op: 'update', actor_role: 'trainer', workstation: workstationId(s.core.context.db), source: 'console' },
+    ])
   })
 
   it('keeps two addresses in one city apart: each masked value stands for the address at its place', async () => {

@@ -57,6 +57,11 @@ export function systemWriter(db: Db, at: Date, source: ChangeSource): ChangeWrit
   return { db, role: 'system', actor: { id: null, name: '系统 / system', role: 'system' }, at, source, txId: newId(), workstation: workstationId(db) }
 }
 
+/** Changes a rule decision makes (a suspension pausing a member): made as the person who decided, or the system when a suspension ends. */
+export function ruleWriter(db: Db, actor: AuditActor, at: Date): ChangeWriter {
+  return { db, role: actor.role, actor, at, source: 'rule', txId: newId(), workstation: workstationId(db) }
+}
+
 const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   customer: { zh: '客户', en: 'customer' },
   product: { zh: '商品', en: 'product' },
@@ -227,7 +232,7 @@ export function checkImportFields(w: ChangeWriter, record: RecordKind, fields: s
   for (const field of fields) requireFieldWrite(w.role, record, field, { source: 'import' })
 }
 
-const TABLES: Partial<Record<RecordKind, string>> = { customer: 'customers', product: 'products', member: 'members' }
+const TABLES: Partial<Record<RecordKind, string>> = { customer: 'customers', product: 'products', member: 'members', group: 'groups' }
 
 /**
  * After an import's write, in its transaction: the records the run created are the rows
@@ -280,4 +285,20 @@ export function recordImport(
     w.at,
   )
   return { created, updated }
+}
+
+/**
+ * A studio written whole — the demo seed — is recorded as one transaction creating every
+ * record it holds. Its people are invented, so the audit log (emptied with the studio)
+ * keeps nothing of it; the change rows are what a team's sync would need.
+ */
+export function recordSeed(w: ChangeWriter): void {
+  for (const [record, table] of Object.entries(TABLES)) {
+    w.db
+      .prepare(
+        `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source)
+         SELECT @tx, @record, id, 'create', NULL, @at, @actorId, @role, @workstation, @source FROM ${table} ORDER BY rowid`,
+      )
+      .run({ tx: w.txId, record, at: w.at.toISOString(), actorId: w.actor.id, role: w.actor.role, workstation: w.workstation, source: w.source })
+  }
 }
