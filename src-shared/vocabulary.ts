@@ -78,8 +78,11 @@ export const ORDER_STATUS_LABELS: Record<OrderStatus, { zh: string; en: string }
 export const ORDER_SOURCES = ['manual', 'orchard', 'shopify', 'demo'] as const
 export type OrderSource = (typeof ORDER_SOURCES)[number]
 
-export const IMPORT_ENTITIES = ['customers', 'products', 'orders'] as const
+export const IMPORT_ENTITIES = ['customers', 'products', 'orders', 'members'] as const
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
+/** What can be exported as a file (members' data leaves only through the team's own server). */
+export const EXPORT_ENTITIES = ['customers', 'products', 'orders'] as const
+export type ExportEntity = (typeof EXPORT_ENTITIES)[number]
 
 /** Money is integer fen. Formatting lives here so exports, CLI and console agree. */
 export function formatFen(fen: number): string {

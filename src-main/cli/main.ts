@@ -12,7 +12,8 @@ import { CellError, parseRelClass, parseSegment } from '../core/imports/values'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
 import { startBrowserHost } from '../host/server'
-import { collect, entityOf, integerOption, listOption, readableFile, UsageError, type CliKit, type GlobalOptions } from './kit'
+import { collect, entityOf, importEntityOf, integerOption, listOption, readableFile, UsageError, type CliKit, type GlobalOptions } from './kit'
+import { registerCustomerCommands } from './customers'
 import { registerLedgerCommands } from './ledger'
 import { registerLifecycleCommands } from './lifecycle'
 import { registerPacksCommands } from './packs'
@@ -99,7 +100,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   command('import')
     .description('导入 CSV / XLSX / import a CSV or XLSX file')
-    .argument('<entity>', 'customers | products | orders')
+    .argument('<entity>', 'customers | products | orders | members')
     .argument('<file>', '文件 / file')
     .addOption(new Option('--format <format>', '格式 / format').choices(['auto', 'shopify', 'orchard']).default('auto'))
     .addOption(new Option('--mode <mode>', '模式：全部成功才写入，或只写入有效行 / mode').choices(['all-or-nothing', 'valid-rows']).default('all-or-nothing'))
@@ -111,7 +112,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--apply-older <orders>', '订单：只对这些订单号采用文件中较旧的状态（逗号分隔）/ orders: take the file’s older state for these order numbers only', listOption)
     .action(async (entityArg: string, file: string, o: { format: 'auto' | 'shopify' | 'orchard'; mode: 'all-or-nothing' | 'valid-rows'; olderState: 'keep' | 'apply'; applyOlder?: string[] }, cmd: Command) => {
       const g = globals(cmd)
-      const entity = entityOf(entityArg)
+      const entity = importEntityOf(entityArg)
       const path = readableFile(file)
       const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [] })
       if (result.rejectedRows > 0) exitCode = 1
@@ -219,6 +220,7 @@ export async function runCli(argv: string[]): Promise<number> {
     },
     version,
   }
+  registerCustomerCommands(kit)
   registerPacksCommands(kit)
   registerLifecycleCommands(kit)
   registerLedgerCommands(kit)

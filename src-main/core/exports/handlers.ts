@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CustomerFilter } from '../../../src-shared/schemas'
-import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
+import { ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ExportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
 import { stampIn, wallParts, wallDate, zoneOffset } from '../../../src-shared/time'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
@@ -51,7 +51,7 @@ interface Source {
  * so an export imports back into an empty studio as the same records. Derived
  * figures follow for reading; the importer ignores them.
  */
-function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, timezoneOffset: string): Source {
+function sourceOf(db: Db, entity: ExportEntity, filter: Filter | undefined, timezoneOffset: string): Source {
   if (entity === 'customers') {
     // With a filter, the customers the list shows with it (customerConditions is the list's own), in the book's order.
     const { conditions, params } = filter ? customerConditions(db, filter, timezoneOffset) : { conditions: [], params: {} }
@@ -168,16 +168,16 @@ async function writeXlsx(path: string, source: Source, sheet: string, zone: stri
   return n
 }
 
-const SHEET_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
+const SHEET_NAMES: Record<ExportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
 
-const ENTITY_LABELS: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
+const ENTITY_LABELS: Record<ExportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
 
 /**
  * Personal data leaving the studio goes into the audit log: who, what, how many rows and
  * into which file — never the values (a search text could itself be a phone number).
  */
 export function recordPersonalExport(ctx: CoreContext, e: { entity: string; format: string; rows: number; filtered: boolean; file: string }): void {
-  const label = ENTITY_LABELS[e.entity as ImportEntity] ?? e.entity
+  const label = ENTITY_LABELS[e.entity as ExportEntity] ?? e.entity
   appendAudit(
     ctx.db,
     actorOf(ctx),

@@ -15,6 +15,7 @@ import { CustomerThread, wantsThread, warmCustomerThread } from './customerThrea
 import { CustomerWriter, planCustomers } from './customers'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
 import { ImportJob, type ImportPlan } from './job'
+import { planMembers } from './members'
 import { planOrders } from './orders'
 import { planProducts } from './products'
 import { importLimits, openTable, type TableReader } from './read'
@@ -33,6 +34,7 @@ const IMPORT_RECORDS: Record<ImportEntity, { record: RecordKind; fields: Record<
     fields: { listPrice: 'listPriceFen', salePrice: 'salePriceFen', priceFloor: 'priceFloorFen', commission: 'commissionBp', mentorCommission: 'mentorCommissionBp' },
   },
   orders: { record: 'customer', fields: { buyerName: 'name', buyerPhone: 'phones', memberCode: 'ownerMemberId', inviteCode: 'ownerMemberId' } },
+  members: { record: 'member', fields: { mentor: 'mentorId' } },
 }
 
 function importedFields(entity: ImportEntity, mapping: Mapping): string[] {
@@ -114,6 +116,7 @@ const PLANNERS: Record<ImportEntity, (job: ImportJob) => Promise<ImportPlan>> = 
   customers: planCustomers,
   products: planProducts,
   orders: planOrders,
+  members: planMembers,
 }
 
 /**
