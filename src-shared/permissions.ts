@@ -29,7 +29,7 @@ const PROFILES = ['operator', 'trainer', 'manager'] as const
 export const PERMISSIONS = {
   'studio.read': EVERYONE,
   'studio.edit': EVERYONE,
-  /** Whatever leaves the workstation as a file; personal data has its own check per role (ROLES_SEEING_CONTACTS). */
+  /** Whatever leaves the workstation as a file; personal data has its own check per role (contacts.see). */
   'studio.export': EVERYONE,
   /** Replacing or emptying the whole studio: reseeding the demo, clearing, restoring a backup. */
   'studio.replace': ['manager', 'system', null],
@@ -76,6 +76,18 @@ export const PERMISSIONS = {
   'payouts.batch': ['manager'],
   'schemes.edit': ['manager'],
   'payouts.manage': ['manager'],
+  /** Customers' and members' phones, addresses and WeChat ids in full (PIPL: only roles whose work needs them). */
+  'contacts.see': ['operator', 'manager', 'system', null],
+  /** Changing those contact details: only a role that sees them (a masked value must never be written back). */
+  'contacts.edit': ['operator', 'manager', 'system', null],
+  /** A product's SKU, stock and whether it is on sale. */
+  'catalog.edit': ['operator', 'manager', 'system', null],
+  /** List and sale prices and the price floor (控价). */
+  'prices.edit': ['operator', 'manager', 'system', null],
+  /** A product's own commission rates: they take precedence over the scheme's, so never a trainer's to set. */
+  'commission.edit': ['operator', 'manager', 'system', null],
+  /** The team tree: mentor, level, join date, status and invite code (what commission and care follow). */
+  'members.tree': ['operator', 'manager', 'system', null],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -200,6 +212,112 @@ export const PROTECTED_SETTINGS = {
   currency: 'settings.protect',
 } as const satisfies Partial<Record<keyof Settings, Permission>>
 
+// ---------------------------------------------------------------- fields of the shared records
+
+/**
+ * One field of a shared record: who may change it, who sees it in full (everyone else sees
+ * it masked, and so may never write it: the table's own test holds `write` to `see`), and
+ * what the audit log keeps of a change — `personal`: which field changed, never the value;
+ * `value`: before and after; unset: the change is recorded (record_changes) but not audited.
+ */
+export interface FieldRule {
+  readonly write: Permission
+  readonly see?: Permission
+  readonly audit?: 'personal' | 'value'
+}
+
+const edit = { write: 'studio.edit' } as const
+const contact = { write: 'contacts.edit', see: 'contacts.see', audit: 'personal' } as const
+
+/**
+ * What each role may change in the shared records, field by field — declared once, read by
+ * the core for every write of these records (core/records/changes.ts: console, command
+ * line, imports, the demo, rule decisions), by the console for its forms, and later by the
+ * team server for every change it accepts. Fields not listed here are derived (counts,
+ * totals, segments) and never written by a person. A record's fields are the contract's
+ * names for them.
+ */
+export const RECORD_FIELDS = {
+  customer: {
+    name: edit,
+    wechatId: contact,
+    phones: contact,
+    addresses: contact,
+    tags: edit,
+    relClass: edit,
+    segment: edit,
+    ownerMemberId: edit,
+    notes: edit,
+  },
+  product: {
+    sku: { write: 'catalog.edit' },
+    name: edit,
+    brand: edit,
+    category: edit,
+    images: edit,
+    facts: edit,
+    listPriceFen: { write: 'prices.edit', audit: 'value' },
+    salePriceFen: { write: 'prices.edit', audit: 'value' },
+    priceFloorFen: { write: 'prices.edit', audit: 'value' },
+    stock: { write: 'catalog.edit' },
+    active: { write: 'catalog.edit' },
+    commissionBp: { write: 'commission.edit', audit: 'value' },
+    mentorCommissionBp: { write: 'commission.edit', audit: 'value' },
+  },
+  member: {
+    name: edit,
+    wechatId: contact,
+    phone: contact,
+    inviteCode: { write: 'members.tree', audit: 'value' },
+    mentorId: { write: 'members.tree', audit: 'value' },
+    level: { write: 'members.tree', audit: 'value' },
+    joinDate: { write: 'members.tree', audit: 'value' },
+    status: { write: 'members.tree', audit: 'value' },
+    feePaidFen: { write: 'ledger.money', audit: 'value' },
+  },
+  group: {
+    name: edit,
+    ownerMemberId: edit,
+    theme: edit,
+    notes: edit,
+    massSendAllowance: edit,
+  },
+  scheme: {
+    name: { write: 'schemes.edit' },
+    rules: { write: 'schemes.edit', audit: 'value' },
+  },
+  setting: {
+    updateFeedUrl: { write: PROTECTED_SETTINGS.updateFeedUrl, audit: 'value' },
+    autoBackup: { write: PROTECTED_SETTINGS.autoBackup, audit: 'value' },
+    backupKeepDays: { write: PROTECTED_SETTINGS.backupKeepDays, audit: 'value' },
+  },
+} as const satisfies Record<string, Record<string, FieldRule>>
+
+export type RecordKind = keyof typeof RECORD_FIELDS
+export type RecordField<R extends RecordKind> = keyof (typeof RECORD_FIELDS)[R] & string
+
+/** The rule of one field, or undefined for a field the table does not declare (own entries only). */
+export function fieldRule(record: RecordKind, field: string): FieldRule | undefined {
+  const fields = RECORD_FIELDS[record] as Record<string, FieldRule>
+  return Object.hasOwn(fields, field) ? fields[field] : undefined
+}
+
+/**
+ * What `role` may do with a field: change it, only read it, or only see it masked. A field
+ * the table does not declare for a record of the settings is the studio's to edit (theme,
+ * studio name); for any other record it is not a field a person writes.
+ */
+export function fieldAccess(role: Actor, record: RecordKind, field: string): 'write' | 'read' | 'masked' {
+  const rule: FieldRule | undefined = fieldRule(record, field) ?? (record === 'setting' ? edit : undefined)
+  if (!rule) return 'read'
+  if (rule.see && !holds(role, rule.see)) return 'masked'
+  return holds(role, rule.write) ? 'write' : 'read'
+}
+
+export function mayWriteField(role: Actor, record: RecordKind, field: string): boolean {
+  return fieldAccess(role, record, field) === 'write'
+}
+
 export function holds(role: Actor, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Actor[]).includes(role)
 }
@@ -223,4 +341,15 @@ export function permissionOfMethod(name: string): Permission | undefined {
 export function mayCall(role: Actor, name: string): boolean {
   const permission = permissionOfMethod(name)
   return permission !== undefined && holds(role, permission)
+}
+
+/**
+ * Roles that see customers' phones and addresses in full. Operators keep the records
+ * up to date and contact customers; managers audit them. Trainers prepare onboarding
+ * material and never need a customer's contact details (PIPL: keep only what the work needs).
+ */
+export const ROLES_SEEING_CONTACTS: readonly (ActorRole | null)[] = PERMISSIONS['contacts.see']
+
+export function seesContacts(role: ActorRole | null): boolean {
+  return ROLES_SEEING_CONTACTS.includes(role)
 }

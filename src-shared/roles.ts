@@ -1,3 +1,4 @@
+
 /** The workstation's profiles: who is at the keyboard decides what the core allows. */
 export const ROLES = ['operator', 'trainer', 'manager'] as const
 export type Role = (typeof ROLES)[number]
@@ -20,15 +21,4 @@ export interface Session {
   profileId: string | null
   role: ActorRole | null
   name: string | null
-}
-
-/**
- * Roles that see customers' phones and addresses in full. Operators keep the records
- * up to date and contact customers; managers audit them. Trainers prepare onboarding
- * material and never need a customer's contact details (PIPL: keep only what the work needs).
- */
-export const ROLES_SEEING_CONTACTS: readonly (ActorRole | null)[] = ['operator', 'manager', 'system', null]
-
-export function seesContacts(role: ActorRole | null): boolean {
-  return ROLES_SEEING_CONTACTS.includes(role)
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { ReadPath, WritePath } from './filePaths'
 import {
   EXPORT_COLUMNS,
+  EXPORT_ENTITIES,
   IMPORT_ENTITIES,
   MEMBER_LEVELS,
   MEMBER_STATUSES,
@@ -532,7 +533,7 @@ export const ImportRun = ImportResult.omit({ errors: true, olderOrders: true, wa
 
 export const ExportInput = z
   .object({
-    entity: ImportEntity,
+    entity: z.enum(EXPORT_ENTITIES),
     format: z.enum(['csv', 'xlsx']),
     /** Where to write; when omitted the file goes to the data folder's exports/ (browser mode downloads it). */
     path: WritePath.optional(),

@@ -78,8 +78,11 @@ export const ORDER_STATUS_LABELS: Record<OrderStatus, { zh: string; en: string }
 export const ORDER_SOURCES = ['manual', 'orchard', 'shopify', 'youzan', 'weidian', 'ktt', 'demo'] as const
 export type OrderSource = (typeof ORDER_SOURCES)[number]
 
-export const IMPORT_ENTITIES = ['customers', 'products', 'orders'] as const
+export const IMPORT_ENTITIES = ['customers', 'products', 'orders', 'members'] as const
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number]
+/** What can be exported as a file (members' data leaves only through the team's own server). */
+export const EXPORT_ENTITIES = ['customers', 'products', 'orders'] as const
+export type ExportEntity = (typeof EXPORT_ENTITIES)[number]
 
 /**
  * The columns an export writes, in the file's order. The first ones are the importer's own
@@ -134,8 +137,8 @@ export const EXPORT_COLUMNS = {
     { key: 'attributionCode', header: '邀请码', en: 'Invite code' },
     { key: 'memberCode', header: '归属会员邀请码', en: 'Owner invite code' },
   ],
-} as const satisfies Record<ImportEntity, readonly { key: string; header: string; en: string }[]>
-export type ExportColumnKey<E extends ImportEntity = ImportEntity> = (typeof EXPORT_COLUMNS)[E][number]['key']
+} as const satisfies Record<ExportEntity, readonly { key: string; header: string; en: string }[]>
+export type ExportColumnKey<E extends ExportEntity = ExportEntity> = (typeof EXPORT_COLUMNS)[E][number]['key']
 
 /** Money is integer fen. Formatting lives here so exports, CLI and console agree. */
 export function formatFen(fen: number): string {

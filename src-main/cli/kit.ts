@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
 import { OrchardError } from '../../src-shared/errors'
+import { IMPORT_ENTITIES, type ImportEntity } from '../../src-shared/vocabulary'
 import type { OrchardCore } from '../core/api'
 
 export interface GlobalOptions {
@@ -26,6 +27,17 @@ export function entityOf(value: string): Entity {
     })
   }
   return value as Entity
+}
+
+/** What `orchard import` reads: the exported kinds, and members (their team tree). */
+export function importEntityOf(value: string): ImportEntity {
+  if (!(IMPORT_ENTITIES as readonly string[]).includes(value)) {
+    throw new UsageError(`未知的数据类型 ${value}（可选 ${IMPORT_ENTITIES.join('、')}）/ unknown entity ${value} (${IMPORT_ENTITIES.join(', ')})`, {
+      field: 'entity',
+      value,
+    })
+  }
+  return value as ImportEntity
 }
 
 export function integerOption(min: number, max: number) {

@@ -12,7 +12,8 @@ import { CellError, parseRelClass, parseSegment } from '../core/imports/values'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
 import { startBrowserHost } from '../host/server'
-import { collect, entityOf, integerOption, listOption, readableFile, UsageError, type CliKit, type GlobalOptions } from './kit'
+import { collect, entityOf, importEntityOf, integerOption, listOption, readableFile, UsageError, type CliKit, type GlobalOptions } from './kit'
+import { registerCustomerCommands } from './customers'
 import { registerLedgerCommands } from './ledger'
 import { registerLifecycleCommands } from './lifecycle'
 import { registerPacksCommands } from './packs'
@@ -99,7 +100,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   command('import')
     .description('导入 CSV / XLSX / import a CSV or XLSX file')
-    .argument('<entity>', 'customers | products | orders')
+    .argument('<entity>', 'customers | products | orders | members')
     .argument('<file>', '文件 / file')
     .addOption(
       new Option('--format <format>', '格式：自动识别，或 果园 / Shopify / 有赞 / 微店 / 快团团 / format').choices(['auto', 'orchard', 'shopify', 'youzan', 'weidian', 'ktt']).default('auto'),
@@ -125,7 +126,7 @@ export async function runCli(argv: string[]): Promise<number> {
         cmd: Command,
       ) => {
         const g = globals(cmd)
-        const entity = entityOf(entityArg)
+        const entity = importEntityOf(entityArg)
         const path = readableFile(file)
         const rates = ratesOption(o.rate)
         const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [], rates })
@@ -248,6 +249,7 @@ export async function runCli(argv: string[]): Promise<number> {
     },
     version,
   }
+  registerCustomerCommands(kit)
   registerPacksCommands(kit)
   registerLifecycleCommands(kit)
   registerLedgerCommands(kit)

@@ -1,7 +1,8 @@
 import { existsSync, realpathSync, statSync } from 'node:fs'
 import { sep } from 'node:path'
 import { OrchardError } from '../../src-shared/errors'
-import { ROLE_LABELS, seesContacts, type ActorRole } from '../../src-shared/roles'
+import { seesContacts } from '../../src-shared/permissions'
+import { ROLE_LABELS, type ActorRole } from '../../src-shared/roles'
 import type { CoreContext } from './context'
 import { refreshSession } from './lifecycle/profiles'
 

@@ -79,11 +79,11 @@ describe('contact details for a role that sees them masked', () => {
     const shown = (await s.core.invoke('customers', 'list', {})).rows.find((c) => c.name === '周女士')!
     await s.core.invoke('customers', 'update', { id: shown.id, patch: { phones: shown.phones, addresses: shown.addresses, notes: '改了备注' } })
     const member = (await s.core.invoke('members', 'all'))[0]
-    await s.core.invoke('members', 'update', { id: member.id, patch: { phone: member.phone, level: 2 } })
+    await s.core.invoke('members', 'update', { id: member.id, patch: { phone: member.phone, name: '小王王' } })
     await s.signIn('manager')
     const customer = await s.core.invoke('customers', 'get', { id: shown.id })
     expect(customer.customer).toMatchObject({ phones: [FULL], addresses: ['广东省深圳市南山区科技园南区 8 栋 1203'], notes: '改了备注' })
-    expect(await s.core.invoke('members', 'get', { id: member.id })).toMatchObject({ phone: '+8613900139000', level: 2 })
+    expect(await s.core.invoke('members', 'get', { id: member.id })).toMatchObject({ phone: '+8613900139000', name: '小王王' })
   })
 
   it('are masked in any import’s report of rejected rows', async () => {

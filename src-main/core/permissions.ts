@@ -1,6 +1,7 @@
 import { OrchardError } from '../../src-shared/errors'
 import { holds, PERMISSIONS, type Actor, type Permission } from '../../src-shared/permissions'
-import { ROLE_LABELS, seesContacts, type ActorRole, type Session } from '../../src-shared/roles'
+import { seesContacts } from '../../src-shared/permissions'
+import { ROLE_LABELS, type ActorRole, type Session } from '../../src-shared/roles'
 import type { CoreContext } from './context'
 
 export { PERMISSIONS, permissionsOf, type Permission } from '../../src-shared/permissions'
@@ -67,15 +68,22 @@ export function requireContacts(ctx: CoreContext, method: string): void {
   )
 }
 
+/** wxid_0hiydn60yims53 → wx****53: enough to tell two apart, not enough to add the person. */
+export function maskWechatId(id: string): string {
+  if (id.length <= 4) return '****'
+  return `${id.slice(0, 2)}****${id.slice(-2)}`
+}
+
 /**
- * A customer-shaped value with phones and addresses masked for roles that do not need them.
+ * A customer-shaped value with phones, addresses and WeChat id masked for roles that do not need them.
  * A customer known only by a phone (an order import without a buyer name names them by it)
  * has that name masked too.
  */
-export function maskContacts<T extends { name: string; phones: string[]; addresses: string[] }>(ctx: CoreContext, customer: T): T {
+export function maskContacts<T extends { name: string; phones: string[]; addresses: string[]; wechatId?: string | null }>(ctx: CoreContext, customer: T): T {
   if (contactsVisible(ctx)) return customer
   return {
     ...customer,
+    ...(customer.wechatId ? { wechatId: maskWechatId(customer.wechatId) } : {}),
     name: maskPhoneName(ctx, customer.name),
     phones: customer.phones.map(maskPhone),
     addresses: customer.addresses.map(maskAddress),
@@ -113,17 +121,24 @@ export function maskBuyerPhone<
 }
 
 /** A member's phone, masked like a customer's for roles that do not see contact details. */
-export function maskMemberPhone<T extends { phone: string | null }>(ctx: CoreContext, member: T): T {
-  if (contactsVisible(ctx) || !member.phone) return member
-  return { ...member, phone: maskPhone(member.phone) }
+export function maskMemberPhone<T extends { phone: string | null; wechatId?: string | null }>(ctx: CoreContext, member: T): T {
+  if (contactsVisible(ctx)) return member
+  return {
+    ...member,
+    ...(member.phone ? { phone: maskPhone(member.phone) } : {}),
+    ...(member.wechatId ? { wechatId: maskWechatId(member.wechatId) } : {}),
+  }
 }
 
 /**
- * Masked values are never written back: a form that sends a record back as the role saw
- * it carries "138****8000" where the phone was. Each value that is the masked form of a
- * current one becomes that current value again; anything else is what the person typed.
+ * Masked values are never written back: a form (or an older console) that sends a record
+ * back as the role saw it carries "138****8000" where the phone was. Each value that is the
+ * masked form of a current one stands for that current value, unchanged — matched by
+ * position first, because two addresses in one city mask alike (浙江省杭州市****) and each
+ * must stay itself. Anything else is a change, which the field table then judges (a role
+ * that sees a field masked may not change it) and a masked rendering is refused outright.
  */
 export function unmask(ctx: CoreContext, values: string[], current: string[], mask: (v: string) => string): string[] {
   if (contactsVisible(ctx)) return values
-  return values.map((v) => current.find((c) => mask(c) === v) ?? v)
+  return values.map((v, i) => (current[i] !== undefined && mask(current[i]) === v ? current[i] : (current.find((c) => mask(c) === v) ?? v)))
 }

@@ -181,6 +181,10 @@ export const AUDIT_KINDS = [
   'payout.batch_created',
   'payout.batch_exported',
   'payout.batch_marked',
+  'record.created',
+  'record.changed',
+  'record.deleted',
+  'records.imported',
 ] as const
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = {
@@ -212,6 +216,10 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = 
   'payout.batch_created': { zh: '生成打款批次', en: 'Payout batch created' },
   'payout.batch_exported': { zh: '导出打款文件', en: 'Payout file exported' },
   'payout.batch_marked': { zh: '登记打款结果', en: 'Payout result recorded' },
+  'record.created': { zh: '新建记录', en: 'Record created' },
+  'record.changed': { zh: '修改记录', en: 'Record changed' },
+  'record.deleted': { zh: '删除记录', en: 'Record deleted' },
+  'records.imported': { zh: '导入记录', en: 'Records imported' },
 }
 
 export const KIT_SECTION_KINDS = ['role', 'brand', 'products', 'income', 'scripts', 'first_week', 'faq', 'custom'] as const
@@ -689,6 +697,8 @@ export const AuditRecord = z.object({
   before: z.unknown().nullable(),
   after: z.unknown().nullable(),
   prevHash: z.string(),
+  /** The workstation that made the record (null on records from before it was kept). */
+  workstation: z.string().nullable(),
   hash: z.string(),
 })
 export type AuditRecord = z.infer<typeof AuditRecord>

@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../db/connection'
 import { LATEST_SCHEMA_VERSION } from '../db/migrations'
 import { createCore } from '../api'
 import { fixedClock } from '../clock'
+import { systemWriter } from '../records/changes'
 import { normalizePhone } from './phone'
 import { catchUpSearchIndex, completeSearchIndex, searchIndexLag } from './searchIndex'
 import { createCustomer, customerConditions, listCustomers, updateCustomer } from './repository'
@@ -26,7 +27,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const add = (input: Partial<ReturnType<typeof CustomerInput.parse>> & { name: string }) => createCustomer(db, CustomerInput.parse(input), now)
+const add = (input: Partial<ReturnType<typeof CustomerInput.parse>> & { name: string }) => createCustomer(systemWriter(db, now, 'console'), CustomerInput.parse(input))
 const list = (q: Parameters<typeof CustomerListQuery.parse>[0]) => listCustomers(db, CustomerListQuery.parse(q))
 
 describe('phone normalisation', () => {
@@ -61,7 +62,7 @@ describe('customers', () => {
 
   it('a partial update changes only what it names', () => {
     const c = add({ name: '张伟', phones: ['13700001111'], tags: ['宝妈', '老客户'], relClass: 'A', notes: '喜欢国货' })
-    const updated = updateCustomer(db, c.id, { notes: '喜欢国货，周末有空' }, new Date('2026-11-21T08:00:00Z'))
+    const updated = updateCustomer(systemWriter(db, new Date('2026-11-21T08:00:00Z'), 'console'), c.id, { notes: '喜欢国货，周末有空' })
     expect(updated).toMatchObject({ name: '张伟', phones: ['+8613700001111'], tags: ['宝妈', '老客户'], relClass: 'A', notes: '喜欢国货，周末有空' })
     expect(updated.updatedAt > c.updatedAt).toBe(true)
   })
@@ -111,7 +112,7 @@ describe('customers', () => {
     const c = add({ name: '赵敏' })
     completeSearchIndex(db)
     expect(list({ search: '赵' }).total).toBe(1)
-    updateCustomer(db, c.id, { name: '周敏' }, now)
+    updateCustomer(systemWriter(db, now, 'console'), c.id, { name: '周敏' })
     expect(list({ search: '赵' }).total).toBe(0)
     expect(list({ search: '周敏' }).total).toBe(1)
     db.prepare('DELETE FROM customers WHERE id = ?').run(c.id)

@@ -3,8 +3,9 @@ import type { OrderDetail } from '../../../src-shared/schemas'
 import { zoneOffset } from '../clock'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { contactsVisible, maskAddress, maskBuyerPhone, maskContacts, maskPhone, unmask } from '../permissions'
+import { changeWriter } from '../records/changes'
 import { categorySpend } from './derived'
-import { createCustomer, getCustomerRow, listCustomers, updateCustomer } from './repository'
+import { createCustomer, getCustomerRow, listCustomers, removeCustomer, updateCustomer } from './repository'
 
 interface OrderRowWithLines {
   id: string
@@ -104,27 +105,28 @@ export const customersHandlers: ServiceHandlers<'customers'> = {
   }),
 
   create: (input, ctx) => {
-    const customer = withoutOwnerFor(ctx, () => createCustomer(ctx.db, input, ctx.clock.now()))
+    const customer = withoutOwnerFor(ctx, () => createCustomer(changeWriter(ctx), input))
     ctx.emit('data.changed', { entities: ['customers'] })
     return maskContacts(ctx, customer)
   },
 
   update: ({ id, patch }, ctx) => {
     const current = getCustomerRow(ctx.db, id)
+    const shown = maskContacts(ctx, current)
     const unmasked = {
       ...patch,
       ...(patch.phones ? { phones: unmask(ctx, patch.phones, current.phones, maskPhone) } : {}),
       ...(patch.addresses ? { addresses: unmask(ctx, patch.addresses, current.addresses, maskAddress) } : {}),
-      ...(patch.name !== undefined && patch.name === maskContacts(ctx, current).name ? { name: current.name } : {}),
+      ...(patch.wechatId !== undefined && patch.wechatId !== null && patch.wechatId === shown.wechatId ? { wechatId: current.wechatId } : {}),
+      ...(patch.name !== undefined && patch.name === shown.name ? { name: current.name } : {}),
     }
-    const customer = withoutOwnerFor(ctx, () => updateCustomer(ctx.db, id, unmasked, ctx.clock.now()))
+    const customer = withoutOwnerFor(ctx, () => updateCustomer(changeWriter(ctx), id, unmasked))
     ctx.emit('data.changed', { entities: ['customers'] })
     return maskContacts(ctx, customer)
   },
 
   remove: ({ id }, ctx) => {
-    const result = ctx.db.prepare('DELETE FROM customers WHERE id = ?').run(id)
-    if (result.changes === 0) throw new OrchardError('not_found', `客户不存在 / customer not found: ${id}`, { id })
+    removeCustomer(changeWriter(ctx), id)
     ctx.emit('data.changed', { entities: ['customers'] })
     return { ok: true as const }
   },

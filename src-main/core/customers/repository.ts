@@ -5,6 +5,8 @@ import { REL_CLASSES } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
 import { buildSearchQuery } from '../db/searchText'
 import { newId } from '../ids'
+import { maskPhone, PHONE_NAME } from '../permissions'
+import { recordChange, refuseMaskedValue, type ChangeWriter } from '../records/changes'
 import { searchIndexLag, type SearchIndexLag } from './searchIndex'
 import { normalizePhone } from './phone'
 
@@ -130,7 +132,8 @@ export function customerConditions(db: Db, q: CustomerFilter, timezoneOffset = '
         // The index holds phones with the rest: keep only rows the text matches outside them.
         params.like = search.like
         // A customer named by their phone (an order import without a buyer name) is not found by that name either.
-        const text = `((c.name LIKE @like ESCAPE '\\' AND c.name NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9]*') OR c.wechat_id LIKE @like ESCAPE '\\' OR c.notes LIKE @like ESCAPE '\\')`
+        // Nor by a WeChat id, which such a role sees masked as well.
+        const text = `((c.name LIKE @like ESCAPE '\\' AND c.name NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9]*') OR c.notes LIKE @like ESCAPE '\\')`
         conditions.push({ sql: text, probe: text })
       }
     }
@@ -313,7 +316,24 @@ export function writeCustomerIndexes(db: Db, id: string, phones: string[], tags:
   for (const t of tags) tag.run(t, id)
 }
 
-export function createCustomer(db: Db, input: Input, now: Date): Customer {
+/** The fields of a customer as the field table names them (what a change compares). */
+function fieldsOf(c: Customer): Record<string, unknown> {
+  return {
+    name: c.name,
+    wechatId: c.wechatId,
+    phones: c.phones,
+    addresses: c.addresses,
+    tags: c.tags,
+    relClass: c.relClass,
+    segment: c.segment,
+    ownerMemberId: c.ownerMemberId,
+    notes: c.notes,
+  }
+}
+
+export function createCustomer(w: ChangeWriter, input: Input): Customer {
+  const { db, at: now } = w
+  for (const field of ['phones', 'addresses', 'wechatId'] as const) refuseMaskedValue('customer', null, field, input[field])
   const phones = normalizePhones(input.phones)
   const wechatId = input.wechatId?.trim() || null
   const tags = [...new Set(input.tags)]
@@ -327,11 +347,20 @@ export function createCustomer(db: Db, input: Input, now: Date): Customer {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(id, input.name, wechatId, JSON.stringify(phones), JSON.stringify(input.addresses), JSON.stringify(tags), input.relClass, input.segment ?? null, input.ownerMemberId ?? null, input.notes, at, at)
     writeCustomerIndexes(db, id, phones, tags)
-    return getCustomerRow(db, id)
+    const created = getCustomerRow(db, id)
+    recordChange(w, { record: 'customer', id, label: customerLabel(created), op: 'create', after: fieldsOf(created) })
+    return created
   })()
 }
 
-export function updateCustomer(db: Db, id: string, patch: Partial<Input>, now: Date): Customer {
+/** How the audit names a customer: by name, unless the name is their phone number. */
+export function customerLabel(c: { name: string }): string {
+  return PHONE_NAME.test(c.name) ? maskPhone(c.name.replace(/[\s-]/g, '')) : c.name
+}
+
+export function updateCustomer(w: ChangeWriter, id: string, patch: Partial<Input>): Customer {
+  const { db, at: now } = w
+  for (const field of ['phones', 'addresses', 'wechatId'] as const) refuseMaskedValue('customer', id, field, patch[field])
   return db.transaction(() => {
     const current = getCustomerRow(db, id)
     const phones = patch.phones ? normalizePhones(patch.phones) : current.phones
@@ -352,6 +381,17 @@ export function updateCustomer(db: Db, id: string, patch: Partial<Input>, now: D
          owner_member_id = ?, notes = ?, updated_at = ? WHERE id = ?`,
     ).run(next.name, wechatId, JSON.stringify(phones), JSON.stringify(next.addresses), JSON.stringify(tags), next.relClass, next.segment ?? null, next.owner ?? null, next.notes, now.toISOString(), id)
     writeCustomerIndexes(db, id, phones, tags)
-    return getCustomerRow(db, id)
+    const updated = getCustomerRow(db, id)
+    recordChange(w, { record: 'customer', id, label: customerLabel(updated), op: 'update', before: fieldsOf(current), after: fieldsOf(updated) })
+    return updated
+  })()
+}
+
+/** Erases a customer: the row, its phone and tag index rows (cascade), and the change is recorded. */
+export function removeCustomer(w: ChangeWriter, id: string): void {
+  w.db.transaction(() => {
+    const current = getCustomerRow(w.db, id)
+    w.db.prepare('DELETE FROM customers WHERE id = ?').run(id)
+    recordChange(w, { record: 'customer', id, label: customerLabel(current), op: 'delete', before: fieldsOf(current) })
   })()
 }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DashboardSummary, GroupInput } from '../../../src-shared/schemas'
 import { openDatabase, type Db } from '../db/connection'
 import { createGroup } from '../groups/handlers'
+import { systemWriter } from '../records/changes'
 import { dashboardSummary } from './handlers'
 
 let dir: string
@@ -44,7 +45,7 @@ describe('dashboard', () => {
     order.run('o5', 'N5', 'paid', '2026-09-01T15:00:00.000Z', 9_000, 0) // outside the window
     db.prepare(`INSERT INTO customers (id, name, created_at, updated_at) VALUES ('c1', '老客户', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')`).run()
     db.prepare(`INSERT INTO customers (id, name, created_at, updated_at) VALUES ('c2', '新客户', '2026-11-19T00:00:00Z', '2026-11-19T00:00:00Z')`).run()
-    createGroup(db, GroupInput.parse({ name: '宝妈好物分享 1 群', theme: '母婴' }), now)
+    createGroup(systemWriter(db, now, 'console'), GroupInput.parse({ name: '宝妈好物分享 1 群', theme: '母婴' }))
 
     const summary = DashboardSummary.parse(dashboardSummary(db, now, 'Asia/Shanghai'))
     const byDay = Object.fromEntries(summary.sales30d.map((d) => [d.day, d]))

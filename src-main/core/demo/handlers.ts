@@ -2,6 +2,7 @@ import { AREAS } from '../areas'
 import { ALL_ENTITIES, createBackup } from '../backups/handlers'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { progressMeter } from '../jobs/progress'
+import { recordSeed, systemWriter } from '../records/changes'
 import { readInternal, writeInternal } from '../settings/settings'
 import { clearStudio, DEFAULT_DEMO_SEED, seedDemoStudio } from './seed'
 
@@ -37,6 +38,7 @@ function seedWholeDemo(ctx: CoreContext, seed = DEFAULT_DEMO_SEED): { customers:
   return ctx.db.transaction(() => {
     for (const area of [...AREAS].reverse()) area.clearStudio?.(ctx)
     const result = seedDemoStudio(ctx.db, { seed, now, timezone })
+    recordSeed(systemWriter(ctx.db, now, 'demo'))
     for (const area of AREAS) area.seedDemo?.(ctx, { seed, now, timezone })
     return result
   })()

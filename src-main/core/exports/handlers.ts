@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CustomerFilter } from '../../../src-shared/schemas'
-import { EXPORT_COLUMNS, ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ImportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
+import { EXPORT_COLUMNS, ORDER_STATUS_LABELS, SEGMENT_LABELS, formatFen, type ExportEntity, type OrderStatus, type Segment } from '../../../src-shared/vocabulary'
 import { stampIn, wallParts, wallDate, zoneOffset } from '../../../src-shared/time'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
@@ -14,7 +14,7 @@ import { CSV_BOM, csvLine, keepQuotes } from '../spreadsheet/cells'
 import { requireContacts } from '../permissions'
 import { customerConditions } from '../customers/repository'
 import { ownerOnly } from '../housekeeping'
-import { actorOf, appendAudit } from '../lifecycle/audit'
+import { actorOf, appendAudit } from '../audit/audit'
 
 /** A moment (UTC ISO): written as the studio's wall clock — a date cell in XLSX, YYYY-MM-DD HH:mm in CSV. */
 type Moment = { at: string }
@@ -55,7 +55,7 @@ interface Sheet {
   rows: () => Iterable<Row>
 }
 
-function project(entity: ImportEntity, source: Source, columns: readonly string[] | undefined): Sheet {
+function project(entity: ExportEntity, source: Source, columns: readonly string[] | undefined): Sheet {
   const all: readonly { key: string; header: string }[] = EXPORT_COLUMNS[entity]
   if (!columns) return { headers: all.map((c) => c.header), rows: source.rows }
   // The schema has already refused unknown and repeated keys.
@@ -73,7 +73,7 @@ function project(entity: ImportEntity, source: Source, columns: readonly string[
  * so an export imports back into an empty studio as the same records. Derived
  * figures follow for reading; the importer ignores them.
  */
-function sourceOf(db: Db, entity: ImportEntity, filter: Filter | undefined, timezoneOffset: string): Source {
+function sourceOf(db: Db, entity: ExportEntity, filter: Filter | undefined, timezoneOffset: string): Source {
   if (entity === 'customers') {
     // With a filter, the customers the list shows with it (customerConditions is the list's own), in the book's order.
     const { conditions, params } = filter ? customerConditions(db, filter, timezoneOffset) : { conditions: [], params: {} }
@@ -189,16 +189,16 @@ async function writeXlsx(path: string, source: Sheet, sheet: string, zone: strin
   return n
 }
 
-const SHEET_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
+const SHEET_NAMES: Record<ExportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
 
-const ENTITY_LABELS: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
+const ENTITY_LABELS: Record<ExportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
 
 /**
  * Personal data leaving the studio goes into the audit log: who, what, how many rows and
  * into which file — never the values (a search text could itself be a phone number).
  */
 export function recordPersonalExport(ctx: CoreContext, e: { entity: string; format: string; rows: number; filtered: boolean; file: string }): void {
-  const label = ENTITY_LABELS[e.entity as ImportEntity] ?? e.entity
+  const label = ENTITY_LABELS[e.entity as ExportEntity] ?? e.entity
   appendAudit(
     ctx.db,
     actorOf(ctx),

@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../db/connection'
 import { createMember } from '../members/handlers'
 import { dataPaths } from '../paths'
 import { groupsHandlers } from './handlers'
+import { systemWriter } from '../records/changes'
 
 let dir: string
 let db: Db
@@ -40,7 +41,7 @@ afterEach(() => {
 
 describe('groups', () => {
   it('creates, searches and patches groups', async () => {
-    const owner = createMember(db, MemberInput.parse({ name: '王芳' }), now, 'Asia/Shanghai')
+    const owner = createMember(systemWriter(db, now, 'console'), MemberInput.parse({ name: '王芳' }), 'Asia/Shanghai')
     const a = await groupsHandlers.create(GroupInput.parse({ name: '宝妈好物分享 3 群', theme: '母婴', ownerMemberId: owner.id }), ctx)
     await groupsHandlers.create(GroupInput.parse({ name: '生鲜水果拼团 1 群', theme: '生鲜' }), ctx)
     expect(a).toMatchObject({ ownerName: '王芳', memberCount: 1, customerCount: 0, notes: '' })

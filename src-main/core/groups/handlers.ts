@@ -5,6 +5,7 @@ import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { maskPhoneName } from '../permissions'
+import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
 
 export interface GroupRow {
   id: string
@@ -73,7 +74,13 @@ function ensureOwnerInGroup(db: Db, groupId: string, ownerMemberId: string | nul
 }
 
 
-export function createGroup(db: Db, input: GroupInput, now: Date): Group {
+/** The fields of a group as the field table names them (what a change compares). */
+function fieldsOf(g: Group): Record<string, unknown> {
+  return { name: g.name, ownerMemberId: g.ownerMemberId, theme: g.theme, notes: g.notes, massSendAllowance: g.massSendAllowance }
+}
+
+export function createGroup(w: ChangeWriter, input: GroupInput): Group {
+  const { db, at: now } = w
   return db.transaction(() => {
     assertOwner(db, input.ownerMemberId)
     const id = newId()
@@ -89,11 +96,14 @@ export function createGroup(db: Db, input: GroupInput, now: Date): Group {
       at,
     )
     ensureOwnerInGroup(db, id, input.ownerMemberId, at)
-    return getGroup(db, id)
+    const created = getGroup(db, id)
+    recordChange(w, { record: 'group', id, label: created.name, op: 'create', after: fieldsOf(created) })
+    return created
   })()
 }
 
-export function updateGroup(db: Db, id: string, patch: Partial<GroupInput>, now: Date): Group {
+export function updateGroup(w: ChangeWriter, id: string, patch: Partial<GroupInput>): Group {
+  const { db, at: now } = w
   return db.transaction(() => {
     const current = getGroup(db, id)
     if (patch.ownerMemberId !== undefined) assertOwner(db, patch.ownerMemberId)
@@ -115,7 +125,9 @@ export function updateGroup(db: Db, id: string, patch: Partial<GroupInput>, now:
       id,
     )
     if (next.owner !== current.ownerMemberId) ensureOwnerInGroup(db, id, next.owner, at)
-    return getGroup(db, id)
+    const updated = getGroup(db, id)
+    recordChange(w, { record: 'group', id, label: updated.name, op: 'update', before: fieldsOf(current), after: fieldsOf(updated) })
+    return updated
   })()
 }
 
@@ -151,13 +163,13 @@ export const groupsHandlers: ServiceHandlers<'groups'> = {
   },
 
   create: (input, ctx) => {
-    const group = createGroup(ctx.db, input, ctx.clock.now())
+    const group = createGroup(changeWriter(ctx), input)
     ctx.emit('data.changed', { entities: ['groups'] })
     return group
   },
 
   update: ({ id, patch }, ctx) => {
-    const group = updateGroup(ctx.db, id, patch, ctx.clock.now())
+    const group = updateGroup(changeWriter(ctx), id, patch)
     ctx.emit('data.changed', { entities: ['groups'] })
     return group
   },

@@ -55,6 +55,16 @@ export const FIELDS: Record<ImportEntity, FieldSpec[]> = {
     f('mentorCommission', '上级佣金比例', 'Mentor commission %', false, ['师父佣金', '上级佣金', '二级佣金比例', 'mentorcommission']),
     f('facts', '卖点', 'Selling points', false, ['商品卖点', '描述', '商品描述', 'facts', 'description']),
   ],
+  members: [
+    f('inviteCode', '邀请码', 'Invite code', true, ['会员邀请码', '推荐码', '会员编号', '编号', 'code', 'invitecode'], '4–16 位字母或数字，按它匹配已有会员 / 4–16 letters or digits; matches existing members'),
+    f('name', '姓名', 'Name', true, ['会员姓名', '会员', '名字', '昵称', 'member', 'membername']),
+    f('mentor', '师父邀请码', 'Mentor invite code', false, ['师父', '上级', '上级邀请码', '推荐人', '推荐人邀请码', 'mentor', 'mentorcode', 'upline'], '工作室或本文件中会员的邀请码 / a member’s code, in the studio or this file'),
+    f('level', '等级', 'Level', false, ['会员等级', '级别', 'level'], '1、2 或 3 / 1, 2 or 3'),
+    f('joinDate', '加入日期', 'Join date', false, ['入会日期', '加入时间', '注册日期', 'joined', 'joindate']),
+    f('status', '状态', 'Status', false, ['会员状态', 'status'], '活跃 / 暂停 / 已离开'),
+    f('phone', '手机', 'Phone', false, ['手机号', '电话', '联系电话', 'mobile', 'phone']),
+    f('wechatId', '微信号', 'WeChat id', false, ['微信', 'wechat', 'wechatid', 'wx']),
+  ],
   orders: [
     f('orderNo', '订单号', 'Order number', true, ['订单编号', '订单id', 'order', 'orderno', 'ordernumber', 'orderid']),
     f('placedAt', '下单时间', 'Placed at', true, ['创建时间', '下单日期', '订单时间', '付款时间', 'createdat', 'date', 'placedat']),

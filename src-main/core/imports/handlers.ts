@@ -10,15 +10,43 @@ import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { newId } from '../ids'
 import { contactsVisible, maskPhone } from '../permissions'
 import { readSettings } from '../settings/settings'
+import { changeWriter, checkImportFields, recordImport, rowWatermark } from '../records/changes'
+import type { RecordKind } from '../../../src-shared/permissions'
 import { CustomerThread, wantsThread, warmCustomerThread } from './customerThread'
 import { CustomerWriter, planCustomers } from './customers'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
 import { ImportJob, type ImportPlan } from './job'
+import { planMembers } from './members'
 import { planOrders } from './orders'
 import { planProducts } from './products'
 import { importLimits, openTable, type TableReader } from './read'
 import type { FromWorker } from './threadMessages'
 import { DateReader } from './values'
+
+/**
+ * Which shared record an import writes and, for each of its columns, the record's field
+ * (the field table's name): what the importing role must be allowed to change. An order
+ * import writes customers too — the buyers it does not know yet, by name and phone.
+ */
+const IMPORT_RECORDS: Record<ImportEntity, { record: RecordKind; fields: Record<string, string> }> = {
+  customers: { record: 'customer', fields: { owner: 'ownerMemberId' } },
+  products: {
+    record: 'product',
+    fields: { listPrice: 'listPriceFen', salePrice: 'salePriceFen', priceFloor: 'priceFloorFen', commission: 'commissionBp', mentorCommission: 'mentorCommissionBp' },
+  },
+  orders: { record: 'customer', fields: { buyerName: 'name', buyerPhone: 'phones', memberCode: 'ownerMemberId', inviteCode: 'ownerMemberId' } },
+  members: { record: 'member', fields: { mentor: 'mentorId' } },
+}
+
+function importedFields(entity: ImportEntity, mapping: Mapping): string[] {
+  const { record, fields } = IMPORT_RECORDS[entity]
+  const mapped = Object.entries(mapping)
+    .filter(([, column]) => column)
+    .map(([field]) => fields[field] ?? field)
+  // Orders only name the buyers they create; their other columns are the order's own.
+  const own = entity === 'orders' ? mapped.filter((f) => ['name', 'phones', 'ownerMemberId'].includes(f)) : mapped
+  return [...new Set(own)].filter((f) => record === 'customer' || f !== 'ownerMemberId')
+}
 
 type PreviewInput = z.output<typeof ImportPreviewInput>
 type RunInput = z.output<typeof ImportRunInput>
@@ -89,6 +117,7 @@ const PLANNERS: Record<ImportEntity, (job: ImportJob) => Promise<ImportPlan>> = 
   customers: planCustomers,
   products: planProducts,
   orders: planOrders,
+  members: planMembers,
 }
 
 /**
@@ -130,7 +159,13 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       source.headers,
       source.fileName,
     )
-    const now = ctx.clock.now().toISOString()
+    // Whether this profile may write every column mapped, before a row is read: a trainer's
+    // customer sheet with a phone column is refused whole, with the column it names.
+    const writes = importedFields(input.entity, mapping)
+    const changes = changeWriter(ctx, 'import')
+    checkImportFields(changes, IMPORT_RECORDS[input.entity].record, writes)
+    const watermark = rowWatermark(ctx.db, IMPORT_RECORDS[input.entity].record)
+    const now = changes.at.toISOString()
     const importId = newId()
     const result: ImportResult = {
       importId,
@@ -174,6 +209,8 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
         warnings: warnings.slice(0, MAX_RETURNED_ERRORS),
         warningCount,
       })
+      // The records it created or changed, and what the audit keeps of the run, in the write's transaction.
+      if (result.committed) recordImport({ ...changes, db }, IMPORT_RECORDS[input.entity].record, { importId, fileName: source.fileName, fields: writes, stamp: now, watermark })
       if (input.saveMapping) {
         db.prepare(
           `INSERT INTO import_mappings (source_key, entity, mapping, updated_at) VALUES (?, ?, ?, ?)
@@ -429,4 +466,4 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
   template: ({ entity }) => ({ fileName: `${TEMPLATE_NAMES[entity]}导入模板.csv`, csv: CSV_BOM + csvLine(FIELDS[entity].map((f) => f.label)) }),
 }
 
-const TEMPLATE_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单' }
+const TEMPLATE_NAMES: Record<ImportEntity, string> = { customers: '客户', products: '商品', orders: '订单', members: '会员' }

@@ -99,8 +99,13 @@ export class ImportJob {
 
   /** Records a located error: the column is named as the file names it. */
   reject(rowIndex: number, field: string, value: string, code: string, reason: string): void {
+    this.rejectRow(this.table.rowNumbers[rowIndex], field, value, code, reason)
+  }
+
+  /** The same, by the row's number in the file: for what is only found once every row is read (a member's mentor). */
+  rejectRow(row: number, field: string, value: string, code: string, reason: string): void {
     if (++this.errorCount > MAX_KEPT_ERRORS) return
-    this.errors.push({ row: this.table.rowNumbers[rowIndex], column: this.mapping[field] ?? field, value, reason, code })
+    this.errors.push({ row, column: this.mapping[field] ?? field, value, reason, code })
   }
 
   /** Records a located error for a row of an earlier batch, by its row number (an order judged once all its rows are read). */

@@ -2,7 +2,7 @@ import type { ClosePreview, PeriodClose, PostResult } from '../../../src-shared/
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { actorOf, appendAudit } from '../lifecycle/audit'
+import { actorOf, appendAudit } from '../audit/audit'
 import { closedThrough, nextPeriod } from './entries'
 import { postLedger } from './posting'
 

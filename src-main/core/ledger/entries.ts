@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { LedgerEntryKind, LedgerEntryWire } from '../../../src-shared/ledgerWire'
+import { workstationId } from '../workstation'
 import type { Db } from '../db/connection'
-import { newId } from '../ids'
 
 /**
  * An entry's id derives from what it is — its source (natural key: order number and
@@ -110,11 +110,7 @@ export function entryWriter(db: Db, deviceId: string, now: string) {
 
 /** This workstation's id, generated once and written on every entry it posts. */
 export function deviceId(db: Db): string {
-  const row = db.prepare('SELECT device_id FROM ledger_device WHERE id = 1').get() as { device_id: string } | undefined
-  if (row) return row.device_id
-  const id = newId()
-  db.prepare('INSERT OR IGNORE INTO ledger_device (id, device_id) VALUES (1, ?)').run(id)
-  return (db.prepare('SELECT device_id FROM ledger_device WHERE id = 1').get() as { device_id: string }).device_id
+  return workstationId(db)
 }
 
 /**

@@ -6,7 +6,7 @@ import { dayIn } from '../clock'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { actorOf, appendAudit } from '../lifecycle/audit'
+import { actorOf, appendAudit } from '../audit/audit'
 import { readInternal, writeInternal } from '../settings/settings'
 import { deviceId, entryWriter, periodOf } from './entries'
 

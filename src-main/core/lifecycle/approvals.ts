@@ -2,7 +2,8 @@ import type { Appeal, MemberEvent, ProposedAction, RuleActionSpec } from '../../
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { appendAudit, type Actor } from './audit'
+import { recordChange, ruleWriter } from '../records/changes'
+import { appendAudit, SYSTEM_ACTOR, type Actor } from '../audit/audit'
 import { toMemberEvent, type MemberEventRow } from './events'
 import { describeAction } from './rules'
 import { DAY_MS } from './studioTime'
@@ -131,6 +132,7 @@ export function decideActions(db: Db, ids: string[], decision: 'approved' | 'rej
     )
   }
   const at = now.toISOString()
+  const changes = ruleWriter(db, actor, now)
   return db.transaction(() =>
     rows.map((row) => {
       const before = toAction(row)
@@ -140,6 +142,9 @@ export function decideActions(db: Db, ids: string[], decision: 'approved' | 'rej
         effectUntil = new Date(now.getTime() + row.days * DAY_MS).toISOString()
         const paused = db.prepare("UPDATE members SET status = 'paused', updated_at = ? WHERE id = ? AND status = 'active'").run(at, row.member_id)
         effectState = paused.changes > 0 ? 'paused' : null
+        if (paused.changes > 0) {
+          recordChange(changes, { record: 'member', id: row.member_id, label: row.member_name, op: 'update', before: { status: 'active' }, after: { status: 'paused' } })
+        }
       }
       db.prepare('UPDATE rule_actions SET status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, decision_reason = ?, effect_until = ?, effect_state = ? WHERE id = ?').run(
         decision,
@@ -177,14 +182,23 @@ export function endSuspensions(db: Db, now: Date): number {
     .prepare("SELECT id, member_id FROM rule_actions WHERE kind = 'suspension' AND status = 'approved' AND effect_state = 'paused' AND (effect_until <= ? OR overturned_at IS NOT NULL)")
     .all(at) as { id: string; member_id: string }[]
   let restored = 0
-  for (const d of due) {
-    // Another suspension still running keeps the member paused.
-    const other = db
-      .prepare("SELECT 1 FROM rule_actions WHERE member_id = ? AND id <> ? AND kind = 'suspension' AND status = 'approved' AND effect_state = 'paused' AND effect_until > ? AND overturned_at IS NULL")
-      .get(d.member_id, d.id, at)
-    if (!other) restored += db.prepare("UPDATE members SET status = 'active', updated_at = ? WHERE id = ? AND status = 'paused'").run(at, d.member_id).changes
-    db.prepare("UPDATE rule_actions SET effect_state = 'restored' WHERE id = ?").run(d.id)
-  }
+  const changes = ruleWriter(db, SYSTEM_ACTOR, now)
+  // Each member's status and its change record are written together.
+  db.transaction(() => {
+    for (const d of due) {
+      // Another suspension still running keeps the member paused.
+      const other = db
+        .prepare("SELECT 1 FROM rule_actions WHERE member_id = ? AND id <> ? AND kind = 'suspension' AND status = 'approved' AND effect_state = 'paused' AND effect_until > ? AND overturned_at IS NULL")
+        .get(d.member_id, d.id, at)
+      const back = other ? 0 : db.prepare("UPDATE members SET status = 'active', updated_at = ? WHERE id = ? AND status = 'paused'").run(at, d.member_id).changes
+      if (back) {
+        const name = (db.prepare('SELECT name FROM members WHERE id = ?').get(d.member_id) as { name: string }).name
+        recordChange(changes, { record: 'member', id: d.member_id, label: name, op: 'update', before: { status: 'paused' }, after: { status: 'active' } })
+      }
+      restored += back
+      db.prepare("UPDATE rule_actions SET effect_state = 'restored' WHERE id = ?").run(d.id)
+    }
+  })()
   return restored
 }
 

@@ -17,7 +17,7 @@ import { zoneOffset } from '../clock'
 import { PRIVATE_FILE } from '../housekeeping'
 import { readSettings } from '../settings/settings'
 import type { CoreContext } from '../context'
-import { auditPeriod, verifyAudit } from './audit'
+import { auditPeriod, verifyAudit } from '../audit/audit'
 import { drawLine, measure, newDocument, wrap, type Style } from './pdf/typeset'
 
 /** A cell a spreadsheet would run as a formula (=, +, -, @) is written as text. */

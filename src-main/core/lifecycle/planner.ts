@@ -3,7 +3,7 @@ import type { CarePlan, CareStep, CareTrigger, CareTriggerSettings } from '../..
 import type { Db } from '../db/connection'
 import { readSettings } from '../settings/settings'
 import { listPlans } from './plans'
-import { triggerSettings } from './settings'
+import { triggerSettings } from '../db/lifecycleSettings'
 import { addDays, DAY_MS, StudioTime } from './studioTime'
 
 /**

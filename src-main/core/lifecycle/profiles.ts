@@ -1,12 +1,13 @@
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 import type { Profile, SessionInfo } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
-import { ROLE_LABELS, seesContacts, type Role, type Session } from '../../../src-shared/roles'
+import { seesContacts } from '../../../src-shared/permissions'
+import { ROLE_LABELS, type Role, type Session } from '../../../src-shared/roles'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { permissionsOf, requirePermission } from '../permissions'
-import { actorOf, appendAudit } from './audit'
+import { actorOf, appendAudit } from '../audit/audit'
 
 /** Wrong PINs in a row before a profile locks, and for how long. */
 export const MAX_PIN_ATTEMPTS = 5

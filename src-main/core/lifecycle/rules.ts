@@ -13,7 +13,7 @@ import {
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { appendAudit, AuditBatch, type Actor } from './audit'
+import { appendAudit, AuditBatch, type Actor } from '../audit/audit'
 import { DAY_MS, StudioTime } from './studioTime'
 
 export interface RuleRow {

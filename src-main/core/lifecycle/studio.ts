@@ -2,12 +2,12 @@ import { dayIn } from '../clock'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { endSuspensions } from './approvals'
-import { clearAudit, SYSTEM_ACTOR } from './audit'
+import { clearAudit, SYSTEM_ACTOR } from '../audit/audit'
 import { installDefaultKit } from './kits/defaultKit'
 import { planCare } from './planner'
 import { installDefaultPlans } from './plans'
 import { evaluateRules, installDefaultRules } from './rules'
-import { readLifecycleSetting, writeLifecycleSetting } from './settings'
+import { readLifecycleSetting, writeLifecycleSetting } from '../db/lifecycleSettings'
 
 /**
  * The plans, rules and kit a studio starts with, installed once (a studio that archived

@@ -14,7 +14,7 @@ import { readTable } from '../imports/read'
 import { CellError, DateReader } from '../imports/values'
 import { findColumn } from './events'
 import { averageEnding, coolingOn } from './planner'
-import { triggerSettings } from './settings'
+import { triggerSettings } from '../db/lifecycleSettings'
 import { addDays } from './studioTime'
 
 /**

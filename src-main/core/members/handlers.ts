@@ -6,7 +6,8 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { normalizePhone } from '../customers/phone'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { maskMemberPhone, maskPhone, unmask } from '../permissions'
+import { maskMemberPhone, maskPhone, maskWechatId, unmask } from '../permissions'
+import { changeWriter, recordChange, refuseMaskedValue, type ChangeWriter } from '../records/changes'
 
 type Input = z.output<typeof MemberInput>
 type Patch = z.output<typeof MemberPatch>
@@ -170,7 +171,24 @@ function assertMentor(db: Db, mentorId: string | null | undefined, selfId: strin
   }
 }
 
-export function createMember(db: Db, input: Input, now: Date, timezone: string): Member {
+/** The fields of a member as the field table names them (what a change compares). */
+function fieldsOf(m: Member): Record<string, unknown> {
+  return {
+    name: m.name,
+    wechatId: m.wechatId,
+    phone: m.phone,
+    inviteCode: m.inviteCode,
+    mentorId: m.mentorId,
+    level: m.level,
+    joinDate: m.joinDate,
+    status: m.status,
+    feePaidFen: m.feePaidFen,
+  }
+}
+
+export function createMember(w: ChangeWriter, input: Input, timezone: string): Member {
+  const { db, at: now } = w
+  for (const field of ['phone', 'wechatId'] as const) refuseMaskedValue('member', null, field, input[field])
   return db.transaction(() => {
     const code = input.inviteCode ? input.inviteCode.toUpperCase() : generateInviteCode(db)
     assertCodeFree(db, code, null)
@@ -194,14 +212,17 @@ export function createMember(db: Db, input: Input, now: Date, timezone: string):
       at,
       at,
     )
-    return getMember(db, id, now)
+    const created = getMember(db, id, now)
+    recordChange(w, { record: 'member', id, label: `${created.name}（${created.inviteCode}）`, op: 'create', after: fieldsOf(created) })
+    return created
   })()
 }
 
-export function updateMember(db: Db, id: string, patch: Patch, now: Date): Member {
+export function updateMember(w: ChangeWriter, id: string, patch: Patch): Member {
+  const { db, at: now } = w
+  for (const field of ['phone', 'wechatId'] as const) refuseMaskedValue('member', id, field, patch[field])
   return db.transaction(() => {
-    const current = db.prepare('SELECT id FROM members WHERE id = ?').get(id)
-    if (!current) throw new OrchardError('not_found', `会员不存在 / member not found: ${id}`, { field: 'id', value: id })
+    const current = getMember(db, id, now)
     const sets: string[] = []
     const params: Record<string, unknown> = { id, updated: now.toISOString() }
     const set = (column: string, value: unknown) => {
@@ -225,7 +246,9 @@ export function updateMember(db: Db, id: string, patch: Patch, now: Date): Membe
     if (patch.status !== undefined) set('status', patch.status)
     if (patch.feePaidFen !== undefined) set('fee_paid_fen', patch.feePaidFen)
     if (sets.length) db.prepare(`UPDATE members SET ${sets.join(', ')}, updated_at = @updated WHERE id = @id`).run(params)
-    return getMember(db, id, now)
+    const updated = getMember(db, id, now)
+    recordChange(w, { record: 'member', id, label: `${updated.name}（${updated.inviteCode}）`, op: 'update', before: fieldsOf(current), after: fieldsOf(updated) })
+    return updated
   })()
 }
 
@@ -238,14 +261,15 @@ export const membersHandlers: ServiceHandlers<'members'> = {
   all: (_input, ctx) => listMembers(ctx.db, ctx.clock.now()).map((m) => maskMemberPhone(ctx, m)),
   get: ({ id }, ctx) => maskMemberPhone(ctx, getMember(ctx.db, id, ctx.clock.now())),
   create: (input, ctx) => {
-    const member = createMember(ctx.db, input, ctx.clock.now(), ctx.timezone())
+    const member = createMember(changeWriter(ctx), input, ctx.timezone())
     changed(ctx)
     return maskMemberPhone(ctx, member)
   },
   update: ({ id, patch }, ctx) => {
     const current = getMember(ctx.db, id, ctx.clock.now())
     const phone = patch.phone && current.phone ? unmask(ctx, [patch.phone], [current.phone], maskPhone)[0] : patch.phone
-    const member = updateMember(ctx.db, id, { ...patch, phone }, ctx.clock.now())
+    const wechatId = patch.wechatId && current.wechatId ? unmask(ctx, [patch.wechatId], [current.wechatId], maskWechatId)[0] : patch.wechatId
+    const member = updateMember(changeWriter(ctx), id, { ...patch, phone, wechatId })
     changed(ctx)
     return maskMemberPhone(ctx, member)
   },

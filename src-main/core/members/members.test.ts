@@ -5,12 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemberInput } from '../../../src-shared/schemas'
 import { openDatabase, type Db } from '../db/connection'
 import { createMember, findMemberByInviteCode, getMember, INVITE_CODE_ALPHABET, listMembers, updateMember } from './handlers'
+import { systemWriter } from '../records/changes'
 
 let dir: string
 let db: Db
 // 16:30 UTC on the 20th is already 00:30 on the 21st in Shanghai.
 const now = new Date('2026-11-20T16:30:00Z')
-const add = (input: Parameters<typeof MemberInput.parse>[0]) => createMember(db, MemberInput.parse(input), now, 'Asia/Shanghai')
+const add = (input: Parameters<typeof MemberInput.parse>[0]) => createMember(systemWriter(db, now, 'console'), MemberInput.parse(input), 'Asia/Shanghai')
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'orchard-members-'))
@@ -56,10 +57,10 @@ describe('members', () => {
     const a = add({ name: '王芳' })
     const b = add({ name: '李娜', mentorId: a.id })
     const c = add({ name: '张伟', mentorId: b.id })
-    expectError(() => updateMember(db, a.id, { mentorId: a.id }, now), { code: 'mentor_cycle', details: { field: 'mentorId' } })
-    expectError(() => updateMember(db, a.id, { mentorId: c.id }, now), { code: 'mentor_cycle', details: { field: 'mentorId', value: c.id } })
+    expectError(() => updateMember(systemWriter(db, now, 'console'), a.id, { mentorId: a.id }), { code: 'mentor_cycle', details: { field: 'mentorId' } })
+    expectError(() => updateMember(systemWriter(db, now, 'console'), a.id, { mentorId: c.id }), { code: 'mentor_cycle', details: { field: 'mentorId', value: c.id } })
     // Moving a branch elsewhere is fine, and a patch changes only what it names.
-    const moved = updateMember(db, c.id, { mentorId: a.id }, now)
+    const moved = updateMember(systemWriter(db, now, 'console'), c.id, { mentorId: a.id })
     expect(moved).toMatchObject({ mentorId: a.id, name: '张伟', inviteCode: c.inviteCode })
   })
 

@@ -6,6 +6,7 @@ import { MemberInput, OrderListQuery } from '../../../src-shared/schemas'
 import { openDatabase, type Db } from '../db/connection'
 import { createMember } from '../members/handlers'
 import { assignOrders, getOrder, listOrders } from './handlers'
+import { systemWriter } from '../records/changes'
 
 let dir: string
 let db: Db
@@ -59,7 +60,7 @@ describe('orders', () => {
   })
 
   it('assigns unattributed orders to a member, keeping the code they carried', () => {
-    const member = createMember(db, MemberInput.parse({ name: '王芳' }), now, 'Asia/Shanghai')
+    const member = createMember(systemWriter(db, now, 'console'), MemberInput.parse({ name: '王芳' }), 'Asia/Shanghai')
     const open = list({ unattributed: true })
     expect(open.total).toBe(3)
     expect(assignOrders(db, ['o2', 'o3'], member.id, now)).toEqual({ updated: 2 })

@@ -4,6 +4,7 @@ import type { Product, ProductInput, ProductListQuery, ProductPatch } from '../.
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
+import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
 
 type Input = z.output<typeof ProductInput>
 type Patch = z.output<typeof ProductPatch>
@@ -126,7 +127,14 @@ function assertSkuFree(db: Db, sku: string, selfId: string | null): void {
   }
 }
 
-export function createProduct(db: Db, input: Input, now: Date): Product {
+/** The fields of a product as the field table names them (what a change compares). */
+function fieldsOf(p: Product): Record<string, unknown> {
+  const { id: _id, createdAt: _created, updatedAt: _updated, ...fields } = p
+  return fields
+}
+
+export function createProduct(w: ChangeWriter, input: Input): Product {
+  const { db, at: now } = w
   return db.transaction(() => {
     assertPriceFloor(input.salePriceFen, input.priceFloorFen)
     assertCommission(input.commissionBp, input.mentorCommissionBp)
@@ -155,12 +163,15 @@ export function createProduct(db: Db, input: Input, now: Date): Product {
       at,
       at,
     )
-    return getProduct(db, id)
+    const created = getProduct(db, id)
+    recordChange(w, { record: 'product', id, label: `${created.sku} ${created.name}`, op: 'create', after: fieldsOf(created) })
+    return created
   })()
 }
 
 /** The floor is checked on the merged record: lowering the price or raising the floor alone can break it. */
-export function updateProduct(db: Db, id: string, patch: Patch, now: Date): Product {
+export function updateProduct(w: ChangeWriter, id: string, patch: Patch): Product {
+  const { db, at: now } = w
   return db.transaction(() => {
     const current = getProduct(db, id)
     const merged = { ...current }
@@ -190,7 +201,9 @@ export function updateProduct(db: Db, id: string, patch: Patch, now: Date): Prod
       active: merged.active ? 1 : 0,
       updatedAt: now.toISOString(),
     })
-    return getProduct(db, id)
+    const updated = getProduct(db, id)
+    recordChange(w, { record: 'product', id, label: `${updated.sku} ${updated.name}`, op: 'update', before: fieldsOf(current), after: fieldsOf(updated) })
+    return updated
   })()
 }
 
@@ -206,12 +219,12 @@ export const productsHandlers: ServiceHandlers<'products'> = {
       .prepare(`SELECT category, COUNT(*) AS count FROM products WHERE category <> '' GROUP BY category ORDER BY count DESC, category`)
       .all() as { category: string; count: number }[],
   create: (input, ctx) => {
-    const product = createProduct(ctx.db, input, ctx.clock.now())
+    const product = createProduct(changeWriter(ctx), input)
     changed(ctx)
     return product
   },
   update: ({ id, patch }, ctx) => {
-    const product = updateProduct(ctx.db, id, patch, ctx.clock.now())
+    const product = updateProduct(changeWriter(ctx), id, patch)
     changed(ctx)
     return product
   },

@@ -4,7 +4,7 @@ import { PROTECTED_SETTINGS } from '../../../src-shared/permissions'
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../../../src-shared/time'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { requirePermission } from '../permissions'
+import { changeWriter, recordChange } from '../records/changes'
 
 export const DEFAULT_SETTINGS: Settings = {
   language: 'zh-CN',
@@ -79,13 +79,14 @@ export const settingsHandlers: ServiceHandlers<'settings'> = {
     // Anyone may rename the studio or pick a theme; what decides where updates come from and
     // whether backups run needs its own permission — but only when the value actually changes,
     // so a form that sends every field back does not trip over the ones it left alone.
-    const current = readSettings(ctx.db)
-    for (const [field, permission] of Object.entries(PROTECTED_SETTINGS)) {
-      const value = patch[field as keyof typeof PROTECTED_SETTINGS]
-      if (value !== undefined && value !== current[field as keyof typeof PROTECTED_SETTINGS]) {
-        requirePermission(ctx, permission, 'settings.update', { field, value })
-      }
-    }
-    return writeSettings(ctx.db, patch)
+    // The field table (src-shared/permissions.ts) decides, through the records' write path.
+    const current = readSettings(ctx.db) as Record<string, unknown>
+    const w = changeWriter(ctx)
+    return ctx.db.transaction(() => {
+      const before = Object.fromEntries(Object.keys(PROTECTED_SETTINGS).map((f) => [f, current[f]]))
+      const after = Object.fromEntries(Object.keys(PROTECTED_SETTINGS).map((f) => [f, (patch as Record<string, unknown>)[f] ?? current[f]]))
+      recordChange(w, { record: 'setting', id: 'studio', label: '工作台设置 / studio settings', op: 'update', before, after })
+      return writeSettings(ctx.db, patch)
+    })()
   },
 }

@@ -1,5 +1,5 @@
 import type { CustomerFilter } from '@shared/schemas'
-import type { ImportEntity } from '@shared/vocabulary'
+import type { ExportEntity } from '@shared/vocabulary'
 import type { OrchardHostBridge } from '@shared/transport'
 import { HTTP_DOWNLOAD, HTTP_UPLOAD } from '@shared/transport'
 import { api, browserToken, hostKind, OrchardClientError } from './client'
@@ -33,7 +33,7 @@ export const host = {
   },
 
   /** Exports an entity (customers: optionally only those the list's filters show; optionally only some columns) and gives the file to the user (save dialog, or a download). */
-  async saveExport(entity: ImportEntity, format: 'csv' | 'xlsx', filter?: CustomerFilter, columns?: string[]): Promise<{ fileName: string; rows: number } | null> {
+  async saveExport(entity: ExportEntity, format: 'csv' | 'xlsx', filter?: CustomerFilter, columns?: string[]): Promise<{ fileName: string; rows: number } | null> {
     if (window.orchardHost) {
       const path = await window.orchardHost.pickSavePath({
         title: '导出 / Export',

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { Profile, SessionInfo } from '@shared/contracts/lifecycle'
-import { holds, mayCall, PROTECTED_SETTINGS, type Permission } from '@shared/permissions'
+import { fieldAccess as tableFieldAccess, holds, mayCall, PROTECTED_SETTINGS, type Permission, type RecordKind } from '@shared/permissions'
 import type { Role } from '@shared/roles'
 import type { Settings } from '@shared/schemas'
 import { api, errorMessage, onEvent } from '@/api/client'
@@ -40,6 +40,15 @@ export const useSessionStore = defineStore('session', () => {
     if (!info.value) return false
     const needs = (PROTECTED_SETTINGS as Partial<Record<keyof Settings, Permission>>)[field]
     return needs ? holds(info.value.role, needs) : may('settings.update')
+  }
+
+  /**
+   * What the profile may do with one field of a shared record: change it, only read it, or
+   * only see it masked — the field table the core checks every write against. A form shows
+   * the last two read-only and never sends them.
+   */
+  function fieldAccess(record: RecordKind, field: string): 'write' | 'read' | 'masked' {
+    return info.value ? tableFieldAccess(info.value.role, record, field) : 'read'
   }
 
   async function load() {
@@ -87,5 +96,5 @@ export const useSessionStore = defineStore('session', () => {
     if (entities.includes('profiles') || entities.includes('dashboard')) void load().catch(() => undefined)
   })
 
-  return { info, profiles, error, switchRequest, role, profileId, name, seesContacts, current, can, may, mayChange, load, loadProfiles, switchTo, signOut, requestSwitch }
+  return { info, profiles, error, switchRequest, role, profileId, name, seesContacts, current, can, may, mayChange, fieldAccess, load, loadProfiles, switchTo, signOut, requestSwitch }
 })

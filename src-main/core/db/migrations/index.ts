@@ -11,7 +11,8 @@ import m0010 from './0010_jobs'
 import m0011 from './0011_ledger_settlement'
 import m0012 from './0012_sync_refused'
 import m0013 from './0013_member_pages'
-import m0016 from './0016_order_money'
+import m0014 from './0014_record_changes'
+import m0015 from './0015_order_money'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -31,7 +32,8 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 11, name: '0011_ledger_settlement', sql: m0011 },
   { version: 12, name: '0012_sync_refused', sql: m0012 },
   { version: 13, name: '0013_member_pages', sql: m0013 },
-  { version: 16, name: '0016_order_money', sql: m0016 },
+  { version: 14, name: '0014_record_changes', sql: m0014 },
+  { version: 15, name: '0015_order_money', sql: m0015 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version

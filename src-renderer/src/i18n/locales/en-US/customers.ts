@@ -107,5 +107,8 @@ export default {
     notesPlaceholder: 'Likes, dislikes, family, conversation notes…',
     created: 'Customer created: {name}',
     saved: 'Customer saved: {name}',
+    maskedHint: 'Contact details are masked for your role; only an operator or a manager can change them',
+    readonlyHint: 'Only an operator or a manager can change this',
+    noChanges: 'Nothing changed',
   },
 } satisfies typeof zh

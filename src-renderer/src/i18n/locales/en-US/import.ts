@@ -18,6 +18,7 @@ export default {
     customers: 'Customers',
     products: 'Products',
     orders: 'Orders',
+    members: 'Members',
   },
   formats: {
     auto: 'Detect automatically',
@@ -35,6 +36,7 @@ export default {
       customers: 'Name, WeChat id, phones, addresses, tags, relationship class, owning member. The same person is recognised by phone or WeChat id, so importing twice creates no duplicates.',
       products: 'SKU, brand, category, list, sale and floor prices, stock and commission rates. Products are matched by SKU; existing ones are updated.',
       orders: 'Order number, time, line items, amounts and refunds. Orders are matched by number; the invite-code column attributes each order to a member.',
+      members: 'Invite code, name, mentor’s invite code, level, join date, status. The same member is recognised by invite code; a mentor may be in the studio or in the same file.',
     },
     formatDesc: {
       auto: 'Decide from the headers: the Orchard template, or an export of Shopify, Youzan, Weidian or KTT',

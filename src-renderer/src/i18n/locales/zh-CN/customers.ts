@@ -106,5 +106,8 @@ export default {
     notesPlaceholder: '喜好、忌口、家庭情况、沟通记录…',
     created: '已新建客户：{name}',
     saved: '已保存客户：{name}',
+    maskedHint: '联系方式对你的角色打码显示，只有运营或管理者可以修改',
+    readonlyHint: '只有运营或管理者可以修改',
+    noChanges: '没有改动',
   },
 }

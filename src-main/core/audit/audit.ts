@@ -5,7 +5,8 @@ import type { ActorRole } from '../../../src-shared/roles'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { readLifecycleSetting, writeLifecycleSetting } from './settings'
+import { workstationId } from '../workstation'
+import { readLifecycleSetting, writeLifecycleSetting } from '../db/lifecycleSettings'
 
 export const GENESIS_HASH = '0'.repeat(64)
 
@@ -53,6 +54,8 @@ interface AuditRow {
   after_json: string | null
   prev_hash: string
   hash: string
+  /** The workstation that made the record; null on records written before it was kept. */
+  workstation: string | null
 }
 
 /**
@@ -65,7 +68,9 @@ function hashedBody(r: AuditRow): string {
   return (
     `{"actorId":${s(r.actor_id)},"actorName":${s(r.actor_name)},"actorRole":${s(r.actor_role)},"after":${r.after_json ?? 'null'},` +
     `"at":${s(r.at)},"before":${r.before_json ?? 'null'},"entity":${s(r.entity)},"entityId":${s(r.entity_id)},"id":${s(r.id)},` +
-    `"kind":${s(r.kind)},"seq":${s(r.seq)},"summary":${s(r.summary)}}`
+    `"kind":${s(r.kind)},"seq":${s(r.seq)},"summary":${s(r.summary)}` +
+    // Records from before workstations were kept hash as they always did.
+    `${r.workstation === null || r.workstation === undefined ? '' : `,"workstation":${s(r.workstation)}`}}`
   )
 }
 
@@ -92,8 +97,8 @@ function auditStatements(db: Db) {
     s = {
       last: db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
       insert: db.prepare(
-        `INSERT INTO audit_log (seq, id, at, actor_id, actor_name, actor_role, kind, entity, entity_id, summary, before_json, after_json, prev_hash, hash)
-         VALUES (@seq, @id, @at, @actor_id, @actor_name, @actor_role, @kind, @entity, @entity_id, @summary, @before_json, @after_json, @prev_hash, @hash)`,
+        `INSERT INTO audit_log (seq, id, at, actor_id, actor_name, actor_role, kind, entity, entity_id, summary, before_json, after_json, prev_hash, hash, workstation)
+         VALUES (@seq, @id, @at, @actor_id, @actor_name, @actor_role, @kind, @entity, @entity_id, @summary, @before_json, @after_json, @prev_hash, @hash, @workstation)`,
       ),
     }
     statements.set(db, s)
@@ -108,7 +113,7 @@ function auditStatements(db: Db) {
 export function appendAudit(db: Db, actor: Actor, entry: AuditEntry, at: Date): AuditRecord {
   const st = auditStatements(db)
   const last = st.last.get() as { seq: number; hash: string } | undefined
-  const row = auditRow(last, actor, entry, at)
+  const row = auditRow(last, actor, entry, at, workstationId(db))
   st.insert.run(row)
   // The head lives apart from the log, so cutting records off the end is noticed too.
   writeLifecycleSetting(db, 'audit_head', { seq: row.seq, hash: row.hash })
@@ -127,13 +132,15 @@ export function appendAudit(db: Db, actor: Actor, entry: AuditEntry, at: Date): 
 export class AuditBatch {
   private last: { seq: number; hash: string } | undefined
   private readonly insert: Statement
+  private readonly workstation: string
   constructor(private readonly db: Db) {
     const st = auditStatements(db)
+    this.workstation = workstationId(db)
     this.last = st.last.get() as { seq: number; hash: string } | undefined
     this.insert = st.insert
   }
   append(actor: Actor, entry: AuditEntry, at: Date): void {
-    const row = auditRow(this.last, actor, entry, at)
+    const row = auditRow(this.last, actor, entry, at, this.workstation)
     this.insert.run(row)
     this.last = { seq: row.seq, hash: row.hash }
   }
@@ -142,7 +149,7 @@ export class AuditBatch {
   }
 }
 
-function auditRow(last: { seq: number; hash: string } | undefined, actor: Actor, entry: AuditEntry, at: Date): AuditRow {
+function auditRow(last: { seq: number; hash: string } | undefined, actor: Actor, entry: AuditEntry, at: Date, workstation: string): AuditRow {
   const row: AuditRow = {
     seq: (last?.seq ?? 0) + 1,
     id: newId(),
@@ -158,6 +165,7 @@ function auditRow(last: { seq: number; hash: string } | undefined, actor: Actor,
     after_json: entry.after === undefined || entry.after === null ? null : canonicalJson(entry.after),
     prev_hash: last?.hash ?? GENESIS_HASH,
     hash: '',
+    workstation,
   }
   row.hash = recordHash(row.prev_hash, row)
   return row
@@ -180,6 +188,7 @@ function toRecord(r: AuditRow): AuditRecord {
     after: r.after_json === null ? null : JSON.parse(r.after_json),
     prevHash: r.prev_hash,
     hash: r.hash,
+    workstation: r.workstation ?? null,
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * 0016 — what an imported order's money was read from. An order in another currency
+ * 0015 — what an imported order's money was read from. An order in another currency
  * than the studio's keeps that currency and the rate the import was given (the amounts
  * stay integer fen of the studio's currency); shipping and taxes are kept beside the
  * goods, never in them; a line keeps what came off its price (its own discount and its

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { CareTriggerSettings } from '../../../src-shared/contracts/lifecycle'
-import type { Db } from '../db/connection'
+import type { Db } from './connection'
 
 export function readLifecycleSetting<T>(db: Db, key: string): T | undefined {
   const row = db.prepare('SELECT value FROM lifecycle_settings WHERE key = ?').get(key) as { value: string } | undefined

@@ -1,0 +1,13 @@
+import type { Db } from './db/connection'
+import { newId } from './ids'
+
+/**
+ * This workstation's id, generated once and kept in the studio's database: written on every
+ * ledger entry it posts, every audit record and every change of a shared record it makes.
+ */
+export function workstationId(db: Db): string {
+  const row = db.prepare('SELECT device_id FROM ledger_device WHERE id = 1').get() as { device_id: string } | undefined
+  if (row) return row.device_id
+  db.prepare('INSERT OR IGNORE INTO ledger_device (id, device_id) VALUES (1, ?)').run(newId())
+  return (db.prepare('SELECT device_id FROM ledger_device WHERE id = 1').get() as { device_id: string }).device_id
+}
