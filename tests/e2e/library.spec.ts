@@ -48,10 +48,13 @@ class LibraryPage {
   }
 }
 
-/** A product the demo studio has no material for yet, so each image starts empty. */
+/**
+ * A product the demo studio has no material for yet, so each image starts empty — but with
+ * a photo of its own (the comparison and the collage are drawn on the product's photo).
+ */
 async function bareProduct(studio: Studio): Promise<{ id: string; sku: string; salePriceFen: number }> {
   const products = (await studio.core.invoke('products', 'list', { active: true, limit: 500 })).rows
-  for (const p of products) {
+  for (const p of products.filter((p) => p.images.length > 0)) {
     const [prices, photos] = await Promise.all([studio.core.invoke('comparisons', 'list', { productId: p.id }), studio.core.invoke('buyerPhotos', 'list', { productId: p.id })])
     if (!prices.length && !photos.length) return p
   }
