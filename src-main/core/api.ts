@@ -197,7 +197,16 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       }
       // Another program (the CLI) may be writing the same studio: wait for it here, without freezing the host.
       if (def.write) await waitForWriteLock(context.db)
-      const output = await handler(input, context)
+      let output: unknown
+      try {
+        output = await handler(input, context)
+      } catch (err) {
+        // A refusal from inside (a field the role may not change) names the method it came through, as the table's own do.
+        if (err instanceof OrchardError && err.code === 'forbidden' && err.details && typeof err.details === 'object' && !('method' in err.details)) {
+          ;(err.details as Record<string, unknown>).method = name
+        }
+        throw err
+      }
       if (def.write) catchUpSearch()
       if (context.host === 'browser') rememberMadeFiles(context, output)
       if (validateOutput) {
