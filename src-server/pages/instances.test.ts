@@ -92,7 +92,7 @@ it('two server instances on one PostgreSQL serve the same pages, links, ticks an
   const ticks = await call<{ ticks: { memberCode: string; itemKey: string }[] }>(a, 'GET', '/v1/pages/ticks?after=0', device)
   expect(ticks.body.ticks.map((t) => [t.memberCode, t.itemKey])).toEqual([['ALICE1', 'peak-1']])
 
-  // Revoked through one instance: both answer 404 at once (nothing is cached per instance).
+  // Revoked through one instance: both answer 404 at once (the other one had the link cached, and checks it again).
   await call(b, 'POST', '/v1/pages/links', device, { changes: [{ memberCode: 'ALICE1', memberName: '王芳', tokenHash: null }] })
   expect((await call(a, 'GET', `/m/${token}`, null)).status).toBe(404)
   expect((await call(b, 'GET', `/m/${token}`, null)).status).toBe(404)

@@ -26,12 +26,13 @@ import {
   WithdrawalAnswersRequest,
   WithdrawalsQuery,
 } from '../../src-shared/pagesProtocol'
-import { addDays, dayIn, isTimeZone, timeIn } from '../../src-shared/time'
+import { addDays, dayIn, timeIn } from '../../src-shared/time'
 import { authenticateDevice, type DeviceIdentity } from '../devices'
 import { HttpError } from '../errors'
 import type { SqlClient, Storage } from '../storage'
 import { PAGE_ASSETS } from './assets'
 import { BlobCache } from './blobCache'
+import { type LinkedMember, PageLookups } from './lookups'
 import { liveCodePage, memberPage, messagePage, type PagePack } from './render'
 import {
   answerWithdrawals,
@@ -93,6 +94,7 @@ const EXT: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', '
 export function registerPages(app: FastifyInstance, options: PagesOptions): void {
   const { storage, clock } = options
   const cache = new BlobCache(options.blobCacheBytes ?? 128 * 1024 * 1024)
+  const lookups = new PageLookups(storage)
 
   // ---------------------------------------------------------------- the workstations' side
   app.register(async (scope) => {
@@ -119,9 +121,22 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
       if (!Buffer.isBuffer(req.body) || !req.body.length) throw new HttpError(400, 'invalid_request', '没有收到文件内容 / no file content received')
       return putBlob(storage, d.team, sha256, type, req.body)
     })
-    scope.post('/v1/pages/packs', async (req) => publishPacks(storage, await device(req), parse(PublishPacksRequest, req.body, 'packs'), clock()))
+    // What changes links or packs empties this process's lookups at once, whatever the outcome.
+    scope.post('/v1/pages/packs', async (req) => {
+      try {
+        return await publishPacks(storage, await device(req), parse(PublishPacksRequest, req.body, 'packs'), clock())
+      } finally {
+        lookups.forget()
+      }
+    })
     scope.post('/v1/pages/earnings', async (req) => publishEarnings(storage, await device(req), parse(PublishEarningsRequest, req.body, 'earnings').members))
-    scope.post('/v1/pages/links', async (req) => changeLinks(storage, await device(req), parse(LinkChangesRequest, req.body, 'links').changes))
+    scope.post('/v1/pages/links', async (req) => {
+      try {
+        return await changeLinks(storage, await device(req), parse(LinkChangesRequest, req.body, 'links').changes)
+      } finally {
+        lookups.forget()
+      }
+    })
     scope.post('/v1/pages/groups', async (req) => publishGroups(storage, await device(req), parse(PublishGroupsRequest, req.body, 'groups').groups))
     scope.get('/v1/pages/ticks', async (req) => {
       const d = await device(req)
@@ -198,25 +213,19 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
     scope.get('/favicon.ico', async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send())
 
     /** The member a link belongs to, while it is not revoked. */
-    async function memberOf(req: FastifyRequest, token: string): Promise<{ team: string; code: string; name: string; studioName: string; zone: string } | null> {
+    async function memberOf(req: FastifyRequest, token: string): Promise<LinkedMember | null> {
       if (await guessing(req)) throw new HttpError(429, 'rate_limited', '访问太频繁 / too many requests')
       if (!MEMBER_TOKEN.test(token)) {
         await failed(req)
         return null
       }
       const hash = hashOf(token)
-      // One round trip: the link with its team's name and zone.
-      const [row] = await storage.query<{ token_hash: string; team: string; member_code: string; member_name: string; studio_name: string | null; time_zone: string | null }>(
-        `SELECT l.token_hash, l.team, l.member_code, l.member_name, t.studio_name, t.time_zone
-           FROM member_links l LEFT JOIN page_teams t ON t.team = l.team WHERE l.token_hash = $1 AND l.revoked_at IS NULL`,
-        [hash],
-      )
-      if (!row || !sameHex(row.token_hash, hash)) {
+      const member = await lookups.member(hash)
+      if (!member || !sameHex(member.tokenHash, hash)) {
         await failed(req)
         return null
       }
-      const zone = row.time_zone && isTimeZone(row.time_zone) ? row.time_zone : 'Asia/Shanghai'
-      return { team: row.team, code: row.member_code, name: row.member_name, studioName: row.studio_name ?? '', zone }
+      return member
     }
 
     scope.get('/m/:token', async (req, reply) => {
@@ -235,10 +244,7 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
         day = parsed.data
         if (day < first || day > last) throw new HttpError(404, 'not_found', '只能查看昨天到未来 7 天的素材 / out of range')
       }
-      const rows = await storage.query<{ owner_key: string; day: string; kind: 'member' | 'group'; title: string; content: string }>(
-        `SELECT owner_key, day, kind, title, content FROM packs WHERE team = $1 AND member_code = $2 AND day BETWEEN $3 AND $4 ORDER BY day, kind DESC, title`,
-        [member.team, member.code, first, last],
-      )
+      const rows = (await lookups.memberPacks(member.team, member.code)).rows.filter((r) => r.day >= first && r.day <= last)
       const packs: PagePack[] = rows
         .filter((r) => r.day === day)
         .map((r) => ({ ownerKey: r.owner_key, kind: r.kind, title: r.title, day: r.day, content: JSON.parse(r.content) as PackContent }))
@@ -283,23 +289,13 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
         await failed(req)
         return notFound(reply)
       }
-      const hash = hashOf(token)
       const sha = match[1]
-      // One round trip per picture (a page asks for nine at once): a live link whose member has this file in a pack.
-      const [row] = await storage.query<{ token_hash: string; team: string }>(
-        `SELECT l.token_hash, l.team FROM member_links l
-           JOIN packs p ON p.team = l.team AND p.member_code = l.member_code
-           JOIN pack_files f ON f.pack_id = p.id AND f.sha256 = $2
-          WHERE l.token_hash = $1 AND l.revoked_at IS NULL LIMIT 1`,
-        [hash, sha],
-      )
-      if (!row || !sameHex(row.token_hash, hash)) {
-        // A live link asking for another's file is not guessing; an unknown link is.
-        const [live] = await storage.query('SELECT 1 FROM member_links WHERE token_hash = $1 AND revoked_at IS NULL', [hash])
-        if (!live) await failed(req)
-        return notFound(reply)
-      }
-      return sendBlob(req, reply, row.team, sha, (req.query as { dl?: string }).dl === '1')
+      // The link (live, checked with the other requests of the moment) and the member's files, both cached a few seconds.
+      const member = await memberOf(req, token)
+      if (!member) return notFound(reply)
+      // A live link asking for another's file is not guessing: not counted.
+      if (!(await lookups.memberPacks(member.team, member.code)).files.has(sha)) return notFound(reply)
+      return sendBlob(req, reply, member.team, sha, (req.query as { dl?: string }).dl === '1')
     })
 
     /** A form another site posts must not act for the member: the browser names the page it came from. */

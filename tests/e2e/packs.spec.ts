@@ -2,6 +2,7 @@ import type { Page, TestInfo } from '@playwright/test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import QRCode from 'qrcode'
+import yauzl from 'yauzl'
 import { addDays, instantOf } from '../../src-shared/time'
 import { expect, test } from './fixtures'
 import { ConsolePage } from './page-models/console'
@@ -80,7 +81,56 @@ test('an operator generates the day’s packs for two members and goes through t
   await expect(packs.owners().nth(1)).toHaveClass(/on/)
   await expect(page.getByTestId('packs-owner-name')).toHaveText(members[1].name)
   await expect(phone.getByTestId('pack-bubble')).toHaveCount(2)
+
+  // One pack downloads on its own from its row: that member's files, nobody else's.
+  const download = page.waitForEvent('download')
+  await page.getByTestId('packs-owner-download').nth(1).click()
+  const file = await download
+  expect(file.suggestedFilename().endsWith(`${owners[1].folder}.zip`)).toBe(true)
+  const names = await zipNames(await file.path())
+  const manifest = JSON.parse((await zipEntry(await file.path(), names.find((n) => n.endsWith('manifest.json'))!)).toString('utf8')) as { files: { file: string }[] }
+  expect(manifest.files.length).toBeGreaterThan(0)
+  for (const f of manifest.files) expect(names.some((n) => n.endsWith(f.file))).toBe(true)
+  expect(names.some((n) => n.includes(owners[0].folder))).toBe(false)
+  await expect(page.getByText(`已下载 ${owners[1].folder}.zip`)).toBeVisible()
 })
+
+/** The names of a zip's entries. */
+function zipNames(path: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err)
+      const names: string[] = []
+      zip.on('entry', (entry: yauzl.Entry) => {
+        names.push(entry.fileName)
+        zip.readEntry()
+      })
+      zip.on('end', () => resolve(names))
+      zip.on('error', reject)
+      zip.readEntry()
+    })
+  })
+}
+
+/** One entry of a zip, read whole. */
+function zipEntry(path: string, name: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err)
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entry.fileName !== name) return zip.readEntry()
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e)
+          const chunks: Buffer[] = []
+          stream.on('data', (c: Buffer) => chunks.push(c))
+          stream.on('end', () => resolve(Buffer.concat(chunks)))
+        })
+      })
+      zip.on('end', () => reject(new Error(`no ${name} in ${path}`)))
+      zip.readEntry()
+    })
+  })
+}
 
 test('a group’s pack carries the group QR code with its expiry, warned while it lapses, and the mass-send allowance', async ({ page, studio }, testInfo) => {
   const group = (await studio.core.invoke('groups', 'list', {})).find((g) => g.ownerMemberId)!

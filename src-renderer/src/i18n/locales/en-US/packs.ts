@@ -121,6 +121,7 @@ export default {
     group: 'Group',
     member: 'Member',
     failed: 'Could not open this pack',
+    download: "Download {name}'s pack (zip)",
     partial: 'Still generating: {done}/{total}',
   },
   phone: {

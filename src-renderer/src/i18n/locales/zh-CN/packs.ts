@@ -121,6 +121,7 @@ export default {
     group: '群',
     member: '会员',
     failed: '无法打开这份素材包',
+    download: '下载{name}的素材包（zip）',
     partial: '还在生成：{done}/{total}',
   },
   phone: {
