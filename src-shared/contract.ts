@@ -36,6 +36,8 @@ const recordsContract = {
     create: command(S.CustomerInput, S.Customer),
     update: command(z.object({ id: S.Id, patch: S.CustomerPatch }), S.Customer),
     remove: command(ById, S.Ok),
+    /** Add or remove tags, change the owner or the class of many customers in one step (one transaction, audited). */
+    bulk: command(S.CustomerBulkInput, S.CustomerBulkResult),
   },
   groups: {
     list: query(z.object({ search: z.string().max(100).optional() }).default({}), z.array(S.Group)),

@@ -88,6 +88,8 @@ export const PERMISSIONS = {
   'commission.edit': ['operator', 'manager', 'system', null],
   /** The team tree: mentor, level, join date, status and invite code (what commission and care follow). */
   'members.tree': ['operator', 'manager', 'system', null],
+  /** Changing many customers at once (tags, owner, class): who owns a customer decides whose care and commission follow, so not a trainer's. */
+  'customers.bulk': ['operator', 'manager', 'system', null],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -103,7 +105,7 @@ export const METHOD_PERMISSIONS = {
   system: { info: 'studio.read', clock: 'studio.read' },
   settings: { get: 'studio.read', update: 'studio.edit' },
   dashboard: { summary: 'studio.read' },
-  customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit' },
+  customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit', bulk: 'customers.bulk' },
   groups: { list: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   products: { list: 'studio.read', get: 'studio.read', categories: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },

@@ -172,6 +172,29 @@ export const CustomerInput = z.object({
 export type CustomerInput = z.input<typeof CustomerInput>
 export const CustomerPatch = patchOf(CustomerInput)
 
+/**
+ * One change made to many customers at once: the ticked rows (`ids`) or every customer the
+ * list's filter shows (`filter`), exactly one of them.
+ */
+export const CustomerBulkInput = z
+  .object({
+    ids: z.array(Id).min(1).max(10_000).optional(),
+    filter: CustomerFilter.optional(),
+    action: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('addTags'), tags: z.array(z.string().trim().min(1).max(20)).min(1).max(30) }),
+      z.object({ kind: z.literal('removeTags'), tags: z.array(z.string().trim().min(1).max(20)).min(1).max(30) }),
+      z.object({ kind: z.literal('setOwner'), memberId: Id.nullable() }),
+      z.object({ kind: z.literal('setClass'), relClass: RelClass }),
+    ]),
+  })
+  .refine((v) => (v.ids === undefined) !== (v.filter === undefined), {
+    message: '请勾选客户或使用筛选条件（二选一）/ give either the ticked customers or the filter, not both',
+    path: ['ids'],
+  })
+export type CustomerBulkInput = z.input<typeof CustomerBulkInput>
+export const CustomerBulkResult = z.object({ matched: z.number().int(), changed: z.number().int() })
+export type CustomerBulkResult = z.infer<typeof CustomerBulkResult>
+
 export const OrderLine = z.object({
   id: Id,
   lineNo: z.number().int(),

@@ -185,6 +185,7 @@ export const AUDIT_KINDS = [
   'record.changed',
   'record.deleted',
   'records.imported',
+  'customers.bulk',
 ] as const
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = {
@@ -220,6 +221,7 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = 
   'record.changed': { zh: '修改记录', en: 'Record changed' },
   'record.deleted': { zh: '删除记录', en: 'Record deleted' },
   'records.imported': { zh: '导入记录', en: 'Records imported' },
+  'customers.bulk': { zh: '批量修改客户', en: 'Customers changed in bulk' },
 }
 
 export const KIT_SECTION_KINDS = ['role', 'brand', 'products', 'income', 'scripts', 'first_week', 'faq', 'custom'] as const

@@ -114,3 +114,62 @@ test('with filter chips shown the customers table keeps its pagination on screen
   const box = (await pagination.boundingBox())!
   expect(box.y + box.height).toBeLessThanOrEqual(900)
 })
+
+test('an operator tags every customer a search finds, then moves two ticked customers to class A', async ({ page, studio }) => {
+  const customers = new CustomersPage(page)
+  await customers.open()
+  const everyone = async () => {
+    const out = new Map<string, { name: string; tags: string[]; relClass: string }>()
+    for (let offset = 0; ; offset += 500) {
+      const page = await studio.core.invoke('customers', 'list', { offset, limit: 500 })
+      for (const c of page.rows) out.set(c.id, c)
+      if (out.size >= page.total) return out
+    }
+  }
+  const before = await everyone()
+
+  await customers.search('王')
+  const found = await studio.core.invoke('customers', 'list', { search: '王', limit: 500 })
+  expect(found.total).toBeGreaterThan(0)
+  await customers.expectTotal(found.total)
+  await expect(page.getByTestId('customers-bulk-scope')).toHaveText(`筛选出 ${found.total} 位客户`)
+  await page.getByTestId('customers-bulk').click()
+  await page.getByTestId('customers-bulk-addTags').click()
+  const tags = page.getByTestId('customers-bulk-tags')
+  await tags.click()
+  await page.keyboard.type('春节回访')
+  await page.keyboard.press('Enter')
+  // The tag menu stays open over the buttons until the dialog is clicked elsewhere.
+  await page.getByTestId('customers-bulk-dialog').locator('.n-card-header').click()
+  await expect(tags).toContainText('春节回访')
+  await page.getByTestId('customers-bulk-apply').click()
+  await expect(page.getByText(`已修改 ${found.total} 位客户`)).toBeVisible()
+
+  // Every customer the search found carries the tag, and no one else was touched.
+  const hit = new Set(found.rows.map((c) => c.id))
+  const tagged = await everyone()
+  for (const [id, c] of before) expect(tagged.get(id)!.tags, c.name).toEqual(hit.has(id) ? [...c.tags, '春节回访'] : c.tags)
+
+  // Ticked rows: two customers of the full list, moved to class A.
+  await page.getByTestId('customers-clear-filters').click()
+  await customers.expectTotal(before.size)
+  await expect(page.getByTestId('customers-bulk-bar')).toHaveCount(0)
+  const rows = customers.rows()
+  // The list's first two rows are the book's first two customers in its default order.
+  const firstTwo = (await studio.core.invoke('customers', 'list', { limit: 2 })).rows.map((c) => c.id)
+  await expect(rows.nth(0).locator('.name')).toHaveText(before.get(firstTwo[0])!.name)
+  await expect(rows.nth(1).locator('.name')).toHaveText(before.get(firstTwo[1])!.name)
+  await rows.nth(0).locator('.n-data-table-td--selection .n-checkbox').click()
+  await rows.nth(1).locator('.n-data-table-td--selection .n-checkbox').click()
+  await expect(customers.drawer()).toHaveCount(0)
+  await expect(page.getByTestId('customers-bulk-scope')).toHaveText('已勾选 2 位客户')
+  await page.getByTestId('customers-bulk').click()
+  await page.getByTestId('customers-bulk-setClass').click()
+  await page.getByTestId('customers-bulk-class-A').click()
+  await page.getByTestId('customers-bulk-apply').click()
+  await expect(page.getByText(/已修改 \d 位客户（共选中 2 位）/)).toBeVisible()
+
+  const after = await everyone()
+  expect(firstTwo.map((id) => after.get(id)!.relClass)).toEqual(['A', 'A'])
+  for (const [id, c] of tagged) if (!firstTwo.includes(id)) expect(after.get(id)!.relClass, c.name).toBe(c.relClass)
+})

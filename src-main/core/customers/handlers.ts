@@ -5,7 +5,8 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { contactsVisible, maskAddress, maskBuyerPhone, maskContacts, maskPhone, unmask } from '../permissions'
 import { changeWriter } from '../records/changes'
 import { categorySpend } from './derived'
-import { createCustomer, getCustomerRow, listCustomers, removeCustomer, updateCustomer } from './repository'
+import { actorOf, appendAudit } from '../audit/audit'
+import { bulkUpdateCustomers, createCustomer, customerConditions, getCustomerRow, listCustomers, removeCustomer, updateCustomer, type BulkAction } from './repository'
 
 interface OrderRowWithLines {
   id: string
@@ -125,9 +126,61 @@ export const customersHandlers: ServiceHandlers<'customers'> = {
     return maskContacts(ctx, customer)
   },
 
+  bulk: ({ ids, filter, action }, ctx) => {
+    const db = ctx.db
+    let targets: string[]
+    if (ids) {
+      targets = [...new Set(ids)]
+    } else {
+      // The customers the list shows with this filter (its own conditions), as the person sees them:
+      // a role that sees phones masked does not reach customers by their phone either.
+      const { conditions, params } = customerConditions(db, filter ?? {}, zoneOffset(ctx.timezone(), ctx.clock.now()), { matchPhones: contactsVisible(ctx) })
+      const where = conditions.length ? `WHERE ${conditions.map((c) => c.sql).join(' AND ')}` : ''
+      targets = (db.prepare(`SELECT c.id FROM customers c ${where} ORDER BY c.rowid`).pluck().all(params) as string[])
+    }
+    const w = changeWriter(ctx)
+    const result = db.transaction(() => {
+      const done = bulkUpdateCustomers(w, targets, action)
+      if (done.changed > 0) {
+        const what = bulkWords(db, action)
+        appendAudit(
+          db,
+          actorOf(ctx),
+          {
+            kind: 'customers.bulk',
+            entity: 'customer',
+            entityId: w.txId,
+            summary: `批量${what.zh}：${done.changed} 位客户 / bulk ${what.en}: ${done.changed} customers`,
+            after: { ...action, matched: done.matched, changed: done.changed, source: w.source },
+          },
+          w.at,
+        )
+      }
+      return done
+    })()
+    if (result.changed > 0) ctx.emit('data.changed', { entities: ['customers'] })
+    return result
+  },
+
   remove: ({ id }, ctx) => {
     removeCustomer(changeWriter(ctx), id)
     ctx.emit('data.changed', { entities: ['customers'] })
     return { ok: true as const }
   },
+}
+
+/** How the audit names a bulk action. */
+function bulkWords(db: CoreContext['db'], action: BulkAction): { zh: string; en: string } {
+  switch (action.kind) {
+    case 'addTags':
+      return { zh: `添加标签 ${action.tags.join('、')}`, en: `tags added ${action.tags.join(', ')}` }
+    case 'removeTags':
+      return { zh: `移除标签 ${action.tags.join('、')}`, en: `tags removed ${action.tags.join(', ')}` }
+    case 'setClass':
+      return { zh: `关系分类改为 ${action.relClass}`, en: `relationship class set to ${action.relClass}` }
+    case 'setOwner': {
+      const name = action.memberId ? ((db.prepare('SELECT name FROM members WHERE id = ?').pluck().get(action.memberId) as string | undefined) ?? action.memberId) : null
+      return name ? { zh: `归属会员改为 ${name}`, en: `owner set to ${name}` } : { zh: '取消归属会员', en: 'owner cleared' }
+    }
+  }
 }

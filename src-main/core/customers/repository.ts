@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
-import type { Customer, CustomerInput, CustomerListQuery } from '../../../src-shared/schemas'
+import type { Customer, CustomerBulkInput, CustomerInput, CustomerListQuery } from '../../../src-shared/schemas'
 import { REL_CLASSES } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
 import { buildSearchQuery } from '../db/searchText'
@@ -393,5 +393,41 @@ export function removeCustomer(w: ChangeWriter, id: string): void {
     const current = getCustomerRow(w.db, id)
     w.db.prepare('DELETE FROM customers WHERE id = ?').run(id)
     recordChange(w, { record: 'customer', id, label: customerLabel(current), op: 'delete', before: fieldsOf(current) })
+  })()
+}
+
+export type BulkAction = z.output<typeof CustomerBulkInput>['action']
+
+/**
+ * One change made to many customers in one transaction: every customer goes through
+ * `updateCustomer`, so each changed field is role-checked and recorded like a form's save,
+ * and a refusal on any of them takes back the whole run. Customers the action would not
+ * change (the tag is already there, the owner is already that member) are left alone.
+ */
+export function bulkUpdateCustomers(w: ChangeWriter, ids: string[], action: BulkAction): { matched: number; changed: number } {
+  return w.db.transaction(() => {
+    if (action.kind === 'setOwner') assertMember(w.db, action.memberId)
+    let changed = 0
+    for (const id of ids) {
+      const current = getCustomerRow(w.db, id)
+      const patch: Partial<Input> =
+        action.kind === 'addTags'
+          ? { tags: [...current.tags, ...action.tags.filter((t) => !current.tags.includes(t))] }
+          : action.kind === 'removeTags'
+            ? { tags: current.tags.filter((t) => !action.tags.includes(t)) }
+            : action.kind === 'setOwner'
+              ? { ownerMemberId: action.memberId }
+              : { relClass: action.relClass }
+      const same =
+        patch.tags !== undefined
+          ? patch.tags.length === current.tags.length
+          : patch.ownerMemberId !== undefined
+            ? patch.ownerMemberId === current.ownerMemberId
+            : patch.relClass === current.relClass
+      if (same) continue
+      updateCustomer(w, id, patch)
+      changed++
+    }
+    return { matched: ids.length, changed }
   })()
 }

@@ -20,6 +20,22 @@ export default {
   exportMenu: '导出',
   exportFiltered: '筛选结果（{n} 位客户）',
   exportAll: '全部客户',
+  /** The action bar over a selection: the ticked rows, or every customer the filter shows. */
+  bulk: {
+    button: '批量操作',
+    ticked: '已勾选 {n} 位客户',
+    filtered: '筛选出 {n} 位客户',
+    untick: '取消勾选',
+    addTags: '添加标签',
+    removeTags: '移除标签',
+    setOwner: '更换归属会员',
+    setClass: '更改分类',
+    title: '{action}：{scope}',
+    tagsPlaceholder: '输入或选择标签，回车添加',
+    ownerPlaceholder: '选择会员（留空表示无归属）',
+    apply: '应用',
+    done: '已修改 {changed} 位客户（共选中 {matched} 位）',
+  },
   columns: {
     name: '姓名',
     phone: '手机',
