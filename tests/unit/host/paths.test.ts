@@ -201,7 +201,9 @@ describe('the contract', () => {
         'imports.run path',
         'kits.generate outDir',
         'ledger.export path',
+        'memberPages.uploadContact path',
         'packs.check out',
+        'packs.download path',
         'packs.generate out',
         'packs.start out',
         'payoutBatches.export path',
@@ -209,8 +211,19 @@ describe('the contract', () => {
       ].sort(),
     )
     // Names that are not files on this machine: a backup picked by name inside backups/, a
-    // pack's folder inside its job, the display name of an uploaded photo or QR code.
-    expect(unmarked.sort()).toEqual(['backups.restore fileName', 'buyerPhotos.add fileName', 'groupQr.upload fileName', 'packs.preview folder'].sort())
+    // pack's folder inside its job (to preview or download), the display name of an uploaded photo, QR code or import file.
+    expect(unmarked.sort()).toEqual(
+      [
+        'backups.restore fileName',
+        'buyerPhotos.add fileName',
+        'groupQr.upload fileName',
+        'imports.preview fileName',
+        'imports.run fileName',
+        'memberPages.uploadContact fileName',
+        'packs.download folder',
+        'packs.preview folder',
+      ].sort(),
+    )
     expect(fileInputsOf(contract.exports.run.input, { entity: 'customers', format: 'csv', path: 'a.csv' })).toEqual([{ at: ['path'], use: 'write', value: 'a.csv' }])
   })
 })
