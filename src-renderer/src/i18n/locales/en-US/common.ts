@@ -63,6 +63,7 @@ export default {
     loadFailed: 'Could not load',
     offline: 'Cannot read the studio’s data',
     saved: 'Saved',
+    unchanged: 'Nothing changed',
     deleted: 'Deleted',
     exporting: 'Exporting…',
     exported: 'Exported {rows} rows: {file}',

@@ -61,6 +61,7 @@ export default {
     loadFailed: '加载失败',
     offline: '无法读取工作室数据',
     saved: '已保存',
+    unchanged: '没有改动',
     deleted: '已删除',
     exporting: '正在导出…',
     exported: '已导出 {rows} 行：{file}',
