@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createCore } from './api'
-import { listBackups } from './backups/handlers'
+import { listBackups } from './backups/backups'
 import { openTestStudio, refusal, type TestStudio } from './lifecycle/lifecycle.testkit'
 
 let s: TestStudio

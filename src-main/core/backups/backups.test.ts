@@ -10,15 +10,8 @@ import { openDatabase, type Db } from '../db/connection'
 import { LATEST_SCHEMA_VERSION } from '../db/migrations'
 import { dataPaths, type DataPaths } from '../paths'
 import { writeSettings } from '../settings/settings'
-import {
-  backupsHandlers,
-  createBackup,
-  listBackups,
-  parseBackupName,
-  resolveBackupSource,
-  restoreBackupFile,
-  runDueBackup,
-} from './handlers'
+import { createBackup, listBackups, parseBackupName, resolveBackupSource, restoreBackupFile, runDueBackup } from './backups'
+import { backupsHandlers } from './handlers'
 
 let dir: string
 let paths: DataPaths

@@ -8,7 +8,7 @@ import type { CoreContext } from '../context'
 import { openDatabase, type Db } from '../db/connection'
 import { dataPaths } from '../paths'
 import { readInternal } from '../settings/settings'
-import { listBackups } from '../backups/handlers'
+import { listBackups } from '../backups/backups'
 import { demoHandlers, prepareFirstStart, seedDemoStudio } from './handlers'
 
 const NOW = new Date('2026-11-23T07:15:00Z')

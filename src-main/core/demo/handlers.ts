@@ -1,5 +1,6 @@
 import { AREAS } from '../areas'
-import { ALL_ENTITIES, createBackup } from '../backups/handlers'
+import { createBackup } from '../backups/backups'
+import { ALL_ENTITIES } from '../backups/handlers'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { progressMeter } from '../jobs/progress'
 import { recordSeed, systemWriter } from '../records/changes'

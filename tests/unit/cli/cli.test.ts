@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import Papa from 'papaparse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore } from '../../../src-main/core/api'
-import { createBackup } from '../../../src-main/core/backups/handlers'
+import { createBackup } from '../../../src-main/core/backups/backups'
 import { ORCHARD_BIN, runOrchard } from './run'
 
 let dir: string

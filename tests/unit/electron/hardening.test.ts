@@ -37,7 +37,7 @@ vi.mock('electron', () =>
 )
 vi.mock('electron-updater', () => ({ default: { autoUpdater: { setFeedURL: vi.fn(), checkForUpdates: vi.fn(async () => null), on: vi.fn() } } }))
 vi.mock('../../../src-main/core/api', () => ({ createCore: mocks.createCore }))
-vi.mock('../../../src-main/core/backups/handlers', () => ({ listBackups: mocks.listBackups, restoreBackupFile: mocks.restoreBackupFile }))
+vi.mock('../../../src-main/core/backups/backups', () => ({ listBackups: mocks.listBackups, restoreBackupFile: mocks.restoreBackupFile }))
 
 const ENTRY = pathToFileURL('/opt/orchard/out/renderer/index.html').href
 const DEV = 'http://localhost:5173'
