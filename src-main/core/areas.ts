@@ -1,4 +1,4 @@
-import type { CoreArea } from './area'
+import type { CoreArea } from './coreArea'
 import { ledgerArea } from './ledger'
 import { lifecycleArea } from './lifecycle'
 import { materialsArea } from './materials'

@@ -1,6 +1,6 @@
 import { addMonths, dayIn, monthIn } from '../../../src-shared/time'
 import type { Withdrawal } from '../../../src-shared/contracts/ledger'
-import type { AreaSeedOptions } from '../area'
+import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
 import { demoId, Random } from '../random/seeded'
 import { savePayout } from './accounts'

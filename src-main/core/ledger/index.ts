@@ -1,5 +1,5 @@
 import { ledgerContract } from '../../../src-shared/contracts/ledger'
-import type { CoreArea } from '../area'
+import type { CoreArea } from '../coreArea'
 import type { ServiceHandlers } from '../context'
 import { seedLedgerDemo } from './demo'
 import { feesHandlers, groupBuysHandlers, ledgerServiceHandlers, payoutBatchesHandlers, payoutsHandlers, schemesHandlers, settlementHandlers, withdrawalsHandlers } from './handlers'

@@ -1,5 +1,5 @@
 import type { MemberEventType, RitualCounts } from '../../../src-shared/contracts/lifecycle'
-import type { AreaSeedOptions } from '../area'
+import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
 import { demoId, Random } from '../random/seeded'
 import { decideActions, endSuspensions, decideAppeal, fileAppeal } from './approvals'

@@ -1,6 +1,6 @@
 import { lifecycleContract } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
-import type { CoreArea } from '../area'
+import type { CoreArea } from '../coreArea'
 import type { ServiceHandlers } from '../context'
 import { approvalsHandlers, auditHandlers, careHandlers, rulesHandlers, temperatureHandlers } from './handlers'
 import { kitsHandlers } from './kits'

@@ -5,7 +5,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { AreaSeedOptions } from '../area'
+import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
 import { dayIn } from '../clock'
 import { newId } from '../ids'

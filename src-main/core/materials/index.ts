@@ -1,5 +1,5 @@
 import { materialsContract } from '../../../src-shared/contracts/materials'
-import type { CoreArea } from '../area'
+import type { CoreArea } from '../coreArea'
 import type { ServiceHandlers } from '../context'
 import { cancelPacks, checkPacks, generatePacks, listPackJobs, liveCodesOf, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
 import { downloadPacks } from './packs/download'

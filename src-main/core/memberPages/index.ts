@@ -1,5 +1,5 @@
 import { memberPagesContract, type PagesPublishResult } from '../../../src-shared/contracts/memberPages'
-import type { CoreArea } from '../area'
+import type { CoreArea } from '../coreArea'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { isEnrolled, readSyncState } from '../sync/state'
 import { exchangePages, type ExchangeOptions } from './exchange'
