@@ -69,7 +69,7 @@ export function readableFile(file: string): string {
  * core opened on the chosen data folder (closed by the CLI when the command
  * ends), stdout, and the exit status.
  */
-export interface CliKit {
+export interface CliContext {
   command(name: string): Command
   globals(cmd: Command): GlobalOptions
   /** Opens the studio in the data folder; a new folder starts empty unless told otherwise. */

@@ -5,7 +5,7 @@ import type { Customer } from '../../src-shared/schemas'
 import type { OrchardCore } from '../core/api'
 import { normalizePhone } from '../core/customers/phone'
 import { contactsVisible } from '../core/permissions'
-import { collect, UsageError, type CliKit } from './kit'
+import { collect, UsageError, type CliContext } from './arguments'
 
 /**
  * Signs the command in as a profile (`--profile NAME --pin PIN`): its role then applies,
@@ -74,7 +74,7 @@ function printCustomer(out: (s: string) => void, c: Customer): void {
   if (c.notes) out(`备注 / notes: ${c.notes}`)
 }
 
-export function registerCustomerCommands({ command, globals, open, out }: CliKit): void {
+export function registerCustomerCommands({ command, globals, open, out }: CliContext): void {
   const customers = command('customers').description('客户档案 / customer records')
   customers
     .command('show')

@@ -5,7 +5,7 @@ import type { ClosePreview, PayoutBatchDetail, Statement, Summary, Withdrawal } 
 import { formatFen, LEDGER_KIND_LABELS, LEDGER_STATUS_LABELS } from '../../src-shared/vocabulary'
 import type { OrchardCore } from '../core/api'
 import { dayIn } from '../core/clock'
-import { collect, listOption, UsageError, type CliKit } from './kit'
+import { collect, listOption, UsageError, type CliContext } from './arguments'
 import { renderTable } from './table'
 
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/
@@ -66,7 +66,7 @@ async function signIn(core: OrchardCore, as: string | undefined, what: string): 
 const asOption = () => new Option('--as <profile>', '以这位管理者的身份执行（需要 PIN）/ act as this manager (asks for the PIN)')
 
 /** Commands for the commission ledger (orchard ledger …). */
-export function registerLedgerCommands(kit: CliKit): void {
+export function registerLedgerCommands(kit: CliContext): void {
   const { command, globals, open, out } = kit
   const ledger = command('ledger').description('佣金账本 / the commission ledger')
 

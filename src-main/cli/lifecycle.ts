@@ -8,7 +8,7 @@ import {
   type CareCalendar,
 } from '../../src-shared/contracts/lifecycle'
 import type { OrchardCore } from '../core/api'
-import { UsageError, type CliKit } from './kit'
+import { UsageError, type CliContext } from './arguments'
 import { renderTable } from './table'
 
 /**
@@ -18,7 +18,7 @@ import { renderTable } from './table'
  * (approving, rejecting, deciding appeals, editing rules): those are made at the console
  * by a signed-in manager, on the record.
  */
-export function registerLifecycleCommands(kit: CliKit): void {
+export function registerLifecycleCommands(kit: CliContext): void {
   const { command, globals, open, out, setExitCode } = kit
 
   const care = command('care').description('会员关怀 / member care')

@@ -6,13 +6,13 @@ import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
 import { EXPORT_COLUMNS, formatFen, ORDER_STATUS_LABELS } from '../../src-shared/vocabulary'
 import { createCore, type OrchardCore } from '../core/api'
-import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/handlers'
+import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/backups'
 import { clockFromEnvironment, type Clock } from '../core/clock'
 import { CellError, parseRelClass, parseSegment } from '../core/imports/values'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
 import { startBrowserHost } from '../host/server'
-import { collect, entityOf, importEntityOf, integerOption, listOption, readableFile, UsageError, type CliKit, type GlobalOptions } from './kit'
+import { collect, entityOf, importEntityOf, integerOption, listOption, readableFile, UsageError, type CliContext, type GlobalOptions } from './arguments'
 import { registerCustomerCommands } from './customers'
 import { registerLedgerCommands } from './ledger'
 import { registerLifecycleCommands } from './lifecycle'
@@ -239,7 +239,7 @@ export async function runCli(argv: string[]): Promise<number> {
       })
     })
 
-  const kit: CliKit = {
+  const kit: CliContext = {
     command,
     globals,
     open,

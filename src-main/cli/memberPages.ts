@@ -1,15 +1,15 @@
 import type { Command } from 'commander'
 import { OrchardError } from '../../src-shared/errors'
 import { pagesExchangeSettled } from '../core/memberPages'
-import type { CliKit } from './kit'
-import { UsageError } from './kit'
+import type { CliContext } from './arguments'
+import { UsageError } from './arguments'
 import { renderTable } from './table'
 
 /**
  * Members' pages and live codes from a terminal: publishing packs, a member's link, a
  * group's live code (orchard packs publish, orchard members link, orchard groups livecode).
  */
-export function registerMemberPagesCommands(kit: CliKit, packs: Command): void {
+export function registerMemberPagesCommands(kit: CliContext, packs: Command): void {
   const { command, globals, open, out, setExitCode } = kit
 
   packs

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { Finding } from '../../src-shared/contracts/materials'
 import { OrchardError } from '../../src-shared/errors'
 import type { OrchardCore } from '../core/api'
-import { listOption as list, UsageError, type CliKit } from './kit'
+import { listOption as list, UsageError, type CliContext } from './arguments'
 import { registerMemberPagesCommands } from './memberPages'
 import { renderTable } from './table'
 
@@ -35,7 +35,7 @@ function printFindings(out: (s: string) => void, findings: Finding[]): void {
 }
 
 /** Commands for material packs (orchard packs …). */
-export function registerPacksCommands(kit: CliKit): void {
+export function registerPacksCommands(kit: CliContext): void {
   const { command, globals, open, out, setExitCode } = kit
   const packs = command('packs').description('素材包 / material packs')
 

@@ -8,7 +8,7 @@ import type { CreateCodeResponse, DeviceInfo } from '../../src-shared/syncProtoc
 import { createEnrolmentCode, listDevices, openServerDatabase, resetAdminToken, revokeDevice, runningServer, serverFiles, startSyncServer } from '../../src-server'
 import { defaultDataDir } from '../core/paths'
 import { startSyncLoop } from '../core/sync'
-import { integerOption, UsageError, type CliKit } from './kit'
+import { integerOption, UsageError, type CliContext } from './arguments'
 
 /** The sync server's default port ("7430": the team's orchard, on the LAN). */
 export const DEFAULT_SERVER_PORT = 7430
@@ -121,7 +121,7 @@ function printStatus(out: (s: string) => void, s: SyncStatus, zone: string): voi
 }
 
 /** Commands for the sync server and the workstation's sync (orchard server|sync …). */
-export function registerSyncCommands(kit: CliKit): void {
+export function registerSyncCommands(kit: CliContext): void {
   const { out } = kit
   /** The server's folder: --data-dir (or ORCHARD_DATA_DIR) when given, else sync-server/ inside the app's data folder. */
   const serverDir = (cmd: Command): string => {
