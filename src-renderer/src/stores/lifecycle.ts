@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { Group, Member } from '@shared/schemas'
 import { api, onEvent } from '@/api/client'
-import { memberOptions } from '@/composables/vocabulary'
+import { memberOptions } from '@/composables/recordLabels'
 
 /**
  * What the lifecycle screens share: the team and the groups for pickers (loaded once,

@@ -3,7 +3,7 @@ import { useI18n } from 'vue-i18n'
 import { useDialog, useMessage } from 'naive-ui'
 import { errorMessage, OrchardClientError } from '@/api/client'
 import { useSessionStore } from '@/stores/session'
-import { useLifecycleVocab } from './vocab'
+import { useLifecycleVocab } from './lifecycleLabels'
 
 /**
  * How the lifecycle screens report a failed call. A refusal by the core ('forbidden':

@@ -29,7 +29,7 @@ import {
 } from '@shared/contracts/lifecycle'
 import { ROLE_LABELS, type ActorRole } from '@shared/roles'
 import { yuan } from '@/format/money'
-import type { TagType } from '@/composables/vocabulary'
+import type { TagType } from '@/composables/recordLabels'
 
 /** The five things that keep a sapling alive, each in its own colour on every screen. */
 export const PURPOSE_COLOR: Record<CarePurpose, string> = {
