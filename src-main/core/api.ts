@@ -7,6 +7,7 @@ import { backupsHandlers, runDueBackup } from './backups/handlers'
 import { systemClock, type Clock } from './clock'
 import type { AllHandlers, CoreContext, HostKind } from './context'
 import { customersHandlers } from './customers/handlers'
+import { duplicatesHandlers } from './customers/duplicatesHandlers'
 import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
 import { asOrchardError, openDatabase, waitForWriteLock, withoutWaiting, type Db } from './db/connection'
@@ -47,6 +48,7 @@ const handlers: AllHandlers = {
   exports: exportsHandlers,
   backups: backupsHandlers,
   demo: demoHandlers,
+  duplicates: duplicatesHandlers,
   ...materialsHandlers,
   ...lifecycleHandlers,
   ...ledgerHandlers,
