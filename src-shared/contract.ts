@@ -2,6 +2,7 @@ import { z } from 'zod'
 import * as S from './schemas'
 
 import { ById, command, query, type MethodDef } from './contractKit'
+import { duplicatesContract } from './contracts/duplicates'
 import { ledgerContract, ledgerEvents } from './contracts/ledger'
 import { lifecycleContract, lifecycleEvents } from './contracts/lifecycle'
 import { materialsContract, materialsEvents } from './contracts/materials'
@@ -93,7 +94,7 @@ const recordsContract = {
   },
 } as const
 
-export const contract = { ...recordsContract, ...materialsContract, ...lifecycleContract, ...ledgerContract, ...syncContract, ...memberPagesContract } as const
+export const contract = { ...recordsContract, ...materialsContract, ...lifecycleContract, ...ledgerContract, ...syncContract, ...memberPagesContract, ...duplicatesContract } as const
 
 export const events = {
   'job.progress': S.JobProgress,

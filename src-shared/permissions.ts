@@ -90,6 +90,8 @@ export const PERMISSIONS = {
   'members.tree': ['operator', 'manager', 'system', null],
   /** Changing many customers at once (tags, owner, class): who owns a customer decides whose care and commission follow, so not a trainer's. */
   'customers.bulk': ['operator', 'manager', 'system', null],
+  /** Merging duplicate customers (and undoing a merge): moves orders and history between customers and writes contact details, so not a trainer's. */
+  'customers.merge': ['operator', 'manager', 'system', null],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -106,6 +108,7 @@ export const METHOD_PERMISSIONS = {
   settings: { get: 'studio.read', update: 'studio.edit' },
   dashboard: { summary: 'studio.read' },
   customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit', bulk: 'customers.bulk' },
+  duplicates: { find: 'studio.read', preview: 'customers.merge', merge: 'customers.merge', undo: 'customers.merge', merges: 'customers.merge' },
   groups: { list: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   products: { list: 'studio.read', get: 'studio.read', categories: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },

@@ -8,6 +8,7 @@ import { backupsHandlers } from './backups/handlers'
 import { systemClock, type Clock } from './clock'
 import type { AllHandlers, CoreContext, HostKind } from './context'
 import { customersHandlers } from './customers/handlers'
+import { duplicatesHandlers } from './customers/duplicatesHandlers'
 import { catchUpSearchIndex, searchIndexLag } from './customers/searchIndex'
 import { dashboardHandlers } from './dashboard/handlers'
 import { asOrchardError, openDatabase, waitForWriteLock, withoutWaiting, type Db } from './db/connection'
@@ -48,6 +49,7 @@ const handlers: AllHandlers = {
   exports: exportsHandlers,
   backups: backupsHandlers,
   demo: demoHandlers,
+  duplicates: duplicatesHandlers,
   ...materialsHandlers,
   ...lifecycleHandlers,
   ...ledgerHandlers,

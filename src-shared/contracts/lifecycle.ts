@@ -186,6 +186,8 @@ export const AUDIT_KINDS = [
   'record.deleted',
   'records.imported',
   'customers.bulk',
+  'customers.merged',
+  'customers.unmerged',
 ] as const
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = {
@@ -222,6 +224,8 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = 
   'record.deleted': { zh: '删除记录', en: 'Record deleted' },
   'records.imported': { zh: '导入记录', en: 'Records imported' },
   'customers.bulk': { zh: '批量修改客户', en: 'Customers changed in bulk' },
+  'customers.merged': { zh: '合并重复客户', en: 'Duplicate customers merged' },
+  'customers.unmerged': { zh: '撤销客户合并', en: 'Customer merge undone' },
 }
 
 export const KIT_SECTION_KINDS = ['role', 'brand', 'products', 'income', 'scripts', 'first_week', 'faq', 'custom'] as const

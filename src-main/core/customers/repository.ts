@@ -276,7 +276,7 @@ export function normalizePhones(phones: string[], field = 'phones'): string[] {
   return out
 }
 
-function assertNoDuplicate(db: Db, phones: string[], wechatId: string | null | undefined, selfId: string | null) {
+export function assertNoDuplicate(db: Db, phones: string[], wechatId: string | null | undefined, selfId: string | null) {
   for (const phone of phones) {
     const hit = db.prepare('SELECT p.customer_id AS id, c.name FROM customer_phones p JOIN customers c ON c.id = p.customer_id WHERE p.phone = ?').get(phone) as
       | { id: string; name: string }
@@ -317,7 +317,7 @@ export function writeCustomerIndexes(db: Db, id: string, phones: string[], tags:
 }
 
 /** The fields of a customer as the field table names them (what a change compares). */
-function fieldsOf(c: Customer): Record<string, unknown> {
+export function fieldsOf(c: Customer): Record<string, unknown> {
   return {
     name: c.name,
     wechatId: c.wechatId,

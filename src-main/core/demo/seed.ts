@@ -43,7 +43,7 @@ export function clearStudio(db: Db): void {
     db.prepare("INSERT INTO customer_search_tri(customer_search_tri) VALUES ('delete-all')").run()
     db.prepare("INSERT INTO customer_search_uni(customer_search_uni) VALUES ('delete-all')").run()
     // A new studio starts its own history of changes too.
-    for (const table of ['order_lines', 'orders', 'group_customers', 'group_members', 'groups', 'customer_tags', 'customer_phones', 'customers', 'products', 'import_runs', 'record_changes']) {
+    for (const table of ['order_lines', 'orders', 'group_customers', 'group_members', 'groups', 'customer_tags', 'customer_phones', 'customers', 'products', 'import_runs', 'record_changes', 'customer_merges']) {
       db.prepare(`DELETE FROM ${table}`).run()
     }
     // Apprentices before mentors, so no ON DELETE SET NULL cascade has work to do.
