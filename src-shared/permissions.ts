@@ -90,6 +90,8 @@ export const PERMISSIONS = {
   'members.tree': ['operator', 'manager', 'system', null],
   /** Changing many customers at once (tags, owner, class): who owns a customer decides whose care and commission follow, so not a trainer's. */
   'customers.bulk': ['operator', 'manager', 'system', null],
+  /** Follow-up records on a customer: the work of the people who talk to customers, signed in (the record names who followed up). */
+  'customers.followUp': ['operator', 'manager'],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -105,7 +107,7 @@ export const METHOD_PERMISSIONS = {
   system: { info: 'studio.read', clock: 'studio.read' },
   settings: { get: 'studio.read', update: 'studio.edit' },
   dashboard: { summary: 'studio.read' },
-  customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit', bulk: 'customers.bulk' },
+  customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit', bulk: 'customers.bulk', followUps: 'studio.read', addFollowUp: 'customers.followUp' },
   groups: { list: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   products: { list: 'studio.read', get: 'studio.read', categories: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
