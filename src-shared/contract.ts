@@ -39,6 +39,10 @@ const recordsContract = {
     remove: command(ById, S.Ok),
     /** Add or remove tags, change the owner or the class of many customers in one step (one transaction, audited). */
     bulk: command(S.CustomerBulkInput, S.CustomerBulkResult),
+    /** A customer's follow-up records (跟进记录), newest first. */
+    followUps: query(z.object({ customerId: S.Id }), z.array(S.FollowUp)),
+    /** Record a follow-up; its next day becomes a care task of the owning member, and closes the open one before it. */
+    addFollowUp: command(S.FollowUpInput, S.FollowUp),
   },
   groups: {
     list: query(z.object({ search: z.string().max(100).optional() }).default({}), z.array(S.Group)),

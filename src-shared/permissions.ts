@@ -92,6 +92,8 @@ export const PERMISSIONS = {
   'customers.bulk': ['operator', 'manager', 'system', null],
   /** Merging duplicate customers (and undoing a merge): moves orders and history between customers and writes contact details, so not a trainer's. */
   'customers.merge': ['operator', 'manager', 'system', null],
+  /** Follow-up records on a customer: the work of the people who talk to customers, signed in (the record names who followed up). */
+  'customers.followUp': ['operator', 'manager'],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -107,7 +109,7 @@ export const METHOD_PERMISSIONS = {
   system: { info: 'studio.read', clock: 'studio.read' },
   settings: { get: 'studio.read', update: 'studio.edit' },
   dashboard: { summary: 'studio.read' },
-  customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit', bulk: 'customers.bulk' },
+  customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit', bulk: 'customers.bulk', followUps: 'studio.read', addFollowUp: 'customers.followUp' },
   duplicates: { find: 'studio.read', preview: 'customers.merge', merge: 'customers.merge', undo: 'customers.merge', merges: 'customers.merge' },
   groups: { list: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   products: { list: 'studio.read', get: 'studio.read', categories: 'studio.read', create: 'studio.edit', update: 'studio.edit' },

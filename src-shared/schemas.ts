@@ -195,6 +195,50 @@ export type CustomerBulkInput = z.input<typeof CustomerBulkInput>
 export const CustomerBulkResult = z.object({ matched: z.number().int(), changed: z.number().int() })
 export type CustomerBulkResult = z.infer<typeof CustomerBulkResult>
 
+/** How a customer was followed up (跟进方式): the channels studios keep customers on. */
+export const FOLLOW_UP_CHANNELS = ['wechat', 'call', 'in_person', 'group', 'other'] as const
+export type FollowUpChannel = (typeof FOLLOW_UP_CHANNELS)[number]
+export const FOLLOW_UP_CHANNEL_LABELS: Record<FollowUpChannel, { zh: string; en: string }> = {
+  wechat: { zh: '微信', en: 'WeChat' },
+  call: { zh: '电话', en: 'Phone call' },
+  in_person: { zh: '当面', en: 'In person' },
+  group: { zh: '社群', en: 'Group' },
+  other: { zh: '其他', en: 'Other' },
+}
+
+/**
+ * One follow-up record (跟进记录) on a customer: who followed up, when, by what channel,
+ * what was said, and when to follow up next. The next day becomes a care task of the
+ * member who owns the customer; left open past that day it escalates to the member's
+ * mentor (师父) and the manager.
+ */
+export const FollowUp = z.object({
+  id: Id,
+  customerId: Id,
+  channel: z.enum(FOLLOW_UP_CHANNELS),
+  summary: z.string(),
+  followedAt: IsoTime,
+  /** The studio day of the next follow-up, or null when none is planned. */
+  nextDay: Day.nullable(),
+  /** The member who owned the customer when it was recorded (whose task the next follow-up is). */
+  ownerMemberId: Id.nullable(),
+  ownerName: z.string().nullable(),
+  byName: z.string(),
+  createdAt: IsoTime,
+  /** The next follow-up's state: open, done (a later record followed it up), overdue (its day has passed), or none planned. */
+  nextState: z.enum(['none', 'open', 'overdue', 'done']),
+})
+export type FollowUp = z.infer<typeof FollowUp>
+export const FollowUpInput = z.object({
+  customerId: Id,
+  channel: z.enum(FOLLOW_UP_CHANNELS),
+  summary: z.string().trim().min(1, '请写下跟进内容 / write what was said').max(1000),
+  /** When the contact took place; now when omitted. Never in the future. */
+  followedAt: IsoTime.optional(),
+  nextDay: Day.nullable().default(null),
+})
+export type FollowUpInput = z.input<typeof FollowUpInput>
+
 export const OrderLine = z.object({
   id: Id,
   lineNo: z.number().int(),

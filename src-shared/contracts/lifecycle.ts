@@ -38,19 +38,31 @@ export const CARE_CHANNEL_LABELS: Record<CareChannel, { zh: string; en: string }
   offline: { zh: '线下', en: 'Offline' },
 }
 
-/** Who does a step: the member's mentor (师父), an operator profile, or a trainer profile. */
-export const CARE_OWNER_KINDS = ['mentor', 'operator', 'trainer'] as const
+/** Who does a plan's step: the member's mentor (师父), an operator profile, or a trainer profile. */
+export const CARE_STEP_OWNER_KINDS = ['mentor', 'operator', 'trainer'] as const
+/**
+ * Whose task it is: a step's owner, or — for a customer's follow-up — the member who owns the
+ * customer, and when that follow-up is overdue, their mentor and a manager profile.
+ */
+export const CARE_OWNER_KINDS = [...CARE_STEP_OWNER_KINDS, 'member', 'manager'] as const
 export type CareOwnerKind = (typeof CARE_OWNER_KINDS)[number]
 export const CARE_OWNER_LABELS: Record<CareOwnerKind, { zh: string; en: string }> = {
   mentor: { zh: '师父', en: 'Mentor' },
   operator: { zh: '运营', en: 'Operator' },
   trainer: { zh: '培训师', en: 'Trainer' },
+  member: { zh: '归属会员', en: 'Owning member' },
+  manager: { zh: '管理者', en: 'Manager' },
 }
 
 /** What starts a plan. Thresholds of the data-driven ones are editable (CareTriggerSettings). */
 export const CARE_TRIGGERS = ['member_joined', 'not_in_group', 'first_sale', 'activity_drop', 'group_cooling', 'apprentices_quiet'] as const
 export type CareTrigger = (typeof CARE_TRIGGERS)[number]
-export const CARE_TRIGGER_LABELS: Record<CareTrigger, { zh: string; en: string }> = {
+/** What a task came from: a plan's trigger, a customer's next follow-up, or that follow-up left overdue (escalated). */
+export const CARE_TASK_TRIGGERS = [...CARE_TRIGGERS, 'follow_up', 'follow_up_overdue'] as const
+export type CareTaskTrigger = (typeof CARE_TASK_TRIGGERS)[number]
+export const CARE_TRIGGER_LABELS: Record<CareTaskTrigger, { zh: string; en: string }> = {
+  follow_up: { zh: '客户跟进', en: 'Customer follow-up' },
+  follow_up_overdue: { zh: '跟进逾期（升级）', en: 'Follow-up overdue (escalated)' },
   member_joined: { zh: '新会员加入', en: 'A member joins' },
   not_in_group: { zh: '加入后仍未进群', en: 'Not in any group after joining' },
   first_sale: { zh: '首单成交', en: 'First sale' },
@@ -300,7 +312,7 @@ export const CareStep = z.object({
   /** Day 0: hours after the trigger (1 = "within the hour"). Later days: hours after 10:00 studio time, when the step falls due. */
   offsetHours: z.number().int().min(0).max(23),
   channel: z.enum(CARE_CHANNELS),
-  ownerKind: z.enum(CARE_OWNER_KINDS),
+  ownerKind: z.enum(CARE_STEP_OWNER_KINDS),
   purpose: z.enum(CARE_PURPOSES),
   title: z.string(),
   /** Script with {{variables}} (TEMPLATE_VARIABLES), rendered into each task. */
@@ -364,14 +376,17 @@ export const CareTask = z.object({
   planId: Id,
   planName: z.string(),
   stepId: Id,
-  trigger: z.enum(CARE_TRIGGERS),
-  /** The member cared for; null for a group's task (group_cooling). */
+  trigger: z.enum(CARE_TASK_TRIGGERS),
+  /** The member cared for; null for a group's task (group_cooling) and a customer's follow-up. */
   memberId: Id.nullable(),
   memberName: z.string().nullable(),
   groupId: Id.nullable(),
   groupName: z.string().nullable(),
+  /** The customer a follow-up task is about. */
+  customerId: Id.nullable(),
+  customerName: z.string().nullable(),
   ownerKind: z.enum(CARE_OWNER_KINDS),
-  /** A mentor's member id, or an operator's / trainer's profile id; null when nobody fits yet. */
+  /** A mentor's or owning member's member id, or an operator's / trainer's / manager's profile id; null when nobody fits yet. */
   ownerId: Id.nullable(),
   ownerName: z.string().nullable(),
   channel: z.enum(CARE_CHANNELS),

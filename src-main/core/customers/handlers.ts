@@ -6,6 +6,7 @@ import { contactsVisible, maskAddress, maskBuyerPhone, maskContacts, maskPhone, 
 import { changeWriter } from '../records/changes'
 import { categorySpend } from './derived'
 import { actorOf, appendAudit } from '../audit/audit'
+import { addFollowUp, listFollowUps } from '../followUps/records'
 import { bulkUpdateCustomers, createCustomer, customerConditions, getCustomerRow, listCustomers, removeCustomer, updateCustomer, type BulkAction } from './repository'
 
 interface OrderRowWithLines {
@@ -160,6 +161,15 @@ export const customersHandlers: ServiceHandlers<'customers'> = {
     })()
     if (result.changed > 0) ctx.emit('data.changed', { entities: ['customers'] })
     return result
+  },
+
+  followUps: ({ customerId }, ctx) => listFollowUps(ctx.db, ctx.timezone(), ctx.clock.now(), customerId),
+
+  addFollowUp: (input, ctx) => {
+    const actor = actorOf(ctx)
+    const followUp = addFollowUp(ctx.db, ctx.timezone(), ctx.clock.now(), { profileId: actor.id, name: actor.name }, input)
+    ctx.emit('data.changed', { entities: ['customers', 'care'] })
+    return followUp
   },
 
   remove: ({ id }, ctx) => {

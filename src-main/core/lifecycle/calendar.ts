@@ -14,6 +14,8 @@ interface TaskRow {
   member_name: string | null
   group_id: string | null
   group_name: string | null
+  customer_id: string | null
+  customer_name: string | null
   owner_kind: CareTask['ownerKind']
   owner_id: string | null
   owner_name: string | null
@@ -31,8 +33,9 @@ interface TaskRow {
 }
 
 const SELECT_TASK = `SELECT t.id, t.plan_id, t.plan_name, t.step_id, t.trigger, t.member_id, m.name AS member_name, t.group_id, g.name AS group_name,
-  t.owner_kind, t.owner_id, t.owner_name, t.channel, t.purpose, t.title, t.script, t.due_at, t.due_day, t.status, t.note, t.done_at, t.done_by, t.created_at
-  FROM care_tasks t LEFT JOIN members m ON m.id = t.member_id LEFT JOIN groups g ON g.id = t.group_id`
+  t.customer_id, c.name AS customer_name, t.owner_kind, t.owner_id, t.owner_name, t.channel, t.purpose, t.title, t.script, t.due_at, t.due_day, t.status, t.note, t.done_at, t.done_by, t.created_at
+  FROM care_tasks t LEFT JOIN members m ON m.id = t.member_id LEFT JOIN groups g ON g.id = t.group_id
+  LEFT JOIN customers c ON c.id = t.customer_id`
 
 /** Open tasks older than this are missed, not overdue: the calendar stops carrying them. */
 export const OVERDUE_DAYS = 14
@@ -49,6 +52,8 @@ function toTask(r: TaskRow, overdueBefore: string): CareTask {
     memberName: r.member_name,
     groupId: r.group_id,
     groupName: r.group_name,
+    customerId: r.customer_id,
+    customerName: r.customer_name,
     ownerKind: r.owner_kind,
     ownerId: r.owner_id,
     ownerName: r.owner_name,
@@ -131,7 +136,7 @@ export function careCalendar(db: Db, timezone: string, now: Date, q: z.output<ty
       }
     }
   }
-  const kindOrder = { operator: 0, trainer: 1, mentor: 2 } as const
+  const kindOrder = { manager: 0, operator: 1, trainer: 2, mentor: 3, member: 4 } as const
   const all = [...merged.values()].sort((a, b) => kindOrder[a.ownerKind] - kindOrder[b.ownerKind] || b.overdue - a.overdue || b.open - a.open || b.total - a.total)
   const counted = q.ownerId ? all.filter((o) => o.ownerId === q.ownerId) : all
   const owners = all.slice(0, MAX_OWNERS)

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { CarePlan, CareStep, CareTrigger, CareTriggerSettings } from '../../../src-shared/contracts/lifecycle'
 import type { Db } from '../db/connection'
+import { escalateFollowUps } from '../followUps/tasks'
 import { readSettings } from '../settings/settings'
 import { listPlans } from './plans'
 import { triggerSettings } from '../db/lifecycleSettings'
@@ -266,7 +267,10 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
   const windowEnd = time.startOf(addDays(through, 1))
   const activePlans = (plans ?? listPlans(db, true)).filter((p) => p.active && p.steps.length > 0)
   const occurrencesByTrigger: Record<string, number> = {}
-  if (activePlans.length === 0) return { created: 0, occurrences: occurrencesByTrigger, from, through, durationMs: performance.now() - started }
+  // Customers' missed follow-ups go up to the mentor and a manager whatever plans are active.
+  const escalated = escalateFollowUps(db, timezone, asOfDate)
+  if (escalated) occurrencesByTrigger.follow_up_overdue = escalated
+  if (activePlans.length === 0) return { created: escalated, occurrences: occurrencesByTrigger, from, through, durationMs: performance.now() - started }
 
   const members = loadMembers(db, time, asOf)
   const byId = new Map(members.map((m) => [m.id, m]))
@@ -291,7 +295,7 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', ?)`,
   )
   const createdAt = asOfDate.toISOString()
-  let created = 0
+  let created = escalated
   // Tasks already planned in the window are skipped before any work is done on them: the
   // hourly round then costs finding the occurrences, not rendering and re-inserting tasks.
   const existing = new Set(

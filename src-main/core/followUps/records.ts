@@ -1,0 +1,117 @@
+import type { z } from 'zod'
+import { OrchardError } from '../../../src-shared/errors'
+import type { FollowUp, FollowUpInput } from '../../../src-shared/schemas'
+import type { Db } from '../db/connection'
+import { newId } from '../ids'
+import { dayIn } from '../../../src-shared/time'
+import { closeFollowUpTasks, planFollowUpTask } from './tasks'
+
+interface FollowUpRow {
+  id: string
+  customer_id: string
+  owner_member_id: string | null
+  owner_name: string | null
+  channel: FollowUp['channel']
+  summary: string
+  followed_at: string
+  next_day: string | null
+  by_name: string
+  created_at: string
+  task_status: 'open' | 'done' | 'skipped' | null
+}
+
+const SELECT = `SELECT f.id, f.customer_id, f.owner_member_id, m.name AS owner_name, f.channel, f.summary, f.followed_at, f.next_day, f.by_name, f.created_at,
+    (SELECT t.status FROM care_tasks t WHERE t.follow_up_id = f.id AND t.trigger = 'follow_up') AS task_status
+  FROM customer_follow_ups f LEFT JOIN members m ON m.id = f.owner_member_id`
+
+function toFollowUp(r: FollowUpRow, today: string): FollowUp {
+  const nextState: FollowUp['nextState'] =
+    r.next_day === null ? 'none' : r.task_status && r.task_status !== 'open' ? 'done' : r.next_day < today ? 'overdue' : 'open'
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    channel: r.channel,
+    summary: r.summary,
+    followedAt: r.followed_at,
+    nextDay: r.next_day,
+    ownerMemberId: r.owner_member_id,
+    ownerName: r.owner_name,
+    byName: r.by_name,
+    createdAt: r.created_at,
+    nextState,
+  }
+}
+
+/** A customer's follow-up records, newest first. */
+export function listFollowUps(db: Db, timezone: string, now: Date, customerId: string): FollowUp[] {
+  if (!db.prepare('SELECT 1 FROM customers WHERE id = ?').get(customerId)) {
+    throw new OrchardError('not_found', `客户不存在 / customer not found: ${customerId}`, { field: 'customerId', value: customerId })
+  }
+  const today = dayIn(timezone, now)
+  return (db.prepare(`${SELECT} WHERE f.customer_id = ? ORDER BY f.followed_at DESC, f.created_at DESC`).all(customerId) as FollowUpRow[]).map((r) => toFollowUp(r, today))
+}
+
+/**
+ * Records a follow-up, in one transaction: the record, the close of the customer's open
+ * follow-up tasks (this is the follow-up they asked for) and the task of the next day.
+ * A record dated in the future or a next day already past is refused, naming the field.
+ */
+export function addFollowUp(
+  db: Db,
+  timezone: string,
+  now: Date,
+  by: { profileId: string | null; name: string },
+  input: z.output<typeof FollowUpInput>,
+): FollowUp {
+  const today = dayIn(timezone, now)
+  const customer = db.prepare('SELECT id, name, owner_member_id AS ownerMemberId FROM customers WHERE id = ?').get(input.customerId) as
+    | { id: string; name: string; ownerMemberId: string | null }
+    | undefined
+  if (!customer) throw new OrchardError('not_found', `客户不存在 / customer not found: ${input.customerId}`, { field: 'customerId', value: input.customerId })
+  let followedAt = now.toISOString()
+  if (input.followedAt !== undefined) {
+    const at = Date.parse(input.followedAt)
+    if (Number.isNaN(at)) {
+      throw new OrchardError('invalid_time', `跟进时间无法识别：${input.followedAt} / the follow-up time is not a time: ${input.followedAt}`, {
+        field: 'followedAt',
+        value: input.followedAt,
+      })
+    }
+    if (at > now.getTime()) {
+      throw new OrchardError('follow_up_in_future', `跟进时间不能晚于现在：${input.followedAt} / a follow-up cannot be recorded in the future: ${input.followedAt}`, {
+        field: 'followedAt',
+        value: input.followedAt,
+      })
+    }
+    followedAt = new Date(at).toISOString()
+  }
+  if (input.nextDay !== null && input.nextDay < today) {
+    throw new OrchardError('next_day_past', `下次跟进日期已过：${input.nextDay}（今天是 ${today}）/ the next follow-up day has passed: ${input.nextDay} (today is ${today})`, {
+      field: 'nextDay',
+      value: input.nextDay,
+      today,
+    })
+  }
+  const id = newId()
+  const createdAt = now.toISOString()
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO customer_follow_ups (id, customer_id, owner_member_id, channel, summary, followed_at, next_day, by_profile_id, by_name, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(id, customer.id, customer.ownerMemberId, input.channel, input.summary, followedAt, input.nextDay, by.profileId, by.name, createdAt)
+    closeFollowUpTasks(db, customer.id, by.name, now)
+    if (input.nextDay !== null) {
+      planFollowUpTask(db, timezone, now, {
+        id,
+        customerId: customer.id,
+        customerName: customer.name,
+        ownerMemberId: customer.ownerMemberId,
+        channel: input.channel,
+        summary: input.summary,
+        followedAt,
+        nextDay: input.nextDay,
+      })
+    }
+  })()
+  return toFollowUp(db.prepare(`${SELECT} WHERE f.id = ?`).get(id) as FollowUpRow, today)
+}
