@@ -1,3 +1,6 @@
+/** The two languages Orchard speaks. */
+export type Lang = 'zh' | 'en'
+
 /**
  * The core and the team server write messages as "中文 / English" (sometimes "…）/ English"),
  * so that a log or a terminal reads in either language. A screen speaks one: this picks the
@@ -5,7 +8,7 @@
  * language (a name in the English half: "/ 陈姐 signed in"), so the cut is the one that
  * leaves the most Chinese before it and the most Latin after it.
  */
-export function bilingualHalf(text: string, lang: 'zh' | 'en'): string {
+export function bilingualHalf(text: string, lang: Lang): string {
   let best: { at: number; end: number; score: number } | null = null
   for (const m of text.matchAll(/\s?\/ /g)) {
     const left = text.slice(0, m.index)

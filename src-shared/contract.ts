@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import * as S from './schemas'
+import { WritePath } from './filePaths'
 
 import { ById, command, query, type MethodDef } from './contractKit'
 import { duplicatesContract } from './contracts/duplicates'
@@ -74,9 +75,18 @@ const recordsContract = {
     preview: query(S.ImportPreviewInput, S.ImportPreview),
     run: command(S.ImportRunInput, S.ImportResult),
     history: query(S.Empty, z.array(S.ImportRun)),
-    /** The full rejected-rows report of one run as CSV text (UTF-8 with BOM, opens in Excel/WPS). */
-    /** A run's rejected rows, or (kind: warnings) the values it kept as given but warned about, as CSV. */
+    /** A run's located errors (row, column, value, reason), or (kind: warnings) the values it kept as given but warned about, as CSV text (UTF-8 with BOM). */
     reportCsv: query(z.object({ importId: S.Id, kind: z.enum(['errors', 'warnings']).default('errors') }), z.object({ fileName: z.string(), csv: z.string() })),
+    /**
+     * A run's error file: the refused rows exactly as the source held them (its header, columns
+     * and values; CSV with BOM or XLSX like the source), with the reason and the row number in
+     * the source after them — fix the cells and import it again with the same mapping. `lang`
+     * gives the reasons in one language. Written to `path`, or into exports/ (browser mode).
+     */
+    errorFile: command(
+      z.object({ importId: S.Id, lang: z.enum(['zh', 'en', 'both']).default('both'), path: WritePath.optional() }),
+      z.object({ path: z.string(), fileName: z.string(), rows: z.number().int(), omittedRows: z.number().int() }),
+    ),
     /** An empty file to fill in: the importer's own columns for the record type, as CSV text (UTF-8 with BOM). */
     template: query(z.object({ entity: S.ImportEntity }), z.object({ fileName: z.string(), csv: z.string() })),
   },

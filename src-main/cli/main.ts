@@ -118,21 +118,45 @@ export async function runCli(argv: string[]): Promise<number> {
         .default('keep'),
     )
     .option('--apply-older <orders>', '订单：只对这些订单号采用文件中较旧的状态（逗号分隔）/ orders: take the file’s older state for these order numbers only', listOption)
+    .option(
+      '--error-file <file>',
+      '有被拒绝的行时，把它们按原样写到这个文件（与源文件同为 .csv 或 .xlsx），加上错误原因和原行号；改正后可直接重新导入 / when rows are refused, write them as they were (.csv or .xlsx like the source) with the reason and source row: fix and import it again',
+    )
     .action(
       async (
         entityArg: string,
         file: string,
-        o: { format: 'auto' | 'orchard' | 'shopify' | 'youzan' | 'weidian' | 'ktt'; rate: string[]; mode: 'all-or-nothing' | 'valid-rows'; olderState: 'keep' | 'apply'; applyOlder?: string[] },
+        o: {
+          format: 'auto' | 'orchard' | 'shopify' | 'youzan' | 'weidian' | 'ktt'
+          rate: string[]
+          mode: 'all-or-nothing' | 'valid-rows'
+          olderState: 'keep' | 'apply'
+          applyOlder?: string[]
+          errorFile?: string
+        },
         cmd: Command,
       ) => {
         const g = globals(cmd)
         const entity = importEntityOf(entityArg)
         const path = readableFile(file)
         const rates = ratesOption(o.rate)
-        const result = await open(g).invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [], rates })
+        // The error file is the source's rows: a workbook's are written as a workbook, a CSV's as CSV.
+        const kind = extname(path).toLowerCase() === '.xlsx' ? '.xlsx' : '.csv'
+        if (o.errorFile !== undefined && extname(o.errorFile).toLowerCase() !== kind) {
+          throw new UsageError(`--error-file 须为 ${kind} 文件，与源文件相同 / --error-file must be a ${kind} file, like the source: ${o.errorFile}`, { option: '--error-file', value: o.errorFile })
+        }
+        const c = open(g)
+        const result = await c.invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [], rates })
         if (result.rejectedRows > 0) exitCode = 1
-        if (g.json) return out(JSON.stringify(result))
+        const errorFile = o.errorFile !== undefined && result.rejectedRows > 0 ? await c.invoke('imports', 'errorFile', { importId: result.importId, path: resolve(o.errorFile) }) : undefined
+        if (g.json) return out(JSON.stringify(errorFile ? { ...result, errorFile } : result))
         printImport(out, result)
+        if (errorFile) {
+          out('')
+          out(`被拒绝的 ${errorFile.rows} 行已按原样写入 ${errorFile.path}（末尾两列为错误原因和原行号），改正后重新导入即可`)
+          out(`the ${errorFile.rows} refused rows were written as they were to ${errorFile.path} (the last two columns: reason, source row): fix them and import it again`)
+          if (errorFile.omittedRows) out(`另有 ${errorFile.omittedRows} 行未写入（只保留前 50,000 个错误）/ ${errorFile.omittedRows} more rows are not in it (only the first 50,000 errors are kept)`)
+        }
       },
     )
 

@@ -34,11 +34,16 @@ test('importing a CSV with bad rows: nothing is written, every bad row is locate
   await expect(errors).toContainText('3')
   await expect(errors).toContainText('4')
 
+  // The error file: the refused rows as the file had them, the reason (in the console's language) and the source row after them.
+  await expect(page.getByTestId('import-error-file-help')).toBeVisible()
   const report = await wizard.downloadReport()
-  expect(report.fileName).toMatch(/\.csv$/)
-  expect(report.text).toContain('行号 Row,列 Column,值 Value,原因 Reason')
-  expect(report.text).toMatch(/^3,手机,12345,.*不是有效的电话号码/m)
-  expect(report.text).toMatch(/^4,姓名,,/m)
+  expect(report.fileName).toBe('客户名单-错误行.csv')
+  expect(report.text.startsWith('\uFEFF')).toBe(true)
+  const lines = report.text.slice(1).trim().split(/\r?\n/)
+  expect(lines[0]).toBe('姓名,手机,微信号,标签,客户分类,备注,错误原因 Reason,原行号 Source row')
+  expect(lines).toHaveLength(3)
+  expect(lines[1]).toMatch(/^吴海燕,12345,why_02,学生党,B,,手机：[^/]*不是有效的电话号码[^/]*,3$/)
+  expect(lines[2]).toMatch(/^,13900139002,,,C,没有名字,姓名：必填项为空,4$/)
 
   await customers.open()
   await customers.expectTotal(0)
@@ -57,6 +62,20 @@ test('importing a CSV with bad rows: nothing is written, every bad row is locate
   await expect(customers.row('周晓梅')).toHaveCount(1)
   await expect(customers.row('郑丽君')).toHaveCount(1)
   await expect(customers.row('吴海燕')).toHaveCount(0)
+
+  // Fixed in the file itself and imported again as it is: the two rows land.
+  const fixed = report.text.replace('吴海燕,12345,', '吴海燕,13600136004,').replace(',13900139002,,,C,', '王小丫,13900139002,,,C,')
+  await wizard.open()
+  await wizard.chooseFile('customers', { name: '客户名单-错误行.csv', content: fixed })
+  await expect(wizard.preview()).toContainText('王小丫')
+  await wizard.continueToMode()
+  await wizard.run('all-or-nothing')
+  await expect(wizard.result()).toHaveAttribute('data-committed', 'true')
+  await expect(page.getByTestId('import-inserted')).toContainText('2')
+  await customers.open()
+  await customers.expectTotal(4)
+  await expect(customers.row('吴海燕')).toHaveCount(1)
+  await expect(customers.row('王小丫')).toHaveCount(1)
 })
 
 test('an uploaded file keeps its own name in the import history and in its error report', async ({ page, studio }) => {
@@ -72,7 +91,7 @@ test('an uploaded file keeps its own name in the import history and in its error
   await expect(wizard.errors()).not.toContainText('not a valid phone number')
 
   const report = await wizard.downloadReport()
-  expect(report.fileName).toBe('客户名单 12月 (GBK)-错误报告.csv')
+  expect(report.fileName).toBe('客户名单 12月 (GBK)-错误行.csv')
   const history = await studio.core.invoke('imports', 'history', {})
   expect(history.map((r) => r.fileName)).toEqual(['客户名单 12月 (GBK).csv'])
   await expect(page.getByTestId('import-history')).toContainText('客户名单 12月 (GBK).csv')

@@ -292,9 +292,17 @@ export function suggestedMapping(entity: ImportEntity, format: SourceFormat, hea
   return mapping
 }
 
-/** Mappings are saved per source: the entity, the layout and the set of headers (in any order). */
+/** The columns a run's error file adds after the source's own (see errorFile.ts): the reason, and the row's number in the source. */
+export const ERROR_FILE_HEADERS: readonly string[] = ['错误原因 Reason', '原行号 Source row']
+
+/**
+ * Mappings are saved per source: the entity, the layout and the set of headers (in any
+ * order). The columns an error file adds are left out, so a corrected error file is
+ * imported with the mapping its source was.
+ */
 export function sourceKeyOf(entity: ImportEntity, format: SourceFormat, headers: string[]): string {
-  const hash = createHash('sha256').update([...headers].sort().join('\u0000')).digest('hex').slice(0, 20)
+  const own = headers.filter((h) => !ERROR_FILE_HEADERS.includes(h))
+  const hash = createHash('sha256').update(own.sort().join('\u0000')).digest('hex').slice(0, 20)
   return `${entity}:${format}:${hash}`
 }
 

@@ -1,5 +1,5 @@
 import { realpathSync, rmSync, statSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { basename, dirname } from 'node:path'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { ImportPreview, ImportPreviewInput, ImportResult, ImportRunInput, RowError } from '../../../src-shared/schemas'
@@ -10,10 +10,12 @@ import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { newId } from '../ids'
 import { contactsVisible, maskPhone } from '../permissions'
 import { readSettings } from '../settings/settings'
+import { recordPersonalExport } from '../exports/handlers'
 import { changeWriter, checkImportFields, recordImport, rowWatermark } from '../records/changes'
 import type { RecordKind } from '../../../src-shared/permissions'
 import { CustomerThread, wantsThread, warmCustomerThread } from './customerThread'
 import { CustomerWriter, planCustomers } from './customers'
+import { errorFileRows, errorFileTarget, keepRejectedRows, writeErrorFile, type RejectedSource } from './errorFile'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
 import { ImportJob, type ImportPlan } from './job'
 import { planMembers } from './members'
@@ -188,6 +190,9 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       olderOrders: [],
       durationMs: 0,
     }
+    // The errors the run keeps and the rows refused without one of their own: the error file is made of their rows.
+    let keptErrors: RowError[] = []
+    let companions: ReadonlyMap<number, string> = new Map()
     /** Inside the run's transaction (on the connection that writes), after the write or instead of it. */
     const conclude = (
       db: Db,
@@ -197,6 +202,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       warnings: RowError[] = [],
       warningCount = 0,
     ) => {
+      keptErrors = errors
       Object.assign(result, {
         inserted: plan.inserted,
         updated: plan.updated,
@@ -263,7 +269,9 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       if (input.entity === 'customers' && result.committed) writeCustomers(ctx.db, write)
       else write()
       entities = plan.entities
+      companions = job.companions
     }
+    if (result.errorCount > 0) await keepRefusedRows(ctx, input, importId, keptErrors, companions, limits)
     if (result.committed) emit('write', result.totalRows, result.totalRows)
     const wrote = result.committed && result.inserted + result.updated > 0
     ctx.emit('data.changed', { entities: wrote ? [...entities, 'imports'] : ['imports'] })
@@ -272,6 +280,28 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     thread?.close()
     reader?.close()
   }
+}
+
+/**
+ * Keeps the refused rows as the file holds them, for the run's error file. The run is
+ * recorded already (committed or not): a file that cannot be read a second time (gone
+ * meanwhile) leaves the run without an error file rather than undoing it.
+ */
+async function keepRefusedRows(
+  ctx: CoreContext,
+  input: RunInput,
+  importId: string,
+  errors: RowError[],
+  companions: ReadonlyMap<number, string>,
+  limits: ReturnType<typeof importLimits>,
+): Promise<void> {
+  let source: RejectedSource | null
+  try {
+    source = await keepRejectedRows({ path: input.path, sheet: input.sheet, fileName: input.fileName }, errors, companions, limits)
+  } catch {
+    return
+  }
+  if (source) ctx.db.prepare('UPDATE import_runs SET rejected_source = ? WHERE id = ?').run(JSON.stringify(source), importId)
 }
 
 /**
@@ -384,10 +414,11 @@ interface ImportRunRow {
 /** Runs of seven or more digits (with the spaces, dashes and + people write phones with). */
 const PHONE_LIKE = /\+?\d[\d\s-]{5,}\d/g
 
+const maskPhoneLike = (text: string) => text.replace(PHONE_LIKE, (m) => maskPhone(m.replace(/[\s-]/g, '')))
+
 function maskRowError(ctx: CoreContext, e: RowError): RowError {
   if (contactsVisible(ctx)) return e
-  const mask = (text: string) => text.replace(PHONE_LIKE, (m) => maskPhone(m.replace(/[\s-]/g, '')))
-  return { ...e, value: mask(e.value), reason: mask(e.reason) }
+  return { ...e, value: maskPhoneLike(e.value), reason: maskPhoneLike(e.reason) }
 }
 
 /**
@@ -461,6 +492,30 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
       return { fileName: `${base}-警告报告.csv`, csv: errorReportCsv(warnings, run.warning_count, 'warnings') }
     }
     return { fileName: `${base}-错误报告.csv`, csv: errorReportCsv((JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e)), run.error_count) }
+  },
+  errorFile: async ({ importId, lang, path }, ctx) => {
+    const run = ctx.db.prepare('SELECT entity, file_name, errors, rejected_rows, rejected_source FROM import_runs WHERE id = ?').get(importId) as
+      | { entity: ImportEntity; file_name: string; errors: string; rejected_rows: number; rejected_source: string | null }
+      | undefined
+    if (!run) throw new OrchardError('not_found', `导入记录不存在 / import run not found`, { importId })
+    if (!run.rejected_source) {
+      throw new OrchardError(
+        'no_error_file',
+        run.rejected_rows > 0
+          ? `这次导入没有保留被拒绝的行（导入较早，或文件已无法再读），请下载错误报告 / this run kept no refused rows (an older run, or the file could not be read again): download its error report`
+          : `这次导入没有被拒绝的行 / this run refused no rows`,
+        { importId, fileName: run.file_name },
+      )
+    }
+    const source = JSON.parse(run.rejected_source) as RejectedSource
+    const errors = (JSON.parse(run.errors) as RowError[]).map((e) => maskRowError(ctx, e))
+    // The rows are the person's own file, but a role that sees contacts masked gets what looks like a phone masked in them too.
+    if (!contactsVisible(ctx)) source.rows = source.rows.map((r) => ({ ...r, cells: r.cells.map(maskPhoneLike) }))
+    const rows = errorFileRows(source, errors, lang)
+    const { target, fileName } = errorFileTarget(ctx.paths.exports, importId, basename(run.file_name), source.kind, path)
+    await writeErrorFile(target, source, rows)
+    if (run.entity !== 'products') recordPersonalExport(ctx, { entity: run.entity, format: source.kind, rows: rows.length, filtered: true, file: basename(target) })
+    return { path: target, fileName, rows: rows.length, omittedRows: Math.max(run.rejected_rows - rows.length, 0) }
   },
   // The importer's own headers, so a filled-in template maps itself; no example row that could be imported by mistake.
   template: ({ entity }) => ({ fileName: `${TEMPLATE_NAMES[entity]}导入模板.csv`, csv: CSV_BOM + csvLine(FIELDS[entity].map((f) => f.label)) }),

@@ -32,6 +32,12 @@ export class ImportJob {
   /** What was kept as given but looks wrong (the first MAX_KEPT_ERRORS): a warning never rejects a row. */
   readonly warnings: RowError[] = []
   warningCount = 0
+  /**
+   * Rows refused with no error of their own, and why (the other lines of an order refused
+   * whole): the error file lists them with the rows that carry the errors, so a corrected
+   * file brings the whole order back.
+   */
+  readonly companions = new Map<number, string>()
   /** The batch of rows being validated: row indexes below refer to it. */
   readonly table: Table
   /** Column index of each mapped field (-1 when the field is not imported). */

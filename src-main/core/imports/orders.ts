@@ -123,6 +123,8 @@ interface Draft {
   orderNo: string
   firstRow: number
   rowCount: number
+  /** The row numbers of its lines in the file. */
+  rows: number[]
   failed: boolean
   placedAt?: string
   status?: OrderStatus
@@ -215,6 +217,17 @@ function attributedMember(job: ImportJob, codes: Map<string, string>): (text: st
  * An order whose invite code no member has is still imported, unattributed, with
  * the code kept for manual assignment.
  */
+/** An order is written whole or not at all: its lines without an error of their own go into the error file with it. */
+function refusedWhole(job: ImportJob, d: Draft): void {
+  const others = d.rows.length > 1 ? d.rows.join('、') : ''
+  for (const row of d.rows) {
+    job.companions.set(
+      row,
+      `同一订单（${d.orderNo}）的其他行有错误，整笔订单未导入（第 ${others} 行）/ another line of order ${d.orderNo} has an error: the whole order was refused (rows ${d.rows.join(', ')})`,
+    )
+  }
+}
+
 export async function planOrders(job: ImportJob): Promise<ImportPlan> {
   const { db, table } = job
   const shopify = job.format === 'shopify'
@@ -254,12 +267,13 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
         continue
       }
       if (!d) {
-        d = { orderNo, firstRow: job.rowNumber(i), rowCount: 0, failed: false, cancelled: false, lines: [] }
+        d = { orderNo, firstRow: job.rowNumber(i), rowCount: 0, rows: [], failed: false, cancelled: false, lines: [] }
         drafts.set(orderNo, d)
         current = d
         currentNo = orderNo
       }
       d.rowCount++
+      d.rows.push(job.rowNumber(i))
       const first = d.rowCount === 1
       if (d.placedAt === undefined) d.placedAt = job.read(row, i, 'placedAt', (s) => job.dates.parse(s), first)
       if (d.status === undefined) d.status = job.read(row, i, 'status', readStatus)
@@ -371,6 +385,7 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
   for (const d of drafts.values()) {
     if (d.failed) {
       rejected += d.rowCount
+      refusedWhole(job, d)
       continue
     }
     // An order in another currency is never read as the studio's: it takes the rate this import was given, or is refused.
@@ -386,6 +401,7 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
           `the order is in ${currency}, not the studio’s ${studioCurrency}: give this import a rate (the wizard’s Rate field, or --rate ${currency}=7.10)`,
       )
       rejected += d.rowCount
+      refusedWhole(job, d)
       continue
     }
     // What the buyer paid for each line — commission's base: price × quantity, less the
@@ -400,6 +416,7 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
     if (orderDiscount > netTotal) {
       job.rejectAt(d.firstRow, 'orderDiscount', formatFen(d.orderDiscountFen ?? 0), 'discount_above_amount', `订单优惠超过商品金额 ¥${formatFen(netTotal)} / the order’s discount is more than its goods`)
       rejected += d.rowCount
+      refusedWhole(job, d)
       continue
     }
     const shares = allocateRefund(nets, orderDiscount)

@@ -198,6 +198,7 @@ describe('the contract', () => {
         'exports.run path',
         'groupQr.upload path',
         'imports.preview path',
+        'imports.errorFile path',
         'imports.run path',
         'kits.generate outDir',
         'ledger.export path',

@@ -13,6 +13,7 @@ import m0012 from './0012_sync_refused'
 import m0013 from './0013_member_pages'
 import m0014 from './0014_record_changes'
 import m0015 from './0015_order_money'
+import m0016 from './0016_import_rejected_rows'
 import m0017 from './0017_customer_follow_ups'
 import m0018 from './0018_customer_merges'
 
@@ -36,6 +37,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 13, name: '0013_member_pages', sql: m0013 },
   { version: 14, name: '0014_record_changes', sql: m0014 },
   { version: 15, name: '0015_order_money', sql: m0015 },
+  { version: 16, name: '0016_import_rejected_rows', sql: m0016 },
   { version: 17, name: '0017_customer_follow_ups', sql: m0017 },
   { version: 18, name: '0018_customer_merges', sql: m0018 },
 ]

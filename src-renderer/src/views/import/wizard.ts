@@ -4,6 +4,7 @@ import type { ImportEntity } from '@shared/vocabulary'
 import { api, OrchardClientError } from '@/api/client'
 import { host } from '@/api/host'
 import { followJob } from '@/composables/jobProgress'
+import { readerLang } from '@/format/bilingual'
 
 export type ImportFormat = 'auto' | 'orchard' | 'shopify' | 'youzan' | 'weidian' | 'ktt'
 /** The shops' order exports: for orders only. */
@@ -208,10 +209,26 @@ export function useImportWizard(): ImportWizard {
 /** Whether a report download is in flight, per import id (the result panel and the history share it). */
 export const downloading = ref(new Set<string>())
 
-export async function downloadReport(importId: string, kind: 'errors' | 'warnings' = 'errors'): Promise<void> {
+/**
+ * A run's errors: its error file — the refused rows as the file held them, with the reason
+ * in the console's language, to fix and import again (a workbook for a workbook). A run
+ * from before error files were kept gets the list of located errors instead. Warnings are
+ * always a list.
+ */
+export async function downloadReport(importId: string, kind: 'errors' | 'warnings', sourceName: string): Promise<void> {
   const key = kind === 'errors' ? importId : `${importId}:warnings`
   downloading.value = new Set(downloading.value).add(key)
   try {
+    if (kind === 'errors') {
+      try {
+        // Named for the file imported, and of its kind: a workbook's rows come back as a workbook.
+        const defaultName = `${sourceName.replace(/\.[^.]+$/, '')}-错误行.${/\.xlsx$/i.test(sourceName) ? 'xlsx' : 'csv'}`
+        await host.saveGenerated(defaultName, (path) => api.imports.errorFile({ importId, lang: readerLang(), path }))
+        return
+      } catch (err) {
+        if (!(err instanceof OrchardClientError) || err.code !== 'no_error_file') throw err
+      }
+    }
     const { fileName, csv } = await api.imports.reportCsv({ importId, kind })
     host.downloadText(fileName, csv)
   } finally {
