@@ -608,6 +608,8 @@ export const ExportInput = z
     filter: CustomerFilter.optional(),
     /** The columns to write, in this order (keys of EXPORT_COLUMNS[entity]); all of them when omitted. */
     columns: z.array(z.string().min(1).max(40)).min(1).max(40).optional(),
+    /** Report the export's progress as job.progress events (kind 'export', rows written of all of them). */
+    jobId: z.string().optional(),
   })
   .refine((e) => !e.filter || e.entity === 'customers', {
     path: ['filter'],
@@ -628,7 +630,8 @@ export const ExportInput = z
       }
     })
   })
-export const ExportResult = z.object({ path: z.string(), fileName: z.string(), rows: z.number().int() })
+/** `sha256`: the file's hash as it was written (also in the audit log), to tell a copy found later for this export. */
+export const ExportResult = z.object({ path: z.string(), fileName: z.string(), rows: z.number().int(), sha256: z.string() })
 
 // ---------------------------------------------------------------- backups, settings, system
 export const Backup = z.object({
@@ -637,6 +640,8 @@ export const Backup = z.object({
   kind: z.enum(['auto', 'manual', 'pre-restore']),
   createdAt: IsoTime,
   sizeBytes: z.number().int(),
+  /** The file's hash, for a backup just taken (a listed one is not read to hash it). */
+  sha256: z.string().optional(),
 })
 export type Backup = z.infer<typeof Backup>
 

@@ -11,6 +11,7 @@ import { LATEST_SCHEMA_VERSION } from '../db/migrations'
 import { dataPaths, type DataPaths } from '../paths'
 import { writeSettings } from '../settings/settings'
 import { createBackup, listBackups, parseBackupName, resolveBackupSource, restoreBackupFile, runDueBackup } from './backups'
+import { cancelFileJob } from '../jobs/fileJob'
 import { backupsHandlers } from './handlers'
 
 let dir: string
@@ -99,6 +100,27 @@ describe('backup files', () => {
     expect(readdirSync(join(dir, 'elsewhere'))).toEqual(['studio-copy.db'])
     expect(resolveBackupSource(paths, 'orchard-manual-20261120-010203.db')).toBe(join(paths.backups, 'orchard-manual-20261120-010203.db'))
     expect(resolveBackupSource(paths, target)).toBe(target)
+  })
+})
+
+describe('backups on the job engine', () => {
+  it('are hashed as written, and one cancelled by its job id leaves no file and no temporary behind', async () => {
+    // Enough rows that the copy takes more than one step of the backup API.
+    const insert = ctx.db.transaction(() => {
+      for (let i = 0; i < 3000; i++) addCustomer(ctx.db, `顾客${i} ${'备注'.repeat(40)}`)
+    })
+    insert()
+    const backup = await backupsHandlers.create({ jobId: 'backup-1' }, ctx)
+    expect(backup.sha256).toBe(createHash('sha256').update(readFileSync(backup.path)).digest('hex'))
+    const progress = events.filter((e) => e.event === 'job.progress').map((e) => e.payload as { jobId: string; kind: string; done: number; total: number })
+    expect(progress.at(-1)).toMatchObject({ jobId: 'backup-1', kind: 'backup', done: 1, total: 1 })
+
+    const before = readdirSync(paths.backups)
+    now = new Date(now.getTime() + 60_000)
+    const cancelled = createBackup(ctx.db, paths, 'manual', undefined, now, { jobId: 'backup-2', onProgress: () => cancelFileJob('backup-2') })
+    await expect(cancelled).rejects.toMatchObject({ code: 'cancelled' })
+    expect(readdirSync(paths.backups)).toEqual(before)
+    expect(listBackups(paths)).toHaveLength(1)
   })
 })
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
@@ -10,6 +10,8 @@ import { ownerOnly, privateFolder } from '../housekeeping'
 import type { DataPaths } from '../paths'
 import { readSettings, studioTimeZone } from '../settings/settings'
 import { stampIn, zoneOffset } from '../clock'
+import { runFileJob } from '../jobs/fileJob'
+import type { Output } from '../jobs/outputs'
 
 export type BackupKind = Backup['kind']
 
@@ -86,10 +88,11 @@ function copyOptions(onProgress?: PageProgress): Database.BackupOptions | undefi
 /**
  * Writes a consistent copy of `db` through SQLite's online backup API (safe while the
  * console keeps writing), as one self-contained file in rollback-journal mode. The copy
- * is written under a temporary name beside its destination and renamed into place only
- * when complete, so a crash or a full disk never leaves a half-written backup behind.
- * `destination` is any file path (the CLI's `orchard backup FILE`); by default the file
- * goes to the data folder's backups/ under a name that says its kind and time.
+ * goes through the job engine (runFileJob): written under its temporary name beside its
+ * destination, checked (it opens and passes SQLite's quick check), renamed into place
+ * and hashed, so a crash, a full disk or a cancel never leaves a half-written backup
+ * behind. `destination` is any file path (the CLI's `orchard backup FILE`); by default
+ * the file goes to the data folder's backups/ under a name that says its kind and time.
  */
 export async function createBackup(
   db: Db,
@@ -97,7 +100,7 @@ export async function createBackup(
   kind: BackupKind,
   destination: string | undefined,
   now: Date,
-  onProgress?: PageProgress,
+  job: { jobId?: string; onProgress?: PageProgress } = {},
 ): Promise<Backup> {
   let target: string
   if (destination) {
@@ -107,24 +110,34 @@ export async function createBackup(
     privateFolder(paths.backups)
     target = join(paths.backups, freeBackupName(paths, kind, now, studioTimeZone(db)))
   }
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
-  rmSync(temp, { force: true })
+  let output: Output
   try {
-    await db.backup(temp, copyOptions(onProgress))
-    // The copy carries the live database's WAL flag; switch it to a plain journal so the
-    // backup is one file that opens read-only without leaving -wal/-shm files beside it.
-    db.prepare('ATTACH DATABASE ? AS orchard_backup_copy').run(temp)
-    try {
-      db.prepare('PRAGMA orchard_backup_copy.journal_mode = DELETE').get()
-    } finally {
-      db.exec('DETACH DATABASE orchard_backup_copy')
-    }
-    // A backup is the whole studio: owner-only wherever it goes.
-    ownerOnly(temp)
-    renameSync(temp, target)
+    output = await runFileJob(
+      // The caller's own meter reports the copy (a restore counts it as its safety-backup phase).
+      { emit: () => undefined },
+      { jobId: job.jobId, kind: 'backup', target },
+      async (temp, { stopIfCancelled }) => {
+        await db.backup(
+          temp,
+          copyOptions((done, total) => {
+            // Thrown inside the backup API's progress callback, this stops the copy.
+            stopIfCancelled()
+            job.onProgress?.(done, total)
+          }),
+        )
+        // The copy carries the live database's WAL flag; switch it to a plain journal so the
+        // backup is one file that opens read-only without leaving -wal/-shm files beside it.
+        onCopy(db, temp, (alias) => db.prepare(`PRAGMA ${alias}.journal_mode = DELETE`).get())
+      },
+      (temp) => {
+        const check = onCopy(db, temp, (alias) => db.pragma(`${alias}.quick_check(1)`, { simple: true }))
+        if (check !== 'ok') throw new Error(`quick_check: ${String(check)}`)
+        // A backup is the whole studio: owner-only wherever it goes.
+        ownerOnly(temp)
+      },
+    )
   } catch (err) {
-    rmSync(temp, { force: true })
-    rmSync(`${temp}-journal`, { force: true })
+    if (err instanceof OrchardError && err.code === 'cancelled') throw err
     throw new OrchardError('backup_failed', `备份失败：${(err as Error).message} / backup failed`, { file: target, cause: (err as Error).message })
   }
   const parsed = parseBackupName(basename(target))
@@ -133,7 +146,18 @@ export async function createBackup(
     path: target,
     kind,
     createdAt: parsed?.createdAt ?? now.toISOString(),
-    sizeBytes: statSync(target).size,
+    sizeBytes: output.bytes,
+    sha256: output.sha256,
+  }
+}
+
+/** Runs `work` with the copy at `file` attached to `db` under an alias of its own. */
+function onCopy<T>(db: Db, file: string, work: (alias: string) => T): T {
+  db.prepare('ATTACH DATABASE ? AS orchard_backup_copy').run(file)
+  try {
+    return work('orchard_backup_copy')
+  } finally {
+    db.exec('DETACH DATABASE orchard_backup_copy')
   }
 }
 

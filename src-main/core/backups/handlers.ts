@@ -39,7 +39,7 @@ export const backupsHandlers: ServiceHandlers<'backups'> = {
 
   create: async ({ jobId }, ctx) => {
     const report = progressMeter(ctx, jobId, 'backup')
-    const backup = await createBackup(ctx.db, ctx.paths, 'manual', undefined, ctx.clock.now(), (done, total) => report('backup', done, total))
+    const backup = await createBackup(ctx.db, ctx.paths, 'manual', undefined, ctx.clock.now(), { jobId, onProgress: (done, total) => report('backup', done, total) })
     report('backup', 1, 1)
     ctx.emit('data.changed', { entities: ['backups'] })
     return backup
@@ -60,7 +60,7 @@ export const backupsHandlers: ServiceHandlers<'backups'> = {
 async function swapIn(ctx: CoreContext, prepared: string, report: ReturnType<typeof progressMeter>): Promise<Backup> {
   // The live database is healthy here (the core has it open), so the safety copy
   // comes from the open connection before it is closed.
-  const safety = await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
+  const safety = await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), { onProgress: (done, total) => report('safety-backup', done, total) })
   ctx.db.close()
   try {
     await writeIntoLive(ctx.paths, prepared, nativeBindingOf(ctx), (done, total) => report('restore', done, total))

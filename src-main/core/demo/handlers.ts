@@ -52,7 +52,7 @@ function seedWholeDemo(ctx: CoreContext, seed = DEFAULT_DEMO_SEED): { customers:
  */
 async function replaceStudio<T>(ctx: CoreContext, jobId: string | undefined, phase: 'seed' | 'clear', demo: boolean, work: () => T): Promise<T> {
   const report = progressMeter(ctx, jobId, `demo-${phase}`)
-  await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), (done, total) => report('safety-backup', done, total))
+  await createBackup(ctx.db, ctx.paths, 'pre-restore', undefined, ctx.clock.now(), { onProgress: (done, total) => report('safety-backup', done, total) })
   report(phase, 0, 0)
   // Lets the phase reach the console before the transaction holds the thread.
   await new Promise<void>((resolve) => setImmediate(resolve))

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
@@ -6,6 +7,7 @@ import Papa from 'papaparse'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
+import { isTemporary } from '../jobs/outputs'
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'imports')
 
@@ -265,5 +267,36 @@ describe('exports', () => {
     await expect(studio.invoke('exports', 'run', { entity: 'customers', format: 'csv', path: join(blocker, 'c.csv') })).rejects.toMatchObject({ code: 'export_failed' })
     expect(existsSync(join(blocker, 'c.csv'))).toBe(false)
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+})
+
+describe('exports on the job engine', () => {
+  it('reports rows written of all of them in the one progress shape, and records the file’s hash in the audit log', async () => {
+    await fill(studio)
+    const events: { jobId: string; kind: string; phase: string; done: number; total: number }[] = []
+    studio.on('job.progress', (p) => events.push(p))
+    const target = join(dir, 'out', 'customers.csv')
+    const result = await studio.invoke('exports', 'run', { entity: 'customers', format: 'csv', path: target, jobId: 'export-1' })
+    const hash = createHash('sha256').update(readFileSync(target)).digest('hex')
+    expect(result).toMatchObject({ rows: 5, sha256: hash })
+    expect(events.length).toBeGreaterThan(0)
+    expect(events.every((e) => e.jobId === 'export-1' && e.kind === 'export' && e.phase === 'rows' && e.total === 5)).toBe(true)
+    expect(events.at(-1)).toMatchObject({ done: 5, total: 5 })
+    const audit = studio.context.db.prepare("SELECT after_json FROM audit_log WHERE kind = 'data.exported'").pluck().all() as string[]
+    expect(audit.map((a) => JSON.parse(a) as unknown)).toEqual([expect.objectContaining({ file: 'customers.csv', rows: 5, sha256: hash, bytes: readFileSync(target).length })])
+    // Only the export itself is in the folder: no temporary of any shape.
+    expect(readdirSync(join(dir, 'out'))).toEqual(['customers.csv'])
+  })
+
+  it('leaves neither the file nor its temporary when the writer fails part-way', async () => {
+    await fill(studio)
+    const out = join(dir, 'out')
+    mkdirSync(out)
+    const before = readdirSync(out)
+    // A folder where the export's file should be: the rename into place fails after the rows were written.
+    mkdirSync(join(out, 'orders.xlsx'))
+    await expect(studio.invoke('exports', 'run', { entity: 'orders', format: 'xlsx', path: join(out, 'orders.xlsx') })).rejects.toMatchObject({ code: 'export_failed' })
+    expect(readdirSync(out).filter((f) => !before.includes(f))).toEqual(['orders.xlsx'])
+    expect(readdirSync(out).some(isTemporary)).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { closeSync, createWriteStream, mkdirSync, openSync, readSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import ExcelJS from 'exceljs'
@@ -15,6 +15,7 @@ import { requireContacts } from '../permissions'
 import { customerConditions } from '../customers/repository'
 import { ownerOnly } from '../housekeeping'
 import { actorOf, appendAudit } from '../audit/audit'
+import { runFileJob } from '../jobs/fileJob'
 
 /** A moment (UTC ISO): written as the studio's wall clock — a date cell in XLSX, YYYY-MM-DD HH:mm in CSV. */
 type Moment = { at: string }
@@ -49,15 +50,18 @@ const tagCell = (tags: string[]) => tags.join(',') + (tags.length === 1 && /\s/.
 /** Rows in the order of EXPORT_COLUMNS[entity]; `project` picks the columns a person chose. */
 interface Source {
   rows: () => Iterable<Row>
+  /** How many rows `rows` yields: the total the progress events count towards. */
+  count: () => number
 }
 interface Sheet {
   headers: string[]
   rows: () => Iterable<Row>
+  count: () => number
 }
 
 function project(entity: ExportEntity, source: Source, columns: readonly string[] | undefined): Sheet {
   const all: readonly { key: string; header: string }[] = EXPORT_COLUMNS[entity]
-  if (!columns) return { headers: all.map((c) => c.header), rows: source.rows }
+  if (!columns) return { headers: all.map((c) => c.header), rows: source.rows, count: source.count }
   // The schema has already refused unknown and repeated keys.
   const picked = columns.map((key) => all.findIndex((c) => c.key === key))
   return {
@@ -65,6 +69,7 @@ function project(entity: ExportEntity, source: Source, columns: readonly string[
     *rows() {
       for (const row of source.rows()) yield picked.map((i) => row[i])
     },
+    count: source.count,
   }
 }
 
@@ -89,6 +94,7 @@ function sourceOf(db: Db, entity: ExportEntity, filter: Filter | undefined, time
           yield [r[0], r[1] ?? '', list(r[2]).join(','), list(r[3]).join(' | '), tagCell(list(r[4])), r[5], r[6] ? SEGMENT_LABELS[r[6]].zh : '', r[7] ?? '', r[8], r[9], money(r[10]), moment(r[11]), moment(r[12])]
         }
       },
+      count: () => (db.prepare(`SELECT COUNT(*) FROM customers c ${where}`).pluck().get(params) as number),
     }
   }
   if (entity === 'products') {
@@ -102,6 +108,7 @@ function sourceOf(db: Db, entity: ExportEntity, filter: Filter | undefined, time
           yield [p[0], p[1], p[2], p[3], list(p[4]).join(','), money(p[5]), money(p[6]), money(p[7]), p[8], percent(p[9]), percent(p[10]), p[11]]
         }
       },
+      count: () => db.prepare('SELECT COUNT(*) FROM products').pluck().get() as number,
     }
   }
   // One row per line, the order's columns repeated on each; the refund is the order's, so it sits on its first line,
@@ -144,10 +151,14 @@ function sourceOf(db: Db, entity: ExportEntity, filter: Filter | undefined, time
         ]
       }
     },
+    count: () => db.prepare('SELECT COUNT(*) FROM orders o JOIN order_lines l ON l.order_id = o.id').pluck().get() as number,
   }
 }
 
-async function writeCsv(path: string, source: Sheet, zone: string): Promise<number> {
+/** Called after each row written with how many so far: progress, and the moment a cancel stops the writer. */
+type RowStep = (done: number) => void
+
+async function writeCsv(path: string, source: Sheet, zone: string, step: RowStep): Promise<number> {
   const out = createWriteStream(path)
   const failed = new Promise<never>((_, reject) => out.once('error', reject))
   failed.catch(() => undefined)
@@ -155,7 +166,7 @@ async function writeCsv(path: string, source: Sheet, zone: string): Promise<numb
   let buffer = CSV_BOM + csvLine(source.headers)
   for (const row of source.rows()) {
     buffer += csvLine(row.map((v) => (isMoment(v) ? wallText(zone, v.at) : isMoney(v) ? yuan(v.fen) : v)))
-    n++
+    step(++n)
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await Promise.race([once(out, 'drain'), failed])
       buffer = ''
@@ -166,7 +177,7 @@ async function writeCsv(path: string, source: Sheet, zone: string): Promise<numb
   return n
 }
 
-async function writeXlsx(path: string, source: Sheet, sheet: string, zone: string): Promise<number> {
+async function writeXlsx(path: string, source: Sheet, sheet: string, zone: string, step: RowStep): Promise<number> {
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false })
   const ws = book.addWorksheet(sheet, { views: [{ state: 'frozen', ySplit: 1 }] })
   ws.columns = source.headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }))
@@ -181,8 +192,9 @@ async function writeXlsx(path: string, source: Sheet, sheet: string, zone: strin
       else if (isMoney(v)) added.getCell(i + 1).numFmt = MONEY_FORMAT
     })
     added.commit()
+    step(++n)
     // Let the zip stream drain so a million rows never pile up in memory.
-    if (++n % 5000 === 0) await new Promise<void>((r) => setImmediate(r))
+    if (n % 5000 === 0) await new Promise<void>((r) => setImmediate(r))
   }
   ws.commit()
   await book.commit()
@@ -197,7 +209,7 @@ const ENTITY_LABELS: Record<ExportEntity, string> = { customers: '客户', produ
  * Personal data leaving the studio goes into the audit log: who, what, how many rows and
  * into which file — never the values (a search text could itself be a phone number).
  */
-export function recordPersonalExport(ctx: CoreContext, e: { entity: string; format: string; rows: number; filtered: boolean; file: string }): void {
+export function recordPersonalExport(ctx: CoreContext, e: { entity: string; format: string; rows: number; filtered: boolean; file: string; sha256?: string; bytes?: number }): void {
   const label = ENTITY_LABELS[e.entity as ExportEntity] ?? e.entity
   appendAudit(
     ctx.db,
@@ -207,14 +219,15 @@ export function recordPersonalExport(ctx: CoreContext, e: { entity: string; form
       entity: e.entity,
       entityId: null,
       summary: `导出${label} ${e.rows} 行（${e.format.toUpperCase()}${e.filtered ? '，按筛选' : ''}）/ exported ${e.rows} ${e.entity} rows (${e.format}${e.filtered ? ', filtered' : ''})`,
-      after: { entity: e.entity, format: e.format, rows: e.rows, filtered: e.filtered, file: e.file },
+      // The hash tells whether a file found later is this export, without keeping what it holds.
+      after: { entity: e.entity, format: e.format, rows: e.rows, filtered: e.filtered, file: e.file, ...(e.sha256 ? { sha256: e.sha256, bytes: e.bytes } : {}) },
     },
     ctx.clock.now(),
   )
 }
 
 export const exportsHandlers: ServiceHandlers<'exports'> = {
-  run: async ({ entity, format, path, filter, columns }, ctx) => {
+  run: async ({ entity, format, path, filter, columns, jobId }, ctx) => {
     // Exports carry phones and addresses in full: only for roles that may see them.
     if (entity !== 'products') requireContacts(ctx, 'exports.run')
     const zone = ctx.timezone()
@@ -224,23 +237,49 @@ export const exportsHandlers: ServiceHandlers<'exports'> = {
     } catch (err) {
       throw new OrchardError('export_failed', `无法创建导出文件夹 ${dirname(target)} / cannot create the export folder`, { file: target, why: (err as Error).message })
     }
-    // Written under a temporary name and renamed, so a failed export never leaves half a file.
-    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`)
     // A reader of its own: the export streams from one consistent snapshot while the console keeps working.
     const reader = new Database(ctx.paths.database, { readonly: true, fileMustExist: true, nativeBinding: ctx.nativeBinding })
+    let rows = 0
     try {
-      const source = project(entity, sourceOf(reader, entity, filter, zoneOffset(zone, ctx.clock.now())), columns)
-      const rows = format === 'csv' ? await writeCsv(temp, source, zone) : await writeXlsx(temp, source, SHEET_NAMES[entity], zone)
-      ownerOnly(temp)
-      renameSync(temp, target)
-      if (entity !== 'products') recordPersonalExport(ctx, { entity, format, rows, filtered: Boolean(filter), file: basename(target) })
-      return { path: target, fileName: basename(target), rows }
+      const output = await runFileJob(
+        ctx,
+        { jobId, kind: 'export', target },
+        async (temp, { report, stopIfCancelled }) => {
+          const source = project(entity, sourceOf(reader, entity, filter, zoneOffset(zone, ctx.clock.now())), columns)
+          const total = source.count()
+          report('rows', 0, total)
+          const step: RowStep = (done) => {
+            if (done % 1000 !== 0 && done !== total) return
+            stopIfCancelled()
+            report('rows', done, total)
+          }
+          rows = format === 'csv' ? await writeCsv(temp, source, zone, step) : await writeXlsx(temp, source, SHEET_NAMES[entity], zone, step)
+        },
+        (temp) => {
+          checkExportFile(temp, format)
+          ownerOnly(temp)
+        },
+      )
+      if (entity !== 'products') recordPersonalExport(ctx, { entity, format, rows, filtered: Boolean(filter), file: basename(target), sha256: output.sha256, bytes: output.bytes })
+      return { path: target, fileName: basename(target), rows, sha256: output.sha256 }
     } catch (err) {
-      rmSync(temp, { force: true })
       if (err instanceof OrchardError) throw err
       throw new OrchardError('export_failed', `导出失败：${(err as Error).message} / export failed`, { file: target, why: (err as Error).message })
     } finally {
       reader.close()
     }
   },
+}
+
+/** A file about to be published as an export must at least be what its name says: a CSV with its header, an XLSX zip. */
+function checkExportFile(temp: string, format: 'csv' | 'xlsx'): void {
+  const head = Buffer.alloc(4)
+  const fd = openSync(temp, 'r')
+  try {
+    readSync(fd, head, 0, 4, 0)
+  } finally {
+    closeSync(fd)
+  }
+  const ok = format === 'xlsx' ? head.subarray(0, 2).toString('latin1') === 'PK' : head.subarray(0, 3).equals(Buffer.from(CSV_BOM, 'utf8'))
+  if (!ok) throw new OrchardError('export_failed', `导出的文件不完整 / the exported file is incomplete`, { file: temp, format })
 }

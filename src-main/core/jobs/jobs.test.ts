@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import { migrate, registerFunctions } from '../db/connection'
 import { migrations } from '../db/migrations'
 import { cancelJob, createJob, jobRow, jobSummary, launchJob, reopenJob, retireJob, type JobItem } from './durable'
 import { isTemporary, produceOutput, removeTemporaries, temporaryFor, writeOutput } from './outputs'
+import { cancelFileJob, runFileJob } from './fileJob'
 import { progressMeter } from './progress'
 
 let dir: string
@@ -122,5 +124,35 @@ describe('migration 0010 (one table of durable jobs)', () => {
     ])
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'material_job%'`).all()).toEqual([])
     db.close()
+  })
+})
+
+describe('one-file jobs', () => {
+  it('publish the checked file with its hash, or on a cancel or a refused check nothing at all', async () => {
+    const events: { jobId: string; kind: string; phase: string; done: number; total: number }[] = []
+    const ctx = { emit: (_event: string, payload: unknown) => void events.push(payload as (typeof events)[number]) }
+    const out = join(dir, 'exports')
+    const made = await runFileJob(ctx as never, { jobId: 'j1', kind: 'export', target: join(out, '客户.csv') }, async (temp, { report }) => {
+      writeFileSync(temp, '姓名\n王芳\n')
+      report('rows', 1, 1)
+    })
+    expect(readFileSync(made.path, 'utf8')).toBe('姓名\n王芳\n')
+    expect(made.sha256).toBe(createHash('sha256').update('姓名\n王芳\n').digest('hex'))
+    expect(events).toEqual([{ jobId: 'j1', kind: 'export', phase: 'rows', done: 1, total: 1 }])
+
+    const stopped = runFileJob(ctx as never, { jobId: 'j2', kind: 'export', target: join(out, '订单.csv') }, async (temp, { stopIfCancelled }) => {
+      writeFileSync(temp, '半个文件')
+      expect(cancelFileJob('j2')).toBe(true)
+      stopIfCancelled()
+    })
+    await expect(stopped).rejects.toMatchObject({ code: 'cancelled', details: { jobId: 'j2' } })
+    // A cancel after the job ended finds nothing to stop.
+    expect(cancelFileJob('j2')).toBe(false)
+
+    const refused = runFileJob(ctx as never, { kind: 'export', target: join(out, '商品.csv') }, async (temp) => writeFileSync(temp, ''), () => {
+      throw new Error('empty')
+    })
+    await expect(refused).rejects.toThrow('empty')
+    expect(readdirSync(out)).toEqual(['客户.csv'])
   })
 })
