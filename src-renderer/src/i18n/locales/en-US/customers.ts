@@ -69,6 +69,7 @@ export default {
       notes: 'Notes',
     },
     moves: { orders: 'orders', group_customers: 'groups', buyer_photos: 'buyer photos' },
+    moveItem: '{n} {what}',
     nothingMoves: 'no orders or other records',
     moving: 'Moves to the kept customer: {what}',
     figures: 'Afterwards: {orders} orders, {spent} spent',

@@ -69,6 +69,7 @@ export default {
       notes: '备注',
     },
     moves: { orders: '订单', group_customers: '社群', buyer_photos: '买家秀' },
+    moveItem: '{what} {n}',
     nothingMoves: '没有订单或其他记录',
     moving: '将转到保留的客户名下：{what}',
     figures: '合并后：{orders} 单，消费总额 {spent}',
