@@ -192,6 +192,8 @@ describe('merging two customers', () => {
     expect(restored.customers.find((c) => c.id === twin.id)).toEqual(before.customers.find((c) => c.id === twin.id))
     expect(restored.orders).toEqual(before.orders)
     expect(restored.groups).toEqual(before.groups)
+    // Found again by its own phone, and the survivor no longer is.
+    expect((await s.core.invoke('customers', 'list', { search: twin.phones[0] })).rows.map((c) => c.id)).toEqual([twin.id])
     const unmerged = db().prepare("SELECT summary, actor_role FROM audit_log WHERE kind = 'customers.unmerged' ORDER BY seq DESC LIMIT 1").get() as { summary: string; actor_role: string }
     expect(unmerged.actor_role).toBe('operator')
     expect(unmerged.summary).toContain('撤销合并')

@@ -44,16 +44,32 @@ type Value = string | string[] | null
 
 /** What the customers of a group share, one grouped statement per reason. */
 const KEYS: Record<DuplicateReason, string> = {
-  // Phones are E.164 as written, but a number that came in as typed is compared by its E.164 form all the same.
-  phone: `SELECT orchard_phone_key(p.value) AS k, group_concat(DISTINCT c.id) AS ids, COUNT(DISTINCT c.id) AS n
+  // Phones are E.164 as the write path keeps them (read as they are); a number that came in as typed is compared by its E.164 form all the same.
+  phone: `SELECT CASE WHEN p.value GLOB '+[1-9]*' AND NOT substr(p.value, 2) GLOB '*[^0-9]*' THEN p.value ELSE orchard_phone_key(p.value) END AS k,
+            group_concat(DISTINCT c.id) AS ids, COUNT(DISTINCT c.id) AS n
           FROM customers c, json_each(c.phones) p GROUP BY k HAVING n > 1`,
   // WeChat ids are one per customer (a unique index) but not case- or space-blind: wxid_Wang and wxid_wang are one person.
-  wechat: `SELECT lower(trim(c.wechat_id)) AS k, group_concat(c.id) AS ids, COUNT(*) AS n
-           FROM customers c WHERE c.wechat_id IS NOT NULL GROUP BY lower(trim(c.wechat_id)) HAVING n > 1`,
+  // The shared keys come from the index alone (customers_wechat_key), their customers after.
+  wechat: `SELECT lower(trim(c.wechat_id)) AS k, group_concat(c.id) AS ids, COUNT(*) AS n FROM customers c
+           WHERE c.wechat_id IS NOT NULL AND lower(trim(c.wechat_id)) IN (
+             SELECT lower(trim(wechat_id)) FROM customers WHERE wechat_id IS NOT NULL GROUP BY lower(trim(wechat_id)) HAVING COUNT(*) > 1)
+           GROUP BY lower(trim(c.wechat_id))`,
   nameAddress: `SELECT lower(trim(c.name)) || char(31) || lower(replace(replace(replace(a.value, ' ', ''), char(12288), ''), char(9), '')) AS k,
                   group_concat(DISTINCT c.id) AS ids, COUNT(DISTINCT c.id) AS n
                 FROM customers c, json_each(c.addresses) a GROUP BY k HAVING n > 1`,
 }
+/** The SQL function the phone key calls, registered once on each connection that looks for duplicates. */
+const withPhoneKey = new WeakSet<Db>()
+function registerPhoneKey(db: Db): void {
+  if (withPhoneKey.has(db)) return
+  db.function('orchard_phone_key', { deterministic: true }, (raw) => {
+    if (typeof raw !== 'string') return null
+    const phone = normalizePhone(raw)
+    return phone.ok ? phone.e164 : raw
+  })
+  withPhoneKey.add(db)
+}
+
 const REASON_ORDER: DuplicateReason[] = ['phone', 'wechat', 'nameAddress']
 
 interface FoundGroup {
@@ -63,6 +79,7 @@ interface FoundGroup {
 
 /** Every group of likely duplicates, customers sharing several things listed once with every reason. */
 function allGroups(db: Db, only?: DuplicateReason): FoundGroup[] {
+  registerPhoneKey(db)
   const byIds = new Map<string, FoundGroup>()
   for (const reason of REASON_ORDER) {
     if (only && reason !== only) continue

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
 import { LATEST_SCHEMA_VERSION, migrations } from './migrations'
-import { normalizePhone } from '../customers/phone'
 import { charTokens, searchText } from './searchText'
 
 export type Db = Database.Database
@@ -31,12 +30,6 @@ export interface OpenOptions {
 export function registerFunctions(db: Db): void {
   db.function('orchard_search_text', { deterministic: true }, (name, wechat, phones, notes) => searchText(name, wechat, phones, notes))
   db.function('orchard_chars', { deterministic: true }, (text) => charTokens(text))
-  // Duplicate customers are found by number, however it was typed: the E.164 form, or the text as it is when it is no number.
-  db.function('orchard_phone_key', { deterministic: true }, (raw) => {
-    if (typeof raw !== 'string') return null
-    const phone = normalizePhone(raw)
-    return phone.ok ? phone.e164 : raw
-  })
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
