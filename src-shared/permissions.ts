@@ -92,6 +92,8 @@ export const PERMISSIONS = {
   'customers.bulk': ['operator', 'manager', 'system', null],
   /** Follow-up records on a customer: the work of the people who talk to customers, signed in (the record names who followed up). */
   'customers.followUp': ['operator', 'manager'],
+  /** A leaving member's book handed to another member: owners of customers and groups and whose care tasks they are. */
+  'members.handover': ['operator', 'manager', 'system', null],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -110,7 +112,7 @@ export const METHOD_PERMISSIONS = {
   customers: { list: 'studio.read', get: 'studio.read', facets: 'studio.read', create: 'studio.edit', update: 'studio.edit', remove: 'studio.edit', bulk: 'customers.bulk', followUps: 'studio.read', addFollowUp: 'customers.followUp' },
   groups: { list: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   products: { list: 'studio.read', get: 'studio.read', categories: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
-  members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
+  members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit', handoverPreview: 'studio.read', handover: 'members.handover' },
   orders: { list: 'studio.read', get: 'studio.read', assign: 'studio.edit' },
   imports: { preview: 'studio.edit', run: 'studio.edit', history: 'studio.read', reportCsv: 'studio.read', template: 'studio.read' },
   exports: { run: 'studio.export' },

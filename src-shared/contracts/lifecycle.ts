@@ -198,6 +198,7 @@ export const AUDIT_KINDS = [
   'record.deleted',
   'records.imported',
   'customers.bulk',
+  'members.handover',
 ] as const
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = {
@@ -234,6 +235,7 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = 
   'record.deleted': { zh: '删除记录', en: 'Record deleted' },
   'records.imported': { zh: '导入记录', en: 'Records imported' },
   'customers.bulk': { zh: '批量修改客户', en: 'Customers changed in bulk' },
+  'members.handover': { zh: '会员交接', en: 'Member hand-over' },
 }
 
 export const KIT_SECTION_KINDS = ['role', 'brand', 'products', 'income', 'scripts', 'first_week', 'faq', 'custom'] as const
