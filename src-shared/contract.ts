@@ -64,6 +64,10 @@ const recordsContract = {
     get: query(ById, S.Member),
     create: command(S.MemberInput, S.Member),
     update: command(z.object({ id: S.Id, patch: S.MemberPatch }), S.Member),
+    /** What a leaving member's hand-over would move to another member: counts only, nothing changes. */
+    handoverPreview: query(S.HandoverInput, S.HandoverPreview),
+    /** Move a leaving member's customers, groups, open care tasks and follow-ups to another member in one step (one transaction, audited). */
+    handover: command(S.HandoverInput, S.HandoverResult),
   },
   orders: {
     list: query(S.OrderListQuery, S.Page(S.Order)),

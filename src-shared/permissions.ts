@@ -94,6 +94,8 @@ export const PERMISSIONS = {
   'customers.merge': ['operator', 'manager', 'system', null],
   /** Follow-up records on a customer: the work of the people who talk to customers, signed in (the record names who followed up). */
   'customers.followUp': ['operator', 'manager'],
+  /** A leaving member's book handed to another member: owners of customers and groups and whose care tasks they are. */
+  'members.handover': ['operator', 'manager', 'system', null],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -113,7 +115,7 @@ export const METHOD_PERMISSIONS = {
   duplicates: { find: 'studio.read', preview: 'customers.merge', merge: 'customers.merge', undo: 'customers.merge', merges: 'customers.merge' },
   groups: { list: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   products: { list: 'studio.read', get: 'studio.read', categories: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
-  members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
+  members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit', handoverPreview: 'studio.read', handover: 'members.handover' },
   orders: { list: 'studio.read', get: 'studio.read', assign: 'studio.edit' },
   imports: { preview: 'studio.edit', run: 'studio.edit', history: 'studio.read', reportCsv: 'studio.read', errorFile: 'studio.export', template: 'studio.read' },
   exports: { run: 'studio.export' },

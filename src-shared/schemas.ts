@@ -239,6 +239,34 @@ export const FollowUpInput = z.object({
 })
 export type FollowUpInput = z.input<typeof FollowUpInput>
 
+/** What a member's hand-over moves: counted before, listed after. */
+export const HandoverInput = z.object({
+  fromMemberId: Id,
+  toMemberId: Id,
+  /** Also mark the leaving member as left (默认是). */
+  markLeft: z.boolean().default(true),
+})
+export type HandoverInput = z.input<typeof HandoverInput>
+export const HandoverPreview = z.object({
+  from: z.object({ id: Id, name: z.string() }),
+  to: z.object({ id: Id, name: z.string() }),
+  customers: z.number().int(),
+  groups: z.number().int(),
+  /** Open care tasks the leaving member owns (their own, as mentor, and open follow-ups). */
+  tasks: z.number().int(),
+  followUps: z.number().int(),
+})
+export type HandoverPreview = z.infer<typeof HandoverPreview>
+export const HandoverResult = HandoverPreview.extend({
+  moved: z.object({
+    customers: z.array(z.object({ id: Id, name: z.string() })),
+    groups: z.array(z.object({ id: Id, name: z.string() })),
+    tasks: z.array(z.object({ id: Id, title: z.string(), dueDay: Day })),
+  }),
+  markedLeft: z.boolean(),
+})
+export type HandoverResult = z.infer<typeof HandoverResult>
+
 export const OrderLine = z.object({
   id: Id,
   lineNo: z.number().int(),

@@ -200,6 +200,7 @@ export const AUDIT_KINDS = [
   'customers.bulk',
   'customers.merged',
   'customers.unmerged',
+  'members.handover',
 ] as const
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = {
@@ -238,6 +239,7 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, { zh: string; en: string }> = 
   'customers.bulk': { zh: '批量修改客户', en: 'Customers changed in bulk' },
   'customers.merged': { zh: '合并重复客户', en: 'Duplicate customers merged' },
   'customers.unmerged': { zh: '撤销客户合并', en: 'Customer merge undone' },
+  'members.handover': { zh: '会员交接', en: 'Member hand-over' },
 }
 
 export const KIT_SECTION_KINDS = ['role', 'brand', 'products', 'income', 'scripts', 'first_week', 'faq', 'custom'] as const

@@ -6,6 +6,8 @@ import { CarePage, ProfileSwitch } from './page-models/lifecycle'
 import { studioClock } from './studio'
 
 test('an operator records a follow-up; its next day is the owning member’s task, and missed it goes up to the manager', async ({ page, studio }) => {
+  // Three screens, a day's planning round on the demo studio, a reload and a profile switch: over a minute on a shared machine.
+  test.setTimeout(180_000)
   // A demo customer with a phone of their own, owned by a member whose mentor is still with the team.
   const c = studio.core.context.db
     .prepare(

@@ -8,6 +8,7 @@ import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { maskMemberPhone, maskPhone, maskWechatId, unmask } from '../permissions'
 import { changeWriter, recordChange, refuseMaskedValue, type ChangeWriter } from '../records/changes'
+import { handover, handoverPreview } from './handover'
 
 type Input = z.output<typeof MemberInput>
 type Patch = z.output<typeof MemberPatch>
@@ -264,6 +265,12 @@ export const membersHandlers: ServiceHandlers<'members'> = {
     const member = createMember(changeWriter(ctx), input, ctx.timezone())
     changed(ctx)
     return maskMemberPhone(ctx, member)
+  },
+  handoverPreview: (input, ctx) => handoverPreview(ctx.db, input),
+  handover: (input, ctx) => {
+    const result = handover(changeWriter(ctx), input, (w, id) => void updateMember(w, id, { status: 'left' }))
+    ctx.emit('data.changed', { entities: ['members', 'customers', 'groups', 'care'] })
+    return result
   },
   update: ({ id, patch }, ctx) => {
     const current = getMember(ctx.db, id, ctx.clock.now())

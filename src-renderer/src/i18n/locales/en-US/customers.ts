@@ -116,7 +116,7 @@ export default {
     summaryRequired: 'Write what was said',
     next: 'Next follow-up',
     nextPlaceholder: 'None planned',
-    inDays: 'In {n} d',
+    inDays: '+{n} d',
     add: 'Record follow-up',
     saved: 'Follow-up recorded',
     savedWithNext: 'Follow-up recorded; the one on {day} is in the care calendar',
@@ -125,7 +125,7 @@ export default {
     state: {
       open: '{day} by {owner}',
       overdue: 'Missed on {day} · escalated',
-      done: 'Followed up since {day}',
+      done: '{day} follow-up done',
     },
   },
   drawer: {
