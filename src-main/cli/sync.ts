@@ -102,6 +102,11 @@ const fmtTime = (iso: string | null, zone: string) => (iso ? timeIn(zone, new Da
 function printRound(out: (s: string) => void, r: SyncRound): void {
   out(`已推送 ${r.pushed} · 已确认 ${r.accepted} · 已拉取 ${r.pulled} · 状态变更 ${r.statusChanges} · 待同步 ${r.pending}${r.conflicts ? ` · 冲突 ${r.conflicts}` : ''}${r.refused ? ` · 被拒 ${r.refused}` : ''}`)
   out(`pushed ${r.pushed} · accepted ${r.accepted} · pulled ${r.pulled} · status changes ${r.statusChanges} · pending ${r.pending}${r.conflicts ? ` · conflicts ${r.conflicts}` : ''}${r.refused ? ` · refused ${r.refused}` : ''}`)
+  const c = r.records
+  out(
+    `记录 / records: 已推送 ${c.pushed} · 已拉取 ${c.pulled} · 待同步 ${c.pending}${c.conflicts ? ` · 冲突 ${c.conflicts}` : ''}${c.refused ? ` · 被拒 ${c.refused}` : ''}${c.notApplied ? ` · 未应用 ${c.notApplied}` : ''} / ` +
+      `pushed ${c.pushed} · pulled ${c.pulled} · pending ${c.pending}${c.conflicts ? ` · conflicts ${c.conflicts}` : ''}${c.refused ? ` · refused ${c.refused}` : ''}${c.notApplied ? ` · not applied ${c.notApplied}` : ''}`,
+  )
   if (r.refused) out('服务器拒收的分录已移出待同步队列，原因见 orchard sync status / entries the server refused left the outbox; orchard sync status says why')
   if (r.serverReset) out('服务器已重置或恢复：本机全部分录已重新提交 / the server was reset or restored: every local entry was offered again')
 }
@@ -294,7 +299,7 @@ export function registerSyncCommands(kit: CliKit): void {
       const core = kit.open(g)
       if (o.once) {
         const round = await core.invoke('sync', 'syncNow', {})
-        if (round.conflicts > 0 || round.refused > 0) kit.setExitCode(1)
+        if (round.conflicts > 0 || round.refused > 0 || round.records.refused > 0) kit.setExitCode(1)
         if (g.json) return out(JSON.stringify(round))
         return printRound(out, round)
       }

@@ -62,6 +62,23 @@ export const SyncRound = z.object({
   pending: z.number().int(),
   /** True when the server's instance changed (it was reset or restored): every local entry was offered again. */
   serverReset: z.boolean(),
+  /** The shared records' part of the round (customers, products, members, groups). */
+  records: z
+    .object({
+      /** Field changes sent to the server. */
+      pushed: z.number().int(),
+      /** Changes of the team's other workstations received. */
+      pulled: z.number().int(),
+      /** Fields kept as changed here while the team's value arrived (the local change is sent next, and wins as the later one). */
+      conflicts: z.number().int(),
+      /** Changes the server refused, each with its reason. */
+      refused: z.number().int(),
+      /** Changes from the team this workstation could not take as they are (a phone, SKU or invite code held here by another record), each with its reason. */
+      notApplied: z.number().int(),
+      /** Record changes still waiting to be sent after the round. */
+      pending: z.number().int(),
+    })
+    .default({ pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 }),
 })
 export type SyncRound = z.infer<typeof SyncRound>
 

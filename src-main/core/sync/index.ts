@@ -12,7 +12,7 @@ import { clearEnrolment, clearSyncStudio, listConflicts, listRefused, readSyncSt
 
 export { SyncLoop, backoffDelay } from './loop'
 export type { SyncLoopOptions } from './loop'
-export { SYNC_STEPS, type SyncStep } from './round'
+export { RECORDS_SYNC_STEPS, SYNC_STEPS, type SyncStep } from './round'
 
 type Services = keyof typeof syncContract
 
@@ -94,6 +94,7 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
         ledger.requeueAll(db)
         db.prepare('DELETE FROM sync_conflicts').run()
         db.prepare('DELETE FROM sync_refused').run()
+        db.prepare('DELETE FROM sync_record_issues').run()
       })()
       if (autostarts(ctx) || running) await startSyncLoop(ctx)
       const s = status(ctx)

@@ -99,10 +99,19 @@ describe('orchard server | sync', () => {
 
     const once = await orchard(station, 'sync', '--once', '--json')
     expect(once.code).toBe(0)
-    expect(JSON.parse(once.out)).toMatchObject({ pushed: 80, accepted: 80, pulled: 0, pending: 0, conflicts: 0 })
+    // The studio's two members went to the team's book too.
+    expect(JSON.parse(once.out)).toMatchObject({
+      pushed: 80,
+      accepted: 80,
+      pulled: 0,
+      pending: 0,
+      conflicts: 0,
+      records: { pushed: 2, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 },
+    })
     const again = await orchard(station, 'sync', '--once')
     expect(again.code).toBe(0)
     expect(again.out).toContain('已推送 0 · 已确认 0 · 已拉取 0')
+    expect(again.out).toContain('pushed 0 · pulled 0 · pending 0')
     expect(again.out).toContain('pending 0')
 
     const status = JSON.parse((await orchard(station, 'sync', 'status', '--json')).out)

@@ -13,6 +13,7 @@ import m0012 from './0012_sync_refused'
 import m0013 from './0013_member_pages'
 import m0014 from './0014_record_changes'
 import m0015 from './0015_order_money'
+import m0016 from './0016_records_sync'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -34,6 +35,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 13, name: '0013_member_pages', sql: m0013 },
   { version: 14, name: '0014_record_changes', sql: m0014 },
   { version: 15, name: '0015_order_money', sql: m0015 },
+  { version: 16, name: '0016_records_sync', sql: m0016 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version
