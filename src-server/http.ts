@@ -199,7 +199,7 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
   app.post('/v1/admin/enrolment-codes', async (req) => {
     admin(req)
     const body = parse(CreateCodeRequest, req.body ?? {}, 'enrolment code')
-    return createEnrolmentCode(storage, body.team, body.ttlMinutes)
+    return createEnrolmentCode(storage, body.team, body.ttlMinutes, body.role)
   })
 
   app.get('/v1/admin/devices', async (req) => {

@@ -35,9 +35,9 @@ for (const backend of testBackends()) {
       return { status: res.status, body: (await res.json()) as T }
     }
     const teamOf = new Map<string, string>()
-    const enrol = async (team: string): Promise<string> => {
+    const enrol = async (team: string, role?: string): Promise<string> => {
       const token = `ord_${randomBytes(32).toString('base64url')}`
-      const code = await call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team })
+      const code = await call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team, ...(role ? { role } : {}) })
       const r = await call('POST', '/v1/enrol', null, { code: code.body.code, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') })
       expect(r.status).toBe(200)
       teamOf.set(token, team)
@@ -112,6 +112,41 @@ for (const backend of testBackends()) {
       await push(a, [change({ id, op: 'delete', field: null, value: null })])
       await push(b, [change({ id, field: 'notes', value: '二' })])
       expect((await pull(c)).changes.map((x) => [x.op, x.id])).toEqual([['delete', id]])
+    })
+
+    it('checks every change against the role its device was enrolled for and the field table; a refusal says why and how to undo it', async () => {
+      const t = team()
+      const manager = await enrol(t)
+      const trainer = await enrol(t, 'trainer')
+      const reader = await enrol(t)
+      const id = randomUUID()
+      const product = randomUUID()
+      await push(manager, [
+        change(customerCreate(id)),
+        change({ record: 'product', id: product, op: 'create', field: null, role: 'manager', value: { sku: 'SP-1007', name: '洗衣液', commissionBp: 2000, listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000 } }),
+      ])
+      const start = (await pull(reader)).cursor
+      const note = change({ id, field: 'notes', value: '培训师的备注', role: 'trainer' })
+      const phone = change({ id, field: 'phones', value: ['+8613900000000'], role: 'trainer' })
+      const rate = change({ record: 'product', id: product, field: 'commissionBp', value: 3500, role: 'trainer' })
+      // The command line's work on the trainer's workstation is checked as the trainer.
+      const system = change({ record: 'product', id: product, field: 'salePriceFen', value: 100, role: 'system' })
+      const posing = change({ id, field: 'notes', value: '冒充管理者', role: 'manager' })
+      const r = await push(trainer, [note, phone, rate, system, posing])
+      expect(r.status).toBe(200)
+      expect(r.body.accepted).toEqual([note.clientSeq])
+      expect(r.body.refused).toEqual([
+        { clientSeq: phone.clientSeq, code: 'forbidden', reason: expect.stringMatching(/phones/), restore: { op: 'update', field: 'phones', value: ['+8613800138000'] } },
+        { clientSeq: rate.clientSeq, code: 'forbidden', reason: expect.stringMatching(/commissionBp/), restore: { op: 'update', field: 'commissionBp', value: 2000 } },
+        { clientSeq: system.clientSeq, code: 'forbidden', reason: expect.stringMatching(/salePriceFen/), restore: { op: 'update', field: 'salePriceFen', value: 5900 } },
+        { clientSeq: posing.clientSeq, code: 'role_not_enrolled', reason: expect.stringMatching(/enrolled for Trainers/), restore: { op: 'update', field: 'notes', value: '' } },
+      ])
+      // Nothing refused reached the team.
+      expect((await pull(reader, start)).changes.map((c) => [c.field, c.value])).toEqual([['notes', '培训师的备注']])
+      // A create the role may not make is undone by removing it.
+      const own = randomUUID()
+      const created = await push(trainer, [change({ record: 'product', id: own, op: 'create', field: null, role: 'trainer', value: { sku: 'SP-9', name: '新品', commissionBp: 5000 } })])
+      expect(created.body.refused).toMatchObject([{ code: 'forbidden', restore: { op: 'delete', field: null } }])
     })
 
     it('refuses a malformed batch with where it is, and stores nothing of it', async () => {

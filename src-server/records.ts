@@ -1,4 +1,4 @@
-import type { PulledRecordChange, RecordChangeWire, RecordsPushResponse, SyncedRecord } from '../src-shared/recordsProtocol'
+import { changeRoleProblem, type PulledRecordChange, type RecordChangeWire, type RecordRefusal, type RecordsPushResponse, type SyncedRecord } from '../src-shared/recordsProtocol'
 import type { DeviceIdentity } from './devices'
 import { lockTeam } from './ledger'
 import type { SqlClient, Storage } from './storage'
@@ -31,9 +31,21 @@ interface ChangeRow {
  * the latest of them in server order.
  */
 export async function pushRecords(storage: Storage, device: DeviceIdentity, changes: RecordChangeWire[]): Promise<Omit<RecordsPushResponse, 'serverId'>> {
-  const unique = [...new Map(changes.map((c) => [c.clientSeq, c])).values()]
+  const all = [...new Map(changes.map((c) => [c.clientSeq, c])).values()]
+  const refusedSeqs = new Map<number, { code: string; reason: string }>()
+  for (const c of all) {
+    const problem = changeRoleProblem(device.role, c)
+    if (problem) refusedSeqs.set(c.clientSeq, problem)
+  }
+  const unique = all.filter((c) => !refusedSeqs.has(c.clientSeq))
   return storage.transaction(async (tx) => {
     await lockTeam(tx, device.team)
+    const refused: RecordRefusal[] = []
+    for (const c of all) {
+      const problem = refusedSeqs.get(c.clientSeq)
+      if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: await restoreOf(tx, device.team, c) })
+    }
+    if (!unique.length) return { accepted: [], stored: 0, refused }
     const stored = await tx.query<{ seq: string | number }>(
       `INSERT INTO record_changes (team, device_id, client_seq, tx_id, record, record_id, op, field, value, role, made_at)
        SELECT $1, $2, u.client_seq, u.tx_id, u.record, u.record_id, u.op, u.field, u.value::jsonb, u.role, u.made_at
@@ -58,8 +70,22 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     )
     const seqs = stored.map((r) => Number(r.seq))
     if (seqs.length) await applyToCurrent(tx, device.team, seqs)
-    return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused: [] }
+    return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused }
   })
+}
+
+/** What puts a refused change's record back as the team's book holds it (see RecordRefusal.restore). */
+async function restoreOf(tx: SqlClient, team: string, c: RecordChangeWire): Promise<RecordRefusal['restore']> {
+  const rows = await tx.query<{ field: string; value: unknown }>(
+    `SELECT f.field, f.value FROM record_fields f WHERE f.team = $1 AND f.record = $2 AND f.record_id = $3
+        AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id)`,
+    [team, c.record, c.id],
+  )
+  if (c.op === 'create') return rows.length ? null : { op: 'delete', field: null, value: null }
+  if (!rows.length) return null
+  if (c.op === 'delete') return { op: 'create', field: null, value: Object.fromEntries(rows.map((r) => [r.field, r.value])) }
+  const held = rows.find((r) => r.field === c.field)
+  return held ? { op: 'update', field: c.field, value: held.value } : null
 }
 
 /** Moves the current values and tombstones by the changes just stored (`seqs`); an older change never overwrites a newer one. */

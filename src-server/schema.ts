@@ -267,6 +267,10 @@ CREATE TABLE record_fields (
   PRIMARY KEY (team, record, record_id, field)
 );
 
+-- The highest role a device may act for, set by its enrolment code; devices enrolled before act for the manager.
+ALTER TABLE enrolment_codes ADD COLUMN role TEXT NOT NULL DEFAULT 'manager' CHECK (role IN ('operator', 'trainer', 'manager'));
+ALTER TABLE devices ADD COLUMN role TEXT NOT NULL DEFAULT 'manager' CHECK (role IN ('operator', 'trainer', 'manager'));
+
 CREATE TABLE record_tombstones (
   team      TEXT NOT NULL REFERENCES teams(name),
   record    TEXT NOT NULL,

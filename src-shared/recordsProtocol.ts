@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { fieldRule, RECORD_FIELDS, type RecordKind } from './permissions'
+import { fieldRule, holds, permissionOfMethod, RECORD_FIELDS, type Permission, type RecordKind } from './permissions'
+import { ROLE_LABELS, type ActorRole, type Role } from './roles'
 
 /**
  * The records' side of the protocol in syncProtocol.ts (same server, same device
@@ -69,6 +70,53 @@ export function changeShapeProblem(c: RecordChangeWire): { path: string; message
   return null
 }
 
+/** The roles a device enrolled for `role` may act for: a manager's workstation has every profile, a trainer's only trainers. */
+export const DEVICE_ACTS_FOR: Record<Role, readonly Role[]> = {
+  manager: ['manager', 'operator', 'trainer'],
+  operator: ['operator', 'trainer'],
+  trainer: ['trainer'],
+}
+
+const blankValue = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0)
+
+/**
+ * Why a device enrolled for `deviceRole` may not make this change, or null when it may:
+ * the role the change claims must be one the device acts for (`system`, the studio's own
+ * work, is the device's role), and that role must be allowed by the field table
+ * (src-shared/permissions.ts — the same table the core checks) to write every field the
+ * change writes: an update its field, a create every field it fills, a delete the
+ * record's removal.
+ */
+export function changeRoleProblem(deviceRole: Role, c: RecordChangeWire): { code: string; reason: string } | null {
+  const claimed = c.role as ActorRole
+  const role: Role | null = claimed === 'system' ? deviceRole : (DEVICE_ACTS_FOR[deviceRole] as readonly string[]).includes(claimed) ? (claimed as Role) : null
+  if (!role) {
+    const device = ROLE_LABELS[deviceRole]
+    return {
+      code: 'role_not_enrolled',
+      reason: `此设备注册为「${device.zh}」，不能以「${c.role}」的身份修改记录 / this device is enrolled for ${device.en}s and cannot change records as ${c.role}`,
+    }
+  }
+  const needs: { field: string; permission: Permission }[] = []
+  if (c.op === 'update' && c.field) needs.push({ field: c.field, permission: fieldRule(c.record, c.field)!.write })
+  if (c.op === 'create' && c.value && typeof c.value === 'object') {
+    for (const [field, value] of Object.entries(c.value)) if (!blankValue(value)) needs.push({ field, permission: fieldRule(c.record, field)!.write })
+  }
+  if (c.op === 'delete') needs.push({ field: '', permission: permissionOfMethod(`${c.record}s.remove`) ?? 'studio.replace' })
+  const denied = needs.find((n) => !holds(role, n.permission))
+  if (!denied) return null
+  const who = ROLE_LABELS[role]
+  return denied.field
+    ? {
+        code: 'forbidden',
+        reason: `${who.zh}不能修改${c.record}的「${denied.field}」，服务器未接受，已恢复团队的值 / ${who.en} may not change a ${c.record}'s ${denied.field}: the server refused it and the team's value was restored`,
+      }
+    : {
+        code: 'forbidden',
+        reason: `${who.zh}不能删除${c.record}，服务器未接受，记录已恢复 / ${who.en} may not delete a ${c.record}: the server refused it and the record was restored`,
+      }
+}
+
 export const RecordsPushRequest = z.object({
   protocol: z.number().int(),
   /** The team the workstation's changes are for (its enrolment's): a batch for another team than the device's is refused whole. */
@@ -82,6 +130,15 @@ export const RecordRefusal = z.object({
   clientSeq: z.number().int(),
   code: z.string(),
   reason: z.string(),
+  /**
+   * What undoes the refused change on its workstation, as the team's book holds it: the
+   * field's value, the record again (a refused delete), its removal (a refused create);
+   * null when the server holds nothing of the record.
+   */
+  restore: z
+    .object({ op: z.enum(['create', 'update', 'delete']), field: z.string().nullable(), value: z.unknown() })
+    .nullable()
+    .default(null),
 })
 export type RecordRefusal = z.infer<typeof RecordRefusal>
 

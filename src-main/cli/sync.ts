@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { SYNC_PHASE_LABELS, type SyncRound, type SyncStatus } from '../../src-shared/contracts/sync'
 import { OrchardError } from '../../src-shared/errors'
+import { ROLE_LABELS, ROLES, type Role } from '../../src-shared/roles'
 import { DEFAULT_TIME_ZONE, timeIn } from '../../src-shared/time'
 import type { CreateCodeResponse, DeviceInfo } from '../../src-shared/syncProtocol'
 import { createEnrolmentCode, listDevices, openServerDatabase, resetAdminToken, revokeDevice, runningServer, serverFiles, startSyncServer } from '../../src-server'
@@ -28,7 +29,7 @@ interface AdminOptions {
  *    which only one process may open — or PostgreSQL at --database-url).
  */
 interface ServerAdmin {
-  createCode(team: string, ttlMinutes: number): Promise<CreateCodeResponse>
+  createCode(team: string, ttlMinutes: number, role: Role): Promise<CreateCodeResponse>
   devices(team?: string): Promise<DeviceInfo[]>
   revoke(deviceId: string): Promise<DeviceInfo>
   /** Where workstations reach the server, when known. */
@@ -55,7 +56,7 @@ function httpAdmin(url: string, token: string, lanUrl: string | null = null): Se
   }
   return {
     url: lanUrl ?? url,
-    createCode: (team, ttlMinutes) => call('POST', '/v1/admin/enrolment-codes', { team, ttlMinutes }),
+    createCode: (team, ttlMinutes, role) => call('POST', '/v1/admin/enrolment-codes', { team, ttlMinutes, role }),
     devices: async (team) => (await call<{ devices: DeviceInfo[] }>('GET', `/v1/admin/devices${team ? `?team=${encodeURIComponent(team)}` : ''}`)).devices,
     revoke: (id) => call('POST', `/v1/admin/devices/${encodeURIComponent(id)}/revoke`, {}),
     close: async () => undefined,
@@ -81,7 +82,7 @@ async function openAdmin(dataDir: string, o: AdminOptions): Promise<ServerAdmin>
   })
   return {
     url: null,
-    createCode: (team, ttl) => createEnrolmentCode(db.storage, team, ttl),
+    createCode: (team, ttl, role) => createEnrolmentCode(db.storage, team, ttl, role),
     devices: (team) => listDevices(db.storage, team),
     revoke: (id) => revokeDevice(db.storage, id),
     close: () => db.close(),
@@ -197,15 +198,20 @@ export function registerSyncCommands(kit: CliKit): void {
       .command('enrol')
       .description('生成一次性注册码，供工作站加入团队 / print a one-time enrolment code for a workstation to join the team')
       .option('--team <name>', '团队（不存在则创建）/ team (created when new)', 'default')
-      .option('--ttl <minutes>', '有效期，分钟（默认 1440 = 24 小时）/ valid for, in minutes (default 1440)', integerOption(1, 30 * 24 * 60), 24 * 60),
-  ).action(async (o: AdminOptions & { team: string; ttl: number }, cmd: Command) => {
+      .option('--ttl <minutes>', '有效期，分钟（默认 1440 = 24 小时）/ valid for, in minutes (default 1440)', integerOption(1, 30 * 24 * 60), 24 * 60)
+      .addOption(
+        new Option('--role <role>', '该工作站最高可代表的角色：服务器按它检查每条记录变更 / the highest role the workstation may act for: the server checks every record change against it')
+          .choices([...ROLES])
+          .default('manager'),
+      ),
+  ).action(async (o: AdminOptions & { team: string; ttl: number; role: Role }, cmd: Command) => {
     const g = kit.globals(cmd)
     const admin = await openAdmin(serverDir(cmd), o)
     try {
-      const created = await admin.createCode(o.team, o.ttl)
+      const created = await admin.createCode(o.team, o.ttl, o.role)
       if (g.json) return out(JSON.stringify({ ...created, server: admin.url }))
       out(`注册码 / enrolment code: ${created.code}`)
-      out(`团队 / team: ${created.team}    有效至 / valid until: ${fmtTime(created.expiresAt, SERVER_ZONE)}（仅可使用一次 / one use only）`)
+      out(`团队 / team: ${created.team}    角色 / role: ${ROLE_LABELS[created.role].zh} / ${ROLE_LABELS[created.role].en}    有效至 / valid until: ${fmtTime(created.expiresAt, SERVER_ZONE)}（仅可使用一次 / one use only）`)
       out(`在工作站上运行 / on the workstation run:`)
       out(`  orchard sync enrol --server ${admin.url ?? 'http://服务器地址:7430'} --code ${created.code}`)
     } finally {

@@ -158,6 +158,29 @@ describe('records shared through the team server', () => {
     for (const ws of [a, b]) expect(customer(ws, c.id)).toMatchObject({ notes: 'B 的备注' })
   })
 
+  it('a change the server refuses for the device’s role is undone here, with the reason kept; the rest of the save travels', async () => {
+    const team = `r${++teamNo}`
+    const a = workstation()
+    const trainer = workstation()
+    await enrol(a, team, '店长')
+    await trainer.invoke('sync', 'enrol', { server: server.url, code: await server.code(team, 'trainer'), deviceName: '培训室' })
+    const p = await a.invoke('products', 'create', { sku: 'SP-1007', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, commissionBp: 2000, images: [] })
+    await sync(a)
+    await sync(trainer)
+    // On the trainer's workstation the command line may write any field; the team's server decides what the trainer's device may change.
+    await trainer.invoke('products', 'update', { id: p.id, patch: { commissionBp: 3500, name: '洗衣液（新包装）' } })
+    const round = await sync(trainer)
+    expect(round.records).toMatchObject({ refused: 1, pending: 0 })
+    expect(readRecords(trainer.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2000, name: '洗衣液（新包装）' })
+    expect(trainer.context.db.prepare(`SELECT kind, record, record_id, field, code, reason FROM sync_record_issues`).all()).toEqual([
+      { kind: 'refused', record: 'product', record_id: p.id, field: 'commissionBp', code: 'forbidden', reason: expect.stringMatching(/Trainer may not change a product's commissionBp/) },
+    ])
+    await sync(a)
+    expect(readRecords(a.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2000, name: '洗衣液（新包装）' })
+    // Undone without a change of its own: nothing is left to send.
+    expect((await sync(trainer)).records).toMatchObject({ pushed: 0, refused: 0 })
+  })
+
   it('a delete travels as a tombstone: the record is gone on every workstation, and a late edit does not bring it back', async () => {
     const [a, b] = await pair()
     const c = await a.invoke('customers', 'create', { name: '钱七', phones: ['13600136000'] })

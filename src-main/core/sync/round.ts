@@ -1,6 +1,6 @@
 import type { SyncRound } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
-import type { RecordRefusal } from '../../../src-shared/recordsProtocol'
+import type { PulledRecordChange, RecordChangeWire, RecordRefusal } from '../../../src-shared/recordsProtocol'
 import type { PulledEntry } from '../../../src-shared/syncProtocol'
 import type { CoreContext } from '../context'
 import { waitForWriteLock, type Db } from '../db/connection'
@@ -270,12 +270,28 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
     const d = db()
     d.transaction(() => {
       markRecordsPushed(d, batch.upTo)
-      if (refused.length) recordRefusals(d, refused, batch.changes, ctx.clock.now().toISOString())
+      if (refused.length) {
+        const at = ctx.clock.now().toISOString()
+        recordRefusals(d, refused, batch.changes, at)
+        // Undone here as the team's book holds it (a field changed again since is left as it is: it is sent next).
+        applyPulledRecords(d, restoresOf(refused, batch.changes), at)
+      }
     })()
+    if (refused.length) env.onRecordsChanged?.()
     round.records.refused += refused.length
     await step('records.push.marked')
     env.onProgress?.()
   }
+}
+
+/** The changes that undo refused ones, in the shape of the team's changes. */
+function restoresOf(refused: RecordRefusal[], sent: RecordChangeWire[]): PulledRecordChange[] {
+  const bySeq = new Map(sent.map((c) => [c.clientSeq, c]))
+  return refused.flatMap((r) => {
+    const c = bySeq.get(r.clientSeq)
+    if (!c || !r.restore) return []
+    return [{ seq: r.clientSeq, record: c.record, id: c.id, op: r.restore.op, field: r.restore.field, value: r.restore.value, deviceId: 'server', role: 'system', at: c.at }]
+  })
 }
 
 /** Takes the team's record changes after the cursor, page by page, each page and its cursor in one transaction. */

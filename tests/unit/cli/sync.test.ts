@@ -91,6 +91,12 @@ describe('orchard server | sync', () => {
 
     const human = await orchard(serverDir, 'server', 'enrol', '--team', '杭州一队')
     expect(human.out).toMatch(/注册码 \/ enrolment code: [0-9A-Z-]{19}/)
+    expect(human.out).toContain('角色 / role: 管理者 / Manager')
+    const forTrainer = JSON.parse((await orchard(serverDir, 'server', 'enrol', '--team', '杭州一队', '--role', 'trainer', '--json')).out)
+    expect(forTrainer).toMatchObject({ team: '杭州一队', role: 'trainer' })
+    const badRole = await orchard(serverDir, 'server', 'enrol', '--team', '杭州一队', '--role', 'boss')
+    expect(badRole.code).not.toBe(0)
+    expect(badRole.err).toMatch(/boss/)
     expect(human.out).toContain(`orchard sync enrol --server ${serverUrl} --code`)
 
     const enrolled = await orchard(station, 'sync', 'enrol', '--server', serverUrl, '--code', created.code.toLowerCase(), '--name', '前台电脑', '--json')
