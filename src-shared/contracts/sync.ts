@@ -165,6 +165,24 @@ export const SyncEnrolInput = z.object({
   deviceName: z.string().trim().min(1).max(80).optional(),
 })
 
+/**
+ * A record change that did not travel as made: refused by the team's server for the role
+ * (undone here, the team's value restored), or one of the team's this workstation could
+ * not take (a phone, SKU or invite code another record holds here). Values are not kept.
+ */
+export const SyncRecordIssue = z.object({
+  kind: z.enum(['refused', 'not_applied']),
+  record: z.string(),
+  recordId: z.string(),
+  field: z.string().nullable(),
+  op: z.string(),
+  code: z.string(),
+  /** Bilingual "中文 / English", ready to show. */
+  reason: z.string(),
+  at: IsoTime,
+})
+export type SyncRecordIssue = z.infer<typeof SyncRecordIssue>
+
 export const syncContract = {
   sync: {
     status: query(Empty, SyncStatus),
@@ -181,6 +199,8 @@ export const syncContract = {
     conflicts: query(Empty, z.array(SyncConflict)),
     /** Entries the server refused as they are (with its reason), newest first. */
     refused: query(Empty, z.array(SyncRefusedEntry)),
+    /** Record changes refused by the server or not applied here, each with its reason, newest first (the last 500). */
+    recordIssues: query(Empty, z.array(SyncRecordIssue)),
     /**
      * Disconnects this workstation from the team server: the token is forgotten, the
      * loop stops. Nothing is deleted: the ledger and its outbox stay; a later

@@ -7,6 +7,7 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { SyncFailure, SyncHttp } from './http'
 import { SyncLoop, syncStatus, type SyncLoopOptions } from './loop'
 import { ledgerSyncPort } from '../ledger/syncPort'
+import { listRecordIssues } from '../records/sync'
 import type { LedgerSyncPort } from './port'
 import { clearEnrolment, clearSyncStudio, listConflicts, listRefused, readSyncState, saveEnrolment } from './state'
 
@@ -109,6 +110,8 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
     conflicts: (_input, ctx) => listConflicts(ctx.db),
 
     refused: (_input, ctx) => listRefused(ctx.db),
+
+    recordIssues: (_input, ctx) => listRecordIssues(ctx.db),
 
     async forget(_input, ctx) {
       await stopSyncLoop(ctx)

@@ -172,8 +172,17 @@ describe('records shared through the team server', () => {
     const round = await sync(trainer)
     expect(round.records).toMatchObject({ refused: 1, pending: 0 })
     expect(readRecords(trainer.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2000, name: '洗衣液（新包装）' })
-    expect(trainer.context.db.prepare(`SELECT kind, record, record_id, field, code, reason FROM sync_record_issues`).all()).toEqual([
-      { kind: 'refused', record: 'product', record_id: p.id, field: 'commissionBp', code: 'forbidden', reason: expect.stringMatching(/Trainer may not change a product's commissionBp/) },
+    expect(await trainer.invoke('sync', 'recordIssues', {})).toEqual([
+      {
+        kind: 'refused',
+        record: 'product',
+        recordId: p.id,
+        field: 'commissionBp',
+        op: 'update',
+        code: 'forbidden',
+        reason: expect.stringMatching(/Trainer may not change a product's commissionBp/),
+        at: expect.any(String),
+      },
     ])
     await sync(a)
     expect(readRecords(a.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2000, name: '洗衣液（新包装）' })
