@@ -121,6 +121,7 @@ function printStatus(out: (s: string) => void, s: SyncStatus, zone: string): voi
   out(`服务器 / server: ${s.serverUrl}  团队 / team: ${s.team}  设备 / device: ${s.deviceName} (${s.deviceId})`)
   const phase = SYNC_PHASE_LABELS[s.phase]
   out(`状态 / state: ${phase.zh} / ${phase.en}  待同步 / pending: ${s.pending}  冲突 / conflicts: ${s.conflicts}${s.refused ? `  被拒 / refused: ${s.refused}` : ''}`)
+  out(`记录 / records: 待同步 / pending: ${s.records.pending}${s.records.issues ? `  被拒或未应用 / refused or not applied: ${s.records.issues}` : ''}`)
   if (s.waiting) out(`未知会员 / unknown members: ${s.unknownMembers.join(', ')}${s.waiting > s.unknownMembers.length ? ' …' : ''}（请添加这些会员 / add these members）`)
   out(`上次成功 / last success: ${fmtTime(s.lastSuccessAt, zone)}  下次尝试 / next attempt: ${fmtTime(s.nextAttemptAt, zone)}`)
   if (s.lastError) out(`上次错误 / last error: [${s.lastError.code}] ${s.lastError.message} (${fmtTime(s.lastError.at, zone)})`)

@@ -124,6 +124,8 @@ export const SyncStatus = z.object({
   /** Failed rounds in a row; the back-off grows with it. */
   failures: z.number().int(),
   lastRound: SyncRound.nullable(),
+  /** The shared records: changes made here not yet confirmed by the server, and changes refused or not applied (`sync.recordIssues`). */
+  records: z.object({ pending: z.number().int(), issues: z.number().int() }).default({ pending: 0, issues: 0 }),
 })
 export type SyncStatus = z.infer<typeof SyncStatus>
 

@@ -319,6 +319,8 @@ export interface RecordIssue {
   at: string
 }
 
+export const recordIssueCount = (db: Db): number => (db.prepare('SELECT count(*) AS n FROM sync_record_issues').get() as { n: number }).n
+
 export function listRecordIssues(db: Db): RecordIssue[] {
   const rows = db.prepare('SELECT * FROM sync_record_issues ORDER BY id DESC LIMIT 500').all() as {
     kind: RecordIssue['kind']

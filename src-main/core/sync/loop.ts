@@ -4,7 +4,7 @@ import type { CoreContext } from '../context'
 import { waitForWriteLock } from '../db/connection'
 import { SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
-import { recordsPending } from '../records/sync'
+import { recordIssueCount, recordsPending } from '../records/sync'
 import { runRound, type SyncStep } from './round'
 import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, refusedCount, unknownMembers } from './state'
 
@@ -278,6 +278,9 @@ export function syncStatus(ctx: CoreContext, port: LedgerSyncPort, loop: SyncLoo
     nextAttemptAt,
     failures: s.failures,
     // A round recorded before refusals were counted has none.
-    lastRound: s.lastRound ? { ...s.lastRound, refused: s.lastRound.refused ?? 0 } : null,
+    lastRound: s.lastRound
+      ? { ...s.lastRound, refused: s.lastRound.refused ?? 0, records: s.lastRound.records ?? { pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 } }
+      : null,
+    records: { pending: recordsPending(ctx.db), issues: recordIssueCount(ctx.db) },
   }
 }

@@ -88,6 +88,7 @@ describe('records shared through the team server', () => {
       notes: '喜欢无香型',
     })
 
+    expect((await a.invoke('sync', 'status', {})).records).toEqual({ pending: 5, issues: 0 })
     const pushed = await sync(a)
     expect(pushed.records).toMatchObject({ pushed: 5, refused: 0, pending: 0 })
     const before = changeRows(b)
@@ -184,6 +185,7 @@ describe('records shared through the team server', () => {
         at: expect.any(String),
       },
     ])
+    expect((await trainer.invoke('sync', 'status', {})).records).toEqual({ pending: 0, issues: 1 })
     await sync(a)
     expect(readRecords(a.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2000, name: '洗衣液（新包装）' })
     // Undone without a change of its own: nothing is left to send.
