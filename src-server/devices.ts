@@ -1,4 +1,5 @@
 import type { CreateCodeResponse, DeviceInfo, EnrolRequest, EnrolResponse } from '../src-shared/syncProtocol'
+import type { Role } from '../src-shared/roles'
 import { HttpError, unauthorized } from './errors'
 import { hashSecret, newDeviceId, newEnrolmentCode, normaliseEnrolmentCode } from './secrets'
 import type { SqlClient, Storage } from './storage'
@@ -8,6 +9,8 @@ export interface DeviceIdentity {
   id: string
   team: string
   name: string
+  /** The highest role it may act for (its enrolment code's). */
+  role: Role
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString())
@@ -17,16 +20,16 @@ export async function ensureTeam(db: SqlClient, team: string): Promise<void> {
 }
 
 /** A one-time code for `team` (created when new); only its hash is stored. */
-export async function createEnrolmentCode(storage: Storage, team: string, ttlMinutes: number): Promise<CreateCodeResponse> {
+export async function createEnrolmentCode(storage: Storage, team: string, ttlMinutes: number, role: Role = 'manager'): Promise<CreateCodeResponse> {
   const code = newEnrolmentCode()
   const rows = await storage.transaction(async (tx) => {
     await ensureTeam(tx, team)
     return tx.query<{ expires_at: Date }>(
-      `INSERT INTO enrolment_codes (code_hash, team, expires_at) VALUES ($1, $2, now() + make_interval(mins => $3::int)) RETURNING expires_at`,
-      [hashSecret(normaliseEnrolmentCode(code)), team, ttlMinutes],
+      `INSERT INTO enrolment_codes (code_hash, team, expires_at, role) VALUES ($1, $2, now() + make_interval(mins => $3::int), $4) RETURNING expires_at`,
+      [hashSecret(normaliseEnrolmentCode(code)), team, ttlMinutes, role],
     )
   })
-  return { code, team, expiresAt: iso(rows[0].expires_at)! }
+  return { code, team, role, expiresAt: iso(rows[0].expires_at)! }
 }
 
 /**
@@ -38,8 +41,8 @@ export async function enrolDevice(storage: Storage, serverId: string, request: E
   const codeHash = hashSecret(normaliseEnrolmentCode(request.code))
   const deviceId = newDeviceId()
   return storage.transaction(async (tx) => {
-    const [code] = await tx.query<{ team: string; used_at: Date | null; expired: boolean; device_id: string | null; token_hash: string | null }>(
-      `SELECT c.team, c.used_at, c.expires_at <= now() AS expired, c.device_id, d.token_hash
+    const [code] = await tx.query<{ team: string; role: Role; used_at: Date | null; expired: boolean; device_id: string | null; token_hash: string | null }>(
+      `SELECT c.team, c.role, c.used_at, c.expires_at <= now() AS expired, c.device_id, d.token_hash
          FROM enrolment_codes c LEFT JOIN devices d ON d.id = c.device_id WHERE c.code_hash = $1 FOR UPDATE OF c`,
       [codeHash],
     )
@@ -50,12 +53,13 @@ export async function enrolDevice(storage: Storage, serverId: string, request: E
     if (code.expired) throw new HttpError(403, 'enrol_code_expired', '注册码已过期，请向管理者索取新的注册码 / this enrolment code has expired; ask for a new one')
     const taken = await tx.query('SELECT 1 FROM devices WHERE token_hash = $1', [request.tokenHash])
     if (taken.length) throw new HttpError(400, 'invalid_request', '设备令牌已被使用 / this device token is already in use')
-    await tx.query('INSERT INTO devices (id, team, name, workstation_id, token_hash) VALUES ($1, $2, $3, $4, $5)', [
+    await tx.query('INSERT INTO devices (id, team, name, workstation_id, token_hash, role) VALUES ($1, $2, $3, $4, $5, $6)', [
       deviceId,
       code.team,
       request.deviceName,
       request.workstationId,
       request.tokenHash,
+      code.role,
     ])
     await tx.query('UPDATE enrolment_codes SET used_at = now(), device_id = $2 WHERE code_hash = $1', [codeHash, deviceId])
     return { serverId, team: code.team, deviceId }
@@ -65,8 +69,8 @@ export async function enrolDevice(storage: Storage, serverId: string, request: E
 /** The device a bearer token belongs to; 401 when unknown or revoked (the workstation shows which). */
 export async function authenticateDevice(db: SqlClient, token: string | undefined): Promise<DeviceIdentity> {
   if (!token) throw unauthorized('unauthorized', '缺少设备令牌 / no device token')
-  const [row] = await db.query<{ id: string; team: string; name: string; revoked_at: Date | null; stale: boolean }>(
-    `SELECT id, team, name, revoked_at, (last_seen_at IS NULL OR last_seen_at < now() - interval '1 minute') AS stale
+  const [row] = await db.query<{ id: string; team: string; name: string; role: Role; revoked_at: Date | null; stale: boolean }>(
+    `SELECT id, team, name, role, revoked_at, (last_seen_at IS NULL OR last_seen_at < now() - interval '1 minute') AS stale
        FROM devices WHERE token_hash = $1`,
     [hashSecret(token)],
   )
@@ -74,7 +78,7 @@ export async function authenticateDevice(db: SqlClient, token: string | undefine
   if (row.revoked_at) throw unauthorized('device_revoked', `此设备已于 ${iso(row.revoked_at)} 被撤销，请重新注册 / this device was revoked; enrol it again`)
   // "Last seen" for the manager's device list, written at most once a minute per device.
   if (row.stale) await db.query('UPDATE devices SET last_seen_at = now() WHERE id = $1', [row.id])
-  return { id: row.id, team: row.team, name: row.name }
+  return { id: row.id, team: row.team, name: row.name, role: row.role }
 }
 
 export async function revokeDevice(db: SqlClient, deviceId: string): Promise<DeviceInfo> {

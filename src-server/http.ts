@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { StorableEntry, type LedgerEntryWire } from '../src-shared/ledgerWire'
+import { changeShapeProblem, RECORDS_PROTOCOL_VERSION, RecordsPullQuery, RecordsPushRequest } from '../src-shared/recordsProtocol'
 import { oneLine } from '../src-shared/schemas'
 import {
   CreateCodeRequest,
@@ -16,6 +17,7 @@ import {
 import { authenticateDevice, createEnrolmentCode, enrolDevice, listDevices, revokeDevice, type DeviceIdentity } from './devices'
 import { HttpError, unauthorized } from './errors'
 import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
+import { pullRecords, pushRecords } from './records'
 import { registerPages, type PagesOptions } from './pages/routes'
 import { hashSecret, sameHash } from './secrets'
 import type { Storage } from './storage'
@@ -151,11 +153,53 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
     return { serverId: serverId(), ...(await pullPage(storage, d, q)) }
   })
 
+  /**
+   * The records' changes (src-shared/recordsProtocol.ts). A batch is taken whole or not at
+   * all when it is malformed: a change that names no field the record has, or speaks another
+   * version of the protocol, is answered with where it is, and nothing of the batch is stored.
+   */
+  app.post('/v1/records/push', async (req) => {
+    const d = await device(req)
+    const protocol = (req.body as { protocol?: unknown } | null)?.protocol
+    if (protocol !== RECORDS_PROTOCOL_VERSION) {
+      throw new HttpError(
+        409,
+        'protocol_mismatch',
+        `工作站的记录同步协议版本（${String(protocol)}）与服务器（${RECORDS_PROTOCOL_VERSION}）不同，请把两边升级到同一版本 / the workstation speaks records protocol ${String(protocol)}, the server ${RECORDS_PROTOCOL_VERSION}: update both to the same version`,
+        { path: 'protocol', value: protocol ?? null, expected: RECORDS_PROTOCOL_VERSION },
+      )
+    }
+    const body = parse(RecordsPushRequest, req.body, 'records push')
+    if (body.team !== d.team) {
+      throw new HttpError(403, 'record_of_another_team', `这批变更属于团队「${body.team}」，此设备属于「${d.team}」，整批未保存 / the changes are for team ${body.team}, this device belongs to ${d.team}; nothing in the batch was stored`, {
+        path: 'team',
+        value: body.team,
+      })
+    }
+    body.changes.forEach((c, i) => {
+      const problem = changeShapeProblem(c)
+      if (problem) {
+        throw new HttpError(400, 'invalid_request', `第 ${i + 1} 条变更不合法（${problem.path}）：${problem.message}，整批未保存 / change ${i + 1} is invalid; nothing in the batch was stored`, {
+          path: `changes.${i}.${problem.path}`,
+          clientSeq: c.clientSeq,
+          issues: [{ path: `changes.${i}.${problem.path}`, message: problem.message }],
+        })
+      }
+    })
+    return { serverId: serverId(), ...(await pushRecords(storage, d, body.changes)) }
+  })
+
+  app.get('/v1/records/pull', async (req) => {
+    const d = await device(req)
+    const q = parse(RecordsPullQuery, req.query, 'records pull')
+    return { serverId: serverId(), ...(await pullRecords(storage, d, q)) }
+  })
+
   // ---------------------------------------------------------------- the team manager's endpoints
   app.post('/v1/admin/enrolment-codes', async (req) => {
     admin(req)
     const body = parse(CreateCodeRequest, req.body ?? {}, 'enrolment code')
-    return createEnrolmentCode(storage, body.team, body.ttlMinutes)
+    return createEnrolmentCode(storage, body.team, body.ttlMinutes, body.role)
   })
 
   app.get('/v1/admin/devices', async (req) => {

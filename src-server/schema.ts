@@ -227,6 +227,59 @@ CREATE UNIQUE INDEX member_withdrawals_team_seq ON member_withdrawals(team, seq)
 CREATE INDEX member_withdrawals_member ON member_withdrawals(team, member_code, requested_at);
 `,
   },
+  {
+    version: 4,
+    name: 'records',
+    /**
+     * The studio's shared records (src-server/records.ts). `record_changes` is every change
+     * the server accepted, in its own order (seq); (device_id, client_seq) is kept for good,
+     * so a batch pushed again applies nothing twice. `record_fields` is each field's current
+     * value and the change that set it (the last in server order), `record_tombstones` the
+     * deleted records: what a pull compares a change with, and what a new workstation starts from.
+     */
+    sql: `
+CREATE TABLE record_changes (
+  team        TEXT NOT NULL REFERENCES teams(name),
+  seq         BIGINT GENERATED ALWAYS AS IDENTITY,
+  device_id   TEXT NOT NULL REFERENCES devices(id),
+  client_seq  BIGINT NOT NULL,
+  tx_id       TEXT NOT NULL,
+  record      TEXT NOT NULL,
+  record_id   TEXT NOT NULL,
+  op          TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+  field       TEXT,
+  value       JSONB,
+  role        TEXT NOT NULL,
+  made_at     TEXT NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (team, seq),
+  UNIQUE (device_id, client_seq)
+);
+CREATE INDEX record_changes_record ON record_changes(team, record, record_id, seq);
+
+CREATE TABLE record_fields (
+  team      TEXT NOT NULL REFERENCES teams(name),
+  record    TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  field     TEXT NOT NULL,
+  value     JSONB,
+  seq       BIGINT NOT NULL,
+  PRIMARY KEY (team, record, record_id, field)
+);
+
+-- The highest role a device may act for, set by its enrolment code; devices enrolled before act for the manager.
+ALTER TABLE enrolment_codes ADD COLUMN role TEXT NOT NULL DEFAULT 'manager' CHECK (role IN ('operator', 'trainer', 'manager'));
+ALTER TABLE devices ADD COLUMN role TEXT NOT NULL DEFAULT 'manager' CHECK (role IN ('operator', 'trainer', 'manager'));
+
+CREATE TABLE record_tombstones (
+  team      TEXT NOT NULL REFERENCES teams(name),
+  record    TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  seq       BIGINT NOT NULL,
+  PRIMARY KEY (team, record, record_id)
+);
+`,
+  },
 ]
 
 /**

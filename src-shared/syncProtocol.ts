@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { LedgerEntryWire, LedgerStatus, LedgerStatusChange } from './ledgerWire'
+import { ROLES } from './roles'
 import { controlCharacter, controlMessage, oneLine } from './schemas'
 
 /**
@@ -178,10 +179,13 @@ export const CreateCodeRequest = z.object({
   team: TeamName,
   /** How long the code stays valid; 24 hours by default, at most 30 days. */
   ttlMinutes: z.number().int().min(1).max(30 * 24 * 60).default(24 * 60),
+  /** The highest role the device enrolled with this code may act for; its record changes are checked against it. */
+  role: z.enum(ROLES).default('manager'),
 })
 export const CreateCodeResponse = z.object({
   code: z.string(),
   team: z.string(),
+  role: z.enum(ROLES).default('manager'),
   expiresAt: z.string(),
 })
 export type CreateCodeResponse = z.infer<typeof CreateCodeResponse>

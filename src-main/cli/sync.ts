@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { SYNC_PHASE_LABELS, type SyncRound, type SyncStatus } from '../../src-shared/contracts/sync'
 import { OrchardError } from '../../src-shared/errors'
+import { ROLE_LABELS, ROLES, type Role } from '../../src-shared/roles'
 import { DEFAULT_TIME_ZONE, timeIn } from '../../src-shared/time'
 import type { CreateCodeResponse, DeviceInfo } from '../../src-shared/syncProtocol'
 import { createEnrolmentCode, listDevices, openServerDatabase, resetAdminToken, revokeDevice, runningServer, serverFiles, startSyncServer } from '../../src-server'
@@ -28,7 +29,7 @@ interface AdminOptions {
  *    which only one process may open — or PostgreSQL at --database-url).
  */
 interface ServerAdmin {
-  createCode(team: string, ttlMinutes: number): Promise<CreateCodeResponse>
+  createCode(team: string, ttlMinutes: number, role: Role): Promise<CreateCodeResponse>
   devices(team?: string): Promise<DeviceInfo[]>
   revoke(deviceId: string): Promise<DeviceInfo>
   /** Where workstations reach the server, when known. */
@@ -55,7 +56,7 @@ function httpAdmin(url: string, token: string, lanUrl: string | null = null): Se
   }
   return {
     url: lanUrl ?? url,
-    createCode: (team, ttlMinutes) => call('POST', '/v1/admin/enrolment-codes', { team, ttlMinutes }),
+    createCode: (team, ttlMinutes, role) => call('POST', '/v1/admin/enrolment-codes', { team, ttlMinutes, role }),
     devices: async (team) => (await call<{ devices: DeviceInfo[] }>('GET', `/v1/admin/devices${team ? `?team=${encodeURIComponent(team)}` : ''}`)).devices,
     revoke: (id) => call('POST', `/v1/admin/devices/${encodeURIComponent(id)}/revoke`, {}),
     close: async () => undefined,
@@ -81,7 +82,7 @@ async function openAdmin(dataDir: string, o: AdminOptions): Promise<ServerAdmin>
   })
   return {
     url: null,
-    createCode: (team, ttl) => createEnrolmentCode(db.storage, team, ttl),
+    createCode: (team, ttl, role) => createEnrolmentCode(db.storage, team, ttl, role),
     devices: (team) => listDevices(db.storage, team),
     revoke: (id) => revokeDevice(db.storage, id),
     close: () => db.close(),
@@ -102,6 +103,11 @@ const fmtTime = (iso: string | null, zone: string) => (iso ? timeIn(zone, new Da
 function printRound(out: (s: string) => void, r: SyncRound): void {
   out(`已推送 ${r.pushed} · 已确认 ${r.accepted} · 已拉取 ${r.pulled} · 状态变更 ${r.statusChanges} · 待同步 ${r.pending}${r.conflicts ? ` · 冲突 ${r.conflicts}` : ''}${r.refused ? ` · 被拒 ${r.refused}` : ''}`)
   out(`pushed ${r.pushed} · accepted ${r.accepted} · pulled ${r.pulled} · status changes ${r.statusChanges} · pending ${r.pending}${r.conflicts ? ` · conflicts ${r.conflicts}` : ''}${r.refused ? ` · refused ${r.refused}` : ''}`)
+  const c = r.records
+  out(
+    `记录 / records: 已推送 ${c.pushed} · 已拉取 ${c.pulled} · 待同步 ${c.pending}${c.conflicts ? ` · 冲突 ${c.conflicts}` : ''}${c.refused ? ` · 被拒 ${c.refused}` : ''}${c.notApplied ? ` · 未应用 ${c.notApplied}` : ''} / ` +
+      `pushed ${c.pushed} · pulled ${c.pulled} · pending ${c.pending}${c.conflicts ? ` · conflicts ${c.conflicts}` : ''}${c.refused ? ` · refused ${c.refused}` : ''}${c.notApplied ? ` · not applied ${c.notApplied}` : ''}`,
+  )
   if (r.refused) out('服务器拒收的分录已移出待同步队列，原因见 orchard sync status / entries the server refused left the outbox; orchard sync status says why')
   if (r.serverReset) out('服务器已重置或恢复：本机全部分录已重新提交 / the server was reset or restored: every local entry was offered again')
 }
@@ -115,6 +121,7 @@ function printStatus(out: (s: string) => void, s: SyncStatus, zone: string): voi
   out(`服务器 / server: ${s.serverUrl}  团队 / team: ${s.team}  设备 / device: ${s.deviceName} (${s.deviceId})`)
   const phase = SYNC_PHASE_LABELS[s.phase]
   out(`状态 / state: ${phase.zh} / ${phase.en}  待同步 / pending: ${s.pending}  冲突 / conflicts: ${s.conflicts}${s.refused ? `  被拒 / refused: ${s.refused}` : ''}`)
+  out(`记录 / records: 待同步 / pending: ${s.records.pending}${s.records.issues ? `  被拒或未应用 / refused or not applied: ${s.records.issues}` : ''}`)
   if (s.waiting) out(`未知会员 / unknown members: ${s.unknownMembers.join(', ')}${s.waiting > s.unknownMembers.length ? ' …' : ''}（请添加这些会员 / add these members）`)
   out(`上次成功 / last success: ${fmtTime(s.lastSuccessAt, zone)}  下次尝试 / next attempt: ${fmtTime(s.nextAttemptAt, zone)}`)
   if (s.lastError) out(`上次错误 / last error: [${s.lastError.code}] ${s.lastError.message} (${fmtTime(s.lastError.at, zone)})`)
@@ -192,15 +199,20 @@ export function registerSyncCommands(kit: CliContext): void {
       .command('enrol')
       .description('生成一次性注册码，供工作站加入团队 / print a one-time enrolment code for a workstation to join the team')
       .option('--team <name>', '团队（不存在则创建）/ team (created when new)', 'default')
-      .option('--ttl <minutes>', '有效期，分钟（默认 1440 = 24 小时）/ valid for, in minutes (default 1440)', integerOption(1, 30 * 24 * 60), 24 * 60),
-  ).action(async (o: AdminOptions & { team: string; ttl: number }, cmd: Command) => {
+      .option('--ttl <minutes>', '有效期，分钟（默认 1440 = 24 小时）/ valid for, in minutes (default 1440)', integerOption(1, 30 * 24 * 60), 24 * 60)
+      .addOption(
+        new Option('--role <role>', '该工作站最高可代表的角色：服务器按它检查每条记录变更 / the highest role the workstation may act for: the server checks every record change against it')
+          .choices([...ROLES])
+          .default('manager'),
+      ),
+  ).action(async (o: AdminOptions & { team: string; ttl: number; role: Role }, cmd: Command) => {
     const g = kit.globals(cmd)
     const admin = await openAdmin(serverDir(cmd), o)
     try {
-      const created = await admin.createCode(o.team, o.ttl)
+      const created = await admin.createCode(o.team, o.ttl, o.role)
       if (g.json) return out(JSON.stringify({ ...created, server: admin.url }))
       out(`注册码 / enrolment code: ${created.code}`)
-      out(`团队 / team: ${created.team}    有效至 / valid until: ${fmtTime(created.expiresAt, SERVER_ZONE)}（仅可使用一次 / one use only）`)
+      out(`团队 / team: ${created.team}    角色 / role: ${ROLE_LABELS[created.role].zh} / ${ROLE_LABELS[created.role].en}    有效至 / valid until: ${fmtTime(created.expiresAt, SERVER_ZONE)}（仅可使用一次 / one use only）`)
       out(`在工作站上运行 / on the workstation run:`)
       out(`  orchard sync enrol --server ${admin.url ?? 'http://服务器地址:7430'} --code ${created.code}`)
     } finally {
@@ -294,7 +306,7 @@ export function registerSyncCommands(kit: CliContext): void {
       const core = kit.open(g)
       if (o.once) {
         const round = await core.invoke('sync', 'syncNow', {})
-        if (round.conflicts > 0 || round.refused > 0) kit.setExitCode(1)
+        if (round.conflicts > 0 || round.refused > 0 || round.records.refused > 0) kit.setExitCode(1)
         if (g.json) return out(JSON.stringify(round))
         return printRound(out, round)
       }

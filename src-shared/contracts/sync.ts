@@ -62,6 +62,23 @@ export const SyncRound = z.object({
   pending: z.number().int(),
   /** True when the server's instance changed (it was reset or restored): every local entry was offered again. */
   serverReset: z.boolean(),
+  /** The shared records' part of the round (customers, products, members, groups). */
+  records: z
+    .object({
+      /** Field changes sent to the server. */
+      pushed: z.number().int(),
+      /** Changes of the team's other workstations received. */
+      pulled: z.number().int(),
+      /** Fields kept as changed here while the team's value arrived (the local change is sent next, and wins as the later one). */
+      conflicts: z.number().int(),
+      /** Changes the server refused, each with its reason. */
+      refused: z.number().int(),
+      /** Changes from the team this workstation could not take as they are (a phone, SKU or invite code held here by another record), each with its reason. */
+      notApplied: z.number().int(),
+      /** Record changes still waiting to be sent after the round. */
+      pending: z.number().int(),
+    })
+    .default({ pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 }),
 })
 export type SyncRound = z.infer<typeof SyncRound>
 
@@ -107,6 +124,8 @@ export const SyncStatus = z.object({
   /** Failed rounds in a row; the back-off grows with it. */
   failures: z.number().int(),
   lastRound: SyncRound.nullable(),
+  /** The shared records: changes made here not yet confirmed by the server, and changes refused or not applied (`sync.recordIssues`). */
+  records: z.object({ pending: z.number().int(), issues: z.number().int() }).default({ pending: 0, issues: 0 }),
 })
 export type SyncStatus = z.infer<typeof SyncStatus>
 
@@ -148,6 +167,24 @@ export const SyncEnrolInput = z.object({
   deviceName: z.string().trim().min(1).max(80).optional(),
 })
 
+/**
+ * A record change that did not travel as made: refused by the team's server for the role
+ * (undone here, the team's value restored), or one of the team's this workstation could
+ * not take (a phone, SKU or invite code another record holds here). Values are not kept.
+ */
+export const SyncRecordIssue = z.object({
+  kind: z.enum(['refused', 'not_applied']),
+  record: z.string(),
+  recordId: z.string(),
+  field: z.string().nullable(),
+  op: z.string(),
+  code: z.string(),
+  /** Bilingual "中文 / English", ready to show. */
+  reason: z.string(),
+  at: IsoTime,
+})
+export type SyncRecordIssue = z.infer<typeof SyncRecordIssue>
+
 export const syncContract = {
   sync: {
     status: query(Empty, SyncStatus),
@@ -164,6 +201,8 @@ export const syncContract = {
     conflicts: query(Empty, z.array(SyncConflict)),
     /** Entries the server refused as they are (with its reason), newest first. */
     refused: query(Empty, z.array(SyncRefusedEntry)),
+    /** Record changes refused by the server or not applied here, each with its reason, newest first (the last 500). */
+    recordIssues: query(Empty, z.array(SyncRecordIssue)),
     /**
      * Disconnects this workstation from the team server: the token is forgotten, the
      * loop stops. Nothing is deleted: the ledger and its outbox stay; a later

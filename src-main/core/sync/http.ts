@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { SyncErrorCode } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire } from '../../../src-shared/ledgerWire'
+import { RECORDS_PROTOCOL_VERSION, RecordsPullResponse, RecordsPushResponse, type RecordChangeWire } from '../../../src-shared/recordsProtocol'
 import { EnrolResponse, HelloResponse, PullResponse, PushResponse, type EnrolRequest } from '../../../src-shared/syncProtocol'
 
 /** A failed call to the team server: `code` says what the console shows; `reachable` whether the server answered at all. */
@@ -42,6 +43,12 @@ export class SyncHttp {
   }
   push(entries: LedgerEntryWire[]) {
     return this.request('POST', '/v1/push', PushResponse, { entries })
+  }
+  pushRecords(team: string, changes: RecordChangeWire[]) {
+    return this.request('POST', '/v1/records/push', RecordsPushResponse, { protocol: RECORDS_PROTOCOL_VERSION, team, changes })
+  }
+  pullRecords(after: number, limit: number) {
+    return this.request('GET', `/v1/records/pull?after=${after}&limit=${limit}`, RecordsPullResponse)
   }
   pull(cursor: { entries: number; statuses: number }, limit: number) {
     return this.request('GET', `/v1/pull?entriesAfter=${cursor.entries}&statusesAfter=${cursor.statuses}&limit=${limit}`, PullResponse)

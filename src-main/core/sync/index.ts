@@ -7,12 +7,13 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { SyncFailure, SyncHttp } from './http'
 import { SyncLoop, syncStatus, type SyncLoopOptions } from './loop'
 import { ledgerSyncPort } from '../ledger/syncPort'
+import { listRecordIssues } from '../records/sync'
 import type { LedgerSyncPort } from './port'
 import { clearEnrolment, clearSyncStudio, listConflicts, listRefused, readSyncState, saveEnrolment } from './state'
 
 export { SyncLoop, backoffDelay } from './loop'
 export type { SyncLoopOptions } from './loop'
-export { SYNC_STEPS, type SyncStep } from './round'
+export { RECORDS_SYNC_STEPS, SYNC_STEPS, type SyncStep } from './round'
 
 type Services = keyof typeof syncContract
 
@@ -94,6 +95,7 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
         ledger.requeueAll(db)
         db.prepare('DELETE FROM sync_conflicts').run()
         db.prepare('DELETE FROM sync_refused').run()
+        db.prepare('DELETE FROM sync_record_issues').run()
       })()
       if (autostarts(ctx) || running) await startSyncLoop(ctx)
       const s = status(ctx)
@@ -108,6 +110,8 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
     conflicts: (_input, ctx) => listConflicts(ctx.db),
 
     refused: (_input, ctx) => listRefused(ctx.db),
+
+    recordIssues: (_input, ctx) => listRecordIssues(ctx.db),
 
     async forget(_input, ctx) {
       await stopSyncLoop(ctx)

@@ -4,6 +4,7 @@ import type { CoreContext } from '../context'
 import { waitForWriteLock } from '../db/connection'
 import { SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
+import { recordIssueCount, recordsPending } from '../records/sync'
 import { runRound, type SyncStep } from './round'
 import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, refusedCount, unknownMembers } from './state'
 
@@ -126,7 +127,7 @@ export class SyncLoop {
   private watchOutbox(): void {
     if (this.stopped || this.current || this.phase !== 'idle') return
     try {
-      if (this.port.outboxCount(this.ctx.db) > 0) this.schedule(0)
+      if (this.port.outboxCount(this.ctx.db) > 0 || recordsPending(this.ctx.db) > 0) this.schedule(0)
     } catch {
       // The database is being replaced (restore); the next look will do.
     }
@@ -153,6 +154,7 @@ export class SyncLoop {
           onStep: this.o.onStep,
           onProgress: () => this.emit(false),
           onLedgerChanged: () => this.ledgerChanged(),
+          onRecordsChanged: () => this.recordsChanged(),
           pushBatch: this.o.pushBatch,
           pullPage: this.o.pullPage,
         })
@@ -203,6 +205,15 @@ export class SyncLoop {
   private lastChanged = 0
   private trailing: NodeJS.Timeout | null = null
   /** Tells the console the ledger moved: at most twice a second during a long pull, and always once after the last page. */
+  /** The team's changes arrived: every screen showing a shared record reads it again. */
+  private recordsChanged(): void {
+    try {
+      this.ctx.emit('data.changed', { entities: ['customers', 'products', 'members', 'groups'] })
+    } catch {
+      // a listener's failure is the listener's
+    }
+  }
+
   private ledgerChanged(): void {
     const wait = this.lastChanged + 500 - Date.now()
     if (wait > 0) {
@@ -267,6 +278,9 @@ export function syncStatus(ctx: CoreContext, port: LedgerSyncPort, loop: SyncLoo
     nextAttemptAt,
     failures: s.failures,
     // A round recorded before refusals were counted has none.
-    lastRound: s.lastRound ? { ...s.lastRound, refused: s.lastRound.refused ?? 0 } : null,
+    lastRound: s.lastRound
+      ? { ...s.lastRound, refused: s.lastRound.refused ?? 0, records: s.lastRound.records ?? { pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 } }
+      : null,
+    records: { pending: recordsPending(ctx.db), issues: recordIssueCount(ctx.db) },
   }
 }

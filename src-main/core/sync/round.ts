@@ -1,10 +1,22 @@
 import type { SyncRound } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
+import type { PulledRecordChange, RecordChangeWire, RecordRefusal } from '../../../src-shared/recordsProtocol'
 import type { PulledEntry } from '../../../src-shared/syncProtocol'
 import type { CoreContext } from '../context'
 import { waitForWriteLock, type Db } from '../db/connection'
 import { SyncFailure, type SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
+import {
+  applyPulledRecords,
+  markRecordsPushed,
+  recordRefusals,
+  recordsCursor,
+  recordsOutbox,
+  recordsPending,
+  recordsPushed,
+  restartRecordsSync,
+  saveRecordsCursor,
+} from '../records/sync'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
@@ -14,7 +26,16 @@ import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, 
  * request the server already answered, and the server answers it the same way.
  */
 export const SYNC_STEPS = ['hello', 'push.request', 'push.answered', 'push.marked', 'pull.request', 'pull.received', 'pull.applied'] as const
-export type SyncStep = (typeof SYNC_STEPS)[number]
+/** The shared records' steps, after the ledger's (the records' push ones only when there is something to send). */
+export const RECORDS_SYNC_STEPS = [
+  'records.push.request',
+  'records.push.answered',
+  'records.push.marked',
+  'records.pull.request',
+  'records.pull.received',
+  'records.pull.applied',
+] as const
+export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof RECORDS_SYNC_STEPS)[number]
 
 /** Entries per push request (the server takes up to 2000). */
 export const PUSH_BATCH = 2000
@@ -27,6 +48,9 @@ export const PUSH_IN_FLIGHT = 2
 /** Batches read from the outbox at a time; the lanes above work through them. */
 const PUSH_WINDOW = 8
 export const PULL_PAGE = 500
+/** Record changes per push request and per pull page (the server takes up to 1000 and 2000). */
+export const RECORDS_PUSH_BATCH = 500
+export const RECORDS_PULL_PAGE = 1000
 /** Push-then-pull passes in one round at most (entries posted while a round runs are taken along). */
 const MAX_PASSES = 5
 
@@ -42,8 +66,12 @@ export interface RoundEnv {
   onProgress?(): void
   /** The ledger changed here (entries or statuses from the server): screens showing it refresh. */
   onLedgerChanged?(): void
+  /** Records changed here by the team's other workstations: screens showing them refresh. */
+  onRecordsChanged?(): void
   pushBatch?: number
   pullPage?: number
+  recordsPushBatch?: number
+  recordsPullPage?: number
 }
 
 /** The server was reset or restored while the round ran: start over against the new instance. */
@@ -69,6 +97,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     statusChanges: 0,
     pending: 0,
     serverReset: false,
+    records: { pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 },
   }
   if (!isEnrolled(readSyncState(db()))) {
     throw new SyncFailure('sync_not_enrolled', '此工作站尚未连接团队服务器 / this workstation is not enrolled with a team server', false)
@@ -79,6 +108,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     const d = db()
     d.transaction(() => {
       port.requeueAll(d)
+      restartRecordsSync(d)
       adoptServer(d, serverId)
       d.prepare('DELETE FROM sync_conflicts').run()
     })()
@@ -98,7 +128,9 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         await pushAll(env, db, step, round, serverId)
         await pullAll(env, db, step, round, serverId)
-        if (port.outboxCount(db()) === 0) break
+        await pushRecordsAll(env, db, step, round, serverId)
+        await pullRecordsAll(env, db, step, round, serverId)
+        if (port.outboxCount(db()) === 0 && recordsPending(db()) === 0) break
       }
       break
     } catch (err) {
@@ -106,6 +138,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     }
   }
   round.pending = port.outboxCount(db())
+  round.records.pending = recordsPending(db())
   round.finishedAt = ctx.clock.now().toISOString()
   return round
 }
@@ -183,6 +216,7 @@ async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
       d.transaction(() => {
         env.port.requeueAll(d)
         saveCursor(d, { entries: 0, statuses: 0 })
+        restartRecordsSync(d)
       })()
       round.serverReset = true
       throw new ServerChanged()
@@ -200,6 +234,101 @@ async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
     round.statusChanges += page.statusChanges.length
     if (page.entries.length || page.statusChanges.length) env.onLedgerChanged?.()
     await step('pull.applied')
+    env.onProgress?.()
+    if (!page.more) return
+  }
+}
+
+/**
+ * Sends the records' outbox one batch at a time, oldest first; a batch is marked
+ * pushed only once the server has answered for every change of it (a lost reply
+ * sends it again, and the server applies nothing twice).
+ */
+async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promise<void>, round: SyncRound, serverId: string): Promise<void> {
+  const { http, ctx } = env
+  const size = env.recordsPushBatch ?? RECORDS_PUSH_BATCH
+  for (;;) {
+    const batch = recordsOutbox(db(), size)
+    if (batch.upTo <= recordsPushed(db())) return
+    let refused: RecordRefusal[] = []
+    if (batch.changes.length) {
+      await step('records.push.request')
+      const answer = await http.pushRecords(readSyncState(db()).team ?? '', batch.changes)
+      round.records.pushed += batch.changes.length
+      if (answer.serverId !== serverId) throw new ServerChanged()
+      await step('records.push.answered')
+      const settled = new Set([...answer.accepted, ...answer.refused.map((r) => r.clientSeq)])
+      const missing = batch.changes.filter((c) => !settled.has(c.clientSeq))
+      if (missing.length) {
+        throw new SyncFailure('sync_protocol', `团队服务器没有答复 ${missing.length} 条记录变更 / the team server left ${missing.length} record changes unanswered`, true, {
+          clientSeqs: missing.slice(0, 5).map((c) => c.clientSeq),
+        })
+      }
+      refused = answer.refused
+    }
+    await waitForWriteLock(db())
+    const d = db()
+    d.transaction(() => {
+      markRecordsPushed(d, batch.upTo)
+      if (refused.length) {
+        const at = ctx.clock.now().toISOString()
+        recordRefusals(d, refused, batch.changes, at)
+        // Undone here as the team's book holds it (a field changed again since is left as it is: it is sent next).
+        applyPulledRecords(d, restoresOf(refused, batch.changes), at)
+      }
+    })()
+    if (refused.length) env.onRecordsChanged?.()
+    round.records.refused += refused.length
+    await step('records.push.marked')
+    env.onProgress?.()
+  }
+}
+
+/** The changes that undo refused ones, in the shape of the team's changes. */
+function restoresOf(refused: RecordRefusal[], sent: RecordChangeWire[]): PulledRecordChange[] {
+  const bySeq = new Map(sent.map((c) => [c.clientSeq, c]))
+  return refused.flatMap((r) => {
+    const c = bySeq.get(r.clientSeq)
+    if (!c || !r.restore) return []
+    return [{ seq: r.clientSeq, record: c.record, id: c.id, op: r.restore.op, field: r.restore.field, value: r.restore.value, deviceId: 'server', role: 'system', at: c.at }]
+  })
+}
+
+/** Takes the team's record changes after the cursor, page by page, each page and its cursor in one transaction. */
+async function pullRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promise<void>, round: SyncRound, serverId: string): Promise<void> {
+  const { http, ctx } = env
+  const size = env.recordsPullPage ?? RECORDS_PULL_PAGE
+  for (;;) {
+    const cursor = recordsCursor(db())
+    await step('records.pull.request')
+    const page = await http.pullRecords(cursor, size)
+    if (page.serverId !== serverId) throw new ServerChanged()
+    if (page.high < cursor) {
+      // The server went back in time (restored from an older backup): everything is offered again.
+      await waitForWriteLock(db())
+      const d = db()
+      d.transaction(() => {
+        env.port.requeueAll(d)
+        saveCursor(d, { entries: 0, statuses: 0 })
+        restartRecordsSync(d)
+      })()
+      round.serverReset = true
+      throw new ServerChanged()
+    }
+    await step('records.pull.received')
+    await waitForWriteLock(db())
+    const d = db()
+    const at = ctx.clock.now().toISOString()
+    const applied = d.transaction(() => {
+      const result = applyPulledRecords(d, page.changes, at)
+      saveRecordsCursor(d, page.cursor)
+      return result
+    })()
+    round.records.pulled += page.changes.length
+    round.records.conflicts += applied.keptLocal
+    round.records.notApplied += applied.notApplied
+    if (applied.applied) env.onRecordsChanged?.()
+    await step('records.pull.applied')
     env.onProgress?.()
     if (!page.more) return
   }

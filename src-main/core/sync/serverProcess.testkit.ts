@@ -17,7 +17,8 @@ export interface ServerProcess {
   adminToken: string
   child: ChildProcess
   admin<T>(method: string, path: string, body?: unknown): Promise<T>
-  code(team: string): Promise<string>
+  /** A one-time code for `team`, for a device acting for `role` at most (the manager by default). */
+  code(team: string, role?: 'manager' | 'operator' | 'trainer'): Promise<string>
   summary(team: string): Promise<TeamSummary>
   setStatus(team: string, changes: { entryId: string; status: LedgerStatus }[]): Promise<StatusChangeResponse>
   stop(signal?: NodeJS.Signals): Promise<void>
@@ -56,7 +57,7 @@ export function spawnSyncServer(dataDir: string, port = 0): Promise<ServerProces
         adminToken,
         child,
         admin,
-        code: async (team) => (await admin<{ code: string }>('POST', '/v1/admin/enrolment-codes', { team })).code,
+        code: async (team, role) => (await admin<{ code: string }>('POST', '/v1/admin/enrolment-codes', { team, ...(role ? { role } : {}) })).code,
         summary: (team) => admin<TeamSummary>('GET', `/v1/admin/summary?team=${encodeURIComponent(team)}`),
         setStatus: (team, changes) => admin<StatusChangeResponse>('POST', '/v1/admin/status', { team, changes }),
         stop: (signal = 'SIGTERM') =>

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncStatus } from '../../../src-shared/contracts/sync'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock, type Clock } from '../clock'
-import { backoffDelay, startSyncLoop, SYNC_STEPS, syncLoopOf, type SyncStep } from './index'
+import { backoffDelay, startSyncLoop, stopSyncLoop, SYNC_STEPS, syncLoopOf, type SyncStep } from './index'
 import { writeFileSync } from 'node:fs'
 import { postLedger } from '../ledger/posting'
 import { importAndPost, ledgerTotals, seedTeam, type TeamMember, type TeamOrder } from './ledgerStudio.testkit'
@@ -279,16 +279,26 @@ describe('workstation sync', () => {
 
   it('keeps entries of a member it does not know yet and names the member until it is added', async () => {
     const team = `t${++teamNo}`
-    const a = await workstation({ members: [...MEMBERS, { code: 'NEWBIE09' }] })
+    const a = await workstation()
     const b = await workstation()
     await enrol(a.core, team)
     await enrol(b.core, team)
+    // B's first round is over and B waits; then a new member joins at A, and sells at once.
+    await stopSyncLoop(b.core.context)
+    await a.core.invoke('members', 'create', { name: '新会员', inviteCode: 'NEWBIE09', joinDate: '2026-09-01' })
     const posted = await post(a, orders('N', 10, (i) => (i < 4 ? 'NEWBIE09' : 'CAROL003')))
     await a.core.invoke('sync', 'syncNow', {})
-    await b.core.invoke('sync', 'syncNow', {})
+    // B's round stops after the ledger, before the team's records arrive: the entries are there, their member not yet.
+    const beforeRecords = (s: SyncStep) => {
+      if (s === 'records.pull.request') throw new Error('stopped before the records')
+    }
+    await startSyncLoop(b.core.context, { onStep: beforeRecords, idleMs: 60_000 })
+    await syncLoopOf(b.core.context)!.syncNow().catch(() => undefined)
     expect(await b.core.invoke('sync', 'status', {})).toMatchObject({ waiting: 1, unknownMembers: ['NEWBIE09'] })
     expect(totals(b.core).entries).toBe(posted)
-    await b.core.invoke('members', 'create', { name: '新会员', inviteCode: 'NEWBIE09' })
+    // The next round brings the member with the team's records.
+    await startSyncLoop(b.core.context, { idleMs: 60_000 })
+    await b.core.invoke('sync', 'syncNow', {})
     expect(await b.core.invoke('sync', 'status', {})).toMatchObject({ waiting: 0, unknownMembers: [] })
   })
 

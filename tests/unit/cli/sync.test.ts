@@ -91,6 +91,12 @@ describe('orchard server | sync', () => {
 
     const human = await orchard(serverDir, 'server', 'enrol', '--team', '杭州一队')
     expect(human.out).toMatch(/注册码 \/ enrolment code: [0-9A-Z-]{19}/)
+    expect(human.out).toContain('角色 / role: 管理者 / Manager')
+    const forTrainer = JSON.parse((await orchard(serverDir, 'server', 'enrol', '--team', '杭州一队', '--role', 'trainer', '--json')).out)
+    expect(forTrainer).toMatchObject({ team: '杭州一队', role: 'trainer' })
+    const badRole = await orchard(serverDir, 'server', 'enrol', '--team', '杭州一队', '--role', 'boss')
+    expect(badRole.code).not.toBe(0)
+    expect(badRole.err).toMatch(/boss/)
     expect(human.out).toContain(`orchard sync enrol --server ${serverUrl} --code`)
 
     const enrolled = await orchard(station, 'sync', 'enrol', '--server', serverUrl, '--code', created.code.toLowerCase(), '--name', '前台电脑', '--json')
@@ -99,10 +105,19 @@ describe('orchard server | sync', () => {
 
     const once = await orchard(station, 'sync', '--once', '--json')
     expect(once.code).toBe(0)
-    expect(JSON.parse(once.out)).toMatchObject({ pushed: 80, accepted: 80, pulled: 0, pending: 0, conflicts: 0 })
+    // The studio's two members went to the team's book too.
+    expect(JSON.parse(once.out)).toMatchObject({
+      pushed: 80,
+      accepted: 80,
+      pulled: 0,
+      pending: 0,
+      conflicts: 0,
+      records: { pushed: 2, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 },
+    })
     const again = await orchard(station, 'sync', '--once')
     expect(again.code).toBe(0)
     expect(again.out).toContain('已推送 0 · 已确认 0 · 已拉取 0')
+    expect(again.out).toContain('pushed 0 · pulled 0 · pending 0')
     expect(again.out).toContain('pending 0')
 
     const status = JSON.parse((await orchard(station, 'sync', 'status', '--json')).out)

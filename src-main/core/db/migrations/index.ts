@@ -16,6 +16,7 @@ import m0015 from './0015_order_money'
 import m0016 from './0016_import_rejected_rows'
 import m0017 from './0017_customer_follow_ups'
 import m0018 from './0018_customer_merges'
+import m0019 from './0019_records_sync'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -40,6 +41,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 16, name: '0016_import_rejected_rows', sql: m0016 },
   { version: 17, name: '0017_customer_follow_ups', sql: m0017 },
   { version: 18, name: '0018_customer_merges', sql: m0018 },
+  { version: 19, name: '0019_records_sync', sql: m0019 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version

@@ -1,0 +1,267 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createCore, type OrchardCore } from '../api'
+import { readRecords } from '../records/sync'
+import { RECORDS_SYNC_STEPS, startSyncLoop, stopSyncLoop, syncLoopOf } from './index'
+import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
+
+/**
+ * The shared records between workstations and a real server process (PGlite), over
+ * HTTP: what one workstation writes, the others hold field by field after a round.
+ */
+let root: string
+let server: ServerProcess
+let teamNo = 0
+const cores: OrchardCore[] = []
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'orchard-records-'))
+  server = await spawnSyncServer(join(root, 'server'))
+})
+afterAll(async () => {
+  await server.stop()
+  rmSync(root, { recursive: true, force: true })
+})
+afterEach(async () => {
+  while (cores.length) await cores.pop()!.close()
+})
+
+let wsNo = 0
+const dirs = new Map<OrchardCore, string>()
+/** As `orchard` runs it: no background loop, so each round here is the one the test asks for. */
+function workstation(dir = join(root, `ws-${++wsNo}`)): OrchardCore {
+  const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty' })
+  cores.push(core)
+  dirs.set(core, dir)
+  return core
+}
+/** Closed as a crash leaves it (mid-round) and opened again. */
+async function reopen(core: OrchardCore): Promise<OrchardCore> {
+  cores.splice(cores.indexOf(core), 1)
+  await core.close()
+  return workstation(dirs.get(core))
+}
+const allCustomers = (core: OrchardCore) => {
+  const ids = (core.context.db.prepare('SELECT id FROM customers ORDER BY id').all() as { id: string }[]).map((r) => r.id)
+  return [...readRecords(core.context.db, 'customer', ids).entries()].sort(([x], [y]) => x.localeCompare(y))
+}
+const enrol = async (core: OrchardCore, team: string, name: string) => core.invoke('sync', 'enrol', { server: server.url, code: await server.code(team), deviceName: name })
+const sync = (core: OrchardCore) => core.invoke('sync', 'syncNow', {})
+
+/** Two workstations of one new team, enrolled, in sync with each other. */
+async function pair(): Promise<[OrchardCore, OrchardCore]> {
+  const team = `r${++teamNo}`
+  const a = workstation()
+  const b = workstation()
+  await enrol(a, team, 'A')
+  await enrol(b, team, 'B')
+  return [a, b]
+}
+
+const customer = (core: OrchardCore, id: string) => readRecords(core.context.db, 'customer', [id]).get(id)
+const changeRows = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM record_changes').get() as { n: number }).n
+
+describe('records shared through the team server', () => {
+  it('what A creates, B holds field by field after a round; nothing pulled is sent back', async () => {
+    const [a, b] = await pair()
+    const mentor = await a.invoke('members', 'create', { name: '李师父', inviteCode: 'MENTOR01', level: 2, joinDate: '2026-09-01', phone: '13900139000' })
+    const member = await a.invoke('members', 'create', { name: '小美', inviteCode: 'ALICE001', mentorId: mentor.id, joinDate: '2026-09-02' })
+    const product = await a.invoke('products', 'create', {
+      sku: 'SP-1001',
+      name: '洗衣液',
+      listPriceFen: 9900,
+      salePriceFen: 5900,
+      priceFloorFen: 5000,
+      stock: 40,
+      commissionBp: 1500,
+      images: [],
+    })
+    const group = await a.invoke('groups', 'create', { name: '宝妈好物 1 群', ownerMemberId: member.id, massSendAllowance: 6 })
+    const buyer = await a.invoke('customers', 'create', {
+      name: '王芳',
+      phones: ['13800138000'],
+      addresses: ['广东省深圳市南山区科技园 1 号'],
+      tags: ['宝妈', '复购'],
+      ownerMemberId: member.id,
+      notes: '喜欢无香型',
+    })
+
+    expect((await a.invoke('sync', 'status', {})).records).toEqual({ pending: 5, issues: 0 })
+    const pushed = await sync(a)
+    expect(pushed.records).toMatchObject({ pushed: 5, refused: 0, pending: 0 })
+    const before = changeRows(b)
+    const pulled = await sync(b)
+    expect(pulled.records).toMatchObject({ pulled: 5, notApplied: 0, pending: 0 })
+    // Written to B's tables without change rows: B has nothing of it to send back.
+    expect(changeRows(b)).toBe(before)
+
+    for (const [record, id] of [
+      ['member', mentor.id],
+      ['member', member.id],
+      ['product', product.id],
+      ['group', group.id],
+      ['customer', buyer.id],
+    ] as const) {
+      expect(readRecords(b.context.db, record, [id]).get(id)).toEqual(readRecords(a.context.db, record, [id]).get(id))
+    }
+    // What B's screens read: the customer is found by phone and tag, with its owner.
+    const found = await b.invoke('customers', 'list', { search: '13800138000' })
+    expect(found.rows.map((c) => c.id)).toEqual([buyer.id])
+    expect((await b.invoke('customers', 'list', { tags: ['复购'] })).rows.map((c) => c.id)).toEqual([buyer.id])
+    expect((await b.invoke('customers', 'get', { id: buyer.id })).customer).toMatchObject({ ownerMemberId: member.id, phones: ['+8613800138000'] })
+  })
+
+  it('edits of different fields on both workstations both survive; the same field ends on the later push', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '赵六', phones: ['13700137000'], notes: '' })
+    await sync(a)
+    await sync(b)
+
+    // Offline on both: A renames, B writes a note — different fields.
+    await a.invoke('customers', 'update', { id: c.id, patch: { name: '赵六（老客）' } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { notes: '只在周末联系' } })
+    // Both change the class: A's reaches the server first, B's later — B's wins everywhere.
+    await a.invoke('customers', 'update', { id: c.id, patch: { relClass: 'A' } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { relClass: 'B' } })
+
+    await sync(a)
+    await sync(b)
+    await sync(a)
+
+    for (const ws of [a, b]) expect(customer(ws, c.id)).toMatchObject({ name: '赵六（老客）', notes: '只在周末联系', relClass: 'B' })
+    expect(customer(a, c.id)).toEqual(customer(b, c.id))
+  })
+
+  it('a field changed here while the team’s value of it arrives keeps the local value, which is sent next and wins', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '周九', phones: ['13400134000'], notes: '' })
+    await sync(a)
+    await sync(b)
+    await a.invoke('customers', 'update', { id: c.id, patch: { notes: 'A 的备注' } })
+    await sync(a)
+    // B's round has pushed (nothing) and is about to pull A's note when B's operator saves one.
+    let typed = false
+    await startSyncLoop(b.context, {
+      idleMs: 60_000,
+      onStep: async (step) => {
+        if (step !== 'records.pull.request' || typed) return
+        typed = true
+        await b.invoke('customers', 'update', { id: c.id, patch: { notes: 'B 的备注' } })
+      },
+    })
+    const round = await syncLoopOf(b.context)!.syncNow()
+    expect(typed).toBe(true)
+    expect(round.records).toMatchObject({ pulled: 1, conflicts: 1, pending: 0 })
+    await stopSyncLoop(b.context)
+    await sync(a)
+    for (const ws of [a, b]) expect(customer(ws, c.id)).toMatchObject({ notes: 'B 的备注' })
+  })
+
+  it('a change the server refuses for the device’s role is undone here, with the reason kept; the rest of the save travels', async () => {
+    const team = `r${++teamNo}`
+    const a = workstation()
+    const trainer = workstation()
+    await enrol(a, team, '店长')
+    await trainer.invoke('sync', 'enrol', { server: server.url, code: await server.code(team, 'trainer'), deviceName: '培训室' })
+    const p = await a.invoke('products', 'create', { sku: 'SP-1007', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, commissionBp: 2000, images: [] })
+    await sync(a)
+    await sync(trainer)
+    // On the trainer's workstation the command line may write any field; the team's server decides what the trainer's device may change.
+    await trainer.invoke('products', 'update', { id: p.id, patch: { commissionBp: 3500, name: '洗衣液（新包装）' } })
+    const round = await sync(trainer)
+    expect(round.records).toMatchObject({ refused: 1, pending: 0 })
+    expect(readRecords(trainer.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2000, name: '洗衣液（新包装）' })
+    expect(await trainer.invoke('sync', 'recordIssues', {})).toEqual([
+      {
+        kind: 'refused',
+        record: 'product',
+        recordId: p.id,
+        field: 'commissionBp',
+        op: 'update',
+        code: 'forbidden',
+        reason: expect.stringMatching(/Trainer may not change a product's commissionBp/),
+        at: expect.any(String),
+      },
+    ])
+    expect((await trainer.invoke('sync', 'status', {})).records).toEqual({ pending: 0, issues: 1 })
+    await sync(a)
+    expect(readRecords(a.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2000, name: '洗衣液（新包装）' })
+    // Undone without a change of its own: nothing is left to send.
+    expect((await sync(trainer)).records).toMatchObject({ pushed: 0, refused: 0 })
+  })
+
+  it('a delete travels as a tombstone: the record is gone on every workstation, and a late edit does not bring it back', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '钱七', phones: ['13600136000'] })
+    const kept = await a.invoke('customers', 'create', { name: '孙八', phones: ['13500135000'] })
+    await sync(a)
+    await sync(b)
+    await a.invoke('customers', 'remove', { id: c.id })
+    await b.invoke('customers', 'update', { id: c.id, patch: { notes: '删除前的备注' } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) {
+      expect(customer(ws, c.id)).toBeUndefined()
+      expect(customer(ws, kept.id)).toMatchObject({ name: '孙八' })
+      // The phone is free again here: the lookup tables followed the record.
+      expect((ws.context.db.prepare('SELECT count(*) AS n FROM customer_phones WHERE phone = ?').get('+8613600136000') as { n: number }).n).toBe(0)
+    }
+  })
+
+  it('a record whose natural key another record holds here is not applied, and says why; the rest is', async () => {
+    const [a, b] = await pair()
+    // Both workstations made the same product before they shared anything.
+    await a.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] })
+    await b.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] })
+    const other = await a.invoke('products', 'create', { sku: 'SP-2002', name: '洗衣凝珠', listPriceFen: 5900, salePriceFen: 4900, priceFloorFen: 4000, images: [] })
+    await sync(a)
+    const round = await sync(b)
+    expect(round.records).toMatchObject({ pulled: 2, notApplied: 1 })
+    const issues = b.context.db.prepare('SELECT record, code, reason FROM sync_record_issues').all()
+    expect(issues).toEqual([{ record: 'product', code: 'duplicate_key', reason: expect.stringMatching(/SKU/) }])
+    expect(readRecords(b.context.db, 'product', [other.id]).get(other.id)).toMatchObject({ sku: 'SP-2002', salePriceFen: 4900 })
+    expect((b.context.db.prepare(`SELECT count(*) AS n FROM products WHERE sku = 'SP-2001'`).get() as { n: number }).n).toBe(1)
+  })
+
+  it('survives being killed at every step of the records’ round: nothing lost, nothing applied twice', async () => {
+    const team = `r${++teamNo}`
+    let a = workstation()
+    const b = workstation()
+    await enrol(a, team, 'A')
+    await enrol(b, team, 'B')
+    let n = 0
+    for (const step of RECORDS_SYNC_STEPS) {
+      // Something to push from A and something to pull from B at every step.
+      const c = await a.invoke('customers', 'create', { name: `客户${++n}`, phones: [`1380013${String(8000 + n)}`] })
+      await a.invoke('customers', 'update', { id: c.id, patch: { notes: `第 ${n} 次` } })
+      await b.invoke('customers', 'create', { name: `B 客户${n}`, tags: ['B'] })
+      await sync(b)
+      let fired = false
+      await startSyncLoop(a.context, {
+        idleMs: 60_000,
+        onStep: (s) => {
+          if (s !== step || fired) return
+          fired = true
+          throw new Error(`killed at ${s}`)
+        },
+      })
+      await syncLoopOf(a.context)!.syncNow().catch(() => undefined)
+      expect(fired).toBe(true)
+      a = await reopen(a)
+    }
+    await sync(a)
+    await sync(b)
+    const onA = allCustomers(a)
+    expect(onA).toHaveLength(2 * RECORDS_SYNC_STEPS.length)
+    expect(allCustomers(b)).toEqual(onA)
+    expect(onA.filter(([, c]) => c.notes !== '').map(([, c]) => c.notes)).toHaveLength(RECORDS_SYNC_STEPS.length)
+    // A workstation new to the team gets each record once: the server applied nothing twice.
+    const c = workstation()
+    await enrol(c, team, 'C')
+    await sync(c)
+    expect(allCustomers(c)).toEqual(onA)
+  })
+})

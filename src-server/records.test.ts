@@ -1,0 +1,195 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_RECORDS_PUSH, RECORDS_PROTOCOL_VERSION, type RecordChangeWire, type RecordsPullResponse, type RecordsPushResponse } from '../src-shared/recordsProtocol'
+import { startSyncServer, type SyncServer } from './index'
+import { testBackends } from './testDatabases'
+
+const ADMIN = 'ora_test-admin-token'
+
+let clientSeq = 0
+function change(over: Partial<RecordChangeWire> = {}): RecordChangeWire {
+  return { clientSeq: ++clientSeq, txId: randomUUID(), record: 'customer', id: randomUUID(), op: 'update', field: 'notes', value: '备注', role: 'operator', at: '2026-11-20T02:00:00.000Z', ...over }
+}
+const customerCreate = (id: string, over: Record<string, unknown> = {}): Partial<RecordChangeWire> => ({
+  id,
+  op: 'create',
+  field: null,
+  value: { name: '王芳', wechatId: null, phones: ['+8613800138000'], addresses: [], tags: [], relClass: 'C', segment: null, ownerMemberId: null, notes: '', ...over },
+})
+
+for (const backend of testBackends()) {
+  describe(`records on the sync server (${backend.name})`, () => {
+    let dir: string
+    let server: SyncServer
+    let drop: () => Promise<void>
+
+    const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> => {
+      const res = await fetch(server.url + path, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      return { status: res.status, body: (await res.json()) as T }
+    }
+    const teamOf = new Map<string, string>()
+    const enrol = async (team: string, role?: string): Promise<string> => {
+      const token = `ord_${randomBytes(32).toString('base64url')}`
+      const code = await call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team, ...(role ? { role } : {}) })
+      const r = await call('POST', '/v1/enrol', null, { code: code.body.code, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') })
+      expect(r.status).toBe(200)
+      teamOf.set(token, team)
+      return token
+    }
+    const push = (token: string, changes: RecordChangeWire[], protocol: unknown = RECORDS_PROTOCOL_VERSION, team = teamOf.get(token)) =>
+      call<RecordsPushResponse & { error?: { code: string; message: string; details: { path: string } } }>('POST', '/v1/records/push', token, { protocol, team, changes })
+    const pull = async (token: string, after = 0) => {
+      const r = await call<RecordsPullResponse>('GET', `/v1/records/pull?after=${after}`, token)
+      expect(r.status).toBe(200)
+      return r.body
+    }
+    let teams = 0
+    const team = () => `records-${++teams}`
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'orchard-records-server-'))
+      const db = await backend.create()
+      drop = db.drop
+      server = await startSyncServer({ dataDir: dir, databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
+    })
+    afterAll(async () => {
+      await server.close()
+      await drop()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    it('a batch pushed again after a lost reply is accepted again and applied once', async () => {
+      const t = team()
+      const [a, b] = [await enrol(t), await enrol(t)]
+      const id = randomUUID()
+      const batch = [change(customerCreate(id)), change({ id, field: 'notes', value: '喜欢无香型' })]
+      const first = await push(a, batch)
+      expect(first.body).toMatchObject({ accepted: batch.map((c) => c.clientSeq), stored: 2, refused: [] })
+      const again = await push(a, batch)
+      expect(again.body).toMatchObject({ accepted: batch.map((c) => c.clientSeq), stored: 0, refused: [] })
+      const page = await pull(b)
+      expect(page.changes.map((c) => [c.op, c.field])).toEqual([
+        ['create', null],
+        ['update', 'notes'],
+      ])
+      // The create carries the record as the server holds it now; a's own changes are not sent back to it.
+      expect(page.changes[0].value).toMatchObject({ name: '王芳', notes: '喜欢无香型', phones: ['+8613800138000'] })
+      expect((await pull(a)).changes).toEqual([])
+    })
+
+    it('the last change of a field in server order wins; an earlier one is not pulled', async () => {
+      const t = team()
+      const [a, b, c] = [await enrol(t), await enrol(t), await enrol(t)]
+      const id = randomUUID()
+      await push(a, [change(customerCreate(id))])
+      const start = (await pull(b)).cursor
+      // Made in the other order by the workstations' clocks: the server's order decides, never their clocks.
+      await push(a, [change({ id, field: 'notes', value: 'A 的备注', at: '2026-11-20T09:00:00.000Z' })])
+      await push(b, [change({ id, field: 'notes', value: 'B 的备注', at: '2026-11-20T08:00:00.000Z' })])
+      await push(a, [change({ id, field: 'name', value: '王芳芳' })])
+      const seen = (await pull(c, start)).changes.map((x) => [x.field, x.value])
+      expect(seen).toEqual([
+        ['notes', 'B 的备注'],
+        ['name', '王芳芳'],
+      ])
+      expect((await pull(a, start)).changes.map((x) => x.value)).toEqual(['B 的备注'])
+      // b's own note is not sent back, and a's earlier one is replaced: b only learns the new name.
+      expect((await pull(b, start)).changes.map((x) => x.value)).toEqual(['王芳芳'])
+    })
+
+    it('of a deleted record only its delete is pulled; later edits do not bring it back', async () => {
+      const t = team()
+      const [a, b, c] = [await enrol(t), await enrol(t), await enrol(t)]
+      const id = randomUUID()
+      await push(a, [change(customerCreate(id)), change({ id, field: 'notes', value: '一' })])
+      await push(a, [change({ id, op: 'delete', field: null, value: null })])
+      await push(b, [change({ id, field: 'notes', value: '二' })])
+      expect((await pull(c)).changes.map((x) => [x.op, x.id])).toEqual([['delete', id]])
+    })
+
+    it('checks every change against the role its device was enrolled for and the field table; a refusal says why and how to undo it', async () => {
+      const t = team()
+      const manager = await enrol(t)
+      const trainer = await enrol(t, 'trainer')
+      const reader = await enrol(t)
+      const id = randomUUID()
+      const product = randomUUID()
+      await push(manager, [
+        change(customerCreate(id)),
+        change({ record: 'product', id: product, op: 'create', field: null, role: 'manager', value: { sku: 'SP-1007', name: '洗衣液', commissionBp: 2000, listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000 } }),
+      ])
+      const start = (await pull(reader)).cursor
+      const note = change({ id, field: 'notes', value: '培训师的备注', role: 'trainer' })
+      const phone = change({ id, field: 'phones', value: ['+8613900000000'], role: 'trainer' })
+      const rate = change({ record: 'product', id: product, field: 'commissionBp', value: 3500, role: 'trainer' })
+      // The command line's work on the trainer's workstation is checked as the trainer.
+      const system = change({ record: 'product', id: product, field: 'salePriceFen', value: 100, role: 'system' })
+      const posing = change({ id, field: 'notes', value: '冒充管理者', role: 'manager' })
+      const r = await push(trainer, [note, phone, rate, system, posing])
+      expect(r.status).toBe(200)
+      expect(r.body.accepted).toEqual([note.clientSeq])
+      expect(r.body.refused).toEqual([
+        { clientSeq: phone.clientSeq, code: 'forbidden', reason: expect.stringMatching(/phones/), restore: { op: 'update', field: 'phones', value: ['+8613800138000'] } },
+        { clientSeq: rate.clientSeq, code: 'forbidden', reason: expect.stringMatching(/commissionBp/), restore: { op: 'update', field: 'commissionBp', value: 2000 } },
+        { clientSeq: system.clientSeq, code: 'forbidden', reason: expect.stringMatching(/salePriceFen/), restore: { op: 'update', field: 'salePriceFen', value: 5900 } },
+        { clientSeq: posing.clientSeq, code: 'role_not_enrolled', reason: expect.stringMatching(/enrolled for Trainers/), restore: { op: 'update', field: 'notes', value: '' } },
+      ])
+      // Nothing refused reached the team.
+      expect((await pull(reader, start)).changes.map((c) => [c.field, c.value])).toEqual([['notes', '培训师的备注']])
+      // A create the role may not make is undone by removing it.
+      const own = randomUUID()
+      const created = await push(trainer, [change({ record: 'product', id: own, op: 'create', field: null, role: 'trainer', value: { sku: 'SP-9', name: '新品', commissionBp: 5000 } })])
+      expect(created.body.refused).toMatchObject([{ code: 'forbidden', restore: { op: 'delete', field: null } }])
+    })
+
+    it('refuses a malformed batch with where it is, and stores nothing of it', async () => {
+      const t = team()
+      const [a, b] = [await enrol(t), await enrol(t)]
+      const id = randomUUID()
+      const unknownField = await push(a, [change(customerCreate(id)), change({ id, field: 'creditLimit', value: 100 })])
+      expect(unknownField.status).toBe(400)
+      expect(unknownField.body.error).toMatchObject({ code: 'invalid_request', details: { path: 'changes.1.field' } })
+      expect(unknownField.body.error!.message).toMatch(/creditLimit/)
+
+      const unknownInCreate = await push(a, [change(customerCreate(id, { vip: true }))])
+      expect(unknownInCreate.body.error).toMatchObject({ code: 'invalid_request', details: { path: 'changes.0.value.vip' } })
+
+      const stale = await push(a, [change(customerCreate(id))], RECORDS_PROTOCOL_VERSION + 1)
+      expect(stale.status).toBe(409)
+      expect(stale.body.error).toMatchObject({ code: 'protocol_mismatch', details: { path: 'protocol' } })
+
+      const oversized = await push(a, Array.from({ length: MAX_RECORDS_PUSH + 1 }, () => change()))
+      expect(oversized.status).toBe(400)
+      expect(oversized.body.error).toMatchObject({ code: 'invalid_request' })
+
+      const notAValue = await push(a, [change({ id, field: 'notes', value: 'x'.repeat(70 * 1024) })])
+      expect(notAValue.body.error).toMatchObject({ code: 'invalid_request', details: { path: 'changes.0.value' } })
+
+      expect((await pull(b)).changes).toEqual([])
+    })
+
+    it('keeps teams apart: a batch for another team is refused whole, and the same id in two teams is two records', async () => {
+      const [mine, theirs] = [team(), team()]
+      const a = await enrol(mine)
+      const x = await enrol(theirs)
+      const [b, y] = [await enrol(mine), await enrol(theirs)]
+      const id = randomUUID()
+      await push(x, [change(customerCreate(id, { name: '他们的客户' }))])
+      const r = await push(a, [change(customerCreate(randomUUID())), change({ id, field: 'notes', value: '改别人的客户' })], RECORDS_PROTOCOL_VERSION, theirs)
+      expect(r.status).toBe(403)
+      expect(r.body.error).toMatchObject({ code: 'record_of_another_team', details: { path: 'team', value: theirs } })
+      expect((await pull(b)).changes).toEqual([])
+      // The same id pushed in a's own team changes a's own record only.
+      expect((await push(a, [change(customerCreate(id, { name: '我们的客户' }))])).status).toBe(200)
+      expect((await pull(y)).changes.map((c) => (c.value as { name: string }).name)).toEqual(['他们的客户'])
+      expect((await pull(b)).changes.map((c) => (c.value as { name: string }).name)).toEqual(['我们的客户'])
+    })
+  })
+}

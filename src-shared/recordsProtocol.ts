@@ -1,0 +1,190 @@
+import { z } from 'zod'
+import { fieldRule, holds, permissionOfMethod, RECORD_FIELDS, type Permission, type RecordKind } from './permissions'
+import { ROLE_LABELS, type ActorRole, type Role } from './roles'
+
+/**
+ * The records' side of the protocol in syncProtocol.ts (same server, same device
+ * token, same /v1): the studio's shared records travel as field changes.
+ *
+ *   POST /v1/records/push    a batch of this device's changes, each with its own client sequence
+ *   GET  /v1/records/pull    the team's other devices' changes after a server sequence
+ *
+ * The unit is one field of one record (`op: 'update'`, `field`, the value the record
+ * held when the change was pushed), a whole record (`op: 'create'`, `value` holding every
+ * field), or a tombstone (`op: 'delete'`). The server gives every change it accepts its
+ * own sequence number; the last change of a field in that order wins. Workstation clocks
+ * are carried for people to read, never compared.
+ *
+ * A push is safe to repeat: the server keeps (device, clientSeq) for good, and a change it
+ * already holds is answered "accepted" again and applied once.
+ */
+export const RECORDS_PROTOCOL_VERSION = 1
+
+/** The records shared through the server so far; schemes and settings stay on each workstation for now. */
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group'] as const satisfies readonly RecordKind[]
+export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
+export const isSyncedRecord = (record: string): record is SyncedRecord => (SYNCED_RECORDS as readonly string[]).includes(record)
+
+/** Changes per push request. */
+export const MAX_RECORDS_PUSH = 1000
+/** Changes per pull page. */
+export const MAX_RECORDS_PULL = 2000
+/** A change's value as JSON, at most (a customer with many addresses and a long note fits well). */
+export const MAX_CHANGE_BYTES = 64 * 1024
+
+export const RecordChangeWire = z.object({
+  /** The workstation's own order of its changes (record_changes.seq there): the idempotency key with the device. */
+  clientSeq: z.number().int().positive(),
+  /** The local transaction the change belongs to (the fields one save changed). */
+  txId: z.string().min(1).max(64),
+  record: z.enum(SYNCED_RECORDS),
+  id: z.string().min(1).max(64),
+  op: z.enum(['create', 'update', 'delete']),
+  /** The field of an update; null for a create or a delete. */
+  field: z.string().min(1).max(64).nullable(),
+  /** Update: the field's value; create: every field of the record; delete: null. */
+  value: z.unknown(),
+  /** The role the change was made as on its workstation. */
+  role: z.string().min(1).max(32),
+  /** When, by the workstation's clock (shown, never compared). */
+  at: z.string().max(40),
+})
+export type RecordChangeWire = z.infer<typeof RecordChangeWire>
+
+/** Why a change is not a change the server stores, or null when it is one. */
+export function changeShapeProblem(c: RecordChangeWire): { path: string; message: string } | null {
+  if (c.op === 'update') {
+    if (c.field === null) return { path: 'field', message: '修改须指明字段 / an update names its field' }
+    if (!fieldRule(c.record, c.field)) return { path: 'field', message: `没有字段 ${c.field} / a ${c.record} has no field ${c.field}` }
+  } else if (c.field !== null) {
+    return { path: 'field', message: '新建或删除不带字段 / a create or delete names no field' }
+  }
+  if (c.op === 'create') {
+    if (!c.value || typeof c.value !== 'object' || Array.isArray(c.value)) return { path: 'value', message: '新建须带整条记录 / a create carries the whole record' }
+    const unknown = Object.keys(c.value).filter((f) => !fieldRule(c.record, f))
+    if (unknown.length) return { path: `value.${unknown[0]}`, message: `没有字段 ${unknown[0]} / a ${c.record} has no field ${unknown[0]}` }
+  }
+  if (c.value !== undefined && JSON.stringify(c.value).length > MAX_CHANGE_BYTES) {
+    return { path: 'value', message: `值超过 ${MAX_CHANGE_BYTES} 字节 / the value is larger than ${MAX_CHANGE_BYTES} bytes` }
+  }
+  return null
+}
+
+/** The roles a device enrolled for `role` may act for: a manager's workstation has every profile, a trainer's only trainers. */
+export const DEVICE_ACTS_FOR: Record<Role, readonly Role[]> = {
+  manager: ['manager', 'operator', 'trainer'],
+  operator: ['operator', 'trainer'],
+  trainer: ['trainer'],
+}
+
+const blankValue = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0)
+
+/**
+ * Why a device enrolled for `deviceRole` may not make this change, or null when it may:
+ * the role the change claims must be one the device acts for (`system`, the studio's own
+ * work, is the device's role), and that role must be allowed by the field table
+ * (src-shared/permissions.ts — the same table the core checks) to write every field the
+ * change writes: an update its field, a create every field it fills, a delete the
+ * record's removal.
+ */
+export function changeRoleProblem(deviceRole: Role, c: RecordChangeWire): { code: string; reason: string } | null {
+  const claimed = c.role as ActorRole
+  const role: Role | null = claimed === 'system' ? deviceRole : (DEVICE_ACTS_FOR[deviceRole] as readonly string[]).includes(claimed) ? (claimed as Role) : null
+  if (!role) {
+    const device = ROLE_LABELS[deviceRole]
+    return {
+      code: 'role_not_enrolled',
+      reason: `此设备注册为「${device.zh}」，不能以「${c.role}」的身份修改记录 / this device is enrolled for ${device.en}s and cannot change records as ${c.role}`,
+    }
+  }
+  const needs: { field: string; permission: Permission }[] = []
+  if (c.op === 'update' && c.field) needs.push({ field: c.field, permission: fieldRule(c.record, c.field)!.write })
+  if (c.op === 'create' && c.value && typeof c.value === 'object') {
+    for (const [field, value] of Object.entries(c.value)) if (!blankValue(value)) needs.push({ field, permission: fieldRule(c.record, field)!.write })
+  }
+  if (c.op === 'delete') needs.push({ field: '', permission: permissionOfMethod(`${c.record}s.remove`) ?? 'studio.replace' })
+  const denied = needs.find((n) => !holds(role, n.permission))
+  if (!denied) return null
+  const who = ROLE_LABELS[role]
+  return denied.field
+    ? {
+        code: 'forbidden',
+        reason: `${who.zh}不能修改${c.record}的「${denied.field}」，服务器未接受，已恢复团队的值 / ${who.en} may not change a ${c.record}'s ${denied.field}: the server refused it and the team's value was restored`,
+      }
+    : {
+        code: 'forbidden',
+        reason: `${who.zh}不能删除${c.record}，服务器未接受，记录已恢复 / ${who.en} may not delete a ${c.record}: the server refused it and the record was restored`,
+      }
+}
+
+export const RecordsPushRequest = z.object({
+  protocol: z.number().int(),
+  /** The team the workstation's changes are for (its enrolment's): a batch for another team than the device's is refused whole. */
+  team: z.string().min(1).max(60),
+  changes: z.array(RecordChangeWire).min(1).max(MAX_RECORDS_PUSH),
+})
+export type RecordsPushRequest = z.infer<typeof RecordsPushRequest>
+
+/** A change the server will not apply, and why (bilingual, ready to show). */
+export const RecordRefusal = z.object({
+  clientSeq: z.number().int(),
+  code: z.string(),
+  reason: z.string(),
+  /**
+   * What undoes the refused change on its workstation, as the team's book holds it: the
+   * field's value, the record again (a refused delete), its removal (a refused create);
+   * null when the server holds nothing of the record.
+   */
+  restore: z
+    .object({ op: z.enum(['create', 'update', 'delete']), field: z.string().nullable(), value: z.unknown() })
+    .nullable()
+    .default(null),
+})
+export type RecordRefusal = z.infer<typeof RecordRefusal>
+
+export const RecordsPushResponse = z.object({
+  serverId: z.string(),
+  /** Client sequences the server now holds (stored by this request or before): they leave the outbox. */
+  accepted: z.array(z.number().int()),
+  /** How many of them this request stored for the first time. */
+  stored: z.number().int(),
+  refused: z.array(RecordRefusal),
+})
+export type RecordsPushResponse = z.infer<typeof RecordsPushResponse>
+
+export const RecordsPullQuery = z.object({
+  after: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_RECORDS_PULL).default(1000),
+})
+
+/** A change of another device, as pulled, with the server's sequence. */
+export const PulledRecordChange = z.object({
+  seq: z.number().int().positive(),
+  record: z.enum(SYNCED_RECORDS),
+  id: z.string(),
+  op: z.enum(['create', 'update', 'delete']),
+  field: z.string().nullable(),
+  value: z.unknown(),
+  deviceId: z.string(),
+  role: z.string(),
+  at: z.string(),
+})
+export type PulledRecordChange = z.infer<typeof PulledRecordChange>
+
+export const RecordsPullResponse = z.object({
+  serverId: z.string(),
+  /**
+   * The team's other devices' changes after `after`, oldest first — without those a later
+   * change of the same field (or the record's delete) has already replaced: the last
+   * change in server order wins, whoever pulls.
+   */
+  changes: z.array(PulledRecordChange),
+  cursor: z.number().int().nonnegative(),
+  more: z.boolean(),
+  /** The team's newest record change; below a workstation's cursor means the server went back in time. */
+  high: z.number().int().nonnegative(),
+})
+export type RecordsPullResponse = z.infer<typeof RecordsPullResponse>
+
+/** Every field a record of `record` carries on the wire (the field table's, in its order). */
+export const wireFields = (record: SyncedRecord): string[] => Object.keys(RECORD_FIELDS[record])
