@@ -209,7 +209,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const columns = o.columns?.map((c) => {
         const column = known.find((k) => k.key === c || k.header === c)
         if (!column) {
-          throw new UsageError(`--columns ${c}：没有这一列，可选 ${known.map((k) => k.header).join(',')} / no such column; choose from ${known.map((k) => k.key).join(',')}`, {
+          throw new UsageError(`--columns ${c}：没有这一列，可选 ${known.map((k) => k.header).join(',')} / --columns ${c}: no such column; choose from ${known.map((k) => k.key).join(',')}`, {
             option: '--columns',
             value: c,
           })
