@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { errorInLanguage } from '../src-shared/bilingual'
 import { StorableEntry, type LedgerEntryWire } from '../src-shared/ledgerWire'
 import { changeShapeProblem, RECORDS_PROTOCOL_VERSION, RecordsPullQuery, RecordsPushRequest } from '../src-shared/recordsProtocol'
 import { oneLine } from '../src-shared/schemas'
@@ -16,6 +17,7 @@ import {
 } from '../src-shared/syncProtocol'
 import { authenticateDevice, createEnrolmentCode, enrolDevice, listDevices, revokeDevice, type DeviceIdentity } from './devices'
 import { HttpError, unauthorized } from './errors'
+import { callerLanguage } from './language'
 import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
 import { pullRecords, pushRecords } from './records'
 import { registerPages, type PagesOptions } from './pages/routes'
@@ -53,7 +55,9 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   const result = schema.safeParse(value)
   if (result.success) return result.data
   const issues = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message }))
-  throw new HttpError(400, 'invalid_request', `请求不合法（${where}）：${issues.map((i) => `${i.path || '(body)'} ${i.message}`).join('；')} / invalid request`, {
+  // The issues (zod's own words) in both halves, so either reader is told what was wrong.
+  const listed = issues.map((i) => `${i.path || '(body)'} ${i.message}`)
+  throw new HttpError(400, 'invalid_request', `请求不合法（${where}）：${listed.join('；')} / invalid request (${where}): ${listed.join('; ')}`, {
     issues,
   })
 }
@@ -76,8 +80,9 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT, trustProxy: options.trustProxy ?? false })
   const enrolFailures = new Map<string, number[]>()
 
+  // Errors in the caller's language (Accept-Language); the code and details are the same in any.
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
-    if (err instanceof HttpError) return reply.status(err.status).send({ error: err.toJSON() })
+    if (err instanceof HttpError) return reply.status(err.status).send({ error: errorInLanguage(err.toJSON(), callerLanguage(req)) })
     const status = (err as FastifyError).statusCode
     if (status && status >= 400 && status < 500) {
       return reply.status(status).send({ error: { code: (err as FastifyError).code ?? 'invalid_request', message: err.message } })
@@ -85,9 +90,13 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
     // What went wrong inside (a database's message, a stack) is for the server's log, never for the caller:
     // the request id ties the two together.
     req.log.error({ err, requestId: req.id }, 'request failed')
-    return reply.status(500).send({ error: { code: 'server_error', message: '服务器内部错误，请稍后再试 / internal server error; try again later', details: { requestId: req.id } } })
+    return reply.status(500).send({
+      error: errorInLanguage({ code: 'server_error', message: '服务器内部错误，请稍后再试 / internal server error; try again later', details: { requestId: req.id } }, callerLanguage(req)),
+    })
   })
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `没有这个接口 / no such endpoint: ${req.method} ${req.url}` } }))
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: errorInLanguage({ code: 'not_found', message: `没有这个接口 / no such endpoint: ${req.method} ${req.url}` }, callerLanguage(req)) }),
+  )
 
   const device = (req: FastifyRequest): Promise<DeviceIdentity> => authenticateDevice(storage, bearer(req))
   const admin = (req: FastifyRequest): void => {

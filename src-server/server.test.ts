@@ -216,6 +216,37 @@ for (const backend of testBackends()) {
       expect(listed.body.entries.find((e) => e.id === original.id)?.amountFen).toBe(5000)
     })
 
+    it('answers an error in the language of Accept-Language, with the same code and details in any', async () => {
+      const t = team()
+      const { token } = await enrol(t)
+      const ask = async (path: string, language: string | null, auth: string, body?: unknown) => {
+        const res = await fetch(server.url + path, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { authorization: `Bearer ${auth}`, ...(language ? { 'accept-language': language } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        })
+        return { status: res.status, error: ((await res.json()) as { error: { code: string; message: string; details?: unknown } }).error }
+      }
+      const wrongAdmin = (language: string | null) => ask('/v1/admin/enrolment-codes', language, 'ora_wrong', { team: t })
+      expect(await wrongAdmin('zh-CN,zh;q=0.9,en;q=0.8')).toEqual({ status: 401, error: { code: 'unauthorized', message: '管理令牌无效' } })
+      expect(await wrongAdmin('en-GB,en;q=0.9')).toEqual({ status: 401, error: { code: 'unauthorized', message: 'wrong admin token' } })
+      // A reader of neither language gets English; no preference keeps both halves, as before.
+      expect((await wrongAdmin('de-DE')).error.message).toBe('wrong admin token')
+      expect((await wrongAdmin(null)).error.message).toBe('管理令牌无效 / wrong admin token')
+
+      const zh = await ask('/v1/push', 'zh-TW', token, { entries: [] })
+      const en = await ask('/v1/push', 'en', token, { entries: [] })
+      expect([zh.status, en.status]).toEqual([400, 400])
+      expect(zh.error.code).toBe('invalid_request')
+      expect(en.error.code).toBe('invalid_request')
+      expect(zh.error.details).toEqual(en.error.details)
+      expect(zh.error.message).toMatch(/^请求不合法/)
+      expect(zh.error.message).not.toContain('invalid request')
+      expect(en.error.message).toMatch(/^invalid request \(push\): entries /)
+      expect(en.error.message).not.toMatch(/[\u4e00-\u9fff]/)
+      expect((await ask('/v1/nowhere', 'en-US', token)).error).toEqual({ code: 'not_found', message: 'no such endpoint: GET /v1/nowhere' })
+    })
+
     it('rejects a malformed batch as a whole (not a list, empty, too long), with the place of the problem', async () => {
       const t = team()
       const { token } = await enrol(t)

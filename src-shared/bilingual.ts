@@ -25,3 +25,11 @@ export function bilingualHalf(text: string, lang: Lang): string {
 
 const countCjk = (s: string) => s.match(/[\u3400-\u9fff\uf900-\ufaff]/g)?.length ?? 0
 const countLatin = (s: string) => s.match(/[A-Za-z]/g)?.length ?? 0
+
+/**
+ * An error as one reader reads it: the message in their language, the code and the details
+ * (where, what value) as they are. `null` — no language asked for — keeps both halves.
+ */
+export function errorInLanguage<E extends { message: string }>(error: E, lang: Lang | null): E {
+  return lang ? { ...error, message: bilingualHalf(error.message, lang) } : error
+}

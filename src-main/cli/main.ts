@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
+import { bilingualHalf, type Lang } from '../../src-shared/bilingual'
 import { OrchardError } from '../../src-shared/errors'
 import type { ImportResult } from '../../src-shared/schemas'
 import { EXPORT_COLUMNS, formatFen, ORDER_STATUS_LABELS } from '../../src-shared/vocabulary'
@@ -14,6 +15,7 @@ import { readPreferences } from '../core/preferences'
 import { startBrowserHost } from '../host/server'
 import { collect, entityOf, importEntityOf, integerOption, listOption, readableFile, UsageError, type CliContext, type GlobalOptions } from './arguments'
 import { registerCustomerCommands } from './customers'
+import { terminalLanguage } from './language'
 import { registerLedgerCommands } from './ledger'
 import { registerLifecycleCommands } from './lifecycle'
 import { registerPacksCommands } from './packs'
@@ -40,6 +42,8 @@ export async function runCli(argv: string[]): Promise<number> {
   let exitCode = 0
   let core: OrchardCore | null = null
   const wantsJson = argv.includes('--json')
+  // Human output speaks one language; JSON keeps every message's both halves (and its code and details).
+  const lang = terminalLanguage(argv)
   const out = (text: string): void => {
     process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
@@ -62,6 +66,12 @@ export async function runCli(argv: string[]): Promise<number> {
     .version(version)
     .addOption(new Option('--data-dir <dir>', '数据文件夹 / data folder').env('ORCHARD_DATA_DIR'))
     .option('--json', '只输出 JSON / machine-readable output only')
+    .addOption(
+      new Option('--lang <lang>', '输出语言：zh 中文，en 英文（默认取 ORCHARD_LANG，再取 LANG / LC_ALL）/ output language (default: ORCHARD_LANG, then LANG / LC_ALL)').choices([
+        'zh',
+        'en',
+      ]),
+    )
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -148,14 +158,18 @@ export async function runCli(argv: string[]): Promise<number> {
         const c = open(g)
         const result = await c.invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [], rates })
         if (result.rejectedRows > 0) exitCode = 1
-        const errorFile = o.errorFile !== undefined && result.rejectedRows > 0 ? await c.invoke('imports', 'errorFile', { importId: result.importId, path: resolve(o.errorFile) }) : undefined
+        const errorFile =
+          o.errorFile !== undefined && result.rejectedRows > 0 ? await c.invoke('imports', 'errorFile', { importId: result.importId, lang: g.json ? 'both' : lang, path: resolve(o.errorFile) }) : undefined
         if (g.json) return out(JSON.stringify(errorFile ? { ...result, errorFile } : result))
-        printImport(out, result)
+        printImport(out, result, lang)
         if (errorFile) {
+          const say = (zh: string, en: string) => out(lang === 'zh' ? zh : en)
           out('')
-          out(`被拒绝的 ${errorFile.rows} 行已按原样写入 ${errorFile.path}（末尾两列为错误原因和原行号），改正后重新导入即可`)
-          out(`the ${errorFile.rows} refused rows were written as they were to ${errorFile.path} (the last two columns: reason, source row): fix them and import it again`)
-          if (errorFile.omittedRows) out(`另有 ${errorFile.omittedRows} 行未写入（只保留前 50,000 个错误）/ ${errorFile.omittedRows} more rows are not in it (only the first 50,000 errors are kept)`)
+          say(
+            `被拒绝的 ${errorFile.rows} 行已按原样写入 ${errorFile.path}（末尾两列为错误原因和原行号），改正后重新导入即可`,
+            `the ${errorFile.rows} refused rows were written as they were to ${errorFile.path} (the last two columns: reason, source row): fix them and import it again`,
+          )
+          if (errorFile.omittedRows) say(`另有 ${errorFile.omittedRows} 行未写入（只保留前 50,000 个错误）`, `${errorFile.omittedRows} more rows are not in it (only the first 50,000 errors are kept)`)
         }
       },
     )
@@ -184,7 +198,7 @@ export async function runCli(argv: string[]): Promise<number> {
             return parse(v)
           } catch (err) {
             if (!(err instanceof CellError)) throw err
-            throw new UsageError(`${option} ${v}：${err.reason}`, { option, value: v })
+            throw new UsageError(`${option} ${v}：${bilingualHalf(err.reason, 'zh')} / ${option} ${v}: ${bilingualHalf(err.reason, 'en')}`, { option, value: v })
           }
         })
       const filter = filtered
@@ -195,7 +209,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const columns = o.columns?.map((c) => {
         const column = known.find((k) => k.key === c || k.header === c)
         if (!column) {
-          throw new UsageError(`--columns ${c}：没有这一列，可选 ${known.map((k) => k.header).join(',')} / no such column; choose from ${known.map((k) => k.key).join(',')}`, {
+          throw new UsageError(`--columns ${c}：没有这一列，可选 ${known.map((k) => k.header).join(',')} / --columns ${c}: no such column; choose from ${known.map((k) => k.key).join(',')}`, {
             option: '--columns',
             value: c,
           })
@@ -292,8 +306,8 @@ export async function runCli(argv: string[]): Promise<number> {
     const e = OrchardError.from(err)
     if (wantsJson) out(JSON.stringify({ error: e.toJSON() }))
     else {
-      process.stderr.write(`错误 / error [${e.code}]: ${e.message}\n`)
-      const located = describeDetails(e.details)
+      process.stderr.write(`${lang === 'zh' ? '错误' : 'error'} [${e.code}]: ${bilingualHalf(e.message, lang)}\n`)
+      const located = describeDetails(e.details, lang)
       if (located) process.stderr.write(`${located}\n`)
     }
     exitCode = 2
@@ -304,11 +318,11 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 /** Where the problem is (file, row, column, value, why) as `key: value` lines; anything else as JSON. */
-function describeDetails(details: unknown): string {
+function describeDetails(details: unknown, lang: Lang): string {
   if (details === undefined || details === null) return ''
   if (typeof details !== 'object' || Array.isArray(details)) return JSON.stringify(details, null, 2)
   return Object.entries(details as Record<string, unknown>)
-    .map(([key, value]) => `  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => `  ${key}: ${typeof value === 'string' ? bilingualHalf(value, lang) : JSON.stringify(value)}`)
     .join('\n')
 }
 
@@ -325,42 +339,51 @@ function ratesOption(values: string[]): Record<string, string> {
   return rates
 }
 
-function printImport(out: (s: string) => void, r: ImportResult): void {
+function printImport(out: (s: string) => void, r: ImportResult, lang: Lang): void {
+  const say = (zh: string, en: string) => out(lang === 'zh' ? zh : en)
+  const half = (text: string) => bilingualHalf(text, lang)
+  const heads = (pairs: [string, string][]) => pairs.map(([zh, en]) => (lang === 'zh' ? zh : en))
   const written = r.inserted + r.updated
   if (r.committed) {
-    out(`${r.fileName}：已导入 ${written} 条（新增 ${r.inserted}，更新 ${r.updated}，未变 ${r.unchanged}），拒绝 ${r.rejectedRows} 行`)
-    out(`${r.fileName}: imported ${written} (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged), rejected ${r.rejectedRows} rows`)
+    say(
+      `${r.fileName}：已导入 ${written} 条（新增 ${r.inserted}，更新 ${r.updated}，未变 ${r.unchanged}），拒绝 ${r.rejectedRows} 行`,
+      `${r.fileName}: imported ${written} (${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged), rejected ${r.rejectedRows} rows`,
+    )
   } else {
-    out(`${r.fileName}：共 ${r.totalRows} 行，拒绝 ${r.rejectedRows} 行，未写入任何数据（全部成功才写入）`)
-    out(`${r.fileName}: ${r.totalRows} rows, rejected ${r.rejectedRows} rows, nothing was written (all-or-nothing)`)
-    out('修正这些行后重新导入，或用 --mode valid-rows 只导入有效行 / fix these rows and import again, or use --mode valid-rows')
+    say(`${r.fileName}：共 ${r.totalRows} 行，拒绝 ${r.rejectedRows} 行，未写入任何数据（全部成功才写入）`, `${r.fileName}: ${r.totalRows} rows, rejected ${r.rejectedRows} rows, nothing was written (all-or-nothing)`)
+    say('修正这些行后重新导入，或用 --mode valid-rows 只导入有效行', 'fix these rows and import again, or use --mode valid-rows')
   }
-  if (Object.keys(r.rates).length) out(`汇率 / rates: ${Object.entries(r.rates).map(([c, v]) => `1 ${c} = ${v}`).join(', ')}`)
-  if (r.unattributedOrders) out(`未归属订单 ${r.unattributedOrders} 笔，可在订单页指定会员 / ${r.unattributedOrders} unattributed orders: assign them on the orders screen`)
+  if (Object.keys(r.rates).length) say(`汇率：${Object.entries(r.rates).map(([c, v]) => `1 ${c} = ${v}`).join('，')}`, `rates: ${Object.entries(r.rates).map(([c, v]) => `1 ${c} = ${v}`).join(', ')}`)
+  if (r.unattributedOrders) say(`未归属订单 ${r.unattributedOrders} 笔，可在订单页指定会员`, `${r.unattributedOrders} unattributed orders: assign them on the orders screen`)
   if (r.olderOrders.length) {
     const kept = r.olderOrders.filter((o) => !o.applied).length
     out('')
-    out(`文件中有 ${r.olderOrders.length} 笔订单比工作室已有的状态旧${kept ? `，已保留较新的 ${kept} 笔（要采用文件的，用 --apply-older 订单号 或 --older-state apply）` : ''}`)
-    out(`${r.olderOrders.length} orders in the file are older than the studio holds${kept ? `; the newer state was kept for ${kept} (--apply-older ORDER or --older-state apply takes the file’s)` : ''}`)
-    const state = (s: { status: string; refundedFen: number }) => `${ORDER_STATUS_LABELS[s.status as keyof typeof ORDER_STATUS_LABELS].zh}${s.refundedFen ? ` 退¥${formatFen(s.refundedFen)}` : ''}`
+    say(
+      `文件中有 ${r.olderOrders.length} 笔订单比工作室已有的状态旧${kept ? `，已保留较新的 ${kept} 笔（要采用文件的，用 --apply-older 订单号 或 --older-state apply）` : ''}`,
+      `${r.olderOrders.length} orders in the file are older than the studio holds${kept ? `; the newer state was kept for ${kept} (--apply-older ORDER or --older-state apply takes the file’s)` : ''}`,
+    )
+    const state = (s: { status: string; refundedFen: number }) => {
+      const label = ORDER_STATUS_LABELS[s.status as keyof typeof ORDER_STATUS_LABELS]
+      return `${lang === 'zh' ? label.zh : label.en}${s.refundedFen ? (lang === 'zh' ? ` 退¥${formatFen(s.refundedFen)}` : ` refunded ¥${formatFen(s.refundedFen)}`) : ''}`
+    }
     out(
       renderTable(
-        ['订单 Order', '行 Row', '工作室 Held', '文件 File', '结果 Result'],
-        r.olderOrders.slice(0, SHOWN_ERRORS).map((o) => [o.orderNo, String(o.row), state(o.held), state(o.file), o.applied ? '采用文件 applied' : '保留较新 kept']),
+        heads([['订单', 'Order'], ['行', 'Row'], ['工作室', 'Held'], ['文件', 'File'], ['结果', 'Result']]),
+        r.olderOrders.slice(0, SHOWN_ERRORS).map((o) => [o.orderNo, String(o.row), state(o.held), state(o.file), o.applied ? (lang === 'zh' ? '采用文件' : 'applied') : lang === 'zh' ? '保留较新' : 'kept']),
       ),
     )
   }
   if (r.warnings.length) {
     out('')
-    out(`警告 ${r.warningCount} 条：这些值照原样保存，订单已照常导入 / ${r.warningCount} warnings: these values were kept as given, the orders imported`)
-    out(renderTable(['行 Row', '列 Column', '值 Value', '警告 Warning'], r.warnings.slice(0, SHOWN_ERRORS).map((e) => [String(e.row), e.column, e.value, e.reason])))
-    if (r.warningCount > SHOWN_ERRORS) out(`…… 另有 ${r.warningCount - SHOWN_ERRORS} 条，完整列表用 --json / and ${r.warningCount - SHOWN_ERRORS} more: use --json`)
+    say(`警告 ${r.warningCount} 条：这些值照原样保存，订单已照常导入`, `${r.warningCount} warnings: these values were kept as given, the orders imported`)
+    out(renderTable(heads([['行', 'Row'], ['列', 'Column'], ['值', 'Value'], ['警告', 'Warning']]), r.warnings.slice(0, SHOWN_ERRORS).map((e) => [String(e.row), e.column, e.value, half(e.reason)])))
+    if (r.warningCount > SHOWN_ERRORS) say(`…… 另有 ${r.warningCount - SHOWN_ERRORS} 条，完整列表用 --json`, `… and ${r.warningCount - SHOWN_ERRORS} more: use --json`)
   }
   if (!r.errors.length) return
   out('')
-  const rows = r.errors.slice(0, SHOWN_ERRORS).map((e) => [String(e.row), e.column, e.value, e.reason])
-  out(renderTable(['行 Row', '列 Column', '值 Value', '原因 Reason'], rows))
+  const rows = r.errors.slice(0, SHOWN_ERRORS).map((e) => [String(e.row), e.column, e.value, half(e.reason)])
+  out(renderTable(heads([['行', 'Row'], ['列', 'Column'], ['值', 'Value'], ['原因', 'Reason']]), rows))
   if (r.errorCount > rows.length) {
-    out(`…… 另有 ${r.errorCount - rows.length} 条，完整列表用 --json / and ${r.errorCount - rows.length} more: use --json for the full list`)
+    say(`…… 另有 ${r.errorCount - rows.length} 条，完整列表用 --json`, `… and ${r.errorCount - rows.length} more: use --json for the full list`)
   }
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openTestStudio, refusal, type TestStudio } from './lifecycle/lifecycle.testkit'
@@ -95,6 +95,12 @@ describe('contact details for a role that sees them masked', () => {
     const { csv } = await s.core.invoke('imports', 'reportCsv', { importId: result.importId })
     expect(csv).toContain('1381234800'.slice(0, 3))
     expect(csv).not.toContain('1381234800')
+    // The error file too: the rows are the file's, but what looks like a phone is masked for this role.
+    const made = await s.core.invoke('imports', 'errorFile', { importId: result.importId, path: join(s.dir, 'bad-错误行.csv') })
+    const rows = readFileSync(made.path, 'utf8')
+    expect(rows).toContain('错号')
+    expect(rows).not.toContain('1381234800')
+    expect(rows).not.toContain(PHONE)
   })
 })
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from './fixtures'
+import { ConsolePage } from './page-models/console'
 import { CustomersPage } from './page-models/customers'
 import { ImportPage } from './page-models/import'
 
@@ -36,6 +37,7 @@ test('importing a CSV with bad rows: nothing is written, every bad row is locate
 
   // The error file: the refused rows as the file had them, the reason (in the console's language) and the source row after them.
   await expect(page.getByTestId('import-error-file-help')).toBeVisible()
+  await page.screenshot({ path: test.info().outputPath('result-refused.png'), fullPage: true })
   const report = await wizard.downloadReport()
   expect(report.fileName).toBe('客户名单-错误行.csv')
   expect(report.text.startsWith('\uFEFF')).toBe(true)
@@ -117,4 +119,32 @@ test('an operator downloads the customers template, fills it in and imports it b
   await wizard.run('all-or-nothing')
   await expect(wizard.result()).toHaveAttribute('data-committed', 'true')
   expect((await studio.core.invoke('customers', 'list', { search: '郑晓燕' })).rows.map((c) => [c.name, c.relClass, c.notes])).toEqual([['郑晓燕', 'A', '从模板导入']])
+})
+
+test('the 所属群 column is offered in the mapping in both languages and takes the customers into the group', async ({ page, studio }) => {
+  const group = await studio.core.invoke('groups', 'create', { name: '宝妈交流群' })
+  const wizard = new ImportPage(page)
+  const shell = new ConsolePage(page)
+  const file = { name: '带群的客户.csv', content: ['姓名,手机,所属群', '孙丽,13800138071,宝妈交流群', '钱芳,13800138072,宝妈交流群'].join('\n') }
+
+  await wizard.open()
+  await wizard.chooseFile('customers', file)
+  await expect(wizard.preview()).toContainText('孙丽')
+  await page.getByTestId('import-next').click()
+  const row = page.getByTestId('import-map-groups')
+  await expect(row).toContainText('所属群')
+  await expect(row).toContainText('Group')
+  await expect(row.locator('.n-base-selection')).toContainText('所属群')
+  await page.screenshot({ path: test.info().outputPath('mapping-zh.png'), fullPage: true })
+
+  await shell.switchLanguage()
+  await expect(row.locator('.field-label')).toHaveText('Group')
+  await page.screenshot({ path: test.info().outputPath('mapping-en.png'), fullPage: true })
+  await shell.switchLanguage()
+
+  await page.getByTestId('import-next').click()
+  await wizard.run('all-or-nothing')
+  await expect(wizard.result()).toHaveAttribute('data-committed', 'true')
+  const detail = await studio.core.invoke('groups', 'get', { id: group.id })
+  expect(detail.customers.map((c) => c.name).sort()).toEqual(['孙丽', '钱芳'].sort())
 })

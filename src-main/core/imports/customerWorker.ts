@@ -79,6 +79,7 @@ export async function runCustomerJob(job: CustomerThreadJob): Promise<void> {
         errors: importJob.errors.slice(sentErrors),
         errorCount: importJob.errorCount,
         updates: plan.updates,
+        groupJoins: plan.groupJoins ?? [],
         inserted: plan.inserted,
         updated: plan.updated,
         unchanged: plan.unchanged,

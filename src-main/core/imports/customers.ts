@@ -42,6 +42,36 @@ function readTags(value: string): string[] {
   return list
 }
 
+/** One cell may name several groups; a group's name may hold spaces, so only these separate them. */
+const GROUP_SEPARATORS = /[,，、;；|\n]/
+
+/**
+ * Reads a 所属群 cell: each part is a group's id or its name. A name two groups share is
+ * refused (the id says which), as is one no group has — naming the value either way.
+ */
+function groupReader(db: Db): (cell: string) => string[] {
+  const byId = new Set<string>()
+  const byName = new Map<string, string[]>()
+  for (const g of db.prepare('SELECT id, name FROM groups').iterate() as Iterable<{ id: string; name: string }>) {
+    byId.add(g.id)
+    const name = g.name.trim()
+    byName.set(name, [...(byName.get(name) ?? []), g.id])
+  }
+  return (cell) => {
+    const ids: string[] = []
+    for (const part of cell.split(GROUP_SEPARATORS).map((p) => p.trim()).filter(Boolean)) {
+      const named = byName.get(part) ?? []
+      const id = byId.has(part) ? part : named.length === 1 ? named[0] : undefined
+      if (named.length > 1 && !byId.has(part)) {
+        throw new CellError('ambiguous_group', `有 ${named.length} 个社群都叫「${part}」，请填写社群 ID / ${named.length} groups are named ${part}: give the group's id`)
+      }
+      if (!id) throw new CellError('unknown_group', `没有名称或 ID 为「${part}」的社群 / no group is named ${part} or has that id`)
+      if (!ids.includes(id)) ids.push(id)
+    }
+    return ids
+  }
+}
+
 interface ExistingCustomer {
   id: string
   name: string
@@ -127,6 +157,11 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
     const list = readTags(s)
     return { list, json: JSON.stringify(list) }
   })
+  const readGroups = job.mapped('groups') ? remembered(groupReader(db)) : null
+  const inGroup = db.prepare('SELECT 1 FROM group_customers WHERE group_id = ? AND customer_id = ?').pluck()
+  const groupJoins: [string, string][] = []
+  /** Known customers whose only change is joining a group. */
+  let joinedOnly = 0
   const getRow = db.prepare('SELECT id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes FROM customers WHERE id = ?')
   const nextId = idSource()
 
@@ -210,6 +245,7 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
           if (notes.length > MAX.notes) job.reject(i, 'notes', notes, 'too_long', `备注最多 ${MAX.notes} 个字 / notes are at most ${MAX.notes} characters`)
         }
       }
+      const groups = readGroups ? job.read(row, i, 'groups', readGroups) : undefined
 
       // Duplicates within the file name the row that came first.
       let duplicate = false
@@ -262,10 +298,14 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
 
       if (existingId === undefined) {
         inserted++
-        inserts.push(nextId(), name, wechatId ?? null, phonesJson(phones), addressesJson, tags ? tags.json : '[]', relClass ?? 'C', segment ?? null, owner ?? null, notes ?? '')
+        const id = nextId()
+        if (groups) for (const g of groups) groupJoins.push([id, g])
+        inserts.push(id, name, wechatId ?? null, phonesJson(phones), addressesJson, tags ? tags.json : '[]', relClass ?? 'C', segment ?? null, owner ?? null, notes ?? '')
         continue
       }
       firstRowOfCustomer.set(existingId, rowNo)
+      const joins = groups ? groups.filter((g) => !inGroup.get(g, existingId)) : []
+      for (const g of joins) groupJoins.push([existingId, g])
       const addresses = JSON.parse(addressesJson) as string[]
       const cur = getRow.get(existingId) as ExistingCustomer
       const curPhones = JSON.parse(cur.phones) as string[]
@@ -288,7 +328,8 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
         next.tags === cur.tags && next.rel_class === cur.rel_class && next.segment === cur.segment &&
         next.owner_member_id === cur.owner_member_id && next.notes === cur.notes
       ) {
-        unchanged++
+        if (joins.length) joinedOnly++
+        else unchanged++
         continue
       }
       updates.push({
@@ -302,13 +343,14 @@ export async function planCustomers(job: ImportJob, stream?: (inserts: unknown[]
 
   return {
     inserted,
-    updated: updates.length,
+    updated: updates.length + joinedOnly,
     unchanged,
     rejectedRows: rejected,
     unattributedOrders: 0,
-    entities: ['customers'],
+    entities: groupJoins.length ? ['customers', 'groups'] : ['customers'],
     inserts,
     updates,
+    groupJoins,
     write: () => {
       const writer = new CustomerWriter(db, job.now, inserted)
       writer.insert(inserts)

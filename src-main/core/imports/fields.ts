@@ -40,6 +40,7 @@ export const FIELDS: Record<ImportEntity, FieldSpec[]> = {
     f('segment', '消费群体', 'Segment', false, ['人群', '群体', '客群', '消费人群', 'segment']),
     f('owner', '归属会员邀请码', 'Owner invite code', false, ['归属会员', '邀请码', '推荐码', '归属', '所属会员', 'owner', 'invitecode', 'ownerinvitecode'], '会员的邀请码 / the member’s invite code'),
     f('notes', '备注', 'Notes', false, ['说明', '客户备注', 'note', 'notes', 'remark', 'remarks']),
+    f('groups', '所属群', 'Group', false, ['所属社群', '社群', '群', '群名', '群名称', '社群名称', '加入的群', 'group', 'groups'], '社群名称或 ID，多个用逗号或“、”分隔 / group name or id; several separated by , or 、'),
   ],
   products: [
     f('sku', '商品编码', 'SKU', true, ['sku', '货号', '编码', '商品货号', '商家编码', '商品编号', 'skucode']),

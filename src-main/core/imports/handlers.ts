@@ -40,10 +40,13 @@ const IMPORT_RECORDS: Record<ImportEntity, { record: RecordKind; fields: Record<
   members: { record: 'member', fields: { mentor: 'mentorId' } },
 }
 
+/** Columns that are a record's relations rather than its fields: a customer's groups are the groups' business (see joinGroups). */
+const RELATIONS = new Set(['groups'])
+
 function importedFields(entity: ImportEntity, mapping: Mapping): string[] {
   const { record, fields } = IMPORT_RECORDS[entity]
   const mapped = Object.entries(mapping)
-    .filter(([, column]) => column)
+    .filter(([field, column]) => column && !RELATIONS.has(field))
     .map(([field]) => fields[field] ?? field)
   // Orders only name the buyers they create; their other columns are the order's own.
   const own = entity === 'orders' ? mapped.filter((f) => ['name', 'phones', 'ownerMemberId'].includes(f)) : mapped
@@ -216,7 +219,9 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
         warningCount,
       })
       // The records it created or changed, and what the audit keeps of the run, in the write's transaction.
-      if (result.committed) recordImport({ ...changes, db }, IMPORT_RECORDS[input.entity].record, { importId, fileName: source.fileName, fields: writes, stamp: now, watermark })
+      if (result.committed) {
+        recordImport({ ...changes, db }, IMPORT_RECORDS[input.entity].record, { importId, fileName: source.fileName, fields: writes, stamp: now, watermark, groupJoins: plan.groupJoins })
+      }
       if (input.saveMapping) {
         db.prepare(
           `INSERT INTO import_mappings (source_key, entity, mapping, updated_at) VALUES (?, ?, ?, ?)
@@ -237,7 +242,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       thread.validate(mapping, format, now, ctx.timezone())
       emit('validate', 0, total)
       await writeFromThread(ctx, thread, { mode: input.mode, now, emit, conclude, result })
-      entities = ['customers']
+      entities = mapping.groups ? ['customers', 'groups'] : ['customers']
     } else {
       const job = new ImportJob(
         ctx.db,

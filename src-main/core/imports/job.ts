@@ -247,6 +247,8 @@ export interface ImportPlan {
   unattributedOrders: number
   /** Orders the file shows older than the studio holds. */
   olderOrders?: OlderOrder[]
+  /** Customers joining groups (社群): [customer id, group id], written with the run's record (recordImport). */
+  groupJoins?: [string, string][]
   /** Tables the write changes, for data.changed. */
   entities: string[]
   write(importId: string): void

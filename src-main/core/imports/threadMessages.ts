@@ -30,6 +30,8 @@ export type FromWorker =
       /** Every error found so far; `errors` (over all messages) are the first MAX_KEPT_ERRORS of them. */
       errorCount: number
       updates: CustomerUpdate[]
+      /** Customers joining groups: [customer id, group id]. */
+      groupJoins: [string, string][]
       inserted: number
       updated: number
       unchanged: number

@@ -251,9 +251,10 @@ export function rowWatermark(db: Db, record: RecordKind): number {
 export function recordImport(
   w: ChangeWriter,
   record: RecordKind,
-  run: { importId: string; fileName: string; fields: string[]; stamp: string; watermark: number },
+  run: { importId: string; fileName: string; fields: string[]; stamp: string; watermark: number; groupJoins?: readonly (readonly [string, string])[] },
 ): { created: number; updated: number } {
   checkImportFields(w, record, run.fields)
+  if (run.groupJoins?.length) joinGroups(w, run.groupJoins)
   const table = TABLES[record]
   if (!table) throw new Error(`recordImport: ${record} is not imported`)
   const at = w.at.toISOString()
@@ -285,6 +286,38 @@ export function recordImport(
     w.at,
   )
   return { created, updated }
+}
+
+/**
+ * Customers joining groups (社群), as [customer id, group id]: written here, in the write's
+ * transaction, and recorded as a change of each group that gained customers (field
+ * `customers`), so the sync sends the membership with the group. A customer already in a
+ * group stays as they were (joined when they first joined). Every customer and group must
+ * still exist — a write may run with SQLite's per-row key checks off (an import), and a
+ * membership of someone deleted meanwhile would point nowhere. Returns how many joined.
+ */
+export function joinGroups(w: ChangeWriter, joins: readonly (readonly [customerId: string, groupId: string])[]): number {
+  if (!joins.length) return 0
+  const db = w.db
+  const present = (table: string, ids: Set<string>) =>
+    (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).get(JSON.stringify([...ids])) as { n: number }).n === ids.size
+  if (!present('groups', new Set(joins.map((j) => j[1]))) || !present('customers', new Set(joins.map((j) => j[0])))) {
+    throw new OrchardError('import_conflict', '写入期间社群或客户已被删除，请重试 / a group or customer was deleted meanwhile; try again', {})
+  }
+  const at = w.at.toISOString()
+  const insert = db.prepare('INSERT OR IGNORE INTO group_customers (group_id, customer_id, joined_at) VALUES (?, ?, ?)')
+  const gained = new Set<string>()
+  let joined = 0
+  for (const [customerId, groupId] of joins) {
+    if (!insert.run(groupId, customerId, at).changes) continue
+    gained.add(groupId)
+    joined++
+  }
+  const change = db.prepare(
+    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source) VALUES (?, 'group', ?, 'update', 'customers', ?, ?, ?, ?, ?)`,
+  )
+  for (const groupId of gained) change.run(w.txId, groupId, at, w.actor.id, w.actor.role, w.workstation, w.source)
+  return joined
 }
 
 /**

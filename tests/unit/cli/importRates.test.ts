@@ -30,7 +30,7 @@ describe('orchard import orders --rate', () => {
     expect(result.errors[0]).toMatchObject({ row: 2, column: 'Currency', value: 'USD', code: 'currency_without_rate' })
     expect(result.errors[0].reason).toContain('--rate USD=')
 
-    const human = orchard(['import', 'orders', path, '--rate', 'USD=7.10'])
+    const human = orchard(['import', 'orders', path, '--rate', 'USD=7.10', '--lang', 'zh'])
     expect(human.code, human.err).toBe(0)
     expect(human.out).toContain('已导入 2 条')
     expect(human.out).toContain('1 USD = 7.10')
