@@ -1,4 +1,4 @@
-import { changeRoleProblem, type PulledRecordChange, type RecordChangeWire, type RecordRefusal, type RecordsPushResponse, type SyncedRecord } from '../src-shared/recordsProtocol'
+import { changeRoleProblem, type PulledRecordChange, type RecordConflictWire, type RecordChangeWire, type RecordRefusal, type RecordsPushResponse, type SyncedRecord } from '../src-shared/recordsProtocol'
 import type { DeviceIdentity } from './devices'
 import { lockTeam } from './ledger'
 import type { SqlClient, Storage } from './storage'
@@ -47,10 +47,10 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     }
     if (!unique.length) return { accepted: [], stored: 0, refused }
     const stored = await tx.query<{ seq: string | number }>(
-      `INSERT INTO record_changes (team, device_id, client_seq, tx_id, record, record_id, op, field, value, role, made_at)
-       SELECT $1, $2, u.client_seq, u.tx_id, u.record, u.record_id, u.op, u.field, u.value::jsonb, u.role, u.made_at
-         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-              WITH ORDINALITY AS u(client_seq, tx_id, record, record_id, op, field, value, role, made_at, n)
+      `INSERT INTO record_changes (team, device_id, client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor)
+       SELECT $1, $2, u.client_seq, u.tx_id, u.record, u.record_id, u.op, u.field, u.value::jsonb, u.role, u.made_at, u.base, u.restores, u.actor
+         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[])
+              WITH ORDINALITY AS u(client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor, n)
         ORDER BY u.n
        ON CONFLICT (device_id, client_seq) DO NOTHING
        RETURNING seq`,
@@ -66,10 +66,17 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
         unique.map((c) => JSON.stringify(c.value ?? null)),
         unique.map((c) => c.role),
         unique.map((c) => c.at),
+        unique.map((c) => c.base ?? null),
+        unique.map((c) => c.restores ?? null),
+        unique.map((c) => c.actor ?? null),
       ],
     )
     const seqs = stored.map((r) => Number(r.seq))
-    if (seqs.length) await applyToCurrent(tx, device.team, seqs)
+    if (seqs.length) {
+      await keepConflicts(tx, device.team, seqs)
+      await applyToCurrent(tx, device.team, seqs)
+      await markRestored(tx, device.team, seqs)
+    }
     return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused }
   })
 }
@@ -86,6 +93,119 @@ async function restoreOf(tx: SqlClient, team: string, c: RecordChangeWire): Prom
   if (c.op === 'delete') return { op: 'create', field: null, value: Object.fromEntries(rows.map((r) => [r.field, r.value])) }
   const held = rows.find((r) => r.field === c.field)
   return held ? { op: 'update', field: c.field, value: held.value } : null
+}
+
+/**
+ * Before the changes just stored (`seqs`) move the current values: an update made on a
+ * base older than its field's current change, when that change came from another device,
+ * means both changed the field since they last saw each other. The update wins (it is the
+ * later in server order); the value it replaces is kept as a conflict of the team. The
+ * same value reached both ways is no conflict. Workstation clocks play no part.
+ */
+async function keepConflicts(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO record_conflicts (team, later_seq, earlier_seq, earlier_value)
+     SELECT n.team, n.seq, f.seq, f.value
+       FROM record_changes n
+       JOIN record_fields f ON f.team = n.team AND f.record = n.record AND f.record_id = n.record_id AND f.field = n.field
+       JOIN record_changes e ON e.team = f.team AND e.seq = f.seq
+      WHERE n.team = $1 AND n.seq = ANY($2::bigint[]) AND n.op = 'update' AND n.base IS NOT NULL
+        AND f.seq > n.base AND e.device_id <> n.device_id AND f.value IS DISTINCT FROM n.value
+     ON CONFLICT (team, later_seq) DO NOTHING`,
+    [team, seqs],
+  )
+}
+
+/** A stored change that puts a conflict's earlier value back marks it restored (the first such change). */
+async function markRestored(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
+  await tx.query(
+    `UPDATE record_conflicts k SET restored_seq = c.seq
+       FROM record_changes c
+      WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.restores IS NOT NULL
+        AND k.team = c.team AND k.later_seq::text = c.restores AND k.restored_seq IS NULL`,
+    [team, seqs],
+  )
+}
+
+interface ConflictRow {
+  later_seq: string | number
+  record: SyncedRecord
+  record_id: string
+  field: string
+  earlier_seq: string | number
+  earlier_value: unknown
+  earlier_device: string
+  earlier_device_name: string | null
+  earlier_role: string
+  earlier_actor: string | null
+  earlier_at: string
+  later_value: unknown
+  later_device: string
+  later_device_name: string | null
+  later_role: string
+  later_actor: string | null
+  later_at: string
+  restored_seq: string | number | null
+  restored_device: string | null
+  restored_device_name: string | null
+  restored_role: string | null
+  restored_actor: string | null
+  restored_at: string | null
+}
+
+/** The team's conflicts found or restored by changes in (after, upTo]. */
+async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo: number): Promise<RecordConflictWire[]> {
+  const rows = await tx.query<ConflictRow>(
+    `SELECT k.later_seq, l.record, l.record_id, l.field,
+            k.earlier_seq, k.earlier_value, e.device_id AS earlier_device, ed.name AS earlier_device_name, e.role AS earlier_role, e.actor AS earlier_actor, e.made_at AS earlier_at,
+            l.value AS later_value, l.device_id AS later_device, ld.name AS later_device_name, l.role AS later_role, l.actor AS later_actor, l.made_at AS later_at,
+            k.restored_seq, r.device_id AS restored_device, rd.name AS restored_device_name, r.role AS restored_role, r.actor AS restored_actor, r.made_at AS restored_at
+       FROM record_conflicts k
+       JOIN record_changes l ON l.team = k.team AND l.seq = k.later_seq
+       JOIN record_changes e ON e.team = k.team AND e.seq = k.earlier_seq
+       LEFT JOIN record_changes r ON r.team = k.team AND r.seq = k.restored_seq
+       LEFT JOIN devices ld ON ld.id = l.device_id
+       LEFT JOIN devices ed ON ed.id = e.device_id
+       LEFT JOIN devices rd ON rd.id = r.device_id
+      WHERE k.team = $1 AND ((k.later_seq > $2 AND k.later_seq <= $3) OR (k.restored_seq > $2 AND k.restored_seq <= $3))
+      ORDER BY k.later_seq`,
+    [team, after, upTo],
+  )
+  return rows.map((r) => ({
+    id: String(r.later_seq),
+    record: r.record,
+    recordId: r.record_id,
+    field: r.field,
+    earlier: {
+      seq: Number(r.earlier_seq),
+      value: r.earlier_value ?? null,
+      deviceId: r.earlier_device,
+      deviceName: r.earlier_device_name,
+      role: r.earlier_role,
+      actor: r.earlier_actor,
+      at: r.earlier_at,
+    },
+    later: {
+      seq: Number(r.later_seq),
+      value: r.later_value ?? null,
+      deviceId: r.later_device,
+      deviceName: r.later_device_name,
+      role: r.later_role,
+      actor: r.later_actor,
+      at: r.later_at,
+    },
+    restored:
+      r.restored_seq === null
+        ? null
+        : {
+            seq: Number(r.restored_seq),
+            deviceId: r.restored_device ?? '',
+            deviceName: r.restored_device_name,
+            role: r.restored_role ?? '',
+            actor: r.restored_actor,
+            at: r.restored_at ?? '',
+          },
+  }))
 }
 
 /** Moves the current values and tombstones by the changes just stored (`seqs`); an older change never overwrites a newer one. */
@@ -128,7 +248,7 @@ export async function pullRecords(
   storage: Storage,
   device: DeviceIdentity,
   q: { after: number; limit: number },
-): Promise<{ changes: PulledRecordChange[]; cursor: number; more: boolean; high: number }> {
+): Promise<{ changes: PulledRecordChange[]; cursor: number; more: boolean; high: number; conflicts: RecordConflictWire[] }> {
   return storage.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
     const rows = await tx.query<ChangeRow>(
@@ -158,6 +278,7 @@ export async function pullRecords(
       role: r.role,
       at: r.made_at,
     }))
-    return { changes, cursor: full ? changes[changes.length - 1].seq : Math.max(q.after, high), more: full, high }
+    const cursor = full ? changes[changes.length - 1].seq : Math.max(q.after, high)
+    return { changes, cursor, more: full, high, conflicts: await conflictsBetween(tx, device.team, q.after, cursor) }
   })
 }

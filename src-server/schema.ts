@@ -280,6 +280,32 @@ CREATE TABLE record_tombstones (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'record conflicts',
+    /**
+     * Conflicts of the shared records (src-server/records.ts): a change carries the server
+     * sequence its workstation had pulled to (`base`); an update of a field whose current
+     * value is newer and came from another device replaces it, and the replaced value is
+     * kept here, the team's, so every workstation lists the same conflicts. `later_seq` (the
+     * winning change) names it; `restored_seq` is the change that put the earlier value back.
+     */
+    sql: `
+ALTER TABLE record_changes ADD COLUMN base BIGINT;
+ALTER TABLE record_changes ADD COLUMN restores TEXT;
+ALTER TABLE record_changes ADD COLUMN actor TEXT;
+
+CREATE TABLE record_conflicts (
+  team          TEXT NOT NULL REFERENCES teams(name),
+  later_seq     BIGINT NOT NULL,
+  earlier_seq   BIGINT NOT NULL,
+  earlier_value JSONB,
+  restored_seq  BIGINT,
+  PRIMARY KEY (team, later_seq)
+);
+CREATE INDEX record_conflicts_restored ON record_conflicts(team, restored_seq);
+`,
+  },
 ]
 
 /**

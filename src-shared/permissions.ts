@@ -199,6 +199,7 @@ export const METHOD_PERMISSIONS = {
   fees: { list: 'studio.read', record: 'ledger.money' },
   groupBuys: { list: 'studio.read', create: 'ledger.money', decide: 'ledger.money' },
   payouts: { list: 'studio.read', save: 'payouts.manage', remove: 'payouts.manage' },
+  records: { conflicts: 'studio.read', restoreConflict: 'studio.edit' },
   sync: { status: 'studio.read', enrol: 'sync.manage', syncNow: 'studio.edit', conflicts: 'studio.read', refused: 'studio.read', recordIssues: 'studio.read', forget: 'sync.manage' },
   memberPages: {
     status: 'studio.read',

@@ -48,6 +48,17 @@ export const RecordChangeWire = z.object({
   role: z.string().min(1).max(32),
   /** When, by the workstation's clock (shown, never compared). */
   at: z.string().max(40),
+  /**
+   * The server sequence the workstation had pulled to when the change was made. An update
+   * of a field whose current value is newer than this and came from another device is a
+   * conflict: the change still wins (it is later in server order), and the value it
+   * replaces is kept as a conflict for a person to see and restore. Absent: never a conflict.
+   */
+  base: z.number().int().nonnegative().optional(),
+  /** The conflict (its id) whose earlier value this change puts back: the server marks it restored. */
+  restores: z.string().min(1).max(40).nullable().optional(),
+  /** Who made it, as the workstation's profile names them (shown, never checked). */
+  actor: z.string().max(80).nullable().optional(),
 })
 export type RecordChangeWire = z.infer<typeof RecordChangeWire>
 
@@ -171,6 +182,36 @@ export const PulledRecordChange = z.object({
 })
 export type PulledRecordChange = z.infer<typeof PulledRecordChange>
 
+/** Who changed a field, where and when, with the value and the server's sequence of the change. */
+export const RecordConflictSide = z.object({
+  seq: z.number().int().positive(),
+  value: z.unknown(),
+  deviceId: z.string(),
+  deviceName: z.string().nullable(),
+  role: z.string(),
+  actor: z.string().nullable(),
+  /** By that workstation's clock: shown, never compared. */
+  at: z.string(),
+})
+
+/**
+ * Two devices changed the same field since they last saw each other: the later change in
+ * server order won (`later`), the value it replaced is kept (`earlier`). The server keeps
+ * every conflict of the team, so each workstation lists the same ones; the id is the
+ * winning change's server sequence.
+ */
+export const RecordConflictWire = z.object({
+  id: z.string(),
+  record: z.enum(SYNCED_RECORDS),
+  recordId: z.string(),
+  field: z.string(),
+  earlier: RecordConflictSide,
+  later: RecordConflictSide,
+  /** The change that put the earlier value back, when someone did. */
+  restored: RecordConflictSide.omit({ value: true }).nullable(),
+})
+export type RecordConflictWire = z.infer<typeof RecordConflictWire>
+
 export const RecordsPullResponse = z.object({
   serverId: z.string(),
   /**
@@ -183,6 +224,8 @@ export const RecordsPullResponse = z.object({
   more: z.boolean(),
   /** The team's newest record change; below a workstation's cursor means the server went back in time. */
   high: z.number().int().nonnegative(),
+  /** Conflicts found, or restored, by the changes after `after` up to `cursor` — whichever device made them. */
+  conflicts: z.array(RecordConflictWire).default([]),
 })
 export type RecordsPullResponse = z.infer<typeof RecordsPullResponse>
 

@@ -185,7 +185,57 @@ export const SyncRecordIssue = z.object({
 })
 export type SyncRecordIssue = z.infer<typeof SyncRecordIssue>
 
+/** One side of a record conflict: the value, who changed it (profile, role, workstation) and when by that workstation's clock. */
+export const RecordConflictSide = z.object({
+  /** The value the field took; phones, addresses and WeChat ids masked for a role that sees them masked. */
+  value: z.unknown(),
+  actor: z.string().nullable(),
+  role: z.string(),
+  deviceId: z.string(),
+  deviceName: z.string().nullable(),
+  at: z.string(),
+  /** The server's sequence of the change. */
+  seq: z.number().int(),
+})
+
+/**
+ * Two workstations changed the same field of a shared record since they last saw each
+ * other: the later change in the server's order won (`later`), the value it replaced is
+ * kept (`earlier`) and can be put back. The server keeps the team's conflicts, so every
+ * workstation lists the same ones after its next pull.
+ */
+export const RecordConflict = z.object({
+  id: z.string(),
+  record: z.string(),
+  recordId: z.string(),
+  /** How the record is named here (a name, a SKU), or null when this workstation no longer holds it. */
+  recordName: z.string().nullable(),
+  field: z.string(),
+  /** The field is masked for the role asking: the values are shown masked, and only a role that sees them may restore. */
+  masked: z.boolean(),
+  earlier: RecordConflictSide,
+  later: RecordConflictSide,
+  status: z.enum(['open', 'restored']),
+  /** Who put the earlier value back, and when; `confirmed` once the server holds the restore. */
+  restored: z
+    .object({ actor: z.string().nullable(), role: z.string(), deviceName: z.string().nullable(), at: z.string(), confirmed: z.boolean() })
+    .nullable(),
+})
+export type RecordConflict = z.infer<typeof RecordConflict>
+
+export const RecordConflictsQuery = z.object({ status: z.enum(['open', 'restored', 'all']).default('all') }).default({ status: 'all' })
+
 export const syncContract = {
+  records: {
+    /** The shared records' conflicts (open, restored, or all), newest first. */
+    conflicts: query(RecordConflictsQuery, z.array(RecordConflict)),
+    /**
+     * Puts a conflict's earlier value back: a new change of the field through the one write
+     * path (checked for the role like any edit, refused with nothing changed), sent to the
+     * team with the next sync; the conflict is marked restored with who and when.
+     */
+    restoreConflict: command(z.object({ id: z.string().min(1).max(40) }), RecordConflict),
+  },
   sync: {
     status: query(Empty, SyncStatus),
     /** Registers this workstation with the team's server using a one-time code; the background sync starts at once. */

@@ -18,7 +18,9 @@ import { workstationId } from '../workstation'
  *    the write with it, so a refused change leaves nothing behind;
  *  - a contact field never takes the masked rendering a role was shown ("138****8000");
  *  - one record_changes row per changed field, grouped by the call's transaction id, is
- *    what the team's sync will send (its outbox hangs on the same rows);
+ *    what the team's sync will send (its outbox hangs on the same rows), with the server
+ *    sequence this workstation had pulled to (base_seq): what tells the server a conflict
+ *    (both changed the field since they last saw each other) from a later edit;
  *  - changes to personal data (which field, never the value), prices, price floors,
  *    commission rates and the team tree, and every delete, go into the audit chain with
  *    actor, workstation and time.
@@ -185,8 +187,8 @@ export function recordChange(w: ChangeWriter, change: RecordWrite): string[] {
     if (fieldRule(change.record, field)?.see) refuseMaskedValue(change.record, change.id, field, after[field])
   }
   const insert = w.db.prepare(
-    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT records_cursor FROM sync_state WHERE id = 1))`,
   )
   const at = w.at.toISOString()
   const row = (field: string | null) => insert.run(w.txId, change.record, change.id, change.op, field, at, w.actor.id, w.actor.role, w.workstation, w.source)
@@ -261,8 +263,8 @@ export function recordImport(
   const insert = (op: 'create' | 'update', where: string) =>
     w.db
       .prepare(
-        `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source)
-         SELECT @tx, @record, id, @op, NULL, @at, @actorId, @role, @workstation, 'import' FROM ${table} WHERE updated_at = @stamp AND ${where} ORDER BY rowid`,
+        `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq)
+         SELECT @tx, @record, id, @op, NULL, @at, @actorId, @role, @workstation, 'import', (SELECT records_cursor FROM sync_state WHERE id = 1) FROM ${table} WHERE updated_at = @stamp AND ${where} ORDER BY rowid`,
       )
       .run({ tx: w.txId, record, op, at, actorId: w.actor.id, role: w.actor.role, workstation: w.workstation, stamp: run.stamp, watermark: run.watermark })
       .changes
@@ -314,7 +316,7 @@ export function joinGroups(w: ChangeWriter, joins: readonly (readonly [customerI
     joined++
   }
   const change = db.prepare(
-    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source) VALUES (?, 'group', ?, 'update', 'customers', ?, ?, ?, ?, ?)`,
+    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq) VALUES (?, 'group', ?, 'update', 'customers', ?, ?, ?, ?, ?, (SELECT records_cursor FROM sync_state WHERE id = 1))`,
   )
   for (const groupId of gained) change.run(w.txId, groupId, at, w.actor.id, w.actor.role, w.workstation, w.source)
   return joined

@@ -122,6 +122,9 @@ interface ChangeRow {
   field: string | null
   at: string
   actor_role: string
+  actor_name: string | null
+  base_seq: number | null
+  restores: string | null
 }
 
 export const recordsPushed = (db: Db): number => (db.prepare('SELECT records_pushed AS n FROM sync_state WHERE id = 1').get() as { n: number }).n
@@ -141,7 +144,9 @@ export function recordsPending(db: Db): number {
  * record deleted since sends only its delete.
  */
 export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
-  const rows = db.prepare('SELECT * FROM record_changes WHERE seq > ? ORDER BY seq LIMIT ?').all(recordsPushed(db), limit) as ChangeRow[]
+  const rows = db
+    .prepare('SELECT c.*, p.name AS actor_name FROM record_changes c LEFT JOIN profiles p ON p.id = c.actor_id WHERE c.seq > ? ORDER BY c.seq LIMIT ?')
+    .all(recordsPushed(db), limit) as ChangeRow[]
   if (!rows.length) return { changes: [], upTo: recordsPushed(db) }
   const upTo = rows[rows.length - 1].seq
   const shared = rows.filter((r) => isSyncedRecord(r.record))
@@ -152,11 +157,34 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
   }
   const key = (r: ChangeRow) => `${r.record}\u0000${r.record_id}\u0000${r.op}\u0000${r.field ?? ''}`
   const last = new Map(shared.map((r) => [key(r), r.seq]))
+  // A field changed twice is sent once, on the oldest base of the two: the team's value
+  // pulled between them was kept from the screen by the first, so it was never seen.
+  const oldestBase = new Map<string, number | null>()
+  const restores = new Map<string, string>()
+  for (const r of shared) {
+    const k = key(r)
+    const seen = oldestBase.get(k)
+    oldestBase.set(k, seen === undefined ? r.base_seq : seen === null || r.base_seq === null ? null : Math.min(seen, r.base_seq))
+    if (r.restores) restores.set(k, r.restores)
+  }
   const changes: RecordChangeWire[] = []
   for (const r of shared) {
-    if (last.get(key(r)) !== r.seq) continue
+    const k = key(r)
+    if (last.get(k) !== r.seq) continue
     const record = r.record as SyncedRecord
-    const base = { clientSeq: r.seq, txId: r.tx_id, record, id: r.record_id, op: r.op, role: r.actor_role, at: r.at }
+    const onBase = oldestBase.get(k)
+    const base = {
+      clientSeq: r.seq,
+      txId: r.tx_id,
+      record,
+      id: r.record_id,
+      op: r.op,
+      role: r.actor_role,
+      at: r.at,
+      actor: r.actor_name,
+      ...(onBase === null || onBase === undefined ? {} : { base: onBase }),
+      ...(restores.has(k) ? { restores: restores.get(k) } : {}),
+    }
     if (r.op === 'delete') {
       changes.push({ ...base, field: null, value: null })
       continue
@@ -286,6 +314,21 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   }
   if (c.record === 'customer') refreshCustomerIndexes(db, c.id)
   return kept
+}
+
+/**
+ * Writes one field of a synced record as the team held it (a conflict's earlier value put
+ * back). Only the column: the caller records the change through the one write path in the
+ * same transaction. Returns false when the value is not one of the field's kind.
+ */
+export function writeRecordField(db: Db, record: SyncedRecord, id: string, field: string, value: unknown, at: string): boolean {
+  if (!(wireFields(record) as string[]).includes(field)) return false
+  const [column, codec] = columnOf(record, field)
+  const stored = encode(codec, value)
+  if (stored === undefined) return false
+  db.prepare(`UPDATE ${TABLES[record].table} SET ${column} = ?, updated_at = ? WHERE id = ?`).run(stored, at, id)
+  if (record === 'customer') refreshCustomerIndexes(db, id)
+  return true
 }
 
 /** A customer's phones and tags are looked up through their own tables: kept equal to the record's. */

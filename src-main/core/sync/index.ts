@@ -7,6 +7,7 @@ import type { CoreContext, ServiceHandlers } from '../context'
 import { SyncFailure, SyncHttp } from './http'
 import { SyncLoop, syncStatus, type SyncLoopOptions } from './loop'
 import { ledgerSyncPort } from '../ledger/syncPort'
+import { listConflicts as listRecordConflicts, restoreConflict } from '../records/conflicts'
 import { listRecordIssues } from '../records/sync'
 import type { LedgerSyncPort } from './port'
 import { clearEnrolment, clearSyncStudio, listConflicts, listRefused, readSyncState, saveEnrolment } from './state'
@@ -75,6 +76,11 @@ const autostarts = (ctx: CoreContext) => ctx.host !== 'cli'
 
 /** The sync services, one handler per contract method. */
 export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
+  records: {
+    conflicts: (input, ctx) => listRecordConflicts(ctx, input.status),
+    // The restore is an edit waiting to be sent: the next round takes it like any other.
+    restoreConflict: (input, ctx) => restoreConflict(ctx, input.id),
+  },
   sync: {
     status: (_input, ctx) => status(ctx),
 
@@ -96,6 +102,7 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
         db.prepare('DELETE FROM sync_conflicts').run()
         db.prepare('DELETE FROM sync_refused').run()
         db.prepare('DELETE FROM sync_record_issues').run()
+        db.prepare('DELETE FROM record_conflicts').run()
       })()
       if (autostarts(ctx) || running) await startSyncLoop(ctx)
       const s = status(ctx)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type OrchardCore } from '../api'
+import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
 import { readRecords } from '../records/sync'
 import { RECORDS_SYNC_STEPS, startSyncLoop, stopSyncLoop, syncLoopOf } from './index'
 import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
@@ -263,5 +264,94 @@ describe('records shared through the team server', () => {
     await enrol(c, team, 'C')
     await sync(c)
     expect(allCustomers(c)).toEqual(onA)
+  })
+})
+
+describe('conflicts: the same field changed on two workstations since they last saw each other', () => {
+  it('the later push wins, the earlier value is listed on both workstations with who and when, and a restore on one reaches both', async () => {
+    const [a, b] = await pair()
+    actAs(a, 'operator', '小周')
+    actAs(b, 'manager', '陈姐')
+    const c = await a.invoke('customers', 'create', { name: '吴十', phones: ['13300133000'], notes: '' })
+    await sync(a)
+    await sync(b)
+
+    // Offline on both: the same note, the same phone list; a different field on A does not conflict.
+    await a.invoke('customers', 'update', { id: c.id, patch: { notes: '周三送货', phones: ['13300133001'], relClass: 'A' } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { notes: '周五送货', phones: ['13300133002'] } })
+    expect((await sync(a)).records).toMatchObject({ conflicts: 0 })
+    expect((await sync(b)).records).toMatchObject({ conflicts: 2 })
+    expect((await sync(a)).records).toMatchObject({ conflicts: 2 })
+
+    for (const ws of [a, b]) expect(customer(ws, c.id)).toMatchObject({ notes: '周五送货', phones: ['+8613300133002'], relClass: 'A' })
+    const listed = async (ws: OrchardCore) => (await ws.invoke('records', 'conflicts', {})).map((k) => ({ ...k, earlier: { ...k.earlier }, later: { ...k.later } }))
+    const onA = await listed(a)
+    expect(onA).toHaveLength(2)
+    expect(await listed(b)).toEqual(onA)
+    const note = onA.find((k) => k.field === 'notes')!
+    expect(note).toMatchObject({
+      record: 'customer',
+      recordId: c.id,
+      recordName: '吴十',
+      masked: false,
+      status: 'open',
+      restored: null,
+      earlier: { value: '周三送货', actor: '小周', role: 'operator', deviceName: 'A' },
+      later: { value: '周五送货', actor: '陈姐', role: 'manager', deviceName: 'B' },
+    })
+    expect(note.later.seq).toBeGreaterThan(note.earlier.seq)
+
+    // A trainer sees the phones' conflict, with both numbers masked.
+    actAs(b, 'trainer', '林老师')
+    const phones = (await b.invoke('records', 'conflicts', { status: 'open' })).find((k) => k.field === 'phones')!
+    expect(phones).toMatchObject({ masked: true, earlier: { value: ['+86133****3001'] }, later: { value: ['+86133****3002'] } })
+    actAs(b, 'manager', '陈姐')
+
+    // Restored on A: a new change, here at once, and everywhere after the next rounds.
+    const restored = await a.invoke('records', 'restoreConflict', { id: note.id })
+    expect(restored).toMatchObject({ status: 'restored', restored: { actor: '小周', role: 'operator', deviceName: 'A', confirmed: false } })
+    expect(customer(a, c.id)).toMatchObject({ notes: '周三送货' })
+    expect((await a.invoke('sync', 'status', {})).records.pending).toBe(1)
+    expect((await sync(a)).records).toMatchObject({ pushed: 1, refused: 0, conflicts: 0 })
+    expect((await sync(b)).records).toMatchObject({ conflicts: 0 })
+    for (const ws of [a, b]) {
+      expect(customer(ws, c.id)).toMatchObject({ notes: '周三送货', phones: ['+8613300133002'] })
+      const open = await ws.invoke('records', 'conflicts', { status: 'open' })
+      expect(open.map((k) => k.field)).toEqual(['phones'])
+      expect((await ws.invoke('records', 'conflicts', { status: 'restored' })).map((k) => [k.id, k.restored])).toEqual([
+        [note.id, { actor: '小周', role: 'operator', deviceName: 'A', at: expect.any(String), confirmed: true }],
+      ])
+    }
+    // Restored once: a second restore is refused and changes nothing.
+    expect(await refusal(() => b.invoke('records', 'restoreConflict', { id: note.id }))).toMatchObject({ code: 'already_restored' })
+  })
+
+  it('a trainer may not restore a commission-rate conflict: refused, nothing changed; a manager may', async () => {
+    const [a, b] = await pair()
+    actAs(a, 'manager', '陈姐')
+    actAs(b, 'manager', '王店长')
+    const p = await a.invoke('products', 'create', { sku: 'SP-3001', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, commissionBp: 2000, images: [] })
+    await sync(a)
+    await sync(b)
+    await a.invoke('products', 'update', { id: p.id, patch: { commissionBp: 2500 } })
+    await b.invoke('products', 'update', { id: p.id, patch: { commissionBp: 1500 } })
+    await sync(a)
+    await sync(b)
+    const [k] = await b.invoke('records', 'conflicts', {})
+    expect(k).toMatchObject({ field: 'commissionBp', earlier: { value: 2500 }, later: { value: 1500 }, status: 'open' })
+
+    actAs(b, 'trainer', '林老师')
+    const before = { product: readRecords(b.context.db, 'product', [p.id]).get(p.id), changes: changeRows(b), pending: (await b.invoke('sync', 'status', {})).records.pending }
+    const refused = await refusal(() => b.invoke('records', 'restoreConflict', { id: k.id }))
+    expect(refused).toMatchObject({ code: 'forbidden', details: { field: 'commissionBp', role: 'trainer' } })
+    expect(refused.message).toMatch(/commission rate/)
+    expect({ product: readRecords(b.context.db, 'product', [p.id]).get(p.id), changes: changeRows(b), pending: (await b.invoke('sync', 'status', {})).records.pending }).toEqual(before)
+    expect(await b.invoke('records', 'conflicts', { status: 'open' })).toHaveLength(1)
+
+    actAs(b, 'manager', '王店长')
+    await b.invoke('records', 'restoreConflict', { id: k.id })
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) expect(readRecords(ws.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2500 })
   })
 })

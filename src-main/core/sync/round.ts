@@ -17,6 +17,7 @@ import {
   restartRecordsSync,
   saveRecordsCursor,
 } from '../records/sync'
+import { saveConflicts } from '../records/conflicts'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
@@ -321,11 +322,12 @@ async function pullRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
     const at = ctx.clock.now().toISOString()
     const applied = d.transaction(() => {
       const result = applyPulledRecords(d, page.changes, at)
+      const conflicts = saveConflicts(d, page.conflicts)
       saveRecordsCursor(d, page.cursor)
-      return result
+      return { ...result, conflicts }
     })()
     round.records.pulled += page.changes.length
-    round.records.conflicts += applied.keptLocal
+    round.records.conflicts += applied.conflicts
     round.records.notApplied += applied.notApplied
     if (applied.applied) env.onRecordsChanged?.()
     await step('records.pull.applied')

@@ -201,4 +201,5 @@ export function clearSyncStudio(db: Db): void {
   db.prepare('DELETE FROM sync_refused').run()
   db.prepare('DELETE FROM sync_unknown_members').run()
   db.prepare('DELETE FROM sync_record_issues').run()
+  db.prepare('DELETE FROM record_conflicts').run()
 }

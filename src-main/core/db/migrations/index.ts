@@ -17,6 +17,7 @@ import m0016 from './0016_import_rejected_rows'
 import m0017 from './0017_customer_follow_ups'
 import m0018 from './0018_customer_merges'
 import m0019 from './0019_records_sync'
+import m0020 from './0020_record_conflicts'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -42,6 +43,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 17, name: '0017_customer_follow_ups', sql: m0017 },
   { version: 18, name: '0018_customer_merges', sql: m0018 },
   { version: 19, name: '0019_records_sync', sql: m0019 },
+  { version: 20, name: '0020_record_conflicts', sql: m0020 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version

@@ -1,0 +1,160 @@
+import type { RecordConflict } from '../../../src-shared/contracts/sync'
+import { OrchardError } from '../../../src-shared/errors'
+import { fieldAccess } from '../../../src-shared/permissions'
+import { isSyncedRecord, RecordConflictWire, type SyncedRecord } from '../../../src-shared/recordsProtocol'
+import type { CoreContext } from '../context'
+import type { Db } from '../db/connection'
+import { maskAddress, maskPhone, maskPhoneName, maskWechatId } from '../permissions'
+import { changeWriter, recordChange } from './changes'
+import { readRecords, writeRecordField } from './sync'
+
+/**
+ * The shared records' conflicts on this workstation. The server finds them (an update made
+ * on a base older than its field's current change from another device) and keeps them,
+ * the team's; each pull brings the ones found or restored since, so every workstation
+ * lists every conflict, whichever of them made either change. Restoring one here is an
+ * edit like any other: checked, recorded and sent through the one write path.
+ */
+
+/** Keeps the conflicts a pull brought (new ones, or ones now restored). Returns how many were new here. */
+export function saveConflicts(db: Db, conflicts: RecordConflictWire[]): number {
+  if (!conflicts.length) return 0
+  const known = db.prepare('SELECT 1 FROM record_conflicts WHERE id = ?')
+  const upsert = db.prepare(
+    `INSERT INTO record_conflicts (id, record, record_id, field, later_seq, body_json) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET body_json = excluded.body_json,
+       restored_here_json = CASE WHEN json_extract(excluded.body_json, '$.restored') IS NULL THEN restored_here_json ELSE NULL END`,
+  )
+  let fresh = 0
+  for (const c of conflicts) {
+    if (!known.get(c.id)) fresh++
+    upsert.run(c.id, c.record, c.recordId, c.field, c.later.seq, JSON.stringify(c))
+  }
+  return fresh
+}
+
+interface Row {
+  id: string
+  body_json: string
+  restored_here_json: string | null
+}
+
+interface RestoredHere {
+  actor: string | null
+  role: string
+  deviceName: string | null
+  at: string
+}
+
+const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
+  customer: { table: 'customers', column: 'name' },
+  product: { table: 'products', column: 'name' },
+  member: { table: 'members', column: 'name' },
+  group: { table: 'groups', column: 'name' },
+}
+
+/** A personal value as a role that sees it masked is shown it. */
+function maskValue(field: string, value: unknown): unknown {
+  const one = (v: unknown) =>
+    typeof v !== 'string' ? v : field === 'addresses' ? maskAddress(v) : field === 'wechatId' ? maskWechatId(v) : maskPhone(v)
+  return Array.isArray(value) ? value.map(one) : one(value)
+}
+
+function present(ctx: CoreContext, row: Row): RecordConflict {
+  const c = RecordConflictWire.parse(JSON.parse(row.body_json))
+  const masked = fieldAccess(ctx.session.role, c.record, c.field) === 'masked'
+  const side = (s: RecordConflictWire['earlier']) => ({
+    value: masked ? maskValue(c.field, s.value) : s.value,
+    actor: s.actor,
+    role: s.role,
+    deviceId: s.deviceId,
+    deviceName: s.deviceName,
+    at: s.at,
+    seq: s.seq,
+  })
+  const names = NAMES[c.record]
+  const name = (ctx.db.prepare(`SELECT ${names.column} AS name FROM ${names.table} WHERE id = ?`).get(c.recordId) as { name: string } | undefined)?.name ?? null
+  const here = row.restored_here_json ? (JSON.parse(row.restored_here_json) as RestoredHere) : null
+  const restored = c.restored
+    ? { actor: c.restored.actor, role: c.restored.role, deviceName: c.restored.deviceName, at: c.restored.at, confirmed: true }
+    : here
+      ? { ...here, confirmed: false }
+      : null
+  return {
+    id: c.id,
+    record: c.record,
+    recordId: c.recordId,
+    recordName: c.record === 'customer' ? maskPhoneName(ctx, name) : name,
+    field: c.field,
+    masked,
+    earlier: side(c.earlier),
+    later: side(c.later),
+    status: restored ? 'restored' : 'open',
+    restored,
+  }
+}
+
+/** The name this workstation was enrolled under (what the team's lists call it). */
+const deviceNameHere = (db: Db): string | null => (db.prepare('SELECT device_name AS name FROM sync_state WHERE id = 1').get() as { name: string | null } | undefined)?.name ?? null
+
+export function listConflicts(ctx: CoreContext, status: 'open' | 'restored' | 'all'): RecordConflict[] {
+  const rows = ctx.db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts ORDER BY later_seq DESC LIMIT 500').all() as Row[]
+  return rows.map((r) => present(ctx, r)).filter((c) => status === 'all' || c.status === status)
+}
+
+/**
+ * Puts the conflict's earlier value back as a new change of the field, made by whoever
+ * is at the keyboard: the field table decides whether their role may write it (a refusal
+ * changes nothing), the change row names the conflict so the server marks it restored
+ * for the whole team. The value comes from the server's copy, never from a screen, so a
+ * masked rendering can never be what is restored.
+ */
+export function restoreConflict(ctx: CoreContext, id: string): RecordConflict {
+  const db = ctx.db
+  const row = db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts WHERE id = ?').get(id) as Row | undefined
+  if (!row) {
+    throw new OrchardError('not_found', `没有编号为 ${id} 的记录冲突 / there is no record conflict ${id}`, { id })
+  }
+  const current = present(ctx, row)
+  if (current.status === 'restored') {
+    throw new OrchardError(
+      'already_restored',
+      `冲突 ${id} 已于 ${current.restored!.at} 恢复 / conflict ${id} was already restored at ${current.restored!.at}`,
+      { id, restored: current.restored },
+    )
+  }
+  const c = RecordConflictWire.parse(JSON.parse(row.body_json))
+  if (!isSyncedRecord(c.record)) throw new OrchardError('not_found', `无法恢复 ${c.record} / ${c.record} cannot be restored`, { id })
+  const now = readRecords(db, c.record, [c.recordId]).get(c.recordId)
+  if (!now) {
+    throw new OrchardError('not_found', `记录已被删除，无法恢复冲突 ${id} / the record was deleted: conflict ${id} cannot be restored`, {
+      id,
+      record: c.record,
+      recordId: c.recordId,
+    })
+  }
+  const w = changeWriter(ctx)
+  const at = w.at.toISOString()
+  db.transaction(() => {
+    recordChange(w, {
+      record: c.record,
+      id: c.recordId,
+      label: current.recordName ?? c.recordId,
+      op: 'update',
+      before: { [c.field]: now[c.field] },
+      after: { [c.field]: c.earlier.value },
+    })
+    if (!writeRecordField(db, c.record, c.recordId, c.field, c.earlier.value, at)) {
+      throw new OrchardError('invalid_value', `冲突 ${id} 的旧值不是「${c.field}」能保存的值 / the earlier value of conflict ${id} is not a value of ${c.field}`, {
+        id,
+        field: c.field,
+      })
+    }
+    // The change row is what travels; naming the conflict on it lets the server mark it restored for everyone.
+    db.prepare('UPDATE record_changes SET restores = ? WHERE tx_id = ?').run(id, w.txId)
+    const here: RestoredHere = { actor: ctx.session.name, role: ctx.session.role ?? 'system', deviceName: deviceNameHere(db), at }
+    db.prepare('UPDATE record_conflicts SET restored_here_json = ? WHERE id = ?').run(JSON.stringify(here), id)
+  })()
+  const after = db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts WHERE id = ?').get(id) as Row
+  return present(ctx, after)
+}
