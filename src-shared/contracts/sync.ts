@@ -211,6 +211,9 @@ export const RecordConflict = z.object({
   /** How the record is named here (a name, a SKU), or null when this workstation no longer holds it. */
   recordName: z.string().nullable(),
   field: z.string(),
+  /** How the record kind and the field read, bilingual "中文 / English" ready to show. */
+  recordLabel: z.string(),
+  fieldLabel: z.string(),
   /** The field is masked for the role asking: the values are shown masked, and only a role that sees them may restore. */
   masked: z.boolean(),
   earlier: RecordConflictSide,

@@ -64,7 +64,7 @@ export function ruleWriter(db: Db, actor: AuditActor, at: Date): ChangeWriter {
   return { db, role: actor.role, actor, at, source: 'rule', txId: newId(), workstation: workstationId(db) }
 }
 
-const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
+export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   customer: { zh: '客户', en: 'customer' },
   product: { zh: '商品', en: 'product' },
   member: { zh: '会员', en: 'member' },

@@ -5,7 +5,7 @@ import { isSyncedRecord, RecordConflictWire, type SyncedRecord } from '../../../
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { maskAddress, maskPhone, maskPhoneName, maskWechatId } from '../permissions'
-import { changeWriter, recordChange } from './changes'
+import { changeWriter, FIELD_LABELS, RECORD_LABELS, recordChange } from './changes'
 import { readRecords, writeRecordField } from './sync'
 
 /**
@@ -86,6 +86,8 @@ function present(ctx: CoreContext, row: Row): RecordConflict {
     recordId: c.recordId,
     recordName: c.record === 'customer' ? maskPhoneName(ctx, name) : name,
     field: c.field,
+    recordLabel: `${RECORD_LABELS[c.record].zh} / ${RECORD_LABELS[c.record].en}`,
+    fieldLabel: FIELD_LABELS[c.field] ? `${FIELD_LABELS[c.field].zh} / ${FIELD_LABELS[c.field].en}` : c.field,
     masked,
     earlier: side(c.earlier),
     later: side(c.later),
