@@ -8,8 +8,9 @@ const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'orchard.mjs')
 
 /**
  * The team's sync server as the workstation meets it: another process, reached over
- * HTTP only (`orchard server`, PGlite in its own data folder). The core's tests never
- * import the server's code; they talk to it like a workstation does.
+ * HTTP only (`orchard server`, PGlite in its own data folder, or the PostgreSQL at
+ * `databaseUrl`). The core's tests never import the server's code; they talk to it like a
+ * workstation does.
  */
 export interface ServerProcess {
   url: string
@@ -24,8 +25,9 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
-export function spawnSyncServer(dataDir: string, port = 0): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, 'server', '--port', String(port), '--host', '127.0.0.1', '--json', '--data-dir', dataDir], {
+export function spawnSyncServer(dataDir: string, port = 0, databaseUrl?: string): Promise<ServerProcess> {
+  const database = databaseUrl ? ['--database-url', databaseUrl] : []
+  const child = spawn(process.execPath, [bin, 'server', '--port', String(port), '--host', '127.0.0.1', '--json', '--data-dir', dataDir, ...database], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stderr = ''
