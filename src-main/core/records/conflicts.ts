@@ -33,6 +33,16 @@ export function saveConflicts(db: Db, conflicts: RecordConflictWire[]): number {
   return fresh
 }
 
+/**
+ * Restores made here that will never reach the team (their change was refused, or their
+ * record was removed before it was sent): the conflicts are open again here, as the server
+ * and every other workstation hold them.
+ */
+export function forgetRestoresHere(db: Db, ids: string[]): void {
+  if (!ids.length) return
+  db.prepare('UPDATE record_conflicts SET restored_here_json = NULL WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids))
+}
+
 interface Row {
   id: string
   body_json: string

@@ -111,6 +111,8 @@ export interface RecordsOutbox {
   changes: RecordChangeWire[]
   /** The last record_changes row the batch covers (rows with nothing to send are covered too). */
   upTo: number
+  /** Conflicts restored by a change not sent because its record is gone here since: for the team the restore never happened. */
+  unsentRestores: string[]
 }
 
 interface ChangeRow {
@@ -147,7 +149,7 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
   const rows = db
     .prepare('SELECT c.*, p.name AS actor_name FROM record_changes c LEFT JOIN profiles p ON p.id = c.actor_id WHERE c.seq > ? ORDER BY c.seq LIMIT ?')
     .all(recordsPushed(db), limit) as ChangeRow[]
-  if (!rows.length) return { changes: [], upTo: recordsPushed(db) }
+  if (!rows.length) return { changes: [], upTo: recordsPushed(db), unsentRestores: [] }
   const upTo = rows[rows.length - 1].seq
   const shared = rows.filter((r) => isSyncedRecord(r.record))
   const held = new Map<string, Map<string, Record<string, unknown>>>()
@@ -168,6 +170,7 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
     if (r.restores) restores.set(k, r.restores)
   }
   const changes: RecordChangeWire[] = []
+  const unsentRestores: string[] = []
   for (const r of shared) {
     const k = key(r)
     if (last.get(k) !== r.seq) continue
@@ -190,11 +193,14 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
       continue
     }
     const now = held.get(record)?.get(r.record_id)
-    if (!now) continue
+    if (!now) {
+      if (restores.has(k)) unsentRestores.push(restores.get(k)!)
+      continue
+    }
     if (r.op === 'create') changes.push({ ...base, field: null, value: now })
     else if (r.field !== null && Object.hasOwn(now, r.field)) changes.push({ ...base, field: r.field, value: now[r.field] })
   }
-  return { changes, upTo }
+  return { changes, upTo, unsentRestores }
 }
 
 /** The server holds every change up to `upTo` (or refused some, kept with their reasons). */

@@ -326,6 +326,55 @@ describe('conflicts: the same field changed on two workstations since they last 
     expect(await refusal(() => b.invoke('records', 'restoreConflict', { id: note.id }))).toMatchObject({ code: 'already_restored' })
   })
 
+  it('a restore whose record is removed before it is sent is not left “restored” here: the conflict stays open on every workstation, as on the server', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '郑十一', phones: ['13200132000'], notes: '' })
+    await sync(a)
+    await sync(b)
+    await a.invoke('customers', 'update', { id: c.id, patch: { notes: 'A 的备注' } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { notes: 'B 的备注' } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    const [k] = await a.invoke('records', 'conflicts', {})
+    expect(k).toMatchObject({ field: 'notes', status: 'open' })
+
+    // A restores it, then removes the customer before the next round: only the delete travels.
+    await a.invoke('records', 'restoreConflict', { id: k.id })
+    await a.invoke('customers', 'remove', { id: c.id })
+    await sync(a)
+    await sync(b)
+
+    expect(customer(a, c.id)).toBeUndefined()
+    for (const ws of [a, b]) {
+      expect((await ws.invoke('records', 'conflicts', {})).map((x) => [x.id, x.status, x.restored])).toEqual([[k.id, 'open', null]])
+      expect((await ws.invoke('sync', 'status', {})).records.pending).toBe(0)
+    }
+  })
+
+  it('a restore the server refuses for the device’s role is not left “restored” here: the conflict is open again and the field holds the team’s value', async () => {
+    const [a, b] = await pair()
+    const trainer = workstation()
+    await trainer.invoke('sync', 'enrol', { server: server.url, code: await server.code(`r${teamNo}`, 'trainer'), deviceName: '培训室' })
+    const p = await a.invoke('products', 'create', { sku: 'SP-3101', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, commissionBp: 2000, images: [] })
+    await sync(a)
+    await sync(b)
+    await a.invoke('products', 'update', { id: p.id, patch: { commissionBp: 2500 } })
+    await b.invoke('products', 'update', { id: p.id, patch: { commissionBp: 1500 } })
+    await sync(a)
+    await sync(b)
+    await sync(trainer)
+    const [k] = await trainer.invoke('records', 'conflicts', {})
+    expect(k).toMatchObject({ field: 'commissionBp', status: 'open' })
+
+    // The command line on the trainer's workstation may put it back; the team's server refuses it.
+    await trainer.invoke('records', 'restoreConflict', { id: k.id })
+    expect((await sync(trainer)).records).toMatchObject({ refused: 1, pending: 0 })
+    expect(readRecords(trainer.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 1500 })
+    await sync(a)
+    for (const ws of [a, b, trainer]) expect((await ws.invoke('records', 'conflicts', {})).map((x) => [x.id, x.status, x.restored])).toEqual([[k.id, 'open', null]])
+  })
+
   it('a trainer may not restore a commission-rate conflict: refused, nothing changed; a manager may', async () => {
     const [a, b] = await pair()
     actAs(a, 'manager', '陈姐')

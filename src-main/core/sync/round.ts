@@ -17,7 +17,7 @@ import {
   restartRecordsSync,
   saveRecordsCursor,
 } from '../records/sync'
-import { saveConflicts } from '../records/conflicts'
+import { forgetRestoresHere, saveConflicts } from '../records/conflicts'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
@@ -271,6 +271,7 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
     const d = db()
     d.transaction(() => {
       markRecordsPushed(d, batch.upTo)
+      forgetRestoresHere(d, [...batch.unsentRestores, ...restoresRefused(refused, batch.changes)])
       if (refused.length) {
         const at = ctx.clock.now().toISOString()
         recordRefusals(d, refused, batch.changes, at)
@@ -283,6 +284,12 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
     await step('records.push.marked')
     env.onProgress?.()
   }
+}
+
+/** The conflicts the refused changes were restoring. */
+function restoresRefused(refused: RecordRefusal[], sent: RecordChangeWire[]): string[] {
+  const bySeq = new Map(sent.map((c) => [c.clientSeq, c]))
+  return refused.flatMap((r) => bySeq.get(r.clientSeq)?.restores ?? [])
 }
 
 /** The changes that undo refused ones, in the shape of the team's changes. */
