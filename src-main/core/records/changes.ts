@@ -166,6 +166,8 @@ export interface RecordWrite {
   before?: Record<string, unknown>
   /** Its fields after the write (create, update); fields left out did not change. */
   after?: Record<string, unknown>
+  /** Fields of an update recorded even when they hold the same value (a conflict put back: the team must hear of it). */
+  always?: string[]
 }
 
 /**
@@ -180,7 +182,11 @@ export function recordChange(w: ChangeWriter, change: RecordWrite): string[] {
   const changed =
     change.op === 'delete'
       ? []
-      : fields.filter((f) => Object.hasOwn(after, f) && (change.op === 'create' ? !blank(after[f]) : !isDeepStrictEqual(before[f], after[f])))
+      : fields.filter(
+          (f) =>
+            Object.hasOwn(after, f) &&
+            (change.op === 'create' ? !blank(after[f]) : !isDeepStrictEqual(before[f], after[f]) || Boolean(change.always?.includes(f))),
+        )
   if (change.op === 'update' && changed.length === 0) return changed
   for (const field of changed) {
     requireFieldWrite(w.role, change.record, field, { id: change.id })

@@ -155,6 +155,8 @@ export function restoreConflict(ctx: CoreContext, id: string): RecordConflict {
       op: 'update',
       before: { [c.field]: now[c.field] },
       after: { [c.field]: c.earlier.value },
+      // Even when the field holds the earlier value again by now: the change is what tells the server the conflict is restored.
+      always: [c.field],
     })
     if (!writeRecordField(db, c.record, c.recordId, c.field, c.earlier.value, at)) {
       throw new OrchardError('invalid_value', `冲突 ${id} 的旧值不是「${c.field}」能保存的值 / the earlier value of conflict ${id} is not a value of ${c.field}`, {

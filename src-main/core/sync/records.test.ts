@@ -352,6 +352,30 @@ describe('conflicts: the same field changed on two workstations since they last 
     }
   })
 
+  it('a restore of a value the field already holds again still closes the conflict for the whole team', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '冯十二', phones: ['13100131000'], relClass: 'C' })
+    await sync(a)
+    await sync(b)
+    await a.invoke('customers', 'update', { id: c.id, patch: { relClass: 'A' } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { relClass: 'B' } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    const [k] = await a.invoke('records', 'conflicts', {})
+    expect(k).toMatchObject({ field: 'relClass', earlier: { value: 'A' }, later: { value: 'B' }, status: 'open' })
+
+    // Someone set the class back by hand before the conflict was looked at; then it is restored.
+    await a.invoke('customers', 'update', { id: c.id, patch: { relClass: 'A' } })
+    await a.invoke('records', 'restoreConflict', { id: k.id })
+    await sync(a)
+    await sync(b)
+    for (const ws of [a, b]) {
+      expect(customer(ws, c.id)).toMatchObject({ relClass: 'A' })
+      expect((await ws.invoke('records', 'conflicts', {})).map((x) => [x.id, x.status, x.restored?.confirmed])).toEqual([[k.id, 'restored', true]])
+    }
+  })
+
   it('a restore the server refuses for the device’s role is not left “restored” here: the conflict is open again and the field holds the team’s value', async () => {
     const [a, b] = await pair()
     const trainer = workstation()
