@@ -173,7 +173,11 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
   const unsentRestores: string[] = []
   for (const r of shared) {
     const k = key(r)
-    if (last.get(k) !== r.seq) continue
+    // One change carries one restore: a field whose conflicts were restored one after
+    // another sends each earlier restore as a change of its own (with the value held now),
+    // so the server marks every one of them restored, not only the last.
+    const carried = last.get(k) === r.seq ? restores.get(k) : r.restores && r.restores !== restores.get(k) ? r.restores : undefined
+    if (last.get(k) !== r.seq && carried === undefined) continue
     const record = r.record as SyncedRecord
     const onBase = oldestBase.get(k)
     const base = {
@@ -186,7 +190,7 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
       at: r.at,
       actor: r.actor_name,
       ...(onBase === null || onBase === undefined ? {} : { base: onBase }),
-      ...(restores.has(k) ? { restores: restores.get(k) } : {}),
+      ...(carried === undefined ? {} : { restores: carried }),
     }
     if (r.op === 'delete') {
       changes.push({ ...base, field: null, value: null })
@@ -194,7 +198,7 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
     }
     const now = held.get(record)?.get(r.record_id)
     if (!now) {
-      if (restores.has(k)) unsentRestores.push(restores.get(k)!)
+      if (carried !== undefined) unsentRestores.push(carried)
       continue
     }
     if (r.op === 'create') changes.push({ ...base, field: null, value: now })

@@ -376,6 +376,31 @@ describe('conflicts: the same field changed on two workstations since they last 
     }
   })
 
+  it('conflicts of one field restored one after another between two rounds are all restored for the whole team', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '陈十三', phones: ['13000130000'], notes: '' })
+    await sync(a)
+    await sync(b)
+    for (const n of [1, 2]) {
+      await a.invoke('customers', 'update', { id: c.id, patch: { notes: `A 的备注 ${n}` } })
+      await b.invoke('customers', 'update', { id: c.id, patch: { notes: `B 的备注 ${n}` } })
+      await sync(a)
+      await sync(b)
+    }
+    await sync(a)
+    const open = await a.invoke('records', 'conflicts', { status: 'open' })
+    // A's second note was made before A saw B's first: that makes a conflict too.
+    expect(open.map((k) => k.earlier.value)).toEqual(['A 的备注 2', 'B 的备注 1', 'A 的备注 1'])
+
+    for (const k of [...open].reverse()) await a.invoke('records', 'restoreConflict', { id: k.id })
+    await sync(a)
+    await sync(b)
+    for (const ws of [a, b]) {
+      expect(customer(ws, c.id)).toMatchObject({ notes: 'A 的备注 2' })
+      expect((await ws.invoke('records', 'conflicts', {})).map((x) => [x.id, x.status, x.restored?.confirmed])).toEqual(open.map((k) => [k.id, 'restored', true]))
+    }
+  })
+
   it('a restore the server refuses for the device’s role is not left “restored” here: the conflict is open again and the field holds the team’s value', async () => {
     const [a, b] = await pair()
     const trainer = workstation()
