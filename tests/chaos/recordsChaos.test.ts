@@ -12,7 +12,7 @@ import { spawnSyncServer, type ServerProcess } from '../../src-main/core/sync/se
 import { openServerDatabase } from '../../src-server'
 import { testBackends } from '../../src-server/testDatabases'
 import { fieldRule, holds, type RecordKind } from '../../src-shared/permissions'
-import { SYNCED_RECORDS, type SyncedRecord } from '../../src-shared/recordsProtocol'
+import { isSyncedRecord, SYNCED_RECORDS, type SyncedRecord } from '../../src-shared/recordsProtocol'
 import type { Role } from '../../src-shared/roles'
 import { startLossyProxy, type LossyProxy } from './lossyProxy'
 
@@ -337,7 +337,7 @@ for (const backend of testBackends()) {
           }
           case 'restore': {
             const open = (await core.invoke('records', 'conflicts', { status: 'open' })).filter(
-              (k) => canWrite(k.record, k.field) && ids(core, k.record).includes(k.recordId),
+              (k) => isSyncedRecord(k.record) && canWrite(k.record, k.field) && ids(core, k.record).includes(k.recordId),
             )
             const k = pickOf(open, op.pick)
             if (!k) return apply(w, { kind: 'hotNote', pick: op.pick })
