@@ -1,7 +1,6 @@
 import { z } from 'zod'
 import type { PulledRecordChange } from '../../../src-shared/recordsProtocol'
 import type { OrderStatus } from '../../../src-shared/vocabulary'
-import { refreshCustomerStats } from '../customers/derived'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
 
@@ -130,9 +129,4 @@ export function orderApplied(db: Db, id: string): string | null {
         AND substr(source_key, 1, length(?) + 1) = ? || '#' AND instr(substr(source_key, length(?) + 2), '#') = 0`,
   ).run(id, row.order_no, row.order_no, row.order_no)
   return row.customer_id
-}
-
-/** Order count, total spent and last purchase of the buyers whose orders arrived. */
-export function refreshBuyers(db: Db, customerIds: Set<string>): void {
-  if (customerIds.size) refreshCustomerStats(db, customerIds)
 }

@@ -9,7 +9,7 @@ import {
   type SyncedRecord,
 } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
-import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, refreshBuyers, writeOrderLines, type OrderLineWire } from './orders'
+import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
 
 /**
  * The records' side of the team sync: what leaves this workstation (its record_changes
@@ -253,6 +253,8 @@ export interface AppliedRecords {
   notApplied: number
   /** Fields kept as they are here because a change made here is still waiting to be sent (it will win later in server order). */
   keptLocal: number
+  /** Customers whose orders arrived: their order count, total spent and last purchase are counted again by the caller. */
+  buyers: string[]
 }
 
 class NotApplied extends Error {
@@ -272,7 +274,7 @@ class NotApplied extends Error {
  * alone and recorded with its reason; the rest is applied.
  */
 export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: string): AppliedRecords {
-  const result: AppliedRecords = { applied: 0, notApplied: 0, keptLocal: 0 }
+  const result: AppliedRecords = { applied: 0, notApplied: 0, keptLocal: 0, buyers: [] }
   const pushed = recordsPushed(db)
   const pending = db.prepare(
     `SELECT field FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND (field IS NULL OR field = ?) LIMIT 1`,
@@ -295,7 +297,7 @@ export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: st
       result.notApplied++
     }
   }
-  refreshBuyers(db, buyers)
+  result.buyers = [...buyers]
   return result
 }
 

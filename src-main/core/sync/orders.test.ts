@@ -102,8 +102,9 @@ const NEWER: Row[] = EXPORT.map((r) =>
 /** Every order of a workstation, field by field with its lines, by order number. */
 function ordersOf(core: OrchardCore) {
   const ids = (core.context.db.prepare('SELECT id FROM orders ORDER BY order_no').all() as { id: string }[]).map((r) => r.id)
-  return [...readRecords(core.context.db, 'order', ids).entries()].map(([id, fields]) => ({ id, ...fields })).sort((x, y) => String(x.orderNo).localeCompare(String(y.orderNo)))
+  return [...readRecords(core.context.db, 'order', ids).entries()].map(([id, fields]): Record<string, unknown> & { id: string } => ({ ...fields, id })).sort((x, y) => String(x.orderNo).localeCompare(String(y.orderNo)))
 }
+const idsByNumber = (core: OrchardCore) => new Map((core.context.db.prepare('SELECT order_no, id FROM orders ORDER BY order_no').raw().all() as [string, string][]).map(([no, id]) => [no, id]))
 const orderCount = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n
 
 /** The books as each workstation and the server add them up, to the fen. */
@@ -128,6 +129,7 @@ describe('orders shared through the team server', () => {
     await sync(a.core)
     const round = await sync(b.core)
     expect(round.records).toMatchObject({ notApplied: 0 })
+    expect(orderCount(b.core)).toBe(3)
     // Field by field, lines and all — the order, its buyer, its member, its product.
     expect(ordersOf(b.core)).toEqual(ordersOf(a.core))
     const so1 = ordersOf(b.core).find((o) => o.orderNo === 'SO-1')!
@@ -139,6 +141,9 @@ describe('orders shared through the team server', () => {
     // What B's screens read: the order with its buyer and member.
     const list = await b.core.invoke('orders', 'list', { search: 'SO-1' })
     expect(list.rows[0]).toMatchObject({ orderNo: 'SO-1', memberName: '小美', customerName: '买家SO-1' })
+    const buyer = async (core: OrchardCore) => (await core.invoke('customers', 'list', { search: '13800138001' })).rows[0]
+    expect(await buyer(b.core)).toMatchObject({ orderCount: 1, totalSpentFen: 12790 })
+    expect(await buyer(b.core)).toMatchObject({ orderCount: (await buyer(a.core)).orderCount, totalSpentFen: (await buyer(a.core)).totalSpentFen })
 
     // B posts from the orders it now holds: every entry it would post is one it holds already.
     expect(postLedger(b.core.context).entries).toBe(0)
@@ -189,19 +194,20 @@ describe('orders shared through the team server', () => {
     // Both import the same export and post it before either sends its orders; B has the newer one already.
     await importOrders(a, EXPORT)
     await importOrders(b, NEWER)
-    const idsA = new Map(ordersOf(a.core).map((o) => [o.orderNo, o.id]))
-    const idsB = new Map(ordersOf(b.core).map((o) => [o.orderNo, o.id]))
+    const idsA = idsByNumber(a.core)
+    const idsB = idsByNumber(b.core)
     const postedA = postLedger(a.core.context).entries
     postLedger(b.core.context)
 
     for (const ws of [a, b, a, b]) await sync(ws.core)
     for (const core of [a.core, b.core]) expect(orderCount(core)).toBe(3)
+    // One id team-wide, chosen alike on both: the smaller of the two.
+    const kept = [...idsA].map(([no, id]) => [no, [id, idsB.get(no)!].sort()[0]])
+    for (const core of [a.core, b.core]) expect([...idsByNumber(core)]).toEqual(kept)
     // Each imported the buyers too, under ids of its own: those are the customers' to merge, by phone.
     const withoutBuyer = (core: OrchardCore) => ordersOf(core).map(({ customerId: _, ...o }) => o)
     const orders = withoutBuyer(a.core)
     expect(withoutBuyer(b.core)).toEqual(orders)
-    // One id team-wide, chosen alike on both: the smaller of the two.
-    for (const o of orders) expect(o.id).toBe([idsA.get(o.orderNo as string)!, idsB.get(o.orderNo as string)!].sort()[0])
     // The merge never takes a refund back: the newer export's state holds on both.
     expect(orders.find((o) => o.orderNo === 'SO-1')).toMatchObject({ status: 'partially_refunded', refundedFen: 3000 })
 
