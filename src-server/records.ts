@@ -34,7 +34,7 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
   const all = [...new Map(changes.map((c) => [c.clientSeq, c])).values()]
   const refusedSeqs = new Map<number, { code: string; reason: string }>()
   for (const c of all) {
-    const problem = changeRoleProblem(device.role, c)
+    const problem = changeRoleProblem(device.role, c) ?? storableProblem(c)
     if (problem) refusedSeqs.set(c.clientSeq, problem)
   }
   const unique = all.filter((c) => !refusedSeqs.has(c.clientSeq))
@@ -43,7 +43,7 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     const refused: RecordRefusal[] = []
     for (const c of all) {
       const problem = refusedSeqs.get(c.clientSeq)
-      if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: await restoreOf(tx, device.team, c) })
+      if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: problem.code === 'invalid_value' ? null : await restoreOf(tx, device.team, c) })
     }
     if (!unique.length) return { accepted: [], stored: 0, refused }
     const stored = await tx.query<{ seq: string | number }>(
@@ -79,6 +79,22 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     }
     return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused }
   })
+}
+
+/**
+ * A value PostgreSQL cannot keep: a NUL character in a text (an order line's name from a
+ * studio that imported one before imports refused control characters). Refused alone,
+ * with the reason, as a ledger entry with one is: the rest of the batch is stored, and the
+ * workstation keeps its record as it is (nothing to undo: no one else changed it).
+ */
+function storableProblem(c: RecordChangeWire): { code: string; reason: string } | null {
+  const nul = (v: unknown): boolean =>
+    typeof v === 'string' ? v.includes('\u0000') : Array.isArray(v) ? v.some(nul) : v !== null && typeof v === 'object' ? Object.entries(v).some(([k, x]) => k.includes('\u0000') || nul(x)) : false
+  if (!nul(c.value)) return null
+  return {
+    code: 'invalid_value',
+    reason: `${c.field ?? c.record} 含有空字符，服务器无法保存，此工作站保留原样 / ${c.field ?? c.record} holds a NUL character, which the server cannot store; this workstation keeps it as it is`,
+  }
 }
 
 /** What puts a refused change's record back as the team's book holds it (see RecordRefusal.restore). */

@@ -292,6 +292,36 @@ export const RECORD_FIELDS = {
     notes: edit,
     massSendAllowance: edit,
   },
+  /**
+   * An order as the shop's export gave it. Its lines and their refunds change with it (an
+   * import replaces them, never one line alone), so they are one field, `lines`; the
+   * buyer's contact details are contacts like a customer's. What commission follows —
+   * status, refunds, the member it is attributed to — is audited with its values.
+   */
+  order: {
+    orderNo: edit,
+    source: edit,
+    status: { write: 'studio.edit', audit: 'value' },
+    placedAt: edit,
+    customerId: edit,
+    memberId: { write: 'studio.edit', audit: 'value' },
+    attributionCode: edit,
+    buyerName: edit,
+    buyerPhone: contact,
+    buyerEmail: contact,
+    buyerAddress: contact,
+    totalFen: edit,
+    refundedFen: { write: 'studio.edit', audit: 'value' },
+    refundedAt: edit,
+    completedAt: edit,
+    currency: edit,
+    fxRate: edit,
+    discountFen: edit,
+    shippingFen: edit,
+    taxFen: edit,
+    shopOrderId: edit,
+    lines: { write: 'studio.edit', audit: 'value' },
+  },
   scheme: {
     name: { write: 'schemes.edit' },
     rules: { write: 'schemes.edit', audit: 'value' },

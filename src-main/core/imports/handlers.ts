@@ -40,6 +40,15 @@ const IMPORT_RECORDS: Record<ImportEntity, { record: RecordKind; fields: Record<
   members: { record: 'member', fields: { mentor: 'mentorId' } },
 }
 
+/**
+ * What an order import writes of the orders themselves (recorded as changes of the shared
+ * record `order`, beside the buyers it creates): every field of a new order, and the
+ * buyer's contact details when the file has them.
+ */
+const ORDER_FIELDS = ['orderNo', 'source', 'status', 'placedAt', 'customerId', 'memberId', 'attributionCode', 'buyerName', 'totalFen', 'refundedFen', 'refundedAt', 'completedAt', 'lines']
+const ORDER_CONTACTS = ['buyerPhone', 'buyerEmail', 'buyerAddress']
+const orderFields = (mapping: Mapping): string[] => [...ORDER_FIELDS, ...ORDER_CONTACTS.filter((f) => mapping[f])]
+
 /** Columns that are a record's relations rather than its fields: a customer's groups are the groups' business (see joinGroups). */
 const RELATIONS = new Set(['groups'])
 
@@ -169,7 +178,9 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     const writes = importedFields(input.entity, mapping)
     const changes = changeWriter(ctx, 'import')
     checkImportFields(changes, IMPORT_RECORDS[input.entity].record, writes)
+    if (input.entity === 'orders') checkImportFields(changes, 'order', orderFields(mapping))
     const watermark = rowWatermark(ctx.db, IMPORT_RECORDS[input.entity].record)
+    const orderWatermark = input.entity === 'orders' ? rowWatermark(ctx.db, 'order') : 0
     const now = changes.at.toISOString()
     const importId = newId()
     const result: ImportResult = {
@@ -221,6 +232,10 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       // The records it created or changed, and what the audit keeps of the run, in the write's transaction.
       if (result.committed) {
         recordImport({ ...changes, db }, IMPORT_RECORDS[input.entity].record, { importId, fileName: source.fileName, fields: writes, stamp: now, watermark, groupJoins: plan.groupJoins })
+        // The orders after their buyers: the team's workstations take the buyers first.
+        if (input.entity === 'orders') {
+          recordImport({ ...changes, db }, 'order', { importId, fileName: source.fileName, fields: orderFields(mapping), stamp: now, watermark: orderWatermark, updates: plan.orderUpdates ?? [] })
+        }
       }
       if (input.saveMapping) {
         db.prepare(

@@ -249,6 +249,8 @@ export interface ImportPlan {
   olderOrders?: OlderOrder[]
   /** Customers joining groups (社群): [customer id, group id], written with the run's record (recordImport). */
   groupJoins?: [string, string][]
+  /** Orders the write changes, and which of their fields: [order id, field] (recordImport). */
+  orderUpdates?: [string, string][]
   /** Tables the write changes, for data.changed. */
   entities: string[]
   write(importId: string): void

@@ -375,6 +375,7 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
   const insertLines: unknown[][] = []
   const updateOrders: unknown[][] = []
   const updateLines: unknown[][] = []
+  const orderUpdates: [string, string][] = []
   const olderOrders: OlderOrder[] = []
   const touched = new Set<string>()
   let inserted = 0
@@ -501,6 +502,18 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
         continue
       }
       updateOrders.push([next.status, next.refundedFen, nextMember, nextCode, next.refundedAt, nextCompleted, job.now, cur.id])
+      // The fields the team's other workstations are sent (recordImport): only those that moved.
+      for (const [field, changed] of [
+        ['status', cur.status !== next.status],
+        ['refundedFen', cur.refunded_fen !== next.refundedFen],
+        ['memberId', cur.member_id !== nextMember],
+        ['attributionCode', cur.attribution_code !== nextCode],
+        ['refundedAt', cur.refunded_at !== next.refundedAt],
+        ['completedAt', cur.completed_at !== nextCompleted],
+        ['lines', linesChanged],
+      ] as const) {
+        if (changed) orderUpdates.push([cur.id, field])
+      }
       if (linesChanged) next.lines!.forEach((r, i) => updateLines.push([r, cur.id, i + 1]))
       if (cur.customer_id) touched.add(cur.customer_id)
       updated++
@@ -573,6 +586,7 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
     rejectedRows: rejected,
     unattributedOrders: unattributed,
     olderOrders,
+    orderUpdates,
     // Members' sales figures are read from orders, so they change too.
     entities: ['orders', 'customers', 'members'],
     write: (importId) => {

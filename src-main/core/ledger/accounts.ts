@@ -4,6 +4,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
+import { changeWriter, recordChange } from '../records/changes'
 import { seal } from './keystore'
 
 type Payout = z.infer<typeof PayoutAccount>
@@ -151,10 +152,26 @@ export function decideGroupBuy(ctx: CoreContext, id: string, outcome: 'succeeded
     if (cur.status !== 'open') throw new OrchardError('group_buy_decided', `拼团已结束（${cur.status}）/ the group buy was already decided`, { field: 'id', value: cur.status })
     db.prepare('UPDATE group_buys SET status = ?, decided_at = ? WHERE id = ?').run(outcome, now, id)
     if (outcome === 'failed') {
-      db.prepare(
-        `UPDATE orders SET status = 'refunded', refunded_fen = total_fen, updated_at = ?
-          WHERE id IN (SELECT order_id FROM group_buy_orders WHERE group_buy_id = ?) AND status <> 'refunded'`,
-      ).run(now, id)
+      // Every buyer refunded in full: a change of each shared order, which every workstation posts from.
+      const refunded = db
+        .prepare(
+          `SELECT id, order_no, status, refunded_fen, total_fen FROM orders
+            WHERE id IN (SELECT order_id FROM group_buy_orders WHERE group_buy_id = ?) AND status <> 'refunded' ORDER BY rowid`,
+        )
+        .all(id) as { id: string; order_no: string; status: string; refunded_fen: number; total_fen: number }[]
+      const update = db.prepare(`UPDATE orders SET status = 'refunded', refunded_fen = total_fen, updated_at = ? WHERE id = ?`)
+      const w = changeWriter(ctx)
+      for (const o of refunded) {
+        update.run(now, o.id)
+        recordChange(w, {
+          record: 'order',
+          id: o.id,
+          label: o.order_no,
+          op: 'update',
+          before: { status: o.status, refundedFen: o.refunded_fen },
+          after: { status: 'refunded', refundedFen: o.total_fen },
+        })
+      }
     }
   })()
   return db.prepare(`${SELECT_GROUP_BUY} WHERE b.id = ?`).get(id) as GroupBuyRow

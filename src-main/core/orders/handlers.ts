@@ -5,6 +5,7 @@ import { zoneOffset } from '../clock'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
 import { contactsVisible, maskBuyerPhone, maskPhoneName } from '../permissions'
+import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
 
 type ListQuery = z.output<typeof OrderListQuery>
 
@@ -145,18 +146,22 @@ export function getOrder(db: Db, id: string): OrderDetail {
  * Attributes orders to a member by hand: the orders that came in without a code, or
  * with one no member has. The code the order carried stays as evidence.
  */
-export function assignOrders(db: Db, orderIds: string[], memberId: string, now: Date): { updated: number } {
+export function assignOrders(w: ChangeWriter, orderIds: string[], memberId: string): { updated: number } {
+  const db = w.db
   return db.transaction(() => {
     if (!db.prepare('SELECT 1 FROM members WHERE id = ?').get(memberId)) {
       throw new OrchardError('unknown_member', `会员不存在 / member not found: ${memberId}`, { field: 'memberId', value: memberId })
     }
-    const result = db
-      .prepare(
-        `UPDATE orders SET member_id = @memberId, updated_at = @now
-         WHERE id IN (SELECT value FROM json_each(@ids)) AND member_id IS NOT @memberId`,
-      )
-      .run({ memberId, now: now.toISOString(), ids: JSON.stringify(orderIds) })
-    return { updated: result.changes }
+    const moving = db
+      .prepare(`SELECT id, order_no, member_id FROM orders WHERE id IN (SELECT value FROM json_each(?)) AND member_id IS NOT ? ORDER BY rowid`)
+      .all(JSON.stringify(orderIds), memberId) as { id: string; order_no: string; member_id: string | null }[]
+    const update = db.prepare('UPDATE orders SET member_id = ?, updated_at = ? WHERE id = ?')
+    // Who an order is attributed to is what its commission follows: each one a change of the shared order, audited.
+    for (const o of moving) {
+      update.run(memberId, w.at.toISOString(), o.id)
+      recordChange(w, { record: 'order', id: o.id, label: o.order_no, op: 'update', before: { memberId: o.member_id }, after: { memberId } })
+    }
+    return { updated: moving.length }
   })()
 }
 
@@ -167,7 +172,7 @@ export const ordersHandlers: ServiceHandlers<'orders'> = {
   },
   get: ({ id }, ctx) => maskBuyerPhone(ctx, getOrder(ctx.db, id)),
   assign: ({ orderIds, memberId }, ctx) => {
-    const result = assignOrders(ctx.db, orderIds, memberId, ctx.clock.now())
+    const result = assignOrders(changeWriter(ctx), orderIds, memberId)
     ctx.emit('data.changed', { entities: ['orders', 'members'] })
     return result
   },

@@ -63,11 +63,11 @@ describe('orders', () => {
     const member = createMember(systemWriter(db, now, 'console'), MemberInput.parse({ name: '王芳' }), 'Asia/Shanghai')
     const open = list({ unattributed: true })
     expect(open.total).toBe(3)
-    expect(assignOrders(db, ['o2', 'o3'], member.id, now)).toEqual({ updated: 2 })
+    expect(assignOrders(systemWriter(db, now, 'console'), ['o2', 'o3'], member.id)).toEqual({ updated: 2 })
     expect(list({ unattributed: true }).rows.map((o) => o.id)).toEqual(['o1'])
     expect(list({ memberId: member.id }).rows[0]).toMatchObject({ id: 'o3', memberName: '王芳', attributionCode: 'SHARE01' })
     try {
-      assignOrders(db, ['o1'], 'missing', now)
+      assignOrders(systemWriter(db, now, 'console'), ['o1'], 'missing')
       expect.unreachable()
     } catch (err) {
       expect(err).toMatchObject({ code: 'unknown_member', details: { field: 'memberId', value: 'missing' } })

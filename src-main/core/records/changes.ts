@@ -69,6 +69,7 @@ export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   product: { zh: '商品', en: 'product' },
   member: { zh: '会员', en: 'member' },
   group: { zh: '社群', en: 'group' },
+  order: { zh: '订单', en: 'order' },
   scheme: { zh: '佣金方案', en: 'commission scheme' },
   setting: { zh: '设置', en: 'setting' },
 }
@@ -109,6 +110,13 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   updateFeedUrl: { zh: '更新来源', en: 'update feed' },
   autoBackup: { zh: '自动备份', en: 'automatic backup' },
   backupKeepDays: { zh: '备份保留天数', en: 'backup retention' },
+  orderNo: { zh: '订单号', en: 'order number' },
+  memberId: { zh: '归属会员', en: 'attributed member' },
+  buyerPhone: { zh: '买家手机号', en: 'buyer phone' },
+  buyerEmail: { zh: '买家邮箱', en: 'buyer e-mail' },
+  buyerAddress: { zh: '买家地址', en: 'buyer address' },
+  refundedFen: { zh: '退款金额', en: 'refunded amount' },
+  lines: { zh: '商品行与退款', en: 'lines and refunds' },
 }
 const label = (field: string) => FIELD_LABELS[field] ?? { zh: field, en: field }
 
@@ -241,6 +249,8 @@ export function checkImportFields(w: ChangeWriter, record: RecordKind, fields: s
 }
 
 const TABLES: Partial<Record<RecordKind, string>> = { customer: 'customers', product: 'products', member: 'members', group: 'groups' }
+// Orders are imported (and seeded) too: their lines travel with them (src-main/core/records/sync.ts).
+TABLES.order = 'orders'
 
 /**
  * After an import's write, in its transaction: the records the run created are the rows
@@ -259,7 +269,19 @@ export function rowWatermark(db: Db, record: RecordKind): number {
 export function recordImport(
   w: ChangeWriter,
   record: RecordKind,
-  run: { importId: string; fileName: string; fields: string[]; stamp: string; watermark: number; groupJoins?: readonly (readonly [string, string])[] },
+  run: {
+    importId: string
+    fileName: string
+    fields: string[]
+    stamp: string
+    watermark: number
+    groupJoins?: readonly (readonly [string, string])[]
+    /**
+     * The fields each changed record took, as [id, field], when the import knows them (an
+     * order taking a refund): one row per field, so the team's sync sends exactly those.
+     */
+    updates?: readonly (readonly [id: string, field: string])[]
+  },
 ): { created: number; updated: number } {
   checkImportFields(w, record, run.fields)
   if (run.groupJoins?.length) joinGroups(w, run.groupJoins)
@@ -275,7 +297,18 @@ export function recordImport(
       .run({ tx: w.txId, record, op, at, actorId: w.actor.id, role: w.actor.role, workstation: w.workstation, stamp: run.stamp, watermark: run.watermark })
       .changes
   const created = insert('create', 'rowid > @watermark')
-  const updated = insert('update', 'rowid <= @watermark')
+  let updated = 0
+  if (run.updates) {
+    const field = w.db.prepare(
+      `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq)
+       VALUES (?, ?, ?, 'update', ?, ?, ?, ?, ?, 'import', (SELECT records_cursor FROM sync_state WHERE id = 1))`,
+    )
+    for (const [id, f] of run.updates) {
+      requireFieldWrite(w.role, record, f, { id, source: 'import' })
+      field.run(w.txId, record, id, f, at, w.actor.id, w.actor.role, w.workstation)
+    }
+    updated = new Set(run.updates.map(([id]) => id)).size
+  } else updated = insert('update', 'rowid <= @watermark')
   const audited = run.fields.filter((f) => fieldRule(record, f)?.audit)
   if (!audited.length || created + updated === 0) return { created, updated }
   const what = RECORD_LABELS[record]

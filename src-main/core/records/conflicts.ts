@@ -61,12 +61,13 @@ const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
   product: { table: 'products', column: 'name' },
   member: { table: 'members', column: 'name' },
   group: { table: 'groups', column: 'name' },
+  order: { table: 'orders', column: 'order_no' },
 }
 
 /** A personal value as a role that sees it masked is shown it. */
 function maskValue(field: string, value: unknown): unknown {
   const one = (v: unknown) =>
-    typeof v !== 'string' ? v : field === 'addresses' ? maskAddress(v) : field === 'wechatId' ? maskWechatId(v) : maskPhone(v)
+    typeof v !== 'string' ? v : field === 'addresses' || field === 'buyerAddress' ? maskAddress(v) : field === 'wechatId' ? maskWechatId(v) : maskPhone(v)
   return Array.isArray(value) ? value.map(one) : one(value)
 }
 

@@ -9,6 +9,7 @@ import {
   type SyncedRecord,
 } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
+import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
 
 /**
  * The records' side of the team sync: what leaves this workstation (its record_changes
@@ -17,7 +18,8 @@ import type { Db } from '../db/connection'
  * directly — they are not this workstation's changes to record or send again).
  */
 
-type Codec = 'text' | 'json' | 'int' | 'bool'
+/** `lines`: an order's lines, read from and written to order_lines (core/records/orders.ts). */
+type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines'
 interface TableOf<R extends SyncedRecord> {
   table: string
   columns: { [F in RecordField<R>]: readonly [column: string, codec: Codec] }
@@ -81,16 +83,47 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       massSendAllowance: ['mass_send_allowance', 'int'],
     },
   },
+  order: {
+    table: 'orders',
+    columns: {
+      orderNo: ['order_no', 'text'],
+      source: ['source', 'text'],
+      status: ['status', 'text'],
+      placedAt: ['placed_at', 'text'],
+      customerId: ['customer_id', 'text'],
+      memberId: ['member_id', 'text'],
+      attributionCode: ['attribution_code', 'text'],
+      buyerName: ['buyer_name', 'text'],
+      buyerPhone: ['buyer_phone', 'text'],
+      buyerEmail: ['buyer_email', 'text'],
+      buyerAddress: ['buyer_address', 'text'],
+      totalFen: ['total_fen', 'int'],
+      refundedFen: ['refunded_fen', 'int'],
+      refundedAt: ['refunded_at', 'text'],
+      completedAt: ['completed_at', 'text'],
+      currency: ['currency', 'text'],
+      fxRate: ['fx_rate', 'text'],
+      discountFen: ['discount_fen', 'int'],
+      shippingFen: ['shipping_fen', 'int'],
+      taxFen: ['tax_fen', 'int'],
+      shopOrderId: ['shop_order_id', 'text'],
+      lines: ['lines', 'lines'],
+    },
+  },
 }
 
 const columnOf = (record: SyncedRecord, field: string): readonly [string, Codec] => (TABLES[record].columns as Record<string, readonly [string, Codec]>)[field]
 
 const decode = (codec: Codec, raw: unknown): unknown =>
-  raw === null || raw === undefined ? null : codec === 'json' ? JSON.parse(raw as string) : codec === 'bool' ? raw === 1 : raw
+  raw === null || raw === undefined ? null : codec === 'json' || codec === 'lines' ? JSON.parse(raw as string) : codec === 'bool' ? raw === 1 : raw
 
 /** A value from the team as the column stores it, or undefined when it is not a value of that column. */
 function encode(codec: Codec, value: unknown): unknown {
   if (codec === 'json') return Array.isArray(value) ? JSON.stringify(value) : undefined
+  if (codec === 'lines') {
+    const lines = OrderLinesWire.safeParse(value)
+    return lines.success ? lines.data : undefined
+  }
   if (codec === 'bool') return typeof value === 'boolean' ? (value ? 1 : 0) : undefined
   if (codec === 'int') return Number.isSafeInteger(value) ? value : undefined
   return value === null || typeof value === 'string' ? value : undefined
@@ -100,7 +133,7 @@ function encode(codec: Codec, value: unknown): unknown {
 export function readRecords(db: Db, record: SyncedRecord, ids: string[]): Map<string, Record<string, unknown>> {
   const { table } = TABLES[record]
   const fields = wireFields(record)
-  const columns = fields.map((f) => columnOf(record, f)[0])
+  const columns = fields.map((f) => (columnOf(record, f)[1] === 'lines' ? `${ORDER_LINES_SQL} AS ${columnOf(record, f)[0]}` : columnOf(record, f)[0]))
   const rows = db.prepare(`SELECT id, ${columns.join(', ')} FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as Record<string, unknown>[]
   return new Map(rows.map((r) => [r.id as string, Object.fromEntries(fields.map((f) => [f, decode(columnOf(record, f)[1], r[columnOf(record, f)[0]])]))]))
 }
@@ -230,6 +263,8 @@ export interface AppliedRecords {
   notApplied: number
   /** Fields kept as they are here because a change made here is still waiting to be sent (it will win later in server order). */
   keptLocal: number
+  /** Customers whose orders arrived: their order count, total spent and last purchase are counted again by the caller. */
+  buyers: string[]
 }
 
 class NotApplied extends Error {
@@ -249,7 +284,7 @@ class NotApplied extends Error {
  * alone and recorded with its reason; the rest is applied.
  */
 export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: string): AppliedRecords {
-  const result: AppliedRecords = { applied: 0, notApplied: 0, keptLocal: 0 }
+  const result: AppliedRecords = { applied: 0, notApplied: 0, keptLocal: 0, buyers: [] }
   const pushed = recordsPushed(db)
   const pending = db.prepare(
     `SELECT field FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND (field IS NULL OR field = ?) LIMIT 1`,
@@ -259,9 +294,10 @@ export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: st
      VALUES ('not_applied', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const localPending = (c: PulledRecordChange, field: string | null) => pending.get(pushed, c.record, c.id, field) !== undefined
+  const buyers = new Set<string>()
   for (const c of changes) {
     try {
-      const kept = db.transaction(() => applyOne(db, c, at, localPending))()
+      const kept = db.transaction(() => applyOne(db, c, at, localPending, buyers))()
       result.applied++
       result.keptLocal += kept
     } catch (err) {
@@ -271,6 +307,7 @@ export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: st
       result.notApplied++
     }
   }
+  result.buyers = [...buyers]
   return result
 }
 
@@ -293,7 +330,8 @@ function notAppliedOf(err: unknown): NotApplied | null {
 }
 
 /** Applies one change; returns how many of its fields stayed local. */
-function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: PulledRecordChange, field: string | null) => boolean): number {
+function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: PulledRecordChange, field: string | null) => boolean, buyers = new Set<string>()): number {
+  if (c.record === 'order') c = pulledOrder(db, c, at)
   const { table } = TABLES[c.record]
   if (c.op === 'delete') {
     db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(c.id)
@@ -304,6 +342,7 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   const exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(c.id) !== undefined
   let kept = 0
   const set: [column: string, value: unknown][] = []
+  let lines: OrderLineWire[] | undefined
   for (const [field, value] of Object.entries(values)) {
     if (!(wireFields(c.record) as string[]).includes(field)) continue
     if (exists && localPending(c, field)) {
@@ -313,7 +352,8 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
     const [column, codec] = columnOf(c.record, field)
     const stored = encode(codec, value)
     if (stored === undefined) throw new NotApplied('invalid_value', `字段 ${field} 的值类型不对 / ${field} holds a value of the wrong kind`)
-    set.push([column, stored])
+    if (codec === 'lines') lines = stored as OrderLineWire[]
+    else set.push([column, stored])
   }
   if (!exists) {
     if (c.op !== 'create') return kept
@@ -323,6 +363,11 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
     db.prepare(`UPDATE ${table} SET ${set.map((s) => `${s[0]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...set.map((s) => s[1]), at, c.id)
   }
   if (c.record === 'customer') refreshCustomerIndexes(db, c.id)
+  if (c.record === 'order') {
+    if (lines) writeOrderLines(db, c.id, lines)
+    const buyer = orderApplied(db, c.id)
+    if (buyer) buyers.add(buyer)
+  }
   return kept
 }
 
@@ -336,6 +381,11 @@ export function writeRecordField(db: Db, record: SyncedRecord, id: string, field
   const [column, codec] = columnOf(record, field)
   const stored = encode(codec, value)
   if (stored === undefined) return false
+  if (codec === 'lines') {
+    writeOrderLines(db, id, stored as OrderLineWire[])
+    db.prepare('UPDATE orders SET updated_at = ? WHERE id = ?').run(at, id)
+    return true
+  }
   db.prepare(`UPDATE ${TABLES[record].table} SET ${column} = ?, updated_at = ? WHERE id = ?`).run(stored, at, id)
   if (record === 'customer') refreshCustomerIndexes(db, id)
   return true

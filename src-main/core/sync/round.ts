@@ -18,6 +18,7 @@ import {
   saveRecordsCursor,
 } from '../records/sync'
 import { forgetRestoresHere, saveConflicts } from '../records/conflicts'
+import { refreshCustomerStats } from '../customers/derived'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
@@ -329,6 +330,7 @@ async function pullRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
     const at = ctx.clock.now().toISOString()
     const applied = d.transaction(() => {
       const result = applyPulledRecords(d, page.changes, at)
+      if (result.buyers.length) refreshCustomerStats(d, result.buyers)
       const conflicts = saveConflicts(d, page.conflicts)
       saveRecordsCursor(d, page.cursor)
       return { ...result, conflicts }

@@ -339,6 +339,9 @@ describe('workstation sync', () => {
     await enrol(a.core, team)
     const round = await a.core.invoke('sync', 'syncNow', {})
     expect(round).toMatchObject({ accepted: posted - 1, refused: 1, conflicts: 0, pending: 0 })
+    // The order itself, shared with the team, is refused alone too (its line's name) and kept here as it is.
+    expect(round.records).toMatchObject({ refused: 1, pending: 0 })
+    expect(a.core.context.db.prepare(`SELECT count(*) FROM orders`).pluck().get()).toBe(30)
     expect((await server.summary(team)).entries).toBe(posted - 1)
     const status = await a.core.invoke('sync', 'status', {})
     expect(status).toMatchObject({ refused: 1, pending: 0, lastError: null })
