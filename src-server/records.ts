@@ -336,24 +336,36 @@ export async function snapshotRecords(
         )
       ).map((r) => r.record_id)
       if (candidates.length) {
-        const rows = await tx.query<{ record_id: string; field: string; value: unknown; present: boolean }>(
-          `SELECT f.record_id, f.field,
-                  CASE WHEN f.seq <= $4 THEN f.value ELSE o.value END AS value,
-                  (f.seq <= $4 OR o.found IS NOT NULL) AS present
-             FROM record_fields f
-             LEFT JOIN LATERAL (
-               SELECT true AS found, CASE WHEN c.op = 'create' THEN c.value -> f.field ELSE c.value END AS value
-                 FROM record_changes c
-                WHERE f.seq > $4 AND c.team = f.team AND c.record = f.record AND c.record_id = f.record_id AND c.seq <= $4
-                  AND ((c.op = 'update' AND c.field = f.field) OR (c.op = 'create' AND c.value ? f.field))
-                ORDER BY c.seq DESC LIMIT 1
-             ) o ON true
-            WHERE f.team = $1 AND f.record = $2 AND f.record_id = ANY($3::text[])
-              AND EXISTS (SELECT 1 FROM record_changes c WHERE c.team = f.team AND c.record = f.record AND c.record_id = f.record_id AND c.seq <= $4)
-              AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id AND t.seq <= $4)
-            ORDER BY f.record_id`,
-          [team, record, candidates, at],
+        // Which of them were live at `at`: each looked up by its own key (a plan that holds
+        // however stale the table's statistics are right after a large push).
+        const live = new Set(
+          (
+            await tx.query<{ id: string }>(
+              `SELECT i.id FROM unnest($3::text[]) AS i(id)
+                CROSS JOIN LATERAL (SELECT 1 FROM record_changes c WHERE c.team = $1 AND c.record = $2 AND c.record_id = i.id AND c.seq <= $4 LIMIT 1) made
+                WHERE NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = $1 AND t.record = $2 AND t.record_id = i.id AND t.seq <= $4)`,
+              [team, record, candidates, at],
+            )
+          ).map((r) => r.id),
         )
+        const rows = (
+          await tx.query<{ record_id: string; field: string; value: unknown; present: boolean }>(
+            `SELECT f.record_id, f.field,
+                    CASE WHEN f.seq <= $5 THEN f.value ELSE o.value END AS value,
+                    (f.seq <= $5 OR o.found IS NOT NULL) AS present
+               FROM record_fields f
+               LEFT JOIN LATERAL (
+                 SELECT true AS found, CASE WHEN c.op = 'create' THEN c.value -> f.field ELSE c.value END AS value
+                   FROM record_changes c
+                  WHERE f.seq > $5 AND c.team = f.team AND c.record = f.record AND c.record_id = f.record_id AND c.seq <= $5
+                    AND ((c.op = 'update' AND c.field = f.field) OR (c.op = 'create' AND c.value ? f.field))
+                  ORDER BY c.seq DESC LIMIT 1
+               ) o ON true
+              WHERE f.team = $1 AND f.record = $2 AND f.record_id > $3 AND f.record_id <= $4
+              ORDER BY f.record_id`,
+            [team, record, after, candidates[candidates.length - 1], at],
+          )
+        ).filter((r) => live.has(r.record_id))
         let current = null as SnapshotRecord | null
         for (const r of rows) {
           if (current?.id !== r.record_id) records.push((current = { record, id: r.record_id, value: {} }))
