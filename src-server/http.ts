@@ -2,7 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { z } from 'zod'
 import { errorInLanguage } from '../src-shared/bilingual'
 import { StorableEntry, type LedgerEntryWire } from '../src-shared/ledgerWire'
-import { changeShapeProblem, RECORDS_PROTOCOL_VERSION, RecordsPullQuery, RecordsPushRequest } from '../src-shared/recordsProtocol'
+import { changeShapeProblem, RECORDS_PROTOCOL_VERSION, RecordsPullQuery, RecordsPushRequest, RecordsSnapshotQuery } from '../src-shared/recordsProtocol'
 import { oneLine } from '../src-shared/schemas'
 import {
   CreateCodeRequest,
@@ -19,7 +19,7 @@ import { authenticateDevice, createEnrolmentCode, enrolDevice, listDevices, revo
 import { HttpError, unauthorized } from './errors'
 import { callerLanguage } from './language'
 import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
-import { pullRecords, pushRecords } from './records'
+import { pullRecords, pushRecords, snapshotRecords } from './records'
 import { registerPages, type PagesOptions } from './pages/routes'
 import { hashSecret, sameHash } from './secrets'
 import type { Storage } from './storage'
@@ -202,6 +202,13 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
     const d = await device(req)
     const q = parse(RecordsPullQuery, req.query, 'records pull')
     return { serverId: serverId(), ...(await pullRecords(storage, d, q)) }
+  })
+
+  /** A new workstation's start: the team's live records as of one sequence, page by page (see snapshotRecords). */
+  app.get('/v1/records/snapshot', async (req) => {
+    const d = await device(req)
+    const q = parse(RecordsSnapshotQuery, req.query, 'records snapshot')
+    return { serverId: serverId(), ...(await snapshotRecords(storage, d, q)) }
   })
 
   // ---------------------------------------------------------------- the team manager's endpoints

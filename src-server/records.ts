@@ -1,4 +1,15 @@
-import { changeRoleProblem, type PulledRecordChange, type RecordConflictWire, type RecordChangeWire, type RecordRefusal, type RecordsPushResponse, type SyncedRecord } from '../src-shared/recordsProtocol'
+import {
+  changeRoleProblem,
+  SNAPSHOT_ORDER,
+  type PulledRecordChange,
+  type RecordChangeWire,
+  type RecordConflictWire,
+  type RecordRefusal,
+  type RecordsPushResponse,
+  type RecordsSnapshotQuery,
+  type SnapshotRecord,
+  type SyncedRecord,
+} from '../src-shared/recordsProtocol'
 import type { DeviceIdentity } from './devices'
 import { lockTeam } from './ledger'
 import type { SqlClient, Storage } from './storage'
@@ -296,5 +307,95 @@ export async function pullRecords(
     }))
     const cursor = full ? changes[changes.length - 1].seq : Math.max(q.after, high)
     return { changes, cursor, more: full, high, conflicts: await conflictsBetween(tx, device.team, q.after, cursor) }
+  })
+}
+
+/**
+ * One page of the team's live records as they stood at sequence `at` (the first page fixes
+ * it: the team's newest change), kind by kind in SNAPSHOT_ORDER, by id within a kind. A
+ * field changed after `at` is given its value at `at` from the changes the server keeps;
+ * a record made after `at` is left out and one deleted after it is in — the changes after
+ * `at`, pulled next, bring both. So the pages make one book as of `at` however long the
+ * workstation takes to read them and whatever the team pushes meanwhile.
+ */
+export async function snapshotRecords(
+  storage: Storage,
+  device: DeviceIdentity,
+  q: RecordsSnapshotQuery,
+): Promise<{ at: number; records: SnapshotRecord[]; next: { record: SnapshotRecord['record']; after: string } | null; total: number | null; conflicts: RecordConflictWire[] }> {
+  const team = device.team
+  return storage.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    let at = q.at
+    let total: number | null = null
+    if (at === undefined) {
+      const [top] = await tx.query<{ high: string | number | null }>('SELECT max(seq) AS high FROM record_changes WHERE team = $1', [team])
+      at = Number(top.high ?? 0)
+      const [count] = await tx.query<{ n: string | number }>(
+        `SELECT count(*) AS n FROM (SELECT DISTINCT record, record_id FROM record_changes WHERE team = $1 AND seq <= $2 AND op = 'create') c
+          WHERE NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = $1 AND t.record = c.record AND t.record_id = c.record_id AND t.seq <= $2)`,
+        [team, at],
+      )
+      total = Number(count.n)
+    }
+    const records: SnapshotRecord[] = []
+    let kind = SNAPSHOT_ORDER.indexOf(q.record ?? SNAPSHOT_ORDER[0])
+    let after = q.record ? q.after : ''
+    let next: { record: SnapshotRecord['record']; after: string } | null = null
+    while (kind < SNAPSHOT_ORDER.length && records.length < q.limit) {
+      const record = SNAPSHOT_ORDER[kind]
+      const room = q.limit - records.length
+      const candidates = (
+        await tx.query<{ record_id: string }>(
+          `SELECT DISTINCT record_id FROM record_fields WHERE team = $1 AND record = $2 AND record_id > $3 ORDER BY record_id LIMIT $4`,
+          [team, record, after, room],
+        )
+      ).map((r) => r.record_id)
+      if (candidates.length) {
+        // Which of them were live at `at`: each looked up by its own key (a plan that holds
+        // however stale the table's statistics are right after a large push).
+        const live = new Set(
+          (
+            await tx.query<{ id: string }>(
+              `SELECT i.id FROM unnest($3::text[]) AS i(id)
+                CROSS JOIN LATERAL (SELECT 1 FROM record_changes c WHERE c.team = $1 AND c.record = $2 AND c.record_id = i.id AND c.seq <= $4 LIMIT 1) made
+                WHERE NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = $1 AND t.record = $2 AND t.record_id = i.id AND t.seq <= $4)`,
+              [team, record, candidates, at],
+            )
+          ).map((r) => r.id),
+        )
+        const rows = (
+          await tx.query<{ record_id: string; field: string; value: unknown; present: boolean }>(
+            `SELECT f.record_id, f.field,
+                    CASE WHEN f.seq <= $5 THEN f.value ELSE o.value END AS value,
+                    (f.seq <= $5 OR o.found IS NOT NULL) AS present
+               FROM record_fields f
+               LEFT JOIN LATERAL (
+                 SELECT true AS found, CASE WHEN c.op = 'create' THEN c.value -> f.field ELSE c.value END AS value
+                   FROM record_changes c
+                  WHERE f.seq > $5 AND c.team = f.team AND c.record = f.record AND c.record_id = f.record_id AND c.seq <= $5
+                    AND ((c.op = 'update' AND c.field = f.field) OR (c.op = 'create' AND c.value ? f.field))
+                  ORDER BY c.seq DESC LIMIT 1
+               ) o ON true
+              WHERE f.team = $1 AND f.record = $2 AND f.record_id > $3 AND f.record_id <= $4
+              ORDER BY f.record_id`,
+            [team, record, after, candidates[candidates.length - 1], at],
+          )
+        ).filter((r) => live.has(r.record_id))
+        let current = null as SnapshotRecord | null
+        for (const r of rows) {
+          if (current?.id !== r.record_id) records.push((current = { record, id: r.record_id, value: {} }))
+          if (r.present) current.value[r.field] = r.value ?? null
+        }
+        after = candidates[candidates.length - 1]
+      }
+      if (candidates.length === room) {
+        next = { record, after }
+        break
+      }
+      kind++
+      after = ''
+    }
+    return { at, records, next, total, conflicts: next ? [] : await conflictsBetween(tx, team, 0, at) }
   })
 }

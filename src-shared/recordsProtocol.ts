@@ -231,3 +231,63 @@ export type RecordsPullResponse = z.infer<typeof RecordsPullResponse>
 
 /** Every field a record of `record` carries on the wire (the field table's, in its order). */
 export const wireFields = (record: SyncedRecord): string[] => Object.keys(RECORD_FIELDS[record])
+
+// ---------------------------------------------------------------- the snapshot a new workstation starts from
+/**
+ *   GET /v1/records/snapshot   the team's live records as the server held them at sequence `at`
+ *
+ * A workstation with nothing pulled yet takes the team's book whole instead of replaying
+ * every change: each live record once, with every field's value as of `at` (a field
+ * changed since carries its value at `at`; a record deleted since is still in it, made
+ * since is not), page by page. The first page (no `at`) fixes `at` as the team's newest
+ * change; the pages after it name it, so the snapshot stays one consistent book however
+ * long it takes and whatever the team pushes meanwhile. Afterwards the changes after
+ * `at` are pulled as usual.
+ */
+/** Records per snapshot page, at most. */
+export const MAX_RECORDS_SNAPSHOT = 5000
+
+/**
+ * The order a snapshot goes through the kinds: a record's references are written before it
+ * (members before the customers and groups they own, products before the orders naming them);
+ * kinds not named here follow in SYNCED_RECORDS' order.
+ */
+const SNAPSHOT_FIRST = ['member', 'product'] as const
+export const SNAPSHOT_ORDER: readonly SyncedRecord[] = [
+  ...SYNCED_RECORDS.filter((r) => (SNAPSHOT_FIRST as readonly string[]).includes(r)).sort(
+    (x, y) => (SNAPSHOT_FIRST as readonly string[]).indexOf(x) - (SNAPSHOT_FIRST as readonly string[]).indexOf(y),
+  ),
+  ...SYNCED_RECORDS.filter((r) => !(SNAPSHOT_FIRST as readonly string[]).includes(r)),
+]
+
+export const RecordsSnapshotQuery = z.object({
+  /** The snapshot's sequence; absent on the first page (the server fixes it then). */
+  at: z.coerce.number().int().nonnegative().optional(),
+  /** Where the page starts: the kind, and the last record id of it the previous page held. */
+  record: z.enum(SYNCED_RECORDS).optional(),
+  after: z.string().max(64).default(''),
+  limit: z.coerce.number().int().min(1).max(MAX_RECORDS_SNAPSHOT).default(2000),
+})
+export type RecordsSnapshotQuery = z.infer<typeof RecordsSnapshotQuery>
+
+export const SnapshotRecord = z.object({
+  record: z.enum(SYNCED_RECORDS),
+  id: z.string(),
+  /** Every field the record held at `at`. */
+  value: z.record(z.string(), z.unknown()),
+})
+export type SnapshotRecord = z.infer<typeof SnapshotRecord>
+
+export const RecordsSnapshotResponse = z.object({
+  serverId: z.string(),
+  /** The team's sequence the snapshot is as of. */
+  at: z.number().int().nonnegative(),
+  records: z.array(SnapshotRecord),
+  /** Where the next page starts, or null after the last one. */
+  next: z.object({ record: z.enum(SYNCED_RECORDS), after: z.string() }).nullable(),
+  /** Live records at `at` (counted on the first page only: null on the others). */
+  total: z.number().int().nonnegative().nullable(),
+  /** The team's conflicts up to `at` (on the last page), so a new workstation lists them as the others do. */
+  conflicts: z.array(RecordConflictWire).default([]),
+})
+export type RecordsSnapshotResponse = z.infer<typeof RecordsSnapshotResponse>

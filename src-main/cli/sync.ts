@@ -108,6 +108,10 @@ function printRound(out: (s: string) => void, r: SyncRound): void {
     `记录 / records: 已推送 ${c.pushed} · 已拉取 ${c.pulled} · 待同步 ${c.pending}${c.conflicts ? ` · 冲突 ${c.conflicts}` : ''}${c.refused ? ` · 被拒 ${c.refused}` : ''}${c.notApplied ? ` · 未应用 ${c.notApplied}` : ''} / ` +
       `pushed ${c.pushed} · pulled ${c.pulled} · pending ${c.pending}${c.conflicts ? ` · conflicts ${c.conflicts}` : ''}${c.refused ? ` · refused ${c.refused}` : ''}${c.notApplied ? ` · not applied ${c.notApplied}` : ''}`,
   )
+  if (c.bootstrap) {
+    const b = c.bootstrap
+    out(`新工作站从团队快照开始：${b.records} 条记录（服务器序号 ${b.seq}），用时 ${(b.ms / 1000).toFixed(1)} 秒 / a new workstation started from the team's snapshot: ${b.records} records as of server sequence ${b.seq}, in ${(b.ms / 1000).toFixed(1)} s`)
+  }
   if (r.refused) out('服务器拒收的分录已移出待同步队列，原因见 orchard sync status / entries the server refused left the outbox; orchard sync status says why')
   if (r.serverReset) out('服务器已重置或恢复：本机全部分录已重新提交 / the server was reset or restored: every local entry was offered again')
 }
@@ -122,6 +126,7 @@ function printStatus(out: (s: string) => void, s: SyncStatus, zone: string): voi
   const phase = SYNC_PHASE_LABELS[s.phase]
   out(`状态 / state: ${phase.zh} / ${phase.en}  待同步 / pending: ${s.pending}  冲突 / conflicts: ${s.conflicts}${s.refused ? `  被拒 / refused: ${s.refused}` : ''}`)
   out(`记录 / records: 待同步 / pending: ${s.records.pending}${s.records.issues ? `  被拒或未应用 / refused or not applied: ${s.records.issues}` : ''}`)
+  if (s.bootstrap) out(`正在取得团队快照 / taking the team's snapshot: ${s.bootstrap.done} / ${s.bootstrap.total}（下一轮同步继续 / the next round goes on）`)
   if (s.waiting) out(`未知会员 / unknown members: ${s.unknownMembers.join(', ')}${s.waiting > s.unknownMembers.length ? ' …' : ''}（请添加这些会员 / add these members）`)
   out(`上次成功 / last success: ${fmtTime(s.lastSuccessAt, zone)}  下次尝试 / next attempt: ${fmtTime(s.nextAttemptAt, zone)}`)
   if (s.lastError) out(`上次错误 / last error: [${s.lastError.code}] ${s.lastError.message} (${fmtTime(s.lastError.at, zone)})`)

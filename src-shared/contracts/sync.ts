@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { command, query } from '../contractKit'
-import { Empty, IsoTime } from '../schemas'
+import { Empty, IsoTime, JobProgress } from '../schemas'
 
 /**
  * Where the workstation's sync stands:
@@ -77,6 +77,11 @@ export const SyncRound = z.object({
       notApplied: z.number().int(),
       /** Record changes still waiting to be sent after the round. */
       pending: z.number().int(),
+      /**
+       * This workstation started from the team's snapshot in this round: the records it holds
+       * from it, the server sequence it is as of, and the time it took here (ms). Absent otherwise.
+       */
+      bootstrap: z.object({ records: z.number().int(), seq: z.number().int(), ms: z.number().int() }).optional(),
     })
     .default({ pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 }),
 })
@@ -126,6 +131,12 @@ export const SyncStatus = z.object({
   lastRound: SyncRound.nullable(),
   /** The shared records: changes made here not yet confirmed by the server, and changes refused or not applied (`sync.recordIssues`). */
   records: z.object({ pending: z.number().int(), issues: z.number().int() }).default({ pending: 0, issues: 0 }),
+  /**
+   * A new workstation taking the team's records (the snapshot it starts from), as a job's
+   * progress: records written of all of them, the rate and time left once measurable. Null
+   * when none is under way.
+   */
+  bootstrap: JobProgress.nullable().default(null),
 })
 export type SyncStatus = z.infer<typeof SyncStatus>
 

@@ -408,7 +408,10 @@ export function saveRecordsCursor(db: Db, cursor: number): void {
 
 /** A server this workstation has not spoken with (enrolment, reset, restore): every change is offered again and pulled from the start. */
 export function restartRecordsSync(db: Db): void {
-  db.prepare('UPDATE sync_state SET records_pushed = 0, records_cursor = 0 WHERE id = 1').run()
+  db.prepare(
+    `UPDATE sync_state SET records_pushed = 0, records_cursor = 0, records_snapshot_at = NULL, records_snapshot_record = NULL,
+       records_snapshot_after = NULL, records_snapshot_done = 0, records_snapshot_total = 0 WHERE id = 1`,
+  ).run()
 }
 
 export interface RecordIssue {
@@ -436,4 +439,18 @@ export function listRecordIssues(db: Db): RecordIssue[] {
     at: string
   }[]
   return rows.map((r) => ({ kind: r.kind, record: r.record, recordId: r.record_id, field: r.field, op: r.op, code: r.code, reason: r.reason, at: r.at }))
+}
+
+/**
+ * A synced record's table and its wire fields' columns, each with the encoder the team's
+ * values go through: for writing whole records in bulk (core/records/snapshot.ts).
+ */
+export function recordColumns(record: SyncedRecord): { table: string; fields: { field: string; column: string; encode(value: unknown): unknown }[] } {
+  return {
+    table: TABLES[record].table,
+    fields: wireFields(record).map((field) => {
+      const [column, codec] = columnOf(record, field)
+      return { field, column, encode: (value: unknown) => encode(codec, value) }
+    }),
+  }
 }

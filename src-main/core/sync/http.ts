@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { SyncErrorCode } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire } from '../../../src-shared/ledgerWire'
-import { RECORDS_PROTOCOL_VERSION, RecordsPullResponse, RecordsPushResponse, type RecordChangeWire } from '../../../src-shared/recordsProtocol'
+import { RECORDS_PROTOCOL_VERSION, RecordsPullResponse, RecordsPushResponse, RecordsSnapshotResponse, type RecordChangeWire, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import { EnrolResponse, HelloResponse, PullResponse, PushResponse, type EnrolRequest } from '../../../src-shared/syncProtocol'
 
 /** A failed call to the team server: `code` says what the console shows; `reachable` whether the server answered at all. */
@@ -49,6 +49,16 @@ export class SyncHttp {
   }
   pullRecords(after: number, limit: number) {
     return this.request('GET', `/v1/records/pull?after=${after}&limit=${limit}`, RecordsPullResponse)
+  }
+  /** A page of the team's records as of `at` (the first page, without it, fixes `at`). */
+  recordsSnapshot(from: { at: number | null; record: SyncedRecord | null; after: string }, limit: number) {
+    const q = new URLSearchParams({ limit: String(limit) })
+    if (from.at !== null) q.set('at', String(from.at))
+    if (from.record) {
+      q.set('record', from.record)
+      q.set('after', from.after)
+    }
+    return this.request('GET', `/v1/records/snapshot?${q.toString()}`, RecordsSnapshotResponse)
   }
   pull(cursor: { entries: number; statuses: number }, limit: number) {
     return this.request('GET', `/v1/pull?entriesAfter=${cursor.entries}&statusesAfter=${cursor.statuses}&limit=${limit}`, PullResponse)

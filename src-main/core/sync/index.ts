@@ -14,7 +14,7 @@ import { clearEnrolment, clearSyncStudio, listConflicts, listRefused, readSyncSt
 
 export { SyncLoop, backoffDelay } from './loop'
 export type { SyncLoopOptions } from './loop'
-export { RECORDS_SYNC_STEPS, SYNC_STEPS, type SyncStep } from './round'
+export { RECORDS_SYNC_STEPS, SNAPSHOT_SYNC_STEPS, SYNC_STEPS, type SyncStep } from './round'
 
 type Services = keyof typeof syncContract
 

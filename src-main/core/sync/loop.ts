@@ -1,9 +1,11 @@
 import type { SyncPhase, SyncRound, SyncStatus } from '../../../src-shared/contracts/sync'
+import type { JobProgress } from '../../../src-shared/schemas'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import { waitForWriteLock } from '../db/connection'
 import { SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
+import { snapshotState } from '../records/snapshot'
 import { recordIssueCount, recordsPending } from '../records/sync'
 import { runRound, type SyncStep } from './round'
 import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, refusedCount, unknownMembers } from './state'
@@ -22,6 +24,8 @@ export interface SyncLoopOptions {
   onStep?(step: SyncStep): void | Promise<void>
   pushBatch?: number
   pullPage?: number
+  /** Records per page of a new workstation's snapshot. */
+  snapshotPage?: number
 }
 
 const DEFAULTS = { idleMs: 60_000, watchMs: 3_000, backoffMs: 2_000, maxBackoffMs: 5 * 60_000 }
@@ -52,6 +56,8 @@ export class SyncLoop {
   private stopped = false
   private readonly abort = new AbortController()
   private lastEmit = 0
+  /** The snapshot a new workstation is taking, as the round last reported it (with its rate). */
+  private bootstrap: JobProgress | null = null
   private readonly o: Required<Pick<SyncLoopOptions, 'idleMs' | 'watchMs' | 'backoffMs' | 'maxBackoffMs' | 'random'>> & SyncLoopOptions
 
   constructor(
@@ -109,8 +115,8 @@ export class SyncLoop {
     return syncStatus(this.ctx, this.port, this)
   }
 
-  runtime(): { phase: SyncStatus['phase']; online: boolean; nextAttemptAt: string | null } {
-    return { phase: this.phase, online: this.online, nextAttemptAt: this.nextAttemptAt?.toISOString() ?? null }
+  runtime(): { phase: SyncStatus['phase']; online: boolean; nextAttemptAt: string | null; bootstrap: JobProgress | null } {
+    return { phase: this.phase, online: this.online, nextAttemptAt: this.nextAttemptAt?.toISOString() ?? null, bootstrap: this.bootstrap }
   }
 
   private schedule(delayMs: number): void {
@@ -155,8 +161,10 @@ export class SyncLoop {
           onProgress: () => this.emit(false),
           onLedgerChanged: () => this.ledgerChanged(),
           onRecordsChanged: () => this.recordsChanged(),
+          onBootstrap: (progress) => this.bootstrapped(progress),
           pushBatch: this.o.pushBatch,
           pullPage: this.o.pullPage,
+          snapshotPage: this.o.snapshotPage,
         })
         if (this.stopped) return result
         await waitForWriteLock(this.ctx.db)
@@ -191,6 +199,7 @@ export class SyncLoop {
         }
         throw e
       } finally {
+        this.bootstrap = null
         if (!this.stopped) this.emit(true)
       }
     })()
@@ -200,6 +209,18 @@ export class SyncLoop {
       () => this.current === run && (this.current = null),
     )
     return run
+  }
+
+  /** The snapshot's progress goes out as the job engine's event and with the sync state (the team-sync tab shows it). */
+  private bootstrapped(progress: JobProgress | null): void {
+    const finished = this.bootstrap !== null && progress === null
+    this.bootstrap = progress
+    try {
+      if (progress) this.ctx.emit('job.progress', progress)
+    } catch {
+      // a listener's failure is the listener's
+    }
+    this.emit(finished)
   }
 
   private lastChanged = 0
@@ -252,8 +273,9 @@ export function syncStatus(ctx: CoreContext, port: LedgerSyncPort, loop: SyncLoo
   let phase: SyncPhase = 'unenrolled'
   let online = false
   let nextAttemptAt: string | null = null
+  let bootstrap: JobProgress | null = null
   if (enrolled) {
-    if (loop && !loop.isStopped) ({ phase, online, nextAttemptAt } = loop.runtime())
+    if (loop && !loop.isStopped) ({ phase, online, nextAttemptAt, bootstrap } = loop.runtime())
     else {
       phase = s.revokedAt ? 'revoked' : s.lastError ? (/unreachable|timeout/.test(s.lastError.code) ? 'offline' : 'error') : 'idle'
       online = Boolean(s.lastSuccessAt) && !s.lastError
@@ -282,5 +304,12 @@ export function syncStatus(ctx: CoreContext, port: LedgerSyncPort, loop: SyncLoo
       ? { ...s.lastRound, refused: s.lastRound.refused ?? 0, records: s.lastRound.records ?? { pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 } }
       : null,
     records: { pending: recordsPending(ctx.db), issues: recordIssueCount(ctx.db) },
+    bootstrap: enrolled ? (bootstrap ?? unfinishedSnapshot(ctx)) : null,
   }
+}
+
+/** A snapshot stopped half-way (the workstation was closed during it): where it stands, until the next round goes on. */
+function unfinishedSnapshot(ctx: CoreContext): JobProgress | null {
+  const s = snapshotState(ctx.db)
+  return s.at === null ? null : { jobId: 'sync.bootstrap', kind: 'records.bootstrap', phase: 'snapshot', done: s.done, total: Math.max(s.total, s.done) }
 }

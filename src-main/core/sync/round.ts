@@ -2,6 +2,7 @@ import type { SyncRound } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
 import type { PulledRecordChange, RecordChangeWire, RecordRefusal } from '../../../src-shared/recordsProtocol'
 import type { PulledEntry } from '../../../src-shared/syncProtocol'
+import type { JobProgress } from '../../../src-shared/schemas'
 import type { CoreContext } from '../context'
 import { waitForWriteLock, type Db } from '../db/connection'
 import { SyncFailure, type SyncHttp } from './http'
@@ -19,6 +20,7 @@ import {
 } from '../records/sync'
 import { forgetRestoresHere, saveConflicts } from '../records/conflicts'
 import { refreshCustomerStats } from '../customers/derived'
+import { finishSnapshot, needsSnapshot, snapshotState, withoutForeignKeys, writeSnapshotPage } from '../records/snapshot'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
@@ -37,7 +39,9 @@ export const RECORDS_SYNC_STEPS = [
   'records.pull.received',
   'records.pull.applied',
 ] as const
-export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof RECORDS_SYNC_STEPS)[number]
+/** A new workstation's snapshot steps (before the records' push), page by page until the last one. */
+export const SNAPSHOT_SYNC_STEPS = ['records.snapshot.request', 'records.snapshot.received', 'records.snapshot.applied'] as const
+export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof RECORDS_SYNC_STEPS)[number] | (typeof SNAPSHOT_SYNC_STEPS)[number]
 
 /** Entries per push request (the server takes up to 2000). */
 export const PUSH_BATCH = 2000
@@ -53,6 +57,8 @@ export const PULL_PAGE = 500
 /** Record changes per push request and per pull page (the server takes up to 1000 and 2000). */
 export const RECORDS_PUSH_BATCH = 500
 export const RECORDS_PULL_PAGE = 1000
+/** Records per snapshot page (the server gives up to 5000). */
+export const SNAPSHOT_PAGE = 5000
 /** Push-then-pull passes in one round at most (entries posted while a round runs are taken along). */
 const MAX_PASSES = 5
 
@@ -74,6 +80,9 @@ export interface RoundEnv {
   pullPage?: number
   recordsPushBatch?: number
   recordsPullPage?: number
+  snapshotPage?: number
+  /** A new workstation taking the team's snapshot: where it stands, after each page (null once it is done). */
+  onBootstrap?(progress: JobProgress | null): void
 }
 
 /** The server was reset or restored while the round ran: start over against the new instance. */
@@ -130,6 +139,8 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         await pushAll(env, db, step, round, serverId)
         await pullAll(env, db, step, round, serverId)
+        // Before this workstation's own records go up: the snapshot is the team's book without them.
+        if (needsSnapshot(db())) await snapshotAll(env, db, step, round, serverId)
         await pushRecordsAll(env, db, step, round, serverId)
         await pullRecordsAll(env, db, step, round, serverId)
         if (port.outboxCount(db()) === 0 && recordsPending(db()) === 0) break
@@ -291,6 +302,64 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
 function restoresRefused(refused: RecordRefusal[], sent: RecordChangeWire[]): string[] {
   const bySeq = new Map(sent.map((c) => [c.clientSeq, c]))
   return refused.flatMap((r) => bySeq.get(r.clientSeq)?.restores ?? [])
+}
+
+/**
+ * A workstation that has pulled nothing yet takes the team's records as of one server
+ * sequence, page by page, each page with the snapshot's place in one transaction (so a
+ * workstation stopped half-way goes on from there); after the last page, the references
+ * are checked once and the records cursor becomes that sequence. The changes after it
+ * are then pulled as usual.
+ */
+async function snapshotAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promise<void>, round: SyncRound, serverId: string): Promise<void> {
+  const { http, ctx } = env
+  const size = env.snapshotPage ?? SNAPSHOT_PAGE
+  const started = performance.now()
+  const doneAtStart = snapshotState(db()).done
+  let records = 0
+  const report = (phase: string, state: { done: number; total: number }) => {
+    const seconds = (performance.now() - started) / 1000
+    const progress: JobProgress = { jobId: 'sync.bootstrap', kind: 'records.bootstrap', phase, done: state.done, total: Math.max(state.total, state.done) }
+    if (seconds >= 0.5 && state.done > doneAtStart) {
+      progress.rate = (state.done - doneAtStart) / seconds
+      progress.etaSeconds = Math.round(Math.max(0, state.total - state.done) / progress.rate)
+    }
+    env.onBootstrap?.(progress)
+  }
+  for (;;) {
+    const from = snapshotState(db())
+    // The total is known from the first page on (the server counts the records at `at`).
+    if (from.at !== null) report('snapshot', from)
+    await step('records.snapshot.request')
+    const page = await http.recordsSnapshot({ at: from.at, record: from.record, after: from.after }, size)
+    if (page.serverId !== serverId) throw new ServerChanged()
+    await step('records.snapshot.received')
+    await waitForWriteLock(db())
+    const d = db()
+    const at = ctx.clock.now().toISOString()
+    const written = withoutForeignKeys(d, () =>
+      d.transaction(() => {
+        const result = writeSnapshotPage(d, page, at)
+        if (!page.next) {
+          saveConflicts(d, page.conflicts)
+          finishSnapshot(d, at)
+        }
+        return result
+      })(),
+    )
+    records += page.records.length
+    round.records.pulled += page.records.length
+    round.records.notApplied += written.notApplied
+    if (written.written) env.onRecordsChanged?.()
+    await step('records.snapshot.applied')
+    env.onProgress?.()
+    if (!page.next) {
+      report('done', { done: from.done + page.records.length, total: from.done + page.records.length })
+      env.onBootstrap?.(null)
+      if (records) round.records.bootstrap = { records: from.done + page.records.length, seq: page.at, ms: Math.round(performance.now() - started) }
+      return
+    }
+  }
 }
 
 /** The changes that undo refused ones, in the shape of the team's changes. */

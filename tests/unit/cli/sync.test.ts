@@ -183,3 +183,29 @@ describe('orchard server | sync', () => {
     await core.close()
   })
 })
+
+describe('orchard sync --once on a new workstation', () => {
+  it('starts from the team’s snapshot and says so: records.bootstrap with the records, the server sequence and the time', async () => {
+    const codeFor = async () => (JSON.parse((await orchard(serverDir, 'server', 'enrol', '--team', '宁波一队', '--json')).out) as { code: string }).code
+    const first = join(dir, 'bootstrap-first')
+    const core = createCore({ dataDir: first, host: 'test', firstStart: 'empty' })
+    for (const [i, name] of ['王芳', '李娜', '张敏'].entries()) await core.invoke('customers', 'create', { name, phones: [`1380013810${i}`] })
+    await core.close()
+    expect((await orchard(first, 'sync', 'enrol', '--server', serverUrl, '--code', await codeFor(), '--json')).code).toBe(0)
+    expect(JSON.parse((await orchard(first, 'sync', '--once', '--json')).out)).toMatchObject({ records: { pushed: 3, pending: 0 } })
+
+    const fresh = join(dir, 'bootstrap-fresh')
+    expect((await orchard(fresh, 'sync', 'enrol', '--server', serverUrl, '--code', await codeFor(), '--json')).code).toBe(0)
+    const once = JSON.parse((await orchard(fresh, 'sync', '--once', '--json')).out) as { records: { pulled: number; bootstrap?: { records: number; seq: number; ms: number } } }
+    expect(once.records.bootstrap).toMatchObject({ records: 3, seq: expect.any(Number) as number, ms: expect.any(Number) as number })
+    expect(once.records.bootstrap!.seq).toBeGreaterThanOrEqual(3)
+    // Only a workstation that starts from nothing takes a snapshot; the next round pulls the changes after it.
+    const again = await orchard(fresh, 'sync', '--once')
+    expect(again.out).not.toContain('团队快照')
+    const other = join(dir, 'bootstrap-human')
+    await orchard(other, 'sync', 'enrol', '--server', serverUrl, '--code', await codeFor())
+    const human = await orchard(other, 'sync', '--once')
+    expect(human.out).toContain('新工作站从团队快照开始：3 条记录')
+    expect(human.out).toContain("a new workstation started from the team's snapshot: 3 records")
+  })
+})
