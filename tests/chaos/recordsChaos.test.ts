@@ -362,16 +362,20 @@ for (const backend of testBackends()) {
 
       // ---------------------------------------------------------------- the server killed in the middle of a push batch
       await edit(ws[0], 120)
+      let killed = false
       const killer = new SyncLoop(ws[0].core.context, ledgerSyncPort, {
         ...ROUNDS,
         onStep: (step: SyncStep) => {
-          if (step === 'records.push.request' && server.child.exitCode === null && server.child.signalCode === null) {
+          if (step === 'records.push.request' && !killed) {
+            killed = true
             setTimeout(() => server.child.kill('SIGKILL'), Math.floor(random() * 15))
           }
         },
       })
-      await killer.syncNow().catch(() => undefined)
+      // The network may fail a round before it reaches the push: again until the batch is on its way.
+      for (let tries = 0; tries < 50 && !killed; tries++) await killer.syncNow().catch(() => undefined)
       await killer.stop()
+      expect(killed).toBe(true)
       await new Promise<void>((done) => (server.child.exitCode !== null || server.child.signalCode !== null ? done() : server.child.once('exit', () => done())))
       expect(server.child.signalCode).toBe('SIGKILL')
       // Offline while it is down: the rounds fail and nothing is lost.

@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto'
 import { V7Generator } from 'uuidv7'
 import { controlCharacter, controlMessage, visibleControls, type OlderOrder, type RowError } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
+import { MASKED } from '../records/changes'
 import type { Mapping, SourceFormat } from './fields'
 import type { Table, TableReader } from './read'
 import { CellError, unquote, type DateReader } from './values'
@@ -135,6 +136,11 @@ export class ImportJob {
   contact(row: string[], rowIndex: number, field: string, max: number, check?: (s: string) => string | null): string | undefined {
     const value = this.cell(row, field)
     if (value === '') return undefined
+    // A masked rendering copied from a screen (138****8000) is no contact: stored, it would stand in for the buyer's real one for the whole team.
+    if (MASKED.test(value)) {
+      this.reject(rowIndex, field, value, 'masked_value', `是打码后的显示值，不是真实内容，不能保存 / a masked rendering, not a value: it cannot be stored`)
+      return undefined
+    }
     const found = controlCharacter(value, false)
     if (found) {
       const shown = visibleControls(value)

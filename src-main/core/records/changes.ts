@@ -143,7 +143,7 @@ export function requireFieldWrite(role: Actor, record: RecordKind, field: string
 }
 
 /** The masked rendering the console shows a role that may not see a value: 138****8000, 广东省深圳市****. */
-const MASKED = /\*{4}/
+export const MASKED = /\*{4}/
 
 /**
  * Refuses a contact value that is a masked rendering rather than a value: storing it would

@@ -253,4 +253,17 @@ describe('orders through the one write path', () => {
     await a.core.invoke('orders', 'assign', { orderIds: [so3.id], memberId: bob.find((m) => m.inviteCode === 'BOB00002')!.id })
     expect(changes().at(-1)).toEqual({ op: 'update', field: 'memberId' })
   })
+  it('refuses an order whose buyer phone is a masked rendering, located to its row; nothing of it is written', async () => {
+    const a = workstation()
+    const db = a.core.context.db
+    const state = () => db.prepare(`SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM record_changes) AS changes`).get()
+    const before = state()
+    const csv = ['订单号,下单时间,状态,客户,手机,商品名称,数量,单价', 'SO-2,2026-11-20 10:00,已付款,买家SO-2,138****8002,洗衣液,1,59.00']
+    const path = join(a.dir, 'masked.csv')
+    writeFileSync(path, csv.join('\n') + '\n')
+    const result = await a.core.invoke('imports', 'run', { entity: 'orders', path, format: 'auto', mode: 'all-or-nothing' })
+    expect(result).toMatchObject({ committed: false, inserted: 0 })
+    expect(result.errors).toEqual([expect.objectContaining({ row: 2, column: '手机', value: '138****8002', code: 'masked_value' })])
+    expect(state()).toEqual(before)
+  })
 })
