@@ -19,6 +19,7 @@ interface ChangeRow {
   op: PulledRecordChange['op']
   field: string | null
   value: unknown
+  current?: unknown
   device_id: string
   role: string
   made_at: string
@@ -75,6 +76,7 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     if (seqs.length) {
       await keepConflicts(tx, device.team, seqs)
       await applyToCurrent(tx, device.team, seqs)
+      await applyMoves(tx, device.team, seqs)
       await markRestored(tx, device.team, seqs)
     }
     return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused }
@@ -238,6 +240,40 @@ async function applyToCurrent(tx: SqlClient, team: string, seqs: number[]): Prom
 }
 
 /**
+ * The moves just stored (an item added to or removed from a set, a stock delta), one by
+ * one in server order, on the field's current value — each only when it is later than
+ * the change that set the field (an update or create of the same batch already holds it).
+ * Of an add and a remove of one item, the later wins; deltas add up.
+ */
+async function applyMoves(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
+  const moves = await tx.query<{ seq: string | number; record: string; record_id: string; op: 'add' | 'remove' | 'delta'; field: string; value: unknown }>(
+    `SELECT seq, record, record_id, op, field, value FROM record_changes WHERE team = $1 AND seq = ANY($2::bigint[]) AND op IN ('add', 'remove', 'delta') ORDER BY seq`,
+    [team, seqs],
+  )
+  const later = `ON CONFLICT (team, record, record_id, field) DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq WHERE record_fields.seq < EXCLUDED.seq`
+  for (const m of moves) {
+    const key = [team, m.record, m.record_id, m.field, Number(m.seq)]
+    const held = `(SELECT CASE WHEN jsonb_typeof(f.value) = 'array' THEN f.value ELSE '[]'::jsonb END FROM record_fields f WHERE f.team = $1 AND f.record = $2 AND f.record_id = $3 AND f.field = $4)`
+    if (m.op === 'delta') {
+      await tx.query(
+        `INSERT INTO record_fields (team, record, record_id, field, value, seq)
+         VALUES ($1, $2, $3, $4, to_jsonb(COALESCE((SELECT (f.value #>> '{}')::bigint FROM record_fields f WHERE f.team = $1 AND f.record = $2 AND f.record_id = $3 AND f.field = $4), 0) + $6::bigint), $5)
+         ${later}`,
+        [...key, Number(m.value)],
+      )
+    } else {
+      // An add puts the item last (where the workstations put it too), a remove takes it out.
+      await tx.query(
+        `INSERT INTO record_fields (team, record, record_id, field, value, seq)
+         VALUES ($1, $2, $3, $4, (COALESCE(${held}, '[]'::jsonb) - $6::text) || CASE WHEN $7::boolean THEN jsonb_build_array($6::text) ELSE '[]'::jsonb END, $5)
+         ${later}`,
+        [...key, String(m.value), m.op === 'add'],
+      )
+    }
+  }
+}
+
+/**
  * One page of the team's other devices' changes after `after`, read in one snapshot.
  * A change a later one has replaced (the same field changed again) is left out, and of
  * a deleted record only its delete is sent: every device ends on the last change in server order,
@@ -255,7 +291,10 @@ export async function pullRecords(
       `SELECT c.seq, c.record, c.record_id, c.op, c.field, c.device_id, c.role, c.made_at,
               CASE WHEN c.op = 'create' THEN
                 (SELECT jsonb_object_agg(f.field, f.value) FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.record_id)
-              ELSE c.value END AS value
+              ELSE c.value END AS value,
+              CASE WHEN c.op IN ('add', 'remove', 'delta') THEN
+                (SELECT f.value FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.record_id AND f.field = c.field)
+              END AS current
          FROM record_changes c
         WHERE c.team = $1 AND c.seq > $2 AND c.device_id <> $3
           AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = c.team AND t.record = c.record AND t.record_id = c.record_id AND t.seq <> c.seq)
@@ -274,6 +313,7 @@ export async function pullRecords(
       op: r.op,
       field: r.field,
       value: r.value ?? null,
+      ...(r.current === null || r.current === undefined ? {} : { current: r.current }),
       deviceId: r.device_id,
       role: r.role,
       at: r.made_at,

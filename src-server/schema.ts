@@ -306,6 +306,19 @@ CREATE TABLE record_conflicts (
 CREATE INDEX record_conflicts_restored ON record_conflicts(team, restored_seq);
 `,
   },
+  {
+    version: 7,
+    name: 'record sets and deltas',
+    /**
+     * Sets and stock travel as moves (src-server/records.ts): an item added to or removed
+     * from a set (a customer's tags, a group's customers), a stock moved by +n/−n. The set's
+     * members and the stock's sum stay in record_fields, moved by each change in server order.
+     */
+    sql: `
+ALTER TABLE record_changes DROP CONSTRAINT record_changes_op_check;
+ALTER TABLE record_changes ADD CONSTRAINT record_changes_op_check CHECK (op IN ('create', 'update', 'delete', 'add', 'remove', 'delta'));
+`,
+  },
 ]
 
 /**

@@ -1,5 +1,7 @@
 import type { RecordField } from '../../../src-shared/permissions'
 import {
+  isDeltaField,
+  isSetField,
   isSyncedRecord,
   SYNCED_RECORDS,
   wireFields,
@@ -118,10 +120,11 @@ interface ChangeRow {
   tx_id: string
   record: string
   record_id: string
-  op: 'create' | 'update' | 'delete'
+  op: 'create' | 'update' | 'delete' | 'add' | 'remove' | 'delta'
   field: string | null
   at: string
   actor_role: string
+  value_json: string | null
   actor_name: string | null
   base_seq: number | null
   restores: string | null
@@ -155,7 +158,8 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
     const ids = [...new Set(shared.filter((r) => r.record === record && r.op !== 'delete').map((r) => r.record_id))]
     if (ids.length) held.set(record, readRecords(db, record, ids))
   }
-  const key = (r: ChangeRow) => `${r.record}\u0000${r.record_id}\u0000${r.op}\u0000${r.field ?? ''}`
+  // A move (a set's item, a stock delta) is its own change, never folded into another.
+  const key = (r: ChangeRow) => (isMove(r.op) ? `#${r.seq}` : `${r.record}\u0000${r.record_id}\u0000${r.op}\u0000${r.field ?? ''}`)
   const last = new Map(shared.map((r) => [key(r), r.seq]))
   // A field changed twice is sent once, on the oldest base of the two: the team's value
   // pulled between them was kept from the screen by the first, so it was never seen.
@@ -191,10 +195,26 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
     }
     const now = held.get(record)?.get(r.record_id)
     if (!now) continue
-    if (r.op === 'create') changes.push({ ...base, field: null, value: now })
+    if (isMove(r.op)) changes.push({ ...base, field: r.field, value: r.value_json === null ? null : JSON.parse(r.value_json) })
+    else if (r.op === 'create') changes.push({ ...base, field: null, value: { ...now, ...undoLaterDeltas(db, record, r.record_id, r.seq, now) } })
     else if (r.field !== null && Object.hasOwn(now, r.field)) changes.push({ ...base, field: r.field, value: now[r.field] })
   }
   return { changes, upTo }
+}
+
+const isMove = (op: ChangeRow['op']): op is 'add' | 'remove' | 'delta' => op === 'add' || op === 'remove' || op === 'delta'
+
+/**
+ * A create is sent with the record as it is when sent; the stock moves made after it are
+ * sent as deltas of their own, so the create carries the stock without them (the server
+ * would count them twice).
+ */
+function undoLaterDeltas(db: Db, record: SyncedRecord, id: string, seq: number, now: Record<string, unknown>): Record<string, unknown> {
+  const fields = Object.keys(now).filter((f) => isDeltaField(record, f))
+  if (!fields.length) return {}
+  const later = db.prepare(`SELECT field, SUM(CAST(value_json AS INTEGER)) AS n FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND op = 'delta' GROUP BY field`)
+  const moved = new Map((later.all(seq, record, id) as { field: string; n: number }[]).map((r) => [r.field, r.n]))
+  return Object.fromEntries(fields.filter((f) => moved.has(f) && Number.isSafeInteger(now[f])).map((f) => [f, (now[f] as number) - moved.get(f)!]))
 }
 
 /** The server holds every change up to `upTo` (or refused some, kept with their reasons). */
@@ -289,6 +309,7 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
     db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(c.id)
     return 0
   }
+  if (c.op === 'add' || c.op === 'remove' || c.op === 'delta' || (c.op === 'update' && isSetField(c.record, c.field))) return applyMove(db, c, at)
   const values = c.op === 'create' ? (c.value as Record<string, unknown> | null) : c.field ? { [c.field]: c.value } : null
   if (!values || typeof values !== 'object') throw new NotApplied('invalid_value', '变更没有带值 / the change carries no value')
   const exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(c.id) !== undefined
@@ -314,6 +335,64 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   }
   if (c.record === 'customer') refreshCustomerIndexes(db, c.id)
   return kept
+}
+
+/**
+ * A set's item added or removed, a stock moved: this workstation takes the set or the sum
+ * the server holds (`current`), with its own moves not yet sent on top (they reach the
+ * server later and land on it there the same way). Without `current` the move itself is
+ * applied to the value held here.
+ */
+function applyMove(db: Db, c: PulledRecordChange, at: string): number {
+  const field = c.field!
+  if (!db.prepare(`SELECT 1 FROM ${TABLES[c.record].table} WHERE id = ?`).get(c.id)) return 0
+  const own = db
+    .prepare(`SELECT op, value_json FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND field = ? AND op IN ('add', 'remove', 'delta') ORDER BY seq`)
+    .all(recordsPushed(db), c.record, c.id, field) as { op: 'add' | 'remove' | 'delta'; value_json: string | null }[]
+  const moves = own.map((m) => ({ op: m.op, value: m.value_json === null ? null : (JSON.parse(m.value_json) as unknown) }))
+  if (isDeltaField(c.record, field)) {
+    const held = readSetOrSum(db, c.record, c.id, field) as number | null
+    let sum = Number.isSafeInteger(c.current) ? (c.current as number) : c.op === 'update' ? (c.value as number) : (held ?? 0) + (c.value as number)
+    if (!Number.isSafeInteger(sum)) throw new NotApplied('invalid_value', `字段 ${field} 的值类型不对 / ${field} holds a value of the wrong kind`)
+    for (const m of moves) if (m.op === 'delta' && Number.isSafeInteger(m.value)) sum += m.value as number
+    writeRecordField(db, c.record, c.id, field, sum, at)
+    return own.length ? 1 : 0
+  }
+  if (!isSetField(c.record, field)) throw new NotApplied('invalid_value', `字段 ${field} 不是集合 / ${field} is not a set`)
+  const items = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : null)
+  let set = items(c.op === 'update' ? c.value : c.current)
+  if (!set) {
+    set = items(readSetOrSum(db, c.record, c.id, field)) ?? []
+    set = c.op === 'add' ? [...set.filter((x) => x !== c.value), c.value as string] : set.filter((x) => x !== c.value)
+  }
+  for (const m of moves) {
+    if (typeof m.value !== 'string') continue
+    set = set.filter((x) => x !== m.value)
+    if (m.op === 'add') set.push(m.value)
+  }
+  writeSet(db, c.record, c.id, field, set, at)
+  return own.length ? 1 : 0
+}
+
+/** A set's members (in the order they joined) or a summed field's value, as this workstation holds them. */
+function readSetOrSum(db: Db, record: SyncedRecord, id: string, field: string): unknown {
+  if (record === 'group' && field === 'customers') {
+    return (db.prepare('SELECT customer_id FROM group_customers WHERE group_id = ? ORDER BY joined_at, customer_id').pluck().all(id) as string[])
+  }
+  return readRecords(db, record, [id]).get(id)?.[field] ?? null
+}
+
+/** Writes a set as the team holds it. A group's customers this workstation does not hold (deleted here) are left out. */
+function writeSet(db: Db, record: SyncedRecord, id: string, field: string, members: string[], at: string): void {
+  if (record === 'group' && field === 'customers') {
+    const list = JSON.stringify(members)
+    db.prepare('DELETE FROM group_customers WHERE group_id = ? AND customer_id NOT IN (SELECT value FROM json_each(?))').run(id, list)
+    db.prepare(
+      'INSERT OR IGNORE INTO group_customers (group_id, customer_id, joined_at) SELECT ?, c.id, ? FROM json_each(?) j JOIN customers c ON c.id = j.value',
+    ).run(id, at, list)
+    return
+  }
+  if (!writeRecordField(db, record, id, field, members, at)) throw new NotApplied('invalid_value', `字段 ${field} 的值类型不对 / ${field} holds a value of the wrong kind`)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -353,5 +353,92 @@ describe('conflicts: the same field changed on two workstations since they last 
     await sync(b)
     await sync(a)
     for (const ws of [a, b]) expect(readRecords(ws.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2500 })
+  })
+})
+
+describe('sets travel as added and removed items, stock as deltas', () => {
+  const tags = (core: OrchardCore, id: string) => customer(core, id)?.tags
+  const groupCustomers = (core: OrchardCore, groupId: string) =>
+    (core.context.db.prepare('SELECT customer_id FROM group_customers WHERE group_id = ? ORDER BY customer_id').pluck().all(groupId) as string[])
+  const stock = (core: OrchardCore, id: string) => readRecords(core.context.db, 'product', [id]).get(id)?.stock
+
+  it('tags added on two workstations offline both survive; A removing one while B adds another both hold', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '郑一', phones: ['13200132000'], tags: ['宝妈'] })
+    await sync(a)
+    await sync(b)
+
+    await a.invoke('customers', 'update', { id: c.id, patch: { tags: ['宝妈', '复购'] } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { tags: ['宝妈', 'VIP'] } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) expect(tags(ws, c.id)).toEqual(['宝妈', '复购', 'VIP'])
+
+    // A takes 宝妈 off while B tags the customer 新客 (by the bulk action, the same path).
+    await a.invoke('customers', 'update', { id: c.id, patch: { tags: ['复购', 'VIP'] } })
+    await b.invoke('customers', 'bulk', { ids: [c.id], action: { kind: 'addTags', tags: ['新客'] } })
+    await sync(b)
+    await sync(a)
+    await sync(b)
+    for (const ws of [a, b]) {
+      expect(tags(ws, c.id)).toEqual(['复购', 'VIP', '新客'])
+      expect((await ws.invoke('customers', 'list', { tags: ['宝妈'] })).rows).toEqual([])
+      expect((await ws.invoke('customers', 'list', { tags: ['新客'] })).rows.map((r) => r.id)).toEqual([c.id])
+    }
+    // The same item added and removed: the later in server order wins.
+    await a.invoke('customers', 'update', { id: c.id, patch: { tags: ['复购', 'VIP', '新客', '团长'] } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { tags: ['复购', 'VIP'] } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) expect(tags(ws, c.id)).toEqual(['复购', 'VIP', '团长'])
+  })
+
+  it('customers joining one group on two workstations (an import each) are all in it everywhere', async () => {
+    const [a, b] = await pair()
+    const group = await a.invoke('groups', 'create', { name: '宝妈交流群' })
+    await sync(a)
+    await sync(b)
+    const csv = (name: string, rows: string[]) => {
+      const path = join(dirs.get(a)!, name)
+      writeFileSync(path, ['姓名,手机,所属群', ...rows].join('\n'))
+      return path
+    }
+    expect(await a.invoke('imports', 'run', { entity: 'customers', path: csv('a.csv', ['王芳,13800138000,宝妈交流群', '李娜,13900139000,宝妈交流群']) })).toMatchObject({ committed: true })
+    expect(await b.invoke('imports', 'run', { entity: 'customers', path: csv('b.csv', ['赵敏,13700137000,宝妈交流群']) })).toMatchObject({ committed: true })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    const everyone = (core: OrchardCore) => (core.context.db.prepare('SELECT id FROM customers ORDER BY id').pluck().all() as string[])
+    expect(everyone(a)).toHaveLength(3)
+    for (const ws of [a, b]) {
+      expect(everyone(ws)).toEqual(everyone(a))
+      expect(groupCustomers(ws, group.id)).toEqual(everyone(a))
+      expect((await ws.invoke('groups', 'get', { id: group.id })).group.customerCount).toBe(3)
+    }
+  })
+
+  it('stock moved on two workstations offline ends on the sum of both moves', async () => {
+    const [a, b] = await pair()
+    const p = await a.invoke('products', 'create', { sku: 'SP-4001', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 40, images: [] })
+    // Moved again before it was ever sent: the create carries 40, the move travels as itself.
+    await a.invoke('products', 'update', { id: p.id, patch: { stock: 45 } })
+    await sync(a)
+    await sync(b)
+    expect(stock(b, p.id)).toBe(45)
+
+    // A sells 3 ("set stock to 42"), B takes 5 off: both moves count.
+    await a.invoke('products', 'update', { id: p.id, patch: { stock: 42 } })
+    await b.invoke('products', 'update', { id: p.id, patch: { stock: 40 } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) expect(stock(ws, p.id)).toBe(37)
+    // A third workstation new to the team starts from the same sum.
+    const c = workstation()
+    await enrol(c, `r${teamNo}`, 'C')
+    await sync(c)
+    expect(stock(c, p.id)).toBe(37)
   })
 })
