@@ -75,8 +75,10 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     const seqs = stored.map((r) => Number(r.seq))
     if (seqs.length) {
       await keepConflicts(tx, device.team, seqs)
+      await keepDeleteConflicts(tx, device.team, seqs)
       await applyToCurrent(tx, device.team, seqs)
       await applyMoves(tx, device.team, seqs)
+      await keepEditsAfterDelete(tx, device.team, seqs)
       await markRestored(tx, device.team, seqs)
     }
     return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused }
@@ -118,6 +120,53 @@ async function keepConflicts(tx: SqlClient, team: string, seqs: number[]): Promi
   )
 }
 
+/** The record as the team holds it: every field's current value. */
+const wholeRecord = (alias: string) =>
+  `(SELECT jsonb_object_agg(w.field, w.value) FROM record_fields w WHERE w.team = ${alias}.team AND w.record = ${alias}.record AND w.record_id = ${alias}.record_id)`
+
+/**
+ * A delete of a record another device changed after the deleter last saw it (its base):
+ * the delete wins — deletes are tombstones — and the record as the team held it is kept
+ * as a conflict of the team, for a person to see and bring back.
+ */
+async function keepDeleteConflicts(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO record_conflicts (team, later_seq, earlier_seq, earlier_value, kind)
+     SELECT n.team, n.seq, x.seq, ${wholeRecord('n')}, 'delete'
+       FROM record_changes n
+       JOIN LATERAL (
+         SELECT max(f.seq) AS seq FROM record_fields f JOIN record_changes e ON e.team = f.team AND e.seq = f.seq
+          WHERE f.team = n.team AND f.record = n.record AND f.record_id = n.record_id AND f.seq > n.base AND e.device_id <> n.device_id
+       ) x ON x.seq IS NOT NULL
+      WHERE n.team = $1 AND n.seq = ANY($2::bigint[]) AND n.op = 'delete' AND n.base IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = n.team AND t.record = n.record AND t.record_id = n.record_id)
+     ON CONFLICT (team, later_seq) DO NOTHING`,
+    [team, seqs],
+  )
+}
+
+/**
+ * An edit from another device arriving after the record's delete (it was made before its
+ * workstation saw the delete): the delete still wins, and the record with the edit is
+ * kept as the delete's conflict — once per delete, whichever edit came first.
+ */
+async function keepEditsAfterDelete(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO record_conflicts (team, later_seq, earlier_seq, earlier_value, kind)
+     SELECT DISTINCT ON (n.record, n.record_id) n.team, n.seq, t.seq, ${wholeRecord('n')}, 'delete'
+       FROM record_changes n
+       JOIN record_tombstones t ON t.team = n.team AND t.record = n.record AND t.record_id = n.record_id AND t.seq < n.seq
+       JOIN record_changes d ON d.team = t.team AND d.seq = t.seq
+      WHERE n.team = $1 AND n.seq = ANY($2::bigint[]) AND n.op IN ('update', 'add', 'remove', 'delta')
+        AND d.device_id <> n.device_id AND (n.base IS NULL OR n.base < t.seq)
+        AND NOT EXISTS (
+          SELECT 1 FROM record_conflicts k WHERE k.team = n.team AND k.kind = 'delete' AND (k.earlier_seq = t.seq OR k.later_seq = t.seq))
+      ORDER BY n.record, n.record_id, n.seq
+     ON CONFLICT (team, later_seq) DO NOTHING`,
+    [team, seqs],
+  )
+}
+
 /** A stored change that puts a conflict's earlier value back marks it restored (the first such change). */
 async function markRestored(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
   await tx.query(
@@ -131,6 +180,8 @@ async function markRestored(tx: SqlClient, team: string, seqs: number[]): Promis
 
 interface ConflictRow {
   later_seq: string | number
+  kind: 'field' | 'delete'
+  later_op: string
   record: SyncedRecord
   record_id: string
   field: string
@@ -158,7 +209,7 @@ interface ConflictRow {
 /** The team's conflicts found or restored by changes in (after, upTo]. */
 async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo: number): Promise<RecordConflictWire[]> {
   const rows = await tx.query<ConflictRow>(
-    `SELECT k.later_seq, l.record, l.record_id, l.field,
+    `SELECT k.later_seq, k.kind, l.op AS later_op, l.record, l.record_id, l.field,
             k.earlier_seq, k.earlier_value, e.device_id AS earlier_device, ed.name AS earlier_device_name, e.role AS earlier_role, e.actor AS earlier_actor, e.made_at AS earlier_at,
             l.value AS later_value, l.device_id AS later_device, ld.name AS later_device_name, l.role AS later_role, l.actor AS later_actor, l.made_at AS later_at,
             k.restored_seq, r.device_id AS restored_device, rd.name AS restored_device_name, r.role AS restored_role, r.actor AS restored_actor, r.made_at AS restored_at
@@ -173,12 +224,8 @@ async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo
       ORDER BY k.later_seq`,
     [team, after, upTo],
   )
-  return rows.map((r) => ({
-    id: String(r.later_seq),
-    record: r.record,
-    recordId: r.record_id,
-    field: r.field,
-    earlier: {
+  return rows.map((r) => {
+    const earlier = {
       seq: Number(r.earlier_seq),
       value: r.earlier_value ?? null,
       deviceId: r.earlier_device,
@@ -186,8 +233,8 @@ async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo
       role: r.earlier_role,
       actor: r.earlier_actor,
       at: r.earlier_at,
-    },
-    later: {
+    }
+    const later = {
       seq: Number(r.later_seq),
       value: r.later_value ?? null,
       deviceId: r.later_device,
@@ -195,19 +242,31 @@ async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo
       role: r.later_role,
       actor: r.later_actor,
       at: r.later_at,
-    },
-    restored:
-      r.restored_seq === null
-        ? null
-        : {
-            seq: Number(r.restored_seq),
-            deviceId: r.restored_device ?? '',
-            deviceName: r.restored_device_name,
-            role: r.restored_role ?? '',
-            actor: r.restored_actor,
-            at: r.restored_at ?? '',
-          },
-  }))
+    }
+    // A delete's conflict: `later` is the delete (it wins, whichever came first in server
+    // order), `earlier` the record as the team held it with who changed it.
+    const deleteFirst = r.kind === 'delete' && r.later_op !== 'delete'
+    return {
+      id: String(r.later_seq),
+      kind: r.kind,
+      record: r.record,
+      recordId: r.record_id,
+      field: r.kind === 'delete' ? '' : (r.field ?? ''),
+      earlier: deleteFirst ? { ...later, value: r.earlier_value ?? null } : earlier,
+      later: deleteFirst ? { ...earlier, value: null } : r.kind === 'delete' ? { ...later, value: null } : later,
+      restored:
+        r.restored_seq === null
+          ? null
+          : {
+              seq: Number(r.restored_seq),
+              deviceId: r.restored_device ?? '',
+              deviceName: r.restored_device_name,
+              role: r.restored_role ?? '',
+              actor: r.restored_actor,
+              at: r.restored_at ?? '',
+            },
+    }
+  })
 }
 
 /** Moves the current values and tombstones by the changes just stored (`seqs`); an older change never overwrites a newer one. */
@@ -235,6 +294,12 @@ async function applyToCurrent(tx: SqlClient, team: string, seqs: number[]): Prom
      SELECT team, record, record_id, min(seq) FROM record_changes WHERE team = $1 AND seq = ANY($2::bigint[]) AND op = 'delete'
       GROUP BY team, record, record_id
      ON CONFLICT (team, record, record_id) DO NOTHING`,
+    [team, seqs],
+  )
+  // A create after the delete brings the record back (a deleted record restored from its conflict).
+  await tx.query(
+    `DELETE FROM record_tombstones t USING record_changes c
+      WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.op = 'create' AND t.team = c.team AND t.record = c.record AND t.record_id = c.record_id AND t.seq < c.seq`,
     [team, seqs],
   )
 }

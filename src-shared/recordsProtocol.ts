@@ -244,6 +244,13 @@ export const RecordConflictSide = z.object({
  */
 export const RecordConflictWire = z.object({
   id: z.string(),
+  /**
+   * 'field': one field changed on both sides. 'delete': a record deleted on one side and
+   * changed on the other since they last saw each other (either order in the server's):
+   * the delete wins, `earlier.value` is the record as the team held it (every field),
+   * `later` is the delete; restoring brings the record back. `field` is '' then.
+   */
+  kind: z.enum(['field', 'delete']).default('field'),
   record: z.enum(SYNCED_RECORDS),
   recordId: z.string(),
   field: z.string(),

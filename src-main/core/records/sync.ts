@@ -338,6 +338,33 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
 }
 
 /**
+ * Inserts a record with the team's values of its fields (a deleted record brought back).
+ * Returns why it could not, or null: a natural key another record holds here, a value of
+ * the wrong kind.
+ */
+export function insertRecord(db: Db, record: SyncedRecord, id: string, values: Record<string, unknown>, at: string): 'duplicate_key' | 'invalid_value' | null {
+  const set: [string, unknown][] = []
+  for (const field of wireFields(record)) {
+    if (!Object.hasOwn(values, field)) continue
+    const [column, codec] = columnOf(record, field)
+    const stored = encode(codec, values[field])
+    if (stored === undefined) return 'invalid_value'
+    set.push([column, stored])
+  }
+  const columns = [...set.map((s) => s[0]), 'created_at', 'updated_at']
+  try {
+    db.prepare(`INSERT INTO ${TABLES[record].table} (id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`).run(id, ...set.map((s) => s[1]), at, at)
+  } catch (err) {
+    const e = notAppliedOf(err)
+    if (!e) throw err
+    return e.code === 'duplicate_key' ? 'duplicate_key' : 'invalid_value'
+  }
+  if (record === 'customer') refreshCustomerIndexes(db, id)
+  if (isSetField(record, 'customers') && Array.isArray(values.customers)) writeSet(db, record, id, 'customers', values.customers as string[], at)
+  return null
+}
+
+/**
  * A set's item added or removed, a stock moved: this workstation takes the set or the sum
  * the server holds (`current`), with its own moves not yet sent on top (they reach the
  * server later and land on it there the same way). Without `current` the move itself is

@@ -442,3 +442,58 @@ describe('sets travel as added and removed items, stock as deltas', () => {
     expect(stock(c, p.id)).toBe(37)
   })
 })
+
+describe('conflicts of deletes: a record deleted on one workstation and changed on another', () => {
+  for (const order of ['edited first, deleted without seeing it', 'deleted first, the edit arriving after'] as const) {
+    it(`the delete wins and the record is listed with the edit on both, and a restore brings it back everywhere (${order})`, async () => {
+      const [a, b] = await pair()
+      actAs(a, 'operator', '小周')
+      actAs(b, 'manager', '陈姐')
+      const c = await a.invoke('customers', 'create', { name: '冯十一', phones: ['13100131000'], tags: ['宝妈'], notes: '' })
+      await sync(a)
+      await sync(b)
+
+      await b.invoke('customers', 'update', { id: c.id, patch: { notes: '改约周日送货' } })
+      await a.invoke('customers', 'remove', { id: c.id })
+      if (order === 'edited first, deleted without seeing it') {
+        await sync(b)
+        expect((await sync(a)).records).toMatchObject({ conflicts: 1 })
+      } else {
+        await sync(a)
+        expect((await sync(b)).records).toMatchObject({ conflicts: 1 })
+      }
+      await sync(a)
+      await sync(b)
+
+      for (const ws of [a, b]) {
+        expect(customer(ws, c.id)).toBeUndefined()
+        const [k] = await ws.invoke('records', 'conflicts', { status: 'open' })
+        expect(k).toMatchObject({
+          kind: 'delete',
+          record: 'customer',
+          recordId: c.id,
+          recordName: '冯十一',
+          status: 'open',
+          earlier: { value: { name: '冯十一', notes: '改约周日送货', phones: ['+8613100131000'], tags: ['宝妈'] }, actor: '陈姐', deviceName: 'B' },
+          later: { value: null, actor: '小周', deviceName: 'A' },
+        })
+      }
+      // A trainer sees the kept record with the phone masked, and may not bring back a phone.
+      actAs(a, 'trainer', '林老师')
+      const [masked] = await a.invoke('records', 'conflicts', {})
+      expect(masked).toMatchObject({ masked: true, earlier: { value: { phones: ['+86131****1000'] } } })
+      const id = masked.id
+      expect(await refusal(() => a.invoke('records', 'restoreConflict', { id }))).toMatchObject({ code: 'forbidden' })
+      expect(customer(a, c.id)).toBeUndefined()
+
+      actAs(a, 'operator', '小周')
+      expect(await a.invoke('records', 'restoreConflict', { id })).toMatchObject({ status: 'restored', restored: { actor: '小周', confirmed: false } })
+      expect(customer(a, c.id)).toMatchObject({ name: '冯十一', notes: '改约周日送货', phones: ['+8613100131000'], tags: ['宝妈'] })
+      expect((await a.invoke('customers', 'list', { search: '13100131000' })).rows.map((r) => r.id)).toEqual([c.id])
+      await sync(a)
+      await sync(b)
+      expect(customer(b, c.id)).toEqual(customer(a, c.id))
+      for (const ws of [a, b]) expect((await ws.invoke('records', 'conflicts', { status: 'restored' })).map((k) => [k.id, k.restored?.confirmed])).toEqual([[id, true]])
+    })
+  }
+})
