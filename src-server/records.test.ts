@@ -214,6 +214,26 @@ for (const backend of testBackends()) {
       expect(notAnAmount.body.error).toMatchObject({ code: 'invalid_request', details: { path: 'changes.0.value' } })
     })
 
+    it('a create the team holds by natural key becomes the team’s record, answered the same when pushed again, and never pulled twice', async () => {
+      const t = team()
+      const [a, b, reader] = [await enrol(t), await enrol(t), await enrol(t)]
+      const first = randomUUID()
+      await push(a, [change(customerCreate(first, { phones: ['+8613800138000', '+8613900139000'] }))])
+      const second = randomUUID()
+      const create = change(customerCreate(second, { phones: ['+8613900139000'], notes: 'B 的备注' }))
+      const note = change({ id: second, field: 'notes', value: 'B 改过的备注', base: 0 })
+      const answer = await push(b, [create, note])
+      expect(answer.body).toMatchObject({ accepted: [create.clientSeq, note.clientSeq], refused: [] })
+      expect(answer.body.merged).toEqual([{ clientSeq: create.clientSeq, record: 'customer', id: second, into: first, fields: expect.objectContaining({ phones: ['+8613800138000', '+8613900139000'] }) }])
+      expect((await push(b, [create, note])).body.merged).toEqual(answer.body.merged)
+      const page = await pull(reader)
+      // One customer: B's create is not a record of the team, its later change is a change of the team's record.
+      expect(page.changes.map((c) => [c.op, c.id, c.field])).toEqual([
+        ['create', first, null],
+        ['update', first, 'notes'],
+      ])
+    })
+
     it('keeps teams apart: a batch for another team is refused whole, and the same id in two teams is two records', async () => {
       const [mine, theirs] = [team(), team()]
       const a = await enrol(mine)

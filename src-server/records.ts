@@ -1,4 +1,4 @@
-import { changeRoleProblem, type PulledRecordChange, type RecordConflictWire, type RecordChangeWire, type RecordRefusal, type RecordsPushResponse, type SyncedRecord } from '../src-shared/recordsProtocol'
+import { changeRoleProblem, NATURAL_KEYS, type PulledRecordChange, type RecordMerged, type RecordConflictWire, type RecordChangeWire, type RecordRefusal, type RecordsPushResponse, type SyncedRecord } from '../src-shared/recordsProtocol'
 import type { DeviceIdentity } from './devices'
 import { lockTeam } from './ledger'
 import type { SqlClient, Storage } from './storage'
@@ -46,12 +46,15 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
       const problem = refusedSeqs.get(c.clientSeq)
       if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: await restoreOf(tx, device.team, c) })
     }
-    if (!unique.length) return { accepted: [], stored: 0, refused }
+    if (!unique.length) return { accepted: [], stored: 0, refused, merged: [] }
+    // A create the team holds by natural key becomes that record; the batch's later changes of it follow.
+    const into = await naturalKeyMatches(tx, device.team, unique)
+    const target = (c: RecordChangeWire) => into.get(`${c.record}\u0000${c.id}`)
     const stored = await tx.query<{ seq: string | number }>(
-      `INSERT INTO record_changes (team, device_id, client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor)
-       SELECT $1, $2, u.client_seq, u.tx_id, u.record, u.record_id, u.op, u.field, u.value::jsonb, u.role, u.made_at, u.base, u.restores, u.actor
-         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[])
-              WITH ORDINALITY AS u(client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor, n)
+      `INSERT INTO record_changes (team, device_id, client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor, merged_into)
+       SELECT $1, $2, u.client_seq, u.tx_id, u.record, u.record_id, u.op, u.field, u.value::jsonb, u.role, u.made_at, u.base, u.restores, u.actor, u.merged_into
+         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[])
+              WITH ORDINALITY AS u(client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor, merged_into, n)
         ORDER BY u.n
        ON CONFLICT (device_id, client_seq) DO NOTHING
        RETURNING seq`,
@@ -61,7 +64,7 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
         unique.map((c) => c.clientSeq),
         unique.map((c) => c.txId),
         unique.map((c) => c.record),
-        unique.map((c) => c.id),
+        unique.map((c) => (c.op === 'create' ? c.id : (target(c) ?? c.id))),
         unique.map((c) => c.op),
         unique.map((c) => c.field),
         unique.map((c) => JSON.stringify(c.value ?? null)),
@@ -70,6 +73,7 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
         unique.map((c) => c.base ?? null),
         unique.map((c) => c.restores ?? null),
         unique.map((c) => c.actor ?? null),
+        unique.map((c) => (c.op === 'create' ? (target(c) ?? null) : null)),
       ],
     )
     const seqs = stored.map((r) => Number(r.seq))
@@ -81,8 +85,61 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
       await keepEditsAfterDelete(tx, device.team, seqs)
       await markRestored(tx, device.team, seqs)
     }
-    return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused }
+    return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused, merged: await mergedCreates(tx, device, unique) }
   })
+}
+
+/**
+ * The creates of the batch whose natural key (NATURAL_KEYS) a live record of the team
+ * with another id holds, and that record's id, by "record\0id" — held before this batch,
+ * or stored by this device before (a batch pushed again answers the same).
+ */
+async function naturalKeyMatches(tx: SqlClient, team: string, changes: RecordChangeWire[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const c of changes) {
+    const keys = NATURAL_KEYS[c.record]
+    if (c.op !== 'create' || !keys || !c.value || typeof c.value !== 'object') continue
+    const [again] = await tx.query<{ merged_into: string | null; record_id: string }>(
+      `SELECT merged_into, record_id FROM record_changes WHERE team = $1 AND record = $2 AND record_id = $3 AND op = 'create' ORDER BY seq LIMIT 1`,
+      [team, c.record, c.id],
+    )
+    if (again) {
+      if (again.merged_into) out.set(`${c.record}\u0000${c.id}`, again.merged_into)
+      continue
+    }
+    const values = c.value as Record<string, unknown>
+    for (const key of keys) {
+      const v = values[key]
+      const probe = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : typeof v === 'string' && v !== '' ? [v] : []
+      if (!probe.length) continue
+      const [hit] = await tx.query<{ record_id: string }>(
+        `SELECT f.record_id FROM record_fields f
+          WHERE f.team = $1 AND f.record = $2 AND f.field = $3 AND f.record_id <> $4
+            AND (CASE WHEN jsonb_typeof(f.value) = 'array' THEN f.value ?| $5::text[] ELSE f.value #>> '{}' = ANY($5::text[]) END)
+            AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id)
+          ORDER BY f.seq LIMIT 1`,
+        [team, c.record, key, c.id, probe],
+      )
+      if (hit) {
+        out.set(`${c.record}\u0000${c.id}`, hit.record_id)
+        break
+      }
+    }
+  }
+  return out
+}
+
+/** What the device is told of its creates that became the team's records: the record's id and fields. */
+async function mergedCreates(tx: SqlClient, device: DeviceIdentity, changes: RecordChangeWire[]): Promise<RecordMerged[]> {
+  const creates = changes.filter((c) => c.op === 'create')
+  if (!creates.length) return []
+  const rows = await tx.query<{ client_seq: string | number; record: SyncedRecord; record_id: string; merged_into: string; fields: Record<string, unknown> | null }>(
+    `SELECT c.client_seq, c.record, c.record_id, c.merged_into,
+            (SELECT jsonb_object_agg(f.field, f.value) FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.merged_into) AS fields
+       FROM record_changes c WHERE c.device_id = $1 AND c.client_seq = ANY($2::bigint[]) AND c.merged_into IS NOT NULL`,
+    [device.id, creates.map((c) => c.clientSeq)],
+  )
+  return rows.map((r) => ({ clientSeq: Number(r.client_seq), record: r.record, id: r.record_id, into: r.merged_into, fields: r.fields ?? {} }))
 }
 
 /** What puts a refused change's record back as the team's book holds it (see RecordRefusal.restore). */
@@ -284,7 +341,7 @@ async function applyToCurrent(tx: SqlClient, team: string, seqs: number[]): Prom
     `INSERT INTO record_fields (team, record, record_id, field, value, seq)
      SELECT DISTINCT ON (c.record, c.record_id, f.key) c.team, c.record, c.record_id, f.key, f.value, c.seq
        FROM record_changes c, jsonb_each(c.value) f
-      WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.op = 'create'
+      WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.op = 'create' AND c.merged_into IS NULL
       ORDER BY c.record, c.record_id, f.key, c.seq DESC
      ${upsert}`,
     [team, seqs],
@@ -361,7 +418,7 @@ export async function pullRecords(
                 (SELECT f.value FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.record_id AND f.field = c.field)
               END AS current
          FROM record_changes c
-        WHERE c.team = $1 AND c.seq > $2 AND c.device_id <> $3
+        WHERE c.team = $1 AND c.seq > $2 AND c.device_id <> $3 AND c.merged_into IS NULL
           AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = c.team AND t.record = c.record AND t.record_id = c.record_id AND t.seq <> c.seq)
           AND (c.op <> 'update' OR NOT EXISTS (
                 SELECT 1 FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.record_id AND f.field = c.field AND f.seq > c.seq))

@@ -193,8 +193,33 @@ export const RecordRefusal = z.object({
 })
 export type RecordRefusal = z.infer<typeof RecordRefusal>
 
+/**
+ * A create the team already holds by its natural key — a customer by a phone or WeChat id,
+ * a product by SKU, a member by invite code (two workstations imported the same sheet
+ * before they shared): the server's record wins, with its id; the workstation re-points
+ * its rows to `into` and sends the fields it holds otherwise (`fields`: the team's record)
+ * as changes of it.
+ */
+export const RecordMerged = z.object({
+  clientSeq: z.number().int(),
+  record: z.enum(SYNCED_RECORDS),
+  id: z.string(),
+  into: z.string(),
+  fields: z.record(z.string(), z.unknown()),
+})
+export type RecordMerged = z.infer<typeof RecordMerged>
+
+/** The fields that name a record of each kind in the studio (a customer: any of its phones, or its WeChat id). */
+export const NATURAL_KEYS: { readonly [R in SyncedRecord]?: readonly string[] } = {
+  customer: ['phones', 'wechatId'],
+  product: ['sku'],
+  member: ['inviteCode'],
+}
+
 export const RecordsPushResponse = z.object({
   serverId: z.string(),
+  /** Creates that became a record the team held already (by natural key). */
+  merged: z.array(RecordMerged).default([]),
   /** Client sequences the server now holds (stored by this request or before): they leave the outbox. */
   accepted: z.array(z.number().int()),
   /** How many of them this request stored for the first time. */

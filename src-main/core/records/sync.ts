@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import type { RecordField } from '../../../src-shared/permissions'
 import {
   isDeltaField,
@@ -7,6 +8,7 @@ import {
   wireFields,
   type PulledRecordChange,
   type RecordChangeWire,
+  type RecordMerged,
   type RecordRefusal,
   type SyncedRecord,
 } from '../../../src-shared/recordsProtocol'
@@ -443,6 +445,78 @@ function refreshCustomerIndexes(db: Db, id: string): void {
   db.prepare('DELETE FROM customer_tags WHERE customer_id = ?').run(id)
   db.prepare('INSERT INTO customer_phones (phone, customer_id) SELECT DISTINCT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.id = ?').run(id)
   db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.id = ?').run(id)
+}
+
+// ---------------------------------------------------------------- records made before enrolment
+
+const blankValue = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+
+/**
+ * Creates of this workstation the team already held by natural key (two operators imported
+ * the same sheet before the server existed): each becomes the team's record here, in the
+ * caller's transaction. Every row of this studio that points at it — orders, group
+ * memberships, tags, phones, follow-ups, tasks, a mentee's mentor — points at the team's id
+ * instead, and so do the changes of it not yet sent. Where this workstation held another
+ * value of a field, that value is sent as a change of the team's record (the server keeps
+ * the team's value as a conflict, nothing is lost); a set gains the items only one side
+ * had; the stock is the team's. A field only the team filled takes the team's value.
+ */
+export function adoptMergedRecords(db: Db, merged: RecordMerged[], at: string): void {
+  if (!merged.length) return
+  db.pragma('defer_foreign_keys = ON')
+  const pushed = recordsPushed(db)
+  for (const m of merged) {
+    const { table } = TABLES[m.record]
+    if (!db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(m.id)) continue
+    const origin = db.prepare('SELECT tx_id, actor_id, actor_role, workstation, source FROM record_changes WHERE seq = ?').get(m.clientSeq) as
+      | { tx_id: string; actor_id: string | null; actor_role: string; workstation: string; source: string }
+      | undefined
+    if (db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(m.into)) {
+      repointReferences(db, table, m.id, m.into)
+      db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(m.id)
+    } else {
+      db.prepare(`UPDATE ${table} SET id = ? WHERE id = ?`).run(m.into, m.id)
+      repointReferences(db, table, m.id, m.into)
+    }
+    db.prepare('UPDATE record_changes SET record_id = ? WHERE seq > ? AND record = ? AND record_id = ?').run(m.into, pushed, m.record, m.id)
+    if (m.record === 'customer') {
+      db.prepare(`UPDATE record_changes SET value_json = ? WHERE seq > ? AND record = 'group' AND field = 'customers' AND value_json = ?`).run(JSON.stringify(m.into), pushed, JSON.stringify(m.id))
+    }
+    const here = readRecords(db, m.record, [m.into]).get(m.into)
+    if (!here) continue
+    const change = db.prepare(
+      `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq, value_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+    )
+    const row = (op: 'update' | 'add', field: string, value?: unknown) =>
+      change.run(origin?.tx_id ?? m.id, m.record, m.into, op, field, at, origin?.actor_id ?? null, origin?.actor_role ?? 'system', origin?.workstation ?? '', origin?.source ?? 'import', value === undefined ? null : JSON.stringify(value))
+    for (const field of wireFields(m.record)) {
+      const team = m.fields[field]
+      const mine = here[field]
+      if (isDeepStrictEqual(team, mine) || !Object.hasOwn(m.fields, field)) continue
+      if (isSetField(m.record, field)) {
+        const teamItems = Array.isArray(team) ? team.filter((x): x is string => typeof x === 'string') : []
+        const extra = (Array.isArray(mine) ? mine : []).filter((x): x is string => typeof x === 'string' && !teamItems.includes(x))
+        for (const item of extra) row('add', field, item)
+        writeRecordField(db, m.record, m.into, field, [...teamItems, ...extra], at)
+      } else if (isDeltaField(m.record, field) || blankValue(mine)) {
+        writeRecordField(db, m.record, m.into, field, team, at)
+      } else if (!blankValue(team) || !blankValue(mine)) {
+        row('update', field)
+      }
+    }
+  }
+}
+
+/** Every column of this studio that points at `table`'s record `from`, pointed at `to` (a row that would then be there twice gives way). */
+function repointReferences(db: Db, table: string, from: string, to: string): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]
+  for (const t of tables) {
+    const fks = db.prepare(`SELECT "from" AS col FROM pragma_foreign_key_list(?) WHERE "table" = ?`).all(t, table) as { col: string }[]
+    for (const fk of fks) {
+      db.prepare(`UPDATE OR IGNORE "${t}" SET "${fk.col}" = ? WHERE "${fk.col}" = ?`).run(to, from)
+      db.prepare(`DELETE FROM "${t}" WHERE "${fk.col}" = ?`).run(from)
+    }
+  }
 }
 
 // ---------------------------------------------------------------- state

@@ -212,19 +212,24 @@ describe('records shared through the team server', () => {
     }
   })
 
-  it('a record whose natural key another record holds here is not applied, and says why; the rest is', async () => {
+  it('a record whose natural key the team already holds becomes the team’s record here: not set aside, never twice', async () => {
     const [a, b] = await pair()
-    // Both workstations made the same product before they shared anything.
-    await a.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] })
-    await b.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] })
+    // Both workstations made the same product before they shared anything; B priced it differently.
+    const first = await a.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] })
+    await b.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2700, priceFloorFen: 2500, images: [] })
     const other = await a.invoke('products', 'create', { sku: 'SP-2002', name: '洗衣凝珠', listPriceFen: 5900, salePriceFen: 4900, priceFloorFen: 4000, images: [] })
     await sync(a)
     const round = await sync(b)
-    expect(round.records).toMatchObject({ pulled: 2, notApplied: 1 })
-    const issues = b.context.db.prepare('SELECT record, code, reason FROM sync_record_issues').all()
-    expect(issues).toEqual([{ record: 'product', code: 'duplicate_key', reason: expect.stringMatching(/SKU/) }])
+    expect(round.records).toMatchObject({ notApplied: 0, refused: 0 })
+    await sync(a)
+    expect(b.context.db.prepare('SELECT count(*) FROM sync_record_issues').pluck().get()).toBe(0)
     expect(readRecords(b.context.db, 'product', [other.id]).get(other.id)).toMatchObject({ sku: 'SP-2002', salePriceFen: 4900 })
-    expect((b.context.db.prepare(`SELECT count(*) AS n FROM products WHERE sku = 'SP-2001'`).get() as { n: number }).n).toBe(1)
+    for (const ws of [a, b]) {
+      expect(ws.context.db.prepare(`SELECT id FROM products WHERE sku = 'SP-2001'`).pluck().all()).toEqual([first.id])
+      // B's price was sent as a change of the team's record; A's is kept as the conflict, not lost.
+      expect(readRecords(ws.context.db, 'product', [first.id]).get(first.id)).toMatchObject({ salePriceFen: 2700 })
+      expect((await ws.invoke('records', 'conflicts', {})).map((k) => [k.field, k.earlier.value, k.later.value])).toEqual([['salePriceFen', 2900, 2700]])
+    }
   })
 
   it('survives being killed at every step of the records’ round: nothing lost, nothing applied twice', async () => {
@@ -496,4 +501,57 @@ describe('conflicts of deletes: a record deleted on one workstation and changed 
       for (const ws of [a, b]) expect((await ws.invoke('records', 'conflicts', { status: 'restored' })).map((k) => [k.id, k.restored?.confirmed])).toEqual([[id, true]])
     })
   }
+})
+
+describe('records made before enrolment merge by natural key', () => {
+  it('two workstations that imported the same sheets offline hold every customer, product and member once, with the same ids and fields', async () => {
+    const team = `r${++teamNo}`
+    const a = workstation()
+    const b = workstation()
+    const sheet = (name: string, lines: string[]) => {
+      const path = join(root, `${team}-${name}`)
+      writeFileSync(path, lines.join('\n'))
+      return path
+    }
+    const members = sheet('members.csv', ['邀请码,姓名,师父邀请码,等级,加入日期', 'MENTOR01,李师父,,2,2026-09-01', 'ALICE001,小美,MENTOR01,1,2026-09-02'])
+    const products = sheet('products.csv', ['商品编码,商品名称,原价,售价,控价,库存', 'SP-1001,洗衣液,99,59,50,40', 'SP-1002,柔顺剂,39,29,25,12'])
+    const customers = sheet('customers.csv', ['姓名,手机,微信号,标签,归属会员邀请码,备注', '王芳,13800138000,,宝妈,ALICE001,', '李娜,13900139000,lina_88,复购,,', '赵敏,13700137000,,,MENTOR01,'])
+    for (const ws of [a, b]) {
+      for (const [entity, path] of [['members', members], ['products', products], ['customers', customers]] as const) {
+        expect(await ws.invoke('imports', 'run', { entity, path })).toMatchObject({ committed: true })
+      }
+    }
+    // B's operator had already worked on its copy: a follow-up, a tag, a note only B wrote.
+    const onB = (phone: string) => (b.context.db.prepare('SELECT customer_id FROM customer_phones WHERE phone = ?').pluck().get(phone) as string)
+    const wang = onB('+8613800138000')
+    actAs(b, 'manager', '陈姐')
+    await b.invoke('customers', 'addFollowUp', { customerId: wang, channel: 'wechat', summary: '问了洗衣液的库存' })
+    await b.invoke('customers', 'update', { id: wang, patch: { tags: ['宝妈', '团长'], notes: '周末在家' } })
+
+    await enrol(a, team, 'A')
+    await sync(a)
+    await enrol(b, team, 'B')
+    const round = await sync(b)
+    expect(round.records).toMatchObject({ notApplied: 0, refused: 0, pending: 0 })
+    await sync(a)
+
+    const book = (core: OrchardCore) => ({
+      customers: allCustomers(core),
+      products: [...readRecords(core.context.db, 'product', core.context.db.prepare('SELECT id FROM products').pluck().all() as string[]).entries()].sort(([x], [y]) => x.localeCompare(y)),
+      members: [...readRecords(core.context.db, 'member', core.context.db.prepare('SELECT id FROM members').pluck().all() as string[]).entries()].sort(([x], [y]) => x.localeCompare(y)),
+    })
+    const onA = book(a)
+    expect([onA.customers.length, onA.products.length, onA.members.length]).toEqual([3, 2, 2])
+    expect(book(b)).toEqual(onA)
+    // The first workstation's ids won; B's own work went with the record.
+    const teamWang = onA.customers.find(([, c]) => (c.phones as string[]).includes('+8613800138000'))!
+    expect(teamWang[1]).toMatchObject({ tags: ['宝妈', '团长'], notes: '周末在家' })
+    expect((await b.invoke('customers', 'followUps', { customerId: teamWang[0] })).map((f) => f.summary)).toEqual(['问了洗衣液的库存'])
+    expect(b.context.db.prepare('SELECT count(*) FROM sync_record_issues').pluck().get()).toBe(0)
+    // The server holds each once: a workstation new to the team gets the same book.
+    const c = workstation()
+    await enrol(c, team, 'C')
+    await sync(c)
+    expect(book(c)).toEqual(onA)
+  })
 })
