@@ -175,6 +175,65 @@ for (const backend of testBackends()) {
       expect((await pull(b)).changes).toEqual([])
     })
 
+    it('keeps a set as its adds and removes in server order, sums stock deltas, and role-checks both as fields', async () => {
+      const t = team()
+      const [a, b, trainer] = [await enrol(t), await enrol(t), await enrol(t, 'trainer')]
+      const reader = await enrol(t)
+      const id = randomUUID()
+      const product = randomUUID()
+      await push(a, [
+        change(customerCreate(id, { tags: ['宝妈'] })),
+        change({ record: 'product', id: product, op: 'create', field: null, role: 'manager', value: { sku: 'SP-1', name: '洗衣液', stock: 40 } }),
+      ])
+      // Both made these on the same base: each item and each move counts.
+      await push(a, [change({ id, op: 'add', field: 'tags', value: '复购' }), change({ record: 'product', id: product, op: 'delta', field: 'stock', value: -3 })])
+      await push(b, [
+        change({ id, op: 'add', field: 'tags', value: 'VIP' }),
+        change({ id, op: 'remove', field: 'tags', value: '宝妈' }),
+        change({ record: 'product', id: product, op: 'delta', field: 'stock', value: -5 }),
+      ])
+      // An add and a remove of one item: the later wins.
+      await push(a, [change({ id, op: 'remove', field: 'tags', value: '复购' })])
+      await push(b, [change({ id, op: 'add', field: 'tags', value: '复购' })])
+      const page = await pull(reader)
+      const last = (record: string, rid: string) => page.changes.filter((c) => c.record === record && c.id === rid).at(-1)!
+      expect(last('customer', id)).toMatchObject({ op: 'add', field: 'tags', value: '复购', current: ['VIP', '复购'] })
+      expect(last('product', product)).toMatchObject({ op: 'delta', value: -5, current: 32 })
+
+      // A trainer's device may tag (as it may edit the customer) but not move stock (catalog).
+      const tag = change({ id, op: 'add', field: 'tags', value: '培训', role: 'trainer' })
+      const sold = change({ record: 'product', id: product, op: 'delta', field: 'stock', value: -1, role: 'trainer' })
+      const r = await push(trainer, [tag, sold])
+      expect(r.body.accepted).toEqual([tag.clientSeq])
+      expect(r.body.refused).toEqual([{ clientSeq: sold.clientSeq, code: 'forbidden', reason: expect.stringMatching(/stock/), restore: { op: 'update', field: 'stock', value: 32 } }])
+
+      // A move of something that is not a set or a sum, or not an item or an amount, is refused with where it is.
+      const notASet = await push(a, [change({ id, op: 'add', field: 'notes', value: 'x' })])
+      expect(notASet.body.error).toMatchObject({ code: 'invalid_request', details: { path: 'changes.0.field' } })
+      const notAnAmount = await push(a, [change({ record: 'product', id: product, op: 'delta', field: 'stock', value: 1.5 })])
+      expect(notAnAmount.body.error).toMatchObject({ code: 'invalid_request', details: { path: 'changes.0.value' } })
+    })
+
+    it('a create the team holds by natural key becomes the team’s record, answered the same when pushed again, and never pulled twice', async () => {
+      const t = team()
+      const [a, b, reader] = [await enrol(t), await enrol(t), await enrol(t)]
+      const first = randomUUID()
+      await push(a, [change(customerCreate(first, { phones: ['+8613800138000', '+8613900139000'] }))])
+      const second = randomUUID()
+      const create = change(customerCreate(second, { phones: ['+8613900139000'], notes: 'B 的备注' }))
+      const note = change({ id: second, field: 'notes', value: 'B 改过的备注', base: 0 })
+      const answer = await push(b, [create, note])
+      expect(answer.body).toMatchObject({ accepted: [create.clientSeq, note.clientSeq], refused: [] })
+      expect(answer.body.merged).toEqual([{ clientSeq: create.clientSeq, record: 'customer', id: second, into: first, fields: expect.objectContaining({ phones: ['+8613800138000', '+8613900139000'] }) }])
+      expect((await push(b, [create, note])).body.merged).toEqual(answer.body.merged)
+      const page = await pull(reader)
+      // One customer: B's create is not a record of the team, its later change is a change of the team's record.
+      expect(page.changes.map((c) => [c.op, c.id, c.field])).toEqual([
+        ['create', first, null],
+        ['update', first, 'notes'],
+      ])
+    })
+
     it('keeps teams apart: a batch for another team is refused whole, and the same id in two teams is two records', async () => {
       const [mine, theirs] = [team(), team()]
       const a = await enrol(mine)

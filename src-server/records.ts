@@ -1,9 +1,11 @@
 import {
   changeRoleProblem,
+  NATURAL_KEYS,
   SNAPSHOT_ORDER,
   type PulledRecordChange,
   type RecordChangeWire,
   type RecordConflictWire,
+  type RecordMerged,
   type RecordRefusal,
   type RecordsPushResponse,
   type RecordsSnapshotQuery,
@@ -30,6 +32,7 @@ interface ChangeRow {
   op: PulledRecordChange['op']
   field: string | null
   value: unknown
+  current?: unknown
   device_id: string
   role: string
   made_at: string
@@ -56,12 +59,15 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
       const problem = refusedSeqs.get(c.clientSeq)
       if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: problem.code === 'invalid_value' ? null : await restoreOf(tx, device.team, c) })
     }
-    if (!unique.length) return { accepted: [], stored: 0, refused }
+    if (!unique.length) return { accepted: [], stored: 0, refused, merged: [] }
+    // A create the team holds by natural key becomes that record; the batch's later changes of it follow.
+    const into = await naturalKeyMatches(tx, device.team, unique)
+    const target = (c: RecordChangeWire) => into.get(`${c.record}\u0000${c.id}`)
     const stored = await tx.query<{ seq: string | number }>(
-      `INSERT INTO record_changes (team, device_id, client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor)
-       SELECT $1, $2, u.client_seq, u.tx_id, u.record, u.record_id, u.op, u.field, u.value::jsonb, u.role, u.made_at, u.base, u.restores, u.actor
-         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[])
-              WITH ORDINALITY AS u(client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor, n)
+      `INSERT INTO record_changes (team, device_id, client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor, merged_into)
+       SELECT $1, $2, u.client_seq, u.tx_id, u.record, u.record_id, u.op, u.field, u.value::jsonb, u.role, u.made_at, u.base, u.restores, u.actor, u.merged_into
+         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[])
+              WITH ORDINALITY AS u(client_seq, tx_id, record, record_id, op, field, value, role, made_at, base, restores, actor, merged_into, n)
         ORDER BY u.n
        ON CONFLICT (device_id, client_seq) DO NOTHING
        RETURNING seq`,
@@ -71,7 +77,7 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
         unique.map((c) => c.clientSeq),
         unique.map((c) => c.txId),
         unique.map((c) => c.record),
-        unique.map((c) => c.id),
+        unique.map((c) => (c.op === 'create' ? c.id : (target(c) ?? c.id))),
         unique.map((c) => c.op),
         unique.map((c) => c.field),
         unique.map((c) => JSON.stringify(c.value ?? null)),
@@ -80,15 +86,19 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
         unique.map((c) => c.base ?? null),
         unique.map((c) => c.restores ?? null),
         unique.map((c) => c.actor ?? null),
+        unique.map((c) => (c.op === 'create' ? (target(c) ?? null) : null)),
       ],
     )
     const seqs = stored.map((r) => Number(r.seq))
     if (seqs.length) {
       await keepConflicts(tx, device.team, seqs)
+      await keepDeleteConflicts(tx, device.team, seqs)
       await applyToCurrent(tx, device.team, seqs)
+      await applyMoves(tx, device.team, seqs)
+      await keepEditsAfterDelete(tx, device.team, seqs)
       await markRestored(tx, device.team, seqs)
     }
-    return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused }
+    return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused, merged: await mergedCreates(tx, device, unique) }
   })
 }
 
@@ -106,6 +116,59 @@ function storableProblem(c: RecordChangeWire): { code: string; reason: string } 
     code: 'invalid_value',
     reason: `${c.field ?? c.record} 含有空字符，服务器无法保存，此工作站保留原样 / ${c.field ?? c.record} holds a NUL character, which the server cannot store; this workstation keeps it as it is`,
   }
+}
+
+/**
+ * The creates of the batch whose natural key (NATURAL_KEYS) a live record of the team
+ * with another id holds, and that record's id, by "record\0id" — held before this batch,
+ * or stored by this device before (a batch pushed again answers the same).
+ */
+async function naturalKeyMatches(tx: SqlClient, team: string, changes: RecordChangeWire[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const c of changes) {
+    const keys = NATURAL_KEYS[c.record]
+    if (c.op !== 'create' || !keys || !c.value || typeof c.value !== 'object') continue
+    const [again] = await tx.query<{ merged_into: string | null; record_id: string }>(
+      `SELECT merged_into, record_id FROM record_changes WHERE team = $1 AND record = $2 AND record_id = $3 AND op = 'create' ORDER BY seq LIMIT 1`,
+      [team, c.record, c.id],
+    )
+    if (again) {
+      if (again.merged_into) out.set(`${c.record}\u0000${c.id}`, again.merged_into)
+      continue
+    }
+    const values = c.value as Record<string, unknown>
+    for (const key of keys) {
+      const v = values[key]
+      const probe = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : typeof v === 'string' && v !== '' ? [v] : []
+      if (!probe.length) continue
+      const [hit] = await tx.query<{ record_id: string }>(
+        `SELECT f.record_id FROM record_fields f
+          WHERE f.team = $1 AND f.record = $2 AND f.field = $3 AND f.record_id <> $4
+            AND (CASE WHEN jsonb_typeof(f.value) = 'array' THEN f.value ?| $5::text[] ELSE f.value #>> '{}' = ANY($5::text[]) END)
+            AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id)
+          ORDER BY f.seq LIMIT 1`,
+        [team, c.record, key, c.id, probe],
+      )
+      if (hit) {
+        out.set(`${c.record}\u0000${c.id}`, hit.record_id)
+        break
+      }
+    }
+  }
+  return out
+}
+
+/** What the device is told of its creates that became the team's records: the record's id and fields. */
+async function mergedCreates(tx: SqlClient, device: DeviceIdentity, changes: RecordChangeWire[]): Promise<RecordMerged[]> {
+  const creates = changes.filter((c) => c.op === 'create')
+  if (!creates.length) return []
+  const rows = await tx.query<{ client_seq: string | number; record: SyncedRecord; record_id: string; merged_into: string; fields: Record<string, unknown> | null }>(
+    `SELECT c.client_seq, c.record, c.record_id, c.merged_into,
+            (SELECT jsonb_object_agg(f.field, f.value) FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.merged_into) AS fields
+       FROM record_changes c WHERE c.device_id = $1 AND c.client_seq = ANY($2::bigint[]) AND c.merged_into IS NOT NULL`,
+    [device.id, creates.map((c) => c.clientSeq)],
+  )
+  return rows.map((r) => ({ clientSeq: Number(r.client_seq), record: r.record, id: r.record_id, into: r.merged_into, fields: r.fields ?? {} }))
 }
 
 /** What puts a refused change's record back as the team's book holds it (see RecordRefusal.restore). */
@@ -143,6 +206,53 @@ async function keepConflicts(tx: SqlClient, team: string, seqs: number[]): Promi
   )
 }
 
+/** The record as the team holds it: every field's current value. */
+const wholeRecord = (alias: string) =>
+  `(SELECT jsonb_object_agg(w.field, w.value) FROM record_fields w WHERE w.team = ${alias}.team AND w.record = ${alias}.record AND w.record_id = ${alias}.record_id)`
+
+/**
+ * A delete of a record another device changed after the deleter last saw it (its base):
+ * the delete wins — deletes are tombstones — and the record as the team held it is kept
+ * as a conflict of the team, for a person to see and bring back.
+ */
+async function keepDeleteConflicts(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO record_conflicts (team, later_seq, earlier_seq, earlier_value, kind)
+     SELECT n.team, n.seq, x.seq, ${wholeRecord('n')}, 'delete'
+       FROM record_changes n
+       JOIN LATERAL (
+         SELECT max(f.seq) AS seq FROM record_fields f JOIN record_changes e ON e.team = f.team AND e.seq = f.seq
+          WHERE f.team = n.team AND f.record = n.record AND f.record_id = n.record_id AND f.seq > n.base AND e.device_id <> n.device_id
+       ) x ON x.seq IS NOT NULL
+      WHERE n.team = $1 AND n.seq = ANY($2::bigint[]) AND n.op = 'delete' AND n.base IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = n.team AND t.record = n.record AND t.record_id = n.record_id)
+     ON CONFLICT (team, later_seq) DO NOTHING`,
+    [team, seqs],
+  )
+}
+
+/**
+ * An edit from another device arriving after the record's delete (it was made before its
+ * workstation saw the delete): the delete still wins, and the record with the edit is
+ * kept as the delete's conflict — once per delete, whichever edit came first.
+ */
+async function keepEditsAfterDelete(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO record_conflicts (team, later_seq, earlier_seq, earlier_value, kind)
+     SELECT DISTINCT ON (n.record, n.record_id) n.team, n.seq, t.seq, ${wholeRecord('n')}, 'delete'
+       FROM record_changes n
+       JOIN record_tombstones t ON t.team = n.team AND t.record = n.record AND t.record_id = n.record_id AND t.seq < n.seq
+       JOIN record_changes d ON d.team = t.team AND d.seq = t.seq
+      WHERE n.team = $1 AND n.seq = ANY($2::bigint[]) AND n.op IN ('update', 'add', 'remove', 'delta')
+        AND d.device_id <> n.device_id AND (n.base IS NULL OR n.base < t.seq)
+        AND NOT EXISTS (
+          SELECT 1 FROM record_conflicts k WHERE k.team = n.team AND k.kind = 'delete' AND (k.earlier_seq = t.seq OR k.later_seq = t.seq))
+      ORDER BY n.record, n.record_id, n.seq
+     ON CONFLICT (team, later_seq) DO NOTHING`,
+    [team, seqs],
+  )
+}
+
 /** A stored change that puts a conflict's earlier value back marks it restored (the first such change). */
 async function markRestored(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
   await tx.query(
@@ -156,6 +266,8 @@ async function markRestored(tx: SqlClient, team: string, seqs: number[]): Promis
 
 interface ConflictRow {
   later_seq: string | number
+  kind: 'field' | 'delete'
+  later_op: string
   record: SyncedRecord
   record_id: string
   field: string
@@ -183,7 +295,7 @@ interface ConflictRow {
 /** The team's conflicts found or restored by changes in (after, upTo]. */
 async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo: number): Promise<RecordConflictWire[]> {
   const rows = await tx.query<ConflictRow>(
-    `SELECT k.later_seq, l.record, l.record_id, l.field,
+    `SELECT k.later_seq, k.kind, l.op AS later_op, l.record, l.record_id, l.field,
             k.earlier_seq, k.earlier_value, e.device_id AS earlier_device, ed.name AS earlier_device_name, e.role AS earlier_role, e.actor AS earlier_actor, e.made_at AS earlier_at,
             l.value AS later_value, l.device_id AS later_device, ld.name AS later_device_name, l.role AS later_role, l.actor AS later_actor, l.made_at AS later_at,
             k.restored_seq, r.device_id AS restored_device, rd.name AS restored_device_name, r.role AS restored_role, r.actor AS restored_actor, r.made_at AS restored_at
@@ -198,12 +310,8 @@ async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo
       ORDER BY k.later_seq`,
     [team, after, upTo],
   )
-  return rows.map((r) => ({
-    id: String(r.later_seq),
-    record: r.record,
-    recordId: r.record_id,
-    field: r.field,
-    earlier: {
+  return rows.map((r) => {
+    const earlier = {
       seq: Number(r.earlier_seq),
       value: r.earlier_value ?? null,
       deviceId: r.earlier_device,
@@ -211,8 +319,8 @@ async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo
       role: r.earlier_role,
       actor: r.earlier_actor,
       at: r.earlier_at,
-    },
-    later: {
+    }
+    const later = {
       seq: Number(r.later_seq),
       value: r.later_value ?? null,
       deviceId: r.later_device,
@@ -220,19 +328,31 @@ async function conflictsBetween(tx: SqlClient, team: string, after: number, upTo
       role: r.later_role,
       actor: r.later_actor,
       at: r.later_at,
-    },
-    restored:
-      r.restored_seq === null
-        ? null
-        : {
-            seq: Number(r.restored_seq),
-            deviceId: r.restored_device ?? '',
-            deviceName: r.restored_device_name,
-            role: r.restored_role ?? '',
-            actor: r.restored_actor,
-            at: r.restored_at ?? '',
-          },
-  }))
+    }
+    // A delete's conflict: `later` is the delete (it wins, whichever came first in server
+    // order), `earlier` the record as the team held it with who changed it.
+    const deleteFirst = r.kind === 'delete' && r.later_op !== 'delete'
+    return {
+      id: String(r.later_seq),
+      kind: r.kind,
+      record: r.record,
+      recordId: r.record_id,
+      field: r.kind === 'delete' ? '' : (r.field ?? ''),
+      earlier: deleteFirst ? { ...later, value: r.earlier_value ?? null } : earlier,
+      later: deleteFirst ? { ...earlier, value: null } : r.kind === 'delete' ? { ...later, value: null } : later,
+      restored:
+        r.restored_seq === null
+          ? null
+          : {
+              seq: Number(r.restored_seq),
+              deviceId: r.restored_device ?? '',
+              deviceName: r.restored_device_name,
+              role: r.restored_role ?? '',
+              actor: r.restored_actor,
+              at: r.restored_at ?? '',
+            },
+    }
+  })
 }
 
 /** Moves the current values and tombstones by the changes just stored (`seqs`); an older change never overwrites a newer one. */
@@ -250,7 +370,7 @@ async function applyToCurrent(tx: SqlClient, team: string, seqs: number[]): Prom
     `INSERT INTO record_fields (team, record, record_id, field, value, seq)
      SELECT DISTINCT ON (c.record, c.record_id, f.key) c.team, c.record, c.record_id, f.key, f.value, c.seq
        FROM record_changes c, jsonb_each(c.value) f
-      WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.op = 'create'
+      WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.op = 'create' AND c.merged_into IS NULL
       ORDER BY c.record, c.record_id, f.key, c.seq DESC
      ${upsert}`,
     [team, seqs],
@@ -262,6 +382,46 @@ async function applyToCurrent(tx: SqlClient, team: string, seqs: number[]): Prom
      ON CONFLICT (team, record, record_id) DO NOTHING`,
     [team, seqs],
   )
+  // A create after the delete brings the record back (a deleted record restored from its conflict).
+  await tx.query(
+    `DELETE FROM record_tombstones t USING record_changes c
+      WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.op = 'create' AND t.team = c.team AND t.record = c.record AND t.record_id = c.record_id AND t.seq < c.seq`,
+    [team, seqs],
+  )
+}
+
+/**
+ * The moves just stored (an item added to or removed from a set, a stock delta), one by
+ * one in server order, on the field's current value — each only when it is later than
+ * the change that set the field (an update or create of the same batch already holds it).
+ * Of an add and a remove of one item, the later wins; deltas add up.
+ */
+async function applyMoves(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
+  const moves = await tx.query<{ seq: string | number; record: string; record_id: string; op: 'add' | 'remove' | 'delta'; field: string; value: unknown }>(
+    `SELECT seq, record, record_id, op, field, value FROM record_changes WHERE team = $1 AND seq = ANY($2::bigint[]) AND op IN ('add', 'remove', 'delta') ORDER BY seq`,
+    [team, seqs],
+  )
+  const later = `ON CONFLICT (team, record, record_id, field) DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq WHERE record_fields.seq < EXCLUDED.seq`
+  for (const m of moves) {
+    const key = [team, m.record, m.record_id, m.field, Number(m.seq)]
+    const held = `(SELECT CASE WHEN jsonb_typeof(f.value) = 'array' THEN f.value ELSE '[]'::jsonb END FROM record_fields f WHERE f.team = $1 AND f.record = $2 AND f.record_id = $3 AND f.field = $4)`
+    if (m.op === 'delta') {
+      await tx.query(
+        `INSERT INTO record_fields (team, record, record_id, field, value, seq)
+         VALUES ($1, $2, $3, $4, to_jsonb(COALESCE((SELECT (f.value #>> '{}')::bigint FROM record_fields f WHERE f.team = $1 AND f.record = $2 AND f.record_id = $3 AND f.field = $4), 0) + $6::bigint), $5)
+         ${later}`,
+        [...key, Number(m.value)],
+      )
+    } else {
+      // An add puts the item last (where the workstations put it too), a remove takes it out.
+      await tx.query(
+        `INSERT INTO record_fields (team, record, record_id, field, value, seq)
+         VALUES ($1, $2, $3, $4, (COALESCE(${held}, '[]'::jsonb) - $6::text) || CASE WHEN $7::boolean THEN jsonb_build_array($6::text) ELSE '[]'::jsonb END, $5)
+         ${later}`,
+        [...key, String(m.value), m.op === 'add'],
+      )
+    }
+  }
 }
 
 /**
@@ -282,9 +442,12 @@ export async function pullRecords(
       `SELECT c.seq, c.record, c.record_id, c.op, c.field, c.device_id, c.role, c.made_at,
               CASE WHEN c.op = 'create' THEN
                 (SELECT jsonb_object_agg(f.field, f.value) FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.record_id)
-              ELSE c.value END AS value
+              ELSE c.value END AS value,
+              CASE WHEN c.op IN ('add', 'remove', 'delta') THEN
+                (SELECT f.value FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.record_id AND f.field = c.field)
+              END AS current
          FROM record_changes c
-        WHERE c.team = $1 AND c.seq > $2 AND c.device_id <> $3
+        WHERE c.team = $1 AND c.seq > $2 AND c.device_id <> $3 AND c.merged_into IS NULL
           AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = c.team AND t.record = c.record AND t.record_id = c.record_id AND t.seq <> c.seq)
           AND (c.op <> 'update' OR NOT EXISTS (
                 SELECT 1 FROM record_fields f WHERE f.team = c.team AND f.record = c.record AND f.record_id = c.record_id AND f.field = c.field AND f.seq > c.seq))
@@ -301,6 +464,7 @@ export async function pullRecords(
       op: r.op,
       field: r.field,
       value: r.value ?? null,
+      ...(r.current === null || r.current === undefined ? {} : { current: r.current }),
       deviceId: r.device_id,
       role: r.role,
       at: r.made_at,

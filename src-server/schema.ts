@@ -306,6 +306,27 @@ CREATE TABLE record_conflicts (
 CREATE INDEX record_conflicts_restored ON record_conflicts(team, restored_seq);
 `,
   },
+  {
+    version: 7,
+    name: 'record sets and deltas',
+    /**
+     * Sets and stock travel as moves (src-server/records.ts): an item added to or removed
+     * from a set (a customer's tags, a group's customers), a stock moved by +n/−n. The set's
+     * members and the stock's sum stay in record_fields, moved by each change in server order.
+     * Deletes conflict too (`kind` 'delete'): the record as the team held it is kept. A
+     * create of a record the team holds under its natural key becomes that record (`merged_into`).
+     */
+    sql: `
+ALTER TABLE record_changes DROP CONSTRAINT record_changes_op_check;
+ALTER TABLE record_changes ADD CONSTRAINT record_changes_op_check CHECK (op IN ('create', 'update', 'delete', 'add', 'remove', 'delta'));
+
+-- A delete of a record another device changed since the deleter last saw it, or such a change arriving after the delete: the delete wins, the record is kept here.
+ALTER TABLE record_conflicts ADD COLUMN kind TEXT NOT NULL DEFAULT 'field' CHECK (kind IN ('field', 'delete'));
+
+-- A create whose natural key (phone, WeChat id, SKU, invite code) a record of the team already holds: the team's record it became.
+ALTER TABLE record_changes ADD COLUMN merged_into TEXT;
+`,
+  },
 ]
 
 /**

@@ -15,6 +15,13 @@ import { ROLE_LABELS, type ActorRole, type Role } from './roles'
  * own sequence number; the last change of a field in that order wins. Workstation clocks
  * are carried for people to read, never compared.
  *
+ * Sets and stock travel as moves, so that two workstations' concurrent changes both
+ * survive: a customer's tag or a group's customer is added or removed one item at a time
+ * (`op: 'add' | 'remove'`, `value` the item; of an add and a remove of one item, the last
+ * in server order wins), a product's stock moves by `op: 'delta'` (`value` +n/−n; the
+ * server sums). A pulled move carries the set or the sum as the server holds it then
+ * (`current`), so a workstation lands on the team's value whatever it missed.
+ *
  * A push is safe to repeat: the server keeps (device, clientSeq) for good, and a change it
  * already holds is answered "accepted" again and applied once.
  */
@@ -24,6 +31,27 @@ export const RECORDS_PROTOCOL_VERSION = 1
 export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
 export const isSyncedRecord = (record: string): record is SyncedRecord => (SYNCED_RECORDS as readonly string[]).includes(record)
+
+/**
+ * The sets a record holds, by field, and the permission that changes them: a customer's
+ * tags (as the field table's `tags`), a group's customers (as editing the group). Their
+ * items are short strings — a tag, a customer's id.
+ */
+export const RECORD_SETS: { readonly [R in SyncedRecord]?: Readonly<Record<string, Permission>> } = {
+  customer: { tags: RECORD_FIELDS.customer.tags.write },
+  group: { customers: RECORD_FIELDS.group.name.write },
+}
+/** Fields that move by deltas (+n/−n) rather than take values. */
+export const DELTA_FIELDS: { readonly [R in SyncedRecord]?: readonly string[] } = { product: ['stock'] }
+
+export const isSetField = (record: string, field: string | null): boolean =>
+  field !== null && isSyncedRecord(record) && Object.hasOwn(RECORD_SETS[record] ?? {}, field)
+export const isDeltaField = (record: string, field: string | null): boolean =>
+  field !== null && isSyncedRecord(record) && (DELTA_FIELDS[record] ?? []).includes(field)
+/** The permission a change of `field` of `record` needs: its field table's rule, or its set's. */
+export const writePermissionOf = (record: SyncedRecord, field: string): Permission | undefined => fieldRule(record, field)?.write ?? RECORD_SETS[record]?.[field]
+/** A set's item at most. */
+export const MAX_SET_ITEM = 64
 
 /** Changes per push request. */
 export const MAX_RECORDS_PUSH = 1000
@@ -39,10 +67,10 @@ export const RecordChangeWire = z.object({
   txId: z.string().min(1).max(64),
   record: z.enum(SYNCED_RECORDS),
   id: z.string().min(1).max(64),
-  op: z.enum(['create', 'update', 'delete']),
-  /** The field of an update; null for a create or a delete. */
+  op: z.enum(['create', 'update', 'delete', 'add', 'remove', 'delta']),
+  /** The field of an update, add, remove or delta; null for a create or a delete. */
   field: z.string().min(1).max(64).nullable(),
-  /** Update: the field's value; create: every field of the record; delete: null. */
+  /** Update: the field's value; create: every field of the record; add/remove: the item; delta: +n/−n; delete: null. */
   value: z.unknown(),
   /** The role the change was made as on its workstation. */
   role: z.string().min(1).max(32),
@@ -64,9 +92,21 @@ export type RecordChangeWire = z.infer<typeof RecordChangeWire>
 
 /** Why a change is not a change the server stores, or null when it is one. */
 export function changeShapeProblem(c: RecordChangeWire): { path: string; message: string } | null {
+  if (c.op === 'add' || c.op === 'remove') {
+    if (!isSetField(c.record, c.field)) return { path: 'field', message: `${c.field ?? '（无）'} 不是集合 / ${c.field ?? 'no field'} is not a set of a ${c.record}` }
+    if (typeof c.value !== 'string' || !c.value || c.value.length > MAX_SET_ITEM) {
+      return { path: 'value', message: `集合的一项须是不超过 ${MAX_SET_ITEM} 字的文字 / a set's item is a text of at most ${MAX_SET_ITEM} characters` }
+    }
+    return null
+  }
+  if (c.op === 'delta') {
+    if (!isDeltaField(c.record, c.field)) return { path: 'field', message: `${c.field ?? '（无）'} 不按增减变化 / ${c.field ?? 'no field'} of a ${c.record} does not move by deltas` }
+    if (!Number.isSafeInteger(c.value) || c.value === 0) return { path: 'value', message: '增减须是非零整数 / a delta is a whole number other than 0' }
+    return null
+  }
   if (c.op === 'update') {
     if (c.field === null) return { path: 'field', message: '修改须指明字段 / an update names its field' }
-    if (!fieldRule(c.record, c.field)) return { path: 'field', message: `没有字段 ${c.field} / a ${c.record} has no field ${c.field}` }
+    if (!fieldRule(c.record, c.field) && !isSetField(c.record, c.field)) return { path: 'field', message: `没有字段 ${c.field} / a ${c.record} has no field ${c.field}` }
   } else if (c.field !== null) {
     return { path: 'field', message: '新建或删除不带字段 / a create or delete names no field' }
   }
@@ -109,7 +149,7 @@ export function changeRoleProblem(deviceRole: Role, c: RecordChangeWire): { code
     }
   }
   const needs: { field: string; permission: Permission }[] = []
-  if (c.op === 'update' && c.field) needs.push({ field: c.field, permission: fieldRule(c.record, c.field)!.write })
+  if (c.op !== 'create' && c.op !== 'delete' && c.field) needs.push({ field: c.field, permission: writePermissionOf(c.record, c.field)! })
   if (c.op === 'create' && c.value && typeof c.value === 'object') {
     for (const [field, value] of Object.entries(c.value)) if (!blankValue(value)) needs.push({ field, permission: fieldRule(c.record, field)!.write })
   }
@@ -153,8 +193,33 @@ export const RecordRefusal = z.object({
 })
 export type RecordRefusal = z.infer<typeof RecordRefusal>
 
+/**
+ * A create the team already holds by its natural key — a customer by a phone or WeChat id,
+ * a product by SKU, a member by invite code (two workstations imported the same sheet
+ * before they shared): the server's record wins, with its id; the workstation re-points
+ * its rows to `into` and sends the fields it holds otherwise (`fields`: the team's record)
+ * as changes of it.
+ */
+export const RecordMerged = z.object({
+  clientSeq: z.number().int(),
+  record: z.enum(SYNCED_RECORDS),
+  id: z.string(),
+  into: z.string(),
+  fields: z.record(z.string(), z.unknown()),
+})
+export type RecordMerged = z.infer<typeof RecordMerged>
+
+/** The fields that name a record of each kind in the studio (a customer: any of its phones, or its WeChat id). */
+export const NATURAL_KEYS: { readonly [R in SyncedRecord]?: readonly string[] } = {
+  customer: ['phones', 'wechatId'],
+  product: ['sku'],
+  member: ['inviteCode'],
+}
+
 export const RecordsPushResponse = z.object({
   serverId: z.string(),
+  /** Creates that became a record the team held already (by natural key). */
+  merged: z.array(RecordMerged).default([]),
   /** Client sequences the server now holds (stored by this request or before): they leave the outbox. */
   accepted: z.array(z.number().int()),
   /** How many of them this request stored for the first time. */
@@ -173,9 +238,11 @@ export const PulledRecordChange = z.object({
   seq: z.number().int().positive(),
   record: z.enum(SYNCED_RECORDS),
   id: z.string(),
-  op: z.enum(['create', 'update', 'delete']),
+  op: z.enum(['create', 'update', 'delete', 'add', 'remove', 'delta']),
   field: z.string().nullable(),
   value: z.unknown(),
+  /** Of an add, remove or delta: the set's members, or the sum, as the server holds them when pulled. */
+  current: z.unknown().optional(),
   deviceId: z.string(),
   role: z.string(),
   at: z.string(),
@@ -202,6 +269,13 @@ export const RecordConflictSide = z.object({
  */
 export const RecordConflictWire = z.object({
   id: z.string(),
+  /**
+   * 'field': one field changed on both sides. 'delete': a record deleted on one side and
+   * changed on the other since they last saw each other (either order in the server's):
+   * the delete wins, `earlier.value` is the record as the team held it (every field),
+   * `later` is the delete; restoring brings the record back. `field` is '' then.
+   */
+  kind: z.enum(['field', 'delete']).default('field'),
   record: z.enum(SYNCED_RECORDS),
   recordId: z.string(),
   field: z.string(),

@@ -217,6 +217,8 @@ export const RecordConflictSide = z.object({
  */
 export const RecordConflict = z.object({
   id: z.string(),
+  /** 'delete': deleted on one workstation, changed on another; the delete won, `earlier.value` is the whole record, and restoring brings it back. */
+  kind: z.enum(['field', 'delete']).default('field'),
   record: z.string(),
   recordId: z.string(),
   /** How the record is named here (a name, a SKU), or null when this workstation no longer holds it. */

@@ -136,6 +136,8 @@ describe('merging two customers', () => {
     const survivorOrders = ordersOf(survivor.id)
     const twinOrders = ordersOf(twin.id)
     const groups = [...new Set([...groupsOf(survivor.id), ...groupsOf(twin.id)])].sort()
+    const survivorGroups = groupsOf(survivor.id)
+    const twinGroups = groupsOf(twin.id)
     const seqBefore = (db().prepare('SELECT MAX(seq) AS n FROM record_changes').get() as { n: number }).n
 
     const { merge, customer } = await s.core.invoke('duplicates', 'merge', {
@@ -175,6 +177,11 @@ describe('merging two customers', () => {
         { record_id: survivor.id, op: 'update', field: 'addresses', actor_role: 'operator' },
       ]),
     )
+    // The groups the survivor joined by the merge are changes of those groups' customer sets, sent to the team as any join.
+    const joinedByMerge = groups.filter((g) => !survivorGroups.includes(g))
+    expect(joinedByMerge.length).toBeGreaterThan(0)
+    const setRows = () => db().prepare("SELECT record_id, op, value_json FROM record_changes WHERE seq > ? AND record = 'group' AND field = 'customers' ORDER BY record_id, op").all(seqBefore)
+    expect(setRows()).toEqual(joinedByMerge.map((g) => ({ record_id: g, op: 'add', value_json: JSON.stringify(survivor.id) })))
     const audit = db().prepare("SELECT kind, summary, after_json FROM audit_log WHERE kind IN ('customers.merged', 'record.deleted') ORDER BY seq DESC LIMIT 2").all() as { kind: string; summary: string; after_json: string | null }[]
     expect(audit.map((a) => a.kind).sort()).toEqual(['customers.merged', 'record.deleted'])
     const merged = audit.find((a) => a.kind === 'customers.merged')!
@@ -192,6 +199,17 @@ describe('merging two customers', () => {
     expect(restored.customers.find((c) => c.id === twin.id)).toEqual(before.customers.find((c) => c.id === twin.id))
     expect(restored.orders).toEqual(before.orders)
     expect(restored.groups).toEqual(before.groups)
+    // Undone in the groups' sets too: the twin back in, the survivor out of the ones it joined by the merge.
+    expect(setRows()).toEqual(
+      joinedByMerge
+        .flatMap((g) => [
+          { record_id: g, op: 'add', value_json: JSON.stringify(survivor.id) },
+          { record_id: g, op: 'add', value_json: JSON.stringify(twin.id) },
+          { record_id: g, op: 'remove', value_json: JSON.stringify(survivor.id) },
+        ])
+        .concat(twinGroups.filter((g) => !joinedByMerge.includes(g)).map((g) => ({ record_id: g, op: 'add', value_json: JSON.stringify(twin.id) })))
+        .sort((x, y) => x.record_id.localeCompare(y.record_id) || x.op.localeCompare(y.op) || x.value_json.localeCompare(y.value_json)),
+    )
     // Found again by its own phone, and the survivor no longer is.
     expect((await s.core.invoke('customers', 'list', { search: twin.phones[0] })).rows.map((c) => c.id)).toEqual([twin.id])
     const unmerged = db().prepare("SELECT summary, actor_role FROM audit_log WHERE kind = 'customers.unmerged' ORDER BY seq DESC LIMIT 1").get() as { summary: string; actor_role: string }

@@ -16,7 +16,7 @@ import type { Customer } from '../../../src-shared/schemas'
 import { appendAudit, type Actor } from '../audit/audit'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { recordChange, type ChangeWriter } from '../records/changes'
+import { recordChange, recordSetChange, type ChangeWriter } from '../records/changes'
 import { recomputeRfm, refreshCustomerStats } from './derived'
 import { normalizePhone } from './phone'
 import {
@@ -371,6 +371,10 @@ export function mergeCustomers(w: ChangeWriter, actor: Actor, input: z.output<ty
       }
     })
 
+    // The survivor joining the merged-away customer's groups is a change of those groups' sets, sent as any join is.
+    for (const m of moved.filter((m) => m.table === 'group_customers')) {
+      for (const { row } of m.rows.filter((r) => r.repointed)) recordSetChange(w, 'group', String(row.group_id), 'customers', 'add', [survivorId])
+    }
     removeCustomer(w, mergedId)
     const before = fieldsOf(plan.survivor) as Fields
     const patch = Object.fromEntries(MERGE_FIELDS.filter((f) => !isDeepStrictEqual(before[f], plan.result[f])).map((f) => [f, plan.result[f]]))
@@ -482,6 +486,12 @@ export function undoMerge(w: ChangeWriter, actor: Actor, mergeId: string): { mer
         if (repointed) back.run(row.merged_id, ...keyValues(r, row.survivor_id))
         // A row that gave way to the survivor's own went with the customer (cascade) or was left pointing at no one (set null).
         else if (keyed || back.run(row.merged_id, ...keyValues(r, null)).changes === 0) insert(r)
+        if (m.table !== 'group_customers') continue
+        // The groups' sets follow: the customer back in each, the survivor out of the ones it joined by the merge.
+        const group = String(r.group_id)
+        if (!db.prepare('SELECT 1 FROM group_customers WHERE group_id = ? AND customer_id = ?').get(group, row.merged_id)) continue
+        recordSetChange(w, 'group', group, 'customers', 'add', [row.merged_id])
+        if (repointed) recordSetChange(w, 'group', group, 'customers', 'remove', [row.survivor_id])
       }
     }
     refreshCustomerStats(db, [survivor.id, row.merged_id])

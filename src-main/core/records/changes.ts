@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { OrchardError } from '../../../src-shared/errors'
 import { fieldRule, PERMISSIONS, RECORD_FIELDS, type Actor, type FieldRule, type RecordKind } from '../../../src-shared/permissions'
+import { isDeltaField, isSetField, RECORD_SETS, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import { ROLE_LABELS, type ActorRole } from '../../../src-shared/roles'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
@@ -17,6 +18,9 @@ import { workstationId } from '../workstation'
  *    for the role the change is made as: a refusal throws and the transaction rolls back
  *    the write with it, so a refused change leaves nothing behind;
  *  - a contact field never takes the masked rendering a role was shown ("138****8000");
+ *  - a set (a customer's tags, a group's customers) changes by one row per item added or
+ *    removed, a product's stock by one row of its delta (a "set stock to N" is the move
+ *    from the value held here): concurrent changes of other items, or other sales, survive;
  *  - one record_changes row per changed field, grouped by the call's transaction id, is
  *    what the team's sync will send (its outbox hangs on the same rows), with the server
  *    sequence this workstation had pulled to (base_seq): what tells the server a conflict
@@ -82,6 +86,7 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   phone: { zh: '手机号', en: 'phone' },
   addresses: { zh: '地址', en: 'addresses' },
   tags: { zh: '标签', en: 'tags' },
+  customers: { zh: '社群客户', en: 'customers' },
   relClass: { zh: '关系分类', en: 'relationship class' },
   segment: { zh: '人群', en: 'segment' },
   ownerMemberId: { zh: '归属会员', en: 'owner' },
@@ -164,6 +169,47 @@ export function refuseMaskedValue(record: RecordKind, id: string | null, field: 
 
 const blank = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0)
 
+type ChangeOp = 'create' | 'update' | 'delete' | 'add' | 'remove' | 'delta'
+
+const asItems = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+
+/** What an edit of a set added and removed, each item once, in the order the lists hold them. */
+function setDiff(before: unknown, after: unknown): { added: string[]; removed: string[] } {
+  const was = new Set(asItems(before))
+  const now = new Set(asItems(after))
+  return { added: [...now].filter((x) => !was.has(x)), removed: [...was].filter((x) => !now.has(x)) }
+}
+
+/** Refuses a change of a set (RECORD_SETS) `role` may not make. Changes nothing. */
+export function requireSetWrite(role: Actor, record: SyncedRecord, field: string, details: Record<string, unknown> = {}): void {
+  const permission = RECORD_SETS[record]?.[field]
+  if (!permission) throw new Error(`${record}.${field} is not a set`)
+  if (fieldRule(record, field)) return requireFieldWrite(role, record, field, details)
+  if ((PERMISSIONS[permission] as readonly Actor[]).includes(role)) return
+  const who = role ? ROLE_LABELS[role] : { zh: '未登录', en: 'nobody signed in' }
+  throw new OrchardError(
+    'forbidden',
+    `${who.zh}不能修改${RECORD_LABELS[record].zh}的「${label(field).zh}」/ ${who.en} may not change a ${RECORD_LABELS[record].en}'s ${label(field).en}`,
+    { record, field, role, permission, ...details },
+  )
+}
+
+/**
+ * Records items joining or leaving one of a record's sets (RECORD_SETS: a customer's tags,
+ * a group's customers) written by the caller in the same transaction: role-checked as the
+ * set's permission, one row per item. A refusal throws, and the write goes with it.
+ */
+export function recordSetChange(w: ChangeWriter, record: SyncedRecord, id: string, field: string, op: 'add' | 'remove', items: readonly string[]): void {
+  if (!items.length) return
+  requireSetWrite(w.role, record, field, { id })
+  const insert = w.db.prepare(
+    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq, value_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT records_cursor FROM sync_state WHERE id = 1), ?)`,
+  )
+  const at = w.at.toISOString()
+  for (const item of items) insert.run(w.txId, record, id, op, field, at, w.actor.id, w.actor.role, w.workstation, w.source, JSON.stringify(item))
+}
+
 export interface RecordWrite {
   record: RecordKind
   id: string
@@ -201,13 +247,23 @@ export function recordChange(w: ChangeWriter, change: RecordWrite): string[] {
     if (fieldRule(change.record, field)?.see) refuseMaskedValue(change.record, change.id, field, after[field])
   }
   const insert = w.db.prepare(
-    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT records_cursor FROM sync_state WHERE id = 1))`,
+    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq, value_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT records_cursor FROM sync_state WHERE id = 1), ?)`,
   )
   const at = w.at.toISOString()
-  const row = (field: string | null) => insert.run(w.txId, change.record, change.id, change.op, field, at, w.actor.id, w.actor.role, w.workstation, w.source)
-  if (change.op === 'update') for (const field of changed) row(field)
-  else row(null)
+  const row = (op: ChangeOp, field: string | null, value?: unknown) =>
+    insert.run(w.txId, change.record, change.id, op, field, at, w.actor.id, w.actor.role, w.workstation, w.source, value === undefined ? null : JSON.stringify(value))
+  if (change.op === 'update') {
+    for (const field of changed) {
+      if (isSetField(change.record, field)) {
+        const { added, removed } = setDiff(before[field], after[field])
+        for (const item of removed) row('remove', field, item)
+        for (const item of added) row('add', field, item)
+      } else if (isDeltaField(change.record, field) && Number.isSafeInteger(before[field]) && Number.isSafeInteger(after[field])) {
+        row('delta', field, (after[field] as number) - (before[field] as number))
+      } else row('update', field)
+    }
+  } else row(change.op, null)
 
   const audited = changed.filter((f) => fieldRule(change.record, f)?.audit)
   if (change.op === 'delete' || audited.length) {
@@ -284,7 +340,6 @@ export function recordImport(
   },
 ): { created: number; updated: number } {
   checkImportFields(w, record, run.fields)
-  if (run.groupJoins?.length) joinGroups(w, run.groupJoins)
   const table = TABLES[record]
   if (!table) throw new Error(`recordImport: ${record} is not imported`)
   const at = w.at.toISOString()
@@ -309,6 +364,8 @@ export function recordImport(
     }
     updated = new Set(run.updates.map(([id]) => id)).size
   } else updated = insert('update', 'rowid <= @watermark')
+  // After the creates: a workstation taking the joins in this order knows each customer by then.
+  if (run.groupJoins?.length) joinGroups(w, run.groupJoins)
   const audited = run.fields.filter((f) => fieldRule(record, f)?.audit)
   if (!audited.length || created + updated === 0) return { created, updated }
   const what = RECORD_LABELS[record]
@@ -331,14 +388,15 @@ export function recordImport(
 
 /**
  * Customers joining groups (社群), as [customer id, group id]: written here, in the write's
- * transaction, and recorded as a change of each group that gained customers (field
- * `customers`), so the sync sends the membership with the group. A customer already in a
+ * transaction, and recorded as one add to the group's `customers` set per customer who
+ * joined, so the sync sends the membership with the group. A customer already in a
  * group stays as they were (joined when they first joined). Every customer and group must
  * still exist — a write may run with SQLite's per-row key checks off (an import), and a
  * membership of someone deleted meanwhile would point nowhere. Returns how many joined.
  */
 export function joinGroups(w: ChangeWriter, joins: readonly (readonly [customerId: string, groupId: string])[]): number {
   if (!joins.length) return 0
+  requireSetWrite(w.role, 'group', 'customers', { source: w.source })
   const db = w.db
   const present = (table: string, ids: Set<string>) =>
     (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).get(JSON.stringify([...ids])) as { n: number }).n === ids.size
@@ -351,13 +409,14 @@ export function joinGroups(w: ChangeWriter, joins: readonly (readonly [customerI
   let joined = 0
   for (const [customerId, groupId] of joins) {
     if (!insert.run(groupId, customerId, at).changes) continue
-    gained.add(groupId)
+    gained.add(`${groupId}\u0000${customerId}`)
     joined++
   }
   const change = db.prepare(
-    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq) VALUES (?, 'group', ?, 'update', 'customers', ?, ?, ?, ?, ?, (SELECT records_cursor FROM sync_state WHERE id = 1))`,
+    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq, value_json)
+     VALUES (?, 'group', ?, 'add', 'customers', ?, ?, ?, ?, ?, (SELECT records_cursor FROM sync_state WHERE id = 1), ?)`,
   )
-  for (const groupId of gained) change.run(w.txId, groupId, at, w.actor.id, w.actor.role, w.workstation, w.source)
+  for (const [customerId, groupId] of joins) if (gained.delete(`${groupId}\u0000${customerId}`)) change.run(w.txId, groupId, at, w.actor.id, w.actor.role, w.workstation, w.source, JSON.stringify(customerId))
   return joined
 }
 
@@ -375,4 +434,11 @@ export function recordSeed(w: ChangeWriter): void {
       )
       .run({ tx: w.txId, record, at: w.at.toISOString(), actorId: w.actor.id, role: w.actor.role, workstation: w.workstation, source: w.source })
   }
+  // Its groups' customers, as the adds any other join is (they are not fields of the group's create).
+  w.db
+    .prepare(
+      `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, value_json)
+       SELECT @tx, 'group', group_id, 'add', 'customers', @at, @actorId, @role, @workstation, @source, json_quote(customer_id) FROM group_customers ORDER BY group_id, joined_at, customer_id`,
+    )
+    .run({ tx: w.txId, at: w.at.toISOString(), actorId: w.actor.id, role: w.actor.role, workstation: w.workstation, source: w.source })
 }

@@ -1,12 +1,12 @@
 import type { RecordConflict } from '../../../src-shared/contracts/sync'
 import { OrchardError } from '../../../src-shared/errors'
 import { fieldAccess } from '../../../src-shared/permissions'
-import { isSyncedRecord, RecordConflictWire, type SyncedRecord } from '../../../src-shared/recordsProtocol'
+import { isSyncedRecord, RecordConflictWire, wireFields, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { maskAddress, maskPhone, maskPhoneName, maskWechatId } from '../permissions'
 import { changeWriter, FIELD_LABELS, RECORD_LABELS, recordChange } from './changes'
-import { readRecords, writeRecordField } from './sync'
+import { insertRecord, readRecords, writeRecordField } from './sync'
 
 /**
  * The shared records' conflicts on this workstation. The server finds them (an update made
@@ -73,9 +73,17 @@ function maskValue(field: string, value: unknown): unknown {
 
 function present(ctx: CoreContext, row: Row): RecordConflict {
   const c = RecordConflictWire.parse(JSON.parse(row.body_json))
-  const masked = fieldAccess(ctx.session.role, c.record, c.field) === 'masked'
+  const whole = c.kind === 'delete'
+  const maskedFields = whole ? wireFields(c.record).filter((f) => fieldAccess(ctx.session.role, c.record, f) === 'masked') : []
+  const masked = whole ? maskedFields.length > 0 : fieldAccess(ctx.session.role, c.record, c.field) === 'masked'
+  const shown = (value: unknown) => {
+    if (!masked) return value
+    if (!whole) return maskValue(c.field, value)
+    if (!value || typeof value !== 'object') return value
+    return Object.fromEntries(Object.entries(value).map(([f, v]) => [f, maskedFields.includes(f) ? maskValue(f, v) : v]))
+  }
   const side = (s: RecordConflictWire['earlier']) => ({
-    value: masked ? maskValue(c.field, s.value) : s.value,
+    value: shown(s.value),
     actor: s.actor,
     role: s.role,
     deviceId: s.deviceId,
@@ -84,7 +92,10 @@ function present(ctx: CoreContext, row: Row): RecordConflict {
     seq: s.seq,
   })
   const names = NAMES[c.record]
-  const name = (ctx.db.prepare(`SELECT ${names.column} AS name FROM ${names.table} WHERE id = ?`).get(c.recordId) as { name: string } | undefined)?.name ?? null
+  const kept = whole && c.earlier.value && typeof c.earlier.value === 'object' ? (c.earlier.value as Record<string, unknown>)[names.column] : undefined
+  const name =
+    (ctx.db.prepare(`SELECT ${names.column} AS name FROM ${names.table} WHERE id = ?`).get(c.recordId) as { name: string } | undefined)?.name ??
+    (typeof kept === 'string' ? kept : null)
   const here = row.restored_here_json ? (JSON.parse(row.restored_here_json) as RestoredHere) : null
   const restored = c.restored
     ? { actor: c.restored.actor, role: c.restored.role, deviceName: c.restored.deviceName, at: c.restored.at, confirmed: true }
@@ -93,12 +104,17 @@ function present(ctx: CoreContext, row: Row): RecordConflict {
       : null
   return {
     id: c.id,
+    kind: c.kind,
     record: c.record,
     recordId: c.recordId,
     recordName: c.record === 'customer' ? maskPhoneName(ctx, name) : name,
     field: c.field,
     recordLabel: `${RECORD_LABELS[c.record].zh} / ${RECORD_LABELS[c.record].en}`,
-    fieldLabel: FIELD_LABELS[c.field] ? `${FIELD_LABELS[c.field].zh} / ${FIELD_LABELS[c.field].en}` : c.field,
+    fieldLabel: whole
+      ? '整条记录（已删除）/ the whole record (deleted)'
+      : FIELD_LABELS[c.field]
+        ? `${FIELD_LABELS[c.field].zh} / ${FIELD_LABELS[c.field].en}`
+        : c.field,
     masked,
     earlier: side(c.earlier),
     later: side(c.later),
@@ -138,6 +154,11 @@ export function restoreConflict(ctx: CoreContext, id: string): RecordConflict {
   }
   const c = RecordConflictWire.parse(JSON.parse(row.body_json))
   if (!isSyncedRecord(c.record)) throw new OrchardError('not_found', `无法恢复 ${c.record} / ${c.record} cannot be restored`, { id })
+  if (c.kind === 'delete') {
+    restoreDeleted(ctx, c, current.recordName ?? c.recordId)
+    const after = db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts WHERE id = ?').get(id) as Row
+    return present(ctx, after)
+  }
   const now = readRecords(db, c.record, [c.recordId]).get(c.recordId)
   if (!now) {
     throw new OrchardError('not_found', `记录已被删除，无法恢复冲突 ${id} / the record was deleted: conflict ${id} cannot be restored`, {
@@ -172,4 +193,38 @@ export function restoreConflict(ctx: CoreContext, id: string): RecordConflict {
   })()
   const after = db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts WHERE id = ?').get(id) as Row
   return present(ctx, after)
+}
+
+/**
+ * Brings a deleted record back as the team last held it: a create through the one write
+ * path (every field it fills checked for the role, a refusal changing nothing), with the
+ * same id, sent to the team with the next sync; the server lifts the record's tombstone.
+ * Refused when the record is here again, or its phone, WeChat id, SKU or invite code now
+ * belongs to another record.
+ */
+function restoreDeleted(ctx: CoreContext, c: RecordConflictWire, label: string): void {
+  const db = ctx.db
+  const record = c.record
+  if (readRecords(db, record, [c.recordId]).has(c.recordId)) {
+    throw new OrchardError('already_restored', `记录 ${label} 已经存在，无需恢复 / ${label} exists again: there is nothing to bring back`, { id: c.id, recordId: c.recordId })
+  }
+  const values = c.earlier.value && typeof c.earlier.value === 'object' ? (c.earlier.value as Record<string, unknown>) : {}
+  const w = changeWriter(ctx)
+  const at = w.at.toISOString()
+  db.transaction(() => {
+    recordChange(w, { record, id: c.recordId, label, op: 'create', after: values })
+    const problem = insertRecord(db, record, c.recordId, values, at)
+    if (problem) {
+      throw new OrchardError(
+        problem === 'duplicate_key' ? 'duplicate_key' : 'invalid_value',
+        problem === 'duplicate_key'
+          ? `${label} 的手机号、微信号、SKU 或邀请码已属于另一条记录，无法恢复 / another record now holds ${label}'s phone, WeChat id, SKU or invite code: it cannot be brought back`
+          : `冲突 ${c.id} 保存的记录不完整，无法恢复 / the record kept by conflict ${c.id} is not whole: it cannot be brought back`,
+        { id: c.id, recordId: c.recordId },
+      )
+    }
+    db.prepare('UPDATE record_changes SET restores = ? WHERE tx_id = ?').run(c.id, w.txId)
+    const here: RestoredHere = { actor: ctx.session.name, role: ctx.session.role ?? 'system', deviceName: deviceNameHere(db), at }
+    db.prepare('UPDATE record_conflicts SET restored_here_json = ? WHERE id = ?').run(JSON.stringify(here), c.id)
+  })()
 }

@@ -1,10 +1,14 @@
+import { isDeepStrictEqual } from 'node:util'
 import type { RecordField } from '../../../src-shared/permissions'
 import {
+  isDeltaField,
+  isSetField,
   isSyncedRecord,
   SYNCED_RECORDS,
   wireFields,
   type PulledRecordChange,
   type RecordChangeWire,
+  type RecordMerged,
   type RecordRefusal,
   type SyncedRecord,
 } from '../../../src-shared/recordsProtocol'
@@ -153,10 +157,11 @@ interface ChangeRow {
   tx_id: string
   record: string
   record_id: string
-  op: 'create' | 'update' | 'delete'
+  op: 'create' | 'update' | 'delete' | 'add' | 'remove' | 'delta'
   field: string | null
   at: string
   actor_role: string
+  value_json: string | null
   actor_name: string | null
   base_seq: number | null
   restores: string | null
@@ -190,7 +195,8 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
     const ids = [...new Set(shared.filter((r) => r.record === record && r.op !== 'delete').map((r) => r.record_id))]
     if (ids.length) held.set(record, readRecords(db, record, ids))
   }
-  const key = (r: ChangeRow) => `${r.record}\u0000${r.record_id}\u0000${r.op}\u0000${r.field ?? ''}`
+  // A move (a set's item, a stock delta) is its own change, never folded into another.
+  const key = (r: ChangeRow) => (isMove(r.op) ? `#${r.seq}` : `${r.record}\u0000${r.record_id}\u0000${r.op}\u0000${r.field ?? ''}`)
   const last = new Map(shared.map((r) => [key(r), r.seq]))
   // A field changed twice is sent once, on the oldest base of the two: the team's value
   // pulled between them was kept from the screen by the first, so it was never seen.
@@ -234,10 +240,26 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
       if (carried !== undefined) unsentRestores.push(carried)
       continue
     }
-    if (r.op === 'create') changes.push({ ...base, field: null, value: now })
+    if (isMove(r.op)) changes.push({ ...base, field: r.field, value: r.value_json === null ? null : JSON.parse(r.value_json) })
+    else if (r.op === 'create') changes.push({ ...base, field: null, value: { ...now, ...undoLaterDeltas(db, record, r.record_id, r.seq, now) } })
     else if (r.field !== null && Object.hasOwn(now, r.field)) changes.push({ ...base, field: r.field, value: now[r.field] })
   }
   return { changes, upTo, unsentRestores }
+}
+
+const isMove = (op: ChangeRow['op']): op is 'add' | 'remove' | 'delta' => op === 'add' || op === 'remove' || op === 'delta'
+
+/**
+ * A create is sent with the record as it is when sent; the stock moves made after it are
+ * sent as deltas of their own, so the create carries the stock without them (the server
+ * would count them twice).
+ */
+function undoLaterDeltas(db: Db, record: SyncedRecord, id: string, seq: number, now: Record<string, unknown>): Record<string, unknown> {
+  const fields = Object.keys(now).filter((f) => isDeltaField(record, f))
+  if (!fields.length) return {}
+  const later = db.prepare(`SELECT field, SUM(CAST(value_json AS INTEGER)) AS n FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND op = 'delta' GROUP BY field`)
+  const moved = new Map((later.all(seq, record, id) as { field: string; n: number }[]).map((r) => [r.field, r.n]))
+  return Object.fromEntries(fields.filter((f) => moved.has(f) && Number.isSafeInteger(now[f])).map((f) => [f, (now[f] as number) - moved.get(f)!]))
 }
 
 /** The server holds every change up to `upTo` (or refused some, kept with their reasons). */
@@ -337,6 +359,7 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
     db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(c.id)
     return 0
   }
+  if (c.op === 'add' || c.op === 'remove' || c.op === 'delta' || (c.op === 'update' && isSetField(c.record, c.field))) return applyMove(db, c, at)
   const values = c.op === 'create' ? (c.value as Record<string, unknown> | null) : c.field ? { [c.field]: c.value } : null
   if (!values || typeof values !== 'object') throw new NotApplied('invalid_value', '变更没有带值 / the change carries no value')
   const exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(c.id) !== undefined
@@ -372,6 +395,91 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
 }
 
 /**
+ * Inserts a record with the team's values of its fields (a deleted record brought back).
+ * Returns why it could not, or null: a natural key another record holds here, a value of
+ * the wrong kind.
+ */
+export function insertRecord(db: Db, record: SyncedRecord, id: string, values: Record<string, unknown>, at: string): 'duplicate_key' | 'invalid_value' | null {
+  const set: [string, unknown][] = []
+  for (const field of wireFields(record)) {
+    if (!Object.hasOwn(values, field)) continue
+    const [column, codec] = columnOf(record, field)
+    const stored = encode(codec, values[field])
+    if (stored === undefined) return 'invalid_value'
+    set.push([column, stored])
+  }
+  const columns = [...set.map((s) => s[0]), 'created_at', 'updated_at']
+  try {
+    db.prepare(`INSERT INTO ${TABLES[record].table} (id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`).run(id, ...set.map((s) => s[1]), at, at)
+  } catch (err) {
+    const e = notAppliedOf(err)
+    if (!e) throw err
+    return e.code === 'duplicate_key' ? 'duplicate_key' : 'invalid_value'
+  }
+  if (record === 'customer') refreshCustomerIndexes(db, id)
+  if (isSetField(record, 'customers') && Array.isArray(values.customers)) writeSet(db, record, id, 'customers', values.customers as string[], at)
+  return null
+}
+
+/**
+ * A set's item added or removed, a stock moved: this workstation takes the set or the sum
+ * the server holds (`current`), with its own moves not yet sent on top (they reach the
+ * server later and land on it there the same way). Without `current` the move itself is
+ * applied to the value held here.
+ */
+function applyMove(db: Db, c: PulledRecordChange, at: string): number {
+  const field = c.field!
+  if (!db.prepare(`SELECT 1 FROM ${TABLES[c.record].table} WHERE id = ?`).get(c.id)) return 0
+  const own = db
+    .prepare(`SELECT op, value_json FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND field = ? AND op IN ('add', 'remove', 'delta') ORDER BY seq`)
+    .all(recordsPushed(db), c.record, c.id, field) as { op: 'add' | 'remove' | 'delta'; value_json: string | null }[]
+  const moves = own.map((m) => ({ op: m.op, value: m.value_json === null ? null : (JSON.parse(m.value_json) as unknown) }))
+  if (isDeltaField(c.record, field)) {
+    const held = readSetOrSum(db, c.record, c.id, field) as number | null
+    let sum = Number.isSafeInteger(c.current) ? (c.current as number) : c.op === 'update' ? (c.value as number) : (held ?? 0) + (c.value as number)
+    if (!Number.isSafeInteger(sum)) throw new NotApplied('invalid_value', `字段 ${field} 的值类型不对 / ${field} holds a value of the wrong kind`)
+    for (const m of moves) if (m.op === 'delta' && Number.isSafeInteger(m.value)) sum += m.value as number
+    writeRecordField(db, c.record, c.id, field, sum, at)
+    return own.length ? 1 : 0
+  }
+  if (!isSetField(c.record, field)) throw new NotApplied('invalid_value', `字段 ${field} 不是集合 / ${field} is not a set`)
+  const items = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : null)
+  let set = items(c.op === 'update' ? c.value : c.current)
+  if (!set) {
+    set = items(readSetOrSum(db, c.record, c.id, field)) ?? []
+    set = c.op === 'add' ? [...set.filter((x) => x !== c.value), c.value as string] : set.filter((x) => x !== c.value)
+  }
+  for (const m of moves) {
+    if (typeof m.value !== 'string') continue
+    set = set.filter((x) => x !== m.value)
+    if (m.op === 'add') set.push(m.value)
+  }
+  writeSet(db, c.record, c.id, field, set, at)
+  return own.length ? 1 : 0
+}
+
+/** A set's members (in the order they joined) or a summed field's value, as this workstation holds them. */
+function readSetOrSum(db: Db, record: SyncedRecord, id: string, field: string): unknown {
+  if (record === 'group' && field === 'customers') {
+    return (db.prepare('SELECT customer_id FROM group_customers WHERE group_id = ? ORDER BY joined_at, customer_id').pluck().all(id) as string[])
+  }
+  return readRecords(db, record, [id]).get(id)?.[field] ?? null
+}
+
+/** Writes a set as the team holds it. A group's customers this workstation does not hold (deleted here) are left out. */
+function writeSet(db: Db, record: SyncedRecord, id: string, field: string, members: string[], at: string): void {
+  if (record === 'group' && field === 'customers') {
+    const list = JSON.stringify(members)
+    db.prepare('DELETE FROM group_customers WHERE group_id = ? AND customer_id NOT IN (SELECT value FROM json_each(?))').run(id, list)
+    db.prepare(
+      'INSERT OR IGNORE INTO group_customers (group_id, customer_id, joined_at) SELECT ?, c.id, ? FROM json_each(?) j JOIN customers c ON c.id = j.value',
+    ).run(id, at, list)
+    return
+  }
+  if (!writeRecordField(db, record, id, field, members, at)) throw new NotApplied('invalid_value', `字段 ${field} 的值类型不对 / ${field} holds a value of the wrong kind`)
+}
+
+/**
  * Writes one field of a synced record as the team held it (a conflict's earlier value put
  * back). Only the column: the caller records the change through the one write path in the
  * same transaction. Returns false when the value is not one of the field's kind.
@@ -397,6 +505,78 @@ function refreshCustomerIndexes(db: Db, id: string): void {
   db.prepare('DELETE FROM customer_tags WHERE customer_id = ?').run(id)
   db.prepare('INSERT INTO customer_phones (phone, customer_id) SELECT DISTINCT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.id = ?').run(id)
   db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.id = ?').run(id)
+}
+
+// ---------------------------------------------------------------- records made before enrolment
+
+const blankValue = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+
+/**
+ * Creates of this workstation the team already held by natural key (two operators imported
+ * the same sheet before the server existed): each becomes the team's record here, in the
+ * caller's transaction. Every row of this studio that points at it — orders, group
+ * memberships, tags, phones, follow-ups, tasks, a mentee's mentor — points at the team's id
+ * instead, and so do the changes of it not yet sent. Where this workstation held another
+ * value of a field, that value is sent as a change of the team's record (the server keeps
+ * the team's value as a conflict, nothing is lost); a set gains the items only one side
+ * had; the stock is the team's. A field only the team filled takes the team's value.
+ */
+export function adoptMergedRecords(db: Db, merged: RecordMerged[], at: string): void {
+  if (!merged.length) return
+  db.pragma('defer_foreign_keys = ON')
+  const pushed = recordsPushed(db)
+  for (const m of merged) {
+    const { table } = TABLES[m.record]
+    if (!db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(m.id)) continue
+    const origin = db.prepare('SELECT tx_id, actor_id, actor_role, workstation, source FROM record_changes WHERE seq = ?').get(m.clientSeq) as
+      | { tx_id: string; actor_id: string | null; actor_role: string; workstation: string; source: string }
+      | undefined
+    if (db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(m.into)) {
+      repointReferences(db, table, m.id, m.into)
+      db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(m.id)
+    } else {
+      db.prepare(`UPDATE ${table} SET id = ? WHERE id = ?`).run(m.into, m.id)
+      repointReferences(db, table, m.id, m.into)
+    }
+    db.prepare('UPDATE record_changes SET record_id = ? WHERE seq > ? AND record = ? AND record_id = ?').run(m.into, pushed, m.record, m.id)
+    if (m.record === 'customer') {
+      db.prepare(`UPDATE record_changes SET value_json = ? WHERE seq > ? AND record = 'group' AND field = 'customers' AND value_json = ?`).run(JSON.stringify(m.into), pushed, JSON.stringify(m.id))
+    }
+    const here = readRecords(db, m.record, [m.into]).get(m.into)
+    if (!here) continue
+    const change = db.prepare(
+      `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq, value_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+    )
+    const row = (op: 'update' | 'add', field: string, value?: unknown) =>
+      change.run(origin?.tx_id ?? m.id, m.record, m.into, op, field, at, origin?.actor_id ?? null, origin?.actor_role ?? 'system', origin?.workstation ?? '', origin?.source ?? 'import', value === undefined ? null : JSON.stringify(value))
+    for (const field of wireFields(m.record)) {
+      const team = m.fields[field]
+      const mine = here[field]
+      if (isDeepStrictEqual(team, mine) || !Object.hasOwn(m.fields, field)) continue
+      if (isSetField(m.record, field)) {
+        const teamItems = Array.isArray(team) ? team.filter((x): x is string => typeof x === 'string') : []
+        const extra = (Array.isArray(mine) ? mine : []).filter((x): x is string => typeof x === 'string' && !teamItems.includes(x))
+        for (const item of extra) row('add', field, item)
+        writeRecordField(db, m.record, m.into, field, [...teamItems, ...extra], at)
+      } else if (isDeltaField(m.record, field) || blankValue(mine)) {
+        writeRecordField(db, m.record, m.into, field, team, at)
+      } else if (!blankValue(team) || !blankValue(mine)) {
+        row('update', field)
+      }
+    }
+  }
+}
+
+/** Every column of this studio that points at `table`'s record `from`, pointed at `to` (a row that would then be there twice gives way). */
+function repointReferences(db: Db, table: string, from: string, to: string): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]
+  for (const t of tables) {
+    const fks = db.prepare(`SELECT "from" AS col FROM pragma_foreign_key_list(?) WHERE "table" = ?`).all(t, table) as { col: string }[]
+    for (const fk of fks) {
+      db.prepare(`UPDATE OR IGNORE "${t}" SET "${fk.col}" = ? WHERE "${fk.col}" = ?`).run(to, from)
+      db.prepare(`DELETE FROM "${t}" WHERE "${fk.col}" = ?`).run(from)
+    }
+  }
 }
 
 // ---------------------------------------------------------------- state

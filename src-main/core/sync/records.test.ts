@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -212,19 +212,24 @@ describe('records shared through the team server', () => {
     }
   })
 
-  it('a record whose natural key another record holds here is not applied, and says why; the rest is', async () => {
+  it('a record whose natural key the team already holds becomes the team’s record here: not set aside, never twice', async () => {
     const [a, b] = await pair()
-    // Both workstations made the same product before they shared anything.
-    await a.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] })
-    await b.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] })
+    // Both workstations made the same product before they shared anything; B priced it differently.
+    const first = await a.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] })
+    await b.invoke('products', 'create', { sku: 'SP-2001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2700, priceFloorFen: 2500, images: [] })
     const other = await a.invoke('products', 'create', { sku: 'SP-2002', name: '洗衣凝珠', listPriceFen: 5900, salePriceFen: 4900, priceFloorFen: 4000, images: [] })
     await sync(a)
     const round = await sync(b)
-    expect(round.records).toMatchObject({ pulled: 2, notApplied: 1 })
-    const issues = b.context.db.prepare('SELECT record, code, reason FROM sync_record_issues').all()
-    expect(issues).toEqual([{ record: 'product', code: 'duplicate_key', reason: expect.stringMatching(/SKU/) }])
+    expect(round.records).toMatchObject({ notApplied: 0, refused: 0 })
+    await sync(a)
+    expect(b.context.db.prepare('SELECT count(*) FROM sync_record_issues').pluck().get()).toBe(0)
     expect(readRecords(b.context.db, 'product', [other.id]).get(other.id)).toMatchObject({ sku: 'SP-2002', salePriceFen: 4900 })
-    expect((b.context.db.prepare(`SELECT count(*) AS n FROM products WHERE sku = 'SP-2001'`).get() as { n: number }).n).toBe(1)
+    for (const ws of [a, b]) {
+      expect(ws.context.db.prepare(`SELECT id FROM products WHERE sku = 'SP-2001'`).pluck().all()).toEqual([first.id])
+      // B's price was sent as a change of the team's record; A's is kept as the conflict, not lost.
+      expect(readRecords(ws.context.db, 'product', [first.id]).get(first.id)).toMatchObject({ salePriceFen: 2700 })
+      expect((await ws.invoke('records', 'conflicts', {})).map((k) => [k.field, k.earlier.value, k.later.value])).toEqual([['salePriceFen', 2900, 2700]])
+    }
   })
 
   it('survives being killed at every step of the records’ round: nothing lost, nothing applied twice', async () => {
@@ -451,5 +456,200 @@ describe('conflicts: the same field changed on two workstations since they last 
     await sync(b)
     await sync(a)
     for (const ws of [a, b]) expect(readRecords(ws.context.db, 'product', [p.id]).get(p.id)).toMatchObject({ commissionBp: 2500 })
+  })
+})
+
+describe('sets travel as added and removed items, stock as deltas', () => {
+  const tags = (core: OrchardCore, id: string) => customer(core, id)?.tags
+  const groupCustomers = (core: OrchardCore, groupId: string) =>
+    (core.context.db.prepare('SELECT customer_id FROM group_customers WHERE group_id = ? ORDER BY customer_id').pluck().all(groupId) as string[])
+  const stock = (core: OrchardCore, id: string) => readRecords(core.context.db, 'product', [id]).get(id)?.stock
+
+  it('tags added on two workstations offline both survive; A removing one while B adds another both hold', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '郑一', phones: ['13200132000'], tags: ['宝妈'] })
+    await sync(a)
+    await sync(b)
+
+    await a.invoke('customers', 'update', { id: c.id, patch: { tags: ['宝妈', '复购'] } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { tags: ['宝妈', 'VIP'] } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) expect(tags(ws, c.id)).toEqual(['宝妈', '复购', 'VIP'])
+
+    // A takes 宝妈 off while B tags the customer 新客 (by the bulk action, the same path).
+    await a.invoke('customers', 'update', { id: c.id, patch: { tags: ['复购', 'VIP'] } })
+    await b.invoke('customers', 'bulk', { ids: [c.id], action: { kind: 'addTags', tags: ['新客'] } })
+    await sync(b)
+    await sync(a)
+    await sync(b)
+    for (const ws of [a, b]) {
+      expect(tags(ws, c.id)).toEqual(['复购', 'VIP', '新客'])
+      expect((await ws.invoke('customers', 'list', { tags: ['宝妈'] })).rows).toEqual([])
+      expect((await ws.invoke('customers', 'list', { tags: ['新客'] })).rows.map((r) => r.id)).toEqual([c.id])
+    }
+    // The same item added and removed: the later in server order wins.
+    await a.invoke('customers', 'update', { id: c.id, patch: { tags: ['复购', 'VIP', '新客', '团长'] } })
+    await b.invoke('customers', 'update', { id: c.id, patch: { tags: ['复购', 'VIP'] } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) expect(tags(ws, c.id)).toEqual(['复购', 'VIP', '团长'])
+  })
+
+  it('customers joining one group on two workstations (an import each) are all in it everywhere', async () => {
+    const [a, b] = await pair()
+    const group = await a.invoke('groups', 'create', { name: '宝妈交流群' })
+    await sync(a)
+    await sync(b)
+    const csv = (name: string, rows: string[]) => {
+      const path = join(dirs.get(a)!, name)
+      writeFileSync(path, ['姓名,手机,所属群', ...rows].join('\n'))
+      return path
+    }
+    expect(await a.invoke('imports', 'run', { entity: 'customers', path: csv('a.csv', ['王芳,13800138000,宝妈交流群', '李娜,13900139000,宝妈交流群']) })).toMatchObject({ committed: true })
+    expect(await b.invoke('imports', 'run', { entity: 'customers', path: csv('b.csv', ['赵敏,13700137000,宝妈交流群']) })).toMatchObject({ committed: true })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    const everyone = (core: OrchardCore) => (core.context.db.prepare('SELECT id FROM customers ORDER BY id').pluck().all() as string[])
+    expect(everyone(a)).toHaveLength(3)
+    for (const ws of [a, b]) {
+      expect(everyone(ws)).toEqual(everyone(a))
+      expect(groupCustomers(ws, group.id)).toEqual(everyone(a))
+      expect((await ws.invoke('groups', 'get', { id: group.id })).group.customerCount).toBe(3)
+    }
+  })
+
+  it('stock moved on two workstations offline ends on the sum of both moves', async () => {
+    const [a, b] = await pair()
+    const p = await a.invoke('products', 'create', { sku: 'SP-4001', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 40, images: [] })
+    // Moved again before it was ever sent: the create carries 40, the move travels as itself.
+    await a.invoke('products', 'update', { id: p.id, patch: { stock: 45 } })
+    await sync(a)
+    await sync(b)
+    expect(stock(b, p.id)).toBe(45)
+
+    // A sells 3 ("set stock to 42"), B takes 5 off: both moves count.
+    await a.invoke('products', 'update', { id: p.id, patch: { stock: 42 } })
+    await b.invoke('products', 'update', { id: p.id, patch: { stock: 40 } })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) expect(stock(ws, p.id)).toBe(37)
+    // A third workstation new to the team starts from the same sum.
+    const c = workstation()
+    await enrol(c, `r${teamNo}`, 'C')
+    await sync(c)
+    expect(stock(c, p.id)).toBe(37)
+  })
+})
+
+describe('conflicts of deletes: a record deleted on one workstation and changed on another', () => {
+  for (const order of ['edited first, deleted without seeing it', 'deleted first, the edit arriving after'] as const) {
+    it(`the delete wins and the record is listed with the edit on both, and a restore brings it back everywhere (${order})`, async () => {
+      const [a, b] = await pair()
+      actAs(a, 'operator', '小周')
+      actAs(b, 'manager', '陈姐')
+      const c = await a.invoke('customers', 'create', { name: '冯十一', phones: ['13100131000'], tags: ['宝妈'], notes: '' })
+      await sync(a)
+      await sync(b)
+
+      await b.invoke('customers', 'update', { id: c.id, patch: { notes: '改约周日送货' } })
+      await a.invoke('customers', 'remove', { id: c.id })
+      if (order === 'edited first, deleted without seeing it') {
+        await sync(b)
+        expect((await sync(a)).records).toMatchObject({ conflicts: 1 })
+      } else {
+        await sync(a)
+        expect((await sync(b)).records).toMatchObject({ conflicts: 1 })
+      }
+      await sync(a)
+      await sync(b)
+
+      for (const ws of [a, b]) {
+        expect(customer(ws, c.id)).toBeUndefined()
+        const [k] = await ws.invoke('records', 'conflicts', { status: 'open' })
+        expect(k).toMatchObject({
+          kind: 'delete',
+          record: 'customer',
+          recordId: c.id,
+          recordName: '冯十一',
+          status: 'open',
+          earlier: { value: { name: '冯十一', notes: '改约周日送货', phones: ['+8613100131000'], tags: ['宝妈'] }, actor: '陈姐', deviceName: 'B' },
+          later: { value: null, actor: '小周', deviceName: 'A' },
+        })
+      }
+      // A trainer sees the kept record with the phone masked, and may not bring back a phone.
+      actAs(a, 'trainer', '林老师')
+      const [masked] = await a.invoke('records', 'conflicts', {})
+      expect(masked).toMatchObject({ masked: true, earlier: { value: { phones: ['+86131****1000'] } } })
+      const id = masked.id
+      expect(await refusal(() => a.invoke('records', 'restoreConflict', { id }))).toMatchObject({ code: 'forbidden' })
+      expect(customer(a, c.id)).toBeUndefined()
+
+      actAs(a, 'operator', '小周')
+      expect(await a.invoke('records', 'restoreConflict', { id })).toMatchObject({ status: 'restored', restored: { actor: '小周', confirmed: false } })
+      expect(customer(a, c.id)).toMatchObject({ name: '冯十一', notes: '改约周日送货', phones: ['+8613100131000'], tags: ['宝妈'] })
+      expect((await a.invoke('customers', 'list', { search: '13100131000' })).rows.map((r) => r.id)).toEqual([c.id])
+      await sync(a)
+      await sync(b)
+      expect(customer(b, c.id)).toEqual(customer(a, c.id))
+      for (const ws of [a, b]) expect((await ws.invoke('records', 'conflicts', { status: 'restored' })).map((k) => [k.id, k.restored?.confirmed])).toEqual([[id, true]])
+    })
+  }
+})
+
+describe('records made before enrolment merge by natural key', () => {
+  it('two workstations that imported the same sheets offline hold every customer, product and member once, with the same ids and fields', async () => {
+    const team = `r${++teamNo}`
+    const a = workstation()
+    const b = workstation()
+    const sheet = (name: string, lines: string[]) => {
+      const path = join(root, `${team}-${name}`)
+      writeFileSync(path, lines.join('\n'))
+      return path
+    }
+    const members = sheet('members.csv', ['邀请码,姓名,师父邀请码,等级,加入日期', 'MENTOR01,李师父,,2,2026-09-01', 'ALICE001,小美,MENTOR01,1,2026-09-02'])
+    const products = sheet('products.csv', ['商品编码,商品名称,原价,售价,控价,库存', 'SP-1001,洗衣液,99,59,50,40', 'SP-1002,柔顺剂,39,29,25,12'])
+    const customers = sheet('customers.csv', ['姓名,手机,微信号,标签,归属会员邀请码,备注', '王芳,13800138000,,宝妈,ALICE001,', '李娜,13900139000,lina_88,复购,,', '赵敏,13700137000,,,MENTOR01,'])
+    for (const ws of [a, b]) {
+      for (const [entity, path] of [['members', members], ['products', products], ['customers', customers]] as const) {
+        expect(await ws.invoke('imports', 'run', { entity, path })).toMatchObject({ committed: true })
+      }
+    }
+    // B's operator had already worked on its copy: a follow-up, a tag, a note only B wrote.
+    const onB = (phone: string) => (b.context.db.prepare('SELECT customer_id FROM customer_phones WHERE phone = ?').pluck().get(phone) as string)
+    const wang = onB('+8613800138000')
+    actAs(b, 'manager', '陈姐')
+    await b.invoke('customers', 'addFollowUp', { customerId: wang, channel: 'wechat', summary: '问了洗衣液的库存' })
+    await b.invoke('customers', 'update', { id: wang, patch: { tags: ['宝妈', '团长'], notes: '周末在家' } })
+
+    await enrol(a, team, 'A')
+    await sync(a)
+    await enrol(b, team, 'B')
+    const round = await sync(b)
+    expect(round.records).toMatchObject({ notApplied: 0, refused: 0, pending: 0 })
+    await sync(a)
+
+    const book = (core: OrchardCore) => ({
+      customers: allCustomers(core),
+      products: [...readRecords(core.context.db, 'product', core.context.db.prepare('SELECT id FROM products').pluck().all() as string[]).entries()].sort(([x], [y]) => x.localeCompare(y)),
+      members: [...readRecords(core.context.db, 'member', core.context.db.prepare('SELECT id FROM members').pluck().all() as string[]).entries()].sort(([x], [y]) => x.localeCompare(y)),
+    })
+    const onA = book(a)
+    expect([onA.customers.length, onA.products.length, onA.members.length]).toEqual([3, 2, 2])
+    expect(book(b)).toEqual(onA)
+    // The first workstation's ids won; B's own work went with the record.
+    const teamWang = onA.customers.find(([, c]) => (c.phones as string[]).includes('+8613800138000'))!
+    expect(teamWang[1]).toMatchObject({ tags: ['宝妈', '团长'], notes: '周末在家' })
+    expect((await b.invoke('customers', 'followUps', { customerId: teamWang[0] })).map((f) => f.summary)).toEqual(['问了洗衣液的库存'])
+    expect(b.context.db.prepare('SELECT count(*) FROM sync_record_issues').pluck().get()).toBe(0)
+    // The server holds each once: a workstation new to the team gets the same book.
+    const c = workstation()
+    await enrol(c, team, 'C')
+    await sync(c)
+    expect(book(c)).toEqual(onA)
   })
 })

@@ -1,6 +1,6 @@
 import type { SyncRound } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
-import type { PulledRecordChange, RecordChangeWire, RecordRefusal } from '../../../src-shared/recordsProtocol'
+import type { PulledRecordChange, RecordChangeWire, RecordMerged, RecordRefusal } from '../../../src-shared/recordsProtocol'
 import type { PulledEntry } from '../../../src-shared/syncProtocol'
 import type { JobProgress } from '../../../src-shared/schemas'
 import type { CoreContext } from '../context'
@@ -8,6 +8,7 @@ import { waitForWriteLock, type Db } from '../db/connection'
 import { SyncFailure, type SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
 import {
+  adoptMergedRecords,
   applyPulledRecords,
   markRecordsPushed,
   recordRefusals,
@@ -264,6 +265,7 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
     const batch = recordsOutbox(db(), size)
     if (batch.upTo <= recordsPushed(db())) return
     let refused: RecordRefusal[] = []
+    let merged: RecordMerged[] = []
     if (batch.changes.length) {
       await step('records.push.request')
       const answer = await http.pushRecords(readSyncState(db()).team ?? '', batch.changes)
@@ -278,12 +280,14 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
         })
       }
       refused = answer.refused
+      merged = answer.merged
     }
     await waitForWriteLock(db())
     const d = db()
     d.transaction(() => {
       markRecordsPushed(d, batch.upTo)
       forgetRestoresHere(d, [...batch.unsentRestores, ...restoresRefused(refused, batch.changes)])
+      if (merged.length) adoptMergedRecords(d, merged, ctx.clock.now().toISOString())
       if (refused.length) {
         const at = ctx.clock.now().toISOString()
         recordRefusals(d, refused, batch.changes, at)
@@ -291,7 +295,7 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
         applyPulledRecords(d, restoresOf(refused, batch.changes), at)
       }
     })()
-    if (refused.length) env.onRecordsChanged?.()
+    if (refused.length || merged.length) env.onRecordsChanged?.()
     round.records.refused += refused.length
     await step('records.push.marked')
     env.onProgress?.()

@@ -19,6 +19,7 @@ import m0018 from './0018_customer_merges'
 import m0019 from './0019_records_sync'
 import m0020 from './0020_record_conflicts'
 import m0021 from './0021_shared_orders'
+import m0022 from './0022_record_sets_deltas'
 import m0023 from './0023_records_snapshot'
 
 /**
@@ -47,6 +48,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 19, name: '0019_records_sync', sql: m0019 },
   { version: 20, name: '0020_record_conflicts', sql: m0020 },
   { version: 21, name: '0021_shared_orders', sql: m0021 },
+  { version: 22, name: '0022_record_sets_deltas', sql: m0022 },
   { version: 23, name: '0023_records_snapshot', sql: m0023 },
 ]
 
