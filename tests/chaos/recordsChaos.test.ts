@@ -32,13 +32,6 @@ import { startLossyProxy, type LossyProxy } from './lossyProxy'
  * with ORCHARD_CHAOS_SEED=<seed>.
  */
 const SEED = Number(process.env.ORCHARD_CHAOS_SEED ?? 20261206)
-/**
- * Tags travel as whole lists and stock as a value today: the last writer wins, and the
- * test holds them to convergence only. When sets travel as add/remove rows and stock as
- * deltas, switch this on: no tag added or removed anywhere is lost, and each product's
- * stock is its first stock plus every move the workstations made.
- */
-const SETS_AND_DELTAS_MERGE = false
 
 const TEAM = '记录混沌队'
 /** Customers whose note every workstation keeps changing: the conflicts. */
@@ -102,7 +95,7 @@ interface Workstation {
   loop: SyncLoop
 }
 
-const TABLE: Record<SyncedRecord, string> = { customer: 'customers', product: 'products', member: 'members', group: 'groups' }
+const TABLE: Record<SyncedRecord, string> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders' }
 const ids = (core: OrchardCore, record: SyncedRecord): string[] =>
   (core.context.db.prepare(`SELECT id FROM ${TABLE[record]} ORDER BY id`).all() as { id: string }[]).map((r) => r.id)
 /** Every shared record a workstation holds, as the wire carries it: record → id → fields. */
@@ -439,14 +432,14 @@ for (const backend of testBackends()) {
       if (log.trainerRates.size) expect(issues[2].length).toBeGreaterThan(0)
       for (const p of Object.values(onServer.books.product)) expect(log.trainerRates.has(p.commissionBp as number)).toBe(false)
 
-      if (SETS_AND_DELTAS_MERGE) {
-        for (const [id, fields] of Object.entries(onServer.books.customer)) {
-          const expected = new Set([...(firstTags.get(id) ?? []), ...(log.tagsAdded.get(id) ?? [])])
-          for (const tag of log.tagsRemoved.get(id) ?? []) expected.delete(tag)
-          expect(new Set(fields.tags as string[])).toEqual(expected)
-        }
-        for (const [id, fields] of Object.entries(onServer.books.product)) expect(fields.stock).toBe(firstStock.get(id)! + (log.stockMoves.get(id) ?? 0))
+      // Tags travel as add/remove rows and stock as deltas: no tag added or removed anywhere
+      // is lost, and each product's stock is its first stock plus every move made.
+      for (const [id, fields] of Object.entries(onServer.books.customer)) {
+        const expected = new Set([...(firstTags.get(id) ?? []), ...(log.tagsAdded.get(id) ?? [])])
+        for (const tag of log.tagsRemoved.get(id) ?? []) expected.delete(tag)
+        expect(new Set(fields.tags as string[])).toEqual(expected)
       }
+      for (const [id, fields] of Object.entries(onServer.books.product)) expect(fields.stock).toBe(firstStock.get(id)! + (log.stockMoves.get(id) ?? 0))
 
       // The network and the crashes really were that bad.
       expect(proxy.counts.dropped).toBeGreaterThan(5)

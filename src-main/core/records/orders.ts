@@ -130,3 +130,24 @@ export function orderApplied(db: Db, id: string): string | null {
   ).run(id, row.order_no, row.order_no, row.order_no)
   return row.customer_id
 }
+
+/**
+ * orderApplied for every order at once (a new workstation's snapshot): the ledger entries
+ * pulled before their orders, by number, are linked to them — each entry's number is its
+ * source key up to the last '#', looked up by the orders' unique number.
+ */
+export function linkPulledEntries(db: Db): number {
+  const entries = db
+    .prepare(`SELECT id, source_key AS key FROM ledger_entries WHERE order_id IS NULL AND source_type IN ('order_line', 'refund', 'correction')`)
+    .all() as { id: string; key: string }[]
+  const order = db.prepare('SELECT id FROM orders WHERE order_no = ?').pluck()
+  const link = db.prepare('UPDATE ledger_entries SET order_id = ? WHERE id = ?')
+  let linked = 0
+  for (const e of entries) {
+    const cut = e.key.lastIndexOf('#')
+    if (cut <= 0) continue
+    const id = order.get(e.key.slice(0, cut)) as string | undefined
+    if (id) linked += link.run(id, e.id).changes
+  }
+  return linked
+}

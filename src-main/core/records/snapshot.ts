@@ -1,6 +1,6 @@
 import { isSyncedRecord, SNAPSHOT_ORDER, type PulledRecordChange, type SnapshotRecord, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
-import { applyPulledRecords, recordColumns } from './sync'
+import { applyPulledRecords, recordColumns, writeRecordRows } from './sync'
 
 /**
  * A new workstation's start from the team's book: the server's records as of one
@@ -73,17 +73,20 @@ export function writeSnapshotPage(
       ),
     )
     const slow: SnapshotRecord[] = []
-    const fast: { id: string; values: unknown[] }[] = []
+    const fast: { id: string; values: unknown[]; record: SnapshotRecord }[] = []
     for (const r of records) {
       const values = held.has(r.id) || fields.some((f) => !Object.hasOwn(r.value, f.field)) ? null : fields.map((f) => f.encode(r.value[f.field]))
       if (!values || values.includes(undefined)) slow.push(r)
-      else fast.push({ id: r.id, values })
+      else fast.push({ id: r.id, values, record: r })
     }
     if (fast.length) {
       const columns = ['id', ...fields.map((f) => f.column), 'created_at', 'updated_at']
       const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
       const bulk = db.transaction(() => {
-        for (const r of fast) insert.run(r.id, ...r.values, stamp, stamp)
+        for (const r of fast) {
+          insert.run(r.id, ...r.values, stamp, stamp)
+          if (!writeRecordRows(db, record, r.id, r.record.value, stamp)) throw Object.assign(new Error('invalid value'), { code: 'SQLITE_CONSTRAINT_CHECK' })
+        }
         if (record === 'customer') indexCustomers(db, fast.map((r) => r.id))
       })
       try {

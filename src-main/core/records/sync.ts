@@ -386,6 +386,10 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
     db.prepare(`UPDATE ${table} SET ${set.map((s) => `${s[0]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...set.map((s) => s[1]), at, c.id)
   }
   if (c.record === 'customer') refreshCustomerIndexes(db, c.id)
+  // A create as the server holds it now carries the group's customers: the set's own moves follow and agree.
+  if (c.op === 'create' && !exists && isSetField(c.record, 'customers') && Array.isArray(values.customers)) {
+    writeSet(db, c.record, c.id, 'customers', values.customers as string[], at)
+  }
   if (c.record === 'order') {
     if (lines) writeOrderLines(db, c.id, lines)
     const buyer = orderApplied(db, c.id)
@@ -406,7 +410,7 @@ export function insertRecord(db: Db, record: SyncedRecord, id: string, values: R
     const [column, codec] = columnOf(record, field)
     const stored = encode(codec, values[field])
     if (stored === undefined) return 'invalid_value'
-    set.push([column, stored])
+    if (codec !== 'lines') set.push([column, stored])
   }
   const columns = [...set.map((s) => s[0]), 'created_at', 'updated_at']
   try {
@@ -417,7 +421,8 @@ export function insertRecord(db: Db, record: SyncedRecord, id: string, values: R
     return e.code === 'duplicate_key' ? 'duplicate_key' : 'invalid_value'
   }
   if (record === 'customer') refreshCustomerIndexes(db, id)
-  if (isSetField(record, 'customers') && Array.isArray(values.customers)) writeSet(db, record, id, 'customers', values.customers as string[], at)
+  if (!writeRecordRows(db, record, id, values, at)) return 'invalid_value'
+  if (record === 'order') orderApplied(db, id)
   return null
 }
 
@@ -628,9 +633,27 @@ export function listRecordIssues(db: Db): RecordIssue[] {
 export function recordColumns(record: SyncedRecord): { table: string; fields: { field: string; column: string; encode(value: unknown): unknown }[] } {
   return {
     table: TABLES[record].table,
-    fields: wireFields(record).map((field) => {
-      const [column, codec] = columnOf(record, field)
-      return { field, column, encode: (value: unknown) => encode(codec, value) }
-    }),
+    // An order's lines live in their own table: written by writeRecordRows once the order is in.
+    fields: wireFields(record)
+      .filter((field) => columnOf(record, field)[1] !== 'lines')
+      .map((field) => {
+        const [column, codec] = columnOf(record, field)
+        return { field, column, encode: (value: unknown) => encode(codec, value) }
+      }),
   }
+}
+
+/**
+ * What a whole record holds outside its own row, written once the row is in: an order's
+ * lines, a group's customers. Returns false when a value is not one of its field's kind.
+ */
+export function writeRecordRows(db: Db, record: SyncedRecord, id: string, values: Record<string, unknown>, at: string): boolean {
+  for (const field of wireFields(record)) {
+    if (columnOf(record, field)[1] !== 'lines' || !Object.hasOwn(values, field)) continue
+    const lines = encode('lines', values[field])
+    if (lines === undefined) return false
+    writeOrderLines(db, id, lines as OrderLineWire[])
+  }
+  if (isSetField(record, 'customers') && Array.isArray(values.customers)) writeSet(db, record, id, 'customers', values.customers as string[], at)
+  return true
 }

@@ -21,6 +21,7 @@ import {
 } from '../records/sync'
 import { forgetRestoresHere, saveConflicts } from '../records/conflicts'
 import { refreshCustomerStats } from '../customers/derived'
+import { linkPulledEntries } from '../records/orders'
 import { finishSnapshot, needsSnapshot, snapshotState, withoutForeignKeys, writeSnapshotPage } from '../records/snapshot'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
@@ -347,6 +348,9 @@ async function snapshotAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => P
         if (!page.next) {
           saveConflicts(d, page.conflicts)
           finishSnapshot(d, at)
+          // The orders came in bulk: their ledger entries and their buyers' figures follow once.
+          linkPulledEntries(d)
+          refreshCustomerStats(d, 'all')
         }
         return result
       })(),
