@@ -325,6 +325,17 @@ export function recordImport(
       .changes
   const created = insert('create', 'rowid > @watermark')
   const updated = insert('update', 'rowid <= @watermark')
+  if (record === 'customer' && run.fields.includes('tags') && updated) {
+    // Tags an import gives a known customer travel as adds (an import only adds to a list):
+    // an add of a tag the customer had already changes nothing anywhere.
+    w.db
+      .prepare(
+        `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq, value_json)
+         SELECT @tx, 'customer', c.id, 'add', 'tags', @at, @actorId, @role, @workstation, 'import', (SELECT records_cursor FROM sync_state WHERE id = 1), json_quote(j.value)
+           FROM customers c, json_each(c.tags) j WHERE c.updated_at = @stamp AND c.rowid <= @watermark ORDER BY c.rowid, j.key`,
+      )
+      .run({ tx: w.txId, at, actorId: w.actor.id, role: w.actor.role, workstation: w.workstation, stamp: run.stamp, watermark: run.watermark })
+  }
   // After the creates: a workstation taking the joins in this order knows each customer by then.
   if (run.groupJoins?.length) joinGroups(w, run.groupJoins)
   const audited = run.fields.filter((f) => fieldRule(record, f)?.audit)
