@@ -413,10 +413,13 @@ async function applyMoves(tx: SqlClient, team: string, seqs: number[]): Promise<
         [...key, Number(m.value)],
       )
     } else {
-      // An add puts the item last (where the workstations put it too), a remove takes it out.
+      // An add puts a new item last (where the workstations put it too) and leaves one the set holds where it is; a remove takes it out.
       await tx.query(
         `INSERT INTO record_fields (team, record, record_id, field, value, seq)
-         VALUES ($1, $2, $3, $4, (COALESCE(${held}, '[]'::jsonb) - $6::text) || CASE WHEN $7::boolean THEN jsonb_build_array($6::text) ELSE '[]'::jsonb END, $5)
+         VALUES ($1, $2, $3, $4,
+                 CASE WHEN NOT $7::boolean THEN COALESCE(${held}, '[]'::jsonb) - $6::text
+                      WHEN COALESCE(${held}, '[]'::jsonb) ? $6::text THEN ${held}
+                      ELSE COALESCE(${held}, '[]'::jsonb) || jsonb_build_array($6::text) END, $5)
          ${later}`,
         [...key, String(m.value), m.op === 'add'],
       )

@@ -363,7 +363,32 @@ export function recordImport(
       field.run(w.txId, record, id, f, at, w.actor.id, w.actor.role, w.workstation)
     }
     updated = new Set(run.updates.map(([id]) => id)).size
-  } else updated = insert('update', 'rowid <= @watermark')
+  } else {
+    // A known record the import wrote: one row per field the import writes, so the team's
+    // sync sends exactly those (the values it holds when it sends). Tags travel as adds below.
+    updated = w.db.prepare(`SELECT count(*) FROM ${table} WHERE updated_at = ? AND rowid <= ?`).pluck().get(run.stamp, run.watermark) as number
+    const fields = run.fields.filter((f) => fieldRule(record, f) && !(record === 'customer' && f === 'tags'))
+    if (updated && fields.length) {
+      w.db
+        .prepare(
+          `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq)
+           SELECT @tx, @record, t.id, 'update', f.value, @at, @actorId, @role, @workstation, 'import', (SELECT records_cursor FROM sync_state WHERE id = 1)
+             FROM ${table} t, json_each(@fields) f WHERE t.updated_at = @stamp AND t.rowid <= @watermark ORDER BY t.rowid, f.key`,
+        )
+        .run({ tx: w.txId, record, at, actorId: w.actor.id, role: w.actor.role, workstation: w.workstation, stamp: run.stamp, watermark: run.watermark, fields: JSON.stringify(fields) })
+    }
+  }
+  if (record === 'customer' && run.fields.includes('tags') && updated) {
+    // Tags an import gives a known customer travel as adds (an import only adds to a list):
+    // an add of a tag the customer had already changes nothing anywhere.
+    w.db
+      .prepare(
+        `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq, value_json)
+         SELECT @tx, 'customer', c.id, 'add', 'tags', @at, @actorId, @role, @workstation, 'import', (SELECT records_cursor FROM sync_state WHERE id = 1), json_quote(j.value)
+           FROM customers c, json_each(c.tags) j WHERE c.updated_at = @stamp AND c.rowid <= @watermark ORDER BY c.rowid, j.key`,
+      )
+      .run({ tx: w.txId, at, actorId: w.actor.id, role: w.actor.role, workstation: w.workstation, stamp: run.stamp, watermark: run.watermark })
+  }
   // After the creates: a workstation taking the joins in this order knows each customer by then.
   if (run.groupJoins?.length) joinGroups(w, run.groupJoins)
   const audited = run.fields.filter((f) => fieldRule(record, f)?.audit)

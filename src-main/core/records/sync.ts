@@ -452,12 +452,12 @@ function applyMove(db: Db, c: PulledRecordChange, at: string): number {
   let set = items(c.op === 'update' ? c.value : c.current)
   if (!set) {
     set = items(readSetOrSum(db, c.record, c.id, field)) ?? []
-    set = c.op === 'add' ? [...set.filter((x) => x !== c.value), c.value as string] : set.filter((x) => x !== c.value)
+    set = c.op === 'add' ? (set.includes(c.value as string) ? set : [...set, c.value as string]) : set.filter((x) => x !== c.value)
   }
   for (const m of moves) {
     if (typeof m.value !== 'string') continue
-    set = set.filter((x) => x !== m.value)
-    if (m.op === 'add') set.push(m.value)
+    if (m.op === 'remove') set = set.filter((x) => x !== m.value)
+    else if (!set.includes(m.value)) set.push(m.value)
   }
   writeSet(db, c.record, c.id, field, set, at)
   return own.length ? 1 : 0

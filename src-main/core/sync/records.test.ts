@@ -498,6 +498,21 @@ describe('sets travel as added and removed items, stock as deltas', () => {
     for (const ws of [a, b]) expect(tags(ws, c.id)).toEqual(['复购', 'VIP', '团长'])
   })
 
+  it('tags an import gives a known customer travel as adds, beside a tag added on another workstation', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '韩梅', phones: ['13000130000'], tags: ['宝妈'] })
+    await sync(a)
+    await sync(b)
+    const path = join(dirs.get(a)!, 'tags.csv')
+    writeFileSync(path, ['姓名,手机,标签', '韩梅,13000130000,复购'].join('\n'))
+    expect(await a.invoke('imports', 'run', { entity: 'customers', path })).toMatchObject({ committed: true, updated: 1 })
+    await b.invoke('customers', 'update', { id: c.id, patch: { tags: ['宝妈', 'VIP'] } })
+    await sync(b)
+    await sync(a)
+    await sync(b)
+    for (const ws of [a, b]) expect(tags(ws, c.id)).toEqual(['宝妈', 'VIP', '复购'])
+  })
+
   it('customers joining one group on two workstations (an import each) are all in it everywhere', async () => {
     const [a, b] = await pair()
     const group = await a.invoke('groups', 'create', { name: '宝妈交流群' })
