@@ -513,6 +513,22 @@ describe('sets travel as added and removed items, stock as deltas', () => {
     for (const ws of [a, b]) expect(tags(ws, c.id)).toEqual(['宝妈', 'VIP', '复购'])
   })
 
+  it('fields an import writes into known customers travel too, and leave the fields it does not write as the team holds them', async () => {
+    const [a, b] = await pair()
+    const c = await a.invoke('customers', 'create', { name: '钱多', phones: ['13100131000'], notes: '老客户' })
+    await sync(a)
+    await sync(b)
+    // B changes the note; A's later sheet gives the same customer a new name and no note column.
+    await b.invoke('customers', 'update', { id: c.id, patch: { notes: '爱买零食' } })
+    await sync(b)
+    const path = join(dirs.get(a)!, 'names.csv')
+    writeFileSync(path, ['姓名,手机', '钱多多,13100131000'].join('\n'))
+    expect(await a.invoke('imports', 'run', { entity: 'customers', path })).toMatchObject({ committed: true, updated: 1 })
+    await sync(a)
+    await sync(b)
+    for (const ws of [a, b]) expect(customer(ws, c.id)).toMatchObject({ name: '钱多多', notes: '爱买零食', phones: ['+8613100131000'] })
+  })
+
   it('customers joining one group on two workstations (an import each) are all in it everywhere', async () => {
     const [a, b] = await pair()
     const group = await a.invoke('groups', 'create', { name: '宝妈交流群' })
