@@ -751,3 +751,15 @@ export const JobProgress = z.object({
   etaSeconds: z.number().optional(),
 })
 export type JobProgress = z.infer<typeof JobProgress>
+
+/**
+ * What a cancel found: `stopping` — under way, it stops at its next item; `waiting` — no job
+ * of this id runs now, and one that begins with it stops before it writes anything; otherwise
+ * the job's recorded state (`cancelled` — it had stopped already, or was left running by a
+ * process that stopped; `done`, `failed`, `replaced` — it had ended, nothing changed).
+ */
+export const JobCancelResult = z.object({
+  jobId: z.string(),
+  state: z.enum(['stopping', 'waiting', 'cancelled', 'done', 'failed', 'replaced']),
+})
+export type JobCancelResult = z.infer<typeof JobCancelResult>

@@ -19,6 +19,7 @@ import { guardFileInputs } from './files'
 import { narrowDataFolder, privateFolder, sweepOld, sweepRestoreLeftovers } from './housekeeping'
 import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
+import { jobsHandlers } from './jobs/handlers'
 import { AREAS } from './areas'
 import { ledgerHandlers } from './ledger'
 import { fileKeyStore, type KeyStore } from './ledger/keystore'
@@ -48,6 +49,7 @@ const handlers: AllHandlers = {
   imports: importsHandlers,
   exports: exportsHandlers,
   backups: backupsHandlers,
+  jobs: jobsHandlers,
   demo: demoHandlers,
   duplicates: duplicatesHandlers,
   ...materialsHandlers,

@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createCore, type OrchardCore } from '../../../src-main/core/api'
+import { startBrowserHost, type BrowserHost } from '../../../src-main/host/server'
+
+/**
+ * The console's cancel over the real transport (browser mode's HTTP): a long export holds
+ * the write queue, and a cancel must not wait behind it — nor behind the backup queued
+ * after it.
+ */
+let dir: string
+let core: OrchardCore
+let host: BrowserHost
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'orchard-cancel-'))
+  const staticDir = join(dir, 'renderer')
+  mkdirSync(staticDir)
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>果园</title>')
+  core = createCore({ dataDir: join(dir, 'data'), host: 'browser', firstStart: 'empty' })
+  host = await startBrowserHost({ core, staticDir })
+})
+afterEach(async () => {
+  await host.close()
+  await core.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+interface Answer<T> {
+  ok: boolean
+  value?: T
+  error?: { code: string; message: string; details?: Record<string, unknown> }
+}
+async function call<T = unknown>(name: string, body: unknown): Promise<Answer<T>> {
+  const res = await fetch(`http://127.0.0.1:${host.port}/api/call/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
+    body: JSON.stringify(body),
+  })
+  return (await res.json()) as Answer<T>
+}
+
+/** A catalogue big enough that writing it out takes many turns of the event loop. */
+function manyProducts(n: number): void {
+  const now = core.context.clock.now().toISOString()
+  core.context.db
+    .prepare(
+      `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
+       INSERT INTO products (id, sku, name, brand, category, list_price_fen, sale_price_fen, price_floor_fen, stock, facts, created_at, updated_at)
+       SELECT printf('p%07d', i), printf('SKU-%07d', i), printf('长效保湿面霜 第%d号 Long-lasting moisturising cream', i), '果园', '护肤', 19900, 15900, 9900, 10,
+              '适合干性肤质，早晚各一次 / for dry skin, morning and evening', ?, ? FROM seq`,
+    )
+    .run(n, now, now)
+}
+
+const jobState = (id: string) => core.context.db.prepare('SELECT status FROM jobs WHERE id = ?').pluck().get(id) as string | undefined
+
+describe('jobs.cancel over HTTP', () => {
+  it('stops a long export while it holds the write queue, answered at once, leaving no file, no temporary and the job recorded cancelled', async () => {
+    manyProducts(300_000)
+    const exportsDir = core.paths.exports
+    const filesBefore = existsSync(exportsDir) ? readdirSync(exportsDir) : []
+    const productsBefore = core.context.db.prepare('SELECT COUNT(*) FROM products').pluck().get()
+
+    const writing = new Promise<void>((resolve) => {
+      const off = core.on('job.progress', (p) => {
+        if (p.jobId === 'export-long' && p.phase === 'rows') {
+          off()
+          resolve()
+        }
+      })
+    })
+    let exportEnded = false
+    const exporting = call('exports.run', { entity: 'products', format: 'csv', jobId: 'export-long' }).finally(() => (exportEnded = true))
+    // A backup asked for meanwhile waits its turn in the write queue behind the export.
+    const backingUp = call('backups.create', { jobId: 'backup-waiting' })
+    await writing
+
+    const waiting = await call('jobs.cancel', { jobId: 'backup-waiting' })
+    expect(waiting).toEqual({ ok: true, value: { jobId: 'backup-waiting', state: 'waiting' } })
+    const cancelled = await call('jobs.cancel', { jobId: 'export-long' })
+    expect(cancelled).toEqual({ ok: true, value: { jobId: 'export-long', state: 'stopping' } })
+    // Both answered while the export was still writing: a cancel does not queue behind it.
+    expect(exportEnded).toBe(false)
+
+    const exported = await exporting
+    expect(exported.ok).toBe(false)
+    expect(exported.error).toMatchObject({ code: 'cancelled', details: { jobId: 'export-long' } })
+    const backup = await backingUp
+    expect(backup.ok).toBe(false)
+    expect(backup.error).toMatchObject({ code: 'cancelled', details: { jobId: 'backup-waiting' } })
+
+    // Nothing half-written: no export, no temporary file, no backup; the studio as it was.
+    expect(existsSync(exportsDir) ? readdirSync(exportsDir) : []).toEqual(filesBefore)
+    expect((await call<unknown[]>('backups.list', {})).value).toEqual([])
+    expect(core.context.db.prepare('SELECT COUNT(*) FROM products').pluck().get()).toBe(productsBefore)
+    expect(jobState('export-long')).toBe('cancelled')
+    expect(jobState('backup-waiting')).toBe('cancelled')
+    // Asked again, the cancel reports what was recorded.
+    expect((await call('jobs.cancel', { jobId: 'export-long' })).value).toEqual({ jobId: 'export-long', state: 'cancelled' })
+
+    // The same export run to its end is published whole and recorded done.
+    const again = await call<{ path: string; rows: number }>('exports.run', { entity: 'products', format: 'csv', jobId: 'export-again' })
+    expect(again.value?.rows).toBe(300_000)
+    expect(readdirSync(exportsDir)).toHaveLength(filesBefore.length + 1)
+    expect(jobState('export-again')).toBe('done')
+    expect((await call('jobs.cancel', { jobId: 'export-again' })).value).toEqual({ jobId: 'export-again', state: 'done' })
+  }, 120_000)
+})
