@@ -18,6 +18,8 @@ import { CustomerWriter, planCustomers } from './customers'
 import { errorFileRows, errorFileTarget, keepRejectedRows, writeErrorFile, type RejectedSource } from './errorFile'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
 import { ImportJob, type ImportPlan } from './job'
+import { cancellable } from '../jobs/cancels'
+import { progressMeter } from '../jobs/progress'
 import { planMembers } from './members'
 import { planOrders } from './orders'
 import { planProducts } from './products'
@@ -134,9 +136,10 @@ const PLANNERS: Record<ImportEntity, (job: ImportJob) => Promise<ImportPlan>> = 
  */
 async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
   const started = performance.now()
-  const emit = (phase: 'read' | 'validate' | 'write', done: number, total: number) => {
-    if (input.jobId) ctx.emit('job.progress', { jobId: input.jobId, kind: 'import', phase, done, total })
-  }
+  // The job engine's progress of the one shape (rate and time left included), every batch reported.
+  const emit: (phase: 'read' | 'validate' | 'write', done: number, total: number) => void = progressMeter(ctx, input.jobId, 'import', { minIntervalMs: 0 })
+  // Cancellable by its id (jobs.cancel) until its write: it stops between batches, and nothing is written.
+  const cancel = cancellable(input.jobId)
   emit('read', 0, 0)
   const limits = importLimits()
   const database = ctx.db.name
@@ -146,6 +149,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       : null
   let reader: TableReader | null = null
   try {
+    cancel.stopIfCancelled()
     let source: Omit<Extract<FromWorker, { kind: 'table' }>, 'kind'>
     if (thread) {
       const first = await thread.next()
@@ -241,7 +245,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     if (thread) {
       thread.validate(mapping, format, now, ctx.timezone())
       emit('validate', 0, total)
-      await writeFromThread(ctx, thread, { mode: input.mode, now, emit, conclude, result })
+      await writeFromThread(ctx, thread, { mode: input.mode, now, emit, conclude, result, stopIfCancelled: cancel.stopIfCancelled })
       entities = mapping.groups ? ['customers', 'groups'] : ['customers']
     } else {
       const job = new ImportJob(
@@ -254,6 +258,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
         async (done) => {
           emit('validate', done, reader!.estimatedRows())
           await new Promise<void>((resolve) => setImmediate(resolve))
+          cancel.stopIfCancelled()
         },
         { apply: input.olderOrders === 'apply', applyFor: new Set(input.applyOlderFor) },
         { currency: readSettings(ctx.db).currency, rates: input.rates },
@@ -271,6 +276,8 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
         })()
       // Validation took its time: another program may be writing now.
       await waitForWriteLock(ctx.db)
+      // The last moment a cancel counts: the write is one transaction, whole or not at all.
+      cancel.stopIfCancelled()
       if (input.entity === 'customers' && result.committed) writeCustomers(ctx.db, write)
       else write()
       entities = plan.entities
@@ -282,6 +289,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     ctx.emit('data.changed', { entities: wrote ? [...entities, 'imports'] : ['imports'] })
     return result
   } finally {
+    cancel.finish()
     thread?.close()
     reader?.close()
   }
@@ -327,6 +335,8 @@ async function writeFromThread(
     emit: (phase: 'validate' | 'write', done: number, total: number) => void
     conclude: (db: Db, plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[], errorCount: number) => void
     result: ImportResult
+    /** Throws when the run was cancelled: the transaction so far is rolled back. */
+    stopIfCancelled: () => void
   },
 ): Promise<void> {
   const { mode, now, emit, result } = run
@@ -339,6 +349,7 @@ async function writeFromThread(
     db.pragma('foreign_keys = OFF')
     let message = await thread.next()
     for (;;) {
+      run.stopIfCancelled()
       if (message.kind !== 'rows' && message.kind !== 'end') throw new Error(`import thread: unexpected ${message.kind}`)
       for (const e of message.errors) errors.push(e)
       if (writing && mode === 'all-or-nothing' && message.errorCount) {
@@ -365,6 +376,7 @@ async function writeFromThread(
       await waitForWriteLock(db)
       db.exec('BEGIN IMMEDIATE')
     }
+    run.stopIfCancelled()
     if (result.committed) {
       emit('write', 0, total)
       ;(writer ?? new CustomerWriter(db, now, 0)).finish(message.updates)

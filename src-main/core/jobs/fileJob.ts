@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { cancelledWhileWaiting } from './cancels'
+import { cancellable, cancelledError, cancelRunning } from './cancels'
 import { produceOutput, type Output } from './outputs'
 import { progressMeter, type ProgressReport } from './progress'
 
@@ -13,10 +13,6 @@ export interface FileJobStep {
   /** Throws the job's cancellation; a writer calls it between rows or pages. */
   stopIfCancelled(): void
 }
-
-const running = new Map<string, AbortController>()
-
-const cancelled = (jobId: string) => new OrchardError('cancelled', `已取消 / cancelled`, { jobId })
 
 /** Where a one-file job is recorded once it ends (done, cancelled or failed), under its job id, in the jobs table. */
 export interface FileJobRecord {
@@ -41,20 +37,10 @@ export async function runFileJob(
   make: (temp: string, step: FileJobStep) => Promise<unknown>,
   check?: (temp: string) => void | Promise<void>,
 ): Promise<Output> {
-  const controller = new AbortController()
   const jobId = job.jobId
-  if (jobId) {
-    running.set(jobId, controller)
-    if (cancelledWhileWaiting(jobId)) controller.abort()
-  }
+  const cancel = cancellable(jobId)
   const started = performance.now()
-  const step: FileJobStep = {
-    report: progressMeter(ctx, jobId, job.kind),
-    signal: controller.signal,
-    stopIfCancelled: () => {
-      if (controller.signal.aborted) throw cancelled(jobId ?? job.kind)
-    },
-  }
+  const step: FileJobStep = { report: progressMeter(ctx, jobId, job.kind), signal: cancel.signal, stopIfCancelled: cancel.stopIfCancelled }
   try {
     // Cancelled while it waited its turn: nothing is made at all.
     step.stopIfCancelled()
@@ -70,7 +56,7 @@ export async function runFileJob(
     recordFileJob(job, started, { output })
     return output
   } catch (err) {
-    const e = controller.signal.aborted && !(err instanceof OrchardError && err.code === 'cancelled') ? cancelled(jobId ?? job.kind) : err
+    const e = cancel.signal.aborted && !(err instanceof OrchardError && err.code === 'cancelled') ? cancelledError(jobId ?? job.kind) : err
     try {
       recordFileJob(job, started, { error: OrchardError.from(e) })
     } catch {
@@ -78,7 +64,7 @@ export async function runFileJob(
     }
     throw e
   } finally {
-    if (jobId) running.delete(jobId)
+    cancel.finish()
   }
 }
 
@@ -110,9 +96,4 @@ function recordFileJob(job: { jobId?: string; kind: string; target: string; reco
 }
 
 /** Cancels a one-file job under way; false when no such job runs (it finished, or never started). */
-export function cancelFileJob(jobId: string): boolean {
-  const controller = running.get(jobId)
-  if (!controller) return false
-  controller.abort()
-  return true
-}
+export const cancelFileJob = cancelRunning

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createCore, type OrchardCore } from '../../../src-main/core/api'
 import { startBrowserHost, type BrowserHost } from '../../../src-main/host/server'
 
@@ -107,5 +107,55 @@ describe('jobs.cancel over HTTP', () => {
     expect(readdirSync(exportsDir)).toHaveLength(filesBefore.length + 1)
     expect(jobState('export-again')).toBe('done')
     expect((await call('jobs.cancel', { jobId: 'export-again' })).value).toEqual({ jobId: 'export-again', state: 'done' })
+  }, 120_000)
+
+  it('stops an import between its batches, on its thread or not: nothing written, no run recorded, the file still there to import', async () => {
+    const customers = ['姓名,手机,备注']
+    for (let i = 0; i < 60_000; i++) customers.push(`客户${i},1${String(3_000_000_000 + i)},老客户 第${i}位`)
+    const products = ['商品编码,商品名称,售价,划线价,最低价,库存']
+    for (let i = 0; i < 60_000; i++) products.push(`SKU-${i},面霜 ${i},159,199,99,10`)
+    const studio = () => ({
+      customers: core.context.db.prepare('SELECT COUNT(*) FROM customers').pluck().get(),
+      products: core.context.db.prepare('SELECT COUNT(*) FROM products').pluck().get(),
+      runs: core.context.db.prepare('SELECT COUNT(*) FROM import_runs').pluck().get(),
+    })
+    const before = studio()
+    // Customers are validated (and written as they go) on the import's thread, products on the host's.
+    const threadSetting = process.env.ORCHARD_IMPORT_THREAD
+    process.env.ORCHARD_IMPORT_THREAD = '1'
+    onTestFinished(() => {
+      if (threadSetting === undefined) delete process.env.ORCHARD_IMPORT_THREAD
+      else process.env.ORCHARD_IMPORT_THREAD = threadSetting
+    })
+    for (const [entity, csv] of [
+      ['customers', customers.join('\n')],
+      ['products', products.join('\n')],
+    ] as const) {
+      const up = await fetch(`http://127.0.0.1:${host.port}/api/upload?name=${entity}.csv`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${host.token}`, 'content-type': 'text/csv' },
+        body: csv,
+      })
+      const { path } = (await up.json()) as { path: string }
+      const jobId = `import-${entity}`
+      const validating = new Promise<void>((resolve) => {
+        const off = core.on('job.progress', (p) => {
+          if (p.jobId === jobId && p.phase === 'validate' && p.done > 0) {
+            off()
+            resolve()
+          }
+        })
+      })
+      let ended = false
+      const importing = call('imports.run', { entity, path, jobId }).finally(() => (ended = true))
+      await validating
+      expect((await call('jobs.cancel', { jobId })).value).toEqual({ jobId, state: 'stopping' })
+      expect(ended).toBe(false)
+      const result = await importing
+      expect(result.ok).toBe(false)
+      expect(result.error).toMatchObject({ code: 'cancelled', details: { jobId } })
+      expect(studio()).toEqual(before)
+      expect(existsSync(path)).toBe(true)
+    }
   }, 120_000)
 })
