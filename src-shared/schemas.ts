@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ReadPath, WritePath } from './filePaths'
+import { RowError } from './located'
 import {
   EXPORT_COLUMNS,
   EXPORT_ENTITIES,
@@ -549,15 +550,8 @@ export const ImportPreview = z.object({
 })
 export type ImportPreview = z.infer<typeof ImportPreview>
 
-export const RowError = z.object({
-  /** Row number as a spreadsheet shows it (the header is row 1). */
-  row: z.number().int(),
-  column: z.string(),
-  value: z.string(),
-  reason: z.string(),
-  code: z.string(),
-})
-export type RowError = z.infer<typeof RowError>
+/** An import's refused row: the one located-error shape (located.ts), its row, column and value always known. */
+export { RowError }
 
 /**
  * Orders: what to do with an order the file shows in an older state than the studio
