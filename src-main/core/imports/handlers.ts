@@ -20,6 +20,7 @@ import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type
 import { ImportJob, type ImportPlan } from './job'
 import { cancellable } from '../jobs/cancels'
 import { progressMeter } from '../jobs/progress'
+import { recordJobStart } from '../jobs/records'
 import { planMembers } from './members'
 import { planOrders } from './orders'
 import { planProducts } from './products'
@@ -134,7 +135,29 @@ const PLANNERS: Record<ImportEntity, (job: ImportJob) => Promise<ImportPlan>> = 
  * recorded with all its errors, committed or not. A large customer file is read and
  * validated on a thread of its own while this one writes (see customerThread.ts).
  */
+/**
+ * An import is a job of the engine: recorded by the id the console follows it by (running,
+ * then done, cancelled or failed), cancellable by it between batches, reporting progress of
+ * the one shape. What it writes, its modes and its located row errors are runImport's.
+ */
 async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
+  const record = input.jobId ? recordJobStart(ctx, { id: input.jobId, kind: 'import', label: input.fileName ?? basename(input.path), outDir: dirname(input.path) }) : null
+  let result: ImportResult
+  try {
+    result = await runImport(input, ctx)
+  } catch (err) {
+    try {
+      record?.end({ error: err })
+    } catch {
+      // The record must not hide why the import stopped.
+    }
+    throw err
+  }
+  record?.end({ total: result.totalRows })
+  return result
+}
+
+async function runImport(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
   const started = performance.now()
   // The job engine's progress of the one shape (rate and time left included), every batch reported.
   const emit: (phase: 'read' | 'validate' | 'write', done: number, total: number) => void = progressMeter(ctx, input.jobId, 'import', { minIntervalMs: 0 })

@@ -1,7 +1,6 @@
 import type { ServiceHandlers } from '../context'
-import { cancelBeforeStart } from './cancels'
+import { cancelBeforeStart, cancelRunning } from './cancels'
 import { flagCancel } from './durable'
-import { cancelFileJob } from './fileJob'
 
 /**
  * The one cancel of every long job. It is `immediate` in the contract: answered outside
@@ -11,9 +10,10 @@ import { cancelFileJob } from './fileJob'
  */
 export const jobsHandlers: ServiceHandlers<'jobs'> = {
   cancel: ({ jobId }, ctx) => {
+    // One-go jobs first (exports, backups, imports): a running import's record says running too.
+    if (cancelRunning(jobId)) return { jobId, state: 'stopping' }
     const durable = flagCancel(ctx, jobId)
     if (durable) return { jobId, state: durable }
-    if (cancelFileJob(jobId)) return { jobId, state: 'stopping' }
     // Not begun yet: a command queued behind another write, or a job whose id the console chose first.
     cancelBeforeStart(jobId)
     return { jobId, state: 'waiting' }

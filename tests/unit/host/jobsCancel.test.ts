@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createCore, type OrchardCore } from '../../../src-main/core/api'
+import { jobRow, jobSummary } from '../../../src-main/core/jobs/durable'
+import { recordJobStart } from '../../../src-main/core/jobs/records'
 import { startBrowserHost, type BrowserHost } from '../../../src-main/host/server'
 
 /**
@@ -109,7 +111,7 @@ describe('jobs.cancel over HTTP', () => {
     expect((await call('jobs.cancel', { jobId: 'export-again' })).value).toEqual({ jobId: 'export-again', state: 'done' })
   }, 120_000)
 
-  it('stops an import between its batches, on its thread or not: nothing written, no run recorded, the file still there to import', async () => {
+  it('stops an import between its batches, on its thread or not: nothing written, no run recorded, the file still there to import, the job recorded cancelled', async () => {
     const customers = ['姓名,手机,备注']
     for (let i = 0; i < 60_000; i++) customers.push(`客户${i},1${String(3_000_000_000 + i)},老客户 第${i}位`)
     const products = ['商品编码,商品名称,售价,划线价,最低价,库存']
@@ -156,6 +158,27 @@ describe('jobs.cancel over HTTP', () => {
       expect(result.error).toMatchObject({ code: 'cancelled', details: { jobId } })
       expect(studio()).toEqual(before)
       expect(existsSync(path)).toBe(true)
+      // The import is a job of the engine: its record by the console's id says how it ended.
+      expect(jobState(jobId)).toBe('cancelled')
+      expect((await call('jobs.cancel', { jobId })).value).toEqual({ jobId, state: 'cancelled' })
     }
+    const small = (await (await fetch(`http://127.0.0.1:${host.port}/api/upload?name=few.csv`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${host.token}`, 'content-type': 'text/csv' },
+      body: customers.slice(0, 4).join('\n'),
+    })).json()) as { path: string }
+    expect((await call('imports.run', { entity: 'customers', path: small.path, jobId: 'import-small' })).value).toMatchObject({ committed: true, inserted: 3 })
+    expect(core.context.db.prepare('SELECT status, total, kind FROM jobs WHERE id = ?').get('import-small')).toEqual({ status: 'done', total: 3, kind: 'import' })
   }, 120_000)
+
+  it('finds an import a crash stopped by its id, as interrupted, and aborts it cleanly: nothing of it was written', async () => {
+    // What a process killed during an import leaves: the job's record says running, and no
+    // run of it is alive here. Its write was one transaction, which SQLite took back.
+    const before = core.context.db.prepare('SELECT COUNT(*) FROM customers').pluck().get()
+    recordJobStart(core.context, { id: 'import-crashed', kind: 'import', label: '客户.csv', outDir: core.paths.staging })
+    expect(jobSummary(core.context.db, jobRow(core.context.db, 'import-crashed')).status).toBe('interrupted')
+    expect((await call('jobs.cancel', { jobId: 'import-crashed' })).value).toEqual({ jobId: 'import-crashed', state: 'cancelled' })
+    expect(jobState('import-crashed')).toBe('cancelled')
+    expect(core.context.db.prepare('SELECT COUNT(*) FROM customers').pluck().get()).toBe(before)
+  })
 })
