@@ -2,7 +2,7 @@ import { z } from 'zod'
 import * as S from './schemas'
 import { WritePath } from './filePaths'
 
-import { ById, command, query, type MethodDef } from './contractKit'
+import { ById, command, immediate, query, type MethodDef } from './contractKit'
 import { duplicatesContract } from './contracts/duplicates'
 import { ledgerContract, ledgerEvents } from './contracts/ledger'
 import { lifecycleContract, lifecycleEvents } from './contracts/lifecycle'
@@ -103,6 +103,15 @@ const recordsContract = {
     create: command(S.JobOnly, S.Backup),
     /** Progress (kind 'restore'): the safety backup of the current data, then the restore itself. */
     restore: command(z.object({ fileName: z.string().min(1), jobId: z.string().optional() }), z.object({ restored: z.string(), safetyBackup: z.string() })),
+  },
+  jobs: {
+    /**
+     * Cancels a long job by its id — a pack or kit batch, an export, a backup, an import —
+     * answered at once, even while that job holds the write queue: the job stops at its next
+     * item, removes its temporary files and records itself cancelled. A job still waiting
+     * for its turn never starts.
+     */
+    cancel: immediate(z.object({ jobId: z.string().min(1).max(100) }), S.JobCancelResult),
   },
   demo: {
     /** Replace the studio's data with the generated demo studio (a safety backup is taken first). */

@@ -10,5 +10,10 @@ export interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType 
 }
 export const query = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodDef<I, O> => ({ input, output, write: false })
 export const command = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodDef<I, O> => ({ input, output, write: true })
+/**
+ * A command answered at once, outside the write queue: it only flags work under way (a
+ * cancel), and waiting behind that very work would make it useless.
+ */
+export const immediate = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O): MethodDef<I, O> => ({ input, output, write: false })
 
 export const ById = z.object({ id: S.Id })

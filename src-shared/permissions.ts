@@ -120,6 +120,7 @@ export const METHOD_PERMISSIONS = {
   imports: { preview: 'studio.edit', run: 'studio.edit', history: 'studio.read', reportCsv: 'studio.read', errorFile: 'studio.export', template: 'studio.read' },
   exports: { run: 'studio.export' },
   backups: { list: 'studio.read', create: 'studio.edit', restore: 'studio.replace' },
+  jobs: { cancel: 'studio.edit' },
   demo: { seed: 'studio.replace', clear: 'studio.replace' },
   packs: {
     check: 'studio.read',
@@ -127,7 +128,6 @@ export const METHOD_PERMISSIONS = {
     jobs: 'studio.read',
     start: 'studio.edit',
     resume: 'studio.edit',
-    cancel: 'studio.edit',
     owners: 'studio.read',
     preview: 'studio.read',
     alerts: 'studio.read',

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ReadPath, WritePath } from './filePaths'
+import { RowError } from './located'
 import {
   EXPORT_COLUMNS,
   EXPORT_ENTITIES,
@@ -549,15 +550,8 @@ export const ImportPreview = z.object({
 })
 export type ImportPreview = z.infer<typeof ImportPreview>
 
-export const RowError = z.object({
-  /** Row number as a spreadsheet shows it (the header is row 1). */
-  row: z.number().int(),
-  column: z.string(),
-  value: z.string(),
-  reason: z.string(),
-  code: z.string(),
-})
-export type RowError = z.infer<typeof RowError>
+/** An import's refused row: the one located-error shape (located.ts), its row, column and value always known. */
+export { RowError }
 
 /**
  * Orders: what to do with an order the file shows in an older state than the studio
@@ -751,3 +745,15 @@ export const JobProgress = z.object({
   etaSeconds: z.number().optional(),
 })
 export type JobProgress = z.infer<typeof JobProgress>
+
+/**
+ * What a cancel found: `stopping` — under way, it stops at its next item; `waiting` — no job
+ * of this id runs now, and one that begins with it stops before it writes anything; otherwise
+ * the job's recorded state (`cancelled` — it had stopped already, or was left running by a
+ * process that stopped; `done`, `failed`, `replaced` — it had ended, nothing changed).
+ */
+export const JobCancelResult = z.object({
+  jobId: z.string(),
+  state: z.enum(['stopping', 'waiting', 'cancelled', 'done', 'failed', 'replaced']),
+})
+export type JobCancelResult = z.infer<typeof JobCancelResult>

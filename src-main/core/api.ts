@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { methodDef, type EventName, type EventPayload, type MethodName, type MethodOutput, type ServiceName } from '../../src-shared/contract'
 import { OrchardError } from '../../src-shared/errors'
+import { invalidInput } from '../../src-shared/located'
 import { permissionOfMethod } from '../../src-shared/permissions'
 import { controlMessage, findControlCharacter } from '../../src-shared/schemas'
 import { runDueBackup } from './backups/backups'
@@ -19,6 +20,7 @@ import { guardFileInputs } from './files'
 import { narrowDataFolder, privateFolder, sweepOld, sweepRestoreLeftovers } from './housekeeping'
 import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
+import { jobsHandlers } from './jobs/handlers'
 import { AREAS } from './areas'
 import { ledgerHandlers } from './ledger'
 import { fileKeyStore, type KeyStore } from './ledger/keystore'
@@ -48,6 +50,7 @@ const handlers: AllHandlers = {
   imports: importsHandlers,
   exports: exportsHandlers,
   backups: backupsHandlers,
+  jobs: jobsHandlers,
   demo: demoHandlers,
   duplicates: duplicatesHandlers,
   ...materialsHandlers,
@@ -184,19 +187,17 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
       requirePermission(context, permission, name)
       const parsed = def.input.safeParse(rawInput ?? undefined)
       if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-        throw new OrchardError('invalid_input', `输入不合法：${issues.map((i) => `${i.path || '(input)'} ${i.message}`).join('；')}`, {
-          method: name,
-          issues,
-        })
+        throw invalidInput(
+          name,
+          parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        )
       }
       // Paths first: a NUL in a path is a forbidden path, with the field named.
       const input = guardFileInputs(context, name, def.input, parsed.data)
       // No text the studio keeps may hold control characters (a NUL once stopped the team's sync): checked for every method at once.
       const control = findControlCharacter(input)
       if (control) {
-        const issues = [{ path: control.path, message: controlMessage(control.found) }]
-        throw new OrchardError('invalid_input', `输入不合法：${control.path || '(input)'} ${issues[0].message}`, { method: name, issues })
+        throw invalidInput(name, [{ path: control.path, message: controlMessage(control.found) }])
       }
       // Another program (the CLI) may be writing the same studio: wait for it here, without freezing the host.
       if (def.write) await waitForWriteLock(context.db)

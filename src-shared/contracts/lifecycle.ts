@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { ReadPath, WriteFolder, WritePath } from '../filePaths'
 import { ById, command, query } from '../contractKit'
 import { ROLES } from '../roles'
+import { RowError } from '../located'
 import { Day, Fen, Id, IsoTime, Ok, Empty, Page, Paging } from '../schemas'
 
 // ================================================================ vocabulary (codes + zh/en labels)
@@ -517,22 +518,14 @@ export const MemberTimeline = z.object({
   total: z.number().int(),
 })
 
-/** A located problem in an imported file (all-or-nothing: nothing was written when any exists). */
-export const LocatedError = z.object({
-  file: z.string(),
-  row: z.number().int(),
-  column: z.string(),
-  value: z.string(),
-  why: z.string(),
-})
-export type LocatedError = z.infer<typeof LocatedError>
 export const ActivityImportResult = z.object({
   fileName: z.string(),
   committed: z.boolean(),
   rows: z.number().int(),
   /** Group-days (temperature) or events written. */
   written: z.number().int(),
-  errors: z.array(LocatedError),
+  /** Where each problem is in the file (all-or-nothing: nothing was written when any exists). */
+  errors: z.array(RowError),
   errorCount: z.number().int(),
 })
 

@@ -216,8 +216,6 @@ export const materialsContract = {
     start: command(PackGenerateInput, PackJob),
     /** Resumes a stopped job (cancelled, failed, interrupted) by its id, with what it was asked for; answers at once. */
     resume: command(z.object({ jobId: Id }), PackJob),
-    /** Stops a running job after the items in flight; resuming it carries on from there. */
-    cancel: command(z.object({ jobId: Id }), PackJob),
     owners: query(z.object({ jobId: Id }), z.array(PackOwner)),
     preview: query(z.object({ jobId: Id, folder: z.string().min(1) }), PackPreview),
     alerts: query(z.object({}).strict().optional().default({}), z.array(MaterialsAlert)),

@@ -115,7 +115,7 @@ export async function createBackup(
     output = await runFileJob(
       // The caller's own meter reports the copy (a restore counts it as its safety-backup phase).
       { emit: () => undefined },
-      { jobId: job.jobId, kind: 'backup', target },
+      { jobId: job.jobId, kind: 'backup', target, record: { db, at: () => now, label: kind } },
       async (temp, { stopIfCancelled }) => {
         await db.backup(
           temp,

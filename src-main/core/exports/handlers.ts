@@ -243,7 +243,7 @@ export const exportsHandlers: ServiceHandlers<'exports'> = {
     try {
       const output = await runFileJob(
         ctx,
-        { jobId, kind: 'export', target },
+        { jobId, kind: 'export', target, record: { db: ctx.db, at: () => ctx.clock.now(), label: entity } },
         async (temp, { report, stopIfCancelled }) => {
           const source = project(entity, sourceOf(reader, entity, filter, zoneOffset(zone, ctx.clock.now())), columns)
           const total = source.count()

@@ -18,6 +18,9 @@ import { CustomerWriter, planCustomers } from './customers'
 import { errorFileRows, errorFileTarget, keepRejectedRows, writeErrorFile, type RejectedSource } from './errorFile'
 import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type Mapping } from './fields'
 import { ImportJob, type ImportPlan } from './job'
+import { cancellable } from '../jobs/cancels'
+import { progressMeter } from '../jobs/progress'
+import { recordJobStart } from '../jobs/records'
 import { planMembers } from './members'
 import { planOrders } from './orders'
 import { planProducts } from './products'
@@ -141,11 +144,34 @@ const PLANNERS: Record<ImportEntity, (job: ImportJob) => Promise<ImportPlan>> = 
  * recorded with all its errors, committed or not. A large customer file is read and
  * validated on a thread of its own while this one writes (see customerThread.ts).
  */
+/**
+ * An import is a job of the engine: recorded by the id the console follows it by (running,
+ * then done, cancelled or failed), cancellable by it between batches, reporting progress of
+ * the one shape. What it writes, its modes and its located row errors are runImport's.
+ */
 async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
-  const started = performance.now()
-  const emit = (phase: 'read' | 'validate' | 'write', done: number, total: number) => {
-    if (input.jobId) ctx.emit('job.progress', { jobId: input.jobId, kind: 'import', phase, done, total })
+  const record = input.jobId ? recordJobStart(ctx, { id: input.jobId, kind: 'import', label: input.fileName ?? basename(input.path), outDir: dirname(input.path) }) : null
+  let result: ImportResult
+  try {
+    result = await runImport(input, ctx)
+  } catch (err) {
+    try {
+      record?.end({ error: err })
+    } catch {
+      // The record must not hide why the import stopped.
+    }
+    throw err
   }
+  record?.end({ total: result.totalRows })
+  return result
+}
+
+async function runImport(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
+  const started = performance.now()
+  // The job engine's progress of the one shape (rate and time left included), every batch reported.
+  const emit: (phase: 'read' | 'validate' | 'write', done: number, total: number) => void = progressMeter(ctx, input.jobId, 'import', { minIntervalMs: 0 })
+  // Cancellable by its id (jobs.cancel) until its write: it stops between batches, and nothing is written.
+  const cancel = cancellable(input.jobId)
   emit('read', 0, 0)
   const limits = importLimits()
   const database = ctx.db.name
@@ -155,6 +181,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
       : null
   let reader: TableReader | null = null
   try {
+    cancel.stopIfCancelled()
     let source: Omit<Extract<FromWorker, { kind: 'table' }>, 'kind'>
     if (thread) {
       const first = await thread.next()
@@ -256,7 +283,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     if (thread) {
       thread.validate(mapping, format, now, ctx.timezone())
       emit('validate', 0, total)
-      await writeFromThread(ctx, thread, { mode: input.mode, now, emit, conclude, result })
+      await writeFromThread(ctx, thread, { mode: input.mode, now, emit, conclude, result, stopIfCancelled: cancel.stopIfCancelled })
       entities = mapping.groups ? ['customers', 'groups'] : ['customers']
     } else {
       const job = new ImportJob(
@@ -269,6 +296,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
         async (done) => {
           emit('validate', done, reader!.estimatedRows())
           await new Promise<void>((resolve) => setImmediate(resolve))
+          cancel.stopIfCancelled()
         },
         { apply: input.olderOrders === 'apply', applyFor: new Set(input.applyOlderFor) },
         { currency: readSettings(ctx.db).currency, rates: input.rates },
@@ -286,6 +314,8 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
         })()
       // Validation took its time: another program may be writing now.
       await waitForWriteLock(ctx.db)
+      // The last moment a cancel counts: the write is one transaction, whole or not at all.
+      cancel.stopIfCancelled()
       if (input.entity === 'customers' && result.committed) writeCustomers(ctx.db, write)
       else write()
       entities = plan.entities
@@ -297,6 +327,7 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
     ctx.emit('data.changed', { entities: wrote ? [...entities, 'imports'] : ['imports'] })
     return result
   } finally {
+    cancel.finish()
     thread?.close()
     reader?.close()
   }
@@ -342,6 +373,8 @@ async function writeFromThread(
     emit: (phase: 'validate' | 'write', done: number, total: number) => void
     conclude: (db: Db, plan: Omit<ImportPlan, 'write' | 'entities'>, errors: RowError[], errorCount: number) => void
     result: ImportResult
+    /** Throws when the run was cancelled: the transaction so far is rolled back. */
+    stopIfCancelled: () => void
   },
 ): Promise<void> {
   const { mode, now, emit, result } = run
@@ -354,6 +387,7 @@ async function writeFromThread(
     db.pragma('foreign_keys = OFF')
     let message = await thread.next()
     for (;;) {
+      run.stopIfCancelled()
       if (message.kind !== 'rows' && message.kind !== 'end') throw new Error(`import thread: unexpected ${message.kind}`)
       for (const e of message.errors) errors.push(e)
       if (writing && mode === 'all-or-nothing' && message.errorCount) {
@@ -380,6 +414,7 @@ async function writeFromThread(
       await waitForWriteLock(db)
       db.exec('BEGIN IMMEDIATE')
     }
+    run.stopIfCancelled()
     if (result.committed) {
       emit('write', 0, total)
       ;(writer ?? new CustomerWriter(db, now, 0)).finish(message.updates)

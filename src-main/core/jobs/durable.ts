@@ -4,6 +4,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
+import { cancelledWhileWaiting } from './cancels'
 import { removeTemporaries, writeOutput, type Output } from './outputs'
 import { progressMeter } from './progress'
 
@@ -88,6 +89,8 @@ const IN_FLIGHT = 8
 
 /** Jobs producing in this process: what cancel stops, and what tells a live job from one a crash interrupted. */
 const active = new Map<string, { abort: AbortController; done: Promise<void>; ctx: CoreContext; started: number }>()
+/** The ids a console follows jobs by (chosen before the job existed): a cancel may name either. */
+const followed = new Map<string, string>()
 
 export function jobRow(db: Db, id: string, kind?: string): JobRow {
   const j = db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined
@@ -222,6 +225,7 @@ async function runItems(ctx: CoreContext, jobId: string, worker: JobWorker, sign
     done++
     report('generate', done, total)
   }
+  let failure: OrchardError | null = null
   try {
     const parallel = (item: JobItem) => worker.parallel?.(item) ?? false
     for (let i = 0; i < pending.length; ) {
@@ -231,20 +235,27 @@ async function runItems(ctx: CoreContext, jobId: string, worker: JobWorker, sign
       const results = await Promise.all(batch.map((item) => worker.produce(item, signal)))
       batch.forEach((item, n) => finish(item, results[n]))
     }
-    db.prepare(`UPDATE jobs SET status = 'done', run_ms = run_ms + ?, updated_at = ? WHERE id = ?`).run(ranFor(started), ctx.clock.now().toISOString(), jobId)
   } catch (err) {
-    const e = OrchardError.from(err)
-    db.prepare(`UPDATE jobs SET status = ?, error = ?, run_ms = run_ms + ?, updated_at = ? WHERE id = ?`).run(
-      e.code === 'cancelled' ? 'cancelled' : 'failed',
-      JSON.stringify(e.toJSON()),
-      ranFor(started),
-      ctx.clock.now().toISOString(),
-      jobId,
-    )
-    throw e
+    failure = OrchardError.from(err)
   } finally {
     await worker.close?.()
   }
+  // The job leaves the running ones in the same step as its end is recorded: whoever reads
+  // `cancelled` (the console after its cancel) may resume it at once.
+  active.delete(jobId)
+  followed.delete(followId)
+  if (!failure) {
+    db.prepare(`UPDATE jobs SET status = 'done', run_ms = run_ms + ?, updated_at = ? WHERE id = ?`).run(ranFor(started), ctx.clock.now().toISOString(), jobId)
+    return
+  }
+  db.prepare(`UPDATE jobs SET status = ?, error = ?, run_ms = run_ms + ?, updated_at = ? WHERE id = ?`).run(
+    failure.code === 'cancelled' ? 'cancelled' : 'failed',
+    JSON.stringify(failure.toJSON()),
+    ranFor(started),
+    ctx.clock.now().toISOString(),
+    jobId,
+  )
+  throw failure
 }
 
 /**
@@ -255,8 +266,16 @@ async function runItems(ctx: CoreContext, jobId: string, worker: JobWorker, sign
 export function launchJob(ctx: CoreContext, jobId: string, worker: JobWorker, options: { followId?: string } = {}): Promise<void> {
   const started = performance.now()
   const abort = new AbortController()
-  const done = runItems(ctx, jobId, worker, abort.signal, started, options.followId ?? jobId).finally(() => active.delete(jobId))
+  const followId = options.followId ?? jobId
+  if (cancelledWhileWaiting(followId)) abort.abort()
+  const done = runItems(ctx, jobId, worker, abort.signal, started, followId).finally(() => {
+    // A resume may have launched the job again meanwhile: only this run's entries go.
+    if (active.get(jobId)?.abort !== abort) return
+    active.delete(jobId)
+    followed.delete(followId)
+  })
   active.set(jobId, { abort, done, ctx, started })
+  followed.set(followId, jobId)
   return done
 }
 
@@ -270,6 +289,25 @@ export async function cancelJob(ctx: CoreContext, jobId: string): Promise<void> 
   } else {
     ctx.db.prepare(`UPDATE jobs SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'running'`).run(ctx.clock.now().toISOString(), jobId)
   }
+}
+
+/**
+ * The console's cancel: flags a job running in this process and answers at once (the job
+ * stops after the items in flight and records itself cancelled); one left running by a
+ * process that stopped is recorded cancelled now. `null` when no stored job has this id.
+ */
+export function flagCancel(ctx: CoreContext, id: string): 'stopping' | Exclude<DurableStatus, 'running'> | null {
+  const jobId = followed.get(id) ?? id
+  const j = ctx.db.prepare('SELECT status FROM jobs WHERE id = ?').pluck().get(jobId) as DurableStatus | undefined
+  if (!j) return null
+  const run = active.get(jobId)
+  if (run) {
+    run.abort.abort()
+    return 'stopping'
+  }
+  if (j !== 'running') return j
+  ctx.db.prepare(`UPDATE jobs SET status = 'cancelled', updated_at = ? WHERE id = ? AND status = 'running'`).run(ctx.clock.now().toISOString(), jobId)
+  return 'cancelled'
 }
 
 /** Stops every job this core runs (closing the app): they stay resumable. */

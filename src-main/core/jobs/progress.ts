@@ -7,10 +7,12 @@ export type ProgressReport = (phase: string, done: number, total: number, messag
 /**
  * A job's job.progress events, all of one shape (JobProgress): phase, done/total, and —
  * once there is something to measure — its rate per second and the time left at that
- * rate. Phase changes and the end always go out; steps in between at most ten a second.
+ * rate. Phase changes and the end always go out; steps in between at most ten a second
+ * (or every one, for a job that steps seldom: an import reports once a batch).
  * Without a `jobId` nobody follows the job, and nothing is sent.
  */
-export function progressMeter(ctx: Pick<CoreContext, 'emit'>, jobId: string | undefined, kind: string): ProgressReport {
+export function progressMeter(ctx: Pick<CoreContext, 'emit'>, jobId: string | undefined, kind: string, options: { minIntervalMs?: number } = {}): ProgressReport {
+  const minInterval = options.minIntervalMs ?? 100
   let last = 0
   let lastPhase = ''
   let phaseStart = 0
@@ -21,7 +23,7 @@ export function progressMeter(ctx: Pick<CoreContext, 'emit'>, jobId: string | un
     if (phase !== lastPhase) {
       phaseStart = now
       phaseDoneAtStart = done
-    } else if (done < total && now - last < 100) return
+    } else if (done < total && now - last < minInterval) return
     last = now
     lastPhase = phase
     const seconds = (now - phaseStart) / 1000

@@ -6,12 +6,12 @@ import {
   CARE_TASK_STATUS_LABELS,
   MEMBER_EVENT_LABELS,
   MEMBER_EVENT_TYPES,
-  type LocatedError,
   type MemberEvent,
   type MemberEventType,
   type TimelineEntry,
 } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
+import type { RowError } from '../../../src-shared/located'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { readTable } from '../imports/read'
@@ -160,13 +160,13 @@ export function findColumn(headers: string[], names: readonly string[]): number 
  * Member events from a CSV/XLSX log: member (invite code, id or unique name), type (code
  * or Chinese label), time, note. All or nothing: any bad row and nothing is written.
  */
-export async function importEvents(db: Db, path: string, timezone: string, recordedBy: string | null, now: Date): Promise<{ rows: number; events: MemberEvent[]; errors: LocatedError[] }> {
+export async function importEvents(db: Db, path: string, timezone: string, recordedBy: string | null, now: Date): Promise<{ rows: number; events: MemberEvent[]; errors: RowError[] }> {
   const table = await readTable(path)
   const file = basename(path)
   const cols = { member: findColumn(table.headers, COLUMNS.member), type: findColumn(table.headers, COLUMNS.type), time: findColumn(table.headers, COLUMNS.time), note: findColumn(table.headers, COLUMNS.note) }
   const missing = (['member', 'type', 'time'] as const).filter((k) => cols[k] < 0)
   if (missing.length) {
-    const errors = missing.map((k) => ({ file, row: 1, column: COLUMNS[k][0], value: '', why: `缺少「${COLUMNS[k][0]}」列（可用列名：${COLUMNS[k].join('、')}）/ missing column` }))
+    const errors = missing.map((k) => ({ file, row: 1, column: COLUMNS[k][0], value: '', code: 'missing_column', reason: `缺少「${COLUMNS[k][0]}」列（可用列名：${COLUMNS[k].join('、')}）/ missing column` }))
     return { rows: table.rows.length, events: [], errors }
   }
   const byCode = new Map<string, string>()
@@ -178,25 +178,25 @@ export async function importEvents(db: Db, path: string, timezone: string, recor
     ids.add(m.id)
   }
   const dates = new DateReader(timezone)
-  const errors: LocatedError[] = []
+  const errors: RowError[] = []
   const planned: { memberId: string; type: MemberEventType; occurredAt: string; note: string }[] = []
   table.rows.forEach((cells, i) => {
     const row = table.rowNumbers[i]
-    const err = (column: string, value: string, why: string) => errors.push({ file, row, column: table.headers[cols[column as keyof typeof cols]] ?? column, value, why })
+    const err = (column: string, value: string, reason: string, code = 'invalid_value') => errors.push({ file, row, column: table.headers[cols[column as keyof typeof cols]] ?? column, value, code, reason })
     const memberRaw = cells[cols.member]?.trim() ?? ''
     let memberId: string | undefined
-    if (!memberRaw) err('member', memberRaw, '必填项为空 / required value is empty')
+    if (!memberRaw) err('member', memberRaw, '必填项为空 / required value is empty', 'required')
     else if (ids.has(memberRaw)) memberId = memberRaw
     else if (byCode.has(memberRaw.toLowerCase())) memberId = byCode.get(memberRaw.toLowerCase())
     else {
       const named = byName.get(memberRaw) ?? []
       if (named.length === 1) memberId = named[0]
-      else if (named.length > 1) err('member', memberRaw, `有 ${named.length} 位同名会员，请改用邀请码 / ${named.length} members share this name: use the invite code`)
-      else err('member', memberRaw, '找不到这位会员（邀请码、编号或姓名）/ no member with this invite code, id or name')
+      else if (named.length > 1) err('member', memberRaw, `有 ${named.length} 位同名会员，请改用邀请码 / ${named.length} members share this name: use the invite code`, 'ambiguous')
+      else err('member', memberRaw, '找不到这位会员（邀请码、编号或姓名）/ no member with this invite code, id or name', 'unknown_member')
     }
     const typeRaw = cells[cols.type]?.trim() ?? ''
     const type = TYPE_WORDS.get(typeRaw) ?? TYPE_WORDS.get(typeRaw.toLowerCase())
-    if (!type) err('type', typeRaw, `未知的事件类型；可用：${MEMBER_EVENT_TYPES.map((t) => MEMBER_EVENT_LABELS[t].zh).join('、')} / unknown event type`)
+    if (!type) err('type', typeRaw, `未知的事件类型；可用：${MEMBER_EVENT_TYPES.map((t) => MEMBER_EVENT_LABELS[t].zh).join('、')} / unknown event type`, 'unknown_type')
     const timeRaw = cells[cols.time]?.trim() ?? ''
     let occurredAt: string | undefined
     try {
@@ -204,7 +204,7 @@ export async function importEvents(db: Db, path: string, timezone: string, recor
       occurredAt = dates.parse(timeRaw)
       if (occurredAt > now.toISOString()) throw new CellError('future', '时间在未来 / the time is in the future')
     } catch (e) {
-      err('time', timeRaw, e instanceof CellError ? e.reason : String(e))
+      err('time', timeRaw, e instanceof CellError ? e.reason : String(e), e instanceof CellError ? e.code : 'invalid_value')
     }
     const note = cols.note >= 0 ? (cells[cols.note] ?? '').trim().slice(0, 500) : ''
     if (memberId && type && occurredAt) planned.push({ memberId, type, occurredAt, note })

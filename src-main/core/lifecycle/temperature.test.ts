@@ -32,15 +32,15 @@ describe('group temperature', () => {
     expect(temperatureScore({ ...none, replies: 75 })).toBe(15)
   })
 
-  it('imports a CSV activity log all-or-nothing, reporting file, row, column, value and why', async () => {
+  it('imports a CSV activity log all-or-nothing, reporting file, row, column, value, code and reason', async () => {
     const bad = csv('群活动.csv', ['日期,社群,类型,数量', '2026-03-08,宝妈好物分享 1 群,早安,1', '2026-03-08,不存在的群,晚安,1', '2026-02-30,宝妈好物分享 1 群,晒单,2', '2026-03-08,宝妈好物分享 1 群,跳舞,1', '2026-03-09,宝妈好物分享 1 群,回复,-5'].join('\n'))
     const result = await s.core.invoke('temperature', 'importCsv', { path: bad })
     expect(result).toMatchObject({ fileName: '群活动.csv', committed: false, written: 0, errorCount: 4 })
     expect(result.errors).toEqual([
-      { file: '群活动.csv', row: 3, column: '社群', value: '不存在的群', why: expect.stringContaining('找不到这个社群') },
-      { file: '群活动.csv', row: 4, column: '日期', value: '2026-02-30', why: expect.stringContaining('日期不存在') },
-      { file: '群活动.csv', row: 5, column: '类型', value: '跳舞', why: expect.stringContaining('未知的活动类型') },
-      { file: '群活动.csv', row: 6, column: '数量', value: '-5', why: expect.stringContaining('整数') },
+      { file: '群活动.csv', row: 3, column: '社群', value: '不存在的群', code: expect.any(String), reason: expect.stringContaining('找不到这个社群') },
+      { file: '群活动.csv', row: 4, column: '日期', value: '2026-02-30', code: expect.any(String), reason: expect.stringContaining('日期不存在') },
+      { file: '群活动.csv', row: 5, column: '类型', value: '跳舞', code: expect.any(String), reason: expect.stringContaining('未知的活动类型') },
+      { file: '群活动.csv', row: 6, column: '数量', value: '-5', code: expect.any(String), reason: expect.stringContaining('整数') },
     ])
     expect((await s.core.invoke('temperature', 'series', { groupId, from: '2026-03-08', to: '2026-03-09' })).days.every((d) => !d.logged)).toBe(true)
 

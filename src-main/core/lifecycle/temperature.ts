@@ -2,13 +2,13 @@ import { basename } from 'node:path'
 import {
   RITUAL_KINDS,
   RITUAL_LABELS,
-  type LocatedError,
   type RitualCounts,
   type RitualKind,
   type TemperatureDay,
   type TemperatureRank,
 } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
+import type { RowError } from '../../../src-shared/located'
 import type { Db } from '../db/connection'
 import { readTable } from '../imports/read'
 import { CellError, DateReader } from '../imports/values'
@@ -179,7 +179,7 @@ const COLUMNS = {
  * rows are summed per group and day, and each group-day in the file replaces what was
  * logged for it — so importing the same log twice changes nothing. All or nothing.
  */
-export async function importActivityLog(db: Db, path: string, timezone: string, today: string, by: string | null, now: Date): Promise<{ rows: number; written: number; errors: LocatedError[] }> {
+export async function importActivityLog(db: Db, path: string, timezone: string, today: string, by: string | null, now: Date): Promise<{ rows: number; written: number; errors: RowError[] }> {
   const table = await readTable(path)
   const file = basename(path)
   const cols = { time: findColumn(table.headers, COLUMNS.time), group: findColumn(table.headers, COLUMNS.group), kind: findColumn(table.headers, COLUMNS.kind), count: findColumn(table.headers, COLUMNS.count) }
@@ -188,7 +188,7 @@ export async function importActivityLog(db: Db, path: string, timezone: string, 
     return {
       rows: table.rows.length,
       written: 0,
-      errors: missing.map((k) => ({ file, row: 1, column: COLUMNS[k][0], value: '', why: `缺少「${COLUMNS[k][0]}」列（可用列名：${COLUMNS[k].join('、')}）/ missing column` })),
+      errors: missing.map((k) => ({ file, row: 1, column: COLUMNS[k][0], value: '', code: 'missing_column', reason: `缺少「${COLUMNS[k][0]}」列（可用列名：${COLUMNS[k].join('、')}）/ missing column` })),
     }
   }
   const groups = db.prepare('SELECT id, name FROM groups').all() as { id: string; name: string }[]
@@ -197,20 +197,20 @@ export async function importActivityLog(db: Db, path: string, timezone: string, 
   const ids = new Set(groups.map((g) => g.id))
   const dates = new DateReader(timezone)
   const dayOf = (iso: string) => new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso))
-  const errors: LocatedError[] = []
+  const errors: RowError[] = []
   const sums = new Map<string, RitualCounts>()
   table.rows.forEach((cells, i) => {
     const row = table.rowNumbers[i]
-    const err = (key: keyof typeof cols, value: string, why: string) => errors.push({ file, row, column: table.headers[cols[key]] ?? COLUMNS[key][0], value, why })
+    const err = (key: keyof typeof cols, value: string, reason: string, code = 'invalid_value') => errors.push({ file, row, column: table.headers[cols[key]] ?? COLUMNS[key][0], value, code, reason })
     const groupRaw = (cells[cols.group] ?? '').trim()
     let groupId: string | undefined
-    if (!groupRaw) err('group', groupRaw, '必填项为空 / required value is empty')
+    if (!groupRaw) err('group', groupRaw, '必填项为空 / required value is empty', 'required')
     else if (ids.has(groupRaw)) groupId = groupRaw
     else {
       const named = byName.get(groupRaw) ?? []
       if (named.length === 1) groupId = named[0]
-      else if (named.length > 1) err('group', groupRaw, `有 ${named.length} 个同名社群，请改用社群编号 / ${named.length} groups share this name: use the group id`)
-      else err('group', groupRaw, '找不到这个社群 / no group with this name')
+      else if (named.length > 1) err('group', groupRaw, `有 ${named.length} 个同名社群，请改用社群编号 / ${named.length} groups share this name: use the group id`, 'ambiguous')
+      else err('group', groupRaw, '找不到这个社群 / no group with this name', 'unknown_group')
     }
     const timeRaw = (cells[cols.time] ?? '').trim()
     let day: string | undefined
@@ -221,18 +221,18 @@ export async function importActivityLog(db: Db, path: string, timezone: string, 
       if (day > today) throw new CellError('future', '日期在未来 / the date is in the future')
     } catch (e) {
       day = undefined
-      err('time', timeRaw, e instanceof CellError ? e.reason : String(e))
+      err('time', timeRaw, e instanceof CellError ? e.reason : String(e), e instanceof CellError ? e.code : 'invalid_value')
     }
     const kindRaw = (cells[cols.kind] ?? '').trim()
     const kind = KIND_WORDS.get(kindRaw) ?? KIND_WORDS.get(kindRaw.toLowerCase())
-    if (!kind) err('kind', kindRaw, `未知的活动类型；可用：${RITUAL_KINDS.map((k) => RITUAL_LABELS[k].zh).join('、')} / unknown ritual`)
+    if (!kind) err('kind', kindRaw, `未知的活动类型；可用：${RITUAL_KINDS.map((k) => RITUAL_LABELS[k].zh).join('、')} / unknown ritual`, 'unknown_kind')
     let count = 1
     if (cols.count >= 0) {
       const raw = (cells[cols.count] ?? '').trim()
       if (raw !== '') {
         count = Number(raw)
         if (!Number.isInteger(count) || count < 0 || count > 100000) {
-          err('count', raw, '数量应为 0–100000 的整数 / count must be a whole number from 0 to 100000')
+          err('count', raw, '数量应为 0–100000 的整数 / count must be a whole number from 0 to 100000', 'out_of_range')
           count = -1
         }
       }
@@ -248,7 +248,7 @@ export async function importActivityLog(db: Db, path: string, timezone: string, 
   if (over) {
     const [key] = over
     const [g, d] = key.split('|')
-    return { rows: table.rows.length, written: 0, errors: [{ file, row: 0, column: COLUMNS.count[0], value: key, why: `社群 ${g} 在 ${d} 的合计超出上限 / totals for one group and day are too large` }] }
+    return { rows: table.rows.length, written: 0, errors: [{ file, row: 0, column: COLUMNS.count[0], value: key, code: 'out_of_range', reason: `社群 ${g} 在 ${d} 的合计超出上限 / totals for one group and day are too large` }] }
   }
   db.transaction(() => {
     for (const [key, counts] of sums) {

@@ -1,7 +1,7 @@
 import { materialsContract } from '../../../src-shared/contracts/materials'
 import type { CoreArea } from '../coreArea'
 import type { ServiceHandlers } from '../context'
-import { cancelPacks, checkPacks, generatePacks, listPackJobs, liveCodesOf, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
+import { checkPacks, generatePacks, listPackJobs, liveCodesOf, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
 import { downloadPacks } from './packs/download'
 import { packOwners, packPreview } from './preview'
 import {
@@ -37,7 +37,6 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
     generate: (input, ctx) => generatePacks(ctx, input),
     start: (input, ctx) => startPacks(ctx, input),
     resume: (input, ctx) => resumePacks(ctx, input.jobId),
-    cancel: (input, ctx) => cancelPacks(ctx, input.jobId),
     jobs: (_input, ctx) => listPackJobs(ctx.db),
     owners: (input, ctx) => packOwners(ctx.db, ctx.paths.dataDir, input.jobId),
     preview: (input, ctx) => packPreview(ctx.db, ctx.paths.dataDir, input.jobId, input.folder, ctx.clock.now()),

@@ -6,6 +6,7 @@ import QRCode from 'qrcode'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PackJob } from '../../../src-shared/contracts/materials'
+import type { JobCancelResult } from '../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../api'
 import { writeFileSync } from 'node:fs'
 import { fixedClock } from '../clock'
@@ -245,14 +246,17 @@ describe('generating packs', () => {
   it('cancels a running batch from the console and resumes it where it stopped', async () => {
     const members = (await core.invoke('members', 'all', {})).filter((m) => m.status === 'active').slice(0, 12)
     const request = { date: '2026-11-23', members: members.map((m) => m.id), templates: ['clean-white'], products: ['MZ-1001', 'SP-1001'], out: join(dir, 'cancel') }
-    const run: { job: PackJob | null; cancelled: Promise<PackJob> | null } = { job: null, cancelled: null }
+    const run: { job: PackJob | null; cancelled: Promise<JobCancelResult> | null } = { job: null, cancelled: null }
     const off = core.on('job.progress', (p) => {
-      if (p.kind === 'packs' && p.done >= 10 && !run.cancelled && run.job) run.cancelled = core.invoke('packs', 'cancel', { jobId: run.job.id })
+      if (p.kind === 'packs' && p.done >= 10 && !run.cancelled && run.job) run.cancelled = core.invoke('jobs', 'cancel', { jobId: run.job.id })
     })
     const job = (run.job = await core.invoke('packs', 'start', request))
     expect(job).toMatchObject({ status: 'running', resumed: false })
     await expect.poll(() => run.cancelled, { timeout: 30_000 }).not.toBeNull()
-    const stopped = await run.cancelled!
+    // Answered at once, while the batch is still stopping after the items in flight.
+    expect(await run.cancelled!).toEqual({ jobId: job.id, state: 'stopping' })
+    await expect.poll(async () => (await core.invoke('packs', 'jobs', {})).find((j) => j.id === job.id)?.status, { timeout: 30_000 }).toBe('cancelled')
+    const stopped = (await core.invoke('packs', 'jobs', {})).find((j) => j.id === job.id)!
     off()
     expect(stopped.status).toBe('cancelled')
     expect(stopped.done).toBeGreaterThan(0)

@@ -32,8 +32,11 @@ export const host = {
     return { path: await uploadFile(file), name: file.name }
   },
 
-  /** Exports an entity (customers: optionally only those the list's filters show; optionally only some columns) and gives the file to the user (save dialog, or a download). */
-  async saveExport(entity: ExportEntity, format: 'csv' | 'xlsx', filter?: CustomerFilter, columns?: string[]): Promise<{ fileName: string; rows: number } | null> {
+  /**
+   * Exports an entity (customers: optionally only those the list's filters show; optionally only some columns) and gives the file to the user
+   * (save dialog, or a download). `jobId`: the id its progress and a cancel (jobs.cancel) know it by.
+   */
+  async saveExport(entity: ExportEntity, format: 'csv' | 'xlsx', filter?: CustomerFilter, columns?: string[], jobId?: string): Promise<{ fileName: string; rows: number } | null> {
     if (window.orchardHost) {
       const path = await window.orchardHost.pickSavePath({
         title: '导出 / Export',
@@ -41,10 +44,10 @@ export const host = {
         filters: [{ name: format.toUpperCase(), extensions: [format] }],
       })
       if (!path) return null
-      const result = await api.exports.run({ entity, format, path, filter, columns })
+      const result = await api.exports.run({ entity, format, path, filter, columns, jobId })
       return { fileName: result.fileName, rows: result.rows }
     }
-    const result = await api.exports.run({ entity, format, filter, columns })
+    const result = await api.exports.run({ entity, format, filter, columns, jobId })
     triggerDownload(`${HTTP_DOWNLOAD}?path=${encodeURIComponent(result.path)}&token=${encodeURIComponent(browserToken())}`, result.fileName)
     return { fileName: result.fileName, rows: result.rows }
   },

@@ -1,10 +1,11 @@
+import { locatedErrors, type LocatedError } from '@shared/located'
 import { OrchardClientError } from '@/api/client'
 
 /**
  * Turns a core error into messages keyed by form field, so the person sees the
- * problem next to the input that caused it. The core locates a problem either as
- * details.field (a domain rule: a bad phone at 'phones.1', a duplicate WeChat id)
- * or, when the contract's schema refused the input, as details.issues[].path.
+ * problem next to the input that caused it. The error's located errors (the one
+ * shape, @shared/located) name the field: a domain rule's (a bad phone at
+ * 'phones.1', a duplicate WeChat id) or each path the contract's schema refused.
  * Update calls wrap the fields in `patch`, so that prefix is dropped; list
  * indexes are kept ('phones.0') because each list item has its own input.
  *
@@ -19,14 +20,9 @@ export function fieldErrorsOf(err: unknown, byCode: Record<string, string> = {},
   }
   if (!(err instanceof OrchardClientError)) return {}
   const out: Record<string, string> = {}
-  const details = (err.details ?? {}) as { field?: unknown; issues?: unknown }
-  if (typeof details.field === 'string' && details.field) out[fieldKey(details.field)] = err.message
-  if (Array.isArray(details.issues)) {
-    for (const issue of details.issues as { path?: unknown; message?: unknown }[]) {
-      const path = Array.isArray(issue.path) ? issue.path.join('.') : String(issue.path ?? '')
-      const key = fieldKey(path)
-      if (key && !out[key]) out[key] = String(issue.message ?? err.message)
-    }
+  for (const located of locatedErrors(err)) {
+    const key = located.field ? fieldKey(located.field) : ''
+    if (key && !out[key]) out[key] = located.reason
   }
   const named = byCode[err.code]
   if (named && !Object.keys(out).some((k) => k === named || k.startsWith(`${named}.`))) out[named] = err.message
@@ -36,6 +32,11 @@ export function fieldErrorsOf(err: unknown, byCode: Record<string, string> = {},
 /** The value a located error was raised for (a duplicate phone as the core normalised it). */
 export function errorValue(err: unknown): string | null {
   if (!(err instanceof OrchardClientError)) return null
-  const value = (err.details as { value?: unknown } | undefined)?.value
-  return typeof value === 'string' ? value : null
+  return locatedErrors(err).find((e) => e.value !== undefined)?.value ?? null
+}
+
+/** Where a core error points (a file's row and column, a field), in the one located-error shape. */
+export function locatedOf(err: unknown): LocatedError {
+  if (err instanceof OrchardClientError) return locatedErrors(err)[0] ?? { code: err.code, reason: err.message }
+  return { code: 'internal', reason: err instanceof Error ? err.message : String(err) }
 }

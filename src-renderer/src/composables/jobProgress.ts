@@ -1,5 +1,6 @@
+import { computed, ref } from 'vue'
 import type { JobProgress } from '@shared/schemas'
-import { onEvent } from '@/api/client'
+import { OrchardClientError, onEvent } from '@/api/client'
 
 /** An id for a long command's job.progress events. */
 function newJobId(kind: string): string {
@@ -19,3 +20,29 @@ export async function followJob<T>(kind: string, run: (jobId: string) => Promise
     off()
   }
 }
+
+/**
+ * A long command the person may cancel (an export, a backup): `jobId` is the id to hand
+ * to CancelJobButton while it runs, null otherwise.
+ */
+export function useCancellableJob() {
+  const jobId = ref<string | null>(null)
+  async function run<T>(kind: string, work: (jobId: string) => Promise<T>, onProgress: (p: JobProgress) => void = () => undefined): Promise<T> {
+    try {
+      return await followJob(
+        kind,
+        (id) => {
+          jobId.value = id
+          return work(id)
+        },
+        onProgress,
+      )
+    } finally {
+      jobId.value = null
+    }
+  }
+  return { jobId, running: computed(() => jobId.value !== null), run }
+}
+
+/** Whether a command ended because the person cancelled it (nothing was written: not an error to show). */
+export const wasCancelled = (err: unknown) => err instanceof OrchardClientError && err.code === 'cancelled'

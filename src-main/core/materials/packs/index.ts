@@ -5,5 +5,5 @@
 export { checkPacks } from './check'
 export { allowanceOf, groupQrState, packCopy, packSchedule, type PackCopy } from './content'
 export { bestSellers, BEST_SELLER_DAYS, planPacks, SHARED_FOLDER } from './plan'
-export { cancelPacks, generatePacks, listPackJobs, liveCodesOf, packJob, resumePacks, startPacks, stopAllPacks, storedPlan } from './run'
+export { generatePacks, listPackJobs, liveCodesOf, packJob, resumePacks, startPacks, stopAllPacks, storedPlan } from './run'
 export type { PackOwnerSpec, PackPlan, PackRequest, ProductRow } from './types'

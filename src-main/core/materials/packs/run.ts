@@ -5,7 +5,6 @@ import { OrchardError } from '../../../../src-shared/errors'
 import type { CoreContext } from '../../context'
 import type { Db } from '../../db/connection'
 import {
-  cancelJob,
   createJob,
   isActive,
   jobRow,
@@ -260,12 +259,6 @@ export function resumePacks(ctx: CoreContext, jobId: string): PackJob {
   const plan = storedPlan(ctx.db, ctx.paths.dataDir, row, liveCodesOf(ctx))
   reopenJob(ctx, jobId)
   launch(ctx, jobId, plan).catch(() => undefined)
-  return packJob(ctx.db, jobId)
-}
-
-export async function cancelPacks(ctx: CoreContext, jobId: string): Promise<PackJob> {
-  jobRow(ctx.db, jobId, KIND)
-  await cancelJob(ctx, jobId)
   return packJob(ctx.db, jobId)
 }
 

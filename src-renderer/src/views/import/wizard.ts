@@ -1,9 +1,11 @@
 import { computed, inject, provide, reactive, ref, type InjectionKey } from 'vue'
 import type { ImportPreview, ImportResult } from '@shared/schemas'
 import type { ImportEntity } from '@shared/vocabulary'
+import type { LocatedError } from '@shared/located'
 import { api, OrchardClientError } from '@/api/client'
 import { host } from '@/api/host'
 import { followJob } from '@/composables/jobProgress'
+import { locatedOf } from '@/composables/fieldErrors'
 import { readerLang } from '@/format/bilingual'
 
 export type ImportFormat = 'auto' | 'orchard' | 'shopify' | 'youzan' | 'weidian' | 'ktt'
@@ -15,21 +17,6 @@ export type Mapping = Record<string, string | null>
 /** Steps of the wizard, in order. */
 export const STEPS = ['what', 'file', 'mapping', 'mode', 'result'] as const
 export type Step = (typeof STEPS)[number]
-
-/** A problem the core located in the file (unreadable, a missing header…), kept with its code and where it is. */
-export interface LocatedError {
-  code: string
-  message: string
-  details: Record<string, unknown>
-}
-
-function located(err: unknown): LocatedError {
-  if (err instanceof OrchardClientError) {
-    const details = err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? (err.details as Record<string, unknown>) : {}
-    return { code: err.code, message: err.message, details }
-  }
-  return { code: 'internal', message: err instanceof Error ? err.message : String(err), details: {} }
-}
 
 /**
  * The import wizard's state and steps, shared by the step components through
@@ -95,7 +82,7 @@ export function createImportWizard() {
     try {
       picked = await host.pickImportFile()
     } catch (err) {
-      state.previewError = located(err)
+      state.previewError = locatedOf(err)
       state.step = 'file'
       return false
     }
@@ -125,7 +112,7 @@ export function createImportWizard() {
       state.mapping = Object.fromEntries(p.fields.map((f) => [f.field, p.mapping[f.field] ?? null]))
     } catch (err) {
       state.preview = null
-      state.previewError = located(err)
+      state.previewError = locatedOf(err)
     } finally {
       state.previewing = false
     }
@@ -165,7 +152,7 @@ export function createImportWizard() {
       )
       state.step = 'result'
     } catch (err) {
-      state.runError = located(err)
+      state.runError = locatedOf(err)
     } finally {
       state.running = false
       state.progress = null

@@ -57,6 +57,11 @@ export default {
     refresh: 'Refresh',
     viewAll: 'View all',
   },
+  jobs: {
+    cancel: 'Cancel',
+    stopping: 'Stopping…',
+    cancelled: 'Cancelled: no file was left behind',
+  },
   states: {
     loading: 'Loading…',
     empty: 'Nothing here yet',

@@ -73,7 +73,6 @@ export default {
     etaMinutes: 'about {m} min {s} s left',
     etaHours: 'about {h} h {m} min left',
     took: 'took {d}',
-    cancel: 'Cancel',
     resume: 'Resume',
     replaced: 'A newer run into the same folder replaced these packs whole; their files were removed',
     resumed: 'resumed',

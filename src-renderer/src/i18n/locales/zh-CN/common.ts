@@ -55,6 +55,11 @@ export default {
     refresh: '刷新',
     viewAll: '查看全部',
   },
+  jobs: {
+    cancel: '取消',
+    stopping: '正在停止…',
+    cancelled: '已取消，没有留下任何文件',
+  },
   states: {
     loading: '加载中…',
     empty: '暂无数据',

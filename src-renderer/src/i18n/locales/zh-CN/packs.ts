@@ -73,7 +73,6 @@ export default {
     etaMinutes: '约剩 {m} 分 {s} 秒',
     etaHours: '约剩 {h} 小时 {m} 分',
     took: '用时 {d}',
-    cancel: '取消',
     resume: '继续',
     replaced: '这批素材包已被同一文件夹里更新的一次生成整体替换，文件已移除',
     resumed: '续传',
