@@ -18,6 +18,7 @@ import {
   saveRecordsCursor,
 } from '../records/sync'
 import { saveConflicts } from '../records/conflicts'
+import { auditOutbox, auditPending, auditPushed, markAuditPushed, recordAuditRefusal, restartAuditPush } from './teamAudit'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
@@ -36,7 +37,9 @@ export const RECORDS_SYNC_STEPS = [
   'records.pull.received',
   'records.pull.applied',
 ] as const
-export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof RECORDS_SYNC_STEPS)[number]
+/** The audit's steps, last (only when there are records of the chain the server does not hold). */
+export const AUDIT_SYNC_STEPS = ['audit.push.request', 'audit.push.answered', 'audit.push.marked'] as const
+export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof RECORDS_SYNC_STEPS)[number] | (typeof AUDIT_SYNC_STEPS)[number]
 
 /** Entries per push request (the server takes up to 2000). */
 export const PUSH_BATCH = 2000
@@ -52,6 +55,8 @@ export const PULL_PAGE = 500
 /** Record changes per push request and per pull page (the server takes up to 1000 and 2000). */
 export const RECORDS_PUSH_BATCH = 500
 export const RECORDS_PULL_PAGE = 1000
+/** Audit records per push request (the server takes up to 1000). */
+export const AUDIT_PUSH_BATCH = 500
 /** Push-then-pull passes in one round at most (entries posted while a round runs are taken along). */
 const MAX_PASSES = 5
 
@@ -99,6 +104,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     pending: 0,
     serverReset: false,
     records: { pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 },
+    audit: { pushed: 0, pending: 0 },
   }
   if (!isEnrolled(readSyncState(db()))) {
     throw new SyncFailure('sync_not_enrolled', '此工作站尚未连接团队服务器 / this workstation is not enrolled with a team server', false)
@@ -110,6 +116,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     d.transaction(() => {
       port.requeueAll(d)
       restartRecordsSync(d)
+      restartAuditPush(d)
       adoptServer(d, serverId)
       d.prepare('DELETE FROM sync_conflicts').run()
     })()
@@ -131,6 +138,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
         await pullAll(env, db, step, round, serverId)
         await pushRecordsAll(env, db, step, round, serverId)
         await pullRecordsAll(env, db, step, round, serverId)
+        await pushAuditAll(env, db, step, round, serverId)
         if (port.outboxCount(db()) === 0 && recordsPending(db()) === 0) break
       }
       break
@@ -140,6 +148,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
   }
   round.pending = port.outboxCount(db())
   round.records.pending = recordsPending(db())
+  round.audit.pending = auditPending(db())
   round.finishedAt = ctx.clock.now().toISOString()
   return round
 }
@@ -218,6 +227,7 @@ async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
         env.port.requeueAll(d)
         saveCursor(d, { entries: 0, statuses: 0 })
         restartRecordsSync(d)
+        restartAuditPush(d)
       })()
       round.serverReset = true
       throw new ServerChanged()
@@ -285,6 +295,42 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
   }
 }
 
+/**
+ * Sends this workstation's audit chain, oldest record first, each batch marked once the
+ * server holds it (its `upTo`). A batch the server refuses (it does not continue the chain
+ * the server holds) stays here with the refusal kept for the audit screen; the round's other
+ * work is done and the next round offers it again.
+ */
+async function pushAuditAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promise<void>, round: SyncRound, serverId: string): Promise<void> {
+  const { http, ctx } = env
+  for (;;) {
+    const batch = auditOutbox(db(), AUDIT_PUSH_BATCH)
+    if (!batch.length) return
+    await step('audit.push.request')
+    let upTo: number
+    try {
+      const answer = await http.pushAudit(batch)
+      if (answer.serverId !== serverId) throw new ServerChanged()
+      upTo = answer.upTo
+    } catch (err) {
+      if (!(err instanceof SyncFailure) || (err.details as { serverCode?: string } | undefined)?.serverCode !== 'audit_chain_broken') throw err
+      await waitForWriteLock(db())
+      recordAuditRefusal(db(), { at: ctx.clock.now().toISOString(), code: 'audit_chain_broken', message: err.message, details: (err.details as { details?: unknown }).details ?? null })
+      return
+    }
+    round.audit.pushed += batch.length
+    await step('audit.push.answered')
+    const before = auditPushed(db())
+    await waitForWriteLock(db())
+    const d = db()
+    d.transaction(() => markAuditPushed(d, upTo))()
+    await step('audit.push.marked')
+    env.onProgress?.()
+    // The server holds no more than it did: what is left is for the next round.
+    if (upTo <= before) return
+  }
+}
+
 /** The changes that undo refused ones, in the shape of the team's changes. */
 function restoresOf(refused: RecordRefusal[], sent: RecordChangeWire[]): PulledRecordChange[] {
   const bySeq = new Map(sent.map((c) => [c.clientSeq, c]))
@@ -312,6 +358,7 @@ async function pullRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
         env.port.requeueAll(d)
         saveCursor(d, { entries: 0, statuses: 0 })
         restartRecordsSync(d)
+        restartAuditPush(d)
       })()
       round.serverReset = true
       throw new ServerChanged()

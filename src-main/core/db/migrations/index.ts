@@ -18,6 +18,7 @@ import m0017 from './0017_customer_follow_ups'
 import m0018 from './0018_customer_merges'
 import m0019 from './0019_records_sync'
 import m0020 from './0020_record_conflicts'
+import m0026 from './0026_team_audit'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -44,6 +45,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 18, name: '0018_customer_merges', sql: m0018 },
   { version: 19, name: '0019_records_sync', sql: m0019 },
   { version: 20, name: '0020_record_conflicts', sql: m0020 },
+  { version: 26, name: '0026_team_audit', sql: m0026 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version
