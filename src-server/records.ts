@@ -1,4 +1,4 @@
-import { changeRoleProblem, type PulledRecordChange, type RecordConflictWire, type RecordChangeWire, type RecordRefusal, type RecordsPushResponse, type SyncedRecord } from '../src-shared/recordsProtocol'
+import { changeRoleProblem, unseenFields, unseenValue, withoutUnseen, type PulledRecordChange, type RecordConflictWire, type RecordChangeWire, type RecordRefusal, type RecordsPushResponse, type SyncedRecord } from '../src-shared/recordsProtocol'
 import { appendServerAudit } from './audit'
 import type { DeviceIdentity } from './devices'
 import { lockTeam } from './ledger'
@@ -44,7 +44,7 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     const refused: RecordRefusal[] = []
     for (const c of all) {
       const problem = refusedSeqs.get(c.clientSeq)
-      if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: await restoreOf(tx, device.team, c) })
+      if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: unseenOfRestore(device, c, await restoreOf(tx, device.team, c)) })
     }
     // The server's chain notes each refusal: which record and field, as what, why — never the value.
     await appendServerAudit(
@@ -97,6 +97,14 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     }
     return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused }
   })
+}
+
+/** A restore as the device may hold it: what its role sees masked stays empty there (see unseenFields). */
+function unseenOfRestore(device: DeviceIdentity, c: RecordChangeWire, restore: RecordRefusal['restore']): RecordRefusal['restore'] {
+  if (!restore) return restore
+  if (restore.op === 'create') return { ...restore, value: withoutUnseen(device.role, c.record, restore.value) }
+  if (restore.op === 'update' && restore.field && unseenFields(device.role, c.record).includes(restore.field)) return { ...restore, value: unseenValue(restore.value) }
+  return restore
 }
 
 /** What puts a refused change's record back as the team's book holds it (see RecordRefusal.restore). */
@@ -316,7 +324,7 @@ export async function pullRecords(
     const [top] = await tx.query<{ high: string | number | null }>('SELECT max(seq) AS high FROM record_changes WHERE team = $1', [device.team])
     const high = Number(top.high ?? 0)
     const full = rows.length === q.limit
-    const changes: PulledRecordChange[] = rows.map((r) => ({
+    const all: PulledRecordChange[] = rows.map((r) => ({
       seq: Number(r.seq),
       record: r.record,
       id: r.record_id,
@@ -327,7 +335,17 @@ export async function pullRecords(
       role: r.role,
       at: r.made_at,
     }))
-    const cursor = full ? changes[changes.length - 1].seq : Math.max(q.after, high)
-    return { changes, cursor, more: full, high, conflicts: await conflictsBetween(tx, device.team, q.after, cursor) }
+    const cursor = full ? all[all.length - 1].seq : Math.max(q.after, high)
+    // A device whose role sees contacts masked never receives them (see unseenFields): an
+    // update of such a field is not sent at all, a record comes with those fields empty,
+    // and so does either side of a conflict over one.
+    const unseen = (record: SyncedRecord, field: string | null) => field !== null && unseenFields(device.role, record).includes(field)
+    const changes = all
+      .filter((c) => !(c.op === 'update' && unseen(c.record, c.field)))
+      .map((c) => (c.op === 'create' ? { ...c, value: withoutUnseen(device.role, c.record, c.value) } : c))
+    const conflicts = (await conflictsBetween(tx, device.team, q.after, cursor)).map((k) =>
+      unseen(k.record, k.field) ? { ...k, earlier: { ...k.earlier, value: unseenValue(k.earlier.value) }, later: { ...k.later, value: unseenValue(k.later.value) } } : k,
+    )
+    return { changes, cursor, more: full, high, conflicts }
   })
 }
