@@ -193,14 +193,18 @@ for (const backend of testBackends()) {
       await records(manager.token, [change({ id, field: 'notes', value: '周三送货', base: 1 })])
       await records(trainer.token, [change({ id, field: 'notes', value: '周五送货', role: 'trainer', base: 1 })])
 
+      // The manager puts the earlier note back: the conflict is restored.
+      const [k] = await server.database.storage.query<{ later_seq: string | number }>('SELECT later_seq FROM record_conflicts WHERE team = $1', [t])
+      await records(manager.token, [change({ id, field: 'notes', value: '周三送货', restores: String(Number(k.later_seq)) })])
+
       const rows = await server.database.storage.query<{ kind: string; entity: string; entity_id: string; summary: string; after_json: string | null }>(
         `SELECT kind, entity, entity_id, summary, after_json FROM audit_records WHERE team = $1 AND chain = 'server' ORDER BY seq`,
         [t],
       )
-      expect(rows.map((r) => r.kind)).toEqual(['device.enrolled', 'device.enrolled', 'records.refused', 'records.conflict_kept'])
+      expect(rows.map((r) => r.kind)).toEqual(['device.enrolled', 'device.enrolled', 'records.refused', 'records.conflict_kept', 'records.conflict_restored'])
       expect(rows[2]).toMatchObject({ entity: 'customer', entity_id: id })
       for (const r of rows) expect(`${r.summary} ${r.after_json}`).not.toMatch(/13900139000|13800138000|周三|周五/)
-      expect((await verify(manager.token)).server).toMatchObject({ ok: true, records: 4 })
+      expect((await verify(manager.token)).server).toMatchObject({ ok: true, records: 5 })
     })
   })
 }

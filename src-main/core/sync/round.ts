@@ -18,7 +18,7 @@ import {
   saveRecordsCursor,
 } from '../records/sync'
 import { saveConflicts } from '../records/conflicts'
-import { auditOutbox, auditPending, auditPushed, markAuditPushed, recordAuditRefusal, restartAuditPush } from './teamAudit'
+import { auditOutbox, auditPending, auditPushed, auditRefusal, markAuditPushed, recordAuditRefusal, restartAuditPush } from './teamAudit'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
@@ -57,6 +57,8 @@ export const RECORDS_PUSH_BATCH = 500
 export const RECORDS_PULL_PAGE = 1000
 /** Audit records per push request (the server takes up to 1000). */
 export const AUDIT_PUSH_BATCH = 500
+/** How soon audit records the server refused are offered again. */
+const AUDIT_RETRY_MS = 3_600_000
 /** Push-then-pull passes in one round at most (entries posted while a round runs are taken along). */
 const MAX_PASSES = 5
 
@@ -303,6 +305,9 @@ async function pushRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
  */
 async function pushAuditAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promise<void>, round: SyncRound, serverId: string): Promise<void> {
   const { http, ctx } = env
+  // A refused chain does not mend itself: it is offered again hourly, not every round (each refusal is a record of the server's chain).
+  const refused = auditRefusal(db())
+  if (refused && ctx.clock.now().getTime() - Date.parse(refused.at) < AUDIT_RETRY_MS) return
   for (;;) {
     const batch = auditOutbox(db(), AUDIT_PUSH_BATCH)
     if (!batch.length) return

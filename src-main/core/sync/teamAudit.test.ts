@@ -175,6 +175,27 @@ describe('the team’s audit: one chain per workstation plus the server’s, ver
     expect(v.chains.find((c) => c.workstationId === workstationId(a.context.db))).toMatchObject({ ok: true, records: here.records, lastHash: here.last })
   })
 
+  it('records the server refuses (its copy of the chain was altered) stay here with the reason; the rest of the round goes on', async () => {
+    const [a, b] = await team()
+    await sync(b)
+    const wsB = workstationId(b.context.db)
+    const last = localChain(b).records
+    await withServerDatabase((db) => db.query(`UPDATE audit_records SET hash = $2 WHERE chain = $1 AND seq = $3`, [wsB, 'f'.repeat(64), last]))
+    // A new audited change (a phone) after the altered record.
+    await b.invoke('customers', 'create', { name: '孙八', phones: ['13500135000'], notes: '' })
+    const round = await sync(b)
+    expect(round.records).toMatchObject({ pushed: 1, pending: 0 })
+    expect(round.audit.pending).toBeGreaterThan(0)
+    await sync(a)
+    const onA = await a.invoke('audit', 'verifyTeam', {})
+    expect(onA.chains.find((c) => c.workstationId === wsB)).toMatchObject({ records: last, ok: false, firstBroken: { seq: last, reason: 'hash_mismatch' } })
+    // Where this workstation stands: its records not on the server, and the server's reason.
+    const refused = (b.context.db.prepare("SELECT value FROM lifecycle_settings WHERE key = 'audit_push_refused'").get()) as { value: string }
+    expect(JSON.parse(refused.value)).toMatchObject({ code: 'audit_chain_broken', details: { seq: last + 1, reason: 'link_mismatch' } })
+    // Not offered again at every round.
+    expect((await sync(b)).audit).toMatchObject({ pushed: 0 })
+  })
+
   it('a workstation not enrolled has no team audit to verify', async () => {
     const lone = workstation()
     expect(await refusal(() => lone.invoke('audit', 'verifyTeam', {}))).toMatchObject({ code: 'sync_not_enrolled' })
