@@ -1,6 +1,8 @@
 import type { CreateCodeResponse, DeviceInfo, EnrolRequest, EnrolResponse } from '../src-shared/syncProtocol'
 import type { Role } from '../src-shared/roles'
+import { appendServerAudit } from './audit'
 import { HttpError, unauthorized } from './errors'
+import { lockTeam } from './teams'
 import { hashSecret, newDeviceId, newEnrolmentCode, normaliseEnrolmentCode } from './secrets'
 import type { SqlClient, Storage } from './storage'
 
@@ -11,6 +13,8 @@ export interface DeviceIdentity {
   name: string
   /** The highest role it may act for (its enrolment code's). */
   role: Role
+  /** The workstation it was enrolled from: its audit chain's name on the server. */
+  workstationId: string | null
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString())
@@ -62,6 +66,17 @@ export async function enrolDevice(storage: Storage, serverId: string, request: E
       code.role,
     ])
     await tx.query('UPDATE enrolment_codes SET used_at = now(), device_id = $2 WHERE code_hash = $1', [codeHash, deviceId])
+    await lockTeam(tx, code.team)
+    await appendServerAudit(tx, code.team, [
+      {
+        kind: 'device.enrolled',
+        entity: 'device',
+        entityId: deviceId,
+        summary: `设备「${request.deviceName}」已注册（${code.role}）/ device ${request.deviceName} enrolled for ${code.role}s`,
+        device: { id: deviceId, name: request.deviceName },
+        details: { role: code.role, workstationId: request.workstationId ?? null },
+      },
+    ])
     return { serverId, team: code.team, deviceId }
   })
 }
@@ -69,8 +84,8 @@ export async function enrolDevice(storage: Storage, serverId: string, request: E
 /** The device a bearer token belongs to; 401 when unknown or revoked (the workstation shows which). */
 export async function authenticateDevice(db: SqlClient, token: string | undefined): Promise<DeviceIdentity> {
   if (!token) throw unauthorized('unauthorized', '缺少设备令牌 / no device token')
-  const [row] = await db.query<{ id: string; team: string; name: string; role: Role; revoked_at: Date | null; stale: boolean }>(
-    `SELECT id, team, name, role, revoked_at, (last_seen_at IS NULL OR last_seen_at < now() - interval '1 minute') AS stale
+  const [row] = await db.query<{ id: string; team: string; name: string; role: Role; workstation_id: string | null; revoked_at: Date | null; stale: boolean }>(
+    `SELECT id, team, name, role, workstation_id, revoked_at, (last_seen_at IS NULL OR last_seen_at < now() - interval '1 minute') AS stale
        FROM devices WHERE token_hash = $1`,
     [hashSecret(token)],
   )
@@ -78,17 +93,25 @@ export async function authenticateDevice(db: SqlClient, token: string | undefine
   if (row.revoked_at) throw unauthorized('device_revoked', `此设备已于 ${iso(row.revoked_at)} 被撤销，请重新注册 / this device was revoked; enrol it again`)
   // "Last seen" for the manager's device list, written at most once a minute per device.
   if (row.stale) await db.query('UPDATE devices SET last_seen_at = now() WHERE id = $1', [row.id])
-  return { id: row.id, team: row.team, name: row.name, role: row.role }
+  return { id: row.id, team: row.team, name: row.name, role: row.role, workstationId: row.workstation_id }
 }
 
-export async function revokeDevice(db: SqlClient, deviceId: string): Promise<DeviceInfo> {
-  const rows = await db.query<DeviceRow>(
-    `UPDATE devices SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1
-     RETURNING id, team, name, workstation_id, created_at, last_seen_at, revoked_at`,
-    [deviceId],
-  )
-  if (!rows.length) throw new HttpError(404, 'device_unknown', `没有设备 ${deviceId} / no device ${deviceId}`, { deviceId })
-  return deviceInfo(rows[0])
+/** Revokes a device for good; the team's server chain records it (once: revoking again changes nothing). */
+export async function revokeDevice(storage: Storage, deviceId: string): Promise<DeviceInfo> {
+  return storage.transaction(async (tx) => {
+    const [known] = await tx.query<{ team: string }>('SELECT team FROM devices WHERE id = $1', [deviceId])
+    if (!known) throw new HttpError(404, 'device_unknown', `没有设备 ${deviceId} / no device ${deviceId}`, { deviceId })
+    await lockTeam(tx, known.team)
+    const revoked = await tx.query<DeviceRow>(`UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING name`, [deviceId])
+    if (revoked.length) {
+      const name = revoked[0].name
+      await appendServerAudit(tx, known.team, [
+        { kind: 'device.revoked', entity: 'device', entityId: deviceId, summary: `设备「${name}」已被撤销 / device ${name} was revoked`, device: { id: deviceId, name } },
+      ])
+    }
+    const rows = await tx.query<DeviceRow>('SELECT id, team, name, workstation_id, created_at, last_seen_at, revoked_at FROM devices WHERE id = $1', [deviceId])
+    return deviceInfo(rows[0])
+  })
 }
 
 export async function listDevices(db: SqlClient, team?: string): Promise<DeviceInfo[]> {

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { AuditPushRequest } from '../src-shared/auditChain'
 import { errorInLanguage } from '../src-shared/bilingual'
 import { StorableEntry, type LedgerEntryWire } from '../src-shared/ledgerWire'
 import { changeShapeProblem, RECORDS_PROTOCOL_VERSION, RecordsPullQuery, RecordsPushRequest, RecordsSnapshotQuery } from '../src-shared/recordsProtocol'
@@ -15,6 +16,7 @@ import {
   TeamName,
   type PushRefusal,
 } from '../src-shared/syncProtocol'
+import { pushAudit, verifyTeamAudit } from './audit'
 import { authenticateDevice, createEnrolmentCode, enrolDevice, listDevices, revokeDevice, type DeviceIdentity } from './devices'
 import { HttpError, unauthorized } from './errors'
 import { callerLanguage } from './language'
@@ -210,6 +212,19 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
     const q = parse(RecordsSnapshotQuery, req.query, 'records snapshot')
     return { serverId: serverId(), ...(await snapshotRecords(storage, d, q)) }
   })
+
+  /**
+   * The team's audit (src-shared/auditChain.ts): a workstation's next audit records, checked
+   * link by link and refused whole when they do not continue its chain; and every chain of
+   * the team verified together, for devices enrolled for managers.
+   */
+  app.post('/v1/audit/push', async (req) => {
+    const d = await device(req)
+    const body = parse(AuditPushRequest, req.body, 'audit push')
+    return { serverId: serverId(), ...(await pushAudit(storage, d, body.records)) }
+  })
+
+  app.get('/v1/audit/verify', async (req) => verifyTeamAudit(storage, await device(req)))
 
   // ---------------------------------------------------------------- the team manager's endpoints
   app.post('/v1/admin/enrolment-codes', async (req) => {

@@ -12,6 +12,7 @@ import {
 } from '../src-shared/syncProtocol'
 import type { DeviceIdentity } from './devices'
 import { HttpError } from './errors'
+import { lockTeam } from './teams'
 import type { SqlClient, Storage } from './storage'
 
 /**
@@ -78,16 +79,7 @@ export function differingFields(a: LedgerEntryWire, b: LedgerEntryWire): string[
   return ENTRY_MONEY_FIELDS.filter((f) => a[f] !== b[f])
 }
 
-/**
- * Holds the team's row for the rest of the transaction. Every write that takes a
- * sequence number (entries, status changes) does this first, so within a team the
- * numbers are handed out in commit order and a pull can never step past a
- * transaction that commits later with a smaller number.
- */
-export async function lockTeam(tx: SqlClient, team: string): Promise<void> {
-  const rows = await tx.query('SELECT 1 FROM teams WHERE name = $1 FOR UPDATE', [team])
-  if (!rows.length) throw new HttpError(404, 'team_unknown', `没有团队 ${team} / no team ${team}`, { team })
-}
+export { lockTeam }
 
 /**
  * Stores each entry once: `ON CONFLICT DO NOTHING` on (team, id). An id the server

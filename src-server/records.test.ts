@@ -136,7 +136,8 @@ for (const backend of testBackends()) {
       expect(r.status).toBe(200)
       expect(r.body.accepted).toEqual([note.clientSeq])
       expect(r.body.refused).toEqual([
-        { clientSeq: phone.clientSeq, code: 'forbidden', reason: expect.stringMatching(/phones/), restore: { op: 'update', field: 'phones', value: ['+8613800138000'] } },
+        // A trainer's device never receives a phone, not even the team's to undo its own change: the field is emptied there.
+        { clientSeq: phone.clientSeq, code: 'forbidden', reason: expect.stringMatching(/phones/), restore: { op: 'update', field: 'phones', value: [] } },
         { clientSeq: rate.clientSeq, code: 'forbidden', reason: expect.stringMatching(/commissionBp/), restore: { op: 'update', field: 'commissionBp', value: 2000 } },
         { clientSeq: system.clientSeq, code: 'forbidden', reason: expect.stringMatching(/salePriceFen/), restore: { op: 'update', field: 'salePriceFen', value: 5900 } },
         { clientSeq: posing.clientSeq, code: 'role_not_enrolled', reason: expect.stringMatching(/enrolled for Trainers/), restore: { op: 'update', field: 'notes', value: '' } },

@@ -11,7 +11,11 @@ import {
   type RecordsSnapshotQuery,
   type SnapshotRecord,
   type SyncedRecord,
+  unseenFields,
+  unseenValue,
+  withoutUnseen,
 } from '../src-shared/recordsProtocol'
+import { appendServerAudit } from './audit'
 import type { DeviceIdentity } from './devices'
 import { lockTeam } from './ledger'
 import type { SqlClient, Storage } from './storage'
@@ -57,8 +61,24 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     const refused: RecordRefusal[] = []
     for (const c of all) {
       const problem = refusedSeqs.get(c.clientSeq)
-      if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: problem.code === 'invalid_value' ? null : await restoreOf(tx, device.team, c) })
+      if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: problem.code === 'invalid_value' ? null : unseenOfRestore(device, c, await restoreOf(tx, device.team, c)) })
     }
+    // The server's chain notes each refusal: which record and field, as what, why — never the value.
+    await appendServerAudit(
+      tx,
+      device.team,
+      refused.map((r) => {
+        const c = all.find((x) => x.clientSeq === r.clientSeq)!
+        return {
+          kind: 'records.refused',
+          entity: c.record,
+          entityId: c.id,
+          summary: `拒绝了设备「${device.name}」以「${c.role}」${c.op === 'update' ? `修改 ${c.field}` : c.op === 'create' ? '新建' : '删除'}（${r.code}）/ refused device ${device.name}'s ${c.op}${c.field ? ` of ${c.field}` : ''} as ${c.role} (${r.code})`,
+          device: { id: device.id, name: device.name },
+          details: { clientSeq: c.clientSeq, op: c.op, field: c.field, role: c.role, code: r.code },
+        }
+      }),
+    )
     if (!unique.length) return { accepted: [], stored: 0, refused, merged: [] }
     // A create the team holds by natural key becomes that record; the batch's later changes of it follow.
     const into = await naturalKeyMatches(tx, device.team, unique)
@@ -91,12 +111,13 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
     )
     const seqs = stored.map((r) => Number(r.seq))
     if (seqs.length) {
-      await keepConflicts(tx, device.team, seqs)
+      const kept = await keepConflicts(tx, device.team, seqs)
       await keepDeleteConflicts(tx, device.team, seqs)
       await applyToCurrent(tx, device.team, seqs)
       await applyMoves(tx, device.team, seqs)
       await keepEditsAfterDelete(tx, device.team, seqs)
-      await markRestored(tx, device.team, seqs)
+      const restored = await markRestored(tx, device.team, seqs)
+      await auditConflicts(tx, device, kept, restored)
     }
     return { accepted: unique.map((c) => c.clientSeq), stored: seqs.length, refused, merged: await mergedCreates(tx, device, unique) }
   })
@@ -171,6 +192,14 @@ async function mergedCreates(tx: SqlClient, device: DeviceIdentity, changes: Rec
   return rows.map((r) => ({ clientSeq: Number(r.client_seq), record: r.record, id: r.record_id, into: r.merged_into, fields: r.fields ?? {} }))
 }
 
+/** A restore as the device may hold it: what its role sees masked stays empty there (see unseenFields). */
+function unseenOfRestore(device: DeviceIdentity, c: RecordChangeWire, restore: RecordRefusal['restore']): RecordRefusal['restore'] {
+  if (!restore) return restore
+  if (restore.op === 'create') return { ...restore, value: withoutUnseen(device.role, c.record, restore.value) }
+  if (restore.op === 'update' && restore.field && unseenFields(device.role, c.record).includes(restore.field)) return { ...restore, value: unseenValue(restore.value) }
+  return restore
+}
+
 /** What puts a refused change's record back as the team's book holds it (see RecordRefusal.restore). */
 async function restoreOf(tx: SqlClient, team: string, c: RecordChangeWire): Promise<RecordRefusal['restore']> {
   const rows = await tx.query<{ field: string; value: unknown }>(
@@ -192,8 +221,8 @@ async function restoreOf(tx: SqlClient, team: string, c: RecordChangeWire): Prom
  * later in server order); the value it replaces is kept as a conflict of the team. The
  * same value reached both ways is no conflict. Workstation clocks play no part.
  */
-async function keepConflicts(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
-  await tx.query(
+async function keepConflicts(tx: SqlClient, team: string, seqs: number[]): Promise<number[]> {
+  const kept = await tx.query<{ later_seq: string | number }>(
     `INSERT INTO record_conflicts (team, later_seq, earlier_seq, earlier_value)
      SELECT n.team, n.seq, f.seq, f.value
        FROM record_changes n
@@ -201,9 +230,11 @@ async function keepConflicts(tx: SqlClient, team: string, seqs: number[]): Promi
        JOIN record_changes e ON e.team = f.team AND e.seq = f.seq
       WHERE n.team = $1 AND n.seq = ANY($2::bigint[]) AND n.op = 'update' AND n.base IS NOT NULL
         AND f.seq > n.base AND e.device_id <> n.device_id AND f.value IS DISTINCT FROM n.value
-     ON CONFLICT (team, later_seq) DO NOTHING`,
+     ON CONFLICT (team, later_seq) DO NOTHING
+     RETURNING later_seq`,
     [team, seqs],
   )
+  return kept.map((k) => Number(k.later_seq))
 }
 
 /** The record as the team holds it: every field's current value. */
@@ -254,14 +285,43 @@ async function keepEditsAfterDelete(tx: SqlClient, team: string, seqs: number[])
 }
 
 /** A stored change that puts a conflict's earlier value back marks it restored (the first such change). */
-async function markRestored(tx: SqlClient, team: string, seqs: number[]): Promise<void> {
-  await tx.query(
+async function markRestored(tx: SqlClient, team: string, seqs: number[]): Promise<number[]> {
+  const restored = await tx.query<{ later_seq: string | number }>(
     `UPDATE record_conflicts k SET restored_seq = c.seq
        FROM record_changes c
       WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.restores IS NOT NULL
-        AND k.team = c.team AND k.later_seq::text = c.restores AND k.restored_seq IS NULL`,
+        AND k.team = c.team AND k.later_seq::text = c.restores AND k.restored_seq IS NULL
+     RETURNING k.later_seq`,
     [team, seqs],
   )
+  return restored.map((k) => Number(k.later_seq))
+}
+
+/** The server's chain notes each conflict kept and each restored: the record, the field and both changes' sequences — never the values. */
+async function auditConflicts(tx: SqlClient, device: DeviceIdentity, kept: number[], restored: number[]): Promise<void> {
+  if (!kept.length && !restored.length) return
+  const rows = await tx.query<{ later_seq: string | number; earlier_seq: string | number; restored_seq: string | number | null; record: string; record_id: string; field: string }>(
+    `SELECT k.later_seq, k.earlier_seq, k.restored_seq, l.record, l.record_id, l.field
+       FROM record_conflicts k JOIN record_changes l ON l.team = k.team AND l.seq = k.later_seq
+      WHERE k.team = $1 AND k.later_seq = ANY($2::bigint[])`,
+    [device.team, [...kept, ...restored]],
+  )
+  const bySeq = new Map(rows.map((r) => [Number(r.later_seq), r]))
+  const entry = (seq: number, kind: 'records.conflict_kept' | 'records.conflict_restored') => {
+    const k = bySeq.get(seq)!
+    const details = { conflict: String(seq), field: k.field, earlierSeq: Number(k.earlier_seq), laterSeq: seq, restoredSeq: k.restored_seq === null ? null : Number(k.restored_seq) }
+    return kind === 'records.conflict_kept'
+      ? { kind, entity: k.record, entityId: k.record_id, details, device: { id: device.id, name: device.name }, summary: `保留了 ${k.field} 的冲突（第 ${k.earlier_seq} 条被第 ${seq} 条取代）/ kept the conflict on ${k.field} (change ${k.earlier_seq} replaced by ${seq})` }
+      : {
+          kind,
+          entity: k.record,
+          entityId: k.record_id,
+          details,
+          device: { id: device.id, name: device.name },
+          summary: `设备「${device.name}」恢复了 ${k.field} 冲突中较早的值 / device ${device.name} restored the earlier value of the conflict on ${k.field}`,
+        }
+  }
+  await appendServerAudit(tx, device.team, [...kept.map((s) => entry(s, 'records.conflict_kept')), ...restored.map((s) => entry(s, 'records.conflict_restored'))])
 }
 
 interface ConflictRow {
@@ -460,7 +520,7 @@ export async function pullRecords(
     const [top] = await tx.query<{ high: string | number | null }>('SELECT max(seq) AS high FROM record_changes WHERE team = $1', [device.team])
     const high = Number(top.high ?? 0)
     const full = rows.length === q.limit
-    const changes: PulledRecordChange[] = rows.map((r) => ({
+    const all: PulledRecordChange[] = rows.map((r) => ({
       seq: Number(r.seq),
       record: r.record,
       id: r.record_id,
@@ -472,8 +532,18 @@ export async function pullRecords(
       role: r.role,
       at: r.made_at,
     }))
-    const cursor = full ? changes[changes.length - 1].seq : Math.max(q.after, high)
-    return { changes, cursor, more: full, high, conflicts: await conflictsBetween(tx, device.team, q.after, cursor) }
+    const cursor = full ? all[all.length - 1].seq : Math.max(q.after, high)
+    // A device whose role sees contacts masked never receives them (see unseenFields): an
+    // update of such a field is not sent at all, a record comes with those fields empty,
+    // and so does either side of a conflict over one.
+    const unseen = (record: SyncedRecord, field: string | null) => field !== null && unseenFields(device.role, record).includes(field)
+    const changes = all
+      .filter((c) => !(c.op === 'update' && unseen(c.record, c.field)))
+      .map((c) => (c.op === 'create' ? { ...c, value: withoutUnseen(device.role, c.record, c.value) } : c))
+    const conflicts = (await conflictsBetween(tx, device.team, q.after, cursor)).map((k) =>
+      unseen(k.record, k.field) ? { ...k, earlier: { ...k.earlier, value: unseenValue(k.earlier.value) }, later: { ...k.later, value: unseenValue(k.later.value) } } : k,
+    )
+    return { changes, cursor, more: full, high, conflicts }
   })
 }
 

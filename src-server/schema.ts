@@ -327,6 +327,49 @@ ALTER TABLE record_conflicts ADD COLUMN kind TEXT NOT NULL DEFAULT 'field' CHECK
 ALTER TABLE record_changes ADD COLUMN merged_into TEXT;
 `,
   },
+  {
+    version: 10,
+    name: 'team audit',
+    /**
+     * The team's audit (src-server/audit.ts): every workstation's hash-chained audit records
+     * as it pushed them, checked link by link on receipt (`chain` is the workstation's id),
+     * and the server's own chain of what it does (`chain` = 'server': devices enrolled and
+     * revoked, changes refused, conflicts kept and restored). `audit_heads` keeps each
+     * chain's last record apart from it, so records cut off the end are noticed too.
+     */
+    sql: `
+CREATE TABLE audit_records (
+  team        TEXT NOT NULL REFERENCES teams(name),
+  chain       TEXT NOT NULL,
+  seq         BIGINT NOT NULL,
+  id          TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  actor_id    TEXT,
+  actor_name  TEXT NOT NULL,
+  actor_role  TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  entity      TEXT NOT NULL,
+  entity_id   TEXT,
+  summary     TEXT NOT NULL,
+  before_json TEXT,
+  after_json  TEXT,
+  workstation TEXT,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL,
+  device_id   TEXT REFERENCES devices(id),
+  received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (team, chain, seq)
+);
+
+CREATE TABLE audit_heads (
+  team  TEXT NOT NULL REFERENCES teams(name),
+  chain TEXT NOT NULL,
+  seq   BIGINT NOT NULL,
+  hash  TEXT NOT NULL,
+  PRIMARY KEY (team, chain)
+);
+`,
+  },
 ]
 
 /**

@@ -179,7 +179,7 @@ export const METHOD_PERMISSIONS = {
     appeals: 'actions.read',
     decideAppeal: 'appeals.decide',
   },
-  audit: { list: 'audit.read', verify: 'audit.read', export: 'audit.export' },
+  audit: { list: 'audit.read', verify: 'audit.read', verifyTeam: 'audit.read', export: 'audit.export' },
   kits: { templates: 'care.read', get: 'care.read', save: 'kits.edit', remove: 'kits.edit', preview: 'kits.generate', generate: 'kits.generate' },
   ledger: {
     post: 'ledger.post',

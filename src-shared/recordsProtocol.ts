@@ -128,6 +128,28 @@ export const DEVICE_ACTS_FOR: Record<Role, readonly Role[]> = {
   trainer: ['trainer'],
 }
 
+/**
+ * The fields of `record` a device enrolled for `deviceRole` never receives: those its role
+ * sees masked (the field table's `see`) — a trainer's device holds no phone, address or
+ * WeChat id of anyone. They are left out rather than sent masked: a masked phone would sit
+ * in the unique phone index, group customers as duplicates and be searched as digits.
+ */
+export function unseenFields(deviceRole: Role, record: SyncedRecord): string[] {
+  return Object.entries(RECORD_FIELDS[record] as Record<string, { see?: Permission }>)
+    .filter(([, rule]) => rule.see && !holds(deviceRole, rule.see))
+    .map(([field]) => field)
+}
+
+/** What an unseen field holds on such a device: nothing (an empty list, or no value). */
+export const unseenValue = (value: unknown): unknown => (Array.isArray(value) ? [] : null)
+
+/** A whole record as a device enrolled for `deviceRole` may hold it: unseen fields emptied. */
+export function withoutUnseen(deviceRole: Role, record: SyncedRecord, value: unknown): unknown {
+  const unseen = unseenFields(deviceRole, record)
+  if (!unseen.length || !value || typeof value !== 'object' || Array.isArray(value)) return value
+  return Object.fromEntries(Object.entries(value).map(([field, v]) => [field, unseen.includes(field) ? unseenValue(v) : v]))
+}
+
 const blankValue = (v: unknown) => v === undefined || v === null || v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0)
 
 /**

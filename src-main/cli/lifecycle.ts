@@ -65,8 +65,32 @@ export function registerLifecycleCommands(kit: CliContext): void {
   audit
     .command('verify')
     .description('逐条校验哈希链；完整时退出码 0，否则 1 并指出第一条断开的记录 / walk the hash chain: exit 0 when intact, 1 with the first broken record')
-    .action(async (_o, cmd: Command) => {
+    .option('--team', '由团队服务器校验全队的审计：每台工作站的链和服务器自己的链 / have the team server verify the whole team’s audit: every workstation’s chain and its own')
+    .action(async (o: { team?: boolean }, cmd: Command) => {
       const g = globals(cmd)
+      if (o.team) {
+        const t = await open(g).invoke('audit', 'verifyTeam', {})
+        if (!t.intact) setExitCode(1)
+        if (g.json) return out(JSON.stringify(t))
+        out(t.intact ? `团队「${t.team}」的审计完整 / the team ${t.team}'s audit is intact` : `团队「${t.team}」的审计已被改动 / the team ${t.team}'s audit was tampered with`)
+        out('')
+        const row = (name: string, c: (typeof t.chains)[number]) => [
+          name,
+          String(c.records),
+          c.ok ? '完整 intact' : `#${c.firstBroken!.seq} ${c.firstBroken!.reason}`,
+          c.lastHash ?? '—',
+        ]
+        out(
+          renderTable(
+            ['链 Chain', '记录 Records', '校验 Check', '末条哈希 Last hash'],
+            [...t.chains.map((c) => row(`${c.deviceNames.join(', ') || c.workstationId}${c.workstationId === t.here.workstationId ? ' (本机 this one)' : ''}`, c)), row('服务器 server', t.server)],
+          ),
+        )
+        for (const c of [...t.chains, t.server]) if (c.firstBroken) out(`${c.workstationId ?? 'server'}: ${c.firstBroken.message}`)
+        if (t.here.pushed < t.here.records) out(`本机尚有 ${t.here.records - t.here.pushed} 条记录未送达服务器 / ${t.here.records - t.here.pushed} records of this workstation are not on the server yet`)
+        if (t.here.refused) out(`服务器拒收了本机的审计记录 / the server refused this workstation's audit records: ${t.here.refused.message}`)
+        return
+      }
       const v = await open(g).invoke('audit', 'verify', {})
       if (!v.intact) setExitCode(1)
       if (g.json) return out(JSON.stringify(v))

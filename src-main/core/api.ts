@@ -28,7 +28,7 @@ import { lifecycleHandlers } from './lifecycle'
 import { refreshSession } from './lifecycle/profiles'
 import { requirePermission } from './permissions'
 import { materialsHandlers } from './materials'
-import { syncHandlers } from './sync'
+import { syncHandlers, teamAuditHandlers } from './sync'
 import { memberPageUrl, memberPagesHandlers, schedulePagesExchange } from './memberPages'
 import { liveCodeUrl } from './memberPages/liveCodes'
 import { membersHandlers } from './members/handlers'
@@ -58,6 +58,7 @@ const handlers: AllHandlers = {
   ...ledgerHandlers,
   ...syncHandlers,
   ...memberPagesHandlers,
+  audit: { ...lifecycleHandlers.audit, ...teamAuditHandlers },
 }
 
 export interface CreateCoreOptions {

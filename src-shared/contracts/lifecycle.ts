@@ -7,6 +7,7 @@
  * Stable for the console: names are added, never renamed.
  */
 import { z } from 'zod'
+import { TeamAuditVerification } from '../auditChain'
 import { ReadPath, WriteFolder, WritePath } from '../filePaths'
 import { ById, command, query } from '../contractKit'
 import { ROLES } from '../roles'
@@ -745,6 +746,18 @@ export const AuditVerification = z.object({
   durationMs: z.number(),
 })
 export type AuditVerification = z.infer<typeof AuditVerification>
+/** The team's audit as the team server verified it, with where this workstation's own chain stands. */
+export const TeamAuditResult = TeamAuditVerification.extend({
+  here: z.object({
+    workstationId: z.string(),
+    /** Records of this workstation's chain, and how many of them the server holds. */
+    records: z.number().int(),
+    pushed: z.number().int(),
+    /** The last push the server refused (the chain it holds and this one part ways), with its reason; null when none. */
+    refused: z.object({ at: z.string(), message: z.string(), details: z.unknown() }).nullable(),
+  }),
+})
+export type TeamAuditResult = z.infer<typeof TeamAuditResult>
 export const AuditExportInput = z.object({
   from: Day,
   to: Day,
@@ -919,6 +932,8 @@ export const lifecycleContract = {
   audit: {
     list: query(AuditQuery, Page(AuditRecord)),
     verify: query(Empty, AuditVerification),
+    /** Every workstation's chain and the server's, verified together by the team server (an enrolled workstation). */
+    verifyTeam: query(Empty, TeamAuditResult),
     export: command(AuditExportInput, FileResult),
   },
   kits: {

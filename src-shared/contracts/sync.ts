@@ -84,6 +84,8 @@ export const SyncRound = z.object({
       bootstrap: z.object({ records: z.number().int(), seq: z.number().int(), ms: z.number().int() }).optional(),
     })
     .default({ pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 }),
+  /** This workstation's audit records sent to the team server (src-shared/auditChain.ts), and those still to send. */
+  audit: z.object({ pushed: z.number().int(), pending: z.number().int() }).default({ pushed: 0, pending: 0 }),
 })
 export type SyncRound = z.infer<typeof SyncRound>
 

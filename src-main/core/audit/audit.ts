@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { createHash } from 'node:crypto'
+import { auditRecordHash, canonicalJson, ChainWalker, GENESIS_HASH, type AuditChainRecord } from '../../../src-shared/auditChain'
 import type { AuditKind, AuditRecord, AuditVerification } from '../../../src-shared/contracts/lifecycle'
 import type { ActorRole } from '../../../src-shared/roles'
 import type { CoreContext } from '../context'
@@ -8,7 +8,7 @@ import { newId } from '../ids'
 import { workstationId } from '../workstation'
 import { readLifecycleSetting, writeLifecycleSetting } from '../db/lifecycleSettings'
 
-export const GENESIS_HASH = '0'.repeat(64)
+export { canonicalJson, GENESIS_HASH }
 
 export interface Actor {
   id: string | null
@@ -25,21 +25,7 @@ export function actorOf(ctx: CoreContext): Actor {
 
 export const SYSTEM_ACTOR: Actor = { id: null, name: '系统 / system', role: 'system' }
 
-/**
- * JSON with object keys sorted at every level, so the same record always hashes the same
- * way whatever order its fields were written in.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null'
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-}
-
-interface AuditRow {
+export interface AuditRow {
   seq: number
   id: string
   at: string
@@ -58,24 +44,29 @@ interface AuditRow {
   workstation: string | null
 }
 
-/**
- * The part of a record its hash covers — everything but the hashes themselves — as canonical
- * JSON (keys sorted). before/after are stored as canonical JSON already, so they go in as
- * stored: any change to their text, even one JSON would not notice, breaks the hash.
- */
-function hashedBody(r: AuditRow): string {
-  const s = JSON.stringify
-  return (
-    `{"actorId":${s(r.actor_id)},"actorName":${s(r.actor_name)},"actorRole":${s(r.actor_role)},"after":${r.after_json ?? 'null'},` +
-    `"at":${s(r.at)},"before":${r.before_json ?? 'null'},"entity":${s(r.entity)},"entityId":${s(r.entity_id)},"id":${s(r.id)},` +
-    `"kind":${s(r.kind)},"seq":${s(r.seq)},"summary":${s(r.summary)}` +
-    // Records from before workstations were kept hash as they always did.
-    `${r.workstation === null || r.workstation === undefined ? '' : `,"workstation":${s(r.workstation)}`}}`
-  )
+/** The row as the shared chain functions read it (src-shared/auditChain.ts). */
+export function chainRecord(r: AuditRow): AuditChainRecord {
+  return {
+    seq: r.seq,
+    id: r.id,
+    at: r.at,
+    actorId: r.actor_id,
+    actorName: r.actor_name,
+    actorRole: r.actor_role,
+    kind: r.kind,
+    entity: r.entity,
+    entityId: r.entity_id,
+    summary: r.summary,
+    beforeJson: r.before_json,
+    afterJson: r.after_json,
+    workstation: r.workstation ?? null,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  }
 }
 
 export function recordHash(prevHash: string, row: AuditRow): string {
-  return createHash('sha256').update(prevHash).update(hashedBody(row)).digest('hex')
+  return auditRecordHash(prevHash, chainRecord(row))
 }
 
 export interface AuditEntry {
@@ -193,78 +184,19 @@ function toRecord(r: AuditRow): AuditRecord {
 }
 
 /**
- * Walks the chain from the first record and reports the first one that does not hold:
- * a record whose content no longer matches its hash (edited), a link to the previous
- * hash that does not match (a record removed or replaced), a gap in the sequence, or a
- * chain whose end is not the head written with the last record (records cut off).
+ * Walks the chain from the first record and reports the first one that does not hold
+ * (src-shared/auditChain.ts: edited, removed or replaced, a gap, records cut off the end).
  */
 export function verifyAudit(db: Db, now: Date): AuditVerification {
   const started = performance.now()
-  let prev = GENESIS_HASH
-  let expectedSeq = 1
-  let count = 0
-  let firstBroken: AuditVerification['firstBroken'] = null
-  for (const r of db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
-    count++
-    if (firstBroken) continue
-    if (r.seq !== expectedSeq) {
-      firstBroken = {
-        id: r.id,
-        seq: r.seq,
-        reason: 'sequence_gap',
-        expected: String(expectedSeq),
-        actual: String(r.seq),
-        message: `第 ${expectedSeq} 条记录缺失（下一条是第 ${r.seq} 条）/ record ${expectedSeq} is missing (next is ${r.seq})`,
-      }
-      continue
-    }
-    if (r.prev_hash !== prev) {
-      firstBroken = {
-        id: r.id,
-        seq: r.seq,
-        reason: 'link_mismatch',
-        expected: prev,
-        actual: r.prev_hash,
-        message: `第 ${r.seq} 条记录与上一条的链接不符 / record ${r.seq} does not link to the record before it`,
-      }
-      continue
-    }
-    let actual: string
-    try {
-      actual = recordHash(r.prev_hash, r)
-    } catch {
-      actual = 'unreadable'
-    }
-    if (actual !== r.hash) {
-      firstBroken = {
-        id: r.id,
-        seq: r.seq,
-        reason: 'hash_mismatch',
-        expected: r.hash,
-        actual,
-        message: `第 ${r.seq} 条记录的内容已被改动（哈希不符）/ record ${r.seq} was altered: its content no longer matches its hash`,
-      }
-      continue
-    }
-    prev = r.hash
-    expectedSeq++
-  }
-  const head = readLifecycleSetting<{ seq: number; hash: string }>(db, 'audit_head')
-  if (!firstBroken && head && (head.seq !== count || head.hash !== prev)) {
-    firstBroken = {
-      id: '',
-      seq: count + 1,
-      reason: 'head_mismatch',
-      expected: `${head.seq}:${head.hash}`,
-      actual: `${count}:${prev}`,
-      message: `日志末尾的记录不见了：应有 ${head.seq} 条，实有 ${count} 条 / records were cut off the end: ${head.seq} expected, ${count} found`,
-    }
-  }
+  const walk = new ChainWalker()
+  for (const r of db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>) walk.next(chainRecord(r))
+  const firstBroken = walk.end(readLifecycleSetting<{ seq: number; hash: string }>(db, 'audit_head'))
   return {
     intact: firstBroken === null,
-    records: count,
+    records: walk.records,
     firstBroken,
-    headHash: count > 0 ? prev : null,
+    headHash: walk.lastHash,
     checkedAt: now.toISOString(),
     durationMs: performance.now() - started,
   }

@@ -284,7 +284,8 @@ export const approvalsHandlers: ServiceHandlers<'approvals'> = {
   },
 }
 
-export const auditHandlers: ServiceHandlers<'audit'> = {
+/** verifyTeam asks the team server: core/sync/index.ts has it. */
+export const auditHandlers: Omit<ServiceHandlers<'audit'>, 'verifyTeam'> = {
   list: (q, ctx) => listAudit(ctx.db, q, offsetOf(ctx)),
 
   verify: (_input, ctx) => verifyAudit(ctx.db, ctx.clock.now()),

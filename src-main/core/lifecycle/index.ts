@@ -10,8 +10,8 @@ import { clearLifecycle, installDefaults, runUpkeep } from './studio'
 
 type Services = keyof typeof lifecycleContract
 
-/** The lifecycle services, one handler per contract method. */
-export const lifecycleHandlers: { [S in Services]: ServiceHandlers<S> } = {
+/** The lifecycle services, one handler per contract method (but the audit's verifyTeam: core/sync). */
+export const lifecycleHandlers: { [S in Exclude<Services, 'audit'>]: ServiceHandlers<S> } & { audit: Omit<ServiceHandlers<'audit'>, 'verifyTeam'> } = {
   profiles: profilesHandlers,
   care: careHandlers,
   temperature: temperatureHandlers,

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { SyncErrorCode } from '../../../src-shared/contracts/sync'
+import { AuditPushResponse, TeamAuditVerification, type AuditRecordWire } from '../../../src-shared/auditChain'
 import type { LedgerEntryWire } from '../../../src-shared/ledgerWire'
 import { RECORDS_PROTOCOL_VERSION, RecordsPullResponse, RecordsPushResponse, RecordsSnapshotResponse, type RecordChangeWire, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import { EnrolResponse, HelloResponse, PullResponse, PushResponse, type EnrolRequest } from '../../../src-shared/syncProtocol'
@@ -59,6 +60,12 @@ export class SyncHttp {
       q.set('after', from.after)
     }
     return this.request('GET', `/v1/records/snapshot?${q.toString()}`, RecordsSnapshotResponse)
+  }
+  pushAudit(records: AuditRecordWire[]) {
+    return this.request('POST', '/v1/audit/push', AuditPushResponse, { records })
+  }
+  verifyTeamAudit() {
+    return this.request('GET', '/v1/audit/verify', TeamAuditVerification)
   }
   pull(cursor: { entries: number; statuses: number }, limit: number) {
     return this.request('GET', `/v1/pull?entriesAfter=${cursor.entries}&statusesAfter=${cursor.statuses}&limit=${limit}`, PullResponse)

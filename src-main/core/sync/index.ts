@@ -5,6 +5,7 @@ import type { EnrolRequest, EnrolResponse } from '../../../src-shared/syncProtoc
 import type { CoreArea } from '../coreArea'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { SyncFailure, SyncHttp } from './http'
+import { restartAuditPush, verifyTeamAudit } from './teamAudit'
 import { SyncLoop, syncStatus, type SyncLoopOptions } from './loop'
 import { ledgerSyncPort } from '../ledger/syncPort'
 import { listConflicts as listRecordConflicts, restoreConflict } from '../records/conflicts'
@@ -14,7 +15,7 @@ import { clearEnrolment, clearSyncStudio, listConflicts, listRefused, readSyncSt
 
 export { SyncLoop, backoffDelay } from './loop'
 export type { SyncLoopOptions } from './loop'
-export { RECORDS_SYNC_STEPS, SNAPSHOT_SYNC_STEPS, SYNC_STEPS, type SyncStep } from './round'
+export { AUDIT_SYNC_STEPS, RECORDS_SYNC_STEPS, SNAPSHOT_SYNC_STEPS, SYNC_STEPS, type SyncStep } from './round'
 
 type Services = keyof typeof syncContract
 
@@ -103,6 +104,7 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
         db.prepare('DELETE FROM sync_refused').run()
         db.prepare('DELETE FROM sync_record_issues').run()
         db.prepare('DELETE FROM record_conflicts').run()
+        restartAuditPush(db)
       })()
       if (autostarts(ctx) || running) await startSyncLoop(ctx)
       const s = status(ctx)
@@ -128,6 +130,11 @@ export const syncHandlers: { [S in Services]: ServiceHandlers<S> } = {
       return s
     },
   },
+}
+
+/** The audit service's method that asks the team server (the audit's other methods are the lifecycle's). */
+export const teamAuditHandlers: Pick<ServiceHandlers<'audit'>, 'verifyTeam'> = {
+  verifyTeam: (_input, ctx) => verifyTeamAudit(ctx),
 }
 
 export const syncArea: CoreArea = {

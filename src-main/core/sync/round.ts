@@ -23,6 +23,7 @@ import { forgetRestoresHere, saveConflicts } from '../records/conflicts'
 import { refreshCustomerStats } from '../customers/derived'
 import { linkPulledEntries } from '../records/orders'
 import { finishSnapshot, needsSnapshot, snapshotState, withoutForeignKeys, writeSnapshotPage } from '../records/snapshot'
+import { auditOutbox, auditPending, auditPushed, auditRefusal, markAuditPushed, recordAuditRefusal, restartAuditPush } from './teamAudit'
 import { adoptServer, clearRefused, isEnrolled, readSyncState, recordConflicts, recordRefused, recordUnknownMembers, saveCursor } from './state'
 
 /**
@@ -43,7 +44,13 @@ export const RECORDS_SYNC_STEPS = [
 ] as const
 /** A new workstation's snapshot steps (before the records' push), page by page until the last one. */
 export const SNAPSHOT_SYNC_STEPS = ['records.snapshot.request', 'records.snapshot.received', 'records.snapshot.applied'] as const
-export type SyncStep = (typeof SYNC_STEPS)[number] | (typeof RECORDS_SYNC_STEPS)[number] | (typeof SNAPSHOT_SYNC_STEPS)[number]
+/** The audit's steps, last (only when there are records of the chain the server does not hold). */
+export const AUDIT_SYNC_STEPS = ['audit.push.request', 'audit.push.answered', 'audit.push.marked'] as const
+export type SyncStep =
+  | (typeof SYNC_STEPS)[number]
+  | (typeof RECORDS_SYNC_STEPS)[number]
+  | (typeof SNAPSHOT_SYNC_STEPS)[number]
+  | (typeof AUDIT_SYNC_STEPS)[number]
 
 /** Entries per push request (the server takes up to 2000). */
 export const PUSH_BATCH = 2000
@@ -61,6 +68,10 @@ export const RECORDS_PUSH_BATCH = 500
 export const RECORDS_PULL_PAGE = 1000
 /** Records per snapshot page (the server gives up to 5000). */
 export const SNAPSHOT_PAGE = 5000
+/** Audit records per push request (the server takes up to 1000). */
+export const AUDIT_PUSH_BATCH = 500
+/** How soon audit records the server refused are offered again. */
+const AUDIT_RETRY_MS = 3_600_000
 /** Push-then-pull passes in one round at most (entries posted while a round runs are taken along). */
 const MAX_PASSES = 5
 
@@ -111,6 +122,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     pending: 0,
     serverReset: false,
     records: { pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 },
+    audit: { pushed: 0, pending: 0 },
   }
   if (!isEnrolled(readSyncState(db()))) {
     throw new SyncFailure('sync_not_enrolled', '此工作站尚未连接团队服务器 / this workstation is not enrolled with a team server', false)
@@ -122,6 +134,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     d.transaction(() => {
       port.requeueAll(d)
       restartRecordsSync(d)
+      restartAuditPush(d)
       adoptServer(d, serverId)
       d.prepare('DELETE FROM sync_conflicts').run()
     })()
@@ -145,6 +158,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
         if (needsSnapshot(db())) await snapshotAll(env, db, step, round, serverId)
         await pushRecordsAll(env, db, step, round, serverId)
         await pullRecordsAll(env, db, step, round, serverId)
+        await pushAuditAll(env, db, step, round, serverId)
         if (port.outboxCount(db()) === 0 && recordsPending(db()) === 0) break
       }
       break
@@ -154,6 +168,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
   }
   round.pending = port.outboxCount(db())
   round.records.pending = recordsPending(db())
+  round.audit.pending = auditPending(db())
   round.finishedAt = ctx.clock.now().toISOString()
   return round
 }
@@ -232,6 +247,7 @@ async function pullAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promi
         env.port.requeueAll(d)
         saveCursor(d, { entries: 0, statuses: 0 })
         restartRecordsSync(d)
+        restartAuditPush(d)
       })()
       round.serverReset = true
       throw new ServerChanged()
@@ -367,6 +383,7 @@ async function snapshotAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => P
       if (records) round.records.bootstrap = { records: from.done + page.records.length, seq: page.at, ms: Math.round(performance.now() - started) }
       return
     }
+import { auditOutbox, auditPending, auditPushed, auditRefusal, markAuditPushed, recordAuditRefusal, restartAuditPush } from './teamAudit'
   }
 }
 
@@ -397,6 +414,7 @@ async function pullRecordsAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) =
         env.port.requeueAll(d)
         saveCursor(d, { entries: 0, statuses: 0 })
         restartRecordsSync(d)
+        restartAuditPush(d)
       })()
       round.serverReset = true
       throw new ServerChanged()
