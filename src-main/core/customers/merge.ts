@@ -244,6 +244,11 @@ function customerReferences(db: Db): Reference[] {
   return out
 }
 
+/** An order's buyer moved from one customer to another by a merge or its undo, recorded as a change of the order. */
+function recordOrderBuyer(w: ChangeWriter, order: StoredRow, from: string, to: string): void {
+  recordChange(w, { record: 'order', id: String(order.id), label: String(order.order_no), op: 'update', before: { customerId: from }, after: { customerId: to } })
+}
+
 /** How the preview and the audit name what moved. */
 export const MOVE_LABELS: Record<string, { zh: string; en: string }> = {
   orders: { zh: '订单', en: 'orders' },
@@ -375,6 +380,13 @@ export function mergeCustomers(w: ChangeWriter, actor: Actor, input: z.output<ty
     for (const m of moved.filter((m) => m.table === 'group_customers')) {
       for (const { row } of m.rows.filter((r) => r.repointed)) recordSetChange(w, 'group', String(row.group_id), 'customers', 'add', [survivorId])
     }
+    // An order's buyer is a field of the shared order: each order moved is a change of it, sent before the other customer's delete.
+    for (const m of moved) {
+      if (m.table !== 'orders') continue
+      for (const { row, repointed } of m.rows) {
+        if (repointed) recordOrderBuyer(w, row, mergedId, survivorId)
+      }
+    }
     removeCustomer(w, mergedId)
     const before = fieldsOf(plan.survivor) as Fields
     const patch = Object.fromEntries(MERGE_FIELDS.filter((f) => !isDeepStrictEqual(before[f], plan.result[f])).map((f) => [f, plan.result[f]]))
@@ -483,7 +495,9 @@ export function undoMerge(w: ChangeWriter, actor: Actor, mergeId: string): { mer
       const keyed = m.key.includes(m.column)
       for (const { row: r, repointed } of m.rows) {
         // A row deleted since the merge (an order erased, a group left) stays gone.
-        if (repointed) back.run(row.merged_id, ...keyValues(r, row.survivor_id))
+        if (repointed) {
+          if (back.run(row.merged_id, ...keyValues(r, row.survivor_id)).changes === 1 && m.table === 'orders') recordOrderBuyer(w, r, row.survivor_id, row.merged_id)
+        }
         // A row that gave way to the survivor's own went with the customer (cascade) or was left pointing at no one (set null).
         else if (keyed || back.run(row.merged_id, ...keyValues(r, null)).changes === 0) insert(r)
         if (m.table !== 'group_customers') continue

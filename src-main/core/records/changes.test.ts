@@ -208,3 +208,13 @@ describe('imports go through the same path', () => {
     expect(JSON.stringify(audit.rows[0])).not.toContain('中山路')
   })
 })
+
+describe('orders go through the same path', () => {
+  it('the demo seed records every order it writes as a create, for the team to receive', () => {
+    const db = s.core.context.db
+    const orders = db.prepare('SELECT count(*) FROM orders').pluck().get() as number
+    expect(orders).toBeGreaterThan(0)
+    const created = db.prepare(`SELECT count(DISTINCT record_id) FROM record_changes WHERE record = 'order' AND op = 'create' AND source = 'demo'`).pluck().get()
+    expect(created).toBe(orders)
+  })
+})

@@ -266,4 +266,25 @@ describe('orders through the one write path', () => {
     expect(result.errors).toEqual([expect.objectContaining({ row: 2, column: '手机', value: '138****8002', code: 'masked_value' })])
     expect(state()).toEqual(before)
   })
+  it('a merge of two buyers moves their orders as changes of the orders, which reach the team; its undo is a change of them too', async () => {
+    const { a, b } = await team()
+    await importOrders(a, EXPORT)
+    await sync(a.core)
+    await sync(b.core)
+    const byNo = (core: OrchardCore, no: string) => ordersOf(core).find((o) => o.orderNo === no)!
+    const survivorId = byNo(a.core, 'SO-1').customerId as string
+    const mergedId = byNo(a.core, 'SO-2').customerId as string
+    const { merge } = await a.core.invoke('duplicates', 'merge', { survivorId, mergedId })
+    await sync(a.core)
+    await sync(b.core)
+    expect(byNo(b.core, 'SO-2').customerId).toBe(survivorId)
+    expect(ordersOf(b.core)).toEqual(ordersOf(a.core))
+
+    // The undo moves the order back here, as a change of the order too. (The customer it comes back
+    // to was deleted for the team by the merge, and a tombstone is final on the server.)
+    await a.core.invoke('duplicates', 'undo', { mergeId: merge.id })
+    expect(byNo(a.core, 'SO-2').customerId).toBe(mergedId)
+    const last = a.core.context.db.prepare(`SELECT record_id, op, field FROM record_changes WHERE record = 'order' ORDER BY seq DESC LIMIT 1`).get()
+    expect(last).toEqual({ record_id: byNo(a.core, 'SO-2').id, op: 'update', field: 'customerId' })
+  })
 })
