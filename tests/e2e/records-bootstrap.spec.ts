@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createCore, type OrchardCore } from '../../src-main/core/api'
+import { actAs } from '../../src-main/core/lifecycle/lifecycle.testkit'
 import { startSyncLoop, syncLoopOf } from '../../src-main/core/sync'
 import { spawnSyncServer, type ServerProcess } from '../../src-main/core/sync/serverProcess.testkit'
 import { expect, test } from './fixtures'
@@ -38,6 +39,7 @@ test('a new workstation shows the snapshot’s progress on the team-sync tab, th
   await other.invoke('sync', 'syncNow', {})
 
   const core = studio.core
+  actAs(core, 'manager', '陈姐')
   let release!: () => void
   const held = new Promise<void>((resolve) => (release = resolve))
   let pages = 0
@@ -55,30 +57,33 @@ test('a new workstation shows the snapshot’s progress on the team-sync tab, th
   })
   const round = syncLoopOf(core.context)!.syncNow()
 
-  await page.reload()
-  await page.getByTestId('nav-ledger').click()
-  await page.locator('.n-tabs-tab', { hasText: '团队同步' }).click()
   const notice = page.getByTestId('records-bootstrap')
-  await expect(notice).toContainText('正在从团队服务器取得记录')
-  await expect(notice).toContainText('已取得 10 / 30 条记录')
-  await expect(notice).toContainText('每秒')
+  try {
+    await page.reload()
+    await page.getByTestId('nav-ledger').click()
+    await page.locator('.n-tabs-tab', { hasText: '团队同步' }).click()
+    await expect(notice).toContainText('正在从团队服务器取得记录')
+    await expect(notice).toContainText('已取得 10 / 30 条记录')
+    await expect(notice).toContainText('每秒')
 
-  const shell = new ConsolePage(page)
-  for (const lang of ['zh-CN', 'en-US'] as const) {
-    if (lang === 'en-US') {
-      await shell.switchLanguage()
-      await expect(notice).toContainText('10 of 30 records')
+    const shell = new ConsolePage(page)
+    for (const lang of ['zh-CN', 'en-US'] as const) {
+      if (lang === 'en-US') {
+        await shell.switchLanguage()
+        await expect(notice).toContainText('10 of 30 records')
+      }
+      for (const theme of ['light', 'dark'] as const) {
+        await shell.setTheme(theme)
+        await page.waitForTimeout(300)
+        await page.screenshot({ path: testInfo.outputPath(`records-bootstrap-${lang}-${theme}.png`), fullPage: true })
+      }
     }
-    for (const theme of ['light', 'dark'] as const) {
-      await shell.setTheme(theme)
-      await page.waitForTimeout(300)
-      await page.screenshot({ path: testInfo.outputPath(`records-bootstrap-${lang}-${theme}.png`), fullPage: true })
-    }
+    await shell.setTheme('light')
+    await shell.switchLanguage()
+  } finally {
+    // Never left holding the round: the studio closes after the test.
+    release()
   }
-  await shell.setTheme('light')
-  await shell.switchLanguage()
-
-  release()
   const done = await round
   expect(done.records.bootstrap).toMatchObject({ records: 30 })
   await expect(notice).toHaveCount(0)

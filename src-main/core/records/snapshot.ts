@@ -40,7 +40,8 @@ export function clearSnapshot(db: Db): void {
 
 /** A workstation that has pulled nothing yet takes the snapshot first (or goes on with the one under way). */
 export const needsSnapshot = (db: Db): boolean =>
-  (db.prepare('SELECT records_cursor = 0 OR records_snapshot_at IS NOT NULL AS yes FROM sync_state WHERE id = 1').get() as { yes: number }).yes === 1
+  (db.prepare('SELECT (records_cursor = 0 AND records_snapshot_taken = 0) OR records_snapshot_at IS NOT NULL AS yes FROM sync_state WHERE id = 1').get() as { yes: number })
+    .yes === 1
 
 export interface SnapshotPageResult {
   written: number
@@ -169,8 +170,8 @@ export function finishSnapshot(db: Db, stamp: string): { dangling: number } {
       dangling++
     }
   }
-  db.prepare('UPDATE sync_state SET records_cursor = max(records_cursor, ?) WHERE id = 1').run(state.at ?? 0)
   clearSnapshot(db)
+  db.prepare('UPDATE sync_state SET records_cursor = max(records_cursor, ?), records_snapshot_taken = 1 WHERE id = 1').run(state.at ?? 0)
   return { dangling }
 }
 

@@ -595,7 +595,7 @@ export function saveRecordsCursor(db: Db, cursor: number): void {
 export function restartRecordsSync(db: Db): void {
   db.prepare(
     `UPDATE sync_state SET records_pushed = 0, records_cursor = 0, records_snapshot_at = NULL, records_snapshot_record = NULL,
-       records_snapshot_after = NULL, records_snapshot_done = 0, records_snapshot_total = 0 WHERE id = 1`,
+       records_snapshot_after = NULL, records_snapshot_done = 0, records_snapshot_total = 0, records_snapshot_taken = 0 WHERE id = 1`,
   ).run()
 }
 

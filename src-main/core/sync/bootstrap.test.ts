@@ -1,9 +1,10 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { JobProgress } from '../../../src-shared/schemas'
-import { SYNCED_RECORDS, type SyncedRecord } from '../../../src-shared/recordsProtocol'
+import { RECORDS_PROTOCOL_VERSION, SYNCED_RECORDS, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import { createCore, type OrchardCore } from '../api'
 import { readRecords } from '../records/sync'
 import { SNAPSHOT_SYNC_STEPS, startSyncLoop, syncLoopOf } from './index'
@@ -181,5 +182,48 @@ describe('a new workstation starts from a snapshot of the team’s records', () 
     expect(readRecords(a.context.db, 'customer', [own.id]).get(own.id)).toMatchObject({ name: '自己的客户', notes: '入团前录入' })
     expect(readRecords(a.context.db, 'member', [ownMember.id]).get(ownMember.id)).toMatchObject({ inviteCode: 'OWN00001' })
     expect(book(b)).toEqual(book(a))
+  })
+})
+
+describe('a snapshot naming a record the team’s book does not hold', () => {
+  it('is written with that reference cleared, and says why; the rest of the book is whole', async () => {
+    const team = `b${++teamNo}`
+    // A device that wrote the book by hand (as an older workstation could): a customer owned by a member nobody has.
+    const token = `ord_${randomBytes(32).toString('base64url')}`
+    const enrolled = await fetch(`${server.url}/v1/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: await server.code(team), deviceName: 'old', tokenHash: createHash('sha256').update(token).digest('hex') }),
+    })
+    expect(enrolled.status).toBe(200)
+    const customer = (id: string, name: string, ownerMemberId: string | null) => ({
+      clientSeq: name === '孤儿' ? 1 : 2,
+      txId: randomUUID(),
+      record: 'customer',
+      id,
+      op: 'create',
+      field: null,
+      value: { name, wechatId: null, phones: [], addresses: [], tags: [], relClass: 'C', segment: null, ownerMemberId, notes: '' },
+      role: 'manager',
+      at: new Date().toISOString(),
+    })
+    const [orphan, fine] = [randomUUID(), randomUUID()]
+    const pushed = await fetch(`${server.url}/v1/records/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ protocol: RECORDS_PROTOCOL_VERSION, team, changes: [customer(orphan, '孤儿', randomUUID()), customer(fine, '好好的', null)] }),
+    })
+    expect(pushed.status).toBe(200)
+
+    const c = workstation()
+    await enrol(c, team, 'C')
+    const round = await sync(c)
+    expect(round.records).toMatchObject({ bootstrap: { records: 2 }, notApplied: 1 })
+    expect(readRecords(c.context.db, 'customer', [orphan, fine]).get(orphan)).toMatchObject({ name: '孤儿', ownerMemberId: null })
+    expect(readRecords(c.context.db, 'customer', [fine]).get(fine)).toMatchObject({ name: '好好的' })
+    const issues = await c.invoke('sync', 'recordIssues', {})
+    expect(issues).toEqual([expect.objectContaining({ kind: 'not_applied', record: 'customer', recordId: orphan, field: 'ownerMemberId', code: 'unknown_reference' })])
+    // What SQLite checks for every other write holds for the book as written.
+    expect(c.context.db.prepare('PRAGMA foreign_key_check').all()).toEqual([])
   })
 })

@@ -72,7 +72,7 @@ export function saveEnrolment(
   db.prepare(
     `UPDATE sync_state SET server_url = ?, team = ?, device_id = ?, device_name = ?, token = ?, server_id = ?,
        entries_cursor = 0, statuses_cursor = 0, records_pushed = 0, records_cursor = 0, enrolled_at = ?,
-       records_snapshot_at = NULL, records_snapshot_record = NULL, records_snapshot_after = NULL, records_snapshot_done = 0, records_snapshot_total = 0, revoked_at = NULL, last_error_code = NULL,
+       records_snapshot_at = NULL, records_snapshot_record = NULL, records_snapshot_after = NULL, records_snapshot_done = 0, records_snapshot_total = 0, records_snapshot_taken = 0, revoked_at = NULL, last_error_code = NULL,
        last_error_message = NULL, last_error_at = NULL, failures = 0 WHERE id = 1`,
   ).run(e.serverUrl, e.team, e.deviceId, e.deviceName, e.token, e.serverId, e.at)
 }
@@ -82,7 +82,7 @@ export function clearEnrolment(db: Db): void {
   db.prepare(
     `UPDATE sync_state SET server_url = NULL, team = NULL, device_id = NULL, device_name = NULL, token = NULL,
        entries_cursor = 0, statuses_cursor = 0, records_pushed = 0, records_cursor = 0, enrolled_at = NULL,
-       records_snapshot_at = NULL, records_snapshot_record = NULL, records_snapshot_after = NULL, records_snapshot_done = 0, records_snapshot_total = 0, revoked_at = NULL, failures = 0,
+       records_snapshot_at = NULL, records_snapshot_record = NULL, records_snapshot_after = NULL, records_snapshot_done = 0, records_snapshot_total = 0, records_snapshot_taken = 0, revoked_at = NULL, failures = 0,
        last_error_code = NULL, last_error_message = NULL, last_error_at = NULL WHERE id = 1`,
   ).run()
 }
