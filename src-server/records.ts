@@ -189,7 +189,18 @@ async function mergedCreates(tx: SqlClient, device: DeviceIdentity, changes: Rec
        FROM record_changes c WHERE c.device_id = $1 AND c.client_seq = ANY($2::bigint[]) AND c.merged_into IS NOT NULL`,
     [device.id, creates.map((c) => c.clientSeq)],
   )
-  return rows.map((r) => ({ clientSeq: Number(r.client_seq), record: r.record, id: r.record_id, into: r.merged_into, fields: r.fields ?? {} }))
+  return rows.map((r) => ({ clientSeq: Number(r.client_seq), record: r.record, id: r.record_id, into: r.merged_into, fields: (withoutUnseen(device.role, r.record, r.fields ?? {}) as Record<string, unknown>) }))
+}
+
+/**
+ * A conflict as the device may hold it: either value of a field its role sees masked is
+ * empty there, and so are those fields of a deleted record kept whole (a delete conflict).
+ */
+function conflictForDevice(device: DeviceIdentity, k: RecordConflictWire): RecordConflictWire {
+  const unseen = unseenFields(device.role, k.record)
+  if (!unseen.length) return k
+  const hide = (value: unknown) => (k.field === '' ? withoutUnseen(device.role, k.record, value) : unseen.includes(k.field) ? unseenValue(value) : value)
+  return { ...k, earlier: { ...k.earlier, value: hide(k.earlier.value) }, later: { ...k.later, value: hide(k.later.value) } }
 }
 
 /** A restore as the device may hold it: what its role sees masked stays empty there (see unseenFields). */
@@ -540,9 +551,7 @@ export async function pullRecords(
     const changes = all
       .filter((c) => !(c.op === 'update' && unseen(c.record, c.field)))
       .map((c) => (c.op === 'create' ? { ...c, value: withoutUnseen(device.role, c.record, c.value) } : c))
-    const conflicts = (await conflictsBetween(tx, device.team, q.after, cursor)).map((k) =>
-      unseen(k.record, k.field) ? { ...k, earlier: { ...k.earlier, value: unseenValue(k.earlier.value) }, later: { ...k.later, value: unseenValue(k.later.value) } } : k,
-    )
+    const conflicts = (await conflictsBetween(tx, device.team, q.after, cursor)).map((k) => conflictForDevice(device, k))
     return { changes, cursor, more: full, high, conflicts }
   })
 }
@@ -633,6 +642,13 @@ export async function snapshotRecords(
       kind++
       after = ''
     }
-    return { at, records, next, total, conflicts: next ? [] : await conflictsBetween(tx, team, 0, at) }
+    // What a device's role sees masked it never receives, in a snapshot as in a pull.
+    return {
+      at,
+      records: records.map((r) => ({ ...r, value: withoutUnseen(device.role, r.record, r.value) as Record<string, unknown> })),
+      next,
+      total,
+      conflicts: next ? [] : (await conflictsBetween(tx, team, 0, at)).map((k) => conflictForDevice(device, k)),
+    }
   })
 }

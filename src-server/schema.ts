@@ -307,7 +307,7 @@ CREATE INDEX record_conflicts_restored ON record_conflicts(team, restored_seq);
 `,
   },
   {
-    version: 7,
+    version: 6,
     name: 'record sets and deltas',
     /**
      * Sets and stock travel as moves (src-server/records.ts): an item added to or removed
@@ -328,7 +328,7 @@ ALTER TABLE record_changes ADD COLUMN merged_into TEXT;
 `,
   },
   {
-    version: 10,
+    version: 7,
     name: 'team audit',
     /**
      * The team's audit (src-server/audit.ts): every workstation's hash-chained audit records

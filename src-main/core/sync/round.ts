@@ -384,7 +384,45 @@ async function snapshotAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => P
       if (records) round.records.bootstrap = { records: from.done + page.records.length, seq: page.at, ms: Math.round(performance.now() - started) }
       return
     }
-import { auditOutbox, auditPending, auditPushed, auditRefusal, markAuditPushed, recordAuditRefusal, restartAuditPush } from './teamAudit'
+  }
+}
+
+/**
+ * Sends this workstation's audit chain, oldest record first, each batch marked once the
+ * server holds it (its `upTo`). A batch the server refuses (it does not continue the chain
+ * the server holds) stays here with the refusal kept for the audit screen; the round's other
+ * work is done and the next round offers it again.
+ */
+async function pushAuditAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => Promise<void>, round: SyncRound, serverId: string): Promise<void> {
+  const { http, ctx } = env
+  // A refused chain does not mend itself: it is offered again hourly, not every round (each refusal is a record of the server's chain).
+  const refused = auditRefusal(db())
+  if (refused && ctx.clock.now().getTime() - Date.parse(refused.at) < AUDIT_RETRY_MS) return
+  for (;;) {
+    const batch = auditOutbox(db(), AUDIT_PUSH_BATCH)
+    if (!batch.length) return
+    await step('audit.push.request')
+    let upTo: number
+    try {
+      const answer = await http.pushAudit(batch)
+      if (answer.serverId !== serverId) throw new ServerChanged()
+      upTo = answer.upTo
+    } catch (err) {
+      if (!(err instanceof SyncFailure) || (err.details as { serverCode?: string } | undefined)?.serverCode !== 'audit_chain_broken') throw err
+      await waitForWriteLock(db())
+      recordAuditRefusal(db(), { at: ctx.clock.now().toISOString(), code: 'audit_chain_broken', message: err.message, details: (err.details as { details?: unknown }).details ?? null })
+      return
+    }
+    round.audit.pushed += batch.length
+    await step('audit.push.answered')
+    const before = auditPushed(db())
+    await waitForWriteLock(db())
+    const d = db()
+    d.transaction(() => markAuditPushed(d, upTo))()
+    await step('audit.push.marked')
+    env.onProgress?.()
+    // The server holds no more than it did: what is left is for the next round.
+    if (upTo <= before) return
   }
 }
 

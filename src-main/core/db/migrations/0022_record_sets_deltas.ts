@@ -12,7 +12,7 @@ export default `
 CREATE TABLE record_changes_0022 (
   seq          INTEGER PRIMARY KEY AUTOINCREMENT,
   tx_id        TEXT NOT NULL,
-  record       TEXT NOT NULL CHECK (record IN ('customer','product','member','group','scheme','setting')),
+  record       TEXT NOT NULL CHECK (record IN ('customer','product','member','group','scheme','setting','order')),
   record_id    TEXT NOT NULL,
   op           TEXT NOT NULL CHECK (op IN ('create','update','delete','add','remove','delta')),
   field        TEXT,

@@ -21,7 +21,7 @@ import m0020 from './0020_record_conflicts'
 import m0021 from './0021_shared_orders'
 import m0022 from './0022_record_sets_deltas'
 import m0023 from './0023_records_snapshot'
-import m0026 from './0026_team_audit'
+import m0024 from './0024_team_audit'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -51,7 +51,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 21, name: '0021_shared_orders', sql: m0021 },
   { version: 22, name: '0022_record_sets_deltas', sql: m0022 },
   { version: 23, name: '0023_records_snapshot', sql: m0023 },
-  { version: 26, name: '0026_team_audit', sql: m0026 },
+  { version: 24, name: '0024_team_audit', sql: m0024 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version
