@@ -213,14 +213,14 @@ export class SyncLoop {
 
   /** The snapshot's progress goes out as the job engine's event and with the sync state (the team-sync tab shows it). */
   private bootstrapped(progress: JobProgress | null): void {
-    const finished = this.bootstrap !== null && progress === null
     this.bootstrap = progress
     try {
       if (progress) this.ctx.emit('job.progress', progress)
     } catch {
       // a listener's failure is the listener's
     }
-    this.emit(finished)
+    // Once a page (thousands of records): the tab's progress moves with every page, however fast they come.
+    this.emit(true)
   }
 
   private lastChanged = 0
