@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
+  chainRecord,
+  type AuditChainRow,
   auditRecordHash,
   canonicalJson,
   ChainWalker,
@@ -34,42 +36,9 @@ interface Device {
 }
 const SERVER_NAME = '团队服务器 / team server'
 
-interface AuditRow {
+interface AuditRow extends AuditChainRow {
   chain: string
-  seq: string | number
-  id: string
-  at: string
-  actor_id: string | null
-  actor_name: string
-  actor_role: string
-  kind: string
-  entity: string
-  entity_id: string | null
-  summary: string
-  before_json: string | null
-  after_json: string | null
-  workstation: string | null
-  prev_hash: string
-  hash: string
 }
-
-const chainRecord = (r: AuditRow): AuditChainRecord => ({
-  seq: Number(r.seq),
-  id: r.id,
-  at: r.at,
-  actorId: r.actor_id,
-  actorName: r.actor_name,
-  actorRole: r.actor_role,
-  kind: r.kind,
-  entity: r.entity,
-  entityId: r.entity_id,
-  summary: r.summary,
-  beforeJson: r.before_json,
-  afterJson: r.after_json,
-  workstation: r.workstation,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-})
 
 /** The chain a device's records belong to: its workstation's (a workstation enrolled again keeps its chain). */
 const chainOf = (device: Device): string => device.workstationId ?? device.id

@@ -44,6 +44,47 @@ export interface AuditChainRecord {
   hash: string
 }
 
+/** A record as both sides store it (the workstation's audit_log, the server's audit_records): one column per field. */
+export interface AuditChainRow {
+  seq: number | string
+  id: string
+  at: string
+  actor_id: string | null
+  actor_name: string
+  actor_role: string
+  kind: string
+  entity: string
+  entity_id: string | null
+  summary: string
+  before_json: string | null
+  after_json: string | null
+  /** The workstation that made the record; null on records written before it was kept. */
+  workstation: string | null
+  prev_hash: string
+  hash: string
+}
+
+/** A stored row as the chain functions read it. */
+export function chainRecord(r: AuditChainRow): AuditChainRecord {
+  return {
+    seq: Number(r.seq),
+    id: r.id,
+    at: r.at,
+    actorId: r.actor_id,
+    actorName: r.actor_name,
+    actorRole: r.actor_role,
+    kind: r.kind,
+    entity: r.entity,
+    entityId: r.entity_id,
+    summary: r.summary,
+    beforeJson: r.before_json,
+    afterJson: r.after_json,
+    workstation: r.workstation ?? null,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  }
+}
+
 /**
  * The part of a record its hash covers — everything but the hashes themselves — as canonical
  * JSON (keys sorted). before/after are stored as canonical JSON already, so they go in as

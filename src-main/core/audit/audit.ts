@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { auditRecordHash, canonicalJson, ChainWalker, GENESIS_HASH, type AuditChainRecord } from '../../../src-shared/auditChain'
+import { auditRecordHash, canonicalJson, chainRecord, ChainWalker, GENESIS_HASH, type AuditChainRow } from '../../../src-shared/auditChain'
 import type { AuditKind, AuditRecord, AuditVerification } from '../../../src-shared/contracts/lifecycle'
 import type { ActorRole } from '../../../src-shared/roles'
 import type { CoreContext } from '../context'
@@ -25,45 +25,11 @@ export function actorOf(ctx: CoreContext): Actor {
 
 export const SYSTEM_ACTOR: Actor = { id: null, name: '系统 / system', role: 'system' }
 
-export interface AuditRow {
+export interface AuditRow extends AuditChainRow {
   seq: number
-  id: string
-  at: string
-  actor_id: string | null
-  actor_name: string
-  actor_role: string
-  kind: string
-  entity: string
-  entity_id: string | null
-  summary: string
-  before_json: string | null
-  after_json: string | null
-  prev_hash: string
-  hash: string
-  /** The workstation that made the record; null on records written before it was kept. */
-  workstation: string | null
 }
 
-/** The row as the shared chain functions read it (src-shared/auditChain.ts). */
-export function chainRecord(r: AuditRow): AuditChainRecord {
-  return {
-    seq: r.seq,
-    id: r.id,
-    at: r.at,
-    actorId: r.actor_id,
-    actorName: r.actor_name,
-    actorRole: r.actor_role,
-    kind: r.kind,
-    entity: r.entity,
-    entityId: r.entity_id,
-    summary: r.summary,
-    beforeJson: r.before_json,
-    afterJson: r.after_json,
-    workstation: r.workstation ?? null,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  }
-}
+export { chainRecord }
 
 export function recordHash(prevHash: string, row: AuditRow): string {
   return auditRecordHash(prevHash, chainRecord(row))

@@ -1,52 +1,20 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { JobProgress } from '../../../src-shared/schemas'
 import { RECORDS_PROTOCOL_VERSION, SYNCED_RECORDS, type SyncedRecord } from '../../../src-shared/recordsProtocol'
-import { createCore, type OrchardCore } from '../api'
+import type { OrchardCore } from '../api'
 import { readRecords } from '../records/sync'
 import { SNAPSHOT_SYNC_STEPS, startSyncLoop, syncLoopOf } from './index'
-import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
+import { teamHarness } from './team.testkit'
 
 /**
  * A new workstation joining a team that already has its book: it starts from the server's
  * snapshot (records as of one sequence, page by page), then the changes after it — against
  * a real server process over HTTP.
  */
-let root: string
-let server: ServerProcess
+const team_ = teamHarness('bootstrap')
+const { workstation, reopen, enrol, sync } = team_
 let teamNo = 0
-const cores: OrchardCore[] = []
-
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'orchard-bootstrap-'))
-  server = await spawnSyncServer(join(root, 'server'))
-})
-afterAll(async () => {
-  await server.stop()
-  rmSync(root, { recursive: true, force: true })
-})
-afterEach(async () => {
-  while (cores.length) await cores.pop()!.close()
-})
-
-let wsNo = 0
-const dirs = new Map<OrchardCore, string>()
-function workstation(dir = join(root, `ws-${++wsNo}`)): OrchardCore {
-  const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty' })
-  cores.push(core)
-  dirs.set(core, dir)
-  return core
-}
-async function reopen(core: OrchardCore): Promise<OrchardCore> {
-  cores.splice(cores.indexOf(core), 1)
-  await core.close()
-  return workstation(dirs.get(core))
-}
-const enrol = async (core: OrchardCore, team: string, name: string) => core.invoke('sync', 'enrol', { server: server.url, code: await server.code(team), deviceName: name })
-const sync = (core: OrchardCore) => core.invoke('sync', 'syncNow', {})
 const TABLE: Partial<Record<SyncedRecord, string>> = { customer: 'customers', product: 'products', member: 'members', group: 'groups' }
 /** Every shared record a workstation holds, field by field, by kind and id. */
 function book(core: OrchardCore): Record<string, [string, Record<string, unknown>][]> {
@@ -190,10 +158,10 @@ describe('a snapshot naming a record the team’s book does not hold', () => {
     const team = `b${++teamNo}`
     // A device that wrote the book by hand (as an older workstation could): a customer owned by a member nobody has.
     const token = `ord_${randomBytes(32).toString('base64url')}`
-    const enrolled = await fetch(`${server.url}/v1/enrol`, {
+    const enrolled = await fetch(`${team_.server.url}/v1/enrol`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: await server.code(team), deviceName: 'old', tokenHash: createHash('sha256').update(token).digest('hex') }),
+      body: JSON.stringify({ code: await team_.server.code(team), deviceName: 'old', tokenHash: createHash('sha256').update(token).digest('hex') }),
     })
     expect(enrolled.status).toBe(200)
     const customer = (id: string, name: string, ownerMemberId: string | null) => ({
@@ -208,7 +176,7 @@ describe('a snapshot naming a record the team’s book does not hold', () => {
       at: new Date().toISOString(),
     })
     const [orphan, fine] = [randomUUID(), randomUUID()]
-    const pushed = await fetch(`${server.url}/v1/records/push`, {
+    const pushed = await fetch(`${team_.server.url}/v1/records/push`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ protocol: RECORDS_PROTOCOL_VERSION, team, changes: [customer(orphan, '孤儿', randomUUID()), customer(fine, '好好的', null)] }),

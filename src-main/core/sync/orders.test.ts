@@ -1,46 +1,27 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createCore, type OrchardCore } from '../api'
+import { describe, expect, it } from 'vitest'
+import type { OrchardCore } from '../api'
 import { postLedger } from '../ledger/posting'
 import { DEFAULT_SCHEME_RULES, saveScheme } from '../ledger/schemes'
 import { readRecords } from '../records/sync'
 import { ledgerTotals } from './ledgerStudio.testkit'
-import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
+import { teamHarness } from './team.testkit'
 
 /**
  * Orders (with their lines and refunds) shared through a real server process over HTTP,
  * and the ledger every workstation posts from them: one book of orders, one ledger.
  */
-let root: string
-let server: ServerProcess
+const team_ = teamHarness('orders')
+const { enrol, sync } = team_
 let teamNo = 0
-const cores: OrchardCore[] = []
 
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'orchard-orders-'))
-  server = await spawnSyncServer(join(root, 'server'))
-})
-afterAll(async () => {
-  await server.stop()
-  rmSync(root, { recursive: true, force: true })
-})
-afterEach(async () => {
-  while (cores.length) await cores.pop()!.close()
-})
-
-let wsNo = 0
 function workstation(): { core: OrchardCore; dir: string } {
-  const dir = join(root, `ws-${++wsNo}`)
-  const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty' })
-  cores.push(core)
+  const core = team_.workstation()
   // Schemes stay on each workstation: the team's is the same everywhere.
   saveScheme(core.context.db, { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '团队统一方案', activate: true }, '店长', '2026-09-01T00:00:00.000Z')
-  return { core, dir }
+  return { core, dir: team_.dirOf(core) }
 }
-const enrol = async (core: OrchardCore, team: string, name: string) => core.invoke('sync', 'enrol', { server: server.url, code: await server.code(team), deviceName: name })
-const sync = (core: OrchardCore) => core.invoke('sync', 'syncNow', {})
 
 /** A team of two workstations; A's members (a mentor and two sellers) and product reach B before any order. */
 async function team(): Promise<{ name: string; a: { core: OrchardCore; dir: string }; b: { core: OrchardCore; dir: string } }> {
@@ -109,7 +90,7 @@ const orderCount = (core: OrchardCore) => (core.context.db.prepare('SELECT count
 
 /** The books as each workstation and the server add them up, to the fen. */
 async function expectOneLedger(teamName: string, ...workstations: OrchardCore[]) {
-  const summary = await server.summary(teamName)
+  const summary = await team_.server.summary(teamName)
   expect(summary.entries).toBeGreaterThan(0)
   for (const core of workstations) {
     const t = ledgerTotals(core)

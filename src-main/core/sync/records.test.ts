@@ -1,55 +1,24 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createCore, type OrchardCore } from '../api'
+import { describe, expect, it } from 'vitest'
+import type { OrchardCore } from '../api'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
 import { readRecords } from '../records/sync'
 import { RECORDS_SYNC_STEPS, startSyncLoop, stopSyncLoop, syncLoopOf } from './index'
-import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
+import { teamHarness } from './team.testkit'
 
 /**
  * The shared records between workstations and a real server process (PGlite), over
  * HTTP: what one workstation writes, the others hold field by field after a round.
  */
-let root: string
-let server: ServerProcess
+const team_ = teamHarness('records')
+const { workstation, reopen, enrol, sync, dirOf } = team_
 let teamNo = 0
-const cores: OrchardCore[] = []
 
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'orchard-records-'))
-  server = await spawnSyncServer(join(root, 'server'))
-})
-afterAll(async () => {
-  await server.stop()
-  rmSync(root, { recursive: true, force: true })
-})
-afterEach(async () => {
-  while (cores.length) await cores.pop()!.close()
-})
-
-let wsNo = 0
-const dirs = new Map<OrchardCore, string>()
-/** As `orchard` runs it: no background loop, so each round here is the one the test asks for. */
-function workstation(dir = join(root, `ws-${++wsNo}`)): OrchardCore {
-  const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty' })
-  cores.push(core)
-  dirs.set(core, dir)
-  return core
-}
-/** Closed as a crash leaves it (mid-round) and opened again. */
-async function reopen(core: OrchardCore): Promise<OrchardCore> {
-  cores.splice(cores.indexOf(core), 1)
-  await core.close()
-  return workstation(dirs.get(core))
-}
 const allCustomers = (core: OrchardCore) => {
   const ids = (core.context.db.prepare('SELECT id FROM customers ORDER BY id').all() as { id: string }[]).map((r) => r.id)
   return [...readRecords(core.context.db, 'customer', ids).entries()].sort(([x], [y]) => x.localeCompare(y))
 }
-const enrol = async (core: OrchardCore, team: string, name: string) => core.invoke('sync', 'enrol', { server: server.url, code: await server.code(team), deviceName: name })
-const sync = (core: OrchardCore) => core.invoke('sync', 'syncNow', {})
 
 /** Two workstations of one new team, enrolled, in sync with each other. */
 async function pair(): Promise<[OrchardCore, OrchardCore]> {
@@ -165,7 +134,7 @@ describe('records shared through the team server', () => {
     const a = workstation()
     const trainer = workstation()
     await enrol(a, team, '店长')
-    await trainer.invoke('sync', 'enrol', { server: server.url, code: await server.code(team, 'trainer'), deviceName: '培训室' })
+    await enrol(trainer, team, '培训室', 'trainer')
     const p = await a.invoke('products', 'create', { sku: 'SP-1007', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, commissionBp: 2000, images: [] })
     await sync(a)
     await sync(trainer)
@@ -409,7 +378,7 @@ describe('conflicts: the same field changed on two workstations since they last 
   it('a restore the server refuses for the device’s role is not left “restored” here: the conflict is open again and the field holds the team’s value', async () => {
     const [a, b] = await pair()
     const trainer = workstation()
-    await trainer.invoke('sync', 'enrol', { server: server.url, code: await server.code(`r${teamNo}`, 'trainer'), deviceName: '培训室' })
+    await enrol(trainer, `r${teamNo}`, '培训室', 'trainer')
     const p = await a.invoke('products', 'create', { sku: 'SP-3101', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, commissionBp: 2000, images: [] })
     await sync(a)
     await sync(b)
@@ -503,7 +472,7 @@ describe('sets travel as added and removed items, stock as deltas', () => {
     const c = await a.invoke('customers', 'create', { name: '韩梅', phones: ['13000130000'], tags: ['宝妈'] })
     await sync(a)
     await sync(b)
-    const path = join(dirs.get(a)!, 'tags.csv')
+    const path = join(dirOf(a), 'tags.csv')
     writeFileSync(path, ['姓名,手机,标签', '韩梅,13000130000,复购'].join('\n'))
     expect(await a.invoke('imports', 'run', { entity: 'customers', path })).toMatchObject({ committed: true, updated: 1 })
     await b.invoke('customers', 'update', { id: c.id, patch: { tags: ['宝妈', 'VIP'] } })
@@ -521,7 +490,7 @@ describe('sets travel as added and removed items, stock as deltas', () => {
     // B changes the note; A's later sheet gives the same customer a new name and no note column.
     await b.invoke('customers', 'update', { id: c.id, patch: { notes: '爱买零食' } })
     await sync(b)
-    const path = join(dirs.get(a)!, 'names.csv')
+    const path = join(dirOf(a), 'names.csv')
     writeFileSync(path, ['姓名,手机', '钱多多,13100131000'].join('\n'))
     expect(await a.invoke('imports', 'run', { entity: 'customers', path })).toMatchObject({ committed: true, updated: 1 })
     await sync(a)
@@ -535,7 +504,7 @@ describe('sets travel as added and removed items, stock as deltas', () => {
     await sync(a)
     await sync(b)
     const csv = (name: string, rows: string[]) => {
-      const path = join(dirs.get(a)!, name)
+      const path = join(dirOf(a), name)
       writeFileSync(path, ['姓名,手机,所属群', ...rows].join('\n'))
       return path
     }
@@ -638,7 +607,7 @@ describe('records made before enrolment merge by natural key', () => {
     const a = workstation()
     const b = workstation()
     const sheet = (name: string, lines: string[]) => {
-      const path = join(root, `${team}-${name}`)
+      const path = join(team_.root, `${team}-${name}`)
       writeFileSync(path, lines.join('\n'))
       return path
     }

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import type { Role } from '../../../src-shared/roles'
+import { createCore, type OrchardCore } from '../api'
+import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
+
+/**
+ * One test file's team: a real `orchard server` process (PGlite) over HTTP for the whole
+ * file, and the workstations its tests open — as `orchard` runs them, with no background
+ * loop, so each round is the one a test asks for — closed after every test.
+ */
+export function teamHarness(name: string) {
+  let root = ''
+  let server: ServerProcess | null = null
+  let wsNo = 0
+  const cores: OrchardCore[] = []
+  const dirs = new Map<OrchardCore, string>()
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), `orchard-${name}-`))
+    server = await spawnSyncServer(join(root, 'server'))
+  })
+  afterAll(async () => {
+    await server?.stop()
+    rmSync(root, { recursive: true, force: true })
+  })
+  afterEach(async () => {
+    while (cores.length) await cores.pop()!.close()
+  })
+
+  const harness = {
+    /** The server process (there once the file's tests start). */
+    get server(): ServerProcess {
+      if (!server) throw new Error('the team server starts with the file’s tests')
+      return server
+    },
+    /** The file's scratch folder. */
+    get root(): string {
+      return root
+    },
+    /** An empty studio in a folder of its own (or in `dir`, to open one again). */
+    workstation(dir = join(root, `ws-${++wsNo}`)): OrchardCore {
+      const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty' })
+      cores.push(core)
+      dirs.set(core, dir)
+      return core
+    },
+    /** Where a workstation's studio lives. */
+    dirOf: (core: OrchardCore): string => dirs.get(core)!,
+    /** Closed as a crash leaves it (mid-round) and opened again. */
+    async reopen(core: OrchardCore): Promise<OrchardCore> {
+      cores.splice(cores.indexOf(core), 1)
+      await core.close()
+      return harness.workstation(dirs.get(core))
+    },
+    /** Enrolled with the team under a code the server made (for `role`; by default a manager's device). */
+    enrol: async (core: OrchardCore, team: string, deviceName: string, role?: Role) =>
+      core.invoke('sync', 'enrol', { server: harness.server.url, code: await harness.server.code(team, role), deviceName }),
+    /** One sync round, as `orchard sync --once` runs it. */
+    sync: (core: OrchardCore) => core.invoke('sync', 'syncNow', {}),
+  }
+  return harness
+}
