@@ -12,7 +12,8 @@ import { ConsolePage } from './page-models/console'
  * The shared records' sync state on the team-sync tab: two workstations (the console's and
  * one beside it) change the same customer's note while apart; after their rounds the
  * console lists the conflict with both values, and a manager puts the earlier one back
- * with one click and a confirmation — it reaches the other workstation with the next rounds.
+ * with one click and a confirmation — it reaches the other workstation with the next rounds. A
+ * manager's change the server refuses (the workstation is enrolled for operators) is listed with why.
  * Photographed in both languages and themes.
  */
 test.use({ firstStart: 'empty' })
@@ -35,8 +36,10 @@ test('a conflict of a shared record is listed with both values and restored with
   test.setTimeout(180_000)
   await page.setViewportSize({ width: 1440, height: 900 })
   const core = studio.core
+  // The front desk's workstation is enrolled for operators: a manager's change made there is one the server refuses.
   actAs(core, 'manager', '陈姐')
-  await core.invoke('sync', 'enrol', { server: server.url, code: await server.code('e2e-records'), deviceName: '前台' })
+  await core.invoke('sync', 'enrol', { server: server.url, code: await server.code('e2e-records', 'operator'), deviceName: '前台' })
+  actAs(core, 'operator', '小陈')
   other = createCore({ dataDir: join(root, 'other'), host: 'cli', firstStart: 'empty' })
   actAs(other, 'manager', '王店长')
   await other.invoke('sync', 'enrol', { server: server.url, code: await server.code('e2e-records'), deviceName: '仓库' })
@@ -45,13 +48,14 @@ test('a conflict of a shared record is listed with both values and restored with
   const c = await core.invoke('customers', 'create', { name: '冯十一', phones: ['13200132000'], notes: '' })
   await core.invoke('sync', 'syncNow', {})
   await other.invoke('sync', 'syncNow', {})
-  // Apart: the operator at the warehouse first, then the manager at the front desk, who syncs last and wins.
+  // Apart: the operator at the warehouse first, then the one at the front desk, who syncs last and wins.
   await other.invoke('customers', 'update', { id: c.id, patch: { notes: '放门卫处' } })
   await core.invoke('customers', 'update', { id: c.id, patch: { notes: '本人签收' } })
-  // Both enter the same product: the warehouse's cannot be taken here (its SKU is held), and the console says why.
-  const product = { sku: 'SP-9001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, images: [] }
-  await other.invoke('products', 'create', product)
-  await core.invoke('products', 'create', product)
+  // A manager signs in at the front desk and enters a product with its commission rate: the server refuses it
+  // (the device acts for operators), the workstation takes it back, and the console says why.
+  actAs(core, 'manager', '陈姐')
+  await core.invoke('products', 'create', { sku: 'SP-9001', name: '柔顺剂', listPriceFen: 3900, salePriceFen: 2900, priceFloorFen: 2500, commissionBp: 1800, images: [] })
+  actAs(core, 'operator', '小陈')
   await other.invoke('sync', 'syncNow', {})
   await core.invoke('sync', 'syncNow', {})
   await other.invoke('sync', 'syncNow', {})
@@ -69,8 +73,9 @@ test('a conflict of a shared record is listed with both values and restored with
   await expect(conflict.getByTestId('conflict-later')).toHaveText('本人签收')
   await expect(conflict.getByTestId('conflict-earlier')).toHaveText('放门卫处')
   await expect(conflict).toContainText('小周，仓库')
-  await expect(panel.getByTestId('records-issues')).toContainText('本机未应用')
-  await expect(panel.getByTestId('records-issues')).toContainText('SKU')
+  await expect(panel.getByTestId('records-issues')).toContainText('服务器拒收')
+  await expect(panel.getByTestId('records-issues')).toContainText('不能以「manager」的身份修改记录')
+  expect(core.context.db.prepare("SELECT count(*) FROM products WHERE sku = 'SP-9001'").pluck().get()).toBe(0)
 
   const shell = new ConsolePage(page)
   for (const lang of ['zh-CN', 'en-US'] as const) {
@@ -98,7 +103,7 @@ test('a conflict of a shared record is listed with both values and restored with
   await conflict.getByTestId('conflict-restore').click()
   await page.locator('.n-dialog').getByRole('button', { name: '恢复被替换的值' }).click()
   await expect(panel.getByTestId('records-conflict-count')).toHaveText('0')
-  await expect(panel.getByTestId('records-restored-item')).toContainText('由陈姐在前台于')
+  await expect(panel.getByTestId('records-restored-item')).toContainText('由小陈在前台于')
   await expect(panel.getByTestId('records-restored-item')).toContainText('尚未发送')
   expect(readRecords(core.context.db, 'customer', [c.id]).get(c.id)).toMatchObject({ notes: '放门卫处' })
 
@@ -107,5 +112,5 @@ test('a conflict of a shared record is listed with both values and restored with
   await expect(panel.getByTestId('records-restored-item')).not.toContainText('尚未发送')
   await other.invoke('sync', 'syncNow', {})
   expect(readRecords(other.context.db, 'customer', [c.id]).get(c.id)).toMatchObject({ notes: '放门卫处', relClass: 'A' })
-  expect((await other.invoke('records', 'conflicts', { status: 'restored' })).map((k) => k.restored?.actor)).toEqual(['陈姐'])
+  expect((await other.invoke('records', 'conflicts', { status: 'restored' })).map((k) => k.restored?.actor)).toEqual(['小陈'])
 })

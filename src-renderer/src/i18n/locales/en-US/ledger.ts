@@ -163,7 +163,7 @@ export default {
     round: 'pushed {pushed}, received {pulled}, status changes {status}',
     setUp: 'Set up',
     records: {
-      title: 'Shared records (customers, products, members, groups)',
+      title: 'Shared records (customers, products, members, groups, orders)',
       pending: 'Changes waiting to be sent',
       lastSync: 'Last sync',
       openConflicts: 'Open conflicts',

@@ -161,7 +161,7 @@ export default {
     round: '推送 {pushed}，接收 {pulled}，状态更新 {status}',
     setUp: '去设置',
     records: {
-      title: '共享记录（客户、商品、会员、社群）',
+      title: '共享记录（客户、商品、会员、社群、订单）',
       pending: '待发送的修改',
       lastSync: '上次同步',
       openConflicts: '未处理的冲突',
