@@ -46,6 +46,8 @@ export const needsSnapshot = (db: Db): boolean =>
 export interface SnapshotPageResult {
   written: number
   notApplied: number
+  /** Records this workstation did not hold before the page (its own, sent just before, come back too). */
+  fresh: number
 }
 
 /**
@@ -63,7 +65,7 @@ export function writeSnapshotPage(
   page: { at: number; records: SnapshotRecord[]; next: { record: SyncedRecord; after: string } | null; total: number | null },
   stamp: string,
 ): SnapshotPageResult {
-  const result: SnapshotPageResult = { written: 0, notApplied: 0 }
+  const result: SnapshotPageResult = { written: 0, notApplied: 0, fresh: 0 }
   const byKind = new Map<SyncedRecord, SnapshotRecord[]>()
   for (const r of page.records) byKind.set(r.record, [...(byKind.get(r.record) ?? []), r])
   for (const [record, records] of byKind) {
@@ -73,6 +75,7 @@ export function writeSnapshotPage(
         (r) => r.id,
       ),
     )
+    result.fresh += records.filter((r) => !held.has(r.id)).length
     const slow: SnapshotRecord[] = []
     const fast: { id: string; values: unknown[]; record: SnapshotRecord }[] = []
     for (const r of records) {
@@ -100,7 +103,10 @@ export function writeSnapshotPage(
       }
     }
     if (slow.length) {
-      const applied = applyPulledRecords(db, slow.map((r) => asChange(r, page.at, stamp)), stamp)
+      // A record whose phone, SKU or invite code one of this workstation's own records holds is not a
+      // problem here: every record of a workstation that has pulled nothing yet is still to be sent, and
+      // the server makes the two one by that key when it is (this workstation then takes the team's id).
+      const applied = applyPulledRecords(db, slow.map((r) => asChange(r, page.at, stamp)), stamp, { deferDuplicates: true })
       result.written += applied.applied
       result.notApplied += applied.notApplied
     }

@@ -287,6 +287,8 @@ export interface AppliedRecords {
   keptLocal: number
   /** Customers whose orders arrived: their order count, total spent and last purchase are counted again by the caller. */
   buyers: string[]
+  /** Records left for the team to merge by natural key (a snapshot's, when `deferDuplicates`). */
+  deferred: number
 }
 
 class NotApplied extends Error {
@@ -305,8 +307,8 @@ class NotApplied extends Error {
  * record here, it names a record unknown here, a value of the wrong kind) is skipped
  * alone and recorded with its reason; the rest is applied.
  */
-export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: string): AppliedRecords {
-  const result: AppliedRecords = { applied: 0, notApplied: 0, keptLocal: 0, buyers: [] }
+export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: string, options: { deferDuplicates?: boolean } = {}): AppliedRecords {
+  const result: AppliedRecords = { applied: 0, notApplied: 0, keptLocal: 0, buyers: [], deferred: 0 }
   const pushed = recordsPushed(db)
   const pending = db.prepare(
     `SELECT field FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND (field IS NULL OR field = ?) LIMIT 1`,
@@ -325,6 +327,10 @@ export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: st
     } catch (err) {
       const e = err instanceof NotApplied ? err : notAppliedOf(err)
       if (!e) throw err
+      if (options.deferDuplicates && e.code === 'duplicate_key') {
+        result.deferred++
+        continue
+      }
       issue.run(c.record, c.id, c.field, c.op, c.seq, c.deviceId, e.code, e.message, null, at)
       result.notApplied++
     }

@@ -42,7 +42,7 @@ export const RECORDS_SYNC_STEPS = [
   'records.pull.received',
   'records.pull.applied',
 ] as const
-/** A new workstation's snapshot steps (after the records' push, before their pull), page by page until the last one. */
+/** A new workstation's snapshot steps (before the records' push), page by page until the last one. */
 export const SNAPSHOT_SYNC_STEPS = ['records.snapshot.request', 'records.snapshot.received', 'records.snapshot.applied'] as const
 /** The audit's steps, last (only when there are records of the chain the server does not hold). */
 export const AUDIT_SYNC_STEPS = ['audit.push.request', 'audit.push.answered', 'audit.push.marked'] as const
@@ -154,11 +154,10 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
       for (let pass = 0; pass < MAX_PASSES; pass++) {
         await pushAll(env, db, step, round, serverId)
         await pullAll(env, db, step, round, serverId)
-        await pushRecordsAll(env, db, step, round, serverId)
-        // After this workstation's own records went up: those the team already held by their
-        // natural key (a phone, a SKU, an invite code) have become the team's records here, so
-        // the snapshot finds them under the team's ids instead of colliding with them.
+        // Before this workstation's own records go up: the snapshot is the team's book without them
+        // (a record of the team one of them shares a natural key with is left for the server to merge).
         if (needsSnapshot(db())) await snapshotAll(env, db, step, round, serverId)
+        await pushRecordsAll(env, db, step, round, serverId)
         await pullRecordsAll(env, db, step, round, serverId)
         await pushAuditAll(env, db, step, round, serverId)
         if (port.outboxCount(db()) === 0 && recordsPending(db()) === 0) break
@@ -375,7 +374,8 @@ async function snapshotAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => P
       })(),
     )
     records += page.records.length
-    round.records.pulled += page.records.length
+    // What the team had that this workstation did not: its own records come back in the snapshot too.
+    round.records.pulled += written.fresh
     round.records.notApplied += written.notApplied
     if (written.written) env.onRecordsChanged?.()
     await step('records.snapshot.applied')
