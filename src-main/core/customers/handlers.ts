@@ -1,32 +1,13 @@
 import { OrchardError } from '../../../src-shared/errors'
-import type { OrderDetail } from '../../../src-shared/schemas'
 import { zoneOffset } from '../clock'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { contactsVisible, maskAddress, maskBuyerPhone, maskContacts, maskPhone, unmask } from '../permissions'
 import { changeWriter } from '../records/changes'
 import { categorySpend } from './derived'
+import { ordersOfCustomer } from '../orders/handlers'
 import { actorOf, appendAudit } from '../audit/audit'
 import { addFollowUp, listFollowUps } from '../followUps/records'
 import { bulkUpdateCustomers, createCustomer, customerConditions, getCustomerRow, listCustomers, removeCustomer, updateCustomer, type BulkAction } from './repository'
-
-interface OrderRowWithLines {
-  id: string
-  order_no: string
-  source: OrderDetail['source']
-  status: OrderDetail['status']
-  placed_at: string
-  customer_id: string | null
-  customer_name: string | null
-  member_id: string | null
-  member_name: string | null
-  attribution_code: string | null
-  total_fen: number
-  refunded_fen: number
-  buyer_name: string | null
-  buyer_phone: string | null
-  created_at: string
-  lines: string
-}
 
 /**
  * A phone or WeChat id that belongs to someone else is refused either way; a role that sees
@@ -54,38 +35,7 @@ export const customersHandlers: ServiceHandlers<'customers'> = {
 
   get: ({ id }, ctx) => {
     const customer = getCustomerRow(ctx.db, id)
-    const rows = ctx.db
-      .prepare(
-        `SELECT o.*, c.name AS customer_name, m.name AS member_name,
-           (SELECT json_group_array(json_object('id', l.id, 'lineNo', l.line_no, 'productId', l.product_id, 'sku', l.sku,
-              'name', l.name, 'category', p.category, 'quantity', l.quantity, 'unitPriceFen', l.unit_price_fen, 'amountFen', l.amount_fen))
-            FROM order_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = o.id ORDER BY l.line_no) AS lines
-         FROM orders o LEFT JOIN customers c ON c.id = o.customer_id LEFT JOIN members m ON m.id = o.member_id
-         WHERE o.customer_id = ? ORDER BY o.placed_at DESC LIMIT 200`,
-      )
-      .all(id) as OrderRowWithLines[]
-    const orders: OrderDetail[] = rows.map((r) => {
-      const lines = JSON.parse(r.lines) as OrderDetail['lines']
-      return {
-        id: r.id,
-        orderNo: r.order_no,
-        source: r.source,
-        status: r.status,
-        placedAt: r.placed_at,
-        customerId: r.customer_id,
-        customerName: r.customer_name,
-        memberId: r.member_id,
-        memberName: r.member_name,
-        attributionCode: r.attribution_code,
-        totalFen: r.total_fen,
-        refundedFen: r.refunded_fen,
-        lineCount: lines.length,
-        createdAt: r.created_at,
-        buyerName: r.buyer_name,
-        buyerPhone: r.buyer_phone,
-        lines,
-      }
-    })
+    const orders = ordersOfCustomer(ctx.db, id)
     const categories = categorySpend(ctx.db, id)
     const groups = ctx.db
       .prepare('SELECT g.id, g.name FROM group_customers gc JOIN groups g ON g.id = gc.group_id WHERE gc.customer_id = ? ORDER BY g.name')

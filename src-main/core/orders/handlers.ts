@@ -113,6 +113,19 @@ export function listOrders(db: Db, q: ListQuery, timezone: string, options: { ma
   return { rows: rows.map(toOrder), total }
 }
 
+/** An order's lines as one JSON array, for lists that show each order with its lines. */
+const LINES_JSON = `(SELECT json_group_array(json_object('id', l.id, 'lineNo', l.line_no, 'productId', l.product_id, 'sku', l.sku,
+    'name', l.name, 'category', p.category, 'quantity', l.quantity, 'unitPriceFen', l.unit_price_fen, 'amountFen', l.amount_fen))
+  FROM order_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = o.id ORDER BY l.line_no) AS lines_json`
+
+/** A customer's latest orders, newest first, each with its lines (the customer's page). */
+export function ordersOfCustomer(db: Db, customerId: string, limit = 200): OrderDetail[] {
+  const rows = db
+    .prepare(`SELECT ${ORDER_COLUMNS}, ${LINES_JSON} FROM ${ORDER_FROM} WHERE o.customer_id = ? ORDER BY o.placed_at DESC LIMIT ?`)
+    .all(customerId, limit) as (OrderRow & { lines_json: string })[]
+  return rows.map((r) => ({ ...toOrder(r), buyerName: r.buyer_name, buyerPhone: r.buyer_phone, lines: JSON.parse(r.lines_json) as OrderDetail['lines'] }))
+}
+
 export function getOrder(db: Db, id: string): OrderDetail {
   const row = db.prepare(`SELECT ${ORDER_COLUMNS} FROM ${ORDER_FROM} WHERE o.id = ?`).get(id) as OrderRow | undefined
   if (!row) throw new OrchardError('not_found', `订单不存在 / order not found: ${id}`, { field: 'id', value: id })
