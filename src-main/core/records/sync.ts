@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { RecordField } from '../../../src-shared/permissions'
+import type { SharedField } from '../../../src-shared/permissions'
 import {
   isDeltaField,
   isSetField,
@@ -26,7 +26,7 @@ import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderL
 type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines'
 interface TableOf<R extends SyncedRecord> {
   table: string
-  columns: { [F in RecordField<R>]: readonly [column: string, codec: Codec] }
+  columns: { [F in SharedField<R>]: readonly [column: string, codec: Codec] }
 }
 
 /** Each synced record's table, and its fields' columns as the field table names them. */
@@ -112,6 +112,16 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       taxFen: ['tax_fen', 'int'],
       shopOrderId: ['shop_order_id', 'text'],
       lines: ['lines', 'lines'],
+    },
+  },
+  // The settings are kept by key; studio_settings is their one row as a record (migration 0025).
+  setting: {
+    table: 'studio_settings',
+    columns: {
+      timezone: ['timezone', 'text'],
+      currency: ['currency', 'text'],
+      studioName: ['studio_name', 'text'],
+      inviteBaseUrl: ['invite_base_url', 'text'],
     },
   },
 }
