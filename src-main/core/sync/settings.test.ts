@@ -33,6 +33,9 @@ describe('the studio’s settings shared through the team server', () => {
   it('the manager’s time zone, name, currency and invite link on A are B’s after a round; A’s language, theme, updates and backups never reach B', async () => {
     const [a, b] = await pair()
     actAs(a, 'manager', '陈姐')
+    // The workstation's own settings alone leave nothing to send.
+    await a.invoke('settings', 'update', { language: 'en-US', autoBackup: false })
+    expect((await a.invoke('sync', 'status', {})).records).toEqual({ pending: 0, issues: 0 })
     await a.invoke('settings', 'update', {
       timezone: 'Europe/Berlin',
       studioName: '果园柏林店',
@@ -66,12 +69,12 @@ describe('the studio’s settings shared through the team server', () => {
 
     // The change of the zone and currency is in A's audit chain with both values.
     const audit = await a.invoke('audit', 'list', { kinds: ['record.changed'], entityId: 'studio' })
-    expect(audit.rows).toHaveLength(1)
+    expect(audit.rows).toHaveLength(2)
     expect(audit.rows[0]).toMatchObject({
       actorName: '陈姐',
       entity: 'setting',
-      before: expect.objectContaining({ timezone: 'Asia/Shanghai', currency: 'CNY', autoBackup: true }),
-      after: expect.objectContaining({ timezone: 'Europe/Berlin', currency: 'EUR', autoBackup: false }),
+      before: expect.objectContaining({ timezone: 'Asia/Shanghai', currency: 'CNY', backupKeepDays: 14 }),
+      after: expect.objectContaining({ timezone: 'Europe/Berlin', currency: 'EUR', backupKeepDays: 3 }),
     })
   })
 
