@@ -84,6 +84,36 @@ for (const backend of testBackends()) {
       expect((await pull(a)).changes).toEqual([])
     })
 
+    it('the studio’s settings: one record changed field by field; a workstation’s own setting, a create or a delete is refused whole; an operator’s time zone alone', async () => {
+      const t = team()
+      const [manager, operator, other] = [await enrol(t), await enrol(t, 'operator'), await enrol(t)]
+      const setting = (over: Partial<RecordChangeWire>) => change({ record: 'setting', id: 'studio', role: 'manager', ...over })
+      for (const [bad, path] of [
+        [setting({ field: 'updateFeedUrl', value: 'https://updates.example.cn/' }), 'field'],
+        [setting({ field: 'language', value: 'en-US' }), 'field'],
+        [setting({ op: 'create', field: null, value: { timezone: 'Asia/Tokyo' } }), 'op'],
+        [setting({ op: 'delete', field: null, value: null }), 'op'],
+        [setting({ id: 'branch', field: 'timezone', value: 'Asia/Tokyo' }), 'id'],
+      ] as const) {
+        const r = await push(manager, [setting({ field: 'studioName', value: '果园' }), bad])
+        expect(r.status).toBe(400)
+        expect(r.body.error?.details.path).toBe(`changes.1.${path}`)
+      }
+      expect((await pull(other)).changes).toEqual([])
+
+      const byOperator = [setting({ role: 'operator', field: 'timezone', value: 'Asia/Tokyo' }), setting({ role: 'operator', field: 'studioName', value: '果园二店' })]
+      const r = await push(operator, byOperator)
+      expect(r.body.refused).toEqual([
+        { clientSeq: byOperator[0].clientSeq, code: 'forbidden', reason: expect.stringMatching(/Operator may not change a setting's timezone/), restore: null },
+      ])
+      const bad = await push(manager, [setting({ field: 'timezone', value: 'Mars/Olympus' }), setting({ field: 'currency', value: 'EUR' })])
+      expect(bad.body.refused).toEqual([expect.objectContaining({ clientSeq: expect.any(Number), code: 'invalid_value', reason: expect.stringMatching(/timezone/) })])
+      expect((await pull(other)).changes.map((c) => [c.field, c.value])).toEqual([
+        ['studioName', '果园二店'],
+        ['currency', 'EUR'],
+      ])
+    })
+
     it('the last change of a field in server order wins; an earlier one is not pulled', async () => {
       const t = team()
       const [a, b, c] = [await enrol(t), await enrol(t), await enrol(t)]

@@ -1,5 +1,6 @@
 import {
   changeRoleProblem,
+  changeValueProblem,
   NATURAL_KEYS,
   SNAPSHOT_ORDER,
   type PulledRecordChange,
@@ -52,7 +53,7 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
   const all = [...new Map(changes.map((c) => [c.clientSeq, c])).values()]
   const refusedSeqs = new Map<number, { code: string; reason: string }>()
   for (const c of all) {
-    const problem = changeRoleProblem(device.role, c) ?? storableProblem(c)
+    const problem = changeRoleProblem(device.role, c) ?? storableProblem(c) ?? changeValueProblem(c)
     if (problem) refusedSeqs.set(c.clientSeq, problem)
   }
   const unique = all.filter((c) => !refusedSeqs.has(c.clientSeq))

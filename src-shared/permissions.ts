@@ -33,7 +33,10 @@ export const PERMISSIONS = {
   'studio.export': EVERYONE,
   /** Replacing or emptying the whole studio: reseeding the demo, clearing, restoring a backup. */
   'studio.replace': ['manager', 'system', null],
-  /** The settings in PROTECTED_SETTINGS: where updates come from, whether and how long backups are kept. */
+  /**
+   * The settings in PROTECTED_SETTINGS: where updates come from, whether and how long backups
+   * are kept, and the team's time zone and currency (every day and every amount is read in them).
+   */
   'settings.protect': ['manager', 'system', null],
   /** Connecting the workstation to a team server, or disconnecting it. */
   'sync.manage': ['manager', 'system', null],
@@ -220,6 +223,10 @@ export const PROTECTED_SETTINGS = {
   backupKeepDays: 'settings.protect',
   // What every amount the studio holds is counted in.
   currency: 'settings.protect',
+  // What day it is for the whole team: the day's care, the ledger's months, every date shown.
+  timezone: 'settings.protect',
+  // Where every member's invite code leads (who a new member's mentor is): the team tree's.
+  inviteBaseUrl: 'members.tree',
 } as const satisfies Partial<Record<keyof Settings, Permission>>
 
 // ---------------------------------------------------------------- fields of the shared records
@@ -234,6 +241,8 @@ export interface FieldRule {
   readonly write: Permission
   readonly see?: Permission
   readonly audit?: 'personal' | 'value'
+  /** The workstation's own: checked and recorded like the others, never shared with the team (see wireFields). */
+  readonly local?: true
 }
 
 const edit = { write: 'studio.edit' } as const
@@ -326,15 +335,29 @@ export const RECORD_FIELDS = {
     name: { write: 'schemes.edit' },
     rules: { write: 'schemes.edit', audit: 'value' },
   },
+  /**
+   * The studio's settings, one record (id `studio`). Where this workstation looks for its
+   * updates and how it keeps its backups are its own (`local`); the time zone, currency,
+   * name and invite link are the team's. Language and theme are each person's screen and
+   * not fields of it at all.
+   */
   setting: {
-    updateFeedUrl: { write: PROTECTED_SETTINGS.updateFeedUrl, audit: 'value' },
-    autoBackup: { write: PROTECTED_SETTINGS.autoBackup, audit: 'value' },
-    backupKeepDays: { write: PROTECTED_SETTINGS.backupKeepDays, audit: 'value' },
+    updateFeedUrl: { write: PROTECTED_SETTINGS.updateFeedUrl, audit: 'value', local: true },
+    autoBackup: { write: PROTECTED_SETTINGS.autoBackup, audit: 'value', local: true },
+    backupKeepDays: { write: PROTECTED_SETTINGS.backupKeepDays, audit: 'value', local: true },
+    timezone: { write: PROTECTED_SETTINGS.timezone, audit: 'value' },
+    currency: { write: PROTECTED_SETTINGS.currency, audit: 'value' },
+    studioName: edit,
+    inviteBaseUrl: { write: PROTECTED_SETTINGS.inviteBaseUrl, audit: 'value' },
   },
 } as const satisfies Record<string, Record<string, FieldRule>>
 
 export type RecordKind = keyof typeof RECORD_FIELDS
 export type RecordField<R extends RecordKind> = keyof (typeof RECORD_FIELDS)[R] & string
+/** The fields of `R` the team shares: all but the workstation's own (`local`). */
+export type SharedField<R extends RecordKind> = {
+  [F in RecordField<R>]: (typeof RECORD_FIELDS)[R][F] extends { readonly local: true } ? never : F
+}[RecordField<R>]
 
 /** The rule of one field, or undefined for a field the table does not declare (own entries only). */
 export function fieldRule(record: RecordKind, field: string): FieldRule | undefined {

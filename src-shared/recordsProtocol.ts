@@ -1,6 +1,7 @@
 import { z } from 'zod'
-import { fieldRule, holds, permissionOfMethod, RECORD_FIELDS, type Permission, type RecordKind } from './permissions'
+import { fieldRule, holds, permissionOfMethod, RECORD_FIELDS, type FieldRule, type Permission, type RecordKind, type SharedField } from './permissions'
 import { ROLE_LABELS, type ActorRole, type Role } from './roles'
+import { Settings } from './schemas'
 
 /**
  * The records' side of the protocol in syncProtocol.ts (same server, same device
@@ -27,9 +28,16 @@ import { ROLE_LABELS, type ActorRole, type Role } from './roles'
  */
 export const RECORDS_PROTOCOL_VERSION = 1
 
-/** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); schemes and settings stay on each workstation for now. */
-export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order'] as const satisfies readonly RecordKind[]
+/** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); the studio's settings are one record (STUDIO_SETTINGS). */
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
+/**
+ * The studio's settings are one record, always there on every workstation (a fresh one
+ * holds the defaults): it is only ever changed field by field, never created or deleted,
+ * and each value must be one the settings take (a time zone the runtime knows, a
+ * three-letter currency, an https:// invite link).
+ */
+export const STUDIO_SETTINGS = 'studio'
 export const isSyncedRecord = (record: string): record is SyncedRecord => (SYNCED_RECORDS as readonly string[]).includes(record)
 
 /**
@@ -104,21 +112,44 @@ export function changeShapeProblem(c: RecordChangeWire): { path: string; message
     if (!Number.isSafeInteger(c.value) || c.value === 0) return { path: 'value', message: '增减须是非零整数 / a delta is a whole number other than 0' }
     return null
   }
+  if (c.record === 'setting') {
+    if (c.op !== 'update' || c.id !== STUDIO_SETTINGS) {
+      return { path: c.op !== 'update' ? 'op' : 'id', message: `工作室设置只能逐项修改（记录 ${STUDIO_SETTINGS}）/ the studio's settings are changed field by field (record ${STUDIO_SETTINGS}), never created or deleted` }
+    }
+  }
   if (c.op === 'update') {
     if (c.field === null) return { path: 'field', message: '修改须指明字段 / an update names its field' }
-    if (!fieldRule(c.record, c.field) && !isSetField(c.record, c.field)) return { path: 'field', message: `没有字段 ${c.field} / a ${c.record} has no field ${c.field}` }
+    if (!(wireFields(c.record) as string[]).includes(c.field) && !isSetField(c.record, c.field)) {
+      return { path: 'field', message: `没有字段 ${c.field} / a ${c.record} has no field ${c.field}` }
+    }
   } else if (c.field !== null) {
     return { path: 'field', message: '新建或删除不带字段 / a create or delete names no field' }
   }
   if (c.op === 'create') {
     if (!c.value || typeof c.value !== 'object' || Array.isArray(c.value)) return { path: 'value', message: '新建须带整条记录 / a create carries the whole record' }
-    const unknown = Object.keys(c.value).filter((f) => !fieldRule(c.record, f))
+    const unknown = Object.keys(c.value).filter((f) => !(wireFields(c.record) as string[]).includes(f))
     if (unknown.length) return { path: `value.${unknown[0]}`, message: `没有字段 ${unknown[0]} / a ${c.record} has no field ${unknown[0]}` }
   }
   if (c.value !== undefined && JSON.stringify(c.value).length > MAX_CHANGE_BYTES) {
     return { path: 'value', message: `值超过 ${MAX_CHANGE_BYTES} 字节 / the value is larger than ${MAX_CHANGE_BYTES} bytes` }
   }
   return null
+}
+
+/**
+ * Why the team's book cannot take a change's value, or null: a setting must be one the
+ * settings take (a time zone the runtime knows, a three-letter currency, an https://
+ * invite link) — a workstation reads a bad stored value as its default, the team would
+ * hold it for everyone. Refused alone, with the reason; the workstation keeps its own.
+ */
+export function changeValueProblem(c: RecordChangeWire): { code: string; reason: string } | null {
+  if (c.record !== 'setting' || c.op !== 'update' || c.field === null || !Object.hasOwn(Settings.shape, c.field)) return null
+  const checked = Settings.shape[c.field as keyof typeof Settings.shape].safeParse(c.value)
+  if (checked.success) return null
+  return {
+    code: 'invalid_value',
+    reason: `设置「${c.field}」的值不对（${checked.error.issues[0]?.message ?? ''}），服务器未接受，此工作站保留原样 / the setting ${c.field} holds a value the team cannot take; the server refused it and this workstation keeps its own`,
+  }
 }
 
 /** The roles a device enrolled for `role` may act for: a manager's workstation has every profile, a trainer's only trainers. */
@@ -325,8 +356,11 @@ export const RecordsPullResponse = z.object({
 })
 export type RecordsPullResponse = z.infer<typeof RecordsPullResponse>
 
-/** Every field a record of `record` carries on the wire (the field table's, in its order). */
-export const wireFields = (record: SyncedRecord): string[] => Object.keys(RECORD_FIELDS[record])
+/** Every field a record of `record` carries on the wire (the field table's, in its order, but a workstation's own). */
+export const wireFields = <R extends SyncedRecord>(record: R): SharedField<R>[] =>
+  Object.entries(RECORD_FIELDS[record] as Record<string, FieldRule>)
+    .filter(([, rule]) => !rule.local)
+    .map(([field]) => field as SharedField<R>)
 
 // ---------------------------------------------------------------- the snapshot a new workstation starts from
 /**

@@ -12,7 +12,7 @@ import { spawnSyncServer, type ServerProcess } from '../../src-main/core/sync/se
 import { openServerDatabase } from '../../src-server'
 import { testBackends } from '../../src-server/testDatabases'
 import { fieldRule, holds, type RecordKind } from '../../src-shared/permissions'
-import { isSyncedRecord, SYNCED_RECORDS, withoutUnseen, type SyncedRecord } from '../../src-shared/recordsProtocol'
+import { isSyncedRecord, STUDIO_SETTINGS, SYNCED_RECORDS, wireFields, withoutUnseen, type SyncedRecord } from '../../src-shared/recordsProtocol'
 import type { Role } from '../../src-shared/roles'
 import { startLossyProxy, type LossyProxy } from './lossyProxy'
 
@@ -95,7 +95,7 @@ interface Workstation {
   loop: SyncLoop
 }
 
-const TABLE: Record<SyncedRecord, string> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders' }
+const TABLE: Record<SyncedRecord, string> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders', setting: 'studio_settings' }
 const ids = (core: OrchardCore, record: SyncedRecord): string[] =>
   (core.context.db.prepare(`SELECT id FROM ${TABLE[record]} ORDER BY id`).all() as { id: string }[]).map((r) => r.id)
 /** Every shared record a workstation holds, as the wire carries it: record → id → fields. */
@@ -479,6 +479,8 @@ async function readServer(dataDir: string, databaseUrl: string | undefined) {
     )
     const books = Object.fromEntries(SYNCED_RECORDS.map((r) => [r, {} as Record<string, Record<string, unknown>>])) as Record<SyncedRecord, Record<string, Record<string, unknown>>>
     for (const f of fields) (books[f.record][f.record_id] ??= {})[f.field] = f.value ?? null
+    // The studio's settings are one record every workstation holds from the start: what no one set is empty.
+    books.setting[STUDIO_SETTINGS] = { ...Object.fromEntries(wireFields('setting').map((f) => [f, null])), ...books.setting[STUDIO_SETTINGS] }
     const creates = await q<{ record: string; record_id: string; n: number }>(
       `SELECT record, record_id, count(*)::int AS n FROM record_changes WHERE team = $1 AND op = 'create' GROUP BY record, record_id`,
       [TEAM],

@@ -30,6 +30,8 @@ test('a manager backs up, and restores the backup from Settings after a mistake'
 })
 
 test('changing the studio’s time zone in Settings changes the dates on every screen at once', async ({ page, studio }) => {
+  // The team's time zone is the manager's to change.
+  await new ProfileSwitch(page).switchTo('陈姐', '8888')
   const newest = (await studio.core.invoke('orders', 'list', { limit: 1 })).rows[0]
   const orders = page.getByTestId('orders-table')
   await page.getByTestId('nav-orders').click()
@@ -65,6 +67,11 @@ test('an operator backs up but cannot restore, replace the studio or turn backup
   await expect(page.getByTestId('settings-demo-reseed')).toBeDisabled()
   await expect(page.getByTestId('settings-auto-backup')).toHaveClass(/n-switch--disabled/)
   await expect(page.getByTestId('settings-feed')).toHaveClass(/n-input--disabled/)
+  // The team's time zone and currency are a manager's; the invite link is the team tree's, an operator's too.
+  await expect(page.getByTestId('settings-timezone').locator('.n-base-selection')).toHaveClass(/n-base-selection--disabled/)
+  await expect(page.getByTestId('settings-currency').locator('.n-base-selection')).toHaveClass(/n-base-selection--disabled/)
+  await expect(page.getByTestId('settings-invite')).not.toHaveClass(/n-input--disabled/)
+  await expect(studio.core.invoke('settings', 'update', { timezone: 'Asia/Tokyo' })).rejects.toMatchObject({ code: 'forbidden' })
   await expect(page.getByTestId('settings-managers-only')).toBeVisible()
   // The core refuses it either way.
   const backups = await studio.core.invoke('backups', 'list')

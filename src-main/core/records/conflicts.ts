@@ -62,6 +62,7 @@ const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
   member: { table: 'members', column: 'name' },
   group: { table: 'groups', column: 'name' },
   order: { table: 'orders', column: 'order_no' },
+  setting: { table: 'studio_settings', column: 'studio_name' },
 }
 
 /** A personal value as a role that sees it masked is shown it. */
@@ -74,7 +75,7 @@ function maskValue(field: string, value: unknown): unknown {
 function present(ctx: CoreContext, row: Row): RecordConflict {
   const c = RecordConflictWire.parse(JSON.parse(row.body_json))
   const whole = c.kind === 'delete'
-  const maskedFields = whole ? wireFields(c.record).filter((f) => fieldAccess(ctx.session.role, c.record, f) === 'masked') : []
+  const maskedFields = whole ? (wireFields(c.record) as string[]).filter((f) => fieldAccess(ctx.session.role, c.record, f) === 'masked') : []
   const masked = whole ? maskedFields.length > 0 : fieldAccess(ctx.session.role, c.record, c.field) === 'masked'
   const shown = (value: unknown) => {
     if (!masked) return value

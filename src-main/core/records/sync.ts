@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { RecordField } from '../../../src-shared/permissions'
+import { RECORD_FIELDS, type FieldRule, type SharedField } from '../../../src-shared/permissions'
 import {
   isDeltaField,
   isSetField,
@@ -26,7 +26,7 @@ import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderL
 type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines'
 interface TableOf<R extends SyncedRecord> {
   table: string
-  columns: { [F in RecordField<R>]: readonly [column: string, codec: Codec] }
+  columns: { [F in SharedField<R>]: readonly [column: string, codec: Codec] }
 }
 
 /** Each synced record's table, and its fields' columns as the field table names them. */
@@ -114,6 +114,16 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       lines: ['lines', 'lines'],
     },
   },
+  // The settings are kept by key; studio_settings is their one row as a record (migration 0025).
+  setting: {
+    table: 'studio_settings',
+    columns: {
+      timezone: ['timezone', 'text'],
+      currency: ['currency', 'text'],
+      studioName: ['studio_name', 'text'],
+      inviteBaseUrl: ['invite_base_url', 'text'],
+    },
+  },
 }
 
 const columnOf = (record: SyncedRecord, field: string): readonly [string, Codec] => (TABLES[record].columns as Record<string, readonly [string, Codec]>)[field]
@@ -169,12 +179,22 @@ interface ChangeRow {
 
 export const recordsPushed = (db: Db): number => (db.prepare('SELECT records_pushed AS n FROM sync_state WHERE id = 1').get() as { n: number }).n
 
-/** Record changes not yet confirmed by the server (of the records the team shares). */
+/** A workstation's own fields of the shared records (`local` in the field table), as "record.field": recorded here, never sent. */
+const LOCAL_FIELDS = SYNCED_RECORDS.flatMap((record) =>
+  Object.entries(RECORD_FIELDS[record] as Record<string, FieldRule>)
+    .filter(([, rule]) => rule.local)
+    .map(([field]) => `${record}.${field}`),
+)
+
+/** Record changes not yet confirmed by the server (of the records the team shares, but their workstation's own fields). */
 export function recordsPending(db: Db): number {
   return (
     db
-      .prepare(`SELECT count(*) AS n FROM record_changes WHERE seq > ? AND record IN (SELECT value FROM json_each(?))`)
-      .get(recordsPushed(db), JSON.stringify(SYNCED_RECORDS)) as { n: number }
+      .prepare(
+        `SELECT count(*) AS n FROM record_changes WHERE seq > ? AND record IN (SELECT value FROM json_each(?))
+            AND (field IS NULL OR record || '.' || field NOT IN (SELECT value FROM json_each(?)))`,
+      )
+      .get(recordsPushed(db), JSON.stringify(SYNCED_RECORDS), JSON.stringify(LOCAL_FIELDS)) as { n: number }
   ).n
 }
 

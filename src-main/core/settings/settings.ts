@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { Settings } from '../../../src-shared/schemas'
-import { PROTECTED_SETTINGS } from '../../../src-shared/permissions'
+import { RECORD_FIELDS } from '../../../src-shared/permissions'
+import { STUDIO_SETTINGS } from '../../../src-shared/recordsProtocol'
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../../../src-shared/time'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
@@ -76,16 +77,19 @@ export function writeInternal(db: Db, key: string, value: unknown): void {
 export const settingsHandlers: ServiceHandlers<'settings'> = {
   get: (_input, ctx) => readSettings(ctx.db),
   update: (patch, ctx) => {
-    // Anyone may rename the studio or pick a theme; what decides where updates come from and
-    // whether backups run needs its own permission — but only when the value actually changes,
-    // so a form that sends every field back does not trip over the ones it left alone.
-    // The field table (src-shared/permissions.ts) decides, through the records' write path.
+    // Anyone may rename the studio or pick a theme; what decides where updates come from,
+    // whether backups run, the team's time zone, currency and invite link needs its own
+    // permission — but only when the value actually changes, so a form that sends every
+    // field back does not trip over the ones it left alone. The field table
+    // (src-shared/permissions.ts) decides, through the records' write path; the fields it
+    // shares with the team travel from there. Language and theme are not fields of it.
     const current = readSettings(ctx.db) as Record<string, unknown>
     const w = changeWriter(ctx)
+    const fields = Object.keys(RECORD_FIELDS.setting)
     return ctx.db.transaction(() => {
-      const before = Object.fromEntries(Object.keys(PROTECTED_SETTINGS).map((f) => [f, current[f]]))
-      const after = Object.fromEntries(Object.keys(PROTECTED_SETTINGS).map((f) => [f, (patch as Record<string, unknown>)[f] ?? current[f]]))
-      recordChange(w, { record: 'setting', id: 'studio', label: '工作台设置 / studio settings', op: 'update', before, after })
+      const before = Object.fromEntries(fields.map((f) => [f, current[f]]))
+      const after = Object.fromEntries(fields.map((f) => [f, (patch as Record<string, unknown>)[f] ?? current[f]]))
+      recordChange(w, { record: 'setting', id: STUDIO_SETTINGS, label: '工作台设置 / studio settings', op: 'update', before, after })
       return writeSettings(ctx.db, patch)
     })()
   },
