@@ -28,7 +28,7 @@ import { ROLE_LABELS, type ActorRole, type Role } from './roles'
 export const RECORDS_PROTOCOL_VERSION = 1
 
 /** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); schemes and settings stay on each workstation for now. */
-export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order'] as const satisfies readonly RecordKind[]
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'carePlan', 'rule', 'action', 'appeal'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
 export const isSyncedRecord = (record: string): record is SyncedRecord => (SYNCED_RECORDS as readonly string[]).includes(record)
 
@@ -175,7 +175,7 @@ export function changeRoleProblem(deviceRole: Role, c: RecordChangeWire): { code
   if (c.op === 'create' && c.value && typeof c.value === 'object') {
     for (const [field, value] of Object.entries(c.value)) if (!blankValue(value)) needs.push({ field, permission: fieldRule(c.record, field)!.write })
   }
-  if (c.op === 'delete') needs.push({ field: '', permission: permissionOfMethod(`${c.record}s.remove`) ?? 'studio.replace' })
+  if (c.op === 'delete') needs.push({ field: '', permission: RECORD_DELETES[c.record] ?? permissionOfMethod(`${c.record}s.remove`) ?? 'studio.replace' })
   const denied = needs.find((n) => !holds(role, n.permission))
   if (!denied) return null
   const who = ROLE_LABELS[role]
@@ -387,3 +387,18 @@ export const RecordsSnapshotResponse = z.object({
   conflicts: z.array(RecordConflictWire).default([]),
 })
 export type RecordsSnapshotResponse = z.infer<typeof RecordsSnapshotResponse>
+
+// ---------------------------------------------------------------- lifecycle records
+/**
+ * Who may delete a record whose removal is not a contract method named after it: a care
+ * plan is removed by whoever edits plans (care.removePlan). Rules are archived, approvals
+ * and appeals stay: none of them is ever deleted by a person.
+ */
+export const RECORD_DELETES: { readonly [R in SyncedRecord]?: Permission } = { carePlan: 'plans.edit' }
+
+/**
+ * Records whose id every workstation derives alike (a rule's proposal: the rule, the member
+ * and the period): a create of one made here is the team's same record, so the team's
+ * changes of it are taken even while that create waits to be sent.
+ */
+export const SHARED_IDS: readonly SyncedRecord[] = ['action']

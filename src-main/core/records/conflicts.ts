@@ -62,6 +62,10 @@ const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
   member: { table: 'members', column: 'name' },
   group: { table: 'groups', column: 'name' },
   order: { table: 'orders', column: 'order_no' },
+  carePlan: { table: 'care_plans', column: 'name' },
+  rule: { table: 'rules', column: 'name' },
+  action: { table: 'rule_actions', column: 'member_name' },
+  appeal: { table: 'appeals', column: 'reason' },
 }
 
 /** A personal value as a role that sees it masked is shown it. */
