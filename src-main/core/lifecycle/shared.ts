@@ -8,9 +8,12 @@ import type { Db } from '../db/connection'
  *  - a care plan's steps, `steps`: the editor saves a plan with all its steps, so they
  *    change with the plan — as steps of their own, a plan edited on two workstations could
  *    end with the steps of both. Each keeps its id, so the tasks planned from it stay linked;
- *  - the events a proposal counted, `events`: written with the proposal and never changed
- *    (the history of why it was proposed); a workstation adds the ones it lacks and never
- *    takes one away.
+ *  - the events a proposal counted, `events`: written with the proposal (its create) and
+ *    never edited — the history of why it was proposed. Two workstations that logged the
+ *    same events each hold their own copies of them (the events are not shared records), and
+ *    each proposes the same record; the team keeps one list, the one its create gave, and
+ *    every workstation holds that one. Its own copies stay unused there: evaluating them
+ *    again proposes the same record, which the team holds already, so nothing twice.
  */
 
 /** A plan's steps as they travel, in the plan's order (a plan has a few dozen at most). */
@@ -37,8 +40,9 @@ export const ActionEventsWire = z.array(z.string().min(1).max(64)).max(1000)
 /** The `events` field of the proposal in the enclosing query's `rule_actions` row, as JSON, sorted. */
 export const ACTION_EVENTS_SQL = `(SELECT json_group_array(x.event_id) FROM (SELECT event_id FROM rule_action_events WHERE action_id = rule_actions.id ORDER BY event_id) x)`
 
-/** Adds the counted events this workstation lacks (append-only: the history of a proposal never shrinks). */
+/** Holds the proposal's counted events as the team does. */
 export function writeActionEvents(db: Db, actionId: string, events: string[]): void {
+  db.prepare('DELETE FROM rule_action_events WHERE action_id = ?').run(actionId)
   db.prepare(
     'INSERT OR IGNORE INTO rule_action_events (rule_id, event_id, action_id) SELECT a.rule_id, j.value, a.id FROM rule_actions a, json_each(?) j WHERE a.id = ?',
   ).run(JSON.stringify(events), actionId)
