@@ -61,6 +61,13 @@ describe('care plans, rules, approvals and appeals shared through the team serve
     expect(held(b, 'carePlan', plan.id)).toMatchObject({ active: false, steps: edited.steps })
     expect(held(b, 'carePlan', gone.id)).toBeUndefined()
 
+    // The workstation's own preferences stay its own: B's language and theme are not A's.
+    const ownB = await b.invoke('settings', 'get', {})
+    await a.invoke('settings', 'update', { language: ownB.language === 'en-US' ? 'zh-CN' : 'en-US', theme: ownB.theme === 'dark' ? 'light' : 'dark' })
+    await sync(a)
+    await sync(b)
+    expect(await b.invoke('settings', 'get', {})).toMatchObject({ language: ownB.language, theme: ownB.theme })
+
     // A new workstation starts from the team's snapshot: the plan as it is now, the removed one not at all.
     const c = workstation()
     await enrol(c, team, 'C')
