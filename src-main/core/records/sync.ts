@@ -16,7 +16,7 @@ import {
 } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
 import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
-import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, writeActionEvents, writeCareSteps, type CareStepWire } from '../lifecycle/shared'
+import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, writeActionEvents, writeCareSteps, type CareStepWire } from './lifecycleRows'
 
 /**
  * The records' side of the team sync: what leaves this workstation (its record_changes
@@ -27,7 +27,7 @@ import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, wri
 
 /**
  * `lines`: an order's lines, read from and written to order_lines (core/records/orders.ts);
- * `steps`, `events`: a care plan's steps, a proposal's counted events (core/lifecycle/shared.ts).
+ * `steps`, `events`: a care plan's steps, a proposal's counted events (core/records/lifecycleRows.ts).
  * `proposed`, `open`: a decision held in a status column, null while it waits (that value).
  */
 type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines' | 'steps' | 'events' | 'proposed' | 'open'
