@@ -208,7 +208,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
     for (const ws of [a, b]) expect((await ws.invoke('approvals', 'get', { id: proposal.id })).action.status).toBe('approved')
   })
 
-  it('an operator’s approval, rule edit or plan edit is refused by the core and by the server: nothing applied', async () => {
+  it('an operator’s approval, appeal decision, rule edit or plan edit is refused by the core and by the server: nothing applied', async () => {
     const team = `l${++teamNo}`
     const a = workstation()
     const op = workstation()
@@ -228,7 +228,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
     expect(await refusal(() => op.invoke('approvals', 'approve', { ids: [proposal.id], reason: '核实' }))).toMatchObject({ code: 'forbidden' })
     expect((await op.invoke('approvals', 'get', { id: proposal.id })).action.status).toBe('proposed')
 
-    // The server: the operator's device sends the decision, a rule's amount, a plan's steps and the plan's removal itself.
+    // The server: the operator's device sends the decision, a rule's amount, a plan's steps, the plan's removal and an appeal's decision itself.
     const planOnA = await a.invoke('care', 'savePlan', { name: '复购关怀', trigger: 'first_sale', steps: [step('致谢', 0)] })
     await sync(a)
     const answer = await pushAs(op, team, [
@@ -236,6 +236,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
       { clientSeq: 9002, record: 'rule', id: rule.id, op: 'update', field: 'actionAmountFen', value: 100, role: 'operator' },
       { clientSeq: 9003, record: 'carePlan', id: planOnA.id, op: 'update', field: 'steps', value: [], role: 'operator' },
       { clientSeq: 9004, record: 'carePlan', id: planOnA.id, op: 'delete', field: null, value: null, role: 'operator' },
+      { clientSeq: 9005, record: 'appeal', id: 'appeal-of-someone', op: 'update', field: 'decision', value: 'overturned', role: 'operator' },
     ])
     expect(answer.accepted).toEqual([])
     expect(answer.refused.map((r) => [r.clientSeq, r.code])).toEqual([
@@ -243,6 +244,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
       [9002, 'forbidden'],
       [9003, 'forbidden'],
       [9004, 'forbidden'],
+      [9005, 'forbidden'],
     ])
     expect(answer.refused[0].reason).toMatch(/Operator may not change a action's decision/)
     expect(answer.refused[3].reason).toMatch(/may not delete a carePlan/)
