@@ -438,13 +438,18 @@ async function applyToCurrent(tx: SqlClient, team: string, seqs: number[]): Prom
      ${upsert}`,
     [team, seqs],
   )
+  // A create of a record the team holds live (one every workstation makes under the same id:
+  // a rule's proposal) never takes back a field a later edit set — a decision made meanwhile
+  // stands; a deleted record brought back takes every field of its create.
   await tx.query(
     `INSERT INTO record_fields (team, record, record_id, field, value, seq)
      SELECT DISTINCT ON (c.record, c.record_id, f.key) c.team, c.record, c.record_id, f.key, f.value, c.seq
        FROM record_changes c, jsonb_each(c.value) f
       WHERE c.team = $1 AND c.seq = ANY($2::bigint[]) AND c.op = 'create' AND c.merged_into IS NULL
       ORDER BY c.record, c.record_id, f.key, c.seq DESC
-     ${upsert}`,
+     ${upsert}
+        AND (EXISTS (SELECT 1 FROM record_changes s WHERE s.team = record_fields.team AND s.seq = record_fields.seq AND s.op = 'create')
+             OR EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = record_fields.team AND t.record = record_fields.record AND t.record_id = record_fields.record_id))`,
     [team, seqs],
   )
   await tx.query(

@@ -99,6 +99,12 @@ export const PERMISSIONS = {
   'customers.followUp': ['operator', 'manager'],
   /** A leaving member's book handed to another member: owners of customers and groups and whose care tasks they are. */
   'members.handover': ['operator', 'manager', 'system', null],
+  /**
+   * What a rule proposes (an approval waiting for a manager): every workstation's upkeep
+   * evaluates the team's rules as the studio itself, and the same rule, member and period
+   * give the same proposal whichever evaluates it. Deciding stays a manager's (actions.decide).
+   */
+  'actions.propose': ['operator', 'trainer', 'manager', 'system'],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -349,6 +355,77 @@ export const RECORD_FIELDS = {
     currency: { write: PROTECTED_SETTINGS.currency, audit: 'value' },
     studioName: edit,
     inviteBaseUrl: { write: PROTECTED_SETTINGS.inviteBaseUrl, audit: 'value' },
+  },
+  /**
+   * A care plan with its steps (core/lifecycle/plans.ts): the steps change with the plan —
+   * the editor saves them whole, and tasks already planned keep their step's id — so they
+   * are one field, `steps`, as an order's lines are.
+   */
+  carePlan: {
+    name: { write: 'plans.edit' },
+    description: { write: 'plans.edit' },
+    trigger: { write: 'plans.edit' },
+    active: { write: 'plans.edit' },
+    builtIn: { write: 'plans.edit' },
+    steps: { write: 'plans.edit' },
+  },
+  /** A rule of the studio's rule book: a manager's, and what it proposes is audited with its values. */
+  rule: {
+    name: { write: 'rules.edit' },
+    description: { write: 'rules.edit' },
+    eventType: { write: 'rules.edit', audit: 'value' },
+    threshold: { write: 'rules.edit', audit: 'value' },
+    windowDays: { write: 'rules.edit', audit: 'value' },
+    actionKind: { write: 'rules.edit', audit: 'value' },
+    actionPoints: { write: 'rules.edit', audit: 'value' },
+    actionAmountFen: { write: 'rules.edit', audit: 'value' },
+    actionDays: { write: 'rules.edit', audit: 'value' },
+    active: { write: 'rules.edit', audit: 'value' },
+    effectiveFrom: { write: 'rules.edit', audit: 'value' },
+    archivedAt: { write: 'rules.edit', audit: 'value' },
+  },
+  /**
+   * An approval: what a rule proposed (written by whichever workstation evaluated it, under
+   * an id made of the rule, the member and the period, so the team holds it once), the
+   * events it counted (`events`, written with the proposal and never changed), and the
+   * manager's decision — `decision` is null while it waits — and an appeal's overturning.
+   */
+  action: {
+    idemKey: { write: 'actions.propose' },
+    ruleId: { write: 'actions.propose' },
+    ruleName: { write: 'actions.propose' },
+    ruleVersion: { write: 'actions.propose' },
+    memberId: { write: 'actions.propose' },
+    memberName: { write: 'actions.propose' },
+    kind: { write: 'actions.propose' },
+    points: { write: 'actions.propose' },
+    amountFen: { write: 'actions.propose' },
+    days: { write: 'actions.propose' },
+    reason: { write: 'actions.propose' },
+    eventCount: { write: 'actions.propose' },
+    windowFrom: { write: 'actions.propose' },
+    windowTo: { write: 'actions.propose' },
+    proposedAt: { write: 'actions.propose' },
+    events: { write: 'actions.propose' },
+    decision: { write: 'actions.decide', audit: 'value' },
+    decidedAt: { write: 'actions.decide' },
+    decidedBy: { write: 'actions.decide' },
+    decidedByName: { write: 'actions.decide' },
+    decisionReason: { write: 'actions.decide', audit: 'value' },
+    overturnedAt: { write: 'appeals.decide', audit: 'value' },
+  },
+  /** A member's appeal against an approved action: filed by whoever took it, decided by a manager (`decision` null while open). */
+  appeal: {
+    actionId: { write: 'appeals.file' },
+    reason: { write: 'appeals.file' },
+    filedAt: { write: 'appeals.file' },
+    filedBy: { write: 'appeals.file' },
+    filedByName: { write: 'appeals.file' },
+    decision: { write: 'appeals.decide', audit: 'value' },
+    decidedAt: { write: 'appeals.decide' },
+    decidedBy: { write: 'appeals.decide' },
+    decidedByName: { write: 'appeals.decide' },
+    decisionReason: { write: 'appeals.decide', audit: 'value' },
   },
 } as const satisfies Record<string, Record<string, FieldRule>>
 

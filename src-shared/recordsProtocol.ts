@@ -28,8 +28,8 @@ import { Settings } from './schemas'
  */
 export const RECORDS_PROTOCOL_VERSION = 1
 
-/** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); the studio's settings are one record (STUDIO_SETTINGS). */
-export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting'] as const satisfies readonly RecordKind[]
+/** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); the studio's settings are one record (STUDIO_SETTINGS); commission schemes stay on each workstation for now. */
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting', 'carePlan', 'rule', 'action', 'appeal'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
 /**
  * The studio's settings are one record, always there on every workstation (a fresh one
@@ -206,7 +206,7 @@ export function changeRoleProblem(deviceRole: Role, c: RecordChangeWire): { code
   if (c.op === 'create' && c.value && typeof c.value === 'object') {
     for (const [field, value] of Object.entries(c.value)) if (!blankValue(value)) needs.push({ field, permission: fieldRule(c.record, field)!.write })
   }
-  if (c.op === 'delete') needs.push({ field: '', permission: permissionOfMethod(`${c.record}s.remove`) ?? 'studio.replace' })
+  if (c.op === 'delete') needs.push({ field: '', permission: RECORD_DELETES[c.record] ?? permissionOfMethod(`${c.record}s.remove`) ?? 'studio.replace' })
   const denied = needs.find((n) => !holds(role, n.permission))
   if (!denied) return null
   const who = ROLE_LABELS[role]
@@ -421,3 +421,18 @@ export const RecordsSnapshotResponse = z.object({
   conflicts: z.array(RecordConflictWire).default([]),
 })
 export type RecordsSnapshotResponse = z.infer<typeof RecordsSnapshotResponse>
+
+// ---------------------------------------------------------------- lifecycle records
+/**
+ * Who may delete a record whose removal is not a contract method named after it: a care
+ * plan is removed by whoever edits plans (care.removePlan). Rules are archived, approvals
+ * and appeals stay: none of them is ever deleted by a person.
+ */
+export const RECORD_DELETES: { readonly [R in SyncedRecord]?: Permission } = { carePlan: 'plans.edit' }
+
+/**
+ * Records whose id every workstation derives alike (a rule's proposal: the rule, the member
+ * and the period): a create of one made here is the team's same record, so the team's
+ * changes of it are taken even while that create waits to be sent.
+ */
+export const SHARED_IDS: readonly SyncedRecord[] = ['action']

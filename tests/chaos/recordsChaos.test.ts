@@ -95,12 +95,14 @@ interface Workstation {
   loop: SyncLoop
 }
 
-const TABLE: Record<SyncedRecord, string> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders', setting: 'studio_settings' }
+// The kinds this test edits or checks (the lifecycle's records, and the plans and rules every studio starts with, are not among them).
+const TABLE: Partial<Record<SyncedRecord, string>> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders', setting: 'studio_settings' }
+const EDITED = SYNCED_RECORDS.filter((record) => TABLE[record])
 const ids = (core: OrchardCore, record: SyncedRecord): string[] =>
   (core.context.db.prepare(`SELECT id FROM ${TABLE[record]} ORDER BY id`).all() as { id: string }[]).map((r) => r.id)
 /** Every shared record a workstation holds, as the wire carries it: record → id → fields. */
 function booksOf(core: OrchardCore): Record<string, Record<string, Record<string, unknown>>> {
-  return Object.fromEntries(SYNCED_RECORDS.map((record) => [record, Object.fromEntries(readRecords(core.context.db, record, ids(core, record)))]))
+  return Object.fromEntries(EDITED.map((record) => [record, Object.fromEntries(readRecords(core.context.db, record, ids(core, record)))]))
 }
 /** Whether the field table lets `role` write the field (a delete's conflict names no field: not one a restore here picks). */
 const mayWrite = (role: Role, record: RecordKind, field: string) => {
@@ -477,8 +479,8 @@ async function readServer(dataDir: string, databaseUrl: string | undefined) {
         WHERE f.team = $1 AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id)`,
       [TEAM],
     )
-    const books = Object.fromEntries(SYNCED_RECORDS.map((r) => [r, {} as Record<string, Record<string, unknown>>])) as Record<SyncedRecord, Record<string, Record<string, unknown>>>
-    for (const f of fields) (books[f.record][f.record_id] ??= {})[f.field] = f.value ?? null
+    const books = Object.fromEntries(EDITED.map((r) => [r, {} as Record<string, Record<string, unknown>>])) as Record<SyncedRecord, Record<string, Record<string, unknown>>>
+    for (const f of fields) if (books[f.record]) (books[f.record][f.record_id] ??= {})[f.field] = f.value ?? null
     // The studio's settings are one record every workstation holds from the start: what no one set is empty.
     books.setting[STUDIO_SETTINGS] = { ...Object.fromEntries(wireFields('setting').map((f) => [f, null])), ...books.setting[STUDIO_SETTINGS] }
     const creates = await q<{ record: string; record_id: string; n: number }>(

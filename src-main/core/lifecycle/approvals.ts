@@ -2,7 +2,8 @@ import type { Appeal, MemberEvent, ProposedAction, RuleActionSpec } from '../../
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { recordChange, ruleWriter } from '../records/changes'
+import { recordChange, ruleWriter, type ChangeWriter } from '../records/changes'
+import { readRecords } from '../records/sync'
 import { appendAudit, SYSTEM_ACTOR, type Actor } from '../audit/audit'
 import { toMemberEvent, type MemberEventRow } from './events'
 import { describeAction } from './rules'
@@ -116,12 +117,20 @@ function auditView(a: ProposedAction): Record<string, unknown> {
   return { status: a.status, memberId: a.memberId, ruleId: a.ruleId, action: a.action, decidedBy: a.decidedBy, decisionReason: a.decisionReason, overturnedAt: a.overturnedAt }
 }
 
+/** A proposal or an appeal as the team shares it (its fields as the field table names them). */
+const sharedAction = (db: Db, id: string) => readRecords(db, 'action', [id]).get(id)
+const sharedAppeal = (db: Db, id: string) => readRecords(db, 'appeal', [id]).get(id)
+
 /**
  * Approves or rejects proposals. All or none: when any of them was already decided the
  * whole batch is refused, so a manager never approves something twice by accident.
  * An approved suspension pauses an active member until it ends (maintenance restores them).
+ * The decision is a change of the team's record, made through `changes` (a role that may
+ * not decide is refused there too, and nothing is written); the member's pause is a change
+ * of its own, from the rule, made here once — a workstation taking the decision from the
+ * team takes the member's status from the team as well and pauses no one again.
  */
-export function decideActions(db: Db, ids: string[], decision: 'approved' | 'rejected', reason: string, actor: Actor, now: Date): ProposedAction[] {
+export function decideActions(db: Db, ids: string[], decision: 'approved' | 'rejected', reason: string, actor: Actor, now: Date, changes: ChangeWriter): ProposedAction[] {
   const rows = ids.map((id) => actionRow(db, id))
   const decided = rows.filter((r) => r.status !== 'proposed')
   if (decided.length) {
@@ -132,10 +141,11 @@ export function decideActions(db: Db, ids: string[], decision: 'approved' | 'rej
     )
   }
   const at = now.toISOString()
-  const changes = ruleWriter(db, actor, now)
+  const effects: ChangeWriter = { ...changes, source: 'rule' }
   return db.transaction(() =>
     rows.map((row) => {
       const before = toAction(row)
+      const held = sharedAction(db, row.id)
       let effectUntil: string | null = null
       let effectState: string | null = null
       if (decision === 'approved' && row.kind === 'suspension') {
@@ -143,19 +153,13 @@ export function decideActions(db: Db, ids: string[], decision: 'approved' | 'rej
         const paused = db.prepare("UPDATE members SET status = 'paused', updated_at = ? WHERE id = ? AND status = 'active'").run(at, row.member_id)
         effectState = paused.changes > 0 ? 'paused' : null
         if (paused.changes > 0) {
-          recordChange(changes, { record: 'member', id: row.member_id, label: row.member_name, op: 'update', before: { status: 'active' }, after: { status: 'paused' } })
+          recordChange(effects, { record: 'member', id: row.member_id, label: row.member_name, op: 'update', before: { status: 'active' }, after: { status: 'paused' } })
         }
       }
-      db.prepare('UPDATE rule_actions SET status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, decision_reason = ?, effect_until = ?, effect_state = ? WHERE id = ?').run(
-        decision,
-        at,
-        actor.id,
-        actor.name,
-        reason,
-        effectUntil,
-        effectState,
-        row.id,
-      )
+      db.prepare(
+        'UPDATE rule_actions SET status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, decision_reason = ?, effect_until = ?, effect_state = ?, updated_at = ? WHERE id = ?',
+      ).run(decision, at, actor.id, actor.name, reason, effectUntil, effectState, at, row.id)
+      recordChange(changes, { record: 'action', id: row.id, label: `${row.rule_name} · ${row.member_name}`, op: 'update', before: held, after: sharedAction(db, row.id), audited: true })
       const after = getAction(db, row.id)
       appendAudit(
         db,
@@ -272,7 +276,7 @@ function appealRow(db: Db, id: string): AppealRow {
 }
 
 /** A member's appeal against an approved action, recorded by whoever took it. One open appeal per action. */
-export function fileAppeal(db: Db, actionId: string, reason: string, actor: Actor, now: Date): Appeal {
+export function fileAppeal(db: Db, actionId: string, reason: string, actor: Actor, now: Date, changes: ChangeWriter): Appeal {
   const action = actionRow(db, actionId)
   if (action.status !== 'approved') {
     throw new OrchardError('not_appealable', '只能对已批准的处理提出申诉 / only an approved action can be appealed', { actionId, status: action.status })
@@ -281,14 +285,10 @@ export function fileAppeal(db: Db, actionId: string, reason: string, actor: Acto
   if (action.open_appeal) throw new OrchardError('appeal_open', '该处理已有待裁决的申诉 / this action already has an open appeal', { actionId })
   const id = newId()
   return db.transaction(() => {
-    db.prepare("INSERT INTO appeals (id, action_id, reason, filed_at, filed_by, filed_by_name, status) VALUES (?, ?, ?, ?, ?, ?, 'open')").run(
-      id,
-      actionId,
-      reason,
-      now.toISOString(),
-      actor.id,
-      actor.name,
-    )
+    db.prepare(
+      "INSERT INTO appeals (id, action_id, reason, filed_at, filed_by, filed_by_name, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+    ).run(id, actionId, reason, now.toISOString(), actor.id, actor.name, now.toISOString(), now.toISOString())
+    recordChange(changes, { record: 'appeal', id, label: `${action.rule_name} · ${action.member_name}`, op: 'create', after: sharedAppeal(db, id), audited: true })
     const appeal = toAppeal(appealRow(db, id))
     appendAudit(
       db,
@@ -307,21 +307,27 @@ export function fileAppeal(db: Db, actionId: string, reason: string, actor: Acto
 }
 
 /** Upheld: the action stands. Overturned: the action is reversed (money actions then reach the ledger's reversals). */
-export function decideAppeal(db: Db, appealId: string, decision: 'upheld' | 'overturned', reason: string, actor: Actor, now: Date): Appeal {
+export function decideAppeal(db: Db, appealId: string, decision: 'upheld' | 'overturned', reason: string, actor: Actor, now: Date, changes: ChangeWriter): Appeal {
   const row = appealRow(db, appealId)
   if (row.status !== 'open') throw new OrchardError('already_decided', '该申诉已经裁决 / this appeal was already decided', { appealId, status: row.status })
   const at = now.toISOString()
+  const label = `${row.rule_name} · ${row.member_name}`
   return db.transaction(() => {
-    db.prepare('UPDATE appeals SET status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, decision_reason = ? WHERE id = ?').run(
+    const held = sharedAppeal(db, appealId)
+    db.prepare('UPDATE appeals SET status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?, decision_reason = ?, updated_at = ? WHERE id = ?').run(
       decision,
       at,
       actor.id,
       actor.name,
       reason,
+      at,
       appealId,
     )
+    recordChange(changes, { record: 'appeal', id: appealId, label, op: 'update', before: held, after: sharedAppeal(db, appealId), audited: true })
     if (decision === 'overturned') {
-      db.prepare('UPDATE rule_actions SET overturned_at = ? WHERE id = ?').run(at, row.action_id)
+      const action = sharedAction(db, row.action_id)
+      db.prepare('UPDATE rule_actions SET overturned_at = ?, updated_at = ? WHERE id = ?').run(at, at, row.action_id)
+      recordChange(changes, { record: 'action', id: row.action_id, label, op: 'update', before: action, after: sharedAction(db, row.action_id), audited: true })
       endSuspensions(db, now)
     }
     const after = toAppeal(appealRow(db, appealId))

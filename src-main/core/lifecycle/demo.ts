@@ -7,6 +7,7 @@ import { appendAudit, clearAudit, SYSTEM_ACTOR, type Actor } from '../audit/audi
 import { planCare } from './planner'
 import { hashPinSync, insertProfile, sessionInfo, startSession, toProfile } from './profiles'
 import { evaluateRules, installDefaultRules, updateRule, ruleRow } from './rules'
+import { ruleWriter, type ChangeWriter } from '../records/changes'
 import { DAY_MS, StudioTime, addDays } from './studioTime'
 import { temperatureScore } from './temperature'
 
@@ -130,6 +131,8 @@ export function seedLifecycleDemo(ctx: CoreContext, options: AreaSeedOptions): v
   }
 
   // ------------------------------------------------------------ a year of rule rounds, week by week
+  // The demo's decisions and appeals are the team's changes as any others are, made by the demo's people.
+  const seeded = (actor: Actor, at: Date): ChangeWriter => ({ ...ruleWriter(db, actor, at), source: 'demo' })
   const rng = random.fork('decisions')
   for (let t = yearAgo + 7 * DAY_MS; t <= nowMs; t += 7 * DAY_MS) {
     const at = new Date(t)
@@ -144,14 +147,14 @@ export function seedLifecycleDemo(ctx: CoreContext, options: AreaSeedOptions): v
     const decidedAt = new Date(t + 10 * 3_600_000)
     for (const w of waiting) {
       const reject = w.kind === 'warning' ? rng.chance(0.12) : w.kind === 'points' ? rng.chance(0.04) : rng.chance(0.08)
-      if (reject) decideActions(db, [w.id], 'rejected', rng.pick(['核实后属误报', '情况已说明，本次不处理', '证据不足']), managerActor, decidedAt)
-      else decideActions(db, [w.id], 'approved', w.kind === 'bonus' ? '分享内容对新人很有帮助' : w.kind === 'points' ? '新人已进群并完成第一周培训' : '经核实属实', managerActor, decidedAt)
+      if (reject) decideActions(db, [w.id], 'rejected', rng.pick(['核实后属误报', '情况已说明，本次不处理', '证据不足']), managerActor, decidedAt, seeded(managerActor, decidedAt))
+      else decideActions(db, [w.id], 'approved', w.kind === 'bonus' ? '分享内容对新人很有帮助' : w.kind === 'points' ? '新人已进群并完成第一周培训' : '经核实属实', managerActor, decidedAt, seeded(managerActor, decidedAt))
     }
     // Mid-year the manager tightened the experience-sharing reward (the audit shows before and after).
     if (t >= yearAgo + 180 * DAY_MS && t < yearAgo + 187 * DAY_MS) {
       const rule = db.prepare("SELECT id FROM rules WHERE event_type = 'experience_shared'").get() as { id: string } | undefined
       if (rule && ruleRow(db, rule.id).threshold === 2)
-        updateRule(db, rule.id, { description: '30 天内在群里分享 2 次经验，提议奖励 30 元（年中调高）。', action: { kind: 'bonus', points: 0, amountFen: 3000, days: 0 } }, managerActor, new Date(t + 11 * 3_600_000))
+        updateRule(db, rule.id, { description: '30 天内在群里分享 2 次经验，提议奖励 30 元（年中调高）。', action: { kind: 'bonus', points: 0, amountFen: 3000, days: 0 } }, managerActor, new Date(t + 11 * 3_600_000), seeded(managerActor, new Date(t + 11 * 3_600_000)))
     }
   }
   // Appeals: one upheld, one overturned, one still open.
@@ -161,16 +164,16 @@ export function seedLifecycleDemo(ctx: CoreContext, options: AreaSeedOptions): v
   const overturnable = approvedPenalty('other_platform_goods')
   if (appealable) {
     const appealAt = new Date(nowMs - 20 * DAY_MS)
-    const a = fileAppeal(db, appealable, '会员说明：当时是给家人的自用价，并非对外报价。', operatorActor, appealAt)
-    decideAppeal(db, a.id, 'upheld', '朋友圈公开标价，属对外报价，维持处理。', managerActor, new Date(appealAt.getTime() + DAY_MS))
+    const a = fileAppeal(db, appealable, '会员说明：当时是给家人的自用价，并非对外报价。', operatorActor, appealAt, seeded(operatorActor, appealAt))
+    decideAppeal(db, a.id, 'upheld', '朋友圈公开标价，属对外报价，维持处理。', managerActor, new Date(appealAt.getTime() + DAY_MS), seeded(managerActor, new Date(appealAt.getTime() + DAY_MS)))
   }
   if (overturnable) {
     const appealAt = new Date(nowMs - 9 * DAY_MS)
-    const a = fileAppeal(db, overturnable, '会员提供了品牌授权书，所售商品属团队渠道。', operatorActor, appealAt)
-    decideAppeal(db, a.id, 'overturned', '核实授权书无误，撤销扣款。', managerActor, new Date(appealAt.getTime() + 2 * DAY_MS))
+    const a = fileAppeal(db, overturnable, '会员提供了品牌授权书，所售商品属团队渠道。', operatorActor, appealAt, seeded(operatorActor, appealAt))
+    decideAppeal(db, a.id, 'overturned', '核实授权书无误，撤销扣款。', managerActor, new Date(appealAt.getTime() + 2 * DAY_MS), seeded(managerActor, new Date(appealAt.getTime() + 2 * DAY_MS)))
   }
   const lastApproved = db.prepare("SELECT id FROM rule_actions a WHERE status = 'approved' AND kind IN ('warning','points') AND NOT EXISTS (SELECT 1 FROM appeals p WHERE p.action_id = a.id) ORDER BY decided_at DESC LIMIT 1").get() as { id: string } | undefined
-  if (lastApproved) fileAppeal(db, lastApproved.id, '会员认为事实有出入，希望店长重新核实。', operatorActor, new Date(nowMs - 1 * DAY_MS))
+  if (lastApproved) fileAppeal(db, lastApproved.id, '会员认为事实有出入，希望店长重新核实。', operatorActor, new Date(nowMs - 1 * DAY_MS), seeded(operatorActor, new Date(nowMs - 1 * DAY_MS)))
   endSuspensions(db, options.now)
 
   // ------------------------------------------------------------ 60 days of group rituals

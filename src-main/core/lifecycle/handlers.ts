@@ -12,6 +12,7 @@ import { archiveRule, createRule, evaluateRules, listRules, ruleRow, toRule, upd
 import { triggerSettings, writeLifecycleSetting } from '../db/lifecycleSettings'
 import { importActivityLog, logRituals, temperatureRanking, temperatureSeries } from './temperature'
 import { addDays } from './studioTime'
+import { changeWriter, recordChange } from '../records/changes'
 
 const today = (ctx: CoreContext) => dayIn(ctx.timezone(), ctx.clock.now())
 const offsetOf = (ctx: CoreContext) => zoneOffset(ctx.timezone(), ctx.clock.now())
@@ -57,7 +58,7 @@ export const careHandlers: ServiceHandlers<'care'> = {
     const now = ctx.clock.now()
     const before = input.id ? getPlan(ctx.db, input.id) : null
     const plan = ctx.db.transaction(() => {
-      const saved = writePlan(ctx.db, input, now, before?.builtIn ?? false)
+      const saved = writePlan(ctx.db, input, now, before?.builtIn ?? false, changeWriter(ctx))
       const view = (p: typeof saved) => ({ name: p.name, trigger: p.trigger, active: p.active, steps: p.steps.map(({ id: _id, ...s }) => s) })
       appendAudit(
         ctx.db,
@@ -80,6 +81,8 @@ export const careHandlers: ServiceHandlers<'care'> = {
       // Tasks already done stay on the members' timelines; open ones go with the plan.
       ctx.db.prepare("DELETE FROM care_tasks WHERE plan_id = ? AND status = 'open'").run(id)
       ctx.db.prepare('DELETE FROM care_plans WHERE id = ?').run(id)
+      // A tombstone for the team, checked as any change of a plan (the removal below is audited as plan.removed).
+      recordChange(changeWriter(ctx), { record: 'carePlan', id, label: plan.name, op: 'delete', audited: true })
       appendAudit(ctx.db, actorOf(ctx), { kind: 'plan.removed', entity: 'plan', entityId: id, summary: `删除关怀计划「${plan.name}」/ care plan ${plan.name} removed`, before: { name: plan.name, trigger: plan.trigger } }, now)
     })()
     changed(ctx, 'care')
@@ -221,19 +224,19 @@ export const rulesHandlers: ServiceHandlers<'rules'> = {
   },
 
   create: (input, ctx) => {
-    const rule = createRule(ctx.db, input, actorOf(ctx), ctx.clock.now(), today(ctx))
+    const rule = createRule(ctx.db, input, actorOf(ctx), ctx.clock.now(), today(ctx), changeWriter(ctx))
     changed(ctx, 'rules', 'audit')
     return rule
   },
 
   update: ({ id, patch }, ctx) => {
-    const rule = updateRule(ctx.db, id, patch, actorOf(ctx), ctx.clock.now())
+    const rule = updateRule(ctx.db, id, patch, actorOf(ctx), ctx.clock.now(), changeWriter(ctx))
     changed(ctx, 'rules', 'audit')
     return rule
   },
 
   archive: ({ id }, ctx) => {
-    const rule = archiveRule(ctx.db, id, actorOf(ctx), ctx.clock.now())
+    const rule = archiveRule(ctx.db, id, actorOf(ctx), ctx.clock.now(), changeWriter(ctx))
     changed(ctx, 'rules', 'audit')
     return rule
   },
@@ -254,21 +257,21 @@ export const approvalsHandlers: ServiceHandlers<'approvals'> = {
   get: ({ id }, ctx) => ({ action: getAction(ctx.db, id), events: actionEvents(ctx.db, id), appeals: listAppeals(ctx.db, { actionId: id }) }),
 
   approve: ({ ids, reason }, ctx) => {
-    const updated = decideActions(ctx.db, [...new Set(ids)], 'approved', reason, actorOf(ctx), ctx.clock.now())
+    const updated = decideActions(ctx.db, [...new Set(ids)], 'approved', reason, actorOf(ctx), ctx.clock.now(), changeWriter(ctx))
     changed(ctx, 'approvals', 'audit', ...(updated.some((a) => a.action.kind === 'suspension') ? ['members'] : []))
     announcePending(ctx)
     return { updated }
   },
 
   reject: ({ ids, reason }, ctx) => {
-    const updated = decideActions(ctx.db, [...new Set(ids)], 'rejected', reason, actorOf(ctx), ctx.clock.now())
+    const updated = decideActions(ctx.db, [...new Set(ids)], 'rejected', reason, actorOf(ctx), ctx.clock.now(), changeWriter(ctx))
     changed(ctx, 'approvals', 'audit')
     announcePending(ctx)
     return { updated }
   },
 
   appeal: ({ actionId, reason }, ctx) => {
-    const appeal = fileAppeal(ctx.db, actionId, reason, actorOf(ctx), ctx.clock.now())
+    const appeal = fileAppeal(ctx.db, actionId, reason, actorOf(ctx), ctx.clock.now(), changeWriter(ctx))
     changed(ctx, 'approvals', 'audit')
     announcePending(ctx)
     return appeal
@@ -277,7 +280,7 @@ export const approvalsHandlers: ServiceHandlers<'approvals'> = {
   appeals: (q, ctx) => listAppeals(ctx.db, q),
 
   decideAppeal: ({ appealId, decision, reason }, ctx) => {
-    const appeal = decideAppeal(ctx.db, appealId, decision, reason, actorOf(ctx), ctx.clock.now())
+    const appeal = decideAppeal(ctx.db, appealId, decision, reason, actorOf(ctx), ctx.clock.now(), changeWriter(ctx))
     changed(ctx, 'approvals', 'audit', 'members')
     announcePending(ctx)
     return appeal

@@ -24,7 +24,7 @@ export function approvedMoneyActions(db: Db): ApprovedMoneyAction[] {
               decided_at AS approvedAt, COALESCE(decided_by_name, decided_by, '') AS approvedBy
          FROM rule_actions
         WHERE status = 'approved' AND kind IN ('penalty','bonus') AND amount_fen > 0
-        ORDER BY decided_at, id`,
+        ORDER BY decided_at, proposed_at, id`,
     )
     .all() as ApprovedMoneyAction[]
 }

@@ -3,6 +3,8 @@ import type { CarePlan, CarePlanInput, CareStep, CareTrigger } from '../../../sr
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
+import { recordChange, type ChangeWriter } from '../records/changes'
+import { readRecords } from '../records/sync'
 
 type StepSpec = Omit<CareStep, 'id' | 'offsetHours'> & { offsetHours?: number }
 interface PlanSpec {
@@ -309,10 +311,14 @@ export function getPlan(db: Db, id: string): CarePlan {
 /**
  * Writes a plan and its steps. Steps keep their ids when they come back with them, so
  * tasks already planned from a step stay linked to it (and are not planned again).
+ * The plan is a shared record: its change (the steps as one field) is checked and recorded
+ * through `changes` in the caller's transaction — a refused one takes the write back with
+ * it. Only the plans every studio starts with are written without (installDefaultPlans).
  */
-export function writePlan(db: Db, input: z.output<typeof CarePlanInput>, now: Date, builtIn = false): CarePlan {
+export function writePlan(db: Db, input: z.output<typeof CarePlanInput>, now: Date, builtIn: boolean, changes: ChangeWriter | null, fixedId?: string): CarePlan {
   const at = now.toISOString()
-  const id = input.id ?? newId()
+  const id = input.id ?? fixedId ?? newId()
+  const before = input.id ? readRecords(db, 'carePlan', [id]).get(id) : undefined
   const existing = input.id ? (db.prepare('SELECT * FROM care_plans WHERE id = ?').get(input.id) as PlanRow | undefined) : undefined
   if (input.id && !existing) throw new OrchardError('not_found', `关怀计划不存在 / care plan not found: ${input.id}`, { id: input.id })
   if (existing) {
@@ -349,9 +355,17 @@ export function writePlan(db: Db, input: z.output<typeof CarePlanInput>, now: Da
     seen.add(stepId)
     insert.run(stepId, id, i, s.offsetDays, s.offsetHours, s.channel, s.ownerKind, s.purpose, s.title, s.script)
   })
+  if (changes) {
+    recordChange(changes, { record: 'carePlan', id, label: input.name, op: existing ? 'update' : 'create', before, after: readRecords(db, 'carePlan', [id]).get(id), audited: true })
+  }
   return getPlan(db, id)
 }
 
+/**
+ * The plans every studio starts with, under the same ids on every workstation (the plan's
+ * key, its steps numbered): they are the same records of the team from the start, so they
+ * are not sent as new ones — an edit of one travels as any change of a plan does.
+ */
 export function installDefaultPlans(db: Db, now: Date): void {
   for (const spec of DEFAULT_PLANS) {
     writePlan(
@@ -361,10 +375,12 @@ export function installDefaultPlans(db: Db, now: Date): void {
         description: spec.description,
         trigger: spec.trigger,
         active: true,
-        steps: spec.steps.map((s) => ({ ...s, offsetHours: s.offsetHours ?? 0 })),
+        steps: spec.steps.map((s, i) => ({ ...s, id: `plan-${spec.key}-${i + 1}`, offsetHours: s.offsetHours ?? 0 })),
       },
       now,
       true,
+      null,
+      `plan-${spec.key}`,
     )
   }
 }

@@ -14,6 +14,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
 import { appendAudit, AuditBatch, type Actor } from '../audit/audit'
+import { recordChange, ruleWriter, type ChangeWriter } from '../records/changes'
+import { readRecords } from '../records/sync'
 import { DAY_MS, StudioTime } from './studioTime'
 
 export interface RuleRow {
@@ -188,7 +190,15 @@ function duplicateName(db: Db, name: string, except?: string): void {
   }
 }
 
-export function createRule(db: Db, input: RuleFields, actor: Actor, now: Date, today: string, id = newId()): Rule {
+/** A rule as the team shares it (its fields as the field table names them). */
+const shared = (db: Db, id: string) => readRecords(db, 'rule', [id]).get(id)
+
+/**
+ * Rules are shared records: each write is checked and recorded through `changes` in its
+ * transaction (a refused field takes the write back). Only the rules every studio starts
+ * with are written without (installDefaultRules).
+ */
+export function createRule(db: Db, input: RuleFields, actor: Actor, now: Date, today: string, changes: ChangeWriter | null, id = newId()): Rule {
   duplicateName(db, input.name)
   const action = normaliseAction(input.eventType, input.action)
   const at = now.toISOString()
@@ -198,12 +208,13 @@ export function createRule(db: Db, input: RuleFields, actor: Actor, now: Date, t
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
     ).run(id, input.name, input.description, input.eventType, input.threshold, input.windowDays, action.kind, action.points, action.amountFen, action.days, input.active ? 1 : 0, input.effectiveFrom ?? today, at, at)
     const rule = toRule(ruleRow(db, id))
+    if (changes) recordChange(changes, { record: 'rule', id, label: rule.name, op: 'create', after: shared(db, id), audited: true })
     appendAudit(db, actor, { kind: 'rule.created', entity: 'rule', entityId: id, summary: `新建规则「${rule.name}」/ rule ${rule.name} created`, after: auditView(rule) }, now)
     return rule
   })()
 }
 
-export function updateRule(db: Db, id: string, patch: Partial<RuleFields>, actor: Actor, now: Date): Rule {
+export function updateRule(db: Db, id: string, patch: Partial<RuleFields>, actor: Actor, now: Date, changes: ChangeWriter | null): Rule {
   const beforeRow = ruleRow(db, id)
   if (beforeRow.archived_at) throw new OrchardError('rule_archived', '已停用的规则不能修改 / an archived rule cannot be changed', { id })
   const before = toRule(beforeRow)
@@ -220,31 +231,50 @@ export function updateRule(db: Db, id: string, patch: Partial<RuleFields>, actor
   if (patch.name !== undefined) duplicateName(db, patch.name, id)
   const action = normaliseAction(merged.eventType, merged.action)
   return db.transaction(() => {
+    const held = shared(db, id)
     db.prepare(
       `UPDATE rules SET name = ?, description = ?, event_type = ?, threshold = ?, window_days = ?, action_kind = ?, action_points = ?, action_amount_fen = ?,
          action_days = ?, active = ?, effective_from = ?, version = version + 1, updated_at = ? WHERE id = ?`,
     ).run(merged.name, merged.description, merged.eventType, merged.threshold, merged.windowDays, action.kind, action.points, action.amountFen, action.days, merged.active ? 1 : 0, merged.effectiveFrom, now.toISOString(), id)
     const after = toRule(ruleRow(db, id))
+    if (changes) recordChange(changes, { record: 'rule', id, label: after.name, op: 'update', before: held, after: shared(db, id), audited: true })
     appendAudit(db, actor, { kind: 'rule.updated', entity: 'rule', entityId: id, summary: `修改规则「${after.name}」/ rule ${after.name} changed`, before: auditView(before), after: auditView(after) }, now)
     return after
   })()
 }
 
-export function archiveRule(db: Db, id: string, actor: Actor, now: Date): Rule {
+export function archiveRule(db: Db, id: string, actor: Actor, now: Date, changes: ChangeWriter | null): Rule {
   const beforeRow = ruleRow(db, id)
   if (beforeRow.archived_at) return toRule(beforeRow)
   const before = toRule(beforeRow)
   return db.transaction(() => {
+    const held = shared(db, id)
     db.prepare('UPDATE rules SET active = 0, archived_at = ?, updated_at = ?, version = version + 1 WHERE id = ?').run(now.toISOString(), now.toISOString(), id)
     const after = toRule(ruleRow(db, id))
+    if (changes) recordChange(changes, { record: 'rule', id, label: after.name, op: 'update', before: held, after: shared(db, id), audited: true })
     appendAudit(db, actor, { kind: 'rule.archived', entity: 'rule', entityId: id, summary: `停用规则「${after.name}」/ rule ${after.name} archived`, before: auditView(before), after: auditView(after) }, now)
     return after
   })()
 }
 
+/**
+ * The rule book every studio starts with, under the same ids on every workstation (made
+ * from each rule's name): the same records of the team from the start, so they are not
+ * sent as new ones — an edit of one travels as any change of a rule does.
+ */
 export function installDefaultRules(db: Db, actor: Actor, now: Date, effectiveFrom: string): void {
-  for (const r of DEFAULT_RULES) createRule(db, { ...r, effectiveFrom }, actor, now, effectiveFrom)
+  for (const r of DEFAULT_RULES) createRule(db, { ...r, effectiveFrom }, actor, now, effectiveFrom, null, defaultRuleId(r.name))
 }
+
+export const defaultRuleId = (name: string) => `rule-${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
+
+/**
+ * A proposal's id: the rule, the member and the period its events fall in. Two workstations
+ * evaluating the same rule for the same member and period propose the same record, and the
+ * team holds it once.
+ */
+export const proposalId = (ruleId: string, memberId: string, windowFrom: string, windowTo: string) =>
+  `ra-${createHash('sha256').update(`${ruleId}\n${memberId}\n${windowFrom}\n${windowTo}`).digest('base64url').slice(0, 32)}`
 
 // ---------------------------------------------------------------- evaluation
 
@@ -298,12 +328,14 @@ export function evaluateRules(db: Db, timezone: string, asOfDate: Date, actor: A
     return m
   }
   const insertAction = db.prepare(
-    `INSERT OR IGNORE INTO rule_actions (id, idem_key, rule_id, rule_name, rule_version, member_id, member_name, kind, points, amount_fen, days, reason, event_count, window_from, window_to, status, proposed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?)`,
+    `INSERT OR IGNORE INTO rule_actions (id, idem_key, rule_id, rule_name, rule_version, member_id, member_name, kind, points, amount_fen, days, reason, event_count, window_from, window_to, status, proposed_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?)`,
   )
   const useEvent = db.prepare('INSERT OR IGNORE INTO rule_action_events (rule_id, event_id, action_id) VALUES (?, ?, ?)')
   const proposed: ProposedAction[] = []
   let scanned = 0
+  // Each proposal is a create of the team's record, made as whoever evaluates (the studio itself on its rounds).
+  const changes = ruleWriter(db, actor, asOfDate)
 
   db.transaction(() => {
     const audit = new AuditBatch(db)
@@ -343,17 +375,25 @@ export function evaluateRules(db: Db, timezone: string, asOfDate: Date, actor: A
         if (member.status === 'left') continue
         const ids = used.map((u) => u.id).sort()
         const idemKey = createHash('sha256').update(`${rule.id}\n${e.member_id}\n${ids.join('\n')}`).digest('base64url')
-        const id = newId()
         const windowFrom = used[0].occurred_at
         const windowTo = used[used.length - 1].occurred_at
+        const id = proposalId(rule.id, e.member_id, windowFrom, windowTo)
         const label = MEMBER_EVENT_LABELS[rule.event_type].zh
         const reason =
           rule.threshold === 1
             ? `${time.dayOf(Date.parse(windowTo))} ${label} → 提议${describeAction(action)}`
             : `${rule.window_days} 天内${label} ${used.length} 次（${time.dayOf(Date.parse(windowFrom))} 至 ${time.dayOf(Date.parse(windowTo))}）→ 提议${describeAction(action)}`
-        const r = insertAction.run(id, idemKey, rule.id, rule.name, rule.version, e.member_id, member.name, action.kind, action.points, action.amountFen, action.days, reason, used.length, windowFrom, windowTo, asOf)
+        const r = insertAction.run(id, idemKey, rule.id, rule.name, rule.version, e.member_id, member.name, action.kind, action.points, action.amountFen, action.days, reason, used.length, windowFrom, windowTo, asOf, asOf, asOf)
         if (r.changes === 0) continue
         for (const u of used) useEvent.run(rule.id, u.id, id)
+        recordChange(changes, {
+          record: 'action',
+          id,
+          label: `${rule.name} · ${member.name}`,
+          op: 'create',
+          after: { idemKey, ruleId: rule.id, ruleName: rule.name, ruleVersion: rule.version, memberId: e.member_id, memberName: member.name, reason, proposedAt: asOf, events: ids },
+          audited: true,
+        })
         const p: ProposedAction = {
           id,
           ruleId: rule.id,

@@ -76,6 +76,10 @@ export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   order: { zh: '订单', en: 'order' },
   scheme: { zh: '佣金方案', en: 'commission scheme' },
   setting: { zh: '设置', en: 'setting' },
+  carePlan: { zh: '关怀计划', en: 'care plan' },
+  rule: { zh: '规则', en: 'rule' },
+  action: { zh: '处理提议', en: 'proposed action' },
+  appeal: { zh: '申诉', en: 'appeal' },
 }
 
 /** How a refusal and the audit name a field. */
@@ -122,6 +126,22 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   buyerAddress: { zh: '买家地址', en: 'buyer address' },
   refundedFen: { zh: '退款金额', en: 'refunded amount' },
   lines: { zh: '商品行与退款', en: 'lines and refunds' },
+  description: { zh: '说明', en: 'description' },
+  trigger: { zh: '触发条件', en: 'trigger' },
+  builtIn: { zh: '内置', en: 'built in' },
+  steps: { zh: '步骤', en: 'steps' },
+  eventType: { zh: '事件类型', en: 'event type' },
+  threshold: { zh: '次数阈值', en: 'threshold' },
+  windowDays: { zh: '统计天数', en: 'window' },
+  actionKind: { zh: '处理方式', en: 'action' },
+  actionPoints: { zh: '积分', en: 'points' },
+  actionAmountFen: { zh: '金额', en: 'amount' },
+  actionDays: { zh: '暂停天数', en: 'suspension days' },
+  effectiveFrom: { zh: '生效日期', en: 'effective from' },
+  archivedAt: { zh: '停用时间', en: 'archived' },
+  decision: { zh: '决定', en: 'decision' },
+  decisionReason: { zh: '决定理由', en: 'reason of the decision' },
+  overturnedAt: { zh: '撤销时间', en: 'overturned' },
 }
 const label = (field: string) => FIELD_LABELS[field] ?? { zh: field, en: field }
 
@@ -222,6 +242,12 @@ export interface RecordWrite {
   after?: Record<string, unknown>
   /** Fields of an update recorded even when they hold the same value (a conflict put back: the team must hear of it). */
   always?: string[]
+  /**
+   * The caller writes its own audit record of this change, with the values (a rule's
+   * rule.updated, a decision's action.approved): the change is checked and recorded here
+   * but not logged twice.
+   */
+  audited?: boolean
 }
 
 /**
@@ -266,7 +292,7 @@ export function recordChange(w: ChangeWriter, change: RecordWrite): string[] {
   } else row(change.op, null)
 
   const audited = changed.filter((f) => fieldRule(change.record, f)?.audit)
-  if (change.op === 'delete' || audited.length) {
+  if (!change.audited && (change.op === 'delete' || audited.length)) {
     const personal = audited.filter((f) => fieldRule(change.record, f)?.audit === 'personal')
     const valued = audited.filter((f) => fieldRule(change.record, f)?.audit === 'value')
     const pick = (values: Record<string, unknown>) => Object.fromEntries(valued.map((f) => [f, values[f] ?? null]))

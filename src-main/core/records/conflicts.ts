@@ -63,6 +63,10 @@ const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
   group: { table: 'groups', column: 'name' },
   order: { table: 'orders', column: 'order_no' },
   setting: { table: 'studio_settings', column: 'studio_name' },
+  carePlan: { table: 'care_plans', column: 'name' },
+  rule: { table: 'rules', column: 'name' },
+  action: { table: 'rule_actions', column: 'member_name' },
+  appeal: { table: 'appeals', column: 'reason' },
 }
 
 /** A personal value as a role that sees it masked is shown it. */

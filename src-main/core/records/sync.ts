@@ -1,9 +1,11 @@
 import { isDeepStrictEqual } from 'node:util'
+import type { z } from 'zod'
 import { RECORD_FIELDS, type FieldRule, type SharedField } from '../../../src-shared/permissions'
 import {
   isDeltaField,
   isSetField,
   isSyncedRecord,
+  SHARED_IDS,
   SYNCED_RECORDS,
   wireFields,
   type PulledRecordChange,
@@ -14,6 +16,7 @@ import {
 } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
 import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
+import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, writeActionEvents, writeCareSteps, type CareStepWire } from './lifecycleRows'
 
 /**
  * The records' side of the team sync: what leaves this workstation (its record_changes
@@ -22,8 +25,21 @@ import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderL
  * directly — they are not this workstation's changes to record or send again).
  */
 
-/** `lines`: an order's lines, read from and written to order_lines (core/records/orders.ts). */
-type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines'
+/**
+ * `lines`: an order's lines, read from and written to order_lines (core/records/orders.ts);
+ * `steps`, `events`: a care plan's steps, a proposal's counted events (core/records/lifecycleRows.ts).
+ * `proposed`, `open`: a decision held in a status column, null while it waits (that value).
+ */
+type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines' | 'steps' | 'events' | 'proposed' | 'open'
+type ChildCodec = 'lines' | 'steps' | 'events'
+/** Fields kept in rows of their own, each with how it is read (SQL on the record's row), checked and written. */
+const CHILDREN: Record<ChildCodec, { sql: string; wire: z.ZodType<unknown>; write(db: Db, id: string, rows: unknown): void }> = {
+  lines: { sql: ORDER_LINES_SQL, wire: OrderLinesWire, write: (db, id, rows) => writeOrderLines(db, id, rows as OrderLineWire[]) },
+  steps: { sql: CARE_STEPS_SQL, wire: CareStepsWire, write: (db, id, rows) => writeCareSteps(db, id, rows as CareStepWire[]) },
+  events: { sql: ACTION_EVENTS_SQL, wire: ActionEventsWire, write: (db, id, rows) => writeActionEvents(db, id, rows as string[]) },
+}
+const isChild = (codec: Codec): codec is ChildCodec => Object.hasOwn(CHILDREN, codec)
+const isDecision = (codec: Codec): codec is 'proposed' | 'open' => codec === 'proposed' || codec === 'open'
 interface TableOf<R extends SyncedRecord> {
   table: string
   columns: { [F in SharedField<R>]: readonly [column: string, codec: Codec] }
@@ -124,20 +140,97 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       inviteBaseUrl: ['invite_base_url', 'text'],
     },
   },
+  carePlan: {
+    table: 'care_plans',
+    columns: {
+      name: ['name', 'text'],
+      description: ['description', 'text'],
+      trigger: ['trigger', 'text'],
+      active: ['active', 'bool'],
+      builtIn: ['built_in', 'bool'],
+      steps: ['steps', 'steps'],
+    },
+  },
+  rule: {
+    table: 'rules',
+    columns: {
+      name: ['name', 'text'],
+      description: ['description', 'text'],
+      eventType: ['event_type', 'text'],
+      threshold: ['threshold', 'int'],
+      windowDays: ['window_days', 'int'],
+      actionKind: ['action_kind', 'text'],
+      actionPoints: ['action_points', 'int'],
+      actionAmountFen: ['action_amount_fen', 'int'],
+      actionDays: ['action_days', 'int'],
+      active: ['active', 'bool'],
+      effectiveFrom: ['effective_from', 'text'],
+      archivedAt: ['archived_at', 'text'],
+    },
+  },
+  action: {
+    table: 'rule_actions',
+    columns: {
+      idemKey: ['idem_key', 'text'],
+      ruleId: ['rule_id', 'text'],
+      ruleName: ['rule_name', 'text'],
+      ruleVersion: ['rule_version', 'int'],
+      memberId: ['member_id', 'text'],
+      memberName: ['member_name', 'text'],
+      kind: ['kind', 'text'],
+      points: ['points', 'int'],
+      amountFen: ['amount_fen', 'int'],
+      days: ['days', 'int'],
+      reason: ['reason', 'text'],
+      eventCount: ['event_count', 'int'],
+      windowFrom: ['window_from', 'text'],
+      windowTo: ['window_to', 'text'],
+      proposedAt: ['proposed_at', 'text'],
+      events: ['events', 'events'],
+      decision: ['status', 'proposed'],
+      decidedAt: ['decided_at', 'text'],
+      decidedBy: ['decided_by', 'text'],
+      decidedByName: ['decided_by_name', 'text'],
+      decisionReason: ['decision_reason', 'text'],
+      overturnedAt: ['overturned_at', 'text'],
+    },
+  },
+  appeal: {
+    table: 'appeals',
+    columns: {
+      actionId: ['action_id', 'text'],
+      reason: ['reason', 'text'],
+      filedAt: ['filed_at', 'text'],
+      filedBy: ['filed_by', 'text'],
+      filedByName: ['filed_by_name', 'text'],
+      decision: ['status', 'open'],
+      decidedAt: ['decided_at', 'text'],
+      decidedBy: ['decided_by', 'text'],
+      decidedByName: ['decided_by_name', 'text'],
+      decisionReason: ['decision_reason', 'text'],
+    },
+  },
 }
 
 const columnOf = (record: SyncedRecord, field: string): readonly [string, Codec] => (TABLES[record].columns as Record<string, readonly [string, Codec]>)[field]
 
 const decode = (codec: Codec, raw: unknown): unknown =>
-  raw === null || raw === undefined ? null : codec === 'json' || codec === 'lines' ? JSON.parse(raw as string) : codec === 'bool' ? raw === 1 : raw
+  raw === null || raw === undefined || (isDecision(codec) && raw === codec)
+    ? null
+    : codec === 'json' || isChild(codec)
+      ? JSON.parse(raw as string)
+      : codec === 'bool'
+        ? raw === 1
+        : raw
 
 /** A value from the team as the column stores it, or undefined when it is not a value of that column. */
 function encode(codec: Codec, value: unknown): unknown {
   if (codec === 'json') return Array.isArray(value) ? JSON.stringify(value) : undefined
-  if (codec === 'lines') {
-    const lines = OrderLinesWire.safeParse(value)
-    return lines.success ? lines.data : undefined
+  if (isChild(codec)) {
+    const rows = CHILDREN[codec].wire.safeParse(value)
+    return rows.success ? rows.data : undefined
   }
+  if (isDecision(codec)) return value === null ? codec : typeof value === 'string' && value !== codec ? value : undefined
   if (codec === 'bool') return typeof value === 'boolean' ? (value ? 1 : 0) : undefined
   if (codec === 'int') return Number.isSafeInteger(value) ? value : undefined
   return value === null || typeof value === 'string' ? value : undefined
@@ -147,7 +240,10 @@ function encode(codec: Codec, value: unknown): unknown {
 export function readRecords(db: Db, record: SyncedRecord, ids: string[]): Map<string, Record<string, unknown>> {
   const { table } = TABLES[record]
   const fields = wireFields(record)
-  const columns = fields.map((f) => (columnOf(record, f)[1] === 'lines' ? `${ORDER_LINES_SQL} AS ${columnOf(record, f)[0]}` : columnOf(record, f)[0]))
+  const columns = fields.map((f) => {
+    const [column, codec] = columnOf(record, f)
+    return isChild(codec) ? `${CHILDREN[codec].sql} AS ${column}` : column
+  })
   const rows = db.prepare(`SELECT id, ${columns.join(', ')} FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as Record<string, unknown>[]
   return new Map(rows.map((r) => [r.id as string, Object.fromEntries(fields.map((f) => [f, decode(columnOf(record, f)[1], r[columnOf(record, f)[0]])]))]))
 }
@@ -337,7 +433,10 @@ export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: st
     `INSERT INTO sync_record_issues (kind, record, record_id, field, op, server_seq, device_id, code, reason, value_json, at)
      VALUES ('not_applied', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
-  const localPending = (c: PulledRecordChange, field: string | null) => pending.get(pushed, c.record, c.id, field) !== undefined
+  // A record every workstation makes under the same id (SHARED_IDS): its create here is the team's record too, not a reason to keep the team's fields away.
+  const pendingField = db.prepare(`SELECT 1 FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND field = ? LIMIT 1`)
+  const localPending = (c: PulledRecordChange, field: string | null) =>
+    (SHARED_IDS.includes(c.record) && field !== null ? pendingField.get(pushed, c.record, c.id, field) : pending.get(pushed, c.record, c.id, field)) !== undefined
   const buyers = new Set<string>()
   for (const c of changes) {
     try {
@@ -391,7 +490,7 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   const exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(c.id) !== undefined
   let kept = 0
   const set: [column: string, value: unknown][] = []
-  let lines: OrderLineWire[] | undefined
+  const children: [ChildCodec, unknown][] = []
   for (const [field, value] of Object.entries(values)) {
     if (!(wireFields(c.record) as string[]).includes(field)) continue
     if (exists && localPending(c, field)) {
@@ -401,7 +500,7 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
     const [column, codec] = columnOf(c.record, field)
     const stored = encode(codec, value)
     if (stored === undefined) throw new NotApplied('invalid_value', `字段 ${field} 的值类型不对 / ${field} holds a value of the wrong kind`)
-    if (codec === 'lines') lines = stored as OrderLineWire[]
+    if (isChild(codec)) children.push([codec, stored])
     else set.push([column, stored])
   }
   if (!exists) {
@@ -416,8 +515,8 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   if (c.op === 'create' && !exists && isSetField(c.record, 'customers') && Array.isArray(values.customers)) {
     writeSet(db, c.record, c.id, 'customers', values.customers as string[], at)
   }
+  for (const [codec, rows] of children) CHILDREN[codec].write(db, c.id, rows)
   if (c.record === 'order') {
-    if (lines) writeOrderLines(db, c.id, lines)
     const buyer = orderApplied(db, c.id)
     if (buyer) buyers.add(buyer)
   }
@@ -436,7 +535,7 @@ export function insertRecord(db: Db, record: SyncedRecord, id: string, values: R
     const [column, codec] = columnOf(record, field)
     const stored = encode(codec, values[field])
     if (stored === undefined) return 'invalid_value'
-    if (codec !== 'lines') set.push([column, stored])
+    if (!isChild(codec)) set.push([column, stored])
   }
   const columns = [...set.map((s) => s[0]), 'created_at', 'updated_at']
   try {
@@ -520,9 +619,9 @@ export function writeRecordField(db: Db, record: SyncedRecord, id: string, field
   const [column, codec] = columnOf(record, field)
   const stored = encode(codec, value)
   if (stored === undefined) return false
-  if (codec === 'lines') {
-    writeOrderLines(db, id, stored as OrderLineWire[])
-    db.prepare('UPDATE orders SET updated_at = ? WHERE id = ?').run(at, id)
+  if (isChild(codec)) {
+    CHILDREN[codec].write(db, id, stored)
+    db.prepare(`UPDATE ${TABLES[record].table} SET updated_at = ? WHERE id = ?`).run(at, id)
     return true
   }
   db.prepare(`UPDATE ${TABLES[record].table} SET ${column} = ?, updated_at = ? WHERE id = ?`).run(stored, at, id)
@@ -659,9 +758,9 @@ export function listRecordIssues(db: Db): RecordIssue[] {
 export function recordColumns(record: SyncedRecord): { table: string; fields: { field: string; column: string; encode(value: unknown): unknown }[] } {
   return {
     table: TABLES[record].table,
-    // An order's lines live in their own table: written by writeRecordRows once the order is in.
+    // An order's lines (a plan's steps, a proposal's events) live in their own table: written by writeRecordRows once the record is in.
     fields: wireFields(record)
-      .filter((field) => columnOf(record, field)[1] !== 'lines')
+      .filter((field) => !isChild(columnOf(record, field)[1]))
       .map((field) => {
         const [column, codec] = columnOf(record, field)
         return { field, column, encode: (value: unknown) => encode(codec, value) }
@@ -675,10 +774,11 @@ export function recordColumns(record: SyncedRecord): { table: string; fields: { 
  */
 export function writeRecordRows(db: Db, record: SyncedRecord, id: string, values: Record<string, unknown>, at: string): boolean {
   for (const field of wireFields(record)) {
-    if (columnOf(record, field)[1] !== 'lines' || !Object.hasOwn(values, field)) continue
-    const lines = encode('lines', values[field])
-    if (lines === undefined) return false
-    writeOrderLines(db, id, lines as OrderLineWire[])
+    const codec = columnOf(record, field)[1]
+    if (!isChild(codec) || !Object.hasOwn(values, field)) continue
+    const rows = encode(codec, values[field])
+    if (rows === undefined) return false
+    CHILDREN[codec].write(db, id, rows)
   }
   if (isSetField(record, 'customers') && Array.isArray(values.customers)) writeSet(db, record, id, 'customers', values.customers as string[], at)
   return true
