@@ -331,6 +331,19 @@ export const RECORD_FIELDS = {
     autoBackup: { write: PROTECTED_SETTINGS.autoBackup, audit: 'value' },
     backupKeepDays: { write: PROTECTED_SETTINGS.backupKeepDays, audit: 'value' },
   },
+  /** A price seen elsewhere (比价): written as the comparisons service is; the price itself is audited with its value. */
+  comparison: {
+    productId: { write: METHOD_PERMISSIONS.comparisons.add },
+    source: { write: METHOD_PERMISSIONS.comparisons.add },
+    priceFen: { write: METHOD_PERMISSIONS.comparisons.add, audit: 'value' },
+    observedOn: { write: METHOD_PERMISSIONS.comparisons.add },
+    url: { write: METHOD_PERMISSIONS.comparisons.add },
+    note: { write: METHOD_PERMISSIONS.comparisons.add },
+  },
+  /** The studio's one list of absolute claims copy may not make (广告法): a set of words, audited with its values. */
+  forbiddenClaims: {
+    words: { write: METHOD_PERMISSIONS.copyTemplates.setWords, audit: 'value' },
+  },
 } as const satisfies Record<string, Record<string, FieldRule>>
 
 export type RecordKind = keyof typeof RECORD_FIELDS

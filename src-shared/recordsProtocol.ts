@@ -28,7 +28,7 @@ import { ROLE_LABELS, type ActorRole, type Role } from './roles'
 export const RECORDS_PROTOCOL_VERSION = 1
 
 /** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); schemes and settings stay on each workstation for now. */
-export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order'] as const satisfies readonly RecordKind[]
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'comparison', 'forbiddenClaims'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
 export const isSyncedRecord = (record: string): record is SyncedRecord => (SYNCED_RECORDS as readonly string[]).includes(record)
 
@@ -40,6 +40,8 @@ export const isSyncedRecord = (record: string): record is SyncedRecord => (SYNCE
 export const RECORD_SETS: { readonly [R in SyncedRecord]?: Readonly<Record<string, Permission>> } = {
   customer: { tags: RECORD_FIELDS.customer.tags.write },
   group: { customers: RECORD_FIELDS.group.name.write },
+  // Words added on two workstations both stay on the list.
+  forbiddenClaims: { words: RECORD_FIELDS.forbiddenClaims.words.write },
 }
 /** Fields that move by deltas (+n/−n) rather than take values. */
 export const DELTA_FIELDS: { readonly [R in SyncedRecord]?: readonly string[] } = { product: ['stock'] }

@@ -38,6 +38,14 @@ describe('the studio’s copy templates', () => {
     expect(await core.invoke('copyTemplates', 'setWords', { words: [] })).toEqual(DEFAULT_FORBIDDEN_WORDS)
   })
 
+  it('the demo’s competitor prices are shared records: each one recorded as created by the studio itself, in the seed’s transaction', () => {
+    const db = core.context.db
+    const prices = db.prepare('SELECT id FROM price_comparisons ORDER BY id').pluck().all() as string[]
+    expect(prices.length).toBeGreaterThan(0)
+    const recorded = db.prepare(`SELECT record_id FROM record_changes WHERE record = 'comparison' AND op = 'create' AND source = 'demo' AND actor_role = 'system' ORDER BY record_id`).pluck().all()
+    expect(recorded).toEqual(prices)
+  })
+
   it('packs post the studio’s own variants: a group reads what the operator wrote', async () => {
     for (const r of (await core.invoke('copyTemplates', 'list', {})).filter((x) => x.channel === 'group')) {
       await core.invoke('copyTemplates', 'save', { ...r, active: false })

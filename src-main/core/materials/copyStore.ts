@@ -11,8 +11,8 @@ import { SEGMENTS, type Segment } from '../../../src-shared/vocabulary'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { writeInternal } from '../settings/settings'
-import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, forbiddenWords, renderCopy, TONE_COPY, type CopyValues } from './copy'
+import { changeWriter, recordChange } from '../records/changes'
+import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, FORBIDDEN_CLAIMS_ID, forbiddenWords, renderCopy, TONE_COPY, type CopyValues } from './copy'
 
 export type Tone = Segment | 'all'
 export const COPY_VARIABLES = ['name', 'title', 'brand', 'price', 'listNote', 'facts', 'member', 'customer', 'stockNote', 'endNote'] as const
@@ -163,9 +163,27 @@ export function removeCopyTemplate(db: Db, id: string): { ok: true } {
   return { ok: true }
 }
 
-/** The editable list of forbidden absolute claims: trimmed, without repeats; empty restores the defaults. */
-export function setForbiddenWords(db: Db, words: string[]): string[] {
+/**
+ * The editable list of forbidden absolute claims: trimmed, without repeats; empty restores
+ * the defaults. One shared record of the studio (`studio`), its words a set: written and
+ * recorded in one transaction, so words added on two workstations both stay on the list.
+ */
+export function setForbiddenWords(ctx: CoreContext, words: string[]): string[] {
+  const db = ctx.db
   const clean = [...new Set(words.map((w) => w.trim()).filter(Boolean))]
-  writeInternal(db, 'materials.forbiddenWords', clean.length ? clean : DEFAULT_FORBIDDEN_WORDS)
+  const list = clean.length ? clean : DEFAULT_FORBIDDEN_WORDS
+  const w = changeWriter(ctx)
+  const at = w.at.toISOString()
+  db.transaction(() => {
+    const held = db.prepare('SELECT words FROM forbidden_claims WHERE id = ?').pluck().get(FORBIDDEN_CLAIMS_ID) as string | undefined
+    const label = '广告法禁用词 / forbidden claims'
+    if (held === undefined) {
+      db.prepare('INSERT INTO forbidden_claims (id, words, created_at, updated_at) VALUES (?, ?, ?, ?)').run(FORBIDDEN_CLAIMS_ID, JSON.stringify(list), at, at)
+      recordChange(w, { record: 'forbiddenClaims', id: FORBIDDEN_CLAIMS_ID, label, op: 'create', after: { words: list } })
+    } else {
+      db.prepare('UPDATE forbidden_claims SET words = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(list), at, FORBIDDEN_CLAIMS_ID)
+      recordChange(w, { record: 'forbiddenClaims', id: FORBIDDEN_CLAIMS_ID, label, op: 'update', before: { words: JSON.parse(held) as string[] }, after: { words: list } })
+    }
+  })()
   return forbiddenWords(db)
 }

@@ -76,6 +76,8 @@ export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   order: { zh: '订单', en: 'order' },
   scheme: { zh: '佣金方案', en: 'commission scheme' },
   setting: { zh: '设置', en: 'setting' },
+  comparison: { zh: '比价', en: 'price comparison' },
+  forbiddenClaims: { zh: '广告法禁用词', en: 'forbidden-claims list' },
 }
 
 /** How a refusal and the audit name a field. */
@@ -122,6 +124,12 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   buyerAddress: { zh: '买家地址', en: 'buyer address' },
   refundedFen: { zh: '退款金额', en: 'refunded amount' },
   lines: { zh: '商品行与退款', en: 'lines and refunds' },
+  productId: { zh: '商品', en: 'product' },
+  priceFen: { zh: '价格', en: 'price' },
+  observedOn: { zh: '看到价格的日期', en: 'day seen' },
+  url: { zh: '链接', en: 'link' },
+  note: { zh: '备注', en: 'note' },
+  words: { zh: '禁用词', en: 'forbidden words' },
 }
 const label = (field: string) => FIELD_LABELS[field] ?? { zh: field, en: field }
 

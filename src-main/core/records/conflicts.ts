@@ -62,6 +62,8 @@ const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
   member: { table: 'members', column: 'name' },
   group: { table: 'groups', column: 'name' },
   order: { table: 'orders', column: 'order_no' },
+  comparison: { table: 'price_comparisons', column: 'source' },
+  forbiddenClaims: { table: 'forbidden_claims', column: "'广告法禁用词 / forbidden claims'" },
 }
 
 /** A personal value as a role that sees it masked is shown it. */

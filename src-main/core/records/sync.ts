@@ -114,6 +114,23 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       lines: ['lines', 'lines'],
     },
   },
+  comparison: {
+    table: 'price_comparisons',
+    columns: {
+      productId: ['product_id', 'text'],
+      source: ['source', 'text'],
+      priceFen: ['price_fen', 'int'],
+      observedOn: ['observed_on', 'text'],
+      url: ['url', 'text'],
+      note: ['note', 'text'],
+    },
+  },
+  forbiddenClaims: {
+    table: 'forbidden_claims',
+    columns: {
+      words: ['words', 'json'],
+    },
+  },
 }
 
 const columnOf = (record: SyncedRecord, field: string): readonly [string, Codec] => (TABLES[record].columns as Record<string, readonly [string, Codec]>)[field]

@@ -22,6 +22,7 @@ import m0021 from './0021_shared_orders'
 import m0022 from './0022_record_sets_deltas'
 import m0023 from './0023_records_snapshot'
 import m0024 from './0024_team_audit'
+import m0026 from './0026_shared_materials'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -52,6 +53,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 22, name: '0022_record_sets_deltas', sql: m0022 },
   { version: 23, name: '0023_records_snapshot', sql: m0023 },
   { version: 24, name: '0024_team_audit', sql: m0024 },
+  { version: 26, name: '0026_shared_materials', sql: m0026 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version
