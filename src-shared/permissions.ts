@@ -344,6 +344,22 @@ export const RECORD_FIELDS = {
   forbiddenClaims: {
     words: { write: METHOD_PERMISSIONS.copyTemplates.setWords, audit: 'value' },
   },
+  /** A copy variant (文案) of a channel and tone. */
+  copyTemplate: {
+    channel: { write: METHOD_PERMISSIONS.copyTemplates.save },
+    tone: { write: METHOD_PERMISSIONS.copyTemplates.save },
+    body: { write: METHOD_PERMISSIONS.copyTemplates.save },
+    position: { write: METHOD_PERMISSIONS.copyTemplates.save },
+    active: { write: METHOD_PERMISSIONS.copyTemplates.save },
+  },
+  /** A poster template of the studio's own; `spec` is the whole template (layout, slots, colours, text) as the renderer reads it. */
+  posterTemplate: {
+    name: { write: METHOD_PERMISSIONS.posterTemplates.save },
+    shape: { write: METHOD_PERMISSIONS.posterTemplates.save },
+    spec: { write: METHOD_PERMISSIONS.posterTemplates.save },
+    basedOn: { write: METHOD_PERMISSIONS.posterTemplates.duplicate },
+    archived: { write: METHOD_PERMISSIONS.posterTemplates.archive },
+  },
 } as const satisfies Record<string, Record<string, FieldRule>>
 
 export type RecordKind = keyof typeof RECORD_FIELDS

@@ -28,7 +28,7 @@ import { ROLE_LABELS, type ActorRole, type Role } from './roles'
 export const RECORDS_PROTOCOL_VERSION = 1
 
 /** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); schemes and settings stay on each workstation for now. */
-export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'comparison', 'forbiddenClaims'] as const satisfies readonly RecordKind[]
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'comparison', 'forbiddenClaims', 'copyTemplate', 'posterTemplate'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
 export const isSyncedRecord = (record: string): record is SyncedRecord => (SYNCED_RECORDS as readonly string[]).includes(record)
 

@@ -55,7 +55,7 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
   copyTemplates: {
     list: (_input, ctx) => listCopyTemplates(ctx.db),
     save: (input, ctx) => saveCopyTemplate(ctx, input),
-    remove: (input, ctx) => removeCopyTemplate(ctx.db, input.id),
+    remove: (input, ctx) => removeCopyTemplate(ctx, input.id),
     try: (input, ctx) => tryCopy(ctx.db, input.body, input.productId),
     words: (_input, ctx) => forbiddenWords(ctx.db),
     setWords: (input, ctx) => setForbiddenWords(ctx, input.words),

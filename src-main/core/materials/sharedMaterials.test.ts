@@ -147,3 +147,88 @@ describe('the forbidden-claims list as a shared record', () => {
     expect(await b.invoke('settings', 'get', {})).toMatchObject({ language: before.language, theme: before.theme })
   })
 })
+
+describe('copy and poster templates as shared records', () => {
+  const copyOf = async (core: OrchardCore) => (await core.invoke('copyTemplates', 'list', {})).map((t) => ({ ...t })).sort((x, y) => x.id.localeCompare(y.id))
+
+  it('the shipped variants every workstation seeds itself are one record each: an edit of one on A is the same variant on B, never a second copy', async () => {
+    const { a, b } = await pair()
+    const shipped = await copyOf(a)
+    expect(shipped.length).toBeGreaterThan(5)
+    expect(await copyOf(b)).toEqual(shipped)
+    const first = shipped.find((t) => t.channel === 'group' && t.tone === 'all')!
+    await a.invoke('copyTemplates', 'save', { ...first, body: '【果园】{name} 今天 {price}，接龙～' })
+    const own = await a.invoke('copyTemplates', 'save', { channel: 'moments', tone: 'all', body: '{name} 到货啦，{price}', active: true })
+    expect((await sync(a)).records).toMatchObject({ refused: 0 })
+    expect((await sync(b)).records).toMatchObject({ notApplied: 0 })
+    const onB = await copyOf(b)
+    expect(onB).toEqual(await copyOf(a))
+    expect(onB).toHaveLength(shipped.length + 1)
+    expect(onB.find((t) => t.id === first.id)).toMatchObject({ body: '【果园】{name} 今天 {price}，接龙～' })
+    expect(onB.find((t) => t.id === own.id)).toMatchObject({ channel: 'moments', body: '{name} 到货啦，{price}', active: true })
+
+    // Removed on B: a tombstone, gone on A too.
+    await b.invoke('copyTemplates', 'remove', { id: own.id })
+    await sync(b)
+    await sync(a)
+    expect((await copyOf(a)).map((t) => t.id)).not.toContain(own.id)
+  })
+
+  it('the same variant’s text edited on A and on B offline: the later push wins, the earlier text is a conflict either restores', async () => {
+    const { a, b } = await pair()
+    actAs(a, 'operator', '小周')
+    actAs(b, 'manager', '陈姐')
+    const v = await a.invoke('copyTemplates', 'save', { channel: 'group', tone: 'all', body: '{name} 团购 {price}', active: true })
+    await sync(a)
+    await sync(b)
+    await a.invoke('copyTemplates', 'save', { ...v, body: '{name} 周三团购 {price}' })
+    await b.invoke('copyTemplates', 'save', { ...v, body: '{name} 周五团购 {price}' })
+    await sync(a)
+    expect((await sync(b)).records).toMatchObject({ conflicts: 1 })
+    await sync(a)
+    for (const ws of [a, b]) expect((await copyOf(ws)).find((t) => t.id === v.id)).toMatchObject({ body: '{name} 周五团购 {price}' })
+    const [conflict] = await a.invoke('records', 'conflicts', { status: 'open' })
+    expect(conflict).toMatchObject({
+      record: 'copyTemplate',
+      recordId: v.id,
+      field: 'body',
+      earlier: { value: '{name} 周三团购 {price}', actor: '小周', deviceName: 'A' },
+      later: { value: '{name} 周五团购 {price}', actor: '陈姐', deviceName: 'B' },
+    })
+    await a.invoke('records', 'restoreConflict', { id: conflict.id })
+    await sync(a)
+    await sync(b)
+    for (const ws of [a, b]) {
+      expect((await copyOf(ws)).find((t) => t.id === v.id)).toMatchObject({ body: '{name} 周三团购 {price}' })
+      expect(await ws.invoke('records', 'conflicts', { status: 'open' })).toEqual([])
+    }
+  })
+
+  it('a poster template duplicated and edited on A reaches B with its whole layout; archived on B, it is gone from A’s packs; a new workstation’s snapshot brings it', async () => {
+    const { team, a, b } = await pair()
+    const shippedId = (await a.invoke('posterTemplates', 'list', {})).find((t) => t.builtin)!.id
+    const { template } = await a.invoke('posterTemplates', 'duplicate', { id: shippedId })
+    const edited = { ...template, name: '店庆红' }
+    const saved = await a.invoke('posterTemplates', 'save', { id: template.id as string, template: edited })
+    expect(changeRows(a, 'posterTemplate').map((r) => [r.op, r.field])).toEqual([
+      ['create', null],
+      ['update', 'name'],
+      ['update', 'spec'],
+    ])
+    await sync(a)
+    await sync(b)
+    const onB = await b.invoke('posterTemplates', 'get', { id: template.id as string })
+    expect(onB).toEqual({ builtin: false, template: saved.template })
+    expect((await b.invoke('packs', 'templates', {})).find((t) => t.id === template.id)).toMatchObject({ name: '店庆红', builtin: false })
+
+    const c = workstation()
+    await enrol(c, team, 'C')
+    expect((await sync(c)).records).toMatchObject({ notApplied: 0 })
+    expect(await c.invoke('posterTemplates', 'get', { id: template.id as string })).toEqual({ builtin: false, template: saved.template })
+
+    await b.invoke('posterTemplates', 'archive', { id: template.id as string })
+    await sync(b)
+    await sync(a)
+    expect((await a.invoke('packs', 'templates', {})).map((t) => t.id)).not.toContain(template.id)
+  })
+})

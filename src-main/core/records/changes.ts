@@ -78,6 +78,8 @@ export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   setting: { zh: '设置', en: 'setting' },
   comparison: { zh: '比价', en: 'price comparison' },
   forbiddenClaims: { zh: '广告法禁用词', en: 'forbidden-claims list' },
+  copyTemplate: { zh: '文案模板', en: 'copy template' },
+  posterTemplate: { zh: '海报模板', en: 'poster template' },
 }
 
 /** How a refusal and the audit name a field. */
@@ -130,6 +132,14 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   url: { zh: '链接', en: 'link' },
   note: { zh: '备注', en: 'note' },
   words: { zh: '禁用词', en: 'forbidden words' },
+  channel: { zh: '渠道', en: 'channel' },
+  tone: { zh: '语气', en: 'tone' },
+  body: { zh: '正文', en: 'text' },
+  position: { zh: '顺序', en: 'position' },
+  shape: { zh: '尺寸', en: 'shape' },
+  spec: { zh: '版式', en: 'layout' },
+  basedOn: { zh: '复制自', en: 'based on' },
+  archived: { zh: '已归档', en: 'archived' },
 }
 const label = (field: string) => FIELD_LABELS[field] ?? { zh: field, en: field }
 

@@ -22,8 +22,8 @@ import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderL
  * directly — they are not this workstation's changes to record or send again).
  */
 
-/** `lines`: an order's lines, read from and written to order_lines (core/records/orders.ts). */
-type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines'
+/** `lines`: an order's lines, read from and written to order_lines (core/records/orders.ts). `object`: a structure kept as JSON (a poster template's layout). */
+type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines' | 'object'
 interface TableOf<R extends SyncedRecord> {
   table: string
   columns: { [F in RecordField<R>]: readonly [column: string, codec: Codec] }
@@ -131,16 +131,37 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       words: ['words', 'json'],
     },
   },
+  copyTemplate: {
+    table: 'copy_templates',
+    columns: {
+      channel: ['channel', 'text'],
+      tone: ['tone', 'text'],
+      body: ['body', 'text'],
+      position: ['position', 'int'],
+      active: ['active', 'bool'],
+    },
+  },
+  posterTemplate: {
+    table: 'poster_templates',
+    columns: {
+      name: ['name', 'text'],
+      shape: ['shape', 'text'],
+      spec: ['spec', 'object'],
+      basedOn: ['based_on', 'text'],
+      archived: ['archived', 'bool'],
+    },
+  },
 }
 
 const columnOf = (record: SyncedRecord, field: string): readonly [string, Codec] => (TABLES[record].columns as Record<string, readonly [string, Codec]>)[field]
 
 const decode = (codec: Codec, raw: unknown): unknown =>
-  raw === null || raw === undefined ? null : codec === 'json' || codec === 'lines' ? JSON.parse(raw as string) : codec === 'bool' ? raw === 1 : raw
+  raw === null || raw === undefined ? null : codec === 'json' || codec === 'lines' || codec === 'object' ? JSON.parse(raw as string) : codec === 'bool' ? raw === 1 : raw
 
 /** A value from the team as the column stores it, or undefined when it is not a value of that column. */
 function encode(codec: Codec, value: unknown): unknown {
   if (codec === 'json') return Array.isArray(value) ? JSON.stringify(value) : undefined
+  if (codec === 'object') return value !== null && typeof value === 'object' && !Array.isArray(value) ? JSON.stringify(value) : undefined
   if (codec === 'lines') {
     const lines = OrderLinesWire.safeParse(value)
     return lines.success ? lines.data : undefined
