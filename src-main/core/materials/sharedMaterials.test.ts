@@ -232,3 +232,22 @@ describe('copy and poster templates as shared records', () => {
     expect((await a.invoke('packs', 'templates', {})).map((t) => t.id)).not.toContain(template.id)
   })
 })
+
+describe('a studio from before the material library was shared', () => {
+  it('keeps the forbidden-claims list it had edited, as the list record, recorded as the studio’s own change for the team', async () => {
+    const old = workstation()
+    const dir = team_.dirOf(old)
+    // The studio as 0025 left it: the list a private setting of the workstation.
+    const db = old.context.db
+    db.exec(`DROP TABLE forbidden_claims; ALTER TABLE price_comparisons DROP COLUMN updated_at; DELETE FROM schema_migrations WHERE version = 26`)
+    db.prepare(`INSERT INTO settings (key, value) VALUES ('_materials.forbiddenWords', ?)`).run(JSON.stringify(['第一', '秒杀全网']))
+    await old.close()
+
+    const core = workstation(dir)
+    expect(await core.invoke('copyTemplates', 'words', {})).toEqual(['第一', '秒杀全网'])
+    expect(core.context.db.prepare(`SELECT count(*) FROM settings WHERE key = '_materials.forbiddenWords'`).pluck().get()).toBe(0)
+    expect(core.context.db.prepare(`SELECT record, record_id AS id, op, actor_role AS role FROM record_changes WHERE record = 'forbiddenClaims'`).all()).toEqual([
+      { record: 'forbiddenClaims', id: 'studio', op: 'create', role: 'system' },
+    ])
+  })
+})
