@@ -95,7 +95,8 @@ interface Workstation {
   loop: SyncLoop
 }
 
-const TABLE: Record<SyncedRecord, string> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders', comparison: 'price_comparisons', forbiddenClaims: 'forbidden_claims', copyTemplate: 'copy_templates', posterTemplate: 'poster_templates' }
+const TABLE: Record<SyncedRecord, string> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders', comparison: 'price_comparisons', forbiddenClaims: 'forbidden_claims', copyTemplate: "copy_templates WHERE id NOT LIKE 'shipped-%'", posterTemplate: 'poster_templates' }
+// (The shipped copy variants every workstation seeds itself are the app's, like its shipped poster templates: the team's book holds a variant once someone changes it.)
 const ids = (core: OrchardCore, record: SyncedRecord): string[] =>
   (core.context.db.prepare(`SELECT id FROM ${TABLE[record]} ORDER BY id`).all() as { id: string }[]).map((r) => r.id)
 /** Every shared record a workstation holds, as the wire carries it: record → id → fields. */
