@@ -19,6 +19,7 @@ import {
 import { pushAudit, verifyTeamAudit } from './audit'
 import { authenticateDevice, createEnrolmentCode, enrolDevice, listDevices, revokeDevice, type DeviceIdentity } from './devices'
 import { HttpError, unauthorized } from './errors'
+import { registerFiles } from './files'
 import { callerLanguage } from './language'
 import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
 import { pullRecords, pushRecords, snapshotRecords } from './records'
@@ -108,6 +109,8 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
   }
 
   app.get('/v1/health', async () => ({ ok: true, serverId: serverId(), protocol: SYNC_PROTOCOL_VERSION }))
+
+  registerFiles(app, storage, device)
 
   app.post('/v1/enrol', async (req) => {
     const ip = req.ip

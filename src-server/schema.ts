@@ -370,6 +370,25 @@ CREATE TABLE audit_heads (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'team files',
+    /**
+     * The team's files by content (src-server/files.ts): a buyer photo's image, a product's
+     * picture, named by the records with their SHA-256 and kept once per team.
+     */
+    sql: `
+CREATE TABLE team_files (
+  team        TEXT NOT NULL REFERENCES teams(name),
+  sha256      TEXT NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  bytes       BYTEA NOT NULL,
+  size        INTEGER NOT NULL CHECK (size > 0),
+  device_id   TEXT REFERENCES devices(id),
+  received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (team, sha256)
+);
+`,
+  },
 ]
 
 /**

@@ -427,6 +427,35 @@ export const RECORD_FIELDS = {
     decidedByName: { write: 'appeals.decide' },
     decisionReason: { write: 'appeals.decide', audit: 'value' },
   },
+  /** A price seen elsewhere (比价): written as the comparisons service is; the price itself is audited with its value. */
+  comparison: {
+    productId: { write: METHOD_PERMISSIONS.comparisons.add },
+    source: { write: METHOD_PERMISSIONS.comparisons.add },
+    priceFen: { write: METHOD_PERMISSIONS.comparisons.add, audit: 'value' },
+    observedOn: { write: METHOD_PERMISSIONS.comparisons.add },
+    url: { write: METHOD_PERMISSIONS.comparisons.add },
+    note: { write: METHOD_PERMISSIONS.comparisons.add },
+  },
+  /** The studio's one list of absolute claims copy may not make (广告法): a set of words, audited with its values. */
+  forbiddenClaims: {
+    words: { write: METHOD_PERMISSIONS.copyTemplates.setWords, audit: 'value' },
+  },
+  /** A copy variant (文案) of a channel and tone. */
+  copyTemplate: {
+    channel: { write: METHOD_PERMISSIONS.copyTemplates.save },
+    tone: { write: METHOD_PERMISSIONS.copyTemplates.save },
+    body: { write: METHOD_PERMISSIONS.copyTemplates.save },
+    position: { write: METHOD_PERMISSIONS.copyTemplates.save },
+    active: { write: METHOD_PERMISSIONS.copyTemplates.save },
+  },
+  /** A poster template of the studio's own; `spec` is the whole template (layout, slots, colours, text) as the renderer reads it. */
+  posterTemplate: {
+    name: { write: METHOD_PERMISSIONS.posterTemplates.save },
+    shape: { write: METHOD_PERMISSIONS.posterTemplates.save },
+    spec: { write: METHOD_PERMISSIONS.posterTemplates.save },
+    basedOn: { write: METHOD_PERMISSIONS.posterTemplates.duplicate },
+    archived: { write: METHOD_PERMISSIONS.posterTemplates.archive },
+  },
 } as const satisfies Record<string, Record<string, FieldRule>>
 
 export type RecordKind = keyof typeof RECORD_FIELDS

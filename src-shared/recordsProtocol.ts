@@ -29,7 +29,7 @@ import { Settings } from './schemas'
 export const RECORDS_PROTOCOL_VERSION = 1
 
 /** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); the studio's settings are one record (STUDIO_SETTINGS); commission schemes stay on each workstation for now. */
-export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting', 'carePlan', 'rule', 'action', 'appeal'] as const satisfies readonly RecordKind[]
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting', 'carePlan', 'rule', 'action', 'appeal', 'comparison', 'forbiddenClaims', 'copyTemplate', 'posterTemplate'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
 /**
  * The studio's settings are one record, always there on every workstation (a fresh one
@@ -48,6 +48,8 @@ export const isSyncedRecord = (record: string): record is SyncedRecord => (SYNCE
 export const RECORD_SETS: { readonly [R in SyncedRecord]?: Readonly<Record<string, Permission>> } = {
   customer: { tags: RECORD_FIELDS.customer.tags.write },
   group: { customers: RECORD_FIELDS.group.name.write },
+  // Words added on two workstations both stay on the list.
+  forbiddenClaims: { words: RECORD_FIELDS.forbiddenClaims.words.write },
 }
 /** Fields that move by deltas (+n/−n) rather than take values. */
 export const DELTA_FIELDS: { readonly [R in SyncedRecord]?: readonly string[] } = { product: ['stock'] }

@@ -1,7 +1,6 @@
 import type { CopyChannel, Finding } from '../../../src-shared/contracts/materials'
 import type { Segment } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
-import { readInternal } from '../settings/settings'
 
 /**
  * Copy (文案) per channel, several variants each, with {variables}. Variants rotate
@@ -59,8 +58,14 @@ const COMPOSITION = /(?:(?:面料|原料|成分|材质|含量|填充物)[:：]\s
 /** Urgency words that may only appear when the condition is true (a real end time, real low stock). */
 const URGENCY = /仅剩|只剩|限时|最后\s*\d*\s*(件|份|小时|天)|马上截止|即将售罄|手慢无/
 
+/** The studio's one forbidden-claims record (a shared record: the same id on every workstation of a team). */
+export const FORBIDDEN_CLAIMS_ID = 'studio'
+
 export function forbiddenWords(db: Db): string[] {
-  return readInternal<string[]>(db, 'materials.forbiddenWords') ?? DEFAULT_FORBIDDEN_WORDS
+  const held = db.prepare('SELECT words FROM forbidden_claims WHERE id = ?').pluck().get(FORBIDDEN_CLAIMS_ID) as string | undefined
+  const words = held === undefined ? [] : (JSON.parse(held) as unknown[]).filter((w): w is string => typeof w === 'string')
+  // A list the team emptied (words removed one by one on two workstations) checks as a new studio's does.
+  return words.length ? words : DEFAULT_FORBIDDEN_WORDS
 }
 
 export interface CopyValues {

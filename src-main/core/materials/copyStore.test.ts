@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
 import { DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS } from './copy'
+import { seedCopyTemplates } from './copyStore'
 
 describe('the studio’s copy templates', () => {
   let dir: string
@@ -36,6 +37,27 @@ describe('the studio’s copy templates', () => {
     expect(await core.invoke('copyTemplates', 'setWords', { words: [...DEFAULT_FORBIDDEN_WORDS, ' 爆款 ', '爆款'] })).toContain('爆款')
     expect((await core.invoke('copyTemplates', 'try', { body: '爆款 {name} 只要 {price}' })).findings.map((f) => f.text)).toEqual(['爆款'])
     expect(await core.invoke('copyTemplates', 'setWords', { words: [] })).toEqual(DEFAULT_FORBIDDEN_WORDS)
+  })
+
+  it('shipped variants a studio seeded under ids of its own before they were shared take the shared ids, unless edited', () => {
+    const db = core.context.db
+    const shipped = db.prepare(`SELECT id FROM copy_templates WHERE id LIKE 'shipped-%' AND created_at = updated_at ORDER BY id`).pluck().all() as string[]
+    expect(shipped.length).toBeGreaterThan(5)
+    db.prepare(`UPDATE copy_templates SET id = 'old-' || id WHERE id LIKE 'shipped-%'`).run()
+    // One of them edited since: it stays the studio's own.
+    db.prepare(`UPDATE copy_templates SET updated_at = '2026-11-21T00:00:00.000Z' WHERE id = ?`).run(`old-${shipped[0]}`)
+    seedCopyTemplates(db, core.context.clock.now().toISOString())
+    const now = db.prepare(`SELECT id FROM copy_templates WHERE created_at = updated_at ORDER BY id`).pluck().all() as string[]
+    expect(now.filter((id) => id.startsWith('shipped-'))).toEqual(shipped.slice(1))
+    expect(db.prepare('SELECT count(*) FROM copy_templates WHERE id = ?').pluck().get(`old-${shipped[0]}`)).toBe(1)
+  })
+
+  it('the demo’s competitor prices are shared records: each one recorded as created by the studio itself, in the seed’s transaction', () => {
+    const db = core.context.db
+    const prices = db.prepare('SELECT id FROM price_comparisons ORDER BY id').pluck().all() as string[]
+    expect(prices.length).toBeGreaterThan(0)
+    const recorded = db.prepare(`SELECT record_id FROM record_changes WHERE record = 'comparison' AND op = 'create' AND source = 'demo' AND actor_role = 'system' ORDER BY record_id`).pluck().all()
+    expect(recorded).toEqual(prices)
   })
 
   it('packs post the studio’s own variants: a group reads what the operator wrote', async () => {

@@ -11,8 +11,8 @@ import { SEGMENTS, type Segment } from '../../../src-shared/vocabulary'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
-import { writeInternal } from '../settings/settings'
-import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, forbiddenWords, renderCopy, TONE_COPY, type CopyValues } from './copy'
+import { changeWriter, recordChange } from '../records/changes'
+import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, FORBIDDEN_CLAIMS_ID, forbiddenWords, renderCopy, TONE_COPY, type CopyValues } from './copy'
 
 export type Tone = Segment | 'all'
 export const COPY_VARIABLES = ['name', 'title', 'brand', 'price', 'listNote', 'facts', 'member', 'customer', 'stockNote', 'endNote'] as const
@@ -36,13 +36,39 @@ interface Row {
 }
 const toTemplate = (r: Row): CopyTemplate => ({ id: r.id, channel: r.channel, tone: r.tone, body: r.body, position: r.position, active: r.active === 1 })
 
-/** A new studio starts with the shipped variants as its own rows. */
+/** The shipped variants, each with the id it has on every workstation. */
+function shippedCopy(): { id: string; channel: string; tone: string; body: string; position: number }[] {
+  return [
+    ...Object.entries(DEFAULT_COPY).flatMap(([channel, variants]) => variants.map((body, i) => ({ channel, tone: 'all', body, position: i }))),
+    ...Object.entries(TONE_COPY).flatMap(([tone, variants]) => variants.map((body, i) => ({ channel: 'private', tone, body, position: i }))),
+  ].map((v) => ({ ...v, id: `shipped-${v.channel}-${v.tone}-${v.position}` }))
+}
+
+/**
+ * A new studio starts with the shipped variants as its own rows. Every workstation seeds
+ * them itself, under the same ids (`shipped-<channel>-<tone>-<n>`), so a team's copies of
+ * them are one record each: an edit of one on any workstation is an edit of that record
+ * everywhere. The seed is not a change of the team's (a workstation joining later would
+ * otherwise send the shipped text back over the team's edits). Shipped rows a studio seeded
+ * before they had these ids, and never edited, take them now.
+ */
 export function seedCopyTemplates(db: Db, now: string): void {
-  if ((db.prepare('SELECT COUNT(*) FROM copy_templates').pluck().get() as number) > 0) return
+  const shipped = shippedCopy()
+  if ((db.prepare('SELECT COUNT(*) FROM copy_templates').pluck().get() as number) > 0) {
+    const adopt = db.prepare(
+      `UPDATE copy_templates SET id = @id
+        WHERE id = (SELECT id FROM copy_templates WHERE channel = @channel AND tone = @tone AND body = @body AND created_at = updated_at AND id NOT LIKE 'shipped-%' ORDER BY position, created_at LIMIT 1)
+          AND NOT EXISTS (SELECT 1 FROM copy_templates WHERE id = @id)
+          AND NOT EXISTS (SELECT 1 FROM record_changes WHERE record = 'copyTemplate' AND record_id = copy_templates.id)`,
+    )
+    db.transaction(() => {
+      for (const v of shipped) adopt.run(v)
+    })()
+    return
+  }
   const insert = db.prepare('INSERT INTO copy_templates (id, channel, tone, body, position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)')
   db.transaction(() => {
-    for (const [channel, variants] of Object.entries(DEFAULT_COPY)) variants.forEach((body, i) => insert.run(newId(), channel, 'all', body, i, now, now))
-    for (const [tone, variants] of Object.entries(TONE_COPY)) variants.forEach((body, i) => insert.run(newId(), 'private', tone, body, i, now, now))
+    for (const v of shipped) insert.run(v.id, v.channel, v.tone, v.body, v.position, now, now)
   })()
 }
 
@@ -136,36 +162,70 @@ export function saveCopyTemplate(
   if (errors.length) {
     throw new OrchardError('copy_refused', `文案未通过检查：${errors[0].why.split(' / ')[0]} / the copy did not pass the checker`, { field: 'body', value: errors[0].text, findings: errors })
   }
-  const now = ctx.clock.now().toISOString()
-  let id = input.id
-  if (id) {
-    const r = db.prepare('UPDATE copy_templates SET channel = ?, tone = ?, body = ?, active = ?, updated_at = ? WHERE id = ?').run(input.channel, input.tone, input.body, input.active ? 1 : 0, now, id)
-    if (!r.changes) throw new OrchardError('not_found', `没有这条文案模板 / no such copy template: ${id}`, { field: 'id', value: id })
-  } else {
-    id = newId()
-    const position = (db.prepare('SELECT COALESCE(MAX(position) + 1, 0) FROM copy_templates WHERE channel = ? AND tone = ?').pluck().get(input.channel, input.tone) as number) ?? 0
-    db.prepare('INSERT INTO copy_templates (id, channel, tone, body, position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-      id,
-      input.channel,
-      input.tone,
-      input.body,
-      position,
-      input.active ? 1 : 0,
-      now,
-      now,
-    )
-  }
+  const w = changeWriter(ctx)
+  const now = w.at.toISOString()
+  const id = input.id ?? newId()
+  const after = { channel: input.channel, tone: input.tone, body: input.body, active: input.active }
+  db.transaction(() => {
+    if (input.id) {
+      const held = db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates WHERE id = ?').get(id) as Row | undefined
+      if (!held) throw new OrchardError('not_found', `没有这条文案模板 / no such copy template: ${id}`, { field: 'id', value: id })
+      db.prepare('UPDATE copy_templates SET channel = ?, tone = ?, body = ?, active = ?, updated_at = ? WHERE id = ?').run(input.channel, input.tone, input.body, input.active ? 1 : 0, now, id)
+      recordChange(w, { record: 'copyTemplate', id, label: copyLabel(input.body), op: 'update', before: { ...toTemplate(held) }, after })
+    } else {
+      const position = (db.prepare('SELECT COALESCE(MAX(position) + 1, 0) FROM copy_templates WHERE channel = ? AND tone = ?').pluck().get(input.channel, input.tone) as number) ?? 0
+      db.prepare('INSERT INTO copy_templates (id, channel, tone, body, position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        id,
+        input.channel,
+        input.tone,
+        input.body,
+        position,
+        input.active ? 1 : 0,
+        now,
+        now,
+      )
+      recordChange(w, { record: 'copyTemplate', id, label: copyLabel(input.body), op: 'create', after: { ...after, position } })
+    }
+  })()
   return toTemplate(db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates WHERE id = ?').get(id) as Row)
 }
 
-export function removeCopyTemplate(db: Db, id: string): { ok: true } {
-  if (!db.prepare('DELETE FROM copy_templates WHERE id = ?').run(id).changes) throw new OrchardError('not_found', `没有这条文案模板 / no such copy template: ${id}`, { field: 'id', value: id })
+/** How the audit names a variant: its first words. */
+const copyLabel = (body: string) => (body.length > 24 ? `${body.slice(0, 24)}…` : body)
+
+export function removeCopyTemplate(ctx: CoreContext, id: string): { ok: true } {
+  const db = ctx.db
+  const held = db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates WHERE id = ?').get(id) as Row | undefined
+  if (!held) throw new OrchardError('not_found', `没有这条文案模板 / no such copy template: ${id}`, { field: 'id', value: id })
+  const w = changeWriter(ctx)
+  db.transaction(() => {
+    recordChange(w, { record: 'copyTemplate', id, label: copyLabel(held.body), op: 'delete', before: { ...toTemplate(held) } })
+    db.prepare('DELETE FROM copy_templates WHERE id = ?').run(id)
+  })()
   return { ok: true }
 }
 
-/** The editable list of forbidden absolute claims: trimmed, without repeats; empty restores the defaults. */
-export function setForbiddenWords(db: Db, words: string[]): string[] {
+/**
+ * The editable list of forbidden absolute claims: trimmed, without repeats; empty restores
+ * the defaults. One shared record of the studio (`studio`), its words a set: written and
+ * recorded in one transaction, so words added on two workstations both stay on the list.
+ */
+export function setForbiddenWords(ctx: CoreContext, words: string[]): string[] {
+  const db = ctx.db
   const clean = [...new Set(words.map((w) => w.trim()).filter(Boolean))]
-  writeInternal(db, 'materials.forbiddenWords', clean.length ? clean : DEFAULT_FORBIDDEN_WORDS)
+  const list = clean.length ? clean : DEFAULT_FORBIDDEN_WORDS
+  const w = changeWriter(ctx)
+  const at = w.at.toISOString()
+  db.transaction(() => {
+    const held = db.prepare('SELECT words FROM forbidden_claims WHERE id = ?').pluck().get(FORBIDDEN_CLAIMS_ID) as string | undefined
+    const label = '广告法禁用词 / forbidden claims'
+    if (held === undefined) {
+      db.prepare('INSERT INTO forbidden_claims (id, words, created_at, updated_at) VALUES (?, ?, ?, ?)').run(FORBIDDEN_CLAIMS_ID, JSON.stringify(list), at, at)
+      recordChange(w, { record: 'forbiddenClaims', id: FORBIDDEN_CLAIMS_ID, label, op: 'create', after: { words: list } })
+    } else {
+      db.prepare('UPDATE forbidden_claims SET words = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(list), at, FORBIDDEN_CLAIMS_ID)
+      recordChange(w, { record: 'forbiddenClaims', id: FORBIDDEN_CLAIMS_ID, label, op: 'update', before: { words: JSON.parse(held) as string[] }, after: { words: list } })
+    }
+  })()
   return forbiddenWords(db)
 }

@@ -9,9 +9,11 @@ import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
 import { dayIn } from '../clock'
 import { newId } from '../ids'
+import { systemWriter } from '../records/changes'
 import { demoBuyerPhotos } from './demoPhotos'
 import { productPhotos } from './photos'
 import { resourcesDir } from './render'
+import { insertComparison } from './sources'
 
 /** Width and height of a baseline or progressive JPEG, from its frame header. */
 export function jpegSize(data: Buffer): { width: number; height: number } | null {
@@ -49,9 +51,8 @@ export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): v
   )
     .filter((p) => productPhotos(p).length > 0)
     .slice(0, 12)
-  const insertPrice = db.prepare(
-    'INSERT INTO price_comparisons (id, product_id, source, price_fen, observed_on, url, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  )
+  // The demo's prices are shared records like any other: recorded as the studio's own work.
+  const w = systemWriter(db, options.now, 'demo')
   const insertPhoto = db.prepare('INSERT INTO buyer_photos (id, product_id, customer_id, file, caption, width, height, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
   const customers = db.prepare(`SELECT id FROM customers ORDER BY id LIMIT 40`).pluck().all() as string[]
   const dir = join(ctx.paths.dataDir, 'photos', 'buyers')
@@ -59,7 +60,7 @@ export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): v
     SOURCES.slice(0, 2 + (n % 2)).forEach((s, k) => {
       // Rounded to whole yuan, as shops price them.
       const price = Math.round((p.sale_price_fen * (s.markup + ((n + k) % 3) * 0.03)) / 100) * 100
-      insertPrice.run(newId(), p.id, s.source, price, day(1 + ((n + k) % 5)), '', '页面标价', 'demo', at)
+      insertComparison(w, { id: newId(), productId: p.id, source: s.source, priceFen: price, observedOn: day(1 + ((n + k) % 5)), url: '', note: '页面标价' }, 'demo')
     })
     if (n % 2 === 1) return
     // Only snapshots of this very product: a nappy's buyers show nappies, not milk powder.

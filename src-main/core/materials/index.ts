@@ -55,15 +55,15 @@ export const materialsHandlers: { [S in Services]: ServiceHandlers<S> } = {
   copyTemplates: {
     list: (_input, ctx) => listCopyTemplates(ctx.db),
     save: (input, ctx) => saveCopyTemplate(ctx, input),
-    remove: (input, ctx) => removeCopyTemplate(ctx.db, input.id),
+    remove: (input, ctx) => removeCopyTemplate(ctx, input.id),
     try: (input, ctx) => tryCopy(ctx.db, input.body, input.productId),
     words: (_input, ctx) => forbiddenWords(ctx.db),
-    setWords: (input, ctx) => setForbiddenWords(ctx.db, input.words),
+    setWords: (input, ctx) => setForbiddenWords(ctx, input.words),
   },
   comparisons: {
     list: (input, ctx) => listComparisons(ctx.db, input.productId),
     add: (input, ctx) => addComparison(ctx, input),
-    remove: (input, ctx) => removeComparison(ctx.db, input.id),
+    remove: (input, ctx) => removeComparison(ctx, input.id),
     render: async (input, ctx) => ({ image: await renderPriceComparison(productForRender(ctx.db, input.productId), comparisonEntries(ctx.db, input.productId, dayIn(ctx.timezone(), ctx.clock.now()))) }),
   },
   buyerPhotos: {

@@ -15,6 +15,7 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { dayIn, timeIn } from '../clock'
 import { newId } from '../ids'
+import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
 import { COMPARISON_MAX_AGE_DAYS, COMPARISON_MAX_SOURCES, GROUP_QR_LIFETIME_DAYS as GROUP_QR_DAYS, GROUP_QR_WARN_HOURS } from '../../../src-shared/materials/rules'
 import { addDays } from '../../../src-shared/time'
 
@@ -107,15 +108,45 @@ export function addComparison(ctx: CoreContext, input: z.output<typeof PriceComp
     throw new OrchardError('invalid_input', `链接须以 http:// 或 https:// 开头 / the link must start with http:// or https://`, { field: 'url', value: input.url })
   }
   const id = newId()
-  ctx.db
-    .prepare('INSERT INTO price_comparisons (id, product_id, source, price_fen, observed_on, url, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(id, input.productId, input.source, input.priceFen, input.observedOn, input.url, input.note, ctx.session.profileId, ctx.clock.now().toISOString())
+  const w = changeWriter(ctx)
+  ctx.db.transaction(() => {
+    insertComparison(w, { id, ...input }, ctx.session.profileId)
+  })()
   return toComparison(ctx.db.prepare('SELECT * FROM price_comparisons WHERE id = ?').get(id) as ComparisonRow)
 }
 
-export function removeComparison(db: Db, id: string): { ok: true } {
-  const r = db.prepare('DELETE FROM price_comparisons WHERE id = ?').run(id)
-  if (!r.changes) throw new OrchardError('not_found', `比价记录不存在 / no such price record: ${id}`, { id })
+type ComparisonFields = { id: string; productId: string; source: string; priceFen: number; observedOn: string; url: string; note: string }
+
+/**
+ * A price comparison written and recorded through the one write path, in the caller's
+ * transaction (the console's add, the demo seed): the team's other workstations get it
+ * with the next sync, and its price goes into the audit log.
+ */
+export function insertComparison(w: ChangeWriter, c: ComparisonFields, createdBy: string | null): void {
+  const at = w.at.toISOString()
+  w.db
+    .prepare('INSERT INTO price_comparisons (id, product_id, source, price_fen, observed_on, url, note, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(c.id, c.productId, c.source, c.priceFen, c.observedOn, c.url, c.note, createdBy, at, at)
+  const { id, ...after } = c
+  recordChange(w, { record: 'comparison', id, label: comparisonLabel(w.db, c.productId, c.source), op: 'create', after })
+}
+
+/** How the audit names a comparison: the product's SKU and where the price was seen. */
+function comparisonLabel(db: Db, productId: string, source: string): string {
+  const sku = db.prepare('SELECT sku FROM products WHERE id = ?').pluck().get(productId) as string | undefined
+  return `${sku ?? productId} · ${source}`
+}
+
+export function removeComparison(ctx: CoreContext, id: string): { ok: true } {
+  const db = ctx.db
+  const row = db.prepare('SELECT * FROM price_comparisons WHERE id = ?').get(id) as ComparisonRow | undefined
+  if (!row) throw new OrchardError('not_found', `比价记录不存在 / no such price record: ${id}`, { id })
+  const w = changeWriter(ctx)
+  db.transaction(() => {
+    // A tombstone the team's sync sends: the price is gone on every workstation.
+    recordChange(w, { record: 'comparison', id, label: comparisonLabel(db, row.product_id, row.source), op: 'delete', before: { ...toComparison(row) } })
+    db.prepare('DELETE FROM price_comparisons WHERE id = ?').run(id)
+  })()
   return { ok: true }
 }
 

@@ -11,6 +11,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
+import { changeWriter, recordChange } from '../records/changes'
 import { readSettings } from '../settings/settings'
 import { productPhotos } from './photos'
 import { defaultTemplates, renderTemplatePreview, validateTemplate, type PosterProduct } from './render'
@@ -61,10 +62,14 @@ export function duplicateTemplate(ctx: CoreContext, id: string): { template: Pos
   const copyId = `own-${newId().replace(/[^a-z0-9]/gi, '').slice(-10).toLowerCase()}`
   const name = `${template.name} 副本`.slice(0, 40)
   const copy: PosterTemplate = { ...template, id: copyId, name, ...(template.nameEn ? { nameEn: `${template.nameEn} (copy)`.slice(0, 60) } : {}) }
-  const now = ctx.clock.now().toISOString()
-  ctx.db
-    .prepare('INSERT INTO poster_templates (id, name, shape, spec, based_on, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(copyId, name, copy.shape, JSON.stringify(copy), id, ctx.session.profileId, now, now)
+  const w = changeWriter(ctx)
+  const now = w.at.toISOString()
+  ctx.db.transaction(() => {
+    ctx.db
+      .prepare('INSERT INTO poster_templates (id, name, shape, spec, based_on, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(copyId, name, copy.shape, JSON.stringify(copy), id, ctx.session.profileId, now, now)
+    recordChange(w, { record: 'posterTemplate', id: copyId, label: name, op: 'create', after: { name, shape: copy.shape, spec: copy, basedOn: id, archived: false } })
+  })()
   return { template: copy, builtin: false }
 }
 
@@ -73,11 +78,22 @@ export function saveTemplate(ctx: CoreContext, id: string, raw: unknown): { temp
   if (defaultTemplates().some((t) => t.id === id)) {
     throw new OrchardError('template_builtin', `内置模板不能修改，请先复制一份再编辑 / a shipped template cannot be edited: duplicate it first`, { field: 'id', value: id })
   }
-  if (!own(ctx.db, id)) throw new OrchardError('not_found', `没有这个海报模板 / no such poster template: ${id}`, { field: 'id', value: id })
+  const held = own(ctx.db, id)
+  if (!held) throw new OrchardError('not_found', `没有这个海报模板 / no such poster template: ${id}`, { field: 'id', value: id })
   const template = validateTemplate({ ...(raw as object), id })
-  ctx.db
-    .prepare('UPDATE poster_templates SET name = ?, shape = ?, spec = ?, updated_at = ? WHERE id = ?')
-    .run(template.name, template.shape, JSON.stringify(template), ctx.clock.now().toISOString(), id)
+  const w = changeWriter(ctx)
+  ctx.db.transaction(() => {
+    ctx.db.prepare('UPDATE poster_templates SET name = ?, shape = ?, spec = ?, updated_at = ? WHERE id = ?').run(template.name, template.shape, JSON.stringify(template), w.at.toISOString(), id)
+    // The layout travels whole, as one field: its parts are drawn together and never edited apart.
+    recordChange(w, {
+      record: 'posterTemplate',
+      id,
+      label: template.name,
+      op: 'update',
+      before: { name: held.name, shape: held.shape, spec: JSON.parse(held.spec) as unknown },
+      after: { name: template.name, shape: template.shape, spec: template },
+    })
+  })()
   return { template, builtin: false }
 }
 
@@ -85,8 +101,13 @@ export function archiveTemplate(ctx: CoreContext, id: string): { ok: true } {
   if (defaultTemplates().some((t) => t.id === id)) {
     throw new OrchardError('template_builtin', `内置模板不能删除 / a shipped template cannot be removed`, { field: 'id', value: id })
   }
-  const r = ctx.db.prepare('UPDATE poster_templates SET archived = 1, updated_at = ? WHERE id = ? AND archived = 0').run(ctx.clock.now().toISOString(), id)
-  if (!r.changes) throw new OrchardError('not_found', `没有这个海报模板 / no such poster template: ${id}`, { field: 'id', value: id })
+  const held = own(ctx.db, id)
+  if (!held) throw new OrchardError('not_found', `没有这个海报模板 / no such poster template: ${id}`, { field: 'id', value: id })
+  const w = changeWriter(ctx)
+  ctx.db.transaction(() => {
+    ctx.db.prepare('UPDATE poster_templates SET archived = 1, updated_at = ? WHERE id = ?').run(w.at.toISOString(), id)
+    recordChange(w, { record: 'posterTemplate', id, label: held.name, op: 'update', before: { archived: false }, after: { archived: true } })
+  })()
   return { ok: true }
 }
 

@@ -80,6 +80,10 @@ export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   rule: { zh: '规则', en: 'rule' },
   action: { zh: '处理提议', en: 'proposed action' },
   appeal: { zh: '申诉', en: 'appeal' },
+  comparison: { zh: '比价', en: 'price comparison' },
+  forbiddenClaims: { zh: '广告法禁用词', en: 'forbidden-claims list' },
+  copyTemplate: { zh: '文案模板', en: 'copy template' },
+  posterTemplate: { zh: '海报模板', en: 'poster template' },
 }
 
 /** How a refusal and the audit name a field. */
@@ -142,6 +146,20 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   decision: { zh: '决定', en: 'decision' },
   decisionReason: { zh: '决定理由', en: 'reason of the decision' },
   overturnedAt: { zh: '撤销时间', en: 'overturned' },
+  productId: { zh: '商品', en: 'product' },
+  priceFen: { zh: '价格', en: 'price' },
+  observedOn: { zh: '看到价格的日期', en: 'day seen' },
+  url: { zh: '链接', en: 'link' },
+  note: { zh: '备注', en: 'note' },
+  words: { zh: '禁用词', en: 'forbidden words' },
+  channel: { zh: '渠道', en: 'channel' },
+  tone: { zh: '语气', en: 'tone' },
+  body: { zh: '正文', en: 'text' },
+  position: { zh: '顺序', en: 'position' },
+  shape: { zh: '尺寸', en: 'shape' },
+  spec: { zh: '版式', en: 'layout' },
+  basedOn: { zh: '复制自', en: 'based on' },
+  archived: { zh: '已归档', en: 'archived' },
 }
 const label = (field: string) => FIELD_LABELS[field] ?? { zh: field, en: field }
 

@@ -67,6 +67,10 @@ const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
   rule: { table: 'rules', column: 'name' },
   action: { table: 'rule_actions', column: 'member_name' },
   appeal: { table: 'appeals', column: 'reason' },
+  comparison: { table: 'price_comparisons', column: 'source' },
+  forbiddenClaims: { table: 'forbidden_claims', column: "'广告法禁用词 / forbidden claims'" },
+  copyTemplate: { table: 'copy_templates', column: 'substr(body, 1, 24)' },
+  posterTemplate: { table: 'poster_templates', column: 'name' },
 }
 
 /** A personal value as a role that sees it masked is shown it. */

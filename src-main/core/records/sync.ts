@@ -29,8 +29,9 @@ import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, wri
  * `lines`: an order's lines, read from and written to order_lines (core/records/orders.ts);
  * `steps`, `events`: a care plan's steps, a proposal's counted events (core/records/lifecycleRows.ts).
  * `proposed`, `open`: a decision held in a status column, null while it waits (that value).
+ * `object`: a structure kept as JSON (a poster template's layout).
  */
-type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines' | 'steps' | 'events' | 'proposed' | 'open'
+type Codec = 'text' | 'json' | 'int' | 'bool' | 'lines' | 'steps' | 'events' | 'proposed' | 'open' | 'object'
 type ChildCodec = 'lines' | 'steps' | 'events'
 /** Fields kept in rows of their own, each with how it is read (SQL on the record's row), checked and written. */
 const CHILDREN: Record<ChildCodec, { sql: string; wire: z.ZodType<unknown>; write(db: Db, id: string, rows: unknown): void }> = {
@@ -210,6 +211,43 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       decisionReason: ['decision_reason', 'text'],
     },
   },
+  comparison: {
+    table: 'price_comparisons',
+    columns: {
+      productId: ['product_id', 'text'],
+      source: ['source', 'text'],
+      priceFen: ['price_fen', 'int'],
+      observedOn: ['observed_on', 'text'],
+      url: ['url', 'text'],
+      note: ['note', 'text'],
+    },
+  },
+  forbiddenClaims: {
+    table: 'forbidden_claims',
+    columns: {
+      words: ['words', 'json'],
+    },
+  },
+  copyTemplate: {
+    table: 'copy_templates',
+    columns: {
+      channel: ['channel', 'text'],
+      tone: ['tone', 'text'],
+      body: ['body', 'text'],
+      position: ['position', 'int'],
+      active: ['active', 'bool'],
+    },
+  },
+  posterTemplate: {
+    table: 'poster_templates',
+    columns: {
+      name: ['name', 'text'],
+      shape: ['shape', 'text'],
+      spec: ['spec', 'object'],
+      basedOn: ['based_on', 'text'],
+      archived: ['archived', 'bool'],
+    },
+  },
 }
 
 const columnOf = (record: SyncedRecord, field: string): readonly [string, Codec] => (TABLES[record].columns as Record<string, readonly [string, Codec]>)[field]
@@ -217,7 +255,7 @@ const columnOf = (record: SyncedRecord, field: string): readonly [string, Codec]
 const decode = (codec: Codec, raw: unknown): unknown =>
   raw === null || raw === undefined || (isDecision(codec) && raw === codec)
     ? null
-    : codec === 'json' || isChild(codec)
+    : codec === 'json' || codec === 'object' || isChild(codec)
       ? JSON.parse(raw as string)
       : codec === 'bool'
         ? raw === 1
@@ -226,6 +264,7 @@ const decode = (codec: Codec, raw: unknown): unknown =>
 /** A value from the team as the column stores it, or undefined when it is not a value of that column. */
 function encode(codec: Codec, value: unknown): unknown {
   if (codec === 'json') return Array.isArray(value) ? JSON.stringify(value) : undefined
+  if (codec === 'object') return value !== null && typeof value === 'object' && !Array.isArray(value) ? JSON.stringify(value) : undefined
   if (isChild(codec)) {
     const rows = CHILDREN[codec].wire.safeParse(value)
     return rows.success ? rows.data : undefined

@@ -23,6 +23,7 @@ import m0022 from './0022_record_sets_deltas'
 import m0023 from './0023_records_snapshot'
 import m0024 from './0024_team_audit'
 import m0025 from './0025_studio_settings'
+import m0026 from './0026_shared_materials'
 import m0027 from './0027_shared_lifecycle'
 
 /**
@@ -55,6 +56,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 23, name: '0023_records_snapshot', sql: m0023 },
   { version: 24, name: '0024_team_audit', sql: m0024 },
   { version: 25, name: '0025_studio_settings', sql: m0025 },
+  { version: 26, name: '0026_shared_materials', sql: m0026 },
   { version: 27, name: '0027_shared_lifecycle', sql: m0027 },
 ]
 
