@@ -239,7 +239,11 @@ describe('a studio from before the material library was shared', () => {
     const dir = team_.dirOf(old)
     // The studio as 0025 left it: the list a private setting of the workstation.
     const db = old.context.db
-    db.exec(`DROP TABLE forbidden_claims; ALTER TABLE price_comparisons DROP COLUMN updated_at; DELETE FROM schema_migrations WHERE version = 26`)
+    // (The migrations after 0025 run again in order, so 0027's columns go too.)
+    db.exec(`DROP TABLE forbidden_claims; ALTER TABLE price_comparisons DROP COLUMN updated_at;
+      ALTER TABLE rule_actions DROP COLUMN created_at; ALTER TABLE rule_actions DROP COLUMN updated_at;
+      ALTER TABLE appeals DROP COLUMN created_at; ALTER TABLE appeals DROP COLUMN updated_at;
+      DELETE FROM schema_migrations WHERE version >= 26`)
     db.prepare(`INSERT INTO settings (key, value) VALUES ('_materials.forbiddenWords', ?)`).run(JSON.stringify(['第一', '秒杀全网']))
     await old.close()
 
