@@ -65,6 +65,8 @@ export class SyncLoop {
   private watcher: NodeJS.Timeout | null = null
   private current: Promise<SyncRound> | null = null
   private stopped = false
+  /** The background rounds run (start()): a loop made for "sync now" alone neither pushes after writes nor keeps a pull waiting. */
+  private started = false
   private readonly abort = new AbortController()
   private lastEmit = 0
   /** The snapshot a new workstation is taking, as the round last reported it (with its rate). */
@@ -93,6 +95,7 @@ export class SyncLoop {
   /** Begins the background rounds (the first one at once). */
   start(): void {
     if (this.stopped) return
+    this.started = true
     if (this.phase !== 'revoked') this.schedule(0)
     this.watcher = setInterval(() => this.watchOutbox(), this.o.watchMs)
     this.watcher.unref()
@@ -155,7 +158,7 @@ export class SyncLoop {
    * a failure the back-off decides instead.
    */
   wrote(): void {
-    if (this.stopped || this.pushTimer || this.phase === 'revoked' || !Number.isFinite(this.o.pushDelayMs)) return
+    if (!this.started || this.stopped || this.pushTimer || this.phase === 'revoked' || !Number.isFinite(this.o.pushDelayMs)) return
     this.pushTimer = setTimeout(() => {
       this.pushTimer = null
       if (this.stopped || (this.phase !== 'idle' && this.phase !== 'syncing')) return
@@ -185,7 +188,7 @@ export class SyncLoop {
    * a round succeeds.
    */
   private listen(): void {
-    if (this.listening || this.stopped || !this.o.waitS || !this.listenable()) return
+    if (!this.started || this.listening || this.stopped || !this.o.waitS || !this.listenable()) return
     this.listening = true
     const pause = this.listenFailures ? backoffDelay(this.listenFailures, this.o.backoffMs, this.o.maxBackoffMs, this.o.random) : 0
     void (async () => {
