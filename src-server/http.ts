@@ -23,6 +23,7 @@ import { registerFiles } from './files'
 import { callerLanguage } from './language'
 import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
 import { pullRecords, pushRecords, snapshotRecords } from './records'
+import { RecordsWatch } from './recordsWatch'
 import { registerPages, type PagesOptions } from './pages/routes'
 import { hashSecret, sameHash } from './secrets'
 import type { Storage } from './storage'
@@ -82,6 +83,9 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
   const serverId = options.serverId
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT, trustProxy: options.trustProxy ?? false })
   const enrolFailures = new Map<string, number[]>()
+  const watch = new RecordsWatch()
+  // Waiting pulls are answered as the server stops, so closing never waits out their wait.
+  app.addHook('preClose', async () => watch.close())
 
   // Errors in the caller's language (Accept-Language); the code and details are the same in any.
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
@@ -200,13 +204,34 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
         })
       }
     })
-    return { serverId: serverId(), ...(await pushRecords(storage, d, body.changes)) }
+    const result = await pushRecords(storage, d, body.changes)
+    if (result.stored > 0) watch.stored(d.team, d.id)
+    return { serverId: serverId(), ...result }
   })
 
-  app.get('/v1/records/pull', async (req) => {
+  /**
+   * With `wait=N` (seconds) a pull that finds nothing new is held until another device of
+   * the team stores a change, the device is revoked, the server stops or N seconds pass,
+   * and then answered as any pull (see recordsWatch.ts): an online workstation keeps one
+   * open and hears of the team's edits at once.
+   */
+  app.get('/v1/records/pull', async (req, reply) => {
     const d = await device(req)
     const q = parse(RecordsPullQuery, req.query, 'records pull')
-    return { serverId: serverId(), ...(await pullRecords(storage, d, q)) }
+    if (!q.wait) return { serverId: serverId(), ...(await pullRecords(storage, d, q)) }
+    const gone = new AbortController()
+    reply.raw.once('close', () => gone.abort())
+    // Waiting is registered before the first read, so a change stored between the two still wakes it.
+    const waiting = watch.subscribe(d.team, d.id, q.wait * 1000, gone.signal)
+    try {
+      const page = await pullRecords(storage, d, q)
+      if (page.changes.length || page.conflicts.length || page.more || page.cursor !== q.after) return { serverId: serverId(), ...page }
+      await waiting.woken
+      // Asked again after the wait: a device revoked meanwhile is refused now, not on its next call.
+      return { serverId: serverId(), ...(await pullRecords(storage, await device(req), q)) }
+    } finally {
+      waiting.cancel()
+    }
   })
 
   /** A new workstation's start: the team's live records as of one sequence, page by page (see snapshotRecords). */
@@ -245,7 +270,9 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
   app.post('/v1/admin/devices/:id/revoke', async (req) => {
     admin(req)
     const { id } = parse(z.object({ id: oneLine(z.string().min(1).max(64)) }), req.params, 'revoke')
-    return revokeDevice(storage, id)
+    const revoked = await revokeDevice(storage, id)
+    watch.revoked(id)
+    return revoked
   })
 
   app.post('/v1/admin/status', async (req) => {

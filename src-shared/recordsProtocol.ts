@@ -283,9 +283,14 @@ export const RecordsPushResponse = z.object({
 })
 export type RecordsPushResponse = z.infer<typeof RecordsPushResponse>
 
+/** The longest a records pull may be held waiting for the team's next change (below the workstations' request timeout). */
+export const MAX_RECORDS_WAIT_S = 25
+
 export const RecordsPullQuery = z.object({
   after: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(MAX_RECORDS_PULL).default(1000),
+  /** Seconds to hold the pull when nothing is new (0: answer at once); see src-server/recordsWatch.ts. */
+  wait: z.coerce.number().int().min(0).max(MAX_RECORDS_WAIT_S).default(0),
 })
 
 /** A change of another device, as pulled, with the server's sequence. */

@@ -28,7 +28,7 @@ import { lifecycleHandlers } from './lifecycle'
 import { refreshSession } from './lifecycle/profiles'
 import { requirePermission } from './permissions'
 import { materialsHandlers } from './materials'
-import { syncHandlers, teamAuditHandlers } from './sync'
+import { syncHandlers, syncLoopOf, teamAuditHandlers } from './sync'
 import { memberPageUrl, memberPagesHandlers, schedulePagesExchange } from './memberPages'
 import { liveCodeUrl } from './memberPages/liveCodes'
 import { membersHandlers } from './members/handlers'
@@ -212,7 +212,11 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
         }
         throw err
       }
-      if (def.write) catchUpSearch()
+      if (def.write) {
+        catchUpSearch()
+        // What the write put in the outbox goes to the team shortly, not at the outbox's next look.
+        syncLoopOf(context)?.wrote()
+      }
       if (context.host === 'browser') rememberMadeFiles(context, output)
       if (validateOutput) {
         const checked = def.output.safeParse(output)

@@ -233,6 +233,12 @@ export const RecordConflict = z.object({
   masked: z.boolean(),
   earlier: RecordConflictSide,
   later: RecordConflictSide,
+  /**
+   * Of a delete conflict: the record as the team held it (`earlier.value`), field by field in
+   * the field table's order, each with how it reads ("中文 / English") and masked as
+   * `earlier.value` is; blank fields left out. Empty for a field's conflict.
+   */
+  fields: z.array(z.object({ field: z.string(), label: z.string(), value: z.unknown() })).default([]),
   status: z.enum(['open', 'restored']),
   /** Who put the earlier value back, and when; `confirmed` once the server holds the restore. */
   restored: z

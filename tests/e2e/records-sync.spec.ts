@@ -46,11 +46,15 @@ test('a conflict of a shared record is listed with both values and restored with
   actAs(other, 'operator', '小周')
 
   const c = await core.invoke('customers', 'create', { name: '冯十一', phones: ['13200132000'], notes: '' })
+  const gone = await core.invoke('customers', 'create', { name: '蒋强东', phones: ['13500135000'], addresses: ['浙江省杭州市西湖区文三路 90 号'], tags: ['宝妈'], notes: '' })
   await core.invoke('sync', 'syncNow', {})
   await other.invoke('sync', 'syncNow', {})
   // Apart: the operator at the warehouse first, then the one at the front desk, who syncs last and wins.
   await other.invoke('customers', 'update', { id: c.id, patch: { notes: '放门卫处' } })
   await core.invoke('customers', 'update', { id: c.id, patch: { notes: '本人签收' } })
+  // The warehouse writes a note on a customer the front desk deletes: the delete wins, the record is kept in the list.
+  await other.invoke('customers', 'update', { id: gone.id, patch: { notes: '周末送货' } })
+  await core.invoke('customers', 'remove', { id: gone.id })
   // A manager signs in at the front desk and enters a product with its commission rate: the server refuses it
   // (the device acts for operators), the workstation takes it back, and the console says why.
   actAs(core, 'manager', '陈姐')
@@ -67,7 +71,18 @@ test('a conflict of a shared record is listed with both values and restored with
   const panel = page.getByTestId('records-sync')
   // The console's background loop sends the last edit on its own: what is pending is a count either way.
   await expect(panel.getByTestId('records-pending')).toHaveText(/^\d+$/)
-  await expect(panel.getByTestId('records-conflict-count')).toHaveText('1')
+  await expect(panel.getByTestId('records-conflict-count')).toHaveText('2')
+  // The deleted customer as the team held it, field by field with labels — not its raw record.
+  const deleted = panel.locator('[data-testid="records-conflict"][data-kind="delete"]')
+  await expect(deleted).toContainText('蒋强东')
+  await expect(deleted.getByTestId('conflict-later')).toHaveText('已删除')
+  const kept = deleted.getByTestId('conflict-kept-record')
+  await expect(kept).toContainText('手机号')
+  await expect(kept.locator('[data-field="phones"]')).toHaveText('+8613500135000')
+  await expect(kept.locator('[data-field="addresses"]')).toHaveText('浙江省杭州市西湖区文三路 90 号')
+  await expect(kept.locator('[data-field="notes"]')).toHaveText('周末送货')
+  await expect(deleted).not.toContainText('[object Object]')
+  await expect(deleted).not.toContainText('{')
   const conflict = panel.getByTestId('records-conflict').filter({ hasText: '冯十一' })
   await expect(conflict).toContainText('备注')
   await expect(conflict.getByTestId('conflict-later')).toHaveText('本人签收')
@@ -102,7 +117,7 @@ test('a conflict of a shared record is listed with both values and restored with
 
   await conflict.getByTestId('conflict-restore').click()
   await page.locator('.n-dialog').getByRole('button', { name: '恢复被替换的值' }).click()
-  await expect(panel.getByTestId('records-conflict-count')).toHaveText('0')
+  await expect(panel.getByTestId('records-conflict-count')).toHaveText('1')
   await expect(panel.getByTestId('records-restored-item')).toContainText('由小陈在前台于')
   await expect(panel.getByTestId('records-restored-item')).toContainText('尚未发送')
   expect(readRecords(core.context.db, 'customer', [c.id]).get(c.id)).toMatchObject({ notes: '放门卫处' })

@@ -100,6 +100,7 @@ function present(ctx: CoreContext, row: Row): RecordConflict {
     at: s.at,
     seq: s.seq,
   })
+  const earlier = side(c.earlier)
   const names = NAMES[c.record]
   const kept = whole && c.earlier.value && typeof c.earlier.value === 'object' ? (c.earlier.value as Record<string, unknown>)[names.column] : undefined
   const name =
@@ -125,11 +126,21 @@ function present(ctx: CoreContext, row: Row): RecordConflict {
         ? `${FIELD_LABELS[c.field].zh} / ${FIELD_LABELS[c.field].en}`
         : c.field,
     masked,
-    earlier: side(c.earlier),
+    earlier,
     later: side(c.later),
+    fields: whole && earlier.value && typeof earlier.value === 'object' ? labelledFields(c.record, earlier.value as Record<string, unknown>) : [],
     status: restored ? 'restored' : 'open',
     restored,
   }
+}
+
+const blankValue = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+
+/** A whole record as the console lists it: its fields in the field table's order, labelled, blank ones left out. */
+function labelledFields(record: RecordConflictWire['record'], value: Record<string, unknown>): RecordConflict['fields'] {
+  return wireFields(record)
+    .filter((f) => !blankValue(value[f]))
+    .map((f) => ({ field: f, label: FIELD_LABELS[f] ? `${FIELD_LABELS[f].zh} / ${FIELD_LABELS[f].en}` : f, value: value[f] }))
 }
 
 /** The name this workstation was enrolled under (what the team's lists call it). */

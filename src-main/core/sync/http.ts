@@ -48,8 +48,9 @@ export class SyncHttp {
   pushRecords(team: string, changes: RecordChangeWire[]) {
     return this.request('POST', '/v1/records/push', RecordsPushResponse, { protocol: RECORDS_PROTOCOL_VERSION, team, changes })
   }
-  pullRecords(after: number, limit: number) {
-    return this.request('GET', `/v1/records/pull?after=${after}&limit=${limit}`, RecordsPullResponse)
+  /** With `waitS`, the server holds the pull until the team has something new (see src-server/recordsWatch.ts). */
+  pullRecords(after: number, limit: number, waitS = 0) {
+    return this.request('GET', `/v1/records/pull?after=${after}&limit=${limit}${waitS ? `&wait=${waitS}` : ''}`, RecordsPullResponse)
   }
   /** A page of the team's records as of `at` (the first page, without it, fixes `at`). */
   recordsSnapshot(from: { at: number | null; record: SyncedRecord | null; after: string }, limit: number) {

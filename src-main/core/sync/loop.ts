@@ -3,18 +3,29 @@ import type { JobProgress } from '../../../src-shared/schemas'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import { waitForWriteLock } from '../db/connection'
-import { SyncFailure, SyncHttp } from './http'
+import { REQUEST_TIMEOUT_MS, SyncFailure, SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
-import { snapshotState } from '../records/snapshot'
-import { recordIssueCount, recordsPending } from '../records/sync'
+import { MAX_RECORDS_WAIT_S } from '../../../src-shared/recordsProtocol'
+import { needsSnapshot, snapshotState } from '../records/snapshot'
+import { recordIssueCount, recordsCursor, recordsPending } from '../records/sync'
 import { runRound, type SyncStep } from './round'
 import { conflictCount, isEnrolled, readSyncState, recordAttempt, recordFailure, recordSuccess, refusedCount, unknownMembers } from './state'
 
 export interface SyncLoopOptions {
   /** Between rounds while all is well (status changes are pulled on this rhythm). */
   idleMs?: number
-  /** How often the outbox is looked at for new entries while idle. */
+  /**
+   * How often the outbox is looked at for new entries while idle: for what other programs
+   * (a CLI import) write to the studio. This program's own writes call `wrote()`.
+   */
   watchMs?: number
+  /** After a write of this program, the round that pushes it starts this much later (the writes of one burst go together). */
+  pushDelayMs?: number
+  /**
+   * While online, one records pull is kept waiting on the server this many seconds for the
+   * team's next change (0: none; the team's changes then come with the rounds only).
+   */
+  waitS?: number
   /** The first retry after a failure; doubled per failure, with jitter, up to maxBackoffMs. */
   backoffMs?: number
   maxBackoffMs?: number
@@ -28,7 +39,7 @@ export interface SyncLoopOptions {
   snapshotPage?: number
 }
 
-const DEFAULTS = { idleMs: 60_000, watchMs: 3_000, backoffMs: 2_000, maxBackoffMs: 5 * 60_000 }
+const DEFAULTS = { idleMs: 60_000, watchMs: 3_000, backoffMs: 2_000, maxBackoffMs: 5 * 60_000, pushDelayMs: 200, waitS: MAX_RECORDS_WAIT_S }
 
 /**
  * Exponential back-off with "full jitter": a random wait between half and all of
@@ -54,11 +65,20 @@ export class SyncLoop {
   private watcher: NodeJS.Timeout | null = null
   private current: Promise<SyncRound> | null = null
   private stopped = false
+  /** The background rounds run (start()): a loop made for "sync now" alone neither pushes after writes nor keeps a pull waiting. */
+  private started = false
   private readonly abort = new AbortController()
   private lastEmit = 0
   /** The snapshot a new workstation is taking, as the round last reported it (with its rate). */
   private bootstrap: JobProgress | null = null
-  private readonly o: Required<Pick<SyncLoopOptions, 'idleMs' | 'watchMs' | 'backoffMs' | 'maxBackoffMs' | 'random'>> & SyncLoopOptions
+  /** A round is wanted as soon as the one in flight ends (the team had news, or this program wrote, during it). */
+  private again = false
+  private pushTimer: NodeJS.Timeout | null = null
+  /** The waiting pull is open (at most one). */
+  private listening = false
+  /** Waiting pulls failed in a row: the next one waits its back-off, so a server that refuses them is not asked in a loop. */
+  private listenFailures = 0
+  private readonly o: Required<Pick<SyncLoopOptions, 'idleMs' | 'watchMs' | 'backoffMs' | 'maxBackoffMs' | 'random' | 'pushDelayMs' | 'waitS'>> & SyncLoopOptions
 
   constructor(
     private readonly ctx: CoreContext,
@@ -75,6 +95,7 @@ export class SyncLoop {
   /** Begins the background rounds (the first one at once). */
   start(): void {
     if (this.stopped) return
+    this.started = true
     if (this.phase !== 'revoked') this.schedule(0)
     this.watcher = setInterval(() => this.watchOutbox(), this.o.watchMs)
     this.watcher.unref()
@@ -86,7 +107,8 @@ export class SyncLoop {
     if (this.timer) clearTimeout(this.timer)
     if (this.watcher) clearInterval(this.watcher)
     if (this.trailing) clearTimeout(this.trailing)
-    this.timer = this.watcher = this.trailing = null
+    if (this.pushTimer) clearTimeout(this.pushTimer)
+    this.timer = this.watcher = this.trailing = this.pushTimer = null
     this.nextAttemptAt = null
     await this.current?.catch(() => undefined)
   }
@@ -128,6 +150,96 @@ export class SyncLoop {
       if (!this.current) this.round().catch(() => undefined)
     }, delayMs)
     this.timer.unref()
+  }
+
+  /**
+   * This program wrote to the studio (a write method of the core finished): what it put in
+   * the outbox goes up shortly, without waiting for the outbox's next look. Offline or after
+   * a failure the back-off decides instead.
+   */
+  wrote(): void {
+    if (!this.started || this.stopped || this.pushTimer || this.phase === 'revoked' || !Number.isFinite(this.o.pushDelayMs)) return
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null
+      if (this.stopped || (this.phase !== 'idle' && this.phase !== 'syncing')) return
+      try {
+        if (this.port.outboxCount(this.ctx.db) > 0 || recordsPending(this.ctx.db) > 0) this.soon()
+      } catch {
+        // The database is being replaced (restore); the outbox's next look will do.
+      }
+    }, this.o.pushDelayMs)
+    this.pushTimer.unref()
+  }
+
+  /** A round now, or right after the one in flight. */
+  private soon(): void {
+    if (this.stopped || this.phase === 'revoked') return
+    if (this.current) this.again = true
+    else this.round().catch(() => undefined)
+  }
+
+  /**
+   * The waiting pull: while this workstation is online, one records pull stays open on the
+   * server (GET /v1/records/pull?wait=…), answered when another device stores a change; a
+   * round then takes it (the round alone writes what is pulled), and the pull is opened
+   * again. It holds neither the database nor the round: writes and "sync now" go on beside
+   * it. When it fails (a lost reply, the server restarting, the device revoked, the network
+   * gone) a round finds out what it is and records it; the pull is opened again only after
+   * a round succeeds.
+   */
+  private listen(): void {
+    if (!this.started || this.listening || this.stopped || !this.o.waitS || !this.listenable()) return
+    this.listening = true
+    const pause = this.listenFailures ? backoffDelay(this.listenFailures, this.o.backoffMs, this.o.maxBackoffMs, this.o.random) : 0
+    void (async () => {
+      if (pause) await new Promise<void>((r) => setTimeout(r, pause).unref())
+      await this.waitForTeam()
+    })().finally(() => (this.listening = false))
+  }
+
+  private listenable(): boolean {
+    if (this.stopped || this.phase !== 'idle' || !this.online) return false
+    try {
+      return isEnrolled(readSyncState(this.ctx.db)) && !needsSnapshot(this.ctx.db)
+    } catch {
+      return false
+    }
+  }
+
+  private async waitForTeam(): Promise<void> {
+    let after = 0
+    while (this.listenable()) {
+      const state = readSyncState(this.ctx.db)
+      after = Math.max(after, recordsCursor(this.ctx.db))
+      const http = new SyncHttp({
+        baseUrl: state.serverUrl ?? '',
+        token: state.token,
+        signal: this.abort.signal,
+        fetch: this.o.fetch,
+        // The server holds the answer up to waitS: the request's own limit comes on top.
+        timeoutMs: this.o.waitS * 1000 + (this.o.timeoutMs ?? REQUEST_TIMEOUT_MS),
+      })
+      const asked = Date.now()
+      let page
+      try {
+        page = await http.pullRecords(after, 1, this.o.waitS)
+      } catch {
+        this.listenFailures++
+        if (!this.stopped) this.soon()
+        return
+      }
+      this.listenFailures = 0
+      if (this.stopped) return
+      if (page.changes.length || page.conflicts.length || page.more || page.high < after) {
+        // News: a round takes it; the pull is opened again once it (and any it asked for) is done.
+        this.soon()
+        while (this.current) await this.current.catch(() => undefined)
+        continue
+      }
+      after = Math.max(after, page.cursor)
+      // Answered early with nothing (the server stopping, or one that does not hold pulls): not again at once.
+      if (Date.now() - asked < 1000) await new Promise<void>((r) => setTimeout(r, this.o.watchMs).unref())
+    }
   }
 
   private watchOutbox(): void {
@@ -177,6 +289,7 @@ export class SyncLoop {
         this.phase = 'idle'
         this.online = true
         this.schedule(this.o.idleMs)
+        this.listen()
         return result
       } catch (err) {
         if (this.stopped) throw err
@@ -204,10 +317,15 @@ export class SyncLoop {
       }
     })()
     this.current = run
-    run.then(
-      () => this.current === run && (this.current = null),
-      () => this.current === run && (this.current = null),
-    )
+    const settled = () => {
+      if (this.current !== run) return
+      this.current = null
+      // Asked for while it ran: one more round at once, unless this one failed (the back-off then decides).
+      const wanted = this.again
+      this.again = false
+      if (wanted && !this.stopped && this.phase === 'idle') this.round().catch(() => undefined)
+    }
+    run.then(settled, settled)
     return run
   }
 

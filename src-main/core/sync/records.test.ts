@@ -580,11 +580,19 @@ describe('conflicts of deletes: a record deleted on one workstation and changed 
           earlier: { value: { name: '冯十一', notes: '改约周日送货', phones: ['+8613100131000'], tags: ['宝妈'] }, actor: '陈姐', deviceName: 'B' },
           later: { value: null, actor: '小周', deviceName: 'A' },
         })
+        // What the console lists: the kept record field by field, labelled, blank fields left out.
+        expect(k.fields.filter((f) => f.field !== 'relClass').map((f) => [f.label, f.value])).toEqual([
+          ['名称 / name', '冯十一'],
+          ['手机号 / phones', ['+8613100131000']],
+          ['标签 / tags', ['宝妈']],
+          ['备注 / notes', '改约周日送货'],
+        ])
       }
       // A trainer sees the kept record with the phone masked, and may not bring back a phone.
       actAs(a, 'trainer', '林老师')
       const [masked] = await a.invoke('records', 'conflicts', {})
       expect(masked).toMatchObject({ masked: true, earlier: { value: { phones: ['+86131****1000'] } } })
+      expect(masked.fields.find((f) => f.field === 'phones')).toEqual({ field: 'phones', label: '手机号 / phones', value: ['+86131****1000'] })
       const id = masked.id
       expect(await refusal(() => a.invoke('records', 'restoreConflict', { id }))).toMatchObject({ code: 'forbidden' })
       expect(customer(a, c.id)).toBeUndefined()

@@ -188,6 +188,10 @@ export default {
       kind: { refused: 'Refused by the server', not_applied: 'Not applied here' },
       yes: 'yes',
       no: 'no',
+      deletedNow: 'deleted',
+      deletedKept: 'The record as the team held it: ',
+      restoreDeleted: 'Bring the record back',
+      confirmDeleted: '{record} was deleted by {who}; it comes back with the fields listed. It is a new change, sent to the team with the next sync.',
     },
   },
   settlement: {

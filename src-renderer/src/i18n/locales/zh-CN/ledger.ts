@@ -186,6 +186,10 @@ export default {
       kind: { refused: '服务器拒收', not_applied: '本机未应用' },
       yes: '是',
       no: '否',
+      deletedNow: '已删除',
+      deletedKept: '团队原先保存的记录：',
+      restoreDeleted: '恢复这条记录',
+      confirmDeleted: '{record} 已被{who}删除，恢复后带回列出的各字段。这是一次新的修改，下次同步时发送给团队。',
     },
   },
   settlement: {

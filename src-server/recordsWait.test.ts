@@ -1,0 +1,182 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RECORDS_PROTOCOL_VERSION, type RecordChangeWire, type RecordsPullResponse } from '../src-shared/recordsProtocol'
+import { startSyncServer, type SyncServer } from './index'
+import { testBackends } from './testDatabases'
+
+/**
+ * Waiting pulls (GET /v1/records/pull?wait=N): held while the team has nothing new for the
+ * device, answered as soon as another device of its team stores a change.
+ */
+const ADMIN = 'ora_test-admin-token'
+
+let clientSeq = 0
+const noteChange = (id: string, value: string): RecordChangeWire => ({
+  clientSeq: ++clientSeq,
+  txId: randomUUID(),
+  record: 'customer',
+  id,
+  op: 'update',
+  field: 'notes',
+  value,
+  role: 'operator',
+  at: '2026-11-20T02:00:00.000Z',
+})
+const customerCreate = (id: string): RecordChangeWire => ({
+  ...noteChange(id, ''),
+  op: 'create',
+  field: null,
+  value: { name: '王芳', wechatId: null, phones: ['+8613800138000'], addresses: [], tags: [], relClass: 'C', segment: null, ownerMemberId: null, notes: '' },
+})
+
+/** Whether `p` is still unanswered once the server has had `ms` to answer it. */
+const stillWaiting = (p: Promise<unknown>, ms = 400) =>
+  Promise.race([p.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), ms))])
+
+for (const backend of testBackends()) {
+  describe(`waiting records pulls (${backend.name})`, () => {
+    let dir: string
+    let server: SyncServer
+    let drop: () => Promise<void>
+
+    const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> => {
+      const res = await fetch(server.url + path, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      return { status: res.status, body: (await res.json()) as T }
+    }
+    const teamOf = new Map<string, string>()
+    const enrol = async (team: string): Promise<{ token: string; id: string }> => {
+      const token = `ord_${randomBytes(32).toString('base64url')}`
+      const code = await call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team })
+      const r = await call<{ deviceId: string }>('POST', '/v1/enrol', null, { code: code.body.code, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') })
+      expect(r.status).toBe(200)
+      teamOf.set(token, team)
+      return { token, id: r.body.deviceId }
+    }
+    const push = async (token: string, changes: RecordChangeWire[]) => {
+      const r = await call<{ stored: number }>('POST', '/v1/records/push', token, { protocol: RECORDS_PROTOCOL_VERSION, team: teamOf.get(token), changes })
+      expect(r.status).toBe(200)
+      return r.body
+    }
+    const pull = (token: string, after: number, wait?: number) =>
+      call<RecordsPullResponse & { error?: { code: string; message: string; details?: { issues?: { path: string }[] } } }>(
+        'GET',
+        `/v1/records/pull?after=${after}${wait === undefined ? '' : `&wait=${wait}`}`,
+        token,
+      )
+    let teams = 0
+    const team = () => `wait-${++teams}`
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'orchard-records-wait-'))
+      const db = await backend.create()
+      drop = db.drop
+      server = await startSyncServer({ dataDir: dir, databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
+    })
+    afterAll(async () => {
+      await server.close()
+      await drop()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    it('a pull with nothing new is held until another device of the team stores a change, then brings it', async () => {
+      const t = team()
+      const [a, b] = [await enrol(t), await enrol(t)]
+      const id = randomUUID()
+      await push(a.token, [customerCreate(id)])
+      const seen = await pull(b.token, 0)
+      expect(seen.body.changes).toHaveLength(1)
+
+      const waiting = pull(b.token, seen.body.cursor, 20)
+      expect(await stillWaiting(waiting)).toBe(true)
+      await push(a.token, [noteChange(id, '周末联系')])
+      const answer = await waiting
+      expect(answer.status).toBe(200)
+      expect(answer.body.changes.map((c) => [c.id, c.field, c.value])).toEqual([[id, 'notes', '周末联系']])
+      expect(answer.body.cursor).toBeGreaterThan(seen.body.cursor)
+    })
+
+    it('is answered at once when something is new, and not woken by its own changes or another team’s', async () => {
+      const t = team()
+      const [a, b] = [await enrol(t), await enrol(t)]
+      const other = await enrol(team())
+      const id = randomUUID()
+      await push(a.token, [customerCreate(id)])
+      // Something new after 0: answered without waiting.
+      const now = await pull(b.token, 0, 20)
+      expect(now.body.changes).toHaveLength(1)
+
+      const waiting = pull(b.token, now.body.cursor, 20)
+      expect(await stillWaiting(waiting)).toBe(true)
+      await push(b.token, [noteChange(id, 'B 自己的备注')])
+      await push(other.token, [customerCreate(randomUUID())])
+      expect(await stillWaiting(waiting)).toBe(true)
+      await push(a.token, [noteChange(id, 'A 的备注')])
+      const answer = await waiting
+      // B's own change is not sent back to it: only A's arrives.
+      expect(answer.body.changes.map((c) => c.value)).toEqual(['A 的备注'])
+    })
+
+    it('a revoked device’s waiting pull ends at once with the refusal', async () => {
+      const t = team()
+      const b = await enrol(t)
+      const high = (await pull(b.token, 0)).body.cursor
+      const waiting = pull(b.token, high, 20)
+      expect(await stillWaiting(waiting)).toBe(true)
+      const revoked = await call('POST', `/v1/admin/devices/${b.id}/revoke`, ADMIN)
+      expect(revoked.status).toBe(200)
+      const answer = await waiting
+      expect(answer.status).toBe(401)
+      expect(answer.body.error?.code).toBe('device_revoked')
+    })
+
+    it('a wait longer than the server holds a pull is refused with where', async () => {
+      const b = await enrol(team())
+      const r = await pull(b.token, 0, 3600)
+      expect(r.status).toBe(400)
+      expect(r.body.error?.code).toBe('invalid_request')
+      expect(r.body.error?.details?.issues?.[0].path).toBe('wait')
+    })
+  })
+}
+
+describe('a server stopping', () => {
+  it('answers its waiting pulls instead of waiting them out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchard-records-wait-close-'))
+    try {
+      const server = await startSyncServer({ dataDir: dir, host: '127.0.0.1', adminToken: ADMIN })
+      const code = await fetch(`${server.url}/v1/admin/enrolment-codes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ team: 'closing' }),
+      }).then((r) => r.json() as Promise<{ code: string }>)
+      const token = `ord_${randomBytes(32).toString('base64url')}`
+      const enrolled = await fetch(`${server.url}/v1/enrol`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: code.code, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') }),
+      })
+      expect(enrolled.status).toBe(200)
+      const waiting = fetch(`${server.url}/v1/records/pull?after=0&wait=25`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as RecordsPullResponse,
+      }))
+      expect(await stillWaiting(waiting)).toBe(true)
+      const closing = server.close()
+      // Answered as the server stops — not when its 25 s are up (nor after closing is done).
+      expect(await stillWaiting(waiting, 10_000)).toBe(false)
+      const answer = await waiting
+      expect(answer.status).toBe(200)
+      expect(answer.body.changes).toEqual([])
+      await closing
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
