@@ -8,9 +8,8 @@ function newJobId(kind: string): string {
   return `${kind}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
 }
 
-/** Runs a long command, handing its progress events to `onProgress` until it ends. */
-export async function followJob<T>(kind: string, run: (jobId: string) => Promise<T>, onProgress: (p: JobProgress) => void): Promise<T> {
-  const jobId = newJobId(kind)
+/** Runs a long command, handing its progress events to `onProgress` until it ends; `jobId` follows a job that has one already (a resume). */
+export async function followJob<T>(kind: string, run: (jobId: string) => Promise<T>, onProgress: (p: JobProgress) => void, jobId = newJobId(kind)): Promise<T> {
   const off = onEvent('job.progress', (p) => {
     if (p.jobId === jobId) onProgress(p)
   })

@@ -216,5 +216,10 @@ export default {
     report: 'Refused rows',
     warnings: 'Warnings',
     warningsReport: 'Warnings report',
+    unfinished: 'Unfinished imports',
+    unfinishedHelp: 'These imports did not finish (the app was closed or crashed, or they were cancelled) and have written nothing yet. Resuming runs them again with the same file and settings; every row is imported once.',
+    interrupted: 'Interrupted',
+    cancelled: 'Cancelled',
+    resume: 'Resume',
   },
 } satisfies typeof zh
