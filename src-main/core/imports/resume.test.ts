@@ -118,3 +118,24 @@ describe('an interrupted import', () => {
     expect(customers()).toHaveLength(9000)
   })
 })
+
+describe('a cancelled import', () => {
+  it('leaves the studio exactly as before, on the import thread too (whose write was under way)', async () => {
+    for (const thread of ['0', '1']) {
+      process.env.ORCHARD_IMPORT_THREAD = thread
+      try {
+        // The studio holds customers the file would update, and one it does not name.
+        await core.invoke('imports', 'run', { entity: 'customers', path: customerFile('first.csv', 30), mode: 'valid-rows' })
+        await core.invoke('customers', 'create', { name: '老客户', phones: ['13900000001'] })
+        const before = db().prepare('SELECT * FROM customers ORDER BY id').all()
+        const runsBefore = await core.invoke('imports', 'history', {})
+        await interruptedImport(customerFile('second.csv', 20_000), `cancel-${thread}`, { mode: 'valid-rows' })
+        expect(db().prepare('SELECT * FROM customers ORDER BY id').all()).toEqual(before)
+        expect(await core.invoke('imports', 'history', {})).toEqual(runsBefore)
+        db().prepare('DELETE FROM customers').run()
+      } finally {
+        delete process.env.ORCHARD_IMPORT_THREAD
+      }
+    }
+  })
+})

@@ -4,7 +4,7 @@ import type { ImportEntity } from '@shared/vocabulary'
 import type { LocatedError } from '@shared/located'
 import { api, OrchardClientError } from '@/api/client'
 import { host } from '@/api/host'
-import { followJob } from '@/composables/jobProgress'
+import { useCancellableJob, wasCancelled } from '@/composables/jobProgress'
 import { locatedOf } from '@/composables/fieldErrors'
 import { readerLang } from '@/format/bilingual'
 
@@ -44,11 +44,16 @@ export function createImportWizard() {
     runError: null as LocatedError | null,
     progress: null as { phase: string; done: number; total: number; message?: string } | null,
     result: null as ImportResult | null,
+    /** The last run was cancelled by the person (it wrote nothing). */
+    cancelled: false,
     /** The job id of an unfinished import being resumed: its file and options are kept by the core. */
     resuming: null as string | null,
     /** Bumped after every run so the history below refreshes. */
     runs: 0,
   })
+
+  /** The run under way, by the id a cancel names (CancelJobButton). */
+  const job = useCancellableJob()
 
   const missingRequired = computed(() => (state.preview?.fields ?? []).filter((f) => f.required && !state.mapping[f.field]))
   const stepIndex = computed(() => STEPS.indexOf(state.step))
@@ -163,13 +168,16 @@ export function createImportWizard() {
     if (state.running) return
     state.running = true
     state.runError = null
+    state.cancelled = false
     state.progress = { phase: 'starting', done: 0, total: state.preview?.totalRows ?? 0 }
     state.step = 'mode'
     try {
-      state.result = await followJob('import', work, (p) => (state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }), jobId)
+      state.result = await job.run('import', work, (p) => (state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }), jobId)
       state.step = 'result'
     } catch (err) {
-      state.runError = locatedOf(err)
+      // A cancelled run wrote nothing: no error to show; the history offers to resume it.
+      if (wasCancelled(err)) state.cancelled = true
+      else state.runError = locatedOf(err)
     } finally {
       state.running = false
       state.progress = null
@@ -193,7 +201,7 @@ export function createImportWizard() {
     state.step = step
   }
 
-  const wizard = { state, missingRequired, stepIndex, chooseEntity, chooseFormat, pickFile, preview, resetMapping, run, resume, startOver, goTo }
+  const wizard = { state, job, missingRequired, stepIndex, chooseEntity, chooseFormat, pickFile, preview, resetMapping, run, resume, startOver, goTo }
   return wizard
 }
 

@@ -133,6 +133,7 @@ export default {
     starting: 'Preparing…',
     running: 'Importing…',
     run: 'Start import',
+    cancelled: 'Cancelled: nothing was written. You can resume it from the import history below.',
     keepOpen: 'The import runs in the background; stay on this page to follow its progress.',
   },
   phases: {

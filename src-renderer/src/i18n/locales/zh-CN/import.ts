@@ -131,6 +131,7 @@ export default {
     starting: '准备中…',
     running: '正在导入…',
     run: '开始导入',
+    cancelled: '已取消：没有写入任何数据。可以在下方导入记录中继续导入。',
     keepOpen: '导入在后台进行，可以留在这个页面查看进度。',
   },
   phases: {
