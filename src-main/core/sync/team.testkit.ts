@@ -49,10 +49,14 @@ export function teamHarness(name: string) {
     },
     /** Where a workstation's studio lives. */
     dirOf: (core: OrchardCore): string => dirs.get(core)!,
-    /** Closed as a crash leaves it (mid-round) and opened again. */
-    async reopen(core: OrchardCore): Promise<OrchardCore> {
+    /** Closed before the test ends (its files then read as they lie on disk). */
+    async close(core: OrchardCore): Promise<void> {
       cores.splice(cores.indexOf(core), 1)
       await core.close()
+    },
+    /** Closed as a crash leaves it (mid-round) and opened again. */
+    async reopen(core: OrchardCore): Promise<OrchardCore> {
+      await harness.close(core)
       return harness.workstation(dirs.get(core))
     },
     /** Enrolled with the team under a code the server made (for `role`; by default a manager's device). */
