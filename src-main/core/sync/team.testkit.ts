@@ -36,6 +36,16 @@ export function teamHarness(name: string) {
       if (!server) throw new Error('the team server starts with the file’s tests')
       return server
     },
+    /** Stops the server, runs `fn` on its data folder (as someone with the files could) and starts it again on the same port. */
+    async withServerStopped<T>(fn: (serverDir: string) => Promise<T>): Promise<T> {
+      const stopped = harness.server
+      await stopped.stop()
+      try {
+        return await fn(join(root, 'server'))
+      } finally {
+        server = await spawnSyncServer(join(root, 'server'), stopped.port)
+      }
+    },
     /** The file's scratch folder. */
     get root(): string {
       return root
