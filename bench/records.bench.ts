@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { SYNCED_RECORDS } from '../src-shared/recordsProtocol'
 import { createCore, type OrchardCore } from '../src-main/core/api'
@@ -8,6 +8,7 @@ import { startSyncLoop, stopSyncLoop } from '../src-main/core/sync'
 import { createDatabase } from '../src-server/testDatabases'
 import { testPostgres } from '../src-server/testPostgres'
 import { writeCustomersCsv } from './lib/customersCsv'
+import { spawnServer, type Cleanups } from './lib/serverProcess'
 
 /**
  * A new workstation joining a team that already has its book, on the team server over a
@@ -39,7 +40,7 @@ const LOOP = {}
 const work = join(import.meta.dirname, '.work', 'records')
 const bin = join(import.meta.dirname, '..', 'bin', 'orchard.mjs')
 
-const cleanups: { what: string; undo: () => void | Promise<void> }[] = []
+const cleanups: Cleanups = []
 async function cleanUp(): Promise<void> {
   while (cleanups.length) {
     const { what, undo } = cleanups.pop()!
@@ -70,53 +71,6 @@ async function database(): Promise<{ url: string | undefined; label: string }> {
     console.log(`没有可用的 PostgreSQL，改用 PGlite / no PostgreSQL could be started (${(err as Error).message.split('\n')[0]}): FALLING BACK TO PGlite`)
     return { url: undefined, label: 'PGlite (fallback: no PostgreSQL)' }
   }
-}
-
-interface ServerChild {
-  url: string
-  code(team: string): Promise<string>
-}
-
-function spawnServer(dataDir: string, databaseUrl: string | undefined): Promise<ServerChild> {
-  const args = [bin, 'server', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--json', ...(databaseUrl ? ['--database-url', databaseUrl] : [])]
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  cleanups.push({
-    what: 'stop the sync server',
-    undo: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done()
-        child.once('exit', () => done())
-        child.kill('SIGTERM')
-      }),
-  })
-  let stderr = ''
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((resolve, reject) => {
-    let buffered = ''
-    const failed = (code: number | null) => reject(new Error(`orchard server exited (${code}): ${stderr}`))
-    child.once('exit', failed)
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const line = buffered.split('\n').find((l) => l.startsWith('{'))
-      if (!line) return
-      child.stdout!.removeAllListeners('data')
-      child.off('exit', failed)
-      const info = JSON.parse(line) as { url: string; adminTokenFile: string }
-      const token = readFileSync(info.adminTokenFile, 'utf8').trim()
-      resolve({
-        url: info.url,
-        async code(team) {
-          const res = await fetch(`${info.url}/v1/admin/enrolment-codes`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ team }),
-          })
-          if (!res.ok) throw new Error(`enrolment code: ${res.status} ${await res.text()}`)
-          return ((await res.json()) as { code: string }).code
-        },
-      })
-    })
-  })
 }
 
 /** `orchard …` as an operator runs it, in its own process; its output (JSON with --json). */
@@ -161,7 +115,7 @@ cleanups.push({ what: 'remove the work folder', undo: () => rmSync(work, { recur
 try {
   const db = await database()
   console.log(`server database: ${db.label}`)
-  const server = await spawnServer(join(work, 'server'), db.url)
+  const server = await spawnServer(join(work, 'server'), db.url, cleanups)
   const shared = new Set<string>(SYNCED_RECORDS)
   const withOrders = shared.has('order')
   console.log(`shared record kinds on this build: ${SYNCED_RECORDS.join(', ')}${withOrders ? '' : ' (orders are not shared yet: only the customers are imported)'}`)

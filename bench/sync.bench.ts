@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -14,6 +14,7 @@ import { PUSH_BATCH } from '../src-main/core/sync/round'
 import { migrateServer } from '../src-server/schema'
 import { openStorage } from '../src-server/storage'
 import { createDatabase } from '../src-server/testDatabases'
+import { spawnServer, type Cleanups } from './lib/serverProcess'
 
 /**
  * The team sync server on a real PostgreSQL: a workstation's 10,000 ledger entries
@@ -47,10 +48,9 @@ const MEMBERS = 100
 const RUNS = 5
 const GOAL = 0.3
 const work = join(import.meta.dirname, '.work', 'sync')
-const bin = join(import.meta.dirname, '..', 'bin', 'orchard.mjs')
 
 /** What to undo, newest first, however the run ends. */
-const cleanups: { what: string; undo: () => void | Promise<void> }[] = []
+const cleanups: Cleanups = []
 async function cleanUp(): Promise<void> {
   while (cleanups.length) {
     const { what, undo } = cleanups.pop()!
@@ -136,58 +136,6 @@ async function postgres(): Promise<string> {
 }
 
 // ---------------------------------------------------------------- the sync server
-
-interface ServerChild {
-  url: string
-  child: ChildProcess
-  admin<T>(method: string, path: string, body?: unknown): Promise<T>
-}
-
-/** `orchard server` as a team runs it, on loopback, over PostgreSQL at `databaseUrl`. */
-function spawnServer(dataDir: string, databaseUrl: string): Promise<ServerChild> {
-  const child = spawn(process.execPath, [bin, 'server', '--port', '0', '--host', '127.0.0.1', '--database-url', databaseUrl, '--data-dir', dataDir, '--json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  cleanups.push({
-    what: 'stop the sync server',
-    undo: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done()
-        child.once('exit', () => done())
-        child.kill('SIGTERM')
-      }),
-  })
-  let stderr = ''
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((resolve, reject) => {
-    let buffered = ''
-    const failed = (code: number | null) => reject(new Error(`orchard server exited (${code}): ${stderr}`))
-    child.once('exit', failed)
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const line = buffered.split('\n').find((l) => l.startsWith('{'))
-      if (!line) return
-      child.stdout!.removeAllListeners('data')
-      child.off('exit', failed)
-      const info = JSON.parse(line) as { url: string; adminTokenFile: string }
-      const token = readFileSync(info.adminTokenFile, 'utf8').trim()
-      resolve({
-        url: info.url,
-        child,
-        async admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-          const res = await fetch(info.url + path, {
-            method,
-            headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-            body: body ? JSON.stringify(body) : undefined,
-          })
-          const json = (await res.json()) as T
-          if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`)
-          return json
-        },
-      })
-    })
-  })
-}
 
 /** CPU seconds a local process has used so far (Linux /proc, in USER_HZ = 100 ticks a second), or null where it cannot be read. */
 function cpuSeconds(pid: number | undefined): number | null {
@@ -279,7 +227,7 @@ async function main(): Promise<void> {
   if (posted.entries !== ENTRIES) throw new Error(`posted ${posted.entries} entries, expected ${ENTRIES}`)
   core.context.db.pragma('wal_checkpoint(TRUNCATE)')
 
-  const server = await spawnServer(join(work, 'server'), serverDb.databaseUrl)
+  const server = await spawnServer(join(work, 'server'), serverDb.databaseUrl, cleanups)
   console.log(`sync server: ${server.url} (pid ${server.child.pid}), PostgreSQL database ${new URL(serverDb.databaseUrl).pathname.slice(1)}`)
 
   // The push, timed from the workstation's own steps: first request to last batch marked accepted.

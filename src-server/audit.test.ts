@@ -1,14 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
 import { auditRecordHash, canonicalJson, GENESIS_HASH, type AuditRecordWire, type TeamAuditVerification } from '../src-shared/auditChain'
 import { RECORDS_PROTOCOL_VERSION, type RecordChangeWire } from '../src-shared/recordsProtocol'
-import { startSyncServer, type SyncServer } from './index'
+import { ADMIN, useTestServer } from './server.testkit'
 import { testBackends } from './testDatabases'
-
-const ADMIN = 'ora_test-admin-token'
 
 /** A workstation's audit chain as the workstation writes it (the same hashing function). */
 function chain(workstation: string, n: number, from: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }): AuditRecordWire[] {
@@ -39,25 +34,12 @@ function chain(workstation: string, n: number, from: { seq: number; hash: string
 
 for (const backend of testBackends()) {
   describe(`the team's audit on the sync server (${backend.name})`, () => {
-    let dir: string
-    let server: SyncServer
-    let drop: () => Promise<void>
-
-    const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> => {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      return { status: res.status, body: (await res.json()) as T }
-    }
-    const enrol = async (team: string, role: string, workstationId = randomUUID()): Promise<{ token: string; workstationId: string }> => {
-      const token = `ord_${randomBytes(32).toString('base64url')}`
-      const code = await call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team, role })
-      const r = await call('POST', '/v1/enrol', null, { code: code.body.code, deviceName: `${role}-ws`, workstationId, tokenHash: createHash('sha256').update(token).digest('hex') })
-      expect(r.status).toBe(200)
-      return { token, workstationId }
-    }
+    const harness = useTestServer(backend, 'orchard-audit-server')
+    const call = harness.call
+    const enrol = async (team: string, role: string, workstationId = randomUUID()): Promise<{ token: string; workstationId: string }> => ({
+      token: await harness.enrol(team, { role, deviceName: `${role}-ws`, workstationId }),
+      workstationId,
+    })
     type Refused = { error: { code: string; message: string; details: { path: string; seq: number; reason: string } } }
     const push = (token: string, records: AuditRecordWire[]) => call<{ stored: number; upTo: number } & Refused>('POST', '/v1/audit/push', token, { records })
     const verify = async (token: string) => {
@@ -66,23 +48,11 @@ for (const backend of testBackends()) {
       return r.body
     }
     const held = async (team: string) =>
-      (await server.database.storage.query<{ chain: string; seq: string | number; hash: string }>('SELECT chain, seq, hash FROM audit_records WHERE team = $1 ORDER BY chain, seq', [team])).map(
+      (await harness.server.database.storage.query<{ chain: string; seq: string | number; hash: string }>('SELECT chain, seq, hash FROM audit_records WHERE team = $1 ORDER BY chain, seq', [team])).map(
         (r) => `${r.chain}:${Number(r.seq)}:${r.hash}`,
       )
     let teams = 0
     const team = () => `audit-${++teams}`
-
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'orchard-audit-server-'))
-      const db = await backend.create()
-      drop = db.drop
-      server = await startSyncServer({ dataDir: dir, databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
-    })
-    afterAll(async () => {
-      await server.close()
-      await drop()
-      rmSync(dir, { recursive: true, force: true })
-    })
 
     it('keeps one chain per workstation, takes a repeat again storing nothing, and verifies every chain with the server’s own', async () => {
       const t = team()
@@ -103,7 +73,7 @@ for (const backend of testBackends()) {
       expect(byWs.get(operator.workstationId)).toMatchObject({ records: 5, firstHash: theirs[0].hash, lastHash: theirs[4].hash, ok: true })
       // The server's own chain: both enrolments.
       expect(v.server).toMatchObject({ kind: 'server', workstationId: null, records: 2, ok: true })
-      const kinds = await server.database.storage.query<{ kind: string }>(`SELECT kind FROM audit_records WHERE team = $1 AND chain = 'server' ORDER BY seq`, [t])
+      const kinds = await harness.server.database.storage.query<{ kind: string }>(`SELECT kind FROM audit_records WHERE team = $1 AND chain = 'server' ORDER BY seq`, [t])
       expect(kinds.map((k) => k.kind)).toEqual(['device.enrolled', 'device.enrolled'])
     })
 
@@ -134,7 +104,7 @@ for (const backend of testBackends()) {
       const after = await held(t)
       expect(after.filter((r) => !r.startsWith('server:'))).toEqual(before.filter((r) => !r.startsWith('server:')))
       // The server's chain keeps each refusal.
-      const kinds = await server.database.storage.query<{ kind: string }>(`SELECT kind FROM audit_records WHERE team = $1 AND chain = 'server' ORDER BY seq`, [t])
+      const kinds = await harness.server.database.storage.query<{ kind: string }>(`SELECT kind FROM audit_records WHERE team = $1 AND chain = 'server' ORDER BY seq`, [t])
       expect(kinds.map((k) => k.kind)).toEqual(['device.enrolled', ...Array(5).fill('audit.refused')])
       // The right records are still taken.
       expect((await push(ws.token, records)).body).toMatchObject({ stored: 3, upTo: 4 })
@@ -146,7 +116,7 @@ for (const backend of testBackends()) {
       const operator = await enrol(t, 'operator')
       await push(manager.token, chain(manager.workstationId, 2))
       await push(operator.token, chain(operator.workstationId, 6))
-      await server.database.storage.query(`UPDATE audit_records SET summary = summary || '（已改）' WHERE team = $1 AND chain = $2 AND seq = 4`, [t, operator.workstationId])
+      await harness.server.database.storage.query(`UPDATE audit_records SET summary = summary || '（已改）' WHERE team = $1 AND chain = $2 AND seq = 4`, [t, operator.workstationId])
 
       const v = await verify(manager.token)
       expect(v.intact).toBe(false)
@@ -157,8 +127,8 @@ for (const backend of testBackends()) {
       expect(v.server.ok).toBe(true)
 
       // The operator's device revoked (a record of the server's chain), then that record removed.
-      await call('POST', `/v1/admin/devices/${encodeURIComponent((await server.database.storage.query<{ id: string }>('SELECT id FROM devices WHERE workstation_id = $1', [operator.workstationId]))[0].id)}/revoke`, ADMIN)
-      await server.database.storage.query(`DELETE FROM audit_records WHERE team = $1 AND chain = 'server' AND kind = 'device.revoked'`, [t])
+      await call('POST', `/v1/admin/devices/${encodeURIComponent((await harness.server.database.storage.query<{ id: string }>('SELECT id FROM devices WHERE workstation_id = $1', [operator.workstationId]))[0].id)}/revoke`, ADMIN)
+      await harness.server.database.storage.query(`DELETE FROM audit_records WHERE team = $1 AND chain = 'server' AND kind = 'device.revoked'`, [t])
       const after = await verify(manager.token)
       expect(after.server).toMatchObject({ ok: false, records: 2, firstBroken: { reason: 'head_mismatch', expected: expect.stringMatching(/^3:/) } })
     })
@@ -194,10 +164,10 @@ for (const backend of testBackends()) {
       await records(trainer.token, [change({ id, field: 'notes', value: '周五送货', role: 'trainer', base: 1 })])
 
       // The manager puts the earlier note back: the conflict is restored.
-      const [k] = await server.database.storage.query<{ later_seq: string | number }>('SELECT later_seq FROM record_conflicts WHERE team = $1', [t])
+      const [k] = await harness.server.database.storage.query<{ later_seq: string | number }>('SELECT later_seq FROM record_conflicts WHERE team = $1', [t])
       await records(manager.token, [change({ id, field: 'notes', value: '周三送货', restores: String(Number(k.later_seq)) })])
 
-      const rows = await server.database.storage.query<{ kind: string; entity: string; entity_id: string; summary: string; after_json: string | null }>(
+      const rows = await harness.server.database.storage.query<{ kind: string; entity: string; entity_id: string; summary: string; after_json: string | null }>(
         `SELECT kind, entity, entity_id, summary, after_json FROM audit_records WHERE team = $1 AND chain = 'server' ORDER BY seq`,
         [t],
       )

@@ -1,13 +1,8 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
 import { MAX_RECORDS_PUSH, RECORDS_PROTOCOL_VERSION, type RecordChangeWire, type RecordsPullResponse, type RecordsPushResponse } from '../src-shared/recordsProtocol'
-import { startSyncServer, type SyncServer } from './index'
+import { useTestServer } from './server.testkit'
 import { testBackends } from './testDatabases'
-
-const ADMIN = 'ora_test-admin-token'
 
 let clientSeq = 0
 function change(over: Partial<RecordChangeWire> = {}): RecordChangeWire {
@@ -22,24 +17,11 @@ const customerCreate = (id: string, over: Record<string, unknown> = {}): Partial
 
 for (const backend of testBackends()) {
   describe(`records on the sync server (${backend.name})`, () => {
-    let dir: string
-    let server: SyncServer
-    let drop: () => Promise<void>
-
-    const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> => {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      return { status: res.status, body: (await res.json()) as T }
-    }
+    const harness = useTestServer(backend, 'orchard-records-server')
+    const call = harness.call
     const teamOf = new Map<string, string>()
     const enrol = async (team: string, role?: string): Promise<string> => {
-      const token = `ord_${randomBytes(32).toString('base64url')}`
-      const code = await call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team, ...(role ? { role } : {}) })
-      const r = await call('POST', '/v1/enrol', null, { code: code.body.code, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') })
-      expect(r.status).toBe(200)
+      const token = await harness.enrol(team, { role })
       teamOf.set(token, team)
       return token
     }
@@ -52,18 +34,6 @@ for (const backend of testBackends()) {
     }
     let teams = 0
     const team = () => `records-${++teams}`
-
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'orchard-records-server-'))
-      const db = await backend.create()
-      drop = db.drop
-      server = await startSyncServer({ dataDir: dir, databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
-    })
-    afterAll(async () => {
-      await server.close()
-      await drop()
-      rmSync(dir, { recursive: true, force: true })
-    })
 
     it('a batch pushed again after a lost reply is accepted again and applied once', async () => {
       const t = team()

@@ -1,8 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
 import {
   RECORDS_PROTOCOL_VERSION,
   SNAPSHOT_ORDER,
@@ -11,10 +8,8 @@ import {
   type RecordsSnapshotResponse,
   type SnapshotRecord,
 } from '../src-shared/recordsProtocol'
-import { startSyncServer, type SyncServer } from './index'
+import { useTestServer } from './server.testkit'
 import { testBackends } from './testDatabases'
-
-const ADMIN = 'ora_test-admin-token'
 
 let clientSeq = 0
 function change(over: Partial<RecordChangeWire> = {}): RecordChangeWire {
@@ -26,25 +21,9 @@ const customer = (id: string, over: Record<string, unknown> = {}) =>
 
 for (const backend of testBackends()) {
   describe(`the snapshot a new workstation starts from (${backend.name})`, () => {
-    let dir: string
-    let server: SyncServer
-    let drop: () => Promise<void>
-
-    const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> => {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      return { status: res.status, body: (await res.json()) as T }
-    }
-    const enrol = async (team: string): Promise<string> => {
-      const token = `ord_${randomBytes(32).toString('base64url')}`
-      const code = await call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team })
-      const r = await call('POST', '/v1/enrol', null, { code: code.body.code, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') })
-      expect(r.status).toBe(200)
-      return token
-    }
+    const harness = useTestServer(backend, 'orchard-records-snapshot')
+    const call = harness.call
+    const enrol = (team: string) => harness.enrol(team)
     const push = async (token: string, team: string, changes: RecordChangeWire[]) => {
       const r = await call<{ stored: number }>('POST', '/v1/records/push', token, { protocol: RECORDS_PROTOCOL_VERSION, team, changes })
       expect(r.status).toBe(200)
@@ -55,18 +34,6 @@ for (const backend of testBackends()) {
       expect(r.status).toBe(200)
       return r.body
     }
-
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'orchard-records-snapshot-'))
-      const db = await backend.create()
-      drop = db.drop
-      server = await startSyncServer({ dataDir: dir, databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
-    })
-    afterAll(async () => {
-      await server.close()
-      await drop()
-      rmSync(dir, { recursive: true, force: true })
-    })
 
     it('pages through the live records as of one sequence while the team keeps pushing; the changes after it bring the rest', async () => {
       const team = 'snap-1'

@@ -78,6 +78,14 @@ const recordsContract = {
   imports: {
     preview: query(S.ImportPreviewInput, S.ImportPreview),
     run: command(S.ImportRunInput, S.ImportResult),
+    /**
+     * Runs again, by its job id alone, an import that a crash, a cancel or a failure stopped:
+     * the file and options are kept with the job. It writes nothing twice (a run whose write
+     * committed is finished) and follows the same modes and located errors as `run`.
+     */
+    resume: command(z.object({ jobId: z.string().min(1).max(100) }), S.ImportResult),
+    /** Imports left unfinished (interrupted by a crash, or cancelled), newest first: what resume takes. */
+    unfinished: query(S.Empty, z.array(S.ImportJobSummary)),
     history: query(S.Empty, z.array(S.ImportRun)),
     /** A run's located errors (row, column, value, reason), or (kind: warnings) the values it kept as given but warned about, as CSV text (UTF-8 with BOM). */
     reportCsv: query(z.object({ importId: S.Id, kind: z.enum(['errors', 'warnings']).default('errors') }), z.object({ fileName: z.string(), csv: z.string() })),

@@ -126,7 +126,7 @@ export const METHOD_PERMISSIONS = {
   products: { list: 'studio.read', get: 'studio.read', categories: 'studio.read', create: 'studio.edit', update: 'studio.edit' },
   members: { all: 'studio.read', get: 'studio.read', create: 'studio.edit', update: 'studio.edit', handoverPreview: 'studio.read', handover: 'members.handover' },
   orders: { list: 'studio.read', get: 'studio.read', assign: 'studio.edit' },
-  imports: { preview: 'studio.edit', run: 'studio.edit', history: 'studio.read', reportCsv: 'studio.read', errorFile: 'studio.export', template: 'studio.read' },
+  imports: { preview: 'studio.edit', run: 'studio.edit', resume: 'studio.edit', unfinished: 'studio.read', history: 'studio.read', reportCsv: 'studio.read', errorFile: 'studio.export', template: 'studio.read' },
   exports: { run: 'studio.export' },
   backups: { list: 'studio.read', create: 'studio.edit', restore: 'studio.replace' },
   jobs: { cancel: 'studio.edit' },

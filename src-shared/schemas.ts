@@ -619,6 +619,22 @@ export const ImportResult = z.object({
 })
 export type ImportResult = z.infer<typeof ImportResult>
 export const ImportRun = ImportResult.omit({ errors: true, olderOrders: true, warnings: true }).extend({ createdAt: IsoTime })
+/**
+ * An import that did not finish: a crash (kill -9, a power cut) left it running, or it was
+ * cancelled. Its write is one transaction, so it wrote nothing; resumed by its job id, it
+ * runs again with the file and options kept with the job.
+ */
+export const ImportJobSummary = z.object({
+  jobId: z.string(),
+  entity: ImportEntity,
+  fileName: z.string(),
+  mode: ImportMode,
+  status: z.enum(['interrupted', 'cancelled']),
+  /** Why it stopped, for a cancelled one. */
+  error: z.string().nullable(),
+  createdAt: IsoTime,
+})
+export type ImportJobSummary = z.infer<typeof ImportJobSummary>
 
 export const ExportInput = z
   .object({

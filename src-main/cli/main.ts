@@ -9,6 +9,7 @@ import { EXPORT_COLUMNS, formatFen, ORDER_STATUS_LABELS } from '../../src-shared
 import { createCore, type OrchardCore } from '../core/api'
 import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/backups'
 import { clockFromEnvironment, type Clock } from '../core/clock'
+import { newId } from '../core/ids'
 import { CellError, parseRelClass, parseSegment } from '../core/imports/values'
 import { dataPaths, defaultDataDir } from '../core/paths'
 import { readPreferences } from '../core/preferences'
@@ -109,9 +110,9 @@ export async function runCli(argv: string[]): Promise<number> {
     })
 
   command('import')
-    .description('导入 CSV / XLSX / import a CSV or XLSX file')
-    .argument('<entity>', 'customers | products | orders | members')
-    .argument('<file>', '文件 / file')
+    .description('导入 CSV / XLSX；中断的导入用 import resume 任务号 继续 / import a CSV or XLSX file; import resume JOBID resumes an interrupted one')
+    .argument('<entity>', 'customers | products | orders | members | resume')
+    .argument('<file>', '文件，或 resume 时的任务号 / file, or the job id to resume')
     .addOption(
       new Option('--format <format>', '格式：自动识别，或 果园 / Shopify / 有赞 / 微店 / 快团团 / format').choices(['auto', 'orchard', 'shopify', 'youzan', 'weidian', 'ktt']).default('auto'),
     )
@@ -147,6 +148,13 @@ export async function runCli(argv: string[]): Promise<number> {
         cmd: Command,
       ) => {
         const g = globals(cmd)
+        if (entityArg === 'resume') {
+          // The file and options were kept with the job: its id is all a resume takes.
+          const result = await open(g).invoke('imports', 'resume', { jobId: file })
+          if (result.rejectedRows > 0) exitCode = 1
+          if (g.json) return out(JSON.stringify(result))
+          return printImport(out, result, lang)
+        }
         const entity = importEntityOf(entityArg)
         const path = readableFile(file)
         const rates = ratesOption(o.rate)
@@ -156,7 +164,14 @@ export async function runCli(argv: string[]): Promise<number> {
           throw new UsageError(`--error-file 须为 ${kind} 文件，与源文件相同 / --error-file must be a ${kind} file, like the source: ${o.errorFile}`, { option: '--error-file', value: o.errorFile })
         }
         const c = open(g)
-        const result = await c.invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [], rates })
+        // Recorded as a job, so an import this process does not finish (killed, the machine off) is resumed by its id.
+        const jobId = newId()
+        if (!g.json) {
+          process.stderr.write(
+            lang === 'zh' ? `导入任务 ${jobId}（中断后用 orchard import resume ${jobId} 继续）\n` : `import job ${jobId} (if interrupted: orchard import resume ${jobId})\n`,
+          )
+        }
+        const result = await c.invoke('imports', 'run', { entity, path, format: o.format, mode: o.mode, olderOrders: o.olderState, applyOlderFor: o.applyOlder ?? [], rates, jobId })
         if (result.rejectedRows > 0) exitCode = 1
         const errorFile =
           o.errorFile !== undefined && result.rejectedRows > 0 ? await c.invoke('imports', 'errorFile', { importId: result.importId, lang: g.json ? 'both' : lang, path: resolve(o.errorFile) }) : undefined

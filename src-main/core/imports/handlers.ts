@@ -2,7 +2,7 @@ import { realpathSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
-import type { ImportPreview, ImportPreviewInput, ImportResult, ImportRunInput, RowError } from '../../../src-shared/schemas'
+import type { ImportJobSummary, ImportPreview, ImportPreviewInput, ImportResult, ImportRunInput, RowError } from '../../../src-shared/schemas'
 import type { ImportEntity } from '../../../src-shared/vocabulary'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { openWriter, waitForWriteLock, type Db } from '../db/connection'
@@ -20,7 +20,8 @@ import { checkMapping, detectFormat, FIELDS, sourceKeyOf, suggestedMapping, type
 import { ImportJob, type ImportPlan } from './job'
 import { cancellable } from '../jobs/cancels'
 import { progressMeter } from '../jobs/progress'
-import { recordJobStart } from '../jobs/records'
+import { isRunning } from '../jobs/cancels'
+import { recordJobStart, reopenJobRecord, type JobRecord } from '../jobs/records'
 import { planMembers } from './members'
 import { planOrders } from './orders'
 import { planProducts } from './products'
@@ -146,14 +147,18 @@ const PLANNERS: Record<ImportEntity, (job: ImportJob) => Promise<ImportPlan>> = 
  */
 /**
  * An import is a job of the engine: recorded by the id the console follows it by (running,
- * then done, cancelled or failed), cancellable by it between batches, reporting progress of
- * the one shape. What it writes, its modes and its located row errors are runImport's.
+ * then done, cancelled or failed) with what it was asked for, so one a crash or a cancel
+ * stopped is resumed by that id alone (resume); cancellable by it between batches,
+ * reporting progress of the one shape. What it writes, its modes and its located row
+ * errors are runImport's.
  */
-async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
-  const record = input.jobId ? recordJobStart(ctx, { id: input.jobId, kind: 'import', label: input.fileName ?? basename(input.path), outDir: dirname(input.path) }) : null
+async function run(input: RunInput, ctx: CoreContext, resumed?: JobRecord): Promise<ImportResult> {
+  const { jobId, ...request } = input
+  const record =
+    resumed ?? (jobId ? recordJobStart(ctx, { id: jobId, kind: 'import', label: input.fileName ?? basename(input.path), outDir: dirname(input.path), params: request }) : null)
   let result: ImportResult
   try {
-    result = await runImport(input, ctx)
+    result = await runImport(input, ctx, record)
   } catch (err) {
     try {
       record?.end({ error: err })
@@ -166,7 +171,42 @@ async function run(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
   return result
 }
 
-async function runImport(input: RunInput, ctx: CoreContext): Promise<ImportResult> {
+/**
+ * Runs again an import a crash (kill -9, a power cut), a cancel or a failure stopped, by
+ * its job id, with the file and options kept with the job. Its write is one transaction
+ * that settles the job too: one interrupted before that commit wrote nothing, and runs
+ * from the file's first row; one that committed is done and is not run twice.
+ */
+async function resume(jobId: string, ctx: CoreContext): Promise<{ input: RunInput; result: ImportResult }> {
+  const { params, record } = reopenJobRecord(ctx, jobId, 'import')
+  const input = { ...(params as Omit<RunInput, 'jobId'>), jobId }
+  return { input, result: await run(input, ctx, record) }
+}
+
+/** Import jobs that did not finish (a crash left them running, or they were cancelled): the console offers to resume them. */
+function unfinished(ctx: CoreContext): ImportJobSummary[] {
+  const rows = ctx.db
+    .prepare(`SELECT id, label, params, status, error, created_at FROM jobs WHERE kind = 'import' AND status IN ('running', 'cancelled') ORDER BY created_at DESC, rowid DESC LIMIT 50`)
+    .all() as { id: string; label: string; params: string; status: 'running' | 'cancelled'; error: string | null; created_at: string }[]
+  return rows.flatMap((r) => {
+    const params = JSON.parse(r.params) as Partial<RunInput>
+    // Runs recorded before their request was kept cannot be resumed; one running here is not interrupted.
+    if (!params.entity || (r.status === 'running' && isRunning(r.id))) return []
+    return [
+      {
+        jobId: r.id,
+        entity: params.entity,
+        fileName: r.label,
+        mode: params.mode ?? 'all-or-nothing',
+        status: r.status === 'running' ? 'interrupted' : 'cancelled',
+        error: r.error ? (JSON.parse(r.error) as { message: string }).message : null,
+        createdAt: r.created_at,
+      },
+    ]
+  })
+}
+
+async function runImport(input: RunInput, ctx: CoreContext, record: JobRecord | null): Promise<ImportResult> {
   const started = performance.now()
   // The job engine's progress of the one shape (rate and time left included), every batch reported.
   const emit: (phase: 'read' | 'validate' | 'write', done: number, total: number) => void = progressMeter(ctx, input.jobId, 'import', { minIntervalMs: 0 })
@@ -271,6 +311,7 @@ async function runImport(input: RunInput, ctx: CoreContext): Promise<ImportResul
         ).run(sourceKey, input.entity, JSON.stringify(mapping), now)
       }
       result.durationMs = Math.round(performance.now() - started)
+      record?.settle(db, result.totalRows)
       db.prepare(
         `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at,
            rates, warnings, warning_count)
@@ -497,17 +538,24 @@ export function errorReportCsv(errors: RowError[], errorCount = errors.length, k
   return csv
 }
 
+/** An import's answer as its caller may see it (contacts masked by role). */
+function presented(ctx: CoreContext, input: RunInput, result: ImportResult): ImportResult {
+  // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
+  // A refused file stays, so the person can import its valid rows next; so does a file that showed
+  // orders older than the studio holds, so the person can still take the file's state for them.
+  const done = result.committed && !result.olderOrders.some((o) => !o.applied)
+  if (done && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
+  return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)), warnings: result.warnings.map((e) => maskWarning(ctx, e)) }
+}
+
 export const importsHandlers: ServiceHandlers<'imports'> = {
   preview,
-  run: async (input, ctx) => {
-    const result = await run(input, ctx)
-    // An upload has done its work once its rows are in: it does not wait in staging/ for the daily sweep.
-    // A refused file stays, so the person can import its valid rows next; so does a file that showed
-    // orders older than the studio holds, so the person can still take the file's state for them.
-    const done = result.committed && !result.olderOrders.some((o) => !o.applied)
-    if (done && ctx.host === 'browser' && dirname(input.path) === realpathSync(ctx.paths.staging)) rmSync(input.path, { force: true })
-    return { ...result, errors: result.errors.map((e) => maskRowError(ctx, e)), warnings: result.warnings.map((e) => maskWarning(ctx, e)) }
+  run: async (input, ctx) => presented(ctx, input, await run(input, ctx)),
+  resume: async ({ jobId }, ctx) => {
+    const { input, result } = await resume(jobId, ctx)
+    return presented(ctx, input, result)
   },
+  unfinished: (_input, ctx) => unfinished(ctx),
   history: (_input, ctx) =>
     (
       ctx.db

@@ -47,6 +47,11 @@ export function cancellable(jobId: string | undefined): { signal: AbortSignal; s
   }
 }
 
+/** Whether a one-go job runs under this id in this process (one recorded running but not here was interrupted). */
+export function isRunning(jobId: string): boolean {
+  return running.has(jobId)
+}
+
 /** Cancels a one-go job under way; false when no such job runs (it finished, or never started). */
 export function cancelRunning(jobId: string): boolean {
   const controller = running.get(jobId)

@@ -36,6 +36,16 @@ export function teamHarness(name: string) {
       if (!server) throw new Error('the team server starts with the file’s tests')
       return server
     },
+    /** Stops the server, runs `fn` on its data folder (as someone with the files could) and starts it again on the same port. */
+    async withServerStopped<T>(fn: (serverDir: string) => Promise<T>): Promise<T> {
+      const stopped = harness.server
+      await stopped.stop()
+      try {
+        return await fn(join(root, 'server'))
+      } finally {
+        server = await spawnSyncServer(join(root, 'server'), stopped.port)
+      }
+    },
     /** The file's scratch folder. */
     get root(): string {
       return root
@@ -49,10 +59,14 @@ export function teamHarness(name: string) {
     },
     /** Where a workstation's studio lives. */
     dirOf: (core: OrchardCore): string => dirs.get(core)!,
-    /** Closed as a crash leaves it (mid-round) and opened again. */
-    async reopen(core: OrchardCore): Promise<OrchardCore> {
+    /** Closed before the test ends (its files then read as they lie on disk). */
+    async close(core: OrchardCore): Promise<void> {
       cores.splice(cores.indexOf(core), 1)
       await core.close()
+    },
+    /** Closed as a crash leaves it (mid-round) and opened again. */
+    async reopen(core: OrchardCore): Promise<OrchardCore> {
+      await harness.close(core)
       return harness.workstation(dirs.get(core))
     },
     /** Enrolled with the team under a code the server made (for `role`; by default a manager's device). */

@@ -1,54 +1,20 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createCore, type OrchardCore } from '../api'
+import { describe, expect, it } from 'vitest'
+import type { OrchardCore } from '../api'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
 import { workstationId } from '../workstation'
 import { AUDIT_SYNC_STEPS, startSyncLoop, syncLoopOf } from './index'
-import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
+import { teamHarness } from './team.testkit'
 
 /**
  * The team's audit between workstations and a real server process (PGlite) over HTTP: each
  * workstation's chain reaches the server, and a manager verifies them all with the server's.
  */
-let root: string
-let serverDir: string
-let server: ServerProcess
+const harness = teamHarness('team-audit')
+const { workstation, reopen, enrol, sync } = harness
 let teamNo = 0
-const cores: OrchardCore[] = []
-const dirs = new Map<OrchardCore, string>()
-let wsNo = 0
-
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'orchard-team-audit-'))
-  serverDir = join(root, 'server')
-  server = await spawnSyncServer(serverDir)
-})
-afterAll(async () => {
-  await server.stop()
-  rmSync(root, { recursive: true, force: true })
-})
-afterEach(async () => {
-  while (cores.length) await cores.pop()!.close()
-})
-
-function workstation(dir = join(root, `ws-${++wsNo}`)): OrchardCore {
-  const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty' })
-  cores.push(core)
-  dirs.set(core, dir)
-  return core
-}
-async function reopen(core: OrchardCore): Promise<OrchardCore> {
-  cores.splice(cores.indexOf(core), 1)
-  await core.close()
-  return workstation(dirs.get(core))
-}
-const enrol = async (core: OrchardCore, team: string, name: string, role?: 'manager' | 'operator' | 'trainer') =>
-  core.invoke('sync', 'enrol', { server: server.url, code: await server.code(team, role), deviceName: name })
-const sync = (core: OrchardCore) => core.invoke('sync', 'syncNow', {})
 const localChain = (core: OrchardCore) => {
   const rows = core.context.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq').all() as { seq: number; hash: string }[]
   return { records: rows.length, first: rows[0]?.hash ?? null, last: rows.at(-1)?.hash ?? null }
@@ -56,14 +22,14 @@ const localChain = (core: OrchardCore) => {
 
 /** Stops the server, runs SQL on its database as someone with the files could, and starts it again where the workstations reach it. */
 async function withServerDatabase<T>(fn: (db: PGlite) => Promise<T>): Promise<T> {
-  await server.stop()
-  const db = await PGlite.create(join(serverDir, 'pgdata'))
-  try {
-    return await fn(db)
-  } finally {
-    await db.close()
-    server = await spawnSyncServer(serverDir, server.port)
-  }
+  return harness.withServerStopped(async (serverDir) => {
+    const db = await PGlite.create(join(serverDir, 'pgdata'))
+    try {
+      return await fn(db)
+    } finally {
+      await db.close()
+    }
+  })
 }
 
 /** A manager's workstation and an operator's, enrolled for those roles, each with audited work pushed. */
@@ -142,9 +108,8 @@ describe('the team’s audit: one chain per workstation plus the server’s, ver
     expect(v.server.ok).toBe(true)
 
     // The command line says the same, and exits 1.
-    const dir = dirs.get(a)!
-    cores.splice(cores.indexOf(a), 1)
-    await a.close()
+    const dir = harness.dirOf(a)
+    await harness.close(a)
     const cli = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', '..', 'bin', 'orchard.mjs'), 'audit', 'verify', '--team', '--json', '--data-dir', dir], { encoding: 'utf8' })
     expect(cli.status).toBe(1)
     const printed = JSON.parse(cli.stdout.trim().split('\n').at(-1)!)

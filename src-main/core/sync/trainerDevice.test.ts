@@ -1,52 +1,23 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createCore, type OrchardCore } from '../api'
+import { existsSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import type { OrchardCore } from '../api'
 import { actAs } from '../lifecycle/lifecycle.testkit'
 import { readRecords } from '../records/sync'
-import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
+import { teamHarness } from './team.testkit'
 
 /**
  * A device enrolled for trainers acts only for trainers, who see phones, addresses and WeChat
  * ids masked: over the real transport it never receives them — not in the records it pulls,
  * not in conflicts, not in what undoes a refused change.
  */
-let root: string
-let server: ServerProcess
-const cores: OrchardCore[] = []
-const dirs = new Map<OrchardCore, string>()
-let wsNo = 0
-
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'orchard-trainer-device-'))
-  server = await spawnSyncServer(join(root, 'server'))
-})
-afterAll(async () => {
-  await server.stop()
-  rmSync(root, { recursive: true, force: true })
-})
-afterEach(async () => {
-  while (cores.length) await cores.pop()!.close()
-})
-
-function workstation(): OrchardCore {
-  const dir = join(root, `ws-${++wsNo}`)
-  const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty' })
-  cores.push(core)
-  dirs.set(core, dir)
-  return core
-}
-const enrol = async (core: OrchardCore, team: string, name: string, role: 'manager' | 'operator' | 'trainer') =>
-  core.invoke('sync', 'enrol', { server: server.url, code: await server.code(team, role), deviceName: name })
-const sync = (core: OrchardCore) => core.invoke('sync', 'syncNow', {})
+const harness = teamHarness('trainer-device')
+const { workstation, sync, enrol } = harness
 
 /** Every byte of the workstation's database files, after it is closed (checkpointed) — what someone holding the disk could read. */
 async function databaseBytes(core: OrchardCore): Promise<string> {
-  const dir = dirs.get(core)!
+  const dir = harness.dirOf(core)
   const file = core.context.db.name
-  cores.splice(cores.indexOf(core), 1)
-  await core.close()
+  await harness.close(core)
   expect(file.startsWith(dir)).toBe(true)
   return [file, `${file}-wal`, `${file}-journal`]
     .filter((f) => existsSync(f))

@@ -8,9 +8,8 @@ function newJobId(kind: string): string {
   return `${kind}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
 }
 
-/** Runs a long command, handing its progress events to `onProgress` until it ends. */
-export async function followJob<T>(kind: string, run: (jobId: string) => Promise<T>, onProgress: (p: JobProgress) => void): Promise<T> {
-  const jobId = newJobId(kind)
+/** Runs a long command, handing its progress events to `onProgress` until it ends; `jobId` follows a job that has one already (a resume). */
+export async function followJob<T>(kind: string, run: (jobId: string) => Promise<T>, onProgress: (p: JobProgress) => void, jobId = newJobId(kind)): Promise<T> {
   const off = onEvent('job.progress', (p) => {
     if (p.jobId === jobId) onProgress(p)
   })
@@ -22,12 +21,12 @@ export async function followJob<T>(kind: string, run: (jobId: string) => Promise
 }
 
 /**
- * A long command the person may cancel (an export, a backup): `jobId` is the id to hand
+ * A long command the person may cancel (an export, a backup, an import, a batch of kits): `jobId` is the id to hand
  * to CancelJobButton while it runs, null otherwise.
  */
 export function useCancellableJob() {
   const jobId = ref<string | null>(null)
-  async function run<T>(kind: string, work: (jobId: string) => Promise<T>, onProgress: (p: JobProgress) => void = () => undefined): Promise<T> {
+  async function run<T>(kind: string, work: (jobId: string) => Promise<T>, onProgress: (p: JobProgress) => void = () => undefined, knownId?: string): Promise<T> {
     try {
       return await followJob(
         kind,
@@ -36,6 +35,7 @@ export function useCancellableJob() {
           return work(id)
         },
         onProgress,
+        knownId,
       )
     } finally {
       jobId.value = null

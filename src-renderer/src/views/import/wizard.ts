@@ -1,10 +1,10 @@
 import { computed, inject, provide, reactive, ref, type InjectionKey } from 'vue'
-import type { ImportPreview, ImportResult } from '@shared/schemas'
+import type { ImportJobSummary, ImportPreview, ImportResult } from '@shared/schemas'
 import type { ImportEntity } from '@shared/vocabulary'
 import type { LocatedError } from '@shared/located'
 import { api, OrchardClientError } from '@/api/client'
 import { host } from '@/api/host'
-import { followJob } from '@/composables/jobProgress'
+import { useCancellableJob, wasCancelled } from '@/composables/jobProgress'
 import { locatedOf } from '@/composables/fieldErrors'
 import { readerLang } from '@/format/bilingual'
 
@@ -44,9 +44,16 @@ export function createImportWizard() {
     runError: null as LocatedError | null,
     progress: null as { phase: string; done: number; total: number; message?: string } | null,
     result: null as ImportResult | null,
+    /** The last run was cancelled by the person (it wrote nothing). */
+    cancelled: false,
+    /** The job id of an unfinished import being resumed: its file and options are kept by the core. */
+    resuming: null as string | null,
     /** Bumped after every run so the history below refreshes. */
     runs: 0,
   })
+
+  /** The run under way, by the id a cancel names (CancelJobButton). */
+  const job = useCancellableJob()
 
   const missingRequired = computed(() => (state.preview?.fields ?? []).filter((f) => f.required && !state.mapping[f.field]))
   const stepIndex = computed(() => STEPS.indexOf(state.step))
@@ -73,6 +80,7 @@ export function createImportWizard() {
     state.mapping = {}
     state.result = null
     state.runError = null
+    state.resuming = null
   }
 
   async function pickFile(): Promise<boolean> {
@@ -125,34 +133,51 @@ export function createImportWizard() {
 
   /** Runs the import; `applyOlderFor` takes the file's older state for those orders (the same file again). */
   async function run(mode: ImportMode = state.mode, applyOlderFor: string[] = []) {
+    if (state.resuming) return follow((jobId) => api.imports.resume({ jobId }), state.resuming)
     if (!state.entity || !state.file || state.running) return
     const { entity, file } = state
     state.mode = mode
+    await follow((jobId) =>
+      api.imports.run({
+        entity,
+        path: file.path,
+        fileName: file.name,
+        format: state.format,
+        ...(state.sheet ? { sheet: state.sheet } : {}),
+        mode,
+        mapping: state.mapping,
+        saveMapping: state.saveMapping,
+        ...(entity === 'orders' ? { olderOrders: state.olderOrders, applyOlderFor, rates: ratesOf(state.rates) } : {}),
+        jobId,
+      }),
+    )
+  }
+
+  /** Resumes an import a crash or a cancel left unfinished, by its job id alone; its progress and result show as a run's. */
+  async function resume(job: ImportJobSummary) {
+    if (state.running) return
+    clearFile()
+    state.entity = job.entity
+    state.file = { path: '', name: job.fileName }
+    state.mode = job.mode
+    state.resuming = job.jobId
+    await follow((jobId) => api.imports.resume({ jobId }), job.jobId)
+  }
+
+  async function follow(work: (jobId: string) => Promise<ImportResult>, jobId?: string) {
+    if (state.running) return
     state.running = true
     state.runError = null
+    state.cancelled = false
     state.progress = { phase: 'starting', done: 0, total: state.preview?.totalRows ?? 0 }
     state.step = 'mode'
     try {
-      state.result = await followJob(
-        'import',
-        (jobId) =>
-          api.imports.run({
-            entity,
-            path: file.path,
-            fileName: file.name,
-            format: state.format,
-            ...(state.sheet ? { sheet: state.sheet } : {}),
-            mode,
-            mapping: state.mapping,
-            saveMapping: state.saveMapping,
-            ...(entity === 'orders' ? { olderOrders: state.olderOrders, applyOlderFor, rates: ratesOf(state.rates) } : {}),
-            jobId,
-          }),
-        (p) => (state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }),
-      )
+      state.result = await job.run('import', work, (p) => (state.progress = { phase: p.phase, done: p.done, total: p.total, message: p.message }), jobId)
       state.step = 'result'
     } catch (err) {
-      state.runError = locatedOf(err)
+      // A cancelled run wrote nothing: no error to show; the history offers to resume it.
+      if (wasCancelled(err)) state.cancelled = true
+      else state.runError = locatedOf(err)
     } finally {
       state.running = false
       state.progress = null
@@ -171,10 +196,12 @@ export function createImportWizard() {
 
   function goTo(step: Step) {
     if (state.running) return
+    // A resumed import has no file or mapping here to go back to: leaving it starts afresh.
+    if (state.resuming && step !== 'mode' && step !== 'result') clearFile()
     state.step = step
   }
 
-  const wizard = { state, missingRequired, stepIndex, chooseEntity, chooseFormat, pickFile, preview, resetMapping, run, startOver, goTo }
+  const wizard = { state, job, missingRequired, stepIndex, chooseEntity, chooseFormat, pickFile, preview, resetMapping, run, resume, startOver, goTo }
   return wizard
 }
 

@@ -133,6 +133,7 @@ export default {
     starting: 'Preparing…',
     running: 'Importing…',
     run: 'Start import',
+    cancelled: 'Cancelled: nothing was written. You can resume it from the import history below.',
     keepOpen: 'The import runs in the background; stay on this page to follow its progress.',
   },
   phases: {
@@ -216,5 +217,10 @@ export default {
     report: 'Refused rows',
     warnings: 'Warnings',
     warningsReport: 'Warnings report',
+    unfinished: 'Unfinished imports',
+    unfinishedHelp: 'These imports did not finish (the app was closed or crashed, or they were cancelled) and have written nothing yet. Resuming runs them again with the same file and settings; every row is imported once.',
+    interrupted: 'Interrupted',
+    cancelled: 'Cancelled',
+    resume: 'Resume',
   },
 } satisfies typeof zh

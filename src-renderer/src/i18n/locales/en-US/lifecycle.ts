@@ -526,6 +526,7 @@ export default {
     progress: '{done} / {total} generated  {name}',
     generateN: 'Generate {n}',
     generated: '{n} kits generated',
+    cancelled: 'Cancelled: the kits made so far are kept; generating the same again carries on',
     outDir: 'Written to {dir} in {s} s',
     pages: '{n} pages',
     posters: '{n} posters',

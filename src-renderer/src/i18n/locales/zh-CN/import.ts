@@ -131,6 +131,7 @@ export default {
     starting: '准备中…',
     running: '正在导入…',
     run: '开始导入',
+    cancelled: '已取消：没有写入任何数据。可以在下方导入记录中继续导入。',
     keepOpen: '导入在后台进行，可以留在这个页面查看进度。',
   },
   phases: {
@@ -214,5 +215,10 @@ export default {
     report: '被拒绝的行',
     warnings: '警告',
     warningsReport: '警告报告',
+    unfinished: '未完成的导入',
+    unfinishedHelp: '这些导入没有做完（程序被关闭或崩溃，或被取消），还没有写入任何数据。继续导入会用原来的文件和设置从头再做一遍，每行只导入一次。',
+    interrupted: '已中断',
+    cancelled: '已取消',
+    resume: '继续导入',
   },
 }

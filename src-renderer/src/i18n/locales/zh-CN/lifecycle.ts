@@ -524,6 +524,7 @@ export default {
     progress: '已生成 {done} / {total}　{name}',
     generateN: '生成 {n} 份',
     generated: '已生成 {n} 份入职包',
+    cancelled: '已取消：已生成的入职包保留，再次生成同样的会接着做',
     outDir: '输出到 {dir} · 用时 {s} 秒',
     pages: '{n} 页',
     posters: '{n} 张海报',
