@@ -1,61 +1,27 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { createHash } from 'node:crypto'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { MAX_FILE_BYTES } from './files'
-import { startSyncServer, type SyncServer } from './index'
+import { useTestServer } from './server.testkit'
 import { testBackends } from './testDatabases'
 
-const ADMIN = 'ora_test-admin-token'
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
 for (const backend of testBackends()) {
   describe(`the team's files on the sync server (${backend.name})`, () => {
-    let dir: string
-    let server: SyncServer
-    let drop: () => Promise<void>
+    const srv = useTestServer(backend, 'orchard-files-server')
     let teams = 0
-
-    const enrol = async (team: string, role?: string): Promise<string> => {
-      const token = `ord_${randomBytes(32).toString('base64url')}`
-      const code = await fetch(`${server.url}/v1/admin/enrolment-codes`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ team, ...(role ? { role } : {}) }),
-      })
-      const { code: c } = (await code.json()) as { code: string }
-      const r = await fetch(`${server.url}/v1/enrol`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: c, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') }),
-      })
-      expect(r.status).toBe(200)
-      return token
-    }
+    const enrol = (team: string, role?: string) => srv.enrol(team, role ? { role } : {})
     const put = (token: string | null, sha: string, bytes: Buffer) =>
-      fetch(`${server.url}/v1/files/${sha}`, {
+      fetch(`${srv.server.url}/v1/files/${sha}`, {
         method: 'PUT',
         headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/octet-stream' },
         body: new Uint8Array(bytes),
       })
-    const get = (token: string | null, sha: string) => fetch(`${server.url}/v1/files/${sha}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+    const get = (token: string | null, sha: string) => fetch(`${srv.server.url}/v1/files/${sha}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
 
     /** A real photo: a JPEG sharp draws, as a buyer's phone would send one. */
     const photo = (r: number) => sharp({ create: { width: 640, height: 480, channels: 3, background: { r, g: 120, b: 80 } } }).jpeg({ quality: 85 }).toBuffer()
-
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'orchard-files-server-'))
-      const db = await backend.create()
-      drop = db.drop
-      server = await startSyncServer({ dataDir: dir, databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
-    })
-    afterAll(async () => {
-      await server.close()
-      await drop()
-      rmSync(dir, { recursive: true, force: true })
-    })
 
     it('keeps a photo by its SHA-256 and gives the identical bytes to another device of the team; a second upload is answered as held', async () => {
       const team = `files-${++teams}`

@@ -1,18 +1,17 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RECORDS_PROTOCOL_VERSION, type RecordChangeWire, type RecordsPullResponse } from '../src-shared/recordsProtocol'
-import { startSyncServer, type SyncServer } from './index'
+import { startSyncServer } from './index'
+import { ADMIN, enrolDevice, useTestServer } from './server.testkit'
 import { testBackends } from './testDatabases'
 
 /**
  * Waiting pulls (GET /v1/records/pull?wait=N): held while the team has nothing new for the
  * device, answered as soon as another device of its team stores a change.
  */
-const ADMIN = 'ora_test-admin-token'
-
 let clientSeq = 0
 const noteChange = (id: string, value: string): RecordChangeWire => ({
   clientSeq: ++clientSeq,
@@ -38,26 +37,13 @@ const stillWaiting = (p: Promise<unknown>, ms = 400) =>
 
 for (const backend of testBackends()) {
   describe(`waiting records pulls (${backend.name})`, () => {
-    let dir: string
-    let server: SyncServer
-    let drop: () => Promise<void>
-
-    const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> => {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      return { status: res.status, body: (await res.json()) as T }
-    }
+    const srv = useTestServer(backend, 'orchard-records-wait')
+    const call = srv.call
     const teamOf = new Map<string, string>()
     const enrol = async (team: string): Promise<{ token: string; id: string }> => {
-      const token = `ord_${randomBytes(32).toString('base64url')}`
-      const code = await call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team })
-      const r = await call<{ deviceId: string }>('POST', '/v1/enrol', null, { code: code.body.code, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') })
-      expect(r.status).toBe(200)
+      const { token, deviceId } = await enrolDevice(srv.server.url, team)
       teamOf.set(token, team)
-      return { token, id: r.body.deviceId }
+      return { token, id: deviceId }
     }
     const push = async (token: string, changes: RecordChangeWire[]) => {
       const r = await call<{ stored: number }>('POST', '/v1/records/push', token, { protocol: RECORDS_PROTOCOL_VERSION, team: teamOf.get(token), changes })
@@ -72,18 +58,6 @@ for (const backend of testBackends()) {
       )
     let teams = 0
     const team = () => `wait-${++teams}`
-
-    beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'orchard-records-wait-'))
-      const db = await backend.create()
-      drop = db.drop
-      server = await startSyncServer({ dataDir: dir, databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
-    })
-    afterAll(async () => {
-      await server.close()
-      await drop()
-      rmSync(dir, { recursive: true, force: true })
-    })
 
     it('a pull with nothing new is held until another device of the team stores a change, then brings it', async () => {
       const t = team()
@@ -151,18 +125,7 @@ describe('a server stopping', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orchard-records-wait-close-'))
     try {
       const server = await startSyncServer({ dataDir: dir, host: '127.0.0.1', adminToken: ADMIN })
-      const code = await fetch(`${server.url}/v1/admin/enrolment-codes`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ team: 'closing' }),
-      }).then((r) => r.json() as Promise<{ code: string }>)
-      const token = `ord_${randomBytes(32).toString('base64url')}`
-      const enrolled = await fetch(`${server.url}/v1/enrol`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: code.code, deviceName: 'ws', tokenHash: createHash('sha256').update(token).digest('hex') }),
-      })
-      expect(enrolled.status).toBe(200)
+      const { token } = await enrolDevice(server.url, 'closing')
       const waiting = fetch(`${server.url}/v1/records/pull?after=0&wait=25`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
         status: r.status,
         body: (await r.json()) as RecordsPullResponse,

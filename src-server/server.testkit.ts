@@ -19,6 +19,35 @@ export interface TestServer {
 }
 
 /**
+ * Enrols a device of `team` on the server at `url` as a workstation does (an enrolment code,
+ * then the hash of its own token): its token and the device id the server gave it.
+ */
+export async function enrolDevice(
+  url: string,
+  team: string,
+  device: { role?: string; deviceName?: string; workstationId?: string } = {},
+): Promise<{ token: string; deviceId: string }> {
+  const post = async (path: string, token: string | null, body: unknown) => {
+    const res = await fetch(url + path, {
+      method: 'POST',
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+  const token = `ord_${randomBytes(32).toString('base64url')}`
+  const code = await post('/v1/admin/enrolment-codes', ADMIN, { team, ...(device.role ? { role: device.role } : {}) })
+  const r = await post('/v1/enrol', null, {
+    code: code.body.code,
+    deviceName: device.deviceName ?? 'ws',
+    ...(device.workstationId ? { workstationId: device.workstationId } : {}),
+    tokenHash: createHash('sha256').update(token).digest('hex'),
+  })
+  expect(r.status).toBe(200)
+  return { token, deviceId: r.body.deviceId as string }
+}
+
+/**
  * A sync server over one backend for the tests of a file (describe block): started in
  * beforeAll on a fresh database and data folder, closed and dropped in afterAll.
  */
@@ -51,16 +80,7 @@ export function useTestServer(backend: ReturnType<typeof testBackends>[number], 
       return { status: res.status, body: (await res.json()) as T }
     },
     async enrol(team, device = {}) {
-      const token = `ord_${randomBytes(32).toString('base64url')}`
-      const code = await harness.call<{ code: string }>('POST', '/v1/admin/enrolment-codes', ADMIN, { team, ...(device.role ? { role: device.role } : {}) })
-      const r = await harness.call('POST', '/v1/enrol', null, {
-        code: code.body.code,
-        deviceName: device.deviceName ?? 'ws',
-        ...(device.workstationId ? { workstationId: device.workstationId } : {}),
-        tokenHash: createHash('sha256').update(token).digest('hex'),
-      })
-      expect(r.status).toBe(200)
-      return token
+      return (await enrolDevice(harness.server.url, team, device)).token
     },
   }
   return harness
