@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   changeRoleProblem,
   changeValueProblem,
@@ -163,13 +164,15 @@ async function naturalKeyMatches(tx: SqlClient, team: string, changes: RecordCha
       const v = values[key]
       const probe = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : typeof v === 'string' && v !== '' ? [v] : []
       if (!probe.length) continue
+      // Phrased so that the natural-key indexes (server schema 9) answer it: the field by name, a list by its items, a text by its MD5.
+      const list = key === 'phones'
       const [hit] = await tx.query<{ record_id: string }>(
         `SELECT f.record_id FROM record_fields f
-          WHERE f.team = $1 AND f.record = $2 AND f.field = $3 AND f.record_id <> $4
-            AND (CASE WHEN jsonb_typeof(f.value) = 'array' THEN f.value ?| $5::text[] ELSE f.value #>> '{}' = ANY($5::text[]) END)
+          WHERE f.team = $1 AND f.record = $2 AND f.field = '${list ? 'phones' : key}' AND f.record_id <> $3
+            AND ${list ? 'f.value ?| $4::text[]' : `jsonb_typeof(f.value) = 'string' AND md5(f.value #>> '{}') = ANY($5::text[]) AND f.value #>> '{}' = ANY($4::text[])`}
             AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id)
           ORDER BY f.seq LIMIT 1`,
-        [team, c.record, key, c.id, probe],
+        list ? [team, c.record, c.id, probe] : [team, c.record, c.id, probe, probe.map((p) => createHash('md5').update(p).digest('hex'))],
       )
       if (hit) {
         out.set(`${c.record}\u0000${c.id}`, hit.record_id)

@@ -389,6 +389,23 @@ CREATE TABLE team_files (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'natural keys',
+    /**
+     * A create of a record the team may already hold under another id looks for the live
+     * record with its natural key (NATURAL_KEYS in src-shared/recordsProtocol.ts): without
+     * these, every create of a push read every field of every record of its kind, so a
+     * studio's first push of 100,000 customers took hours. Text keys by their MD5 (a key
+     * may be as long as a person types it; an index entry may not), phone lists by item.
+     * A new natural key field needs its name added here.
+     */
+    sql: `
+CREATE INDEX record_fields_text_key ON record_fields (team, record, field, md5(value #>> '{}'))
+  WHERE field IN ('wechatId', 'sku', 'inviteCode') AND jsonb_typeof(value) = 'string';
+CREATE INDEX record_fields_phones ON record_fields USING GIN (value) WHERE field = 'phones';
+`,
+  },
 ]
 
 /**

@@ -59,7 +59,8 @@ describe('a new workstation starts from a snapshot of the team’s records', () 
     const states: (JobProgress | null)[] = []
     c.on('job.progress', (p) => events.push(p))
     c.on('sync.state', (s) => states.push(s.bootstrap))
-    await startSyncLoop(c.context, { idleMs: 60_000, snapshotPage: 3 })
+    // No waiting pull: the test counts what the next round pulls, which a waiting pull would take first.
+    await startSyncLoop(c.context, { idleMs: 60_000, snapshotPage: 3, waitS: 0 })
     const round = await syncLoopOf(c.context)!.syncNow()
 
     const onA = book(a)
