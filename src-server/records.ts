@@ -148,34 +148,55 @@ function storableProblem(c: RecordChangeWire): { code: string; reason: string } 
  */
 async function naturalKeyMatches(tx: SqlClient, team: string, changes: RecordChangeWire[]): Promise<Map<string, string>> {
   const out = new Map<string, string>()
-  for (const c of changes) {
-    const keys = NATURAL_KEYS[c.record]
-    if (c.op !== 'create' || !keys || !c.value || typeof c.value !== 'object') continue
-    const [again] = await tx.query<{ merged_into: string | null; record_id: string }>(
-      `SELECT merged_into, record_id FROM record_changes WHERE team = $1 AND record = $2 AND record_id = $3 AND op = 'create' ORDER BY seq LIMIT 1`,
-      [team, c.record, c.id],
-    )
-    if (again) {
-      if (again.merged_into) out.set(`${c.record}\u0000${c.id}`, again.merged_into)
-      continue
-    }
-    const values = c.value as Record<string, unknown>
-    for (const key of keys) {
-      const v = values[key]
-      const probe = Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : typeof v === 'string' && v !== '' ? [v] : []
-      if (!probe.length) continue
-      // Phrased so that the natural-key indexes (server schema 9) answer it: the field by name, a list by its items, a text by its MD5.
+  const creates = changes.filter((c) => c.op === 'create' && NATURAL_KEYS[c.record] && c.value && typeof c.value === 'object')
+  if (!creates.length) return out
+  const keyOf = (c: { record: string; id: string }) => `${c.record}\u0000${c.id}`
+  // Sent before (a batch pushed again): answered as it was then. One query for the batch, not one per create.
+  const again = await tx.query<{ record: string; record_id: string; merged_into: string | null }>(
+    `SELECT DISTINCT ON (c.record, c.record_id) c.record, c.record_id, c.merged_into
+       FROM unnest($2::text[], $3::text[]) AS u(record, record_id)
+       JOIN record_changes c ON c.team = $1 AND c.record = u.record AND c.record_id = u.record_id AND c.op = 'create'
+      ORDER BY c.record, c.record_id, c.seq`,
+    [team, creates.map((c) => c.record), creates.map((c) => c.id)],
+  )
+  const seen = new Set(again.map((r) => keyOf({ record: r.record, id: r.record_id })))
+  for (const r of again) if (r.merged_into) out.set(keyOf({ record: r.record, id: r.record_id }), r.merged_into)
+  const fresh = creates.filter((c) => !seen.has(keyOf(c)))
+  const probesOf = (c: RecordChangeWire, key: string): string[] => {
+    const v = (c.value as Record<string, unknown>)[key]
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : typeof v === 'string' && v !== '' ? [v] : []
+  }
+  // Each key of each kind: the team's live records holding any of the batch's values, one query for the batch.
+  // Phrased so that the natural-key indexes (server schema 9) answer it: the field by name, a list by its items, a text by its MD5.
+  const holders = new Map<string, { record_id: string; seq: number }[]>()
+  for (const record of new Set(fresh.map((c) => c.record))) {
+    for (const key of NATURAL_KEYS[record] ?? []) {
+      const probes = [...new Set(fresh.filter((c) => c.record === record).flatMap((c) => probesOf(c, key)))]
+      if (!probes.length) continue
       const list = key === 'phones'
-      const [hit] = await tx.query<{ record_id: string }>(
-        `SELECT f.record_id FROM record_fields f
-          WHERE f.team = $1 AND f.record = $2 AND f.field = '${list ? 'phones' : key}' AND f.record_id <> $3
-            AND ${list ? 'f.value ?| $4::text[]' : `jsonb_typeof(f.value) = 'string' AND md5(f.value #>> '{}') = ANY($5::text[]) AND f.value #>> '{}' = ANY($4::text[])`}
-            AND NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id)
-          ORDER BY f.seq LIMIT 1`,
-        list ? [team, c.record, c.id, probe] : [team, c.record, c.id, probe, probe.map((p) => createHash('md5').update(p).digest('hex'))],
+      const rows = await tx.query<{ probe: string; record_id: string; seq: string | number }>(
+        `SELECT p.value AS probe, f.record_id, f.seq
+           FROM unnest($3::text[], $4::text[]) AS p(value, md5)
+           JOIN record_fields f ON f.team = $1 AND f.record = $2 AND f.field = '${list ? 'phones' : key}'
+            AND ${list ? 'f.value ? p.value' : `jsonb_typeof(f.value) = 'string' AND md5(f.value #>> '{}') = p.md5 AND f.value #>> '{}' = p.value`}
+          WHERE NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id)`,
+        [team, record, probes, probes.map((p) => createHash('md5').update(p).digest('hex'))],
       )
+      for (const r of rows) {
+        const at = `${record}\u0000${key}\u0000${r.probe}`
+        holders.set(at, [...(holders.get(at) ?? []), { record_id: r.record_id, seq: Number(r.seq) }])
+      }
+    }
+  }
+  // The first key that finds another record decides, and of its holders the one that has held it longest.
+  for (const c of fresh) {
+    for (const key of NATURAL_KEYS[c.record] ?? []) {
+      const hit = probesOf(c, key)
+        .flatMap((p) => holders.get(`${c.record}\u0000${key}\u0000${p}`) ?? [])
+        .filter((h) => h.record_id !== c.id)
+        .sort((x, y) => x.seq - y.seq)[0]
       if (hit) {
-        out.set(`${c.record}\u0000${c.id}`, hit.record_id)
+        out.set(keyOf(c), hit.record_id)
         break
       }
     }
