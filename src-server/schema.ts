@@ -406,6 +406,21 @@ CREATE INDEX record_fields_text_key ON record_fields (team, record, field, md5(v
 CREATE INDEX record_fields_phones ON record_fields USING GIN (value) WHERE field = 'phones';
 `,
   },
+  {
+    version: 10,
+    name: 'phone lookups without a pending list',
+    /**
+     * A GIN index keeps new entries in a pending list by default, and every lookup reads
+     * that whole list: a studio's first push of 100,000 customers grew it with every batch,
+     * so each batch's phone lookups took seconds (500 phones looked up in 4.5 s against a
+     * fresh 100,000-customer index, in 6.5 ms without the list). Entries now go straight
+     * into the index; the ones waiting in the list are moved there once.
+     */
+    sql: `
+ALTER INDEX record_fields_phones SET (fastupdate = off);
+SELECT gin_clean_pending_list('record_fields_phones'::regclass);
+`,
+  },
 ]
 
 /**

@@ -67,7 +67,11 @@ export function writeSnapshotPage(
 ): SnapshotPageResult {
   const result: SnapshotPageResult = { written: 0, notApplied: 0, fresh: 0 }
   const byKind = new Map<SyncedRecord, SnapshotRecord[]>()
-  for (const r of page.records) byKind.set(r.record, [...(byKind.get(r.record) ?? []), r])
+  for (const r of page.records) {
+    const list = byKind.get(r.record)
+    if (list) list.push(r)
+    else byKind.set(r.record, [r])
+  }
   for (const [record, records] of byKind) {
     const { table, fields } = recordColumns(record)
     const held = new Set(
@@ -99,7 +103,8 @@ export function writeSnapshotPage(
       } catch (err) {
         if (!String((err as { code?: unknown })?.code ?? '').startsWith('SQLITE_CONSTRAINT')) throw err
         // Rolled back whole: each record on its own now, so only the ones a key refuses stay out.
-        slow.push(...records.filter((r) => !held.has(r.id) && !slow.includes(r)))
+        const already = new Set(slow)
+        slow.push(...records.filter((r) => !held.has(r.id) && !already.has(r)))
       }
     }
     if (slow.length) {
