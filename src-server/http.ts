@@ -22,7 +22,7 @@ import { HttpError, unauthorized } from './errors'
 import { registerFiles } from './files'
 import { callerLanguage } from './language'
 import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
-import { pullRecords, pushRecords, snapshotRecords } from './records'
+import { keepStatisticsFresh, pullRecords, pushRecords, snapshotRecords } from './records'
 import { RecordsWatch } from './recordsWatch'
 import { registerPages, type PagesOptions } from './pages/routes'
 import { hashSecret, sameHash } from './secrets'
@@ -205,7 +205,11 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
       }
     })
     const result = await pushRecords(storage, d, body.changes)
-    if (result.stored > 0) watch.stored(d.team, d.id)
+    if (result.stored > 0) {
+      watch.stored(d.team, d.id)
+      // Before the answer: the device's next batch is then looked up with statistics that know this one.
+      await keepStatisticsFresh(storage)
+    }
     return { serverId: serverId(), ...result }
   })
 

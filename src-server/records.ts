@@ -141,6 +141,35 @@ function storableProblem(c: RecordChangeWire): { code: string; reason: string } 
   }
 }
 
+/** The tables a push grows and whose lookups (natural keys, snapshots, pulls) plan by their statistics. */
+const RECORD_TABLES = ['record_fields', 'record_changes', 'record_tombstones']
+let analyzing: Promise<void> | null = null
+
+/**
+ * Brings the record tables' planner statistics up to date once a push has changed a tenth
+ * of them since they were last gathered. A team's first push of 100,000 customers grows
+ * them faster than the database's own upkeep gathers them, and a lookup planned for a
+ * nearly empty table then reads every customer's phones once per phone looked up (4 s a
+ * batch instead of milliseconds). One gathering at a time in this process.
+ */
+export function keepStatisticsFresh(storage: Storage): Promise<void> {
+  analyzing ??= (async () => {
+    try {
+      const stale = await storage.query<{ relname: string }>(
+        `SELECT relname FROM pg_stat_user_tables
+          WHERE relname = ANY($1::text[]) AND n_mod_since_analyze > 1000 + 0.1 * n_live_tup`,
+        [RECORD_TABLES],
+      )
+      for (const t of stale) if (RECORD_TABLES.includes(t.relname)) await storage.query(`ANALYZE ${t.relname}`)
+    } catch {
+      // Upkeep: the push it follows is stored and answered whatever happens here; the next one tries again.
+    } finally {
+      analyzing = null
+    }
+  })()
+  return analyzing
+}
+
 /**
  * The creates of the batch whose natural key (NATURAL_KEYS) a live record of the team
  * with another id holds, and that record's id, by "record\0id" — held before this batch,
