@@ -146,8 +146,8 @@ const RECORD_TABLES = ['record_fields', 'record_changes', 'record_tombstones']
 let analyzing: Promise<void> | null = null
 
 /**
- * Brings the record tables' planner statistics up to date once a push has changed a tenth
- * of them since they were last gathered. A team's first push of 100,000 customers grows
+ * Brings the record tables' planner statistics up to date once pushes have changed half as
+ * many rows as they hold (and at least 10,000) since they were last gathered. A team's first push of 100,000 customers grows
  * them faster than the database's own upkeep gathers them, and a lookup planned for a
  * nearly empty table then reads every customer's phones once per phone looked up (4 s a
  * batch instead of milliseconds). One gathering at a time in this process.
@@ -157,7 +157,7 @@ export function keepStatisticsFresh(storage: Storage): Promise<void> {
     try {
       const stale = await storage.query<{ relname: string }>(
         `SELECT relname FROM pg_stat_user_tables
-          WHERE relname = ANY($1::text[]) AND n_mod_since_analyze > 1000 + 0.1 * n_live_tup`,
+          WHERE relname = ANY($1::text[]) AND n_mod_since_analyze > 10000 + 0.5 * n_live_tup`,
         [RECORD_TABLES],
       )
       for (const t of stale) if (RECORD_TABLES.includes(t.relname)) await storage.query(`ANALYZE ${t.relname}`)
