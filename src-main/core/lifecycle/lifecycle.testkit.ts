@@ -107,3 +107,26 @@ export async function refusal(fn: () => Promise<unknown>): Promise<{ code: strin
   }
   throw new Error('expected the call to be refused')
 }
+
+/** Sets the shipped rule book aside, so a test sees only the rules it makes. */
+export async function archiveShippedRules(core: OrchardCore): Promise<void> {
+  for (const rule of await core.invoke('rules', 'list')) await core.invoke('rules', 'archive', { id: rule.id })
+}
+
+/** When the rule studio opens: 2026-03-01, 10:00 in the studio's time zone (Asia/Shanghai). */
+const RULE_STUDIO_OPENS = '2026-03-01T02:00:00Z'
+
+/** `d` days after the rule studio opened, at `hour` o'clock in the studio's time zone (Asia/Shanghai). */
+export const ruleStudioDay = (d: number, hour = 12): string => new Date(Date.UTC(2026, 2, 1 + d, hour - 8)).toISOString()
+
+/**
+ * The studio of the rule and approval tests: a member who sells below the price floor
+ * (乱价小王), the manager signed in, the shipped rule book set aside.
+ */
+export async function openRuleStudio(): Promise<{ studio: TestStudio; member: string }> {
+  const studio = await openTestStudio(RULE_STUDIO_OPENS)
+  const member = (await studio.core.invoke('members', 'create', { name: '乱价小王', joinDate: '2025-05-01' })).id
+  await studio.signIn('manager')
+  await archiveShippedRules(studio.core)
+  return { studio, member }
+}

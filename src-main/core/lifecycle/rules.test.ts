@@ -1,18 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { approvedMoneyActions, overturnedMoneyActions } from './ledgerFeed'
-import { openTestStudio, refusal, type TestStudio } from './lifecycle.testkit'
+import { openRuleStudio, refusal, ruleStudioDay as day, type TestStudio } from './lifecycle.testkit'
 
 let s: TestStudio
 let member: string
 
-const day = (d: number, hour = 12) => new Date(Date.UTC(2026, 2, 1 + d, hour - 8)).toISOString()
-
 beforeEach(async () => {
-  s = await openTestStudio('2026-03-01T02:00:00Z')
-  member = (await s.core.invoke('members', 'create', { name: '乱价小王', joinDate: '2025-05-01' })).id
-  await s.signIn('manager')
-  // The shipped rule book is set aside so each test sees only its own rule.
-  for (const rule of await s.core.invoke('rules', 'list')) await s.core.invoke('rules', 'archive', { id: rule.id })
+  ;({ studio: s, member } = await openRuleStudio())
 })
 afterEach(async () => {
   await s.close()

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ruleWriter } from '../records/changes'
 import { readRecords } from '../records/sync'
 import { decideActions } from './approvals'
-import { openTestStudio, refusal, type TestStudio } from './lifecycle.testkit'
+import { openRuleStudio, refusal, ruleStudioDay as day, type TestStudio } from './lifecycle.testkit'
 import { writePlan } from './plans'
 import { updateRule } from './rules'
 
@@ -14,16 +14,12 @@ import { updateRule } from './rules'
 let s: TestStudio
 let member: string
 
-const day = (d: number, hour = 12) => new Date(Date.UTC(2026, 2, 1 + d, hour - 8)).toISOString()
 const db = () => s.core.context.db
 const changes = () => db().prepare('SELECT record, record_id AS id, op, field, source, actor_role AS role FROM record_changes ORDER BY seq').all() as Record<string, unknown>[]
 const operator = () => ({ id: s.profiles.operator, name: '小周', role: 'operator' as const })
 
 beforeEach(async () => {
-  s = await openTestStudio('2026-03-01T02:00:00Z')
-  member = (await s.core.invoke('members', 'create', { name: '乱价小王', joinDate: '2025-05-01' })).id
-  await s.signIn('manager')
-  for (const rule of await s.core.invoke('rules', 'list')) await s.core.invoke('rules', 'archive', { id: rule.id })
+  ;({ studio: s, member } = await openRuleStudio())
 })
 afterEach(async () => {
   await s.close()

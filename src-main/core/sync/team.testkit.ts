@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import type { Role } from '../../../src-shared/roles'
 import { createCore, type OrchardCore } from '../api'
+import type { Clock } from '../clock'
 import { spawnSyncServer, type ServerProcess } from './serverProcess.testkit'
 
 /**
@@ -50,9 +51,10 @@ export function teamHarness(name: string) {
     get root(): string {
       return root
     },
-    /** An empty studio in a folder of its own (or in `dir`, to open one again). */
-    workstation(dir = join(root, `ws-${++wsNo}`)): OrchardCore {
-      const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty' })
+    /** An empty studio in a folder of its own (or in `dir`, to open one again), on the real clock or on `clock`. */
+    workstation(dirOrOptions: string | { dir?: string; clock?: Clock } = {}): OrchardCore {
+      const { dir = join(root, `ws-${++wsNo}`), clock } = typeof dirOrOptions === 'string' ? { dir: dirOrOptions } : dirOrOptions
+      const core = createCore({ dataDir: dir, host: 'cli', firstStart: 'empty', clock })
       cores.push(core)
       dirs.set(core, dir)
       return core
@@ -70,7 +72,7 @@ export function teamHarness(name: string) {
       return harness.workstation(dirs.get(core))
     },
     /** Enrolled with the team under a code the server made (for `role`; by default a manager's device). */
-    enrol: async (core: OrchardCore, team: string, deviceName: string, role?: Role) =>
+    enrol: async (core: OrchardCore, team: string, deviceName = 'ws', role?: Role) =>
       core.invoke('sync', 'enrol', { server: harness.server.url, code: await harness.server.code(team, role), deviceName }),
     /** One sync round, as `orchard sync --once` runs it. */
     sync: (core: OrchardCore) => core.invoke('sync', 'syncNow', {}),

@@ -1,13 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
+import { deferred } from './deferred.testkit'
 import { usePagedList } from './pagedList'
-
-const deferred = <T>() => {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)))
-  return { promise, resolve, reject }
-}
 
 describe('a paged list', () => {
   it('shows only the newest answer when answers arrive out of order, and pages through the core', async () => {

@@ -1,0 +1,47 @@
+import { ref, shallowRef, type Ref } from 'vue'
+import { errorMessage } from '@/api/client'
+
+export interface Loaded<T> {
+  /** The newest answer; null until the first one arrives (a skeleton, not "nothing"). */
+  value: Ref<T | null>
+  loading: Ref<boolean>
+  /** Why the last read failed; '' while a read runs and after one succeeds. */
+  error: Ref<string>
+  /** Reads again (after an edit, an event, another filter). */
+  load(): Promise<void>
+  /** Forgets the answer and reads again: the screen now shows something else (another product). */
+  reload(): Promise<void>
+}
+
+/**
+ * One thing a screen reads from the core (a month's summary, a product's comparisons): the
+ * answer, loading and error states. Reads can overlap when a filter changes quickly; only the
+ * newest may fill the screen, so an older answer (or failure) arriving late is dropped.
+ */
+export function useLoaded<T>(fetch: () => Promise<T>): Loaded<T> {
+  const value = shallowRef<T | null>(null) as Ref<T | null>
+  const loading = ref(false)
+  const error = ref('')
+  let seq = 0
+
+  async function load(): Promise<void> {
+    const mine = ++seq
+    loading.value = true
+    error.value = ''
+    try {
+      const result = await fetch()
+      if (mine === seq) value.value = result
+    } catch (err) {
+      if (mine === seq) error.value = errorMessage(err)
+    } finally {
+      if (mine === seq) loading.value = false
+    }
+  }
+
+  function reload(): Promise<void> {
+    value.value = null
+    return load()
+  }
+
+  return { value, loading, error, load, reload }
+}
