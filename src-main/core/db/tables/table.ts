@@ -1,5 +1,5 @@
 /**
- * The typed table layer: each shared record's table is declared once (core/db/tables/*.ts)
+ * The typed table layer: each record's table is declared once (core/db/tables/*.ts)
  * — its columns with their SQL type, whether they hold null and how their value is kept,
  * and which column holds each of the record's shared fields. The row types, the column
  * lists, the mappers to the contract's types and records sync's column table are all
@@ -39,7 +39,11 @@ export interface Table<C extends Columns, F extends Record<string, keyof C & str
   name: string
   /** Every column of the table, in the migrations' order. */
   columns: C
-  /** The record's shared fields (as the field table names them) and the column each is kept in. */
+  /**
+   * The record's fields as the contract names them and the column each is kept in. For a
+   * shared record these are its shared fields (as the field table names them): what records
+   * sync sends; the mapper adds the rest (the id, figures, joined names, times).
+   */
   fields: F
 }
 

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
 import { readRecords } from '../../records/sync'
 import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from './customers'
 import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from './groups'
+import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
@@ -30,7 +32,7 @@ afterAll(async () => {
 })
 
 const db = () => core.context.db
-const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES]
+const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
 function stored(codec: ColumnCodec, value: unknown): unknown {
@@ -41,7 +43,7 @@ function stored(codec: ColumnCodec, value: unknown): unknown {
 }
 
 /** Every shared field of `mapped` (all but `unshown`), stored again, equals the column it came from. */
-function expectRoundTrip(table: (typeof TABLES)[number], raw: Record<string, unknown>, mapped: Record<string, unknown>, unshown: string[] = []): void {
+function expectRoundTrip(table: { fields: Record<string, string>; columns: Record<string, { codec: ColumnCodec }> }, raw: Record<string, unknown>, mapped: Record<string, unknown>, unshown: string[] = []): void {
   expect(Object.keys(table.fields).filter((f) => !Object.hasOwn(mapped, f))).toEqual(unshown)
   for (const [field, column] of Object.entries(table.fields)) {
     if (unshown.includes(field)) continue
@@ -140,5 +142,29 @@ describe('the table layer', () => {
     const lines = db().prepare('SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no').all(order) as Record<string, unknown>[]
     expect(held.lines).toHaveLength(lines.length)
     ;(held.lines as Record<string, unknown>[]).forEach((line, i) => expectRoundTrip(ORDER_LINES, lines[i], line))
+  })
+
+  it('maps a closed month and a payout batch to the ledger’s contract and back', () => {
+    db().prepare(`INSERT INTO ledger_closes (period, closed_at, closed_by, entries, earned_fen, members) VALUES ('2001-01', '2001-02-01T02:00:00.000Z', '店主', 12, 3456, '[]')`).run()
+    db()
+      .prepare(
+        `INSERT INTO payout_batches (id, batch_no, channel, status, total_fen, lines, created_at, created_by, exported_at, marked_at, marked_by)
+         VALUES ('batch-a', 'PB20010201-1', 'bank', 'open', 7890, 3, '2001-02-01T03:00:00.000Z', '店主', NULL, NULL, NULL),
+                ('batch-b', 'PB20010201-2', 'alipay', 'paid', 100, 1, '2001-02-01T04:00:00.000Z', '店主', '2001-02-01T05:00:00.000Z', '2001-02-02T05:00:00.000Z', '会计')`,
+      )
+      .run()
+    for (const row of db().prepare(`SELECT ${PERIOD_CLOSE_COLUMNS} FROM ledger_closes`).all() as PeriodCloseRow[]) {
+      const close = toPeriodClose(row)
+      expect(PeriodClose.parse(close)).toEqual(close)
+      expectRoundTrip(LEDGER_CLOSES, row, close)
+    }
+    const batches = db().prepare('SELECT * FROM payout_batches ORDER BY batch_no').all() as PayoutBatchRow[]
+    expect(batches.length).toBeGreaterThanOrEqual(2)
+    for (const row of batches) {
+      const batch = toPayoutBatch(row)
+      expect(PayoutBatch.parse(batch)).toEqual(batch)
+      expect(batch.id).toBe(row.id)
+      expectRoundTrip(PAYOUT_BATCHES, row, batch)
+    }
   })
 })
