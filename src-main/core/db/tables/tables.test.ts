@@ -167,4 +167,52 @@ describe('the table layer', () => {
       expectRoundTrip(PAYOUT_BATCHES, row, batch)
     }
   })
+
+  it('reads a record written through its service back through its mapper, field for field, and records sync reads the same', async () => {
+    // Every field a different value: a field mapped to another's column reads back wrong.
+    const mentor = await core.invoke('members', 'create', { name: '导师甲', inviteCode: 'TBLMENTOR', joinDate: '2001-01-02' })
+    const member = { name: '会员乙', inviteCode: 'TBLMEMBER', wechatId: 'wx-member-b', mentorId: mentor.id, level: 2 as const, joinDate: '2001-01-03', status: 'paused' as const, feePaidFen: 9900 }
+    expect(await core.invoke('members', 'create', member)).toMatchObject(member)
+    const customer = {
+      name: '客户丙',
+      wechatId: 'wx-customer-c',
+      phones: ['+8613912345678'],
+      addresses: ['上海市某路 1 号'],
+      tags: ['老客', '宝妈'],
+      relClass: 'B' as const,
+      segment: 'family' as const,
+      ownerMemberId: mentor.id,
+      notes: '备注丙',
+    }
+    const createdCustomer = await core.invoke('customers', 'create', customer)
+    expect(createdCustomer).toMatchObject(customer)
+    const product = {
+      sku: 'TBL-SKU-1',
+      name: '商品丁',
+      brand: '品牌丁',
+      category: '类目丁',
+      images: ['a.jpg', 'b.jpg'],
+      listPriceFen: 5000,
+      salePriceFen: 4000,
+      priceFloorFen: 3000,
+      stock: 17,
+      commissionBp: 1200,
+      mentorCommissionBp: 300,
+      facts: '卖点丁',
+      active: false,
+    }
+    const createdProduct = await core.invoke('products', 'create', product)
+    expect(createdProduct).toMatchObject(product)
+    const group = { name: '社群戊', ownerMemberId: mentor.id, theme: '主题戊', notes: '备注戊', massSendAllowance: 12 }
+    const createdGroup = await core.invoke('groups', 'create', group)
+    expect(createdGroup).toMatchObject(group)
+
+    const [syncedCustomer] = readRecords(db(), 'customer', [createdCustomer.id]).values()
+    expect(syncedCustomer).toEqual(customer)
+    const [syncedProduct] = readRecords(db(), 'product', [createdProduct.id]).values()
+    expect(syncedProduct).toEqual(product)
+    const [syncedGroup] = readRecords(db(), 'group', [createdGroup.id]).values()
+    expect(syncedGroup).toEqual(group)
+  })
 })
+
