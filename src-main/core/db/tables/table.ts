@@ -45,12 +45,15 @@ export interface Table<C extends Columns, F extends Record<string, keyof C & str
    * sync sends; the mapper adds the rest (the id, figures, joined names, times).
    */
   fields: F
+  /** Each field with its column and codec, worked out once: mappers run on every row a list reads. */
+  readonly decoders: readonly (readonly [field: string, column: string, codec: ColumnCodec])[]
 }
 
 export const defineTable = <C extends Columns, const F extends Record<string, keyof C & string>>(name: string, columns: C, fields: F): Table<C, F> => ({
   name,
   columns,
   fields,
+  decoders: Object.entries(fields).map(([field, column]) => [field, column, columns[column].codec] as const),
 })
 
 /** A row of the table as SQLite returns it from `SELECT *`. */
@@ -84,6 +87,6 @@ export function decodeColumn(codec: ColumnCodec, raw: unknown): unknown {
 /** The shared fields of a row (its table's columns, and any joined ones besides), decoded. */
 export function decodeFields<C extends Columns, F extends Record<string, keyof C & string>>(table: Table<C, F>, row: { [K in F[keyof F]]: StoredOf<C[K]> }): FieldsOf<Table<C, F>> {
   const out: Record<string, unknown> = {}
-  for (const [field, c] of Object.entries(table.fields)) out[field] = decodeColumn(table.columns[c].codec, (row as Record<string, unknown>)[c])
+  for (const [field, column, codec] of table.decoders) out[field] = decodeColumn(codec, (row as Record<string, unknown>)[column])
   return out as FieldsOf<Table<C, F>>
 }
