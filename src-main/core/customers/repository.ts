@@ -4,60 +4,18 @@ import type { Customer, CustomerBulkInput, CustomerInput, CustomerListQuery } fr
 import { REL_CLASSES } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
 import { buildSearchQuery } from '../db/searchText'
+import { CUSTOMER_COLUMNS, toCustomer, type CustomerRow } from '../db/tables/customers'
 import { newId } from '../ids'
 import { maskPhone, PHONE_NAME } from '../permissions'
 import { recordChange, refuseMaskedValue, type ChangeWriter } from '../records/changes'
 import { searchIndexLag, type SearchIndexLag } from './searchIndex'
 import { normalizePhone } from './phone'
 
+// The customer table's row and mapper are declared once in the table layer; the customer modules reach them here.
+export { CUSTOMER_COLUMNS, toCustomer, type CustomerRow }
+
 type ListQuery = z.output<typeof CustomerListQuery>
 type Input = z.output<typeof CustomerInput>
-
-export interface CustomerRow {
-  id: string
-  name: string
-  wechat_id: string | null
-  phones: string
-  addresses: string
-  tags: string
-  rel_class: 'A' | 'B' | 'C'
-  segment: Customer['segment']
-  owner_member_id: string | null
-  owner_name: string | null
-  notes: string
-  order_count: number
-  total_spent_fen: number
-  last_purchase_at: string | null
-  rfm_segment: Customer['rfmSegment']
-  created_at: string
-  updated_at: string
-}
-
-export const CUSTOMER_COLUMNS = `c.id, c.name, c.wechat_id, c.phones, c.addresses, c.tags, c.rel_class, c.segment,
-  c.owner_member_id, m.name AS owner_name, c.notes, c.order_count, c.total_spent_fen, c.last_purchase_at,
-  c.rfm_segment, c.created_at, c.updated_at`
-
-export function toCustomer(row: CustomerRow): Customer {
-  return {
-    id: row.id,
-    name: row.name,
-    wechatId: row.wechat_id,
-    phones: JSON.parse(row.phones),
-    addresses: JSON.parse(row.addresses),
-    tags: JSON.parse(row.tags),
-    relClass: row.rel_class,
-    segment: row.segment,
-    ownerMemberId: row.owner_member_id,
-    ownerName: row.owner_name,
-    notes: row.notes,
-    orderCount: row.order_count,
-    totalSpentFen: row.total_spent_fen,
-    lastPurchaseAt: row.last_purchase_at,
-    rfmSegment: row.rfm_segment,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
-}
 
 /** Each sortable field and the index whose order it is (ties broken by rowid, as the index does). */
 const SORTS: Record<ListQuery['sort']['field'], { column: string; index: string }> = {

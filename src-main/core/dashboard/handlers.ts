@@ -2,9 +2,9 @@ import type { Customer, DashboardSummary } from '../../../src-shared/schemas'
 import type { z } from 'zod'
 import { dayIn } from '../clock'
 import type { ServiceHandlers } from '../context'
-import { CUSTOMER_COLUMNS, toCustomer, type CustomerRow } from '../customers/repository'
 import type { Db } from '../db/connection'
-import { GROUP_COLUMNS, toGroup } from '../groups/handlers'
+import { CUSTOMER_COLUMNS, toCustomer, type CustomerRow } from '../db/tables/customers'
+import { GROUP_COLUMNS, toGroup, type GroupRow } from '../db/tables/groups'
 import { dayStartUtc } from '../orders/handlers'
 import { maskContacts } from '../permissions'
 
@@ -61,7 +61,7 @@ export function dashboardSummary(db: Db, now: Date, timezone: string): Summary {
   const topGroups = (
     db
       .prepare(`SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN members m ON m.id = g.owner_member_id ORDER BY member_count DESC, g.name LIMIT 6`)
-      .all() as Parameters<typeof toGroup>[0][]
+      .all() as GroupRow[]
   ).map(toGroup)
 
   return { counts, sales30d, salesTotal30dFen, newestCustomers, topGroups }

@@ -3,49 +3,12 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Group, GroupDetail, GroupInput as GroupInputSchema } from '../../../src-shared/schemas'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
+import { GROUP_COLUMNS, toGroup, type GroupRow } from '../db/tables/groups'
 import { newId } from '../ids'
 import { maskPhoneName } from '../permissions'
 import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
 
-export interface GroupRow {
-  id: string
-  name: string
-  owner_member_id: string | null
-  owner_name: string | null
-  theme: string
-  notes: string
-  mass_send_allowance: number
-  member_count: number
-  customer_count: number
-  created_at: string
-  updated_at: string
-}
-
-/**
- * Columns of a group over `groups g LEFT JOIN members m` (the owner). Counts come from
- * the join tables' primary keys (group_id first), so no table is scanned.
- */
-export const GROUP_COLUMNS = `g.id, g.name, g.owner_member_id, m.name AS owner_name, g.theme, g.notes, g.mass_send_allowance,
-  (SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = g.id) AS member_count,
-  (SELECT COUNT(*) FROM group_customers gc WHERE gc.group_id = g.id) AS customer_count,
-  g.created_at, g.updated_at`
 const GROUP_SELECT = `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN members m ON m.id = g.owner_member_id`
-
-export function toGroup(row: GroupRow): Group {
-  return {
-    id: row.id,
-    name: row.name,
-    ownerMemberId: row.owner_member_id,
-    ownerName: row.owner_name,
-    theme: row.theme,
-    memberCount: row.member_count,
-    customerCount: row.customer_count,
-    notes: row.notes,
-    massSendAllowance: row.mass_send_allowance,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
-}
 
 /** A group page lists this many of its customers, the newest joiners first (the count is on the group). */
 const DETAIL_CUSTOMERS = 1000

@@ -1,7 +1,7 @@
 import { OrchardError } from '../../../src-shared/errors'
-import type { RelClass, Segment } from '../../../src-shared/vocabulary'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/connection'
+import type { CustomerTableRow } from '../db/tables/customers'
 import { dropIndexes, duplicateReason, idSource, memberCodes, remembered, restoreIndexes, type ImportJob, type ImportPlan, type IndexDefinition } from './job'
 import { normalizePhoneCell } from './phones'
 import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags, unquote } from './values'
@@ -72,18 +72,8 @@ function groupReader(db: Db): (cell: string) => string[] {
   }
 }
 
-interface ExistingCustomer {
-  id: string
-  name: string
-  wechat_id: string | null
-  phones: string
-  addresses: string
-  tags: string
-  rel_class: RelClass
-  segment: Segment | null
-  owner_member_id: string | null
-  notes: string
-}
+/** A customer's row as an import merges into it (getRow's columns). */
+type ExistingCustomer = Pick<CustomerTableRow, 'id' | 'name' | 'wechat_id' | 'phones' | 'addresses' | 'tags' | 'rel_class' | 'segment' | 'owner_member_id' | 'notes'>
 
 /**
  * Finds the studio's customers by phone or WeChat id. A file that is a sizeable

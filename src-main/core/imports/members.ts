@@ -1,22 +1,13 @@
-import { MEMBER_STATUS_LABELS, MEMBER_STATUSES, type MemberStatus } from '../../../src-shared/vocabulary'
+import { MEMBER_STATUS_LABELS, MEMBER_STATUSES } from '../../../src-shared/vocabulary'
 import { dayIn } from '../clock'
+import type { MemberTableRow } from '../db/tables/members'
 import { newId } from '../ids'
 import { studioTimeZone } from '../settings/settings'
 import { duplicateReason, type ImportJob, type ImportPlan } from './job'
 import { normalizePhoneCell } from './phones'
 import { CellError, toHalfWidth } from './values'
 
-interface MemberRow {
-  id: string
-  invite_code: string
-  name: string
-  wechat_id: string | null
-  phone: string | null
-  mentor_id: string | null
-  level: number
-  join_date: string
-  status: MemberStatus
-}
+type MemberRow = Pick<MemberTableRow, 'id' | 'invite_code' | (typeof COLUMNS)[number]>
 const COLUMNS = ['name', 'wechat_id', 'phone', 'mentor_id', 'level', 'join_date', 'status'] as const
 
 // The limits of the console's member form (src-shared/schemas.ts MemberInput).

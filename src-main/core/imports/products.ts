@@ -1,22 +1,10 @@
 import { formatFen } from '../../../src-shared/vocabulary'
+import type { ProductRow as ProductTableRow } from '../db/tables/products'
 import { newId } from '../ids'
 import { duplicateReason, type ImportJob, type ImportPlan } from './job'
 import { CellError, parseFen, parseInteger, parsePercentBp, splitList } from './values'
 
-interface ProductRow {
-  id: string
-  name: string
-  brand: string
-  category: string
-  images: string
-  list_price_fen: number
-  sale_price_fen: number
-  price_floor_fen: number
-  stock: number
-  commission_bp: number
-  mentor_commission_bp: number
-  facts: string
-}
+type ProductRow = Pick<ProductTableRow, 'id' | (typeof COLUMNS)[number]>
 type ProductValues = Omit<ProductRow, 'id'>
 const COLUMNS = ['name', 'brand', 'category', 'images', 'list_price_fen', 'sale_price_fen', 'price_floor_fen', 'stock', 'commission_bp', 'mentor_commission_bp', 'facts'] as const
 

@@ -2,6 +2,7 @@ import type { ClosePreview, PeriodClose, PostResult } from '../../../src-shared/
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { PERIOD_CLOSE_COLUMNS, toPeriodClose, type PeriodCloseRow } from '../db/tables/ledger'
 import { actorOf, appendAudit } from '../audit/audit'
 import { closedThrough, nextPeriod } from './entries'
 import { postLedger } from './posting'
@@ -11,17 +12,8 @@ export function currentPeriod(ctx: CoreContext): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: ctx.timezone(), year: 'numeric', month: '2-digit' }).format(ctx.clock.now()).slice(0, 7)
 }
 
-interface CloseRow {
-  period: string
-  closed_at: string
-  closed_by: string
-  entries: number
-  earned_fen: number
-}
-const toClose = (r: CloseRow): PeriodClose => ({ period: r.period, closedAt: r.closed_at, closedBy: r.closed_by, entries: r.entries, earnedFen: r.earned_fen })
-
 export function listCloses(db: Db): PeriodClose[] {
-  return (db.prepare('SELECT period, closed_at, closed_by, entries, earned_fen FROM ledger_closes ORDER BY period DESC').all() as CloseRow[]).map(toClose)
+  return (db.prepare(`SELECT ${PERIOD_CLOSE_COLUMNS} FROM ledger_closes ORDER BY period DESC`).all() as PeriodCloseRow[]).map(toPeriodClose)
 }
 
 /** What the months a close locks hold, per month: entries and what they earn (rejected entries, fees and withdrawals left out of earned). */

@@ -5,6 +5,7 @@ import { formatFen } from '../../../src-shared/vocabulary'
 import { dayIn } from '../clock'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { toPayoutBatch, type PayoutBatchRow } from '../db/tables/ledger'
 import { newId } from '../ids'
 import { actorOf, appendAudit } from '../audit/audit'
 import { readInternal, writeInternal } from '../settings/settings'
@@ -326,42 +327,15 @@ export function recordRemoteWithdrawal(db: Db, e: LedgerEntryWire): void {
 }
 
 // ---------------------------------------------------------------- payout batches
-interface BatchRow {
-  id: string
-  batch_no: string
-  channel: PayoutBatch['channel']
-  status: PayoutBatch['status']
-  total_fen: number
-  lines: number
-  created_at: string
-  created_by: string
-  exported_at: string | null
-  marked_at: string | null
-  marked_by: string | null
-}
-const toBatch = (r: BatchRow): PayoutBatch => ({
-  id: r.id,
-  batchNo: r.batch_no,
-  channel: r.channel,
-  status: r.status,
-  totalFen: r.total_fen,
-  lines: r.lines,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  exportedAt: r.exported_at,
-  markedAt: r.marked_at,
-  markedBy: r.marked_by,
-})
-
 export function listBatches(db: Db): PayoutBatch[] {
-  return (db.prepare('SELECT * FROM payout_batches ORDER BY created_at DESC, rowid DESC LIMIT 500').all() as BatchRow[]).map(toBatch)
+  return (db.prepare('SELECT * FROM payout_batches ORDER BY created_at DESC, rowid DESC LIMIT 500').all() as PayoutBatchRow[]).map(toPayoutBatch)
 }
 
 export function batchDetail(db: Db, id: string): PayoutBatchDetail {
-  const row = db.prepare('SELECT * FROM payout_batches WHERE id = ? OR batch_no = ?').get(id, id) as BatchRow | undefined
+  const row = db.prepare('SELECT * FROM payout_batches WHERE id = ? OR batch_no = ?').get(id, id) as PayoutBatchRow | undefined
   if (!row) throw new OrchardError('not_found', `没有这个打款批次 / no such payout batch: ${id}`, { field: 'id', value: id })
   const lines = (db.prepare(`SELECT ${WITHDRAWAL_COLUMNS} FROM ${WITHDRAWAL_FROM} WHERE w.batch_id = ? ORDER BY w.line_no`).all(row.id) as WithdrawalRow[]).map(toWithdrawal)
-  return { ...toBatch(row), lines: lines.map((l) => ({ ...l })) }
+  return { ...toPayoutBatch(row), lines: lines.map((l) => ({ ...l })) }
 }
 
 /**

@@ -5,6 +5,7 @@ import { dayIn } from '../clock'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { normalizePhone } from '../customers/phone'
 import type { Db } from '../db/connection'
+import { toMember, type MemberRow } from '../db/tables/members'
 import { newId } from '../ids'
 import { maskMemberPhone, maskPhone, maskWechatId, unmask } from '../permissions'
 import { changeWriter, recordChange, refuseMaskedValue, type ChangeWriter } from '../records/changes'
@@ -16,24 +17,6 @@ type Patch = z.output<typeof MemberPatch>
 /** No 0/O, 1/I/L: codes are read aloud and typed from posters. */
 export const INVITE_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
 const DAY_MS = 86_400_000
-
-interface MemberRow {
-  id: string
-  name: string
-  invite_code: string
-  wechat_id: string | null
-  phone: string | null
-  mentor_id: string | null
-  mentor_name: string | null
-  level: 1 | 2 | 3
-  join_date: string
-  status: Member['status']
-  fee_paid_fen: number
-  apprentice_count: number
-  customer_count: number
-  sales_30d_fen: number
-  orders_30d: number
-}
 
 /**
  * Every member with the figures the team screens show. Counts come from grouped
@@ -57,26 +40,6 @@ LEFT JOIN (
   GROUP BY member_id
 ) s ON s.member_id = m.id
 ORDER BY m.join_date, m.created_at, m.id`
-
-function toMember(r: MemberRow): Member {
-  return {
-    id: r.id,
-    name: r.name,
-    inviteCode: r.invite_code,
-    wechatId: r.wechat_id,
-    phone: r.phone,
-    mentorId: r.mentor_id,
-    mentorName: r.mentor_name,
-    level: r.level,
-    joinDate: r.join_date,
-    status: r.status,
-    feePaidFen: r.fee_paid_fen,
-    apprenticeCount: r.apprentice_count,
-    customerCount: r.customer_count,
-    sales30dFen: r.sales_30d_fen,
-    orders30d: r.orders_30d,
-  }
-}
 
 function window30d(now: Date): { since: string; until: string } {
   return { since: new Date(now.getTime() - 30 * DAY_MS).toISOString(), until: now.toISOString() }

@@ -4,53 +4,11 @@ import type { Order, OrderDetail, OrderListQuery } from '../../../src-shared/sch
 import { zoneOffset } from '../clock'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
+import { ORDER_COLUMNS, ORDER_FROM, toOrder, toOrderDetail, type OrderRow } from '../db/tables/orders'
 import { contactsVisible, maskBuyerPhone, maskPhoneName } from '../permissions'
 import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
 
 type ListQuery = z.output<typeof OrderListQuery>
-
-interface OrderRow {
-  id: string
-  order_no: string
-  source: Order['source']
-  status: Order['status']
-  placed_at: string
-  customer_id: string | null
-  customer_name: string | null
-  member_id: string | null
-  member_name: string | null
-  attribution_code: string | null
-  total_fen: number
-  refunded_fen: number
-  line_count: number
-  buyer_name: string | null
-  buyer_phone: string | null
-  created_at: string
-}
-
-const ORDER_COLUMNS = `o.id, o.order_no, o.source, o.status, o.placed_at, o.customer_id, c.name AS customer_name,
-  o.member_id, m.name AS member_name, o.attribution_code, o.total_fen, o.refunded_fen, o.buyer_name, o.buyer_phone, o.created_at,
-  (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count`
-const ORDER_FROM = 'orders o LEFT JOIN customers c ON c.id = o.customer_id LEFT JOIN members m ON m.id = o.member_id'
-
-function toOrder(r: OrderRow): Order {
-  return {
-    id: r.id,
-    orderNo: r.order_no,
-    source: r.source,
-    status: r.status,
-    placedAt: r.placed_at,
-    customerId: r.customer_id,
-    customerName: r.customer_name,
-    memberId: r.member_id,
-    memberName: r.member_name,
-    attributionCode: r.attribution_code,
-    totalFen: r.total_fen,
-    refundedFen: r.refunded_fen,
-    lineCount: r.line_count,
-    createdAt: r.created_at,
-  }
-}
 
 /** The UTC instant a studio-local day starts, as the ISO string placed_at is compared with. */
 export function dayStartUtc(day: string, timezone: string): string {
@@ -136,23 +94,7 @@ export function getOrder(db: Db, id: string): OrderDetail {
        FROM order_lines l LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = ? ORDER BY l.line_no`,
     )
     .all(id) as OrderDetail['lines']
-  const money = db
-    .prepare('SELECT buyer_email, buyer_address, currency, fx_rate, discount_fen, shipping_fen, tax_fen, shop_order_id FROM orders WHERE id = ?')
-    .get(id) as { buyer_email: string | null; buyer_address: string | null; currency: string | null; fx_rate: string | null; discount_fen: number; shipping_fen: number; tax_fen: number; shop_order_id: string | null }
-  return {
-    ...toOrder(row),
-    buyerName: row.buyer_name,
-    buyerPhone: row.buyer_phone,
-    buyerEmail: money.buyer_email,
-    buyerAddress: money.buyer_address,
-    currency: money.currency,
-    fxRate: money.fx_rate,
-    discountFen: money.discount_fen,
-    shippingFen: money.shipping_fen,
-    taxFen: money.tax_fen,
-    shopOrderId: money.shop_order_id,
-    lines,
-  }
+  return toOrderDetail(row, lines)
 }
 
 /**

@@ -3,52 +3,13 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Product, ProductInput, ProductListQuery, ProductPatch } from '../../../src-shared/schemas'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
+import { PRODUCT_COLUMNS, toProduct, type ProductRow } from '../db/tables/products'
 import { newId } from '../ids'
 import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
 
 type Input = z.output<typeof ProductInput>
 type Patch = z.output<typeof ProductPatch>
 type ListQuery = z.output<typeof ProductListQuery>
-
-interface ProductRow {
-  id: string
-  sku: string
-  name: string
-  brand: string
-  category: string
-  images: string
-  list_price_fen: number
-  sale_price_fen: number
-  price_floor_fen: number
-  stock: number
-  commission_bp: number
-  mentor_commission_bp: number
-  facts: string
-  active: number
-  created_at: string
-  updated_at: string
-}
-
-export function toProduct(r: ProductRow): Product {
-  return {
-    id: r.id,
-    sku: r.sku,
-    name: r.name,
-    brand: r.brand,
-    category: r.category,
-    images: JSON.parse(r.images),
-    listPriceFen: r.list_price_fen,
-    salePriceFen: r.sale_price_fen,
-    priceFloorFen: r.price_floor_fen,
-    stock: r.stock,
-    commissionBp: r.commission_bp,
-    mentorCommissionBp: r.mentor_commission_bp,
-    facts: r.facts,
-    active: r.active === 1,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  }
-}
 
 const SORT_COLUMNS: Record<ListQuery['sort']['field'], string> = {
   name: 'name',
@@ -84,13 +45,13 @@ export function listProducts(db: Db, q: ListQuery): { rows: Product[]; total: nu
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC'
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM products ${whereSql}`).get(params) as { n: number }).n
   const rows = db
-    .prepare(`SELECT * FROM products ${whereSql} ORDER BY ${SORT_COLUMNS[q.sort.field]} ${dir}, id ${dir} LIMIT @limit OFFSET @offset`)
+    .prepare(`SELECT ${PRODUCT_COLUMNS} FROM products ${whereSql} ORDER BY ${SORT_COLUMNS[q.sort.field]} ${dir}, id ${dir} LIMIT @limit OFFSET @offset`)
     .all({ ...params, limit: q.limit, offset: q.offset }) as ProductRow[]
   return { rows: rows.map(toProduct), total }
 }
 
 export function getProduct(db: Db, id: string): Product {
-  const row = db.prepare('SELECT * FROM products WHERE id = ?').get(id) as ProductRow | undefined
+  const row = db.prepare(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ?`).get(id) as ProductRow | undefined
   if (!row) throw new OrchardError('not_found', `商品不存在 / product not found: ${id}`, { field: 'id', value: id })
   return toProduct(row)
 }

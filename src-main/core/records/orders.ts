@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { PulledRecordChange } from '../../../src-shared/recordsProtocol'
 import type { OrderStatus } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
+import { ORDER_LINES } from '../db/tables/orders'
 import { newId } from '../ids'
 
 /**
@@ -31,17 +32,17 @@ export const OrderLinesWire = z.array(OrderLineWire).max(1000)
 export type OrderLineWire = z.infer<typeof OrderLineWire>
 
 /** The `lines` field of the order in the enclosing query's `orders` row, as JSON, in line order. */
-export const ORDER_LINES_SQL = `(SELECT json_group_array(json_object('lineNo', l.line_no, 'productId', l.product_id, 'sku', l.sku, 'name', l.name, 'quantity', l.quantity,
-    'unitPriceFen', l.unit_price_fen, 'amountFen', l.amount_fen, 'discountFen', l.discount_fen, 'refundedFen', l.refunded_fen))
+export const ORDER_LINES_SQL = `(SELECT json_group_array(json_object(${Object.entries(ORDER_LINES.fields).map(([field, column]) => `'${field}', l.${column}`).join(', ')}))
    FROM (SELECT * FROM order_lines WHERE order_id = orders.id ORDER BY line_no) l)`
 
 /** Replaces an order's lines with the team's. */
 export function writeOrderLines(db: Db, orderId: string, lines: OrderLineWire[]): void {
   db.prepare('DELETE FROM order_lines WHERE order_id = ?').run(orderId)
+  const fields = Object.entries(ORDER_LINES.fields)
   const insert = db.prepare(
-    `INSERT INTO order_lines (id, order_id, line_no, product_id, sku, name, quantity, unit_price_fen, amount_fen, discount_fen, refunded_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO order_lines (id, order_id, ${fields.map(([, column]) => column).join(', ')}) VALUES (?, ?, ${fields.map(() => '?').join(', ')})`,
   )
-  for (const l of lines) insert.run(newId(), orderId, l.lineNo, l.productId, l.sku, l.name, l.quantity, l.unitPriceFen, l.amountFen, l.discountFen, l.refundedFen)
+  for (const l of lines) insert.run(newId(), orderId, ...fields.map(([field]) => l[field as keyof OrderLineWire]))
 }
 
 /**

@@ -15,6 +15,12 @@ import {
   type SyncedRecord,
 } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
+import { CUSTOMERS } from '../db/tables/customers'
+import { GROUPS } from '../db/tables/groups'
+import { MEMBERS } from '../db/tables/members'
+import { ORDERS } from '../db/tables/orders'
+import { PRODUCTS } from '../db/tables/products'
+import { syncColumns } from '../db/tables/table'
 import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
 import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, writeActionEvents, writeCareSteps, type CareStepWire } from './lifecycleRows'
 
@@ -46,90 +52,30 @@ interface TableOf<R extends SyncedRecord> {
   columns: { [F in SharedField<R>]: readonly [column: string, codec: Codec] }
 }
 
-/** Each synced record's table, and its fields' columns as the field table names them. */
+/**
+ * Each synced record's table, and its fields' columns as the field table names them (the
+ * tables of the table layer, core/db/tables, give theirs from their one declaration).
+ */
 const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
   customer: {
-    table: 'customers',
-    columns: {
-      name: ['name', 'text'],
-      wechatId: ['wechat_id', 'text'],
-      phones: ['phones', 'json'],
-      addresses: ['addresses', 'json'],
-      tags: ['tags', 'json'],
-      relClass: ['rel_class', 'text'],
-      segment: ['segment', 'text'],
-      ownerMemberId: ['owner_member_id', 'text'],
-      notes: ['notes', 'text'],
-    },
+    table: CUSTOMERS.name,
+    columns: syncColumns(CUSTOMERS),
   },
   product: {
-    table: 'products',
-    columns: {
-      sku: ['sku', 'text'],
-      name: ['name', 'text'],
-      brand: ['brand', 'text'],
-      category: ['category', 'text'],
-      images: ['images', 'json'],
-      facts: ['facts', 'text'],
-      listPriceFen: ['list_price_fen', 'int'],
-      salePriceFen: ['sale_price_fen', 'int'],
-      priceFloorFen: ['price_floor_fen', 'int'],
-      stock: ['stock', 'int'],
-      active: ['active', 'bool'],
-      commissionBp: ['commission_bp', 'int'],
-      mentorCommissionBp: ['mentor_commission_bp', 'int'],
-    },
+    table: PRODUCTS.name,
+    columns: syncColumns(PRODUCTS),
   },
   member: {
-    table: 'members',
-    columns: {
-      name: ['name', 'text'],
-      wechatId: ['wechat_id', 'text'],
-      phone: ['phone', 'text'],
-      inviteCode: ['invite_code', 'text'],
-      mentorId: ['mentor_id', 'text'],
-      level: ['level', 'int'],
-      joinDate: ['join_date', 'text'],
-      status: ['status', 'text'],
-      feePaidFen: ['fee_paid_fen', 'int'],
-    },
+    table: MEMBERS.name,
+    columns: syncColumns(MEMBERS),
   },
   group: {
-    table: 'groups',
-    columns: {
-      name: ['name', 'text'],
-      ownerMemberId: ['owner_member_id', 'text'],
-      theme: ['theme', 'text'],
-      notes: ['notes', 'text'],
-      massSendAllowance: ['mass_send_allowance', 'int'],
-    },
+    table: GROUPS.name,
+    columns: syncColumns(GROUPS),
   },
   order: {
-    table: 'orders',
-    columns: {
-      orderNo: ['order_no', 'text'],
-      source: ['source', 'text'],
-      status: ['status', 'text'],
-      placedAt: ['placed_at', 'text'],
-      customerId: ['customer_id', 'text'],
-      memberId: ['member_id', 'text'],
-      attributionCode: ['attribution_code', 'text'],
-      buyerName: ['buyer_name', 'text'],
-      buyerPhone: ['buyer_phone', 'text'],
-      buyerEmail: ['buyer_email', 'text'],
-      buyerAddress: ['buyer_address', 'text'],
-      totalFen: ['total_fen', 'int'],
-      refundedFen: ['refunded_fen', 'int'],
-      refundedAt: ['refunded_at', 'text'],
-      completedAt: ['completed_at', 'text'],
-      currency: ['currency', 'text'],
-      fxRate: ['fx_rate', 'text'],
-      discountFen: ['discount_fen', 'int'],
-      shippingFen: ['shipping_fen', 'int'],
-      taxFen: ['tax_fen', 'int'],
-      shopOrderId: ['shop_order_id', 'text'],
-      lines: ['lines', 'lines'],
-    },
+    table: ORDERS.name,
+    columns: { ...syncColumns(ORDERS), lines: ['lines', 'lines'] },
   },
   // The settings are kept by key; studio_settings is their one row as a record (migration 0025).
   setting: {

@@ -1,4 +1,5 @@
 import type { PosterTemplate } from '../../../../src-shared/materials/templates'
+import type { ProductRow as ProductTableRow } from '../../db/tables/products'
 
 /** What a day's packs were asked for (the contract's PackGenerateInput, defaults applied). */
 export interface PackRequest {
@@ -14,19 +15,11 @@ export interface PackRequest {
   replace?: boolean
 }
 
-export interface ProductRow {
-  id: string
-  sku: string
-  name: string
-  brand: string
-  category: string
-  images: string
-  list_price_fen: number
-  sale_price_fen: number
-  price_floor_fen: number
-  stock: number
-  facts: string
-}
+/** The columns of a product the packs read. */
+export type ProductRow = Pick<
+  ProductTableRow,
+  'id' | 'sku' | 'name' | 'brand' | 'category' | 'images' | 'list_price_fen' | 'sale_price_fen' | 'price_floor_fen' | 'stock' | 'facts'
+>
 
 /** Whose pack it is: a member's, or a group's (posted by its owner, carrying the owner's invite QR). */
 export interface PackOwnerSpec {

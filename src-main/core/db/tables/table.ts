@@ -1,0 +1,92 @@
+/**
+ * The typed table layer: each record's table is declared once (core/db/tables/*.ts)
+ * — its columns with their SQL type, whether they hold null and how their value is kept,
+ * and which column holds each of the record's shared fields. The row types, the column
+ * lists, the mappers to the contract's types and records sync's column table are all
+ * derived from that one declaration, and tables.test.ts holds it to the migrated schema,
+ * so a column added by a migration and forgotten here fails a test instead of a sync.
+ */
+
+/** How a column's value is kept: as text, an integer, 0/1 for a boolean, or JSON text. */
+export type ColumnCodec = 'text' | 'int' | 'bool' | 'json'
+
+/** A column: `Stored` is what SQLite hands back, `Value` what the contract holds. */
+export interface Column<Stored, Value> {
+  /** The type the migrations declare (as PRAGMA table_info reports it). */
+  type: 'TEXT' | 'INTEGER'
+  nullable: boolean
+  codec: ColumnCodec
+  /** Never set: carries the two types for the row and field types. */
+  readonly types?: { stored: Stored; value: Value }
+}
+
+const column = <Stored, Value>(type: Column<Stored, Value>['type'], codec: ColumnCodec, nullable: boolean): Column<Stored, Value> => ({ type, codec, nullable })
+
+export const text = <T extends string = string>() => column<T, T>('TEXT', 'text', false)
+export const nullableText = <T extends string = string>() => column<T | null, T | null>('TEXT', 'text', true)
+export const int = <T extends number = number>() => column<T, T>('INTEGER', 'int', false)
+export const nullableInt = <T extends number = number>() => column<T | null, T | null>('INTEGER', 'int', true)
+export const bool = () => column<number, boolean>('INTEGER', 'bool', false)
+/** A list or structure kept as JSON text (never null: an empty list is `[]`). */
+export const json = <T>() => column<string, T>('TEXT', 'json', false)
+
+type AnyColumn = Column<any, any>
+type Columns = Record<string, AnyColumn>
+type StoredOf<C> = C extends Column<infer S, any> ? S : never
+type ValueOf<C> = C extends Column<any, infer V> ? V : never
+
+export interface Table<C extends Columns, F extends Record<string, keyof C & string>> {
+  name: string
+  /** Every column of the table, in the migrations' order. */
+  columns: C
+  /**
+   * The record's fields as the contract names them and the column each is kept in. For a
+   * shared record these are its shared fields (as the field table names them): what records
+   * sync sends; the mapper adds the rest (the id, figures, joined names, times).
+   */
+  fields: F
+  /** Each field with its column and codec, worked out once: mappers run on every row a list reads. */
+  readonly decoders: readonly (readonly [field: string, column: string, codec: ColumnCodec])[]
+}
+
+export const defineTable = <C extends Columns, const F extends Record<string, keyof C & string>>(name: string, columns: C, fields: F): Table<C, F> => ({
+  name,
+  columns,
+  fields,
+  decoders: Object.entries(fields).map(([field, column]) => [field, column, columns[column].codec] as const),
+})
+
+/** A row of the table as SQLite returns it from `SELECT *`. */
+export type RowOf<T> = T extends Table<infer C, any> ? { [K in keyof C]: StoredOf<C[K]> } : never
+
+/** The record's shared fields with their contract types. */
+export type FieldsOf<T> = T extends Table<infer C, infer F> ? { [K in keyof F]: ValueOf<C[F[K]]> } : never
+
+/** The table's columns as a select list, each qualified by `alias` when given. */
+export function columnList(table: Table<Columns, Record<string, string>>, alias?: string): string {
+  return Object.keys(table.columns)
+    .map((c) => (alias ? `${alias}.${c}` : c))
+    .join(', ')
+}
+
+/** Each shared field's column and codec: records sync's view of the table (core/records/sync.ts TABLES). */
+export function syncColumns<C extends Columns, F extends Record<string, keyof C & string>>(table: Table<C, F>): { [K in keyof F]: readonly [column: F[K], codec: ColumnCodec] } {
+  return Object.fromEntries(Object.entries(table.fields).map(([field, c]) => [field, [c, table.columns[c].codec] as const])) as {
+    [K in keyof F]: readonly [F[K], ColumnCodec]
+  }
+}
+
+/** A stored value as the contract holds it. */
+export function decodeColumn(codec: ColumnCodec, raw: unknown): unknown {
+  if (raw === null || raw === undefined) return null
+  if (codec === 'json') return JSON.parse(raw as string)
+  if (codec === 'bool') return raw === 1
+  return raw
+}
+
+/** The shared fields of a row (its table's columns, and any joined ones besides), decoded. */
+export function decodeFields<C extends Columns, F extends Record<string, keyof C & string>>(table: Table<C, F>, row: { [K in F[keyof F]]: StoredOf<C[K]> }): FieldsOf<Table<C, F>> {
+  const out: Record<string, unknown> = {}
+  for (const [field, column, codec] of table.decoders) out[field] = decodeColumn(codec, (row as Record<string, unknown>)[column])
+  return out as FieldsOf<Table<C, F>>
+}
