@@ -269,6 +269,8 @@ export const NATURAL_KEYS: { readonly [R in SyncedRecord]?: readonly string[] } 
   customer: ['phones', 'wechatId'],
   product: ['sku'],
   member: ['inviteCode'],
+  // One action, one appeal: the action's second appeal (filed offline on another workstation) becomes its first.
+  appeal: ['actionId'],
 }
 
 export const RecordsPushResponse = z.object({
