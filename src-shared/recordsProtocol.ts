@@ -80,7 +80,10 @@ export const RecordChangeWire = z.object({
   op: z.enum(['create', 'update', 'delete', 'add', 'remove', 'delta']),
   /** The field of an update, add, remove or delta; null for a create or a delete. */
   field: z.string().min(1).max(64).nullable(),
-  /** Update: the field's value; create: every field of the record; add/remove: the item; delta: +n/−n; delete: null. */
+  /**
+   * Update: the field's value; create: every field of the record; add/remove: the item; delta: +n/−n;
+   * delete: null, or for a customer a merge removed `{ mergedInto }`, the customer it was merged into.
+   */
   value: z.unknown(),
   /** The role the change was made as on its workstation. */
   role: z.string().min(1).max(32),
@@ -113,6 +116,13 @@ export function changeShapeProblem(c: RecordChangeWire): { path: string; message
     if (!isDeltaField(c.record, c.field)) return { path: 'field', message: `${c.field ?? '（无）'} 不按增减变化 / ${c.field ?? 'no field'} of a ${c.record} does not move by deltas` }
     if (!Number.isSafeInteger(c.value) || c.value === 0) return { path: 'value', message: '增减须是非零整数 / a delta is a whole number other than 0' }
     return null
+  }
+  if (c.op === 'delete' && c.value !== null && c.value !== undefined) {
+    const into = (c.value as { mergedInto?: unknown } | null)?.mergedInto
+    const named = c.record === 'customer' && typeof c.value === 'object' && !Array.isArray(c.value) && Object.keys(c.value).length === 1
+    if (!named || typeof into !== 'string' || !into || into.length > 64) {
+      return { path: 'value', message: '删除只可带合并到的客户（mergedInto）/ a delete carries nothing but, for a merged customer, the customer it was merged into (mergedInto)' }
+    }
   }
   if (c.record === 'setting') {
     if (c.op !== 'update' || c.id !== STUDIO_SETTINGS) {
@@ -269,6 +279,8 @@ export const NATURAL_KEYS: { readonly [R in SyncedRecord]?: readonly string[] } 
   customer: ['phones', 'wechatId'],
   product: ['sku'],
   member: ['inviteCode'],
+  // One action, one appeal: the action's second appeal (filed offline on another workstation) becomes its first.
+  appeal: ['actionId'],
 }
 
 export const RecordsPushResponse = z.object({

@@ -387,7 +387,7 @@ export function mergeCustomers(w: ChangeWriter, actor: Actor, input: z.output<ty
         if (repointed) recordOrderBuyer(w, row, mergedId, survivorId)
       }
     }
-    removeCustomer(w, mergedId)
+    removeCustomer(w, mergedId, survivorId)
     const before = fieldsOf(plan.survivor) as Fields
     const patch = Object.fromEntries(MERGE_FIELDS.filter((f) => !isDeepStrictEqual(before[f], plan.result[f])).map((f) => [f, plan.result[f]]))
     const customer = Object.keys(patch).length ? updateCustomer(w, survivorId, patch) : plan.survivor

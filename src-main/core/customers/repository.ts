@@ -346,11 +346,11 @@ export function updateCustomer(w: ChangeWriter, id: string, patch: Partial<Input
 }
 
 /** Erases a customer: the row, its phone and tag index rows (cascade), and the change is recorded. */
-export function removeCustomer(w: ChangeWriter, id: string): void {
+export function removeCustomer(w: ChangeWriter, id: string, mergedInto?: string): void {
   w.db.transaction(() => {
     const current = getCustomerRow(w.db, id)
     w.db.prepare('DELETE FROM customers WHERE id = ?').run(id)
-    recordChange(w, { record: 'customer', id, label: customerLabel(current), op: 'delete', before: fieldsOf(current) })
+    recordChange(w, { record: 'customer', id, label: customerLabel(current), op: 'delete', before: fieldsOf(current), mergedInto })
   })()
 }
 

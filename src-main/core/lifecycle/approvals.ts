@@ -275,7 +275,12 @@ function appealRow(db: Db, id: string): AppealRow {
   return row
 }
 
-/** A member's appeal against an approved action, recorded by whoever took it. One open appeal per action. */
+/**
+ * A member's appeal against an approved action, recorded by whoever took it. One appeal per
+ * action, open or decided: the team keys appeals by their action (NATURAL_KEYS), so one
+ * filed on another workstation offline becomes this one when it reaches the team, what it
+ * says otherwise kept as a conflict of it.
+ */
 export function fileAppeal(db: Db, actionId: string, reason: string, actor: Actor, now: Date, changes: ChangeWriter): Appeal {
   const action = actionRow(db, actionId)
   if (action.status !== 'approved') {
@@ -283,6 +288,14 @@ export function fileAppeal(db: Db, actionId: string, reason: string, actor: Acto
   }
   if (action.overturned_at) throw new OrchardError('not_appealable', '该处理已被撤销 / this action was already overturned', { actionId })
   if (action.open_appeal) throw new OrchardError('appeal_open', '该处理已有待裁决的申诉 / this action already has an open appeal', { actionId })
+  const decided = db.prepare('SELECT id, status FROM appeals WHERE action_id = ? LIMIT 1').get(actionId) as { id: string; status: string } | undefined
+  if (decided) {
+    throw new OrchardError('already_appealed', '该处理的申诉已经裁决，一项处理只能申诉一次 / this action’s appeal was decided already: an action is appealed once', {
+      actionId,
+      appealId: decided.id,
+      status: decided.status,
+    })
+  }
   const id = newId()
   return db.transaction(() => {
     db.prepare(

@@ -298,9 +298,15 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
   let created = escalated
   // Tasks already planned in the window are skipped before any work is done on them: the
   // hourly round then costs finding the occurrences, not rendering and re-inserting tasks.
-  const existing = new Set(
-    (db.prepare('SELECT id FROM care_tasks WHERE due_day >= ? AND due_day <= ?').all(from, through) as { id: string }[]).map((r) => r.id),
-  )
+  const inWindow = db
+    .prepare('SELECT id, plan_id, step_id, member_id, group_id, occurrence_at FROM care_tasks WHERE due_day >= ? AND due_day <= ?')
+    .all(from, through) as { id: string; plan_id: string; step_id: string; member_id: string | null; group_id: string | null; occurrence_at: string }[]
+  const existing = new Set(inWindow.map((r) => r.id))
+  // The same task by what it is (plan, step, subject, occurrence): a task planned before its
+  // plan and steps took the team's ids (migration 0030) keeps the id made of the old ones.
+  const sameTask = (planId: string, stepId: string, memberId: string | null, groupId: string | null, occurrenceAt: string) =>
+    `${planId}\u0000${stepId}\u0000${memberId ?? ''}\u0000${groupId ?? ''}\u0000${occurrenceAt}`
+  const planned = new Set(inWindow.map((r) => sameTask(r.plan_id, r.step_id, r.member_id, r.group_id, r.occurrence_at)))
 
   const ownerFor = (step: CareStep, subject: MemberFacts | null, groupId: string | null) => {
     const subjectKey = subject?.id ?? groupId ?? ''
@@ -333,7 +339,7 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
           const due = dueOf(time, base, step)
           if (due < windowStart || due >= windowEnd) continue
           const key = taskKey(plan.id, step.id, occ)
-          if (existing.has(key)) continue
+          if (existing.has(key) || planned.has(sameTask(plan.id, step.id, occ.memberId, occ.groupId, occurredAt))) continue
           const owner = ownerFor(step, subject, occ.groupId)
           const mentorName = subject ? (subject.mentorId ? (byId.get(subject.mentorId)?.name ?? null) : null) : group?.ownerId ? (byId.get(group.ownerId)?.name ?? null) : null
           const script = renderScript(step.script, {

@@ -243,6 +243,7 @@ describe('a studio from before the material library was shared', () => {
     db.exec(`DROP TABLE forbidden_claims; ALTER TABLE price_comparisons DROP COLUMN updated_at;
       ALTER TABLE rule_actions DROP COLUMN created_at; ALTER TABLE rule_actions DROP COLUMN updated_at;
       ALTER TABLE appeals DROP COLUMN created_at; ALTER TABLE appeals DROP COLUMN updated_at;
+      DROP TABLE customer_merges_taken;
       DELETE FROM schema_migrations WHERE version >= 26`)
     db.prepare(`INSERT INTO settings (key, value) VALUES ('_materials.forbiddenWords', ?)`).run(JSON.stringify(['第一', '秒杀全网']))
     await old.close()

@@ -260,6 +260,8 @@ export interface RecordWrite {
   after?: Record<string, unknown>
   /** Fields of an update recorded even when they hold the same value (a conflict put back: the team must hear of it). */
   always?: string[]
+  /** A delete that merged the record into another (a customer merge): the other workstations move their own rows that point at it there. */
+  mergedInto?: string
   /**
    * The caller writes its own audit record of this change, with the values (a rule's
    * rule.updated, a decision's action.approved): the change is checked and recorded here
@@ -307,7 +309,7 @@ export function recordChange(w: ChangeWriter, change: RecordWrite): string[] {
         row('delta', field, (after[field] as number) - (before[field] as number))
       } else row('update', field)
     }
-  } else row(change.op, null)
+  } else row(change.op, null, change.op === 'delete' && change.mergedInto ? { mergedInto: change.mergedInto } : undefined)
 
   const audited = changed.filter((f) => fieldRule(change.record, f)?.audit)
   if (!change.audited && (change.op === 'delete' || audited.length)) {

@@ -22,6 +22,7 @@ import { ORDERS } from '../db/tables/orders'
 import { PRODUCTS } from '../db/tables/products'
 import { syncColumns } from '../db/tables/table'
 import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
+import { mergedIntoOf, takeTeamMerge, takeTeamUndo } from './customerMerges'
 import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, writeActionEvents, writeCareSteps, type CareStepWire } from './lifecycleRows'
 
 /**
@@ -196,6 +197,9 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
   },
 }
 
+/** Tables whose rows travel themselves (the records', a group's customers) or are a customer's own indexes: a team merge leaves them to their changes. */
+const OWN_ROWS_TRAVEL: ReadonlySet<string> = new Set([...Object.values(TABLES).map((t) => t.table), 'group_customers', 'customer_phones', 'customer_tags'])
+
 const columnOf = (record: SyncedRecord, field: string): readonly [string, Codec] => (TABLES[record].columns as Record<string, readonly [string, Codec]>)[field]
 
 const decode = (codec: Codec, raw: unknown): unknown =>
@@ -333,7 +337,8 @@ export function recordsOutbox(db: Db, limit: number): RecordsOutbox {
       ...(carried === undefined ? {} : { restores: carried }),
     }
     if (r.op === 'delete') {
-      changes.push({ ...base, field: null, value: null })
+      // A customer merged away names the customer kept: the other workstations move their own rows there.
+      changes.push({ ...base, field: null, value: r.value_json === null ? null : JSON.parse(r.value_json) })
       continue
     }
     const now = held.get(record)?.get(r.record_id)
@@ -466,6 +471,8 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   if (c.record === 'order') c = pulledOrder(db, c, at)
   const { table } = TABLES[c.record]
   if (c.op === 'delete') {
+    const into = c.record === 'customer' ? mergedIntoOf(c.value) : null
+    if (into) takeTeamMerge(db, OWN_ROWS_TRAVEL, c.id, into, at)
     db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(c.id)
     return 0
   }
@@ -492,6 +499,8 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
     if (c.op !== 'create') return kept
     const columns = [...set.map((s) => s[0]), 'created_at', 'updated_at']
     db.prepare(`INSERT INTO ${table} (id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`).run(c.id, ...set.map((s) => s[1]), at, at)
+    // A customer merged away here by the team, back by the merge's undo: this workstation's own rows go back to it.
+    if (c.record === 'customer') takeTeamUndo(db, c.id)
   } else if (set.length) {
     db.prepare(`UPDATE ${table} SET ${set.map((s) => `${s[0]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`).run(...set.map((s) => s[1]), at, c.id)
   }

@@ -428,12 +428,20 @@ async function pushAuditAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => 
   }
 }
 
+/**
+ * What a studio had before it shared its lifecycle records, sent once by migration 0030: a
+ * refused one (a device enrolled for a lower role than its fields need) is kept here as it
+ * was, listed with the reason — the team never held it, and undoing it would remove it.
+ */
+const UPGRADE_TX = 'm0030-'
+
 /** The changes that undo refused ones, in the shape of the team's changes. */
 function restoresOf(refused: RecordRefusal[], sent: RecordChangeWire[]): PulledRecordChange[] {
   const bySeq = new Map(sent.map((c) => [c.clientSeq, c]))
   return refused.flatMap((r) => {
     const c = bySeq.get(r.clientSeq)
     if (!c || !r.restore) return []
+    if (c.txId.startsWith(UPGRADE_TX) && r.restore.op === 'delete') return []
     return [{ seq: r.clientSeq, record: c.record, id: c.id, op: r.restore.op, field: r.restore.field, value: r.restore.value, deviceId: 'server', role: 'system', at: c.at }]
   })
 }

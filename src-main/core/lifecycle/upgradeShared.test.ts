@@ -1,0 +1,205 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { dayIn } from '../../../src-shared/time'
+import type { OrchardCore } from '../api'
+import { SYSTEM_ACTOR } from '../audit/audit'
+import { registerFunctions } from '../db/connection'
+import { migrations } from '../db/migrations'
+import { dataPaths } from '../paths'
+import { newId } from '../ids'
+import { readRecords } from '../records/sync'
+import { teamHarness } from '../sync/team.testkit'
+import { planCare } from './planner'
+import { DEFAULT_PLANS, writePlan } from './plans'
+import { createRule, DEFAULT_RULES, defaultRuleId, updateRule } from './rules'
+
+/**
+ * A studio that had its care plans, rules, approvals and appeals before they were shared
+ * (migration 0027): upgraded, its shipped plans and rules take the ids every workstation
+ * gives them, everything else it had reaches the team once, on its first sync — and two
+ * such studios of one team hold the shipped ones once.
+ */
+const team_ = teamHarness('lifecycle-upgrade')
+const { workstation, enrol, sync } = team_
+let teamNo = 0
+const TZ = 'Asia/Shanghai'
+
+interface OldStudio {
+  dir: string
+  plan: string
+  rule: string
+  editedRule: string
+  action: string
+  appeal: string
+  member: string
+  tasks: number
+}
+
+/**
+ * A workstation's studio as an Orchard at migration 0026 left it: the migrations up to 0026
+ * only, the shipped plans and rules installed as that version installed them (ids of their
+ * own), one of them edited, a plan and a rule of the studio's, an approved action of that
+ * rule with an appeal, a member and the care planned for them.
+ */
+function studioAt0026(dir: string, tag: string): OldStudio {
+  mkdirSync(dir, { recursive: true })
+  const db = new Database(dataPaths(dir).database)
+  try {
+    registerFunctions(db)
+    db.pragma('foreign_keys = ON')
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
+    for (const m of migrations.filter((x) => x.version <= 26)) {
+      db.transaction(() => {
+        db.exec(m.sql)
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
+      })()
+    }
+    const now = new Date()
+    const today = dayIn(TZ, now)
+    const out = db.transaction(() => {
+      for (const spec of DEFAULT_PLANS) {
+        writePlan(db, { name: spec.name, description: spec.description, trigger: spec.trigger, active: true, steps: spec.steps.map((s) => ({ ...s, offsetHours: s.offsetHours ?? 0 })) }, now, true, null)
+      }
+      for (const r of DEFAULT_RULES) createRule(db, { ...r, effectiveFrom: today }, SYSTEM_ACTOR, now, today, null)
+      db.prepare("INSERT INTO lifecycle_settings (key, value) VALUES ('defaults_installed', 'true')").run()
+      const later = new Date(now.getTime() + 1000)
+      const editedRule = (db.prepare('SELECT id FROM rules WHERE name = ?').get(DEFAULT_RULES[1].name) as { id: string }).id
+      updateRule(db, editedRule, { threshold: 4 }, SYSTEM_ACTOR, later, null)
+      const plan = writePlan(
+        db,
+        { name: `复购关怀 ${tag}`, description: '', trigger: 'first_sale', active: true, steps: [{ offsetDays: 1, offsetHours: 0, channel: 'private', ownerKind: 'mentor', purpose: 'light', title: '致谢', script: '' }] },
+        later,
+        false,
+        null,
+      ).id
+      const rule = createRule(
+        db,
+        { name: `群外警告 ${tag}`, description: '', eventType: 'apprentices_outside_group', threshold: 1, windowDays: 30, action: { kind: 'warning', points: 0, amountFen: 0, days: 0 }, active: true, effectiveFrom: today },
+        SYSTEM_ACTOR,
+        later,
+        today,
+        null,
+      ).id
+      const member = newId()
+      db.prepare("INSERT INTO members (id, name, invite_code, join_date, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").run(member, `小郑${tag}`, `OLD${tag}01`, today, later.toISOString(), later.toISOString())
+      const action = newId()
+      db.prepare(
+        `INSERT INTO rule_actions (id, idem_key, rule_id, rule_name, rule_version, member_id, member_name, kind, reason, event_count, window_from, window_to, status, proposed_at, decided_at, decided_by_name, decision_reason)
+         VALUES (?, ?, ?, ?, 1, ?, ?, 'warning', '群外发现徒弟', 1, ?, ?, 'approved', ?, ?, '陈姐', '属实')`,
+      ).run(action, `idem-${action}`, rule, `群外警告 ${tag}`, member, `小郑${tag}`, later.toISOString(), later.toISOString(), later.toISOString(), later.toISOString())
+      const appeal = newId()
+      db.prepare("INSERT INTO appeals (id, action_id, reason, filed_at, filed_by_name, status) VALUES (?, ?, '徒弟已进群', ?, '小周', 'open')").run(appeal, action, later.toISOString())
+      return { plan, rule, editedRule, action, appeal, member }
+    })()
+    // The care that version planned for the new member, from the shipped onboarding plan's steps as they were then.
+    planCare(db, TZ, now)
+    const tasks = db.prepare('SELECT count(*) FROM care_tasks WHERE member_id = ?').pluck().get(out.member) as number
+    return { dir, ...out, tasks }
+  } finally {
+    db.close()
+  }
+}
+
+const held = (core: OrchardCore, record: 'carePlan' | 'rule' | 'action' | 'appeal', id: string) => readRecords(core.context.db, record, [id]).get(id)
+const ids = (core: OrchardCore, table: string) => core.context.db.prepare(`SELECT id FROM ${table} ORDER BY id`).pluck().all() as string[]
+const shippedPlanIds = DEFAULT_PLANS.map((p) => `plan-${p.key}`).sort()
+const shippedRuleIds = DEFAULT_RULES.map((r) => defaultRuleId(r.name))
+
+describe('an existing studio’s lifecycle records on upgrade', () => {
+  it('the shipped plans and rules take the team’s ids with every reference kept; what the studio had reaches B on its first sync', async () => {
+    const old = studioAt0026(join(team_.root, `old-${++teamNo}`), 'A')
+    expect(old.tasks).toBeGreaterThan(0)
+    const a = workstation(old.dir)
+    const db = a.context.db
+    // Re-keyed: the shipped plans, their steps and the shipped rules carry the ids every workstation gives them.
+    expect(ids(a, 'care_plans').filter((id) => id.startsWith('plan-'))).toEqual(shippedPlanIds)
+    // Each step under the id a new studio gives that same step.
+    const byId = (list: [string, string][]) => [...list].sort(([x], [y]) => x.localeCompare(y))
+    expect(byId((await a.invoke('care', 'plans', {})).find((p) => p.id === 'plan-onboarding')!.steps.map((s) => [s.id, s.title]))).toEqual(
+      byId(DEFAULT_PLANS[0].steps.map((s, i) => [`plan-onboarding-${i + 1}`, s.title])),
+    )
+    expect(ids(a, 'rules').filter((id) => id !== old.rule).sort()).toEqual([...shippedRuleIds].sort())
+    // Every reference intact: the tasks planned from the old steps point at the same steps under their new ids, and planning again adds none.
+    const orphans = () =>
+      db.prepare('SELECT count(*) FROM care_tasks t WHERE t.plan_id NOT IN (SELECT id FROM care_plans) OR t.step_id NOT IN (SELECT id FROM care_steps)').pluck().get()
+    expect(orphans()).toBe(0)
+    expect(db.prepare("SELECT count(*) FROM care_tasks WHERE member_id = ? AND plan_id = 'plan-onboarding'").pluck().get(old.member)).toBe(old.tasks)
+    planCare(db, TZ, a.context.clock.now())
+    expect(db.prepare('SELECT count(*) FROM care_tasks WHERE member_id = ?').pluck().get(old.member)).toBe(old.tasks)
+    expect(held(a, 'appeal', old.appeal)).toMatchObject({ actionId: old.action })
+    expect(db.prepare('SELECT rule_id FROM rule_actions WHERE id = ?').pluck().get(old.action)).toBe(old.rule)
+    const edited = defaultRuleId(DEFAULT_RULES[1].name)
+    expect(held(a, 'rule', edited)).toMatchObject({ threshold: 4 })
+
+    // Sent once, on the first sync: the studio's plan and rule, the edited shipped rule, the action and its appeal.
+    const team = `u${teamNo}`
+    const b = workstation()
+    await enrol(a, team, 'A')
+    await enrol(b, team, 'B')
+    const first = await sync(a)
+    expect(first.records).toMatchObject({ pushed: 5, refused: 0, pending: 0 })
+    expect((await sync(a)).records).toMatchObject({ pushed: 0 })
+    await sync(b)
+    for (const [record, id] of [
+      ['carePlan', old.plan],
+      ['rule', old.rule],
+      ['rule', edited],
+      ['action', old.action],
+      ['appeal', old.appeal],
+    ] as const) {
+      expect(held(b, record, id), `${record} ${id}`).toEqual(held(a, record, id))
+    }
+    expect((await b.invoke('approvals', 'appeals', { status: ['open'] })).map((p) => [p.id, p.reason])).toEqual([[old.appeal, '徒弟已进群']])
+    expect(ids(b, 'care_plans')).toEqual(ids(a, 'care_plans'))
+    expect(ids(b, 'rules')).toEqual(ids(a, 'rules'))
+  })
+
+  it('two upgraded workstations do not hold the shipped plans and rules twice on the team; each one’s own records reach the other', async () => {
+    const team = `u${++teamNo}`
+    const oldA = studioAt0026(join(team_.root, `old-${teamNo}-a`), 'A')
+    const oldB = studioAt0026(join(team_.root, `old-${teamNo}-b`), 'B')
+    const a = workstation(oldA.dir)
+    const b = workstation(oldB.dir)
+    await enrol(a, team, 'A')
+    await enrol(b, team, 'B')
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    // A new workstation's snapshot is the team's book: each shipped plan and rule once, both studios' own.
+    const c = workstation()
+    await enrol(c, team, 'C')
+    await sync(c)
+    for (const ws of [a, b, c]) {
+      const plans = (await ws.invoke('care', 'plans', {})).map((p) => p.name)
+      expect(plans.filter((n) => DEFAULT_PLANS.some((d) => d.name === n))).toHaveLength(DEFAULT_PLANS.length)
+      expect(plans).toEqual(expect.arrayContaining(['复购关怀 A', '复购关怀 B']))
+      const rules = (await ws.invoke('rules', 'list')).map((r) => r.name)
+      expect(rules.filter((n) => DEFAULT_RULES.some((d) => d.name === n))).toHaveLength(DEFAULT_RULES.length)
+      expect(rules).toEqual(expect.arrayContaining(['群外警告 A', '群外警告 B']))
+    }
+    expect(ids(c, 'care_plans')).toEqual(ids(a, 'care_plans'))
+    expect(ids(b, 'rules')).toEqual(ids(a, 'rules'))
+    expect(ids(c, 'appeals')).toEqual([oldA.appeal, oldB.appeal].sort())
+  })
+
+  it('what a device enrolled for a lower role may not send is refused with its reason and kept on the workstation as it was', async () => {
+    const team = `u${++teamNo}`
+    const old = studioAt0026(join(team_.root, `old-${teamNo}`), 'O')
+    const a = workstation(old.dir)
+    const before = { plan: held(a, 'carePlan', old.plan), rule: held(a, 'rule', old.rule) }
+    await enrol(a, team, '运营室', 'operator')
+    const round = await sync(a)
+    expect(round.records.refused).toBeGreaterThan(0)
+    const refused = (await a.invoke('sync', 'recordIssues', {})).filter((i) => i.kind === 'refused')
+    expect(refused.map((i) => [i.record, i.recordId, i.code])).toEqual(expect.arrayContaining([['carePlan', old.plan, 'forbidden'], ['rule', old.rule, 'forbidden']]))
+    // Kept here as it was; the team never held it.
+    expect({ plan: held(a, 'carePlan', old.plan), rule: held(a, 'rule', old.rule) }).toEqual(before)
+    const b = workstation()
+    await enrol(b, team, 'B')
+    await sync(b)
+    expect(held(b, 'carePlan', old.plan)).toBeUndefined()
+    expect(held(b, 'rule', old.rule)).toBeUndefined()
+  })
+})
