@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { MAX_TEAM_FILE_BYTES } from '../src-shared/recordsProtocol'
 import type { DeviceIdentity } from './devices'
 import { HttpError } from './errors'
 import type { Storage } from './storage'
@@ -18,8 +19,8 @@ import type { Storage } from './storage'
  * A file already held is answered as stored again (a repeat after a lost reply).
  */
 
-/** The largest file the team server takes (a photo as a phone sends it fits well). */
-export const MAX_FILE_BYTES = 20 * 1024 * 1024
+/** The largest file the team server takes (a photo as a phone sends it fits well): the workstations' limit too. */
+export const MAX_FILE_BYTES = MAX_TEAM_FILE_BYTES
 
 const SHA256 = /^[0-9a-f]{64}$/
 

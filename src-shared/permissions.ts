@@ -105,6 +105,11 @@ export const PERMISSIONS = {
    * give the same proposal whichever evaluates it. Deciding stays a manager's (actions.decide).
    */
   'actions.propose': ['operator', 'trainer', 'manager', 'system'],
+  /**
+   * Photos customers sent of what they bought (买家秀), each naming the customer: a customer's own
+   * picture is personal data, added and removed by the people who talk to customers, not trainers.
+   */
+  'photos.buyer': ['operator', 'manager', 'system', null],
 } as const satisfies Record<string, readonly Actor[]>
 export type Permission = keyof typeof PERMISSIONS
 
@@ -146,7 +151,7 @@ export const METHOD_PERMISSIONS = {
   posterTemplates: { list: 'studio.read', get: 'studio.read', duplicate: 'studio.edit', save: 'studio.edit', archive: 'studio.edit', preview: 'studio.read' },
   copyTemplates: { list: 'studio.read', save: 'studio.edit', remove: 'studio.edit', try: 'studio.read', words: 'studio.read', setWords: 'studio.edit' },
   comparisons: { list: 'studio.read', add: 'studio.edit', remove: 'studio.edit', render: 'studio.read' },
-  buyerPhotos: { list: 'studio.read', add: 'studio.edit', remove: 'studio.edit', render: 'studio.read' },
+  buyerPhotos: { list: 'studio.read', add: 'photos.buyer', remove: 'photos.buyer', render: 'studio.read' },
   groupQr: { get: 'studio.read', upload: 'studio.edit' },
   profiles: {
     session: 'session.use',
@@ -455,6 +460,19 @@ export const RECORD_FIELDS = {
     spec: { write: METHOD_PERMISSIONS.posterTemplates.save },
     basedOn: { write: METHOD_PERMISSIONS.posterTemplates.duplicate },
     archived: { write: METHOD_PERMISSIONS.posterTemplates.archive },
+  },
+  /**
+   * A photo a customer sent (买家秀): its image is a file of the team's file store named by its
+   * SHA-256, never a path of one workstation. Only its customer's id travels with it — the
+   * customer's phones and addresses stay with the customer record, masked as that role sees them.
+   */
+  buyerPhoto: {
+    productId: { write: METHOD_PERMISSIONS.buyerPhotos.add },
+    customerId: { write: METHOD_PERMISSIONS.buyerPhotos.add },
+    caption: { write: METHOD_PERMISSIONS.buyerPhotos.add },
+    width: { write: METHOD_PERMISSIONS.buyerPhotos.add },
+    height: { write: METHOD_PERMISSIONS.buyerPhotos.add },
+    sha256: { write: METHOD_PERMISSIONS.buyerPhotos.add },
   },
 } as const satisfies Record<string, Record<string, FieldRule>>
 

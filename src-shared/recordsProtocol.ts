@@ -29,7 +29,7 @@ import { Settings } from './schemas'
 export const RECORDS_PROTOCOL_VERSION = 1
 
 /** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); the studio's settings are one record (STUDIO_SETTINGS); commission schemes stay on each workstation for now. */
-export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting', 'carePlan', 'rule', 'action', 'appeal', 'comparison', 'forbiddenClaims', 'copyTemplate', 'posterTemplate'] as const satisfies readonly RecordKind[]
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting', 'carePlan', 'rule', 'action', 'appeal', 'comparison', 'forbiddenClaims', 'copyTemplate', 'posterTemplate', 'buyerPhoto'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
 /**
  * The studio's settings are one record, always there on every workstation (a fresh one
@@ -67,6 +67,12 @@ export const MAX_SET_ITEM = 64
 export const MAX_RECORDS_PUSH = 1000
 /** Changes per pull page. */
 export const MAX_RECORDS_PULL = 2000
+/**
+ * The largest file the team's file store takes (PUT /v1/files/:sha256): a buyer photo's or a
+ * product's picture as a phone sends it fits well. A workstation refuses a larger one when it
+ * is added, and never downloads one.
+ */
+export const MAX_TEAM_FILE_BYTES = 20 * 1024 * 1024
 /** A change's value as JSON, at most (a customer with many addresses and a long note fits well). */
 export const MAX_CHANGE_BYTES = 64 * 1024
 

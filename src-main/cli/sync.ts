@@ -112,6 +112,13 @@ function printRound(out: (s: string) => void, r: SyncRound): void {
     const b = c.bootstrap
     out(`新工作站从团队快照开始：${b.records} 条记录（服务器序号 ${b.seq}），用时 ${(b.ms / 1000).toFixed(1)} 秒 / a new workstation started from the team's snapshot: ${b.records} records as of server sequence ${b.seq}, in ${(b.ms / 1000).toFixed(1)} s`)
   }
+  const f = r.files
+  if (f.uploaded || f.downloaded || f.missing || f.refused) {
+    out(
+      `图片文件 / files: 已上传 ${f.uploaded} · 已下载 ${f.downloaded}${f.missing ? ` · 尚未下载 ${f.missing}（下一轮重试）` : ''}${f.refused ? ` · 内容与哈希不符，已拒收 ${f.refused}` : ''} / ` +
+        `uploaded ${f.uploaded} · downloaded ${f.downloaded}${f.missing ? ` · not yet downloaded ${f.missing} (tried again next round)` : ''}${f.refused ? ` · refused ${f.refused} (bytes not matching their hash)` : ''}`,
+    )
+  }
   if (r.refused) out('服务器拒收的分录已移出待同步队列，原因见 orchard sync status / entries the server refused left the outbox; orchard sync status says why')
   if (r.serverReset) out('服务器已重置或恢复：本机全部分录已重新提交 / the server was reset or restored: every local entry was offered again')
 }

@@ -168,6 +168,8 @@ export const BuyerPhoto = z.object({
   width: z.number().int(),
   height: z.number().int(),
   thumb: z.string(),
+  /** False while the photo's image, added on another workstation of the team, is not downloaded yet (the next sync round brings it). */
+  downloaded: z.boolean(),
   createdAt: IsoTime,
 })
 export type BuyerPhoto = z.infer<typeof BuyerPhoto>

@@ -86,6 +86,13 @@ export const SyncRound = z.object({
     .default({ pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 }),
   /** This workstation's audit records sent to the team server (src-shared/auditChain.ts), and those still to send. */
   audit: z.object({ pushed: z.number().int(), pending: z.number().int() }).default({ pushed: 0, pending: 0 }),
+  /**
+   * The pictures the shared records name (buyer photos, products' own pictures), through the team's file store:
+   * put on the server, fetched from it, not there yet (tried again next round), refused (bytes not matching their hash).
+   */
+  files: z
+    .object({ uploaded: z.number().int(), downloaded: z.number().int(), missing: z.number().int(), refused: z.number().int() })
+    .default({ uploaded: 0, downloaded: 0, missing: 0, refused: 0 }),
 })
 export type SyncRound = z.infer<typeof SyncRound>
 

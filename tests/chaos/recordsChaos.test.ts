@@ -97,6 +97,7 @@ interface Workstation {
 
 // The kinds this test edits or checks (the lifecycle's records, and the plans and rules every studio starts with, are not among them).
 const TABLE: Partial<Record<SyncedRecord, string>> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders', setting: 'studio_settings', comparison: 'price_comparisons', forbiddenClaims: 'forbidden_claims', copyTemplate: "copy_templates WHERE id NOT LIKE 'shipped-%'", posterTemplate: 'poster_templates' }
+TABLE.buyerPhoto = 'buyer_photos'
 // (The shipped copy variants every workstation seeds itself are the app's, like its shipped poster templates: the team's book holds a variant once someone changes it.)
 const EDITED = SYNCED_RECORDS.filter((record) => TABLE[record])
 const ids = (core: OrchardCore, record: SyncedRecord): string[] =>

@@ -195,3 +195,34 @@ test('a group QR code made six days ago warns in the drawer and on the dashboard
   await page.keyboard.press('Escape')
   await expect(page.getByTestId('dashboard-qr-alerts')).toHaveCount(0)
 })
+
+test('a trainer sees the team’s buyer photos, one not yet downloaded shown as such, with no upload or remove; a removal over HTTP is refused', async ({ page, studio }) => {
+  const products = (await studio.core.invoke('products', 'list', { active: true, limit: 500 })).rows
+  let product: { id: string; sku: string } | null = null
+  for (const p of products) if ((await studio.core.invoke('buyerPhotos', 'list', { productId: p.id })).length >= 2) product = product ?? p
+  if (!product) throw new Error('the demo studio has no product with two buyer photos')
+  // A photo the team has whose picture has not reached this workstation yet: its record here, its file not.
+  const db = studio.core.context.db
+  const [missing] = db.prepare('SELECT id FROM buyer_photos WHERE product_id = ? ORDER BY created_at DESC, id').all(product.id) as { id: string }[]
+  db.prepare('UPDATE buyer_photos SET sha256 = ? WHERE id = ?').run('f'.repeat(64), missing.id)
+  const before = await studio.core.invoke('buyerPhotos', 'list', { productId: product.id })
+  studio.core.context.session = { profileId: null, role: 'trainer', name: '林老师' }
+  await page.reload()
+
+  const library = new LibraryPage(page)
+  await library.open(product.sku)
+  await expect(page.getByTestId('photo-tile')).toHaveCount(before.length)
+  await expect(page.getByTestId('photo-not-downloaded')).toHaveCount(1)
+  await expect(page.getByTestId('photo-not-downloaded')).toContainText('尚未下载')
+  await expect(page.getByTestId('photos-upload')).toHaveCount(0)
+  await expect(page.getByTestId('photo-remove')).toHaveCount(0)
+
+  const http = await fetch(`http://127.0.0.1:${studio.host.port}/api/call/buyerPhotos.remove`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${studio.host.token}` },
+    body: JSON.stringify({ id: before[1].id }),
+  })
+  expect(http.status).toBe(403)
+  expect(((await http.json()) as { error: { code: string } }).error.code).toBe('forbidden')
+  expect(await studio.core.invoke('buyerPhotos', 'list', { productId: product.id })).toEqual(before)
+})

@@ -249,6 +249,10 @@ function recordOrderBuyer(w: ChangeWriter, order: StoredRow, from: string, to: s
   recordChange(w, { record: 'order', id: String(order.id), label: String(order.order_no), op: 'update', before: { customerId: from }, after: { customerId: to } })
 }
 
+function recordPhotoCustomer(w: ChangeWriter, photo: StoredRow, from: string, to: string): void {
+  recordChange(w, { record: 'buyerPhoto', id: String(photo.id), label: String(photo.caption || photo.id), op: 'update', before: { customerId: from }, after: { customerId: to } })
+}
+
 /** How the preview and the audit name what moved. */
 export const MOVE_LABELS: Record<string, { zh: string; en: string }> = {
   orders: { zh: '订单', en: 'orders' },
@@ -387,6 +391,10 @@ export function mergeCustomers(w: ChangeWriter, actor: Actor, input: z.output<ty
         if (repointed) recordOrderBuyer(w, row, mergedId, survivorId)
       }
     }
+    // A buyer photo's customer is a field of the shared photo: each photo moved is a change of it.
+    for (const { row, repointed } of moved.find((m) => m.table === 'buyer_photos')?.rows ?? []) {
+      if (repointed) recordPhotoCustomer(w, row, mergedId, survivorId)
+    }
     removeCustomer(w, mergedId, survivorId)
     const before = fieldsOf(plan.survivor) as Fields
     const patch = Object.fromEntries(MERGE_FIELDS.filter((f) => !isDeepStrictEqual(before[f], plan.result[f])).map((f) => [f, plan.result[f]]))
@@ -497,6 +505,7 @@ export function undoMerge(w: ChangeWriter, actor: Actor, mergeId: string): { mer
         // A row deleted since the merge (an order erased, a group left) stays gone.
         if (repointed) {
           if (back.run(row.merged_id, ...keyValues(r, row.survivor_id)).changes === 1 && m.table === 'orders') recordOrderBuyer(w, r, row.survivor_id, row.merged_id)
+          else if (m.table === 'buyer_photos' && db.prepare('SELECT 1 FROM buyer_photos WHERE id = ? AND customer_id = ?').get(r.id, row.merged_id)) recordPhotoCustomer(w, r, row.survivor_id, row.merged_id)
         }
         // A row that gave way to the survivor's own went with the customer (cascade) or was left pointing at no one (set null).
         else if (keyed || back.run(row.merged_id, ...keyValues(r, null)).changes === 0) insert(r)

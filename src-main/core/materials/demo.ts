@@ -1,9 +1,9 @@
 /**
  * The demo studio's material library: competitor prices the operator "saw" for the
- * best sellers, and buyer-show photos (drawn demo snapshots, copied into the data
- * folder like any uploaded photo), so comparisons and collages show up in packs.
+ * best sellers, and buyer-show photos (drawn demo snapshots, kept in the studio's file
+ * store like any uploaded photo), so comparisons and collages show up in packs.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
@@ -11,9 +11,9 @@ import { dayIn } from '../clock'
 import { newId } from '../ids'
 import { systemWriter } from '../records/changes'
 import { demoBuyerPhotos } from './demoPhotos'
-import { productPhotos } from './photos'
+import { productPhotos, storeFile } from './photos'
 import { resourcesDir } from './render'
-import { insertComparison } from './sources'
+import { insertBuyerPhoto, insertComparison } from './sources'
 
 /** Width and height of a baseline or progressive JPEG, from its frame header. */
 export function jpegSize(data: Buffer): { width: number; height: number } | null {
@@ -39,7 +39,6 @@ const SOURCES = [
 export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): void {
   const db = ctx.db
   const day = (back: number) => dayIn(options.timezone, new Date(options.now.getTime() - back * 86_400_000))
-  const at = options.now.toISOString()
   // The twelve best sellers of the demo that photos show get prices from elsewhere; every other one of them buyer photos.
   const products = (
     db
@@ -49,13 +48,11 @@ export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): v
       )
       .all() as { id: string; sku: string; name: string; images: string; sale_price_fen: number }[]
   )
-    .filter((p) => productPhotos(p).length > 0)
+    .filter((p) => productPhotos(p, db).length > 0)
     .slice(0, 12)
   // The demo's prices are shared records like any other: recorded as the studio's own work.
   const w = systemWriter(db, options.now, 'demo')
-  const insertPhoto = db.prepare('INSERT INTO buyer_photos (id, product_id, customer_id, file, caption, width, height, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
   const customers = db.prepare(`SELECT id FROM customers ORDER BY id LIMIT 40`).pluck().all() as string[]
-  const dir = join(ctx.paths.dataDir, 'photos', 'buyers')
   products.forEach((p, n) => {
     SOURCES.slice(0, 2 + (n % 2)).forEach((s, k) => {
       // Rounded to whole yuan, as shops price them.
@@ -69,11 +66,10 @@ export function seedMaterialsDemo(ctx: CoreContext, options: AreaSeedOptions): v
       if (!existsSync(source)) continue
       const size = jpegSize(readFileSync(source))
       if (!size) continue
-      mkdirSync(dir, { recursive: true })
-      const id = newId()
-      const file = join(dir, `${id}.jpg`)
-      copyFileSync(source, file)
-      insertPhoto.run(id, p.id, customers[(n * 3 + k + 1) % Math.max(1, customers.length)] ?? null, file, ['用了一周，很满意', '回购第三次了', '包装很用心'][k % 3], size.width, size.height, 'demo', at)
+      // Kept in the studio's file store by hash and recorded as the team's record, as any photo added in the console.
+      const sha256 = storeFile(db, readFileSync(source))
+      const customerId = customers[(n * 3 + k + 1) % Math.max(1, customers.length)] ?? null
+      insertBuyerPhoto(w, newId(), { productId: p.id, customerId, caption: ['用了一周，很满意', '回购第三次了', '包装很用心'][k % 3], width: size.width, height: size.height, sha256 }, 'demo')
     }
   })
 }

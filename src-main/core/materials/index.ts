@@ -1,6 +1,7 @@
 import { materialsContract } from '../../../src-shared/contracts/materials'
 import type { CoreArea } from '../coreArea'
 import type { ServiceHandlers } from '../context'
+import { adoptLocalFiles } from './photos'
 import { checkPacks, generatePacks, listPackJobs, liveCodesOf, planPacks, resumePacks, startPacks, stopAllPacks } from './packs'
 import { downloadPacks } from './packs/download'
 import { packOwners, packPreview } from './preview'
@@ -92,6 +93,11 @@ export const materialsArea: CoreArea = {
       seedCopyTemplates(ctx.db, ctx.clock.now().toISOString())
     } catch {
       // A read-only or busy database: packs fall back to the shipped copy until the next start.
+    }
+    try {
+      adoptLocalFiles(ctx.db, ctx.clock.now())
+    } catch {
+      // A read-only or busy database: the pictures stay under their paths (still shown here) until the next start.
     }
   },
   async stop(ctx) {

@@ -14,7 +14,7 @@ export function productForRender(db: Db, productId: string): PosterProduct {
     | { id: string; sku: string; name: string; brand: string; images: string; list_price_fen: number; sale_price_fen: number; stock: number; facts: string }
     | undefined
   if (!p) throw new OrchardError('not_found', `商品不存在 / product not found: ${productId}`, { field: 'productId', value: productId })
-  const photo = productPhotos(p)[0]
+  const photo = productPhotos(p, db)[0]
   if (!photo) throw new OrchardError('no_photo', `商品没有可用的照片 / the product has no photo`, { field: 'productId', value: productId })
   return {
     id: p.id,

@@ -15,7 +15,9 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { dayIn, timeIn } from '../clock'
 import { newId } from '../ids'
-import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
+import { changeWriter, recordChange, requireFieldWrite, type ChangeWriter } from '../records/changes'
+import { forgetStoredFile, storedFile, storeFile } from './photos'
+import { MAX_TEAM_FILE_BYTES } from '../../../src-shared/recordsProtocol'
 import { COMPARISON_MAX_AGE_DAYS, COMPARISON_MAX_SOURCES, GROUP_QR_LIFETIME_DAYS as GROUP_QR_DAYS, GROUP_QR_WARN_HOURS } from '../../../src-shared/materials/rules'
 import { addDays } from '../../../src-shared/time'
 
@@ -172,6 +174,7 @@ interface PhotoRow {
   product_id: string
   customer_id: string | null
   customer_name: string | null
+  sha256: string | null
   file: string
   caption: string
   width: number
@@ -179,23 +182,52 @@ interface PhotoRow {
   created_at: string
 }
 
+/** Where a buyer photo's image is on this workstation: the store's file named by its hash (or, until it is hashed, the path of a photo of before 0029). */
+const photoFile = (db: Db, r: { sha256: string | null; file: string }): string => (r.sha256 ? storedFile(db, r.sha256) : r.file)
+
 export async function listBuyerPhotos(ctx: CoreContext, productId: string): Promise<BuyerPhoto[]> {
   const rows = ctx.db
     .prepare(`SELECT b.*, c.name AS customer_name FROM buyer_photos b LEFT JOIN customers c ON c.id = b.customer_id WHERE b.product_id = ? ORDER BY b.created_at DESC, b.id`)
     .all(productId) as PhotoRow[]
   return Promise.all(
-    rows.map(async (r) => ({
-      id: r.id,
-      productId: r.product_id,
-      customerId: r.customer_id,
-      customerName: r.customer_name,
-      caption: r.caption,
-      width: r.width,
-      height: r.height,
-      thumb: existsSync(r.file) ? await thumbnail(r.file, 240) : '',
-      createdAt: r.created_at,
-    })),
+    rows.map(async (r) => {
+      const file = photoFile(ctx.db, r)
+      const downloaded = file !== '' && existsSync(file)
+      return {
+        id: r.id,
+        productId: r.product_id,
+        customerId: r.customer_id,
+        customerName: r.customer_name,
+        caption: r.caption,
+        width: r.width,
+        height: r.height,
+        thumb: downloaded ? await thumbnail(file, 240) : '',
+        downloaded,
+        createdAt: r.created_at,
+      }
+    }),
   )
+}
+
+type PhotoFields = { productId: string; customerId: string | null; caption: string; width: number; height: number; sha256: string }
+
+/**
+ * A buyer photo written and recorded through the one write path, in the caller's
+ * transaction (the console's add, the demo seed): the team's other workstations get the
+ * record with the next sync, and its image from the team's file store by its hash.
+ */
+export function insertBuyerPhoto(w: ChangeWriter, id: string, photo: PhotoFields, createdBy: string | null): void {
+  const at = w.at.toISOString()
+  w.db
+    .prepare('INSERT INTO buyer_photos (id, product_id, customer_id, sha256, caption, width, height, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(id, photo.productId, photo.customerId, photo.sha256, photo.caption, photo.width, photo.height, createdBy, at, at)
+  recordChange(w, { record: 'buyerPhoto', id, label: photoLabel(w.db, photo.productId, photo.caption), op: 'create', after: photo })
+}
+
+/** How the audit names a photo: the product's SKU and the caption (never the customer's name or contacts). */
+function photoLabel(db: Db, productId: string, caption: string): string {
+  const sku = db.prepare('SELECT sku FROM products WHERE id = ?').pluck().get(productId) as string | undefined
+  return `${sku ?? productId}${caption ? ` · ${caption}` : ''}`
 }
 
 export async function addBuyerPhoto(ctx: CoreContext, input: z.output<typeof BuyerPhotoInput>): Promise<BuyerPhoto> {
@@ -211,28 +243,59 @@ export async function addBuyerPhoto(ctx: CoreContext, input: z.output<typeof Buy
       field: 'path',
     })
   }
+  // Kept as an upright JPEG without its metadata (a customer's photo may carry where it was taken), named by its hash.
+  const jpeg = await sharp(picture.data).rotate().jpeg({ quality: 90 }).toBuffer()
+  if (jpeg.length > MAX_TEAM_FILE_BYTES) {
+    throw new OrchardError('photo_too_large', `照片太大（${jpeg.length} 字节），团队最多接受 ${MAX_TEAM_FILE_BYTES} 字节 / the photo is larger than the team's file store takes`, {
+      file: picture.name,
+      value: jpeg.length,
+      field: 'path',
+    })
+  }
   const id = newId()
-  const file = join(photosDir(ctx, 'buyers'), `${id}.jpg`)
-  // Kept as an upright JPEG without its metadata (a customer's photo may carry where it was taken).
-  await sharp(picture.data).rotate().jpeg({ quality: 90 }).toFile(`${file}.tmp`)
-  renameSync(`${file}.tmp`, file)
-  ctx.db
-    .prepare('INSERT INTO buyer_photos (id, product_id, customer_id, file, caption, width, height, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(id, input.productId, input.customerId ?? null, file, input.caption, picture.width, picture.height, ctx.session.profileId, ctx.clock.now().toISOString())
+  const w = changeWriter(ctx)
+  // Checked before the file is kept: a role that may not add photos leaves nothing behind.
+  requireFieldWrite(w.role, 'buyerPhoto', 'sha256', { id })
+  const sha256 = storeFile(ctx.db, jpeg)
+  try {
+    ctx.db.transaction(() => {
+      insertBuyerPhoto(w, id, { productId: input.productId, customerId: input.customerId ?? null, caption: input.caption, width: picture.width, height: picture.height, sha256 }, ctx.session.profileId)
+    })()
+  } catch (err) {
+    forgetStoredFile(ctx.db, sha256)
+    throw err
+  }
   return (await listBuyerPhotos(ctx, input.productId)).find((p) => p.id === id)!
 }
 
 export function removeBuyerPhoto(ctx: CoreContext, id: string): { ok: true } {
-  const row = ctx.db.prepare('SELECT file FROM buyer_photos WHERE id = ?').get(id) as { file: string } | undefined
+  const db = ctx.db
+  const row = db.prepare('SELECT * FROM buyer_photos WHERE id = ?').get(id) as PhotoRow | undefined
   if (!row) throw new OrchardError('not_found', `照片不存在 / no such photo: ${id}`, { id })
-  ctx.db.prepare('DELETE FROM buyer_photos WHERE id = ?').run(id)
-  rmSync(row.file, { force: true })
+  const w = changeWriter(ctx)
+  db.transaction(() => {
+    // A tombstone the team's sync sends: the photo is gone on every workstation.
+    recordChange(w, {
+      record: 'buyerPhoto',
+      id,
+      label: photoLabel(db, row.product_id, row.caption),
+      op: 'delete',
+      before: { productId: row.product_id, customerId: row.customer_id, caption: row.caption, width: row.width, height: row.height, sha256: row.sha256 },
+    })
+    db.prepare('DELETE FROM buyer_photos WHERE id = ?').run(id)
+  })()
+  if (row.sha256) forgetStoredFile(db, row.sha256)
+  else if (row.file) rmSync(row.file, { force: true })
   return { ok: true }
 }
 
-/** The buyer-show photos of a product that still exist on disk, newest first, at most 9. */
+/** The buyer-show photos of a product whose image is on this workstation, newest first, at most 9. */
 export function buyerPhotoFiles(db: Db, productId: string): string[] {
-  return (db.prepare('SELECT file FROM buyer_photos WHERE product_id = ? ORDER BY created_at DESC, id LIMIT 9').pluck().all(productId) as string[]).filter((f) => existsSync(f))
+  const rows = db.prepare('SELECT sha256, file FROM buyer_photos WHERE product_id = ? ORDER BY created_at DESC, id').all(productId) as { sha256: string | null; file: string }[]
+  return rows
+    .map((r) => photoFile(db, r))
+    .filter((f) => f !== '' && existsSync(f))
+    .slice(0, 9)
 }
 
 // ------------------------------------------------------------------ group QR codes

@@ -119,9 +119,9 @@ function previewProduct(db: Db, productId: string | undefined): Partial<PosterPr
     productId
       ? [db.prepare(`SELECT ${cols} FROM products WHERE id = ?`).get(productId)]
       : db.prepare(`SELECT ${cols} FROM products p WHERE active = 1 ORDER BY (SELECT COUNT(*) FROM order_lines l WHERE l.product_id = p.id) DESC, sku LIMIT 50`).all()
-  ).find((x): x is P => !!x && (!!productId || productPhotos(x as P).length > 0)) as P | undefined
+  ).find((x): x is P => !!x && (!!productId || productPhotos(x as P, db).length > 0)) as P | undefined
   if (!p) return {}
-  const photo = productPhotos(p)[0]
+  const photo = productPhotos(p, db)[0]
   const point = p.facts.split(/[。\n｜|]/)[0]?.trim() ?? ''
   return {
     id: p.id,

@@ -6,6 +6,7 @@ import type { Db } from '../db/connection'
 import { PRODUCT_COLUMNS, toProduct, type ProductRow } from '../db/tables/products'
 import { newId } from '../ids'
 import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
+import { storeImageFiles } from '../materials/photos'
 
 type Input = z.output<typeof ProductInput>
 type Patch = z.output<typeof ProductPatch>
@@ -112,7 +113,7 @@ export function createProduct(w: ChangeWriter, input: Input): Product {
       input.name,
       input.brand,
       input.category,
-      JSON.stringify(input.images),
+      JSON.stringify(storeImageFiles(db, input.images)),
       input.listPriceFen,
       input.salePriceFen,
       input.priceFloorFen,
@@ -137,6 +138,8 @@ export function updateProduct(w: ChangeWriter, id: string, patch: Patch): Produc
     const current = getProduct(db, id)
     const merged = { ...current }
     for (const [key, value] of Object.entries(patch)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value
+    // A picture given as a file here is kept in the store and named by its hash: the team's workstations fetch it by that name.
+    if (patch.images !== undefined) merged.images = storeImageFiles(db, patch.images)
     assertPriceFloor(merged.salePriceFen, merged.priceFloorFen)
     assertCommission(merged.commissionBp, merged.mentorCommissionBp)
     if (patch.sku !== undefined) assertSkuFree(db, merged.sku, id)

@@ -84,6 +84,7 @@ export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   forbiddenClaims: { zh: '广告法禁用词', en: 'forbidden-claims list' },
   copyTemplate: { zh: '文案模板', en: 'copy template' },
   posterTemplate: { zh: '海报模板', en: 'poster template' },
+  buyerPhoto: { zh: '买家秀照片', en: 'buyer photo' },
 }
 
 /** How a refusal and the audit name a field. */
@@ -160,6 +161,11 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   spec: { zh: '版式', en: 'layout' },
   basedOn: { zh: '复制自', en: 'based on' },
   archived: { zh: '已归档', en: 'archived' },
+  customerId: { zh: '客户', en: 'customer' },
+  caption: { zh: '说明文字', en: 'caption' },
+  width: { zh: '宽度', en: 'width' },
+  height: { zh: '高度', en: 'height' },
+  sha256: { zh: '图片文件', en: 'image file' },
 }
 const label = (field: string) => FIELD_LABELS[field] ?? { zh: field, en: field }
 

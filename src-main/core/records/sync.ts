@@ -195,6 +195,18 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       archived: ['archived', 'bool'],
     },
   },
+  // The image is the team's file named by its SHA-256 (core/sync/files.ts brings the bytes).
+  buyerPhoto: {
+    table: 'buyer_photos',
+    columns: {
+      productId: ['product_id', 'text'],
+      customerId: ['customer_id', 'text'],
+      caption: ['caption', 'text'],
+      width: ['width', 'int'],
+      height: ['height', 'int'],
+      sha256: ['sha256', 'text'],
+    },
+  },
 }
 
 /** Tables whose rows travel themselves (the records', a group's customers) or are a customer's own indexes: a team merge leaves them to their changes. */

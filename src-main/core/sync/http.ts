@@ -15,6 +15,8 @@ export class SyncFailure extends OrchardError {
   }
 }
 
+const FileStored = z.object({ sha256: z.string(), size: z.number().int(), stored: z.boolean() })
+
 /** Requests wait at most this long; a lost reply then counts as "offline" and the step is repeated later. */
 export const REQUEST_TIMEOUT_MS = 30_000
 
@@ -67,6 +69,41 @@ export class SyncHttp {
   }
   verifyTeamAudit() {
     return this.request('GET', '/v1/audit/verify', TeamAuditVerification)
+  }
+  /** A file of the team's file store, by its SHA-256 (stored again is answered as stored: safe to repeat). */
+  putFile(sha256: string, data: Buffer) {
+    return this.request('PUT', `/v1/files/${sha256}`, FileStored, undefined, true, { data, type: 'application/octet-stream' })
+  }
+  /**
+   * The bytes of a file of the team's file store, or null when the server holds no such file.
+   * The caller checks them against the hash: the answer is data from the network, never trusted.
+   */
+  async getFile(sha256: string, maxBytes: number): Promise<Buffer | null> {
+    const url = `${this.options.baseUrl.replace(/\/+$/, '')}/v1/files/${sha256}`
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? REQUEST_TIMEOUT_MS)
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout
+    let res: Response
+    try {
+      res = await (this.options.fetch ?? fetch)(url, { headers: { authorization: `Bearer ${this.options.token ?? ''}` }, signal })
+    } catch (err) {
+      throw new SyncFailure('sync_unreachable', `连不上团队服务器 ${this.options.baseUrl} / cannot reach the team server`, false, { url, cause: (err as Error).message })
+    }
+    if (res.status === 404) {
+      await res.body?.cancel()
+      return null
+    }
+    if (!res.ok) {
+      await res.body?.cancel()
+      throw new SyncFailure('sync_server_error', `团队服务器没有给出文件（HTTP ${res.status}）/ the team server did not give the file`, true, { status: res.status, sha256 })
+    }
+    const length = Number(res.headers.get('content-length') ?? 0)
+    if (length > maxBytes) {
+      await res.body?.cancel()
+      throw new SyncFailure('sync_protocol', `团队服务器的文件超过 ${maxBytes} 字节 / the team server's file is larger than ${maxBytes} bytes`, true, { sha256, size: length })
+    }
+    const data = Buffer.from(await res.arrayBuffer())
+    if (data.length > maxBytes) throw new SyncFailure('sync_protocol', `团队服务器的文件超过 ${maxBytes} 字节 / the team server's file is larger than ${maxBytes} bytes`, true, { sha256, size: data.length })
+    return data
   }
   pull(cursor: { entries: number; statuses: number }, limit: number) {
     return this.request('GET', `/v1/pull?entriesAfter=${cursor.entries}&statusesAfter=${cursor.statuses}&limit=${limit}`, PullResponse)

@@ -5,6 +5,7 @@ import type { PulledEntry } from '../../../src-shared/syncProtocol'
 import type { JobProgress } from '../../../src-shared/schemas'
 import type { CoreContext } from '../context'
 import { waitForWriteLock, type Db } from '../db/connection'
+import { downloadFiles, emptyFilesRound, namedFiles, pruneFiles, uploadFiles } from './files'
 import { SyncFailure, type SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
 import {
@@ -123,6 +124,7 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
     serverReset: false,
     records: { pushed: 0, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 },
     audit: { pushed: 0, pending: 0 },
+    files: emptyFilesRound(),
   }
   if (!isEnrolled(readSyncState(db()))) {
     throw new SyncFailure('sync_not_enrolled', '此工作站尚未连接团队服务器 / this workstation is not enrolled with a team server', false)
@@ -157,8 +159,13 @@ export async function runRound(env: RoundEnv): Promise<SyncRound> {
         // Before this workstation's own records go up: the snapshot is the team's book without them
         // (a record of the team one of them shares a natural key with is left for the server to merge).
         if (needsSnapshot(db())) await snapshotAll(env, db, step, round, serverId)
+        // The pictures the waiting changes name reach the server before the changes naming them.
+        const named = namedFiles(db())
+        await uploadFiles(db, http, round.files)
         await pushRecordsAll(env, db, step, round, serverId)
         await pullRecordsAll(env, db, step, round, serverId)
+        if (await downloadFiles(db, http, round.files)) env.onRecordsChanged?.()
+        pruneFiles(db(), named)
         await pushAuditAll(env, db, step, round, serverId)
         if (port.outboxCount(db()) === 0 && recordsPending(db()) === 0) break
       }

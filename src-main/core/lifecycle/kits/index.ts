@@ -193,7 +193,7 @@ export async function generateKits(ctx: CoreContext, options: GenerateOptions) {
         // The neutral white card (1:1, for the moments 9-grid), whatever the product; else the first shipped.
         const template = templates.find((t) => t.id === 'clean-white') ?? templates.find((t) => t.id === 'moments-editorial') ?? templates[0]
         // A product without a photo of its own gets no poster rather than another product's picture.
-        const withPhotos = products.map((p) => ({ p, photo: productPhotos(p)[0] })).filter((x) => x.photo)
+        const withPhotos = products.map((p) => ({ p, photo: productPhotos(p, ctx.db)[0] })).filter((x) => x.photo)
         for (const { p, photo } of withPhotos.slice(0, 2)) {
           prepared.push({
             product: p.name,

@@ -21,7 +21,7 @@ export function checkPacks(db: Db, plan: PackPlan): Finding[] {
   const zone = studioTimeZone(db)
   const findings: Finding[] = []
   for (const p of products) {
-    if (!productPhotos(p).length) {
+    if (!productPhotos(p, db).length) {
       findings.push({ severity: 'error', code: 'no_photo', where: `product:${p.sku}`, text: p.images, why: '商品没有可用的照片，无法生成海报 / the product has no photo to put on a poster', productSku: p.sku })
     }
     const badge = posterProduct(p, '').badge ?? ''

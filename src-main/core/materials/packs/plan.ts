@@ -92,7 +92,7 @@ export function bestSellers(db: Db, date: string): ProductRow[] {
     )
     .all(since, until) as ProductRow[]
   )
-    .filter((p) => productPhotos(p).length > 0)
+    .filter((p) => productPhotos(p, db).length > 0)
     .slice(0, BEST_SELLERS)
 }
 

@@ -131,7 +131,7 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
       const target = join(out, item.file)
       switch (item.kind as PackItemKind) {
         case 'video': {
-          const photos = productPhotos(p!).slice(0, 4)
+          const photos = productPhotos(p!, db).slice(0, 4)
           return produceOutput(target, (temp) =>
             renderProductVideo({
               product: posterProduct(p!, photos[0]),
@@ -148,7 +148,7 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
         case 'poster': {
           const jpeg = await pool.render(
             templateById.get(spec.template!)!,
-            posterProduct(p!, productPhotos(p!)[0]),
+            posterProduct(p!, productPhotos(p!, db)[0]),
             studio,
             { id: owner!.poster.id, name: owner!.poster.name, inviteCode: owner!.poster.inviteCode, inviteUrl: posterUrl(db, plan, owner!, request.date) },
           )
@@ -161,10 +161,10 @@ function packWorker(ctx: CoreContext, jobId: string, plan: PackPlan): JobWorker 
           return once(`comparison|${p!.id}`, () => {
             const entries = comparisonEntries(db, p!.id, request.date)
             checkComparison({ ourPriceFen: p!.sale_price_fen, entries })
-            return renderComparison({ product: posterProduct(p!, productPhotos(p!)[0]), ourPriceFen: p!.sale_price_fen, entries })
+            return renderComparison({ product: posterProduct(p!, productPhotos(p!, db)[0]), ourPriceFen: p!.sale_price_fen, entries })
           })
         case 'collage':
-          return once(`collage|${p!.id}`, () => renderCollage({ product: posterProduct(p!, productPhotos(p!)[0]), photos: buyerPhotoFiles(db, p!.id), caption: `${p!.name} · 买家真实反馈` }))
+          return once(`collage|${p!.id}`, () => renderCollage({ product: posterProduct(p!, productPhotos(p!, db)[0]), photos: buyerPhotoFiles(db, p!.id), caption: `${p!.name} · 买家真实反馈` }))
         case 'groupQr': {
           const live = liveCodeFor(plan, owner!.id, owner!.poster.inviteCode)
           if (live) return QRCode.toBuffer(live, { errorCorrectionLevel: 'M', margin: 4, width: 600 })

@@ -102,6 +102,8 @@ export default {
     confirmRemove: 'Remove this buyer photo? The collage follows.',
     removed: 'Removed the photo',
     loadFailed: 'Could not load the buyer photos',
+    notDownloaded: 'Not yet downloaded',
+    notDownloadedHint: 'Added on another workstation of the team: the next sync brings the picture',
   },
   groupQr: {
     title: 'Group QR code',

@@ -100,6 +100,8 @@ export default {
     confirmRemove: '删除这张买家秀照片？拼图会随之更新。',
     removed: '已删除这张照片',
     loadFailed: '买家秀照片加载失败',
+    notDownloaded: '尚未下载',
+    notDownloadedHint: '团队的另一台工作站添加的照片：下次同步时下载图片',
   },
   groupQr: {
     title: '群二维码',
