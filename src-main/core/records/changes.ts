@@ -84,6 +84,7 @@ export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   forbiddenClaims: { zh: '广告法禁用词', en: 'forbidden-claims list' },
   copyTemplate: { zh: '文案模板', en: 'copy template' },
   posterTemplate: { zh: '海报模板', en: 'poster template' },
+  schemeVersion: { zh: '佣金方案版本', en: 'commission scheme version' },
 }
 
 /** How a refusal and the audit name a field. */
@@ -160,6 +161,12 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   spec: { zh: '版式', en: 'layout' },
   basedOn: { zh: '复制自', en: 'based on' },
   archived: { zh: '已归档', en: 'archived' },
+  currentVersion: { zh: '当前版本', en: 'current version' },
+  activeScheme: { zh: '启用的佣金方案', en: 'active commission scheme' },
+  schemeId: { zh: '佣金方案', en: 'commission scheme' },
+  version: { zh: '版本', en: 'version' },
+  savedAt: { zh: '保存时间', en: 'saved' },
+  createdBy: { zh: '保存人', en: 'saved by' },
 }
 const label = (field: string) => FIELD_LABELS[field] ?? { zh: field, en: field }
 

@@ -71,6 +71,8 @@ const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
   forbiddenClaims: { table: 'forbidden_claims', column: "'广告法禁用词 / forbidden claims'" },
   copyTemplate: { table: 'copy_templates', column: 'substr(body, 1, 24)' },
   posterTemplate: { table: 'poster_templates', column: 'name' },
+  scheme: { table: 'commission_schemes', column: 'name' },
+  schemeVersion: { table: 'commission_scheme_versions', column: 'name' },
 }
 
 /** A personal value as a role that sees it masked is shown it. */
