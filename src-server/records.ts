@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import {
+  changeImmutableProblem,
   changeRoleProblem,
   changeValueProblem,
+  IMMUTABLE_RECORDS,
   NATURAL_KEYS,
   SNAPSHOT_ORDER,
   type PulledRecordChange,
@@ -54,16 +57,21 @@ export async function pushRecords(storage: Storage, device: DeviceIdentity, chan
   const all = [...new Map(changes.map((c) => [c.clientSeq, c])).values()]
   const refusedSeqs = new Map<number, { code: string; reason: string }>()
   for (const c of all) {
-    const problem = changeRoleProblem(device.role, c) ?? storableProblem(c) ?? changeValueProblem(c)
+    const problem = changeRoleProblem(device.role, c) ?? storableProblem(c) ?? changeValueProblem(c) ?? changeImmutableProblem(c)
     if (problem) refusedSeqs.set(c.clientSeq, problem)
   }
-  const unique = all.filter((c) => !refusedSeqs.has(c.clientSeq))
   return storage.transaction(async (tx) => {
     await lockTeam(tx, device.team)
+    // Under the team's lock: a version the team already holds with other content is refused here, never overwritten.
+    for (const [seq, problem] of await competingCreates(tx, device.team, all.filter((c) => !refusedSeqs.has(c.clientSeq)))) refusedSeqs.set(seq, problem)
+    const unique = all.filter((c) => !refusedSeqs.has(c.clientSeq))
     const refused: RecordRefusal[] = []
     for (const c of all) {
       const problem = refusedSeqs.get(c.clientSeq)
-      if (problem) refused.push({ clientSeq: c.clientSeq, ...problem, restore: problem.code === 'invalid_value' ? null : unseenOfRestore(device, c, await restoreOf(tx, device.team, c)) })
+      if (problem) {
+        const restore = problem.code === 'invalid_value' ? null : problem.code === 'version_taken' ? await teamRecordOf(tx, device.team, c) : await restoreOf(tx, device.team, c)
+        refused.push({ clientSeq: c.clientSeq, ...problem, restore: unseenOfRestore(device, c, restore) })
+      }
     }
     // The server's chain notes each refusal: which record and field, as what, why — never the value.
     await appendServerAudit(
@@ -168,6 +176,51 @@ export function keepStatisticsFresh(storage: Storage): Promise<void> {
     }
   })()
   return analyzing
+}
+
+/**
+ * Creates of an immutable record (IMMUTABLE_RECORDS: a scheme's version) whose id the team
+ * already holds with other content — the same "version n+1" saved on two workstations
+ * while apart: the first the server took stays, the later one is refused with the field
+ * that differs. The same content again (a lost reply, the same device's batch repeated)
+ * is taken as it is: nothing changes twice.
+ */
+async function competingCreates(tx: SqlClient, team: string, changes: RecordChangeWire[]): Promise<Map<number, { code: string; reason: string }>> {
+  const out = new Map<number, { code: string; reason: string }>()
+  const creates = changes.filter((c) => c.op === 'create' && IMMUTABLE_RECORDS.includes(c.record))
+  if (!creates.length) return out
+  const rows = await tx.query<{ record: string; record_id: string; field: string; value: unknown }>(
+    `SELECT f.record, f.record_id, f.field, f.value
+       FROM unnest($2::text[], $3::text[]) AS u(record, record_id)
+       JOIN record_fields f ON f.team = $1 AND f.record = u.record AND f.record_id = u.record_id
+      WHERE NOT EXISTS (SELECT 1 FROM record_tombstones t WHERE t.team = f.team AND t.record = f.record AND t.record_id = f.record_id)`,
+    [team, creates.map((c) => c.record), creates.map((c) => c.id)],
+  )
+  const held = new Map<string, Record<string, unknown>>()
+  for (const r of rows) {
+    const key = `${r.record}\u0000${r.record_id}`
+    held.set(key, { ...held.get(key), [r.field]: r.value })
+  }
+  for (const c of creates) {
+    const team_ = held.get(`${c.record}\u0000${c.id}`)
+    if (!team_) continue
+    const mine = (c.value ?? {}) as Record<string, unknown>
+    const differs = [...new Set([...Object.keys(team_), ...Object.keys(mine)])].find((f) => !isDeepStrictEqual(team_[f] ?? null, mine[f] ?? null))
+    if (differs === undefined) continue
+    out.set(c.clientSeq, {
+      code: 'version_taken',
+      reason:
+        `团队已有另一份「${c.id}」（${differs} 不同），这一份服务器未接受，此工作站已改用团队的那份；如需这些改动，请在团队版本上另存新版本 / ` +
+        `the team already holds another ${c.record} ${c.id} (its ${differs} differs): the server refused this one and this workstation took the team's; save the changes again as a new version on top of it`,
+    })
+  }
+  return out
+}
+
+/** The team's record as it holds it now, to put in place of a competing create: the record again. */
+async function teamRecordOf(tx: SqlClient, team: string, c: RecordChangeWire): Promise<RecordRefusal['restore']> {
+  const rows = await tx.query<{ field: string; value: unknown }>('SELECT field, value FROM record_fields WHERE team = $1 AND record = $2 AND record_id = $3', [team, c.record, c.id])
+  return rows.length ? { op: 'create', field: null, value: Object.fromEntries(rows.map((r) => [r.field, r.value])) } : null
 }
 
 /**

@@ -342,9 +342,14 @@ export const RECORD_FIELDS = {
     shopOrderId: edit,
     lines: { write: 'studio.edit', audit: 'value' },
   },
+  /**
+   * A commission scheme: its name and the version new sales are posted with. The rules
+   * themselves are its versions' (schemeVersion), never changed once saved. Which scheme
+   * is active is the studio's setting `activeScheme`, so only one ever is.
+   */
   scheme: {
     name: { write: 'schemes.edit' },
-    rules: { write: 'schemes.edit', audit: 'value' },
+    currentVersion: { write: 'schemes.edit', audit: 'value' },
   },
   /**
    * The studio's settings, one record (id `studio`). Where this workstation looks for its
@@ -360,6 +365,8 @@ export const RECORD_FIELDS = {
     currency: { write: PROTECTED_SETTINGS.currency, audit: 'value' },
     studioName: edit,
     inviteBaseUrl: { write: PROTECTED_SETTINGS.inviteBaseUrl, audit: 'value' },
+    /** The scheme new sales are posted with (its id): one for the team, a manager's to choose. */
+    activeScheme: { write: 'schemes.edit', audit: 'value' },
   },
   /**
    * A care plan with its steps (core/lifecycle/plans.ts): the steps change with the plan —
@@ -473,6 +480,20 @@ export const RECORD_FIELDS = {
     width: { write: METHOD_PERMISSIONS.buyerPhotos.add },
     height: { write: METHOD_PERMISSIONS.buyerPhotos.add },
     sha256: { write: METHOD_PERMISSIONS.buyerPhotos.add },
+  },
+  /**
+   * One saved version of a commission scheme (id `<scheme id>:<version>`): created once,
+   * never changed — ledger entries name the version they were computed with. `rules` is the
+   * whole rule set as one JSON field; `savedAt` when the manager saved it.
+   */
+  schemeVersion: {
+    schemeId: { write: 'schemes.edit' },
+    version: { write: 'schemes.edit' },
+    name: { write: 'schemes.edit' },
+    rules: { write: 'schemes.edit', audit: 'value' },
+    note: { write: 'schemes.edit' },
+    savedAt: { write: 'schemes.edit' },
+    createdBy: { write: 'schemes.edit' },
   },
 } as const satisfies Record<string, Record<string, FieldRule>>
 

@@ -28,8 +28,8 @@ import { Settings } from './schemas'
  */
 export const RECORDS_PROTOCOL_VERSION = 1
 
-/** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products); the studio's settings are one record (STUDIO_SETTINGS); commission schemes stay on each workstation for now. */
-export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting', 'carePlan', 'rule', 'action', 'appeal', 'comparison', 'forbiddenClaims', 'copyTemplate', 'posterTemplate', 'buyerPhoto'] as const satisfies readonly RecordKind[]
+/** The records shared through the server so far (in the order a pull applies them: an order names customers, members and products; a scheme's versions name it); the studio's settings are one record (STUDIO_SETTINGS). */
+export const SYNCED_RECORDS = ['customer', 'product', 'member', 'group', 'order', 'setting', 'carePlan', 'rule', 'action', 'appeal', 'comparison', 'forbiddenClaims', 'copyTemplate', 'posterTemplate', 'buyerPhoto', 'scheme', 'schemeVersion'] as const satisfies readonly RecordKind[]
 export type SyncedRecord = (typeof SYNCED_RECORDS)[number]
 /**
  * The studio's settings are one record, always there on every workstation (a fresh one
@@ -461,3 +461,21 @@ export const RECORD_DELETES: { readonly [R in SyncedRecord]?: Permission } = { c
  * changes of it are taken even while that create waits to be sent.
  */
 export const SHARED_IDS: readonly SyncedRecord[] = ['action']
+
+/**
+ * Records created once and never changed (a commission scheme's version: ledger entries
+ * name it). The server takes only their create, and of one id only one content: a second,
+ * different create of an id the team holds (the same "version n+1" saved offline on two
+ * workstations) is refused with the team's record to restore; the same create again (a
+ * lost reply) is taken once.
+ */
+export const IMMUTABLE_RECORDS: readonly SyncedRecord[] = ['schemeVersion']
+
+/** Why a change of an immutable record is not one the team takes (an update or delete of it), or null. */
+export function changeImmutableProblem(c: RecordChangeWire): { code: string; reason: string } | null {
+  if (!IMMUTABLE_RECORDS.includes(c.record) || c.op === 'create') return null
+  return {
+    code: 'immutable',
+    reason: `${c.record}「${c.id}」保存后不能修改或删除，服务器未接受，已恢复团队的版本 / a ${c.record} (${c.id}) is never changed or deleted once saved: the server refused it and the team's version was restored`,
+  }
+}

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type OrchardCore } from '../../src-main/core/api'
+import { DEFAULT_SCHEME_RULES, managerWriter, saveScheme } from '../../src-main/core/ledger/schemes'
 import { ledgerSyncPort } from '../../src-main/core/ledger/syncPort'
 import { readRecords } from '../../src-main/core/records/sync'
 import { SyncLoop, type SyncLoopOptions, type SyncStep } from '../../src-main/core/sync'
@@ -96,7 +97,7 @@ interface Workstation {
 }
 
 // The kinds this test edits or checks (the lifecycle's records, and the plans and rules every studio starts with, are not among them).
-const TABLE: Partial<Record<SyncedRecord, string>> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders', setting: 'studio_settings', comparison: 'price_comparisons', forbiddenClaims: 'forbidden_claims', copyTemplate: "copy_templates WHERE id NOT LIKE 'shipped-%'", posterTemplate: 'poster_templates' }
+const TABLE: Partial<Record<SyncedRecord, string>> = { customer: 'customers', product: 'products', member: 'members', group: 'groups', order: 'orders', setting: 'studio_settings', comparison: 'price_comparisons', forbiddenClaims: 'forbidden_claims', copyTemplate: "copy_templates WHERE id NOT LIKE 'shipped-%'", posterTemplate: 'poster_templates', scheme: 'commission_schemes', schemeVersion: 'commission_scheme_versions' }
 TABLE.buyerPhoto = 'buyer_photos'
 // (The shipped copy variants every workstation seeds itself are the app's, like its shipped poster templates: the team's book holds a variant once someone changes it.)
 const EDITED = SYNCED_RECORDS.filter((record) => TABLE[record])
@@ -224,6 +225,9 @@ for (const backend of testBackends()) {
         products.push(p.id)
         firstStock.set(p.id, 1000)
       }
+      // The team's commission scheme and a second version of it, saved by the manager: every workstation ends with both.
+      const scheme = saveScheme(managerWriter(first.context.db, first.context.clock.now(), 'console', '店长'), { name: '混沌方案', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+      saveScheme(managerWriter(first.context.db, first.context.clock.now(), 'console', '店长'), { id: scheme.id, name: '混沌方案', rules: { ...DEFAULT_SCHEME_RULES, sellerBp: [1200, 1400, 1600] }, note: '', activate: true })
       for (let i = 0; i < GROUPS; i++) await first.invoke('groups', 'create', { name: `社群${i}`, ownerMemberId: members[i % MEMBERS], massSendAllowance: 10 })
       const hot: string[] = []
       const firstTags = new Map<string, string[]>()

@@ -7,7 +7,7 @@ import { savePayout } from './accounts'
 import { closePeriod } from './closes'
 import { nextPeriod, periodOf } from './entries'
 import { postLedger } from './posting'
-import { DEFAULT_SCHEME_RULES, saveScheme } from './schemes'
+import { DEFAULT_SCHEME_RULES, managerWriter, saveScheme } from './schemes'
 import { createBatch, decideWithdrawal, markBatch, memberBalance, requestWithdrawal } from './settlement'
 
 const DAY_MS = 86_400_000
@@ -27,13 +27,14 @@ export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void
   const iso = (ms: number) => new Date(ms).toISOString()
   const zone = ctx.timezone()
 
-  const first = saveScheme(
-    db,
-    { name: '标准两级佣金', rules: { ...DEFAULT_SCHEME_RULES, sellerBp: [1000, 1100, 1300], mentorBp: [0, 200, 200] }, note: '开业方案', activate: true },
-    '陈姐',
-    iso(now - 120 * DAY_MS),
-  )
-  saveScheme(db, { id: first.id, name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '二、三级会员提成上调', activate: true }, '陈姐', iso(now - 100 * DAY_MS))
+  // Saved as the studio's manager (a scheme is a manager's to write), through the one write path.
+  const first = saveScheme(managerWriter(db, new Date(now - 120 * DAY_MS), 'demo', '陈姐'), {
+    name: '标准两级佣金',
+    rules: { ...DEFAULT_SCHEME_RULES, sellerBp: [1000, 1100, 1300], mentorBp: [0, 200, 200] },
+    note: '开业方案',
+    activate: true,
+  })
+  saveScheme(managerWriter(db, new Date(now - 100 * DAY_MS), 'demo', '陈姐'), { id: first.id, name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '二、三级会员提成上调', activate: true })
 
   const members = db.prepare(`SELECT id, join_date FROM members WHERE status <> 'left' ORDER BY join_date, id`).all() as { id: string; join_date: string }[]
   const insertFee = db.prepare('INSERT INTO membership_fees (id, member_id, amount_fen, paid_on, note, created_at) VALUES (?, ?, ?, ?, ?, ?)')

@@ -20,6 +20,7 @@ import {
   saveSettlementSettings,
 } from './settlement'
 import { checkScheme, listSchemes, productsWithRates, saveScheme, schemeVersions } from './schemes'
+import { changeWriter } from '../records/changes'
 
 const changed = (ctx: CoreContext, ...entities: string[]) => ctx.emit('data.changed', { entities: ['ledger', ...entities] })
 
@@ -93,7 +94,7 @@ export const schemesHandlers: ServiceHandlers<'schemes'> = {
   versions: ({ id }, ctx) => schemeVersions(ctx.db, id),
   check: ({ rules }, ctx) => checkScheme(rules, productsWithRates(ctx.db)),
   save: (input, ctx) => {
-    const scheme = saveScheme(ctx.db, input, ctx.session.name ?? ctx.session.role ?? 'system', ctx.clock.now().toISOString())
+    const scheme = saveScheme(changeWriter(ctx), input)
     changed(ctx, 'schemes')
     return scheme
   },

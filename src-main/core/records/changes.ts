@@ -85,6 +85,7 @@ export const RECORD_LABELS: Record<RecordKind, { zh: string; en: string }> = {
   copyTemplate: { zh: '文案模板', en: 'copy template' },
   posterTemplate: { zh: '海报模板', en: 'poster template' },
   buyerPhoto: { zh: '买家秀照片', en: 'buyer photo' },
+  schemeVersion: { zh: '佣金方案版本', en: 'commission scheme version' },
 }
 
 /** How a refusal and the audit name a field. */
@@ -166,6 +167,12 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   width: { zh: '宽度', en: 'width' },
   height: { zh: '高度', en: 'height' },
   sha256: { zh: '图片文件', en: 'image file' },
+  currentVersion: { zh: '当前版本', en: 'current version' },
+  activeScheme: { zh: '启用的佣金方案', en: 'active commission scheme' },
+  schemeId: { zh: '佣金方案', en: 'commission scheme' },
+  version: { zh: '版本', en: 'version' },
+  savedAt: { zh: '保存时间', en: 'saved' },
+  createdBy: { zh: '保存人', en: 'saved by' },
 }
 const label = (field: string) => FIELD_LABELS[field] ?? { zh: field, en: field }
 

@@ -72,6 +72,8 @@ const NAMES: Record<SyncedRecord, { table: string; column: string }> = {
   copyTemplate: { table: 'copy_templates', column: 'substr(body, 1, 24)' },
   posterTemplate: { table: 'poster_templates', column: 'name' },
   buyerPhoto: { table: 'buyer_photos', column: "COALESCE(NULLIF(caption, ''), '买家秀 / buyer photo')" },
+  scheme: { table: 'commission_schemes', column: 'name' },
+  schemeVersion: { table: 'commission_scheme_versions', column: 'name' },
 }
 
 /** A personal value as a role that sees it masked is shown it. */

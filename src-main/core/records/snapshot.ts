@@ -83,7 +83,9 @@ export function writeSnapshotPage(
     const slow: SnapshotRecord[] = []
     const fast: { id: string; values: unknown[]; record: SnapshotRecord }[] = []
     for (const r of records) {
-      const values = held.has(r.id) || fields.some((f) => !Object.hasOwn(r.value, f.field)) ? null : fields.map((f) => f.encode(r.value[f.field]))
+      // A scheme's version goes the way a pulled one does: checked for compliance before it is taken.
+      const values =
+        held.has(r.id) || record === 'schemeVersion' || fields.some((f) => !Object.hasOwn(r.value, f.field)) ? null : fields.map((f) => f.encode(r.value[f.field]))
       if (!values || values.includes(undefined)) slow.push(r)
       else fast.push({ id: r.id, values, record: r })
     }

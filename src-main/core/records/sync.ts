@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { z } from 'zod'
 import { RECORD_FIELDS, type FieldRule, type SharedField } from '../../../src-shared/permissions'
 import {
+  IMMUTABLE_RECORDS,
   isDeltaField,
   isSetField,
   isSyncedRecord,
@@ -23,6 +24,7 @@ import { PRODUCTS } from '../db/tables/products'
 import { syncColumns } from '../db/tables/table'
 import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
 import { mergedIntoOf, takeTeamMerge, takeTeamUndo } from './customerMerges'
+import { versionNotCompliant } from './schemeCompliance'
 import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, writeActionEvents, writeCareSteps, type CareStepWire } from './lifecycleRows'
 
 /**
@@ -86,6 +88,7 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       currency: ['currency', 'text'],
       studioName: ['studio_name', 'text'],
       inviteBaseUrl: ['invite_base_url', 'text'],
+      activeScheme: ['active_scheme', 'text'],
     },
   },
   carePlan: {
@@ -205,6 +208,25 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
       width: ['width', 'int'],
       height: ['height', 'int'],
       sha256: ['sha256', 'text'],
+    },
+  },
+  scheme: {
+    table: 'commission_schemes',
+    columns: {
+      name: ['name', 'text'],
+      currentVersion: ['current_version', 'int'],
+    },
+  },
+  schemeVersion: {
+    table: 'commission_scheme_versions',
+    columns: {
+      schemeId: ['scheme_id', 'text'],
+      version: ['version', 'int'],
+      name: ['name', 'text'],
+      rules: ['rules', 'object'],
+      note: ['note', 'text'],
+      savedAt: ['saved_at', 'text'],
+      createdBy: ['created_by', 'text'],
     },
   },
 }
@@ -485,13 +507,20 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   if (c.op === 'delete') {
     const into = c.record === 'customer' ? mergedIntoOf(c.value) : null
     if (into) takeTeamMerge(db, OWN_ROWS_TRAVEL, c.id, into, at)
+    // A scheme goes with its versions (a refused create undone here: they were refused with it).
+    if (c.record === 'scheme') db.prepare('DELETE FROM commission_scheme_versions WHERE scheme_id = ?').run(c.id)
     db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(c.id)
     return 0
   }
   if (c.op === 'add' || c.op === 'remove' || c.op === 'delta' || (c.op === 'update' && isSetField(c.record, c.field))) return applyMove(db, c, at)
   const values = c.op === 'create' ? (c.value as Record<string, unknown> | null) : c.field ? { [c.field]: c.value } : null
   if (!values || typeof values !== 'object') throw new NotApplied('invalid_value', '变更没有带值 / the change carries no value')
-  const exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(c.id) !== undefined
+  let exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(c.id) !== undefined
+  if (exists && c.op === 'create' && IMMUTABLE_RECORDS.includes(c.record) && !localPending(c, null)) {
+    // A version is never changed: the team's (a competing one made here refused) takes its place whole.
+    db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(c.id)
+    exists = false
+  }
   let kept = 0
   const set: [column: string, value: unknown][] = []
   const children: [ChildCodec, unknown][] = []
@@ -525,6 +554,10 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   if (c.record === 'order') {
     const buyer = orderApplied(db, c.id)
     if (buyer) buyers.add(buyer)
+  }
+  if (c.record === 'schemeVersion') {
+    const reason = versionNotCompliant(db, c.id)
+    if (reason) throw new NotApplied('scheme_not_compliant', reason)
   }
   return kept
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { LedgerStatus } from '../../../src-shared/ledgerWire'
 import type { OrchardCore } from '../api'
 import { postLedger } from '../ledger/posting'
-import { DEFAULT_SCHEME_RULES, saveScheme } from '../ledger/schemes'
+import { DEFAULT_SCHEME_RULES, managerWriter, saveScheme } from '../ledger/schemes'
 
 /**
  * A team's studio as the sync tests need it: the same members (and mentor tree) and
@@ -28,7 +28,7 @@ export async function seedTeam(core: OrchardCore, members: TeamMember[]): Promis
     })
     ids.set(m.code, created.id)
   }
-  saveScheme(core.context.db, { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '团队统一方案', activate: true }, '店长', '2026-09-01T00:00:00.000Z')
+  saveScheme(managerWriter(core.context.db, new Date('2026-09-01T00:00:00.000Z'), 'console', '店长'), { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '团队统一方案', activate: true })
 }
 
 export interface TeamOrder {

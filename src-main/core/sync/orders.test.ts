@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { OrchardCore } from '../api'
 import { postLedger } from '../ledger/posting'
-import { DEFAULT_SCHEME_RULES, saveScheme } from '../ledger/schemes'
+import { DEFAULT_SCHEME_RULES, managerWriter, saveScheme } from '../ledger/schemes'
 import { readRecords } from '../records/sync'
 import { ledgerTotals } from './ledgerStudio.testkit'
 import { teamHarness } from './team.testkit'
@@ -18,8 +18,8 @@ let teamNo = 0
 
 function workstation(): { core: OrchardCore; dir: string } {
   const core = team_.workstation()
-  // Schemes stay on each workstation: the team's is the same everywhere.
-  saveScheme(core.context.db, { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '团队统一方案', activate: true }, '店长', '2026-09-01T00:00:00.000Z')
+  // Each workstation saved the same rules before it joined the team.
+  saveScheme(managerWriter(core.context.db, new Date('2026-09-01T00:00:00.000Z'), 'console', '店长'), { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '团队统一方案', activate: true })
   return { core, dir: team_.dirOf(core) }
 }
 

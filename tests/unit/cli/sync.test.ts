@@ -105,15 +105,16 @@ describe('orchard server | sync', () => {
 
     const once = await orchard(station, 'sync', '--once', '--json')
     expect(once.code).toBe(0)
-    // The studio's two members and its forty orders went to the team's book too; the snapshot
-    // that follows brings nothing this workstation did not hold.
+    // The studio's two members, its forty orders and its commission scheme (the scheme, its
+    // version, which one is active) went to the team's book too; the snapshot that follows
+    // brings nothing this workstation did not hold.
     expect(JSON.parse(once.out)).toMatchObject({
       pushed: 80,
       accepted: 80,
       pulled: 0,
       pending: 0,
       conflicts: 0,
-      records: { pushed: 42, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 },
+      records: { pushed: 45, pulled: 0, conflicts: 0, refused: 0, notApplied: 0, pending: 0 },
     })
     const again = await orchard(station, 'sync', '--once')
     expect(again.code).toBe(0)

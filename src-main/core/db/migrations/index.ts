@@ -25,6 +25,7 @@ import m0024 from './0024_team_audit'
 import m0025 from './0025_studio_settings'
 import m0026 from './0026_shared_materials'
 import m0027 from './0027_shared_lifecycle'
+import m0028 from './0028_shared_schemes'
 import m0029 from './0029_shared_photos'
 import m0030 from './0030_team_merges_and_upgrade'
 
@@ -60,6 +61,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 25, name: '0025_studio_settings', sql: m0025 },
   { version: 26, name: '0026_shared_materials', sql: m0026 },
   { version: 27, name: '0027_shared_lifecycle', sql: m0027 },
+  { version: 28, name: '0028_shared_schemes', sql: m0028 },
   { version: 29, name: '0029_shared_photos', sql: m0029 },
   { version: 30, name: '0030_team_merges_and_upgrade', sql: m0030 },
 ]

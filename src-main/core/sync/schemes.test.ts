@@ -1,0 +1,322 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import type { SchemeRules } from '../../../src-shared/contracts/ledger'
+import { RECORDS_PROTOCOL_VERSION, type RecordChangeWire, type RecordsPushResponse } from '../../../src-shared/recordsProtocol'
+import type { OrchardCore } from '../api'
+import { migrate } from '../db/connection'
+import { migrations } from '../db/migrations'
+import { activeScheme, DEFAULT_SCHEME_RULES, saveScheme } from '../ledger/schemes'
+import { postLedger } from '../ledger/posting'
+import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
+import { changeWriter } from '../records/changes'
+import { readRecords } from '../records/sync'
+import { teamHarness } from './team.testkit'
+
+/**
+ * Commission schemes between workstations and a real server process, over HTTP: every
+ * workstation posts the team's sales with the same scheme, version and rates, so the
+ * ledger each computes from the same shared orders is the same to the fen.
+ */
+const team_ = teamHarness('schemes')
+const { workstation, enrol, sync } = team_
+let teamNo = 0
+
+async function pair(): Promise<[OrchardCore, OrchardCore, string]> {
+  const team = `k${++teamNo}`
+  const a = workstation()
+  const b = workstation()
+  await enrol(a, team, 'A')
+  await enrol(b, team, 'B')
+  return [a, b, team]
+}
+
+const RICH: SchemeRules = { ...DEFAULT_SCHEME_RULES, sellerBp: [1800, 2000, 2200], mentorBp: [0, 400, 500] }
+/** The schemes as the team shares them (when each was last written here is this workstation's own). */
+const schemesOf = async (core: OrchardCore) => (await core.invoke('schemes', 'list', {})).map(({ updatedAt: _, ...s }) => s)
+const versionsOf = (core: OrchardCore, id: string) => core.invoke('schemes', 'versions', { id })
+const changeRows = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM record_changes').get() as { n: number }).n
+const versionRows = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM commission_scheme_versions').get() as { n: number }).n
+
+/** The commissions a workstation posted, as a manager would compare them: which sale, whose, how much, by which version. */
+function commissions(core: OrchardCore) {
+  return core.context.db
+    .prepare(
+      `SELECT id, member_code AS member, kind, amount_fen AS amountFen, rate_bp AS rateBp, scheme_id AS schemeId, scheme_version AS schemeVersion
+         FROM ledger_entries WHERE kind IN ('sale_commission', 'mentor_commission') ORDER BY id`,
+    )
+    .all()
+}
+
+/** The shop's export of one paid order as an operator imports it. */
+async function importOrder(core: OrchardCore, orderNo: string, member: string, amountYuan: string) {
+  const path = join(team_.dirOf(core), `orders-${orderNo}.csv`)
+  writeFileSync(path, ['订单号,下单时间,状态,商品名称,数量,金额,退款金额,归属会员邀请码', [orderNo, '2026-11-20 10:00', '已付款', '洗衣液', '1', amountYuan, '', member].join(',')].join('\n') + '\n')
+  const result = await core.invoke('imports', 'run', { entity: 'orders', path, format: 'auto', mode: 'all-or-nothing' })
+  expect(result.committed).toBe(true)
+}
+
+/** Pushes `changes` as the device of `core` would, straight over HTTP. */
+async function pushAs(core: OrchardCore, team: string, changes: Omit<RecordChangeWire, 'txId' | 'at'>[]): Promise<RecordsPushResponse> {
+  const { token, server_url: url } = core.context.db.prepare('SELECT token, server_url FROM sync_state WHERE id = 1').get() as { token: string; server_url: string }
+  const res = await fetch(`${url}/v1/records/push`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ protocol: RECORDS_PROTOCOL_VERSION, team, changes: changes.map((c) => ({ ...c, txId: `tx-${c.clientSeq}`, at: core.context.clock.now().toISOString() })) }),
+  })
+  expect(res.status).toBe(200)
+  return (await res.json()) as RecordsPushResponse
+}
+
+describe('commission schemes shared through the team server', () => {
+  it('a manager’s scheme, its new version and its activation on A are on B field by field, and B posts the same commissions for the same shared order as A', async () => {
+    const [a, b] = await pair()
+    await a.invoke('members', 'create', { name: '李师父', inviteCode: 'MENTOR01', level: 2, joinDate: '2026-09-01' })
+    const mentor = (await a.invoke('members', 'all', {})).find((m) => m.inviteCode === 'MENTOR01')!
+    await a.invoke('members', 'create', { name: '小美', inviteCode: 'ALICE001', level: 2, mentorId: mentor.id, joinDate: '2026-09-02' })
+    actAs(a, 'manager', '陈姐')
+    const first = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '开业方案', activate: true })
+    await a.invoke('settings', 'update', { language: 'en-US', theme: 'dark' })
+    await sync(a)
+    await sync(b)
+    expect(await schemesOf(b)).toEqual(await schemesOf(a))
+
+    // Version 2 with richer rates, made the active one's current version on A.
+    const second = await a.invoke('schemes', 'save', { id: first.id, name: '标准两级佣金（加码）', rules: RICH, note: '双十一加码', activate: true })
+    expect(second).toMatchObject({ version: 2, active: true })
+    await importOrder(a, 'SO-1', 'ALICE001', '200.00')
+    await sync(a)
+    expect((await sync(b)).records).toMatchObject({ notApplied: 0 })
+
+    expect(await schemesOf(b)).toEqual(await schemesOf(a))
+    expect(await versionsOf(b, first.id)).toEqual(await versionsOf(a, first.id))
+    expect((await versionsOf(b, first.id)).map((v) => [v.version, v.note, v.createdBy])).toEqual([
+      [2, '双十一加码', '陈姐'],
+      [1, '开业方案', '陈姐'],
+    ])
+    expect(activeScheme(b.context.db)).toMatchObject({ id: first.id, version: 2, rules: RICH })
+    // A's language and theme are A's own.
+    expect(await b.invoke('settings', 'get')).toMatchObject({ language: 'zh-CN', theme: 'light' })
+
+    // Each workstation posts the shared order by itself: the same entries, to the fen, by the same version.
+    postLedger(a.context)
+    postLedger(b.context)
+    const posted = commissions(a)
+    expect(posted).toHaveLength(2)
+    expect(posted).toEqual(expect.arrayContaining([expect.objectContaining({ member: 'ALICE001', kind: 'sale_commission', amountFen: 4000, schemeId: first.id, schemeVersion: 2 })]))
+    expect(commissions(b)).toEqual(posted)
+
+    // The change of rates is in A's audit chain with both values.
+    const audit = await a.invoke('audit', 'list', { kinds: ['record.created'], entityId: `${first.id}:2` })
+    expect(audit.rows).toEqual([expect.objectContaining({ actorName: '陈姐', entity: 'schemeVersion', after: expect.objectContaining({ rules: RICH }) })])
+  })
+
+  it('only a manager writes a scheme: the core refuses an operator and changes nothing; the server refuses an operator device’s scheme change with the reason and applies nothing', async () => {
+    const team = `k${++teamNo}`
+    const a = workstation()
+    const op = workstation()
+    await enrol(a, team, '店长')
+    await enrol(op, team, '前台', 'operator')
+    actAs(a, 'manager', '陈姐')
+    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await sync(a)
+    await sync(op)
+    expect(await schemesOf(op)).toEqual(await schemesOf(a))
+
+    // The core: an operator's save is refused before anything is written, through the method and through the write path alike.
+    actAs(op, 'operator', '小周')
+    const rows = changeRows(op)
+    const before = await schemesOf(op)
+    expect(await refusal(() => op.invoke('schemes', 'save', { id: scheme.id, name: '改', rules: RICH, note: '', activate: true }))).toMatchObject({ code: 'forbidden' })
+    const err = await refusal(async () => saveScheme(changeWriter(op.context), { id: scheme.id, name: '改', rules: RICH, note: '', activate: true }))
+    expect(err).toMatchObject({ code: 'forbidden', details: { record: 'schemeVersion', role: 'operator' } })
+    expect(await schemesOf(op)).toEqual(before)
+    expect(versionRows(op)).toBe(1)
+    expect(changeRows(op)).toBe(rows)
+
+    // A manager's profile on an operator's workstation: the core lets it, the server does not take it from this device.
+    actAs(op, 'manager', '冒名店长')
+    await op.invoke('schemes', 'save', { id: scheme.id, name: '偷改方案', rules: RICH, note: '', activate: true })
+    const round = await sync(op)
+    expect(round.records).toMatchObject({ refused: 3, pending: 0 })
+    const issues = await op.invoke('sync', 'recordIssues', {})
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'refused', record: 'schemeVersion', recordId: `${scheme.id}:2`, code: 'role_not_enrolled', reason: expect.stringMatching(/enrolled for Operators and cannot change records as manager/) }),
+        expect.objectContaining({ kind: 'refused', record: 'scheme', field: 'currentVersion', code: 'role_not_enrolled' }),
+        expect.objectContaining({ kind: 'refused', record: 'scheme', field: 'name', code: 'role_not_enrolled' }),
+      ]),
+    )
+    // Undone on the operator's workstation: the team's version 1 is the one it posts with.
+    expect(activeScheme(op.context.db)).toMatchObject({ id: scheme.id, version: 1, name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES })
+    expect(versionRows(op)).toBe(1)
+
+    // Over HTTP, as the operator role itself: refused with the reason; the team holds nothing of it.
+    const answer = await pushAs(op, team, [
+      { clientSeq: 9001, record: 'scheme', id: scheme.id, op: 'update', field: 'currentVersion', value: 7, role: 'operator' },
+      { clientSeq: 9002, record: 'setting', id: 'studio', op: 'update', field: 'activeScheme', value: 'nope', role: 'operator' },
+    ])
+    expect(answer.accepted).toEqual([])
+    expect(answer.refused).toEqual([
+      expect.objectContaining({ clientSeq: 9001, code: 'forbidden', reason: expect.stringMatching(/Operator may not change a scheme's currentVersion/) }),
+      expect.objectContaining({ clientSeq: 9002, code: 'forbidden', reason: expect.stringMatching(/activeScheme/) }),
+    ])
+    await sync(a)
+    expect(activeScheme(a.context.db)).toMatchObject({ id: scheme.id, version: 1, name: '标准两级佣金' })
+    expect(versionRows(a)).toBe(1)
+  })
+
+  it('two workstations save "version 2" offline: the first the server takes wins, the other is refused, undone with the reason, and both end with the same versions', async () => {
+    const [a, b] = await pair()
+    actAs(a, 'manager', '陈姐')
+    actAs(b, 'manager', '王店长')
+    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await sync(a)
+    await sync(b)
+
+    await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
+    await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: { ...DEFAULT_SCHEME_RULES, sellerBp: [1100, 1300, 1600] }, note: 'B 的微调', activate: true })
+    expect((await sync(a)).records).toMatchObject({ refused: 0 })
+    expect((await sync(b)).records).toMatchObject({ refused: 1 })
+    expect(await b.invoke('sync', 'recordIssues', {})).toEqual([
+      expect.objectContaining({ kind: 'refused', record: 'schemeVersion', recordId: `${scheme.id}:2`, code: 'version_taken', reason: expect.stringMatching(/the team already holds another schemeVersion/) }),
+    ])
+    await sync(a)
+    await sync(b)
+    // B took the team's version 2 in place of its own; nothing of B's rules is left to post with.
+    expect(await versionsOf(b, scheme.id)).toEqual(await versionsOf(a, scheme.id))
+    expect((await versionsOf(b, scheme.id))[0]).toMatchObject({ version: 2, note: 'A 的加码', rules: RICH, createdBy: '陈姐' })
+    expect(await schemesOf(b)).toEqual(await schemesOf(a))
+    expect(activeScheme(b.context.db)).toMatchObject({ id: scheme.id, version: 2, rules: RICH })
+    expect((await sync(b)).records).toMatchObject({ pushed: 0 })
+  })
+
+  it('the same version pushed again (a lost reply) is taken once; an edit or delete of a saved version is refused', async () => {
+    const [a, , team] = await pair()
+    actAs(a, 'manager', '陈姐')
+    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await sync(a)
+    const held = readRecords(a.context.db, 'schemeVersion', [`${scheme.id}:1`]).get(`${scheme.id}:1`)
+    const again = await pushAs(a, team, [{ clientSeq: 7001, record: 'schemeVersion', id: `${scheme.id}:1`, op: 'create', field: null, value: held, role: 'manager' }])
+    expect(again).toMatchObject({ accepted: [7001], refused: [] })
+    const edits = await pushAs(a, team, [
+      { clientSeq: 7002, record: 'schemeVersion', id: `${scheme.id}:1`, op: 'update', field: 'rules', value: RICH, role: 'manager' },
+      { clientSeq: 7003, record: 'schemeVersion', id: `${scheme.id}:1`, op: 'delete', field: null, value: null, role: 'manager' },
+    ])
+    expect(edits.accepted).toEqual([])
+    expect(edits.refused.map((r) => [r.clientSeq, r.code])).toEqual([
+      [7002, 'immutable'],
+      [7003, 'immutable'],
+    ])
+    const c = workstation()
+    await enrol(c, team, 'C')
+    await sync(c)
+    expect(await versionsOf(c, scheme.id)).toEqual(await versionsOf(a, scheme.id))
+  })
+
+  it('a new workstation’s snapshot brings the schemes, their versions and the active one; two managers activating different schemes offline is a conflict one click restores', async () => {
+    const [a, b, team] = await pair()
+    actAs(a, 'manager', '陈姐')
+    actAs(b, 'manager', '王店长')
+    const standard = await a.invoke('schemes', 'save', { name: '标准', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    const rich = await a.invoke('schemes', 'save', { name: '加码', rules: RICH, note: '', activate: false })
+    await sync(a)
+    await sync(b)
+
+    const c = workstation()
+    await enrol(c, team, 'C')
+    const round = await sync(c)
+    expect(round.records).toMatchObject({ notApplied: 0 })
+    expect(await schemesOf(c)).toEqual(await schemesOf(a))
+    expect(activeScheme(c.context.db)).toMatchObject({ id: standard.id })
+
+    // A moves the studio to a new scheme of its own, B to a new version of the rich one, both offline.
+    const third = await a.invoke('schemes', 'save', { name: '新方案', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await b.invoke('schemes', 'save', { id: rich.id, name: '加码', rules: RICH, note: '启用', activate: true })
+    await sync(a)
+    expect((await sync(b)).records).toMatchObject({ conflicts: 1 })
+    await sync(a)
+    for (const ws of [a, b]) expect(activeScheme(ws.context.db)).toMatchObject({ id: rich.id })
+    const [conflict] = await a.invoke('records', 'conflicts', { status: 'open' })
+    expect(conflict).toMatchObject({ record: 'setting', field: 'activeScheme', earlier: { value: third.id, actor: '陈姐' }, later: { value: rich.id, actor: '王店长' } })
+    await a.invoke('records', 'restoreConflict', { id: conflict.id })
+    await sync(a)
+    await sync(b)
+    await sync(c)
+    for (const ws of [a, b, c]) expect(activeScheme(ws.context.db)).toMatchObject({ id: third.id, name: '新方案', version: 1 })
+  })
+
+  it('a version the compliance check blocks is not taken from the team: kept out of use with the reason, never posted with', async () => {
+    const [a, b, team] = await pair()
+    await a.invoke('members', 'create', { name: '小美', inviteCode: 'ALICE001', level: 1, joinDate: '2026-09-02' })
+    actAs(a, 'manager', '陈姐')
+    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await sync(a)
+    await sync(b)
+    // A client that skipped the check: three tiers and a fee per recruit, recorded as a manager's version 2.
+    const db = a.context.db
+    const bad = { ...DEFAULT_SCHEME_RULES, tiers: 3, perRecruitFen: 5000 }
+    db.prepare(
+      `INSERT INTO commission_scheme_versions (id, scheme_id, version, name, rules, note, saved_at, created_by, created_at, updated_at) VALUES (?, ?, 2, '拉人头', ?, '', ?, '陈姐', ?, ?)`,
+    ).run(`${scheme.id}:2`, scheme.id, JSON.stringify(bad), ...Array(3).fill(new Date().toISOString()))
+    db.prepare('UPDATE commission_schemes SET current_version = 2 WHERE id = ?').run(scheme.id)
+    const change = db.prepare(
+      `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_role, workstation, source, base_seq) VALUES ('skipped', ?, ?, ?, ?, '2026-01-01T00:00:00Z', 'manager', 'x', 'console', 0)`,
+    )
+    change.run('schemeVersion', `${scheme.id}:2`, 'create', null)
+    change.run('scheme', scheme.id, 'update', 'currentVersion')
+    await importOrder(a, 'SO-9', 'ALICE001', '100.00')
+    await sync(a)
+    expect((await sync(b)).records).toMatchObject({ notApplied: 1 })
+    expect(await b.invoke('sync', 'recordIssues', {})).toEqual([
+      expect.objectContaining({ kind: 'not_applied', record: 'schemeVersion', recordId: `${scheme.id}:2`, code: 'scheme_not_compliant', reason: expect.stringMatching(/pays per recruit/) }),
+    ])
+    expect(versionRows(b)).toBe(1)
+    // B posts no commission with it (nor with any other version while it is the current one).
+    expect(activeScheme(b.context.db)).toBeNull()
+    postLedger(b.context)
+    expect(commissions(b)).toEqual([])
+
+    // A new workstation's snapshot checks it the same way.
+    const c = workstation()
+    await enrol(c, team, 'C')
+    expect((await sync(c)).records).toMatchObject({ notApplied: 1 })
+    expect(await c.invoke('sync', 'recordIssues', {})).toEqual([expect.objectContaining({ record: 'schemeVersion', recordId: `${scheme.id}:2`, code: 'scheme_not_compliant' })])
+    expect(activeScheme(c.context.db)).toBeNull()
+  })
+
+  it('schemes a studio saved before they were shared are sent the first time it syncs, once', async () => {
+    const team = `k${++teamNo}`
+    const dir = join(team_.root, `old-${teamNo}`)
+    mkdirSync(dir, { recursive: true })
+    const old = new Database(join(dir, 'orchard.db'))
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
+    for (const m of migrations.filter((m) => m.version < 28)) {
+      old.exec(m.sql)
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00Z')
+    }
+    // As the version before shared schemes saved them: the scheme, two versions, the active flag on the scheme.
+    old.prepare(`INSERT INTO commission_schemes VALUES ('old-scheme', '老方案', 2, 1, '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')`).run()
+    const version = old.prepare(`INSERT INTO commission_scheme_versions (scheme_id, version, name, rules, note, created_at, created_by) VALUES ('old-scheme', ?, '老方案', ?, ?, ?, '陈姐')`)
+    version.run(1, JSON.stringify(DEFAULT_SCHEME_RULES), '开业', '2026-01-01T00:00:00Z')
+    version.run(2, JSON.stringify(RICH), '加码', '2026-02-01T00:00:00Z')
+    migrate(old)
+    old.close()
+
+    const a = workstation(dir)
+    expect(activeScheme(a.context.db)).toMatchObject({ id: 'old-scheme', version: 2, rules: RICH })
+    const b = workstation()
+    await enrol(a, team, 'A')
+    await enrol(b, team, 'B')
+    expect((await sync(a)).records).toMatchObject({ pushed: 4, refused: 0 })
+    await sync(b)
+    expect(await schemesOf(b)).toEqual(await schemesOf(a))
+    expect(await versionsOf(b, 'old-scheme')).toEqual(await versionsOf(a, 'old-scheme'))
+    expect((await versionsOf(b, 'old-scheme')).map((v) => [v.version, v.createdAt])).toEqual([
+      [2, '2026-02-01T00:00:00Z'],
+      [1, '2026-01-01T00:00:00Z'],
+    ])
+    expect((await sync(a)).records).toMatchObject({ pushed: 0 })
+  })
+})
