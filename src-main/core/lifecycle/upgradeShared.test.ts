@@ -1,13 +1,9 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { dayIn } from '../../../src-shared/time'
 import type { OrchardCore } from '../api'
 import { SYSTEM_ACTOR } from '../audit/audit'
-import { registerFunctions } from '../db/connection'
-import { migrations } from '../db/migrations'
-import { dataPaths } from '../paths'
+import { databaseAt } from '../db/olderStudio.testkit'
 import { newId } from '../ids'
 import { readRecords } from '../records/sync'
 import { teamHarness } from '../sync/team.testkit'
@@ -44,18 +40,8 @@ interface OldStudio {
  * rule with an appeal, a member and the care planned for them.
  */
 function studioAt0026(dir: string, tag: string): OldStudio {
-  mkdirSync(dir, { recursive: true })
-  const db = new Database(dataPaths(dir).database)
+  const db = databaseAt(dir, 26)
   try {
-    registerFunctions(db)
-    db.pragma('foreign_keys = ON')
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
-    for (const m of migrations.filter((x) => x.version <= 26)) {
-      db.transaction(() => {
-        db.exec(m.sql)
-        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
-      })()
-    }
     const now = new Date()
     const today = dayIn(TZ, now)
     const out = db.transaction(() => {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { RECORDS_PROTOCOL_VERSION } from '../../../src-shared/recordsProtocol'
 import type { OrchardCore } from '../api'
+import { databaseAt } from '../db/olderStudio.testkit'
 import { actAs } from '../lifecycle/lifecycle.testkit'
 import { readRecords } from '../records/sync'
 import { teamHarness } from '../sync/team.testkit'
@@ -235,18 +237,11 @@ describe('copy and poster templates as shared records', () => {
 
 describe('a studio from before the material library was shared', () => {
   it('keeps the forbidden-claims list it had edited, as the list record, recorded as the studio’s own change for the team', async () => {
-    const old = workstation()
-    const dir = team_.dirOf(old)
     // The studio as 0025 left it: the list a private setting of the workstation.
-    const db = old.context.db
-    // (The migrations after 0025 run again in order, so 0027's columns go too.)
-    db.exec(`DROP TABLE forbidden_claims; ALTER TABLE price_comparisons DROP COLUMN updated_at;
-      ALTER TABLE rule_actions DROP COLUMN created_at; ALTER TABLE rule_actions DROP COLUMN updated_at;
-      ALTER TABLE appeals DROP COLUMN created_at; ALTER TABLE appeals DROP COLUMN updated_at;
-      DROP TABLE customer_merges_taken;
-      DELETE FROM schema_migrations WHERE version >= 26`)
+    const dir = join(team_.root, `studio-0025-${randomUUID()}`)
+    const db = databaseAt(dir, 25)
     db.prepare(`INSERT INTO settings (key, value) VALUES ('_materials.forbiddenWords', ?)`).run(JSON.stringify(['第一', '秒杀全网']))
-    await old.close()
+    db.close()
 
     const core = workstation(dir)
     expect(await core.invoke('copyTemplates', 'words', {})).toEqual(['第一', '秒杀全网'])
