@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createCore } from '../api'
 import { fixedClock } from '../clock'
+import { refreshCustomerStats } from '../customers/derived'
 import type { CoreContext } from '../context'
 import { openDatabase, type Db } from '../db/connection'
 import { dataPaths } from '../paths'
@@ -233,5 +235,21 @@ describe('first start', () => {
     expect(readInternal(db, 'demo')).toBe(true)
     // The search index starts over for the new book (the core catches up after the write).
     expect((db.prepare('SELECT watermark AS n FROM search_index_state').get() as { n: number }).n).toBe(0)
+  })
+})
+
+describe('the whole demo studio (records and every area)', () => {
+  it('shows each customer the figures their orders add up to, the refunds the ledger part adds included', async () => {
+    const core = createCore({ dataDir: join(dir, 'studio'), host: 'test', firstStart: 'demo', clock: fixedClock(NOW.toISOString()) })
+    try {
+      const db = core.context.db
+      const figures = () => db.prepare('SELECT id, order_count, total_spent_fen, last_purchase_at FROM customers ORDER BY id').all()
+      const shown = figures()
+      expect(db.prepare(`SELECT count(*) FROM orders WHERE status = 'partially_refunded'`).pluck().get()).toBeGreaterThan(0)
+      refreshCustomerStats(db, 'all')
+      expect(figures()).toEqual(shown)
+    } finally {
+      await core.close()
+    }
   })
 })

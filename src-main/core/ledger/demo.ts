@@ -3,6 +3,7 @@ import type { Withdrawal } from '../../../src-shared/contracts/ledger'
 import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
 import { demoId, Random } from '../random/seeded'
+import { recomputeRfm, refreshCustomerStats } from '../customers/derived'
 import { savePayout } from './accounts'
 import { closePeriod } from './closes'
 import { nextPeriod, periodOf } from './entries'
@@ -86,9 +87,14 @@ export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void
         )
         .all(new Date(Date.parse(`${nextPeriod(closeThrough)}-01T00:00:00Z`) - 3 * DAY_MS).toISOString()) as { id: string; total_fen: number; placed_at: string }[]
       const refund = db.prepare(`UPDATE orders SET status = 'partially_refunded', refunded_fen = ?, refunded_at = ?, updated_at = ? WHERE id = ?`)
-      for (const o of late.filter((_, i) => i % 8 === 0)) {
+      const refunded = late.filter((_, i) => i % 8 === 0)
+      for (const o of refunded) {
         refund.run(Math.floor(o.total_fen * 0.3), iso(Date.parse(o.placed_at) + 2 * DAY_MS), iso(now - 2 * DAY_MS), o.id)
       }
+      // Their buyers' figures (spent, segment) count the refunds, as any refund's do.
+      const buyers = db.prepare('SELECT DISTINCT customer_id FROM orders WHERE id IN (SELECT value FROM json_each(?)) AND customer_id IS NOT NULL').pluck().all(JSON.stringify(refunded.map((o) => o.id))) as string[]
+      refreshCustomerStats(db, buyers)
+      recomputeRfm(db, new Date(now))
       postLedger(ctx)
     }
 
