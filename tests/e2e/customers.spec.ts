@@ -102,12 +102,15 @@ test('with filter chips shown the customers table keeps its pagination on screen
   // A class and a tag: chips in the bar, and the clear-filters badge wraps onto a second line.
   const bar = page.getByTestId('customers-filters')
   const menu = page.locator('.n-base-select-menu:visible')
+  // Each menu is gone before the next opens: one still fading out would offer its options first.
   await bar.locator('.n-select').nth(0).click()
   await menu.locator('.n-base-select-option').first().click()
   await page.keyboard.press('Escape')
+  await expect(menu).toHaveCount(0)
   await bar.locator('.n-select').nth(1).click()
   await menu.locator('.n-base-select-option').first().click()
   await page.keyboard.press('Escape')
+  await expect(menu).toHaveCount(0)
   await expect(page.getByTestId('customers-clear-filters')).toBeVisible()
   await expect(customers.table()).toHaveAttribute('data-loading', 'false')
   await expect(pagination).toBeInViewport({ ratio: 1 })
