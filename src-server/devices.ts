@@ -55,6 +55,9 @@ export async function enrolDevice(storage: Storage, serverId: string, request: E
     if (code.used_at && code.device_id && code.token_hash === request.tokenHash) return { serverId, team: code.team, deviceId: code.device_id }
     if (code.used_at) throw new HttpError(403, 'enrol_code_used', '注册码已被使用过，请向管理者索取新的注册码 / this enrolment code was already used; ask for a new one')
     if (code.expired) throw new HttpError(403, 'enrol_code_expired', '注册码已过期，请向管理者索取新的注册码 / this enrolment code has expired; ask for a new one')
+    // The team's lock before the device row: the row's reference to the team holds a share
+    // lock on it, and two enrolments each holding one while waiting for the other's deadlock.
+    await lockTeam(tx, code.team)
     const taken = await tx.query('SELECT 1 FROM devices WHERE token_hash = $1', [request.tokenHash])
     if (taken.length) throw new HttpError(400, 'invalid_request', '设备令牌已被使用 / this device token is already in use')
     await tx.query('INSERT INTO devices (id, team, name, workstation_id, token_hash, role) VALUES ($1, $2, $3, $4, $5, $6)', [
@@ -66,7 +69,6 @@ export async function enrolDevice(storage: Storage, serverId: string, request: E
       code.role,
     ])
     await tx.query('UPDATE enrolment_codes SET used_at = now(), device_id = $2 WHERE code_hash = $1', [codeHash, deviceId])
-    await lockTeam(tx, code.team)
     await appendServerAudit(tx, code.team, [
       {
         kind: 'device.enrolled',

@@ -455,6 +455,21 @@ for (const backend of testBackends()) {
       expect(summary.body.byStatus.paid).toEqual({ entries: 1, totalFen: e1.amountFen })
     })
 
+    it('enrols many workstations of one team at the same moment: every one gets its device, the server chain records each once', async () => {
+      const t = team()
+      const codes = await Promise.all(Array.from({ length: 12 }, () => code(t)))
+      const replies = await Promise.all(
+        codes.map((c, i) => call<{ deviceId: string }>('POST', '/v1/enrol', null, { code: c, deviceName: `desk-${i}`, tokenHash: deviceToken().tokenHash })),
+      )
+      expect(replies.map((r) => r.status)).toEqual(codes.map(() => 200))
+      expect(new Set(replies.map((r) => r.body.deviceId)).size).toBe(12)
+      const enrolled = await server.database.storage.query<{ n: string }>(
+        `SELECT count(*) AS n FROM audit_records WHERE team = $1 AND kind = 'device.enrolled'`,
+        [t],
+      )
+      expect(Number(enrolled[0].n)).toBe(12)
+    })
+
     it('never lets a pull step over entries that commit late (concurrent pushes)', async () => {
       const t = team()
       const pushers = await Promise.all([enrol(t, 'P1'), enrol(t, 'P2'), enrol(t, 'P3')])
