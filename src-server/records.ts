@@ -703,12 +703,20 @@ export async function snapshotRecords(
     while (kind < SNAPSHOT_ORDER.length && records.length < q.limit) {
       const record = SNAPSHOT_ORDER[kind]
       const room = q.limit - records.length
-      const candidates = (
-        await tx.query<{ record_id: string }>(
-          `SELECT DISTINCT record_id FROM record_fields WHERE team = $1 AND record = $2 AND record_id > $3 ORDER BY record_id LIMIT $4`,
-          [team, record, after, room],
-        )
-      ).map((r) => r.record_id)
+      // Each record's fields as one object (its fields changed after `at` named apart), the
+      // next `room` records in id order: read along the key's order and stopped there, so a
+      // page costs the same at the start of the book as at its end, and the server parses
+      // one value per record, not one row per field.
+      const grouped = await tx.query<{ record_id: string; value: Record<string, unknown> | null; later: string[] | null }>(
+        `SELECT record_id,
+                jsonb_object_agg(field, value) FILTER (WHERE seq <= $4) AS value,
+                array_agg(field) FILTER (WHERE seq > $4) AS later
+           FROM record_fields
+          WHERE team = $1 AND record = $2 AND record_id > $3
+          GROUP BY record_id ORDER BY record_id LIMIT $5`,
+        [team, record, after, at, room],
+      )
+      const candidates = grouped.map((r) => r.record_id)
       if (candidates.length) {
         // Which of them were live at `at`: each looked up by its own key (a plan that holds
         // however stale the table's statistics are right after a large push).
@@ -722,17 +730,9 @@ export async function snapshotRecords(
             )
           ).map((r) => r.id),
         )
-        // The fields as they stand now; the few changed after `at` are then given their value at `at`
-        // (a join per field for all of them made every page several times slower).
-        const rows = (
-          await tx.query<{ record_id: string; field: string; value: unknown; seq: string | number }>(
-            `SELECT record_id, field, value, seq FROM record_fields
-              WHERE team = $1 AND record = $2 AND record_id > $3 AND record_id <= $4
-              ORDER BY record_id`,
-            [team, record, after, candidates[candidates.length - 1]],
-          )
-        ).filter((r) => live.has(r.record_id))
-        const later = rows.filter((r) => Number(r.seq) > at!)
+        const rows = grouped.filter((r) => live.has(r.record_id))
+        // The few fields changed after `at` are given their value at `at` from the changes kept.
+        const later = rows.flatMap((r) => (r.later ?? []).map((field) => ({ id: r.record_id, field })))
         const earlier = new Map<string, { value: unknown }>()
         if (later.length) {
           const found = await tx.query<{ record_id: string; field: string; value: unknown }>(
@@ -745,18 +745,17 @@ export async function snapshotRecords(
                     AND ((c.op = 'update' AND c.field = k.field) OR (c.op = 'create' AND c.value ? k.field))
                   ORDER BY c.seq DESC LIMIT 1
                ) o`,
-            [team, record, later.map((r) => r.record_id), later.map((r) => r.field), at],
+            [team, record, later.map((r) => r.id), later.map((r) => r.field), at],
           )
           for (const f of found) earlier.set(`${f.record_id}\u0000${f.field}`, { value: f.value })
         }
-        let current = null as SnapshotRecord | null
         for (const r of rows) {
-          if (current?.id !== r.record_id) records.push((current = { record, id: r.record_id, value: {} }))
-          if (Number(r.seq) <= at) current.value[r.field] = r.value ?? null
-          else {
-            const then = earlier.get(`${r.record_id}\u0000${r.field}`)
-            if (then) current.value[r.field] = then.value ?? null
+          const value = r.value ?? {}
+          for (const field of r.later ?? []) {
+            const then = earlier.get(`${r.record_id}\u0000${field}`)
+            if (then) value[field] = then.value ?? null
           }
+          records.push({ record, id: r.record_id, value })
         }
         after = candidates[candidates.length - 1]
       }
