@@ -1,6 +1,6 @@
 import type { SyncRound } from '../../../src-shared/contracts/sync'
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
-import type { PulledRecordChange, RecordChangeWire, RecordMerged, RecordRefusal } from '../../../src-shared/recordsProtocol'
+import type { PulledRecordChange, RecordChangeWire, RecordMerged, RecordRefusal, RecordsSnapshotResponse, SyncedRecord } from '../../../src-shared/recordsProtocol'
 import type { PulledEntry } from '../../../src-shared/syncProtocol'
 import type { JobProgress } from '../../../src-shared/schemas'
 import type { CoreContext } from '../context'
@@ -355,14 +355,28 @@ async function snapshotAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => P
     }
     env.onBootstrap?.(progress)
   }
+  // The next page is asked for as soon as a page arrives, so the server reads it while this
+  // workstation writes the one before. A page is only read on the server: one asked for and
+  // never written (the round stopped) changes nothing, and the next round asks again from
+  // the place the last written page left.
+  let ahead: { key: string; page: Promise<RecordsSnapshotResponse> } | null = null
+  const ask = (q: { at: number | null; record: SyncedRecord | null; after: string }) => {
+    const page = http.recordsSnapshot(q, size)
+    // Settled later (or dropped with the round): never an unhandled rejection meanwhile.
+    page.catch(() => undefined)
+    return { key: JSON.stringify([q.at, q.record, q.after]), page }
+  }
   for (;;) {
     const from = snapshotState(db())
     // The total is known from the first page on (the server counts the records at `at`).
     if (from.at !== null) report('snapshot', from)
     await step('records.snapshot.request')
-    const page = await http.recordsSnapshot({ at: from.at, record: from.record, after: from.after }, size)
+    const asked = ahead?.key === JSON.stringify([from.at, from.record, from.after]) ? ahead : ask({ at: from.at, record: from.record, after: from.after })
+    ahead = null
+    const page = await asked.page
     if (page.serverId !== serverId) throw new ServerChanged()
     await step('records.snapshot.received')
+    if (page.next) ahead = ask({ at: page.at, record: page.next.record, after: page.next.after })
     await waitForWriteLock(db())
     const d = db()
     const at = ctx.clock.now().toISOString()
