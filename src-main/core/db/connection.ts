@@ -26,6 +26,22 @@ export interface OpenOptions {
   journal?: 'wal' | 'delete'
 }
 
+const preparedByDb = new WeakMap<Db, Map<string, Database.Statement<unknown[]>>>()
+
+/**
+ * A statement prepared once per connection and kept: for writes that run once per record
+ * in bulk (a new workstation's snapshot writes tens of thousands of orders' lines), where
+ * preparing the same SQL each time costs more than running it. Only for run/get/all —
+ * a statement being iterated cannot be shared.
+ */
+export function prepared(db: Db, sql: string): Database.Statement<unknown[]> {
+  let cache = preparedByDb.get(db)
+  if (!cache) preparedByDb.set(db, (cache = new Map()))
+  let statement = cache.get(sql)
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)))
+  return statement
+}
+
 /** SQL functions the schema's triggers call; every connection that writes must have them. */
 export function registerFunctions(db: Db): void {
   db.function('orchard_search_text', { deterministic: true }, (name, wechat, phones, notes) => searchText(name, wechat, phones, notes))
