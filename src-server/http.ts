@@ -23,7 +23,7 @@ import { registerFiles } from './files'
 import { callerLanguage } from './language'
 import { changeStatuses, listEntries, pullPage, pushEntries, teamSummary } from './ledger'
 import { keepStatisticsFresh, pullRecords, pushRecords, snapshotRecords } from './records'
-import { RecordsWatch } from './recordsWatch'
+import { RECORDS_CHANNEL, RecordsWatch, tellOthers } from './recordsWatch'
 import { registerPages, type PagesOptions } from './pages/routes'
 import { hashSecret, sameHash } from './secrets'
 import type { Storage } from './storage'
@@ -84,8 +84,17 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT, trustProxy: options.trustProxy ?? false })
   const enrolFailures = new Map<string, number[]>()
   const watch = new RecordsWatch()
+  // Other server processes on the same database hear of stored changes and revocations
+  // through NOTIFY, so a device waiting on any of them pulls at once.
+  let unlisten: (() => Promise<void>) | null = null
+  app.addHook('onReady', async () => {
+    unlisten = await storage.listen(RECORDS_CHANNEL, (payload) => watch.heard(payload))
+  })
   // Waiting pulls are answered as the server stops, so closing never waits out their wait.
-  app.addHook('preClose', async () => watch.close())
+  app.addHook('preClose', async () => {
+    watch.close()
+    await unlisten?.()
+  })
 
   // Errors in the caller's language (Accept-Language); the code and details are the same in any.
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
@@ -207,6 +216,7 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
     const result = await pushRecords(storage, d, body.changes)
     if (result.stored > 0) {
       watch.stored(d.team, d.id)
+      await tellOthers(storage, { stored: d.team, by: d.id })
       // Before the answer: the device's next batch is then looked up with statistics that know this one.
       await keepStatisticsFresh(storage)
     }
@@ -276,6 +286,7 @@ export function buildSyncApp(options: SyncAppOptions): FastifyInstance {
     const { id } = parse(z.object({ id: oneLine(z.string().min(1).max(64)) }), req.params, 'revoke')
     const revoked = await revokeDevice(storage, id)
     watch.revoked(id)
+    await tellOthers(storage, { revoked: id })
     return revoked
   })
 

@@ -143,3 +143,57 @@ describe('a server stopping', () => {
     }
   })
 })
+
+// Several server processes on one PostgreSQL (behind a load balancer): each holds its own
+// waiting pulls, and hears of the others' stored changes and revocations through NOTIFY.
+for (const backend of testBackends().filter((b) => b.name === 'postgres')) {
+  describe('two server processes on one database', () => {
+    it('a pull waiting on one is answered when a device stores a change through the other; a revocation through either ends it', async () => {
+      const db = await backend.create()
+      const dirs = [mkdtempSync(join(tmpdir(), 'orchard-records-wait-one-')), mkdtempSync(join(tmpdir(), 'orchard-records-wait-two-'))]
+      const one = await startSyncServer({ dataDir: dirs[0], databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
+      const two = await startSyncServer({ dataDir: dirs[1], databaseUrl: db.databaseUrl, host: '127.0.0.1', adminToken: ADMIN })
+      try {
+        const json = async <T>(r: Response) => ({ status: r.status, body: (await r.json()) as T })
+        const a = await enrolDevice(one.url, 'two-servers')
+        const b = await enrolDevice(two.url, 'two-servers')
+        const push = (changes: RecordChangeWire[]) =>
+          fetch(`${one.url}/v1/records/push`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ protocol: RECORDS_PROTOCOL_VERSION, team: 'two-servers', changes }),
+          }).then((r) => json<{ stored: number }>(r))
+        const pullOnTwo = (after: number) =>
+          fetch(`${two.url}/v1/records/pull?after=${after}&wait=25`, { headers: { authorization: `Bearer ${b.token}` } }).then((r) =>
+            json<RecordsPullResponse & { error?: { code: string } }>(r),
+          )
+        const id = randomUUID()
+        expect((await push([customerCreate(id)])).body.stored).toBe(1)
+        const seen = await pullOnTwo(0)
+        expect(seen.body.changes).toHaveLength(1)
+
+        const waiting = pullOnTwo(seen.body.cursor)
+        expect(await stillWaiting(waiting)).toBe(true)
+        expect((await push([noteChange(id, '另一台服务器收到的备注')])).body.stored).toBe(1)
+        // Woken by the other process's notice — not when its 25 s are up.
+        expect(await stillWaiting(waiting, 10_000)).toBe(false)
+        const answer = await waiting
+        expect(answer.body.changes.map((c) => [c.id, c.field, c.value])).toEqual([[id, 'notes', '另一台服务器收到的备注']])
+
+        const next = pullOnTwo(answer.body.cursor)
+        expect(await stillWaiting(next)).toBe(true)
+        const revoked = await fetch(`${one.url}/v1/admin/devices/${b.deviceId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })
+        expect(revoked.status).toBe(200)
+        expect(await stillWaiting(next, 10_000)).toBe(false)
+        const refused = await next
+        expect(refused.status).toBe(401)
+        expect(refused.body.error?.code).toBe('device_revoked')
+      } finally {
+        await one.close()
+        await two.close()
+        await db.drop()
+        for (const d of dirs) rmSync(d, { recursive: true, force: true })
+      }
+    })
+  })
+}

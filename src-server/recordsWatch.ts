@@ -8,9 +8,22 @@
  * the other calls, and a lost answer is just a request that timed out — the workstation's
  * existing retry and back-off cover it. What is held here is only who is waiting in this
  * process; the change itself is read from the database after the wake-up, so a wake-up
- * that comes too early or not at all (a second server process on the same database) costs
- * at most one wait, never a change.
+ * that comes too early or not at all costs at most one wait, never a change. Several server
+ * processes on one database tell each other through NOTIFY on RECORDS_CHANNEL (`heard`).
  */
+import type { Storage } from './storage'
+
+/** The channel server processes tell each other of stored changes and revoked devices on. */
+export const RECORDS_CHANNEL = 'orchard_records'
+
+/** What one process tells the others: a team's changes stored by a device, or a device revoked. */
+export type RecordsNotice = { stored: string; by: string } | { revoked: string }
+
+/** Tells every server process on the database, this one included (a second wake-up here finds nobody waiting). */
+export async function tellOthers(storage: Storage, notice: RecordsNotice): Promise<void> {
+  await storage.query('SELECT pg_notify($1, $2)', [RECORDS_CHANNEL, JSON.stringify(notice)])
+}
+
 export interface Waiter {
   team: string
   deviceId: string
@@ -54,6 +67,18 @@ export class RecordsWatch {
   /** A revoked device's waiting pull ends at once (its next call is refused). */
   revoked(deviceId: string): void {
     for (const w of [...this.waiting]) if (w.deviceId === deviceId) w.wake()
+  }
+
+  /** A notice from a server process (see tellOthers); anything else on the channel is ignored. */
+  heard(payload: string): void {
+    let notice: Partial<{ stored: unknown; by: unknown; revoked: unknown }>
+    try {
+      notice = JSON.parse(payload) as typeof notice
+    } catch {
+      return
+    }
+    if (typeof notice.stored === 'string' && typeof notice.by === 'string') this.stored(notice.stored, notice.by)
+    else if (typeof notice.revoked === 'string') this.revoked(notice.revoked)
   }
 
   /** The server is stopping: nobody is kept waiting for it. */

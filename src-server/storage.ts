@@ -21,6 +21,12 @@ export interface Storage extends SqlClient {
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>
+  /**
+   * Hears `NOTIFY channel` from every connection to the database — other server processes
+   * too — until the returned stop is called. A notice sent while the connection is being
+   * made again is lost: listeners use it to wake waits early, never to carry data.
+   */
+  listen(channel: string, onNotice: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
@@ -72,6 +78,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Storage> {
     async exec(sql) {
       await pool.query(sql)
     },
+    listen: (channel, onNotice) => listenPostgres(url, channel, onNotice),
     close: () => pool.end(),
   }
 }
@@ -93,6 +100,47 @@ async function openPglite(dir: string): Promise<Storage> {
     async exec(sql) {
       await db.exec(sql)
     },
+    async listen(channel, onNotice) {
+      const stop = await db.listen(channel, onNotice)
+      return async () => {
+        if (!db.closed) await stop()
+      }
+    },
     close: () => db.close(),
+  }
+}
+
+/** How long a lost listening connection waits before it is made again. */
+const RELISTEN_MS = 1000
+
+/**
+ * One connection of its own that stays in LISTEN (a pooled one would be handed to other
+ * queries), made again whenever it drops, until stopped.
+ */
+async function listenPostgres(url: string, channel: string, onNotice: (payload: string) => void): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`)
+  let stopped = false
+  let client: pg.Client | null = null
+  let retry: NodeJS.Timeout | undefined
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url })
+    c.on('notification', (n) => {
+      if (n.channel === channel) onNotice(n.payload ?? '')
+    })
+    c.on('error', () => undefined)
+    c.once('end', () => {
+      if (client === c) client = null
+      if (!stopped) retry = setTimeout(() => void connect().catch(() => undefined), RELISTEN_MS)
+    })
+    await c.connect()
+    await c.query(`LISTEN ${channel}`)
+    if (stopped) await c.end()
+    else client = c
+  }
+  await connect()
+  return async () => {
+    stopped = true
+    clearTimeout(retry)
+    await client?.end().catch(() => undefined)
   }
 }
