@@ -13,6 +13,7 @@ import { writeSettings } from '../settings/settings'
 import { createBackup, listBackups, parseBackupName, resolveBackupSource, restoreBackupFile, runDueBackup } from './backups'
 import { cancelFileJob } from '../jobs/fileJob'
 import { backupsHandlers } from './handlers'
+import { forgetStoredFile, storedFile, storeFile } from '../materials/photos'
 
 let dir: string
 let paths: DataPaths
@@ -216,6 +217,80 @@ describe('restore', () => {
 
     expect(customerNames(ctx.db)).toEqual(['王芳'])
     expect(existsSync(paths.database)).toBe(true)
+  })
+})
+
+describe('pictures', () => {
+  /** A product whose own picture and a buyer photo of it are files in the data folder's store. */
+  function studioWithPictures(db: Db): { photo: Buffer; picture: Buffer; photoSha: string; pictureSha: string } {
+    const photo = Buffer.from(`买家秀 JPEG ${'x'.repeat(3000)}`)
+    const picture = Buffer.from(`商品主图 PNG ${'y'.repeat(5000)}`)
+    const photoSha = storeFile(db, photo)
+    const pictureSha = storeFile(db, picture)
+    const at = new Date().toISOString()
+    db.prepare(
+      `INSERT INTO products (id, sku, name, images, list_price_fen, sale_price_fen, price_floor_fen, created_at, updated_at) VALUES ('p-1', 'SP-1', '玫瑰面霜', ?, 9900, 8900, 7900, ?, ?)`,
+    ).run(JSON.stringify([`sha256:${pictureSha}`]), at, at)
+    addCustomer(db, '王芳')
+    db.prepare(`INSERT INTO buyer_photos (id, product_id, customer_id, sha256, caption, width, height, created_at, updated_at) VALUES ('ph-1', 'p-1', ?, ?, '回购', 800, 600, ?, ?)`).run(
+      `c-${seq}`,
+      photoSha,
+      at,
+      at,
+    )
+    return { photo, picture, photoSha, pictureSha }
+  }
+
+  it('go with a backup written anywhere: restored into a data folder that never held them, each file is back byte for byte', async () => {
+    const held = studioWithPictures(ctx.db)
+    const target = join(dir, 'usb', 'studio.db')
+    await createBackup(ctx.db, paths, 'manual', target, now)
+    ctx.db.close()
+    // Another computer: a new data folder with nothing in it.
+    const elsewhere = dataPaths(mkdtempSync(join(tmpdir(), 'orchard-backups-elsewhere-')))
+    try {
+      await restoreBackupFile(elsewhere, target, { now })
+      const db = openDatabase(elsewhere.database)
+      expect(db.prepare('SELECT sha256 FROM buyer_photos').pluck().all()).toEqual([held.photoSha])
+      expect(readFileSync(storedFile(db, held.photoSha))).toEqual(held.photo)
+      expect(readFileSync(storedFile(db, held.pictureSha))).toEqual(held.picture)
+      // The pictures are files again, not a table of the studio's database.
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'orchard_backup_files'").all()).toEqual([])
+      db.close()
+    } finally {
+      rmSync(elsewhere.dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('a photo removed after the backup comes back with its picture when the backup is restored', async () => {
+    const held = studioWithPictures(ctx.db)
+    const backup = await backupsHandlers.create({}, ctx)
+    ctx.db.prepare("DELETE FROM buyer_photos WHERE id = 'ph-1'").run()
+    forgetStoredFile(ctx.db, held.photoSha)
+    expect(existsSync(storedFile(ctx.db, held.photoSha))).toBe(false)
+
+    await backupsHandlers.restore({ fileName: backup.fileName }, ctx)
+    expect(ctx.db.prepare('SELECT caption FROM buyer_photos').pluck().all()).toEqual(['回购'])
+    expect(readFileSync(storedFile(ctx.db, held.photoSha))).toEqual(held.photo)
+  })
+
+  it('a backup whose picture does not match its hash is refused, naming it, and nothing of the studio changes', async () => {
+    const held = studioWithPictures(ctx.db)
+    const backup = await createBackup(ctx.db, paths, 'manual', undefined, now)
+    const tamper = new Database(backup.path)
+    tamper.prepare('UPDATE orchard_backup_files SET bytes = ? WHERE sha256 = ?').run(Buffer.from('not the photo'), held.photoSha)
+    tamper.close()
+    ctx.db.prepare("DELETE FROM buyer_photos WHERE id = 'ph-1'").run()
+    forgetStoredFile(ctx.db, held.photoSha)
+    const filesBefore = readdirSync(join(dir, 'files')).sort()
+
+    await expect(backupsHandlers.restore({ fileName: backup.fileName }, ctx)).rejects.toMatchObject({
+      code: 'backup_invalid',
+      details: { file: backup.path, sha256: held.photoSha },
+    })
+    expect(ctx.db.prepare('SELECT count(*) FROM buyer_photos').pluck().get()).toBe(0)
+    expect(readdirSync(join(dir, 'files')).sort()).toEqual(filesBefore)
+    expect(listBackups(paths).filter((b) => b.kind === 'pre-restore')).toEqual([])
   })
 })
 

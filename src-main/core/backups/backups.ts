@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
@@ -12,6 +12,8 @@ import { readSettings, studioTimeZone } from '../settings/settings'
 import { stampIn, zoneOffset } from '../clock'
 import { runFileJob } from '../jobs/fileJob'
 import type { Output } from '../jobs/outputs'
+import { hasStoredFile, sha256Of, storedFile } from '../materials/photos'
+import { namedFiles } from '../sync/files'
 
 export type BackupKind = Backup['kind']
 
@@ -127,7 +129,10 @@ export async function createBackup(
         )
         // The copy carries the live database's WAL flag; switch it to a plain journal so the
         // backup is one file that opens read-only without leaving -wal/-shm files beside it.
-        onCopy(db, temp, (alias) => db.prepare(`PRAGMA ${alias}.journal_mode = DELETE`).get())
+        onCopy(db, temp, (alias) => {
+          db.prepare(`PRAGMA ${alias}.journal_mode = DELETE`).get()
+          copyPicturesInto(db, alias, stopIfCancelled)
+        })
       },
       (temp) => {
         const check = onCopy(db, temp, (alias) => db.pragma(`${alias}.quick_check(1)`, { simple: true }))
@@ -149,6 +154,60 @@ export async function createBackup(
     sizeBytes: output.bytes,
     sha256: output.sha256,
   }
+}
+
+/**
+ * The picture files the records name (buyer photos, products' own pictures) are kept in the
+ * data folder's files/ by their hash, not in the database: a backup carries them in this
+ * table of its copy, so it is the whole studio wherever it goes, and a restore puts back a
+ * picture removed (or pruned) since — the restore takes the table out of what it restores.
+ */
+const PICTURES_TABLE = 'orchard_backup_files'
+
+function copyPicturesInto(db: Db, alias: string, stopIfCancelled: () => void): void {
+  db.exec(`CREATE TABLE ${alias}.${PICTURES_TABLE} (sha256 TEXT PRIMARY KEY, bytes BLOB NOT NULL)`)
+  const insert = db.prepare(`INSERT INTO ${alias}.${PICTURES_TABLE} (sha256, bytes) VALUES (?, ?)`)
+  for (const sha of namedFiles(db)) {
+    stopIfCancelled()
+    if (hasStoredFile(db, sha)) insert.run(sha, readFileSync(storedFile(db, sha)))
+  }
+}
+
+/**
+ * Writes the pictures a prepared restore carries into the data folder's files/ (those not
+ * there: a file is named by its hash, so one held is the same bytes), then takes the table
+ * out of the copy. Bytes that do not match their name mean a damaged backup: refused before
+ * anything is written, naming the picture.
+ */
+function restorePicturesFrom(copy: Db, paths: DataPaths, source: string): void {
+  const held = copy.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PICTURES_TABLE)
+  if (!held) return
+  const pictures = copy.prepare(`SELECT sha256, bytes FROM ${PICTURES_TABLE} ORDER BY sha256`).all() as { sha256: string; bytes: Buffer }[]
+  for (const p of pictures) {
+    if (sha256Of(p.bytes) !== p.sha256) {
+      throw new OrchardError('backup_invalid', `备份中的图片 ${p.sha256.slice(0, 12)}… 已损坏（内容与其校验值不符）/ a picture in the backup is damaged (its bytes do not match its hash)`, {
+        file: source,
+        table: PICTURES_TABLE,
+        sha256: p.sha256,
+      })
+    }
+  }
+  const folder = join(dirname(paths.database), 'files')
+  for (const p of pictures) {
+    const file = join(folder, p.sha256)
+    if (existsSync(file)) continue
+    mkdirSync(folder, { recursive: true })
+    const temp = `${file}.restore-${process.pid}.tmp`
+    try {
+      writeFileSync(temp, p.bytes, { mode: 0o600 })
+      renameSync(temp, file)
+    } finally {
+      rmSync(temp, { force: true })
+    }
+  }
+  copy.exec(`DROP TABLE ${PICTURES_TABLE}`)
+  // The pictures' pages are not carried into the studio's database.
+  if (pictures.length) copy.exec('VACUUM')
 }
 
 /** Runs `work` with the copy at `file` attached to `db` under an alias of its own. */
@@ -264,6 +323,7 @@ export async function prepareRestore(paths: DataPaths, source: string, nativeBin
       const check = copy.pragma('quick_check(1)', { simple: true })
       if (check !== 'ok') throw new OrchardError('backup_invalid', `备份升级后校验失败（${String(check)}）/ the backup failed its check after the upgrade`, { file: source, check: String(check) })
       readSettings(copy)
+      restorePicturesFrom(copy, paths, source)
     } finally {
       copy.close()
     }
