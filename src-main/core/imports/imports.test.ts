@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { JobProgress } from '../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../api'
 import { fixedClock } from '../clock'
+import { readRecords } from '../records/sync'
 import { understateSize, utf16, writeWorkbook } from './hostileFiles.testkit'
 
 const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'imports')
@@ -490,6 +492,22 @@ describe('products', () => {
     const changed = file('p2.csv', '商品编码,商品名称,原价,售价,控价,库存\nA1,洗衣液,59,39.9,35,8\nA2,纸巾,39,29.9,25,100\n')
     expect(await run('products', changed)).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 })
     expect(db().prepare("SELECT stock FROM products WHERE sku = 'A1'").get()).toEqual({ stock: 8 })
+  })
+
+  it('takes a picture named by a file on this machine into the store under its hash, and that is what the team is sent', async () => {
+    const picture = Buffer.from(`主图 ${'z'.repeat(2048)}`)
+    const local = file('洗衣液主图.jpg', picture)
+    const sha = createHash('sha256').update(picture).digest('hex')
+    const path = file('p.csv', `商品编码,商品名称,原价,售价,控价,图片\nA1,洗衣液,59,39.9,35,"${local},https://img.example.com/a1.jpg"\n`)
+    expect(await run('products', path)).toMatchObject({ inserted: 1 })
+    const images = JSON.parse(db().prepare("SELECT images FROM products WHERE sku = 'A1'").pluck().get() as string) as string[]
+    expect(images).toEqual([`sha256:${sha}`, 'https://img.example.com/a1.jpg'])
+    expect(readFileSync(join(dir, 'data', 'files', sha))).toEqual(picture)
+    // The product's create waits to be sent, with its pictures as the team's workstations can fetch them.
+    const id = db().prepare("SELECT record_id FROM record_changes WHERE record = 'product' AND op = 'create'").pluck().get() as string
+    expect(readRecords(db(), 'product', [id]).get(id)).toMatchObject({ images: [`sha256:${sha}`, 'https://img.example.com/a1.jpg'] })
+    // The same file again is the same product: nothing to update.
+    expect(await run('products', path)).toMatchObject({ inserted: 0, updated: 0, unchanged: 1 })
   })
 })
 

@@ -1,6 +1,7 @@
 import { formatFen } from '../../../src-shared/vocabulary'
 import type { ProductRow as ProductTableRow } from '../db/tables/products'
 import { newId } from '../ids'
+import { storeImageFiles } from '../materials/photos'
 import { duplicateReason, type ImportJob, type ImportPlan } from './job'
 import { CellError, parseFen, parseInteger, parsePercentBp, splitList } from './values'
 
@@ -76,7 +77,9 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
         name: name!,
         brand: brand ?? cur?.brand ?? '',
         category: category ?? cur?.category ?? '',
-        images: images ? JSON.stringify(images) : (cur?.images ?? '[]'),
+        // A picture named by a file on this machine goes into the store under its hash now, as the
+        // product form does: a path means nothing on the team's other workstations.
+        images: images ? JSON.stringify(storeImageFiles(db, images)) : (cur?.images ?? '[]'),
         list_price_fen: list!,
         sale_price_fen: sale!,
         price_floor_fen: floor!,
