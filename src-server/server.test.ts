@@ -333,6 +333,7 @@ for (const backend of testBackends()) {
       const failing: Storage = {
         kind: storage.kind,
         exec: (sql) => storage.exec(sql),
+        listen: (channel, onNotice) => storage.listen(channel, onNotice),
         close: async () => undefined,
         query: (sql, params) => guard(sql, params, () => storage.query(sql, params)),
         transaction: (fn) => storage.transaction((tx) => fn({ query: (sql, params) => guard(sql, params, () => tx.query(sql, params)) })),
