@@ -56,7 +56,7 @@ import {
   type RuleActionRow,
   type RuleRow,
 } from './lifecycle'
-import { decodeFields } from './table'
+import { decodeFields, syncColumns } from './table'
 import { actAs } from '../../lifecycle/lifecycle.testkit'
 
 /**
@@ -505,5 +505,8 @@ describe('the table layer', () => {
     })
     expect(appeal.filedBy).toBe('店长庚')
   })
-})
 
+  it('refuses to give records sync a field kept as a fraction, which its integer codec would turn away', () => {
+    expect(() => syncColumns(GROUP_RITUALS)).toThrow('group_rituals.score: records sync carries no fractions')
+  })
+})
