@@ -1,74 +1,32 @@
-import type { Appeal, MemberEvent, ProposedAction, RuleActionSpec } from '../../../src-shared/contracts/lifecycle'
+import type { Appeal, MemberEvent, ProposedAction } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import {
+  APPEAL_SELECT,
+  MEMBER_EVENT_COLUMNS,
+  RULE_ACTION_SELECT,
+  toAppeal,
+  toMemberEvent,
+  toProposedAction,
+  type AppealRow,
+  type MemberEventRow,
+  type RuleActionRow,
+} from '../db/tables/lifecycle'
 import { newId } from '../ids'
 import { recordChange, ruleWriter, type ChangeWriter } from '../records/changes'
 import { readRecords } from '../records/sync'
 import { appendAudit, SYSTEM_ACTOR, type Actor } from '../audit/audit'
-import { toMemberEvent, type MemberEventRow } from './events'
 import { describeAction } from './rules'
 import { DAY_MS } from './studioTime'
 
-interface ActionRow {
-  id: string
-  rule_id: string
-  rule_name: string
-  rule_version: number
-  member_id: string
-  member_name: string
-  kind: RuleActionSpec['kind']
-  points: number
-  amount_fen: number
-  days: number
-  reason: string
-  event_count: number
-  window_from: string
-  window_to: string
-  status: ProposedAction['status']
-  proposed_at: string
-  decided_at: string | null
-  decided_by: string | null
-  decided_by_name: string | null
-  decision_reason: string | null
-  overturned_at: string | null
-  effect_until: string | null
-  effect_state: string | null
-  open_appeal: number
-}
-
-const SELECT_ACTION = `SELECT a.*, EXISTS (SELECT 1 FROM appeals p WHERE p.action_id = a.id AND p.status = 'open') AS open_appeal FROM rule_actions a`
-
-function toAction(r: ActionRow): ProposedAction {
-  return {
-    id: r.id,
-    ruleId: r.rule_id,
-    ruleName: r.rule_name,
-    ruleVersion: r.rule_version,
-    memberId: r.member_id,
-    memberName: r.member_name,
-    action: { kind: r.kind, points: r.points, amountFen: r.amount_fen, days: r.days },
-    reason: r.reason,
-    eventCount: r.event_count,
-    windowFrom: r.window_from,
-    windowTo: r.window_to,
-    status: r.status,
-    proposedAt: r.proposed_at,
-    decidedAt: r.decided_at,
-    decidedBy: r.decided_by_name ?? r.decided_by,
-    decisionReason: r.decision_reason,
-    overturnedAt: r.overturned_at,
-    openAppeal: r.open_appeal === 1,
-  }
-}
-
-function actionRow(db: Db, id: string): ActionRow {
-  const row = db.prepare(`${SELECT_ACTION} WHERE a.id = ?`).get(id) as ActionRow | undefined
+function actionRow(db: Db, id: string): RuleActionRow {
+  const row = db.prepare(`${RULE_ACTION_SELECT} WHERE a.id = ?`).get(id) as RuleActionRow | undefined
   if (!row) throw new OrchardError('not_found', `处理提议不存在 / proposed action not found: ${id}`, { id })
   return row
 }
 
 export function getAction(db: Db, id: string): ProposedAction {
-  return toAction(actionRow(db, id))
+  return toProposedAction(actionRow(db, id))
 }
 
 export function listActions(
@@ -94,19 +52,19 @@ export function listActions(
   // Awaiting approval first (oldest first: fairness), then the decided, newest first.
   const rows = db
     .prepare(
-      `${SELECT_ACTION} ${where}
+      `${RULE_ACTION_SELECT} ${where}
         ORDER BY a.status = 'proposed' DESC, CASE WHEN a.status = 'proposed' THEN a.proposed_at END ASC, COALESCE(a.decided_at, a.proposed_at) DESC, a.id
         LIMIT ? OFFSET ?`,
     )
-    .all(...params, q.limit, q.offset) as ActionRow[]
-  return { rows: rows.map(toAction), total }
+    .all(...params, q.limit, q.offset) as RuleActionRow[]
+  return { rows: rows.map(toProposedAction), total }
 }
 
 export function actionEvents(db: Db, actionId: string): MemberEvent[] {
   return (
     db
       .prepare(
-        `SELECT e.*, m.name AS member_name FROM rule_action_events x JOIN member_events e ON e.id = x.event_id JOIN members m ON m.id = e.member_id
+        `SELECT ${MEMBER_EVENT_COLUMNS} FROM rule_action_events x JOIN member_events e ON e.id = x.event_id JOIN members m ON m.id = e.member_id
           WHERE x.action_id = ? ORDER BY e.occurred_at`,
       )
       .all(actionId) as MemberEventRow[]
@@ -144,7 +102,7 @@ export function decideActions(db: Db, ids: string[], decision: 'approved' | 'rej
   const effects: ChangeWriter = { ...changes, source: 'rule' }
   return db.transaction(() =>
     rows.map((row) => {
-      const before = toAction(row)
+      const before = toProposedAction(row)
       const held = sharedAction(db, row.id)
       let effectUntil: string | null = null
       let effectState: string | null = null
@@ -208,48 +166,6 @@ export function endSuspensions(db: Db, now: Date): number {
 
 // ---------------------------------------------------------------- appeals
 
-interface AppealRow {
-  id: string
-  action_id: string
-  reason: string
-  filed_at: string
-  filed_by: string | null
-  filed_by_name: string | null
-  status: Appeal['status']
-  decided_at: string | null
-  decided_by: string | null
-  decided_by_name: string | null
-  decision_reason: string | null
-  member_id: string
-  member_name: string
-  rule_name: string
-  kind: RuleActionSpec['kind']
-  points: number
-  amount_fen: number
-  days: number
-}
-
-const SELECT_APPEAL = `SELECT p.*, a.member_id, a.member_name, a.rule_name, a.kind, a.points, a.amount_fen, a.days
-  FROM appeals p JOIN rule_actions a ON a.id = p.action_id`
-
-function toAppeal(r: AppealRow): Appeal {
-  return {
-    id: r.id,
-    actionId: r.action_id,
-    memberId: r.member_id,
-    memberName: r.member_name,
-    ruleName: r.rule_name,
-    action: { kind: r.kind, points: r.points, amountFen: r.amount_fen, days: r.days },
-    reason: r.reason,
-    filedAt: r.filed_at,
-    filedBy: r.filed_by_name ?? r.filed_by,
-    status: r.status,
-    decidedAt: r.decided_at,
-    decidedBy: r.decided_by_name ?? r.decided_by,
-    decisionReason: r.decision_reason,
-  }
-}
-
 export function listAppeals(db: Db, q: { status?: string[]; memberId?: string; actionId?: string }): Appeal[] {
   const clauses: string[] = []
   const params: unknown[] = []
@@ -266,11 +182,11 @@ export function listAppeals(db: Db, q: { status?: string[]; memberId?: string; a
     params.push(q.actionId)
   }
   const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''
-  return (db.prepare(`${SELECT_APPEAL} ${where} ORDER BY p.status = 'open' DESC, p.filed_at DESC`).all(...params) as AppealRow[]).map(toAppeal)
+  return (db.prepare(`${APPEAL_SELECT} ${where} ORDER BY p.status = 'open' DESC, p.filed_at DESC`).all(...params) as AppealRow[]).map(toAppeal)
 }
 
 function appealRow(db: Db, id: string): AppealRow {
-  const row = db.prepare(`${SELECT_APPEAL} WHERE p.id = ?`).get(id) as AppealRow | undefined
+  const row = db.prepare(`${APPEAL_SELECT} WHERE p.id = ?`).get(id) as AppealRow | undefined
   if (!row) throw new OrchardError('not_found', `申诉不存在 / appeal not found: ${id}`, { id })
   return row
 }

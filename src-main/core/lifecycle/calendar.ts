@@ -2,75 +2,12 @@ import type { z } from 'zod'
 import type { CalendarQuery, CareCalendar, CareTask } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import { CARE_TASK_COLUMNS, CARE_TASK_FROM, toCareTask, type CareTaskRow } from '../db/tables/lifecycle'
 import { addDays, StudioTime } from './studioTime'
-
-interface TaskRow {
-  id: string
-  plan_id: string
-  plan_name: string
-  step_id: string
-  trigger: CareTask['trigger']
-  member_id: string | null
-  member_name: string | null
-  group_id: string | null
-  group_name: string | null
-  customer_id: string | null
-  customer_name: string | null
-  owner_kind: CareTask['ownerKind']
-  owner_id: string | null
-  owner_name: string | null
-  channel: CareTask['channel']
-  purpose: CareTask['purpose']
-  title: string
-  script: string
-  due_at: string
-  due_day: string
-  status: CareTask['status']
-  note: string
-  done_at: string | null
-  done_by: string | null
-  created_at: string
-}
-
-const SELECT_TASK = `SELECT t.id, t.plan_id, t.plan_name, t.step_id, t.trigger, t.member_id, m.name AS member_name, t.group_id, g.name AS group_name,
-  t.customer_id, c.name AS customer_name, t.owner_kind, t.owner_id, t.owner_name, t.channel, t.purpose, t.title, t.script, t.due_at, t.due_day, t.status, t.note, t.done_at, t.done_by, t.created_at
-  FROM care_tasks t LEFT JOIN members m ON m.id = t.member_id LEFT JOIN groups g ON g.id = t.group_id
-  LEFT JOIN customers c ON c.id = t.customer_id`
 
 /** Open tasks older than this are missed, not overdue: the calendar stops carrying them. */
 export const OVERDUE_DAYS = 14
 const MAX_OWNERS = 100
-
-function toTask(r: TaskRow, overdueBefore: string): CareTask {
-  return {
-    id: r.id,
-    planId: r.plan_id,
-    planName: r.plan_name,
-    stepId: r.step_id,
-    trigger: r.trigger,
-    memberId: r.member_id,
-    memberName: r.member_name,
-    groupId: r.group_id,
-    groupName: r.group_name,
-    customerId: r.customer_id,
-    customerName: r.customer_name,
-    ownerKind: r.owner_kind,
-    ownerId: r.owner_id,
-    ownerName: r.owner_name,
-    channel: r.channel,
-    purpose: r.purpose,
-    title: r.title,
-    script: r.script,
-    dueAt: r.due_at,
-    dueDay: r.due_day,
-    status: r.status,
-    overdue: r.status === 'open' && r.due_at < overdueBefore,
-    note: r.note,
-    doneAt: r.done_at,
-    doneBy: r.done_by,
-    createdAt: r.created_at,
-  }
-}
 
 /**
  * The moment before which an open task counts as overdue when looking at `date`: now for
@@ -153,28 +90,28 @@ export function careCalendar(db: Db, timezone: string, now: Date, q: z.output<ty
   // Earlier days' open tasks first (oldest first), then the day's by due time (its overdue ones come first by nature).
   // Ties keep the index's order (the order tasks were planned in): sorting thousands of tasks
   // noticed at the same moment by id would cost more than the rest of the query.
-  const rows: TaskRow[] = []
+  const rows: CareTaskRow[] = []
   if (q.offset < earlierCount) {
     rows.push(
       ...(db
-        .prepare(`${SELECT_TASK} WHERE ${earlierPart}${mine} ORDER BY t.due_day LIMIT @limit OFFSET @offset`)
-        .all({ ...params, limit: q.limit, offset: q.offset }) as TaskRow[]),
+        .prepare(`SELECT ${CARE_TASK_COLUMNS} FROM ${CARE_TASK_FROM} WHERE ${earlierPart}${mine} ORDER BY t.due_day LIMIT @limit OFFSET @offset`)
+        .all({ ...params, limit: q.limit, offset: q.offset }) as CareTaskRow[]),
     )
   }
   if (rows.length < q.limit) {
     rows.push(
       ...(db
-        .prepare(`${SELECT_TASK} WHERE ${dayPart}${mine} ORDER BY t.due_at LIMIT @limit OFFSET @offset`)
-        .all({ ...params, limit: q.limit - rows.length, offset: Math.max(0, q.offset - earlierCount) }) as TaskRow[]),
+        .prepare(`SELECT ${CARE_TASK_COLUMNS} FROM ${CARE_TASK_FROM} WHERE ${dayPart}${mine} ORDER BY t.due_at LIMIT @limit OFFSET @offset`)
+        .all({ ...params, limit: q.limit - rows.length, offset: Math.max(0, q.offset - earlierCount) }) as CareTaskRow[]),
     )
   }
-  return { date, rows: rows.map((r) => toTask(r, overdueBefore)), total: counts.total, counts, owners, ownerCount: all.length }
+  return { date, rows: rows.map((r) => toCareTask(r, overdueBefore)), total: counts.total, counts, owners, ownerCount: all.length }
 }
 
 export function getTask(db: Db, id: string, now: Date): CareTask {
-  const row = db.prepare(`${SELECT_TASK} WHERE t.id = ?`).get(id) as TaskRow | undefined
+  const row = db.prepare(`SELECT ${CARE_TASK_COLUMNS} FROM ${CARE_TASK_FROM} WHERE t.id = ?`).get(id) as CareTaskRow | undefined
   if (!row) throw new OrchardError('not_found', `关怀任务不存在 / care task not found: ${id}`, { id })
-  return toTask(row, now.toISOString())
+  return toCareTask(row, now.toISOString())
 }
 
 export function completeTasks(db: Db, ids: string[], status: 'done' | 'skipped', note: string, by: string, now: Date): number {

@@ -13,36 +13,20 @@ import {
 import { OrchardError } from '../../../src-shared/errors'
 import type { RowError } from '../../../src-shared/located'
 import type { Db } from '../db/connection'
+import {
+  MEMBER_EVENT_COLUMNS,
+  MEMBER_EVENT_FROM,
+  toMemberEvent,
+  type AppealTableRow,
+  type CareTaskTableRow,
+  type MemberEventRow,
+  type MemberEventTableRow,
+  type RuleActionTableRow,
+} from '../db/tables/lifecycle'
 import { newId } from '../ids'
 import { readTable } from '../imports/read'
 import { CellError, DateReader } from '../imports/values'
 import { describeAction } from './rules'
-
-export interface MemberEventRow {
-  id: string
-  member_id: string
-  member_name: string
-  type: MemberEventType
-  occurred_at: string
-  note: string
-  source: string
-  recorded_by: string | null
-  created_at: string
-}
-
-export function toMemberEvent(r: MemberEventRow): MemberEvent {
-  return {
-    id: r.id,
-    memberId: r.member_id,
-    memberName: r.member_name,
-    type: r.type,
-    occurredAt: r.occurred_at,
-    note: r.note,
-    source: r.source,
-    recordedBy: r.recorded_by,
-    createdAt: r.created_at,
-  }
-}
 
 export function memberExists(db: Db, id: string): { id: string; name: string; status: string } {
   const m = db.prepare('SELECT id, name, status FROM members WHERE id = ?').get(id) as { id: string; name: string; status: string } | undefined
@@ -66,7 +50,7 @@ export function insertEvent(db: Db, e: { memberId: string; type: MemberEventType
 }
 
 export function getEvent(db: Db, id: string): MemberEvent {
-  const row = db.prepare('SELECT e.*, m.name AS member_name FROM member_events e JOIN members m ON m.id = e.member_id WHERE e.id = ?').get(id) as MemberEventRow | undefined
+  const row = db.prepare(`SELECT ${MEMBER_EVENT_COLUMNS} FROM ${MEMBER_EVENT_FROM} WHERE e.id = ?`).get(id) as MemberEventRow | undefined
   if (!row) throw new OrchardError('not_found', `事件不存在 / event not found: ${id}`, { id })
   return toMemberEvent(row)
 }
@@ -110,7 +94,7 @@ export function listEvents(
   const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM member_events e ${where}`).get(...params) as { n: number }).n
   const rows = db
-    .prepare(`SELECT e.*, m.name AS member_name FROM member_events e JOIN members m ON m.id = e.member_id ${where} ORDER BY e.occurred_at DESC, e.id LIMIT ? OFFSET ?`)
+    .prepare(`SELECT ${MEMBER_EVENT_COLUMNS} FROM ${MEMBER_EVENT_FROM} ${where} ORDER BY e.occurred_at DESC, e.id LIMIT ? OFFSET ?`)
     .all(...params, q.limit, q.offset) as MemberEventRow[]
   return { rows: rows.map(toMemberEvent), total }
 }
@@ -237,7 +221,7 @@ export function memberTimeline(db: Db, memberId: string, limit: number, now: Dat
   for (const g of groups) entries.push({ at: g.joinedAt, kind: 'group', subtype: null, title: `进入社群「${g.name}」`, detail: '', refId: g.id, amountFen: null })
   for (const t of db
     .prepare("SELECT id, title, status, channel, owner_name, due_at, done_at, note, plan_name FROM care_tasks WHERE member_id = ? AND (status <> 'open' OR due_at <= ?) ORDER BY due_at DESC LIMIT ?")
-    .all(memberId, now.toISOString(), limit) as { id: string; title: string; status: 'open' | 'done' | 'skipped'; channel: keyof typeof CARE_CHANNEL_LABELS; owner_name: string | null; due_at: string; done_at: string | null; note: string; plan_name: string }[])
+    .all(memberId, now.toISOString(), limit) as Pick<CareTaskTableRow, 'id' | 'title' | 'status' | 'channel' | 'owner_name' | 'due_at' | 'done_at' | 'note' | 'plan_name'>[])
     entries.push({
       at: t.done_at ?? t.due_at,
       kind: 'care',
@@ -259,28 +243,11 @@ export function memberTimeline(db: Db, memberId: string, limit: number, now: Dat
       refId: o.id,
       amountFen: o.total_fen,
     })
-  for (const e of db.prepare('SELECT id, type, occurred_at, note, source FROM member_events WHERE member_id = ? ORDER BY occurred_at DESC LIMIT ?').all(memberId, limit) as {
-    id: string
-    type: MemberEventType
-    occurred_at: string
-    note: string
-    source: string
-  }[])
+  for (const e of db
+    .prepare('SELECT id, type, occurred_at, note, source FROM member_events WHERE member_id = ? ORDER BY occurred_at DESC LIMIT ?')
+    .all(memberId, limit) as Pick<MemberEventTableRow, 'id' | 'type' | 'occurred_at' | 'note' | 'source'>[])
     entries.push({ at: e.occurred_at, kind: 'event', subtype: e.type, title: MEMBER_EVENT_LABELS[e.type].zh, detail: e.note, refId: e.id, amountFen: null })
-  for (const a of db.prepare('SELECT * FROM rule_actions WHERE member_id = ? ORDER BY proposed_at DESC LIMIT ?').all(memberId, limit) as {
-    id: string
-    rule_name: string
-    kind: 'warning' | 'points' | 'penalty' | 'suspension' | 'bonus'
-    points: number
-    amount_fen: number
-    days: number
-    status: 'proposed' | 'approved' | 'rejected'
-    reason: string
-    proposed_at: string
-    decided_at: string | null
-    decision_reason: string | null
-    overturned_at: string | null
-  }[]) {
+  for (const a of db.prepare('SELECT * FROM rule_actions WHERE member_id = ? ORDER BY proposed_at DESC LIMIT ?').all(memberId, limit) as RuleActionTableRow[]) {
     const what = describeAction({ kind: a.kind, points: a.points, amountFen: a.amount_fen, days: a.days })
     const money = a.kind === 'penalty' ? -a.amount_fen : a.kind === 'bonus' ? a.amount_fen : null
     entries.push({ at: a.proposed_at, kind: 'action', subtype: 'proposed', title: `规则「${a.rule_name}」提议：${what}`, detail: a.reason, refId: a.id, amountFen: money })
@@ -290,7 +257,7 @@ export function memberTimeline(db: Db, memberId: string, limit: number, now: Dat
   }
   for (const p of db
     .prepare('SELECT p.id, p.reason, p.filed_at, p.status, p.decided_at, p.decision_reason, a.rule_name FROM appeals p JOIN rule_actions a ON a.id = p.action_id WHERE a.member_id = ? ORDER BY p.filed_at DESC')
-    .all(memberId) as { id: string; reason: string; filed_at: string; status: 'open' | 'upheld' | 'overturned'; decided_at: string | null; decision_reason: string | null; rule_name: string }[]) {
+    .all(memberId) as (Pick<AppealTableRow, 'id' | 'reason' | 'filed_at' | 'status' | 'decided_at' | 'decision_reason'> & Pick<RuleActionTableRow, 'rule_name'>)[]) {
     entries.push({ at: p.filed_at, kind: 'appeal', subtype: 'open', title: `对「${p.rule_name}」提出申诉`, detail: p.reason, refId: p.id, amountFen: null })
     if (p.decided_at) entries.push({ at: p.decided_at, kind: 'appeal', subtype: p.status, title: `申诉裁决：${APPEAL_STATUS_LABELS[p.status].zh}`, detail: p.decision_reason ?? '', refId: p.id, amountFen: null })
   }

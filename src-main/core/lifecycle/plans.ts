@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { CarePlan, CarePlanInput, CareStep, CareTrigger } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import { toCarePlan, toCareStep, type CarePlanRow, type CareStepRow } from '../db/tables/lifecycle'
 import { newId } from '../ids'
 import { recordChange, type ChangeWriter } from '../records/changes'
 import { readRecords } from '../records/sync'
@@ -248,58 +249,16 @@ export const DEFAULT_PLANS: PlanSpec[] = [
   },
 ]
 
-interface PlanRow {
-  id: string
-  name: string
-  description: string
-  trigger: CareTrigger
-  active: number
-  built_in: number
-  created_at: string
-  updated_at: string
-}
-interface StepRow {
-  id: string
-  plan_id: string
-  position: number
-  offset_days: number
-  offset_hours: number
-  channel: CareStep['channel']
-  owner_kind: CareStep['ownerKind']
-  purpose: CareStep['purpose']
-  title: string
-  script: string
-}
-
 export function listPlans(db: Db, onlyActive = false): CarePlan[] {
-  const plans = db.prepare(`SELECT * FROM care_plans ${onlyActive ? 'WHERE active = 1' : ''} ORDER BY built_in DESC, created_at, id`).all() as PlanRow[]
-  const steps = db.prepare('SELECT * FROM care_steps ORDER BY plan_id, position').all() as StepRow[]
+  const plans = db.prepare(`SELECT * FROM care_plans ${onlyActive ? 'WHERE active = 1' : ''} ORDER BY built_in DESC, created_at, id`).all() as CarePlanRow[]
+  const steps = db.prepare('SELECT * FROM care_steps ORDER BY plan_id, position').all() as CareStepRow[]
   const byPlan = new Map<string, CareStep[]>()
   for (const s of steps) {
     const list = byPlan.get(s.plan_id) ?? []
-    list.push({
-      id: s.id,
-      offsetDays: s.offset_days,
-      offsetHours: s.offset_hours,
-      channel: s.channel,
-      ownerKind: s.owner_kind,
-      purpose: s.purpose,
-      title: s.title,
-      script: s.script,
-    })
+    list.push(toCareStep(s))
     byPlan.set(s.plan_id, list)
   }
-  return plans.map((p) => ({
-    id: p.id,
-    name: p.name,
-    description: p.description,
-    trigger: p.trigger,
-    active: p.active === 1,
-    builtIn: p.built_in === 1,
-    steps: (byPlan.get(p.id) ?? []).sort((a, b) => a.offsetDays * 24 + a.offsetHours - (b.offsetDays * 24 + b.offsetHours)),
-    createdAt: p.created_at,
-    updatedAt: p.updated_at,
-  }))
+  return plans.map((p) => toCarePlan(p, (byPlan.get(p.id) ?? []).sort((a, b) => a.offsetDays * 24 + a.offsetHours - (b.offsetDays * 24 + b.offsetHours))))
 }
 
 export function getPlan(db: Db, id: string): CarePlan {
@@ -319,7 +278,7 @@ export function writePlan(db: Db, input: z.output<typeof CarePlanInput>, now: Da
   const at = now.toISOString()
   const id = input.id ?? fixedId ?? newId()
   const before = input.id ? readRecords(db, 'carePlan', [id]).get(id) : undefined
-  const existing = input.id ? (db.prepare('SELECT * FROM care_plans WHERE id = ?').get(input.id) as PlanRow | undefined) : undefined
+  const existing = input.id ? (db.prepare('SELECT * FROM care_plans WHERE id = ?').get(input.id) as CarePlanRow | undefined) : undefined
   if (input.id && !existing) throw new OrchardError('not_found', `关怀计划不存在 / care plan not found: ${input.id}`, { id: input.id })
   if (existing) {
     db.prepare('UPDATE care_plans SET name = ?, description = ?, trigger = ?, active = ?, updated_at = ? WHERE id = ?').run(

@@ -5,6 +5,7 @@ import { seesContacts } from '../../../src-shared/permissions'
 import { ROLE_LABELS, type Role, type Session } from '../../../src-shared/roles'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
+import { toProfile, type ProfileRow } from '../db/tables/lifecycle'
 import { newId } from '../ids'
 import { permissionsOf, requirePermission } from '../permissions'
 import { actorOf, appendAudit } from '../audit/audit'
@@ -48,36 +49,6 @@ async function pinMatches(pin: string, row: ProfileRow): Promise<boolean> {
   const expected = Buffer.from(row.pin_hash, 'base64')
   const actual = await derive(pin, Buffer.from(row.pin_salt, 'base64'), params)
   return actual.length === expected.length && timingSafeEqual(actual, expected)
-}
-
-export interface ProfileRow {
-  id: string
-  name: string
-  role: Role
-  pin_hash: string
-  pin_salt: string
-  pin_params: string
-  is_default: number
-  failed_attempts: number
-  locked_until: string | null
-  last_sign_in_at: string | null
-  created_at: string
-  updated_at: string
-}
-
-export function toProfile(r: ProfileRow, now: Date): Profile {
-  const locked = r.locked_until !== null && r.locked_until > now.toISOString()
-  return {
-    id: r.id,
-    name: r.name,
-    role: r.role,
-    isDefault: r.is_default === 1,
-    failedAttempts: r.failed_attempts,
-    lockedUntil: locked ? r.locked_until : null,
-    lastSignInAt: r.last_sign_in_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  }
 }
 
 function profileRow(db: Db, id: string): ProfileRow {

@@ -4,7 +4,6 @@ import {
   MEMBER_EVENT_LABELS,
   RULE_ACTION_LABELS,
   type EvaluationResult,
-  type MemberEventType,
   type ProposedAction,
   type Rule,
   type RuleActionSpec,
@@ -12,30 +11,12 @@ import {
 } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import { toRule, type MemberEventTableRow, type RuleRow } from '../db/tables/lifecycle'
 import { newId } from '../ids'
 import { appendAudit, AuditBatch, type Actor } from '../audit/audit'
 import { recordChange, ruleWriter, type ChangeWriter } from '../records/changes'
 import { readRecords } from '../records/sync'
 import { DAY_MS, StudioTime } from './studioTime'
-
-export interface RuleRow {
-  id: string
-  name: string
-  description: string
-  event_type: MemberEventType
-  threshold: number
-  window_days: number
-  action_kind: RuleActionSpec['kind']
-  action_points: number
-  action_amount_fen: number
-  action_days: number
-  active: number
-  effective_from: string
-  version: number
-  archived_at: string | null
-  created_at: string
-  updated_at: string
-}
 
 type RuleFields = z.output<typeof RuleInput>
 
@@ -143,24 +124,6 @@ export function normaliseAction(eventType: string, a: RuleFields['action']): Rul
       return { kind: 'suspension', points: 0, amountFen: 0, days: a.days }
     default:
       return { kind: 'warning', points: 0, amountFen: 0, days: 0 }
-  }
-}
-
-export function toRule(r: RuleRow, proposedCount = 0): Rule {
-  return {
-    id: r.id,
-    name: r.name,
-    description: r.description,
-    eventType: r.event_type,
-    threshold: r.threshold,
-    windowDays: r.window_days,
-    action: { kind: r.action_kind, points: r.action_points, amountFen: r.action_amount_fen, days: r.action_days },
-    active: r.active === 1 && r.archived_at === null,
-    effectiveFrom: r.effective_from,
-    version: r.version,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    proposedCount,
   }
 }
 
@@ -297,11 +260,7 @@ export function describeAction(a: RuleActionSpec): string {
   }
 }
 
-interface EventRow {
-  id: string
-  member_id: string
-  occurred_at: string
-}
+type EventRow = Pick<MemberEventTableRow, 'id' | 'member_id' | 'occurred_at'>
 
 /**
  * Proposes the actions the rules call for. For each rule and member, the events not yet

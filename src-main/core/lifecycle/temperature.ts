@@ -10,6 +10,7 @@ import {
 import { OrchardError } from '../../../src-shared/errors'
 import type { RowError } from '../../../src-shared/located'
 import type { Db } from '../db/connection'
+import { toTemperatureDay, type RitualRow } from '../db/tables/lifecycle'
 import { readTable } from '../imports/read'
 import { CellError, DateReader } from '../imports/values'
 import { findColumn } from './events'
@@ -37,25 +38,6 @@ export function temperatureScore(c: RitualCounts): number {
 
 const ZERO: RitualCounts = { morning: 0, night: 0, training: 0, goal: 0, red_envelope: 0, showcase: 0, replies: 0 }
 
-interface RitualRow extends RitualCounts {
-  group_id: string
-  day: string
-  score: number
-  source: TemperatureDay['source']
-  updated_at: string
-}
-
-function toDay(r: RitualRow): TemperatureDay {
-  return {
-    groupId: r.group_id,
-    day: r.day,
-    counts: { morning: r.morning, night: r.night, training: r.training, goal: r.goal, red_envelope: r.red_envelope, showcase: r.showcase, replies: r.replies },
-    score: r.score,
-    source: r.source,
-    updatedAt: r.updated_at,
-  }
-}
-
 export function writeRituals(db: Db, groupId: string, day: string, counts: RitualCounts, source: TemperatureDay['source'], by: string | null, now: Date): TemperatureDay {
   const score = temperatureScore(counts)
   db.prepare(
@@ -65,7 +47,7 @@ export function writeRituals(db: Db, groupId: string, day: string, counts: Ritua
        red_envelope = excluded.red_envelope, showcase = excluded.showcase, replies = excluded.replies, score = excluded.score, source = excluded.source,
        updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
   ).run({ g: groupId, day, ...counts, score, source, at: now.toISOString(), by })
-  return toDay(db.prepare('SELECT * FROM group_rituals WHERE group_id = ? AND day = ?').get(groupId, day) as RitualRow)
+  return toTemperatureDay(db.prepare('SELECT * FROM group_rituals WHERE group_id = ? AND day = ?').get(groupId, day) as RitualRow)
 }
 
 function groupOf(db: Db, id: string): { id: string; name: string; ownerName: string | null } {
@@ -93,7 +75,7 @@ export function temperatureSeries(db: Db, groupId: string, from: string, to: str
   const average: { day: string; score: number }[] = []
   for (let d = from; d <= to; d = addDays(d, 1)) {
     const r = byDay.get(d)
-    days.push(r ? { ...toDay(r), logged: true } : { groupId, day: d, counts: { ...ZERO }, score: 0, source: 'manual', updatedAt: '', logged: false })
+    days.push(r ? { ...toTemperatureDay(r), logged: true } : { groupId, day: d, counts: { ...ZERO }, score: 0, source: 'manual', updatedAt: '', logged: false })
     average.push({ day: d, score: Math.round(averageEnding(scores, d, n) * 10) / 10 })
     if (days.length > 400) break
   }

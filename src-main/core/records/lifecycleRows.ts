@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { CareStep } from '../../../src-shared/contracts/lifecycle'
 import type { Db } from '../db/connection'
+import { CARE_STEPS } from '../db/tables/lifecycle'
 
 /**
  * The rows of a lifecycle record that travel as one of its fields (core/records/sync.ts),
@@ -21,17 +22,17 @@ export const CareStepsWire = z.array(CareStep.strict()).max(500)
 export type CareStepWire = z.infer<typeof CareStep>
 
 /** The `steps` field of the plan in the enclosing query's `care_plans` row, as JSON, in order. */
-export const CARE_STEPS_SQL = `(SELECT json_group_array(json_object('id', s.id, 'offsetDays', s.offset_days, 'offsetHours', s.offset_hours, 'channel', s.channel,
-    'ownerKind', s.owner_kind, 'purpose', s.purpose, 'title', s.title, 'script', s.script))
+export const CARE_STEPS_SQL = `(SELECT json_group_array(json_object(${Object.entries(CARE_STEPS.fields).map(([field, column]) => `'${field}', s.${column}`).join(', ')}))
    FROM (SELECT * FROM care_steps WHERE plan_id = care_plans.id ORDER BY position) s)`
 
 /** Replaces a plan's steps with the team's (the same ids: tasks planned from a step stay linked to it). */
 export function writeCareSteps(db: Db, planId: string, steps: CareStepWire[]): void {
   db.prepare('DELETE FROM care_steps WHERE plan_id = ?').run(planId)
+  const fields = Object.entries(CARE_STEPS.fields)
   const insert = db.prepare(
-    `INSERT OR REPLACE INTO care_steps (id, plan_id, position, offset_days, offset_hours, channel, owner_kind, purpose, title, script) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO care_steps (plan_id, position, ${fields.map(([, column]) => column).join(', ')}) VALUES (?, ?, ${fields.map(() => '?').join(', ')})`,
   )
-  steps.forEach((s, i) => insert.run(s.id, planId, i, s.offsetDays, s.offsetHours, s.channel, s.ownerKind, s.purpose, s.title, s.script))
+  steps.forEach((s, i) => insert.run(planId, i, ...fields.map(([field]) => s[field as keyof CareStepWire])))
 }
 
 /** The events a proposal counted, by id, as they travel. */

@@ -18,6 +18,7 @@ import {
 import type { Db } from '../db/connection'
 import { CUSTOMERS } from '../db/tables/customers'
 import { GROUPS } from '../db/tables/groups'
+import { APPEALS, CARE_PLANS, RULE_ACTIONS, RULES } from '../db/tables/lifecycle'
 import { MEMBERS } from '../db/tables/members'
 import { ORDERS } from '../db/tables/orders'
 import { PRODUCTS } from '../db/tables/products'
@@ -92,74 +93,20 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
     },
   },
   carePlan: {
-    table: 'care_plans',
-    columns: {
-      name: ['name', 'text'],
-      description: ['description', 'text'],
-      trigger: ['trigger', 'text'],
-      active: ['active', 'bool'],
-      builtIn: ['built_in', 'bool'],
-      steps: ['steps', 'steps'],
-    },
+    table: CARE_PLANS.name,
+    columns: { ...syncColumns(CARE_PLANS), steps: ['steps', 'steps'] },
   },
   rule: {
-    table: 'rules',
-    columns: {
-      name: ['name', 'text'],
-      description: ['description', 'text'],
-      eventType: ['event_type', 'text'],
-      threshold: ['threshold', 'int'],
-      windowDays: ['window_days', 'int'],
-      actionKind: ['action_kind', 'text'],
-      actionPoints: ['action_points', 'int'],
-      actionAmountFen: ['action_amount_fen', 'int'],
-      actionDays: ['action_days', 'int'],
-      active: ['active', 'bool'],
-      effectiveFrom: ['effective_from', 'text'],
-      archivedAt: ['archived_at', 'text'],
-    },
+    table: RULES.name,
+    columns: syncColumns(RULES),
   },
   action: {
-    table: 'rule_actions',
-    columns: {
-      idemKey: ['idem_key', 'text'],
-      ruleId: ['rule_id', 'text'],
-      ruleName: ['rule_name', 'text'],
-      ruleVersion: ['rule_version', 'int'],
-      memberId: ['member_id', 'text'],
-      memberName: ['member_name', 'text'],
-      kind: ['kind', 'text'],
-      points: ['points', 'int'],
-      amountFen: ['amount_fen', 'int'],
-      days: ['days', 'int'],
-      reason: ['reason', 'text'],
-      eventCount: ['event_count', 'int'],
-      windowFrom: ['window_from', 'text'],
-      windowTo: ['window_to', 'text'],
-      proposedAt: ['proposed_at', 'text'],
-      events: ['events', 'events'],
-      decision: ['status', 'proposed'],
-      decidedAt: ['decided_at', 'text'],
-      decidedBy: ['decided_by', 'text'],
-      decidedByName: ['decided_by_name', 'text'],
-      decisionReason: ['decision_reason', 'text'],
-      overturnedAt: ['overturned_at', 'text'],
-    },
+    table: RULE_ACTIONS.name,
+    columns: { ...syncColumns(RULE_ACTIONS), events: ['events', 'events'], decision: ['status', 'proposed'] },
   },
   appeal: {
-    table: 'appeals',
-    columns: {
-      actionId: ['action_id', 'text'],
-      reason: ['reason', 'text'],
-      filedAt: ['filed_at', 'text'],
-      filedBy: ['filed_by', 'text'],
-      filedByName: ['filed_by_name', 'text'],
-      decision: ['status', 'open'],
-      decidedAt: ['decided_at', 'text'],
-      decidedBy: ['decided_by', 'text'],
-      decidedByName: ['decided_by_name', 'text'],
-      decisionReason: ['decision_reason', 'text'],
-    },
+    table: APPEALS.name,
+    columns: { ...syncColumns(APPEALS), decision: ['status', 'open'] },
   },
   comparison: {
     table: 'price_comparisons',

@@ -7,13 +7,15 @@
  * so a column added by a migration and forgotten here fails a test instead of a sync.
  */
 
-/** How a column's value is kept: as text, an integer, 0/1 for a boolean, or JSON text. */
-export type ColumnCodec = 'text' | 'int' | 'bool' | 'json'
+/** How a column's value is kept: as text, an integer, a fraction, 0/1 for a boolean, or JSON text. */
+export type ColumnCodec = 'text' | 'int' | 'real' | 'bool' | 'json'
+/** The codecs records sync carries: none of its fields is a fraction (its `int` refuses one). */
+export type SyncedCodec = Exclude<ColumnCodec, 'real'>
 
 /** A column: `Stored` is what SQLite hands back, `Value` what the contract holds. */
 export interface Column<Stored, Value> {
   /** The type the migrations declare (as PRAGMA table_info reports it). */
-  type: 'TEXT' | 'INTEGER'
+  type: 'TEXT' | 'INTEGER' | 'REAL'
   nullable: boolean
   codec: ColumnCodec
   /** Never set: carries the two types for the row and field types. */
@@ -26,6 +28,8 @@ export const text = <T extends string = string>() => column<T, T>('TEXT', 'text'
 export const nullableText = <T extends string = string>() => column<T | null, T | null>('TEXT', 'text', true)
 export const int = <T extends number = number>() => column<T, T>('INTEGER', 'int', false)
 export const nullableInt = <T extends number = number>() => column<T | null, T | null>('INTEGER', 'int', true)
+/** A number with a fraction (a group's temperature score). */
+export const real = () => column<number, number>('REAL', 'real', false)
 export const bool = () => column<number, boolean>('INTEGER', 'bool', false)
 /** A list or structure kept as JSON text (never null: an empty list is `[]`). */
 export const json = <T>() => column<string, T>('TEXT', 'json', false)
@@ -70,9 +74,15 @@ export function columnList(table: Table<Columns, Record<string, string>>, alias?
 }
 
 /** Each shared field's column and codec: records sync's view of the table (core/records/sync.ts TABLES). */
-export function syncColumns<C extends Columns, F extends Record<string, keyof C & string>>(table: Table<C, F>): { [K in keyof F]: readonly [column: F[K], codec: ColumnCodec] } {
-  return Object.fromEntries(Object.entries(table.fields).map(([field, c]) => [field, [c, table.columns[c].codec] as const])) as {
-    [K in keyof F]: readonly [F[K], ColumnCodec]
+export function syncColumns<C extends Columns, F extends Record<string, keyof C & string>>(table: Table<C, F>): { [K in keyof F]: readonly [column: F[K], codec: SyncedCodec] } {
+  return Object.fromEntries(
+    Object.entries(table.fields).map(([field, c]) => {
+      const codec = table.columns[c].codec
+      if (codec === 'real') throw new Error(`${table.name}.${c}: records sync carries no fractions`)
+      return [field, [c, codec] as const]
+    }),
+  ) as {
+    [K in keyof F]: readonly [F[K], SyncedCodec]
   }
 }
 

@@ -7,6 +7,8 @@ import { OrchardError } from '../../../../src-shared/errors'
 import { dayIn, stampIn } from '../../clock'
 import type { CoreContext, ServiceHandlers } from '../../context'
 import type { Db } from '../../db/connection'
+import { toKitSection, toKitTemplate, toKitTemplateSummary, type KitSectionRow, type KitTemplateRow, type KitTemplateSummaryRow } from '../../db/tables/lifecycle'
+import type { MemberTableRow } from '../../db/tables/members'
 import { newId } from '../../ids'
 import { createJob, launchJob, reopenJob, resumableJob, type PlannedItem } from '../../jobs/durable'
 import { safeFileName } from '../../jobs/names'
@@ -19,17 +21,8 @@ import { richTextBlocks, richTextPlain, sanitizeRichText } from '../pdf/richText
 import { renderScript } from '../planner'
 import { renderKitPdf, type KitMember, type KitProduct } from './kitPdf'
 
-interface TemplateRow {
-  id: string
-  name: string
-  description: string
-  is_default: number
-  updated_at: string
-  updated_by: string | null
-}
-
 function sectionsOf(db: Db, templateId: string): KitSection[] {
-  return db.prepare('SELECT id, kind, title, html FROM kit_sections WHERE template_id = ? ORDER BY position').all(templateId) as KitSection[]
+  return (db.prepare('SELECT * FROM kit_sections WHERE template_id = ? ORDER BY position').all(templateId) as KitSectionRow[]).map(toKitSection)
 }
 
 export function getKitTemplate(db: Db, id?: string): KitTemplate {
@@ -37,11 +30,11 @@ export function getKitTemplate(db: Db, id?: string): KitTemplate {
     id
       ? db.prepare('SELECT * FROM kit_templates WHERE id = ?').get(id)
       : db.prepare('SELECT * FROM kit_templates ORDER BY is_default DESC, updated_at DESC LIMIT 1').get()
-  ) as TemplateRow | undefined
+  ) as KitTemplateRow | undefined
   if (!row) {
     throw new OrchardError('not_found', id ? `入门包模板不存在 / kit template not found: ${id}` : '还没有入门包模板 / there is no kit template yet', { id })
   }
-  return { id: row.id, name: row.name, description: row.description, isDefault: row.is_default === 1, sections: sectionsOf(db, row.id), updatedAt: row.updated_at, updatedBy: row.updated_by }
+  return toKitTemplate(row, sectionsOf(db, row.id))
 }
 
 export function saveKitTemplate(db: Db, input: z.output<typeof KitTemplateInput>, by: string, now: Date): KitTemplate {
@@ -81,13 +74,7 @@ export function saveKitTemplate(db: Db, input: z.output<typeof KitTemplateInput>
 
 // ---------------------------------------------------------------- generation
 
-interface MemberRow {
-  id: string
-  name: string
-  invite_code: string
-  join_date: string
-  mentor_name: string | null
-}
+type MemberRow = Pick<MemberTableRow, 'id' | 'name' | 'invite_code' | 'join_date'> & { mentor_name: string | null }
 
 
 const safeName = (s: string) => safeFileName(s, { fallback: 'kit' })
@@ -307,8 +294,8 @@ export const kitsHandlers: ServiceHandlers<'kits'> = {
   templates: (_input, ctx) => {
     const rows = ctx.db
       .prepare('SELECT t.*, (SELECT COUNT(*) FROM kit_sections s WHERE s.template_id = t.id) AS section_count FROM kit_templates t ORDER BY is_default DESC, updated_at DESC')
-      .all() as (TemplateRow & { section_count: number })[]
-    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, isDefault: r.is_default === 1, updatedAt: r.updated_at, updatedBy: r.updated_by, sectionCount: r.section_count }))
+      .all() as KitTemplateSummaryRow[]
+    return rows.map(toKitTemplateSummary)
   },
 
   get: ({ id }, ctx) => getKitTemplate(ctx.db, id),
