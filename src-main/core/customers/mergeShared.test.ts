@@ -1,12 +1,10 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { OrchardCore } from '../api'
 import { actAs } from '../lifecycle/lifecycle.testkit'
 import { changeWriter, joinGroups } from '../records/changes'
 import { readRecords } from '../records/sync'
-import { RECORDS_PROTOCOL_VERSION } from '../../../src-shared/recordsProtocol'
-import { teamHarness } from '../sync/team.testkit'
+import { importShopExport } from '../sync/ledgerStudio.testkit'
+import { pushRecords, teamHarness } from '../sync/team.testkit'
 
 /**
  * A customer merge made on one workstation and undone there, as every other workstation of
@@ -14,16 +12,13 @@ import { teamHarness } from '../sync/team.testkit'
  * each with its own orders, groups and follow-ups, as before the merge.
  */
 const team_ = teamHarness('merge-shared')
-const { workstation, enrol, sync, dirOf } = team_
-let teamNo = 0
+const { workstation, enrol, sync, dirOf, pair, joinTeam } = team_
 
 /** The shop's export with one order per buyer phone, imported on `core`. */
 async function importOrders(core: OrchardCore, rows: { orderNo: string; phone: string }[]) {
   const csv = ['订单号,下单时间,状态,客户,手机,商品编码,商品名称,数量,单价,商品退款金额,归属会员邀请码']
   for (const r of rows) csv.push([r.orderNo, '2026-11-20 10:00', '已付款', `买家${r.orderNo}`, r.phone, 'SP-1001', '洗衣液', 1, '59.00', '', 'ALICE001'].join(','))
-  const path = join(dirOf(core), `orders-${Math.random().toString(36).slice(2)}.csv`)
-  writeFileSync(path, csv.join('\n') + '\n')
-  const result = await core.invoke('imports', 'run', { entity: 'orders', path, format: 'auto', mode: 'all-or-nothing' })
+  const result = await importShopExport(core, dirOf(core), csv)
   expect(result.committed, JSON.stringify(result.errors.slice(0, 3))).toBe(true)
 }
 
@@ -43,11 +38,7 @@ async function book(core: OrchardCore, ids: string[]) {
 
 describe('a customer merge and its undo between workstations', () => {
   it('after A undoes a merge, B holds both customers again with their orders, groups and follow-ups as before it', async () => {
-    const team = `m${++teamNo}`
-    const a = workstation()
-    const b = workstation()
-    await enrol(a, team, 'A')
-    await enrol(b, team, 'B')
+    const [a, b] = await pair()
     actAs(a, 'operator', '小周')
     actAs(b, 'operator', '小王')
     await a.invoke('members', 'create', { name: '小美', inviteCode: 'ALICE001', joinDate: '2026-09-02' })
@@ -96,11 +87,7 @@ describe('a customer merge and its undo between workstations', () => {
   })
 
   it('a workstation offline through both the merge and its undo ends as it began; its follow-ups never leave their customer for good', async () => {
-    const team = `m${++teamNo}`
-    const a = workstation()
-    const b = workstation()
-    await enrol(a, team, 'A')
-    await enrol(b, team, 'B')
+    const [a, b] = await pair()
     actAs(a, 'operator', '小周')
     actAs(b, 'operator', '小王')
     const kept = await a.invoke('customers', 'create', { name: '李娜', phones: ['13900139001'] })
@@ -119,30 +106,19 @@ describe('a customer merge and its undo between workstations', () => {
   })
 
   it('the server refuses a delete carrying anything but the customer a merge kept, and stores nothing of the batch', async () => {
-    const team = `m${++teamNo}`
+    const team = team_.newTeam()
     const a = workstation()
     await enrol(a, team, 'A')
     const c = await a.invoke('customers', 'create', { name: '周末', phones: ['13700137001'] })
     await sync(a)
-    const { token, server_url: url } = a.context.db.prepare('SELECT token, server_url FROM sync_state WHERE id = 1').get() as { token: string; server_url: string }
-    const push = (value: unknown) =>
-      fetch(`${url}/v1/records/push`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          protocol: RECORDS_PROTOCOL_VERSION,
-          team,
-          changes: [{ clientSeq: 9001, txId: 'tx-9001', record: 'customer', id: c.id, op: 'delete', field: null, value, role: 'manager', at: a.context.clock.now().toISOString() }],
-        }),
-      })
+    const push = (value: unknown) => pushRecords(a, team, [{ clientSeq: 9001, txId: 'tx-9001', record: 'customer', id: c.id, op: 'delete', field: null, value, role: 'manager', at: a.context.clock.now().toISOString() }])
     for (const value of [{ mergedInto: c.id, also: 'x' }, { mergedInto: 42 }, 'someone']) {
       const res = await push(value)
       expect(res.status).toBe(400)
       expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', details: { path: 'changes.0.value', clientSeq: 9001 } } })
     }
     // Nothing of it stored: a second workstation still finds the customer.
-    const b = workstation()
-    await enrol(b, team, 'B')
+    const b = await joinTeam(team, 'B')
     await sync(b)
     expect(readRecords(b.context.db, 'customer', [c.id]).get(c.id)).toMatchObject({ name: '周末' })
   })

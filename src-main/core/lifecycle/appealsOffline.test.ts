@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { OrchardCore } from '../api'
 import { readRecords } from '../records/sync'
 import { teamHarness } from '../sync/team.testkit'
-import { actAs, refusal } from './lifecycle.testkit'
+import { actAs, archiveShippedRules, refusal } from './lifecycle.testkit'
 
 /**
  * One action, one appeal — also when two workstations each took the member's appeal
@@ -25,7 +25,7 @@ async function approvedAction(): Promise<{ a: OrchardCore; b: OrchardCore; actio
   await enrol(a, team, 'A')
   await enrol(b, team, 'B')
   actAs(a, 'manager', '陈姐')
-  for (const rule of await a.invoke('rules', 'list')) await a.invoke('rules', 'archive', { id: rule.id })
+  await archiveShippedRules(a)
   await a.invoke('rules', 'create', { name: '乱价扣佣', eventType: 'price_below_floor', threshold: 1, windowDays: 30, action: { kind: 'penalty', amountFen: 5000 } })
   const member = await a.invoke('members', 'create', { name: '小吴', joinDate: today(a).slice(0, 10) })
   const occurredAt = new Date(a.context.clock.now().getTime() - 1000).toISOString()

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { RECORDS_PROTOCOL_VERSION, type RecordChangeWire, type RecordsPushResponse } from '../../../src-shared/recordsProtocol'
 import type { OrchardCore } from '../api'
 import { readRecords } from '../records/sync'
-import { teamHarness } from '../sync/team.testkit'
-import { actAs, refusal } from './lifecycle.testkit'
+import { pushAs, teamHarness } from '../sync/team.testkit'
+import { actAs, archiveShippedRules, refusal } from './lifecycle.testkit'
 
 /**
  * Care plans, rules, approvals and appeals between workstations and a real server process
@@ -11,35 +10,13 @@ import { actAs, refusal } from './lifecycle.testkit'
  * field after a round; what a role may not write is refused by the core and by the server.
  */
 const team_ = teamHarness('lifecycle-records')
-const { workstation, enrol, sync } = team_
-let teamNo = 0
-
-async function pair(): Promise<[OrchardCore, OrchardCore, string]> {
-  const team = `l${++teamNo}`
-  const a = workstation()
-  const b = workstation()
-  await enrol(a, team, 'A')
-  await enrol(b, team, 'B')
-  return [a, b, team]
-}
+const { sync, pair, joinTeam } = team_
 
 const held = (core: OrchardCore, record: 'carePlan' | 'rule' | 'action' | 'appeal' | 'member', id: string) => readRecords(core.context.db, record, [id]).get(id)
 const step = (title: string, offsetDays: number) => ({ offsetDays, offsetHours: 0, channel: 'private' as const, ownerKind: 'mentor' as const, purpose: 'light' as const, title, script: '' })
 const rows = (core: OrchardCore, table: string) => (core.context.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
 /** The studio's today, by the clock the workstation runs on (no date written into the test). */
 const today = (core: OrchardCore) => core.context.clock.now().toISOString()
-
-/** Pushes `changes` as the device of `core` would, straight over HTTP. */
-async function pushAs(core: OrchardCore, team: string, changes: Omit<RecordChangeWire, 'txId' | 'at'>[]): Promise<RecordsPushResponse> {
-  const { token, server_url: url } = core.context.db.prepare('SELECT token, server_url FROM sync_state WHERE id = 1').get() as { token: string; server_url: string }
-  const res = await fetch(`${url}/v1/records/push`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ protocol: RECORDS_PROTOCOL_VERSION, team, changes: changes.map((c) => ({ ...c, txId: `tx-${c.clientSeq}`, at: today(core) })) }),
-  })
-  expect(res.status).toBe(200)
-  return (await res.json()) as RecordsPushResponse
-}
 
 describe('care plans, rules, approvals and appeals shared through the team server', () => {
   it('a care plan made and edited on A is on B with its steps; a removal travels as a tombstone; a new workstation’s snapshot brings the plans', async () => {
@@ -69,8 +46,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
     expect(await b.invoke('settings', 'get', {})).toMatchObject({ language: ownB.language, theme: ownB.theme })
 
     // A new workstation starts from the team's snapshot: the plan as it is now, the removed one not at all.
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     await sync(c)
     expect(held(c, 'carePlan', plan.id)).toEqual(held(a, 'carePlan', plan.id))
     expect(held(c, 'carePlan', gone.id)).toBeUndefined()
@@ -80,7 +56,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
     const [a, b] = await pair()
     actAs(a, 'manager', '陈姐')
     actAs(b, 'manager', '王店长')
-    for (const rule of await a.invoke('rules', 'list')) await a.invoke('rules', 'archive', { id: rule.id })
+    await archiveShippedRules(a)
     const rule = await a.invoke('rules', 'create', { name: '乱价扣佣', eventType: 'price_below_floor', threshold: 1, windowDays: 30, action: { kind: 'penalty', amountFen: 5000 } })
     const member = await a.invoke('members', 'create', { name: '乱价小王', joinDate: today(a).slice(0, 10) })
     await sync(a)
@@ -118,7 +94,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
   it('a decision on A is the state on B, its member’s pause made once; an appeal filed on B reaches A’s manager; A’s overturning reaches B', async () => {
     const [a, b] = await pair()
     actAs(a, 'manager', '陈姐')
-    for (const rule of await a.invoke('rules', 'list')) await a.invoke('rules', 'archive', { id: rule.id })
+    await archiveShippedRules(a)
     await a.invoke('rules', 'create', { name: '欺骗拉人暂停', eventType: 'deceptive_recruiting', threshold: 1, windowDays: 30, action: { kind: 'suspension', days: 7 } })
     const member = await a.invoke('members', 'create', { name: '小李', joinDate: today(a).slice(0, 10) })
     const occurredAt = new Date(a.context.clock.now().getTime() - 1000).toISOString()
@@ -160,7 +136,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
     const [a, b] = await pair()
     actAs(a, 'manager', '陈姐')
     actAs(b, 'manager', '王店长')
-    for (const rule of await a.invoke('rules', 'list')) await a.invoke('rules', 'archive', { id: rule.id })
+    await archiveShippedRules(a)
     await a.invoke('rules', 'create', { name: '群外警告', eventType: 'apprentices_outside_group', threshold: 1, windowDays: 30, action: { kind: 'warning' } })
     const member = await a.invoke('members', 'create', { name: '小孙', joinDate: today(a).slice(0, 10) })
     await sync(a)
@@ -183,7 +159,7 @@ describe('care plans, rules, approvals and appeals shared through the team serve
     const [a, b] = await pair()
     actAs(a, 'manager', '陈姐')
     actAs(b, 'manager', '王店长')
-    for (const rule of await a.invoke('rules', 'list')) await a.invoke('rules', 'archive', { id: rule.id })
+    await archiveShippedRules(a)
     await a.invoke('rules', 'create', { name: '群外警告', eventType: 'apprentices_outside_group', threshold: 1, windowDays: 30, action: { kind: 'warning' } })
     const member = await a.invoke('members', 'create', { name: '小赵', joinDate: today(a).slice(0, 10) })
     const occurredAt = new Date(a.context.clock.now().getTime() - 1000).toISOString()
@@ -209,13 +185,9 @@ describe('care plans, rules, approvals and appeals shared through the team serve
   })
 
   it('an operator’s approval, appeal decision, rule edit or plan edit is refused by the core and by the server: nothing applied', async () => {
-    const team = `l${++teamNo}`
-    const a = workstation()
-    const op = workstation()
-    await enrol(a, team, '店长')
-    await enrol(op, team, '运营室', 'operator')
+    const [a, op, team] = await pair({ names: ['店长', '运营室'], roleOfB: 'operator' })
     actAs(a, 'manager', '陈姐')
-    for (const rule of await a.invoke('rules', 'list')) await a.invoke('rules', 'archive', { id: rule.id })
+    await archiveShippedRules(a)
     const rule = await a.invoke('rules', 'create', { name: '乱价扣佣', eventType: 'price_below_floor', threshold: 1, windowDays: 30, action: { kind: 'penalty', amountFen: 5000 } })
     const member = await a.invoke('members', 'create', { name: '小钱', joinDate: today(a).slice(0, 10) })
     const occurredAt = new Date(a.context.clock.now().getTime() - 1000).toISOString()

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { RECORDS_PROTOCOL_VERSION } from '../../../src-shared/recordsProtocol'
 import type { OrchardCore } from '../api'
-import { databaseAt } from '../db/olderStudio.testkit'
 import { actAs } from '../lifecycle/lifecycle.testkit'
 import { readRecords } from '../records/sync'
-import { teamHarness } from '../sync/team.testkit'
+import { pushRecords, teamHarness } from '../sync/team.testkit'
 import { DEFAULT_FORBIDDEN_WORDS } from './copy'
 
 /**
@@ -14,16 +11,11 @@ import { DEFAULT_FORBIDDEN_WORDS } from './copy'
  * server process (PGlite) over HTTP: prices seen elsewhere and the forbidden-claims list.
  */
 const team_ = teamHarness('materials')
-const { workstation, enrol, sync } = team_
-let teamNo = 0
+const { workstation, sync, pair: enrolledPair, joinTeam } = team_
 
 /** Two workstations of one new team, enrolled, with one product A made and B holds. */
 async function pair(): Promise<{ team: string; a: OrchardCore; b: OrchardCore; productId: string }> {
-  const team = `m${++teamNo}`
-  const a = workstation()
-  const b = workstation()
-  await enrol(a, team, 'A')
-  await enrol(b, team, 'B')
+  const [a, b, team] = await enrolledPair()
   const p = await a.invoke('products', 'create', { sku: 'SP-1001', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 40, images: [] })
   await sync(a)
   await sync(b)
@@ -68,8 +60,7 @@ describe('competitor prices as shared records', () => {
     await a.invoke('comparisons', 'add', { productId, source: '天猫旗舰店', priceFen: 8900, observedOn: today(a), url: '', note: '' })
     await a.invoke('copyTemplates', 'setWords', { words: [...DEFAULT_FORBIDDEN_WORDS, '秒杀全网'] })
     await sync(a)
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     const round = await sync(c)
     expect(round.records).toMatchObject({ notApplied: 0 })
     expect(round.records.bootstrap).toMatchObject({ records: 3 })
@@ -79,31 +70,21 @@ describe('competitor prices as shared records', () => {
 
   it('a change claiming a role the device is not enrolled for is refused by the server over HTTP, with the reason; nothing is applied', async () => {
     const { team, a, productId } = await pair()
-    const trainer = workstation()
-    await enrol(trainer, team, '培训室', 'trainer')
-    const { token } = trainer.context.db.prepare('SELECT token FROM sync_state WHERE id = 1').get() as { token: string }
+    const trainer = await joinTeam(team, '培训室', 'trainer')
     const id = randomUUID()
-    const res = await fetch(`${team_.server.url}/v1/records/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        protocol: RECORDS_PROTOCOL_VERSION,
-        team,
-        changes: [
-          {
-            clientSeq: 1,
-            txId: randomUUID(),
-            record: 'comparison',
-            id,
-            op: 'create',
-            field: null,
-            value: { productId, source: '拼多多', priceFen: 100, observedOn: today(a), url: '', note: '' },
-            role: 'manager',
-            at: new Date().toISOString(),
-          },
-        ],
-      }),
-    })
+    const res = await pushRecords(trainer, team, [
+      {
+        clientSeq: 1,
+        txId: randomUUID(),
+        record: 'comparison',
+        id,
+        op: 'create',
+        field: null,
+        value: { productId, source: '拼多多', priceFen: 100, observedOn: today(a), url: '', note: '' },
+        role: 'manager',
+        at: new Date().toISOString(),
+      },
+    ])
     expect(res.status).toBe(200)
     const body = (await res.json()) as { accepted: number[]; refused: { clientSeq: number; code: string; reason: string }[] }
     expect(body.accepted).toEqual([])
@@ -223,8 +204,7 @@ describe('copy and poster templates as shared records', () => {
     expect(onB).toEqual({ builtin: false, template: saved.template })
     expect((await b.invoke('packs', 'templates', {})).find((t) => t.id === template.id)).toMatchObject({ name: '店庆红', builtin: false })
 
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     expect((await sync(c)).records).toMatchObject({ notApplied: 0 })
     expect(await c.invoke('posterTemplates', 'get', { id: template.id as string })).toEqual({ builtin: false, template: saved.template })
 
@@ -238,8 +218,7 @@ describe('copy and poster templates as shared records', () => {
 describe('a studio from before the material library was shared', () => {
   it('keeps the forbidden-claims list it had edited, as the list record, recorded as the studio’s own change for the team', async () => {
     // The studio as 0025 left it: the list a private setting of the workstation.
-    const dir = join(team_.root, `studio-0025-${randomUUID()}`)
-    const db = databaseAt(dir, 25)
+    const { dir, db } = team_.olderStudio(25)
     db.prepare(`INSERT INTO settings (key, value) VALUES ('_materials.forbiddenWords', ?)`).run(JSON.stringify(['第一', '秒杀全网']))
     db.close()
 

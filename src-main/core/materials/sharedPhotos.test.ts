@@ -1,13 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { RECORDS_PROTOCOL_VERSION } from '../../../src-shared/recordsProtocol'
 import type { OrchardCore } from '../api'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
-import { teamHarness } from '../sync/team.testkit'
+import { deviceOf, pushRecords, teamHarness } from '../sync/team.testkit'
 import { productPhotos, storedFile } from './photos'
 
 /**
@@ -16,8 +14,7 @@ import { productPhotos, storedFile } from './photos'
  * field, their image files through the team's file store by their SHA-256.
  */
 const team_ = teamHarness('photos')
-const { workstation, enrol, sync } = team_
-let teamNo = 0
+const { workstation, sync, pair: enrolledPair, joinTeam, withServerDatabase } = team_
 
 const sha = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
@@ -29,11 +26,7 @@ async function picture(seed: number, format: 'jpeg' | 'png' = 'jpeg'): Promise<B
 
 /** Two workstations of one new team, enrolled, with a product and a customer A made and B holds. */
 async function pair(): Promise<{ team: string; a: OrchardCore; b: OrchardCore; productId: string; customerId: string }> {
-  const team = `p${++teamNo}`
-  const a = workstation()
-  const b = workstation()
-  await enrol(a, team, 'A')
-  await enrol(b, team, 'B')
+  const [a, b, team] = await enrolledPair()
   const p = await a.invoke('products', 'create', { sku: 'SP-2001', name: '纯棉睡衣', listPriceFen: 19900, salePriceFen: 12900, priceFloorFen: 9900, stock: 30, images: [] })
   const c = await a.invoke('customers', 'create', { name: '蒋强东', phones: ['13800138000'], addresses: ['浙江省杭州市西湖区文三路 1 号'], notes: '' })
   await sync(a)
@@ -52,18 +45,6 @@ const storeOf = (core: OrchardCore) => {
 
 async function addPhoto(core: OrchardCore, productId: string, customerId: string | null, bytes: Buffer, caption = '面料很舒服') {
   return core.invoke('buyerPhotos', 'add', { productId, customerId, caption, dataBase64: bytes.toString('base64'), fileName: 'buyer.jpg' })
-}
-
-/** Runs `fn` on the team server's own database, with the server stopped (as someone with its files could). */
-async function withServerDatabase<T>(fn: (db: PGlite) => Promise<T>): Promise<T> {
-  return team_.withServerStopped(async (serverDir) => {
-    const db = await PGlite.create(join(serverDir, 'pgdata'))
-    try {
-      return await fn(db)
-    } finally {
-      await db.close()
-    }
-  })
 }
 
 describe('buyer photos as shared records, with their image files', () => {
@@ -123,19 +104,11 @@ describe('buyer photos as shared records, with their image files', () => {
     const bytes = await sharp(await picture(3)).jpeg().toBuffer()
     const hash = sha(bytes)
     // A change naming a file nobody has put on the server yet (sent straight over HTTP by A's device).
-    const { token } = a.context.db.prepare('SELECT token FROM sync_state WHERE id = 1').get() as { token: string }
+    const { token } = deviceOf(a)
     const id = randomUUID()
-    const push = await fetch(`${team_.server.url}/v1/records/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        protocol: RECORDS_PROTOCOL_VERSION,
-        team,
-        changes: [
-          { clientSeq: 900_001, txId: randomUUID(), record: 'buyerPhoto', id, op: 'create', field: null, value: { productId, customerId: null, caption: '包装很用心', width: 480, height: 400, sha256: hash }, role: 'operator', at: new Date().toISOString() },
-        ],
-      }),
-    })
+    const push = await pushRecords(a, team, [
+      { clientSeq: 900_001, txId: randomUUID(), record: 'buyerPhoto', id, op: 'create', field: null, value: { productId, customerId: null, caption: '包装很用心', width: 480, height: 400, sha256: hash }, role: 'operator', at: new Date().toISOString() },
+    ])
     expect(((await push.json()) as { accepted: number[] }).accepted).toEqual([900_001])
     expect((await sync(b)).files).toMatchObject({ downloaded: 0, missing: 1 })
     expect(await b.invoke('buyerPhotos', 'list', { productId })).toEqual([expect.objectContaining({ id, downloaded: false })])
@@ -165,22 +138,12 @@ describe('buyer photos as shared records, with their image files', () => {
     expect({ rows: photoRows(a), changes: changeRows(a, 'buyerPhoto'), files: storeOf(a) }).toEqual(before)
 
     // A trainer's device sends a photo of its own straight to the server: refused with the reason.
-    const trainer = workstation()
-    await enrol(trainer, team, '培训室', 'trainer')
-    const { token } = trainer.context.db.prepare('SELECT token FROM sync_state WHERE id = 1').get() as { token: string }
+    const trainer = await joinTeam(team, '培训室', 'trainer')
     const id = randomUUID()
-    const res = await fetch(`${team_.server.url}/v1/records/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        protocol: RECORDS_PROTOCOL_VERSION,
-        team,
-        changes: [
-          { clientSeq: 1, txId: randomUUID(), record: 'buyerPhoto', id, op: 'create', field: null, value: { productId, customerId, caption: '', width: 480, height: 400, sha256: '1'.repeat(64) }, role: 'trainer', at: new Date().toISOString() },
-          { clientSeq: 2, txId: randomUUID(), record: 'buyerPhoto', id: kept.id, op: 'delete', field: null, value: null, role: 'trainer', at: new Date().toISOString() },
-        ],
-      }),
-    })
+    const res = await pushRecords(trainer, team, [
+      { clientSeq: 1, txId: randomUUID(), record: 'buyerPhoto', id, op: 'create', field: null, value: { productId, customerId, caption: '', width: 480, height: 400, sha256: '1'.repeat(64) }, role: 'trainer', at: new Date().toISOString() },
+      { clientSeq: 2, txId: randomUUID(), record: 'buyerPhoto', id: kept.id, op: 'delete', field: null, value: null, role: 'trainer', at: new Date().toISOString() },
+    ])
     expect(res.status).toBe(200)
     const body = (await res.json()) as { accepted: number[]; refused: { clientSeq: number; code: string; reason: string }[] }
     expect(body.accepted).toEqual([])
@@ -190,8 +153,7 @@ describe('buyer photos as shared records, with their image files', () => {
     ])
     actAs(a, 'manager', '陈姐')
     await sync(a)
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     await sync(c)
     for (const ws of [a, c]) expect((await ws.invoke('buyerPhotos', 'list', { productId })).map((p) => p.id)).toEqual([kept.id])
   })
@@ -200,8 +162,7 @@ describe('buyer photos as shared records, with their image files', () => {
     const { team, a, productId, customerId } = await pair()
     await addPhoto(a, productId, customerId, await picture(6))
     await sync(a)
-    const trainer = workstation()
-    await enrol(trainer, team, '培训室', 'trainer')
+    const trainer = await joinTeam(team, '培训室', 'trainer')
     expect((await sync(trainer)).files).toMatchObject({ downloaded: 1 })
     expect(photoRows(trainer)).toEqual(photoRows(a))
     const held = trainer.context.db.prepare('SELECT name, phones, addresses FROM customers WHERE id = ?').get(customerId)
@@ -214,8 +175,7 @@ describe('buyer photos as shared records, with their image files', () => {
     await addPhoto(a, productId, customerId, await picture(7))
     await addPhoto(a, productId, null, await picture(8), '用了一周，很满意')
     await sync(a)
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     const round = await sync(c)
     expect(round.records.bootstrap).toBeDefined()
     expect(round.records).toMatchObject({ notApplied: 0 })

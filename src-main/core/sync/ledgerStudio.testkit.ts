@@ -40,13 +40,27 @@ export interface TeamOrder {
   refundedYuan?: string
 }
 
-/** Imports orders the way an operator does (the shop's CSV), then posts the ledger; returns the entries posted. */
-export async function importAndPost(core: OrchardCore, dir: string, orders: TeamOrder[], name = `orders-${Date.now()}-${Math.random().toString(36).slice(2)}.csv`): Promise<number> {
+/** The shop's CSV export of `orders`, line by line: one bottle of 洗衣液 each, paid unless told. */
+export function shopExportOf(orders: TeamOrder[]): string[] {
   const rows = ['订单号,下单时间,状态,商品名称,数量,金额,退款金额,归属会员邀请码']
   for (const o of orders) rows.push([o.orderNo, o.placedAt, o.status ?? '已付款', '洗衣液', '1', o.amountYuan, o.refundedYuan ?? '', o.member].join(','))
+  return rows
+}
+
+/**
+ * The shop's export (`lines`, its header first) written to a file of its own in `dir` and
+ * imported all or nothing, the way an operator does; the import's answer, for the caller to
+ * check that it committed.
+ */
+export async function importShopExport(core: OrchardCore, dir: string, lines: string[], name = `orders-${Date.now()}-${Math.random().toString(36).slice(2)}.csv`) {
   const path = join(dir, name)
-  writeFileSync(path, rows.join('\n') + '\n')
-  const result = await core.invoke('imports', 'run', { entity: 'orders', path, format: 'auto', mode: 'all-or-nothing' })
+  writeFileSync(path, lines.join('\n') + '\n')
+  return core.invoke('imports', 'run', { entity: 'orders', path, format: 'auto', mode: 'all-or-nothing' })
+}
+
+/** Imports orders the way an operator does (the shop's CSV), then posts the ledger; returns the entries posted. */
+export async function importAndPost(core: OrchardCore, dir: string, orders: TeamOrder[], name?: string): Promise<number> {
+  const result = await importShopExport(core, dir, shopExportOf(orders), name)
   if (!result.committed) throw new Error(`import refused: ${JSON.stringify(result.errors?.slice(0, 3))}`)
   return postLedger(core.context).entries
 }

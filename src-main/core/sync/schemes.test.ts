@@ -1,18 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { SchemeRules } from '../../../src-shared/contracts/ledger'
-import { RECORDS_PROTOCOL_VERSION, type RecordChangeWire, type RecordsPushResponse } from '../../../src-shared/recordsProtocol'
 import type { OrchardCore } from '../api'
-import { migrate } from '../db/connection'
-import { migrations } from '../db/migrations'
 import { activeScheme, DEFAULT_SCHEME_RULES, saveScheme } from '../ledger/schemes'
 import { postLedger } from '../ledger/posting'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
 import { changeWriter } from '../records/changes'
 import { readRecords } from '../records/sync'
-import { teamHarness } from './team.testkit'
+import { importShopExport, shopExportOf } from './ledgerStudio.testkit'
+import { changeRows, pushAs, teamHarness } from './team.testkit'
 
 /**
  * Commission schemes between workstations and a real server process, over HTTP: every
@@ -20,23 +15,12 @@ import { teamHarness } from './team.testkit'
  * ledger each computes from the same shared orders is the same to the fen.
  */
 const team_ = teamHarness('schemes')
-const { workstation, enrol, sync } = team_
-let teamNo = 0
-
-async function pair(): Promise<[OrchardCore, OrchardCore, string]> {
-  const team = `k${++teamNo}`
-  const a = workstation()
-  const b = workstation()
-  await enrol(a, team, 'A')
-  await enrol(b, team, 'B')
-  return [a, b, team]
-}
+const { workstation, sync, pair, joinTeam } = team_
 
 const RICH: SchemeRules = { ...DEFAULT_SCHEME_RULES, sellerBp: [1800, 2000, 2200], mentorBp: [0, 400, 500] }
 /** The schemes as the team shares them (when each was last written here is this workstation's own). */
 const schemesOf = async (core: OrchardCore) => (await core.invoke('schemes', 'list', {})).map(({ updatedAt: _, ...s }) => s)
 const versionsOf = (core: OrchardCore, id: string) => core.invoke('schemes', 'versions', { id })
-const changeRows = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM record_changes').get() as { n: number }).n
 const versionRows = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM commission_scheme_versions').get() as { n: number }).n
 
 /** The commissions a workstation posted, as a manager would compare them: which sale, whose, how much, by which version. */
@@ -51,22 +35,8 @@ function commissions(core: OrchardCore) {
 
 /** The shop's export of one paid order as an operator imports it. */
 async function importOrder(core: OrchardCore, orderNo: string, member: string, amountYuan: string) {
-  const path = join(team_.dirOf(core), `orders-${orderNo}.csv`)
-  writeFileSync(path, ['订单号,下单时间,状态,商品名称,数量,金额,退款金额,归属会员邀请码', [orderNo, '2026-11-20 10:00', '已付款', '洗衣液', '1', amountYuan, '', member].join(',')].join('\n') + '\n')
-  const result = await core.invoke('imports', 'run', { entity: 'orders', path, format: 'auto', mode: 'all-or-nothing' })
+  const result = await importShopExport(core, team_.dirOf(core), shopExportOf([{ orderNo, placedAt: '2026-11-20 10:00', member, amountYuan }]), `orders-${orderNo}.csv`)
   expect(result.committed).toBe(true)
-}
-
-/** Pushes `changes` as the device of `core` would, straight over HTTP. */
-async function pushAs(core: OrchardCore, team: string, changes: Omit<RecordChangeWire, 'txId' | 'at'>[]): Promise<RecordsPushResponse> {
-  const { token, server_url: url } = core.context.db.prepare('SELECT token, server_url FROM sync_state WHERE id = 1').get() as { token: string; server_url: string }
-  const res = await fetch(`${url}/v1/records/push`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ protocol: RECORDS_PROTOCOL_VERSION, team, changes: changes.map((c) => ({ ...c, txId: `tx-${c.clientSeq}`, at: core.context.clock.now().toISOString() })) }),
-  })
-  expect(res.status).toBe(200)
-  return (await res.json()) as RecordsPushResponse
 }
 
 describe('commission schemes shared through the team server', () => {
@@ -113,11 +83,7 @@ describe('commission schemes shared through the team server', () => {
   })
 
   it('only a manager writes a scheme: the core refuses an operator and changes nothing; the server refuses an operator device’s scheme change with the reason and applies nothing', async () => {
-    const team = `k${++teamNo}`
-    const a = workstation()
-    const op = workstation()
-    await enrol(a, team, '店长')
-    await enrol(op, team, '前台', 'operator')
+    const [a, op, team] = await pair({ names: ['店长', '前台'], roleOfB: 'operator' })
     actAs(a, 'manager', '陈姐')
     const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
     await sync(a)
@@ -209,8 +175,7 @@ describe('commission schemes shared through the team server', () => {
       [7002, 'immutable'],
       [7003, 'immutable'],
     ])
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     await sync(c)
     expect(await versionsOf(c, scheme.id)).toEqual(await versionsOf(a, scheme.id))
   })
@@ -224,8 +189,7 @@ describe('commission schemes shared through the team server', () => {
     await sync(a)
     await sync(b)
 
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     const round = await sync(c)
     expect(round.records).toMatchObject({ notApplied: 0 })
     expect(await schemesOf(c)).toEqual(await schemesOf(a))
@@ -279,36 +243,24 @@ describe('commission schemes shared through the team server', () => {
     expect(commissions(b)).toEqual([])
 
     // A new workstation's snapshot checks it the same way.
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     expect((await sync(c)).records).toMatchObject({ notApplied: 1 })
     expect(await c.invoke('sync', 'recordIssues', {})).toEqual([expect.objectContaining({ record: 'schemeVersion', recordId: `${scheme.id}:2`, code: 'scheme_not_compliant' })])
     expect(activeScheme(c.context.db)).toBeNull()
   })
 
   it('schemes a studio saved before they were shared are sent the first time it syncs, once', async () => {
-    const team = `k${++teamNo}`
-    const dir = join(team_.root, `old-${teamNo}`)
-    mkdirSync(dir, { recursive: true })
-    const old = new Database(join(dir, 'orchard.db'))
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
-    for (const m of migrations.filter((m) => m.version < 28)) {
-      old.exec(m.sql)
-      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00Z')
-    }
+    const { dir, db: old } = team_.olderStudio(27)
     // As the version before shared schemes saved them: the scheme, two versions, the active flag on the scheme.
     old.prepare(`INSERT INTO commission_schemes VALUES ('old-scheme', '老方案', 2, 1, '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')`).run()
     const version = old.prepare(`INSERT INTO commission_scheme_versions (scheme_id, version, name, rules, note, created_at, created_by) VALUES ('old-scheme', ?, '老方案', ?, ?, ?, '陈姐')`)
     version.run(1, JSON.stringify(DEFAULT_SCHEME_RULES), '开业', '2026-01-01T00:00:00Z')
     version.run(2, JSON.stringify(RICH), '加码', '2026-02-01T00:00:00Z')
-    migrate(old)
     old.close()
 
     const a = workstation(dir)
     expect(activeScheme(a.context.db)).toMatchObject({ id: 'old-scheme', version: 2, rules: RICH })
-    const b = workstation()
-    await enrol(a, team, 'A')
-    await enrol(b, team, 'B')
+    const [, b] = await pair({ a })
     expect((await sync(a)).records).toMatchObject({ pushed: 4, refused: 0 })
     await sync(b)
     expect(await schemesOf(b)).toEqual(await schemesOf(a))

@@ -1,12 +1,7 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { OrchardCore } from '../api'
-import { migrate } from '../db/connection'
-import { migrations } from '../db/migrations'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
-import { teamHarness } from './team.testkit'
+import { changeRows, teamHarness } from './team.testkit'
 
 /**
  * The studio's settings that belong to the team — time zone, currency, name, invite
@@ -14,20 +9,9 @@ import { teamHarness } from './team.testkit'
  * where updates come from and how backups are kept stay on each workstation.
  */
 const team_ = teamHarness('settings')
-const { workstation, enrol, sync } = team_
-let teamNo = 0
-
-async function pair(): Promise<[OrchardCore, OrchardCore, string]> {
-  const team = `s${++teamNo}`
-  const a = workstation()
-  const b = workstation()
-  await enrol(a, team, 'A')
-  await enrol(b, team, 'B')
-  return [a, b, team]
-}
+const { workstation, sync, pair, joinTeam } = team_
 
 const settingsOf = (core: OrchardCore) => core.invoke('settings', 'get')
-const changeRows = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM record_changes').get() as { n: number }).n
 
 describe('the studio’s settings shared through the team server', () => {
   it('the manager’s time zone, name, currency and invite link on A are B’s after a round; A’s language, theme, updates and backups never reach B', async () => {
@@ -103,11 +87,7 @@ describe('the studio’s settings shared through the team server', () => {
   })
 
   it('the server refuses a time zone change from a device enrolled for operators, with the reason; nothing of it reaches the team, and the workstation takes the team’s value back', async () => {
-    const team = `s${++teamNo}`
-    const a = workstation()
-    const op = workstation()
-    await enrol(a, team, '店长')
-    await enrol(op, team, '前台', 'operator')
+    const [a, op, team] = await pair({ names: ['店长', '前台'], roleOfB: 'operator' })
     await a.invoke('settings', 'update', { timezone: 'Asia/Tokyo' })
     await sync(a)
     await sync(op)
@@ -133,8 +113,7 @@ describe('the studio’s settings shared through the team server', () => {
     await sync(a)
     expect(await settingsOf(a)).toMatchObject({ timezone: 'Asia/Tokyo', studioName: '纽约店' })
     // A new workstation's snapshot holds the team's book: the refused zone is in none of it.
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     expect((await sync(c)).records).toMatchObject({ notApplied: 0 })
     expect(await settingsOf(c)).toMatchObject({ timezone: 'Asia/Tokyo', studioName: '纽约店' })
   })
@@ -168,8 +147,7 @@ describe('the studio’s settings shared through the team server', () => {
     await sync(a)
     await sync(b)
 
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     const round = await sync(c)
     expect(round.records).toMatchObject({ notApplied: 0 })
     expect(await settingsOf(c)).toMatchObject({ timezone: 'Asia/Hong_Kong', studioName: '果园' })
@@ -197,27 +175,15 @@ describe('the studio’s settings shared through the team server', () => {
   })
 
   it('settings a studio chose before it shared them are sent the first time it syncs, once', async () => {
-    const team = `s${++teamNo}`
-    const dir = join(team_.root, `old-${teamNo}`)
-    mkdirSync(dir, { recursive: true })
     // A studio as the version before shared settings left it: its own time zone and name, its language.
-    const old = new Database(join(dir, 'orchard.db'))
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
-    for (const m of migrations.filter((m) => m.version < 25)) {
-      old.exec(m.sql)
-      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00Z')
-    }
+    const { dir, db: old } = team_.olderStudio(24)
     const put = old.prepare('INSERT INTO settings (key, value) VALUES (?, ?)')
     put.run('timezone', JSON.stringify('Asia/Singapore'))
     put.run('studioName', JSON.stringify('老店'))
     put.run('language', JSON.stringify('en-US'))
-    migrate(old)
     old.close()
 
-    const a = workstation(dir)
-    const b = workstation()
-    await enrol(a, team, 'A')
-    await enrol(b, team, 'B')
+    const [a, b] = await pair({ a: workstation(dir) })
     expect((await sync(a)).records).toMatchObject({ pushed: 2, refused: 0 })
     await sync(b)
     expect(await settingsOf(b)).toMatchObject({ timezone: 'Asia/Singapore', studioName: '老店', language: 'zh-CN' })

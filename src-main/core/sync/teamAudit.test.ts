@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import { describe, expect, it } from 'vitest'
 import type { OrchardCore } from '../api'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
@@ -13,23 +12,11 @@ import { teamHarness } from './team.testkit'
  * workstation's chain reaches the server, and a manager verifies them all with the server's.
  */
 const harness = teamHarness('team-audit')
-const { workstation, reopen, enrol, sync } = harness
+const { workstation, reopen, enrol, sync, withServerDatabase } = harness
 let teamNo = 0
 const localChain = (core: OrchardCore) => {
   const rows = core.context.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq').all() as { seq: number; hash: string }[]
   return { records: rows.length, first: rows[0]?.hash ?? null, last: rows.at(-1)?.hash ?? null }
-}
-
-/** Stops the server, runs SQL on its database as someone with the files could, and starts it again where the workstations reach it. */
-async function withServerDatabase<T>(fn: (db: PGlite) => Promise<T>): Promise<T> {
-  return harness.withServerStopped(async (serverDir) => {
-    const db = await PGlite.create(join(serverDir, 'pgdata'))
-    try {
-      return await fn(db)
-    } finally {
-      await db.close()
-    }
-  })
 }
 
 /** A manager's workstation and an operator's, enrolled for those roles, each with audited work pushed. */
