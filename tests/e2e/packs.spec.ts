@@ -280,3 +280,18 @@ test('clicking the words beside a switch toggles it', async ({ page }) => {
   await page.getByTestId('packs-video-label').click()
   await expect(video).toHaveAttribute('aria-checked', 'false')
 })
+
+test('in English the request form keeps its buttons and the member picker inside its card at 1440 wide', async ({ page }) => {
+  const packs = new PacksPage(page)
+  await packs.open()
+  await new ConsolePage(page).switchLanguage()
+  await page.getByTestId('packs-who').getByText('Chosen members', { exact: true }).click()
+  await expect(page.getByText('Choose members or groups first')).toBeVisible()
+  const card = (await page.getByTestId('packs-generate').boundingBox())!
+  for (const testid of ['packs-start', 'packs-check', 'packs-members']) {
+    const box = (await page.getByTestId(testid).boundingBox())!
+    expect(box.x + box.width, testid).toBeLessThanOrEqual(card.x + card.width)
+  }
+  // The picker is wide enough to read what it asks for, not cut to a word.
+  expect((await page.getByTestId('packs-members').boundingBox())!.width).toBeGreaterThan(300)
+})

@@ -1,6 +1,11 @@
 import { ref, shallowRef, type Ref } from 'vue'
 import { errorMessage } from '@/api/client'
 
+export interface LoadedOptions<T> {
+  /** After each answer that is shown (not one a newer read overtook), with that answer. */
+  onLoaded?: (result: T) => void
+}
+
 export interface Loaded<T> {
   /** The newest answer; null until the first one arrives (a skeleton, not "nothing"). */
   value: Ref<T | null>
@@ -14,11 +19,11 @@ export interface Loaded<T> {
 }
 
 /**
- * One thing a screen reads from the core (a month's summary, a product's comparisons): the
- * answer, loading and error states. Reads can overlap when a filter changes quickly; only the
- * newest may fill the screen, so an older answer (or failure) arriving late is dropped.
+ * One thing a screen reads from the core (a month's summary, a product's comparisons, a page of
+ * a list): the answer, loading and error states. Reads can overlap when a filter changes quickly;
+ * only the newest may fill the screen, so an older answer (or failure) arriving late is dropped.
  */
-export function useLoaded<T>(fetch: () => Promise<T>): Loaded<T> {
+export function useLoaded<T>(fetch: () => Promise<T>, options: LoadedOptions<T> = {}): Loaded<T> {
   const value = shallowRef<T | null>(null) as Ref<T | null>
   const loading = ref(false)
   const error = ref('')
@@ -30,7 +35,9 @@ export function useLoaded<T>(fetch: () => Promise<T>): Loaded<T> {
     error.value = ''
     try {
       const result = await fetch()
-      if (mine === seq) value.value = result
+      if (mine !== seq) return
+      value.value = result
+      options.onLoaded?.(result)
     } catch (err) {
       if (mine === seq) error.value = errorMessage(err)
     } finally {

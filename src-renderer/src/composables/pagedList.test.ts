@@ -48,4 +48,51 @@ describe('a paged list', () => {
     await list.reset()
     expect(list.error.value).toBe('')
   })
+
+  it('ignores a page the user has already left, whether it answers or fails while the newer one is still on its way', async () => {
+    const answers: ReturnType<typeof deferred<{ rows: string[]; total: number }>>[] = []
+    const shown: string[][] = []
+    const list = usePagedList(
+      () => {
+        const d = deferred<{ rows: string[]; total: number }>()
+        answers.push(d)
+        return d.promise
+      },
+      { onLoaded: (result) => shown.push(result.rows) },
+    )
+    const firstPage = list.load()
+    ;(list.pagination.value.onUpdatePage as (page: number) => void)(2)
+    answers[0].resolve({ rows: ['第1页 / page 1'], total: 60 })
+    await firstPage
+    // The answer for page 1 came back after the user asked for page 2: the table waits for page 2.
+    expect(list.rows.value).toEqual([])
+    expect(list.loaded.value).toBe(false)
+    expect(list.loading.value).toBe(true)
+    expect(shown).toEqual([])
+    answers[1].resolve({ rows: ['第2页 / page 2'], total: 60 })
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(list.rows.value).toEqual(['第2页 / page 2'])
+    expect(list.loading.value).toBe(false)
+
+    const stale = list.reset()
+    const fresh = list.load()
+    answers[2].reject(new Error('核心无响应 / Core unreachable'))
+    await stale
+    expect(list.error.value).toBe('')
+    expect(list.loading.value).toBe(true)
+    answers[3].resolve({ rows: ['第1页 / page 1'], total: 60 })
+    await fresh
+    expect(list.error.value).toBe('')
+    expect(list.rows.value).toEqual(['第1页 / page 1'])
+    expect(shown).toEqual([['第2页 / page 2'], ['第1页 / page 1']])
+  })
+
+  it('lets a view put a row it has just saved in place without reading the page again', async () => {
+    const list = usePagedList(async () => ({ rows: [{ id: 'a', name: '旧 / old' }, { id: 'b', name: '乙' }], total: 2 }))
+    await list.load()
+    list.rows.value = list.rows.value.map((r) => (r.id === 'a' ? { ...r, name: '新 / new' } : r))
+    expect(list.rows.value.map((r) => r.name)).toEqual(['新 / new', '乙'])
+    expect(list.total.value).toBe(2)
+  })
 })

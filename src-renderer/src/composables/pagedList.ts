@@ -1,6 +1,6 @@
-import { computed, ref, shallowRef, type Ref } from 'vue'
+import { computed, ref, type ComputedRef, type Ref } from 'vue'
 import type { PaginationProps } from 'naive-ui'
-import { errorMessage } from '@/api/client'
+import { useLoaded } from './loaded'
 
 export interface PageRange {
   offset: number
@@ -22,11 +22,13 @@ export interface PagedListOptions<R> {
 export interface PagedList<T> {
   page: Ref<number>
   pageSize: Ref<number>
+  /** The shown page's rows; a view may replace one it has just saved without reading again. */
   rows: Ref<T[]>
-  total: Ref<number>
+  total: ComputedRef<number>
   /** The first answer has arrived: an empty table means "nothing", not "not yet". */
-  loaded: Ref<boolean>
+  loaded: ComputedRef<boolean>
   loading: Ref<boolean>
+  /** Why the last read failed; '' while a read runs and after one succeeds. */
   error: Ref<string>
   /** Reads the current page again (after an edit, an event). */
   load(): Promise<void>
@@ -37,38 +39,25 @@ export interface PagedList<T> {
 }
 
 /**
- * A list the core pages through: the current page, its rows and the total, loading and
- * error states, and naive-ui pagination. Answers can arrive out of order while someone
- * types a search; only the newest request may fill the table.
+ * A list the core pages through: a loaded answer (useLoaded: loading, error, and only the
+ * newest of overlapping requests shown, as while someone types a search) that is one page of
+ * rows and the total, with the current page, its size and naive-ui pagination.
  */
 export function usePagedList<R extends { rows: unknown[]; total: number }>(fetch: (range: PageRange) => Promise<R>, options: PagedListOptions<R> = {}): PagedList<R['rows'][number]> {
   type T = R['rows'][number]
   const page = ref(1)
   const pageSize = ref(options.pageSize ?? 50)
-  const rows = shallowRef<T[]>([]) as Ref<T[]>
-  const total = ref(0)
-  const loaded = ref(false)
-  const loading = ref(false)
-  const error = ref('')
-  let seq = 0
-
-  async function load(): Promise<void> {
-    const mine = ++seq
-    loading.value = true
-    try {
-      const result = await fetch({ offset: (page.value - 1) * pageSize.value, limit: pageSize.value })
-      if (mine !== seq) return
-      rows.value = result.rows
-      total.value = result.total
-      loaded.value = true
-      error.value = ''
-      options.onLoaded?.(result)
-    } catch (err) {
-      if (mine === seq) error.value = errorMessage(err)
-    } finally {
-      if (mine === seq) loading.value = false
-    }
-  }
+  const answer = useLoaded(() => fetch({ offset: (page.value - 1) * pageSize.value, limit: pageSize.value }), { onLoaded: options.onLoaded })
+  // Until the first answer the table is empty; afterwards a failed page keeps the last rows on screen.
+  const rows = computed<T[]>({
+    get: () => (answer.value.value?.rows ?? []) as T[],
+    set: (next) => {
+      if (answer.value.value) answer.value.value = { ...answer.value.value, rows: next }
+    },
+  })
+  const total = computed(() => answer.value.value?.total ?? 0)
+  const loaded = computed(() => answer.value.value !== null)
+  const { load } = answer
 
   function reset(): Promise<void> {
     page.value = 1
@@ -94,5 +83,5 @@ export function usePagedList<R extends { rows: unknown[]; total: number }>(fetch
     },
   }))
 
-  return { page, pageSize, rows, total, loaded, loading, error, load, reset, pagination }
+  return { page, pageSize, rows, total, loaded, loading: answer.loading, error: answer.error, load, reset, pagination }
 }
