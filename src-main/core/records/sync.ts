@@ -18,6 +18,7 @@ import {
 import type { Db } from '../db/connection'
 import { CUSTOMERS } from '../db/tables/customers'
 import { GROUPS } from '../db/tables/groups'
+import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES } from '../db/tables/ledger'
 import { MEMBERS } from '../db/tables/members'
 import { ORDERS } from '../db/tables/orders'
 import { PRODUCTS } from '../db/tables/products'
@@ -211,23 +212,12 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
     },
   },
   scheme: {
-    table: 'commission_schemes',
-    columns: {
-      name: ['name', 'text'],
-      currentVersion: ['current_version', 'int'],
-    },
+    table: COMMISSION_SCHEMES.name,
+    columns: syncColumns(COMMISSION_SCHEMES),
   },
   schemeVersion: {
-    table: 'commission_scheme_versions',
-    columns: {
-      schemeId: ['scheme_id', 'text'],
-      version: ['version', 'int'],
-      name: ['name', 'text'],
-      rules: ['rules', 'object'],
-      note: ['note', 'text'],
-      savedAt: ['saved_at', 'text'],
-      createdBy: ['created_by', 'text'],
-    },
+    table: COMMISSION_SCHEME_VERSIONS.name,
+    columns: syncColumns(COMMISSION_SCHEME_VERSIONS),
   },
 }
 

@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
+import { Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
+import { LedgerEntryWire } from '../../../../src-shared/ledgerWire'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
 import { readRecords } from '../../records/sync'
 import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from './customers'
 import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from './groups'
 import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
+import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES, LEDGER_ENTRIES, LEDGER_ENTRY_WIRE_COLUMNS, SCHEME_SELECT, toLedgerEntryWire, toScheme, toSchemeVersion, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, WITHDRAWALS } from './ledger'
+import type { LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
@@ -32,12 +36,12 @@ afterAll(async () => {
 })
 
 const db = () => core.context.db
-const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES]
+const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES, COMMISSION_SCHEMES, COMMISSION_SCHEME_VERSIONS, LEDGER_ENTRIES, WITHDRAWALS]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
 function stored(codec: ColumnCodec, value: unknown): unknown {
   if (value === null) return null
-  if (codec === 'json') return JSON.stringify(value)
+  if (codec === 'json' || codec === 'object') return JSON.stringify(value)
   if (codec === 'bool') return value ? 1 : 0
   return value
 }
@@ -213,6 +217,53 @@ describe('the table layer', () => {
     expect(syncedProduct).toEqual(product)
     const [syncedGroup] = readRecords(db(), 'group', [createdGroup.id]).values()
     expect(syncedGroup).toEqual(group)
+  })
+
+  it('maps the schemes and their versions to the ledger’s contract and back, and records sync reads them from the same declaration', () => {
+    const schemes = db().prepare(SCHEME_SELECT).all() as SchemeRow[]
+    expect(schemes.length).toBeGreaterThan(0)
+    for (const row of schemes) {
+      const scheme = toScheme(row)
+      expect(Scheme.parse(scheme)).toEqual(scheme)
+      expect(scheme).toMatchObject({ id: row.id, name: row.name, version: row.current_version, active: row.active === 1, updatedAt: row.updated_at })
+      const [held] = readRecords(db(), 'scheme', [row.id]).values()
+      expect(held).toEqual({ name: scheme.name, currentVersion: scheme.version })
+    }
+    expect(schemes.some((s) => s.active === 1)).toBe(true)
+    const versions = db().prepare('SELECT * FROM commission_scheme_versions').all() as SchemeVersionRow[]
+    expect(versions.length).toBeGreaterThan(1)
+    for (const row of versions) {
+      const version = toSchemeVersion(row)
+      expect(SchemeVersion.parse(version)).toEqual(version)
+      // The history shows when the manager saved the version as its creation.
+      expectRoundTrip(COMMISSION_SCHEME_VERSIONS, row, { ...version, savedAt: version.createdAt })
+      const [held] = readRecords(db(), 'schemeVersion', [row.id!]).values()
+      expect(held).toEqual({ ...Object.fromEntries(Object.entries(version).filter(([f]) => f !== 'createdAt')), savedAt: row.saved_at })
+    }
+  })
+
+  it('sends every kind of ledger entry as the wire holds it, field for field', () => {
+    const rows = db().prepare(`SELECT ${LEDGER_ENTRY_WIRE_COLUMNS} FROM ledger_entries WHERE rowid % 16 = 0 ORDER BY rowid`).all() as LedgerEntryWireRow[]
+    expect(new Set(rows.map((r) => r.kind)).size).toBeGreaterThan(3)
+    expect(rows.some((r) => r.reverses_id !== null) && rows.some((r) => r.scheme_version !== null)).toBe(true)
+    for (const row of rows) {
+      const entry = toLedgerEntryWire(row)
+      expect(LedgerEntryWire.parse(entry)).toEqual(entry)
+      expectRoundTrip(LEDGER_ENTRIES, row, entry)
+    }
+  })
+
+  it('maps every withdrawal request to the ledger’s contract and back, its payout account masked', () => {
+    const rows = db().prepare(`SELECT ${WITHDRAWAL_COLUMNS} FROM ${WITHDRAWAL_FROM}`).all() as WithdrawalRow[]
+    expect(rows.length).toBeGreaterThan(3)
+    expect(rows.some((r) => r.account_id !== null) && rows.some((r) => r.batch_id !== null)).toBe(true)
+    for (const row of rows) {
+      const withdrawal = toWithdrawal(row)
+      expect(Withdrawal.parse(withdrawal)).toEqual(withdrawal)
+      expectRoundTrip(WITHDRAWALS, row, withdrawal)
+      expect(withdrawal).toMatchObject({ id: row.id, memberId: row.member_id, memberName: row.member_name, batchNo: row.batch_no })
+      expect(withdrawal.account).toEqual(row.account_id ? { id: row.account_id, kind: row.account_kind, holder: row.account_holder, bank: row.account_bank, masked: `**** ${row.account_last4}` } : null)
+    }
   })
 })
 
