@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
 import { Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
 import { LedgerEntryWire } from '../../../../src-shared/ledgerWire'
+import { BuyerPhoto, GroupQr, PriceComparison } from '../../../../src-shared/contracts/materials'
+import { defaultTemplates } from '../../materials/render'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
 import { readRecords } from '../../records/sync'
@@ -13,6 +15,10 @@ import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from './groups'
 import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
 import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES, LEDGER_ENTRIES, LEDGER_ENTRY_WIRE_COLUMNS, SCHEME_SELECT, toLedgerEntryWire, toScheme, toSchemeVersion, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, WITHDRAWALS } from './ledger'
 import type { LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
+import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, GROUP_QR_CODES, POSTER_TEMPLATES, PRICE_COMPARISONS, toBuyerPhoto, toComparison, toCopyTemplate, toGroupQr, toTemplateSummary } from './materials'
+import type { BuyerPhotoRow, ComparisonRow, CopyTemplateRow, GroupQrRow, PosterTemplateRow } from './materials'
+import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs'
+import { decodeFields } from './table'
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
@@ -36,7 +42,7 @@ afterAll(async () => {
 })
 
 const db = () => core.context.db
-const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES, COMMISSION_SCHEMES, COMMISSION_SCHEME_VERSIONS, LEDGER_ENTRIES, WITHDRAWALS]
+const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES, COMMISSION_SCHEMES, COMMISSION_SCHEME_VERSIONS, LEDGER_ENTRIES, WITHDRAWALS, PRICE_COMPARISONS, BUYER_PHOTOS, GROUP_QR_CODES, COPY_TEMPLATES, POSTER_TEMPLATES, JOBS, JOB_ITEMS]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
 function stored(codec: ColumnCodec, value: unknown): unknown {
@@ -264,6 +270,94 @@ describe('the table layer', () => {
       expect(withdrawal).toMatchObject({ id: row.id, memberId: row.member_id, memberName: row.member_name, batchNo: row.batch_no })
       expect(withdrawal.account).toEqual(row.account_id ? { id: row.account_id, kind: row.account_kind, holder: row.account_holder, bank: row.account_bank, masked: `**** ${row.account_last4}` } : null)
     }
+  })
+
+  it('maps the price comparisons, buyer photos and copy variants to the materials’ contract and back, and records sync reads them from the same declaration', () => {
+    const comparisons = db().prepare('SELECT * FROM price_comparisons').all() as ComparisonRow[]
+    expect(comparisons.length).toBeGreaterThan(5)
+    for (const row of comparisons) {
+      const comparison = toComparison(row)
+      expect(PriceComparison.parse(comparison)).toEqual(comparison)
+      expectRoundTrip(PRICE_COMPARISONS, row, comparison)
+      expect(comparison).toMatchObject({ id: row.id, createdAt: row.created_at })
+      const [held] = readRecords(db(), 'comparison', [row.id]).values()
+      expect(held).toEqual(decodeFields(PRICE_COMPARISONS, row))
+    }
+    const photos = db().prepare(`SELECT ${BUYER_PHOTO_COLUMNS} FROM buyer_photos b LEFT JOIN customers c ON c.id = b.customer_id`).all() as BuyerPhotoRow[]
+    expect(photos.length).toBeGreaterThan(3)
+    expect(photos.some((r) => r.customer_name !== null)).toBe(true)
+    for (const row of photos) {
+      const photo = toBuyerPhoto(row, { thumb: 'data:image/jpeg;base64,AA', downloaded: true })
+      expect(BuyerPhoto.parse(photo)).toEqual(photo)
+      // The console never sees where the image is kept.
+      expectRoundTrip(BUYER_PHOTOS, row, photo, ['sha256'])
+      expect(photo).toMatchObject({ id: row.id, customerName: row.customer_name, thumb: 'data:image/jpeg;base64,AA', downloaded: true, createdAt: row.created_at })
+      const [held] = readRecords(db(), 'buyerPhoto', [row.id]).values()
+      expect(held).toEqual(decodeFields(BUYER_PHOTOS, row))
+    }
+    const copies = db().prepare('SELECT * FROM copy_templates').all() as CopyTemplateRow[]
+    expect(copies.length).toBeGreaterThan(5)
+    for (const row of copies) {
+      const copy = toCopyTemplate(row)
+      expect(copy.active).toBe(row.active === 1)
+      expectRoundTrip(COPY_TEMPLATES, row, copy)
+      const [held] = readRecords(db(), 'copyTemplate', [row.id]).values()
+      expect(held).toEqual(Object.fromEntries(Object.entries(copy).filter(([f]) => f !== 'id')))
+    }
+  })
+
+  it('reads a poster template of the studio’s own back whole, and records sync reads its layout as a structure', async () => {
+    const shipped = defaultTemplates()[0]
+    const { template } = await core.invoke('posterTemplates', 'duplicate', { id: shipped.id })
+    const row = db().prepare('SELECT * FROM poster_templates WHERE id = ?').get(template.id) as PosterTemplateRow
+    const fields = decodeFields(POSTER_TEMPLATES, row)
+    expect(fields).toEqual({ name: template.name, shape: shipped.shape, spec: template, basedOn: shipped.id, archived: false })
+    expectRoundTrip(POSTER_TEMPLATES, row, fields)
+    expect(toTemplateSummary(row)).toEqual({ id: template.id, name: template.name, shape: shipped.shape, builtin: false, basedOn: shipped.id, updatedAt: row.updated_at })
+    const [held] = readRecords(db(), 'posterTemplate', [template.id]).values()
+    expect(held).toEqual(fields)
+  })
+
+  it('maps a group’s QR code to the contract, lapsed once it expired', () => {
+    const group = db().prepare('SELECT id FROM groups ORDER BY rowid LIMIT 1').pluck().get() as string
+    db()
+      .prepare(`INSERT INTO group_qr_codes (id, group_id, file, payload, uploaded_at, expires_at, created_by) VALUES ('qr-a', ?, '/nowhere/qr-a.png', 'https://weixin.qq.com/g/a', '2001-01-01T00:00:00.000Z', '2001-01-08T00:00:00.000Z', NULL)`)
+      .run(group)
+    const row = db().prepare(`SELECT * FROM group_qr_codes WHERE id = 'qr-a'`).get() as GroupQrRow
+    const live = toGroupQr(row, '2001-01-07T23:59:59.999Z', 'thumb')
+    expect(GroupQr.parse(live)).toEqual(live)
+    expectRoundTrip(GROUP_QR_CODES, row, live)
+    expect(live).toMatchObject({ id: 'qr-a', lapsed: false, thumb: 'thumb' })
+    expect(toGroupQr(row, '2001-01-08T00:00:00.000Z', '').lapsed).toBe(true)
+  })
+
+  it('hands a job’s items to the runner as planned, and its summary fields from the job’s row', () => {
+    db()
+      .prepare(
+        `INSERT INTO jobs (id, kind, request_key, params, label, out_dir, status, total, warnings, error, run_ms, runs, created_at, updated_at)
+         VALUES ('job-a', 'packs', 'key-a', '{"date":"2001-01-01"}', '素材包 2001-01-01', '/out/a', 'running', 2, '[{"code":"w"}]', NULL, 12, 1, '2001-01-01T00:00:00.000Z', '2001-01-01T00:00:00.000Z')`,
+      )
+      .run()
+    db()
+      .prepare(
+        `INSERT INTO job_items (job_id, seq, kind, owner_id, spec, file, sha256, bytes, done_at) VALUES
+           ('job-a', 0, 'poster', 'owner-a', '{"product":"p1"}', 'a/poster.jpg', NULL, NULL, NULL),
+           ('job-a', 1, 'video', NULL, '{"product":"p2"}', 'videos/p2.mp4', 'abc', 42, '2001-01-01T00:01:00.000Z')`,
+      )
+      .run()
+    const job = db().prepare(`SELECT * FROM jobs WHERE id = 'job-a'`).get() as JobRow
+    const fields = decodeFields(JOBS, job)
+    expect(fields).toEqual({ label: '素材包 2001-01-01', out: '/out/a', total: 2, warnings: [{ code: 'w' }], createdAt: '2001-01-01T00:00:00.000Z' })
+    expectRoundTrip(JOBS, job, fields)
+    const items = (db().prepare(`SELECT * FROM job_items WHERE job_id = 'job-a' ORDER BY seq`).all() as JobItemRow[]).map((row, i, rows) => {
+      const item = toJobItem(row)
+      expectRoundTrip(JOB_ITEMS, rows[i], item)
+      return item
+    })
+    expect(items).toEqual([
+      { seq: 0, kind: 'poster', owner: 'owner-a', spec: '{"product":"p1"}', file: 'a/poster.jpg' },
+      { seq: 1, kind: 'video', owner: null, spec: '{"product":"p2"}', file: 'videos/p2.mp4' },
+    ])
   })
 })
 
