@@ -6,6 +6,8 @@ import { PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledge
 import { Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
 import { LedgerEntryWire } from '../../../../src-shared/ledgerWire'
 import { BuyerPhoto, GroupQr, PriceComparison } from '../../../../src-shared/contracts/materials'
+import type { PosterTemplate } from '../../../../src-shared/materials/templates'
+import { AuditRecord } from '../../../../src-shared/contracts/lifecycle'
 import { defaultTemplates } from '../../materials/render'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
@@ -19,6 +21,7 @@ import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, GROUP_QR_CODES, POST
 import type { BuyerPhotoRow, ComparisonRow, CopyTemplateRow, GroupQrRow, PosterTemplateRow } from './materials'
 import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs'
 import { decodeFields } from './table'
+import { AUDIT_LOG, toAuditRecord, type AuditRow } from './audit'
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
@@ -42,7 +45,7 @@ afterAll(async () => {
 })
 
 const db = () => core.context.db
-const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES, COMMISSION_SCHEMES, COMMISSION_SCHEME_VERSIONS, LEDGER_ENTRIES, WITHDRAWALS, PRICE_COMPARISONS, BUYER_PHOTOS, GROUP_QR_CODES, COPY_TEMPLATES, POSTER_TEMPLATES, JOBS, JOB_ITEMS]
+const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES, COMMISSION_SCHEMES, COMMISSION_SCHEME_VERSIONS, LEDGER_ENTRIES, WITHDRAWALS, PRICE_COMPARISONS, BUYER_PHOTOS, GROUP_QR_CODES, COPY_TEMPLATES, POSTER_TEMPLATES, JOBS, JOB_ITEMS, AUDIT_LOG]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
 function stored(codec: ColumnCodec, value: unknown): unknown {
@@ -308,7 +311,7 @@ describe('the table layer', () => {
 
   it('reads a poster template of the studio’s own back whole, and records sync reads its layout as a structure', async () => {
     const shipped = defaultTemplates()[0]
-    const { template } = await core.invoke('posterTemplates', 'duplicate', { id: shipped.id })
+    const template = (await core.invoke('posterTemplates', 'duplicate', { id: shipped.id })).template as unknown as PosterTemplate
     const row = db().prepare('SELECT * FROM poster_templates WHERE id = ?').get(template.id) as PosterTemplateRow
     const fields = decodeFields(POSTER_TEMPLATES, row)
     expect(fields).toEqual({ name: template.name, shape: shipped.shape, spec: template, basedOn: shipped.id, archived: false })
@@ -358,6 +361,21 @@ describe('the table layer', () => {
       { seq: 0, kind: 'poster', owner: 'owner-a', spec: '{"product":"p1"}', file: 'a/poster.jpg' },
       { seq: 1, kind: 'video', owner: null, spec: '{"product":"p2"}', file: 'videos/p2.mp4' },
     ])
+  })
+
+  it('maps every audit record to the contract and back, what was before and after parsed from the text its hash covers', () => {
+    const rows = db().prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[]
+    expect(rows.length).toBeGreaterThan(10)
+    expect(rows.some((r) => r.before_json !== null) && rows.some((r) => r.after_json !== null) && rows.some((r) => r.entity_id === null)).toBe(true)
+    for (const row of rows) {
+      const record = toAuditRecord(row)
+      expect(AuditRecord.parse(record)).toEqual(record)
+      expectRoundTrip(AUDIT_LOG, row, record)
+      expect({ before: record.before === null ? null : JSON.stringify(record.before), after: record.after === null ? null : JSON.stringify(record.after) }).toEqual({
+        before: row.before_json,
+        after: row.after_json,
+      })
+    }
   })
 })
 
