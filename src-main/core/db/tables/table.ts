@@ -16,7 +16,7 @@ export type ColumnCodec = 'text' | 'int' | 'bool' | 'json' | 'object'
 /** A column: `Stored` is what SQLite hands back, `Value` what the contract holds. */
 export interface Column<Stored, Value> {
   /** The type the migrations declare (as PRAGMA table_info reports it). */
-  type: 'TEXT' | 'INTEGER'
+  type: 'TEXT' | 'INTEGER' | 'REAL'
   nullable: boolean
   codec: ColumnCodec
   /** Never set: carries the two types for the row and field types. */
@@ -29,6 +29,8 @@ export const text = <T extends string = string>() => column<T, T>('TEXT', 'text'
 export const nullableText = <T extends string = string>() => column<T | null, T | null>('TEXT', 'text', true)
 export const int = <T extends number = number>() => column<T, T>('INTEGER', 'int', false)
 export const nullableInt = <T extends number = number>() => column<T | null, T | null>('INTEGER', 'int', true)
+/** A measurement kept as a floating-point number (a duration in milliseconds); read as it is, like an integer. */
+export const real = () => column<number, number>('REAL', 'int', false)
 export const bool = () => column<number, boolean>('INTEGER', 'bool', false)
 /** A list kept as JSON text (never null: an empty list is `[]`). */
 export const json = <T>() => column<string, T>('TEXT', 'json', false)

@@ -9,6 +9,12 @@ import { BuyerPhoto, GroupQr, PriceComparison } from '../../../../src-shared/con
 import type { PosterTemplate } from '../../../../src-shared/materials/templates'
 import { AuditRecord } from '../../../../src-shared/contracts/lifecycle'
 import { defaultTemplates } from '../../materials/render'
+import { CustomerMerge } from '../../../../src-shared/contracts/duplicates'
+import { FollowUp, ImportRun } from '../../../../src-shared/schemas'
+import { listMerges } from '../../customers/merge'
+import { listFollowUps } from '../../followUps/records'
+import { memberLink } from '../../memberPages/links'
+import { readSyncState } from '../../sync/state'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
 import { readRecords } from '../../records/sync'
@@ -22,6 +28,11 @@ import type { BuyerPhotoRow, ComparisonRow, CopyTemplateRow, GroupQrRow, PosterT
 import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs'
 import { decodeFields } from './table'
 import { AUDIT_LOG, toAuditRecord, type AuditRow } from './audit'
+import { CUSTOMER_FOLLOW_UPS, FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, type FollowUpRow } from './followUps'
+import { IMPORT_RUNS, type ImportRunTableRow } from './imports'
+import { MEMBER_PAGE_LINKS } from './memberPages'
+import { CUSTOMER_MERGES, type CustomerMergeRow } from './merges'
+import { HELD_CONFLICT_COLUMNS, RECORD_CONFLICTS, SYNC_STATE, type SyncStateRow } from './sync'
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
@@ -45,7 +56,7 @@ afterAll(async () => {
 })
 
 const db = () => core.context.db
-const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES, COMMISSION_SCHEMES, COMMISSION_SCHEME_VERSIONS, LEDGER_ENTRIES, WITHDRAWALS, PRICE_COMPARISONS, BUYER_PHOTOS, GROUP_QR_CODES, COPY_TEMPLATES, POSTER_TEMPLATES, JOBS, JOB_ITEMS, AUDIT_LOG]
+const TABLES = [CUSTOMERS, PRODUCTS, MEMBERS, GROUPS, ORDERS, ORDER_LINES, LEDGER_CLOSES, PAYOUT_BATCHES, COMMISSION_SCHEMES, COMMISSION_SCHEME_VERSIONS, LEDGER_ENTRIES, WITHDRAWALS, PRICE_COMPARISONS, BUYER_PHOTOS, GROUP_QR_CODES, COPY_TEMPLATES, POSTER_TEMPLATES, JOBS, JOB_ITEMS, AUDIT_LOG, CUSTOMER_FOLLOW_UPS, IMPORT_RUNS, SYNC_STATE, RECORD_CONFLICTS, MEMBER_PAGE_LINKS, CUSTOMER_MERGES]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
 function stored(codec: ColumnCodec, value: unknown): unknown {
@@ -376,6 +387,82 @@ describe('the table layer', () => {
         after: row.after_json,
       })
     }
+  })
+
+  it('maps a customer’s follow-ups to the contract and back, with their owner and the state of the next one', () => {
+    const [customer, owner] = [
+      db().prepare('SELECT id FROM customers ORDER BY rowid LIMIT 1').pluck().get() as string,
+      db().prepare('SELECT id FROM members ORDER BY rowid LIMIT 1').pluck().get() as string,
+    ]
+    db()
+      .prepare(
+        `INSERT INTO customer_follow_ups (id, customer_id, owner_member_id, channel, summary, followed_at, next_day, by_profile_id, by_name, created_at) VALUES
+           ('fu-a', @customer, @owner, 'call', '问了尺码', '2001-01-01T02:00:00.000Z', '2999-01-01', NULL, '店主', '2001-01-01T02:00:01.000Z'),
+           ('fu-b', @customer, NULL, 'wechat', '发了新品', '2001-01-02T02:00:00.000Z', NULL, NULL, '客服', '2001-01-02T02:00:01.000Z')`,
+      )
+      .run({ customer, owner })
+    const rows = db().prepare(`SELECT ${FOLLOW_UP_COLUMNS} FROM ${FOLLOW_UP_FROM} WHERE f.customer_id = ?`).all(customer) as FollowUpRow[]
+    const listed = listFollowUps(db(), 'Asia/Shanghai', new Date(), customer)
+    expect(listed.map((f) => f.id).sort()).toEqual(['fu-a', 'fu-b'])
+    for (const followUp of listed) {
+      expect(FollowUp.parse(followUp)).toEqual(followUp)
+      const row = rows.find((r) => r.id === followUp.id)!
+      expectRoundTrip(CUSTOMER_FOLLOW_UPS, row, followUp)
+      expect(followUp).toMatchObject({ ownerName: row.owner_name, createdAt: row.created_at })
+    }
+    expect(listed.find((f) => f.id === 'fu-a')).toMatchObject({ nextState: 'open', ownerMemberId: owner })
+    expect(listed.find((f) => f.id === 'fu-b')).toMatchObject({ nextState: 'none', ownerName: null })
+  })
+
+  it('shows an import run in the history as it was kept', async () => {
+    db()
+      .prepare(
+        `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at, rates, warnings, warning_count, rejected_source)
+         VALUES ('run-a', 'orders', '订单.xlsx', 'valid-rows', 1, 9, 4, 3, 1, 1, 2, 5, '[]', 1234.5, '2001-01-01T03:00:00.000Z', '{"USD":"7.1"}', '[]', 6, NULL)`,
+      )
+      .run()
+    const row = db().prepare(`SELECT * FROM import_runs WHERE id = 'run-a'`).get() as ImportRunTableRow
+    const run = (await core.invoke('imports', 'history', {})).find((r) => r.importId === 'run-a')!
+    expect(ImportRun.parse(run)).toEqual(run)
+    expectRoundTrip(IMPORT_RUNS, row, run)
+    expect(run).toMatchObject({ committed: true, rates: { USD: '7.1' }, durationMs: 1234.5, warningCount: 6 })
+  })
+
+  it('reads the sync’s state from its row, its last error and round put together', () => {
+    const row = db().prepare('SELECT * FROM sync_state WHERE id = 1').get() as SyncStateRow
+    const state = readSyncState(db())
+    expectRoundTrip(SYNC_STATE, row, state)
+    expect(state).toMatchObject({ lastError: null, lastRound: null })
+    db()
+      .prepare(`UPDATE sync_state SET last_error_code = 'offline', last_error_message = '连不上 / offline', last_error_at = '2001-01-01T00:00:00.000Z', last_round = '{"at":"x"}' WHERE id = 1`)
+      .run()
+    expect(readSyncState(db())).toMatchObject({ lastError: { code: 'offline', message: '连不上 / offline', at: '2001-01-01T00:00:00.000Z' }, lastRound: { at: 'x' } })
+    db().prepare('UPDATE sync_state SET last_error_code = NULL, last_error_message = NULL, last_error_at = NULL, last_round = NULL WHERE id = 1').run()
+    expect(HELD_CONFLICT_COLUMNS.split(', ').every((c) => Object.hasOwn(RECORD_CONFLICTS.columns, c))).toBe(true)
+  })
+
+  it('shows a member’s page link as its row holds it: issued, revoked, not yet confirmed by the server', async () => {
+    const member = db().prepare('SELECT id FROM members ORDER BY rowid LIMIT 1').pluck().get() as string
+    db().prepare(`INSERT INTO member_page_links (member_id, token, token_hash, issued_at, revoked_at, pushed) VALUES (?, NULL, 'h', '2001-01-01T00:00:00.000Z', '2001-01-02T00:00:00.000Z', 0)`).run(member)
+    const row = db().prepare('SELECT * FROM member_page_links WHERE member_id = ?').get(member) as Record<string, unknown>
+    const link = await memberLink(db(), member)
+    expectRoundTrip(MEMBER_PAGE_LINKS, row, link)
+    expect(link).toMatchObject({ url: null, pending: true, qr: null })
+  })
+
+  it('lists a customer merge as the history shows it, names taken from the rows it kept', () => {
+    const [survivor, merged] = db().prepare('SELECT id FROM customers ORDER BY rowid LIMIT 2').pluck().all() as string[]
+    db()
+      .prepare(
+        `INSERT INTO customer_merges (id, survivor_id, merged_id, merged_at, merged_by, merged_by_name, choices, survivor_before, survivor_after, merged_row, moved, undone_at, undone_by_name)
+         VALUES ('merge-a', ?, ?, '2001-01-01T00:00:00.000Z', NULL, '店主', '{}', '{"name":"甲"}', '{"name":"甲一"}', '{"name":"乙"}', '[{"table":"orders","column":"customer_id","key":["id"],"rows":[{"row":{},"repointed":true}]}]', '2001-01-02T00:00:00.000Z', '会计')`,
+      )
+      .run(survivor, merged)
+    const row = db().prepare(`SELECT * FROM customer_merges WHERE id = 'merge-a'`).get() as CustomerMergeRow
+    const merge = listMerges(db(), { offset: 0, limit: 10 }).rows.find((m) => m.id === 'merge-a')!
+    expect(CustomerMerge.parse(merge)).toEqual(merge)
+    expectRoundTrip(CUSTOMER_MERGES, row, merge)
+    expect(merge).toMatchObject({ survivorName: '甲一', mergedName: '乙', moves: [{ kind: 'orders', count: 1 }] })
   })
 })
 
