@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3'
-import { auditRecordHash, canonicalJson, chainRecord, ChainWalker, GENESIS_HASH, type AuditChainRow } from '../../../src-shared/auditChain'
+import { auditRecordHash, canonicalJson, chainRecord, ChainWalker, GENESIS_HASH } from '../../../src-shared/auditChain'
 import type { AuditKind, AuditRecord, AuditVerification } from '../../../src-shared/contracts/lifecycle'
 import type { ActorRole } from '../../../src-shared/roles'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { toAuditRecord, type AuditRow } from '../db/tables/audit'
 import { newId } from '../ids'
 import { workstationId } from '../workstation'
 import { readLifecycleSetting, writeLifecycleSetting } from '../db/lifecycleSettings'
@@ -25,9 +26,7 @@ export function actorOf(ctx: CoreContext): Actor {
 
 export const SYSTEM_ACTOR: Actor = { id: null, name: '系统 / system', role: 'system' }
 
-export interface AuditRow extends AuditChainRow {
-  seq: number
-}
+export type { AuditRow }
 
 export { chainRecord }
 
@@ -75,7 +74,7 @@ export function appendAudit(db: Db, actor: Actor, entry: AuditEntry, at: Date): 
   // The head lives apart from the log, so cutting records off the end is noticed too.
   writeLifecycleSetting(db, 'audit_head', { seq: row.seq, hash: row.hash })
   return {
-    ...toRecord({ ...row, before_json: null, after_json: null }),
+    ...toAuditRecord({ ...row, before_json: null, after_json: null }),
     before: entry.before ?? null,
     after: entry.after ?? null,
   }
@@ -128,26 +127,6 @@ function auditRow(last: { seq: number; hash: string } | undefined, actor: Actor,
   return row
 }
 
-
-function toRecord(r: AuditRow): AuditRecord {
-  return {
-    id: r.id,
-    seq: r.seq,
-    at: r.at,
-    actorId: r.actor_id,
-    actorName: r.actor_name,
-    actorRole: r.actor_role as AuditRecord['actorRole'],
-    kind: r.kind as AuditKind,
-    entity: r.entity,
-    entityId: r.entity_id,
-    summary: r.summary,
-    before: r.before_json === null ? null : JSON.parse(r.before_json),
-    after: r.after_json === null ? null : JSON.parse(r.after_json),
-    prevHash: r.prev_hash,
-    hash: r.hash,
-    workstation: r.workstation ?? null,
-  }
-}
 
 /**
  * Walks the chain from the first record and reports the first one that does not hold
@@ -216,13 +195,13 @@ export function listAudit(db: Db, f: AuditFilter & { offset: number; limit: numb
   const w = where(f, offset)
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM audit_log ${w.sql}`).get(...w.params) as { n: number }).n
   const rows = db.prepare(`SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT ? OFFSET ?`).all(...w.params, f.limit, f.offset) as AuditRow[]
-  return { rows: rows.map(toRecord), total }
+  return { rows: rows.map(toAuditRecord), total }
 }
 
 /** Oldest first, for exports. */
 export function auditPeriod(db: Db, f: AuditFilter, offset: string): AuditRecord[] {
   const w = where(f, offset)
-  return (db.prepare(`SELECT * FROM audit_log ${w.sql} ORDER BY seq`).all(...w.params) as AuditRow[]).map(toRecord)
+  return (db.prepare(`SELECT * FROM audit_log ${w.sql} ORDER BY seq`).all(...w.params) as AuditRow[]).map(toAuditRecord)
 }
 
 /**

@@ -15,6 +15,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Customer } from '../../../src-shared/schemas'
 import { appendAudit, type Actor } from '../audit/audit'
 import type { Db } from '../db/connection'
+import { CUSTOMER_MERGES, type CustomerMergeRow } from '../db/tables/merges'
+import { decodeFields } from '../db/tables/table'
 import { newId } from '../ids'
 import { recordChange, recordSetChange, type ChangeWriter } from '../records/changes'
 import { recomputeRfm, refreshCustomerStats } from './derived'
@@ -306,50 +308,30 @@ interface MovedRows {
   rows: { row: StoredRow; repointed: boolean }[]
 }
 
-interface MergeRow {
-  id: string
-  survivor_id: string
-  merged_id: string
-  merged_at: string
-  merged_by_name: string | null
-  choices: string
-  survivor_before: string
-  survivor_after: string
-  merged_row: string
-  moved: string
-  undone_at: string | null
-  undone_by_name: string | null
-}
-
 const whereKey = (key: string[]) => key.map((k) => `"${k}" IS ?`).join(' AND ')
 
-function toMerge(row: MergeRow): CustomerMerge {
+function toMerge(row: CustomerMergeRow): CustomerMerge {
   const moved = JSON.parse(row.moved) as MovedRows[]
   const after = JSON.parse(row.survivor_after) as Fields
   const merged = JSON.parse(row.merged_row) as { name: string }
   return {
     id: row.id,
-    survivorId: row.survivor_id,
+    ...decodeFields(CUSTOMER_MERGES, row),
     survivorName: customerLabel(after),
-    mergedId: row.merged_id,
     mergedName: customerLabel(merged),
-    mergedAt: row.merged_at,
-    mergedBy: row.merged_by_name,
     moves: moved.map((m) => ({ kind: m.table, count: m.rows.length })).filter((m) => m.count > 0),
-    undoneAt: row.undone_at,
-    undoneBy: row.undone_by_name,
   }
 }
 
-function getMergeRow(db: Db, id: string): MergeRow {
-  const row = db.prepare('SELECT * FROM customer_merges WHERE id = ?').get(id) as MergeRow | undefined
+function getMergeRow(db: Db, id: string): CustomerMergeRow {
+  const row = db.prepare('SELECT * FROM customer_merges WHERE id = ?').get(id) as CustomerMergeRow | undefined
   if (!row) throw new OrchardError('not_found', `合并记录不存在 / merge not found: ${id}`, { field: 'mergeId', value: id })
   return row
 }
 
 export function listMerges(db: Db, q: { offset: number; limit: number }): { rows: CustomerMerge[]; total: number } {
   const total = (db.prepare('SELECT COUNT(*) AS n FROM customer_merges').get() as { n: number }).n
-  const rows = db.prepare('SELECT * FROM customer_merges ORDER BY merged_at DESC, rowid DESC LIMIT ? OFFSET ?').all(q.limit, q.offset) as MergeRow[]
+  const rows = db.prepare('SELECT * FROM customer_merges ORDER BY merged_at DESC, rowid DESC LIMIT ? OFFSET ?').all(q.limit, q.offset) as CustomerMergeRow[]
   return { rows: rows.map(toMerge), total }
 }
 

@@ -2,45 +2,12 @@ import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { FollowUp, FollowUpInput } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
+import { FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, toFollowUp, type FollowUpRow } from '../db/tables/followUps'
 import { newId } from '../ids'
 import { dayIn } from '../../../src-shared/time'
 import { closeFollowUpTasks, planFollowUpTask } from './tasks'
 
-interface FollowUpRow {
-  id: string
-  customer_id: string
-  owner_member_id: string | null
-  owner_name: string | null
-  channel: FollowUp['channel']
-  summary: string
-  followed_at: string
-  next_day: string | null
-  by_name: string
-  created_at: string
-  task_status: 'open' | 'done' | 'skipped' | null
-}
-
-const SELECT = `SELECT f.id, f.customer_id, f.owner_member_id, m.name AS owner_name, f.channel, f.summary, f.followed_at, f.next_day, f.by_name, f.created_at,
-    (SELECT t.status FROM care_tasks t WHERE t.follow_up_id = f.id AND t.trigger = 'follow_up') AS task_status
-  FROM customer_follow_ups f LEFT JOIN members m ON m.id = f.owner_member_id`
-
-function toFollowUp(r: FollowUpRow, today: string): FollowUp {
-  const nextState: FollowUp['nextState'] =
-    r.next_day === null ? 'none' : r.task_status && r.task_status !== 'open' ? 'done' : r.next_day < today ? 'overdue' : 'open'
-  return {
-    id: r.id,
-    customerId: r.customer_id,
-    channel: r.channel,
-    summary: r.summary,
-    followedAt: r.followed_at,
-    nextDay: r.next_day,
-    ownerMemberId: r.owner_member_id,
-    ownerName: r.owner_name,
-    byName: r.by_name,
-    createdAt: r.created_at,
-    nextState,
-  }
-}
+const SELECT = `SELECT ${FOLLOW_UP_COLUMNS} FROM ${FOLLOW_UP_FROM}`
 
 /** A customer's follow-up records, newest first. */
 export function listFollowUps(db: Db, timezone: string, now: Date, customerId: string): FollowUp[] {

@@ -6,6 +6,7 @@ import type { ImportJobSummary, ImportPreview, ImportPreviewInput, ImportResult,
 import type { ImportEntity } from '../../../src-shared/vocabulary'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { openWriter, waitForWriteLock, type Db } from '../db/connection'
+import { IMPORT_RUN_COLUMNS, toImportRun, type ImportRunRow, type ImportRunTableRow } from '../db/tables/imports'
 import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { newId } from '../ids'
 import { contactsVisible, maskPhone } from '../permissions'
@@ -488,25 +489,6 @@ function writeCustomers(db: Db, write: () => void): void {
   }
 }
 
-interface ImportRunRow {
-  id: string
-  entity: ImportEntity
-  file_name: string
-  mode: 'all-or-nothing' | 'valid-rows'
-  committed: number
-  total_rows: number
-  inserted: number
-  updated: number
-  unchanged: number
-  rejected_rows: number
-  error_count: number
-  warning_count: number
-  rates: string
-  unattributed_orders: number
-  duration_ms: number
-  created_at: string
-}
-
 /** Runs of seven or more digits (with the spaces, dashes and + people write phones with). */
 const PHONE_LIKE = /\+?\d[\d\s-]{5,}\d/g
 
@@ -557,35 +539,10 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
   },
   unfinished: (_input, ctx) => unfinished(ctx),
   history: (_input, ctx) =>
-    (
-      ctx.db
-        .prepare(
-          `SELECT id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count,
-                  warning_count, rates, unattributed_orders, duration_ms, created_at
-           FROM import_runs ORDER BY created_at DESC, rowid DESC LIMIT 200`,
-        )
-        .all() as ImportRunRow[]
-    ).map((r) => ({
-      importId: r.id,
-      entity: r.entity,
-      fileName: r.file_name,
-      mode: r.mode,
-      committed: r.committed === 1,
-      totalRows: r.total_rows,
-      inserted: r.inserted,
-      updated: r.updated,
-      unchanged: r.unchanged,
-      rejectedRows: r.rejected_rows,
-      errorCount: r.error_count,
-      warningCount: r.warning_count,
-      rates: JSON.parse(r.rates) as Record<string, string>,
-      unattributedOrders: r.unattributed_orders,
-      durationMs: r.duration_ms,
-      createdAt: r.created_at,
-    })),
+    (ctx.db.prepare(`SELECT ${IMPORT_RUN_COLUMNS} FROM import_runs ORDER BY created_at DESC, rowid DESC LIMIT 200`).all() as ImportRunRow[]).map(toImportRun),
   reportCsv: ({ importId, kind }, ctx) => {
     const run = ctx.db.prepare('SELECT file_name, errors, error_count, warnings, warning_count FROM import_runs WHERE id = ?').get(importId) as
-      | { file_name: string; errors: string; error_count: number; warnings: string; warning_count: number }
+      | Pick<ImportRunTableRow, 'file_name' | 'errors' | 'error_count' | 'warnings' | 'warning_count'>
       | undefined
     if (!run) throw new OrchardError('not_found', `导入记录不存在 / import run not found`, { importId })
     const base = run.file_name.replace(/\.[^.]+$/, '')
@@ -598,7 +555,7 @@ export const importsHandlers: ServiceHandlers<'imports'> = {
   },
   errorFile: async ({ importId, lang, path }, ctx) => {
     const run = ctx.db.prepare('SELECT entity, file_name, errors, rejected_rows, rejected_source FROM import_runs WHERE id = ?').get(importId) as
-      | { entity: ImportEntity; file_name: string; errors: string; rejected_rows: number; rejected_source: string | null }
+      | Pick<ImportRunTableRow, 'entity' | 'file_name' | 'errors' | 'rejected_rows' | 'rejected_source'>
       | undefined
     if (!run) throw new OrchardError('not_found', `导入记录不存在 / import run not found`, { importId })
     if (!run.rejected_source) {

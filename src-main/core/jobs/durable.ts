@@ -3,6 +3,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { JOBS, toJobItem, type DurableStatus, type JobItem, type JobItemRow, type JobRow } from '../db/tables/jobs'
+import { decodeFields } from '../db/tables/table'
 import { newId } from '../ids'
 import { cancelledWhileWaiting } from './cancels'
 import { removeTemporaries, writeOutput, type Output } from './outputs'
@@ -17,7 +19,7 @@ import { progressMeter } from './progress'
  * items are kept, the rest made, nothing twice, and no half-written file is published.
  */
 
-export type DurableStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'replaced'
+export type { DurableStatus, JobItem, JobRow }
 
 /** One planned output of a job. `file` is relative to the job's folder. */
 export interface PlannedItem {
@@ -25,33 +27,6 @@ export interface PlannedItem {
   owner: string | null
   spec: unknown
   file: string
-}
-
-/** An item as the runner hands it to the producer. */
-export interface JobItem {
-  seq: number
-  kind: string
-  owner: string | null
-  spec: string
-  file: string
-}
-
-export interface JobRow {
-  id: string
-  kind: string
-  request_key: string
-  params: string
-  label: string
-  out_dir: string
-  status: DurableStatus
-  total: number
-  warnings: string
-  error: string | null
-  run_ms: number
-  runs: number
-  replaced_by: string | null
-  created_at: string
-  updated_at: string
 }
 
 /** What a job looks like to the console and the CLI (a kind adds its own fields). */
@@ -103,20 +78,21 @@ export function jobSummary(db: Db, j: JobRow): JobSummary {
   const agg = db
     .prepare(`SELECT COUNT(*) AS done, COALESCE(SUM(bytes), 0) AS bytes, COUNT(DISTINCT owner_id) AS owners FROM job_items WHERE job_id = ? AND done_at IS NOT NULL`)
     .get(j.id) as { done: number; bytes: number; owners: number }
+  const f = decodeFields(JOBS, j)
   return {
     id: j.id,
-    label: j.label,
+    label: f.label,
     status: j.status === 'running' && !live ? 'interrupted' : j.status,
-    out: j.out_dir,
+    out: f.out,
     done: agg.done,
-    total: j.total,
+    total: f.total,
     owners: agg.owners,
     bytes: agg.bytes,
-    warnings: JSON.parse(j.warnings) as unknown[],
+    warnings: f.warnings,
     resumed: j.runs > 1,
     durationMs: j.run_ms + (live && j.status === 'running' ? ranFor(live.started) : 0),
     error: j.error && j.status !== 'done' ? (JSON.parse(j.error) as { message: string }).message : null,
-    createdAt: j.created_at,
+    createdAt: f.createdAt,
   }
 }
 
@@ -213,7 +189,7 @@ async function runItems(ctx: CoreContext, jobId: string, worker: JobWorker, sign
   const out = job.out_dir
   mkdirSync(out, { recursive: true })
   removeTemporaries(out)
-  const pending = db.prepare('SELECT seq, kind, owner_id AS owner, spec, file FROM job_items WHERE job_id = ? AND done_at IS NULL ORDER BY seq').all(jobId) as JobItem[]
+  const pending = (db.prepare('SELECT * FROM job_items WHERE job_id = ? AND done_at IS NULL ORDER BY seq').all(jobId) as JobItemRow[]).map(toJobItem)
   const markDone = db.prepare('UPDATE job_items SET sha256 = ?, bytes = ?, done_at = ? WHERE job_id = ? AND seq = ?')
   const total = job.total
   let done = total - pending.length

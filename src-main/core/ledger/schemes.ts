@@ -1,8 +1,8 @@
 import type { Scheme, SchemeRules } from '../../../src-shared/contracts/ledger'
-import { SchemeRules as SchemeRulesSchema } from '../../../src-shared/contracts/ledger'
 import { OrchardError } from '../../../src-shared/errors'
 import { STUDIO_SETTINGS } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
+import { SCHEME_SELECT, toScheme, toSchemeVersion, type SchemeRow, type SchemeVersionRow } from '../db/tables/ledger'
 import { newId } from '../ids'
 import { recordChange, type ChangeSource, type ChangeWriter } from '../records/changes'
 import { blockingFindings } from '../records/schemeCompliance'
@@ -11,47 +11,22 @@ import { workstationId } from '../workstation'
 // The compliance check lives beside the records (a pulled version goes through it too).
 export { checkScheme, MAX_TIERS, productsWithRates, rateTable, WHOLE_SALE_BP, type ProductRates } from '../records/schemeCompliance'
 
-interface SchemeRow {
-  id: string
-  name: string
-  current_version: number
-  active: number
-  updated_at: string
-  rules: string
-}
-
-// Which scheme is active is the studio's setting (shared with the team: only one ever is).
-const SELECT_SCHEME = `SELECT s.id, s.name, s.current_version, s.id IS (SELECT active_scheme FROM studio_settings) AS active, s.updated_at, v.rules
-  FROM commission_schemes s JOIN commission_scheme_versions v ON v.scheme_id = s.id AND v.version = s.current_version`
-
-function toScheme(r: SchemeRow): Scheme {
-  return { id: r.id, name: r.name, active: r.active === 1, version: r.current_version, rules: SchemeRulesSchema.parse(JSON.parse(r.rules)), updatedAt: r.updated_at }
-}
-
 export function listSchemes(db: Db): Scheme[] {
-  return (db.prepare(`${SELECT_SCHEME} ORDER BY active DESC, s.updated_at DESC`).all() as SchemeRow[]).map(toScheme)
+  return (db.prepare(`${SCHEME_SELECT} ORDER BY active DESC, s.updated_at DESC`).all() as SchemeRow[]).map(toScheme)
 }
 
 /** The scheme new sales are posted with, or null when the studio has none yet. */
 export function activeScheme(db: Db): Scheme | null {
-  const row = db.prepare(`${SELECT_SCHEME} WHERE s.id = (SELECT active_scheme FROM studio_settings)`).get() as SchemeRow | undefined
+  const row = db.prepare(`${SCHEME_SELECT} WHERE s.id = (SELECT active_scheme FROM studio_settings)`).get() as SchemeRow | undefined
   return row ? toScheme(row) : null
 }
 
 export function schemeVersions(db: Db, id: string) {
   const rows = db
-    .prepare('SELECT scheme_id, version, name, rules, note, saved_at, created_by FROM commission_scheme_versions WHERE scheme_id = ? ORDER BY version DESC')
-    .all(id) as { scheme_id: string; version: number; name: string; rules: string; note: string; saved_at: string; created_by: string }[]
+    .prepare('SELECT * FROM commission_scheme_versions WHERE scheme_id = ? ORDER BY version DESC')
+    .all(id) as SchemeVersionRow[]
   if (!rows.length) throw new OrchardError('not_found', `没有这个佣金方案 / no such commission scheme: ${id}`, { field: 'id', value: id })
-  return rows.map((r) => ({
-    schemeId: r.scheme_id,
-    version: r.version,
-    name: r.name,
-    rules: SchemeRulesSchema.parse(JSON.parse(r.rules)),
-    note: r.note,
-    createdAt: r.saved_at,
-    createdBy: r.created_by,
-  }))
+  return rows.map(toSchemeVersion)
 }
 
 /** A version's record id: the scheme and the version number, the same on every workstation. */
@@ -114,7 +89,7 @@ export function saveScheme(w: ChangeWriter, input: { id?: string; name: string; 
       })
     }
     if (input.activate) activateScheme(w, id, invented)
-    return toScheme(db.prepare(`${SELECT_SCHEME} WHERE s.id = ?`).get(id) as SchemeRow)
+    return toScheme(db.prepare(`${SCHEME_SELECT} WHERE s.id = ?`).get(id) as SchemeRow)
   })()
 }
 

@@ -5,7 +5,7 @@ import { formatFen } from '../../../src-shared/vocabulary'
 import { dayIn } from '../clock'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { toPayoutBatch, type PayoutBatchRow } from '../db/tables/ledger'
+import { toPayoutBatch, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, type PayoutBatchRow, type WithdrawalRow } from '../db/tables/ledger'
 import { newId } from '../ids'
 import { actorOf, appendAudit } from '../audit/audit'
 import { readInternal, writeInternal } from '../settings/settings'
@@ -145,22 +145,6 @@ export function memberBalance(ctx: CoreContext, idOrCode: string): Balance {
 }
 
 // ---------------------------------------------------------------- withdrawal requests
-const WITHDRAWAL_COLUMNS = `w.id, m.id AS memberId, w.member_code AS memberCode, m.name AS memberName, w.amount_fen AS amountFen,
-  w.account_id AS accountId, a.kind AS accountKind, a.holder AS accountHolder, a.bank AS accountBank, a.last4 AS accountLast4,
-  w.origin, w.requested_at AS requestedAt, w.requested_by AS requestedBy, w.note, w.status, w.decided_at AS decidedAt, w.decided_by AS decidedBy,
-  w.reason, w.batch_id AS batchId, b.batch_no AS batchNo, w.line_no AS lineNo, w.settled_at AS settledAt`
-const WITHDRAWAL_FROM = `withdrawals w LEFT JOIN members m ON m.invite_code = w.member_code LEFT JOIN payout_accounts a ON a.id = w.account_id
-  LEFT JOIN payout_batches b ON b.id = w.batch_id`
-type WithdrawalRow = Omit<Withdrawal, 'account'> & { accountId: string | null; accountKind: NonNullable<Withdrawal['account']>['kind'] | null; accountHolder: string | null; accountBank: string | null; accountLast4: string | null }
-
-const toWithdrawal = ({ accountId, accountKind, accountHolder, accountBank, accountLast4, ...r }: WithdrawalRow): Withdrawal => ({
-  ...r,
-  account:
-    accountId && accountKind
-      ? { id: accountId, kind: accountKind, holder: accountHolder ?? '', bank: accountBank, masked: `**** ${accountLast4 ?? ''}` }
-      : null,
-})
-
 export function listWithdrawals(db: Db, q: { memberId?: string; status?: Withdrawal['status'][] }): Withdrawal[] {
   const where: string[] = []
   const args: unknown[] = []

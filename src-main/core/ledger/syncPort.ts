@@ -1,33 +1,17 @@
 import type { LedgerEntryWire, LedgerStatusChange } from '../../../src-shared/ledgerWire'
 import type { Db } from '../db/connection'
+import { LEDGER_ENTRY_WIRE_COLUMNS, toLedgerEntryWire, type LedgerEntryWireRow } from '../db/tables/ledger'
 import { bookedPeriodOf, deviceId } from './entries'
 import { orderNoOfKey } from './posting'
 import { recordRemoteWithdrawal } from './settlement'
 
 export { deviceId } from './entries'
 
-interface WireRow {
-  id: string
-  memberCode: string
-  kind: LedgerEntryWire['kind']
-  amountFen: number
-  sourceType: LedgerEntryWire['sourceType']
-  sourceKey: string
-  reversesId: string | null
-  schemeId: string | null
-  schemeVersion: number | null
-  period: string
-  occurredAt: string
-  memo: string
-  deviceId: string
-}
-
-const WIRE_COLUMNS = `id, member_code AS memberCode, kind, amount_fen AS amountFen, source_type AS sourceType, source_key AS sourceKey,
-  reverses_id AS reversesId, scheme_id AS schemeId, scheme_version AS schemeVersion, period, occurred_at AS occurredAt, memo, device_id AS deviceId`
-
 /** Entries the team's server does not have yet, oldest first (the outbox is their pending_sync mark). */
 export function outboxBatch(db: Db, limit: number): LedgerEntryWire[] {
-  return db.prepare(`SELECT ${WIRE_COLUMNS} FROM ledger_entries INDEXED BY ledger_outbox WHERE pending_sync = 1 ORDER BY rowid LIMIT ?`).all(limit) as WireRow[]
+  return (db.prepare(`SELECT ${LEDGER_ENTRY_WIRE_COLUMNS} FROM ledger_entries INDEXED BY ledger_outbox WHERE pending_sync = 1 ORDER BY rowid LIMIT ?`).all(limit) as LedgerEntryWireRow[]).map(
+    toLedgerEntryWire,
+  )
 }
 
 /** The server holds these ids (stored now or before): they leave the outbox. */

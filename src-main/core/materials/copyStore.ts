@@ -10,31 +10,14 @@ import { OrchardError } from '../../../src-shared/errors'
 import { SEGMENTS, type Segment } from '../../../src-shared/vocabulary'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { toCopyTemplate, type CopyTemplate, type CopyTemplateRow } from '../db/tables/materials'
 import { newId } from '../ids'
 import { changeWriter, recordChange } from '../records/changes'
 import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, FORBIDDEN_CLAIMS_ID, forbiddenWords, renderCopy, TONE_COPY, type CopyValues } from './copy'
 
-export type Tone = Segment | 'all'
+export type Tone = CopyTemplate['tone']
+export type { CopyTemplate }
 export const COPY_VARIABLES = ['name', 'title', 'brand', 'price', 'listNote', 'facts', 'member', 'customer', 'stockNote', 'endNote'] as const
-
-export interface CopyTemplate {
-  id: string
-  channel: CopyChannel
-  tone: Tone
-  body: string
-  position: number
-  active: boolean
-}
-
-interface Row {
-  id: string
-  channel: CopyChannel
-  tone: Tone
-  body: string
-  position: number
-  active: number
-}
-const toTemplate = (r: Row): CopyTemplate => ({ id: r.id, channel: r.channel, tone: r.tone, body: r.body, position: r.position, active: r.active === 1 })
 
 /** The shipped variants, each with the id it has on every workstation. */
 function shippedCopy(): { id: string; channel: string; tone: string; body: string; position: number }[] {
@@ -73,7 +56,7 @@ export function seedCopyTemplates(db: Db, now: string): void {
 }
 
 export function listCopyTemplates(db: Db): CopyTemplate[] {
-  return (db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates ORDER BY channel, tone, position, created_at').all() as Row[]).map(toTemplate)
+  return (db.prepare('SELECT * FROM copy_templates ORDER BY channel, tone, position, created_at').all() as CopyTemplateRow[]).map(toCopyTemplate)
 }
 
 /** Every variant packs may use now (the shipped ones when the studio has none): what the checker reads. */
@@ -168,10 +151,10 @@ export function saveCopyTemplate(
   const after = { channel: input.channel, tone: input.tone, body: input.body, active: input.active }
   db.transaction(() => {
     if (input.id) {
-      const held = db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates WHERE id = ?').get(id) as Row | undefined
+      const held = db.prepare('SELECT * FROM copy_templates WHERE id = ?').get(id) as CopyTemplateRow | undefined
       if (!held) throw new OrchardError('not_found', `没有这条文案模板 / no such copy template: ${id}`, { field: 'id', value: id })
       db.prepare('UPDATE copy_templates SET channel = ?, tone = ?, body = ?, active = ?, updated_at = ? WHERE id = ?').run(input.channel, input.tone, input.body, input.active ? 1 : 0, now, id)
-      recordChange(w, { record: 'copyTemplate', id, label: copyLabel(input.body), op: 'update', before: { ...toTemplate(held) }, after })
+      recordChange(w, { record: 'copyTemplate', id, label: copyLabel(input.body), op: 'update', before: { ...toCopyTemplate(held) }, after })
     } else {
       const position = (db.prepare('SELECT COALESCE(MAX(position) + 1, 0) FROM copy_templates WHERE channel = ? AND tone = ?').pluck().get(input.channel, input.tone) as number) ?? 0
       db.prepare('INSERT INTO copy_templates (id, channel, tone, body, position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
@@ -187,7 +170,7 @@ export function saveCopyTemplate(
       recordChange(w, { record: 'copyTemplate', id, label: copyLabel(input.body), op: 'create', after: { ...after, position } })
     }
   })()
-  return toTemplate(db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates WHERE id = ?').get(id) as Row)
+  return toCopyTemplate(db.prepare('SELECT * FROM copy_templates WHERE id = ?').get(id) as CopyTemplateRow)
 }
 
 /** How the audit names a variant: its first words. */
@@ -195,11 +178,11 @@ const copyLabel = (body: string) => (body.length > 24 ? `${body.slice(0, 24)}…
 
 export function removeCopyTemplate(ctx: CoreContext, id: string): { ok: true } {
   const db = ctx.db
-  const held = db.prepare('SELECT id, channel, tone, body, position, active FROM copy_templates WHERE id = ?').get(id) as Row | undefined
+  const held = db.prepare('SELECT * FROM copy_templates WHERE id = ?').get(id) as CopyTemplateRow | undefined
   if (!held) throw new OrchardError('not_found', `没有这条文案模板 / no such copy template: ${id}`, { field: 'id', value: id })
   const w = changeWriter(ctx)
   db.transaction(() => {
-    recordChange(w, { record: 'copyTemplate', id, label: copyLabel(held.body), op: 'delete', before: { ...toTemplate(held) } })
+    recordChange(w, { record: 'copyTemplate', id, label: copyLabel(held.body), op: 'delete', before: { ...toCopyTemplate(held) } })
     db.prepare('DELETE FROM copy_templates WHERE id = ?').run(id)
   })()
   return { ok: true }

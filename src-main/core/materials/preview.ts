@@ -8,18 +8,10 @@ import { join } from 'node:path'
 import type { PackOwner, PackPreview } from '../../../src-shared/contracts/materials'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import type { JobItemRow } from '../db/tables/jobs'
 import { jobRow } from '../jobs/durable'
 import { allowanceOf, groupQrState, packCopy, packSchedule, storedPlan } from './packs'
 import { thumbnail } from './sources'
-
-interface ItemRow {
-  kind: string
-  owner_id: string | null
-  spec: string
-  file: string
-  bytes: number | null
-  done_at: string | null
-}
 
 export function packOwners(db: Db, dataDir: string, jobId: string): PackOwner[] {
   const job = jobRow(db, jobId, 'packs')
@@ -52,12 +44,12 @@ export async function packPreview(db: Db, dataDir: string, jobId: string, folder
   if (!owner) throw new OrchardError('not_found', `这个任务里没有这份素材包 / this job has no pack named ${folder}`, { field: 'folder', value: folder })
   const bySku = new Map(products.map((p) => [p.id, p]))
   const items = db
-    .prepare(`SELECT kind, owner_id, spec, file, bytes, done_at FROM job_items WHERE job_id = ? AND (owner_id = ? OR kind = 'video') ORDER BY seq`)
-    .all(jobId, owner.id) as ItemRow[]
+    .prepare(`SELECT * FROM job_items WHERE job_id = ? AND (owner_id = ? OR kind = 'video') ORDER BY seq`)
+    .all(jobId, owner.id) as JobItemRow[]
   const done = items.filter((i) => i.done_at && existsSync(join(job.out_dir, i.file)))
   const images = await Promise.all(
     done
-      .filter((i): i is ItemRow & { kind: ImageKind } => (IMAGE_KINDS as readonly string[]).includes(i.kind))
+      .filter((i): i is JobItemRow & { kind: ImageKind } => (IMAGE_KINDS as readonly string[]).includes(i.kind))
       .map(async (i) => {
         const product = bySku.get((JSON.parse(i.spec) as { product?: string }).product ?? '')
         return {

@@ -13,6 +13,20 @@ import type { BuyerPhoto, BuyerPhotoInput, GroupQr, GroupQrInput, PriceCompariso
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import {
+  BUYER_PHOTO_COLUMNS,
+  BUYER_PHOTOS,
+  toBuyerPhoto,
+  toComparison,
+  toGroupQr,
+  type BuyerPhotoFields,
+  type BuyerPhotoRow,
+  type BuyerPhotoTableRow,
+  type ComparisonFields,
+  type ComparisonRow,
+  type GroupQrRow,
+} from '../db/tables/materials'
+import { decodeFields } from '../db/tables/table'
 import { dayIn, timeIn } from '../clock'
 import { newId } from '../ids'
 import { changeWriter, recordChange, requireFieldWrite, type ChangeWriter } from '../records/changes'
@@ -70,27 +84,6 @@ function assertProduct(db: Db, productId: string): void {
 
 // ------------------------------------------------------------------ comparisons
 
-interface ComparisonRow {
-  id: string
-  product_id: string
-  source: string
-  price_fen: number
-  observed_on: string
-  url: string
-  note: string
-  created_at: string
-}
-const toComparison = (r: ComparisonRow): PriceComparison => ({
-  id: r.id,
-  productId: r.product_id,
-  source: r.source,
-  priceFen: r.price_fen,
-  observedOn: r.observed_on,
-  url: r.url,
-  note: r.note,
-  createdAt: r.created_at,
-})
-
 export function listComparisons(db: Db, productId: string): PriceComparison[] {
   return (db.prepare('SELECT * FROM price_comparisons WHERE product_id = ? ORDER BY observed_on DESC, created_at DESC').all(productId) as ComparisonRow[]).map(toComparison)
 }
@@ -116,8 +109,6 @@ export function addComparison(ctx: CoreContext, input: z.output<typeof PriceComp
   })()
   return toComparison(ctx.db.prepare('SELECT * FROM price_comparisons WHERE id = ?').get(id) as ComparisonRow)
 }
-
-type ComparisonFields = { id: string; productId: string; source: string; priceFen: number; observedOn: string; url: string; note: string }
 
 /**
  * A price comparison written and recorded through the one write path, in the caller's
@@ -169,54 +160,28 @@ export function comparisonEntries(db: Db, productId: string, day: string): { sou
 
 // ------------------------------------------------------------------ buyer photos
 
-interface PhotoRow {
-  id: string
-  product_id: string
-  customer_id: string | null
-  customer_name: string | null
-  sha256: string | null
-  file: string
-  caption: string
-  width: number
-  height: number
-  created_at: string
-}
-
 /** Where a buyer photo's image is on this workstation: the store's file named by its hash (or, until it is hashed, the path of a photo of before 0029). */
 const photoFile = (db: Db, r: { sha256: string | null; file: string }): string => (r.sha256 ? storedFile(db, r.sha256) : r.file)
 
 export async function listBuyerPhotos(ctx: CoreContext, productId: string): Promise<BuyerPhoto[]> {
   const rows = ctx.db
-    .prepare(`SELECT b.*, c.name AS customer_name FROM buyer_photos b LEFT JOIN customers c ON c.id = b.customer_id WHERE b.product_id = ? ORDER BY b.created_at DESC, b.id`)
-    .all(productId) as PhotoRow[]
+    .prepare(`SELECT ${BUYER_PHOTO_COLUMNS} FROM buyer_photos b LEFT JOIN customers c ON c.id = b.customer_id WHERE b.product_id = ? ORDER BY b.created_at DESC, b.id`)
+    .all(productId) as BuyerPhotoRow[]
   return Promise.all(
     rows.map(async (r) => {
       const file = photoFile(ctx.db, r)
       const downloaded = file !== '' && existsSync(file)
-      return {
-        id: r.id,
-        productId: r.product_id,
-        customerId: r.customer_id,
-        customerName: r.customer_name,
-        caption: r.caption,
-        width: r.width,
-        height: r.height,
-        thumb: downloaded ? await thumbnail(file, 240) : '',
-        downloaded,
-        createdAt: r.created_at,
-      }
+      return toBuyerPhoto(r, { thumb: downloaded ? await thumbnail(file, 240) : '', downloaded })
     }),
   )
 }
-
-type PhotoFields = { productId: string; customerId: string | null; caption: string; width: number; height: number; sha256: string }
 
 /**
  * A buyer photo written and recorded through the one write path, in the caller's
  * transaction (the console's add, the demo seed): the team's other workstations get the
  * record with the next sync, and its image from the team's file store by its hash.
  */
-export function insertBuyerPhoto(w: ChangeWriter, id: string, photo: PhotoFields, createdBy: string | null): void {
+export function insertBuyerPhoto(w: ChangeWriter, id: string, photo: BuyerPhotoFields, createdBy: string | null): void {
   const at = w.at.toISOString()
   w.db
     .prepare('INSERT INTO buyer_photos (id, product_id, customer_id, sha256, caption, width, height, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -270,7 +235,7 @@ export async function addBuyerPhoto(ctx: CoreContext, input: z.output<typeof Buy
 
 export function removeBuyerPhoto(ctx: CoreContext, id: string): { ok: true } {
   const db = ctx.db
-  const row = db.prepare('SELECT * FROM buyer_photos WHERE id = ?').get(id) as PhotoRow | undefined
+  const row = db.prepare('SELECT * FROM buyer_photos WHERE id = ?').get(id) as BuyerPhotoTableRow | undefined
   if (!row) throw new OrchardError('not_found', `照片不存在 / no such photo: ${id}`, { id })
   const w = changeWriter(ctx)
   db.transaction(() => {
@@ -280,7 +245,7 @@ export function removeBuyerPhoto(ctx: CoreContext, id: string): { ok: true } {
       id,
       label: photoLabel(db, row.product_id, row.caption),
       op: 'delete',
-      before: { productId: row.product_id, customerId: row.customer_id, caption: row.caption, width: row.width, height: row.height, sha256: row.sha256 },
+      before: decodeFields(BUYER_PHOTOS, row),
     })
     db.prepare('DELETE FROM buyer_photos WHERE id = ?').run(id)
   })()
@@ -300,31 +265,14 @@ export function buyerPhotoFiles(db: Db, productId: string): string[] {
 
 // ------------------------------------------------------------------ group QR codes
 
-interface QrRow {
-  id: string
-  group_id: string
-  file: string
-  payload: string
-  uploaded_at: string
-  expires_at: string
-}
-
-export function latestGroupQr(db: Db, groupId: string): QrRow | null {
-  return (db.prepare('SELECT * FROM group_qr_codes WHERE group_id = ? ORDER BY uploaded_at DESC, rowid DESC LIMIT 1').get(groupId) as QrRow | undefined) ?? null
+export function latestGroupQr(db: Db, groupId: string): GroupQrRow | null {
+  return (db.prepare('SELECT * FROM group_qr_codes WHERE group_id = ? ORDER BY uploaded_at DESC, rowid DESC LIMIT 1').get(groupId) as GroupQrRow | undefined) ?? null
 }
 
 export async function getGroupQr(ctx: CoreContext, groupId: string): Promise<GroupQr | null> {
   const row = latestGroupQr(ctx.db, groupId)
   if (!row) return null
-  return {
-    id: row.id,
-    groupId: row.group_id,
-    payload: row.payload,
-    uploadedAt: row.uploaded_at,
-    expiresAt: row.expires_at,
-    lapsed: row.expires_at <= ctx.clock.now().toISOString(),
-    thumb: existsSync(row.file) ? await thumbnail(row.file, 240) : '',
-  }
+  return toGroupQr(row, ctx.clock.now().toISOString(), existsSync(row.file) ? await thumbnail(row.file, 240) : '')
 }
 
 /** Reads the QR code on a picture (a screenshot of WeChat's group QR page, or the code alone). */

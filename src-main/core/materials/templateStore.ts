@@ -10,31 +10,16 @@ import type { PosterTemplate } from '../../../src-shared/materials/templates'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { toTemplateSummary, type PosterTemplateRow, type TemplateSummary } from '../db/tables/materials'
 import { newId } from '../ids'
 import { changeWriter, recordChange } from '../records/changes'
 import { readSettings } from '../settings/settings'
 import { productPhotos } from './photos'
 import { defaultTemplates, renderTemplatePreview, validateTemplate, type PosterProduct } from './render'
 
-export interface TemplateSummary {
-  id: string
-  name: string
-  shape: PosterTemplate['shape']
-  builtin: boolean
-  basedOn: string | null
-  updatedAt: string | null
-}
+export type { TemplateSummary }
 
-interface Row {
-  id: string
-  name: string
-  shape: PosterTemplate['shape']
-  spec: string
-  based_on: string | null
-  updated_at: string
-}
-
-const own = (db: Db, id: string) => db.prepare('SELECT id, name, shape, spec, based_on, updated_at FROM poster_templates WHERE id = ? AND archived = 0').get(id) as Row | undefined
+const own = (db: Db, id: string) => db.prepare('SELECT * FROM poster_templates WHERE id = ? AND archived = 0').get(id) as PosterTemplateRow | undefined
 
 /** Every template packs can use: the shipped ones, then the studio's own by name. */
 export function allTemplates(db: Db): PosterTemplate[] {
@@ -44,8 +29,8 @@ export function allTemplates(db: Db): PosterTemplate[] {
 
 export function listTemplates(db: Db): TemplateSummary[] {
   const shipped = defaultTemplates().map((t) => ({ id: t.id, name: t.name, shape: t.shape, builtin: true, basedOn: null, updatedAt: null }))
-  const rows = db.prepare('SELECT id, name, shape, spec, based_on, updated_at FROM poster_templates WHERE archived = 0 ORDER BY updated_at DESC, id').all() as Row[]
-  return [...shipped, ...rows.map((r) => ({ id: r.id, name: r.name, shape: r.shape, builtin: false, basedOn: r.based_on, updatedAt: r.updated_at }))]
+  const rows = db.prepare('SELECT * FROM poster_templates WHERE archived = 0 ORDER BY updated_at DESC, id').all() as PosterTemplateRow[]
+  return [...shipped, ...rows.map(toTemplateSummary)]
 }
 
 export function findTemplate(db: Db, id: string): { template: PosterTemplate; builtin: boolean } {

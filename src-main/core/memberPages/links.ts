@@ -4,6 +4,7 @@ import type { MemberPageLink } from '../../../src-shared/contracts/memberPages'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import type { MemberPageLinkRow } from '../db/tables/memberPages'
 import { memberExists } from '../lifecycle/events'
 import { publicBase } from './state'
 
@@ -16,16 +17,7 @@ import { publicBase } from './state'
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex')
 export const newMemberToken = () => randomBytes(32).toString('base64url')
 
-interface LinkRow {
-  member_id: string
-  token: string | null
-  token_hash: string
-  issued_at: string
-  revoked_at: string | null
-  pushed: number
-}
-
-const linkRow = (db: Db, memberId: string) => db.prepare('SELECT * FROM member_page_links WHERE member_id = ?').get(memberId) as LinkRow | undefined
+const linkRow = (db: Db, memberId: string) => db.prepare('SELECT * FROM member_page_links WHERE member_id = ?').get(memberId) as MemberPageLinkRow | undefined
 
 /** The member's page address, or null when the member has no live link (or no server is set up). */
 export function memberPageUrl(db: Db, memberId: string): string | null {

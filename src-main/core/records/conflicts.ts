@@ -4,6 +4,7 @@ import { fieldAccess } from '../../../src-shared/permissions'
 import { isSyncedRecord, RecordConflictWire, wireFields, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { HELD_CONFLICT_COLUMNS, type HeldConflictRow } from '../db/tables/sync'
 import { maskAddress, maskPhone, maskPhoneName, maskWechatId } from '../permissions'
 import { changeWriter, FIELD_LABELS, RECORD_LABELS, recordChange } from './changes'
 import { insertRecord, readRecords, writeRecordField } from './sync'
@@ -43,12 +44,6 @@ export function forgetRestoresHere(db: Db, ids: string[]): void {
   db.prepare('UPDATE record_conflicts SET restored_here_json = NULL WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids))
 }
 
-interface Row {
-  id: string
-  body_json: string
-  restored_here_json: string | null
-}
-
 interface RestoredHere {
   actor: string | null
   role: string
@@ -83,7 +78,7 @@ function maskValue(field: string, value: unknown): unknown {
   return Array.isArray(value) ? value.map(one) : one(value)
 }
 
-function present(ctx: CoreContext, row: Row): RecordConflict {
+function present(ctx: CoreContext, row: HeldConflictRow): RecordConflict {
   const c = RecordConflictWire.parse(JSON.parse(row.body_json))
   const whole = c.kind === 'delete'
   const maskedFields = whole ? (wireFields(c.record) as string[]).filter((f) => fieldAccess(ctx.session.role, c.record, f) === 'masked') : []
@@ -150,7 +145,7 @@ function labelledFields(record: RecordConflictWire['record'], value: Record<stri
 const deviceNameHere = (db: Db): string | null => (db.prepare('SELECT device_name AS name FROM sync_state WHERE id = 1').get() as { name: string | null } | undefined)?.name ?? null
 
 export function listConflicts(ctx: CoreContext, status: 'open' | 'restored' | 'all'): RecordConflict[] {
-  const rows = ctx.db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts ORDER BY later_seq DESC LIMIT 500').all() as Row[]
+  const rows = ctx.db.prepare(`SELECT ${HELD_CONFLICT_COLUMNS} FROM record_conflicts ORDER BY later_seq DESC LIMIT 500`).all() as HeldConflictRow[]
   return rows.map((r) => present(ctx, r)).filter((c) => status === 'all' || c.status === status)
 }
 
@@ -163,7 +158,7 @@ export function listConflicts(ctx: CoreContext, status: 'open' | 'restored' | 'a
  */
 export function restoreConflict(ctx: CoreContext, id: string): RecordConflict {
   const db = ctx.db
-  const row = db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts WHERE id = ?').get(id) as Row | undefined
+  const row = db.prepare(`SELECT ${HELD_CONFLICT_COLUMNS} FROM record_conflicts WHERE id = ?`).get(id) as HeldConflictRow | undefined
   if (!row) {
     throw new OrchardError('not_found', `没有编号为 ${id} 的记录冲突 / there is no record conflict ${id}`, { id })
   }
@@ -179,7 +174,7 @@ export function restoreConflict(ctx: CoreContext, id: string): RecordConflict {
   if (!isSyncedRecord(c.record)) throw new OrchardError('not_found', `无法恢复 ${c.record} / ${c.record} cannot be restored`, { id })
   if (c.kind === 'delete') {
     restoreDeleted(ctx, c, current.recordName ?? c.recordId)
-    const after = db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts WHERE id = ?').get(id) as Row
+    const after = db.prepare(`SELECT ${HELD_CONFLICT_COLUMNS} FROM record_conflicts WHERE id = ?`).get(id) as HeldConflictRow
     return present(ctx, after)
   }
   const now = readRecords(db, c.record, [c.recordId]).get(c.recordId)
@@ -214,7 +209,7 @@ export function restoreConflict(ctx: CoreContext, id: string): RecordConflict {
     const here: RestoredHere = { actor: ctx.session.name, role: ctx.session.role ?? 'system', deviceName: deviceNameHere(db), at }
     db.prepare('UPDATE record_conflicts SET restored_here_json = ? WHERE id = ?').run(JSON.stringify(here), id)
   })()
-  const after = db.prepare('SELECT id, body_json, restored_here_json FROM record_conflicts WHERE id = ?').get(id) as Row
+  const after = db.prepare(`SELECT ${HELD_CONFLICT_COLUMNS} FROM record_conflicts WHERE id = ?`).get(id) as HeldConflictRow
   return present(ctx, after)
 }
 

@@ -18,6 +18,8 @@ import {
 import type { Db } from '../db/connection'
 import { CUSTOMERS } from '../db/tables/customers'
 import { GROUPS } from '../db/tables/groups'
+import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES } from '../db/tables/ledger'
+import { BUYER_PHOTOS, COPY_TEMPLATES, POSTER_TEMPLATES, PRICE_COMPARISONS } from '../db/tables/materials'
 import { APPEALS, CARE_PLANS, RULE_ACTIONS, RULES } from '../db/tables/lifecycle'
 import { MEMBERS } from '../db/tables/members'
 import { ORDERS } from '../db/tables/orders'
@@ -109,15 +111,8 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
     columns: { ...syncColumns(APPEALS), decision: ['status', 'open'] },
   },
   comparison: {
-    table: 'price_comparisons',
-    columns: {
-      productId: ['product_id', 'text'],
-      source: ['source', 'text'],
-      priceFen: ['price_fen', 'int'],
-      observedOn: ['observed_on', 'text'],
-      url: ['url', 'text'],
-      note: ['note', 'text'],
-    },
+    table: PRICE_COMPARISONS.name,
+    columns: syncColumns(PRICE_COMPARISONS),
   },
   forbiddenClaims: {
     table: 'forbidden_claims',
@@ -126,55 +121,25 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
     },
   },
   copyTemplate: {
-    table: 'copy_templates',
-    columns: {
-      channel: ['channel', 'text'],
-      tone: ['tone', 'text'],
-      body: ['body', 'text'],
-      position: ['position', 'int'],
-      active: ['active', 'bool'],
-    },
+    table: COPY_TEMPLATES.name,
+    columns: syncColumns(COPY_TEMPLATES),
   },
   posterTemplate: {
-    table: 'poster_templates',
-    columns: {
-      name: ['name', 'text'],
-      shape: ['shape', 'text'],
-      spec: ['spec', 'object'],
-      basedOn: ['based_on', 'text'],
-      archived: ['archived', 'bool'],
-    },
+    table: POSTER_TEMPLATES.name,
+    columns: syncColumns(POSTER_TEMPLATES),
   },
   // The image is the team's file named by its SHA-256 (core/sync/files.ts brings the bytes).
   buyerPhoto: {
-    table: 'buyer_photos',
-    columns: {
-      productId: ['product_id', 'text'],
-      customerId: ['customer_id', 'text'],
-      caption: ['caption', 'text'],
-      width: ['width', 'int'],
-      height: ['height', 'int'],
-      sha256: ['sha256', 'text'],
-    },
+    table: BUYER_PHOTOS.name,
+    columns: syncColumns(BUYER_PHOTOS),
   },
   scheme: {
-    table: 'commission_schemes',
-    columns: {
-      name: ['name', 'text'],
-      currentVersion: ['current_version', 'int'],
-    },
+    table: COMMISSION_SCHEMES.name,
+    columns: syncColumns(COMMISSION_SCHEMES),
   },
   schemeVersion: {
-    table: 'commission_scheme_versions',
-    columns: {
-      schemeId: ['scheme_id', 'text'],
-      version: ['version', 'int'],
-      name: ['name', 'text'],
-      rules: ['rules', 'object'],
-      note: ['note', 'text'],
-      savedAt: ['saved_at', 'text'],
-      createdBy: ['created_by', 'text'],
-    },
+    table: COMMISSION_SCHEME_VERSIONS.name,
+    columns: syncColumns(COMMISSION_SCHEME_VERSIONS),
   },
 }
 

@@ -2,68 +2,15 @@ import type { SyncConflict, SyncRefusedEntry, SyncRound } from '../../../src-sha
 import type { LedgerEntryWire } from '../../../src-shared/ledgerWire'
 import type { PushConflict, PushRefusal } from '../../../src-shared/syncProtocol'
 import type { Db } from '../db/connection'
+import { toSyncState, type SyncState, type SyncStateRow } from '../db/tables/sync'
 
-/** The sync's own row (0005 sync_state), as the code reads it. */
-export interface SyncStateRow {
-  serverUrl: string | null
-  team: string | null
-  deviceId: string | null
-  deviceName: string | null
-  token: string | null
-  serverId: string | null
-  entriesCursor: number
-  statusesCursor: number
-  enrolledAt: string | null
-  revokedAt: string | null
-  lastSuccessAt: string | null
-  lastAttemptAt: string | null
-  lastError: { code: string; message: string; at: string } | null
-  failures: number
-  lastRound: SyncRound | null
+export type { SyncState }
+
+export function readSyncState(db: Db): SyncState {
+  return toSyncState(db.prepare('SELECT * FROM sync_state WHERE id = 1').get() as SyncStateRow)
 }
 
-interface Raw {
-  server_url: string | null
-  team: string | null
-  device_id: string | null
-  device_name: string | null
-  token: string | null
-  server_id: string | null
-  entries_cursor: number
-  statuses_cursor: number
-  enrolled_at: string | null
-  revoked_at: string | null
-  last_success_at: string | null
-  last_attempt_at: string | null
-  last_error_code: string | null
-  last_error_message: string | null
-  last_error_at: string | null
-  failures: number
-  last_round: string | null
-}
-
-export function readSyncState(db: Db): SyncStateRow {
-  const r = db.prepare('SELECT * FROM sync_state WHERE id = 1').get() as Raw
-  return {
-    serverUrl: r.server_url,
-    team: r.team,
-    deviceId: r.device_id,
-    deviceName: r.device_name,
-    token: r.token,
-    serverId: r.server_id,
-    entriesCursor: r.entries_cursor,
-    statusesCursor: r.statuses_cursor,
-    enrolledAt: r.enrolled_at,
-    revokedAt: r.revoked_at,
-    lastSuccessAt: r.last_success_at,
-    lastAttemptAt: r.last_attempt_at,
-    lastError: r.last_error_code ? { code: r.last_error_code, message: r.last_error_message ?? '', at: r.last_error_at ?? '' } : null,
-    failures: r.failures,
-    lastRound: r.last_round ? (JSON.parse(r.last_round) as SyncRound) : null,
-  }
-}
-
-export const isEnrolled = (s: SyncStateRow): boolean => Boolean(s.serverUrl && s.token)
+export const isEnrolled = (s: SyncState): boolean => Boolean(s.serverUrl && s.token)
 
 export function saveEnrolment(
   db: Db,

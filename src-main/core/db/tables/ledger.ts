@@ -1,5 +1,8 @@
-import type { PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
-import { decodeFields, defineTable, int, nullableText, text, type RowOf } from './table'
+import type { z } from 'zod'
+import type { PayoutBatch, PeriodClose, Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
+import { SchemeRules } from '../../../../src-shared/contracts/ledger'
+import type { LedgerEntryWire, LedgerStatus } from '../../../../src-shared/ledgerWire'
+import { bool, columnList, decodeFields, defineTable, int, nullableInt, nullableText, object, text, type RowOf } from './table'
 
 /** A closed month: what it held when it was closed (`members`: the member codes it paid, JSON). */
 export const LEDGER_CLOSES = defineTable(
@@ -62,3 +65,215 @@ export type PeriodCloseRow = Pick<LedgerCloseRow, (typeof LEDGER_CLOSES.fields)[
 export const toPeriodClose = (row: PeriodCloseRow): PeriodClose => decodeFields(LEDGER_CLOSES, row)
 
 export const toPayoutBatch = (row: PayoutBatchRow): PayoutBatch => ({ id: row.id, ...decodeFields(PAYOUT_BATCHES, row) })
+
+/**
+ * A commission scheme: its name and the version new sales are posted with. Which scheme
+ * is active is the studio's setting (studio_settings.active_scheme); the `active` column
+ * is an older copy of it that nothing reads.
+ */
+export const COMMISSION_SCHEMES = defineTable(
+  'commission_schemes',
+  {
+    id: text(),
+    name: text(),
+    current_version: int(),
+    active: bool(),
+    created_at: text(),
+    updated_at: text(),
+  },
+  {
+    name: 'name',
+    currentVersion: 'current_version',
+  },
+)
+
+/** A saved version of a scheme: never edited (entries name the version they were computed with). */
+export const COMMISSION_SCHEME_VERSIONS = defineTable(
+  'commission_scheme_versions',
+  {
+    scheme_id: text(),
+    version: int(),
+    name: text(),
+    rules: object<SchemeRules>(),
+    note: text(),
+    created_at: text(),
+    created_by: text(),
+    id: nullableText(),
+    saved_at: nullableText(),
+    updated_at: nullableText(),
+  },
+  {
+    schemeId: 'scheme_id',
+    version: 'version',
+    name: 'name',
+    rules: 'rules',
+    note: 'note',
+    savedAt: 'saved_at',
+    createdBy: 'created_by',
+  },
+)
+
+export type CommissionSchemeRow = RowOf<typeof COMMISSION_SCHEMES>
+export type SchemeVersionRow = RowOf<typeof COMMISSION_SCHEME_VERSIONS>
+
+/** A scheme as SCHEME_SELECT reads it: the scheme, whether it is the studio's active one, and its current version's rules. */
+export type SchemeRow = Pick<CommissionSchemeRow, 'id' | 'name' | 'current_version' | 'updated_at'> & { active: number; rules: string }
+
+// Which scheme is active is the studio's setting (shared with the team: only one ever is).
+export const SCHEME_SELECT = `SELECT s.id, s.name, s.current_version, s.id IS (SELECT active_scheme FROM studio_settings) AS active, s.updated_at, v.rules
+  FROM commission_schemes s JOIN commission_scheme_versions v ON v.scheme_id = s.id AND v.version = s.current_version`
+
+export function toScheme(row: SchemeRow): Scheme {
+  const f = decodeFields(COMMISSION_SCHEMES, row)
+  return {
+    id: row.id,
+    name: f.name,
+    active: row.active === 1,
+    version: f.currentVersion,
+    rules: SchemeRules.parse(JSON.parse(row.rules)),
+    updatedAt: row.updated_at,
+  }
+}
+
+/** A version as the scheme's history shows it: when the manager saved it (migration 0028 filled it for older versions). */
+export function toSchemeVersion(row: SchemeVersionRow): z.infer<typeof SchemeVersion> {
+  const f = decodeFields(COMMISSION_SCHEME_VERSIONS, row)
+  return {
+    schemeId: f.schemeId,
+    version: f.version,
+    name: f.name,
+    rules: SchemeRules.parse(f.rules),
+    note: f.note,
+    createdAt: f.savedAt ?? row.created_at,
+    createdBy: f.createdBy,
+  }
+}
+
+/**
+ * The commission ledger's entries. Their fields are the entry as it travels to the team's
+ * server (LedgerEntryWire); where it is booked, its status and its outbox mark are this
+ * workstation's.
+ */
+export const LEDGER_ENTRIES = defineTable(
+  'ledger_entries',
+  {
+    id: text(),
+    member_code: text(),
+    kind: text<LedgerEntryWire['kind']>(),
+    amount_fen: int(),
+    source_type: text<LedgerEntryWire['sourceType']>(),
+    source_key: text(),
+    reverses_id: nullableText(),
+    scheme_id: nullableText(),
+    scheme_version: nullableInt(),
+    base_fen: nullableInt(),
+    rate_bp: nullableInt(),
+    period: text(),
+    booked_period: text(),
+    occurred_at: text(),
+    memo: text(),
+    device_id: text(),
+    origin: text<'local' | 'remote'>(),
+    order_id: nullableText(),
+    status: text<LedgerStatus>(),
+    status_seq: int(),
+    status_note: nullableText(),
+    pending_sync: bool(),
+    created_at: text(),
+  },
+  {
+    id: 'id',
+    memberCode: 'member_code',
+    kind: 'kind',
+    amountFen: 'amount_fen',
+    sourceType: 'source_type',
+    sourceKey: 'source_key',
+    reversesId: 'reverses_id',
+    schemeId: 'scheme_id',
+    schemeVersion: 'scheme_version',
+    period: 'period',
+    occurredAt: 'occurred_at',
+    memo: 'memo',
+    deviceId: 'device_id',
+  },
+)
+
+export type LedgerEntryRow = RowOf<typeof LEDGER_ENTRIES>
+
+/** The columns an entry is sent from. */
+export const LEDGER_ENTRY_WIRE_COLUMNS = Object.values(LEDGER_ENTRIES.fields).join(', ')
+
+/** An entry as LEDGER_ENTRY_WIRE_COLUMNS reads it. */
+export type LedgerEntryWireRow = Pick<LedgerEntryRow, (typeof LEDGER_ENTRIES.fields)[keyof typeof LEDGER_ENTRIES.fields]>
+
+export const toLedgerEntryWire = (row: LedgerEntryWireRow): LedgerEntryWire => decodeFields(LEDGER_ENTRIES, row)
+
+/** A member's request to be paid out, here or from another workstation (`origin`). */
+export const WITHDRAWALS = defineTable(
+  'withdrawals',
+  {
+    id: text(),
+    member_code: text(),
+    amount_fen: int(),
+    account_id: nullableText(),
+    origin: text<Withdrawal['origin']>(),
+    requested_at: text(),
+    requested_by: text(),
+    note: text(),
+    status: text<Withdrawal['status']>(),
+    decided_at: nullableText(),
+    decided_by: nullableText(),
+    reason: nullableText(),
+    batch_id: nullableText(),
+    line_no: nullableInt(),
+    settled_at: nullableText(),
+  },
+  {
+    memberCode: 'member_code',
+    amountFen: 'amount_fen',
+    origin: 'origin',
+    requestedAt: 'requested_at',
+    requestedBy: 'requested_by',
+    note: 'note',
+    status: 'status',
+    decidedAt: 'decided_at',
+    decidedBy: 'decided_by',
+    reason: 'reason',
+    batchId: 'batch_id',
+    lineNo: 'line_no',
+    settledAt: 'settled_at',
+  },
+)
+
+export type WithdrawalTableRow = RowOf<typeof WITHDRAWALS>
+/** A request as the lists read it (WITHDRAWAL_FROM): the row, its member, its payout account (masked) and its batch's number. */
+export type WithdrawalRow = WithdrawalTableRow & {
+  member_id: string | null
+  member_name: string | null
+  account_kind: NonNullable<Withdrawal['account']>['kind'] | null
+  account_holder: string | null
+  account_bank: string | null
+  account_last4: string | null
+  batch_no: string | null
+}
+
+/** The columns of a WithdrawalRow over WITHDRAWAL_FROM. */
+export const WITHDRAWAL_COLUMNS = `${columnList(WITHDRAWALS, 'w')}, m.id AS member_id, m.name AS member_name,
+  a.kind AS account_kind, a.holder AS account_holder, a.bank AS account_bank, a.last4 AS account_last4, b.batch_no AS batch_no`
+export const WITHDRAWAL_FROM = `withdrawals w LEFT JOIN members m ON m.invite_code = w.member_code LEFT JOIN payout_accounts a ON a.id = w.account_id
+  LEFT JOIN payout_batches b ON b.id = w.batch_id`
+
+/** A request with its account masked: the full number appears only in the payout file. */
+export function toWithdrawal(row: WithdrawalRow): Withdrawal {
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    memberName: row.member_name,
+    ...decodeFields(WITHDRAWALS, row),
+    batchNo: row.batch_no,
+    account:
+      row.account_id && row.account_kind
+        ? { id: row.account_id, kind: row.account_kind, holder: row.account_holder ?? '', bank: row.account_bank, masked: `**** ${row.account_last4 ?? ''}` }
+        : null,
+  }
+}

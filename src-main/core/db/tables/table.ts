@@ -7,8 +7,11 @@
  * so a column added by a migration and forgotten here fails a test instead of a sync.
  */
 
-/** How a column's value is kept: as text, an integer, a fraction, 0/1 for a boolean, or JSON text. */
-export type ColumnCodec = 'text' | 'int' | 'real' | 'bool' | 'json'
+/**
+ * How a column's value is kept: as text, an integer, a fraction, 0/1 for a boolean, or JSON
+ * text — `json` a list, `object` a structure (records sync takes only a value of that shape).
+ */
+export type ColumnCodec = 'text' | 'int' | 'real' | 'bool' | 'json' | 'object'
 /** The codecs records sync carries: none of its fields is a fraction (its `int` refuses one). */
 export type SyncedCodec = Exclude<ColumnCodec, 'real'>
 
@@ -28,11 +31,13 @@ export const text = <T extends string = string>() => column<T, T>('TEXT', 'text'
 export const nullableText = <T extends string = string>() => column<T | null, T | null>('TEXT', 'text', true)
 export const int = <T extends number = number>() => column<T, T>('INTEGER', 'int', false)
 export const nullableInt = <T extends number = number>() => column<T | null, T | null>('INTEGER', 'int', true)
-/** A number with a fraction (a group's temperature score). */
+/** A number with a fraction (a group's temperature score, a duration in milliseconds). */
 export const real = () => column<number, number>('REAL', 'real', false)
 export const bool = () => column<number, boolean>('INTEGER', 'bool', false)
-/** A list or structure kept as JSON text (never null: an empty list is `[]`). */
+/** A list kept as JSON text (never null: an empty list is `[]`). */
 export const json = <T>() => column<string, T>('TEXT', 'json', false)
+/** A structure kept as JSON text (a poster's layout, a scheme's rules). */
+export const object = <T extends object>() => column<string, T>('TEXT', 'object', false)
 
 type AnyColumn = Column<any, any>
 type Columns = Record<string, AnyColumn>
@@ -89,7 +94,7 @@ export function syncColumns<C extends Columns, F extends Record<string, keyof C 
 /** A stored value as the contract holds it. */
 export function decodeColumn(codec: ColumnCodec, raw: unknown): unknown {
   if (raw === null || raw === undefined) return null
-  if (codec === 'json') return JSON.parse(raw as string)
+  if (codec === 'json' || codec === 'object') return JSON.parse(raw as string)
   if (codec === 'bool') return raw === 1
   return raw
 }

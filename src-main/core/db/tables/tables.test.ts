@@ -3,12 +3,35 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
+import { Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
+import { LedgerEntryWire } from '../../../../src-shared/ledgerWire'
+import { BuyerPhoto, GroupQr, PriceComparison } from '../../../../src-shared/contracts/materials'
+import type { PosterTemplate } from '../../../../src-shared/materials/templates'
+import { AuditRecord } from '../../../../src-shared/contracts/lifecycle'
+import { defaultTemplates } from '../../materials/render'
+import { CustomerMerge } from '../../../../src-shared/contracts/duplicates'
+import { FollowUp, ImportRun } from '../../../../src-shared/schemas'
+import { listMerges } from '../../customers/merge'
+import { listFollowUps } from '../../followUps/records'
+import { memberLink } from '../../memberPages/links'
+import { readSyncState } from '../../sync/state'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
 import { readRecords } from '../../records/sync'
 import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from './customers'
 import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from './groups'
 import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
+import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES, LEDGER_ENTRIES, LEDGER_ENTRY_WIRE_COLUMNS, SCHEME_SELECT, toLedgerEntryWire, toScheme, toSchemeVersion, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, WITHDRAWALS } from './ledger'
+import type { LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
+import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, GROUP_QR_CODES, POSTER_TEMPLATES, PRICE_COMPARISONS, toBuyerPhoto, toComparison, toCopyTemplate, toGroupQr, toTemplateSummary } from './materials'
+import type { BuyerPhotoRow, ComparisonRow, CopyTemplateRow, GroupQrRow, PosterTemplateRow } from './materials'
+import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs'
+import { AUDIT_LOG, toAuditRecord, type AuditRow } from './audit'
+import { CUSTOMER_FOLLOW_UPS, FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, type FollowUpRow } from './followUps'
+import { IMPORT_RUNS, type ImportRunTableRow } from './imports'
+import { MEMBER_PAGE_LINKS } from './memberPages'
+import { CUSTOMER_MERGES, type CustomerMergeRow } from './merges'
+import { HELD_CONFLICT_COLUMNS, RECORD_CONFLICTS, SYNC_STATE, type SyncStateRow } from './sync'
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
@@ -97,12 +120,30 @@ const TABLES = [
   GROUP_RITUALS,
   KIT_TEMPLATES,
   KIT_SECTIONS,
+  COMMISSION_SCHEMES,
+  COMMISSION_SCHEME_VERSIONS,
+  LEDGER_ENTRIES,
+  WITHDRAWALS,
+  PRICE_COMPARISONS,
+  BUYER_PHOTOS,
+  GROUP_QR_CODES,
+  COPY_TEMPLATES,
+  POSTER_TEMPLATES,
+  JOBS,
+  JOB_ITEMS,
+  AUDIT_LOG,
+  CUSTOMER_FOLLOW_UPS,
+  IMPORT_RUNS,
+  SYNC_STATE,
+  RECORD_CONFLICTS,
+  MEMBER_PAGE_LINKS,
+  CUSTOMER_MERGES,
 ]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
 function stored(codec: ColumnCodec, value: unknown): unknown {
   if (value === null) return null
-  if (codec === 'json') return JSON.stringify(value)
+  if (codec === 'json' || codec === 'object') return JSON.stringify(value)
   if (codec === 'bool') return value ? 1 : 0
   return value
 }
@@ -278,6 +319,232 @@ describe('the table layer', () => {
     expect(syncedProduct).toEqual(product)
     const [syncedGroup] = readRecords(db(), 'group', [createdGroup.id]).values()
     expect(syncedGroup).toEqual(group)
+  })
+
+  it('maps the schemes and their versions to the ledger’s contract and back, and records sync reads them from the same declaration', () => {
+    const schemes = db().prepare(SCHEME_SELECT).all() as SchemeRow[]
+    expect(schemes.length).toBeGreaterThan(0)
+    for (const row of schemes) {
+      const scheme = toScheme(row)
+      expect(Scheme.parse(scheme)).toEqual(scheme)
+      expect(scheme).toMatchObject({ id: row.id, name: row.name, version: row.current_version, active: row.active === 1, updatedAt: row.updated_at })
+      const [held] = readRecords(db(), 'scheme', [row.id]).values()
+      expect(held).toEqual({ name: scheme.name, currentVersion: scheme.version })
+    }
+    expect(schemes.some((s) => s.active === 1)).toBe(true)
+    const versions = db().prepare('SELECT * FROM commission_scheme_versions').all() as SchemeVersionRow[]
+    expect(versions.length).toBeGreaterThan(1)
+    for (const row of versions) {
+      const version = toSchemeVersion(row)
+      expect(SchemeVersion.parse(version)).toEqual(version)
+      // The history shows when the manager saved the version as its creation.
+      expectRoundTrip(COMMISSION_SCHEME_VERSIONS, row, { ...version, savedAt: version.createdAt })
+      const [held] = readRecords(db(), 'schemeVersion', [row.id!]).values()
+      expect(held).toEqual({ ...Object.fromEntries(Object.entries(version).filter(([f]) => f !== 'createdAt')), savedAt: row.saved_at })
+    }
+  })
+
+  it('sends every kind of ledger entry as the wire holds it, field for field', () => {
+    const rows = db().prepare(`SELECT ${LEDGER_ENTRY_WIRE_COLUMNS} FROM ledger_entries WHERE rowid % 16 = 0 ORDER BY rowid`).all() as LedgerEntryWireRow[]
+    expect(new Set(rows.map((r) => r.kind)).size).toBeGreaterThan(3)
+    expect(rows.some((r) => r.reverses_id !== null) && rows.some((r) => r.scheme_version !== null)).toBe(true)
+    for (const row of rows) {
+      const entry = toLedgerEntryWire(row)
+      expect(LedgerEntryWire.parse(entry)).toEqual(entry)
+      expectRoundTrip(LEDGER_ENTRIES, row, entry)
+    }
+  })
+
+  it('maps every withdrawal request to the ledger’s contract and back, its payout account masked', () => {
+    const rows = db().prepare(`SELECT ${WITHDRAWAL_COLUMNS} FROM ${WITHDRAWAL_FROM}`).all() as WithdrawalRow[]
+    expect(rows.length).toBeGreaterThan(3)
+    expect(rows.some((r) => r.account_id !== null) && rows.some((r) => r.batch_id !== null)).toBe(true)
+    for (const row of rows) {
+      const withdrawal = toWithdrawal(row)
+      expect(Withdrawal.parse(withdrawal)).toEqual(withdrawal)
+      expectRoundTrip(WITHDRAWALS, row, withdrawal)
+      expect(withdrawal).toMatchObject({ id: row.id, memberId: row.member_id, memberName: row.member_name, batchNo: row.batch_no })
+      expect(withdrawal.account).toEqual(row.account_id ? { id: row.account_id, kind: row.account_kind, holder: row.account_holder, bank: row.account_bank, masked: `**** ${row.account_last4}` } : null)
+    }
+  })
+
+  it('maps the price comparisons, buyer photos and copy variants to the materials’ contract and back, and records sync reads them from the same declaration', () => {
+    const comparisons = db().prepare('SELECT * FROM price_comparisons').all() as ComparisonRow[]
+    expect(comparisons.length).toBeGreaterThan(5)
+    for (const row of comparisons) {
+      const comparison = toComparison(row)
+      expect(PriceComparison.parse(comparison)).toEqual(comparison)
+      expectRoundTrip(PRICE_COMPARISONS, row, comparison)
+      expect(comparison).toMatchObject({ id: row.id, createdAt: row.created_at })
+      const [held] = readRecords(db(), 'comparison', [row.id]).values()
+      expect(held).toEqual(decodeFields(PRICE_COMPARISONS, row))
+    }
+    const photos = db().prepare(`SELECT ${BUYER_PHOTO_COLUMNS} FROM buyer_photos b LEFT JOIN customers c ON c.id = b.customer_id`).all() as BuyerPhotoRow[]
+    expect(photos.length).toBeGreaterThan(3)
+    expect(photos.some((r) => r.customer_name !== null)).toBe(true)
+    for (const row of photos) {
+      const photo = toBuyerPhoto(row, { thumb: 'data:image/jpeg;base64,AA', downloaded: true })
+      expect(BuyerPhoto.parse(photo)).toEqual(photo)
+      // The console never sees where the image is kept.
+      expectRoundTrip(BUYER_PHOTOS, row, photo, ['sha256'])
+      expect(photo).toMatchObject({ id: row.id, customerName: row.customer_name, thumb: 'data:image/jpeg;base64,AA', downloaded: true, createdAt: row.created_at })
+      const [held] = readRecords(db(), 'buyerPhoto', [row.id]).values()
+      expect(held).toEqual(decodeFields(BUYER_PHOTOS, row))
+    }
+    const copies = db().prepare('SELECT * FROM copy_templates').all() as CopyTemplateRow[]
+    expect(copies.length).toBeGreaterThan(5)
+    for (const row of copies) {
+      const copy = toCopyTemplate(row)
+      expect(copy.active).toBe(row.active === 1)
+      expectRoundTrip(COPY_TEMPLATES, row, copy)
+      const [held] = readRecords(db(), 'copyTemplate', [row.id]).values()
+      expect(held).toEqual(Object.fromEntries(Object.entries(copy).filter(([f]) => f !== 'id')))
+    }
+  })
+
+  it('reads a poster template of the studio’s own back whole, and records sync reads its layout as a structure', async () => {
+    const shipped = defaultTemplates()[0]
+    const template = (await core.invoke('posterTemplates', 'duplicate', { id: shipped.id })).template as unknown as PosterTemplate
+    const row = db().prepare('SELECT * FROM poster_templates WHERE id = ?').get(template.id) as PosterTemplateRow
+    const fields = decodeFields(POSTER_TEMPLATES, row)
+    expect(fields).toEqual({ name: template.name, shape: shipped.shape, spec: template, basedOn: shipped.id, archived: false })
+    expectRoundTrip(POSTER_TEMPLATES, row, fields)
+    expect(toTemplateSummary(row)).toEqual({ id: template.id, name: template.name, shape: shipped.shape, builtin: false, basedOn: shipped.id, updatedAt: row.updated_at })
+    const [held] = readRecords(db(), 'posterTemplate', [template.id]).values()
+    expect(held).toEqual(fields)
+  })
+
+  it('maps a group’s QR code to the contract, lapsed once it expired', () => {
+    const group = db().prepare('SELECT id FROM groups ORDER BY rowid LIMIT 1').pluck().get() as string
+    db()
+      .prepare(`INSERT INTO group_qr_codes (id, group_id, file, payload, uploaded_at, expires_at, created_by) VALUES ('qr-a', ?, '/nowhere/qr-a.png', 'https://weixin.qq.com/g/a', '2001-01-01T00:00:00.000Z', '2001-01-08T00:00:00.000Z', NULL)`)
+      .run(group)
+    const row = db().prepare(`SELECT * FROM group_qr_codes WHERE id = 'qr-a'`).get() as GroupQrRow
+    const live = toGroupQr(row, '2001-01-07T23:59:59.999Z', 'thumb')
+    expect(GroupQr.parse(live)).toEqual(live)
+    expectRoundTrip(GROUP_QR_CODES, row, live)
+    expect(live).toMatchObject({ id: 'qr-a', lapsed: false, thumb: 'thumb' })
+    expect(toGroupQr(row, '2001-01-08T00:00:00.000Z', '').lapsed).toBe(true)
+  })
+
+  it('hands a job’s items to the runner as planned, and its summary fields from the job’s row', () => {
+    db()
+      .prepare(
+        `INSERT INTO jobs (id, kind, request_key, params, label, out_dir, status, total, warnings, error, run_ms, runs, created_at, updated_at)
+         VALUES ('job-a', 'packs', 'key-a', '{"date":"2001-01-01"}', '素材包 2001-01-01', '/out/a', 'running', 2, '[{"code":"w"}]', NULL, 12, 1, '2001-01-01T00:00:00.000Z', '2001-01-01T00:00:00.000Z')`,
+      )
+      .run()
+    db()
+      .prepare(
+        `INSERT INTO job_items (job_id, seq, kind, owner_id, spec, file, sha256, bytes, done_at) VALUES
+           ('job-a', 0, 'poster', 'owner-a', '{"product":"p1"}', 'a/poster.jpg', NULL, NULL, NULL),
+           ('job-a', 1, 'video', NULL, '{"product":"p2"}', 'videos/p2.mp4', 'abc', 42, '2001-01-01T00:01:00.000Z')`,
+      )
+      .run()
+    const job = db().prepare(`SELECT * FROM jobs WHERE id = 'job-a'`).get() as JobRow
+    const fields = decodeFields(JOBS, job)
+    expect(fields).toEqual({ label: '素材包 2001-01-01', out: '/out/a', total: 2, warnings: [{ code: 'w' }], createdAt: '2001-01-01T00:00:00.000Z' })
+    expectRoundTrip(JOBS, job, fields)
+    const items = (db().prepare(`SELECT * FROM job_items WHERE job_id = 'job-a' ORDER BY seq`).all() as JobItemRow[]).map((row, i, rows) => {
+      const item = toJobItem(row)
+      expectRoundTrip(JOB_ITEMS, rows[i], item)
+      return item
+    })
+    expect(items).toEqual([
+      { seq: 0, kind: 'poster', owner: 'owner-a', spec: '{"product":"p1"}', file: 'a/poster.jpg' },
+      { seq: 1, kind: 'video', owner: null, spec: '{"product":"p2"}', file: 'videos/p2.mp4' },
+    ])
+  })
+
+  it('maps every audit record to the contract and back, what was before and after parsed from the text its hash covers', () => {
+    const rows = db().prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[]
+    expect(rows.length).toBeGreaterThan(10)
+    expect(rows.some((r) => r.before_json !== null) && rows.some((r) => r.after_json !== null) && rows.some((r) => r.entity_id === null)).toBe(true)
+    for (const row of rows) {
+      const record = toAuditRecord(row)
+      expect(AuditRecord.parse(record)).toEqual(record)
+      expectRoundTrip(AUDIT_LOG, row, record)
+      expect({ before: record.before === null ? null : JSON.stringify(record.before), after: record.after === null ? null : JSON.stringify(record.after) }).toEqual({
+        before: row.before_json,
+        after: row.after_json,
+      })
+    }
+  })
+
+  it('maps a customer’s follow-ups to the contract and back, with their owner and the state of the next one', () => {
+    const [customer, owner] = [
+      db().prepare('SELECT id FROM customers ORDER BY rowid LIMIT 1').pluck().get() as string,
+      db().prepare('SELECT id FROM members ORDER BY rowid LIMIT 1').pluck().get() as string,
+    ]
+    db()
+      .prepare(
+        `INSERT INTO customer_follow_ups (id, customer_id, owner_member_id, channel, summary, followed_at, next_day, by_profile_id, by_name, created_at) VALUES
+           ('fu-a', @customer, @owner, 'call', '问了尺码', '2001-01-01T02:00:00.000Z', '2999-01-01', NULL, '店主', '2001-01-01T02:00:01.000Z'),
+           ('fu-b', @customer, NULL, 'wechat', '发了新品', '2001-01-02T02:00:00.000Z', NULL, NULL, '客服', '2001-01-02T02:00:01.000Z')`,
+      )
+      .run({ customer, owner })
+    const rows = db().prepare(`SELECT ${FOLLOW_UP_COLUMNS} FROM ${FOLLOW_UP_FROM} WHERE f.customer_id = ?`).all(customer) as FollowUpRow[]
+    const listed = listFollowUps(db(), 'Asia/Shanghai', new Date(), customer)
+    expect(listed.map((f) => f.id).sort()).toEqual(['fu-a', 'fu-b'])
+    for (const followUp of listed) {
+      expect(FollowUp.parse(followUp)).toEqual(followUp)
+      const row = rows.find((r) => r.id === followUp.id)!
+      expectRoundTrip(CUSTOMER_FOLLOW_UPS, row, followUp)
+      expect(followUp).toMatchObject({ ownerName: row.owner_name, createdAt: row.created_at })
+    }
+    expect(listed.find((f) => f.id === 'fu-a')).toMatchObject({ nextState: 'open', ownerMemberId: owner })
+    expect(listed.find((f) => f.id === 'fu-b')).toMatchObject({ nextState: 'none', ownerName: null })
+  })
+
+  it('shows an import run in the history as it was kept', async () => {
+    db()
+      .prepare(
+        `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at, rates, warnings, warning_count, rejected_source)
+         VALUES ('run-a', 'orders', '订单.xlsx', 'valid-rows', 1, 9, 4, 3, 1, 1, 2, 5, '[]', 1234.5, '2001-01-01T03:00:00.000Z', '{"USD":"7.1"}', '[]', 6, NULL)`,
+      )
+      .run()
+    const row = db().prepare(`SELECT * FROM import_runs WHERE id = 'run-a'`).get() as ImportRunTableRow
+    const run = (await core.invoke('imports', 'history', {})).find((r) => r.importId === 'run-a')!
+    expect(ImportRun.parse(run)).toEqual(run)
+    expectRoundTrip(IMPORT_RUNS, row, run)
+    expect(run).toMatchObject({ committed: true, rates: { USD: '7.1' }, durationMs: 1234.5, warningCount: 6 })
+  })
+
+  it('reads the sync’s state from its row, its last error and round put together', () => {
+    const row = db().prepare('SELECT * FROM sync_state WHERE id = 1').get() as SyncStateRow
+    const state = readSyncState(db())
+    expectRoundTrip(SYNC_STATE, row, state)
+    expect(state).toMatchObject({ lastError: null, lastRound: null })
+    db()
+      .prepare(`UPDATE sync_state SET last_error_code = 'offline', last_error_message = '连不上 / offline', last_error_at = '2001-01-01T00:00:00.000Z', last_round = '{"at":"x"}' WHERE id = 1`)
+      .run()
+    expect(readSyncState(db())).toMatchObject({ lastError: { code: 'offline', message: '连不上 / offline', at: '2001-01-01T00:00:00.000Z' }, lastRound: { at: 'x' } })
+    db().prepare('UPDATE sync_state SET last_error_code = NULL, last_error_message = NULL, last_error_at = NULL, last_round = NULL WHERE id = 1').run()
+    expect(HELD_CONFLICT_COLUMNS.split(', ').every((c) => Object.hasOwn(RECORD_CONFLICTS.columns, c))).toBe(true)
+  })
+
+  it('shows a member’s page link as its row holds it: issued, revoked, not yet confirmed by the server', async () => {
+    const member = db().prepare('SELECT id FROM members ORDER BY rowid LIMIT 1').pluck().get() as string
+    db().prepare(`INSERT INTO member_page_links (member_id, token, token_hash, issued_at, revoked_at, pushed) VALUES (?, NULL, 'h', '2001-01-01T00:00:00.000Z', '2001-01-02T00:00:00.000Z', 0)`).run(member)
+    const row = db().prepare('SELECT * FROM member_page_links WHERE member_id = ?').get(member) as Record<string, unknown>
+    const link = await memberLink(db(), member)
+    expectRoundTrip(MEMBER_PAGE_LINKS, row, link)
+    expect(link).toMatchObject({ url: null, pending: true, qr: null })
+  })
+
+  it('lists a customer merge as the history shows it, names taken from the rows it kept', () => {
+    const [survivor, merged] = db().prepare('SELECT id FROM customers ORDER BY rowid LIMIT 2').pluck().all() as string[]
+    db()
+      .prepare(
+        `INSERT INTO customer_merges (id, survivor_id, merged_id, merged_at, merged_by, merged_by_name, choices, survivor_before, survivor_after, merged_row, moved, undone_at, undone_by_name)
+         VALUES ('merge-a', ?, ?, '2001-01-01T00:00:00.000Z', NULL, '店主', '{}', '{"name":"甲"}', '{"name":"甲一"}', '{"name":"乙"}', '[{"table":"orders","column":"customer_id","key":["id"],"rows":[{"row":{},"repointed":true}]}]', '2001-01-02T00:00:00.000Z', '会计')`,
+      )
+      .run(survivor, merged)
+    const row = db().prepare(`SELECT * FROM customer_merges WHERE id = 'merge-a'`).get() as CustomerMergeRow
+    const merge = listMerges(db(), { offset: 0, limit: 10 }).rows.find((m) => m.id === 'merge-a')!
+    expect(CustomerMerge.parse(merge)).toEqual(merge)
+    expectRoundTrip(CUSTOMER_MERGES, row, merge)
+    expect(merge).toMatchObject({ survivorName: '甲一', mergedName: '乙', moves: [{ kind: 'orders', count: 1 }] })
   })
 
   it('maps every care plan row and its steps to a valid plan and back', () => {
