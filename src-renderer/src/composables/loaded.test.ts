@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
 import { deferred } from './deferred.testkit'
+import { OrchardClientError } from '@/api/client'
 import { useLoaded } from './loaded'
 
 describe('one thing a screen reads', () => {
@@ -64,5 +65,35 @@ describe('one thing a screen reads', () => {
     gate.resolve()
     await next
     expect(comparisons.value.value).toEqual(['p2: 淘宝 ¥59'])
+  })
+
+  it('hands the newest failure as thrown to the screen (a refusal pointing at a slot), never an overtaken one', async () => {
+    const answers: ReturnType<typeof deferred<string>>[] = []
+    const failures: unknown[] = []
+    const preview = useLoaded(
+      () => {
+        const d = deferred<string>()
+        answers.push(d)
+        return d.promise
+      },
+      { onFailed: (err) => failures.push(err) },
+    )
+    const refused = new OrchardClientError({ code: 'template_invalid', message: '位置超出画布 / Slot outside the canvas', details: { path: 'slots[3].x' } })
+    const old = preview.load()
+    const next = preview.load()
+    answers[0].reject(new Error('网络断开 / Network down'))
+    await old
+    expect(failures).toEqual([])
+    answers[1].reject(refused)
+    await next
+    expect(failures).toEqual([refused])
+    expect((failures[0] as OrchardClientError).details).toEqual({ path: 'slots[3].x' })
+    expect(preview.error.value).toBe('位置超出画布')
+
+    const retry = preview.load()
+    answers[2].resolve('data:image/png;base64,AA')
+    await retry
+    expect(failures).toHaveLength(1)
+    expect(preview.value.value).toBe('data:image/png;base64,AA')
   })
 })

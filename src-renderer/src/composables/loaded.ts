@@ -4,6 +4,8 @@ import { errorMessage } from '@/api/client'
 export interface LoadedOptions<T> {
   /** After each answer that is shown (not one a newer read overtook), with that answer. */
   onLoaded?: (result: T) => void
+  /** After each failure that is shown, with the error as thrown (a refusal's details point at a field). */
+  onFailed?: (err: unknown) => void
 }
 
 export interface Loaded<T> {
@@ -39,7 +41,9 @@ export function useLoaded<T>(fetch: () => Promise<T>, options: LoadedOptions<T> 
       value.value = result
       options.onLoaded?.(result)
     } catch (err) {
-      if (mine === seq) error.value = errorMessage(err)
+      if (mine !== seq) return
+      error.value = errorMessage(err)
+      options.onFailed?.(err)
     } finally {
       if (mine === seq) loading.value = false
     }
