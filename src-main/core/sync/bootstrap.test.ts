@@ -5,7 +5,7 @@ import { RECORDS_PROTOCOL_VERSION, SYNCED_RECORDS, type SyncedRecord } from '../
 import type { OrchardCore } from '../api'
 import { readRecords } from '../records/sync'
 import { SNAPSHOT_SYNC_STEPS, startSyncLoop, syncLoopOf } from './index'
-import { teamHarness } from './team.testkit'
+import { changeRows, teamHarness } from './team.testkit'
 
 /**
  * A new workstation joining a team that already has its book: it starts from the server's
@@ -13,8 +13,7 @@ import { teamHarness } from './team.testkit'
  * a real server process over HTTP.
  */
 const team_ = teamHarness('bootstrap')
-const { workstation, reopen, enrol, sync } = team_
-let teamNo = 0
+const { workstation, reopen, enrol, sync, newTeam, joinTeam } = team_
 const TABLE: Partial<Record<SyncedRecord, string>> = { customer: 'customers', product: 'products', member: 'members', group: 'groups' }
 /** Every shared record a workstation holds, field by field, by kind and id. */
 function book(core: OrchardCore): Record<string, [string, Record<string, unknown>][]> {
@@ -26,7 +25,6 @@ function book(core: OrchardCore): Record<string, [string, Record<string, unknown
     }),
   )
 }
-const changeRows = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM record_changes').get() as { n: number }).n
 const liveRecords = (b: ReturnType<typeof book>) => Object.values(b).reduce((n, rows) => n + rows.length, 0)
 
 /** A studio with a book worth joining: a member tree, products, groups, customers with phones and tags, a deleted customer. */
@@ -51,10 +49,9 @@ async function teamWithBook(team: string): Promise<OrchardCore> {
 
 describe('a new workstation starts from a snapshot of the team’s records', () => {
   it('takes the team’s book whole as of one sequence, with progress, without change rows; then only the changes after it', async () => {
-    const team = `b${++teamNo}`
+    const team = newTeam()
     const a = await teamWithBook(team)
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     const events: JobProgress[] = []
     const states: (JobProgress | null)[] = []
     c.on('job.progress', (p) => events.push(p))
@@ -96,12 +93,11 @@ describe('a new workstation starts from a snapshot of the team’s records', () 
   })
 
   it('killed at every step of the snapshot, the next round goes on from its last page: nothing duplicated, nothing missing, while the team keeps writing', async () => {
-    const team = `b${++teamNo}`
+    const team = newTeam()
     const a = await teamWithBook(team)
     let n = 0
     for (const step of SNAPSHOT_SYNC_STEPS) {
-      let c = workstation()
-      await enrol(c, team, `C${step}`)
+      let c = await joinTeam(team, `C${step}`)
       let seen = 0
       let fired = false
       await startSyncLoop(c.context, {
@@ -137,7 +133,7 @@ describe('a new workstation starts from a snapshot of the team’s records', () 
   })
 
   it('records made here before enrolling are kept as they are and still reach the team', async () => {
-    const team = `b${++teamNo}`
+    const team = newTeam()
     const a = await teamWithBook(team)
     const b = workstation()
     const own = await b.invoke('customers', 'create', { name: '自己的客户', phones: ['13500135000'], tags: ['老客'], notes: '入团前录入' })
@@ -156,7 +152,7 @@ describe('a new workstation starts from a snapshot of the team’s records', () 
 
 describe('a snapshot naming a record the team’s book does not hold', () => {
   it('is written with that reference cleared, and says why; the rest of the book is whole', async () => {
-    const team = `b${++teamNo}`
+    const team = newTeam()
     // A device that wrote the book by hand (as an older workstation could): a customer owned by a member nobody has.
     const token = `ord_${randomBytes(32).toString('base64url')}`
     const enrolled = await fetch(`${team_.server.url}/v1/enrol`, {
@@ -184,8 +180,7 @@ describe('a snapshot naming a record the team’s book does not hold', () => {
     })
     expect(pushed.status).toBe(200)
 
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     const round = await sync(c)
     expect(round.records).toMatchObject({ bootstrap: { records: 2 }, notApplied: 1 })
     expect(readRecords(c.context.db, 'customer', [orphan, fine]).get(orphan)).toMatchObject({ name: '孤儿', ownerMemberId: null })

@@ -13,8 +13,7 @@ import { teamHarness } from './team.testkit'
  * and the ledger every workstation posts from them: one book of orders, one ledger.
  */
 const team_ = teamHarness('orders')
-const { enrol, sync } = team_
-let teamNo = 0
+const { enrol, sync, newTeam } = team_
 
 function workstation(): { core: OrchardCore; dir: string } {
   const core = team_.workstation()
@@ -25,7 +24,7 @@ function workstation(): { core: OrchardCore; dir: string } {
 
 /** A team of two workstations; A's members (a mentor and two sellers) and product reach B before any order. */
 async function team(): Promise<{ name: string; a: { core: OrchardCore; dir: string }; b: { core: OrchardCore; dir: string } }> {
-  const name = `o${++teamNo}`
+  const name = newTeam()
   const a = workstation()
   const b = workstation()
   await enrol(a.core, name, 'A')

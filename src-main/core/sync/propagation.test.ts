@@ -10,8 +10,7 @@ import { teamHarness } from './team.testkit'
  * editing workstation's loop pushes a save shortly after it is made.
  */
 const team_ = teamHarness('propagation')
-const { workstation, enrol, sync } = team_
-let teamNo = 0
+const { workstation, sync, pair } = team_
 
 // Rounds on their timers would come only after the test's limit: what arrives, arrives by
 // the waiting pull (B) and by the push after a save (A).
@@ -31,13 +30,11 @@ async function online(core: OrchardCore): Promise<void> {
   }, ARRIVES)
 }
 
-async function pair(): Promise<[OrchardCore, OrchardCore, string]> {
+/** Two workstations of a new team in sync, both holding the customer A made before enrolling (its id). */
+async function pairWithCustomer(): Promise<[OrchardCore, OrchardCore, string]> {
   const a = workstation()
-  const b = workstation()
   const c = await a.invoke('customers', 'create', { name: '王芳', phones: ['13800138000'], notes: '' })
-  const team = `p${++teamNo}`
-  await enrol(a, team, 'A')
-  await enrol(b, team, 'B')
+  const [, b] = await pair({ a })
   await sync(a)
   await sync(b)
   return [a, b, c.id]
@@ -45,7 +42,7 @@ async function pair(): Promise<[OrchardCore, OrchardCore, string]> {
 
 describe('an edit reaches an online workstation by itself', () => {
   it('A’s loop pushes the save and B’s waiting pull brings it, neither told to sync', async () => {
-    const [a, b, id] = await pair()
+    const [a, b, id] = await pairWithCustomer()
     await online(a)
     await online(b)
 
@@ -60,7 +57,7 @@ describe('an edit reaches an online workstation by itself', () => {
   })
 
   it('a manual sync is not held up by the waiting pull, and the pull still brings the next edit', async () => {
-    const [a, b, id] = await pair()
+    const [a, b, id] = await pairWithCustomer()
     await online(b)
     // B's own save and "sync now" go through while its pull waits on the server.
     await b.invoke('customers', 'update', { id, patch: { name: '王芳（老客）' } })
@@ -75,7 +72,7 @@ describe('an edit reaches an online workstation by itself', () => {
   })
 
   it('a device revoked while its pull waits learns it at once', async () => {
-    const [, b] = await pair()
+    const [, b] = await pairWithCustomer()
     await online(b)
     const deviceId = (await b.invoke('sync', 'status', {})).deviceId!
     await team_.server.admin('POST', `/v1/admin/devices/${deviceId}/revoke`)

@@ -5,33 +5,21 @@ import type { OrchardCore } from '../api'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
 import { readRecords } from '../records/sync'
 import { RECORDS_SYNC_STEPS, startSyncLoop, stopSyncLoop, syncLoopOf } from './index'
-import { teamHarness } from './team.testkit'
+import { changeRows, teamHarness } from './team.testkit'
 
 /**
  * The shared records between workstations and a real server process (PGlite), over
  * HTTP: what one workstation writes, the others hold field by field after a round.
  */
 const team_ = teamHarness('records')
-const { workstation, reopen, enrol, sync, dirOf } = team_
-let teamNo = 0
+const { workstation, reopen, enrol, sync, dirOf, newTeam, pair, joinTeam } = team_
 
 const allCustomers = (core: OrchardCore) => {
   const ids = (core.context.db.prepare('SELECT id FROM customers ORDER BY id').all() as { id: string }[]).map((r) => r.id)
   return [...readRecords(core.context.db, 'customer', ids).entries()].sort(([x], [y]) => x.localeCompare(y))
 }
 
-/** Two workstations of one new team, enrolled, in sync with each other. */
-async function pair(): Promise<[OrchardCore, OrchardCore]> {
-  const team = `r${++teamNo}`
-  const a = workstation()
-  const b = workstation()
-  await enrol(a, team, 'A')
-  await enrol(b, team, 'B')
-  return [a, b]
-}
-
 const customer = (core: OrchardCore, id: string) => readRecords(core.context.db, 'customer', [id]).get(id)
-const changeRows = (core: OrchardCore) => (core.context.db.prepare('SELECT count(*) AS n FROM record_changes').get() as { n: number }).n
 
 describe('records shared through the team server', () => {
   it('what A creates, B holds field by field after a round; nothing pulled is sent back', async () => {
@@ -130,7 +118,7 @@ describe('records shared through the team server', () => {
   })
 
   it('a change the server refuses for the device’s role is undone here, with the reason kept; the rest of the save travels', async () => {
-    const team = `r${++teamNo}`
+    const team = newTeam()
     const a = workstation()
     const trainer = workstation()
     await enrol(a, team, '店长')
@@ -202,7 +190,7 @@ describe('records shared through the team server', () => {
   })
 
   it('survives being killed at every step of the records’ round: nothing lost, nothing applied twice', async () => {
-    const team = `r${++teamNo}`
+    const team = newTeam()
     let a = workstation()
     const b = workstation()
     await enrol(a, team, 'A')
@@ -234,8 +222,7 @@ describe('records shared through the team server', () => {
     expect(allCustomers(b)).toEqual(onA)
     expect(onA.filter(([, c]) => c.notes !== '').map(([, c]) => c.notes)).toHaveLength(RECORDS_SYNC_STEPS.length)
     // A workstation new to the team gets each record once: the server applied nothing twice.
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     await sync(c)
     expect(allCustomers(c)).toEqual(onA)
   })
@@ -376,9 +363,9 @@ describe('conflicts: the same field changed on two workstations since they last 
   })
 
   it('a restore the server refuses for the device’s role is not left “restored” here: the conflict is open again and the field holds the team’s value', async () => {
-    const [a, b] = await pair()
+    const [a, b, team] = await pair()
     const trainer = workstation()
-    await enrol(trainer, `r${teamNo}`, '培训室', 'trainer')
+    await enrol(trainer, team, '培训室', 'trainer')
     const p = await a.invoke('products', 'create', { sku: 'SP-3101', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, commissionBp: 2000, images: [] })
     await sync(a)
     await sync(b)
@@ -523,7 +510,7 @@ describe('sets travel as added and removed items, stock as deltas', () => {
   })
 
   it('stock moved on two workstations offline ends on the sum of both moves', async () => {
-    const [a, b] = await pair()
+    const [a, b, team] = await pair()
     const p = await a.invoke('products', 'create', { sku: 'SP-4001', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 40, images: [] })
     // Moved again before it was ever sent: the create carries 40, the move travels as itself.
     await a.invoke('products', 'update', { id: p.id, patch: { stock: 45 } })
@@ -539,8 +526,7 @@ describe('sets travel as added and removed items, stock as deltas', () => {
     await sync(a)
     for (const ws of [a, b]) expect(stock(ws, p.id)).toBe(37)
     // A third workstation new to the team starts from the same sum.
-    const c = workstation()
-    await enrol(c, `r${teamNo}`, 'C')
+    const c = await joinTeam(team)
     await sync(c)
     expect(stock(c, p.id)).toBe(37)
   })
@@ -611,7 +597,7 @@ describe('conflicts of deletes: a record deleted on one workstation and changed 
 
 describe('records made before enrolment merge by natural key', () => {
   it('two workstations that imported the same sheets offline hold every customer, product and member once, with the same ids and fields', async () => {
-    const team = `r${++teamNo}`
+    const team = newTeam()
     const a = workstation()
     const b = workstation()
     const sheet = (name: string, lines: string[]) => {
@@ -655,8 +641,7 @@ describe('records made before enrolment merge by natural key', () => {
     expect((await b.invoke('customers', 'followUps', { customerId: teamWang[0] })).map((f) => f.summary)).toEqual(['问了洗衣液的库存'])
     expect(b.context.db.prepare('SELECT count(*) FROM sync_record_issues').pluck().get()).toBe(0)
     // The server holds each once: a workstation new to the team gets the same book.
-    const c = workstation()
-    await enrol(c, team, 'C')
+    const c = await joinTeam(team)
     await sync(c)
     expect(book(c)).toEqual(onA)
   })

@@ -14,10 +14,9 @@ import { teamHarness } from './team.testkit'
  * each round is the one a test asks for, and a test that wants the background loop starts it.
  */
 const harness = teamHarness('sync')
-const { enrol, sync } = harness
+const { enrol, sync, newTeam } = harness
 const MEMBERS: TeamMember[] = [{ code: 'MENTOR01', level: 2 }, { code: 'ALICE001', mentor: 'MENTOR01' }, { code: 'BOB00002', mentor: 'MENTOR01' }, { code: 'CAROL003' }]
 const SELLERS = ['ALICE001', 'BOB00002', 'CAROL003']
-let teamNo = 0
 
 /** A studio with the team's members and scheme. */
 async function workstation(options: { clock?: Clock } = {}): Promise<OrchardCore> {
@@ -35,7 +34,7 @@ const totals = (core: OrchardCore) => ledgerTotals(core)
 
 describe('workstation sync', () => {
   it('enrols, pushes the outbox, and the team’s other workstation pulls it with the server’s statuses', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     const b = await workstation()
     const posted = await post(a, orders('A', 900))
@@ -71,7 +70,7 @@ describe('workstation sync', () => {
   })
 
   it('the same orders imported on two workstations are paid once', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     const b = await workstation()
     const shared = orders('SHARED', 60)
@@ -91,7 +90,7 @@ describe('workstation sync', () => {
   })
 
   it('refuses a used code with the server’s reason and stays unenrolled', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     const b = await workstation()
     const code = await harness.server.code(team)
@@ -102,7 +101,7 @@ describe('workstation sync', () => {
   })
 
   it('shows a revoked device as revoked and stops trying', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     const s = await enrol(a, team)
     await sync(a)
@@ -117,7 +116,7 @@ describe('workstation sync', () => {
   })
 
   it('goes offline with growing, jittered back-off and recovers on its own when the server is back', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     await enrol(a, team)
     // Nothing runs in the background until the loop below starts: every entry is still waiting when the server goes.
@@ -148,7 +147,7 @@ describe('workstation sync', () => {
   })
 
   it('survives being killed at every step of a round: nothing lost, nothing twice', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     let a = await workstation()
     const b = await workstation()
     await enrol(a, team, 'A')
@@ -179,7 +178,7 @@ describe('workstation sync', () => {
   })
 
   it('a reset server gets every entry again; nothing is deleted on the workstation', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     await enrol(a, team)
     const posted = await post(a, orders('S', 200))
@@ -201,7 +200,7 @@ describe('workstation sync', () => {
   }, 180_000)
 
   it('a new server instance at the same address (reset, or `orchard server restored`) makes it offer everything again', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     await enrol(a, team)
     const posted = await post(a, orders('E', 30))
@@ -212,7 +211,7 @@ describe('workstation sync', () => {
   })
 
   it('notices a server restored from an older backup (its sequence went back) and offers everything again', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     await enrol(a, team)
     const posted = await post(a, orders('Q', 40))
@@ -226,7 +225,7 @@ describe('workstation sync', () => {
   })
 
   it('clock skew of days on the workstations changes nothing', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const fast = await workstation({ clock: fixedClock('2026-12-05T08:00:00Z') })
     const slow = await workstation({ clock: fixedClock('2026-11-02T08:00:00Z') })
     await enrol(fast, team)
@@ -243,7 +242,7 @@ describe('workstation sync', () => {
   })
 
   it('keeps entries of a member it does not know yet and names the member until it is added', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     const b = await workstation()
     await enrol(a, team)
@@ -269,7 +268,7 @@ describe('workstation sync', () => {
   })
 
   it('a conflicting entry is listed, leaves the outbox, and overwrites nothing', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     const b = await workstation()
     await enrol(a, team)
@@ -289,7 +288,7 @@ describe('workstation sync', () => {
   })
 
   it('an entry the server cannot store is refused alone and set aside with the reason; the entries behind it sync', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     // A studio from before imports refused control characters: one order line's product name holds a NUL,
     // which its commission entries' memos carry. PostgreSQL refuses a NUL in text.
@@ -322,7 +321,7 @@ describe('workstation sync', () => {
   })
 
   it('forget disconnects and keeps every entry; a new enrolment offers them all again', async () => {
-    const team = `t${++teamNo}`
+    const team = newTeam()
     const a = await workstation()
     await enrol(a, team)
     const posted = await post(a, orders('G', 20))
@@ -330,7 +329,7 @@ describe('workstation sync', () => {
     const forgotten = await a.invoke('sync', 'forget', {})
     expect(forgotten).toMatchObject({ enrolled: false, phase: 'unenrolled', serverUrl: null })
     expect(totals(a).entries).toBe(posted)
-    const other = `t${++teamNo}`
+    const other = newTeam()
     await enrol(a, other)
     expect((await a.invoke('sync', 'status', {})).pending).toBe(posted)
     expect(await sync(a)).toMatchObject({ accepted: posted, pending: 0 })

@@ -12,8 +12,7 @@ import { teamHarness } from './team.testkit'
  * workstation's chain reaches the server, and a manager verifies them all with the server's.
  */
 const harness = teamHarness('team-audit')
-const { workstation, reopen, enrol, sync, withServerDatabase } = harness
-let teamNo = 0
+const { workstation, reopen, enrol, sync, withServerDatabase, newTeam } = harness
 const localChain = (core: OrchardCore) => {
   const rows = core.context.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq').all() as { seq: number; hash: string }[]
   return { records: rows.length, first: rows[0]?.hash ?? null, last: rows.at(-1)?.hash ?? null }
@@ -21,7 +20,7 @@ const localChain = (core: OrchardCore) => {
 
 /** A manager's workstation and an operator's, enrolled for those roles, each with audited work pushed. */
 async function team(): Promise<[OrchardCore, OrchardCore]> {
-  const t = `audit${++teamNo}`
+  const t = newTeam()
   const a = workstation()
   const b = workstation()
   await enrol(a, t, '店长', 'manager')
