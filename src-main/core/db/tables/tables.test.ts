@@ -17,7 +17,7 @@ import { memberLink } from '../../memberPages/links'
 import { readSyncState } from '../../sync/state'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
-import { readRecords } from '../../records/sync'
+import { readRecords, recordsOutbox } from '../../records/sync'
 import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from './customers'
 import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from './groups'
 import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
@@ -31,7 +31,7 @@ import { CUSTOMER_FOLLOW_UPS, FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, type FollowUpRo
 import { IMPORT_RUNS, type ImportRunTableRow } from './imports'
 import { MEMBER_PAGE_LINKS } from './memberPages'
 import { CUSTOMER_MERGES, type CustomerMergeRow } from './merges'
-import { HELD_CONFLICT_COLUMNS, RECORD_CONFLICTS, SYNC_STATE, type SyncStateRow } from './sync'
+import { HELD_CONFLICT_COLUMNS, RECORD_CHANGES, RECORD_CONFLICTS, SYNC_STATE, type RecordChangeRow, type SyncStateRow } from './sync'
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
@@ -138,6 +138,7 @@ const TABLES = [
   RECORD_CONFLICTS,
   MEMBER_PAGE_LINKS,
   CUSTOMER_MERGES,
+  RECORD_CHANGES,
 ]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
@@ -521,6 +522,24 @@ describe('the table layer', () => {
     expect(readSyncState(db())).toMatchObject({ lastError: { code: 'offline', message: '连不上 / offline', at: '2001-01-01T00:00:00.000Z' }, lastRound: { at: 'x' } })
     db().prepare('UPDATE sync_state SET last_error_code = NULL, last_error_message = NULL, last_error_at = NULL, last_round = NULL WHERE id = 1').run()
     expect(HELD_CONFLICT_COLUMNS.split(', ').every((c) => Object.hasOwn(RECORD_CONFLICTS.columns, c))).toBe(true)
+  })
+
+  it('sends a change of the records’ outbox as its row holds it, the record’s value read when it is sent', async () => {
+    const before = db().prepare('SELECT MAX(seq) FROM record_changes').pluck().get() as number
+    const created = await core.invoke('products', 'create', { sku: 'TBL-OUTBOX-1', name: '商品出', brand: '品牌出', category: '类目出', listPriceFen: 900, salePriceFen: 800, priceFloorFen: 700 })
+    await core.invoke('products', 'update', { id: created.id, patch: { name: '商品出二' } })
+    const rows = db().prepare('SELECT * FROM record_changes WHERE seq > ? ORDER BY seq').all(before) as RecordChangeRow[]
+    expect(rows.map((r) => [r.op, r.field])).toEqual([
+      ['create', null],
+      ['update', 'name'],
+    ])
+    const pushed = db().prepare('SELECT records_pushed FROM sync_state WHERE id = 1').pluck().get()
+    db().prepare('UPDATE sync_state SET records_pushed = ? WHERE id = 1').run(before)
+    const { changes, upTo } = recordsOutbox(db(), 100)
+    db().prepare('UPDATE sync_state SET records_pushed = ? WHERE id = 1').run(pushed)
+    expect(upTo).toBe(rows[1].seq)
+    rows.forEach((row, i) => expectRoundTrip(RECORD_CHANGES, row, changes[i], ['restores']))
+    expect(changes.map((c) => c.value)).toEqual([expect.objectContaining({ sku: 'TBL-OUTBOX-1', name: '商品出二' }), '商品出二'])
   })
 
   it('shows a member’s page link as its row holds it: issued, revoked, not yet confirmed by the server', async () => {
