@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
+import { LedgerEntry, PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
 import { Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
 import { LedgerEntryWire } from '../../../../src-shared/ledgerWire'
 import { BuyerPhoto, GroupQr, PriceComparison } from '../../../../src-shared/contracts/materials'
@@ -22,7 +22,8 @@ import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from './cus
 import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from './groups'
 import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
 import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES, LEDGER_ENTRIES, LEDGER_ENTRY_WIRE_COLUMNS, SCHEME_SELECT, toLedgerEntryWire, toScheme, toSchemeVersion, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, WITHDRAWALS } from './ledger'
-import type { LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
+import { LEDGER_ENTRY_COLUMNS, LEDGER_ENTRY_FROM, toLedgerEntry } from './ledger'
+import type { LedgerEntryListRow, LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
 import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, GROUP_QR_CODES, POSTER_TEMPLATES, PRICE_COMPARISONS, toBuyerPhoto, toComparison, toCopyTemplate, toGroupQr, toTemplateSummary } from './materials'
 import type { BuyerPhotoRow, ComparisonRow, CopyTemplateRow, GroupQrRow, PosterTemplateRow } from './materials'
 import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs'
@@ -353,6 +354,31 @@ describe('the table layer', () => {
       const entry = toLedgerEntryWire(row)
       expect(LedgerEntryWire.parse(entry)).toEqual(entry)
       expectRoundTrip(LEDGER_ENTRIES, row, entry)
+    }
+  })
+
+  it('maps every kind of ledger entry to the ledger’s contract and back, with its member, its order’s number and whether the team has it', () => {
+    const rows = db().prepare(`SELECT ${LEDGER_ENTRY_COLUMNS} FROM ${LEDGER_ENTRY_FROM} WHERE e.rowid % 8 = 0 ORDER BY e.rowid`).all() as LedgerEntryListRow[]
+    expect(new Set(rows.map((r) => r.kind)).size).toBeGreaterThan(3)
+    expect(rows.some((r) => r.order_no !== null) && rows.some((r) => r.member_name !== null) && rows.some((r) => r.base_fen !== null)).toBe(true)
+    for (const row of rows) {
+      const entry = toLedgerEntry(row)
+      expect(LedgerEntry.parse(entry)).toEqual(entry)
+      // Which device posted it is the team's business, not the ledger screens'.
+      expectRoundTrip(LEDGER_ENTRIES, row, entry, ['deviceId'])
+      expect(entry).toMatchObject({
+        memberId: row.member_id,
+        memberName: row.member_name,
+        baseFen: row.base_fen,
+        rateBp: row.rate_bp,
+        status: row.status,
+        origin: row.origin,
+        orderId: row.order_id,
+        orderNo: row.order_no,
+        synced: row.pending_sync === 0,
+        createdAt: row.created_at,
+        bookedPeriod: row.booked_period,
+      })
     }
   })
 
