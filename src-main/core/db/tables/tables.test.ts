@@ -12,6 +12,7 @@ import { defaultTemplates } from '../../materials/render'
 import { CustomerMerge } from '../../../../src-shared/contracts/duplicates'
 import { FollowUp, ImportRun } from '../../../../src-shared/schemas'
 import { listMerges } from '../../customers/merge'
+import { packJob } from '../../materials/packs/run'
 import { listFollowUps } from '../../followUps/records'
 import { memberLink } from '../../memberPages/links'
 import { readSyncState } from '../../sync/state'
@@ -30,7 +31,7 @@ import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs
 import { AUDIT_LOG, toAuditRecord, type AuditRow } from './audit'
 import { CUSTOMER_FOLLOW_UPS, FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, type FollowUpRow } from './followUps'
 import { IMPORT_RUNS, type ImportRunTableRow } from './imports'
-import { MEMBER_PAGE_LINKS } from './memberPages'
+import { MEMBER_PAGE_LINKS, PACK_PUBLICATIONS } from './memberPages'
 import { CUSTOMER_MERGES, type CustomerMergeRow } from './merges'
 import { HELD_CONFLICT_COLUMNS, RECORD_CHANGES, RECORD_CONFLICTS, SYNC_STATE, type RecordChangeRow, type SyncStateRow } from './sync'
 import { MEMBERS, toMember, type MemberRow } from './members'
@@ -140,6 +141,7 @@ const TABLES = [
   MEMBER_PAGE_LINKS,
   CUSTOMER_MERGES,
   RECORD_CHANGES,
+  PACK_PUBLICATIONS,
 ]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
@@ -575,6 +577,21 @@ describe('the table layer', () => {
     const link = await memberLink(db(), member)
     expectRoundTrip(MEMBER_PAGE_LINKS, row, link)
     expect(link).toMatchObject({ url: null, pending: true, qr: null })
+  })
+
+  it('shows a pack run as published from its publication’s row', () => {
+    db()
+      .prepare(
+        `INSERT INTO jobs (id, kind, request_key, params, label, out_dir, status, total, warnings, error, run_ms, runs, created_at, updated_at)
+         VALUES ('job-pub', 'packs', 'key-pub', '{"date":"2001-01-03"}', '2001-01-03', '/out/pub', 'done', 0, '[]', NULL, 5, 1, '2001-01-03T00:00:00.000Z', '2001-01-03T00:00:00.000Z')`,
+      )
+      .run()
+    expect(packJob(db(), 'job-pub').published).toBeNull()
+    db().prepare(`INSERT INTO pack_publications (job_id, server_id, published_at, packs, files, uploaded) VALUES ('job-pub', 'server-a', '2001-01-03T01:00:00.000Z', 4, 37, 12)`).run()
+    const row = db().prepare(`SELECT * FROM pack_publications WHERE job_id = 'job-pub'`).get() as Record<string, unknown>
+    const published = packJob(db(), 'job-pub').published!
+    expectRoundTrip(PACK_PUBLICATIONS, row, published)
+    expect(published).toEqual({ at: '2001-01-03T01:00:00.000Z', packs: 4, files: 37 })
   })
 
   it('lists a customer merge as the history shows it, names taken from the rows it kept', () => {
