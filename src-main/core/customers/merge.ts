@@ -15,8 +15,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Customer } from '../../../src-shared/schemas'
 import { appendAudit, type Actor } from '../audit/audit'
 import type { Db } from '../db/connection'
-import { CUSTOMER_MERGES, type CustomerMergeRow } from '../db/tables/merges'
-import { decodeFields } from '../db/tables/table'
+import { toCustomerMerge, type CustomerMergeRow, type MovedRows, type StoredRow } from '../db/tables/merges'
 import { newId } from '../ids'
 import { recordChange, recordSetChange, type ChangeWriter } from '../records/changes'
 import { recomputeRfm, refreshCustomerStats } from './derived'
@@ -293,35 +292,14 @@ export function previewMerge(db: Db, input: z.output<typeof MergeInputSchema>): 
 
 // ---------------------------------------------------------------- merge and undo
 
-/** A row as JSON can keep it (a BLOB column as base64). */
-type StoredRow = Record<string, unknown>
 const toStored = (row: Record<string, unknown>): StoredRow =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? { $blob: v.toString('base64') } : v]))
 const fromStored = (v: unknown) =>
   v && typeof v === 'object' && '$blob' in (v as object) ? Buffer.from((v as { $blob: string }).$blob, 'base64') : v
 
-interface MovedRows {
-  table: string
-  column: string
-  key: string[]
-  /** Each row as it was; `repointed` false: the survivor had its own (the same group), so this one went with the merged-away customer. */
-  rows: { row: StoredRow; repointed: boolean }[]
-}
-
 const whereKey = (key: string[]) => key.map((k) => `"${k}" IS ?`).join(' AND ')
 
-function toMerge(row: CustomerMergeRow): CustomerMerge {
-  const moved = JSON.parse(row.moved) as MovedRows[]
-  const after = JSON.parse(row.survivor_after) as Fields
-  const merged = JSON.parse(row.merged_row) as { name: string }
-  return {
-    id: row.id,
-    ...decodeFields(CUSTOMER_MERGES, row),
-    survivorName: customerLabel(after),
-    mergedName: customerLabel(merged),
-    moves: moved.map((m) => ({ kind: m.table, count: m.rows.length })).filter((m) => m.count > 0),
-  }
-}
+const toMerge = (row: CustomerMergeRow): CustomerMerge => toCustomerMerge(row, customerLabel)
 
 function getMergeRow(db: Db, id: string): CustomerMergeRow {
   const row = db.prepare('SELECT * FROM customer_merges WHERE id = ?').get(id) as CustomerMergeRow | undefined

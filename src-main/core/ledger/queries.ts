@@ -1,6 +1,7 @@
 import type { LedgerEntry, Statement, StatusTotals, Summary } from '../../../src-shared/contracts/ledger'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import { LEDGER_ENTRY_COLUMNS, LEDGER_ENTRY_FROM, toLedgerEntry, type LedgerEntryListRow } from '../db/tables/ledger'
 import { closedThrough } from './entries'
 
 /**
@@ -15,16 +16,6 @@ const TOTALS = `COUNT(*) AS entries,
   COALESCE(SUM(CASE WHEN e.status = 'paid' THEN e.amount_fen END), 0) AS paidFen,
   COALESCE(SUM(CASE WHEN e.status = 'rejected' THEN e.amount_fen END), 0) AS rejectedFen,
   COALESCE(SUM(CASE WHEN e.status IN ('pending', 'approved') THEN e.amount_fen END), 0) AS owedFen`
-
-const ENTRY_COLUMNS = `e.id, m.id AS memberId, e.member_code AS memberCode, m.name AS memberName, e.kind, e.amount_fen AS amountFen,
-  e.source_type AS sourceType, e.source_key AS sourceKey, e.reverses_id AS reversesId, e.scheme_id AS schemeId,
-  e.scheme_version AS schemeVersion, e.base_fen AS baseFen, e.rate_bp AS rateBp, e.period, e.occurred_at AS occurredAt,
-  e.memo, e.status, e.origin, e.order_id AS orderId, o.order_no AS orderNo, e.pending_sync = 0 AS synced, e.created_at AS createdAt,
-  e.booked_period AS bookedPeriod`
-const ENTRY_FROM = `ledger_entries e LEFT JOIN members m ON m.invite_code = e.member_code LEFT JOIN orders o ON o.id = e.order_id`
-
-type EntryRow = Omit<LedgerEntry, 'synced'> & { synced: number }
-const toEntry = (r: EntryRow): LedgerEntry => ({ ...r, synced: r.synced === 1 })
 
 /** Earnings only: fees and withdrawals are other money. */
 const EARNINGS = `e.kind <> 'membership_fee' AND e.kind <> 'withdrawal'`
@@ -73,9 +64,9 @@ export function statement(db: Db, memberIdOrCode: string, period: string): State
     .get(m.code, period) as { n: number }
   const booked = (
     db
-      .prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.member_code = ? AND e.booked_period = ? AND e.kind <> 'membership_fee' ORDER BY e.occurred_at, e.rowid`)
-      .all(m.code, period) as EntryRow[]
-  ).map(toEntry)
+      .prepare(`SELECT ${LEDGER_ENTRY_COLUMNS} FROM ${LEDGER_ENTRY_FROM} WHERE e.member_code = ? AND e.booked_period = ? AND e.kind <> 'membership_fee' ORDER BY e.occurred_at, e.rowid`)
+      .all(m.code, period) as LedgerEntryListRow[]
+  ).map(toLedgerEntry)
   const entries = booked.filter((e) => e.period >= period)
   const adjustments = booked.filter((e) => e.period < period)
   const sum = (list: LedgerEntry[]) => list.reduce((n, e) => n + (e.status === 'rejected' ? 0 : e.amountFen), 0)
@@ -125,18 +116,18 @@ export function listEntries(
   }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM ledger_entries e ${clause}`).get(...args) as { n: number }).n
-  const rows = (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} ${clause} ORDER BY e.occurred_at DESC, e.rowid DESC LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as EntryRow[]).map(toEntry)
+  const rows = (db.prepare(`SELECT ${LEDGER_ENTRY_COLUMNS} FROM ${LEDGER_ENTRY_FROM} ${clause} ORDER BY e.occurred_at DESC, e.rowid DESC LIMIT ? OFFSET ?`).all(...args, q.limit, q.offset) as LedgerEntryListRow[]).map(toLedgerEntry)
   return { rows, total }
 }
 
 /** One entry, what reverses it, and the order (with its lines) it came from. */
 export function entryDetail(db: Db, id: string) {
-  const row = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.id = ?`).get(id) as EntryRow | undefined
+  const row = db.prepare(`SELECT ${LEDGER_ENTRY_COLUMNS} FROM ${LEDGER_ENTRY_FROM} WHERE e.id = ?`).get(id) as LedgerEntryListRow | undefined
   if (!row) throw new OrchardError('not_found', `没有这条账目 / no such ledger entry: ${id}`, { field: 'id', value: id })
-  const reversals = (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM ${ENTRY_FROM} WHERE e.reverses_id = ? ORDER BY e.rowid`).all(id) as EntryRow[]).map(toEntry)
+  const reversals = (db.prepare(`SELECT ${LEDGER_ENTRY_COLUMNS} FROM ${LEDGER_ENTRY_FROM} WHERE e.reverses_id = ? ORDER BY e.rowid`).all(id) as LedgerEntryListRow[]).map(toLedgerEntry)
   let order = null
-  if (row.orderId) {
-    const o = db.prepare('SELECT id, order_no AS orderNo, status, placed_at AS placedAt, total_fen AS totalFen, refunded_fen AS refundedFen FROM orders WHERE id = ?').get(row.orderId) as
+  if (row.order_id) {
+    const o = db.prepare('SELECT id, order_no AS orderNo, status, placed_at AS placedAt, total_fen AS totalFen, refunded_fen AS refundedFen FROM orders WHERE id = ?').get(row.order_id) as
       | { id: string; orderNo: string; status: string; placedAt: string; totalFen: number; refundedFen: number }
       | undefined
     if (o) {
@@ -146,5 +137,5 @@ export function entryDetail(db: Db, id: string) {
       order = { ...o, lines }
     }
   }
-  return { entry: toEntry(row), reversals, order }
+  return { entry: toLedgerEntry(row), reversals, order }
 }

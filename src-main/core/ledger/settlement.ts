@@ -5,7 +5,8 @@ import { formatFen } from '../../../src-shared/vocabulary'
 import { dayIn } from '../clock'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { toPayoutBatch, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, type PayoutBatchRow, type WithdrawalRow } from '../db/tables/ledger'
+import { toPayoutBatch, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, type LedgerEntryRow, type PayoutBatchRow, type WithdrawalRow } from '../db/tables/ledger'
+import type { MemberTableRow } from '../db/tables/members'
 import { newId } from '../ids'
 import { actorOf, appendAudit } from '../audit/audit'
 import { readInternal, writeInternal } from '../settings/settings'
@@ -59,16 +60,18 @@ export function saveSettlementSettings(ctx: CoreContext, settings: SettlementSet
   return readSettlementSettings(ctx.db)
 }
 
+/** A member's money as one pass over their entries sums it (fen), with the member when the code is one's. */
 interface BalanceRow {
-  code: string
-  memberId: string | null
-  memberName: string | null
-  level: number | null
+  code: LedgerEntryRow['member_code']
+  memberId: MemberTableRow['id'] | null
+  memberName: MemberTableRow['name'] | null
+  level: MemberTableRow['level'] | null
   paidDirect: number
   frozen: number
   released: number
   withdrawn: number
-  nextBase: string | null
+  /** The earliest base (an order's completion or placing, else the entry's time) of what is still frozen. */
+  nextBase: LedgerEntryRow['occurred_at'] | null
 }
 
 /**

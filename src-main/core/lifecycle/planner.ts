@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { CarePlan, CareStep, CareTrigger, CareTriggerSettings } from '../../../src-shared/contracts/lifecycle'
 import type { Db } from '../db/connection'
+import type { GroupTableRow } from '../db/tables/groups'
+import type { CareTaskTableRow } from '../db/tables/lifecycle'
+import type { MemberTableRow } from '../db/tables/members'
 import { escalateFollowUps } from '../followUps/tasks'
 import { readSettings } from '../settings/settings'
 import { listPlans } from './plans'
@@ -78,11 +81,11 @@ function loadMembers(db: Db, time: StudioTime, asOf: number): MemberFacts[] {
   const asOfIso = new Date(asOf).toISOString()
   const rows = db
     .prepare(
-      `SELECT m.id, m.name, m.invite_code AS inviteCode, m.mentor_id AS mentorId, m.status, m.join_date AS joinDate, m.created_at AS createdAt,
-              (SELECT g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.member_id = m.id ORDER BY gm.joined_at LIMIT 1) AS firstGroupName
+      `SELECT m.id, m.name, m.invite_code, m.mentor_id, m.status, m.join_date, m.created_at,
+              (SELECT g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.member_id = m.id ORDER BY gm.joined_at LIMIT 1) AS first_group_name
          FROM members m`,
     )
-    .all() as { id: string; name: string; inviteCode: string; mentorId: string | null; status: string; joinDate: string; createdAt: string; firstGroupName: string | null }[]
+    .all() as (Pick<MemberTableRow, 'id' | 'name' | 'invite_code' | 'mentor_id' | 'status' | 'join_date' | 'created_at'> & { first_group_name: GroupTableRow['name'] | null })[]
   const sales = new Map<string, { first: string; last: string }>()
   for (const r of db
     .prepare(
@@ -105,12 +108,12 @@ function loadMembers(db: Db, time: StudioTime, asOf: number): MemberFacts[] {
     return {
       id: r.id,
       name: r.name,
-      inviteCode: r.inviteCode,
-      mentorId: r.mentorId,
+      inviteCode: r.invite_code,
+      mentorId: r.mentor_id,
       status: r.status,
-      joinedAt: joinedAtOf(time, r.joinDate, r.createdAt),
-      inGroup: r.firstGroupName !== null,
-      firstGroupName: r.firstGroupName,
+      joinedAt: joinedAtOf(time, r.join_date, r.created_at),
+      inGroup: r.first_group_name !== null,
+      firstGroupName: r.first_group_name,
       firstSaleAt: s ? ms(s.first) : null,
       lastSaleAt: s ? ms(s.last) : null,
       lastShareAt: ms(lastShare(r.id)),
@@ -275,7 +278,7 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
   const members = loadMembers(db, time, asOf)
   const byId = new Map(members.map((m) => [m.id, m]))
   const groups = new Map(
-    (db.prepare('SELECT id, name, owner_member_id AS ownerId FROM groups').all() as { id: string; name: string; ownerId: string | null }[]).map((g) => [g.id, g]),
+    (db.prepare('SELECT id, name, owner_member_id FROM groups').all() as Pick<GroupTableRow, 'id' | 'name' | 'owner_member_id'>[]).map((g) => [g.id, g]),
   )
   const profiles = db.prepare("SELECT id, name, role FROM profiles WHERE role IN ('operator','trainer') ORDER BY created_at, id").all() as (OwnerProfile & { role: string })[]
   const operators = profiles.filter((p) => p.role === 'operator')
@@ -300,7 +303,7 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
   // hourly round then costs finding the occurrences, not rendering and re-inserting tasks.
   const inWindow = db
     .prepare('SELECT id, plan_id, step_id, member_id, group_id, occurrence_at FROM care_tasks WHERE due_day >= ? AND due_day <= ?')
-    .all(from, through) as { id: string; plan_id: string; step_id: string; member_id: string | null; group_id: string | null; occurrence_at: string }[]
+    .all(from, through) as Pick<CareTaskTableRow, 'id' | 'plan_id' | 'step_id' | 'member_id' | 'group_id' | 'occurrence_at'>[]
   const existing = new Set(inWindow.map((r) => r.id))
   // The same task by what it is (plan, step, subject, occurrence): a task planned before its
   // plan and steps took the team's ids (migration 0030) keeps the id made of the old ones.
@@ -311,7 +314,7 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
   const ownerFor = (step: CareStep, subject: MemberFacts | null, groupId: string | null) => {
     const subjectKey = subject?.id ?? groupId ?? ''
     if (step.ownerKind === 'mentor') {
-      const mentorId = subject ? subject.mentorId : groupId ? (groups.get(groupId)?.ownerId ?? null) : null
+      const mentorId = subject ? subject.mentorId : groupId ? (groups.get(groupId)?.owner_member_id ?? null) : null
       const mentor = mentorId ? byId.get(mentorId) : undefined
       if (mentor && mentor.status !== 'left') return { kind: 'mentor' as const, id: mentor.id, name: mentor.name }
       // Nobody above this member (a founder) or the mentor left: the operator looks after them.
@@ -341,7 +344,7 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
           const key = taskKey(plan.id, step.id, occ)
           if (existing.has(key) || planned.has(sameTask(plan.id, step.id, occ.memberId, occ.groupId, occurredAt))) continue
           const owner = ownerFor(step, subject, occ.groupId)
-          const mentorName = subject ? (subject.mentorId ? (byId.get(subject.mentorId)?.name ?? null) : null) : group?.ownerId ? (byId.get(group.ownerId)?.name ?? null) : null
+          const mentorName = subject ? (subject.mentorId ? (byId.get(subject.mentorId)?.name ?? null) : null) : group?.owner_member_id ? (byId.get(group.owner_member_id)?.name ?? null) : null
           const script = renderScript(step.script, {
             member: subject?.name ?? null,
             mentor: mentorName ?? owner.name ?? '师父',

@@ -2,7 +2,8 @@ import { z } from 'zod'
 import type { CarePlan, CarePlanInput, CareStep, CareTrigger } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
-import { toCarePlan, toCareStep, type CarePlanRow, type CareStepRow } from '../db/tables/lifecycle'
+import { CARE_PLANS, CARE_STEPS, toCarePlan, toCareStep, type CarePlanRow, type CareStepRow } from '../db/tables/lifecycle'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { recordChange, type ChangeWriter } from '../records/changes'
 import { readRecords } from '../records/sync'
@@ -290,29 +291,27 @@ export function writePlan(db: Db, input: z.output<typeof CarePlanInput>, now: Da
       id,
     )
   } else {
-    db.prepare('INSERT INTO care_plans (id, name, description, trigger, active, built_in, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-      id,
-      input.name,
-      input.description,
-      input.trigger,
-      input.active ? 1 : 0,
-      builtIn ? 1 : 0,
-      at,
-      at,
-    )
+    insertRow(db, CARE_PLANS, { id, name: input.name, description: input.description, trigger: input.trigger, active: input.active ? 1 : 0, built_in: builtIn ? 1 : 0, created_at: at, updated_at: at })
   }
   db.prepare('DELETE FROM care_steps WHERE plan_id = ?').run(id)
-  const insert = db.prepare(
-    `INSERT INTO care_steps (id, plan_id, position, offset_days, offset_hours, channel, owner_kind, purpose, title, script)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
   const seen = new Set<string>()
   input.steps.forEach((s, i) => {
     // A step id may belong to this plan only (copying steps between plans gives them new ids).
     const owned = s.id && !seen.has(s.id) && !(db.prepare('SELECT 1 FROM care_steps WHERE id = ?').get(s.id) as unknown)
     const stepId = owned ? s.id! : newId()
     seen.add(stepId)
-    insert.run(stepId, id, i, s.offsetDays, s.offsetHours, s.channel, s.ownerKind, s.purpose, s.title, s.script)
+    insertRow(db, CARE_STEPS, {
+      id: stepId,
+      plan_id: id,
+      position: i,
+      offset_days: s.offsetDays,
+      offset_hours: s.offsetHours,
+      channel: s.channel,
+      owner_kind: s.ownerKind,
+      purpose: s.purpose,
+      title: s.title,
+      script: s.script,
+    })
   })
   if (changes) {
     recordChange(changes, { record: 'carePlan', id, label: input.name, op: existing ? 'update' : 'create', before, after: readRecords(db, 'carePlan', [id]).get(id), audited: true })

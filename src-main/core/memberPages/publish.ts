@@ -7,6 +7,7 @@ import type { BlobType, PackContent, PublishedPack, PublishPacksRequest } from '
 import { addDays, dayIn } from '../../../src-shared/time'
 import { SEGMENT_LABELS, type Segment } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
+import type { JobRow } from '../db/tables/jobs'
 import { sha256Of, liveCodeUrl } from './liveCodes'
 
 /**
@@ -46,13 +47,8 @@ export interface PublishableRun {
   files: Map<string, BlobFile>
 }
 
-interface JobRowLite {
-  id: string
-  label: string
-  out_dir: string
-  created_at: string
-  status: string
-}
+/** A finished run as the pages take it. */
+type JobRowLite = Pick<JobRow, 'id' | 'label' | 'out_dir' | 'created_at' | 'status'>
 
 const TYPE_OF: Record<string, BlobType> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', mp4: 'video/mp4' }
 

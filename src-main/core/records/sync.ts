@@ -24,6 +24,7 @@ import { APPEALS, CARE_PLANS, RULE_ACTIONS, RULES } from '../db/tables/lifecycle
 import { MEMBERS } from '../db/tables/members'
 import { ORDERS } from '../db/tables/orders'
 import { PRODUCTS } from '../db/tables/products'
+import type { OutboxChangeRow as ChangeRow } from '../db/tables/sync'
 import { syncColumns } from '../db/tables/table'
 import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
 import { mergedIntoOf, takeTeamMerge, takeTeamUndo } from './customerMerges'
@@ -191,21 +192,6 @@ export interface RecordsOutbox {
   upTo: number
   /** Conflicts restored by a change not sent because its record is gone here since: for the team the restore never happened. */
   unsentRestores: string[]
-}
-
-interface ChangeRow {
-  seq: number
-  tx_id: string
-  record: string
-  record_id: string
-  op: 'create' | 'update' | 'delete' | 'add' | 'remove' | 'delta'
-  field: string | null
-  at: string
-  actor_role: string
-  value_json: string | null
-  actor_name: string | null
-  base_seq: number | null
-  restores: string | null
 }
 
 export const recordsPushed = (db: Db): number => (db.prepare('SELECT records_pushed AS n FROM sync_state WHERE id = 1').get() as { n: number }).n

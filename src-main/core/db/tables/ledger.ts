@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { PayoutBatch, PeriodClose, Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
+import type { LedgerEntry, PayoutBatch, PeriodClose, Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
 import { SchemeRules } from '../../../../src-shared/contracts/ledger'
 import type { LedgerEntryWire, LedgerStatus } from '../../../../src-shared/ledgerWire'
 import { bool, columnList, decodeFields, defineTable, int, nullableInt, nullableText, object, text, type RowOf } from './table'
@@ -207,6 +207,43 @@ export const LEDGER_ENTRY_WIRE_COLUMNS = Object.values(LEDGER_ENTRIES.fields).jo
 export type LedgerEntryWireRow = Pick<LedgerEntryRow, (typeof LEDGER_ENTRIES.fields)[keyof typeof LEDGER_ENTRIES.fields]>
 
 export const toLedgerEntryWire = (row: LedgerEntryWireRow): LedgerEntryWire => decodeFields(LEDGER_ENTRIES, row)
+
+/** An entry as the ledger's lists read it (LEDGER_ENTRY_FROM): the row, its member and its order's number. */
+export type LedgerEntryListRow = LedgerEntryRow & { member_id: string | null; member_name: string | null; order_no: string | null }
+
+/** The columns of a LedgerEntryListRow over LEDGER_ENTRY_FROM. */
+export const LEDGER_ENTRY_COLUMNS = `${columnList(LEDGER_ENTRIES, 'e')}, m.id AS member_id, m.name AS member_name, o.order_no AS order_no`
+export const LEDGER_ENTRY_FROM = 'ledger_entries e LEFT JOIN members m ON m.invite_code = e.member_code LEFT JOIN orders o ON o.id = e.order_id'
+
+/** An entry as the ledger's screens show it: synced once the team's server has it (never its device). */
+export function toLedgerEntry(row: LedgerEntryListRow): LedgerEntry {
+  const f = decodeFields(LEDGER_ENTRIES, row)
+  return {
+    id: f.id,
+    memberId: row.member_id,
+    memberCode: f.memberCode,
+    memberName: row.member_name,
+    kind: f.kind,
+    amountFen: f.amountFen,
+    sourceType: f.sourceType,
+    sourceKey: f.sourceKey,
+    reversesId: f.reversesId,
+    schemeId: f.schemeId,
+    schemeVersion: f.schemeVersion,
+    baseFen: row.base_fen,
+    rateBp: row.rate_bp,
+    period: f.period,
+    occurredAt: f.occurredAt,
+    memo: f.memo,
+    status: row.status,
+    origin: row.origin,
+    orderId: row.order_id,
+    orderNo: row.order_no,
+    synced: row.pending_sync === 0,
+    createdAt: row.created_at,
+    bookedPeriod: row.booked_period,
+  }
+}
 
 /** A member's request to be paid out, here or from another workstation (`origin`). */
 export const WITHDRAWALS = defineTable(

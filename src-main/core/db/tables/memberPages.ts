@@ -1,4 +1,5 @@
-import { bool, defineTable, nullableText, text, type RowOf } from './table'
+import type { PackJob } from '../../../../src-shared/contracts/materials'
+import { bool, decodeFields, defineTable, int, nullableText, text, type RowOf } from './table'
 
 /**
  * A member's page link (会员小站): the token stays here so the kit and the statement can
@@ -22,3 +23,28 @@ export const MEMBER_PAGE_LINKS = defineTable(
 )
 
 export type MemberPageLinkRow = RowOf<typeof MEMBER_PAGE_LINKS>
+
+/**
+ * A pack run the members' pages hold (core/memberPages/exchange.ts): on which server, when
+ * and how much went up. Its fields are the run's publication as the pack list shows it.
+ */
+export const PACK_PUBLICATIONS = defineTable(
+  'pack_publications',
+  {
+    job_id: text(),
+    server_id: text(),
+    published_at: text(),
+    packs: int(),
+    files: int(),
+    uploaded: int(),
+  },
+  {
+    at: 'published_at',
+    packs: 'packs',
+    files: 'files',
+  },
+)
+
+export type PackPublicationRow = RowOf<typeof PACK_PUBLICATIONS>
+
+export const toPackPublication = (row: PackPublicationRow): NonNullable<PackJob['published']> => decodeFields(PACK_PUBLICATIONS, row)

@@ -1,4 +1,5 @@
-import { defineTable, nullableText, text, type RowOf } from './table'
+import type { CustomerMerge } from '../../../../src-shared/contracts/duplicates'
+import { decodeFields, defineTable, nullableText, text, type RowOf } from './table'
 
 /**
  * A merge of two customers, kept so it can be undone: the choices made, the survivor
@@ -34,3 +35,27 @@ export const CUSTOMER_MERGES = defineTable(
 )
 
 export type CustomerMergeRow = RowOf<typeof CUSTOMER_MERGES>
+
+/** A row as JSON can keep it (a BLOB column as base64). */
+export type StoredRow = Record<string, unknown>
+
+/** The rows of one table a merge moved (`moved`, JSON): what repointing them changed, to be put back on undo. */
+export interface MovedRows {
+  table: string
+  column: string
+  key: string[]
+  /** Each row as it was; `repointed` false: the survivor had its own (the same group), so this one went with the merged-away customer. */
+  rows: { row: StoredRow; repointed: boolean }[]
+}
+
+/** A merge as the history shows it: both customers named (by `label`, as the audit names them) from the rows it kept. */
+export function toCustomerMerge(row: CustomerMergeRow, label: (customer: { name: string }) => string): CustomerMerge {
+  const moved = JSON.parse(row.moved) as MovedRows[]
+  return {
+    id: row.id,
+    ...decodeFields(CUSTOMER_MERGES, row),
+    survivorName: label(JSON.parse(row.survivor_after) as { name: string }),
+    mergedName: label(JSON.parse(row.merged_row) as { name: string }),
+    moves: moved.map((m) => ({ kind: m.table, count: m.rows.length })).filter((m) => m.count > 0),
+  }
+}

@@ -1,5 +1,5 @@
 import type { SyncRound } from '../../../../src-shared/contracts/sync'
-import type { SyncedRecord } from '../../../../src-shared/recordsProtocol'
+import type { RecordChangeWire, SyncedRecord } from '../../../../src-shared/recordsProtocol'
 import { decodeFields, defineTable, int, nullableInt, nullableText, text, type FieldsOf, type RowOf } from './table'
 
 /**
@@ -94,3 +94,45 @@ const HELD_CONFLICT = ['id', 'body_json', 'restored_here_json'] as const
 /** A conflict as the list reads it: its body and the restore made here. */
 export type HeldConflictRow = Pick<RecordConflictRow, (typeof HELD_CONFLICT)[number]>
 export const HELD_CONFLICT_COLUMNS = HELD_CONFLICT.join(', ')
+
+/**
+ * The records' outbox (0014, built again by 0026): one row per change made here through the
+ * one write path (core/records/changes.ts), sent once past sync_state.records_pushed. Its
+ * fields are the change as records sync sends it (RecordChangeWire), but the value: the
+ * record's value when it is sent (`value_json` keeps only a set's item, a delta and a delete's).
+ */
+export const RECORD_CHANGES = defineTable(
+  'record_changes',
+  {
+    seq: int(),
+    tx_id: text(),
+    record: text(),
+    record_id: text(),
+    op: text<RecordChangeWire['op']>(),
+    field: nullableText(),
+    at: text(),
+    actor_id: nullableText(),
+    actor_role: text(),
+    workstation: text(),
+    source: text(),
+    base_seq: nullableInt(),
+    restores: nullableText(),
+    value_json: nullableText(),
+  },
+  {
+    clientSeq: 'seq',
+    txId: 'tx_id',
+    record: 'record',
+    id: 'record_id',
+    op: 'op',
+    field: 'field',
+    role: 'actor_role',
+    at: 'at',
+    base: 'base_seq',
+    restores: 'restores',
+  },
+)
+
+export type RecordChangeRow = RowOf<typeof RECORD_CHANGES>
+/** A change as the outbox reads it: the row and the name of the profile that made it. */
+export type OutboxChangeRow = RecordChangeRow & { actor_name: string | null }

@@ -7,6 +7,8 @@
  * so a column added by a migration and forgotten here fails a test instead of a sync.
  */
 
+import { prepared, type Db } from '../connection'
+
 /**
  * How a column's value is kept: as text, an integer, a fraction, 0/1 for a boolean, or JSON
  * text — `json` a list, `object` a structure (records sync takes only a value of that shape).
@@ -76,6 +78,12 @@ export function columnList(table: Table<Columns, Record<string, string>>, alias?
   return Object.keys(table.columns)
     .map((c) => (alias ? `${alias}.${c}` : c))
     .join(', ')
+}
+
+/** Writes one row of the table, every column given as it is stored (a boolean as 0/1, a list as JSON text). */
+export function insertRow<C extends Columns, F extends Record<string, keyof C & string>>(db: Db, table: Table<C, F>, row: RowOf<Table<C, F>>): void {
+  const columns = Object.keys(table.columns)
+  prepared(db, `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row)
 }
 
 /** Each shared field's column and codec: records sync's view of the table (core/records/sync.ts TABLES). */

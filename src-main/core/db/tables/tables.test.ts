@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
+import { LedgerEntry, PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
 import { Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
 import { LedgerEntryWire } from '../../../../src-shared/ledgerWire'
 import { BuyerPhoto, GroupQr, PriceComparison } from '../../../../src-shared/contracts/materials'
@@ -12,26 +12,28 @@ import { defaultTemplates } from '../../materials/render'
 import { CustomerMerge } from '../../../../src-shared/contracts/duplicates'
 import { FollowUp, ImportRun } from '../../../../src-shared/schemas'
 import { listMerges } from '../../customers/merge'
+import { packJob } from '../../materials/packs/run'
 import { listFollowUps } from '../../followUps/records'
 import { memberLink } from '../../memberPages/links'
 import { readSyncState } from '../../sync/state'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
-import { readRecords } from '../../records/sync'
+import { readRecords, recordsOutbox } from '../../records/sync'
 import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from './customers'
 import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from './groups'
 import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
 import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES, LEDGER_ENTRIES, LEDGER_ENTRY_WIRE_COLUMNS, SCHEME_SELECT, toLedgerEntryWire, toScheme, toSchemeVersion, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, WITHDRAWALS } from './ledger'
-import type { LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
+import { LEDGER_ENTRY_COLUMNS, LEDGER_ENTRY_FROM, toLedgerEntry } from './ledger'
+import type { LedgerEntryListRow, LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
 import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, GROUP_QR_CODES, POSTER_TEMPLATES, PRICE_COMPARISONS, toBuyerPhoto, toComparison, toCopyTemplate, toGroupQr, toTemplateSummary } from './materials'
 import type { BuyerPhotoRow, ComparisonRow, CopyTemplateRow, GroupQrRow, PosterTemplateRow } from './materials'
 import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs'
 import { AUDIT_LOG, toAuditRecord, type AuditRow } from './audit'
 import { CUSTOMER_FOLLOW_UPS, FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, type FollowUpRow } from './followUps'
 import { IMPORT_RUNS, type ImportRunTableRow } from './imports'
-import { MEMBER_PAGE_LINKS } from './memberPages'
+import { MEMBER_PAGE_LINKS, PACK_PUBLICATIONS } from './memberPages'
 import { CUSTOMER_MERGES, type CustomerMergeRow } from './merges'
-import { HELD_CONFLICT_COLUMNS, RECORD_CONFLICTS, SYNC_STATE, type SyncStateRow } from './sync'
+import { HELD_CONFLICT_COLUMNS, RECORD_CHANGES, RECORD_CONFLICTS, SYNC_STATE, type RecordChangeRow, type SyncStateRow } from './sync'
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
@@ -138,6 +140,8 @@ const TABLES = [
   RECORD_CONFLICTS,
   MEMBER_PAGE_LINKS,
   CUSTOMER_MERGES,
+  RECORD_CHANGES,
+  PACK_PUBLICATIONS,
 ]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
@@ -355,6 +359,31 @@ describe('the table layer', () => {
     }
   })
 
+  it('maps every kind of ledger entry to the ledger’s contract and back, with its member, its order’s number and whether the team has it', () => {
+    const rows = db().prepare(`SELECT ${LEDGER_ENTRY_COLUMNS} FROM ${LEDGER_ENTRY_FROM} WHERE e.rowid % 8 = 0 ORDER BY e.rowid`).all() as LedgerEntryListRow[]
+    expect(new Set(rows.map((r) => r.kind)).size).toBeGreaterThan(3)
+    expect(rows.some((r) => r.order_no !== null) && rows.some((r) => r.member_name !== null) && rows.some((r) => r.base_fen !== null)).toBe(true)
+    for (const row of rows) {
+      const entry = toLedgerEntry(row)
+      expect(LedgerEntry.parse(entry)).toEqual(entry)
+      // Which device posted it is the team's business, not the ledger screens'.
+      expectRoundTrip(LEDGER_ENTRIES, row, entry, ['deviceId'])
+      expect(entry).toMatchObject({
+        memberId: row.member_id,
+        memberName: row.member_name,
+        baseFen: row.base_fen,
+        rateBp: row.rate_bp,
+        status: row.status,
+        origin: row.origin,
+        orderId: row.order_id,
+        orderNo: row.order_no,
+        synced: row.pending_sync === 0,
+        createdAt: row.created_at,
+        bookedPeriod: row.booked_period,
+      })
+    }
+  })
+
   it('maps every withdrawal request to the ledger’s contract and back, its payout account masked', () => {
     const rows = db().prepare(`SELECT ${WITHDRAWAL_COLUMNS} FROM ${WITHDRAWAL_FROM}`).all() as WithdrawalRow[]
     expect(rows.length).toBeGreaterThan(3)
@@ -523,6 +552,24 @@ describe('the table layer', () => {
     expect(HELD_CONFLICT_COLUMNS.split(', ').every((c) => Object.hasOwn(RECORD_CONFLICTS.columns, c))).toBe(true)
   })
 
+  it('sends a change of the records’ outbox as its row holds it, the record’s value read when it is sent', async () => {
+    const before = db().prepare('SELECT MAX(seq) FROM record_changes').pluck().get() as number
+    const created = await core.invoke('products', 'create', { sku: 'TBL-OUTBOX-1', name: '商品出', brand: '品牌出', category: '类目出', listPriceFen: 900, salePriceFen: 800, priceFloorFen: 700 })
+    await core.invoke('products', 'update', { id: created.id, patch: { name: '商品出二' } })
+    const rows = db().prepare('SELECT * FROM record_changes WHERE seq > ? ORDER BY seq').all(before) as RecordChangeRow[]
+    expect(rows.map((r) => [r.op, r.field])).toEqual([
+      ['create', null],
+      ['update', 'name'],
+    ])
+    const pushed = db().prepare('SELECT records_pushed FROM sync_state WHERE id = 1').pluck().get()
+    db().prepare('UPDATE sync_state SET records_pushed = ? WHERE id = 1').run(before)
+    const { changes, upTo } = recordsOutbox(db(), 100)
+    db().prepare('UPDATE sync_state SET records_pushed = ? WHERE id = 1').run(pushed)
+    expect(upTo).toBe(rows[1].seq)
+    rows.forEach((row, i) => expectRoundTrip(RECORD_CHANGES, row, changes[i], ['restores']))
+    expect(changes.map((c) => c.value)).toEqual([expect.objectContaining({ sku: 'TBL-OUTBOX-1', name: '商品出二' }), '商品出二'])
+  })
+
   it('shows a member’s page link as its row holds it: issued, revoked, not yet confirmed by the server', async () => {
     const member = db().prepare('SELECT id FROM members ORDER BY rowid LIMIT 1').pluck().get() as string
     db().prepare(`INSERT INTO member_page_links (member_id, token, token_hash, issued_at, revoked_at, pushed) VALUES (?, NULL, 'h', '2001-01-01T00:00:00.000Z', '2001-01-02T00:00:00.000Z', 0)`).run(member)
@@ -530,6 +577,21 @@ describe('the table layer', () => {
     const link = await memberLink(db(), member)
     expectRoundTrip(MEMBER_PAGE_LINKS, row, link)
     expect(link).toMatchObject({ url: null, pending: true, qr: null })
+  })
+
+  it('shows a pack run as published from its publication’s row', () => {
+    db()
+      .prepare(
+        `INSERT INTO jobs (id, kind, request_key, params, label, out_dir, status, total, warnings, error, run_ms, runs, created_at, updated_at)
+         VALUES ('job-pub', 'packs', 'key-pub', '{"date":"2001-01-03"}', '2001-01-03', '/out/pub', 'done', 0, '[]', NULL, 5, 1, '2001-01-03T00:00:00.000Z', '2001-01-03T00:00:00.000Z')`,
+      )
+      .run()
+    expect(packJob(db(), 'job-pub').published).toBeNull()
+    db().prepare(`INSERT INTO pack_publications (job_id, server_id, published_at, packs, files, uploaded) VALUES ('job-pub', 'server-a', '2001-01-03T01:00:00.000Z', 4, 37, 12)`).run()
+    const row = db().prepare(`SELECT * FROM pack_publications WHERE job_id = 'job-pub'`).get() as Record<string, unknown>
+    const published = packJob(db(), 'job-pub').published!
+    expectRoundTrip(PACK_PUBLICATIONS, row, published)
+    expect(published).toEqual({ at: '2001-01-03T01:00:00.000Z', packs: 4, files: 37 })
   })
 
   it('lists a customer merge as the history shows it, names taken from the rows it kept', () => {

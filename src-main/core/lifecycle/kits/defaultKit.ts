@@ -1,5 +1,7 @@
 import type { KitSectionKind } from '../../../../src-shared/contracts/lifecycle'
 import type { Db } from '../../db/connection'
+import { KIT_SECTIONS, KIT_TEMPLATES } from '../../db/tables/lifecycle'
+import { insertRow } from '../../db/tables/table'
 import { newId } from '../../ids'
 
 /**
@@ -100,14 +102,7 @@ export const DEFAULT_KIT: { name: string; description: string; sections: { kind:
 export function installDefaultKit(db: Db, now: Date): string {
   const id = newId()
   const at = now.toISOString()
-  db.prepare('INSERT INTO kit_templates (id, name, description, is_default, created_at, updated_at, updated_by) VALUES (?, ?, ?, 1, ?, ?, NULL)').run(
-    id,
-    DEFAULT_KIT.name,
-    DEFAULT_KIT.description,
-    at,
-    at,
-  )
-  const insert = db.prepare('INSERT INTO kit_sections (id, template_id, position, kind, title, html) VALUES (?, ?, ?, ?, ?, ?)')
-  DEFAULT_KIT.sections.forEach((s, i) => insert.run(newId(), id, i, s.kind, s.title, s.html.replace(/\n/g, '')))
+  insertRow(db, KIT_TEMPLATES, { id, name: DEFAULT_KIT.name, description: DEFAULT_KIT.description, is_default: 1, created_at: at, updated_at: at, updated_by: null })
+  DEFAULT_KIT.sections.forEach((s, i) => insertRow(db, KIT_SECTIONS, { id: newId(), template_id: id, position: i, kind: s.kind, title: s.title, html: s.html.replace(/\n/g, '') }))
   return id
 }

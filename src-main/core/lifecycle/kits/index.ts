@@ -7,8 +7,9 @@ import { OrchardError } from '../../../../src-shared/errors'
 import { dayIn, stampIn } from '../../clock'
 import type { CoreContext, ServiceHandlers } from '../../context'
 import type { Db } from '../../db/connection'
-import { toKitSection, toKitTemplate, toKitTemplateSummary, type KitSectionRow, type KitTemplateRow, type KitTemplateSummaryRow } from '../../db/tables/lifecycle'
+import { KIT_SECTIONS, KIT_TEMPLATES, toKitSection, toKitTemplate, toKitTemplateSummary, type KitSectionRow, type KitTemplateRow, type KitTemplateSummaryRow } from '../../db/tables/lifecycle'
 import type { MemberTableRow } from '../../db/tables/members'
+import { insertRow } from '../../db/tables/table'
 import { newId } from '../../ids'
 import { createJob, launchJob, reopenJob, resumableJob, type PlannedItem } from '../../jobs/durable'
 import { safeFileName } from '../../jobs/names'
@@ -54,19 +55,11 @@ export function saveKitTemplate(db: Db, input: z.output<typeof KitTemplateInput>
     if (input.id) {
       db.prepare('UPDATE kit_templates SET name = ?, description = ?, updated_at = ?, updated_by = ? WHERE id = ?').run(input.name, input.description, at, by, id)
     } else {
-      db.prepare('INSERT INTO kit_templates (id, name, description, is_default, created_at, updated_at, updated_by) VALUES (?, ?, ?, 0, ?, ?, ?)').run(
-        id,
-        input.name,
-        input.description,
-        at,
-        at,
-        by,
-      )
+      insertRow(db, KIT_TEMPLATES, { id, name: input.name, description: input.description, is_default: 0, created_at: at, updated_at: at, updated_by: by })
     }
     if (input.isDefault) db.prepare('UPDATE kit_templates SET is_default = CASE WHEN id = ? THEN 1 ELSE 0 END').run(id)
     db.prepare('DELETE FROM kit_sections WHERE template_id = ?').run(id)
-    const insert = db.prepare('INSERT INTO kit_sections (id, template_id, position, kind, title, html) VALUES (?, ?, ?, ?, ?, ?)')
-    sections.forEach((s, i) => insert.run(newId(), id, i, s.kind, s.title, s.html))
+    sections.forEach((s, i) => insertRow(db, KIT_SECTIONS, { id: newId(), template_id: id, position: i, kind: s.kind, title: s.title, html: s.html }))
     if (!db.prepare('SELECT 1 FROM kit_templates WHERE is_default = 1').get()) db.prepare('UPDATE kit_templates SET is_default = 1 WHERE id = ?').run(id)
   })()
   return getKitTemplate(db, id)

@@ -4,6 +4,8 @@ import type { PackJob } from '../../../../src-shared/contracts/materials'
 import { OrchardError } from '../../../../src-shared/errors'
 import type { CoreContext } from '../../context'
 import type { Db } from '../../db/connection'
+import type { JobRow } from '../../db/tables/jobs'
+import { toPackPublication, type PackPublicationRow } from '../../db/tables/memberPages'
 import {
   createJob,
   isActive,
@@ -17,7 +19,6 @@ import {
   retireJob,
   stopJobs,
   type JobItem,
-  type JobRow,
   type JobWorker,
 } from '../../jobs/durable'
 import { produceOutput } from '../../jobs/outputs'
@@ -84,8 +85,8 @@ function toPackJob(db: Db, row: JobRow): PackJob {
 
 /** When the run's packs went to members' pages (the server this workstation syncs with now). */
 function publicationOf(db: Db, jobId: string): PackJob['published'] {
-  const p = db.prepare('SELECT published_at, packs, files FROM pack_publications WHERE job_id = ?').get(jobId) as { published_at: string; packs: number; files: number } | undefined
-  return p ? { at: p.published_at, packs: p.packs, files: p.files } : null
+  const p = db.prepare('SELECT * FROM pack_publications WHERE job_id = ?').get(jobId) as PackPublicationRow | undefined
+  return p ? toPackPublication(p) : null
 }
 
 export function packJob(db: Db, jobId: string): PackJob {
