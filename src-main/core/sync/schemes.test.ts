@@ -266,6 +266,21 @@ describe('commission schemes shared through the team server', () => {
       expect(postLedger(ws.context).entries).toBe(0)
       expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
     }
+
+    // A later refund of ¥100 posted on both: the same reversals, at the team's rates, once for the team.
+    const refund = await importShopExport(a, team_.dirOf(a), shopExportOf([{ orderNo: 'SO-2', placedAt: '2026-11-20 10:00', member: 'ALICE001', amountYuan: '300.00', status: '部分退款', refundedYuan: '100.00' }]), 'refund-SO-2.csv')
+    expect(refund.committed).toBe(true)
+    await sync(a)
+    await sync(b)
+    postLedger(a.context)
+    postLedger(b.context)
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) {
+      expect(balances(ws)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+      expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
+    }
   })
 
   it('the same version pushed again (a lost reply) is taken once; an edit or delete of a saved version is refused', async () => {
