@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { SchemeRules } from '../../../src-shared/contracts/ledger'
 import type { OrchardCore } from '../api'
 import { activeScheme, DEFAULT_SCHEME_RULES, saveScheme } from '../ledger/schemes'
-import { nextPeriod } from '../ledger/entries'
+import { nextPeriod, periodOf } from '../ledger/entries'
 import { postLedger } from '../ledger/posting'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
 import { changeWriter } from '../records/changes'
@@ -48,11 +48,10 @@ const balances = (core: OrchardCore) =>
     ),
   )
 
-/** The 15th of the month before the workstation's today, as the shop's export writes a time, and that month. */
+/** The 15th of the month before the workstation's today (in the studio's time zone), as the shop's export writes a time, and that month. */
 function lastMonth(core: OrchardCore): { placedAt: string; period: string } {
-  const now = core.context.clock.now()
-  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15))
-  const period = day.toISOString().slice(0, 7)
+  const [y, m] = periodOf(core.context.timezone())(core.context.clock.now().toISOString()).split('-').map(Number)
+  const period = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
   return { placedAt: `${period}-15 10:00`, period }
 }
 
