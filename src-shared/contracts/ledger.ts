@@ -197,6 +197,8 @@ export const EntryDetail = z.object({
 export const PostResult = z.object({
   orders: z.number().int(),
   entries: z.number().int(),
+  /** Of them, corrections of commission posted with a scheme version the team refused, to the team's version. */
+  rerated: z.number().int(),
   byKind: z.record(z.string(), z.object({ entries: z.number().int(), amountFen: Fen })),
   /** Orders not posted yet and why (no member, an open group buy, no scheme). */
   held: z.object({ unattributed: z.number().int(), groupBuyOpen: z.number().int(), noScheme: z.boolean() }),

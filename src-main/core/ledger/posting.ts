@@ -4,8 +4,9 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { approvedMoneyActions, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
 import { commissionFen, deviceId, entryId, entryWriter, periodOf, type NewEntry } from './entries'
-import { activeScheme, rateTable } from './schemes'
+import { activeScheme, rateTable, schemeVersionId } from './schemes'
 import { allocateRefund } from '../../../src-shared/split'
+import { REPOST_STATE } from '../records/teamVersions'
 
 export { allocateRefund }
 
@@ -31,6 +32,9 @@ interface ExistingEntry {
   source_type: string
   source_key: string
   reverses_id: string | null
+  scheme_id: string | null
+  scheme_version: number | null
+  base_fen: number | null
   rate_bp: number | null
 }
 
@@ -71,6 +75,7 @@ export function postLedger(ctx: CoreContext): PostResult {
   const byKind: PostResult['byKind'] = {}
   let entries = 0
   let orders = 0
+  let rerated = 0
 
   const members = new Map<string, MemberInfo>()
   for (const m of db.prepare('SELECT id, invite_code, name, level, mentor_id, status, left_at FROM members').raw().iterate() as Iterable<
@@ -92,7 +97,7 @@ export function postLedger(ctx: CoreContext): PostResult {
       }
       return id
     }
-    if (scheme) orders = postOrders(db, scheme, members, add, period)
+    if (scheme) ({ orders, rerated } = postOrders(db, scheme, members, add, period))
     postFees(db, add)
     postRuleActions(db, members, add, period)
   })()
@@ -101,6 +106,7 @@ export function postLedger(ctx: CoreContext): PostResult {
   return {
     orders,
     entries,
+    rerated,
     byKind,
     held: {
       unattributed: count(`SELECT COUNT(*) AS n FROM orders WHERE member_id IS NULL AND status <> 'pending'`),
@@ -127,6 +133,9 @@ export function orderNoOfKey(sourceKey: string): string | null {
  * as one more reversal. So the ledger depends only on the orders' latest state, not on
  * the path they took there: a refund that rises, falls, is withdrawn and comes back, an
  * older export imported after a newer one, an order moved to another member and back.
+ * Commission posted with a version the team refused (records/teamVersions.ts) is brought
+ * to the team's version's rate by one correction, which counts as part of the gross from
+ * then on, here and on every workstation that pulls it.
  */
 function postOrders(
   db: Db,
@@ -134,8 +143,22 @@ function postOrders(
   members: Map<string, MemberInfo>,
   add: (e: NewEntry) => string | null,
   period: (iso: string) => string,
-): number {
+): { orders: number; rerated: number } {
   const rates = rateTable(scheme.rules)
+  const versionRules = db.prepare('SELECT rules FROM commission_scheme_versions WHERE id = ?').pluck()
+  const versionRates = new Map<string, ReturnType<typeof rateTable> | null>()
+  /** The rates of a version as this workstation holds it now (the team's, once it replaced a refused one). */
+  const ratesOf = (versionId: string) => {
+    if (!versionRates.has(versionId)) {
+      const rules = versionRules.get(versionId) as string | undefined
+      versionRates.set(versionId, rules ? rateTable(JSON.parse(rules)) : null)
+    }
+    return versionRates.get(versionId)!
+  }
+  const conflictOf = db.prepare('SELECT server_json FROM sync_conflicts WHERE entry_id = ?').pluck()
+  const keptHere = db.prepare('UPDATE ledger_entries SET pending_sync = 0 WHERE id = ?')
+  const conflictSettled = db.prepare('DELETE FROM sync_conflicts WHERE entry_id = ?')
+  let rerated = 0
   const products = new Map<string, ProductInfo>()
   const bySku = new Map<string, ProductInfo>()
   for (const p of db.prepare('SELECT id, sku, category, commission_bp, mentor_commission_bp FROM products').raw().iterate() as Iterable<[string, string, string, number, number]>) {
@@ -144,7 +167,7 @@ function postOrders(
     bySku.set(p[1], info)
   }
   const existingOf = db.prepare(
-    'SELECT id, member_code, kind, amount_fen, source_type, source_key, reverses_id, rate_bp FROM ledger_entries WHERE order_id = ? ORDER BY rowid',
+    'SELECT id, member_code, kind, amount_fen, source_type, source_key, reverses_id, scheme_id, scheme_version, base_fen, rate_bp FROM ledger_entries WHERE order_id = ? ORDER BY rowid',
   )
   const markPosted = db.prepare('INSERT INTO ledger_posted_orders (order_id, state) VALUES (?, ?) ON CONFLICT(order_id) DO UPDATE SET state = excluded.state')
   // Orders whose state changed since they were last posted, a page at a time (SQLite
@@ -153,7 +176,7 @@ function postOrders(
   // buy) comes too: what it paid goes back.
   const pageOfOrders = db.prepare(
     `SELECT o.rowid, o.id, o.order_no, o.status, o.placed_at, o.updated_at, o.member_id, o.refunded_fen, p.state IS NULL, ${STATE},
-            o.refunded_at, ${POSTABLE}
+            o.refunded_at, ${POSTABLE}, p.state
        FROM orders o LEFT JOIN ledger_posted_orders p ON p.order_id = o.id
       WHERE o.rowid > ? AND (p.state IS NULL OR p.state <> ${STATE}) AND (p.state IS NOT NULL OR ${POSTABLE})
       ORDER BY o.rowid LIMIT ${ORDERS_PER_PAGE}`,
@@ -176,6 +199,8 @@ function postOrders(
     refunded: number
     fresh: boolean
     postable: boolean
+    /** The version (`schemeId:version`) the team replaced after this order's commission was posted with it here, if so. */
+    rerate: string | null
   }
   let orders = 0
   // An order posted here for the first time has no entries yet — unless another
@@ -202,7 +227,7 @@ function postOrders(
       const current = commission.amount + reversals.reduce((sum, r) => sum + r.amount_fen, 0)
       const delta = target - current
       if (delta === 0) return
-      const n = reversals.length + 1
+      const n = reversals.filter((r) => !isRerate(r)).length + 1
       const lineKey = line?.key ?? commission.id
       const restoring = delta > 0
       const e: NewEntry = line
@@ -251,6 +276,9 @@ function postOrders(
           source_type: e.sourceType,
           source_key: e.sourceKey,
           reverses_id: e.reversesId,
+          scheme_id: null,
+          scheme_version: null,
+          base_fen: e.baseFen,
           rate_bp: null,
         }
         reversals.push(entry)
@@ -299,8 +327,63 @@ function postOrders(
         for (const b of beneficiaries) {
           const id = entryId('order_line', key, b.code, b.kind)
           const gross = byId.get(id)
-          const amount = gross ? gross.amount_fen : commissionFen(line.amountFen, b.bp)
-          const bp = gross?.rate_bp ?? b.bp
+          // A correction to the team's version counts as part of the gross (its rate is the one the gross has since).
+          const rerates = gross ? (reversalsOf.get(id) ?? []).filter(isRerate) : []
+          let amount = gross ? rerates.reduce((sum, r) => sum + r.amount_fen, gross.amount_fen) : commissionFen(line.amountFen, b.bp)
+          let bp = rerates.length ? (rerates[rerates.length - 1].rate_bp ?? b.bp) : (gross?.rate_bp ?? b.bp)
+          const version = gross && gross.rate_bp !== null && gross.scheme_id !== null && gross.scheme_version !== null ? schemeVersionId(gross.scheme_id, gross.scheme_version) : null
+          const team = version !== null && version === o.rerate ? ratesOf(version) : null
+          if (gross && team) {
+            const teamBp = b.kind === 'sale_commission' ? team.seller(seller.level, category, line.product?.bp ?? 0) : team.mentor(mentor!.level, category, line.product?.mentorBp ?? 0)
+            const teamAmount = commissionFen(gross.base_fen ?? line.amountFen, teamBp)
+            if (teamAmount !== amount) {
+              const e: NewEntry = {
+                memberCode: b.code,
+                kind: 'reversal',
+                amountFen: teamAmount - amount,
+                sourceType: 'correction',
+                sourceKey: `${key}~scheme/${version}`,
+                reversesId: id,
+                schemeId: gross.scheme_id,
+                schemeVersion: gross.scheme_version,
+                baseFen: gross.base_fen ?? line.amountFen,
+                rateBp: teamBp,
+                period: salePeriod,
+                occurredAt: o.placedAt,
+                memo: `订单 ${o.orderNo} · ${line.name} · 佣金方案 v${gross.scheme_version} 以团队的版本为准（此工作站的同号版本被拒绝），佣金 ${pct(gross.rate_bp!)} 改为 ${pct(teamBp)}`,
+                orderId: o.id,
+              }
+              const corrected = add(e)
+              if (corrected) {
+                rerated++
+                // The team holds its own entry for this sale, posted elsewhere with the team's version: the
+                // correction brings this workstation's copy to it and stays here (sent, it would count twice).
+                const server = conflictOf.get(id) as string | undefined
+                if (server !== undefined) {
+                  keptHere.run(corrected)
+                  if ((JSON.parse(server) as { amountFen: number }).amountFen === teamAmount) conflictSettled.run(id)
+                }
+                const entry: ExistingEntry = {
+                  id: corrected,
+                  member_code: e.memberCode,
+                  kind: e.kind,
+                  amount_fen: e.amountFen,
+                  source_type: e.sourceType,
+                  source_key: e.sourceKey,
+                  reverses_id: id,
+                  scheme_id: e.schemeId,
+                  scheme_version: e.schemeVersion,
+                  base_fen: e.baseFen,
+                  rate_bp: teamBp,
+                }
+                const list = reversalsOf.get(id) ?? []
+                list.push(entry)
+                reversalsOf.set(id, list)
+                amount = teamAmount
+              }
+            }
+            bp = teamBp
+          }
           if (amount <= 0) continue
           wanted.add(id)
           if (!gross) {
@@ -322,7 +405,8 @@ function postOrders(
             })
           }
           const target = amount - Math.min(commissionFen(refunds[i], bp), amount)
-          settle({ id, code: b.code, amount }, target, { key, name: line.name, refunded: refunds[i] })
+          // What the ledger holds counts the gross as posted and every reversal of it, corrections included.
+          settle({ id, code: b.code, amount: gross ? gross.amount_fen : amount }, target, { key, name: line.name, refunded: refunds[i] })
         }
       }
     }
@@ -335,7 +419,7 @@ function postOrders(
   }
 
   for (let after = 0; ; ) {
-    const page = pageOfOrders.raw().all(after) as [number, string, string, string, string, string, string | null, number, number, string, string | null, number][]
+    const page = pageOfOrders.raw().all(after) as [number, string, string, string, string, string, string | null, number, number, string, string | null, number, string | null][]
     if (!page.length) break
     after = page[page.length - 1][0]
     const byOrder = new Map<string, Line[]>()
@@ -356,14 +440,18 @@ function postOrders(
         fresh: r[8] === 1,
         refundedAt: r[10],
         postable: r[11] === 1,
+        rerate: r[12]?.startsWith(REPOST_STATE) ? r[12].slice(REPOST_STATE.length) : null,
       }
       postOrder(o, byOrder.get(o.id) ?? [])
       markPosted.run(o.id, r[9])
       orders++
     }
   }
-  return orders
+  return { orders, rerated }
 }
+
+/** A correction of commission posted with a version the team refused, to the team's version: part of the gross it corrects. */
+const isRerate = (e: ExistingEntry) => e.source_type === 'correction' && e.scheme_id !== null
 
 const orderLineKeyOf = (e: ExistingEntry | undefined) => (e && e.source_type === 'order_line' ? e.source_key : null)
 

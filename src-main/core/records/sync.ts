@@ -29,6 +29,7 @@ import { syncColumns } from '../db/tables/table'
 import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
 import { mergedIntoOf, takeTeamMerge, takeTeamUndo } from './customerMerges'
 import { versionNotCompliant } from './schemeCompliance'
+import { repostWithTeamVersion } from './teamVersions'
 import { ACTION_EVENTS_SQL, ActionEventsWire, CARE_STEPS_SQL, CareStepsWire, writeActionEvents, writeCareSteps, type CareStepWire } from './lifecycleRows'
 
 /**
@@ -416,8 +417,14 @@ function applyOne(db: Db, c: PulledRecordChange, at: string, localPending: (c: P
   let exists = db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(c.id) !== undefined
   if (exists && c.op === 'create' && IMMUTABLE_RECORDS.includes(c.record) && !localPending(c, null)) {
     // A version is never changed: the team's (a competing one made here refused) takes its place whole.
+    const held =
+      c.record === 'schemeVersion'
+        ? (db.prepare('SELECT scheme_id, version, rules FROM commission_scheme_versions WHERE id = ?').get(c.id) as { scheme_id: string; version: number; rules: string } | undefined)
+        : undefined
     db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(c.id)
     exists = false
+    // What was posted here with other rules is posted again with the team's.
+    if (held && !isDeepStrictEqual(JSON.parse(held.rules), values.rules)) repostWithTeamVersion(db, held.scheme_id, held.version)
   }
   let kept = 0
   const set: [column: string, value: unknown][] = []

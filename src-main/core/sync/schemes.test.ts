@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { SchemeRules } from '../../../src-shared/contracts/ledger'
 import type { OrchardCore } from '../api'
 import { activeScheme, DEFAULT_SCHEME_RULES, saveScheme } from '../ledger/schemes'
+import { nextPeriod, periodOf } from '../ledger/entries'
 import { postLedger } from '../ledger/posting'
 import { actAs, refusal } from '../lifecycle/lifecycle.testkit'
 import { changeWriter } from '../records/changes'
@@ -34,10 +35,35 @@ function commissions(core: OrchardCore) {
 }
 
 /** The shop's export of one paid order as an operator imports it. */
-async function importOrder(core: OrchardCore, orderNo: string, member: string, amountYuan: string) {
-  const result = await importShopExport(core, team_.dirOf(core), shopExportOf([{ orderNo, placedAt: '2026-11-20 10:00', member, amountYuan }]), `orders-${orderNo}.csv`)
+async function importOrder(core: OrchardCore, orderNo: string, member: string, amountYuan: string, placedAt = '2026-11-20 10:00') {
+  const result = await importShopExport(core, team_.dirOf(core), shopExportOf([{ orderNo, placedAt, member, amountYuan }]), `orders-${orderNo}.csv`)
   expect(result.committed).toBe(true)
 }
+
+/** What each member has earned on a workstation's books, in fen. */
+const balances = (core: OrchardCore) =>
+  Object.fromEntries(
+    (core.context.db.prepare('SELECT member_code AS code, SUM(amount_fen) AS fen FROM ledger_entries GROUP BY member_code ORDER BY member_code').all() as { code: string; fen: number }[]).map(
+      (r) => [r.code, r.fen],
+    ),
+  )
+
+/** The 15th of the month before the workstation's today (in the studio's time zone), as the shop's export writes a time, and that month. */
+function lastMonth(core: OrchardCore): { placedAt: string; period: string } {
+  const [y, m] = periodOf(core.context.timezone())(core.context.clock.now().toISOString()).split('-').map(Number)
+  const period = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
+  return { placedAt: `${period}-15 10:00`, period }
+}
+
+/** A seller at level 2 with a mentor at level 2, on A (B has them after a round). */
+async function sellerAndMentor(core: OrchardCore) {
+  await core.invoke('members', 'create', { name: '李师父', inviteCode: 'MENTOR01', level: 2, joinDate: '2026-09-01' })
+  const mentor = (await core.invoke('members', 'all', {})).find((m) => m.inviteCode === 'MENTOR01')!
+  await core.invoke('members', 'create', { name: '小美', inviteCode: 'ALICE001', level: 2, mentorId: mentor.id, joinDate: '2026-09-02' })
+}
+
+/** B's own version 2, refused by the team: the seller at level 2 gets 13%, the mentor 2.5%. */
+const OWN: SchemeRules = { ...DEFAULT_SCHEME_RULES, sellerBp: [1100, 1300, 1600], mentorBp: [0, 250, 300] }
 
 describe('commission schemes shared through the team server', () => {
   it('a manager’s scheme, its new version and its activation on A are on B field by field, and B posts the same commissions for the same shared order as A', async () => {
@@ -156,6 +182,104 @@ describe('commission schemes shared through the team server', () => {
     expect(await schemesOf(b)).toEqual(await schemesOf(a))
     expect(activeScheme(b.context.db)).toMatchObject({ id: scheme.id, version: 2, rules: RICH })
     expect((await sync(b)).records).toMatchObject({ pushed: 0 })
+  })
+
+  it('commission B posted offline with its refused version 2 is corrected to the team’s version 2 in the open month (its sale’s month closed): the same balances as A’s, to the fen, nothing posted twice', async () => {
+    const [a, b, team] = await pair()
+    await sellerAndMentor(a)
+    actAs(a, 'manager', '陈姐')
+    actAs(b, 'manager', '王店长')
+    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await sync(a)
+    await sync(b)
+
+    // Offline: A's version 2 pays 20% and 4%, B's 13% and 2.5%; B alone imports last month's sale of ¥200, posts it with its own and closes that month.
+    await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
+    await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+    const { placedAt, period } = lastMonth(b)
+    await importOrder(b, 'SO-1', 'ALICE001', '200.00', placedAt)
+    await b.invoke('ledger', 'close', { period })
+    expect(balances(b)).toEqual({ ALICE001: 2600, MENTOR01: 500 })
+    expect((await sync(a)).records).toMatchObject({ refused: 0 })
+    expect((await sync(b)).records).toMatchObject({ refused: 1 })
+    expect(activeScheme(b.context.db)).toMatchObject({ id: scheme.id, version: 2, rules: RICH })
+
+    // Posting again corrects both commissions to the team's version 2, in the first open month, saying so.
+    const posted = await b.invoke('ledger', 'post', {})
+    expect(posted).toMatchObject({ entries: 2, rerated: 2 })
+    expect(balances(b)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+    const corrections = b.context.db
+      .prepare(`SELECT member_code AS member, amount_fen AS amountFen, period, booked_period AS booked, memo FROM ledger_entries WHERE source_type = 'correction' ORDER BY member_code`)
+      .all()
+    const booked = nextPeriod(period)
+    expect(corrections).toEqual([
+      expect.objectContaining({ member: 'ALICE001', amountFen: 1400, period, booked, memo: expect.stringMatching(/佣金方案 v2 以团队的版本为准.*13% 改为 20%/) }),
+      expect.objectContaining({ member: 'MENTOR01', amountFen: 300, period, booked, memo: expect.stringMatching(/2.5% 改为 4%/) }),
+    ])
+    // The closed month holds what it held when it was closed.
+    expect(b.context.db.prepare(`SELECT SUM(amount_fen) AS fen FROM ledger_entries WHERE booked_period = ?`).get(period)).toEqual({ fen: 3100 })
+    expect((await b.invoke('ledger', 'post', {})).entries).toBe(0)
+
+    // After a round each, A posts the shared sale by itself and adds nothing: both hold the team's money, with nothing in conflict.
+    await sync(b)
+    await sync(a)
+    expect((await a.invoke('ledger', 'post', {})).entries).toBe(0)
+    expect(balances(a)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+    // A workstation that only ever had the team's version holds the same.
+    const c = await joinTeam(team)
+    await sync(c)
+    expect((await c.invoke('ledger', 'post', {})).entries).toBe(0)
+    expect(balances(c)).toEqual(balances(b))
+    for (const ws of [a, b, c]) expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
+  })
+
+  it('A and B both posted the same sale, each with its own version 2: B’s refused version is corrected on B alone, and both end with the team’s money and no conflict', async () => {
+    const [a, b] = await pair()
+    await sellerAndMentor(a)
+    actAs(a, 'manager', '陈姐')
+    actAs(b, 'manager', '王店长')
+    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await importOrder(a, 'SO-2', 'ALICE001', '300.00')
+    await sync(a)
+    await sync(b)
+
+    await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
+    await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+    postLedger(a.context)
+    postLedger(b.context)
+    expect(balances(a)).toEqual({ ALICE001: 6000, MENTOR01: 1200 })
+    expect(balances(b)).toEqual({ ALICE001: 3900, MENTOR01: 750 })
+    await sync(a)
+    // The same entries with other money: conflicts on B, and its version refused.
+    expect((await sync(b)).records).toMatchObject({ refused: 1 })
+    expect(await b.invoke('sync', 'conflicts', {})).toHaveLength(2)
+
+    expect(postLedger(b.context)).toMatchObject({ rerated: 2 })
+    expect(balances(b)).toEqual({ ALICE001: 6000, MENTOR01: 1200 })
+    expect(await b.invoke('sync', 'conflicts', {})).toEqual([])
+    await sync(b)
+    await sync(a)
+    await sync(b)
+    for (const ws of [a, b]) {
+      expect(balances(ws)).toEqual({ ALICE001: 6000, MENTOR01: 1200 })
+      expect(postLedger(ws.context).entries).toBe(0)
+      expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
+    }
+
+    // A later refund of ¥100 posted on both: the same reversals, at the team's rates, once for the team.
+    const refund = await importShopExport(a, team_.dirOf(a), shopExportOf([{ orderNo: 'SO-2', placedAt: '2026-11-20 10:00', member: 'ALICE001', amountYuan: '300.00', status: '部分退款', refundedYuan: '100.00' }]), 'refund-SO-2.csv')
+    expect(refund.committed).toBe(true)
+    await sync(a)
+    await sync(b)
+    postLedger(a.context)
+    postLedger(b.context)
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    for (const ws of [a, b]) {
+      expect(balances(ws)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+      expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
+    }
   })
 
   it('the same version pushed again (a lost reply) is taken once; an edit or delete of a saved version is refused', async () => {

@@ -11,6 +11,7 @@ export default {
   posted: '{entries} new entries ({orders} orders processed)',
   postedNothing: 'The ledger is up to date',
   held: '{n} unattributed orders earn no commission until a member is assigned on the orders screen',
+  rerated: '{n} commissions posted with a scheme version the team refused were corrected to the team’s version',
   noScheme: 'No active commission scheme: save one under “Schemes” first',
   export: 'Export',
   exported: 'Exported {file}',

@@ -9,6 +9,7 @@ export default {
   posted: '新记账 {entries} 条（处理订单 {orders} 笔）',
   postedNothing: '账本已是最新，没有新的账目',
   held: '未归属订单 {n} 笔未记佣金，可在订单页指定会员',
+  rerated: '{n} 条佣金按团队的佣金方案版本更正（此工作站的同号版本被团队拒绝）',
   noScheme: '还没有启用的佣金方案：先在“佣金方案”里保存一个',
   export: '导出',
   exported: '已导出 {file}',
