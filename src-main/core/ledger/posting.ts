@@ -4,7 +4,7 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { approvedMoneyActions, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
 import { commissionFen, deviceId, entryId, entryWriter, periodOf, type NewEntry } from './entries'
-import { activeScheme, rateTable } from './schemes'
+import { activeScheme, rateTable, schemeBlocked } from './schemes'
 import { allocateRefund } from '../../../src-shared/split'
 
 export { allocateRefund }
@@ -106,6 +106,7 @@ export function postLedger(ctx: CoreContext): PostResult {
       unattributed: count(`SELECT COUNT(*) AS n FROM orders WHERE member_id IS NULL AND status <> 'pending'`),
       groupBuyOpen: count(`SELECT COUNT(*) AS n FROM group_buy_orders g JOIN group_buys b ON b.id = g.group_buy_id WHERE b.status = 'open'`),
       noScheme: scheme === null,
+      schemeBlocked: scheme === null ? schemeBlocked(db) : null,
     },
     durationMs: Math.round(performance.now() - started),
   }
