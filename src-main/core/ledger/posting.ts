@@ -2,7 +2,7 @@ import type { PostResult } from '../../../src-shared/contracts/ledger'
 import type { LedgerEntryKind } from '../../../src-shared/ledgerWire'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { approvedMoneyActions, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
+import { approvedMoneyActions, moneyUnderOldIds, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
 import { commissionFen, deviceId, entryId, entryWriter, periodOf, type NewEntry } from './entries'
 import { activeScheme, rateTable, schemeBlocked } from './schemes'
 import { allocateRefund } from '../../../src-shared/split'
@@ -437,6 +437,25 @@ function postRuleActions(db: Db, members: Map<string, MemberInfo>, add: (e: NewE
       period: period(o.overturnedAt),
       occurredAt: o.overturnedAt,
       memo: '申诉成立，撤销扣罚/奖励',
+      orderId: null,
+    })
+  }
+  // A proposal's money posted under its id from before 0031: reversed once, as it is posted under the team's id above.
+  for (const o of moneyUnderOldIds(db)) {
+    add({
+      memberCode: o.memberCode,
+      kind: 'reversal',
+      amountFen: -o.amountFen,
+      sourceType: 'rule_action',
+      sourceKey: `${o.oldId}~rekeyed`,
+      reversesId: o.entryId,
+      schemeId: null,
+      schemeVersion: null,
+      baseFen: null,
+      rateBp: null,
+      period: period(o.occurredAt),
+      occurredAt: o.occurredAt,
+      memo: '提议换用团队编号，冲销旧编号下的记账',
       orderId: null,
     })
   }
