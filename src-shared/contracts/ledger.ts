@@ -68,9 +68,15 @@ export const Scheme = z.object({
   id: Id,
   name: z.string(),
   active: z.boolean(),
+  /** The team's current version. */
   version: z.number().int().positive(),
-  rules: SchemeRules,
+  /** The current version's rules; null when this workstation does not hold it (see `blocked`). */
+  rules: SchemeRules.nullable(),
   updatedAt: IsoTime,
+  /** The version this workstation posts sales with: the current one, or null (none) when it is blocked here. */
+  usedVersion: z.number().int().positive().nullable(),
+  /** Why the current version is not used here (中文 / English): the compliance check refused it, or it has not arrived. */
+  blocked: z.string().nullable(),
 })
 export type Scheme = z.infer<typeof Scheme>
 
@@ -201,7 +207,13 @@ export const PostResult = z.object({
   rerated: z.number().int(),
   byKind: z.record(z.string(), z.object({ entries: z.number().int(), amountFen: Fen })),
   /** Orders not posted yet and why (no member, an open group buy, no scheme). */
-  held: z.object({ unattributed: z.number().int(), groupBuyOpen: z.number().int(), noScheme: z.boolean() }),
+  held: z.object({
+    unattributed: z.number().int(),
+    groupBuyOpen: z.number().int(),
+    noScheme: z.boolean(),
+    /** Why the active scheme posts nothing here (中文 / English), naming it and its blocked version; null when there is none or it is used. */
+    schemeBlocked: z.string().nullable(),
+  }),
   durationMs: z.number(),
 })
 export type PostResult = z.infer<typeof PostResult>

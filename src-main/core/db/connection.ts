@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
 import { LATEST_SCHEMA_VERSION, migrations } from './migrations'
+import { proposalId } from './proposalIds'
 import { charTokens, searchText } from './searchText'
 
 export type Db = Database.Database
@@ -46,6 +47,7 @@ export function prepared(db: Db, sql: string): Database.Statement<unknown[]> {
 export function registerFunctions(db: Db): void {
   db.function('orchard_search_text', { deterministic: true }, (name, wechat, phones, notes) => searchText(name, wechat, phones, notes))
   db.function('orchard_chars', { deterministic: true }, (text) => charTokens(text))
+  db.function('orchard_proposal_id', { deterministic: true }, (rule, member, from, to) => proposalId(String(rule), String(member), String(from), String(to)))
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {

@@ -2,9 +2,9 @@ import type { PostResult } from '../../../src-shared/contracts/ledger'
 import type { LedgerEntryKind } from '../../../src-shared/ledgerWire'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { approvedMoneyActions, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
+import { approvedMoneyActions, moneyUnderOldIds, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
 import { commissionFen, deviceId, entryId, entryWriter, periodOf, type NewEntry } from './entries'
-import { activeScheme, rateTable, schemeVersionId } from './schemes'
+import { activeScheme, rateTable, schemeBlocked, schemeVersionId } from './schemes'
 import { allocateRefund } from '../../../src-shared/split'
 import { REPOST_STATE } from '../records/teamVersions'
 
@@ -112,6 +112,7 @@ export function postLedger(ctx: CoreContext): PostResult {
       unattributed: count(`SELECT COUNT(*) AS n FROM orders WHERE member_id IS NULL AND status <> 'pending'`),
       groupBuyOpen: count(`SELECT COUNT(*) AS n FROM group_buy_orders g JOIN group_buys b ON b.id = g.group_buy_id WHERE b.status = 'open'`),
       noScheme: scheme === null,
+      schemeBlocked: scheme === null ? schemeBlocked(db) : null,
     },
     durationMs: Math.round(performance.now() - started),
   }
@@ -524,6 +525,25 @@ function postRuleActions(db: Db, members: Map<string, MemberInfo>, add: (e: NewE
       period: period(o.overturnedAt),
       occurredAt: o.overturnedAt,
       memo: '申诉成立，撤销扣罚/奖励',
+      orderId: null,
+    })
+  }
+  // A proposal's money posted under its id from before 0031: reversed once, as it is posted under the team's id above.
+  for (const o of moneyUnderOldIds(db)) {
+    add({
+      memberCode: o.memberCode,
+      kind: 'reversal',
+      amountFen: -o.amountFen,
+      sourceType: 'rule_action',
+      sourceKey: `${o.oldId}~rekeyed`,
+      reversesId: o.entryId,
+      schemeId: null,
+      schemeVersion: null,
+      baseFen: null,
+      rateBp: null,
+      period: period(o.occurredAt),
+      occurredAt: o.occurredAt,
+      memo: '提议换用团队编号，冲销旧编号下的记账',
       orderId: null,
     })
   }

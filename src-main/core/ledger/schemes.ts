@@ -1,8 +1,9 @@
 import type { Scheme, SchemeRules } from '../../../src-shared/contracts/ledger'
+import { bilingualHalf } from '../../../src-shared/bilingual'
 import { OrchardError } from '../../../src-shared/errors'
 import { STUDIO_SETTINGS } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
-import { SCHEME_SELECT, toScheme, toSchemeVersion, type SchemeRow, type SchemeVersionRow } from '../db/tables/ledger'
+import { SCHEME_LIST_SELECT, SCHEME_SELECT, toScheme, toSchemeVersion, type SchemeRow, type SchemeVersionRow } from '../db/tables/ledger'
 import { newId } from '../ids'
 import { recordChange, type ChangeSource, type ChangeWriter } from '../records/changes'
 import { blockingFindings } from '../records/schemeCompliance'
@@ -11,14 +12,45 @@ import { workstationId } from '../workstation'
 // The compliance check lives beside the records (a pulled version goes through it too).
 export { checkScheme, MAX_TIERS, productsWithRates, rateTable, WHOLE_SALE_BP, type ProductRates } from '../records/schemeCompliance'
 
+/** Every scheme; one whose current version is not held here (the compliance check refused it) is listed with why, and used with no version. */
 export function listSchemes(db: Db): Scheme[] {
-  return (db.prepare(`${SCHEME_SELECT} ORDER BY active DESC, s.updated_at DESC`).all() as SchemeRow[]).map(toScheme)
+  return (db.prepare(`${SCHEME_LIST_SELECT} ORDER BY active DESC, s.updated_at DESC`).all() as SchemeRow[]).map((row) =>
+    toScheme(row, row.rules === null ? versionNotHeld(db, row) : null),
+  )
 }
 
-/** The scheme new sales are posted with, or null when the studio has none yet. */
-export function activeScheme(db: Db): Scheme | null {
+/** A scheme sales can be posted with: its current version is held here. */
+export type UsableScheme = Scheme & { rules: SchemeRules }
+
+/**
+ * The scheme new sales are posted with, or null when the studio has none yet or its
+ * current version is not held here: no other version stands in for it (schemeBlocked says why).
+ */
+export function activeScheme(db: Db): UsableScheme | null {
   const row = db.prepare(`${SCHEME_SELECT} WHERE s.id = (SELECT active_scheme FROM studio_settings)`).get() as SchemeRow | undefined
-  return row ? toScheme(row) : null
+  return row ? (toScheme(row) as UsableScheme) : null
+}
+
+/** Why the active scheme posts nothing here, naming it and its current version (中文 / English), or null when it is used or there is none. */
+export function schemeBlocked(db: Db): string | null {
+  const row = db.prepare(`${SCHEME_LIST_SELECT} WHERE s.id = (SELECT active_scheme FROM studio_settings)`).get() as SchemeRow | undefined
+  if (!row || row.rules !== null) return null
+  const why = versionNotHeld(db, row)
+  return (
+    `启用的佣金方案「${row.name}」第 ${row.current_version} 版未在此工作站采用，订单未记佣金：${bilingualHalf(why, 'zh')}` +
+    ` / the active commission scheme ${row.name} version ${row.current_version} is not used on this workstation, orders were not posted: ${bilingualHalf(why, 'en')}`
+  )
+}
+
+/** Why a scheme's current version is not held here: the reason the sync kept when it did not take it, else that it has not arrived. */
+function versionNotHeld(db: Db, row: SchemeRow): string {
+  const issue = db
+    .prepare(`SELECT reason FROM sync_record_issues WHERE kind = 'not_applied' AND record = 'schemeVersion' AND record_id = ? ORDER BY id DESC LIMIT 1`)
+    .get(schemeVersionId(row.id, row.current_version)) as { reason: string } | undefined
+  return (
+    issue?.reason ??
+    `团队的佣金方案「${row.name}」第 ${row.current_version} 版不在此工作站，不用它计算佣金 / the team's commission scheme ${row.name} version ${row.current_version} is not on this workstation; no commission is posted with it`
+  )
 }
 
 export function schemeVersions(db: Db, id: string) {

@@ -40,3 +40,22 @@ export function overturnedMoneyActions(db: Db): { id: string; overturnedAt: stri
     )
     .all() as { id: string; overturnedAt: string }[]
 }
+
+/**
+ * What was posted for a proposal under the id it had before migration 0031 gave it the
+ * team's, per member: the ledger reverses it once, and the proposal's money is posted under
+ * its id as on every other workstation.
+ */
+export function moneyUnderOldIds(db: Db): { oldId: string; memberCode: string; amountFen: number; entryId: string; occurredAt: string }[] {
+  return db
+    .prepare(
+      `SELECT k.old_id AS oldId, e.member_code AS memberCode, SUM(e.amount_fen) AS amountFen,
+              MIN(CASE WHEN e.source_key = k.old_id THEN e.id END) AS entryId, MIN(CASE WHEN e.source_key = k.old_id THEN e.occurred_at END) AS occurredAt
+         FROM rule_actions_rekeyed k
+         JOIN ledger_entries e ON e.source_type = 'rule_action' AND e.source_key IN (k.old_id, k.old_id || '~overturned')
+        GROUP BY k.old_id, e.member_code
+       HAVING SUM(e.amount_fen) <> 0 AND entryId IS NOT NULL
+        ORDER BY k.old_id, e.member_code`,
+    )
+    .all() as { oldId: string; memberCode: string; amountFen: number; entryId: string; occurredAt: string }[]
+}

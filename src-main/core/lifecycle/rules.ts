@@ -11,6 +11,7 @@ import {
 } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
+import { proposalId } from '../db/proposalIds'
 import { toRule, type MemberEventTableRow, type RuleRow } from '../db/tables/lifecycle'
 import { newId } from '../ids'
 import { appendAudit, AuditBatch, type Actor } from '../audit/audit'
@@ -231,13 +232,7 @@ export function installDefaultRules(db: Db, actor: Actor, now: Date, effectiveFr
 
 export const defaultRuleId = (name: string) => `rule-${createHash('sha256').update(name).digest('hex').slice(0, 16)}`
 
-/**
- * A proposal's id: the rule, the member and the period its events fall in. Two workstations
- * evaluating the same rule for the same member and period propose the same record, and the
- * team holds it once.
- */
-export const proposalId = (ruleId: string, memberId: string, windowFrom: string, windowTo: string) =>
-  `ra-${createHash('sha256').update(`${ruleId}\n${memberId}\n${windowFrom}\n${windowTo}`).digest('base64url').slice(0, 32)}`
+export { proposalId }
 
 // ---------------------------------------------------------------- evaluation
 

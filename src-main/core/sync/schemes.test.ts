@@ -373,6 +373,62 @@ describe('commission schemes shared through the team server', () => {
     expect(activeScheme(c.context.db)).toBeNull()
   })
 
+  it('the team’s current version blocked here: the scheme stays listed with the reason and no version used, posting moves no money and says why; a compliant version that arrives is used', async () => {
+    const [a, b] = await pair()
+    await a.invoke('members', 'create', { name: '小美', inviteCode: 'ALICE001', level: 1, joinDate: '2026-09-02' })
+    actAs(a, 'manager', '陈姐')
+    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await sync(a)
+    await sync(b)
+    // A client that skipped the check made version 2 the current one: a fee per recruit.
+    const db = a.context.db
+    db.prepare(
+      `INSERT INTO commission_scheme_versions (id, scheme_id, version, name, rules, note, saved_at, created_by, created_at, updated_at) VALUES (?, ?, 2, '标准两级佣金', ?, '', ?, '陈姐', ?, ?)`,
+    ).run(`${scheme.id}:2`, scheme.id, JSON.stringify({ ...DEFAULT_SCHEME_RULES, perRecruitFen: 5000 }), ...Array(3).fill(new Date().toISOString()))
+    db.prepare('UPDATE commission_schemes SET current_version = 2 WHERE id = ?').run(scheme.id)
+    const change = db.prepare(
+      `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_role, workstation, source, base_seq) VALUES ('skipped', ?, ?, ?, ?, '2026-01-01T00:00:00Z', 'manager', 'x', 'console', 0)`,
+    )
+    change.run('schemeVersion', `${scheme.id}:2`, 'create', null)
+    change.run('scheme', scheme.id, 'update', 'currentVersion')
+    await importOrder(a, 'SO-9', 'ALICE001', '100.00')
+    await sync(a)
+    expect((await sync(b)).records).toMatchObject({ notApplied: 1 })
+
+    // B lists the scheme at the team's version 2 with why it is not used, and no version in its place.
+    expect(await schemesOf(b)).toEqual([
+      {
+        id: scheme.id,
+        name: '标准两级佣金',
+        active: true,
+        version: 2,
+        rules: null,
+        usedVersion: null,
+        blocked: expect.stringMatching(/^团队的佣金方案「标准两级佣金」第 2 版不合规.*按拉人头计酬 \/ .*version 2 is not compliant.*pays per recruit/),
+      },
+    ])
+    // Posting on B moves no money and names the scheme and the blocked version.
+    const entries = () => (b.context.db.prepare('SELECT count(*) AS n, coalesce(sum(amount_fen), 0) AS fen FROM ledger_entries').get() as { n: number; fen: number })
+    const before = entries()
+    const held = await b.invoke('ledger', 'post', {})
+    expect(held.held).toMatchObject({
+      noScheme: true,
+      schemeBlocked: expect.stringMatching(/^启用的佣金方案「标准两级佣金」第 2 版未在此工作站采用，订单未记佣金：.*按拉人头计酬 \/ the active commission scheme 标准两级佣金 version 2 is not used on this workstation.*pays per recruit/),
+    })
+    expect(commissions(b)).toEqual([])
+    expect(entries()).toEqual(before)
+
+    // A manager saves a compliant version 3 on A: B takes it and posts the waiting sale with it, once.
+    await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '改回合规', activate: true })
+    await sync(a)
+    expect((await sync(b)).records).toMatchObject({ notApplied: 0 })
+    expect(await schemesOf(b)).toEqual([expect.objectContaining({ id: scheme.id, version: 3, usedVersion: 3, rules: DEFAULT_SCHEME_RULES, blocked: null })])
+    expect((await b.invoke('ledger', 'post', {})).held).toMatchObject({ noScheme: false, schemeBlocked: null })
+    expect(commissions(b)).toEqual([expect.objectContaining({ member: 'ALICE001', kind: 'sale_commission', amountFen: 1000, rateBp: 1000, schemeId: scheme.id, schemeVersion: 3 })])
+    postLedger(b.context)
+    expect(commissions(b)).toHaveLength(1)
+  })
+
   it('schemes a studio saved before they were shared are sent the first time it syncs, once', async () => {
     const { dir, db: old } = team_.olderStudio(27)
     // As the version before shared schemes saved them: the scheme, two versions, the active flag on the scheme.

@@ -28,6 +28,7 @@ import m0027 from './0027_shared_lifecycle'
 import m0028 from './0028_shared_schemes'
 import m0029 from './0029_shared_photos'
 import m0030 from './0030_team_merges_and_upgrade'
+import m0031 from './0031_proposal_ids'
 
 /**
  * Forward-only numbered migrations, loaded through a static map (bundled code has no
@@ -64,6 +65,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 28, name: '0028_shared_schemes', sql: m0028 },
   { version: 29, name: '0029_shared_photos', sql: m0029 },
   { version: 30, name: '0030_team_merges_and_upgrade', sql: m0030 },
+  { version: 31, name: '0031_proposal_ids', sql: m0031 },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version

@@ -116,22 +116,28 @@ export const COMMISSION_SCHEME_VERSIONS = defineTable(
 export type CommissionSchemeRow = RowOf<typeof COMMISSION_SCHEMES>
 export type SchemeVersionRow = RowOf<typeof COMMISSION_SCHEME_VERSIONS>
 
-/** A scheme as SCHEME_SELECT reads it: the scheme, whether it is the studio's active one, and its current version's rules. */
-export type SchemeRow = Pick<CommissionSchemeRow, 'id' | 'name' | 'current_version' | 'updated_at'> & { active: number; rules: string }
+/** A scheme as SCHEME_SELECT reads it: the scheme, whether it is the studio's active one, and its current version's rules (null: not held here, SCHEME_LIST_SELECT only). */
+export type SchemeRow = Pick<CommissionSchemeRow, 'id' | 'name' | 'current_version' | 'updated_at'> & { active: number; rules: string | null }
 
 // Which scheme is active is the studio's setting (shared with the team: only one ever is).
 export const SCHEME_SELECT = `SELECT s.id, s.name, s.current_version, s.id IS (SELECT active_scheme FROM studio_settings) AS active, s.updated_at, v.rules
   FROM commission_schemes s JOIN commission_scheme_versions v ON v.scheme_id = s.id AND v.version = s.current_version`
 
-export function toScheme(row: SchemeRow): Scheme {
+/** Every scheme, its current version's rules or null where this workstation does not hold that version (the compliance check refused it). */
+export const SCHEME_LIST_SELECT = SCHEME_SELECT.replace(' JOIN ', ' LEFT JOIN ')
+
+/** `blocked`: why a current version not held here is not used (the caller knows it). */
+export function toScheme(row: SchemeRow, blocked: string | null = null): Scheme {
   const f = decodeFields(COMMISSION_SCHEMES, row)
   return {
     id: row.id,
     name: f.name,
     active: row.active === 1,
     version: f.currentVersion,
-    rules: SchemeRules.parse(JSON.parse(row.rules)),
+    rules: row.rules === null ? null : SchemeRules.parse(JSON.parse(row.rules)),
     updatedAt: row.updated_at,
+    usedVersion: row.rules === null ? null : f.currentVersion,
+    blocked: row.rules === null ? blocked : null,
   }
 }
 

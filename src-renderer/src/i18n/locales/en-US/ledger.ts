@@ -140,6 +140,10 @@ export default {
     by: '{who} · {at}',
     active: 'Active',
     noScheme: 'No scheme yet; below is the suggested default',
+    blockedTag: 'Version {version} not used',
+    blockedTitle: 'The team’s current version {version} is blocked on this workstation: no commission is posted with it',
+    usedVersion: 'Used here: version {version}',
+    usedNone: 'Used here: none (orders wait for commission)',
     managerOnly: 'Only managers may change schemes',
   },
   sync: {

@@ -138,6 +138,10 @@ export default {
     by: '{who} · {at}',
     active: '启用中',
     noScheme: '还没有佣金方案，下面是建议的默认方案',
+    blockedTag: '第 {version} 版未采用',
+    blockedTitle: '团队当前的第 {version} 版在此工作站被拦下，不用它计算佣金',
+    usedVersion: '此工作站使用：第 {version} 版',
+    usedNone: '此工作站使用：无（订单暂不记佣金）',
     managerOnly: '只有店长可以修改佣金方案',
   },
   sync: {
