@@ -34,7 +34,10 @@ export function outboxCount(db: Db): number {
  * what the order already holds. An entry of a month closed here counts in the first
  * open month (an adjustment), as one posted here would. A withdrawal request entered on
  * another workstation becomes a request here too. A member unknown here is kept by
- * code and reported.
+ * code and reported. A correction to the team's scheme version (ledger/posting.ts) of an
+ * entry this workstation posted itself with other money, already at the team's rate (its
+ * amount is the server's plus the correction), is not stored: counted on top it would pay
+ * the difference twice; the conflict on that entry is settled and it stays here.
  */
 export function applyRemoteEntries(db: Db, entries: LedgerEntryWire[]): { inserted: number; unknownMembers: string[] } {
   const insert = db.prepare(
@@ -45,11 +48,27 @@ export function applyRemoteEntries(db: Db, entries: LedgerEntryWire[]): { insert
   const booked = bookedPeriodOf(db)
   const orderByNo = db.prepare('SELECT id FROM orders WHERE order_no = ?').pluck()
   const known = db.prepare('SELECT 1 FROM members WHERE invite_code = ?').pluck()
+  const amountHere = db.prepare('SELECT amount_fen FROM ledger_entries WHERE id = ?').pluck()
+  const conflictOf = db.prepare('SELECT server_json FROM sync_conflicts WHERE entry_id = ?').pluck()
+  const keptHere = db.prepare('UPDATE ledger_entries SET pending_sync = 0 WHERE id = ?')
+  const conflictSettled = db.prepare('DELETE FROM sync_conflicts WHERE entry_id = ?')
+  /** Entries pulled now whose id is here with other money: the server's amount. */
+  const otherHere = new Map<string, number>()
   const unknown = new Set<string>()
   const now = new Date().toISOString()
   let inserted = 0
   db.transaction(() => {
     for (const e of entries) {
+      if (e.sourceType === 'correction' && e.schemeId !== null && e.reversesId !== null) {
+        const here = amountHere.get(e.reversesId) as number | undefined
+        const conflict = conflictOf.get(e.reversesId) as string | undefined
+        const server = otherHere.get(e.reversesId) ?? (conflict === undefined ? undefined : (JSON.parse(conflict) as LedgerEntryWire).amountFen)
+        if (here !== undefined && server !== undefined && here !== server && here === server + e.amountFen) {
+          keptHere.run(e.reversesId)
+          conflictSettled.run(e.reversesId)
+          continue
+        }
+      }
       const orderNo = e.sourceType === 'order_line' || e.sourceType === 'refund' || e.sourceType === 'correction' ? orderNoOfKey(e.sourceKey) : null
       const orderId = orderNo ? ((orderByNo.get(orderNo) as string | undefined) ?? null) : null
       const r = insert.run(
@@ -70,7 +89,10 @@ export function applyRemoteEntries(db: Db, entries: LedgerEntryWire[]): { insert
         orderId,
         now,
       )
-      if (r.changes) {
+      if (!r.changes) {
+        const here = amountHere.get(e.id) as number | undefined
+        if (here !== undefined && here !== e.amountFen) otherHere.set(e.id, e.amountFen)
+      } else {
         inserted++
         if (!known.get(e.memberCode)) unknown.add(e.memberCode)
         if (e.sourceType === 'withdrawal') recordRemoteWithdrawal(db, e)

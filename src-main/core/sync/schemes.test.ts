@@ -282,6 +282,44 @@ describe('commission schemes shared through the team server', () => {
     }
   })
 
+  it('B’s commission at its refused version reaches the team first and its correction follows; A posted the same sale at the team’s version before pulling them: A, B and a new workstation hold the team’s money once, with no conflict', async () => {
+    const [a, b, team] = await pair()
+    await sellerAndMentor(a)
+    actAs(a, 'manager', '陈姐')
+    actAs(b, 'manager', '王店长')
+    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    await sync(a)
+    await sync(b)
+
+    // A's version 2 (20% and 4%) reaches the team first; B, offline, posts the sale of ¥200 with its own (13% and 2.5%).
+    await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
+    await sync(a)
+    await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+    await importOrder(b, 'SO-3', 'ALICE001', '200.00')
+    postLedger(b.context)
+    // The team takes B's commission (nobody else posted the sale), refuses its version; B's corrections follow it.
+    expect((await sync(b)).records).toMatchObject({ refused: 1 })
+    expect(postLedger(b.context)).toMatchObject({ rerated: 2 })
+    await sync(b)
+    expect(balances(b)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+
+    // A imports and posts the same sale at the team's version before it pulls B's entries.
+    await importOrder(a, 'SO-3', 'ALICE001', '200.00')
+    postLedger(a.context)
+    expect(balances(a)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+    await sync(a)
+    await sync(b)
+    await sync(a)
+    const c = await joinTeam(team)
+    await sync(c)
+    for (const ws of [a, b, c]) {
+      expect(balances(ws)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+      expect(postLedger(ws.context).entries).toBe(0)
+      expect(balances(ws)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+      expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
+    }
+  })
+
   it('the same version pushed again (a lost reply) is taken once; an edit or delete of a saved version is refused', async () => {
     const [a, , team] = await pair()
     actAs(a, 'manager', '陈姐')
