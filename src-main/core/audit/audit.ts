@@ -1,10 +1,10 @@
-import type Database from 'better-sqlite3'
 import { auditRecordHash, canonicalJson, chainRecord, ChainWalker, GENESIS_HASH } from '../../../src-shared/auditChain'
 import type { AuditKind, AuditRecord, AuditVerification } from '../../../src-shared/contracts/lifecycle'
 import type { ActorRole } from '../../../src-shared/roles'
 import type { CoreContext } from '../context'
-import type { Db } from '../db/connection'
-import { toAuditRecord, type AuditRow } from '../db/tables/audit'
+import { prepared, type Db } from '../db/connection'
+import { AUDIT_LOG, toAuditRecord, type AuditRow } from '../db/tables/audit'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { workstationId } from '../workstation'
 import { readLifecycleSetting, writeLifecycleSetting } from '../db/lifecycleSettings'
@@ -43,34 +43,16 @@ export interface AuditEntry {
   after?: unknown
 }
 
-const statements = new WeakMap<Db, { last: Statement; insert: Statement }>()
-type Statement = Database.Statement<unknown[]>
-
-/** Prepared once per connection: a rule round appends thousands of records. */
-function auditStatements(db: Db) {
-  let s = statements.get(db)
-  if (!s) {
-    s = {
-      last: db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
-      insert: db.prepare(
-        `INSERT INTO audit_log (seq, id, at, actor_id, actor_name, actor_role, kind, entity, entity_id, summary, before_json, after_json, prev_hash, hash, workstation)
-         VALUES (@seq, @id, @at, @actor_id, @actor_name, @actor_role, @kind, @entity, @entity_id, @summary, @before_json, @after_json, @prev_hash, @hash, @workstation)`,
-      ),
-    }
-    statements.set(db, s)
-  }
-  return s
-}
+/** The chain's end, read with a statement prepared once per connection (as the insert's is): a rule round appends thousands of records. */
+const chainEnd = (db: Db) => prepared(db, 'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined
 
 /**
  * Appends one record to the chain. Call inside the transaction of the change it records,
  * so a change and its audit record are committed together or not at all.
  */
 export function appendAudit(db: Db, actor: Actor, entry: AuditEntry, at: Date): AuditRecord {
-  const st = auditStatements(db)
-  const last = st.last.get() as { seq: number; hash: string } | undefined
-  const row = auditRow(last, actor, entry, at, workstationId(db))
-  st.insert.run(row)
+  const row = auditRow(chainEnd(db), actor, entry, at, workstationId(db))
+  insertRow(db, AUDIT_LOG, row)
   // The head lives apart from the log, so cutting records off the end is noticed too.
   writeLifecycleSetting(db, 'audit_head', { seq: row.seq, hash: row.hash })
   return {
@@ -87,17 +69,14 @@ export function appendAudit(db: Db, actor: Actor, entry: AuditEntry, at: Date): 
  */
 export class AuditBatch {
   private last: { seq: number; hash: string } | undefined
-  private readonly insert: Statement
   private readonly workstation: string
   constructor(private readonly db: Db) {
-    const st = auditStatements(db)
     this.workstation = workstationId(db)
-    this.last = st.last.get() as { seq: number; hash: string } | undefined
-    this.insert = st.insert
+    this.last = chainEnd(db)
   }
   append(actor: Actor, entry: AuditEntry, at: Date): void {
     const row = auditRow(this.last, actor, entry, at, this.workstation)
-    this.insert.run(row)
+    insertRow(this.db, AUDIT_LOG, row)
     this.last = { seq: row.seq, hash: row.hash }
   }
   end(): void {

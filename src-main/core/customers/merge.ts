@@ -15,7 +15,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Customer } from '../../../src-shared/schemas'
 import { appendAudit, type Actor } from '../audit/audit'
 import type { Db } from '../db/connection'
-import { toCustomerMerge, type CustomerMergeRow, type MovedRows, type StoredRow } from '../db/tables/merges'
+import { CUSTOMER_MERGES, toCustomerMerge, type CustomerMergeRow, type MovedRows, type StoredRow } from '../db/tables/merges'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { recordChange, recordSetChange, type ChangeWriter } from '../records/changes'
 import { recomputeRfm, refreshCustomerStats } from './derived'
@@ -364,22 +365,21 @@ export function mergeCustomers(w: ChangeWriter, actor: Actor, input: z.output<ty
 
     const id = newId()
     const at = w.at.toISOString()
-    db.prepare(
-      `INSERT INTO customer_merges (id, survivor_id, merged_id, merged_at, merged_by, merged_by_name, choices, survivor_before, survivor_after, merged_row, moved)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    insertRow(db, CUSTOMER_MERGES, {
       id,
-      survivorId,
-      mergedId,
-      at,
-      actor.id,
-      actor.name,
-      JSON.stringify(Object.fromEntries(plan.fields.map((f) => [f.field, f.choice]))),
-      JSON.stringify(before),
-      JSON.stringify(fieldsOf(customer)),
-      JSON.stringify(mergedRow),
-      JSON.stringify(moved),
-    )
+      survivor_id: survivorId,
+      merged_id: mergedId,
+      merged_at: at,
+      merged_by: actor.id,
+      merged_by_name: actor.name,
+      choices: JSON.stringify(Object.fromEntries(plan.fields.map((f) => [f.field, f.choice]))),
+      survivor_before: JSON.stringify(before),
+      survivor_after: JSON.stringify(fieldsOf(customer)),
+      merged_row: JSON.stringify(mergedRow),
+      moved: JSON.stringify(moved),
+      undone_at: null,
+      undone_by_name: null,
+    })
     const merge = toMerge(getMergeRow(db, id))
     appendAudit(
       db,

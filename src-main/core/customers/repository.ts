@@ -4,7 +4,8 @@ import type { Customer, CustomerBulkInput, CustomerInput, CustomerListQuery } fr
 import { REL_CLASSES } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
 import { buildSearchQuery } from '../db/searchText'
-import { CUSTOMER_COLUMNS, toCustomer, type CustomerRow } from '../db/tables/customers'
+import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from '../db/tables/customers'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { maskPhone, PHONE_NAME } from '../permissions'
 import { recordChange, refuseMaskedValue, type ChangeWriter } from '../records/changes'
@@ -300,10 +301,24 @@ export function createCustomer(w: ChangeWriter, input: Input): Customer {
     assertMember(db, input.ownerMemberId)
     const id = newId()
     const at = now.toISOString()
-    db.prepare(
-      `INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, input.name, wechatId, JSON.stringify(phones), JSON.stringify(input.addresses), JSON.stringify(tags), input.relClass, input.segment ?? null, input.ownerMemberId ?? null, input.notes, at, at)
+    insertRow(db, CUSTOMERS, {
+      id,
+      name: input.name,
+      wechat_id: wechatId,
+      phones: JSON.stringify(phones),
+      addresses: JSON.stringify(input.addresses),
+      tags: JSON.stringify(tags),
+      rel_class: input.relClass,
+      segment: input.segment ?? null,
+      owner_member_id: input.ownerMemberId ?? null,
+      notes: input.notes,
+      order_count: 0,
+      total_spent_fen: 0,
+      last_purchase_at: null,
+      rfm_segment: null,
+      created_at: at,
+      updated_at: at,
+    })
     writeCustomerIndexes(db, id, phones, tags)
     const created = getCustomerRow(db, id)
     recordChange(w, { record: 'customer', id, label: customerLabel(created), op: 'create', after: fieldsOf(created) })

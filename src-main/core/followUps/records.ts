@@ -2,7 +2,8 @@ import type { z } from 'zod'
 import { OrchardError } from '../../../src-shared/errors'
 import type { FollowUp, FollowUpInput } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
-import { FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, toFollowUp, type FollowUpRow } from '../db/tables/followUps'
+import { CUSTOMER_FOLLOW_UPS, FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, toFollowUp, type FollowUpRow } from '../db/tables/followUps'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { dayIn } from '../../../src-shared/time'
 import { closeFollowUpTasks, planFollowUpTask } from './tasks'
@@ -62,10 +63,18 @@ export function addFollowUp(
   const id = newId()
   const createdAt = now.toISOString()
   db.transaction(() => {
-    db.prepare(
-      `INSERT INTO customer_follow_ups (id, customer_id, owner_member_id, channel, summary, followed_at, next_day, by_profile_id, by_name, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, customer.id, customer.ownerMemberId, input.channel, input.summary, followedAt, input.nextDay, by.profileId, by.name, createdAt)
+    insertRow(db, CUSTOMER_FOLLOW_UPS, {
+      id,
+      customer_id: customer.id,
+      owner_member_id: customer.ownerMemberId,
+      channel: input.channel,
+      summary: input.summary,
+      followed_at: followedAt,
+      next_day: input.nextDay,
+      by_profile_id: by.profileId,
+      by_name: by.name,
+      created_at: createdAt,
+    })
     closeFollowUpTasks(db, customer.id, by.name, now)
     if (input.nextDay !== null) {
       planFollowUpTask(db, timezone, now, {

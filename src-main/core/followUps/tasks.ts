@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import type { CareChannel } from '../../../src-shared/contracts/lifecycle'
 import type { FollowUpChannel } from '../../../src-shared/schemas'
 import type { Db } from '../db/connection'
+import { CARE_TASKS, type CareTaskTableRow } from '../db/tables/lifecycle'
+import { insertRowIfNew } from '../db/tables/table'
 import { addDays, dayIn, instantOf } from '../../../src-shared/time'
 
 /**
@@ -25,10 +27,27 @@ export function followUpTaskId(followUpId: string, step: 'due' | 'mentor' | 'man
   return createHash('sha1').update(`${FOLLOW_UP_PLAN.id}|${step}|${followUpId}`).digest('base64url')
 }
 
-const INSERT = `INSERT OR IGNORE INTO care_tasks (id, plan_id, step_id, plan_name, trigger, occurrence_at, member_id, group_id, customer_id, follow_up_id,
-   owner_kind, owner_id, owner_name, channel, purpose, title, script, due_at, due_day, status, note, created_at)
- VALUES (@id, @planId, @stepId, @planName, @trigger, @occurrenceAt, NULL, NULL, @customerId, @followUpId,
-   @ownerKind, @ownerId, @ownerName, @channel, 'light', @title, @script, @dueAt, @dueDay, 'open', '', @createdAt)`
+/** What sets one follow-up task apart from another; the rest is the same for all of them. */
+type FollowUpTask = Pick<
+  CareTaskTableRow,
+  'id' | 'step_id' | 'trigger' | 'occurrence_at' | 'customer_id' | 'follow_up_id' | 'owner_kind' | 'owner_id' | 'owner_name' | 'channel' | 'title' | 'script' | 'due_at' | 'due_day' | 'created_at'
+>
+
+/** Writes a follow-up's task, light and open, unless a round already made it; 1 when it was written. */
+function insertFollowUpTask(db: Db, task: FollowUpTask): number {
+  return insertRowIfNew(db, CARE_TASKS, {
+    ...task,
+    plan_id: FOLLOW_UP_PLAN.id,
+    plan_name: FOLLOW_UP_PLAN.name,
+    member_id: null,
+    group_id: null,
+    purpose: 'light',
+    status: 'open',
+    note: '',
+    done_at: null,
+    done_by: null,
+  })
+}
 
 /** A staff profile of `role` for a subject: the same one every time (each customer keeps "their" operator or manager). */
 function profileFor(db: Db, role: 'operator' | 'manager', subject: string): { id: string; name: string } | null {
@@ -56,24 +75,22 @@ export function planFollowUpTask(db: Db, timezone: string, now: Date, f: FollowU
     ? (db.prepare("SELECT id, name FROM members WHERE id = ? AND status <> 'left'").get(f.ownerMemberId) as { id: string; name: string } | undefined)
     : undefined
   const staff = owner ? null : profileFor(db, 'operator', f.customerId)
-  db.prepare(INSERT).run({
+  insertFollowUpTask(db, {
     id: followUpTaskId(f.id, 'due'),
-    planId: FOLLOW_UP_PLAN.id,
-    stepId: 'due',
-    planName: FOLLOW_UP_PLAN.name,
+    step_id: 'due',
     trigger: 'follow_up',
-    occurrenceAt: f.followedAt,
-    customerId: f.customerId,
-    followUpId: f.id,
-    ownerKind: owner ? 'member' : 'operator',
-    ownerId: owner?.id ?? staff?.id ?? null,
-    ownerName: owner?.name ?? staff?.name ?? null,
+    occurrence_at: f.followedAt,
+    customer_id: f.customerId,
+    follow_up_id: f.id,
+    owner_kind: owner ? 'member' : 'operator',
+    owner_id: owner?.id ?? staff?.id ?? null,
+    owner_name: owner?.name ?? staff?.name ?? null,
     channel: CARE_CHANNEL[f.channel],
     title: `跟进客户 ${f.customerName} / Follow up ${f.customerName}`,
     script: f.summary,
-    dueAt: new Date(instantOf(timezone, f.nextDay, WORKDAY_START)).toISOString(),
-    dueDay: f.nextDay,
-    createdAt: now.toISOString(),
+    due_at: new Date(instantOf(timezone, f.nextDay, WORKDAY_START)).toISOString(),
+    due_day: f.nextDay,
+    created_at: now.toISOString(),
   })
 }
 
@@ -123,31 +140,28 @@ export function escalateFollowUps(db: Db, timezone: string, now: Date): number {
     mentorName: string | null
   }[]
   if (!missed.length) return 0
-  const insert = db.prepare(INSERT)
   let created = 0
   db.transaction(() => {
     for (const f of missed) {
       const day = addDays(f.dueDay, 1)
       const who = f.ownerName ?? '—'
       const base = {
-        planId: FOLLOW_UP_PLAN.id,
-        planName: FOLLOW_UP_PLAN.name,
         trigger: 'follow_up_overdue',
-        occurrenceAt: f.occurrenceAt,
-        customerId: f.customerId,
-        followUpId: f.followUpId,
+        occurrence_at: f.occurrenceAt,
+        customer_id: f.customerId,
+        follow_up_id: f.followUpId,
         channel: f.channel,
         title: `${who} 未按期跟进客户 ${f.customerName}（${f.dueDay}）/ ${who} missed the follow-up with ${f.customerName} (${f.dueDay})`,
         script: f.script,
-        dueAt: new Date(instantOf(timezone, day, WORKDAY_START)).toISOString(),
-        dueDay: day,
-        createdAt: now.toISOString(),
-      }
+        due_at: new Date(instantOf(timezone, day, WORKDAY_START)).toISOString(),
+        due_day: day,
+        created_at: now.toISOString(),
+      } as const
       if (f.mentorId) {
-        created += insert.run({ ...base, id: followUpTaskId(f.followUpId, 'mentor'), stepId: 'mentor', ownerKind: 'mentor', ownerId: f.mentorId, ownerName: f.mentorName }).changes
+        created += insertFollowUpTask(db, { ...base, id: followUpTaskId(f.followUpId, 'mentor'), step_id: 'mentor', owner_kind: 'mentor', owner_id: f.mentorId, owner_name: f.mentorName })
       }
       const manager = profileFor(db, 'manager', f.customerId)
-      created += insert.run({ ...base, id: followUpTaskId(f.followUpId, 'manager'), stepId: 'manager', ownerKind: 'manager', ownerId: manager?.id ?? null, ownerName: manager?.name ?? null }).changes
+      created += insertFollowUpTask(db, { ...base, id: followUpTaskId(f.followUpId, 'manager'), step_id: 'manager', owner_kind: 'manager', owner_id: manager?.id ?? null, owner_name: manager?.name ?? null })
     }
   })()
   return created

@@ -3,7 +3,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Group, GroupDetail, GroupInput as GroupInputSchema } from '../../../src-shared/schemas'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { GROUP_COLUMNS, toGroup, type GroupRow } from '../db/tables/groups'
+import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from '../db/tables/groups'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { maskPhoneName } from '../permissions'
 import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
@@ -48,16 +49,16 @@ export function createGroup(w: ChangeWriter, input: GroupInput): Group {
     assertOwner(db, input.ownerMemberId)
     const id = newId()
     const at = now.toISOString()
-    db.prepare('INSERT INTO groups (id, name, owner_member_id, theme, notes, mass_send_allowance, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+    insertRow(db, GROUPS, {
       id,
-      input.name,
-      input.ownerMemberId ?? null,
-      input.theme,
-      input.notes,
-      input.massSendAllowance,
-      at,
-      at,
-    )
+      name: input.name,
+      owner_member_id: input.ownerMemberId ?? null,
+      theme: input.theme,
+      notes: input.notes,
+      mass_send_allowance: input.massSendAllowance,
+      created_at: at,
+      updated_at: at,
+    })
     ensureOwnerInGroup(db, id, input.ownerMemberId, at)
     const created = getGroup(db, id)
     recordChange(w, { record: 'group', id, label: created.name, op: 'create', after: fieldsOf(created) })

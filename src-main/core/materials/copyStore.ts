@@ -10,7 +10,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import { SEGMENTS, type Segment } from '../../../src-shared/vocabulary'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { toCopyTemplate, type CopyTemplate, type CopyTemplateRow } from '../db/tables/materials'
+import { COPY_TEMPLATES, toCopyTemplate, type CopyTemplate, type CopyTemplateRow } from '../db/tables/materials'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { changeWriter, recordChange } from '../records/changes'
 import { checkText, DEFAULT_COPY, DEFAULT_FORBIDDEN_WORDS, FORBIDDEN_CLAIMS_ID, forbiddenWords, renderCopy, TONE_COPY, type CopyValues } from './copy'
@@ -20,10 +21,10 @@ export type { CopyTemplate }
 export const COPY_VARIABLES = ['name', 'title', 'brand', 'price', 'listNote', 'facts', 'member', 'customer', 'stockNote', 'endNote'] as const
 
 /** The shipped variants, each with the id it has on every workstation. */
-function shippedCopy(): { id: string; channel: string; tone: string; body: string; position: number }[] {
+function shippedCopy(): Pick<CopyTemplateRow, 'id' | 'channel' | 'tone' | 'body' | 'position'>[] {
   return [
-    ...Object.entries(DEFAULT_COPY).flatMap(([channel, variants]) => variants.map((body, i) => ({ channel, tone: 'all', body, position: i }))),
-    ...Object.entries(TONE_COPY).flatMap(([tone, variants]) => variants.map((body, i) => ({ channel: 'private', tone, body, position: i }))),
+    ...(Object.entries(DEFAULT_COPY) as [CopyChannel, string[]][]).flatMap(([channel, variants]) => variants.map((body, i) => ({ channel, tone: 'all' as const, body, position: i }))),
+    ...(Object.entries(TONE_COPY) as [Segment, string[]][]).flatMap(([tone, variants]) => variants.map((body, i) => ({ channel: 'private' as const, tone, body, position: i }))),
   ].map((v) => ({ ...v, id: `shipped-${v.channel}-${v.tone}-${v.position}` }))
 }
 
@@ -49,9 +50,8 @@ export function seedCopyTemplates(db: Db, now: string): void {
     })()
     return
   }
-  const insert = db.prepare('INSERT INTO copy_templates (id, channel, tone, body, position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)')
   db.transaction(() => {
-    for (const v of shipped) insert.run(v.id, v.channel, v.tone, v.body, v.position, now, now)
+    for (const v of shipped) insertRow(db, COPY_TEMPLATES, { id: v.id, channel: v.channel, tone: v.tone, body: v.body, position: v.position, active: 1, created_at: now, updated_at: now })
   })()
 }
 
@@ -157,16 +157,7 @@ export function saveCopyTemplate(
       recordChange(w, { record: 'copyTemplate', id, label: copyLabel(input.body), op: 'update', before: { ...toCopyTemplate(held) }, after })
     } else {
       const position = (db.prepare('SELECT COALESCE(MAX(position) + 1, 0) FROM copy_templates WHERE channel = ? AND tone = ?').pluck().get(input.channel, input.tone) as number) ?? 0
-      db.prepare('INSERT INTO copy_templates (id, channel, tone, body, position, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        id,
-        input.channel,
-        input.tone,
-        input.body,
-        position,
-        input.active ? 1 : 0,
-        now,
-        now,
-      )
+      insertRow(db, COPY_TEMPLATES, { id, channel: input.channel, tone: input.tone as Tone, body: input.body, position, active: input.active ? 1 : 0, created_at: now, updated_at: now })
       recordChange(w, { record: 'copyTemplate', id, label: copyLabel(input.body), op: 'create', after: { ...after, position } })
     }
   })()

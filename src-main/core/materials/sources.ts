@@ -16,6 +16,8 @@ import type { Db } from '../db/connection'
 import {
   BUYER_PHOTO_COLUMNS,
   BUYER_PHOTOS,
+  GROUP_QR_CODES,
+  PRICE_COMPARISONS,
   toBuyerPhoto,
   toComparison,
   toGroupQr,
@@ -26,7 +28,7 @@ import {
   type ComparisonRow,
   type GroupQrRow,
 } from '../db/tables/materials'
-import { decodeFields } from '../db/tables/table'
+import { decodeFields, insertRow } from '../db/tables/table'
 import { dayIn, timeIn } from '../clock'
 import { newId } from '../ids'
 import { changeWriter, recordChange, requireFieldWrite, type ChangeWriter } from '../records/changes'
@@ -117,9 +119,18 @@ export function addComparison(ctx: CoreContext, input: z.output<typeof PriceComp
  */
 export function insertComparison(w: ChangeWriter, c: ComparisonFields, createdBy: string | null): void {
   const at = w.at.toISOString()
-  w.db
-    .prepare('INSERT INTO price_comparisons (id, product_id, source, price_fen, observed_on, url, note, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(c.id, c.productId, c.source, c.priceFen, c.observedOn, c.url, c.note, createdBy, at, at)
+  insertRow(w.db, PRICE_COMPARISONS, {
+    id: c.id,
+    product_id: c.productId,
+    source: c.source,
+    price_fen: c.priceFen,
+    observed_on: c.observedOn,
+    url: c.url,
+    note: c.note,
+    created_by: createdBy,
+    created_at: at,
+    updated_at: at,
+  })
   const { id, ...after } = c
   recordChange(w, { record: 'comparison', id, label: comparisonLabel(w.db, c.productId, c.source), op: 'create', after })
 }
@@ -183,9 +194,19 @@ export async function listBuyerPhotos(ctx: CoreContext, productId: string): Prom
  */
 export function insertBuyerPhoto(w: ChangeWriter, id: string, photo: BuyerPhotoFields, createdBy: string | null): void {
   const at = w.at.toISOString()
-  w.db
-    .prepare('INSERT INTO buyer_photos (id, product_id, customer_id, sha256, caption, width, height, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(id, photo.productId, photo.customerId, photo.sha256, photo.caption, photo.width, photo.height, createdBy, at, at)
+  insertRow(w.db, BUYER_PHOTOS, {
+    id,
+    product_id: photo.productId,
+    customer_id: photo.customerId,
+    sha256: photo.sha256,
+    file: '',
+    caption: photo.caption,
+    width: photo.width,
+    height: photo.height,
+    created_by: createdBy,
+    created_at: at,
+    updated_at: at,
+  })
   recordChange(w, { record: 'buyerPhoto', id, label: photoLabel(w.db, photo.productId, photo.caption), op: 'create', after: photo })
 }
 
@@ -314,9 +335,15 @@ export async function uploadGroupQr(ctx: CoreContext, input: z.output<typeof Gro
   const file = join(photosDir(ctx, 'groups'), `${id}.png`)
   await sharp(picture.data).rotate().png().toFile(`${file}.tmp`)
   renameSync(`${file}.tmp`, file)
-  ctx.db
-    .prepare('INSERT INTO group_qr_codes (id, group_id, file, payload, uploaded_at, expires_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(id, input.groupId, file, payload, now.toISOString(), expiresAt.toISOString(), ctx.session.profileId)
+  insertRow(ctx.db, GROUP_QR_CODES, {
+    id,
+    group_id: input.groupId,
+    file,
+    payload,
+    uploaded_at: now.toISOString(),
+    expires_at: expiresAt.toISOString(),
+    created_by: ctx.session.profileId,
+  })
   return (await getGroupQr(ctx, input.groupId))!
 }
 

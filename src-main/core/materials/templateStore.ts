@@ -10,7 +10,8 @@ import type { PosterTemplate } from '../../../src-shared/materials/templates'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { toTemplateSummary, type PosterTemplateRow, type TemplateSummary } from '../db/tables/materials'
+import { POSTER_TEMPLATES, toTemplateSummary, type PosterTemplateRow, type TemplateSummary } from '../db/tables/materials'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { changeWriter, recordChange } from '../records/changes'
 import { readSettings } from '../settings/settings'
@@ -50,9 +51,17 @@ export function duplicateTemplate(ctx: CoreContext, id: string): { template: Pos
   const w = changeWriter(ctx)
   const now = w.at.toISOString()
   ctx.db.transaction(() => {
-    ctx.db
-      .prepare('INSERT INTO poster_templates (id, name, shape, spec, based_on, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(copyId, name, copy.shape, JSON.stringify(copy), id, ctx.session.profileId, now, now)
+    insertRow(ctx.db, POSTER_TEMPLATES, {
+      id: copyId,
+      name,
+      shape: copy.shape,
+      spec: JSON.stringify(copy),
+      based_on: id,
+      archived: 0,
+      created_by: ctx.session.profileId,
+      created_at: now,
+      updated_at: now,
+    })
     recordChange(w, { record: 'posterTemplate', id: copyId, label: name, op: 'create', after: { name, shape: copy.shape, spec: copy, basedOn: id, archived: false } })
   })()
   return { template: copy, builtin: false }

@@ -5,6 +5,9 @@ import { MAX_TICKS_PAGE, MAX_WITHDRAWALS_PAGE, type WithdrawalAnswersRequest } f
 import { addDays, dayIn } from '../../../src-shared/time'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { MEMBER_EVENTS } from '../db/tables/lifecycle'
+import { PACK_PUBLICATIONS } from '../db/tables/memberPages'
+import { insertRowIfNew, upsertRow } from '../db/tables/table'
 import { requestWithdrawal } from '../ledger/settlement'
 import { readSettings } from '../settings/settings'
 import { isEnrolled, readSyncState } from '../sync/state'
@@ -80,10 +83,14 @@ export async function publishRuns(ctx: CoreContext, http: PagesHttp, serverId: s
     }
     const sent = await uploadFiles(http, run.files)
     const answer = await http.packs({ runs: [run.request] })
-    db.prepare(
-      `INSERT INTO pack_publications (job_id, server_id, published_at, packs, files, uploaded) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (job_id) DO UPDATE SET server_id = excluded.server_id, published_at = excluded.published_at, packs = excluded.packs, files = excluded.files, uploaded = excluded.uploaded`,
-    ).run(job.id, serverId, ctx.clock.now().toISOString(), run.request.packs.length, run.files.size, sent.uploaded)
+    upsertRow(db, PACK_PUBLICATIONS, ['job_id'], {
+      job_id: job.id,
+      server_id: serverId,
+      published_at: ctx.clock.now().toISOString(),
+      packs: run.request.packs.length,
+      files: run.files.size,
+      uploaded: sent.uploaded,
+    })
     result.runs.push({ jobId: job.id, date: job.label, packs: answer.stored, files: run.files.size, uploaded: sent.uploaded, uploadedBytes: sent.bytes })
     result.superseded += answer.superseded
     result.uploaded += sent.uploaded
@@ -159,14 +166,20 @@ async function pullTicks(db: Db, http: PagesHttp, now: Date): Promise<number> {
     const page = await http.ticks(cursor, MAX_TICKS_PAGE)
     if (!page.ticks.length) break
     const byCode = db.prepare('SELECT id FROM members WHERE invite_code = ?').pluck()
-    const insert = db.prepare(
-      `INSERT OR IGNORE INTO member_events (id, member_id, type, occurred_at, note, source, recorded_by, created_at) VALUES (?, ?, 'share', ?, ?, 'member_page', NULL, ?)`,
-    )
     db.transaction(() => {
       for (const t of page.ticks) {
         const memberId = byCode.get(t.memberCode) as string | undefined
         if (!memberId) continue
-        taken += insert.run(t.id, memberId, new Date(t.tickedAt).toISOString(), `会员小站打卡：${t.label}`.slice(0, 500), now.toISOString()).changes
+        taken += insertRowIfNew(db, MEMBER_EVENTS, {
+          id: t.id,
+          member_id: memberId,
+          type: 'share',
+          occurred_at: new Date(t.tickedAt).toISOString(),
+          note: `会员小站打卡：${t.label}`.slice(0, 500),
+          source: 'member_page',
+          recorded_by: null,
+          created_at: now.toISOString(),
+        })
       }
       saveTicksCursor(db, page.ticks[page.ticks.length - 1].seq)
     })()

@@ -4,7 +4,8 @@ import type { MemberPageLink } from '../../../src-shared/contracts/memberPages'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import type { MemberPageLinkRow } from '../db/tables/memberPages'
+import { MEMBER_PAGE_LINKS, type MemberPageLinkRow } from '../db/tables/memberPages'
+import { upsertRow } from '../db/tables/table'
 import { memberExists } from '../lifecycle/events'
 import { publicBase } from './state'
 
@@ -62,12 +63,7 @@ export function issueLink(ctx: CoreContext, memberId: string, reissue: boolean):
     throw new OrchardError('member_left', `${member.name} 已离开团队，不能开通会员小站 / ${member.name} has left the team: no page for them`, { field: 'memberId', value: memberId })
   }
   const token = newMemberToken()
-  ctx.db
-    .prepare(
-      `INSERT INTO member_page_links (member_id, token, token_hash, issued_at, revoked_at, pushed) VALUES (?, ?, ?, ?, NULL, 0)
-       ON CONFLICT (member_id) DO UPDATE SET token = excluded.token, token_hash = excluded.token_hash, issued_at = excluded.issued_at, revoked_at = NULL, pushed = 0`,
-    )
-    .run(memberId, token, hashToken(token), ctx.clock.now().toISOString())
+  upsertRow(ctx.db, MEMBER_PAGE_LINKS, ['member_id'], { member_id: memberId, token, token_hash: hashToken(token), issued_at: ctx.clock.now().toISOString(), revoked_at: null, pushed: 0 })
 }
 
 export function revokeLink(ctx: CoreContext, memberId: string): void {

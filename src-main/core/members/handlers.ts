@@ -5,7 +5,8 @@ import { dayIn } from '../clock'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { normalizePhone } from '../customers/phone'
 import type { Db } from '../db/connection'
-import { toMember, type MemberRow } from '../db/tables/members'
+import { MEMBERS, toMember, type MemberRow } from '../db/tables/members'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { maskMemberPhone, maskPhone, maskWechatId, unmask } from '../permissions'
 import { changeWriter, recordChange, refuseMaskedValue, type ChangeWriter } from '../records/changes'
@@ -159,23 +160,21 @@ export function createMember(w: ChangeWriter, input: Input, timezone: string): M
     assertMentor(db, input.mentorId, null)
     const id = newId()
     const at = now.toISOString()
-    db.prepare(
-      `INSERT INTO members (id, name, invite_code, wechat_id, phone, mentor_id, level, join_date, status, fee_paid_fen, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    insertRow(db, MEMBERS, {
       id,
-      input.name,
-      code,
-      input.wechatId || null,
-      normaliseMemberPhone(input.phone),
-      input.mentorId ?? null,
-      input.level,
-      input.joinDate ?? dayIn(timezone, now),
-      input.status,
-      input.feePaidFen,
-      at,
-      at,
-    )
+      name: input.name,
+      invite_code: code,
+      wechat_id: input.wechatId || null,
+      phone: normaliseMemberPhone(input.phone),
+      mentor_id: input.mentorId ?? null,
+      level: input.level,
+      join_date: input.joinDate ?? dayIn(timezone, now),
+      status: input.status,
+      fee_paid_fen: input.feePaidFen,
+      created_at: at,
+      updated_at: at,
+      left_at: null,
+    })
     const created = getMember(db, id, now)
     recordChange(w, { record: 'member', id, label: `${created.name}（${created.inviteCode}）`, op: 'create', after: fieldsOf(created) })
     return created

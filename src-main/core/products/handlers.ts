@@ -3,7 +3,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Product, ProductInput, ProductListQuery, ProductPatch } from '../../../src-shared/schemas'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { PRODUCT_COLUMNS, toProduct, type ProductRow } from '../db/tables/products'
+import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from '../db/tables/products'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
 import { storeImageFiles } from '../materials/photos'
@@ -103,28 +104,24 @@ export function createProduct(w: ChangeWriter, input: Input): Product {
     assertSkuFree(db, input.sku, null)
     const id = newId()
     const at = now.toISOString()
-    db.prepare(
-      `INSERT INTO products (id, sku, name, brand, category, images, list_price_fen, sale_price_fen, price_floor_fen, stock,
-         commission_bp, mentor_commission_bp, facts, active, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    insertRow(db, PRODUCTS, {
       id,
-      input.sku,
-      input.name,
-      input.brand,
-      input.category,
-      JSON.stringify(storeImageFiles(db, input.images)),
-      input.listPriceFen,
-      input.salePriceFen,
-      input.priceFloorFen,
-      input.stock,
-      input.commissionBp,
-      input.mentorCommissionBp,
-      input.facts,
-      input.active ? 1 : 0,
-      at,
-      at,
-    )
+      sku: input.sku,
+      name: input.name,
+      brand: input.brand,
+      category: input.category,
+      images: JSON.stringify(storeImageFiles(db, input.images)),
+      list_price_fen: input.listPriceFen,
+      sale_price_fen: input.salePriceFen,
+      price_floor_fen: input.priceFloorFen,
+      stock: input.stock,
+      commission_bp: input.commissionBp,
+      mentor_commission_bp: input.mentorCommissionBp,
+      facts: input.facts,
+      active: input.active ? 1 : 0,
+      created_at: at,
+      updated_at: at,
+    })
     const created = getProduct(db, id)
     recordChange(w, { record: 'product', id, label: `${created.sku} ${created.name}`, op: 'create', after: fieldsOf(created) })
     return created

@@ -80,10 +80,45 @@ export function columnList(table: Table<Columns, Record<string, string>>, alias?
     .join(', ')
 }
 
+const insertSql = new WeakMap<object, { plain: string; orIgnore: string }>()
+const upsertSql = new WeakMap<object, Map<string, string>>()
+
+/** The table's INSERT of a whole row, spelled once per table: the statement behind it is prepared once per connection. */
+function insertStatement(db: Db, table: Table<Columns, Record<string, string>>, orIgnore: boolean) {
+  let sql = insertSql.get(table)
+  if (!sql) {
+    const columns = Object.keys(table.columns)
+    const into = `INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`
+    insertSql.set(table, (sql = { plain: `INSERT ${into}`, orIgnore: `INSERT OR IGNORE ${into}` }))
+  }
+  return prepared(db, orIgnore ? sql.orIgnore : sql.plain)
+}
+
 /** Writes one row of the table, every column given as it is stored (a boolean as 0/1, a list as JSON text). */
 export function insertRow<C extends Columns, F extends Record<string, keyof C & string>>(db: Db, table: Table<C, F>, row: RowOf<Table<C, F>>): void {
-  const columns = Object.keys(table.columns)
-  prepared(db, `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row)
+  insertStatement(db, table, false).run(row)
+}
+
+/** Writes one row of the table unless one with its key is there already; 1 when it was written, 0 when it was not. */
+export function insertRowIfNew<C extends Columns, F extends Record<string, keyof C & string>>(db: Db, table: Table<C, F>, row: RowOf<Table<C, F>>): number {
+  return insertStatement(db, table, true).run(row).changes
+}
+
+/**
+ * Writes one row of the table, or, when a row with its `key` is there already, gives that
+ * row every other column of this one: the key's columns name a primary key or unique index.
+ */
+export function upsertRow<C extends Columns, F extends Record<string, keyof C & string>>(db: Db, table: Table<C, F>, key: readonly (keyof C & string)[], row: RowOf<Table<C, F>>): void {
+  let byKey = upsertSql.get(table)
+  if (!byKey) upsertSql.set(table, (byKey = new Map()))
+  let sql = byKey.get(key.join())
+  if (!sql) {
+    const columns = Object.keys(table.columns)
+    const set = columns.filter((c) => !key.includes(c)).map((c) => `${c} = excluded.${c}`)
+    sql = `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${set.join(', ')}`
+    byKey.set(key.join(), sql)
+  }
+  prepared(db, sql).run(row)
 }
 
 /** Each shared field's column and codec: records sync's view of the table (core/records/sync.ts TABLES). */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { LedgerEntry, PayoutBatch, PeriodClose } from '../../../../src-shared/contracts/ledger'
 import { Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
 import { LedgerEntryWire } from '../../../../src-shared/ledgerWire'
@@ -37,7 +37,7 @@ import { HELD_CONFLICT_COLUMNS, RECORD_CHANGES, RECORD_CONFLICTS, SYNC_STATE, ty
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
-import { columnList, type ColumnCodec } from './table'
+import { columnList, insertRow, insertRowIfNew, upsertRow, type ColumnCodec } from './table'
 import { Appeal as AppealSchema, CarePlan, CareTask, KitTemplate, KitTemplateSummary, MemberEvent, Profile, ProposedAction, Rule, TemperatureDay } from '../../../../src-shared/contracts/lifecycle'
 import {
   APPEAL_SELECT,
@@ -833,6 +833,47 @@ describe('the table layer', () => {
       decisionReason: null,
     })
     expect(appeal.filedBy).toBe('店长庚')
+  })
+
+  it('writes a whole row from its declaration with a statement prepared once, and a row whose key is taken only when asked to keep the one there', () => {
+    const at = new Date(0).toISOString()
+    const group = { id: 'tables-test-group', name: '新群', owner_member_id: null, theme: '', notes: '', created_at: at, updated_at: at, mass_send_allowance: 3 }
+    const read = () => db().prepare(`SELECT ${columnList(GROUPS)} FROM groups WHERE id = ?`).get(group.id)
+    try {
+      insertRow(db(), GROUPS, group)
+      expect(read()).toEqual(group)
+      const prepare = vi.spyOn(db(), 'prepare')
+      expect(insertRowIfNew(db(), GROUPS, { ...group, name: '改过的群' })).toBe(0)
+      expect(insertRowIfNew(db(), GROUPS, { ...group, name: '又改过的群' })).toBe(0)
+      expect(read()).toEqual(group)
+      expect(() => insertRow(db(), GROUPS, { ...group, name: '改过的群' })).toThrow(/UNIQUE/)
+      expect(read()).toEqual(group)
+      expect(prepare.mock.calls.filter(([sql]) => String(sql).includes('INTO groups'))).toHaveLength(1)
+      prepare.mockRestore()
+      db().prepare('DELETE FROM groups WHERE id = ?').run(group.id)
+      expect(insertRowIfNew(db(), GROUPS, group)).toBe(1)
+      expect(read()).toEqual(group)
+    } finally {
+      db().prepare('DELETE FROM groups WHERE id = ?').run(group.id)
+    }
+  })
+
+  it('writes a row whose key is new, and gives the row holding its key every other column of it', () => {
+    const at = new Date(0).toISOString()
+    const first = { id: 'tables-test-upsert', name: '新群', owner_member_id: null, theme: '', notes: '', created_at: at, updated_at: at, mass_send_allowance: 3 }
+    const read = () => db().prepare(`SELECT ${columnList(GROUPS)} FROM groups WHERE id = ?`).get(first.id)
+    const count = () => db().prepare('SELECT COUNT(*) FROM groups').pluck().get()
+    const before = count()
+    try {
+      upsertRow(db(), GROUPS, ['id'], first)
+      expect(read()).toEqual(first)
+      const second = { ...first, name: '改过的群', theme: '早安', notes: '换了', updated_at: new Date(1).toISOString(), mass_send_allowance: 5 }
+      upsertRow(db(), GROUPS, ['id'], second)
+      expect(read()).toEqual(second)
+      expect(count()).toBe((before as number) + 1)
+    } finally {
+      db().prepare('DELETE FROM groups WHERE id = ?').run(first.id)
+    }
   })
 
   it('refuses to give records sync a field kept as a fraction, which its integer codec would turn away', () => {
