@@ -138,6 +138,7 @@ export const Customer = z.object({
 export type Customer = z.infer<typeof Customer>
 
 export const CustomerSortField = z.enum(['name', 'createdAt', 'updatedAt', 'lastPurchaseAt', 'totalSpentFen', 'orderCount'])
+export type CustomerSortField = z.infer<typeof CustomerSortField>
 export const CustomerListQuery = z.object({
   search: z.string().max(100).optional(),
   relClass: z.array(RelClass).optional(),
@@ -410,13 +411,15 @@ export const ProductInput = ProductFields.refine((p) => p.salePriceFen >= p.pric
     message: '售价低于控价 / sale price is below the price floor',
     path: ['salePriceFen'],
   })
+export const ProductSortField = z.enum(['name', 'sku', 'salePriceFen', 'stock', 'updatedAt'])
+export type ProductSortField = z.infer<typeof ProductSortField>
 export const ProductListQuery = z.object({
   search: z.string().max(100).optional(),
   category: z.string().optional(),
   brand: z.string().optional(),
   active: z.boolean().optional(),
   sort: z
-    .object({ field: z.enum(['name', 'sku', 'salePriceFen', 'stock', 'updatedAt']), dir: SortDir })
+    .object({ field: ProductSortField, dir: SortDir })
     .default({ field: 'updatedAt', dir: 'desc' }),
   ...Paging,
 })
@@ -460,6 +463,8 @@ export const MemberInput = z.object({
 export const MemberPatch = patchOf(MemberInput)
 
 // ---------------------------------------------------------------- orders
+export const OrderSortField = z.enum(['placedAt', 'totalFen', 'orderNo'])
+export type OrderSortField = z.infer<typeof OrderSortField>
 export const OrderListQuery = z.object({
   search: z.string().max(100).optional(),
   status: z.array(OrderStatus).optional(),
@@ -469,7 +474,7 @@ export const OrderListQuery = z.object({
   from: Day.optional(),
   to: Day.optional(),
   sort: z
-    .object({ field: z.enum(['placedAt', 'totalFen', 'orderNo']), dir: SortDir })
+    .object({ field: OrderSortField, dir: SortDir })
     .default({ field: 'placedAt', dir: 'desc' }),
   ...Paging,
 })
