@@ -501,6 +501,7 @@ export const SOURCE_FORMATS = ['orchard', 'shopify', 'youzan', 'weidian', 'ktt']
 export const SourceFormat = z.enum(SOURCE_FORMATS)
 export type SourceFormat = z.infer<typeof SourceFormat>
 export const ImportFormat = z.enum(['auto', ...SOURCE_FORMATS])
+export type ImportFormat = z.infer<typeof ImportFormat>
 /** An ISO 4217 currency code, as shop exports write it (USD, CNY, HKD). */
 export const CurrencyCode = z
   .string()
@@ -513,6 +514,7 @@ export const ExchangeRate = z
   .trim()
   .regex(/^(?=.*[1-9])\d{1,6}(\.\d{1,8})?$/, '汇率须为正数，如 7.10 / a rate is a positive number such as 7.10')
 export const ImportMode = z.enum(['all-or-nothing', 'valid-rows'])
+export type ImportMode = z.infer<typeof ImportMode>
 /** field -> source column header (null = not imported) */
 export const ColumnMapping = z.record(z.string(), z.string().nullable())
 
