@@ -2,10 +2,18 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
+import type { Plugin } from 'vite'
+import { consoleMetaCsp } from './src-shared/csp'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
 const shared = resolve(root, 'src-shared')
+
+/** The page's own Content-Security-Policy meta tag is the console's one policy (src-shared/csp.ts), never a copy of it. */
+export const consoleCspMeta: Plugin = {
+  name: 'orchard-console-csp',
+  transformIndexHtml: (html) => html.replace('%ORCHARD_CSP%', consoleMetaCsp()),
+}
 
 export default defineConfig({
   main: {
@@ -37,7 +45,7 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'src-renderer'),
     resolve: { alias: { '@shared': shared, '@': resolve(root, 'src-renderer/src') } },
-    plugins: [vue()],
+    plugins: [vue(), consoleCspMeta],
     build: {
       rollupOptions: { input: { index: resolve(root, 'src-renderer/index.html') } },
       // Minified: a third of the code to parse at every start (electron-vite leaves it as is by default).

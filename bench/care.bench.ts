@@ -8,7 +8,7 @@ import { hashPinSync, insertProfile } from '../src-main/core/lifecycle/profiles'
 import { evaluateRules } from '../src-main/core/lifecycle/rules'
 import { installDefaults } from '../src-main/core/lifecycle/studio'
 import { writeLifecycleSetting } from '../src-main/core/db/lifecycleSettings'
-import { temperatureScore } from '../src-main/core/lifecycle/temperature'
+import { temperatureScore } from '../src-shared/lifecycle/temperature'
 
 /**
  * Care planning and rule evaluation for a team of 10,000 members with a year of

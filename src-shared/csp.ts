@@ -27,6 +27,18 @@ export function consoleCsp(devServerUrl?: string): string {
 }
 
 /**
+ * The console's policy as its page's own meta tag carries it (for a page the desktop shell
+ * opens from a file): the same rules but frame-ancestors, which a meta tag cannot set (the
+ * hosts' header sets it).
+ */
+export function consoleMetaCsp(): string {
+  return consoleCsp()
+    .split('; ')
+    .filter((rule) => !rule.startsWith('frame-ancestors'))
+    .join('; ')
+}
+
+/**
  * The Content-Security-Policy of members' pages and group live codes, which the team's
  * server serves to phones on the internet: its own stylesheet, script, pictures and videos
  * and nothing else — no inline script or style, no third party, no frames, forms only to

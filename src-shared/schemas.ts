@@ -138,6 +138,7 @@ export const Customer = z.object({
 export type Customer = z.infer<typeof Customer>
 
 export const CustomerSortField = z.enum(['name', 'createdAt', 'updatedAt', 'lastPurchaseAt', 'totalSpentFen', 'orderCount'])
+export type CustomerSortField = z.infer<typeof CustomerSortField>
 export const CustomerListQuery = z.object({
   search: z.string().max(100).optional(),
   relClass: z.array(RelClass).optional(),
@@ -410,13 +411,15 @@ export const ProductInput = ProductFields.refine((p) => p.salePriceFen >= p.pric
     message: '售价低于控价 / sale price is below the price floor',
     path: ['salePriceFen'],
   })
+export const ProductSortField = z.enum(['name', 'sku', 'salePriceFen', 'stock', 'updatedAt'])
+export type ProductSortField = z.infer<typeof ProductSortField>
 export const ProductListQuery = z.object({
   search: z.string().max(100).optional(),
   category: z.string().optional(),
   brand: z.string().optional(),
   active: z.boolean().optional(),
   sort: z
-    .object({ field: z.enum(['name', 'sku', 'salePriceFen', 'stock', 'updatedAt']), dir: SortDir })
+    .object({ field: ProductSortField, dir: SortDir })
     .default({ field: 'updatedAt', dir: 'desc' }),
   ...Paging,
 })
@@ -460,6 +463,8 @@ export const MemberInput = z.object({
 export const MemberPatch = patchOf(MemberInput)
 
 // ---------------------------------------------------------------- orders
+export const OrderSortField = z.enum(['placedAt', 'totalFen', 'orderNo'])
+export type OrderSortField = z.infer<typeof OrderSortField>
 export const OrderListQuery = z.object({
   search: z.string().max(100).optional(),
   status: z.array(OrderStatus).optional(),
@@ -469,7 +474,7 @@ export const OrderListQuery = z.object({
   from: Day.optional(),
   to: Day.optional(),
   sort: z
-    .object({ field: z.enum(['placedAt', 'totalFen', 'orderNo']), dir: SortDir })
+    .object({ field: OrderSortField, dir: SortDir })
     .default({ field: 'placedAt', dir: 'desc' }),
   ...Paging,
 })
@@ -496,6 +501,7 @@ export const SOURCE_FORMATS = ['orchard', 'shopify', 'youzan', 'weidian', 'ktt']
 export const SourceFormat = z.enum(SOURCE_FORMATS)
 export type SourceFormat = z.infer<typeof SourceFormat>
 export const ImportFormat = z.enum(['auto', ...SOURCE_FORMATS])
+export type ImportFormat = z.infer<typeof ImportFormat>
 /** An ISO 4217 currency code, as shop exports write it (USD, CNY, HKD). */
 export const CurrencyCode = z
   .string()
@@ -508,6 +514,7 @@ export const ExchangeRate = z
   .trim()
   .regex(/^(?=.*[1-9])\d{1,6}(\.\d{1,8})?$/, '汇率须为正数，如 7.10 / a rate is a positive number such as 7.10')
 export const ImportMode = z.enum(['all-or-nothing', 'valid-rows'])
+export type ImportMode = z.infer<typeof ImportMode>
 /** field -> source column header (null = not imported) */
 export const ColumnMapping = z.record(z.string(), z.string().nullable())
 

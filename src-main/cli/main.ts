@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import { bilingualHalf, type Lang } from '../../src-shared/bilingual'
 import { OrchardError } from '../../src-shared/errors'
-import type { ImportResult } from '../../src-shared/schemas'
+import { ImportFormat, ImportMode, type ImportResult } from '../../src-shared/schemas'
 import { EXPORT_COLUMNS, formatFen, ORDER_STATUS_LABELS } from '../../src-shared/vocabulary'
 import { createCore, type OrchardCore } from '../core/api'
 import { createBackup, resolveBackupSource, restoreBackupFile } from '../core/backups/backups'
@@ -114,7 +114,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<entity>', 'customers | products | orders | members | resume')
     .argument('<file>', '文件，或 resume 时的任务号 / file, or the job id to resume')
     .addOption(
-      new Option('--format <format>', '格式：自动识别，或 果园 / Shopify / 有赞 / 微店 / 快团团 / format').choices(['auto', 'orchard', 'shopify', 'youzan', 'weidian', 'ktt']).default('auto'),
+      new Option('--format <format>', '格式：自动识别，或 果园 / Shopify / 有赞 / 微店 / 快团团 / format').choices(ImportFormat.options).default('auto'),
     )
     .option(
       '--rate <CUR=RATE>',
@@ -122,7 +122,7 @@ export async function runCli(argv: string[]): Promise<number> {
       collect,
       [],
     )
-    .addOption(new Option('--mode <mode>', '模式：全部成功才写入，或只写入有效行 / mode').choices(['all-or-nothing', 'valid-rows']).default('all-or-nothing'))
+    .addOption(new Option('--mode <mode>', '模式：全部成功才写入，或只写入有效行 / mode').choices(ImportMode.options).default('all-or-nothing'))
     .addOption(
       new Option('--older-state <choice>', '订单：文件比工作室已有的状态旧时（退款更少、退款后又成已付款）保留较新的（默认），或采用文件的 / orders older than the studio holds: keep the newer state, or apply the file’s')
         .choices(['keep', 'apply'])
@@ -138,9 +138,9 @@ export async function runCli(argv: string[]): Promise<number> {
         entityArg: string,
         file: string,
         o: {
-          format: 'auto' | 'orchard' | 'shopify' | 'youzan' | 'weidian' | 'ktt'
+          format: ImportFormat
           rate: string[]
-          mode: 'all-or-nothing' | 'valid-rows'
+          mode: ImportMode
           olderState: 'keep' | 'apply'
           applyOlder?: string[]
           errorFile?: string

@@ -21,6 +21,7 @@ import { narrowDataFolder, privateFolder, sweepOld, sweepRestoreLeftovers } from
 import { groupsHandlers } from './groups/handlers'
 import { importsHandlers } from './imports/handlers'
 import { jobsHandlers } from './jobs/handlers'
+import { progressMeter } from './jobs/progress'
 import { AREAS } from './areas'
 import { ledgerHandlers } from './ledger'
 import { fileKeyStore, type KeyStore } from './ledger/keystore'
@@ -149,6 +150,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
     if (pending === 0) return
     if (pending <= 500 && withoutWaiting(context.db, () => catchUpSearchIndex(context.db, 500))) return
     indexing = true
+    const report = progressMeter(context, 'search-index', 'search-index')
     const step = () => {
       if (closed) return
       try {
@@ -157,7 +159,7 @@ export function createCore(options: CreateCoreOptions): OrchardCore {
           setTimeout(step, 250).unref()
           return
         }
-        context.emit('job.progress', { jobId: 'search-index', kind: 'search-index', phase: 'index', done: pending - remaining, total: pending })
+        report('index', pending - remaining, pending)
         if (remaining > 0) setImmediate(step)
         else indexing = false
       } catch {

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { OrchardError } from '../../src-shared/errors'
+import { writeOutput } from './jobs/outputs'
 import type { DataPaths } from './paths'
 
 /**
@@ -75,9 +76,6 @@ export function writePreferences(paths: DataPaths, patch: Partial<Preferences>):
     })
   }
   const next = { ...DEFAULTS, ...readStored(paths), ...patch }
-  mkdirSync(paths.dataDir, { recursive: true })
-  const temporary = `${paths.preferences}.${process.pid}.tmp`
-  writeFileSync(temporary, JSON.stringify(next, null, 2) + '\n')
-  renameSync(temporary, paths.preferences)
+  writeOutput(paths.preferences, JSON.stringify(next, null, 2) + '\n')
   return { firstStart: next.firstStart }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { safeStorage } from 'electron'
+import { writeOutput } from '../core/jobs/outputs'
 import { fileKeyStore, KEYCHAIN_KEY_FILE, PLAIN_KEY_FILE, type KeyStore } from '../core/ledger/keystore'
 
 /**
@@ -24,9 +25,7 @@ export function keychainKeyStore(dataDir: string): KeyStore {
         return key
       }
       const fresh = existsSync(plain) ? Buffer.from(readFileSync(plain, 'utf8').trim(), 'base64') : randomBytes(32)
-      const temp = `${wrapped}.${process.pid}.tmp`
-      writeFileSync(temp, safeStorage.encryptString(fresh.toString('base64')), { mode: 0o600 })
-      renameSync(temp, wrapped)
+      writeOutput(wrapped, safeStorage.encryptString(fresh.toString('base64')), { mode: 0o600 })
       rmSync(plain, { force: true })
       key = fresh
       return key

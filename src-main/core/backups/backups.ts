@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { OrchardError } from '../../../src-shared/errors'
@@ -11,7 +11,7 @@ import type { DataPaths } from '../paths'
 import { readSettings, studioTimeZone } from '../settings/settings'
 import { stampIn, zoneOffset } from '../clock'
 import { runFileJob } from '../jobs/fileJob'
-import type { Output } from '../jobs/outputs'
+import { writeOutput, type Output } from '../jobs/outputs'
 import { hasStoredFile, sha256Of, storedFile } from '../materials/photos'
 import { namedFiles } from '../sync/files'
 
@@ -196,14 +196,7 @@ function restorePicturesFrom(copy: Db, paths: DataPaths, source: string): void {
   for (const p of pictures) {
     const file = join(folder, p.sha256)
     if (existsSync(file)) continue
-    mkdirSync(folder, { recursive: true })
-    const temp = `${file}.restore-${process.pid}.tmp`
-    try {
-      writeFileSync(temp, p.bytes, { mode: 0o600 })
-      renameSync(temp, file)
-    } finally {
-      rmSync(temp, { force: true })
-    }
+    writeOutput(file, p.bytes, { mode: 0o600 })
   }
   copy.exec(`DROP TABLE ${PICTURES_TABLE}`)
   // The pictures' pages are not carried into the studio's database.

@@ -1,10 +1,11 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import ExcelJS from 'exceljs'
 import { bilingualHalf, type Lang } from '../../../src-shared/bilingual'
 import { OrchardError } from '../../../src-shared/errors'
 import type { RowError } from '../../../src-shared/schemas'
 import { ownerOnly } from '../housekeeping'
+import { produceOutput } from '../jobs/outputs'
 import { CSV_BOM, csvLine, keepQuotes } from '../spreadsheet/cells'
 import { ERROR_FILE_HEADERS } from './fields'
 import { openTable, type ImportLimits } from './read'
@@ -88,25 +89,27 @@ export async function writeErrorFile(target: string, source: RejectedSource, row
   } catch (err) {
     throw new OrchardError('export_failed', `无法创建文件夹 ${dirname(target)} / cannot create the folder`, { file: target, why: (err as Error).message })
   }
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`)
   const headers = [...source.headers, ...ERROR_FILE_HEADERS]
   try {
-    if (source.kind === 'csv') {
-      writeFileSync(temp, CSV_BOM + csvLine(headers) + rows.map(csvLine).join(''))
-    } else {
-      const book = new ExcelJS.Workbook()
-      // The source's sheet name, so a file imported from a named sheet is imported the same way again.
-      const sheet = book.addWorksheet(source.sheet || '错误行', { views: [{ state: 'frozen', ySplit: 1 }] })
-      sheet.addRow(headers).font = { bold: true }
-      // String cells are text in XLSX, never formulas: the values go in as they were read.
-      for (const row of rows) sheet.addRow(row.map(keepQuotes))
-      sheet.getColumn(headers.length - 1).width = 48
-      await book.xlsx.writeFile(temp)
-    }
-    ownerOnly(temp)
-    renameSync(temp, target)
+    await produceOutput(
+      target,
+      async (temp) => {
+        if (source.kind === 'csv') {
+          writeFileSync(temp, CSV_BOM + csvLine(headers) + rows.map(csvLine).join(''))
+        } else {
+          const book = new ExcelJS.Workbook()
+          // The source's sheet name, so a file imported from a named sheet is imported the same way again.
+          const sheet = book.addWorksheet(source.sheet || '错误行', { views: [{ state: 'frozen', ySplit: 1 }] })
+          sheet.addRow(headers).font = { bold: true }
+          // String cells are text in XLSX, never formulas: the values go in as they were read.
+          for (const row of rows) sheet.addRow(row.map(keepQuotes))
+          sheet.getColumn(headers.length - 1).width = 48
+          await book.xlsx.writeFile(temp)
+        }
+      },
+      ownerOnly,
+    )
   } catch (err) {
-    rmSync(temp, { force: true })
     if (err instanceof OrchardError) throw err
     throw new OrchardError('export_failed', `无法写入错误文件：${(err as Error).message} / cannot write the error file`, { file: target, why: (err as Error).message })
   }

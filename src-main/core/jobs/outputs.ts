@@ -37,13 +37,13 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex')
 }
 
-/** Writes `data` to `target` through a temporary name; checks its size before it is renamed into place. */
-export function writeOutput(target: string, data: Buffer | string): Output {
+/** Writes `data` to `target` through a temporary name (with `mode`, 0o600 for what only the studio may read); checks its size before it is renamed into place. */
+export function writeOutput(target: string, data: Buffer | string, options: { mode?: number } = {}): Output {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
   mkdirSync(dirname(target), { recursive: true })
   const temp = temporaryFor(target)
   try {
-    writeFileSync(temp, bytes)
+    writeFileSync(temp, bytes, options.mode === undefined ? undefined : { mode: options.mode })
     if (statSync(temp).size !== bytes.length) throw new OrchardError('write_failed', `写入不完整 / short write: ${target}`, { file: target })
     renameSync(temp, target)
   } catch (err) {

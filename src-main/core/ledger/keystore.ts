@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { OrchardError } from '../../../src-shared/errors'
+import { writeOutput } from '../jobs/outputs'
 
 /**
  * Where the key that encrypts members' payout accounts lives — never in the
@@ -32,11 +33,7 @@ export function fileKeyStore(dataDir: string): KeyStore {
           { file: join(dataDir, KEYCHAIN_KEY_FILE) },
         )
       }
-      if (!existsSync(path)) {
-        const temp = `${path}.${process.pid}.tmp`
-        writeFileSync(temp, randomBytes(32).toString('base64'), { mode: 0o600 })
-        renameSync(temp, path)
-      }
+      if (!existsSync(path)) writeOutput(path, randomBytes(32).toString('base64'), { mode: 0o600 })
       if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
         // Someone widened it (a copy, an archive tool): narrow it again before use.
         chmodSync(path, 0o600)

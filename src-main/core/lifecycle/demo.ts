@@ -1,4 +1,5 @@
 import type { MemberEventType, RitualCounts } from '../../../src-shared/contracts/lifecycle'
+import { temperatureScore } from '../../../src-shared/lifecycle/temperature'
 import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
 import { toProfile } from '../db/tables/lifecycle'
@@ -10,7 +11,6 @@ import { hashPinSync, insertProfile, sessionInfo, startSession } from './profile
 import { evaluateRules, installDefaultRules, updateRule, ruleRow } from './rules'
 import { ruleWriter, type ChangeWriter } from '../records/changes'
 import { DAY_MS, StudioTime, addDays } from './studioTime'
-import { temperatureScore } from './temperature'
 
 /**
  * The demo studio's lifecycle: the workstation's profiles, a year of member activity

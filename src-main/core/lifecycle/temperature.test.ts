@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openTestStudio, refusal, type TestStudio } from './lifecycle.testkit'
-import { temperatureScore } from './temperature'
+import { temperatureScore } from '../../../src-shared/lifecycle/temperature'
 
 let s: TestStudio
 let groupId: string

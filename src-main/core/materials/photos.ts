@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join } from 'node:path'
 import type { Db } from '../db/connection'
-import { newId } from '../ids'
+import { writeOutput } from '../jobs/outputs'
 import { recordChange, systemWriter } from '../records/changes'
 import { resourcesDir } from './render'
 
@@ -32,10 +32,7 @@ export function storeFile(db: Db, bytes: Buffer): string {
   const sha = sha256Of(bytes)
   const file = storedFile(db, sha)
   if (existsSync(file)) return sha
-  mkdirSync(filesDir(db), { recursive: true })
-  const tmp = `${file}.${newId()}.tmp`
-  writeFileSync(tmp, bytes, { mode: 0o600 })
-  renameSync(tmp, file)
+  writeOutput(file, bytes, { mode: 0o600 })
   return sha
 }
 

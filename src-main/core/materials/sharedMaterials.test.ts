@@ -11,16 +11,14 @@ import { DEFAULT_FORBIDDEN_WORDS } from './copy'
  * server process (PGlite) over HTTP: prices seen elsewhere and the forbidden-claims list.
  */
 const team_ = teamHarness('materials')
-const { workstation, sync, pair: enrolledPair, joinTeam } = team_
+const { workstation, sync, pairWith, joinTeam } = team_
 
 /** Two workstations of one new team, enrolled, with one product A made and B holds. */
-async function pair(): Promise<{ team: string; a: OrchardCore; b: OrchardCore; productId: string }> {
-  const [a, b, team] = await enrolledPair()
-  const p = await a.invoke('products', 'create', { sku: 'SP-1001', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 40, images: [] })
-  await sync(a)
-  await sync(b)
-  return { team, a, b, productId: p.id }
-}
+const pairWithProduct = () =>
+  pairWith(async (a) => {
+    const p = await a.invoke('products', 'create', { sku: 'SP-1001', name: '洗衣液', listPriceFen: 9900, salePriceFen: 5900, priceFloorFen: 5000, stock: 40, images: [] })
+    return { productId: p.id }
+  })
 
 const today = (core: OrchardCore) => core.context.clock.now().toISOString().slice(0, 10)
 const comparisonsOf = (core: OrchardCore) => {
@@ -32,7 +30,7 @@ const changeRows = (core: OrchardCore, record: string) =>
 
 describe('competitor prices as shared records', () => {
   it('a price A adds reaches B field by field; its removal travels as a tombstone', async () => {
-    const { a, b, productId } = await pair()
+    const { a, b, productId } = await pairWithProduct()
     actAs(a, 'operator', '小周')
     const added = await a.invoke('comparisons', 'add', { productId, source: '京东自营', priceFen: 7900, observedOn: today(a), url: 'https://item.jd.com/1.html', note: '页面标价' })
     // Recorded in the write's transaction, and its price in the audit log with the value.
@@ -56,7 +54,7 @@ describe('competitor prices as shared records', () => {
   })
 
   it('a new workstation’s snapshot brings the team’s prices and its forbidden-claims list', async () => {
-    const { team, a, productId } = await pair()
+    const { team, a, productId } = await pairWithProduct()
     await a.invoke('comparisons', 'add', { productId, source: '天猫旗舰店', priceFen: 8900, observedOn: today(a), url: '', note: '' })
     await a.invoke('copyTemplates', 'setWords', { words: [...DEFAULT_FORBIDDEN_WORDS, '秒杀全网'] })
     await sync(a)
@@ -69,7 +67,7 @@ describe('competitor prices as shared records', () => {
   })
 
   it('a change claiming a role the device is not enrolled for is refused by the server over HTTP, with the reason; nothing is applied', async () => {
-    const { team, a, productId } = await pair()
+    const { team, a, productId } = await pairWithProduct()
     const trainer = await joinTeam(team, '培训室', 'trainer')
     const id = randomUUID()
     const res = await pushRecords(trainer, team, [
@@ -97,7 +95,7 @@ describe('competitor prices as shared records', () => {
 
 describe('the forbidden-claims list as a shared record', () => {
   it('words added on A and on B offline both end on every workstation; a word removed on one is gone everywhere', async () => {
-    const { a, b } = await pair()
+    const { a, b } = await pairWithProduct()
     await a.invoke('copyTemplates', 'setWords', { words: [...DEFAULT_FORBIDDEN_WORDS, '秒杀全网'] })
     await sync(a)
     await sync(b)
@@ -120,7 +118,7 @@ describe('the forbidden-claims list as a shared record', () => {
   })
 
   it('a workstation’s own preferences (language, theme) are never shared', async () => {
-    const { a, b } = await pair()
+    const { a, b } = await pairWithProduct()
     const before = await b.invoke('settings', 'get', {})
     await a.invoke('settings', 'update', { language: before.language === 'en-US' ? 'zh-CN' : 'en-US', theme: before.theme === 'dark' ? 'light' : 'dark' })
     await a.invoke('copyTemplates', 'setWords', { words: ['第一'] })
@@ -135,7 +133,7 @@ describe('copy and poster templates as shared records', () => {
   const copyOf = async (core: OrchardCore) => (await core.invoke('copyTemplates', 'list', {})).map((t) => ({ ...t })).sort((x, y) => x.id.localeCompare(y.id))
 
   it('the shipped variants every workstation seeds itself are one record each: an edit of one on A is the same variant on B, never a second copy', async () => {
-    const { a, b } = await pair()
+    const { a, b } = await pairWithProduct()
     const shipped = await copyOf(a)
     expect(shipped.length).toBeGreaterThan(5)
     expect(await copyOf(b)).toEqual(shipped)
@@ -158,7 +156,7 @@ describe('copy and poster templates as shared records', () => {
   })
 
   it('the same variant’s text edited on A and on B offline: the later push wins, the earlier text is a conflict either restores', async () => {
-    const { a, b } = await pair()
+    const { a, b } = await pairWithProduct()
     actAs(a, 'operator', '小周')
     actAs(b, 'manager', '陈姐')
     const v = await a.invoke('copyTemplates', 'save', { channel: 'group', tone: 'all', body: '{name} 团购 {price}', active: true })
@@ -188,7 +186,7 @@ describe('copy and poster templates as shared records', () => {
   })
 
   it('a poster template duplicated and edited on A reaches B with its whole layout; archived on B, it is gone from A’s packs; a new workstation’s snapshot brings it', async () => {
-    const { team, a, b } = await pair()
+    const { team, a, b } = await pairWithProduct()
     const shippedId = (await a.invoke('posterTemplates', 'list', {})).find((t) => t.builtin)!.id
     const { template } = await a.invoke('posterTemplates', 'duplicate', { id: shippedId })
     const edited = { ...template, name: '店庆红' }

@@ -14,7 +14,7 @@ import { productPhotos, storedFile } from './photos'
  * field, their image files through the team's file store by their SHA-256.
  */
 const team_ = teamHarness('photos')
-const { workstation, sync, pair: enrolledPair, joinTeam, withServerDatabase } = team_
+const { workstation, sync, pairWith, joinTeam, withServerDatabase } = team_
 
 const sha = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
@@ -25,14 +25,12 @@ async function picture(seed: number, format: 'jpeg' | 'png' = 'jpeg'): Promise<B
 }
 
 /** Two workstations of one new team, enrolled, with a product and a customer A made and B holds. */
-async function pair(): Promise<{ team: string; a: OrchardCore; b: OrchardCore; productId: string; customerId: string }> {
-  const [a, b, team] = await enrolledPair()
-  const p = await a.invoke('products', 'create', { sku: 'SP-2001', name: '纯棉睡衣', listPriceFen: 19900, salePriceFen: 12900, priceFloorFen: 9900, stock: 30, images: [] })
-  const c = await a.invoke('customers', 'create', { name: '蒋强东', phones: ['13800138000'], addresses: ['浙江省杭州市西湖区文三路 1 号'], notes: '' })
-  await sync(a)
-  await sync(b)
-  return { team, a, b, productId: p.id, customerId: c.id }
-}
+const pairWithBuyer = () =>
+  pairWith(async (a) => {
+    const p = await a.invoke('products', 'create', { sku: 'SP-2001', name: '纯棉睡衣', listPriceFen: 19900, salePriceFen: 12900, priceFloorFen: 9900, stock: 30, images: [] })
+    const c = await a.invoke('customers', 'create', { name: '蒋强东', phones: ['13800138000'], addresses: ['浙江省杭州市西湖区文三路 1 号'], notes: '' })
+    return { productId: p.id, customerId: c.id }
+  })
 
 const photoRows = (core: OrchardCore) =>
   core.context.db.prepare('SELECT id, product_id, customer_id, caption, width, height, sha256 FROM buyer_photos ORDER BY id').all() as Record<string, unknown>[]
@@ -49,7 +47,7 @@ async function addPhoto(core: OrchardCore, productId: string, customerId: string
 
 describe('buyer photos as shared records, with their image files', () => {
   it('a photo added on A shows on B with identical bytes; its removal travels as a tombstone and the file goes with it', async () => {
-    const { a, b, productId, customerId } = await pair()
+    const { a, b, productId, customerId } = await pairWithBuyer()
     actAs(a, 'operator', '小周')
     const added = await addPhoto(a, productId, customerId, await picture(1))
     // Recorded in the write's transaction through the one path; the image kept by its hash.
@@ -82,7 +80,7 @@ describe('buyer photos as shared records, with their image files', () => {
   })
 
   it('a file tampered with on the server is refused on B and never written under its name; the record still shows, as not yet downloaded', async () => {
-    const { a, b, productId } = await pair()
+    const { a, b, productId } = await pairWithBuyer()
     await addPhoto(a, productId, null, await picture(2), '回购第三次了')
     await sync(a)
     const hash = photoRows(a)[0].sha256 as string
@@ -100,7 +98,7 @@ describe('buyer photos as shared records, with their image files', () => {
   })
 
   it('a photo whose file the server lacks still applies on B, is shown as not yet downloaded, and is fetched in a later round', async () => {
-    const { team, a, b, productId } = await pair()
+    const { team, a, b, productId } = await pairWithBuyer()
     const bytes = await sharp(await picture(3)).jpeg().toBuffer()
     const hash = sha(bytes)
     // A change naming a file nobody has put on the server yet (sent straight over HTTP by A's device).
@@ -119,7 +117,7 @@ describe('buyer photos as shared records, with their image files', () => {
   })
 
   it('a trainer may not add or remove photos: refused by the core, nothing written, and by the server over HTTP, nothing applied', async () => {
-    const { team, a, productId, customerId } = await pair()
+    const { team, a, productId, customerId } = await pairWithBuyer()
     const kept = await addPhoto(a, productId, customerId, await picture(4))
     const before = { rows: photoRows(a), changes: changeRows(a, 'buyerPhoto'), files: storeOf(a) }
     const another = await picture(5)
@@ -159,7 +157,7 @@ describe('buyer photos as shared records, with their image files', () => {
   })
 
   it('a trainer’s device gets the photos and their files, but never the contacts of the customer a photo names', async () => {
-    const { team, a, productId, customerId } = await pair()
+    const { team, a, productId, customerId } = await pairWithBuyer()
     await addPhoto(a, productId, customerId, await picture(6))
     await sync(a)
     const trainer = await joinTeam(team, '培训室', 'trainer')
@@ -171,7 +169,7 @@ describe('buyer photos as shared records, with their image files', () => {
   })
 
   it('a new workstation’s snapshot brings the team’s photos and their files', async () => {
-    const { team, a, productId, customerId } = await pair()
+    const { team, a, productId, customerId } = await pairWithBuyer()
     await addPhoto(a, productId, customerId, await picture(7))
     await addPhoto(a, productId, null, await picture(8), '用了一周，很满意')
     await sync(a)
@@ -188,7 +186,7 @@ describe('buyer photos as shared records, with their image files', () => {
 
 describe('every write of a buyer photo goes through the one path', () => {
   it('a customer merge moving a photo, and its undo, are changes of the photo’s customer the team receives', async () => {
-    const { a, b, productId, customerId } = await pair()
+    const { a, b, productId, customerId } = await pairWithBuyer()
     actAs(a, 'operator', '小周')
     const twin = await a.invoke('customers', 'create', { name: '蒋强东（旧）', phones: ['13900139000'], notes: '' })
     const photo = await addPhoto(a, productId, twin.id, await picture(14))
@@ -209,7 +207,7 @@ describe('every write of a buyer photo goes through the one path', () => {
 
 describe('products’ own pictures through the team’s file store', () => {
   it('a picture given to a product on A is named by its hash and readable on B with the same bytes', async () => {
-    const { a, b, productId } = await pair()
+    const { a, b, productId } = await pairWithBuyer()
     const png = await picture(9, 'png')
     const path = join(team_.root, `shot-${randomUUID()}.png`)
     writeFileSync(path, png)
@@ -225,7 +223,7 @@ describe('products’ own pictures through the team’s file store', () => {
   })
 
   it('pictures changed on A and on B offline: the later wins, the earlier is a conflict either restores, and its file is there', async () => {
-    const { a, b, productId } = await pair()
+    const { a, b, productId } = await pairWithBuyer()
     const first = await picture(10)
     const second = await picture(11)
     const pa = join(team_.root, `a-${randomUUID()}.jpg`)

@@ -4,7 +4,7 @@
  * WeChat QR code, which WeChat lets lapse 7 days after it was made. Pictures are
  * copied into the data folder, so a pack never depends on a file that moved.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import jsQR from 'jsqr'
 import sharp from 'sharp'
@@ -31,6 +31,7 @@ import {
 import { decodeFields, insertRow } from '../db/tables/table'
 import { dayIn, timeIn } from '../clock'
 import { newId } from '../ids'
+import { produceOutput } from '../jobs/outputs'
 import { changeWriter, recordChange, requireFieldWrite, type ChangeWriter } from '../records/changes'
 import { forgetStoredFile, storedFile, storeFile } from './photos'
 import { MAX_TEAM_FILE_BYTES } from '../../../src-shared/recordsProtocol'
@@ -333,8 +334,7 @@ export async function uploadGroupQr(ctx: CoreContext, input: z.output<typeof Gro
   }
   const id = newId()
   const file = join(photosDir(ctx, 'groups'), `${id}.png`)
-  await sharp(picture.data).rotate().png().toFile(`${file}.tmp`)
-  renameSync(`${file}.tmp`, file)
+  await produceOutput(file, (temp) => sharp(picture.data).rotate().png().toFile(temp))
   insertRow(ctx.db, GROUP_QR_CODES, {
     id,
     group_id: input.groupId,

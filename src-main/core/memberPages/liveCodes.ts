@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, renameSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { LiveCodeInfo } from '../../../src-shared/contracts/memberPages'
@@ -9,6 +9,7 @@ import { addDays, dayIn } from '../../../src-shared/time'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { newId } from '../ids'
+import { produceOutput } from '../jobs/outputs'
 import { decodeQr, photosDir, readPicture, thumbnail } from '../materials/sources'
 import { hashToken, qrDataUrl } from './links'
 import { publicBase } from './state'
@@ -58,8 +59,7 @@ export async function uploadContact(ctx: CoreContext, input: { groupId: string; 
     })
   }
   const file = join(photosDir(ctx, 'groups'), `contact-${newId()}.png`)
-  await sharp(picture.data).rotate().png().toFile(`${file}.tmp`)
-  renameSync(`${file}.tmp`, file)
+  await produceOutput(file, (temp) => sharp(picture.data).rotate().png().toFile(temp))
   ctx.db
     .prepare(
       `INSERT INTO group_contact_qr (group_id, file, payload, uploaded_at, created_by) VALUES (?, ?, ?, ?, ?)

@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import { MAX_TEAM_FILE_BYTES } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
-import { newId } from '../ids'
-import { filesDir, hasStoredFile, isSha256, productImageHashes, sha256Of, storedFile } from '../materials/photos'
+import { writeOutput } from '../jobs/outputs'
+import { hasStoredFile, isSha256, productImageHashes, sha256Of, storedFile } from '../materials/photos'
 import { recordsPushed } from '../records/sync'
 import { SyncFailure, type SyncHttp } from './http'
 
@@ -149,12 +149,5 @@ export function pruneFiles(db: Db, before: ReadonlySet<string>): number {
 
 /** Writes bytes already checked against their hash into the store: a temporary name, then renamed, so no one reads half a file. */
 function writeVerified(db: Db, sha: string, bytes: Buffer): void {
-  mkdirSync(filesDir(db), { recursive: true })
-  const tmp = `${storedFile(db, sha)}.${newId()}.tmp`
-  try {
-    writeFileSync(tmp, bytes, { mode: 0o600 })
-    renameSync(tmp, storedFile(db, sha))
-  } finally {
-    rmSync(tmp, { force: true })
-  }
+  writeOutput(storedFile(db, sha), bytes, { mode: 0o600 })
 }

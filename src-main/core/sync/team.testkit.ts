@@ -116,6 +116,14 @@ export function teamHarness(name: string) {
       await harness.enrol(b, team, names[1], roleOfB)
       return [a, b, team]
     },
+    /** Two workstations of a new team (as `pair`) with what `seed` makes on A already on B — one round each — and what it returned. */
+    async pairWith<T extends object>(seed: (a: OrchardCore) => Promise<T>): Promise<{ a: OrchardCore; b: OrchardCore; team: string } & T> {
+      const [a, b, team] = await harness.pair()
+      const seeded = await seed(a)
+      await harness.sync(a)
+      await harness.sync(b)
+      return { team, a, b, ...seeded }
+    },
     /** A new, empty workstation enrolled with an existing `team` (C by default), which starts from the team's snapshot at its first round. */
     async joinTeam(team: string, deviceName = 'C', role?: Role): Promise<OrchardCore> {
       const core = harness.workstation()

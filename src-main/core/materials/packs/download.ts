@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync, renameSync, statSync } from 'node:fs'
+import { copyFileSync, mkdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { OrchardError } from '../../../../src-shared/errors'
 import type { CoreContext } from '../../context'
 import { jobRow } from '../../jobs/durable'
 import { safeFileName } from '../../jobs/names'
+import { produceOutput } from '../../jobs/outputs'
 import { writeZip, type ZipEntry } from '../../jobs/zip'
 import { SHARED_FOLDER } from './plan'
 
@@ -29,13 +30,13 @@ export async function downloadPacks(ctx: CoreContext, input: { jobId: string; fo
   const ownZip = input.folder !== undefined ? join(out, `${input.folder}.zip`) : null
   const made = ownZip && (ctx.db.prepare(`SELECT 1 FROM job_items WHERE job_id = ? AND kind = 'zip' AND file = ? AND done_at IS NOT NULL`).get(job.id, `${input.folder}.zip`) as unknown)
   if (ownZip && made) {
-    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
-    try {
-      copyFileSync(ownZip, temp)
-    } catch {
-      throw new OrchardError('file_not_found', '素材包的压缩包不见了，请重新生成 / the pack’s zip is gone: make the packs again', { file: ownZip })
-    }
-    renameSync(temp, target)
+    await produceOutput(target, async (temp) => {
+      try {
+        copyFileSync(ownZip, temp)
+      } catch {
+        throw new OrchardError('file_not_found', '素材包的压缩包不见了，请重新生成 / the pack’s zip is gone: make the packs again', { file: ownZip })
+      }
+    })
   } else {
     const videos = (ctx.db.prepare(`SELECT file FROM job_items WHERE job_id = ? AND kind = 'video' AND done_at IS NOT NULL ORDER BY seq`).pluck().all(job.id) as string[]).map((f) => ({
       file: join(out, f),

@@ -8,11 +8,11 @@
  * moves pictures: one ffmpeg run, no system fonts.
  */
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { OrchardError } from '../../../../src-shared/errors'
+import { temporaryFor } from '../../jobs/outputs'
 import { readablePhoto } from '../render/photos'
 import type { PosterProduct } from '../render/poster'
 import { findFfmpeg, type FfmpegInfo } from './ffmpeg'
@@ -242,7 +242,7 @@ export async function renderProductVideo(input: ProductVideoInput): Promise<Prod
   const ffmpeg = findFfmpeg()
   const work = mkdtempSync(join(tmpdir(), 'orchard-video-'))
   mkdirSync(dirname(input.outPath), { recursive: true })
-  const partial = join(dirname(input.outPath), `.${basename(input.outPath)}.${process.pid}-${randomBytes(4).toString('hex')}.part.mp4`)
+  const partial = temporaryFor(input.outPath)
   try {
     // All pictures at once: sharp spreads them over the cores.
     let drawn = 0

@@ -1,5 +1,5 @@
 import { computed, inject, provide, reactive, ref, type InjectionKey } from 'vue'
-import type { ImportJobSummary, ImportPreview, ImportResult } from '@shared/schemas'
+import type { ImportFormat, ImportJobSummary, ImportMode, ImportPreview, ImportResult } from '@shared/schemas'
 import type { ImportEntity } from '@shared/vocabulary'
 import type { LocatedError } from '@shared/located'
 import { api, OrchardClientError } from '@/api/client'
@@ -8,10 +8,9 @@ import { useCancellableJob, wasCancelled } from '@/composables/jobProgress'
 import { locatedOf } from '@/composables/fieldErrors'
 import { readerLang } from '@/format/bilingual'
 
-export type ImportFormat = 'auto' | 'orchard' | 'shopify' | 'youzan' | 'weidian' | 'ktt'
+export type { ImportFormat, ImportMode }
 /** The shops' order exports: for orders only. */
 export const SHOP_FORMATS = ['shopify', 'youzan', 'weidian', 'ktt'] as const
-export type ImportMode = 'all-or-nothing' | 'valid-rows'
 export type Mapping = Record<string, string | null>
 
 /** Steps of the wizard, in order. */

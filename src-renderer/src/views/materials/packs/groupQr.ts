@@ -1,10 +1,9 @@
+import { qrExpiry } from '@shared/materials/rules'
 import { studioNow } from '@/format/time'
 
-/** WeChat group QR codes lapse 7 days after they are made; the alerts warn 48 h ahead, so does the preview. */
-const LAPSING_MS = 48 * 3_600_000
-
+/** A pack's group QR code as its preview shows it: lapsing within the studio's warning hours (GROUP_QR_WARN_HOURS), as the alerts warn. */
 export function qrState(expiresAt: string, lapsed: boolean, now = studioNow()): 'ok' | 'lapsing' | 'lapsed' {
-  const left = Date.parse(expiresAt) - now
-  if (lapsed || left <= 0) return 'lapsed'
-  return left <= LAPSING_MS ? 'lapsing' : 'ok'
+  if (lapsed) return 'lapsed'
+  const { state } = qrExpiry(expiresAt, now)
+  return state === 'valid' ? 'ok' : state
 }
