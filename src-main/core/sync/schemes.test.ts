@@ -62,6 +62,16 @@ async function sellerAndMentor(core: OrchardCore) {
   await core.invoke('members', 'create', { name: '小美', inviteCode: 'ALICE001', level: 2, mentorId: mentor.id, joinDate: '2026-09-02' })
 }
 
+/** Two workstations of a new team, each with a manager at work; on A the seller and mentor and the team's first scheme (the default: 12% and 2% at level 2). */
+async function managersWithScheme() {
+  const [a, b, team] = await pair()
+  await sellerAndMentor(a)
+  actAs(a, 'manager', '陈姐')
+  actAs(b, 'manager', '王店长')
+  const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+  return [a, b, team, scheme] as const
+}
+
 /** B's own version 2, refused by the team: the seller at level 2 gets 13%, the mentor 2.5%. */
 const OWN: SchemeRules = { ...DEFAULT_SCHEME_RULES, sellerBp: [1100, 1300, 1600], mentorBp: [0, 250, 300] }
 
@@ -185,11 +195,7 @@ describe('commission schemes shared through the team server', () => {
   })
 
   it('commission B posted offline with its refused version 2 is corrected to the team’s version 2 in the open month (its sale’s month closed): the same balances as A’s, to the fen, nothing posted twice', async () => {
-    const [a, b, team] = await pair()
-    await sellerAndMentor(a)
-    actAs(a, 'manager', '陈姐')
-    actAs(b, 'manager', '王店长')
-    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    const [a, b, team, scheme] = await managersWithScheme()
     await sync(a)
     await sync(b)
 
@@ -234,11 +240,7 @@ describe('commission schemes shared through the team server', () => {
   })
 
   it('A and B both posted the same sale, each with its own version 2: B’s refused version is corrected on B alone, and both end with the team’s money and no conflict', async () => {
-    const [a, b] = await pair()
-    await sellerAndMentor(a)
-    actAs(a, 'manager', '陈姐')
-    actAs(b, 'manager', '王店长')
-    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    const [a, b, , scheme] = await managersWithScheme()
     await importOrder(a, 'SO-2', 'ALICE001', '300.00')
     await sync(a)
     await sync(b)
@@ -283,11 +285,7 @@ describe('commission schemes shared through the team server', () => {
   })
 
   it('B’s commission at its refused version reaches the team first and its correction follows; A posted the same sale at the team’s version before pulling them: A, B and a new workstation hold the team’s money once, with no conflict', async () => {
-    const [a, b, team] = await pair()
-    await sellerAndMentor(a)
-    actAs(a, 'manager', '陈姐')
-    actAs(b, 'manager', '王店长')
-    const scheme = await a.invoke('schemes', 'save', { name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '', activate: true })
+    const [a, b, team, scheme] = await managersWithScheme()
     await sync(a)
     await sync(b)
 
