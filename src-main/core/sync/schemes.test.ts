@@ -72,6 +72,23 @@ async function managersWithScheme() {
   return [a, b, team, scheme] as const
 }
 
+/**
+ * Version 2 of a scheme written on `core` as a client that skipped the compliance check would:
+ * straight into its tables, made current, its changes queued as a manager's for the next push.
+ */
+function uncheckedVersion2(core: OrchardCore, schemeId: string, name: string, rules: unknown) {
+  const db = core.context.db
+  db.prepare(
+    `INSERT INTO commission_scheme_versions (id, scheme_id, version, name, rules, note, saved_at, created_by, created_at, updated_at) VALUES (?, ?, 2, ?, ?, '', ?, '陈姐', ?, ?)`,
+  ).run(`${schemeId}:2`, schemeId, name, JSON.stringify(rules), ...Array(3).fill(new Date().toISOString()))
+  db.prepare('UPDATE commission_schemes SET current_version = 2 WHERE id = ?').run(schemeId)
+  const change = db.prepare(
+    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_role, workstation, source, base_seq) VALUES ('skipped', ?, ?, ?, ?, '2026-01-01T00:00:00Z', 'manager', 'x', 'console', 0)`,
+  )
+  change.run('schemeVersion', `${schemeId}:2`, 'create', null)
+  change.run('scheme', schemeId, 'update', 'currentVersion')
+}
+
 /** B's own version 2, refused by the team: the seller at level 2 gets 13%, the mentor 2.5%. */
 const OWN: SchemeRules = { ...DEFAULT_SCHEME_RULES, sellerBp: [1100, 1300, 1600], mentorBp: [0, 250, 300] }
 
@@ -379,17 +396,7 @@ describe('commission schemes shared through the team server', () => {
     await sync(a)
     await sync(b)
     // A client that skipped the check: three tiers and a fee per recruit, recorded as a manager's version 2.
-    const db = a.context.db
-    const bad = { ...DEFAULT_SCHEME_RULES, tiers: 3, perRecruitFen: 5000 }
-    db.prepare(
-      `INSERT INTO commission_scheme_versions (id, scheme_id, version, name, rules, note, saved_at, created_by, created_at, updated_at) VALUES (?, ?, 2, '拉人头', ?, '', ?, '陈姐', ?, ?)`,
-    ).run(`${scheme.id}:2`, scheme.id, JSON.stringify(bad), ...Array(3).fill(new Date().toISOString()))
-    db.prepare('UPDATE commission_schemes SET current_version = 2 WHERE id = ?').run(scheme.id)
-    const change = db.prepare(
-      `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_role, workstation, source, base_seq) VALUES ('skipped', ?, ?, ?, ?, '2026-01-01T00:00:00Z', 'manager', 'x', 'console', 0)`,
-    )
-    change.run('schemeVersion', `${scheme.id}:2`, 'create', null)
-    change.run('scheme', scheme.id, 'update', 'currentVersion')
+    uncheckedVersion2(a, scheme.id, '拉人头', { ...DEFAULT_SCHEME_RULES, tiers: 3, perRecruitFen: 5000 })
     await importOrder(a, 'SO-9', 'ALICE001', '100.00')
     await sync(a)
     expect((await sync(b)).records).toMatchObject({ notApplied: 1 })
@@ -417,16 +424,7 @@ describe('commission schemes shared through the team server', () => {
     await sync(a)
     await sync(b)
     // A client that skipped the check made version 2 the current one: a fee per recruit.
-    const db = a.context.db
-    db.prepare(
-      `INSERT INTO commission_scheme_versions (id, scheme_id, version, name, rules, note, saved_at, created_by, created_at, updated_at) VALUES (?, ?, 2, '标准两级佣金', ?, '', ?, '陈姐', ?, ?)`,
-    ).run(`${scheme.id}:2`, scheme.id, JSON.stringify({ ...DEFAULT_SCHEME_RULES, perRecruitFen: 5000 }), ...Array(3).fill(new Date().toISOString()))
-    db.prepare('UPDATE commission_schemes SET current_version = 2 WHERE id = ?').run(scheme.id)
-    const change = db.prepare(
-      `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_role, workstation, source, base_seq) VALUES ('skipped', ?, ?, ?, ?, '2026-01-01T00:00:00Z', 'manager', 'x', 'console', 0)`,
-    )
-    change.run('schemeVersion', `${scheme.id}:2`, 'create', null)
-    change.run('scheme', scheme.id, 'update', 'currentVersion')
+    uncheckedVersion2(a, scheme.id, '标准两级佣金', { ...DEFAULT_SCHEME_RULES, perRecruitFen: 5000 })
     await importOrder(a, 'SO-9', 'ALICE001', '100.00')
     await sync(a)
     expect((await sync(b)).records).toMatchObject({ notApplied: 1 })
