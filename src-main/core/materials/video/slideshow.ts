@@ -8,11 +8,11 @@
  * moves pictures: one ffmpeg run, no system fonts.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { OrchardError } from '../../../../src-shared/errors'
-import { temporaryFor } from '../../jobs/outputs'
+import { produceOutput } from '../../jobs/outputs'
 import { readablePhoto } from '../render/photos'
 import type { PosterProduct } from '../render/poster'
 import { findFfmpeg, type FfmpegInfo } from './ffmpeg'
@@ -240,9 +240,8 @@ export async function renderProductVideo(input: ProductVideoInput): Promise<Prod
   report(0)
 
   const ffmpeg = findFfmpeg()
+  // Scratch space for the raw pictures and the filter graph; the video itself is an output.
   const work = mkdtempSync(join(tmpdir(), 'orchard-video-'))
-  mkdirSync(dirname(input.outPath), { recursive: true })
-  const partial = temporaryFor(input.outPath)
   try {
     // All pictures at once: sharp spreads them over the cores.
     let drawn = 0
@@ -276,7 +275,7 @@ export async function renderProductVideo(input: ProductVideoInput): Promise<Prod
     checkAbort()
     report(0.1)
 
-    const encode = (xfade: boolean) => {
+    const encode = (partial: string, xfade: boolean) => {
       const graph = filterGraph(plan, slides, captions, priceCard, { input: audioInput, music: Boolean(input.musicPath) }, xfade)
       const graphFile = join(work, 'graph.txt')
       writeFileSync(graphFile, graph)
@@ -296,36 +295,42 @@ export async function renderProductVideo(input: ProductVideoInput): Promise<Prod
       return runFfmpeg(ffmpeg, args, plan.totalFrames / FPS, signal, (f) => report(0.1 + 0.88 * f))
     }
     let crossfade: ProductVideo['crossfade'] = ffmpeg.hasXfade ? 'xfade' : 'overlay'
-    try {
-      await encode(ffmpeg.hasXfade)
-    } catch (err) {
-      // A newer ffmpeg whose xfade misbehaves still has fade and overlay.
-      if (!ffmpeg.hasXfade || (err instanceof OrchardError && err.code === 'cancelled')) throw err
-      crossfade = 'overlay'
-      await encode(false)
-    }
-    checkAbort()
-
-    const bytes = statSync(partial).size
-    const layout = readMp4Layout(partial)
-    const expected = plan.totalFrames / FPS
-    if (bytes === 0 || !layout.faststart || layout.durationSec === null || Math.abs(layout.durationSec - expected) > 0.5) {
-      throw new OrchardError('video_failed', '生成的视频文件不完整 / the video file came out incomplete', {
-        file: input.outPath,
-        why: `bytes ${bytes}, boxes ${layout.boxes.join(' ')}, duration ${layout.durationSec ?? 'none'} (expected ${expected})`,
-      })
-    }
-    renameSync(partial, input.outPath)
+    let madeSec = 0
+    const video = await produceOutput(
+      input.outPath,
+      async (partial) => {
+        try {
+          await encode(partial, ffmpeg.hasXfade)
+        } catch (err) {
+          // A newer ffmpeg whose xfade misbehaves still has fade and overlay.
+          if (!ffmpeg.hasXfade || (err instanceof OrchardError && err.code === 'cancelled')) throw err
+          crossfade = 'overlay'
+          await encode(partial, false)
+        }
+        checkAbort()
+      },
+      (partial) => {
+        const bytes = statSync(partial).size
+        const layout = readMp4Layout(partial)
+        const expected = plan.totalFrames / FPS
+        if (bytes === 0 || !layout.faststart || layout.durationSec === null || Math.abs(layout.durationSec - expected) > 0.5) {
+          throw new OrchardError('video_failed', '生成的视频文件不完整 / the video file came out incomplete', {
+            file: input.outPath,
+            why: `bytes ${bytes}, boxes ${layout.boxes.join(' ')}, duration ${layout.durationSec ?? 'none'} (expected ${expected})`,
+          })
+        }
+        madeSec = layout.durationSec
+      },
+    )
     report(1)
     return {
-      path: input.outPath,
-      durationSec: Number(layout.durationSec.toFixed(3)),
-      bytes,
+      path: video.path,
+      durationSec: Number(madeSec.toFixed(3)),
+      bytes: video.bytes,
       crossfade,
       ffmpeg: { path: ffmpeg.path, version: ffmpeg.version, source: ffmpeg.source },
     }
   } finally {
-    rmSync(partial, { force: true })
     rmSync(work, { recursive: true, force: true })
   }
 }
