@@ -1,11 +1,11 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import ExcelJS from 'exceljs'
 import type { PayoutBatchDetail } from '../../../src-shared/contracts/ledger'
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { actorOf, appendAudit } from '../audit/audit'
+import { produceOutput, writeOutput } from '../jobs/outputs'
 import { readSettings } from '../settings/settings'
 import { open } from './keystore'
 import { batchDetail } from './settlement'
@@ -123,33 +123,25 @@ export async function exportPayoutFile(ctx: CoreContext, input: { id: string; fo
     }
   })
   const target = input.path ? resolve(input.path) : join(ctx.paths.exports, `${batch.batchNo}-${layout.name}.${input.format}`)
-  mkdirSync(dirname(target), { recursive: true })
-  const temp = `${target}.${process.pid}.tmp`
   const head = layout.head(batch, studio)
-  try {
-    if (input.format === 'csv') {
-      const rows = [...head.map((h) => csvLine(h)), ...(head.length ? ['\r\n'] : []), csvLine(layout.headers), ...lines.map((l) => csvLine(layout.row(l)))]
-      writeFileSync(temp, CSV_BOM + rows.join(''))
-    } else {
-      const book = new ExcelJS.Workbook()
-      const sheet = book.addWorksheet(layout.name)
-      for (const h of head) sheet.addRow(h)
-      if (head.length) sheet.addRow([])
-      sheet.addRow(layout.headers).font = { bold: true }
-      for (const l of lines) {
-        const cells = layout.row(l).map((c, i) => (layout.money.includes(i) ? Number(c) : c))
-        const row = sheet.addRow(cells)
-        // Account numbers stay text: as numbers a spreadsheet shows 6.22E+18 and drops digits.
-        row.getCell(2).numFmt = '@'
-        for (const i of layout.money) row.getCell(i + 1).numFmt = '0.00'
-      }
-      sheet.columns.forEach((c, i) => (c.width = i === 1 ? 24 : 16))
-      await book.xlsx.writeFile(temp)
+  if (input.format === 'csv') {
+    const rows = [...head.map((h) => csvLine(h)), ...(head.length ? ['\r\n'] : []), csvLine(layout.headers), ...lines.map((l) => csvLine(layout.row(l)))]
+    writeOutput(target, CSV_BOM + rows.join(''))
+  } else {
+    const book = new ExcelJS.Workbook()
+    const sheet = book.addWorksheet(layout.name)
+    for (const h of head) sheet.addRow(h)
+    if (head.length) sheet.addRow([])
+    sheet.addRow(layout.headers).font = { bold: true }
+    for (const l of lines) {
+      const cells = layout.row(l).map((c, i) => (layout.money.includes(i) ? Number(c) : c))
+      const row = sheet.addRow(cells)
+      // Account numbers stay text: as numbers a spreadsheet shows 6.22E+18 and drops digits.
+      row.getCell(2).numFmt = '@'
+      for (const i of layout.money) row.getCell(i + 1).numFmt = '0.00'
     }
-    renameSync(temp, target)
-  } catch (err) {
-    rmSync(temp, { force: true })
-    throw err
+    sheet.columns.forEach((c, i) => (c.width = i === 1 ? 24 : 16))
+    await produceOutput(target, (temp) => book.xlsx.writeFile(temp))
   }
   const now = ctx.clock.now()
   db.transaction(() => {
