@@ -1,7 +1,7 @@
 import { once } from 'node:events'
-import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createWriteStream, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import ExcelJS from 'exceljs'
 import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'
@@ -12,6 +12,7 @@ import type { CoreContext } from '../context'
 import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { dayIn } from '../clock'
 import { ownerOnly } from '../housekeeping'
+import { produceOutput } from '../jobs/outputs'
 import { readSettings } from '../settings/settings'
 import { statement as readStatement, summary as readSummary } from './queries'
 
@@ -186,17 +187,11 @@ export async function exportReport(
     name = `ledger-summary-${input.period}`
   }
   const target = input.path ? resolve(input.path) : join(ctx.paths.exports, `${name}.${input.format}`)
-  mkdirSync(dirname(target), { recursive: true })
-  const temp = `${target}.${process.pid}.tmp`
-  try {
+  await produceOutput(target, async (temp) => {
     if (input.format === 'pdf') await writePdf(table, temp)
     else if (input.format === 'xlsx') await writeXlsx(table, temp)
     else writeCsv(table, temp)
     ownerOnly(temp)
-    renameSync(temp, target)
-  } catch (err) {
-    rmSync(temp, { force: true })
-    throw err
-  }
+  })
   return { fileName: basename(target), path: target, rows: table.rows.length }
 }
