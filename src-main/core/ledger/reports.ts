@@ -187,11 +187,14 @@ export async function exportReport(
     name = `ledger-summary-${input.period}`
   }
   const target = input.path ? resolve(input.path) : join(ctx.paths.exports, `${name}.${input.format}`)
-  await produceOutput(target, async (temp) => {
-    if (input.format === 'pdf') await writePdf(table, temp)
-    else if (input.format === 'xlsx') await writeXlsx(table, temp)
-    else writeCsv(table, temp)
-    ownerOnly(temp)
-  })
+  await produceOutput(
+    target,
+    async (temp) => {
+      if (input.format === 'pdf') await writePdf(table, temp)
+      else if (input.format === 'xlsx') await writeXlsx(table, temp)
+      else writeCsv(table, temp)
+    },
+    ownerOnly,
+  )
   return { fileName: basename(target), path: target, rows: table.rows.length }
 }
