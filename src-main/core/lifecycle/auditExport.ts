@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import {
   ACTION_STATUS_LABELS,
   AUDIT_KIND_LABELS,
@@ -15,6 +14,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import { ROLE_LABELS } from '../../../src-shared/roles'
 import { zoneOffset } from '../clock'
 import { PRIVATE_FILE } from '../housekeeping'
+import { writeOutput } from '../jobs/outputs'
 import { readSettings } from '../settings/settings'
 import type { CoreContext } from '../context'
 import { auditPeriod, verifyAudit } from '../audit/audit'
@@ -254,13 +254,9 @@ export async function exportAudit(ctx: CoreContext, input: { from: string; to: s
       verification: verifyAudit(ctx.db, now),
     })
   }
-  const tmp = `${path}.${process.pid}.tmp`
   try {
-    mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(tmp, data, { mode: PRIVATE_FILE })
-    renameSync(tmp, path)
+    writeOutput(path, data, { mode: PRIVATE_FILE })
   } catch (err) {
-    rmSync(tmp, { force: true })
     throw new OrchardError('export_failed', `无法写入 ${path} / cannot write the export`, { file: path, why: (err as Error).message })
   }
   return { path, fileName: path.split(/[\\/]/).pop() ?? fileName, rows: records.length }
