@@ -19,7 +19,7 @@ mkdirSync(work, { recursive: true })
 const csv = join(work, `customers-${ROWS}.csv`)
 if (!existsSync(csv)) {
   console.log(`writing ${ROWS.toLocaleString()} customers …`)
-  writeCustomersCsv(csv, ROWS)
+  await writeCustomersCsv(csv, ROWS)
 }
 console.log(`customers CSV: ${ROWS.toLocaleString()} rows, ${(statSync(csv).size / 1024 / 1024).toFixed(0)} MB (${csv})`)
 

@@ -36,7 +36,7 @@ async function bestOf(n: number, label: string, fn: () => Promise<void> | void):
   return best
 }
 
-if (!existsSync(csv)) writeCustomersCsv(csv, ROWS)
+if (!existsSync(csv)) await writeCustomersCsv(csv, ROWS)
 console.log(`customers CSV: ${ROWS} rows, ${(statSync(csv).size / 1024 / 1024).toFixed(1)} MB (${csv})`)
 
 const peerDb = join(work, 'peer.db')

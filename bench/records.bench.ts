@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { SYNCED_RECORDS } from '../src-shared/recordsProtocol'
 import { createCore, type OrchardCore } from '../src-main/core/api'
+import { produceOutput } from '../src-main/core/jobs/outputs'
 import { readRecords } from '../src-main/core/records/sync'
 import { startSyncLoop, stopSyncLoop } from '../src-main/core/sync'
 import { createDatabase } from '../src-server/testDatabases'
@@ -86,22 +87,22 @@ function orchard(dataDir: string, args: string[]): Promise<string> {
 }
 
 /** Orders of the customers in the book (by their phones' row numbers), one line each, as a studio's export has them. */
-function writeOrdersCsv(path: string, rows: number, customers: number): void {
-  const temp = `${path}.tmp`
-  const fd = openSync(temp, 'w')
-  let lines = ['订单号,下单时间,状态,客户,手机,商品名称,数量,单价']
-  for (let i = 0; i < rows; i++) {
-    if (lines.length >= 10_000) {
-      writeSync(fd, lines.join('\r\n') + '\r\n')
-      lines = []
+async function writeOrdersCsv(path: string, rows: number, customers: number): Promise<void> {
+  await produceOutput(path, async (temp) => {
+    const fd = openSync(temp, 'w')
+    let lines = ['订单号,下单时间,状态,客户,手机,商品名称,数量,单价']
+    for (let i = 0; i < rows; i++) {
+      if (lines.length >= 10_000) {
+        writeSync(fd, lines.join('\r\n') + '\r\n')
+        lines = []
+      }
+      const c = (i * 37) % customers
+      const digits = `13${String((c * 7919) % 1_000_000_000).padStart(9, '0')}`
+      lines.push([`BENCH-${String(i).padStart(6, '0')}`, `2026-10-${String((i % 28) + 1).padStart(2, '0')} 10:00`, '已付款', `客户${c}`, digits, `商品${i % 50}`, String((i % 3) + 1), '59.00'].join(','))
     }
-    const c = (i * 37) % customers
-    const digits = `13${String((c * 7919) % 1_000_000_000).padStart(9, '0')}`
-    lines.push([`BENCH-${String(i).padStart(6, '0')}`, `2026-10-${String((i % 28) + 1).padStart(2, '0')} 10:00`, '已付款', `客户${c}`, digits, `商品${i % 50}`, String((i % 3) + 1), '59.00'].join(','))
-  }
-  if (lines.length) writeSync(fd, lines.join('\r\n') + '\r\n')
-  closeSync(fd)
-  renameSync(temp, path)
+    if (lines.length) writeSync(fd, lines.join('\r\n') + '\r\n')
+    closeSync(fd)
+  })
 }
 
 /** The books the run compares: what the imports write (the other shared kinds are the studio's defaults on both). */
@@ -122,9 +123,9 @@ try {
   console.log(`shared record kinds on this build: ${SYNCED_RECORDS.join(', ')}${withOrders ? '' : ' (orders are not shared yet: only the customers are imported)'}`)
 
   const customersCsv = join(work, `customers-${CUSTOMERS}.csv`)
-  writeCustomersCsv(customersCsv, CUSTOMERS)
+  await writeCustomersCsv(customersCsv, CUSTOMERS)
   const ordersCsv = join(work, `orders-${ORDERS}.csv`)
-  if (withOrders) writeOrdersCsv(ordersCsv, ORDERS, CUSTOMERS)
+  if (withOrders) await writeOrdersCsv(ordersCsv, ORDERS, CUSTOMERS)
 
   // Peer: A imports the book with `orchard import`, each file its own process.
   const a = join(work, 'ws-a')
