@@ -1,8 +1,12 @@
 import type { JobProgress } from '../../../src-shared/schemas'
-import type { CoreContext } from '../context'
 
 /** Reports one step of a job: where it is (phase), how far (done of total), and optionally what it is on. */
 export type ProgressReport = (phase: string, done: number, total: number, message?: string) => void
+
+/** Where the events go: the core's emitter, or the sync loop, which also keeps the snapshot's last one for its state. */
+export interface ProgressSink {
+  emit(event: 'job.progress', progress: JobProgress): void
+}
 
 /**
  * A job's job.progress events, all of one shape (JobProgress): phase, done/total, and —
@@ -11,7 +15,7 @@ export type ProgressReport = (phase: string, done: number, total: number, messag
  * (or every one, for a job that steps seldom: an import reports once a batch).
  * Without a `jobId` nobody follows the job, and nothing is sent.
  */
-export function progressMeter(ctx: Pick<CoreContext, 'emit'>, jobId: string | undefined, kind: string, options: { minIntervalMs?: number } = {}): ProgressReport {
+export function progressMeter(ctx: ProgressSink, jobId: string | undefined, kind: string, options: { minIntervalMs?: number } = {}): ProgressReport {
   const minInterval = options.minIntervalMs ?? 100
   let last = 0
   let lastPhase = ''

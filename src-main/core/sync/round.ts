@@ -5,6 +5,7 @@ import type { PulledEntry } from '../../../src-shared/syncProtocol'
 import type { JobProgress } from '../../../src-shared/schemas'
 import type { CoreContext } from '../context'
 import { waitForWriteLock, type Db } from '../db/connection'
+import { progressMeter } from '../jobs/progress'
 import { downloadFiles, emptyFilesRound, namedFiles, pruneFiles, uploadFiles } from './files'
 import { SyncFailure, type SyncHttp } from './http'
 import type { LedgerSyncPort } from './port'
@@ -344,17 +345,11 @@ async function snapshotAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => P
   const { http, ctx } = env
   const size = env.snapshotPage ?? SNAPSHOT_PAGE
   const started = performance.now()
-  const doneAtStart = snapshotState(db()).done
   let records = 0
-  const report = (phase: string, state: { done: number; total: number }) => {
-    const seconds = (performance.now() - started) / 1000
-    const progress: JobProgress = { jobId: 'sync.bootstrap', kind: 'records.bootstrap', phase, done: state.done, total: Math.max(state.total, state.done) }
-    if (seconds >= 0.5 && state.done > doneAtStart) {
-      progress.rate = (state.done - doneAtStart) / seconds
-      progress.etaSeconds = Math.round(Math.max(0, state.total - state.done) / progress.rate)
-    }
-    env.onBootstrap?.(progress)
-  }
+  // The job engine's progress, handed to the sync loop (which sends it on and keeps it for the
+  // sync state); every page goes out, as a page is thousands of records however fast it came.
+  const meter = progressMeter({ emit: (_event, progress) => env.onBootstrap?.(progress) }, 'sync.bootstrap', 'records.bootstrap', { minIntervalMs: 0 })
+  const report = (phase: string, state: { done: number; total: number }) => meter(phase, state.done, Math.max(state.total, state.done))
   // The next page is asked for as soon as a page arrives, so the server reads it while this
   // workstation writes the one before. A page is only read on the server: one asked for and
   // never written (the round stopped) changes nothing, and the next round asks again from
