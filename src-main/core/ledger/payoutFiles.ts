@@ -5,6 +5,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { actorOf, appendAudit } from '../audit/audit'
+import { ownerOnly, PRIVATE_FILE } from '../housekeeping'
 import { produceOutput, writeOutput } from '../jobs/outputs'
 import { readSettings } from '../settings/settings'
 import { open } from './keystore'
@@ -95,7 +96,7 @@ const LAYOUTS: Record<PayoutBatchDetail['channel'], PayoutLayout> = {
  * Writes a batch's payout file (CSV or XLSX) — the one place a member's full account
  * number leaves the encrypted store: decrypted here, written into the file, never
  * returned to the console or logged. Written under a temporary name and renamed when
- * complete. Failed and paid lines of a marked batch are written as they were sent.
+ * complete, readable by the studio's own user only (0600), as the ledger's reports are. Failed and paid lines of a marked batch are written as they were sent.
  */
 export async function exportPayoutFile(ctx: CoreContext, input: { id: string; format: 'csv' | 'xlsx'; path?: string }): Promise<{ fileName: string; path: string; rows: number }> {
   const db = ctx.db
@@ -126,7 +127,7 @@ export async function exportPayoutFile(ctx: CoreContext, input: { id: string; fo
   const head = layout.head(batch, studio)
   if (input.format === 'csv') {
     const rows = [...head.map((h) => csvLine(h)), ...(head.length ? ['\r\n'] : []), csvLine(layout.headers), ...lines.map((l) => csvLine(layout.row(l)))]
-    writeOutput(target, CSV_BOM + rows.join(''))
+    writeOutput(target, CSV_BOM + rows.join(''), { mode: PRIVATE_FILE })
   } else {
     const book = new ExcelJS.Workbook()
     const sheet = book.addWorksheet(layout.name)
@@ -141,7 +142,7 @@ export async function exportPayoutFile(ctx: CoreContext, input: { id: string; fo
       for (const i of layout.money) row.getCell(i + 1).numFmt = '0.00'
     }
     sheet.columns.forEach((c, i) => (c.width = i === 1 ? 24 : 16))
-    await produceOutput(target, (temp) => book.xlsx.writeFile(temp))
+    await produceOutput(target, (temp) => book.xlsx.writeFile(temp), ownerOnly)
   }
   const now = ctx.clock.now()
   db.transaction(() => {

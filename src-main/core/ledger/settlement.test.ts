@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
@@ -191,6 +191,8 @@ describe('payout batches', () => {
     const sheet = book.worksheets[0]
     expect(sheet.getRow(2).values).toEqual([undefined, 1, '6222021234567890', '王小', '工商银行', 88, '果园工作室佣金提现 PB2026112001'])
     expect(sheet.getRow(3).getCell(5).numFmt).toBe('0.00')
+    // Full account numbers: readable by the studio's own user only, in either format.
+    if (process.platform !== 'win32') for (const file of [csv.path, xlsx.path]) expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(rows(core, `SELECT kind FROM audit_log WHERE entity = 'payout_batch' ORDER BY seq`)).toEqual([
       { kind: 'payout.batch_created' },
       { kind: 'payout.batch_exported' },
