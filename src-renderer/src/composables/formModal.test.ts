@@ -13,7 +13,7 @@ interface Customer {
 const wang: Customer = { id: 'c1', name: '王芳', phone: '138****5678', notes: '' }
 
 /** A customer form as the console has it: the phone is shown masked and may not be written. */
-function customerForm(record: Customer | null, { writable = (field: string) => field !== 'phone', refuse = null as unknown } = {}) {
+function customerForm(record: Customer | null, { writable = (field: string) => field !== 'phone', refuse = null as unknown, keepOpen = undefined as ((saved: Customer) => boolean) | undefined } = {}) {
   const show = ref(false)
   const calls: { method: string; arg: unknown }[] = []
   const said: string[] = []
@@ -43,6 +43,7 @@ function customerForm(record: Customer | null, { writable = (field: string) => f
     failed: (err) => said.push(`failed: ${(err as Error).message}`),
     unchanged: () => said.push('unchanged'),
     saved: (saved, created) => said.push(`${created ? 'created' : 'saved'} ${saved.name}`),
+    keepOpen,
   })
   return { show, modal, calls, said }
 }
@@ -92,6 +93,22 @@ describe('a form modal', () => {
     await open(show)
     expect(modal.form).toMatchObject({ name: '', phone: '', notes: '' })
     expect(modal.dirty.value).toBe(false)
+  })
+
+  it('stays open after a save that leaves something to show', async () => {
+    const { show, modal, calls, said } = customerForm(null, { writable: () => true, keepOpen: (saved) => saved.name === '李雷' })
+    await open(show)
+    modal.form.name = '李雷'
+    await modal.submit()
+    expect(said).toEqual(['created 李雷'])
+    expect(show.value).toBe(true)
+    modal.form.name = '韩梅梅'
+    await modal.submit()
+    expect(calls.map((c) => c.arg)).toEqual([
+      { name: '李雷', phone: '', notes: '' },
+      { name: '韩梅梅', phone: '', notes: '' },
+    ])
+    expect(show.value).toBe(false)
   })
 
   it('sends nothing while its own checks fail, and stays open with the message on the field', async () => {

@@ -27,6 +27,8 @@ export interface FormModalOptions<R, F extends object, I extends object, S> {
   failed: (err: unknown) => void
   /** After a save, before the modal closes: the success message and the parent's event. */
   saved: (saved: S, created: boolean) => void
+  /** A save that leaves something to show keeps the modal open (the proposals a logged event raised). */
+  keepOpen?: (saved: S) => boolean
   /** An edit that changed nothing: nothing is sent and the modal closes after this. */
   unchanged?: () => void
   /** After the form was filled for an opening (focus the first input…). */
@@ -120,7 +122,7 @@ export function useFormModal<R, F extends object, I extends object, S>(options: 
     try {
       const saved = record && patch && options.update ? await options.update(record, patch) : await options.create(sent)
       options.saved(saved, !record)
-      options.show.value = false
+      if (!options.keepOpen?.(saved)) options.show.value = false
     } catch (err) {
       const located = options.errorsOf(err, sent)
       if (Object.keys(located).length === 0) {

@@ -1,7 +1,6 @@
 import type { PayoutBatch, Withdrawal } from '@shared/contracts/ledger'
 import type { LedgerEntryKind, LedgerStatus } from '@shared/ledgerWire'
-
-type TagType = 'default' | 'success' | 'info' | 'warning' | 'error'
+import type { TagType } from '@/composables/recordLabels'
 
 /** Paid is settled (green), approved is on its way (blue), pending waits (neutral), rejected is void (red). */
 export const STATUS_TAG: Record<LedgerStatus, TagType> = { pending: 'default', approved: 'info', paid: 'success', rejected: 'error' }

@@ -3,7 +3,7 @@ import { useI18n } from 'vue-i18n'
 import { useDialog, useMessage } from 'naive-ui'
 import { errorMessage, OrchardClientError } from '@/api/client'
 import { useSessionStore } from '@/stores/session'
-import { useLifecycleVocab } from './lifecycleLabels'
+import { useVocabulary } from '@/composables/recordLabels'
 
 /**
  * How the lifecycle screens report a failed call. A refusal by the core ('forbidden':
@@ -15,7 +15,7 @@ export function useLifecycleFeedback() {
   const dialog = useDialog()
   const message = useMessage()
   const session = useSessionStore()
-  const vocab = useLifecycleVocab()
+  const vocab = useVocabulary()
 
   function fail(err: unknown): void {
     if (err instanceof OrchardClientError && err.code === 'forbidden') {

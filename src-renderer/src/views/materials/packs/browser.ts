@@ -5,7 +5,7 @@ import type { PackJob, PackOwner } from '@shared/contracts/materials'
 import { api, errorMessage } from '@/api/client'
 import { host } from '@/api/host'
 import { useLoaded } from '@/composables/loaded'
-import { useLifecycleVocab } from '@/views/lifecycle/lifecycleLabels'
+import { useVocabulary } from '@/composables/recordLabels'
 
 /**
  * Going through one run's packs: its owners (members and groups), the pack of the one chosen
@@ -15,7 +15,7 @@ import { useLifecycleVocab } from '@/views/lifecycle/lifecycleLabels'
 export function usePackBrowser() {
   const { t } = useI18n()
   const message = useMessage()
-  const { half } = useLifecycleVocab()
+  const { half } = useVocabulary()
 
   const opened = ref<PackJob | null>(null)
   const owners = ref<PackOwner[] | null>(null)

@@ -1,6 +1,6 @@
 import { useI18n } from 'vue-i18n'
 import { useMessage } from 'naive-ui'
-import { copyText } from '@/views/lifecycle/clipboard'
+import { copyText } from '@/composables/clipboard'
 
 /** Every text of a pack is one click from the clipboard; the operator is told whether it worked. */
 export function usePackCopy(): (text: string) => Promise<void> {

@@ -4,7 +4,7 @@ import { useDialog, useMessage } from 'naive-ui'
 import type { Finding, PackGenerateInput, PackJob } from '@shared/contracts/materials'
 import { api, errorMessage, onEvent, OrchardClientError } from '@/api/client'
 import { formatDateTime } from '@/format/time'
-import { useLifecycleVocab } from '@/views/lifecycle/lifecycleLabels'
+import { useVocabulary } from '@/composables/recordLabels'
 import { replacedRuns } from './request'
 import { runTime } from './status'
 
@@ -24,7 +24,7 @@ export function usePackRun(options: PackRunOptions) {
   const { t } = useI18n()
   const message = useMessage()
   const dialog = useDialog()
-  const { half } = useLifecycleVocab()
+  const { half } = useVocabulary()
 
   const run = ref<PackJob | null>(null)
   const progress = ref<{ done: number; total: number; rate: number; eta?: number } | null>(null)

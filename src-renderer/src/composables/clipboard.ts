@@ -1,7 +1,7 @@
 /**
- * Copies a script for pasting into WeChat. Orchard prepares and copies; it never
- * drives a WeChat client. The textarea fallback covers windows where the async
- * clipboard is refused (an unfocused page, an older shell).
+ * Copies a script, a code or a link for pasting into WeChat. Orchard prepares and
+ * copies; it never drives a WeChat client. The textarea fallback covers windows
+ * where the async clipboard is refused (an unfocused page, an older shell).
  */
 export async function copyText(text: string): Promise<void> {
   try {
