@@ -33,20 +33,22 @@ function schemeOf(db: Db, row: SchemeRow): Scheme {
 export type UsableScheme = Scheme & { rules: SchemeRules }
 
 /**
- * Whether version `version` of a scheme was saved on this workstation, which is enrolled
- * with a team, and waits in its outbox for the team server. Until the server takes it, the
- * team holds another version of that number or none (two managers apart may both have saved
- * "version 2"; the server keeps the first): sales are not posted with it, so a version the
- * team refuses never moved money.
+ * Whether version `version` of a scheme the team already holds was saved on this
+ * workstation, which is enrolled with the team, and waits in its outbox for the server.
+ * Until the server takes it, the team may hold another version of that number (two
+ * managers apart may both have saved "version 2"; the server keeps the first): sales are
+ * not posted with it, so a version the team refuses never moved money. A scheme the team
+ * does not know yet (its creation waits too) has no version anyone else could have taken.
  */
 function isWaiting(db: Db, schemeId: string, version: number): boolean {
   return (
     db
       .prepare(
         `SELECT 1 FROM sync_state s WHERE s.id = 1 AND s.server_url IS NOT NULL AND s.token IS NOT NULL
-            AND EXISTS (SELECT 1 FROM record_changes c WHERE c.record = 'schemeVersion' AND c.record_id = ? AND c.seq > s.records_pushed)`,
+            AND EXISTS (SELECT 1 FROM record_changes c WHERE c.record = 'schemeVersion' AND c.record_id = ? AND c.seq > s.records_pushed)
+            AND NOT EXISTS (SELECT 1 FROM record_changes c WHERE c.record = 'scheme' AND c.record_id = ? AND c.op = 'create' AND c.seq > s.records_pushed)`,
       )
-      .get(schemeVersionId(schemeId, version)) !== undefined
+      .get(schemeVersionId(schemeId, version), schemeId) !== undefined
   )
 }
 
