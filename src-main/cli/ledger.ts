@@ -83,6 +83,7 @@ export function registerLedgerCommands(kit: CliContext): void {
       }
       if (r.held.schemeBlocked) out(r.held.schemeBlocked)
       else if (r.held.noScheme) out('还没有启用的佣金方案，订单未记佣金 / no active commission scheme: orders were not posted')
+      if (r.held.schemeWaiting) out(r.held.schemeWaiting)
       if (r.rerated) out(`按团队的佣金方案版本更正佣金 ${r.rerated} 条（此工作站的同号版本被拒绝）/ ${r.rerated} commissions corrected to the team's scheme version (this workstation's own was refused)`)
       if (r.held.unattributed) out(`未归属订单 ${r.held.unattributed} 笔，指定会员后才会记佣金 / ${r.held.unattributed} unattributed orders wait for a member`)
       if (r.held.groupBuyOpen) out(`进行中的拼团订单 ${r.held.groupBuyOpen} 笔，成团后记佣金 / ${r.held.groupBuyOpen} orders wait for their group buy`)

@@ -73,10 +73,16 @@ export const Scheme = z.object({
   /** The current version's rules; null when this workstation does not hold it (see `blocked`). */
   rules: SchemeRules.nullable(),
   updatedAt: IsoTime,
-  /** The version this workstation posts sales with: the current one, or null (none) when it is blocked here. */
+  /**
+   * The version this workstation posts sales with: the current one; the last one the team
+   * server accepted while the current one waits for it (see `waiting`); null (none) when the
+   * current one is blocked here or no version of the scheme has been accepted yet.
+   */
   usedVersion: z.number().int().positive().nullable(),
   /** Why the current version is not used here (中文 / English): the compliance check refused it, or it has not arrived. */
   blocked: z.string().nullable(),
+  /** Why the current version is not used yet (中文 / English): saved on this enrolled workstation, it takes effect once the team server accepts it. */
+  waiting: z.string().nullable(),
 })
 export type Scheme = z.infer<typeof Scheme>
 
@@ -211,8 +217,10 @@ export const PostResult = z.object({
     unattributed: z.number().int(),
     groupBuyOpen: z.number().int(),
     noScheme: z.boolean(),
-    /** Why the active scheme posts nothing here (中文 / English), naming it and its blocked version; null when there is none or it is used. */
+    /** Why the active scheme posts nothing here (中文 / English), naming it and its blocked or waiting version; null when there is none or it is used. */
     schemeBlocked: z.string().nullable(),
+    /** Sales were posted with the last version the team accepted, not the active scheme's current one, which waits for the team server (中文 / English); null otherwise. */
+    schemeWaiting: z.string().nullable(),
   }),
   durationMs: z.number(),
 })

@@ -4,8 +4,9 @@ import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { approvedMoneyActions, moneyUnderOldIds, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
 import { commissionFen, deviceId, entryId, entryWriter, periodOf, type NewEntry } from './entries'
-import { activeScheme, rateTable, schemeBlocked, schemeVersionId } from './schemes'
+import { activeScheme, rateTable, schemeBlocked, schemeVersionId, schemeWaiting } from './schemes'
 import { allocateRefund } from '../../../src-shared/split'
+import { MEMBER_LEVELS } from '../../../src-shared/vocabulary'
 import { REPOST_STATE } from '../records/teamVersions'
 
 export { allocateRefund }
@@ -113,6 +114,7 @@ export function postLedger(ctx: CoreContext): PostResult {
       groupBuyOpen: count(`SELECT COUNT(*) AS n FROM group_buy_orders g JOIN group_buys b ON b.id = g.group_buy_id WHERE b.status = 'open'`),
       noScheme: scheme === null,
       schemeBlocked: scheme === null ? schemeBlocked(db) : null,
+      schemeWaiting: scheme === null ? null : schemeWaiting(db),
     },
     durationMs: Math.round(performance.now() - started),
   }
@@ -331,7 +333,16 @@ function postOrders(
           // A correction to the team's version counts as part of the gross (its rate is the one the gross has since).
           const rerates = gross ? (reversalsOf.get(id) ?? []).filter(isRerate) : []
           let amount = gross ? rerates.reduce((sum, r) => sum + r.amount_fen, gross.amount_fen) : commissionFen(line.amountFen, b.bp)
-          let bp = rerates.length ? (rerates[rerates.length - 1].rate_bp ?? b.bp) : (gross?.rate_bp ?? b.bp)
+          // A commission pulled from the team carries its scheme and version, not its rate: found again from them, never from today's scheme.
+          let bp: number | null = rerates.length
+            ? (rerates[rerates.length - 1].rate_bp ?? b.bp)
+            : !gross
+              ? b.bp
+              : gross.rate_bp ?? pulledRate(gross, line.amountFen, (level) => {
+                  const held = gross.scheme_id !== null && gross.scheme_version !== null ? ratesOf(schemeVersionId(gross.scheme_id, gross.scheme_version)) : null
+                  if (!held) return 0
+                  return b.kind === 'sale_commission' ? held.seller(level, category, line.product?.bp ?? 0) : held.mentor(level, category, line.product?.mentorBp ?? 0)
+                })
           const version = gross && gross.rate_bp !== null && gross.scheme_id !== null && gross.scheme_version !== null ? schemeVersionId(gross.scheme_id, gross.scheme_version) : null
           const team = version !== null && version === o.rerate ? ratesOf(version) : null
           if (gross && team) {
@@ -405,7 +416,9 @@ function postOrders(
               orderId: o.id,
             })
           }
-          const target = amount - Math.min(commissionFen(refunds[i], bp), amount)
+          // Of a pulled commission whose rate cannot be found again, the refund takes back its share of the line.
+          const takenBack = bp === null ? shareFen(amount, refunds[i], line.amountFen) : commissionFen(refunds[i], bp)
+          const target = amount - Math.min(takenBack, amount)
           // What the ledger holds counts the gross as posted and every reversal of it, corrections included.
           settle({ id, code: b.code, amount: gross ? gross.amount_fen : amount }, target, { key, name: line.name, refunded: refunds[i] })
         }
@@ -449,6 +462,25 @@ function postOrders(
     }
   }
   return { orders, rerated }
+}
+
+/**
+ * The rate a commission pulled from the team was posted with: the rate its scheme version
+ * pays at the member level that gives its amount on the line's base (levels may have changed
+ * since), or null when none does (the version is not held here, or product rates changed).
+ */
+function pulledRate(gross: ExistingEntry, baseFen: number, rateAt: (level: number) => number): number | null {
+  for (const level of MEMBER_LEVELS) {
+    const bp = rateAt(level)
+    if (bp > 0 && commissionFen(baseFen, bp) === gross.amount_fen) return bp
+  }
+  return null
+}
+
+/** `part` of `whole` of `amount`, to the nearest fen (halves up), exact at any size. */
+function shareFen(amount: number, part: number, whole: number): number {
+  if (whole <= 0) return amount
+  return Number((BigInt(amount) * BigInt(part) * 2n + BigInt(whole)) / (BigInt(whole) * 2n))
 }
 
 /** A correction of commission posted with a version the team refused, to the team's version: part of the gross it corrects. */

@@ -1,4 +1,4 @@
-import type { Scheme, SchemeRules } from '../../../src-shared/contracts/ledger'
+import { SchemeRules, type Scheme } from '../../../src-shared/contracts/ledger'
 import { bilingualHalf } from '../../../src-shared/bilingual'
 import { OrchardError } from '../../../src-shared/errors'
 import { STUDIO_SETTINGS } from '../../../src-shared/recordsProtocol'
@@ -12,34 +12,101 @@ import { workstationId } from '../workstation'
 // The compliance check lives beside the records (a pulled version goes through it too).
 export { checkScheme, MAX_TIERS, productsWithRates, rateTable, WHOLE_SALE_BP, type ProductRates } from '../records/schemeCompliance'
 
-/** Every scheme; one whose current version is not held here (the compliance check refused it) is listed with why, and used with no version. */
+/**
+ * Every scheme; one whose current version is not held here (the compliance check refused
+ * it) is listed with why, and used with no version; one whose current version waits for
+ * the team server is listed with the version used meanwhile.
+ */
 export function listSchemes(db: Db): Scheme[] {
-  return (db.prepare(`${SCHEME_LIST_SELECT} ORDER BY active DESC, s.updated_at DESC`).all() as SchemeRow[]).map((row) =>
-    toScheme(row, row.rules === null ? versionNotHeld(db, row) : null),
-  )
+  return (db.prepare(`${SCHEME_LIST_SELECT} ORDER BY active DESC, s.updated_at DESC`).all() as SchemeRow[]).map((row) => schemeOf(db, row))
+}
+
+/** A scheme as this workstation uses it: blocked, waiting for the team, or its current version. */
+function schemeOf(db: Db, row: SchemeRow): Scheme {
+  if (row.rules === null) return toScheme(row, { blocked: versionNotHeld(db, row) })
+  if (!isWaiting(db, row.id, row.current_version)) return toScheme(row)
+  const used = acceptedVersion(db, row.id, row.current_version)
+  return toScheme(row, { waiting: waitingReason(row, used?.version ?? null), usedVersion: used?.version ?? null })
 }
 
 /** A scheme sales can be posted with: its current version is held here. */
 export type UsableScheme = Scheme & { rules: SchemeRules }
 
 /**
- * The scheme new sales are posted with, or null when the studio has none yet or its
- * current version is not held here: no other version stands in for it (schemeBlocked says why).
+ * Whether version `version` of a scheme the team already holds was saved on this
+ * workstation, which is enrolled with the team, and waits in its outbox for the server.
+ * Until the server takes it, the team may hold another version of that number (two
+ * managers apart may both have saved "version 2"; the server keeps the first): sales are
+ * not posted with it, so a version the team refuses never moved money. A scheme the team
+ * does not know yet (its creation waits too) has no version anyone else could have taken.
  */
-export function activeScheme(db: Db): UsableScheme | null {
-  const row = db.prepare(`${SCHEME_SELECT} WHERE s.id = (SELECT active_scheme FROM studio_settings)`).get() as SchemeRow | undefined
-  return row ? (toScheme(row) as UsableScheme) : null
+function isWaiting(db: Db, schemeId: string, version: number): boolean {
+  return (
+    db
+      .prepare(
+        `SELECT 1 FROM sync_state s WHERE s.id = 1 AND s.server_url IS NOT NULL AND s.token IS NOT NULL
+            AND EXISTS (SELECT 1 FROM record_changes c WHERE c.record = 'schemeVersion' AND c.record_id = ? AND c.seq > s.records_pushed)
+            AND NOT EXISTS (SELECT 1 FROM record_changes c WHERE c.record = 'scheme' AND c.record_id = ? AND c.op = 'create' AND c.seq > s.records_pushed)`,
+      )
+      .get(schemeVersionId(schemeId, version), schemeId) !== undefined
+  )
 }
 
-/** Why the active scheme posts nothing here, naming it and its current version (中文 / English), or null when it is used or there is none. */
+/** The latest version below `below` of a scheme that the team holds (not waiting), if any: what sales are posted with meanwhile. */
+function acceptedVersion(db: Db, schemeId: string, below: number): { version: number; rules: string } | undefined {
+  const versions = db
+    .prepare('SELECT version, rules FROM commission_scheme_versions WHERE scheme_id = ? AND version < ? ORDER BY version DESC')
+    .all(schemeId, below) as { version: number; rules: string }[]
+  return versions.find((v) => !isWaiting(db, schemeId, v.version))
+}
+
+function waitingReason(row: SchemeRow, used: number | null): string {
+  return used === null
+    ? `佣金方案「${row.name}」第 ${row.current_version} 版在团队服务器接受后生效，在此之前不记佣金 / version ${row.current_version} of the commission scheme ${row.name} takes effect once the team server accepts it; until then no commission is posted with it`
+    : `佣金方案「${row.name}」第 ${row.current_version} 版在团队服务器接受后生效，在此之前按第 ${used} 版记佣金 / version ${row.current_version} of the commission scheme ${row.name} takes effect once the team server accepts it; until then sales are posted with version ${used}`
+}
+
+const ACTIVE = 'WHERE s.id = (SELECT active_scheme FROM studio_settings)'
+
+/**
+ * The scheme new sales are posted with, or null when the studio has none yet or its
+ * current version is not held here: no other version stands in for it (schemeBlocked says
+ * why). While its current version waits for the team server, the last version the team
+ * accepted stands in (`version`, `rules`), or none when it has accepted none yet.
+ */
+export function activeScheme(db: Db): UsableScheme | null {
+  const row = db.prepare(`${SCHEME_SELECT} ${ACTIVE}`).get() as SchemeRow | undefined
+  if (!row) return null
+  const scheme = schemeOf(db, row)
+  if (scheme.waiting === null) return scheme as UsableScheme
+  if (scheme.usedVersion === null) return null
+  const used = acceptedVersion(db, row.id, row.current_version)!
+  return { ...scheme, version: used.version, rules: SchemeRules.parse(JSON.parse(used.rules)) }
+}
+
+/** Why the active scheme posts nothing here (中文 / English), naming it and its current version, or null when it is used or there is none. */
 export function schemeBlocked(db: Db): string | null {
-  const row = db.prepare(`${SCHEME_LIST_SELECT} WHERE s.id = (SELECT active_scheme FROM studio_settings)`).get() as SchemeRow | undefined
-  if (!row || row.rules !== null) return null
+  const row = db.prepare(`${SCHEME_LIST_SELECT} ${ACTIVE}`).get() as SchemeRow | undefined
+  if (!row) return null
+  if (row.rules !== null) {
+    const scheme = schemeOf(db, row)
+    return scheme.waiting !== null && scheme.usedVersion === null
+      ? `启用的佣金方案「${row.name}」第 ${row.current_version} 版在团队服务器接受后生效，订单暂未记佣金` +
+          ` / the active commission scheme ${row.name} version ${row.current_version} takes effect once the team server accepts it, orders were not posted yet`
+      : null
+  }
   const why = versionNotHeld(db, row)
   return (
     `启用的佣金方案「${row.name}」第 ${row.current_version} 版未在此工作站采用，订单未记佣金：${bilingualHalf(why, 'zh')}` +
     ` / the active commission scheme ${row.name} version ${row.current_version} is not used on this workstation, orders were not posted: ${bilingualHalf(why, 'en')}`
   )
+}
+
+/** Sales were posted with an earlier version while the active scheme's current one waits for the team server: why (中文 / English), or null. */
+export function schemeWaiting(db: Db): string | null {
+  const row = db.prepare(`${SCHEME_SELECT} ${ACTIVE}`).get() as SchemeRow | undefined
+  const scheme = row ? schemeOf(db, row) : null
+  return scheme && scheme.waiting !== null && scheme.usedVersion !== null ? scheme.waiting : null
 }
 
 /** Why a scheme's current version is not held here: the reason the sync kept when it did not take it, else that it has not arrived. */
@@ -121,7 +188,7 @@ export function saveScheme(w: ChangeWriter, input: { id?: string; name: string; 
       })
     }
     if (input.activate) activateScheme(w, id, invented)
-    return toScheme(db.prepare(`${SCHEME_SELECT} WHERE s.id = ?`).get(id) as SchemeRow)
+    return schemeOf(db, db.prepare(`${SCHEME_SELECT} WHERE s.id = ?`).get(id) as SchemeRow)
   })()
 }
 

@@ -606,11 +606,11 @@ export function adoptMergedRecords(db: Db, merged: RecordMerged[], at: string): 
       | { tx_id: string; actor_id: string | null; actor_role: string; workstation: string; source: string }
       | undefined
     if (db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(m.into)) {
-      repointReferences(db, table, m.id, m.into)
+      repointReferences(db, table, m.id, m.into, at)
       db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(m.id)
     } else {
       db.prepare(`UPDATE ${table} SET id = ? WHERE id = ?`).run(m.into, m.id)
-      repointReferences(db, table, m.id, m.into)
+      repointReferences(db, table, m.id, m.into, at)
     }
     db.prepare('UPDATE record_changes SET record_id = ? WHERE seq > ? AND record = ? AND record_id = ?').run(m.into, pushed, m.record, m.id)
     if (m.record === 'customer') {
@@ -641,16 +641,63 @@ export function adoptMergedRecords(db: Db, merged: RecordMerged[], at: string): 
   }
 }
 
-/** Every column of this studio that points at `table`'s record `from`, pointed at `to` (a row that would then be there twice gives way). */
-function repointReferences(db: Db, table: string, from: string, to: string): void {
+/**
+ * Columns that name a record of `table` without a foreign key (their rows outlive it, or
+ * the column names one of several kinds): a proposal's member, a care task's member owner,
+ * the ledger's order of an entry and of what was posted for it, an order's other numbers.
+ */
+const SOFT_REFERENCES: Readonly<Record<string, readonly { table: string; column: string; where?: string }[]>> = {
+  members: [{ table: 'rule_actions', column: 'member_id' }, { table: 'care_tasks', column: 'owner_id', where: "owner_kind = 'member'" }],
+  orders: [
+    { table: 'ledger_entries', column: 'order_id' },
+    { table: 'ledger_posted_orders', column: 'order_id' },
+    { table: 'order_aliases', column: 'order_id' },
+  ],
+}
+
+/**
+ * Every column of this studio that points at `table`'s record `from`, pointed at `to` (a row
+ * that would then be there twice gives way). A shared record whose field changed so is sent
+ * again with it, as the change of whoever last changed that record here: the team may hold it
+ * with `from`, an id only this workstation ever had (another of its records that went to the
+ * team in the same batch, say a proposal for a member the team already held).
+ */
+function repointReferences(db: Db, table: string, from: string, to: string, at: string): void {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]
-  for (const t of tables) {
-    const fks = db.prepare(`SELECT "from" AS col FROM pragma_foreign_key_list(?) WHERE "table" = ?`).all(t, table) as { col: string }[]
-    for (const fk of fks) {
-      db.prepare(`UPDATE OR IGNORE "${t}" SET "${fk.col}" = ? WHERE "${fk.col}" = ?`).run(to, from)
-      db.prepare(`DELETE FROM "${t}" WHERE "${fk.col}" = ?`).run(from)
-    }
+  const references = [
+    ...tables.flatMap((t) => (db.prepare(`SELECT "from" AS col FROM pragma_foreign_key_list(?) WHERE "table" = ?`).all(t, table) as { col: string }[]).map((fk) => ({ table: t, column: fk.col, where: undefined }))),
+    ...(SOFT_REFERENCES[table] ?? []),
+  ]
+  for (const r of references) {
+    const where = `"${r.column}" = ?${r.where ? ` AND ${r.where}` : ''}`
+    const field = sharedFieldOf(r.table, r.column)
+    const moved = db.prepare(`UPDATE OR IGNORE "${r.table}" SET "${r.column}" = ? WHERE ${where}${field ? ' RETURNING id' : ''}`)
+    if (field) for (const { id } of moved.all(to, from) as { id: string }[]) sendAgain(db, field.record, id, field.field, at)
+    else moved.run(to, from)
+    db.prepare(`DELETE FROM "${r.table}" WHERE ${where}`).run(from)
   }
+}
+
+/** The synced record and its field a table's column holds, if it is one (a reference: never a child's rows). */
+function sharedFieldOf(table: string, column: string): { record: SyncedRecord; field: string } | null {
+  for (const record of SYNCED_RECORDS) {
+    if (TABLES[record].table !== table) continue
+    const entry = Object.entries(TABLES[record].columns as Record<string, readonly [string, Codec]>).find(([, [c, codec]]) => c === column && codec === 'text')
+    return entry ? { record, field: entry[0] } : null
+  }
+  return null
+}
+
+/** A change of `field` of a record this workstation holds, queued as the last change made of it here was (its value is read when it is sent). */
+function sendAgain(db: Db, record: SyncedRecord, id: string, field: string, at: string): void {
+  const origin = db.prepare('SELECT tx_id, actor_id, actor_role, workstation, source FROM record_changes WHERE record = ? AND record_id = ? ORDER BY seq DESC LIMIT 1').get(record, id) as
+    | { tx_id: string; actor_id: string | null; actor_role: string; workstation: string; source: string }
+    | undefined
+  // A record only ever pulled here is the team's: the team points it at the record it kept.
+  if (!origin) return
+  db.prepare(
+    `INSERT INTO record_changes (tx_id, record, record_id, op, field, at, actor_id, actor_role, workstation, source, base_seq) VALUES (?, ?, ?, 'update', ?, ?, ?, ?, ?, ?, 0)`,
+  ).run(origin.tx_id, record, id, field, at, origin.actor_id, origin.actor_role, origin.workstation, origin.source)
 }
 
 // ---------------------------------------------------------------- state

@@ -645,4 +645,40 @@ describe('records made before enrolment merge by natural key', () => {
     await sync(c)
     expect(book(c)).toEqual(onA)
   })
+  it('a member the team already held by invite code keeps, on the workstation that joined with it, the penalty proposed and approved there before: its member, its money once', async () => {
+    const team = newTeam()
+    const a = workstation()
+    const b = workstation()
+    const members = join(team_.root, `${team}-members.csv`)
+    writeFileSync(members, ['邀请码,姓名,师父邀请码,等级,加入日期', 'MENTOR01,李师父,,2,2026-09-01', 'ALICE001,小美,MENTOR01,1,2026-09-02'].join('\n'))
+    for (const ws of [a, b]) expect(await ws.invoke('imports', 'run', { entity: 'members', path: members })).toMatchObject({ committed: true })
+
+    // Before B joins the team, its manager has a rule propose a penalty for 小美, approves it and posts it.
+    actAs(b, 'manager', '陈姐')
+    const alice = (await b.invoke('members', 'all', {})).find((m) => m.inviteCode === 'ALICE001')!
+    const rule = await b.invoke('rules', 'create', { name: '乱价扣佣', eventType: 'price_below_floor', threshold: 1, windowDays: 30, action: { kind: 'penalty', amountFen: 5000 } })
+    const { proposed } = await b.invoke('care', 'logEvent', { memberId: alice.id, type: 'price_below_floor', occurredAt: new Date(b.context.clock.now().getTime() - 1000).toISOString() })
+    const penalty = proposed.find((p) => p.ruleId === rule.id)!
+    await b.invoke('approvals', 'approve', { ids: [penalty.id], reason: '属实' })
+    expect((await b.invoke('ledger', 'post', {})).entries).toBe(1)
+    const owed = () => b.context.db.prepare(`SELECT member_code AS member, sum(amount_fen) AS fen, count(*) AS n FROM ledger_entries GROUP BY member_code`).all()
+    expect(owed()).toEqual([{ member: 'ALICE001', fen: -5000, n: 1 }])
+
+    await enrol(a, team, 'A')
+    await sync(a)
+    await enrol(b, team, 'B')
+    expect((await sync(b)).records).toMatchObject({ notApplied: 0, refused: 0 })
+    const teamAlice = (await a.invoke('members', 'all', {})).find((m) => m.inviteCode === 'ALICE001')!
+    expect(teamAlice.id).not.toBe(alice.id)
+    expect((await b.invoke('members', 'all', {})).filter((m) => m.inviteCode === 'ALICE001').map((m) => m.id)).toEqual([teamAlice.id])
+
+    // The penalty is the team's 小美's on B: found from her, counted once.
+    const { action } = await b.invoke('approvals', 'get', { id: penalty.id })
+    expect(action).toMatchObject({ memberId: teamAlice.id, memberName: '小美', status: 'approved' })
+    expect((await b.invoke('ledger', 'post', {})).entries).toBe(0)
+    expect(owed()).toEqual([{ member: 'ALICE001', fen: -5000, n: 1 }])
+    await sync(b)
+    await sync(a)
+    expect((await a.invoke('approvals', 'get', { id: penalty.id })).action).toMatchObject({ memberId: teamAlice.id, memberName: '小美', status: 'approved' })
+  })
 })

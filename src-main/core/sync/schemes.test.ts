@@ -89,6 +89,16 @@ function uncheckedVersion2(core: OrchardCore, schemeId: string, name: string, ru
   change.run('scheme', schemeId, 'update', 'currentVersion')
 }
 
+/**
+ * `core` leaves the team (its books stay) and does what `offTeam` does on its own, then is
+ * enrolled with `team` again: its records and entries go to the team at its next round.
+ */
+async function awayFromTeam(core: OrchardCore, team: string, offTeam: () => Promise<void>) {
+  await core.invoke('sync', 'forget', {})
+  await offTeam()
+  await team_.enrol(core, team, 'B')
+}
+
 /** B's own version 2, refused by the team: the seller at level 2 gets 13%, the mentor 2.5%. */
 const OWN: SchemeRules = { ...DEFAULT_SCHEME_RULES, sellerBp: [1100, 1300, 1600], mentorBp: [0, 250, 300] }
 
@@ -211,19 +221,98 @@ describe('commission schemes shared through the team server', () => {
     expect((await sync(b)).records).toMatchObject({ pushed: 0 })
   })
 
-  it('commission B posted offline with its refused version 2 is corrected to the team’s version 2 in the open month (its sale’s month closed): the same balances as A’s, to the fen, nothing posted twice', async () => {
+  it.each(['A', 'B'] as const)(
+    'two managers save "version 2" offline and both post a sale and its refund meanwhile with the team’s version 1, so the refused one moved no money; %s’s version reaches the team first: A, B and a new workstation hold the same money, nothing to correct, no conflict',
+    async (first) => {
+      const [a, b, team, scheme] = await managersWithScheme()
+      await importOrder(a, 'SO-2', 'ALICE001', '300.00')
+      await sync(a)
+      await sync(b)
+
+      // Offline, each its own version 2: A's pays 20% and 4%, B's 13% and 2.5%. Neither is the team's yet.
+      await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
+      await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+      expect(await schemesOf(b)).toEqual([
+        expect.objectContaining({ version: 2, rules: OWN, usedVersion: 1, waiting: expect.stringMatching(/第 2 版在团队服务器接受后生效，在此之前按第 1 版记佣金/) }),
+      ])
+      const posted = await b.invoke('ledger', 'post', {})
+      expect(posted.held.schemeWaiting).toMatch(/version 2 of the commission scheme 标准两级佣金 takes effect once the team server accepts it; until then sales are posted with version 1$/)
+      postLedger(a.context)
+      // The ¥100 refund, imported and posted on both.
+      for (const ws of [a, b]) {
+        const refund = await importShopExport(ws, team_.dirOf(ws), shopExportOf([{ orderNo: 'SO-2', placedAt: '2026-11-20 10:00', member: 'ALICE001', amountYuan: '300.00', status: '部分退款', refundedYuan: '100.00' }]), 'refund-SO-2.csv')
+        expect(refund.committed).toBe(true)
+        postLedger(ws.context)
+        expect(balances(ws)).toEqual({ ALICE001: 2400, MENTOR01: 400 })
+      }
+      expect(commissions(a)).toEqual(commissions(b))
+      expect(commissions(a).every((e) => (e as { schemeVersion: number }).schemeVersion === 1)).toBe(true)
+
+      const [winner, refused, rules] = first === 'A' ? [a, b, RICH] : [b, a, OWN]
+      expect((await sync(winner)).records).toMatchObject({ refused: 0 })
+      expect((await sync(refused)).records).toMatchObject({ refused: 1 })
+      await sync(winner)
+      await sync(refused)
+      const c = await joinTeam(team)
+      await sync(c)
+      for (const ws of [a, b, c]) {
+        expect(activeScheme(ws.context.db)).toMatchObject({ id: scheme.id, version: 2, rules })
+        expect(postLedger(ws.context)).toMatchObject({ entries: 0, rerated: 0 })
+        expect(balances(ws)).toEqual({ ALICE001: 2400, MENTOR01: 400 })
+        expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
+      }
+
+      // From now on the team's version 2 pays, on the workstation whose own was refused too: a sale of ¥100 earns the seller at level 2 its rate.
+      await importOrder(refused, 'SO-4', 'ALICE001', '100.00')
+      expect((await refused.invoke('ledger', 'post', {})).held).toMatchObject({ schemeBlocked: null, schemeWaiting: null })
+      expect(commissions(refused)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ member: 'ALICE001', kind: 'sale_commission', amountFen: rules.sellerBp[1], schemeVersion: 2 })]),
+      )
+    },
+  )
+
+  it('a refund posted on a workstation that only pulled the sale’s commission takes back at the rate the commission was posted with, not at the team’s newer version’s: both workstations agree, no conflict', async () => {
+    const [a, b, , scheme] = await managersWithScheme()
+    await importOrder(a, 'SO-5', 'ALICE001', '300.00')
+    await sync(a)
+    postLedger(a.context)
+    await sync(a)
+    await sync(b)
+    expect(balances(b)).toEqual({ ALICE001: 3600, MENTOR01: 600 })
+
+    // The team moves to version 2 (20% and 4%); then the shop refunds ¥100, imported and posted on B alone.
+    await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
+    await sync(a)
+    await sync(b)
+    const refund = await importShopExport(b, team_.dirOf(b), shopExportOf([{ orderNo: 'SO-5', placedAt: '2026-11-20 10:00', member: 'ALICE001', amountYuan: '300.00', status: '部分退款', refundedYuan: '100.00' }]), 'refund-SO-5.csv')
+    expect(refund.committed).toBe(true)
+    postLedger(b.context)
+    expect(balances(b)).toEqual({ ALICE001: 2400, MENTOR01: 400 })
+
+    await sync(b)
+    await sync(a)
+    expect(postLedger(a.context).entries).toBe(0)
+    for (const ws of [a, b]) {
+      expect(balances(ws)).toEqual({ ALICE001: 2400, MENTOR01: 400 })
+      expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
+    }
+  })
+
+  it('commission B posted with its own version 2 while it had left the team is corrected, when it comes back, to the team’s version 2 in the open month (its sale’s month closed): the same balances as A’s, to the fen, nothing posted twice', async () => {
     const [a, b, team, scheme] = await managersWithScheme()
     await sync(a)
     await sync(b)
 
-    // Offline: A's version 2 pays 20% and 4%, B's 13% and 2.5%; B alone imports last month's sale of ¥200, posts it with its own and closes that month.
+    // A's version 2 pays 20% and 4%. B, away from the team, saves its own (13% and 2.5%), alone imports last month's sale of ¥200, posts it with its own and closes that month.
     await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
-    await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
-    const { placedAt, period } = lastMonth(b)
-    await importOrder(b, 'SO-1', 'ALICE001', '200.00', placedAt)
-    await b.invoke('ledger', 'close', { period })
-    expect(balances(b)).toEqual({ ALICE001: 2600, MENTOR01: 500 })
     expect((await sync(a)).records).toMatchObject({ refused: 0 })
+    const { placedAt, period } = lastMonth(b)
+    await awayFromTeam(b, team, async () => {
+      await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+      await importOrder(b, 'SO-1', 'ALICE001', '200.00', placedAt)
+      await b.invoke('ledger', 'close', { period })
+    })
+    expect(balances(b)).toEqual({ ALICE001: 2600, MENTOR01: 500 })
     expect((await sync(b)).records).toMatchObject({ refused: 1 })
     expect(activeScheme(b.context.db)).toMatchObject({ id: scheme.id, version: 2, rules: RICH })
 
@@ -256,16 +345,19 @@ describe('commission schemes shared through the team server', () => {
     for (const ws of [a, b, c]) expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
   })
 
-  it('A and B both posted the same sale, each with its own version 2: B’s refused version is corrected on B alone, and both end with the team’s money and no conflict', async () => {
-    const [a, b, , scheme] = await managersWithScheme()
+  it('A and B both posted the same sale, each with its own version 2 (B while it had left the team): B’s refused version is corrected on B alone, and both end with the team’s money and no conflict', async () => {
+    const [a, b, team, scheme] = await managersWithScheme()
     await importOrder(a, 'SO-2', 'ALICE001', '300.00')
     await sync(a)
     await sync(b)
 
     await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
-    await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+    await sync(a)
     postLedger(a.context)
-    postLedger(b.context)
+    await awayFromTeam(b, team, async () => {
+      await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+      postLedger(b.context)
+    })
     expect(balances(a)).toEqual({ ALICE001: 6000, MENTOR01: 1200 })
     expect(balances(b)).toEqual({ ALICE001: 3900, MENTOR01: 750 })
     await sync(a)
@@ -301,17 +393,19 @@ describe('commission schemes shared through the team server', () => {
     }
   })
 
-  it('B’s commission at its refused version reaches the team first and its correction follows; A posted the same sale at the team’s version before pulling them: A, B and a new workstation hold the team’s money once, with no conflict', async () => {
+  it('B’s commission at its refused version (posted while it had left the team) reaches the team first and its correction follows; A posted the same sale at the team’s version before pulling them: A, B and a new workstation hold the team’s money once, with no conflict', async () => {
     const [a, b, team, scheme] = await managersWithScheme()
     await sync(a)
     await sync(b)
 
-    // A's version 2 (20% and 4%) reaches the team first; B, offline, posts the sale of ¥200 with its own (13% and 2.5%).
+    // A's version 2 (20% and 4%) reaches the team first; B, away from the team, posts the sale of ¥200 with its own (13% and 2.5%).
     await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
     await sync(a)
-    await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
-    await importOrder(b, 'SO-3', 'ALICE001', '200.00')
-    postLedger(b.context)
+    await awayFromTeam(b, team, async () => {
+      await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+      await importOrder(b, 'SO-3', 'ALICE001', '200.00')
+      postLedger(b.context)
+    })
     // The team takes B's commission (nobody else posted the sale), refuses its version; B's corrections follow it.
     expect((await sync(b)).records).toMatchObject({ refused: 1 })
     expect(postLedger(b.context)).toMatchObject({ rerated: 2 })
@@ -439,6 +533,7 @@ describe('commission schemes shared through the team server', () => {
         rules: null,
         usedVersion: null,
         blocked: expect.stringMatching(/^团队的佣金方案「标准两级佣金」第 2 版不合规.*按拉人头计酬 \/ .*version 2 is not compliant.*pays per recruit/),
+        waiting: null,
       },
     ])
     // Posting on B moves no money and names the scheme and the blocked version.

@@ -126,8 +126,11 @@ export const SCHEME_SELECT = `SELECT s.id, s.name, s.current_version, s.id IS (S
 /** Every scheme, its current version's rules or null where this workstation does not hold that version (the compliance check refused it). */
 export const SCHEME_LIST_SELECT = SCHEME_SELECT.replace(' JOIN ', ' LEFT JOIN ')
 
-/** `blocked`: why a current version not held here is not used (the caller knows it). */
-export function toScheme(row: SchemeRow, blocked: string | null = null): Scheme {
+/**
+ * `blocked`: why a current version not held here is not used; `waiting`: why the current
+ * version is not used yet and `usedVersion` the one used meanwhile (the caller knows them).
+ */
+export function toScheme(row: SchemeRow, held: { blocked?: string; waiting?: string; usedVersion?: number | null } = {}): Scheme {
   const f = decodeFields(COMMISSION_SCHEMES, row)
   return {
     id: row.id,
@@ -136,8 +139,9 @@ export function toScheme(row: SchemeRow, blocked: string | null = null): Scheme 
     version: f.currentVersion,
     rules: row.rules === null ? null : SchemeRules.parse(JSON.parse(row.rules)),
     updatedAt: row.updated_at,
-    usedVersion: row.rules === null ? null : f.currentVersion,
-    blocked: row.rules === null ? blocked : null,
+    usedVersion: row.rules === null ? null : held.waiting === undefined ? f.currentVersion : (held.usedVersion ?? null),
+    blocked: row.rules === null ? (held.blocked ?? null) : null,
+    waiting: row.rules === null ? null : (held.waiting ?? null),
   }
 }
 

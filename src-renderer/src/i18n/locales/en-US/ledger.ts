@@ -143,6 +143,8 @@ export default {
     blockedTag: 'Version {version} not used',
     blockedTitle: 'The team’s current version {version} is blocked on this workstation: no commission is posted with it',
     usedVersion: 'Used here: version {version}',
+    waitingTag: 'Version {version} waiting for the team',
+    waitingTitle: 'Version {version} takes effect once the team server accepts it',
     usedNone: 'Used here: none (orders wait for commission)',
     managerOnly: 'Only managers may change schemes',
   },

@@ -141,6 +141,8 @@ export default {
     blockedTag: '第 {version} 版未采用',
     blockedTitle: '团队当前的第 {version} 版在此工作站被拦下，不用它计算佣金',
     usedVersion: '此工作站使用：第 {version} 版',
+    waitingTag: '第 {version} 版待团队接受',
+    waitingTitle: '第 {version} 版在团队服务器接受后生效',
     usedNone: '此工作站使用：无（订单暂不记佣金）',
     managerOnly: '只有店长可以修改佣金方案',
   },
