@@ -62,8 +62,8 @@ function acceptedVersion(db: Db, schemeId: string, below: number): { version: nu
 
 function waitingReason(row: SchemeRow, used: number | null): string {
   return used === null
-    ? `佣金方案「${row.name}」第 ${row.current_version} 版在团队服务器接受后生效，在此之前不记佣金 / version ${row.current_version} of the commission scheme ${row.name} takes effect once the team server accepts it; until then no commission is posted with it`
-    : `佣金方案「${row.name}」第 ${row.current_version} 版在团队服务器接受后生效，在此之前按第 ${used} 版记佣金 / version ${row.current_version} of the commission scheme ${row.name} takes effect once the team server accepts it; until then sales are posted with version ${used}`
+    ? `佣金方案「${row.name}」第 ${row.current_version} 版在团队服务器接受后生效，在此之前不记佣金 / Version ${row.current_version} of the commission scheme ${row.name} takes effect once the team server accepts it; until then no commission is posted with it`
+    : `佣金方案「${row.name}」第 ${row.current_version} 版在团队服务器接受后生效，在此之前按第 ${used} 版记佣金 / Version ${row.current_version} of the commission scheme ${row.name} takes effect once the team server accepts it; until then sales are posted with version ${used}`
 }
 
 const ACTIVE = 'WHERE s.id = (SELECT active_scheme FROM studio_settings)'

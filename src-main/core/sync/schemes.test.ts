@@ -236,7 +236,7 @@ describe('commission schemes shared through the team server', () => {
         expect.objectContaining({ version: 2, rules: OWN, usedVersion: 1, waiting: expect.stringMatching(/第 2 版在团队服务器接受后生效，在此之前按第 1 版记佣金/) }),
       ])
       const posted = await b.invoke('ledger', 'post', {})
-      expect(posted.held.schemeWaiting).toMatch(/version 2 of the commission scheme 标准两级佣金 takes effect once the team server accepts it; until then sales are posted with version 1$/)
+      expect(posted.held.schemeWaiting).toMatch(/ \/ Version 2 of the commission scheme 标准两级佣金 takes effect once the team server accepts it; until then sales are posted with version 1$/)
       postLedger(a.context)
       // The ¥100 refund, imported and posted on both.
       for (const ws of [a, b]) {
