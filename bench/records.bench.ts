@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { SYNCED_RECORDS } from '../src-shared/recordsProtocol'
 import { createCore, type OrchardCore } from '../src-main/core/api'
-import { produceOutput } from '../src-main/core/jobs/outputs'
 import { readRecords } from '../src-main/core/records/sync'
 import { startSyncLoop, stopSyncLoop } from '../src-main/core/sync'
 import { createDatabase } from '../src-server/testDatabases'
 import { testPostgres } from '../src-server/testPostgres'
+import { writeCsvFile } from './lib/csvFile'
 import { writeCustomersCsv } from './lib/customersCsv'
 import { spawnServer, type Cleanups } from './lib/serverProcess'
 
@@ -88,21 +88,14 @@ function orchard(dataDir: string, args: string[]): Promise<string> {
 
 /** Orders of the customers in the book (by their phones' row numbers), one line each, as a studio's export has them. */
 async function writeOrdersCsv(path: string, rows: number, customers: number): Promise<void> {
-  await produceOutput(path, async (temp) => {
-    const fd = openSync(temp, 'w')
-    let lines = ['订单号,下单时间,状态,客户,手机,商品名称,数量,单价']
+  await writeCsvFile(path, '订单号,下单时间,状态,客户,手机,商品名称,数量,单价', orders())
+  function* orders() {
     for (let i = 0; i < rows; i++) {
-      if (lines.length >= 10_000) {
-        writeSync(fd, lines.join('\r\n') + '\r\n')
-        lines = []
-      }
       const c = (i * 37) % customers
       const digits = `13${String((c * 7919) % 1_000_000_000).padStart(9, '0')}`
-      lines.push([`BENCH-${String(i).padStart(6, '0')}`, `2026-10-${String((i % 28) + 1).padStart(2, '0')} 10:00`, '已付款', `客户${c}`, digits, `商品${i % 50}`, String((i % 3) + 1), '59.00'].join(','))
+      yield [`BENCH-${String(i).padStart(6, '0')}`, `2026-10-${String((i % 28) + 1).padStart(2, '0')} 10:00`, '已付款', `客户${c}`, digits, `商品${i % 50}`, String((i % 3) + 1), '59.00'].join(',')
     }
-    if (lines.length) writeSync(fd, lines.join('\r\n') + '\r\n')
-    closeSync(fd)
-  })
+  }
 }
 
 /** The books the run compares: what the imports write (the other shared kinds are the studio's defaults on both). */

@@ -1,10 +1,8 @@
-import { closeSync, openSync, writeSync } from 'node:fs'
-import { produceOutput } from '../../src-main/core/jobs/outputs'
+import { writeCsvFile } from './csvFile'
 
 /**
  * A deterministic customer book the way studios keep it in WPS: mixed phone spellings,
- * Chinese labels, quoted addresses; every phone unique. Written as it is made, so a
- * million rows cost the benchmark no memory, under a temporary name until it is whole.
+ * Chinese labels, quoted addresses; every phone unique.
  */
 export async function writeCustomersCsv(path: string, rows: number): Promise<void> {
   let seed = 20261120
@@ -18,14 +16,9 @@ export async function writeCustomersCsv(path: string, rows: number): Promise<voi
   const cities = ['浙江省杭州市西湖区文三路', '广东省深圳市南山区科技园', '江苏省苏州市工业园区星湖街', '四川省成都市武侯区天府大道', '湖北省武汉市洪山区珞喻路']
   const notes = ['', '', '', '喜欢国货，周末有空', '只在晚上回消息', '孩子两岁，关注奶粉和纸尿裤', '"老客户"，介绍过三位朋友']
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
-  await produceOutput(path, async (temp) => {
-    const fd = openSync(temp, 'w')
-    let lines = ['姓名,手机,微信号,标签,客户分类,消费群体,收货地址,备注']
+  await writeCsvFile(path, '姓名,手机,微信号,标签,客户分类,消费群体,收货地址,备注', customers())
+  function* customers() {
     for (let i = 0; i < rows; i++) {
-      if (lines.length >= 10_000) {
-        writeSync(fd, lines.join('\r\n') + '\r\n')
-        lines = []
-      }
       const name = pick(surnames) + pick(given) + (rnd() < 0.6 ? pick(given) : '')
       // Unique mainland mobiles, spelled the ways people type them.
       const digits = `1${pick(['3', '5', '7', '8', '9'])}${String((i * 7919) % 1_000_000_000).padStart(9, '0')}`
@@ -35,9 +28,7 @@ export async function writeCustomersCsv(path: string, rows: number): Promise<voi
       const wechat = rnd() < 0.8 ? `wx_${i.toString(36)}_${Math.floor(rnd() * 1000)}` : ''
       const tagCell = rnd() < 0.5 ? `${pick(tags)}、${pick(tags)}` : pick(tags)
       const address = rnd() < 0.9 ? `${pick(cities)}${i % 500}号，${(i % 30) + 1}栋${(i % 20) + 1}01` : ''
-      lines.push([name, phone, wechat, tagCell, pick(classes), pick(segments), address, pick(notes)].map(quote).join(','))
+      yield [name, phone, wechat, tagCell, pick(classes), pick(segments), address, pick(notes)].map(quote).join(',')
     }
-    if (lines.length) writeSync(fd, lines.join('\r\n') + '\r\n')
-    closeSync(fd)
-  })
+  }
 }
