@@ -2,6 +2,7 @@ import type { PostResult } from '../../../src-shared/contracts/ledger'
 import type { LedgerEntryKind } from '../../../src-shared/ledgerWire'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import type { OrderLineRow, OrderTableRow } from '../db/tables/orders'
 import { approvedMoneyActions, moneyUnderOldIds, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
 import { commissionFen, deviceId, entryId, entryWriter, periodOf, type NewEntry } from './entries'
 import { activeScheme, rateTable, schemeBlocked, schemeVersionId, schemeWaiting } from './schemes'
@@ -190,16 +191,26 @@ function postOrders(
   )
 
   /** amountFen is what the buyer paid for the line (its discounts taken off): commission's base. Shipping and taxes are never in it. */
-  type Line = { lineNo: number; product: ProductInfo | undefined; name: string; quantity: number; amountFen: number; discountFen: number; refundedFen: number | null }
-  type OrderRow = {
-    id: string
-    orderNo: string
-    status: string
-    placedAt: string
-    updatedAt: string
-    refundedAt: string | null
-    memberId: string | null
-    refunded: number
+  type Line = {
+    lineNo: OrderLineRow['line_no']
+    product: ProductInfo | undefined
+    name: OrderLineRow['name']
+    quantity: OrderLineRow['quantity']
+    amountFen: OrderLineRow['amount_fen']
+    discountFen: OrderLineRow['discount_fen']
+    refundedFen: OrderLineRow['refunded_fen']
+  }
+  /** An order as posting sees it: its columns that decide commission, and what this workstation knows of its last posting. */
+  type OrderToPost = {
+    id: OrderTableRow['id']
+    orderNo: OrderTableRow['order_no']
+    status: OrderTableRow['status']
+    placedAt: OrderTableRow['placed_at']
+    updatedAt: OrderTableRow['updated_at']
+    refundedAt: OrderTableRow['refunded_at']
+    memberId: OrderTableRow['member_id']
+    refunded: OrderTableRow['refunded_fen']
+    /** Never posted here before. */
     fresh: boolean
     postable: boolean
     /** The version (`schemeId:version`) the team replaced after this order's commission was posted with it here, if so. */
@@ -210,7 +221,7 @@ function postOrders(
   // workstation's were pulled for it, which only a studio with pulled entries can have.
   const pulledAny = db.prepare(`SELECT 1 FROM ledger_entries WHERE origin = 'remote' AND order_id IS NOT NULL LIMIT 1`).get() !== undefined
 
-  const postOrder = (o: OrderRow, orderLines: Line[]) => {
+  const postOrder = (o: OrderToPost, orderLines: Line[]) => {
     // Entries this workstation already holds for the order (none for a first posting).
     const held = o.fresh && !pulledAny ? [] : (existingOf.all(o.id) as ExistingEntry[])
     const byId = new Map(held.map((e) => [e.id, e]))
@@ -433,7 +444,7 @@ function postOrders(
   }
 
   for (let after = 0; ; ) {
-    const page = pageOfOrders.raw().all(after) as [number, string, string, string, string, string, string | null, number, number, string, string | null, number, string | null][]
+    const page = pageOfOrders.raw().all(after) as [number, string, string, OrderTableRow['status'], string, string, string | null, number, number, string, string | null, number, string | null][]
     if (!page.length) break
     after = page[page.length - 1][0]
     const byOrder = new Map<string, Line[]>()
@@ -443,7 +454,7 @@ function postOrders(
       list.push({ lineNo: l[1], product: (l[2] && products.get(l[2])) || bySku.get(l[3]), name: l[4], quantity: l[5], amountFen: l[6], discountFen: l[8], refundedFen: l[7] })
     }
     for (const r of page) {
-      const o: OrderRow = {
+      const o: OrderToPost = {
         id: r[1],
         orderNo: r[2],
         status: r[3],
