@@ -4,8 +4,8 @@ import type { Customer, CustomerBulkInput, CustomerInput, CustomerListQuery } fr
 import { REL_CLASSES } from '../../../src-shared/vocabulary'
 import type { Db } from '../db/connection'
 import { buildSearchQuery } from '../db/searchText'
-import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from '../db/tables/customers'
-import { insertRow } from '../db/tables/table'
+import { CUSTOMER_COLUMNS, CUSTOMER_PHONES, CUSTOMER_TAGS, CUSTOMERS, toCustomer, type CustomerRow } from '../db/tables/customers'
+import { insertRow, insertRowIfNew } from '../db/tables/table'
 import { newId } from '../ids'
 import { maskPhone, PHONE_NAME } from '../permissions'
 import { recordChange, refuseMaskedValue, type ChangeWriter } from '../records/changes'
@@ -269,10 +269,9 @@ function assertMember(db: Db, memberId: string | null | undefined) {
 export function writeCustomerIndexes(db: Db, id: string, phones: string[], tags: string[]): void {
   db.prepare('DELETE FROM customer_phones WHERE customer_id = ?').run(id)
   db.prepare('DELETE FROM customer_tags WHERE customer_id = ?').run(id)
-  const phone = db.prepare('INSERT INTO customer_phones (phone, customer_id) VALUES (?, ?)')
-  for (const p of phones) phone.run(p, id)
-  const tag = db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) VALUES (?, ?)')
-  for (const t of tags) tag.run(t, id)
+  for (const phone of phones) insertRow(db, CUSTOMER_PHONES, { phone, customer_id: id })
+  // A tag given twice is one tag.
+  for (const tag of tags) insertRowIfNew(db, CUSTOMER_TAGS, { tag, customer_id: id })
 }
 
 /** The fields of a customer as the field table names them (what a change compares). */

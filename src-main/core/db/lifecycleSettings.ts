@@ -1,21 +1,15 @@
-import type Database from 'better-sqlite3'
 import type { CareTriggerSettings } from '../../../src-shared/contracts/lifecycle'
 import type { Db } from './connection'
+import { LIFECYCLE_SETTINGS, type SettingRow } from './tables/settings'
+import { upsertRow } from './tables/table'
 
 export function readLifecycleSetting<T>(db: Db, key: string): T | undefined {
-  const row = db.prepare('SELECT value FROM lifecycle_settings WHERE key = ?').get(key) as { value: string } | undefined
+  const row = db.prepare('SELECT value FROM lifecycle_settings WHERE key = ?').get(key) as Pick<SettingRow, 'value'> | undefined
   return row ? (JSON.parse(row.value) as T) : undefined
 }
 
-const upserts = new WeakMap<Db, Database.Statement<unknown[]>>()
-
 export function writeLifecycleSetting(db: Db, key: string, value: unknown): void {
-  let upsert = upserts.get(db)
-  if (!upsert) {
-    upsert = db.prepare('INSERT INTO lifecycle_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-    upserts.set(db, upsert)
-  }
-  upsert.run(key, JSON.stringify(value))
+  upsertRow(db, LIFECYCLE_SETTINGS, ['key'], { key, value: JSON.stringify(value) })
 }
 
 /** The thresholds a studio starts with (DOMAIN: care does not stop after a month). */

@@ -3,6 +3,9 @@ import { dayIn, zoneOffset } from '../clock'
 import { demoProductPhotos } from '../materials/demoPhotos'
 import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import type { Db } from '../db/connection'
+import { CUSTOMER_PHONES, CUSTOMER_TAGS } from '../db/tables/customers'
+import { GROUP_CUSTOMERS, GROUP_MEMBERS } from '../db/tables/groups'
+import { insertRow } from '../db/tables/table'
 import { CATALOG } from './catalog'
 import { address, mobile, notesFor, personName, SEGMENT_SHARES, tagsFor, wechatId } from './people'
 import { demoId, Random, WeightedPicker, weighted } from '../random/seeded'
@@ -302,8 +305,6 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
     `INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
-  const insertPhone = db.prepare('INSERT INTO customer_phones (phone, customer_id) VALUES (?, ?)')
-  const insertTag = db.prepare('INSERT INTO customer_tags (tag, customer_id) VALUES (?, ?)')
   const CHUNK = 50_000
   let weightSum = 0
   for (let start = 0; start < customerCount; start += CHUNK) {
@@ -343,8 +344,8 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
           id, person.name, wx, JSON.stringify(phones), JSON.stringify(addresses), JSON.stringify(tags), relClass, segment,
           owner >= 0 ? members[owner].id : null, notes, iso(createdMs), iso(updatedMs),
         )
-        for (const p of phones) insertPhone.run(p, id)
-        for (const t of tags) insertTag.run(t, id)
+        for (const phone of phones) insertRow(db, CUSTOMER_PHONES, { phone, customer_id: id })
+        for (const tag of tags) insertRow(db, CUSTOMER_TAGS, { tag, customer_id: id })
       }
     })()
   }
@@ -354,8 +355,6 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
   const insertGroup = db.prepare(
     'INSERT INTO groups (id, name, owner_member_id, theme, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   )
-  const insertGroupMember = db.prepare('INSERT INTO group_members (group_id, member_id, joined_at) VALUES (?, ?, ?)')
-  const insertGroupCustomer = db.prepare('INSERT INTO group_customers (group_id, customer_id, joined_at) VALUES (?, ?, ?)')
   const customerGroups: { id: string; createdMs: number; segments: readonly (Segment | null)[] }[] = []
   const seniors = members.map((m, i) => i).filter((i) => members[i].level >= 2 && members[i].status === 'active')
   db.transaction(() => {
@@ -368,7 +367,7 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
         const name = spec.count > 1 ? `${spec.name} ${n} 群` : `${spec.name}群`
         insertGroup.run(id, name, members[owner].id, spec.theme, spec.notes, iso(createdMs), iso(Math.min(nowMs, createdMs + rg.int(0, 200) * DAY_MS)))
         const joined = new Set<number>([owner])
-        insertGroupMember.run(id, members[owner].id, iso(Math.max(createdMs, members[owner].joinMs)))
+        insertRow(db, GROUP_MEMBERS, { group_id: id, member_id: members[owner].id, joined_at: iso(Math.max(createdMs, members[owner].joinMs)) })
         // Training groups take the newest members; the others a mix of the team.
         const pool = spec.theme === '新人培训' ? members.map((_, i) => i).filter((i) => nowMs - members[i].joinMs < 120 * DAY_MS) : members.map((_, i) => i)
         const size = Math.min(pool.length, rg.int(8, 40))
@@ -376,7 +375,7 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
           if (joined.has(i) || members[i].status === 'left') continue
           joined.add(i)
           const from = Math.max(createdMs, members[i].joinMs)
-          insertGroupMember.run(id, members[i].id, iso(Math.min(nowMs - 60_000, from + rg.int(0, 72) * 3_600_000)))
+          insertRow(db, GROUP_MEMBERS, { group_id: id, member_id: members[i].id, joined_at: iso(Math.min(nowMs - 60_000, from + rg.int(0, 72) * 3_600_000)) })
         }
         if (spec.forCustomers) customerGroups.push({ id, createdMs, segments: spec.segments })
       }
@@ -395,7 +394,7 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
           if (group.id === first) continue
           first = group.id
           const from = Math.max(group.createdMs, customerCreated[i])
-          insertGroupCustomer.run(group.id, customerIds[i], iso(Math.min(nowMs - 60_000, from + rg.int(0, 30 * 24) * 3_600_000)))
+          insertRow(db, GROUP_CUSTOMERS, { group_id: group.id, customer_id: customerIds[i], joined_at: iso(Math.min(nowMs - 60_000, from + rg.int(0, 30 * 24) * 3_600_000)) })
         }
       }
     })()

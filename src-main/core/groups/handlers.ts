@@ -3,8 +3,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Group, GroupDetail, GroupInput as GroupInputSchema } from '../../../src-shared/schemas'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from '../db/tables/groups'
-import { insertRow } from '../db/tables/table'
+import { GROUP_COLUMNS, GROUP_MEMBERS, GROUPS, toGroup, type GroupRow } from '../db/tables/groups'
+import { insertRow, insertRowIfNew } from '../db/tables/table'
 import { newId } from '../ids'
 import { maskPhoneName } from '../permissions'
 import { changeWriter, recordChange, type ChangeWriter } from '../records/changes'
@@ -34,7 +34,7 @@ function assertOwner(db: Db, ownerMemberId: string | null | undefined): void {
 /** The owner is a member of their own group; adding them keeps the member list honest. */
 function ensureOwnerInGroup(db: Db, groupId: string, ownerMemberId: string | null | undefined, at: string): void {
   if (!ownerMemberId) return
-  db.prepare('INSERT OR IGNORE INTO group_members (group_id, member_id, joined_at) VALUES (?, ?, ?)').run(groupId, ownerMemberId, at)
+  insertRowIfNew(db, GROUP_MEMBERS, { group_id: groupId, member_id: ownerMemberId, joined_at: at })
 }
 
 

@@ -1,7 +1,8 @@
 import { OrchardError } from '../../../src-shared/errors'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/connection'
-import type { CustomerTableRow } from '../db/tables/customers'
+import { CUSTOMER_PHONES, CUSTOMER_TAGS, type CustomerTableRow } from '../db/tables/customers'
+import { insertRowIfNew } from '../db/tables/table'
 import { dropIndexes, duplicateReason, idSource, memberCodes, remembered, restoreIndexes, type ImportJob, type ImportPlan, type IndexDefinition } from './job'
 import { normalizePhoneCell } from './phones'
 import { CellError, parseRelClass, parseSegment, splitAddresses, splitPhones, splitTags, unquote } from './values'
@@ -463,16 +464,14 @@ export class CustomerWriter {
       const update = db.prepare(
         `UPDATE customers SET name = ?, wechat_id = ?, phones = ?, addresses = ?, tags = ?, rel_class = ?, segment = ?, owner_member_id = ?, notes = ?, updated_at = ? WHERE id = ?`,
       )
-      const addPhone = db.prepare('INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES (?, ?)')
-      const addTag = db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) VALUES (?, ?)')
       for (const u of updates) {
         const changed = update.run(u.values).changes
         // Index rows for a customer that is gone would fail its foreign key.
         if (!changed && (u.phones || u.tags)) throw new OrchardError('import_conflict', '导入期间客户已被删除，请重试 / a customer was deleted during the import; try again', { id: u.id })
         if (u.values[UPDATE_OWNER] !== null) this.owners.add(u.values[UPDATE_OWNER] as string)
         // Lists only grow on import, so the index rows only need adding.
-        if (u.phones) for (const p of u.phones) addPhone.run(p, u.id)
-        if (u.tags) for (const t of u.tags) addTag.run(t, u.id)
+        if (u.phones) for (const phone of u.phones) insertRowIfNew(db, CUSTOMER_PHONES, { phone, customer_id: u.id })
+        if (u.tags) for (const tag of u.tags) insertRowIfNew(db, CUSTOMER_TAGS, { tag, customer_id: u.id })
       }
     }
     this.indexNewRows()

@@ -6,7 +6,8 @@ import type { ImportJobSummary, ImportPreview, ImportPreviewInput, ImportResult,
 import type { ImportEntity } from '../../../src-shared/vocabulary'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { openWriter, waitForWriteLock, type Db } from '../db/connection'
-import { IMPORT_RUN_COLUMNS, toImportRun, type ImportRunRow, type ImportRunTableRow } from '../db/tables/imports'
+import { IMPORT_RUN_COLUMNS, IMPORT_RUNS, toImportRun, type ImportRunRow, type ImportRunTableRow } from '../db/tables/imports'
+import { insertRow } from '../db/tables/table'
 import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { newId } from '../ids'
 import { contactsVisible, maskPhone } from '../permissions'
@@ -313,12 +314,28 @@ async function runImport(input: RunInput, ctx: CoreContext, record: JobRecord | 
       }
       result.durationMs = Math.round(performance.now() - started)
       record?.settle(db, result.totalRows)
-      db.prepare(
-        `INSERT INTO import_runs (id, entity, file_name, mode, committed, total_rows, inserted, updated, unchanged, rejected_rows, error_count, unattributed_orders, errors, duration_ms, created_at,
-           rates, warnings, warning_count)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(importId, input.entity, source.fileName, input.mode, result.committed ? 1 : 0, result.totalRows, result.inserted, result.updated, result.unchanged,
-        result.rejectedRows, result.errorCount, result.unattributedOrders, JSON.stringify(errors), result.durationMs, now, JSON.stringify(result.rates), JSON.stringify(warnings), warningCount)
+      // The refused rows as read are kept once the run is over (keepRefusedRows).
+      insertRow(db, IMPORT_RUNS, {
+        id: importId,
+        entity: input.entity,
+        file_name: source.fileName,
+        mode: input.mode,
+        committed: result.committed ? 1 : 0,
+        total_rows: result.totalRows,
+        inserted: result.inserted,
+        updated: result.updated,
+        unchanged: result.unchanged,
+        rejected_rows: result.rejectedRows,
+        error_count: result.errorCount,
+        unattributed_orders: result.unattributedOrders,
+        errors: JSON.stringify(errors),
+        duration_ms: result.durationMs,
+        created_at: now,
+        rates: JSON.stringify(result.rates),
+        warnings: JSON.stringify(warnings),
+        warning_count: warningCount,
+        rejected_source: null,
+      })
     }
 
     let entities: string[]

@@ -3,6 +3,8 @@ import type { OlderOrder } from '../../../src-shared/schemas'
 import { formatFen, ORDER_STATUS_LABELS, ORDER_STATUSES, type OrderStatus } from '../../../src-shared/vocabulary'
 import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import { normalizePhone } from '../customers/phone'
+import { CUSTOMER_PHONES } from '../db/tables/customers'
+import { insertRowIfNew } from '../db/tables/table'
 import { newId } from '../ids'
 import { allocateRefund } from '../../../src-shared/split'
 import { presetOf } from './fields'
@@ -593,10 +595,9 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
       const customer = db.prepare(
         `INSERT INTO customers (id, name, phones, owner_member_id, rel_class, created_at, updated_at) VALUES (?, ?, ?, ?, 'C', ?, ?)`,
       )
-      const phone = db.prepare('INSERT OR IGNORE INTO customer_phones (phone, customer_id) VALUES (?, ?)')
       for (const c of newCustomers) {
         customer.run(c.id, c.name, JSON.stringify(c.phones), c.owner, job.now, job.now)
-        for (const p of c.phones) phone.run(p, c.id)
+        for (const phone of c.phones) insertRowIfNew(db, CUSTOMER_PHONES, { phone, customer_id: c.id })
       }
       const order = db.prepare(
         `INSERT INTO orders (id, order_no, source, status, placed_at, customer_id, member_id, attribution_code, buyer_name, buyer_phone, total_fen, refunded_fen, refunded_at, completed_at,

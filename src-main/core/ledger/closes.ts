@@ -2,7 +2,8 @@ import type { ClosePreview, PeriodClose, PostResult } from '../../../src-shared/
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { PERIOD_CLOSE_COLUMNS, toPeriodClose, type PeriodCloseRow } from '../db/tables/ledger'
+import { LEDGER_CLOSES, PERIOD_CLOSE_COLUMNS, toPeriodClose, type PeriodCloseRow } from '../db/tables/ledger'
+import { insertRow } from '../db/tables/table'
 import { actorOf, appendAudit } from '../audit/audit'
 import { closedThrough, nextPeriod } from './entries'
 import { postLedger } from './posting'
@@ -97,14 +98,15 @@ export function closePeriod(ctx: CoreContext, period: string): { closed: PeriodC
   const actor = actorOf(ctx)
   const preview = closePreview(ctx, period)
   db.transaction(() => {
-    const insert = db.prepare('INSERT INTO ledger_closes (period, closed_at, closed_by, entries, earned_fen, members) VALUES (?, ?, ?, ?, ?, ?)')
     const perMember = db.prepare(
       `SELECT member_code AS code, COUNT(*) AS entries, COALESCE(SUM(CASE WHEN status <> 'rejected' AND kind <> 'withdrawal' THEN amount_fen END), 0) AS earnedFen
          FROM ledger_entries WHERE booked_period = ? AND kind <> 'membership_fee' GROUP BY member_code COLLATE NOCASE ORDER BY member_code`,
     )
     // Months without entries are closed with the others (the last one closed is the line), not recorded one by one.
     for (const m of preview.months) {
-      if (m.entries || m.period === period) insert.run(m.period, now.toISOString(), actor.name, m.entries, m.earnedFen, JSON.stringify(perMember.all(m.period)))
+      if (m.entries || m.period === period) {
+        insertRow(db, LEDGER_CLOSES, { period: m.period, closed_at: now.toISOString(), closed_by: actor.name, entries: m.entries, earned_fen: m.earnedFen, members: JSON.stringify(perMember.all(m.period)) })
+      }
     }
     appendAudit(
       db,

@@ -1,6 +1,8 @@
 import { ledgerContract } from '../../../src-shared/contracts/ledger'
 import type { CoreArea } from '../coreArea'
 import type { ServiceHandlers } from '../context'
+import { SETTINGS } from '../db/tables/settings'
+import { upsertRow } from '../db/tables/table'
 import { seedLedgerDemo } from './demo'
 import { feesHandlers, groupBuysHandlers, ledgerServiceHandlers, payoutBatchesHandlers, payoutsHandlers, schemesHandlers, settlementHandlers, withdrawalsHandlers } from './handlers'
 
@@ -25,7 +27,7 @@ export const ledgerArea: CoreArea = {
    */
   clearStudio(ctx) {
     const db = ctx.db
-    db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('ledger.clearing', 'true')").run()
+    upsertRow(db, SETTINGS, ['key'], { key: 'ledger.clearing', value: 'true' })
     for (const table of [
       'ledger_entries',
       'ledger_posted_orders',

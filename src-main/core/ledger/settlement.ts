@@ -5,7 +5,9 @@ import { formatFen } from '../../../src-shared/vocabulary'
 import { dayIn } from '../clock'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { toPayoutBatch, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, type LedgerEntryRow, type PayoutBatchRow, type WithdrawalRow } from '../db/tables/ledger'
+import { PAYOUT_BATCHES, toPayoutBatch, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, WITHDRAWALS } from '../db/tables/ledger'
+import type { LedgerEntryRow, PayoutBatchRow, WithdrawalRow, WithdrawalTableRow } from '../db/tables/ledger'
+import { insertRow, insertRowIfNew } from '../db/tables/table'
 import type { MemberTableRow } from '../db/tables/members'
 import { newId } from '../ids'
 import { actorOf, appendAudit } from '../audit/audit'
@@ -209,6 +211,18 @@ function settlementEntry(ctx: CoreContext, e: { code: string; amountFen: number;
   })
 }
 
+/** A request as it is first kept, from here or from another workstation: waiting, nothing decided, batched or settled yet. */
+const requested = (r: Pick<WithdrawalTableRow, 'id' | 'member_code' | 'amount_fen' | 'account_id' | 'origin' | 'requested_at' | 'requested_by' | 'note'>): WithdrawalTableRow => ({
+  ...r,
+  status: 'requested',
+  decided_at: null,
+  decided_by: null,
+  reason: null,
+  batch_id: null,
+  line_no: null,
+  settled_at: null,
+})
+
 /**
  * A member's withdrawal request: at least the studio's minimum, at most what is
  * withdrawable now, to one of the member's payout accounts. The amount leaves the
@@ -243,9 +257,7 @@ export function requestWithdrawal(
       )
     }
     const by = from?.requestedBy ?? actorOf(ctx).name
-    db.prepare(
-      `INSERT INTO withdrawals (id, member_code, amount_fen, account_id, origin, requested_at, requested_by, note, status) VALUES (?, ?, ?, ?, 'local', ?, ?, ?, 'requested')`,
-    ).run(id, m.code, input.amountFen, accountId, now.toISOString(), by, input.note)
+    insertRow(db, WITHDRAWALS, requested({ id, member_code: m.code, amount_fen: input.amountFen, account_id: accountId, origin: 'local', requested_at: now.toISOString(), requested_by: by, note: input.note }))
     settlementEntry(ctx, { code: m.code, amountFen: -input.amountFen, key: id, memo: `提现申请 ${yuan(input.amountFen)}${input.note ? ` · ${input.note}` : ''}` })
     appendAudit(
       db,
@@ -307,10 +319,11 @@ export function decideWithdrawal(ctx: CoreContext, input: { id: string; approve:
 export function recordRemoteWithdrawal(db: Db, e: LedgerEntryWire): void {
   const returned = e.sourceKey.endsWith('~returned')
   if (returned || e.amountFen >= 0) return
-  db.prepare(
-    `INSERT OR IGNORE INTO withdrawals (id, member_code, amount_fen, account_id, origin, requested_at, requested_by, note, status)
-     VALUES (?, ?, ?, NULL, 'remote', ?, ?, ?, 'requested')`,
-  ).run(e.sourceKey, e.memberCode, -e.amountFen, e.occurredAt, `设备 / device ${e.deviceId}`, e.memo)
+  insertRowIfNew(
+    db,
+    WITHDRAWALS,
+    requested({ id: e.sourceKey, member_code: e.memberCode, amount_fen: -e.amountFen, account_id: null, origin: 'remote', requested_at: e.occurredAt, requested_by: `设备 / device ${e.deviceId}`, note: e.memo }),
+  )
 }
 
 // ---------------------------------------------------------------- payout batches
@@ -354,16 +367,19 @@ export function createBatch(ctx: CoreContext, input: { channel: PayoutBatch['cha
     const seq = (db.prepare('SELECT COUNT(*) FROM payout_batches WHERE batch_no LIKE ?').pluck().get(`PB${day}%`) as number) + 1
     const batchNo = `PB${day}${String(seq).padStart(2, '0')}`
     const total = lines.reduce((n, w) => n + w.amountFen, 0)
-    db.prepare('INSERT INTO payout_batches (id, batch_no, channel, status, total_fen, lines, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+    insertRow(db, PAYOUT_BATCHES, {
       id,
-      batchNo,
-      input.channel,
-      'open',
-      total,
-      lines.length,
-      now.toISOString(),
-      actor.name,
-    )
+      batch_no: batchNo,
+      channel: input.channel,
+      status: 'open',
+      total_fen: total,
+      lines: lines.length,
+      created_at: now.toISOString(),
+      created_by: actor.name,
+      exported_at: null,
+      marked_at: null,
+      marked_by: null,
+    })
     const put = db.prepare(`UPDATE withdrawals SET status = 'batched', batch_id = ?, line_no = ? WHERE id = ?`)
     lines.forEach((w, i) => put.run(id, i + 1, w.id))
     appendAudit(

@@ -3,6 +3,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
 import {
   APPEAL_SELECT,
+  APPEALS,
   MEMBER_EVENT_COLUMNS,
   RULE_ACTION_SELECT,
   toAppeal,
@@ -12,6 +13,7 @@ import {
   type MemberEventRow,
   type RuleActionRow,
 } from '../db/tables/lifecycle'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { recordChange, ruleWriter, type ChangeWriter } from '../records/changes'
 import { readRecords } from '../records/sync'
@@ -214,9 +216,22 @@ export function fileAppeal(db: Db, actionId: string, reason: string, actor: Acto
   }
   const id = newId()
   return db.transaction(() => {
-    db.prepare(
-      "INSERT INTO appeals (id, action_id, reason, filed_at, filed_by, filed_by_name, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-    ).run(id, actionId, reason, now.toISOString(), actor.id, actor.name, now.toISOString(), now.toISOString())
+    const at = now.toISOString()
+    insertRow(db, APPEALS, {
+      id,
+      action_id: actionId,
+      reason,
+      filed_at: at,
+      filed_by: actor.id,
+      filed_by_name: actor.name,
+      status: 'open',
+      decided_at: null,
+      decided_by: null,
+      decided_by_name: null,
+      decision_reason: null,
+      created_at: at,
+      updated_at: at,
+    })
     recordChange(changes, { record: 'appeal', id, label: `${action.rule_name} · ${action.member_name}`, op: 'create', after: sharedAppeal(db, id), audited: true })
     const appeal = toAppeal(appealRow(db, id))
     appendAudit(

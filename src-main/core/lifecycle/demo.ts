@@ -2,7 +2,8 @@ import type { MemberEventType, RitualCounts } from '../../../src-shared/contract
 import { temperatureScore } from '../../../src-shared/lifecycle/temperature'
 import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
-import { toProfile } from '../db/tables/lifecycle'
+import { GROUP_RITUALS, MEMBER_EVENTS, toProfile } from '../db/tables/lifecycle'
+import { insertRow } from '../db/tables/table'
 import { demoId, Random } from '../random/seeded'
 import { decideActions, endSuspensions, decideAppeal, fileAppeal } from './approvals'
 import { appendAudit, clearAudit, SYSTEM_ACTOR, type Actor } from '../audit/audit'
@@ -87,10 +88,18 @@ export function seedLifecycleDemo(ctx: CoreContext, options: AreaSeedOptions): v
     else if (re.chance(0.17) && nowMs - joinMs > 30 * DAY_MS) stopMs = nowMs - re.int(12, 45) * DAY_MS
     return { id: m.id, name: m.name, mentorId: m.mentorId, status: m.status, joinMs, zeal, stopMs }
   })
-  const insertEvent = db.prepare('INSERT INTO member_events (id, member_id, type, occurred_at, note, source, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
   const add = (m: DemoMember, type: MemberEventType, at: number, note = '', source = 'demo') => {
     if (at > nowMs - 60_000 || at < m.joinMs) return
-    insertEvent.run(demoId(re, at), m.id, type, new Date(at).toISOString(), note, source, source === 'demo' ? null : operatorActor.name, new Date(Math.min(nowMs, at + re.int(5, 600) * 60_000)).toISOString())
+    insertRow(db, MEMBER_EVENTS, {
+      id: demoId(re, at),
+      member_id: m.id,
+      type,
+      occurred_at: new Date(at).toISOString(),
+      note,
+      source,
+      recorded_by: source === 'demo' ? null : operatorActor.name,
+      created_at: new Date(Math.min(nowMs, at + re.int(5, 600) * 60_000)).toISOString(),
+    })
   }
   // Peaks when members post: 07–09, 12–13, 19–21.
   const postingTime = (dayStart: number) => dayStart + [7.5, 8.2, 12.3, 19.5, 20.4, 21][re.int(0, 5)] * 3_600_000 + re.int(0, 40) * 60_000
@@ -180,10 +189,6 @@ export function seedLifecycleDemo(ctx: CoreContext, options: AreaSeedOptions): v
   // ------------------------------------------------------------ 60 days of group rituals
   const rg = random.fork('rituals')
   const groups = db.prepare('SELECT id FROM groups ORDER BY created_at, id').all() as { id: string }[]
-  const insertRitual = db.prepare(
-    `INSERT INTO group_rituals (group_id, day, morning, night, training, goal, red_envelope, showcase, replies, score, source, updated_at, updated_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'demo', ?, ?)`,
-  )
   groups.forEach((g, gi) => {
     const warmth = rg.around(0.74, 0.14, 0.4, 0.97)
     // A few groups cool down over their last week: those are the ones the ranking puts on top.
@@ -203,7 +208,7 @@ export function seedLifecycleDemo(ctx: CoreContext, options: AreaSeedOptions): v
         replies: Math.round(rg.around(w * 160, 40, 2, 320) * (partial ? 0.3 : 1)),
       }
       const at = new Date(Math.min(nowMs, time.at(day, '22:30')))
-      insertRitual.run(g.id, day, counts.morning, counts.night, counts.training, counts.goal, counts.red_envelope, counts.showcase, counts.replies, temperatureScore(counts), at.toISOString(), operatorActor.name)
+      insertRow(db, GROUP_RITUALS, { group_id: g.id, day, ...counts, score: temperatureScore(counts), source: 'demo', updated_at: at.toISOString(), updated_by: operatorActor.name })
     }
   })
 

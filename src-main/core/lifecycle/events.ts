@@ -16,6 +16,7 @@ import type { Db } from '../db/connection'
 import {
   MEMBER_EVENT_COLUMNS,
   MEMBER_EVENT_FROM,
+  MEMBER_EVENTS,
   toMemberEvent,
   type AppealTableRow,
   type CareTaskTableRow,
@@ -23,6 +24,7 @@ import {
   type MemberEventTableRow,
   type RuleActionTableRow,
 } from '../db/tables/lifecycle'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { readTable } from '../imports/read'
 import { CellError, DateReader } from '../imports/values'
@@ -36,16 +38,7 @@ export function memberExists(db: Db, id: string): { id: string; name: string; st
 
 export function insertEvent(db: Db, e: { memberId: string; type: MemberEventType; occurredAt: string; note: string; source: string; recordedBy: string | null }, now: Date): MemberEvent {
   const id = newId()
-  db.prepare('INSERT INTO member_events (id, member_id, type, occurred_at, note, source, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-    id,
-    e.memberId,
-    e.type,
-    e.occurredAt,
-    e.note,
-    e.source,
-    e.recordedBy,
-    now.toISOString(),
-  )
+  insertRow(db, MEMBER_EVENTS, { id, member_id: e.memberId, type: e.type, occurred_at: e.occurredAt, note: e.note, source: e.source, recorded_by: e.recordedBy, created_at: now.toISOString() })
   return getEvent(db, id)
 }
 

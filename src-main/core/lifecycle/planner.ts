@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import type { CarePlan, CareStep, CareTrigger, CareTriggerSettings } from '../../../src-shared/contracts/lifecycle'
 import type { Db } from '../db/connection'
 import type { GroupTableRow } from '../db/tables/groups'
-import type { CareTaskTableRow } from '../db/tables/lifecycle'
+import { CARE_TASKS, type CareTaskTableRow } from '../db/tables/lifecycle'
+import { insertRowIfNew } from '../db/tables/table'
 import type { MemberTableRow } from '../db/tables/members'
 import { escalateFollowUps } from '../followUps/tasks'
 import { readSettings } from '../settings/settings'
@@ -292,11 +293,6 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
   const reach = new Map(activePlans.map((p) => [p.id, Math.max(...p.steps.map((st) => (st.offsetDays + 1) * DAY_MS + st.offsetHours * 3_600_000))]))
   const maxOffset = (p: CarePlan) => reach.get(p.id)!
 
-  const insert = db.prepare(
-    `INSERT OR IGNORE INTO care_tasks (id, plan_id, step_id, plan_name, trigger, occurrence_at, member_id, group_id, owner_kind, owner_id, owner_name,
-       channel, purpose, title, script, due_at, due_day, status, note, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', ?)`,
-  )
   const createdAt = asOfDate.toISOString()
   let created = escalated
   // Tasks already planned in the window are skipped before any work is done on them: the
@@ -355,27 +351,32 @@ export function planCare(db: Db, timezone: string, asOfDate: Date, plans?: CareP
             topic: step.title.replace(/^第 \d+ 天培训：/, ''),
             operator: owner.kind === 'operator' ? owner.name : null,
           })
-          const r = insert.run(
-            key,
-            plan.id,
-            step.id,
-            plan.name,
-            occ.trigger,
-            occurredAt,
-            occ.memberId,
-            occ.groupId,
-            owner.kind,
-            owner.id,
-            owner.name,
-            step.channel,
-            step.purpose,
-            step.title,
+          created += insertRowIfNew(db, CARE_TASKS, {
+            id: key,
+            plan_id: plan.id,
+            step_id: step.id,
+            plan_name: plan.name,
+            trigger: occ.trigger,
+            occurrence_at: occurredAt,
+            member_id: occ.memberId,
+            group_id: occ.groupId,
+            owner_kind: owner.kind,
+            owner_id: owner.id,
+            owner_name: owner.name,
+            channel: step.channel,
+            purpose: step.purpose,
+            title: step.title,
             script,
-            new Date(due).toISOString(),
-            time.dayOf(due),
-            createdAt,
-          )
-          created += r.changes
+            due_at: new Date(due).toISOString(),
+            due_day: time.dayOf(due),
+            status: 'open',
+            note: '',
+            done_at: null,
+            done_by: null,
+            created_at: createdAt,
+            customer_id: null,
+            follow_up_id: null,
+          })
         }
       }
     }

@@ -5,7 +5,8 @@ import { seesContacts } from '../../../src-shared/permissions'
 import { ROLE_LABELS, type Role, type Session } from '../../../src-shared/roles'
 import type { CoreContext, ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
-import { toProfile, type ProfileRow } from '../db/tables/lifecycle'
+import { PROFILES, toProfile, type ProfileRow } from '../db/tables/lifecycle'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { permissionsOf, requirePermission } from '../permissions'
 import { actorOf, appendAudit } from '../audit/audit'
@@ -135,10 +136,20 @@ function auditView(p: Profile): Record<string, unknown> {
 export function insertProfile(db: Db, input: { id?: string; name: string; role: Role; pin: { hash: string; salt: string; params: string }; isDefault: boolean }, now: Date): ProfileRow {
   const id = input.id ?? newId()
   const at = now.toISOString()
-  db.prepare(
-    `INSERT INTO profiles (id, name, role, pin_hash, pin_salt, pin_params, is_default, failed_attempts, locked_until, last_sign_in_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 0, 0, NULL, NULL, ?, ?)`,
-  ).run(id, input.name, input.role, input.pin.hash, input.pin.salt, input.pin.params, at, at)
+  insertRow(db, PROFILES, {
+    id,
+    name: input.name,
+    role: input.role,
+    pin_hash: input.pin.hash,
+    pin_salt: input.pin.salt,
+    pin_params: input.pin.params,
+    is_default: 0,
+    failed_attempts: 0,
+    locked_until: null,
+    last_sign_in_at: null,
+    created_at: at,
+    updated_at: at,
+  })
   if (input.isDefault) setDefault(db, id)
   return profileRow(db, id)
 }

@@ -12,7 +12,8 @@ import {
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
 import { proposalId } from '../db/proposalIds'
-import { toRule, type MemberEventTableRow, type RuleRow } from '../db/tables/lifecycle'
+import { RULE_ACTIONS, RULES, toRule, type MemberEventTableRow, type RuleRow } from '../db/tables/lifecycle'
+import { insertRow, insertRowIfNew } from '../db/tables/table'
 import { newId } from '../ids'
 import { appendAudit, AuditBatch, type Actor } from '../audit/audit'
 import { recordChange, ruleWriter, type ChangeWriter } from '../records/changes'
@@ -167,10 +168,24 @@ export function createRule(db: Db, input: RuleFields, actor: Actor, now: Date, t
   const action = normaliseAction(input.eventType, input.action)
   const at = now.toISOString()
   return db.transaction(() => {
-    db.prepare(
-      `INSERT INTO rules (id, name, description, event_type, threshold, window_days, action_kind, action_points, action_amount_fen, action_days, active, effective_from, version, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-    ).run(id, input.name, input.description, input.eventType, input.threshold, input.windowDays, action.kind, action.points, action.amountFen, action.days, input.active ? 1 : 0, input.effectiveFrom ?? today, at, at)
+    insertRow(db, RULES, {
+      id,
+      name: input.name,
+      description: input.description,
+      event_type: input.eventType,
+      threshold: input.threshold,
+      window_days: input.windowDays,
+      action_kind: action.kind,
+      action_points: action.points,
+      action_amount_fen: action.amountFen,
+      action_days: action.days,
+      active: input.active ? 1 : 0,
+      effective_from: input.effectiveFrom ?? today,
+      version: 1,
+      archived_at: null,
+      created_at: at,
+      updated_at: at,
+    })
     const rule = toRule(ruleRow(db, id))
     if (changes) recordChange(changes, { record: 'rule', id, label: rule.name, op: 'create', after: shared(db, id), audited: true })
     appendAudit(db, actor, { kind: 'rule.created', entity: 'rule', entityId: id, summary: `新建规则「${rule.name}」/ rule ${rule.name} created`, after: auditView(rule) }, now)
@@ -281,10 +296,6 @@ export function evaluateRules(db: Db, timezone: string, asOfDate: Date, actor: A
     }
     return m
   }
-  const insertAction = db.prepare(
-    `INSERT OR IGNORE INTO rule_actions (id, idem_key, rule_id, rule_name, rule_version, member_id, member_name, kind, points, amount_fen, days, reason, event_count, window_from, window_to, status, proposed_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?)`,
-  )
   const useEvent = db.prepare('INSERT OR IGNORE INTO rule_action_events (rule_id, event_id, action_id) VALUES (?, ?, ?)')
   const proposed: ProposedAction[] = []
   let scanned = 0
@@ -337,8 +348,35 @@ export function evaluateRules(db: Db, timezone: string, asOfDate: Date, actor: A
           rule.threshold === 1
             ? `${time.dayOf(Date.parse(windowTo))} ${label} → 提议${describeAction(action)}`
             : `${rule.window_days} 天内${label} ${used.length} 次（${time.dayOf(Date.parse(windowFrom))} 至 ${time.dayOf(Date.parse(windowTo))}）→ 提议${describeAction(action)}`
-        const r = insertAction.run(id, idemKey, rule.id, rule.name, rule.version, e.member_id, member.name, action.kind, action.points, action.amountFen, action.days, reason, used.length, windowFrom, windowTo, asOf, asOf, asOf)
-        if (r.changes === 0) continue
+        const written = insertRowIfNew(db, RULE_ACTIONS, {
+          id,
+          idem_key: idemKey,
+          rule_id: rule.id,
+          rule_name: rule.name,
+          rule_version: rule.version,
+          member_id: e.member_id,
+          member_name: member.name,
+          kind: action.kind,
+          points: action.points,
+          amount_fen: action.amountFen,
+          days: action.days,
+          reason,
+          event_count: used.length,
+          window_from: windowFrom,
+          window_to: windowTo,
+          status: 'proposed',
+          proposed_at: asOf,
+          decided_at: null,
+          decided_by: null,
+          decided_by_name: null,
+          decision_reason: null,
+          overturned_at: null,
+          effect_until: null,
+          effect_state: null,
+          created_at: asOf,
+          updated_at: asOf,
+        })
+        if (written === 0) continue
         for (const u of used) useEvent.run(rule.id, u.id, id)
         recordChange(changes, {
           record: 'action',

@@ -11,7 +11,8 @@ import { OrchardError } from '../../../src-shared/errors'
 import { temperatureScore } from '../../../src-shared/lifecycle/temperature'
 import type { RowError } from '../../../src-shared/located'
 import type { Db } from '../db/connection'
-import { toTemperatureDay, type RitualRow } from '../db/tables/lifecycle'
+import { GROUP_RITUALS, toTemperatureDay, type RitualRow } from '../db/tables/lifecycle'
+import { upsertRow } from '../db/tables/table'
 import { readTable } from '../imports/read'
 import { CellError, DateReader } from '../imports/values'
 import { findColumn } from './events'
@@ -23,13 +24,7 @@ const ZERO: RitualCounts = { morning: 0, night: 0, training: 0, goal: 0, red_env
 
 export function writeRituals(db: Db, groupId: string, day: string, counts: RitualCounts, source: TemperatureDay['source'], by: string | null, now: Date): TemperatureDay {
   const score = temperatureScore(counts)
-  db.prepare(
-    `INSERT INTO group_rituals (group_id, day, morning, night, training, goal, red_envelope, showcase, replies, score, source, updated_at, updated_by)
-     VALUES (@g, @day, @morning, @night, @training, @goal, @red_envelope, @showcase, @replies, @score, @source, @at, @by)
-     ON CONFLICT(group_id, day) DO UPDATE SET morning = excluded.morning, night = excluded.night, training = excluded.training, goal = excluded.goal,
-       red_envelope = excluded.red_envelope, showcase = excluded.showcase, replies = excluded.replies, score = excluded.score, source = excluded.source,
-       updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-  ).run({ g: groupId, day, ...counts, score, source, at: now.toISOString(), by })
+  upsertRow(db, GROUP_RITUALS, ['group_id', 'day'], { group_id: groupId, day, ...counts, score, source, updated_at: now.toISOString(), updated_by: by })
   return toTemperatureDay(db.prepare('SELECT * FROM group_rituals WHERE group_id = ? AND day = ?').get(groupId, day) as RitualRow)
 }
 

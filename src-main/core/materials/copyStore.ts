@@ -10,7 +10,7 @@ import { OrchardError } from '../../../src-shared/errors'
 import { SEGMENTS, type Segment } from '../../../src-shared/vocabulary'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { COPY_TEMPLATES, toCopyTemplate, type CopyTemplate, type CopyTemplateRow } from '../db/tables/materials'
+import { COPY_TEMPLATES, FORBIDDEN_CLAIMS, toCopyTemplate, type CopyTemplate, type CopyTemplateRow } from '../db/tables/materials'
 import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { changeWriter, recordChange } from '../records/changes'
@@ -194,7 +194,7 @@ export function setForbiddenWords(ctx: CoreContext, words: string[]): string[] {
     const held = db.prepare('SELECT words FROM forbidden_claims WHERE id = ?').pluck().get(FORBIDDEN_CLAIMS_ID) as string | undefined
     const label = '广告法禁用词 / forbidden claims'
     if (held === undefined) {
-      db.prepare('INSERT INTO forbidden_claims (id, words, created_at, updated_at) VALUES (?, ?, ?, ?)').run(FORBIDDEN_CLAIMS_ID, JSON.stringify(list), at, at)
+      insertRow(db, FORBIDDEN_CLAIMS, { id: FORBIDDEN_CLAIMS_ID, words: JSON.stringify(list), created_at: at, updated_at: at })
       recordChange(w, { record: 'forbiddenClaims', id: FORBIDDEN_CLAIMS_ID, label, op: 'create', after: { words: list } })
     } else {
       db.prepare('UPDATE forbidden_claims SET words = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(list), at, FORBIDDEN_CLAIMS_ID)

@@ -6,7 +6,7 @@ import { addDays, dayIn } from '../../../src-shared/time'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import { MEMBER_EVENTS } from '../db/tables/lifecycle'
-import { PACK_PUBLICATIONS } from '../db/tables/memberPages'
+import { PACK_PUBLICATIONS, type GroupLiveCodeRow } from '../db/tables/memberPages'
 import { insertRowIfNew, upsertRow } from '../db/tables/table'
 import { requestWithdrawal } from '../ledger/settlement'
 import { readSettings } from '../settings/settings'
@@ -137,7 +137,7 @@ async function pushLinks(db: Db, http: PagesHttp): Promise<number> {
 }
 
 async function pushGroups(db: Db, http: PagesHttp, now: Date): Promise<number> {
-  const ids = db.prepare('SELECT group_id, pushed_hash FROM group_live_codes').all() as { group_id: string; pushed_hash: string | null }[]
+  const ids = db.prepare('SELECT group_id, pushed_hash FROM group_live_codes').all() as Pick<GroupLiveCodeRow, 'group_id' | 'pushed_hash'>[]
   let n = 0
   for (const { group_id, pushed_hash } of ids) {
     const made = liveGroupWire(db, group_id, now)

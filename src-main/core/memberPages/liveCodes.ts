@@ -8,6 +8,8 @@ import type { LiveGroupWire } from '../../../src-shared/pagesProtocol'
 import { addDays, dayIn } from '../../../src-shared/time'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { GROUP_LIVE_CODES, type GroupLiveCodeRow } from '../db/tables/memberPages'
+import { insertRowIfNew } from '../db/tables/table'
 import { newId } from '../ids'
 import { produceOutput } from '../jobs/outputs'
 import { decodeQr, photosDir, readPicture, thumbnail } from '../materials/sources'
@@ -44,7 +46,7 @@ export function makeLiveCode(ctx: CoreContext, groupId: string): void {
   if (!publicBase(ctx.db)) {
     throw new OrchardError('sync_not_enrolled', '请先在“同步”里连接团队服务器：活码由它提供 / connect a team server first: it serves the live codes', { field: 'groupId' })
   }
-  ctx.db.prepare('INSERT OR IGNORE INTO group_live_codes (group_id, code, created_at, pushed_hash) VALUES (?, ?, ?, NULL)').run(groupId, newLiveCode(), ctx.clock.now().toISOString())
+  insertRowIfNew(ctx.db, GROUP_LIVE_CODES, { group_id: groupId, code: newLiveCode(), created_at: ctx.clock.now().toISOString(), pushed_hash: null })
 }
 
 export async function uploadContact(ctx: CoreContext, input: { groupId: string; path?: string; dataBase64?: string; fileName?: string }): Promise<void> {
@@ -72,7 +74,7 @@ export async function liveCodeInfo(ctx: CoreContext, groupId: string): Promise<L
   const db = ctx.db
   groupRow(db, groupId)
   const url = liveCodeUrl(db, groupId)
-  const row = db.prepare('SELECT pushed_hash FROM group_live_codes WHERE group_id = ?').get(groupId) as { pushed_hash: string | null } | undefined
+  const row = db.prepare('SELECT pushed_hash FROM group_live_codes WHERE group_id = ?').get(groupId) as Pick<GroupLiveCodeRow, 'pushed_hash'> | undefined
   const since = addDays(dayIn(ctx.timezone(), ctx.clock.now()), -(SCAN_DAYS - 1))
   const days = db.prepare('SELECT day, SUM(scans) AS scans FROM group_scan_counts WHERE group_id = ? AND day >= ? GROUP BY day ORDER BY day').all(groupId, since) as {
     day: string

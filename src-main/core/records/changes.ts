@@ -5,6 +5,8 @@ import { isDeltaField, isSetField, RECORD_SETS, type SyncedRecord } from '../../
 import { ROLE_LABELS, type ActorRole } from '../../../src-shared/roles'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { GROUP_CUSTOMERS } from '../db/tables/groups'
+import { insertRowIfNew } from '../db/tables/table'
 import { newId } from '../ids'
 import { actorOf, appendAudit, type Actor as AuditActor } from '../audit/audit'
 import { workstationId } from '../workstation'
@@ -488,11 +490,10 @@ export function joinGroups(w: ChangeWriter, joins: readonly (readonly [customerI
     throw new OrchardError('import_conflict', '写入期间社群或客户已被删除，请重试 / a group or customer was deleted meanwhile; try again', {})
   }
   const at = w.at.toISOString()
-  const insert = db.prepare('INSERT OR IGNORE INTO group_customers (group_id, customer_id, joined_at) VALUES (?, ?, ?)')
   const gained = new Set<string>()
   let joined = 0
   for (const [customerId, groupId] of joins) {
-    if (!insert.run(groupId, customerId, at).changes) continue
+    if (!insertRowIfNew(db, GROUP_CUSTOMERS, { group_id: groupId, customer_id: customerId, joined_at: at })) continue
     gained.add(`${groupId}\u0000${customerId}`)
     joined++
   }

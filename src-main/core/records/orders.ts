@@ -3,6 +3,7 @@ import type { PulledRecordChange } from '../../../src-shared/recordsProtocol'
 import type { OrderStatus } from '../../../src-shared/vocabulary'
 import { prepared, type Db } from '../db/connection'
 import { ORDER_LINES } from '../db/tables/orders'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 
 /**
@@ -35,14 +36,24 @@ export type OrderLineWire = z.infer<typeof OrderLineWire>
 export const ORDER_LINES_SQL = `(SELECT json_group_array(json_object(${Object.entries(ORDER_LINES.fields).map(([field, column]) => `'${field}', l.${column}`).join(', ')}))
    FROM (SELECT * FROM order_lines WHERE order_id = orders.id ORDER BY line_no) l)`
 
-const LINE_FIELDS = Object.entries(ORDER_LINES.fields)
-const INSERT_LINE = `INSERT INTO order_lines (id, order_id, ${LINE_FIELDS.map(([, column]) => column).join(', ')}) VALUES (?, ?, ${LINE_FIELDS.map(() => '?').join(', ')})`
-
 /** Replaces an order's lines with the team's (once per order of a snapshot: its statements are kept). */
 export function writeOrderLines(db: Db, orderId: string, lines: OrderLineWire[]): void {
   prepared(db, 'DELETE FROM order_lines WHERE order_id = ?').run(orderId)
-  const insert = prepared(db, INSERT_LINE)
-  for (const l of lines) insert.run(newId(), orderId, ...LINE_FIELDS.map(([field]) => l[field as keyof OrderLineWire]))
+  for (const l of lines) {
+    insertRow(db, ORDER_LINES, {
+      id: newId(),
+      order_id: orderId,
+      line_no: l.lineNo,
+      product_id: l.productId,
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      unit_price_fen: l.unitPriceFen,
+      amount_fen: l.amountFen,
+      refunded_fen: l.refundedFen,
+      discount_fen: l.discountFen,
+    })
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import type { Db } from '../db/connection'
 import { CUSTOMERS } from '../db/tables/customers'
 import { GROUPS } from '../db/tables/groups'
 import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES } from '../db/tables/ledger'
-import { BUYER_PHOTOS, COPY_TEMPLATES, POSTER_TEMPLATES, PRICE_COMPARISONS } from '../db/tables/materials'
+import { BUYER_PHOTOS, COPY_TEMPLATES, FORBIDDEN_CLAIMS, POSTER_TEMPLATES, PRICE_COMPARISONS } from '../db/tables/materials'
 import { APPEALS, CARE_PLANS, RULE_ACTIONS, RULES } from '../db/tables/lifecycle'
 import { MEMBERS } from '../db/tables/members'
 import { ORDERS } from '../db/tables/orders'
@@ -117,10 +117,8 @@ const TABLES: { [R in SyncedRecord]: TableOf<R> } = {
     columns: syncColumns(PRICE_COMPARISONS),
   },
   forbiddenClaims: {
-    table: 'forbidden_claims',
-    columns: {
-      words: ['words', 'json'],
-    },
+    table: FORBIDDEN_CLAIMS.name,
+    columns: syncColumns(FORBIDDEN_CLAIMS),
   },
   copyTemplate: {
     table: COPY_TEMPLATES.name,

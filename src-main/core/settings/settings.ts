@@ -5,6 +5,8 @@ import { STUDIO_SETTINGS } from '../../../src-shared/recordsProtocol'
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../../../src-shared/time'
 import type { ServiceHandlers } from '../context'
 import type { Db } from '../db/connection'
+import { SETTINGS, type SettingRow } from '../db/tables/settings'
+import { upsertRow } from '../db/tables/table'
 import { changeWriter, recordChange } from '../records/changes'
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -25,7 +27,7 @@ export const DEFAULT_SETTINGS: Settings = {
  * so one bad setting never stops the dashboard, exports or the day's care from working.
  */
 export function readSettings(db: Db): Settings {
-  const rows = db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]
+  const rows = db.prepare('SELECT key, value FROM settings').all() as SettingRow[]
   const stored: Record<string, unknown> = {}
   const fields = Settings.shape as Record<string, z.ZodType>
   for (const row of rows) {
@@ -49,7 +51,7 @@ export function readSettings(db: Db): Settings {
  */
 export function studioTimeZone(db: Db): string {
   try {
-    const row = db.prepare("SELECT value FROM settings WHERE key = 'timezone'").get() as { value: string } | undefined
+    const row = db.prepare("SELECT value FROM settings WHERE key = 'timezone'").get() as Pick<SettingRow, 'value'> | undefined
     const zone = row ? (JSON.parse(row.value) as unknown) : DEFAULT_TIME_ZONE
     return typeof zone === 'string' && isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE
   } catch {
@@ -58,20 +60,19 @@ export function studioTimeZone(db: Db): string {
 }
 
 export function writeSettings(db: Db, patch: Partial<Settings>): Settings {
-  const put = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
   db.transaction(() => {
-    for (const [key, value] of Object.entries(patch)) if (value !== undefined) put.run(key, JSON.stringify(value))
+    for (const [key, value] of Object.entries(patch)) if (value !== undefined) upsertRow(db, SETTINGS, ['key'], { key, value: JSON.stringify(value) })
   })()
   return readSettings(db)
 }
 
 /** A private setting the core keeps for itself (not part of the Settings schema). */
 export function readInternal<T>(db: Db, key: string): T | undefined {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(`_${key}`) as { value: string } | undefined
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(`_${key}`) as Pick<SettingRow, 'value'> | undefined
   return row ? (JSON.parse(row.value) as T) : undefined
 }
 export function writeInternal(db: Db, key: string, value: unknown): void {
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(`_${key}`, JSON.stringify(value))
+  upsertRow(db, SETTINGS, ['key'], { key: `_${key}`, value: JSON.stringify(value) })
 }
 
 export const settingsHandlers: ServiceHandlers<'settings'> = {

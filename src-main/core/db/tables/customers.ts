@@ -34,6 +34,13 @@ export const CUSTOMERS = defineTable(
   },
 )
 
+/**
+ * A customer's phones and tags, each in a row of its own: the indexes a phone lookup and a
+ * tag filter read, kept from the customer's JSON lists (a phone belongs to one customer).
+ */
+export const CUSTOMER_PHONES = defineTable('customer_phones', { phone: text(), customer_id: text() }, { phone: 'phone', customerId: 'customer_id' })
+export const CUSTOMER_TAGS = defineTable('customer_tags', { tag: text(), customer_id: text() }, { tag: 'tag', customerId: 'customer_id' })
+
 export type CustomerTableRow = RowOf<typeof CUSTOMERS>
 /** A customer as the lists read it: the row and its owner's name. */
 export type CustomerRow = CustomerTableRow & { owner_name: string | null }

@@ -22,6 +22,10 @@ export const GROUPS = defineTable(
   },
 )
 
+/** Who is in a group: its members and its customers, each since the day they joined. */
+export const GROUP_MEMBERS = defineTable('group_members', { group_id: text(), member_id: text(), joined_at: text() }, { groupId: 'group_id', memberId: 'member_id', joinedAt: 'joined_at' })
+export const GROUP_CUSTOMERS = defineTable('group_customers', { group_id: text(), customer_id: text(), joined_at: text() }, { groupId: 'group_id', customerId: 'customer_id', joinedAt: 'joined_at' })
+
 export type GroupTableRow = RowOf<typeof GROUPS>
 /** A group as the lists read it: the row, its owner's name and its counts. */
 export type GroupRow = GroupTableRow & { owner_name: string | null; member_count: number; customer_count: number }

@@ -1,7 +1,7 @@
 import type { BuyerPhoto, CopyChannel, GroupQr, PriceComparison } from '../../../../src-shared/contracts/materials'
 import type { PosterTemplate } from '../../../../src-shared/materials/templates'
 import type { Segment } from '../../../../src-shared/vocabulary'
-import { bool, decodeFields, defineTable, int, nullableText, object, text, type FieldsOf, type RowOf } from './table'
+import { bool, decodeFields, defineTable, int, json, nullableText, object, text, type FieldsOf, type RowOf } from './table'
 
 /** A price seen elsewhere for a product, as the comparison image shows it. */
 export const PRICE_COMPARISONS = defineTable(
@@ -145,6 +145,20 @@ export type CopyTemplateRow = RowOf<typeof COPY_TEMPLATES>
 export type CopyTemplate = { id: string } & FieldsOf<typeof COPY_TEMPLATES>
 
 export const toCopyTemplate = (row: CopyTemplateRow): CopyTemplate => ({ id: row.id, ...decodeFields(COPY_TEMPLATES, row) })
+
+/** The studio's list of forbidden absolute claims: one shared record (`studio`), its words a set kept as JSON. */
+export const FORBIDDEN_CLAIMS = defineTable(
+  'forbidden_claims',
+  {
+    id: text(),
+    words: json<string[]>(),
+    created_at: text(),
+    updated_at: text(),
+  },
+  {
+    words: 'words',
+  },
+)
 
 /** A poster template of the studio's own (the shipped ones are not rows); `spec` is the whole template. */
 export const POSTER_TEMPLATES = defineTable(

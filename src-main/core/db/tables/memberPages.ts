@@ -25,6 +25,27 @@ export const MEMBER_PAGE_LINKS = defineTable(
 export type MemberPageLinkRow = RowOf<typeof MEMBER_PAGE_LINKS>
 
 /**
+ * A group's live code (群活码): stable once made, served by the team's server. `pushed_hash`:
+ * a fingerprint of what the server last took for the group (null: not yet, or to send again).
+ */
+export const GROUP_LIVE_CODES = defineTable(
+  'group_live_codes',
+  {
+    group_id: text(),
+    code: text(),
+    created_at: text(),
+    pushed_hash: nullableText(),
+  },
+  {
+    groupId: 'group_id',
+    code: 'code',
+    createdAt: 'created_at',
+  },
+)
+
+export type GroupLiveCodeRow = RowOf<typeof GROUP_LIVE_CODES>
+
+/**
  * A pack run the members' pages hold (core/memberPages/exchange.ts): on which server, when
  * and how much went up. Its fields are the run's publication as the pack list shows it.
  */

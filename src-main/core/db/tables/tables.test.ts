@@ -19,19 +19,20 @@ import { readSyncState } from '../../sync/state'
 import { Customer, Group, Member, Order, OrderDetail, Product } from '../../../../src-shared/schemas'
 import { createCore, type OrchardCore } from '../../api'
 import { readRecords, recordsOutbox } from '../../records/sync'
-import { CUSTOMER_COLUMNS, CUSTOMERS, toCustomer, type CustomerRow } from './customers'
-import { GROUP_COLUMNS, GROUPS, toGroup, type GroupRow } from './groups'
+import { CUSTOMER_COLUMNS, CUSTOMER_PHONES, CUSTOMER_TAGS, CUSTOMERS, toCustomer, type CustomerRow } from './customers'
+import { GROUP_COLUMNS, GROUP_CUSTOMERS, GROUP_MEMBERS, GROUPS, toGroup, type GroupRow } from './groups'
 import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
 import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES, LEDGER_ENTRIES, LEDGER_ENTRY_WIRE_COLUMNS, SCHEME_SELECT, toLedgerEntryWire, toScheme, toSchemeVersion, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, WITHDRAWALS } from './ledger'
 import { LEDGER_ENTRY_COLUMNS, LEDGER_ENTRY_FROM, toLedgerEntry } from './ledger'
 import type { LedgerEntryListRow, LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
-import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, GROUP_QR_CODES, POSTER_TEMPLATES, PRICE_COMPARISONS, toBuyerPhoto, toComparison, toCopyTemplate, toGroupQr, toTemplateSummary } from './materials'
+import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, FORBIDDEN_CLAIMS, GROUP_QR_CODES, POSTER_TEMPLATES, PRICE_COMPARISONS, toBuyerPhoto, toComparison, toCopyTemplate, toGroupQr, toTemplateSummary } from './materials'
 import type { BuyerPhotoRow, ComparisonRow, CopyTemplateRow, GroupQrRow, PosterTemplateRow } from './materials'
 import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs'
 import { AUDIT_LOG, toAuditRecord, type AuditRow } from './audit'
 import { CUSTOMER_FOLLOW_UPS, FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, type FollowUpRow } from './followUps'
 import { IMPORT_RUNS, type ImportRunTableRow } from './imports'
-import { MEMBER_PAGE_LINKS, PACK_PUBLICATIONS } from './memberPages'
+import { GROUP_LIVE_CODES, MEMBER_PAGE_LINKS, PACK_PUBLICATIONS } from './memberPages'
+import { LIFECYCLE_SETTINGS, SETTINGS } from './settings'
 import { CUSTOMER_MERGES, type CustomerMergeRow } from './merges'
 import { HELD_CONFLICT_COLUMNS, RECORD_CHANGES, RECORD_CONFLICTS, SYNC_STATE, type RecordChangeRow, type SyncStateRow } from './sync'
 import { MEMBERS, toMember, type MemberRow } from './members'
@@ -142,6 +143,14 @@ const TABLES = [
   CUSTOMER_MERGES,
   RECORD_CHANGES,
   PACK_PUBLICATIONS,
+  CUSTOMER_PHONES,
+  CUSTOMER_TAGS,
+  GROUP_MEMBERS,
+  GROUP_CUSTOMERS,
+  GROUP_LIVE_CODES,
+  FORBIDDEN_CLAIMS,
+  SETTINGS,
+  LIFECYCLE_SETTINGS,
 ]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */
