@@ -82,8 +82,12 @@ export function replacedBy(db: Db, jobId: string): string[] {
 
 const PHONE = /(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)/
 
-/** What of the studio's customers must never appear on a page: their names, WeChat ids and phone numbers. */
-export function customerMarks(db: Db): { names: string[]; exact: Set<string> } {
+/**
+ * What of the studio's customers must never appear on a page: their names, WeChat ids and
+ * phone numbers; and the members' names, which are theirs to show even where a customer's
+ * name is part of one (a customer 陈兰 and a member 陈兰岚).
+ */
+export function customerMarks(db: Db): { names: string[]; exact: Set<string>; members: string[] } {
   const memberNames = new Set(db.prepare('SELECT name FROM members').pluck().all() as string[])
   const names = new Set<string>()
   const exact = new Set<string>()
@@ -94,7 +98,8 @@ export function customerMarks(db: Db): { names: string[]; exact: Set<string> } {
     if (c.wechat_id && c.wechat_id.length >= 4) names.add(c.wechat_id)
     for (const p of JSON.parse(c.phones || '[]') as string[]) exact.add(String(p).replace(/\D/g, ''))
   }
-  return { names: [...names], exact }
+  const members = [...memberNames].map((n) => n.trim()).filter((n) => [...n].length >= 2)
+  return { names: [...names], exact, members: members.sort((x, y) => y.length - x.length) }
 }
 
 /** Throws a located error if `text` names a customer or holds a phone number. */
@@ -112,8 +117,10 @@ export function assertNoPersonalData(marks: ReturnType<typeof customerMarks>, te
       throw new OrchardError('personal_data', `「${where.owner}」的${where.field}里有顾客的电话号码，不能发布 / a customer’s phone number in ${where.field} of “${where.owner}”: not published`, { ...where, why: 'customer phone' })
     }
   }
+  // A member's name is set apart first, so a customer's name inside it does not count, while one beside it still does.
+  const shown = marks.members.reduce((t, member) => t.split(member).join('\u0000'), text)
   for (const name of marks.names) {
-    if (text.includes(name)) {
+    if (shown.includes(name)) {
       throw new OrchardError(
         'personal_data',
         `「${where.owner}」的${where.field}里出现了顾客「${name.slice(0, 1)}*」，不能发布到会员小站 / ${where.field} of “${where.owner}” names a customer: not published`,
