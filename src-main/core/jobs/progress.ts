@@ -15,7 +15,12 @@ export interface ProgressSink {
  * (or every one, for a job that steps seldom: an import reports once a batch).
  * Without a `jobId` nobody follows the job, and nothing is sent.
  */
-export function progressMeter(ctx: ProgressSink, jobId: string | undefined, kind: string, options: { minIntervalMs?: number } = {}): ProgressReport {
+export function progressMeter(
+  ctx: ProgressSink,
+  jobId: string | undefined,
+  kind: string,
+  options: { minIntervalMs?: number; since?: { at: number; done: number } } = {},
+): ProgressReport {
   const minInterval = options.minIntervalMs ?? 100
   let last = 0
   let lastPhase = ''
@@ -25,8 +30,10 @@ export function progressMeter(ctx: ProgressSink, jobId: string | undefined, kind
     if (!jobId) return
     const now = performance.now()
     if (phase !== lastPhase) {
-      phaseStart = now
-      phaseDoneAtStart = done
+      // The first phase is measured from `since` when the job began before its first report (a snapshot's first page).
+      const since = lastPhase === '' ? options.since : undefined
+      phaseStart = since?.at ?? now
+      phaseDoneAtStart = since?.done ?? done
     } else if (done < total && now - last < minInterval) return
     last = now
     lastPhase = phase

@@ -29,7 +29,7 @@ function schemeOf(db: Db, row: SchemeRow): Scheme {
   return toScheme(row, { waiting: waitingReason(row, used?.version ?? null), usedVersion: used?.version ?? null })
 }
 
-/** A scheme sales can be posted with: its current version is held here. */
+/** A scheme sales can be posted with: the version used here (its current one, or the last the team accepted while that one waits) is held here. */
 export type UsableScheme = Scheme & { rules: SchemeRules }
 
 /**

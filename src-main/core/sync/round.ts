@@ -348,7 +348,11 @@ async function snapshotAll(env: RoundEnv, db: () => Db, step: (s: SyncStep) => P
   let records = 0
   // The job engine's progress, handed to the sync loop (which sends it on and keeps it for the
   // sync state); every page goes out, as a page is thousands of records however fast it came.
-  const meter = progressMeter({ emit: (_event, progress) => env.onBootstrap?.(progress) }, 'sync.bootstrap', 'records.bootstrap', { minIntervalMs: 0 })
+  // Its rate counts from the round's start: the first report comes with the first page written.
+  const meter = progressMeter({ emit: (_event, progress) => env.onBootstrap?.(progress) }, 'sync.bootstrap', 'records.bootstrap', {
+    minIntervalMs: 0,
+    since: { at: started, done: snapshotState(db()).done },
+  })
   const report = (phase: string, state: { done: number; total: number }) => meter(phase, state.done, Math.max(state.total, state.done))
   // The next page is asked for as soon as a page arrives, so the server reads it while this
   // workstation writes the one before. A page is only read on the server: one asked for and
