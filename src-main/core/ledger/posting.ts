@@ -1,5 +1,5 @@
 import type { PostResult } from '../../../src-shared/contracts/ledger'
-import type { LedgerEntryKind } from '../../../src-shared/ledgerWire'
+import type { LedgerEntryKind, LedgerEntryWire } from '../../../src-shared/ledgerWire'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
 import type { OrderLineRow, OrderTableRow } from '../db/tables/orders'
@@ -57,6 +57,7 @@ const STATE = `o.status || ':' || o.refunded_fen || ':' || COALESCE(o.member_id,
 const inTeamAt = (m: MemberInfo, placedMs: number) => m.leftAt === null || placedMs < m.leftAt
 
 const yuan = (fen: number) => (fen / 100).toFixed(2)
+const signedYuan = (fen: number) => `${fen < 0 ? '-' : ''}¥${yuan(Math.abs(fen))}`
 const pct = (bp: number) => `${bp / 100}%`
 
 /**
@@ -235,13 +236,50 @@ function postOrders(
     const refundAt = o.refundedAt ?? o.updatedAt
     const wanted = new Set<string>()
 
+    // A reversal posted here that the team holds with other money (the same refund taken back
+    // at another rate, posted while this workstation was away from the team): a correction kept
+    // here brings it to the team's, so what follows counts from the team's amount and nothing
+    // this workstation posts next moves the team's money twice.
+    for (const e of held) {
+      if (e.kind !== 'reversal' || e.reverses_id === null || isRerate(e) || isTeamCopy(e)) continue
+      const server = conflictOf.get(e.id) as string | undefined
+      if (server === undefined) continue
+      const team = JSON.parse(server) as LedgerEntryWire
+      if (team.amountFen !== e.amount_fen) {
+        const aligned: NewEntry = {
+          memberCode: e.member_code,
+          kind: 'reversal',
+          amountFen: team.amountFen - e.amount_fen,
+          sourceType: 'correction',
+          sourceKey: `${e.source_key}${TEAM_COPY}`,
+          reversesId: e.reverses_id,
+          schemeId: null,
+          schemeVersion: null,
+          baseFen: e.base_fen,
+          rateBp: null,
+          period: team.period,
+          occurredAt: team.occurredAt,
+          memo: `订单 ${o.orderNo} · 冲回以团队的分录为准：此工作站记 ${signedYuan(e.amount_fen)}，团队记 ${signedYuan(team.amountFen)}`,
+          orderId: o.id,
+        }
+        const id = add(aligned)
+        if (id) {
+          keptHere.run(id)
+          const list = reversalsOf.get(e.reverses_id) ?? []
+          list.push({ ...e, id, amount_fen: aligned.amountFen, source_type: 'correction', source_key: aligned.sourceKey })
+          reversalsOf.set(e.reverses_id, list)
+        }
+      }
+      conflictSettled.run(e.id)
+    }
+
     /** Posts the difference between what the ledger holds for a commission entry and what it should hold. */
     const settle = (commission: { id: string; code: string; amount: number }, target: number, line: { key: string; name: string; refunded: number } | null) => {
       const reversals = reversalsOf.get(commission.id) ?? []
       const current = commission.amount + reversals.reduce((sum, r) => sum + r.amount_fen, 0)
       const delta = target - current
       if (delta === 0) return
-      const n = reversals.filter((r) => !isRerate(r)).length + 1
+      const n = reversals.filter((r) => !isRerate(r) && !isTeamCopy(r)).length + 1
       const lineKey = line?.key ?? commission.id
       const restoring = delta > 0
       const e: NewEntry = line
@@ -496,6 +534,10 @@ function shareFen(amount: number, part: number, whole: number): number {
 
 /** A correction of commission posted with a version the team refused, to the team's version: part of the gross it corrects. */
 const isRerate = (e: ExistingEntry) => e.source_type === 'correction' && e.scheme_id !== null
+
+/** The end of the key of a correction that brings a reversal posted here to the team's copy of it: kept here, never numbered among the reversals. */
+const TEAM_COPY = '~team'
+const isTeamCopy = (e: ExistingEntry) => e.source_type === 'correction' && e.source_key.endsWith(TEAM_COPY)
 
 const orderLineKeyOf = (e: ExistingEntry | undefined) => (e && e.source_type === 'order_line' ? e.source_key : null)
 

@@ -393,6 +393,59 @@ describe('commission schemes shared through the team server', () => {
     }
   })
 
+  it('B posted a sale and its refund with its own version 2 while it had left the team; A posted both at the team’s version and reached the team first: B’s reversal is brought to the team’s on B alone, and A, B and a new workstation hold the team’s money once, with no conflict', async () => {
+    const [a, b, team, scheme] = await managersWithScheme()
+    await importOrder(a, 'SO-4', 'ALICE001', '300.00')
+    await sync(a)
+    await sync(b)
+
+    // A's version 2 (20% and 4%) reaches the team; A posts the sale of ¥300 and its refund of ¥100 with it.
+    await a.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: RICH, note: 'A 的加码', activate: true })
+    await sync(a)
+    const refundOf = (core: OrchardCore) =>
+      importShopExport(core, team_.dirOf(core), shopExportOf([{ orderNo: 'SO-4', placedAt: '2026-11-20 10:00', member: 'ALICE001', amountYuan: '300.00', status: '部分退款', refundedYuan: '100.00' }]), 'refund-SO-4.csv')
+    postLedger(a.context)
+    expect((await refundOf(a)).committed).toBe(true)
+    postLedger(a.context)
+    expect(balances(a)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+    await sync(a)
+
+    // B, away from the team, posts the same sale and refund with its own version 2 (13% and 2.5%).
+    await awayFromTeam(b, team, async () => {
+      await b.invoke('schemes', 'save', { id: scheme.id, name: '标准两级佣金', rules: OWN, note: 'B 的微调', activate: true })
+      postLedger(b.context)
+      expect((await refundOf(b)).committed).toBe(true)
+      postLedger(b.context)
+    })
+    expect(balances(b)).toEqual({ ALICE001: 2600, MENTOR01: 500 })
+    // Its sale and its reversal are the team's entries with other money; its version is refused.
+    expect((await sync(b)).records).toMatchObject({ refused: 1 })
+    expect(await b.invoke('sync', 'conflicts', {})).toHaveLength(4)
+
+    expect(postLedger(b.context)).toMatchObject({ rerated: 2 })
+    expect(balances(b)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+    expect(await b.invoke('sync', 'conflicts', {})).toEqual([])
+    // The corrections that bring B's reversals to the team's say so and stay on B.
+    const teamCopies = (core: OrchardCore) =>
+      core.context.db.prepare(`SELECT member_code AS member, amount_fen AS amountFen, pending_sync AS pending, memo FROM ledger_entries WHERE source_key LIKE '%~team' ORDER BY member_code`).all()
+    expect(teamCopies(b)).toEqual([
+      { member: 'ALICE001', amountFen: -700, pending: 0, memo: expect.stringContaining('冲回以团队的分录为准：此工作站记 -¥13.00，团队记 -¥20.00') },
+      { member: 'MENTOR01', amountFen: -150, pending: 0, memo: expect.stringContaining('此工作站记 -¥2.50，团队记 -¥4.00') },
+    ])
+    for (let round = 0; round < 3; round++) {
+      await sync(b)
+      await sync(a)
+    }
+    const c = await joinTeam(team)
+    await sync(c)
+    for (const ws of [a, c]) expect(teamCopies(ws)).toEqual([])
+    for (const ws of [a, b, c]) {
+      expect(postLedger(ws.context).entries).toBe(0)
+      expect(balances(ws)).toEqual({ ALICE001: 4000, MENTOR01: 800 })
+      expect(await ws.invoke('sync', 'conflicts', {})).toEqual([])
+    }
+  })
+
   it('B’s commission at its refused version (posted while it had left the team) reaches the team first and its correction follows; A posted the same sale at the team’s version before pulling them: A, B and a new workstation hold the team’s money once, with no conflict', async () => {
     const [a, b, team, scheme] = await managersWithScheme()
     await sync(a)
