@@ -6,9 +6,11 @@ import { useSessionStore } from '@/stores/session'
 import { useVocabulary } from '@/composables/recordLabels'
 
 /**
- * How the lifecycle screens report a failed call. A refusal by the core ('forbidden':
- * the profile at the keyboard may not do this) gets a dialog that says who is signed
- * in, what the action needs, and offers the profile switch; anything else a message.
+ * How the lifecycle screens and the header's profile switch report a failed call. A
+ * refusal by the core ('forbidden': the profile at the keyboard may not do this) gets a
+ * dialog that says who is signed in, what the action needs, and offers the profile
+ * switch; anything else a message. It reads the session store, so it cannot sit among
+ * the composables (the stores use those).
  */
 export function useLifecycleFeedback() {
   const { t } = useI18n()
