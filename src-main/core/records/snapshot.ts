@@ -1,5 +1,6 @@
 import { isSyncedRecord, SNAPSHOT_ORDER, type PulledRecordChange, type SnapshotRecord, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
+import { indexCustomerLists } from '../db/tables/customers'
 import { applyPulledRecords, recordColumns, writeRecordRows } from './sync'
 
 /**
@@ -97,7 +98,8 @@ export function writeSnapshotPage(
           insert.run(r.id, ...r.values, stamp, stamp)
           if (!writeRecordRows(db, record, r.id, r.record.value, stamp)) throw Object.assign(new Error('invalid value'), { code: 'SQLITE_CONSTRAINT_CHECK' })
         }
-        if (record === 'customer') indexCustomers(db, fast.map((r) => r.id))
+        // A customer's phones and tags are looked up through their own tables: filled for the page's new customers at once.
+        if (record === 'customer') indexCustomerLists(db, { ids: fast.map((r) => r.id), replace: false })
       })
       try {
         bulk()
@@ -136,17 +138,6 @@ const asChange = (r: SnapshotRecord, at: number, stamp: string): PulledRecordCha
   role: 'system',
   at: stamp,
 })
-
-/** A customer's phones and tags are looked up through their own tables: filled for the page's new customers at once. */
-function indexCustomers(db: Db, ids: string[]): void {
-  const list = JSON.stringify(ids)
-  db.prepare(
-    'INSERT INTO customer_phones (phone, customer_id) SELECT DISTINCT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.id IN (SELECT value FROM json_each(?))',
-  ).run(list)
-  db.prepare(
-    'INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.id IN (SELECT value FROM json_each(?))',
-  ).run(list)
-}
 
 /**
  * After the last page: a reference the team's book holds to a record it no longer has (a

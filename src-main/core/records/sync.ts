@@ -16,7 +16,7 @@ import {
   type SyncedRecord,
 } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
-import { CUSTOMERS } from '../db/tables/customers'
+import { CUSTOMERS, indexCustomerLists } from '../db/tables/customers'
 import { GROUPS } from '../db/tables/groups'
 import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES } from '../db/tables/ledger'
 import { BUYER_PHOTOS, COPY_TEMPLATES, FORBIDDEN_CLAIMS, POSTER_TEMPLATES, PRICE_COMPARISONS } from '../db/tables/materials'
@@ -572,12 +572,7 @@ export function writeRecordField(db: Db, record: SyncedRecord, id: string, field
 }
 
 /** A customer's phones and tags are looked up through their own tables: kept equal to the record's. */
-function refreshCustomerIndexes(db: Db, id: string): void {
-  db.prepare('DELETE FROM customer_phones WHERE customer_id = ?').run(id)
-  db.prepare('DELETE FROM customer_tags WHERE customer_id = ?').run(id)
-  db.prepare('INSERT INTO customer_phones (phone, customer_id) SELECT DISTINCT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.id = ?').run(id)
-  db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.id = ?').run(id)
-}
+const refreshCustomerIndexes = (db: Db, id: string): void => indexCustomerLists(db, { ids: [id], replace: true })
 
 // ---------------------------------------------------------------- records made before enrolment
 
