@@ -1,6 +1,8 @@
 import { isSyncedRecord, SNAPSHOT_ORDER, type PulledRecordChange, type SnapshotRecord, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
 import { indexCustomerLists } from '../db/tables/customers'
+import { SYNC_RECORD_ISSUES } from '../db/tables/sync'
+import { insertNumberedRow } from '../db/tables/table'
 import { applyPulledRecords, recordColumns, writeRecordRows } from './sync'
 
 /**
@@ -148,10 +150,6 @@ const asChange = (r: SnapshotRecord, at: number, stamp: string): PulledRecordCha
 export function finishSnapshot(db: Db, stamp: string): { dangling: number } {
   const state = snapshotState(db)
   let dangling = 0
-  const issue = db.prepare(
-    `INSERT INTO sync_record_issues (kind, record, record_id, field, op, server_seq, code, reason, at)
-     VALUES ('not_applied', ?, ?, ?, 'create', ?, 'unknown_reference', ?, ?)`,
-  )
   for (const record of SNAPSHOT_ORDER) {
     const { table, fields } = recordColumns(record)
     const keys = db.prepare(`PRAGMA foreign_key_list(${table})`).all() as { id: number; from: string; on_delete: string }[]
@@ -163,14 +161,20 @@ export function finishSnapshot(db: Db, stamp: string): { dangling: number } {
       if (!row) continue
       db.prepare(`UPDATE ${table} SET ${key.from} = NULL WHERE rowid = ?`).run(b.rowid)
       const field = fields.find((f) => f.column === key.from)?.field ?? key.from
-      issue.run(
+      insertNumberedRow(db, SYNC_RECORD_ISSUES, 'id', {
+        kind: 'not_applied',
         record,
-        row.id,
+        record_id: row.id,
         field,
-        state.at,
-        `团队记录引用的记录已不存在，此处已清空 ${field} / the team's record names a record that no longer exists: ${field} was cleared here`,
-        stamp,
-      )
+        op: 'create',
+        server_seq: state.at,
+        client_seq: null,
+        device_id: null,
+        code: 'unknown_reference',
+        reason: `团队记录引用的记录已不存在，此处已清空 ${field} / the team's record names a record that no longer exists: ${field} was cleared here`,
+        value_json: null,
+        at: stamp,
+      })
       dangling++
     }
   }
