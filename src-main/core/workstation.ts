@@ -1,4 +1,6 @@
 import type { Db } from './db/connection'
+import { LEDGER_DEVICE } from './db/tables/ledger'
+import { insertRowIfNew } from './db/tables/table'
 import { newId } from './ids'
 
 /**
@@ -8,6 +10,6 @@ import { newId } from './ids'
 export function workstationId(db: Db): string {
   const row = db.prepare('SELECT device_id FROM ledger_device WHERE id = 1').get() as { device_id: string } | undefined
   if (row) return row.device_id
-  db.prepare('INSERT OR IGNORE INTO ledger_device (id, device_id) VALUES (1, ?)').run(newId())
+  insertRowIfNew(db, LEDGER_DEVICE, { id: 1, device_id: newId() })
   return (db.prepare('SELECT device_id FROM ledger_device WHERE id = 1').get() as { device_id: string }).device_id
 }

@@ -1,7 +1,7 @@
 import { OrchardError } from '../../../src-shared/errors'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/connection'
-import { CUSTOMER_PHONES, CUSTOMER_TAGS, type CustomerTableRow } from '../db/tables/customers'
+import { CUSTOMER_PHONES, CUSTOMER_TAGS, indexCustomerLists, type CustomerTableRow } from '../db/tables/customers'
 import { insertRowIfNew } from '../db/tables/table'
 import { dropIndexes, duplicateReason, idSource, memberCodes, remembered, restoreIndexes, type ImportJob, type ImportPlan, type IndexDefinition } from './job'
 import { normalizePhoneCell } from './phones'
@@ -375,8 +375,6 @@ export class CustomerWriter {
   private readonly head = 'INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at) VALUES '
   private readonly tuple: string
   private insertMany: Statement | null = null
-  private indexPhones: Statement | null = null
-  private indexTags: Statement | null = null
   /** Parameters of rows waiting for a whole statement. */
   private pending: unknown[] = []
   private readonly params = new Array<unknown>(ROWS_PER_INSERT * INSERT_COLUMNS)
@@ -407,21 +405,11 @@ export class CustomerWriter {
     this.dropped = expectedRows >= 5000 && expectedRows * 2 >= this.before ? dropIndexes(db, ['customers', 'customer_phones', 'customer_tags'], sameForNewRows) : []
   }
 
-  /**
-   * The phone and tag index rows of the customers inserted since the last call, from
-   * their JSON columns in one statement each, in key order so the b-trees grow at their ends.
-   */
+  /** The phone and tag index rows of the customers inserted since the last call. */
   private indexNewRows(): void {
     const upTo = this.before + this.inserted
     if (upTo <= this.indexedUpTo) return
-    this.indexPhones ??= this.db.prepare(
-      `INSERT INTO customer_phones (phone, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.rowid > ? ORDER BY 1`,
-    )
-    this.indexTags ??= this.db.prepare(
-      `INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.rowid > ? ORDER BY 1, 2`,
-    )
-    this.indexPhones.run(this.indexedUpTo)
-    this.indexTags.run(this.indexedUpTo)
+    indexCustomerLists(this.db, { insertedAfter: this.indexedUpTo })
     this.indexedUpTo = upTo
   }
 

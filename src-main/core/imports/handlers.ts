@@ -6,7 +6,7 @@ import type { ImportJobSummary, ImportPreview, ImportPreviewInput, ImportResult,
 import type { ImportEntity } from '../../../src-shared/vocabulary'
 import type { CoreContext, ServiceHandlers } from '../context'
 import { openWriter, waitForWriteLock, type Db } from '../db/connection'
-import { IMPORT_RUN_COLUMNS, IMPORT_RUNS, toImportRun, type ImportRunRow, type ImportRunTableRow } from '../db/tables/imports'
+import { IMPORT_RUN_COLUMNS, IMPORT_RUNS, toImportRun, type ImportMappingRow, type ImportRunRow, type ImportRunTableRow } from '../db/tables/imports'
 import { insertRow } from '../db/tables/table'
 import { CSV_BOM, csvLine } from '../spreadsheet/cells'
 import { newId } from '../ids'
@@ -78,7 +78,7 @@ const SAMPLE_ROWS = 20
 const COUNTED_BYTES = 1024 * 1024
 
 function savedMapping(db: Db, sourceKey: string): Mapping | null {
-  const row = db.prepare('SELECT mapping FROM import_mappings WHERE source_key = ?').get(sourceKey) as { mapping: string } | undefined
+  const row = db.prepare('SELECT mapping FROM import_mappings WHERE source_key = ?').get(sourceKey) as Pick<ImportMappingRow, 'mapping'> | undefined
   return row ? (JSON.parse(row.mapping) as Mapping) : null
 }
 

@@ -3,6 +3,8 @@ import type { GroupBuy, MembershipFee, PayoutAccount } from '../../../src-shared
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { GROUP_BUY_ORDERS, GROUP_BUYS, MEMBERSHIP_FEES } from '../db/tables/ledger'
+import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { changeWriter, recordChange } from '../records/changes'
 import { seal } from './keystore'
@@ -97,9 +99,7 @@ export function listFees(db: Db, memberId?: string): Fee[] {
 export function recordFee(ctx: CoreContext, input: { memberId: string; amountFen: number; paidOn: string; note: string }): Fee {
   requireMember(ctx.db, input.memberId)
   const id = newId()
-  ctx.db
-    .prepare('INSERT INTO membership_fees (id, member_id, amount_fen, paid_on, note, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(id, input.memberId, input.amountFen, input.paidOn, input.note, ctx.clock.now().toISOString())
+  insertRow(ctx.db, MEMBERSHIP_FEES, { id, member_id: input.memberId, amount_fen: input.amountFen, paid_on: input.paidOn, note: input.note, created_at: ctx.clock.now().toISOString() })
   return listFees(ctx.db, input.memberId).find((f) => f.id === id)!
 }
 
@@ -116,20 +116,21 @@ export function createGroupBuy(ctx: CoreContext, input: { name: string; minParti
   const db = ctx.db
   const id = newId()
   db.transaction(() => {
-    db.prepare('INSERT INTO group_buys (id, name, min_participants, closes_at, created_at) VALUES (?, ?, ?, ?, ?)').run(
+    insertRow(db, GROUP_BUYS, {
       id,
-      input.name,
-      input.minParticipants,
-      input.closesAt,
-      ctx.clock.now().toISOString(),
-    )
-    const add = db.prepare('INSERT INTO group_buy_orders (group_buy_id, order_id) VALUES (?, ?)')
+      name: input.name,
+      status: 'open',
+      min_participants: input.minParticipants,
+      closes_at: input.closesAt,
+      decided_at: null,
+      created_at: ctx.clock.now().toISOString(),
+    })
     input.orderIds.forEach((orderId, i) => {
       if (!db.prepare('SELECT 1 FROM orders WHERE id = ?').get(orderId)) {
         throw new OrchardError('not_found', `没有这笔订单 / no such order: ${orderId}`, { field: `orderIds.${i}`, value: orderId })
       }
       try {
-        add.run(id, orderId)
+        insertRow(db, GROUP_BUY_ORDERS, { group_buy_id: id, order_id: orderId })
       } catch {
         throw new OrchardError('order_in_group_buy', `订单已在另一个拼团中 / the order is already in another group buy: ${orderId}`, { field: `orderIds.${i}`, value: orderId })
       }

@@ -2,6 +2,8 @@ import { addMonths, dayIn, monthIn } from '../../../src-shared/time'
 import type { Withdrawal } from '../../../src-shared/contracts/ledger'
 import type { AreaSeedOptions } from '../coreArea'
 import type { CoreContext } from '../context'
+import { MEMBERSHIP_FEES } from '../db/tables/ledger'
+import { insertRow } from '../db/tables/table'
 import { demoId, Random } from '../random/seeded'
 import { recomputeRfm, refreshCustomerStats } from '../customers/derived'
 import { savePayout } from './accounts'
@@ -38,11 +40,10 @@ export function seedLedgerDemo(ctx: CoreContext, options: AreaSeedOptions): void
   saveScheme(managerWriter(db, new Date(now - 100 * DAY_MS), 'demo', '陈姐'), { id: first.id, name: '标准两级佣金', rules: DEFAULT_SCHEME_RULES, note: '二、三级会员提成上调', activate: true })
 
   const members = db.prepare(`SELECT id, join_date FROM members WHERE status <> 'left' ORDER BY join_date, id`).all() as { id: string; join_date: string }[]
-  const insertFee = db.prepare('INSERT INTO membership_fees (id, member_id, amount_fen, paid_on, note, created_at) VALUES (?, ?, ?, ?, ?, ?)')
   for (const m of members) {
     if (random.next() > 0.3) continue
     const paid = Math.min(now - DAY_MS, Date.parse(`${m.join_date}T04:00:00Z`) + Math.floor(random.next() * 20) * DAY_MS)
-    insertFee.run(demoId(random, paid), m.id, 19_900, dayIn(zone, paid), '自愿缴纳年度会员费（含培训资料）', iso(paid))
+    insertRow(db, MEMBERSHIP_FEES, { id: demoId(random, paid), member_id: m.id, amount_fen: 19_900, paid_on: dayIn(zone, paid), note: '自愿缴纳年度会员费（含培训资料）', created_at: iso(paid) })
   }
 
   postLedger(ctx)

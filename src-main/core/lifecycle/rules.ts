@@ -12,7 +12,7 @@ import {
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
 import { proposalId } from '../db/proposalIds'
-import { RULE_ACTIONS, RULES, toRule, type MemberEventTableRow, type RuleRow } from '../db/tables/lifecycle'
+import { RULE_ACTION_EVENTS, RULE_ACTIONS, RULES, toRule, type MemberEventTableRow, type RuleRow } from '../db/tables/lifecycle'
 import { insertRow, insertRowIfNew } from '../db/tables/table'
 import { newId } from '../ids'
 import { appendAudit, AuditBatch, type Actor } from '../audit/audit'
@@ -296,7 +296,6 @@ export function evaluateRules(db: Db, timezone: string, asOfDate: Date, actor: A
     }
     return m
   }
-  const useEvent = db.prepare('INSERT OR IGNORE INTO rule_action_events (rule_id, event_id, action_id) VALUES (?, ?, ?)')
   const proposed: ProposedAction[] = []
   let scanned = 0
   // Each proposal is a create of the team's record, made as whoever evaluates (the studio itself on its rounds).
@@ -377,7 +376,7 @@ export function evaluateRules(db: Db, timezone: string, asOfDate: Date, actor: A
           updated_at: asOf,
         })
         if (written === 0) continue
-        for (const u of used) useEvent.run(rule.id, u.id, id)
+        for (const u of used) insertRowIfNew(db, RULE_ACTION_EVENTS, { rule_id: rule.id, event_id: u.id, action_id: id })
         recordChange(changes, {
           record: 'action',
           id,

@@ -8,8 +8,8 @@ import type { LiveGroupWire } from '../../../src-shared/pagesProtocol'
 import { addDays, dayIn } from '../../../src-shared/time'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { GROUP_LIVE_CODES, type GroupLiveCodeRow } from '../db/tables/memberPages'
-import { insertRowIfNew } from '../db/tables/table'
+import { GROUP_CONTACT_QR, GROUP_LIVE_CODES, GROUP_SCAN_COUNTS, type GroupLiveCodeRow } from '../db/tables/memberPages'
+import { insertRowIfNew, upsertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { produceOutput } from '../jobs/outputs'
 import { decodeQr, photosDir, readPicture, thumbnail } from '../materials/sources'
@@ -62,12 +62,7 @@ export async function uploadContact(ctx: CoreContext, input: { groupId: string; 
   }
   const file = join(photosDir(ctx, 'groups'), `contact-${newId()}.png`)
   await produceOutput(file, (temp) => sharp(picture.data).rotate().png().toFile(temp))
-  ctx.db
-    .prepare(
-      `INSERT INTO group_contact_qr (group_id, file, payload, uploaded_at, created_by) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (group_id) DO UPDATE SET file = excluded.file, payload = excluded.payload, uploaded_at = excluded.uploaded_at, created_by = excluded.created_by`,
-    )
-    .run(input.groupId, file, payload, ctx.clock.now().toISOString(), ctx.session.profileId)
+  upsertRow(ctx.db, GROUP_CONTACT_QR, ['group_id'], { group_id: input.groupId, file, payload, uploaded_at: ctx.clock.now().toISOString(), created_by: ctx.session.profileId })
 }
 
 export async function liveCodeInfo(ctx: CoreContext, groupId: string): Promise<LiveCodeInfo> {
@@ -156,14 +151,11 @@ export function liveGroupWire(db: Db, groupId: string, now: Date): { wire: LiveG
 /** Scans the server counted, as of now: the server's figures replace this workstation's for those days. */
 export function saveScans(db: Db, scans: { groupKey: string; day: string; ref: string; scans: number }[]): number {
   const known = new Set(db.prepare('SELECT group_id FROM group_live_codes').pluck().all() as string[])
-  const put = db.prepare(
-    'INSERT INTO group_scan_counts (group_id, day, ref, scans) VALUES (?, ?, ?, ?) ON CONFLICT (group_id, day, ref) DO UPDATE SET scans = excluded.scans',
-  )
   let n = 0
   db.transaction(() => {
     for (const s of scans) {
       if (!known.has(s.groupKey)) continue
-      put.run(s.groupKey, s.day, s.ref, s.scans)
+      upsertRow(db, GROUP_SCAN_COUNTS, ['group_id', 'day', 'ref'], { group_id: s.groupKey, day: s.day, ref: s.ref, scans: s.scans })
       n++
     }
   })()

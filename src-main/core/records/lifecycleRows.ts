@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { CareStep } from '../../../src-shared/contracts/lifecycle'
 import type { Db } from '../db/connection'
 import { CARE_STEPS } from '../db/tables/lifecycle'
+import { upsertRow } from '../db/tables/table'
 
 /**
  * The rows of a lifecycle record that travel as one of its fields (core/records/sync.ts),
@@ -28,11 +29,21 @@ export const CARE_STEPS_SQL = `(SELECT json_group_array(json_object(${Object.ent
 /** Replaces a plan's steps with the team's (the same ids: tasks planned from a step stay linked to it). */
 export function writeCareSteps(db: Db, planId: string, steps: CareStepWire[]): void {
   db.prepare('DELETE FROM care_steps WHERE plan_id = ?').run(planId)
-  const fields = Object.entries(CARE_STEPS.fields)
-  const insert = db.prepare(
-    `INSERT OR REPLACE INTO care_steps (plan_id, position, ${fields.map(([, column]) => column).join(', ')}) VALUES (?, ?, ${fields.map(() => '?').join(', ')})`,
+  // A step the team moved here from another plan keeps its id: its row moves with it.
+  steps.forEach((s, i) =>
+    upsertRow(db, CARE_STEPS, ['id'], {
+      id: s.id,
+      plan_id: planId,
+      position: i,
+      offset_days: s.offsetDays,
+      offset_hours: s.offsetHours,
+      channel: s.channel,
+      owner_kind: s.ownerKind,
+      purpose: s.purpose,
+      title: s.title,
+      script: s.script,
+    }),
   )
-  steps.forEach((s, i) => insert.run(planId, i, ...fields.map(([field]) => s[field as keyof CareStepWire])))
 }
 
 /** The events a proposal counted, by id, as they travel. */

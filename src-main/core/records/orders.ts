@@ -2,8 +2,8 @@ import { z } from 'zod'
 import type { PulledRecordChange } from '../../../src-shared/recordsProtocol'
 import type { OrderStatus } from '../../../src-shared/vocabulary'
 import { prepared, type Db } from '../db/connection'
-import { ORDER_LINES } from '../db/tables/orders'
-import { insertRow } from '../db/tables/table'
+import { ORDER_ALIASES, ORDER_LINES } from '../db/tables/orders'
+import { insertRow, upsertRow } from '../db/tables/table'
 import { newId } from '../ids'
 
 /**
@@ -94,7 +94,7 @@ export function pulledOrder(db: Db, c: PulledRecordChange, at: string): PulledRe
   const keep = held.id < c.id ? held.id : c.id
   const gone = keep === held.id ? c.id : held.id
   if (gone === held.id) moveOrder(db, held.id, keep)
-  db.prepare('INSERT OR REPLACE INTO order_aliases (id, order_id, order_no, merged_at) VALUES (?, ?, ?, ?)').run(gone, keep, value.orderNo, at)
+  upsertRow(db, ORDER_ALIASES, ['id'], { id: gone, order_id: keep, order_no: value.orderNo, merged_at: at })
   db.prepare('UPDATE order_aliases SET order_id = ? WHERE order_id = ?').run(keep, gone)
 
   const merged: Record<string, unknown> = {}

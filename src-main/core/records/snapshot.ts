@@ -1,5 +1,8 @@
 import { isSyncedRecord, SNAPSHOT_ORDER, type PulledRecordChange, type SnapshotRecord, type SyncedRecord } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
+import { indexCustomerLists } from '../db/tables/customers'
+import { SYNC_RECORD_ISSUES } from '../db/tables/sync'
+import { insertNumberedRow } from '../db/tables/table'
 import { applyPulledRecords, recordColumns, writeRecordRows } from './sync'
 
 /**
@@ -97,7 +100,8 @@ export function writeSnapshotPage(
           insert.run(r.id, ...r.values, stamp, stamp)
           if (!writeRecordRows(db, record, r.id, r.record.value, stamp)) throw Object.assign(new Error('invalid value'), { code: 'SQLITE_CONSTRAINT_CHECK' })
         }
-        if (record === 'customer') indexCustomers(db, fast.map((r) => r.id))
+        // A customer's phones and tags are looked up through their own tables: filled for the page's new customers at once.
+        if (record === 'customer') indexCustomerLists(db, { ids: fast.map((r) => r.id), replace: false })
       })
       try {
         bulk()
@@ -137,17 +141,6 @@ const asChange = (r: SnapshotRecord, at: number, stamp: string): PulledRecordCha
   at: stamp,
 })
 
-/** A customer's phones and tags are looked up through their own tables: filled for the page's new customers at once. */
-function indexCustomers(db: Db, ids: string[]): void {
-  const list = JSON.stringify(ids)
-  db.prepare(
-    'INSERT INTO customer_phones (phone, customer_id) SELECT DISTINCT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.id IN (SELECT value FROM json_each(?))',
-  ).run(list)
-  db.prepare(
-    'INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.id IN (SELECT value FROM json_each(?))',
-  ).run(list)
-}
-
 /**
  * After the last page: a reference the team's book holds to a record it no longer has (a
  * mentor deleted on another workstation) is cleared here as a delete would have cleared
@@ -157,10 +150,6 @@ function indexCustomers(db: Db, ids: string[]): void {
 export function finishSnapshot(db: Db, stamp: string): { dangling: number } {
   const state = snapshotState(db)
   let dangling = 0
-  const issue = db.prepare(
-    `INSERT INTO sync_record_issues (kind, record, record_id, field, op, server_seq, code, reason, at)
-     VALUES ('not_applied', ?, ?, ?, 'create', ?, 'unknown_reference', ?, ?)`,
-  )
   for (const record of SNAPSHOT_ORDER) {
     const { table, fields } = recordColumns(record)
     const keys = db.prepare(`PRAGMA foreign_key_list(${table})`).all() as { id: number; from: string; on_delete: string }[]
@@ -172,14 +161,20 @@ export function finishSnapshot(db: Db, stamp: string): { dangling: number } {
       if (!row) continue
       db.prepare(`UPDATE ${table} SET ${key.from} = NULL WHERE rowid = ?`).run(b.rowid)
       const field = fields.find((f) => f.column === key.from)?.field ?? key.from
-      issue.run(
+      insertNumberedRow(db, SYNC_RECORD_ISSUES, 'id', {
+        kind: 'not_applied',
         record,
-        row.id,
+        record_id: row.id,
         field,
-        state.at,
-        `团队记录引用的记录已不存在，此处已清空 ${field} / the team's record names a record that no longer exists: ${field} was cleared here`,
-        stamp,
-      )
+        op: 'create',
+        server_seq: state.at,
+        client_seq: null,
+        device_id: null,
+        code: 'unknown_reference',
+        reason: `团队记录引用的记录已不存在，此处已清空 ${field} / the team's record names a record that no longer exists: ${field} was cleared here`,
+        value_json: null,
+        at: stamp,
+      })
       dangling++
     }
   }

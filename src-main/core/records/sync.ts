@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { z } from 'zod'
+import type { SyncRecordIssue } from '../../../src-shared/contracts/sync'
 import { RECORD_FIELDS, type FieldRule, type SharedField } from '../../../src-shared/permissions'
 import {
   IMMUTABLE_RECORDS,
@@ -16,7 +17,7 @@ import {
   type SyncedRecord,
 } from '../../../src-shared/recordsProtocol'
 import type { Db } from '../db/connection'
-import { CUSTOMERS } from '../db/tables/customers'
+import { CUSTOMERS, indexCustomerLists } from '../db/tables/customers'
 import { GROUPS } from '../db/tables/groups'
 import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES } from '../db/tables/ledger'
 import { BUYER_PHOTOS, COPY_TEMPLATES, FORBIDDEN_CLAIMS, POSTER_TEMPLATES, PRICE_COMPARISONS } from '../db/tables/materials'
@@ -24,8 +25,8 @@ import { APPEALS, CARE_PLANS, RULE_ACTIONS, RULES } from '../db/tables/lifecycle
 import { MEMBERS } from '../db/tables/members'
 import { ORDERS } from '../db/tables/orders'
 import { PRODUCTS } from '../db/tables/products'
-import type { OutboxChangeRow as ChangeRow } from '../db/tables/sync'
-import { syncColumns } from '../db/tables/table'
+import { SYNC_RECORD_ISSUES, toSyncRecordIssue, type OutboxChangeRow as ChangeRow, type SyncRecordIssueRow } from '../db/tables/sync'
+import { insertNumberedRow, syncColumns } from '../db/tables/table'
 import { ORDER_LINES_SQL, OrderLinesWire, orderApplied, pulledOrder, writeOrderLines, type OrderLineWire } from './orders'
 import { mergedIntoOf, takeTeamMerge, takeTeamUndo } from './customerMerges'
 import { versionNotCompliant } from './schemeCompliance'
@@ -306,12 +307,23 @@ export function markRecordsPushed(db: Db, upTo: number): void {
 
 export function recordRefusals(db: Db, refused: RecordRefusal[], sent: RecordChangeWire[], at: string): void {
   const bySeq = new Map(sent.map((c) => [c.clientSeq, c]))
-  const insert = db.prepare(
-    `INSERT INTO sync_record_issues (kind, record, record_id, field, op, client_seq, code, reason, at) VALUES ('refused', ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
   for (const r of refused) {
     const c = bySeq.get(r.clientSeq)
-    if (c) insert.run(c.record, c.id, c.field, c.op, c.clientSeq, r.code, r.reason, at)
+    if (!c) continue
+    insertNumberedRow(db, SYNC_RECORD_ISSUES, 'id', {
+      kind: 'refused',
+      record: c.record,
+      record_id: c.id,
+      field: c.field,
+      op: c.op,
+      server_seq: null,
+      client_seq: c.clientSeq,
+      device_id: null,
+      code: r.code,
+      reason: r.reason,
+      value_json: null,
+      at,
+    })
   }
 }
 
@@ -350,10 +362,6 @@ export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: st
   const pending = db.prepare(
     `SELECT field FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND (field IS NULL OR field = ?) LIMIT 1`,
   )
-  const issue = db.prepare(
-    `INSERT INTO sync_record_issues (kind, record, record_id, field, op, server_seq, device_id, code, reason, value_json, at)
-     VALUES ('not_applied', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
   // A record every workstation makes under the same id (SHARED_IDS): its create here is the team's record too, not a reason to keep the team's fields away.
   const pendingField = db.prepare(`SELECT 1 FROM record_changes WHERE seq > ? AND record = ? AND record_id = ? AND field = ? LIMIT 1`)
   const localPending = (c: PulledRecordChange, field: string | null) =>
@@ -371,7 +379,20 @@ export function applyPulledRecords(db: Db, changes: PulledRecordChange[], at: st
         result.deferred++
         continue
       }
-      issue.run(c.record, c.id, c.field, c.op, c.seq, c.deviceId, e.code, e.message, null, at)
+      insertNumberedRow(db, SYNC_RECORD_ISSUES, 'id', {
+        kind: 'not_applied',
+        record: c.record,
+        record_id: c.id,
+        field: c.field,
+        op: c.op,
+        server_seq: c.seq,
+        client_seq: null,
+        device_id: c.deviceId,
+        code: e.code,
+        reason: e.message,
+        value_json: null,
+        at,
+      })
       result.notApplied++
     }
   }
@@ -572,12 +593,7 @@ export function writeRecordField(db: Db, record: SyncedRecord, id: string, field
 }
 
 /** A customer's phones and tags are looked up through their own tables: kept equal to the record's. */
-function refreshCustomerIndexes(db: Db, id: string): void {
-  db.prepare('DELETE FROM customer_phones WHERE customer_id = ?').run(id)
-  db.prepare('DELETE FROM customer_tags WHERE customer_id = ?').run(id)
-  db.prepare('INSERT INTO customer_phones (phone, customer_id) SELECT DISTINCT j.value, c.id FROM customers c, json_each(c.phones) j WHERE c.id = ?').run(id)
-  db.prepare('INSERT OR IGNORE INTO customer_tags (tag, customer_id) SELECT j.value, c.id FROM customers c, json_each(c.tags) j WHERE c.id = ?').run(id)
-}
+const refreshCustomerIndexes = (db: Db, id: string): void => indexCustomerLists(db, { ids: [id], replace: true })
 
 // ---------------------------------------------------------------- records made before enrolment
 
@@ -713,31 +729,10 @@ export function restartRecordsSync(db: Db): void {
   ).run()
 }
 
-export interface RecordIssue {
-  kind: 'not_applied' | 'refused'
-  record: string
-  recordId: string
-  field: string | null
-  op: string
-  code: string
-  reason: string
-  at: string
-}
-
 export const recordIssueCount = (db: Db): number => (db.prepare('SELECT count(*) AS n FROM sync_record_issues').get() as { n: number }).n
 
-export function listRecordIssues(db: Db): RecordIssue[] {
-  const rows = db.prepare('SELECT * FROM sync_record_issues ORDER BY id DESC LIMIT 500').all() as {
-    kind: RecordIssue['kind']
-    record: string
-    record_id: string
-    field: string | null
-    op: string
-    code: string
-    reason: string
-    at: string
-  }[]
-  return rows.map((r) => ({ kind: r.kind, record: r.record, recordId: r.record_id, field: r.field, op: r.op, code: r.code, reason: r.reason, at: r.at }))
+export function listRecordIssues(db: Db): SyncRecordIssue[] {
+  return (db.prepare('SELECT * FROM sync_record_issues ORDER BY id DESC LIMIT 500').all() as SyncRecordIssueRow[]).map(toSyncRecordIssue)
 }
 
 /**

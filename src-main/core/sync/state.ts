@@ -2,7 +2,8 @@ import type { SyncConflict, SyncRefusedEntry, SyncRound } from '../../../src-sha
 import type { LedgerEntryWire } from '../../../src-shared/ledgerWire'
 import type { PushConflict, PushRefusal } from '../../../src-shared/syncProtocol'
 import type { Db } from '../db/connection'
-import { toSyncState, type SyncState, type SyncStateRow } from '../db/tables/sync'
+import { SYNC_REFUSED, SYNC_UNKNOWN_MEMBERS, toSyncConflict, toSyncRefusedEntry, toSyncState, type SyncConflictRow, type SyncRefusedRow, type SyncState, type SyncStateRow } from '../db/tables/sync'
+import { insertRowIfNew, upsertRow } from '../db/tables/table'
 
 export type { SyncState }
 
@@ -63,6 +64,7 @@ export function recordFailure(db: Db, error: { code: string; message: string }, 
 
 // ---------------------------------------------------------------- conflicts
 export function recordConflicts(db: Db, conflicts: PushConflict[], local: Map<string, LedgerEntryWire>, at: string): void {
+  // A conflict named again keeps when it was first seen.
   const insert = db.prepare(
     `INSERT INTO sync_conflicts (entry_id, fields, local_json, server_json, detected_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (entry_id) DO UPDATE SET fields = excluded.fields, local_json = excluded.local_json, server_json = excluded.server_json`,
@@ -74,20 +76,7 @@ export function recordConflicts(db: Db, conflicts: PushConflict[], local: Map<st
 }
 
 export function listConflicts(db: Db): SyncConflict[] {
-  const rows = db.prepare('SELECT * FROM sync_conflicts ORDER BY detected_at DESC, entry_id').all() as {
-    entry_id: string
-    fields: string
-    local_json: string | null
-    server_json: string
-    detected_at: string
-  }[]
-  return rows.map((r) => ({
-    entryId: r.entry_id,
-    fields: JSON.parse(r.fields) as string[],
-    localAmountFen: r.local_json ? (JSON.parse(r.local_json) as LedgerEntryWire).amountFen : null,
-    serverAmountFen: (JSON.parse(r.server_json) as LedgerEntryWire).amountFen,
-    detectedAt: r.detected_at,
-  }))
+  return (db.prepare('SELECT * FROM sync_conflicts ORDER BY detected_at DESC, entry_id').all() as SyncConflictRow[]).map(toSyncConflict)
 }
 
 export const conflictCount = (db: Db): number => (db.prepare('SELECT count(*) AS n FROM sync_conflicts').get() as { n: number }).n
@@ -95,13 +84,9 @@ export const conflictCount = (db: Db): number => (db.prepare('SELECT count(*) AS
 // ---------------------------------------------------------------- refused by the server
 /** Entries the server will not store as they are: kept here with its reason (they have left the outbox). */
 export function recordRefused(db: Db, refused: PushRefusal[], local: Map<string, LedgerEntryWire>, at: string): void {
-  const insert = db.prepare(
-    `INSERT INTO sync_refused (entry_id, code, reason, local_json, refused_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (entry_id) DO UPDATE SET code = excluded.code, reason = excluded.reason, local_json = excluded.local_json, refused_at = excluded.refused_at`,
-  )
   for (const r of refused) {
     const mine = local.get(r.id)
-    if (mine) insert.run(r.id, r.code, r.reason, JSON.stringify(mine), at)
+    if (mine) upsertRow(db, SYNC_REFUSED, ['entry_id'], { entry_id: r.id, code: r.code, reason: r.reason, local_json: JSON.stringify(mine), refused_at: at })
   }
 }
 
@@ -111,25 +96,14 @@ export function clearRefused(db: Db, ids: string[]): void {
 }
 
 export function listRefused(db: Db): SyncRefusedEntry[] {
-  const rows = db.prepare('SELECT * FROM sync_refused ORDER BY refused_at DESC, entry_id').all() as {
-    entry_id: string
-    code: string
-    reason: string
-    local_json: string
-    refused_at: string
-  }[]
-  return rows.map((r) => {
-    const e = JSON.parse(r.local_json) as LedgerEntryWire
-    return { entryId: r.entry_id, memberCode: e.memberCode, kind: e.kind, amountFen: e.amountFen, period: e.period, code: r.code, reason: r.reason, refusedAt: r.refused_at }
-  })
+  return (db.prepare('SELECT * FROM sync_refused ORDER BY refused_at DESC, entry_id').all() as SyncRefusedRow[]).map(toSyncRefusedEntry)
 }
 
 export const refusedCount = (db: Db): number => (db.prepare('SELECT count(*) AS n FROM sync_refused').get() as { n: number }).n
 
 // ---------------------------------------------------------------- members named by the team, unknown here
 export function recordUnknownMembers(db: Db, codes: string[], at: string): void {
-  const insert = db.prepare('INSERT OR IGNORE INTO sync_unknown_members (member_code, first_seen_at) VALUES (?, ?)')
-  for (const code of codes) insert.run(code, at)
+  for (const code of codes) insertRowIfNew(db, SYNC_UNKNOWN_MEMBERS, { member_code: code, first_seen_at: at })
 }
 
 /** Codes still unknown: a member created since (an import, by hand) drops out by itself. */

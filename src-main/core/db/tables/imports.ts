@@ -61,3 +61,25 @@ export const IMPORT_RUN_COLUMNS = Object.values(IMPORT_RUNS.fields).join(', ')
 export type ImportRunRow = Pick<ImportRunTableRow, (typeof IMPORT_RUNS.fields)[keyof typeof IMPORT_RUNS.fields]>
 
 export const toImportRun = (row: ImportRunRow): ImportRun => decodeFields(IMPORT_RUNS, row)
+
+/**
+ * The column mapping last used for a kind of file (`source_key`: the entity, the format and
+ * the header row), offered again when a file like it comes. A field maps to a header or to none.
+ */
+export const IMPORT_MAPPINGS = defineTable(
+  'import_mappings',
+  {
+    source_key: text(),
+    entity: text<ImportRun['entity']>(),
+    mapping: object<Record<string, string | null>>(),
+    updated_at: text(),
+  },
+  {
+    sourceKey: 'source_key',
+    entity: 'entity',
+    mapping: 'mapping',
+    updatedAt: 'updated_at',
+  },
+)
+
+export type ImportMappingRow = RowOf<typeof IMPORT_MAPPINGS>

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { LedgerEntry, PayoutBatch, PeriodClose, Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
+import type { GroupBuy, LedgerEntry, PayoutBatch, PeriodClose, Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
 import { SchemeRules } from '../../../../src-shared/contracts/ledger'
 import type { LedgerEntryWire, LedgerStatus } from '../../../../src-shared/ledgerWire'
 import { bool, columnList, decodeFields, defineTable, int, nullableInt, nullableText, object, text, type RowOf } from './table'
@@ -324,3 +324,50 @@ export function toWithdrawal(row: WithdrawalRow): Withdrawal {
         : null,
   }
 }
+
+/** This workstation's id (core/workstation.ts), one row made once: every entry, audit record and change it makes carries it. */
+export const LEDGER_DEVICE = defineTable('ledger_device', { id: int<1>(), device_id: text() }, { deviceId: 'device_id' })
+
+/** A membership fee a member paid (posted to the ledger as a `membership_fee` entry). */
+export const MEMBERSHIP_FEES = defineTable(
+  'membership_fees',
+  {
+    id: text(),
+    member_id: text(),
+    amount_fen: int(),
+    paid_on: text(),
+    note: text(),
+    created_at: text(),
+  },
+  {
+    memberId: 'member_id',
+    amountFen: 'amount_fen',
+    paidOn: 'paid_on',
+    note: 'note',
+    createdAt: 'created_at',
+  },
+)
+
+/** A group buy (拼团): its orders are posted once it succeeds, refunded in full when it fails. */
+export const GROUP_BUYS = defineTable(
+  'group_buys',
+  {
+    id: text(),
+    name: text(),
+    status: text<z.infer<typeof GroupBuy>['status']>(),
+    min_participants: int(),
+    closes_at: text(),
+    decided_at: nullableText(),
+    created_at: text(),
+  },
+  {
+    name: 'name',
+    status: 'status',
+    minParticipants: 'min_participants',
+    closesAt: 'closes_at',
+    decidedAt: 'decided_at',
+  },
+)
+
+/** The orders of a group buy: an order is in one group buy at most. */
+export const GROUP_BUY_ORDERS = defineTable('group_buy_orders', { group_buy_id: text(), order_id: text() }, { groupBuyId: 'group_buy_id', orderId: 'order_id' })

@@ -246,6 +246,12 @@ export const RULE_ACTIONS = defineTable(
   },
 )
 
+/**
+ * The events a proposal counted (the proposal's shared field `events`, core/records/lifecycleRows.ts):
+ * an event counts once for a rule, so a later round does not count it again.
+ */
+export const RULE_ACTION_EVENTS = defineTable('rule_action_events', { rule_id: text(), event_id: text(), action_id: text() }, { ruleId: 'rule_id', eventId: 'event_id', actionId: 'action_id' })
+
 /** An appeal against a proposal. Records sync adds its shared field `decision` (status, null while open). */
 export const APPEALS = defineTable(
   'appeals',

@@ -119,6 +119,12 @@ export const toGroupQr = (row: GroupQrRow, now: string, thumb: string): GroupQr 
   thumb,
 })
 
+/**
+ * A mass send planned for a group on a day (`slot`: the schedule's), by the pack run that
+ * planned it: what the group's monthly allowance (groups.mass_send_allowance) counts.
+ */
+export const GROUP_MASS_SENDS = defineTable('group_mass_sends', { group_id: text(), day: text(), slot: text(), job_id: text() }, { groupId: 'group_id', day: 'day', slot: 'slot', jobId: 'job_id' })
+
 /** A copy variant: per channel and per consumer-segment tone (`all`: every tone). */
 export const COPY_TEMPLATES = defineTable(
   'copy_templates',

@@ -45,6 +45,31 @@ export const GROUP_LIVE_CODES = defineTable(
 
 export type GroupLiveCodeRow = RowOf<typeof GROUP_LIVE_CODES>
 
+/** A group's live code scans on a day, by the member code it was shared with (`ref`, '' for none): the server's counts. */
+export const GROUP_SCAN_COUNTS = defineTable('group_scan_counts', { group_id: text(), day: text(), ref: text(), scans: int() }, { groupId: 'group_id', day: 'day', ref: 'ref', scans: 'scans' })
+
+/**
+ * The group owner's own WeChat QR code (我的二维码) behind a live code: the picture kept
+ * here (`file`) and what it reads (`payload`). One per group, replaced by a new upload.
+ */
+export const GROUP_CONTACT_QR = defineTable(
+  'group_contact_qr',
+  {
+    group_id: text(),
+    file: text(),
+    payload: text(),
+    uploaded_at: text(),
+    created_by: nullableText(),
+  },
+  {
+    groupId: 'group_id',
+    file: 'file',
+    payload: 'payload',
+    uploadedAt: 'uploaded_at',
+    createdBy: 'created_by',
+  },
+)
+
 /**
  * A pack run the members' pages hold (core/memberPages/exchange.ts): on which server, when
  * and how much went up. Its fields are the run's publication as the pack list shows it.

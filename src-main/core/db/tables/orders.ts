@@ -87,6 +87,12 @@ export const ORDER_LINES = defineTable(
   },
 )
 
+/**
+ * An order id the team folded into another (two workstations imported the same order
+ * number): changes the team still sends under the old id are taken as the kept order's.
+ */
+export const ORDER_ALIASES = defineTable('order_aliases', { id: text(), order_id: text(), order_no: text(), merged_at: text() }, { id: 'id', orderId: 'order_id', orderNo: 'order_no', mergedAt: 'merged_at' })
+
 export type OrderTableRow = RowOf<typeof ORDERS>
 export type OrderLineRow = RowOf<typeof ORDER_LINES>
 /** An order as the lists read it: the row, the names of its customer and member, and how many lines it has. */

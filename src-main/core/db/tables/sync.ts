@@ -1,6 +1,7 @@
-import type { SyncRound } from '../../../../src-shared/contracts/sync'
+import type { SyncConflict, SyncRecordIssue, SyncRefusedEntry, SyncRound } from '../../../../src-shared/contracts/sync'
+import type { LedgerEntryWire } from '../../../../src-shared/ledgerWire'
 import type { RecordChangeWire, SyncedRecord } from '../../../../src-shared/recordsProtocol'
-import { decodeFields, defineTable, int, nullableInt, nullableText, text, type FieldsOf, type RowOf } from './table'
+import { decodeFields, defineTable, int, json, nullableInt, nullableText, text, type FieldsOf, type RowOf } from './table'
 
 /**
  * The sync's own row (0005 sync_state, id 1): the enrolment, the cursors of each stream,
@@ -136,3 +137,102 @@ export const RECORD_CHANGES = defineTable(
 export type RecordChangeRow = RowOf<typeof RECORD_CHANGES>
 /** A change as the outbox reads it: the row and the name of the profile that made it. */
 export type OutboxChangeRow = RecordChangeRow & { actor_name: string | null }
+
+/**
+ * A record change that did not travel as made (SyncRecordIssue): one this workstation sent
+ * and the team's server refused (`client_seq`), or one of the team's not taken here
+ * (`server_seq`, from `device_id`). Numbered by SQLite in the order they came.
+ */
+export const SYNC_RECORD_ISSUES = defineTable(
+  'sync_record_issues',
+  {
+    id: int(),
+    kind: text<SyncRecordIssue['kind']>(),
+    record: text(),
+    record_id: text(),
+    field: nullableText(),
+    op: text(),
+    server_seq: nullableInt(),
+    client_seq: nullableInt(),
+    device_id: nullableText(),
+    code: text(),
+    reason: text(),
+    value_json: nullableText(),
+    at: text(),
+  },
+  {
+    kind: 'kind',
+    record: 'record',
+    recordId: 'record_id',
+    field: 'field',
+    op: 'op',
+    code: 'code',
+    reason: 'reason',
+    at: 'at',
+  },
+)
+
+export type SyncRecordIssueRow = RowOf<typeof SYNC_RECORD_ISSUES>
+
+export const toSyncRecordIssue = (row: SyncRecordIssueRow): SyncRecordIssue => decodeFields(SYNC_RECORD_ISSUES, row)
+
+/**
+ * A ledger entry the team's server holds with another content: this workstation's
+ * (`local_json`, null when it no longer holds it) and the server's, as LedgerEntryWire JSON.
+ * When it was first seen stays as it is when the server names it again.
+ */
+export const SYNC_CONFLICTS = defineTable(
+  'sync_conflicts',
+  {
+    entry_id: text(),
+    fields: json<SyncConflict['fields']>(),
+    local_json: nullableText(),
+    server_json: text(),
+    detected_at: text(),
+  },
+  {
+    entryId: 'entry_id',
+    fields: 'fields',
+    detectedAt: 'detected_at',
+  },
+)
+
+export type SyncConflictRow = RowOf<typeof SYNC_CONFLICTS>
+
+/** A conflict as the sync screen shows it: the amounts on each side. */
+export function toSyncConflict(row: SyncConflictRow): SyncConflict {
+  return {
+    ...decodeFields(SYNC_CONFLICTS, row),
+    localAmountFen: row.local_json ? (JSON.parse(row.local_json) as LedgerEntryWire).amountFen : null,
+    serverAmountFen: (JSON.parse(row.server_json) as LedgerEntryWire).amountFen,
+  }
+}
+
+/** A ledger entry the team's server refused as it is, with its reason and the entry as it was sent (`local_json`). */
+export const SYNC_REFUSED = defineTable(
+  'sync_refused',
+  {
+    entry_id: text(),
+    code: text(),
+    reason: text(),
+    local_json: text(),
+    refused_at: text(),
+  },
+  {
+    entryId: 'entry_id',
+    code: 'code',
+    reason: 'reason',
+    refusedAt: 'refused_at',
+  },
+)
+
+export type SyncRefusedRow = RowOf<typeof SYNC_REFUSED>
+
+/** A refused entry as the sync screen shows it: the refusal and what the entry was. */
+export function toSyncRefusedEntry(row: SyncRefusedRow): SyncRefusedEntry {
+  const e = JSON.parse(row.local_json) as LedgerEntryWire
+  return { ...decodeFields(SYNC_REFUSED, row), memberCode: e.memberCode, kind: e.kind, amountFen: e.amountFen, period: e.period }
+}
+
+/** A member code the team's entries name that this studio does not hold (matched without case), since it was first seen. */
+export const SYNC_UNKNOWN_MEMBERS = defineTable('sync_unknown_members', { member_code: text(), first_seen_at: text() }, { memberCode: 'member_code', firstSeenAt: 'first_seen_at' })

@@ -148,3 +148,13 @@ export function decodeFields<C extends Columns, F extends Record<string, keyof C
   for (const [field, column, codec] of table.decoders) out[field] = decodeColumn(codec, (row as Record<string, unknown>)[column])
   return out as FieldsOf<Table<C, F>>
 }
+
+/** Writes one row whose integer key SQLite numbers (an AUTOINCREMENT column): every other column given as it is stored. */
+export function insertNumberedRow<C extends Columns, F extends Record<string, keyof C & string>, K extends keyof C & string>(
+  db: Db,
+  table: Table<C, F>,
+  key: K,
+  row: Omit<RowOf<Table<C, F>>, K>,
+): void {
+  insertStatement(db, table, false).run({ ...row, [key]: null })
+}

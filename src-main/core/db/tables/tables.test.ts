@@ -21,22 +21,22 @@ import { createCore, type OrchardCore } from '../../api'
 import { readRecords, recordsOutbox } from '../../records/sync'
 import { CUSTOMER_COLUMNS, CUSTOMER_PHONES, CUSTOMER_TAGS, CUSTOMERS, toCustomer, type CustomerRow } from './customers'
 import { GROUP_COLUMNS, GROUP_CUSTOMERS, GROUP_MEMBERS, GROUPS, toGroup, type GroupRow } from './groups'
-import { LEDGER_CLOSES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
+import { GROUP_BUY_ORDERS, GROUP_BUYS, LEDGER_CLOSES, LEDGER_DEVICE, MEMBERSHIP_FEES, PAYOUT_BATCHES, PERIOD_CLOSE_COLUMNS, toPayoutBatch, toPeriodClose, type PayoutBatchRow, type PeriodCloseRow } from './ledger'
 import { COMMISSION_SCHEME_VERSIONS, COMMISSION_SCHEMES, LEDGER_ENTRIES, LEDGER_ENTRY_WIRE_COLUMNS, SCHEME_SELECT, toLedgerEntryWire, toScheme, toSchemeVersion, toWithdrawal, WITHDRAWAL_COLUMNS, WITHDRAWAL_FROM, WITHDRAWALS } from './ledger'
 import { LEDGER_ENTRY_COLUMNS, LEDGER_ENTRY_FROM, toLedgerEntry } from './ledger'
 import type { LedgerEntryListRow, LedgerEntryWireRow, SchemeRow, SchemeVersionRow, WithdrawalRow } from './ledger'
-import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, FORBIDDEN_CLAIMS, GROUP_QR_CODES, POSTER_TEMPLATES, PRICE_COMPARISONS, toBuyerPhoto, toComparison, toCopyTemplate, toGroupQr, toTemplateSummary } from './materials'
+import { BUYER_PHOTO_COLUMNS, BUYER_PHOTOS, COPY_TEMPLATES, FORBIDDEN_CLAIMS, GROUP_MASS_SENDS, GROUP_QR_CODES, POSTER_TEMPLATES, PRICE_COMPARISONS, toBuyerPhoto, toComparison, toCopyTemplate, toGroupQr, toTemplateSummary } from './materials'
 import type { BuyerPhotoRow, ComparisonRow, CopyTemplateRow, GroupQrRow, PosterTemplateRow } from './materials'
 import { JOB_ITEMS, JOBS, toJobItem, type JobItemRow, type JobRow } from './jobs'
 import { AUDIT_LOG, toAuditRecord, type AuditRow } from './audit'
 import { CUSTOMER_FOLLOW_UPS, FOLLOW_UP_COLUMNS, FOLLOW_UP_FROM, type FollowUpRow } from './followUps'
-import { IMPORT_RUNS, type ImportRunTableRow } from './imports'
-import { GROUP_LIVE_CODES, MEMBER_PAGE_LINKS, PACK_PUBLICATIONS } from './memberPages'
+import { IMPORT_MAPPINGS, IMPORT_RUNS, type ImportRunTableRow } from './imports'
+import { GROUP_CONTACT_QR, GROUP_LIVE_CODES, GROUP_SCAN_COUNTS, MEMBER_PAGE_LINKS, PACK_PUBLICATIONS } from './memberPages'
 import { LIFECYCLE_SETTINGS, SETTINGS } from './settings'
 import { CUSTOMER_MERGES, type CustomerMergeRow } from './merges'
-import { HELD_CONFLICT_COLUMNS, RECORD_CHANGES, RECORD_CONFLICTS, SYNC_STATE, type RecordChangeRow, type SyncStateRow } from './sync'
+import { HELD_CONFLICT_COLUMNS, RECORD_CHANGES, RECORD_CONFLICTS, SYNC_CONFLICTS, SYNC_RECORD_ISSUES, SYNC_REFUSED, SYNC_STATE, SYNC_UNKNOWN_MEMBERS, type RecordChangeRow, type SyncStateRow } from './sync'
 import { MEMBERS, toMember, type MemberRow } from './members'
-import { ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
+import { ORDER_ALIASES, ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
 import { columnList, insertRow, insertRowIfNew, upsertRow, type ColumnCodec } from './table'
 import { Appeal as AppealSchema, CarePlan, CareTask, KitTemplate, KitTemplateSummary, MemberEvent, Profile, ProposedAction, Rule, TemperatureDay } from '../../../../src-shared/contracts/lifecycle'
@@ -55,6 +55,7 @@ import {
   MEMBER_EVENT_FROM,
   MEMBER_EVENTS,
   PROFILES,
+  RULE_ACTION_EVENTS,
   RULE_ACTION_SELECT,
   RULE_ACTIONS,
   RULES,
@@ -151,6 +152,20 @@ const TABLES = [
   FORBIDDEN_CLAIMS,
   SETTINGS,
   LIFECYCLE_SETTINGS,
+  SYNC_RECORD_ISSUES,
+  SYNC_CONFLICTS,
+  SYNC_REFUSED,
+  SYNC_UNKNOWN_MEMBERS,
+  RULE_ACTION_EVENTS,
+  ORDER_ALIASES,
+  LEDGER_DEVICE,
+  MEMBERSHIP_FEES,
+  GROUP_BUYS,
+  GROUP_BUY_ORDERS,
+  GROUP_SCAN_COUNTS,
+  GROUP_CONTACT_QR,
+  GROUP_MASS_SENDS,
+  IMPORT_MAPPINGS,
 ]
 
 /** A contract value as its column stores it: the inverse of the mapper's decoding. */

@@ -2,6 +2,8 @@ import type { CopyChannel } from '../../../../src-shared/contracts/materials'
 import { timeIn } from '../../../../src-shared/time'
 import { SEGMENT_LABELS } from '../../../../src-shared/vocabulary'
 import type { Db } from '../../db/connection'
+import { GROUP_MASS_SENDS } from '../../db/tables/materials'
+import { insertRowIfNew } from '../../db/tables/table'
 import { inviteUrl } from '../../members/invite'
 import { studioTimeZone } from '../../settings/settings'
 import { checklist } from '../schedule'
@@ -41,8 +43,9 @@ export function checklistFile(db: Db, plan: PackPlan, owner: PackOwnerSpec): str
 export function recordMassSends(db: Db, plan: PackPlan, owner: PackOwnerSpec, jobId: string): void {
   if (owner.kind !== 'group') return
   const schedule = packSchedule(owner, plan.request.date, plan.products)
-  const record = db.prepare('INSERT OR IGNORE INTO group_mass_sends (group_id, day, slot, job_id) VALUES (?, ?, ?, ?)')
-  db.transaction(() => schedule.filter((s) => s.massSend).forEach((s) => record.run(owner.id, plan.request.date, s.key, jobId)))()
+  db.transaction(() =>
+    schedule.filter((s) => s.massSend).forEach((s) => insertRowIfNew(db, GROUP_MASS_SENDS, { group_id: owner.id, day: plan.request.date, slot: s.key, job_id: jobId })),
+  )()
 }
 
 /**
