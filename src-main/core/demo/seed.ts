@@ -3,9 +3,12 @@ import { dayIn, zoneOffset } from '../clock'
 import { demoProductPhotos } from '../materials/demoPhotos'
 import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import type { Db } from '../db/connection'
-import { CUSTOMER_PHONES, CUSTOMER_TAGS } from '../db/tables/customers'
-import { GROUP_CUSTOMERS, GROUP_MEMBERS } from '../db/tables/groups'
-import { insertRow } from '../db/tables/table'
+import { CUSTOMER_PHONES, CUSTOMER_TAGS, CUSTOMERS } from '../db/tables/customers'
+import { GROUP_CUSTOMERS, GROUP_MEMBERS, GROUPS } from '../db/tables/groups'
+import { MEMBERS } from '../db/tables/members'
+import { ORDER_LINES, ORDERS } from '../db/tables/orders'
+import { PRODUCTS } from '../db/tables/products'
+import { insertRow, rowWriter } from '../db/tables/table'
 import { CATALOG } from './catalog'
 import { address, mobile, notesFor, personName, SEGMENT_SHARES, tagsFor, wechatId } from './people'
 import { demoId, Random, WeightedPicker, weighted } from '../random/seeded'
@@ -29,7 +32,7 @@ export interface SeedOptions {
 export const DEFAULT_DEMO_SEED = 20_240_618
 const BASE_CUSTOMERS = 2000
 const BASE_ORDERS = 10_000
-const MEMBERS = 200
+const TEAM_SIZE = 200
 export const MAX_DEFAULT_ORDER_SCALE = 25
 const FOUNDERS = 4
 const MAX_TREE_DEPTH = 5
@@ -163,17 +166,14 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
   }
   const memberWechat = new Set<string>()
   const memberPhones = new Set<string>()
-  const insertMember = db.prepare(
-    `INSERT INTO members (id, name, invite_code, wechat_id, phone, mentor_id, level, join_date, status, fee_paid_fen, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
+  const insertMember = rowWriter(db, MEMBERS)
   const memberRows: unknown[][] = []
-  for (let i = 0; i < MEMBERS; i++) {
+  for (let i = 0; i < TEAM_SIZE; i++) {
     let joinMs: number
     if (i < FOUNDERS) joinMs = nowMs - (730 - i * 6 - rm.int(0, 4)) * DAY_MS
     else {
       // Joins accelerate as the team grows: more members in recent months.
-      const u = (i - FOUNDERS + rm.next()) / (MEMBERS - FOUNDERS)
+      const u = (i - FOUNDERS + rm.next()) / (TEAM_SIZE - FOUNDERS)
       joinMs = nowMs - (2 + 690 * Math.pow(1 - u, 1.5)) * DAY_MS
     }
     joinMs = Math.floor(joinMs / 1000) * 1000 - rm.int(0, 36_000) * 1000
@@ -204,7 +204,7 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
       rm.chance(0.95) ? mobile(rm, memberPhones) : null,
     ])
   }
-  for (let i = 0; i < MEMBERS; i++) {
+  for (let i = 0; i < TEAM_SIZE; i++) {
     const m = members[i]
     const ageDays = (nowMs - m.joinMs) / DAY_MS
     if (i < FOUNDERS || m.apprentices >= 8) m.level = 3
@@ -215,9 +215,21 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
       const [name, wx, phone] = memberRows[i] as [string, string | null, string | null]
       const fee = m.level >= 2 ? (rm.chance(0.6) ? rm.pick([9900, 19900, 39900]) : 0) : rm.chance(0.25) ? 9900 : 0
       const updatedMs = Math.min(nowMs, m.joinMs + rm.int(0, 60) * DAY_MS)
-      insertMember.run(
-        m.id, name, m.inviteCode, wx, phone, m.mentor >= 0 ? members[m.mentor].id : null, m.level, dayIn(tz, new Date(m.joinMs)), m.status, fee, iso(m.joinMs), iso(updatedMs),
-      )
+      insertMember({
+        id: m.id,
+        name,
+        invite_code: m.inviteCode,
+        wechat_id: wx,
+        phone,
+        mentor_id: m.mentor >= 0 ? members[m.mentor].id : null,
+        level: m.level,
+        join_date: dayIn(tz, new Date(m.joinMs)),
+        status: m.status,
+        fee_paid_fen: fee,
+        created_at: iso(m.joinMs),
+        updated_at: iso(updatedMs),
+        left_at: null,
+      })
     })
   })()
   const memberJoin = members.map((m) => m.joinMs)
@@ -247,11 +259,7 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
   const rp = root.fork('products')
   const products: SeedProduct[] = []
   const productPopularity: number[] = []
-  const insertProduct = db.prepare(
-    `INSERT INTO products (id, sku, name, brand, category, images, list_price_fen, sale_price_fen, price_floor_fen, stock,
-       commission_bp, mentor_commission_bp, facts, active, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
+  const insertProduct = rowWriter(db, PRODUCTS)
   db.transaction(() => {
     for (const category of CATALOG) {
       category.items.forEach((it, index) => {
@@ -274,10 +282,25 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
         products.push(product)
         // A few best sellers per category carry most baskets.
         productPopularity.push(category.popularity / Math.pow(index + 1, 0.6))
-        insertProduct.run(
-          product.id, product.sku, product.name, it.brand, category.category, JSON.stringify(demoProductPhotos(product.name)), listFen, saleFen, floorFen, stock,
-          rp.int(8, 20) * 100, rp.int(2, 5) * 100, it.facts, rp.chance(0.95) ? 1 : 0, iso(createdMs), iso(updatedMs),
-        )
+        // The rates and the active flag draw from the products' stream in this order.
+        insertProduct({
+          id: product.id,
+          sku: product.sku,
+          name: product.name,
+          brand: it.brand,
+          category: category.category,
+          images: JSON.stringify(demoProductPhotos(product.name)),
+          list_price_fen: listFen,
+          sale_price_fen: saleFen,
+          price_floor_fen: floorFen,
+          stock,
+          commission_bp: rp.int(8, 20) * 100,
+          mentor_commission_bp: rp.int(2, 5) * 100,
+          facts: it.facts,
+          active: rp.chance(0.95) ? 1 : 0,
+          created_at: iso(createdMs),
+          updated_at: iso(updatedMs),
+        })
       })
     }
   })()
@@ -301,10 +324,8 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
   const cumulativeWeight = new Float64Array(customerCount)
   const takenWechat = new Set<string>()
   const takenPhones = new Set<string>()
-  const insertCustomer = db.prepare(
-    `INSERT INTO customers (id, name, wechat_id, phones, addresses, tags, rel_class, segment, owner_member_id, notes, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
+  // The figures and the RFM cell are worked out from the orders once they are written.
+  const insertCustomer = rowWriter(db, CUSTOMERS, ['id', 'name', 'wechat_id', 'phones', 'addresses', 'tags', 'rel_class', 'segment', 'owner_member_id', 'notes', 'created_at', 'updated_at'])
   const CHUNK = 50_000
   let weightSum = 0
   for (let start = 0; start < customerCount; start += CHUNK) {
@@ -340,10 +361,20 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
         customerOwner[i] = owner
         customerSegment[i] = SEGMENT_KEYS.indexOf(segment ?? 'none')
         customerIsFamily[i] = tags.includes('宝妈') || tags.includes('母婴') ? 1 : 0
-        insertCustomer.run(
-          id, person.name, wx, JSON.stringify(phones), JSON.stringify(addresses), JSON.stringify(tags), relClass, segment,
-          owner >= 0 ? members[owner].id : null, notes, iso(createdMs), iso(updatedMs),
-        )
+        insertCustomer({
+          id,
+          name: person.name,
+          wechat_id: wx,
+          phones: JSON.stringify(phones),
+          addresses: JSON.stringify(addresses),
+          tags: JSON.stringify(tags),
+          rel_class: relClass,
+          segment,
+          owner_member_id: owner >= 0 ? members[owner].id : null,
+          notes,
+          created_at: iso(createdMs),
+          updated_at: iso(updatedMs),
+        })
         for (const phone of phones) insertRow(db, CUSTOMER_PHONES, { phone, customer_id: id })
         for (const tag of tags) insertRow(db, CUSTOMER_TAGS, { tag, customer_id: id })
       }
@@ -352,9 +383,8 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
 
   // ------------------------------------------------------------------ groups
   const rg = root.fork('groups')
-  const insertGroup = db.prepare(
-    'INSERT INTO groups (id, name, owner_member_id, theme, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  )
+  // Each group keeps the table's default mass-send allowance.
+  const insertGroup = rowWriter(db, GROUPS, ['id', 'name', 'owner_member_id', 'theme', 'notes', 'created_at', 'updated_at'])
   const customerGroups: { id: string; createdMs: number; segments: readonly (Segment | null)[] }[] = []
   const seniors = members.map((m, i) => i).filter((i) => members[i].level >= 2 && members[i].status === 'active')
   db.transaction(() => {
@@ -365,7 +395,15 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
         const owner = eligibleOwners.length ? rg.pick(eligibleOwners) : rg.int(0, FOUNDERS - 1)
         const id = demoId(rg, createdMs)
         const name = spec.count > 1 ? `${spec.name} ${n} 群` : `${spec.name}群`
-        insertGroup.run(id, name, members[owner].id, spec.theme, spec.notes, iso(createdMs), iso(Math.min(nowMs, createdMs + rg.int(0, 200) * DAY_MS)))
+        insertGroup({
+          id,
+          name,
+          owner_member_id: members[owner].id,
+          theme: spec.theme,
+          notes: spec.notes,
+          created_at: iso(createdMs),
+          updated_at: iso(Math.min(nowMs, createdMs + rg.int(0, 200) * DAY_MS)),
+        })
         const joined = new Set<number>([owner])
         insertRow(db, GROUP_MEMBERS, { group_id: id, member_id: members[owner].id, joined_at: iso(Math.max(createdMs, members[owner].joinMs)) })
         // Training groups take the newest members; the others a mix of the team.
@@ -427,15 +465,25 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
   for (let k = 0; k < missing; k++) perDay[Math.max(0, days.length - 2 - (k % Math.max(1, days.length - 1)))]++
   const hourPicker = new WeightedPicker(HOUR_WEIGHTS.map((_, h) => h), HOUR_WEIGHTS)
 
-  const insertOrder = db.prepare(
-    `INSERT INTO orders (id, order_no, source, status, placed_at, customer_id, member_id, attribution_code, buyer_name, buyer_phone,
-       total_fen, refunded_fen, import_id, created_at, updated_at)
-     VALUES (?, ?, 'demo', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
-  )
-  const insertLine = db.prepare(
-    `INSERT INTO order_lines (id, order_id, line_no, product_id, sku, name, quantity, unit_price_fen, amount_fen)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
+  // Demo orders are in the studio's currency, with no discounts, fees or refund times: the table's defaults.
+  const insertOrder = rowWriter(db, ORDERS, [
+    'id',
+    'order_no',
+    'source',
+    'status',
+    'placed_at',
+    'customer_id',
+    'member_id',
+    'attribution_code',
+    'buyer_name',
+    'buyer_phone',
+    'total_fen',
+    'refunded_fen',
+    'import_id',
+    'created_at',
+    'updated_at',
+  ])
+  const insertLine = rowWriter(db, ORDER_LINES, ['id', 'order_id', 'line_no', 'product_id', 'sku', 'name', 'quantity', 'unit_price_fen', 'amount_fen'])
   let sequence = 0
   let written = 0
   const lineIdx: number[] = []
@@ -525,13 +573,36 @@ export function seedDemoStudio(db: Db, options: SeedOptions): { customers: numbe
         const placed = iso(placedMs)
         const updated = status === 'refunded' || status === 'partially_refunded' ? iso(Math.min(nowMs, placedMs + ro.int(1, 96) * 3_600_000)) : placed
         const orderNo = `E${compact}${String((sequence * 7919 + 1_234_567) % 100_000_000).padStart(8, '0')}`
-        insertOrder.run(
-          orderId, orderNo, status, placed, customerIds[buyer], member >= 0 ? members[member].id : null, code, customerNames[buyer], customerPhone[buyer],
-          total, refunded, placed, updated,
-        )
+        insertOrder({
+          id: orderId,
+          order_no: orderNo,
+          source: 'demo',
+          status,
+          placed_at: placed,
+          customer_id: customerIds[buyer],
+          member_id: member >= 0 ? members[member].id : null,
+          attribution_code: code,
+          buyer_name: customerNames[buyer],
+          buyer_phone: customerPhone[buyer],
+          total_fen: total,
+          refunded_fen: refunded,
+          import_id: null,
+          created_at: placed,
+          updated_at: updated,
+        })
         for (let l = 0; l < lineIdx.length; l++) {
           const product = products[lineIdx[l]]
-          insertLine.run(demoId(ro, placedMs), orderId, l + 1, product.id, product.sku, product.name, lineQty[l], linePrice[l], lineQty[l] * linePrice[l])
+          insertLine({
+            id: demoId(ro, placedMs),
+            order_id: orderId,
+            line_no: l + 1,
+            product_id: product.id,
+            sku: product.sku,
+            name: product.name,
+            quantity: lineQty[l],
+            unit_price_fen: linePrice[l],
+            amount_fen: lineQty[l] * linePrice[l],
+          })
         }
         written++
       }

@@ -1,6 +1,7 @@
 import { MEMBER_STATUS_LABELS, MEMBER_STATUSES } from '../../../src-shared/vocabulary'
 import { dayIn } from '../clock'
-import type { MemberTableRow } from '../db/tables/members'
+import { MEMBERS, type MemberTableRow } from '../db/tables/members'
+import { rowWriter } from '../db/tables/table'
 import { newId } from '../ids'
 import { studioTimeZone } from '../settings/settings'
 import { duplicateReason, type ImportJob, type ImportPlan } from './job'
@@ -8,7 +9,10 @@ import { normalizePhoneCell } from './phones'
 import { CellError, toHalfWidth } from './values'
 
 type MemberRow = Pick<MemberTableRow, 'id' | 'invite_code' | (typeof COLUMNS)[number]>
+/** A new member as written: the file's columns and the times (the fee paid and the leaving date take the table's defaults). */
+type NewMember = Pick<MemberTableRow, (typeof INSERT_COLUMNS)[number]>
 const COLUMNS = ['name', 'wechat_id', 'phone', 'mentor_id', 'level', 'join_date', 'status'] as const
+const INSERT_COLUMNS = ['id', 'invite_code', ...COLUMNS, 'created_at', 'updated_at'] as const
 
 // The limits of the console's member form (src-shared/schemas.ts MemberInput).
 const MAX = { name: 60, wechatId: 64 }
@@ -145,16 +149,15 @@ export async function planMembers(job: ImportJob): Promise<ImportPlan> {
     else ok.push(p)
   }
 
-  const inserts: unknown[][] = []
+  const inserts: NewMember[] = []
   const updates: unknown[][] = []
   let unchanged = 0
   for (const p of ok) {
     const cur = byCode.get(p.code)
     const next = { ...p.values, mentor_id: mentorOf.get(p.code) ?? null }
-    const values = COLUMNS.map((c) => next[c])
-    if (!cur) inserts.push([idOf.get(p.code), p.code, ...values, job.now, job.now])
+    if (!cur) inserts.push({ id: idOf.get(p.code)!, invite_code: p.code, ...next, created_at: job.now, updated_at: job.now })
     else if (COLUMNS.every((c) => cur[c] === next[c])) unchanged++
-    else updates.push([...values, job.now, cur.id])
+    else updates.push([...COLUMNS.map((c) => next[c]), job.now, cur.id])
   }
 
   return {
@@ -166,12 +169,11 @@ export async function planMembers(job: ImportJob): Promise<ImportPlan> {
     entities: ['members'],
     write: () => {
       // New members go in without mentors first: a mentor may be a later row of the file.
-      const insert = db.prepare(`INSERT INTO members (id, invite_code, ${COLUMNS.join(', ')}, created_at, updated_at) VALUES (${Array(COLUMNS.length + 4).fill('?').join(', ')})`)
+      const insert = rowWriter(db, MEMBERS, INSERT_COLUMNS)
       const mentor = db.prepare('UPDATE members SET mentor_id = ? WHERE id = ?')
       const update = db.prepare(`UPDATE members SET ${COLUMNS.map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE id = ?`)
-      const mentorAt = COLUMNS.indexOf('mentor_id') + 2
-      for (const r of inserts) insert.run([...r.slice(0, mentorAt), null, ...r.slice(mentorAt + 1)])
-      for (const r of inserts) if (r[mentorAt]) mentor.run(r[mentorAt], r[0])
+      for (const r of inserts) insert({ ...r, mentor_id: null })
+      for (const r of inserts) if (r.mentor_id) mentor.run(r.mentor_id, r.id)
       for (const r of updates) update.run(r)
     },
   }

@@ -3,8 +3,9 @@ import type { OlderOrder } from '../../../src-shared/schemas'
 import { formatFen, ORDER_STATUS_LABELS, ORDER_STATUSES, type OrderStatus } from '../../../src-shared/vocabulary'
 import { refreshCustomerStats, recomputeRfm } from '../customers/derived'
 import { normalizePhone } from '../customers/phone'
-import { CUSTOMER_PHONES } from '../db/tables/customers'
-import { insertRowIfNew } from '../db/tables/table'
+import { CUSTOMER_PHONES, CUSTOMERS } from '../db/tables/customers'
+import { ORDER_LINES, ORDERS, type OrderLineRow, type OrderTableRow } from '../db/tables/orders'
+import { insertRowIfNew, rowWriter } from '../db/tables/table'
 import { newId } from '../ids'
 import { allocateRefund } from '../../../src-shared/split'
 import { presetOf } from './fields'
@@ -373,8 +374,9 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
   const customerOfPhone = new Map<string, string>()
   const newCustomerOfName = new Map<string, string>()
   const newCustomers: { id: string; name: string; phones: string[]; owner: string | null }[] = []
-  const insertOrders: unknown[][] = []
-  const insertLines: unknown[][] = []
+  /** New orders as written, but for the import run and the times the write gives them. */
+  const insertOrders: Omit<OrderTableRow, 'import_id' | 'created_at' | 'updated_at'>[] = []
+  const insertLines: OrderLineRow[] = []
   const updateOrders: unknown[][] = []
   const updateLines: unknown[][] = []
   const orderUpdates: [string, string][] = []
@@ -539,44 +541,44 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
     if (customerId) touched.add(customerId)
     if (!memberId) unattributed++
     const orderId = newId()
-    insertOrders.push([
-      orderId,
-      d.orderNo,
-      job.format,
+    insertOrders.push({
+      id: orderId,
+      order_no: d.orderNo,
+      source: job.format,
       status,
-      d.placedAt,
-      customerId,
-      memberId,
-      code,
-      d.buyerName ?? null,
-      d.buyerPhone ?? null,
-      totalFen,
-      refundedFen,
-      refundedAt,
-      completedAt,
-      rate === null ? null : currency,
-      rate,
-      toStudioFen(orderDiscount, rate),
-      toStudioFen(d.shippingFen ?? 0, rate),
-      toStudioFen(d.taxFen ?? 0, rate),
-      d.shopOrderId ?? null,
-      d.buyerEmail ?? null,
-      d.buyerAddress ?? null,
-    ])
+      placed_at: d.placedAt!,
+      customer_id: customerId,
+      member_id: memberId,
+      attribution_code: code,
+      buyer_name: d.buyerName ?? null,
+      buyer_phone: d.buyerPhone ?? null,
+      total_fen: totalFen,
+      refunded_fen: refundedFen,
+      refunded_at: refundedAt,
+      completed_at: completedAt,
+      currency: rate === null ? null : currency,
+      fx_rate: rate,
+      discount_fen: toStudioFen(orderDiscount, rate),
+      shipping_fen: toStudioFen(d.shippingFen ?? 0, rate),
+      tax_fen: toStudioFen(d.taxFen ?? 0, rate),
+      shop_order_id: d.shopOrderId ?? null,
+      buyer_email: d.buyerEmail ?? null,
+      buyer_address: d.buyerAddress ?? null,
+    })
     lines.forEach((l, n) =>
-      insertLines.push([
-        newId(),
-        orderId,
-        n + 1,
-        (l.sku && productBySku.get(l.sku)) || null,
-        l.sku,
-        l.name,
-        l.quantity,
-        l.unitPriceFen,
-        l.amountFen,
-        l.discountFen,
-        lineRefunds ? lineRefunds[n] : null,
-      ]),
+      insertLines.push({
+        id: newId(),
+        order_id: orderId,
+        line_no: n + 1,
+        product_id: (l.sku && productBySku.get(l.sku)) || null,
+        sku: l.sku,
+        name: l.name,
+        quantity: l.quantity,
+        unit_price_fen: l.unitPriceFen,
+        amount_fen: l.amountFen,
+        discount_fen: l.discountFen,
+        refunded_fen: lineRefunds ? lineRefunds[n] : null,
+      }),
     )
     inserted++
   }
@@ -592,25 +594,18 @@ export async function planOrders(job: ImportJob): Promise<ImportPlan> {
     // Members' sales figures are read from orders, so they change too.
     entities: ['orders', 'customers', 'members'],
     write: (importId) => {
-      const customer = db.prepare(
-        `INSERT INTO customers (id, name, phones, owner_member_id, rel_class, created_at, updated_at) VALUES (?, ?, ?, ?, 'C', ?, ?)`,
-      )
+      // A buyer new to the studio comes in as a C with the phone; the table's defaults give the rest.
+      const customer = rowWriter(db, CUSTOMERS, ['id', 'name', 'phones', 'owner_member_id', 'rel_class', 'created_at', 'updated_at'])
       for (const c of newCustomers) {
-        customer.run(c.id, c.name, JSON.stringify(c.phones), c.owner, job.now, job.now)
+        customer({ id: c.id, name: c.name, phones: JSON.stringify(c.phones), owner_member_id: c.owner, rel_class: 'C', created_at: job.now, updated_at: job.now })
         for (const phone of c.phones) insertRowIfNew(db, CUSTOMER_PHONES, { phone, customer_id: c.id })
       }
-      const order = db.prepare(
-        `INSERT INTO orders (id, order_no, source, status, placed_at, customer_id, member_id, attribution_code, buyer_name, buyer_phone, total_fen, refunded_fen, refunded_at, completed_at,
-           currency, fx_rate, discount_fen, shipping_fen, tax_fen, shop_order_id, buyer_email, buyer_address, import_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      const line = db.prepare(
-        `INSERT INTO order_lines (id, order_id, line_no, product_id, sku, name, quantity, unit_price_fen, amount_fen, discount_fen, refunded_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
+      const order = rowWriter(db, ORDERS)
+      const line = rowWriter(db, ORDER_LINES)
       const update = db.prepare('UPDATE orders SET status = ?, refunded_fen = ?, member_id = ?, attribution_code = ?, refunded_at = ?, completed_at = ?, updated_at = ? WHERE id = ?')
       const updateLine = db.prepare('UPDATE order_lines SET refunded_fen = ? WHERE order_id = ? AND line_no = ?')
-      for (const r of insertOrders) order.run(...r, importId, job.now, job.now)
-      for (const r of insertLines) line.run(r)
+      for (const r of insertOrders) order({ ...r, import_id: importId, created_at: job.now, updated_at: job.now })
+      for (const r of insertLines) line(r)
       for (const r of updateOrders) update.run(r)
       for (const r of updateLines) updateLine.run(r)
       // Order count, total spent and last purchase of the buyers, then the RFM cells (their thresholds move with the whole book).

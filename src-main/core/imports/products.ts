@@ -1,5 +1,6 @@
 import { formatFen } from '../../../src-shared/vocabulary'
-import type { ProductRow as ProductTableRow } from '../db/tables/products'
+import { PRODUCTS, type ProductRow as ProductTableRow } from '../db/tables/products'
+import { rowWriter } from '../db/tables/table'
 import { newId } from '../ids'
 import { storeImageFiles } from '../materials/photos'
 import { duplicateReason, type ImportJob, type ImportPlan } from './job'
@@ -7,7 +8,10 @@ import { CellError, parseFen, parseInteger, parsePercentBp, splitList } from './
 
 type ProductRow = Pick<ProductTableRow, 'id' | (typeof COLUMNS)[number]>
 type ProductValues = Omit<ProductRow, 'id'>
+/** A new product as written: the file's columns and the times (a new product is active, the table's default). */
+type NewProduct = Pick<ProductTableRow, (typeof INSERT_COLUMNS)[number]>
 const COLUMNS = ['name', 'brand', 'category', 'images', 'list_price_fen', 'sale_price_fen', 'price_floor_fen', 'stock', 'commission_bp', 'mentor_commission_bp', 'facts'] as const
+const INSERT_COLUMNS = ['id', 'sku', ...COLUMNS, 'created_at', 'updated_at'] as const
 
 // The limits of the console's product form (src-shared/schemas.ts ProductFields).
 const MAX = { sku: 64, name: 120, brand: 60, category: 60, images: 20, facts: 4000 }
@@ -31,7 +35,7 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
   const bySku = new Map<string, ProductRow>()
   for (const r of db.prepare(`SELECT sku, id, ${COLUMNS.join(', ')} FROM products`).iterate() as Iterable<ProductRow & { sku: string }>) bySku.set(r.sku, r)
   const firstRowOfSku = new Map<string, number>()
-  const inserts: unknown[][] = []
+  const inserts: NewProduct[] = []
   const updates: unknown[][] = []
   let unchanged = 0
   let rejected = 0
@@ -88,10 +92,9 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
         mentor_commission_bp: mentorCommission ?? (job.mapped('mentorCommission') ? 0 : (cur?.mentor_commission_bp ?? 0)),
         facts: facts ?? cur?.facts ?? '',
       }
-      const values = COLUMNS.map((c) => next[c])
-      if (!cur) inserts.push([newId(), sku, ...values, job.now, job.now])
+      if (!cur) inserts.push({ id: newId(), sku: sku!, ...next, created_at: job.now, updated_at: job.now })
       else if (COLUMNS.every((c) => cur[c] === next[c])) unchanged++
-      else updates.push([...values, job.now, cur.id])
+      else updates.push([...COLUMNS.map((c) => next[c]), job.now, cur.id])
     }
   }
 
@@ -103,9 +106,9 @@ export async function planProducts(job: ImportJob): Promise<ImportPlan> {
     unattributedOrders: 0,
     entities: ['products'],
     write: () => {
-      const insert = db.prepare(`INSERT INTO products (id, sku, ${COLUMNS.join(', ')}, created_at, updated_at) VALUES (${Array(COLUMNS.length + 4).fill('?').join(', ')})`)
+      const insert = rowWriter(db, PRODUCTS, INSERT_COLUMNS)
       const update = db.prepare(`UPDATE products SET ${COLUMNS.map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE id = ?`)
-      for (const r of inserts) insert.run(r)
+      for (const r of inserts) insert(r)
       for (const r of updates) update.run(r)
     },
   }

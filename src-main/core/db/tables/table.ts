@@ -80,28 +80,50 @@ export function columnList(table: Table<Columns, Record<string, string>>, alias?
     .join(', ')
 }
 
-const insertSql = new WeakMap<object, { plain: string; orIgnore: string }>()
+const insertSql = new WeakMap<object, Map<string, string>>()
 const upsertSql = new WeakMap<object, Map<string, string>>()
 
-/** The table's INSERT of a whole row, spelled once per table: the statement behind it is prepared once per connection. */
-function insertStatement(db: Db, table: Table<Columns, Record<string, string>>, orIgnore: boolean) {
-  let sql = insertSql.get(table)
+/**
+ * The table's INSERT of the named columns (every column when none are named), spelled once per
+ * table and column list: the statement behind it is prepared once per connection.
+ */
+function insertStatement(db: Db, table: Table<Columns, Record<string, string>>, verb: 'INSERT' | 'INSERT OR IGNORE', columns?: readonly string[]) {
+  let byColumns = insertSql.get(table)
+  if (!byColumns) insertSql.set(table, (byColumns = new Map()))
+  const key = columns ? `${verb} ${columns.join()}` : verb
+  let sql = byColumns.get(key)
   if (!sql) {
-    const columns = Object.keys(table.columns)
-    const into = `INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`
-    insertSql.set(table, (sql = { plain: `INSERT ${into}`, orIgnore: `INSERT OR IGNORE ${into}` }))
+    const named = columns ?? Object.keys(table.columns)
+    sql = `${verb} INTO ${table.name} (${named.join(', ')}) VALUES (${named.map((c) => `@${c}`).join(', ')})`
+    byColumns.set(key, sql)
   }
-  return prepared(db, orIgnore ? sql.orIgnore : sql.plain)
+  return prepared(db, sql)
 }
 
 /** Writes one row of the table, every column given as it is stored (a boolean as 0/1, a list as JSON text). */
 export function insertRow<C extends Columns, F extends Record<string, keyof C & string>>(db: Db, table: Table<C, F>, row: RowOf<Table<C, F>>): void {
-  insertStatement(db, table, false).run(row)
+  insertStatement(db, table, 'INSERT').run(row)
 }
 
 /** Writes one row of the table unless one with its key is there already; 1 when it was written, 0 when it was not. */
 export function insertRowIfNew<C extends Columns, F extends Record<string, keyof C & string>>(db: Db, table: Table<C, F>, row: RowOf<Table<C, F>>): number {
-  return insertStatement(db, table, true).run(row).changes
+  return insertStatement(db, table, 'INSERT OR IGNORE').run(row).changes
+}
+
+/**
+ * Writes rows of the table in bulk (an import, the demo studio): the INSERT is prepared once and
+ * each row goes through it. Every column is given, or only `columns`: the table's others are
+ * nullable or have a default, which the rows then take.
+ */
+export function rowWriter<C extends Columns, F extends Record<string, keyof C & string>, K extends keyof C & string = keyof C & string>(
+  db: Db,
+  table: Table<C, F>,
+  columns?: readonly K[],
+): (row: { [Col in K]: StoredOf<C[Col]> }) => void {
+  const statement = insertStatement(db, table, 'INSERT', columns)
+  return (row) => {
+    statement.run(row)
+  }
 }
 
 /**

@@ -38,7 +38,7 @@ import { HELD_CONFLICT_COLUMNS, RECORD_CHANGES, RECORD_CONFLICTS, SYNC_CONFLICTS
 import { MEMBERS, toMember, type MemberRow } from './members'
 import { ORDER_ALIASES, ORDER_COLUMNS, ORDER_FROM, ORDER_LINES, ORDERS, toOrder, toOrderDetail, type OrderRow } from './orders'
 import { PRODUCT_COLUMNS, PRODUCTS, toProduct, type ProductRow } from './products'
-import { columnList, insertRow, insertRowIfNew, upsertRow, type ColumnCodec } from './table'
+import { columnList, insertRow, insertRowIfNew, rowWriter, upsertRow, type ColumnCodec } from './table'
 import { Appeal as AppealSchema, CarePlan, CareTask, KitTemplate, KitTemplateSummary, MemberEvent, Profile, ProposedAction, Rule, TemperatureDay } from '../../../../src-shared/contracts/lifecycle'
 import {
   APPEAL_SELECT,
@@ -897,6 +897,39 @@ describe('the table layer', () => {
       expect(count()).toBe((before as number) + 1)
     } finally {
       db().prepare('DELETE FROM groups WHERE id = ?').run(first.id)
+    }
+  })
+
+  it('writes rows in bulk with every column or the ones named, the others taking the table’s defaults, through statements prepared once', () => {
+    const at = new Date(0).toISOString()
+    const columns = ['id', 'name', 'owner_member_id', 'created_at', 'updated_at'] as const
+    const named = (id: string) => ({ id, name: '新群', owner_member_id: null, created_at: at, updated_at: at })
+    const whole = (id: string) => ({ id, name: '另一个群', owner_member_id: null, theme: '早安', notes: '群规', created_at: at, updated_at: at, mass_send_allowance: 3 })
+    const read = (id: string) => db().prepare(`SELECT ${columnList(GROUPS)} FROM groups WHERE id = ?`).get(id)
+    const ids = ['tables-test-bulk-1', 'tables-test-bulk-2', 'tables-test-bulk-3', 'tables-test-bulk-4']
+    try {
+      rowWriter(db(), GROUPS, columns)(named(ids[0]))
+      rowWriter(db(), GROUPS)(whole(ids[1]))
+      expect(read(ids[0])).toEqual({ ...named(ids[0]), theme: '', notes: '', mass_send_allowance: 30 })
+      expect(read(ids[1])).toEqual(whole(ids[1]))
+      const prepare = vi.spyOn(db(), 'prepare')
+      const writeNamed = rowWriter(db(), GROUPS, columns)
+      const writeWhole = rowWriter(db(), GROUPS)
+      writeNamed(named(ids[2]))
+      writeWhole(whole(ids[3]))
+      expect(prepare.mock.calls.filter(([sql]) => String(sql).includes('INTO groups'))).toHaveLength(0)
+      prepare.mockRestore()
+      expect(read(ids[2])).toEqual({ ...named(ids[2]), theme: '', notes: '', mass_send_allowance: 30 })
+      expect(read(ids[3])).toEqual(whole(ids[3]))
+      // @ts-expect-error a misspelt column
+      expect(() => writeNamed({ id: 'tables-test-bulk-5', nmae: '新群', owner_member_id: null, created_at: at, updated_at: at })).toThrow(/Missing named parameter "name"/)
+      // @ts-expect-error a column left out that the list names
+      expect(() => writeNamed({ id: 'tables-test-bulk-5', name: '新群', created_at: at, updated_at: at })).toThrow(/Missing named parameter "owner_member_id"/)
+      // @ts-expect-error a column left out of a whole row
+      expect(() => writeWhole(named('tables-test-bulk-5'))).toThrow(/Missing named parameter "theme"/)
+      expect(read('tables-test-bulk-5')).toBeUndefined()
+    } finally {
+      for (const id of ids) db().prepare('DELETE FROM groups WHERE id = ?').run(id)
     }
   })
 
