@@ -178,5 +178,5 @@ export function insertNumberedRow<C extends Columns, F extends Record<string, ke
   key: K,
   row: Omit<RowOf<Table<C, F>>, K>,
 ): void {
-  insertStatement(db, table, false).run({ ...row, [key]: null })
+  insertStatement(db, table, 'INSERT').run({ ...row, [key]: null })
 }
