@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { CarePlan, CarePlanInput, CareStep, CareTrigger } from '../../../src-shared/contracts/lifecycle'
 import { OrchardError } from '../../../src-shared/errors'
 import type { Db } from '../db/connection'
-import { CARE_PLANS, CARE_STEPS, toCarePlan, toCareStep, type CarePlanRow, type CareStepRow } from '../db/tables/lifecycle'
+import { CARE_PLANS, CARE_STEPS, careStepRow, toCarePlan, toCareStep, type CarePlanRow, type CareStepRow } from '../db/tables/lifecycle'
 import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { recordChange, type ChangeWriter } from '../records/changes'
@@ -300,18 +300,7 @@ export function writePlan(db: Db, input: z.output<typeof CarePlanInput>, now: Da
     const owned = s.id && !seen.has(s.id) && !(db.prepare('SELECT 1 FROM care_steps WHERE id = ?').get(s.id) as unknown)
     const stepId = owned ? s.id! : newId()
     seen.add(stepId)
-    insertRow(db, CARE_STEPS, {
-      id: stepId,
-      plan_id: id,
-      position: i,
-      offset_days: s.offsetDays,
-      offset_hours: s.offsetHours,
-      channel: s.channel,
-      owner_kind: s.ownerKind,
-      purpose: s.purpose,
-      title: s.title,
-      script: s.script,
-    })
+    insertRow(db, CARE_STEPS, careStepRow(id, i, stepId, s))
   })
   if (changes) {
     recordChange(changes, { record: 'carePlan', id, label: input.name, op: existing ? 'update' : 'create', before, after: readRecords(db, 'carePlan', [id]).get(id), audited: true })

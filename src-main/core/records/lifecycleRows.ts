@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { CareStep } from '../../../src-shared/contracts/lifecycle'
 import type { Db } from '../db/connection'
-import { CARE_STEPS } from '../db/tables/lifecycle'
+import { CARE_STEPS, careStepRow } from '../db/tables/lifecycle'
 import { upsertRow } from '../db/tables/table'
 
 /**
@@ -30,20 +30,7 @@ export const CARE_STEPS_SQL = `(SELECT json_group_array(json_object(${Object.ent
 export function writeCareSteps(db: Db, planId: string, steps: CareStepWire[]): void {
   db.prepare('DELETE FROM care_steps WHERE plan_id = ?').run(planId)
   // A step the team moved here from another plan keeps its id: its row moves with it.
-  steps.forEach((s, i) =>
-    upsertRow(db, CARE_STEPS, ['id'], {
-      id: s.id,
-      plan_id: planId,
-      position: i,
-      offset_days: s.offsetDays,
-      offset_hours: s.offsetHours,
-      channel: s.channel,
-      owner_kind: s.ownerKind,
-      purpose: s.purpose,
-      title: s.title,
-      script: s.script,
-    }),
-  )
+  steps.forEach((s, i) => upsertRow(db, CARE_STEPS, ['id'], careStepRow(planId, i, s.id, s)))
 }
 
 /** The events a proposal counted, by id, as they travel. */

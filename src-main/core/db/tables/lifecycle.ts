@@ -74,6 +74,22 @@ export const CARE_STEPS = defineTable(
   },
 )
 
+/** A plan's step at its place in the plan, as its row holds it. */
+export function careStepRow(planId: string, position: number, id: string, s: Omit<CareStep, 'id'>): RowOf<typeof CARE_STEPS> {
+  return {
+    id,
+    plan_id: planId,
+    position,
+    offset_days: s.offsetDays,
+    offset_hours: s.offsetHours,
+    channel: s.channel,
+    owner_kind: s.ownerKind,
+    purpose: s.purpose,
+    title: s.title,
+    script: s.script,
+  }
+}
+
 /** A care task: what the calendar shows (when it was planned from, and the follow-up it came from, stay the planner's). */
 export const CARE_TASKS = defineTable(
   'care_tasks',
