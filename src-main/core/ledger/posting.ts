@@ -2,7 +2,9 @@ import type { PostResult } from '../../../src-shared/contracts/ledger'
 import type { LedgerEntryKind, LedgerEntryWire } from '../../../src-shared/ledgerWire'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
+import { LEDGER_POSTED_ORDERS } from '../db/tables/ledger'
 import type { OrderLineRow, OrderTableRow } from '../db/tables/orders'
+import { upsertRow } from '../db/tables/table'
 import { approvedMoneyActions, moneyUnderOldIds, overturnedMoneyActions } from '../lifecycle/ledgerFeed'
 import { commissionFen, deviceId, entryId, entryWriter, periodOf, type NewEntry } from './entries'
 import { activeScheme, rateTable, schemeBlocked, schemeVersionId, schemeWaiting } from './schemes'
@@ -174,7 +176,6 @@ function postOrders(
   const existingOf = db.prepare(
     'SELECT id, member_code, kind, amount_fen, source_type, source_key, reverses_id, scheme_id, scheme_version, base_fen, rate_bp FROM ledger_entries WHERE order_id = ? ORDER BY rowid',
   )
-  const markPosted = db.prepare('INSERT INTO ledger_posted_orders (order_id, state) VALUES (?, ?) ON CONFLICT(order_id) DO UPDATE SET state = excluded.state')
   // Orders whose state changed since they were last posted, a page at a time (SQLite
   // cannot write on a connection while a read on it is still being stepped through).
   // An order that was posted and can no longer be (back to pending, into an open group
@@ -506,7 +507,7 @@ function postOrders(
         rerate: r[12]?.startsWith(REPOST_STATE) ? r[12].slice(REPOST_STATE.length) : null,
       }
       postOrder(o, byOrder.get(o.id) ?? [])
-      markPosted.run(o.id, r[9])
+      upsertRow(db, LEDGER_POSTED_ORDERS, ['order_id'], { order_id: o.id, state: r[9] })
       orders++
     }
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection'
+import type { MemberPageStateRow } from '../db/tables/memberPages'
 import { readSyncState } from '../sync/state'
 
 /** The exchange's own row (0013 member_page_state). */
@@ -12,16 +13,7 @@ export interface PagesState {
 }
 
 export function readPagesState(db: Db): PagesState {
-  const r = db.prepare('SELECT * FROM member_page_state WHERE id = 1').get() as {
-    public_url: string | null
-    server_id: string | null
-    ticks_cursor: number
-    withdrawals_cursor: number
-    last_exchange_at: string | null
-    last_error_code: string | null
-    last_error_message: string | null
-    last_error_at: string | null
-  }
+  const r = db.prepare('SELECT * FROM member_page_state WHERE id = 1').get() as MemberPageStateRow
   return {
     publicUrl: r.public_url,
     serverId: r.server_id,

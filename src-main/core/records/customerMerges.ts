@@ -1,4 +1,6 @@
 import type { Db } from '../db/connection'
+import { CUSTOMER_MERGES_TAKEN, type CustomerMergeTakenRow } from '../db/tables/merges'
+import { upsertRow } from '../db/tables/table'
 
 /**
  * A customer merge made on another workstation, as this one takes it. What the merge
@@ -59,12 +61,7 @@ export function takeTeamMerge(db: Db, shared: SharedTables, mergedId: string, su
     const move = db.prepare(`UPDATE OR IGNORE "${ref.table}" SET "${ref.column}" = ? WHERE ${whereKey(ref.key)}`)
     return { ...ref, rows: rows.map((row) => ({ row, moved: move.run(survivorId, ...ref.key.map((k) => row[k])).changes === 1 })) }
   })
-  db.prepare('INSERT OR REPLACE INTO customer_merges_taken (merged_id, survivor_id, moved, taken_at) VALUES (?, ?, ?, ?)').run(
-    mergedId,
-    survivorId,
-    JSON.stringify(moved.filter((m) => m.rows.length)),
-    at,
-  )
+  upsertRow(db, CUSTOMER_MERGES_TAKEN, ['merged_id'], { merged_id: mergedId, survivor_id: survivorId, moved: JSON.stringify(moved.filter((m) => m.rows.length)), taken_at: at })
 }
 
 /**
@@ -73,7 +70,7 @@ export function takeTeamMerge(db: Db, shared: SharedTables, mergedId: string, su
  * customer kept; one removed since stays removed — and the ones that gave way come back.
  */
 export function takeTeamUndo(db: Db, customerId: string): void {
-  const taken = db.prepare('SELECT survivor_id, moved FROM customer_merges_taken WHERE merged_id = ?').get(customerId) as { survivor_id: string; moved: string } | undefined
+  const taken = db.prepare('SELECT survivor_id, moved FROM customer_merges_taken WHERE merged_id = ?').get(customerId) as Pick<CustomerMergeTakenRow, 'survivor_id' | 'moved'> | undefined
   if (!taken) return
   for (const m of JSON.parse(taken.moved) as MovedRows[]) {
     const keyOf = (row: Record<string, unknown>, now: string) => m.key.map((k) => (k === m.column ? now : row[k]))

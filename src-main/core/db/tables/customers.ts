@@ -83,3 +83,6 @@ export function toCustomer(row: CustomerRow): Customer {
     updatedAt: row.updated_at,
   }
 }
+
+/** How far the customers' search index is built (one row): customers past the watermark's rowid are indexed on the next search. */
+export const SEARCH_INDEX_STATE = defineTable('search_index_state', { id: int<1>(), watermark: int() }, { watermark: 'watermark' })

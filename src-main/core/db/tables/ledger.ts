@@ -371,3 +371,6 @@ export const GROUP_BUYS = defineTable(
 
 /** The orders of a group buy: an order is in one group buy at most. */
 export const GROUP_BUY_ORDERS = defineTable('group_buy_orders', { group_buy_id: text(), order_id: text() }, { groupBuyId: 'group_buy_id', orderId: 'order_id' })
+
+/** What each order looked like when it was last posted here (its status, refund, member and time): an order unchanged has nothing new to post. */
+export const LEDGER_POSTED_ORDERS = defineTable('ledger_posted_orders', { order_id: text(), state: text() }, { orderId: 'order_id', state: 'state' })

@@ -583,3 +583,6 @@ export function toKitTemplate(row: KitTemplateRow, sections: KitSection[]): KitT
 export type KitTemplateSummaryRow = KitTemplateRow & { section_count: number }
 
 export const toKitTemplateSummary = (row: KitTemplateSummaryRow): z.output<typeof KitTemplateSummary> => ({ id: row.id, ...decodeFields(KIT_TEMPLATES, row), sectionCount: row.section_count })
+
+/** A proposal's id before every workstation gave it the same one (made by migration 0031): posted money found under the old id is the proposal's. */
+export const RULE_ACTIONS_REKEYED = defineTable('rule_actions_rekeyed', { old_id: text(), action_id: text(), rekeyed_at: text() }, { oldId: 'old_id', actionId: 'action_id', rekeyedAt: 'rekeyed_at' })

@@ -94,3 +94,21 @@ export const PACK_PUBLICATIONS = defineTable(
 export type PackPublicationRow = RowOf<typeof PACK_PUBLICATIONS>
 
 export const toPackPublication = (row: PackPublicationRow): NonNullable<PackJob['published']> => decodeFields(PACK_PUBLICATIONS, row)
+
+/** The member pages exchange's own row (one, id 1): where the pages are, the server's cursors and the last exchange. */
+export const MEMBER_PAGE_STATE = defineTable(
+  'member_page_state',
+  {
+    id: int<1>(),
+    public_url: nullableText(),
+    server_id: nullableText(),
+    ticks_cursor: int(),
+    withdrawals_cursor: int(),
+    last_exchange_at: nullableText(),
+    last_error_code: nullableText(),
+    last_error_message: nullableText(),
+    last_error_at: nullableText(),
+  },
+  { publicUrl: 'public_url', serverId: 'server_id', ticksCursor: 'ticks_cursor', withdrawalsCursor: 'withdrawals_cursor', lastExchangeAt: 'last_exchange_at' },
+)
+export type MemberPageStateRow = RowOf<typeof MEMBER_PAGE_STATE>

@@ -59,3 +59,14 @@ export function toCustomerMerge(row: CustomerMergeRow, label: (customer: { name:
     moves: moved.map((m) => ({ kind: m.table, count: m.rows.length })).filter((m) => m.count > 0),
   }
 }
+
+/**
+ * A merge the team made that this workstation took: the rows of its own it moved from the
+ * merged customer to the survivor (`moved`, JSON), so an undo of the merge can put them back.
+ */
+export const CUSTOMER_MERGES_TAKEN = defineTable(
+  'customer_merges_taken',
+  { merged_id: text(), survivor_id: text(), moved: text(), taken_at: text() },
+  { mergedId: 'merged_id', survivorId: 'survivor_id', moved: 'moved', takenAt: 'taken_at' },
+)
+export type CustomerMergeTakenRow = RowOf<typeof CUSTOMER_MERGES_TAKEN>
