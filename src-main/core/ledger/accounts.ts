@@ -3,7 +3,7 @@ import type { GroupBuy, MembershipFee, PayoutAccount } from '../../../src-shared
 import { OrchardError } from '../../../src-shared/errors'
 import type { CoreContext } from '../context'
 import type { Db } from '../db/connection'
-import { GROUP_BUY_ORDERS, GROUP_BUYS, MEMBERSHIP_FEES } from '../db/tables/ledger'
+import { GROUP_BUY_ORDERS, GROUP_BUYS, MEMBERSHIP_FEES, PAYOUT_ACCOUNTS, type PayoutAccountRow } from '../db/tables/ledger'
 import { insertRow } from '../db/tables/table'
 import { newId } from '../ids'
 import { changeWriter, recordChange } from '../records/changes'
@@ -23,15 +23,7 @@ const masked = (last4: string) => `**** ${last4}`
 export function listPayouts(db: Db, memberId: string): Payout[] {
   requireMember(db, memberId)
   return (
-    db.prepare('SELECT id, member_id, kind, holder, bank, last4, updated_at FROM payout_accounts WHERE member_id = ? ORDER BY created_at').all(memberId) as {
-      id: string
-      member_id: string
-      kind: Payout['kind']
-      holder: string
-      bank: string | null
-      last4: string
-      updated_at: string
-    }[]
+    db.prepare('SELECT id, member_id, kind, holder, bank, last4, updated_at FROM payout_accounts WHERE member_id = ? ORDER BY created_at').all(memberId) as Omit<PayoutAccountRow, 'secret' | 'created_at'>[]
   ).map((r) => ({ id: r.id, memberId: r.member_id, kind: r.kind, holder: r.holder, bank: r.bank, masked: masked(r.last4), updatedAt: r.updated_at }))
 }
 
@@ -63,17 +55,7 @@ export function savePayout(
     if (!r.changes) throw new OrchardError('not_found', `没有这个收款账户 / no such payout account: ${id}`, { field: 'id', value: id })
   } else {
     id = newId()
-    db.prepare('INSERT INTO payout_accounts (id, member_id, kind, holder, bank, secret, last4, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-      id,
-      input.memberId,
-      input.kind,
-      input.holder,
-      input.bank,
-      secret,
-      last4,
-      now,
-      now,
-    )
+    insertRow(db, PAYOUT_ACCOUNTS, { id, member_id: input.memberId, kind: input.kind, holder: input.holder, bank: input.bank, secret, last4, created_at: now, updated_at: now })
   }
   return listPayouts(db, input.memberId).find((p) => p.id === id)!
 }

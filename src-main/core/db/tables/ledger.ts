@@ -1,8 +1,8 @@
 import type { z } from 'zod'
-import type { GroupBuy, LedgerEntry, PayoutBatch, PeriodClose, Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
+import type { GroupBuy, LedgerEntry, PayoutAccount, PayoutBatch, PeriodClose, Scheme, SchemeVersion, Withdrawal } from '../../../../src-shared/contracts/ledger'
 import { SchemeRules } from '../../../../src-shared/contracts/ledger'
 import type { LedgerEntryWire, LedgerStatus } from '../../../../src-shared/ledgerWire'
-import { bool, columnList, decodeFields, defineTable, int, nullableInt, nullableText, object, text, type RowOf } from './table'
+import { blob, bool, columnList, decodeFields, defineTable, int, nullableInt, nullableText, object, text, type RowOf } from './table'
 
 /** A closed month: what it held when it was closed (`members`: the member codes it paid, JSON). */
 export const LEDGER_CLOSES = defineTable(
@@ -374,3 +374,21 @@ export const GROUP_BUY_ORDERS = defineTable('group_buy_orders', { group_buy_id: 
 
 /** What each order looked like when it was last posted here (its status, refund, member and time): an order unchanged has nothing new to post. */
 export const LEDGER_POSTED_ORDERS = defineTable('ledger_posted_orders', { order_id: text(), state: text() }, { orderId: 'order_id', state: 'state' })
+
+/** A member's payout account: its number sealed with the workstation's data key (`secret`), only its last four digits readable. */
+export const PAYOUT_ACCOUNTS = defineTable(
+  'payout_accounts',
+  {
+    id: text(),
+    member_id: text(),
+    kind: text<z.infer<typeof PayoutAccount>['kind']>(),
+    holder: text(),
+    bank: nullableText(),
+    secret: blob(),
+    last4: text(),
+    created_at: text(),
+    updated_at: text(),
+  },
+  { id: 'id', memberId: 'member_id', kind: 'kind', holder: 'holder', bank: 'bank', updatedAt: 'updated_at' },
+)
+export type PayoutAccountRow = RowOf<typeof PAYOUT_ACCOUNTS>

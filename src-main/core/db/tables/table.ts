@@ -13,14 +13,14 @@ import { prepared, type Db } from '../connection'
  * How a column's value is kept: as text, an integer, a fraction, 0/1 for a boolean, or JSON
  * text — `json` a list, `object` a structure (records sync takes only a value of that shape).
  */
-export type ColumnCodec = 'text' | 'int' | 'real' | 'bool' | 'json' | 'object'
-/** The codecs records sync carries: none of its fields is a fraction (its `int` refuses one). */
-export type SyncedCodec = Exclude<ColumnCodec, 'real'>
+export type ColumnCodec = 'text' | 'int' | 'real' | 'bool' | 'json' | 'object' | 'blob'
+/** The codecs records sync carries: none of its fields is a fraction (its `int` refuses one) or bytes. */
+export type SyncedCodec = Exclude<ColumnCodec, 'real' | 'blob'>
 
 /** A column: `Stored` is what SQLite hands back, `Value` what the contract holds. */
 export interface Column<Stored, Value> {
   /** The type the migrations declare (as PRAGMA table_info reports it). */
-  type: 'TEXT' | 'INTEGER' | 'REAL'
+  type: 'TEXT' | 'INTEGER' | 'REAL' | 'BLOB'
   nullable: boolean
   codec: ColumnCodec
   /** Never set: carries the two types for the row and field types. */
@@ -35,6 +35,8 @@ export const int = <T extends number = number>() => column<T, T>('INTEGER', 'int
 export const nullableInt = <T extends number = number>() => column<T | null, T | null>('INTEGER', 'int', true)
 /** A number with a fraction (a group's temperature score, a duration in milliseconds). */
 export const real = () => column<number, number>('REAL', 'real', false)
+/** Bytes (a payout account's sealed number): never shown, never synced. */
+export const blob = () => column<Buffer, Buffer>('BLOB', 'blob', false)
 export const bool = () => column<number, boolean>('INTEGER', 'bool', false)
 /** A list kept as JSON text (never null: an empty list is `[]`). */
 export const json = <T>() => column<string, T>('TEXT', 'json', false)
